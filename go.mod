@@ -1,0 +1,3 @@
+module github.com/resnetgo/resnet
+
+go 1.26
