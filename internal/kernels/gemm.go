@@ -1,46 +1,252 @@
 package kernels
 
+import (
+	"fmt"
+	"sync"
+)
+
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
 // where op(A) is m×k (A is k×m if transA), op(B) is k×n (B is n×k if
 // transB) and C is m×n. lda, ldb and ldc are the row strides. When beta
 // is 0, C is overwritten without being read (NaNs in C do not propagate).
-// Sgemm splits large products across Threads() goroutines.
-//
-// This is a placeholder reference implementation; see gemm_*.go.
+// As in BLAS, when alpha is 0 or k is 0, A and B are not read and C is
+// only scaled by beta. Sgemm splits large products across Threads()
+// goroutines and may be called from several goroutines at once.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	ParallelFor(m, 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			crow := c[i*ldc : i*ldc+n]
-			if beta == 0 {
-				for j := range crow {
-					crow[j] = 0
-				}
-			} else if beta != 1 {
-				for j := range crow {
-					crow[j] *= beta
-				}
+	sgemm(gemmKernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// microKernel is one register-blocked inner kernel and the cache blocking
+// that suits it. The blocked driver (sgemm) is shared by every ISA.
+type microKernel struct {
+	name   string
+	mr, nr int // register tile: mr rows of C by nr columns
+	kc     int // depth of the packed panels (B micro-panel kc×nr stays in L1/L2)
+	mc     int // rows of A packed at once (mc×kc block stays in L2), multiple of mr
+	nc     int // columns of B packed at once (kc×nc block), multiple of nr
+	// tile computes the full mr×nr tile C = alpha·Ap·Bp + beta·C from
+	// packed panels: a holds k groups of mr values (one column of the
+	// A panel each), b holds k groups of nr values (one row of the B
+	// panel each). When beta is 0, C is not read.
+	tile func(k int, a, b, c []float32, ldc int, alpha, beta float32)
+}
+
+// gemmKernel is the micro-kernel Sgemm uses; cpu*.go picks it at init.
+var gemmKernel = &genericKernel
+
+// gemmBufs are one goroutine's packing buffers.
+type gemmBufs struct {
+	a, b []float32
+	tmp  []float32 // an mr×nr tile for the edges of C
+}
+
+var gemmPool = sync.Pool{New: func() any { return new(gemmBufs) }}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// minParallelFlops is the work (2·m·n·k) below which Sgemm stays on the
+// calling goroutine: starting goroutines costs microseconds.
+const minParallelFlops = 1 << 20
+
+func sgemm(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels: Sgemm with negative size m=%d n=%d k=%d", m, n, k))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	checkMatrix("C", c, m, n, ldc)
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	if transA {
+		checkMatrix("A", a, k, m, lda)
+	} else {
+		checkMatrix("A", a, m, k, lda)
+	}
+	if transB {
+		checkMatrix("B", b, n, k, ldb)
+	} else {
+		checkMatrix("B", b, k, n, ldb)
+	}
+
+	threads := Threads()
+	if threads <= 1 || 2*float64(m)*float64(n)*float64(k) < minParallelFlops {
+		sgemmBlock(kern, transA, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	// Split whichever dimension has more register tiles; each goroutine
+	// runs the whole blocked algorithm on its slice of C with its own
+	// packing buffers, so the panel of the other operand is packed by
+	// each goroutine (a cost of 1/m or 1/n of the multiply-adds).
+	tilesM := (m + kern.mr - 1) / kern.mr
+	tilesN := (n + kern.nr - 1) / kern.nr
+	if tilesN >= tilesM {
+		ParallelFor(tilesN, 1, func(lo, hi int) {
+			sgemmBlock(kern, transA, transB, 0, m, lo*kern.nr, min(hi*kern.nr, n), k, alpha, a, lda, b, ldb, beta, c, ldc)
+		})
+	} else {
+		ParallelFor(tilesM, 1, func(lo, hi int) {
+			sgemmBlock(kern, transA, transB, lo*kern.mr, min(hi*kern.mr, m), 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		})
+	}
+}
+
+func checkMatrix(name string, s []float32, rows, cols, ld int) {
+	if ld < max(cols, 1) {
+		panic(fmt.Sprintf("kernels: Sgemm: ld%s=%d < %d columns", name, ld, cols))
+	}
+	if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("kernels: Sgemm: %s has %d elements, needs %d for %d×%d with stride %d", name, len(s), (rows-1)*ld+cols, rows, cols, ld))
+	}
+}
+
+// scaleC sets C = beta·C, writing zeros without reading C when beta is 0.
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// sgemmBlock computes rows [m0, m1) and columns [n0, n1) of C with the
+// Goto/BLIS loop nest: for each kc×nc block of op(B), packed into nr-wide
+// micro-panels, and each mc×kc block of op(A), packed into mr-high
+// micro-panels, sweep the micro-kernel over the block's tiles.
+func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	bufs := gemmPool.Get().(*gemmBufs)
+	defer gemmPool.Put(bufs)
+	kcMax := min(kern.kc, k)
+	ncMax := min(kern.nc, roundUp(n1-n0, nr))
+	mcMax := min(kern.mc, roundUp(m1-m0, mr))
+	bufs.a = grow(bufs.a, mcMax*kcMax)
+	bufs.b = grow(bufs.b, kcMax*ncMax)
+	bufs.tmp = grow(bufs.tmp, mr*nr)
+	pa, pb, tmp := bufs.a, bufs.b, bufs.tmp
+
+	for jc := n0; jc < n1; jc += kern.nc {
+		nc := min(kern.nc, n1-jc)
+		for pc := 0; pc < k; pc += kern.kc {
+			kc := min(kern.kc, k-pc)
+			// Later slices of K accumulate onto the first one's result.
+			bet := beta
+			if pc > 0 {
+				bet = 1
 			}
-			for p := 0; p < k; p++ {
-				var av float32
-				if transA {
-					av = alpha * a[p*lda+i]
-				} else {
-					av = alpha * a[i*lda+p]
-				}
-				if av == 0 {
-					continue
-				}
-				if transB {
-					for j := range crow {
-						crow[j] += av * b[j*ldb+p]
-					}
-				} else {
-					brow := b[p*ldb : p*ldb+n]
-					for j, bv := range brow {
-						crow[j] += av * bv
+			packB(transB, b, ldb, pc, kc, jc, nc, nr, pb)
+			for ic := m0; ic < m1; ic += kern.mc {
+				mc := min(kern.mc, m1-ic)
+				packA(transA, a, lda, ic, mc, pc, kc, mr, pa)
+				for jr := 0; jr < nc; jr += nr {
+					bp := pb[jr*kc : (jr+nr)*kc]
+					nn := min(nr, nc-jr)
+					for ir := 0; ir < mc; ir += mr {
+						ap := pa[ir*kc : (ir+mr)*kc]
+						mm := min(mr, mc-ir)
+						off := (ic+ir)*ldc + jc + jr
+						if mm == mr && nn == nr {
+							kern.tile(kc, ap, bp, c[off:], ldc, alpha, bet)
+							continue
+						}
+						// Edge tile: compute the full tile into tmp, then
+						// merge the part that lies inside C.
+						kern.tile(kc, ap, bp, tmp, nr, 1, 0)
+						for i := 0; i < mm; i++ {
+							crow := c[off+i*ldc : off+i*ldc+nn]
+							trow := tmp[i*nr : i*nr+nn]
+							if bet == 0 {
+								for j, t := range trow {
+									crow[j] = alpha * t
+								}
+							} else {
+								for j, t := range trow {
+									crow[j] = alpha*t + bet*crow[j]
+								}
+							}
+						}
 					}
 				}
 			}
 		}
-	})
+	}
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// packA copies op(A)[i0:i0+mc, p0:p0+kc] into dst as mr-high micro-panels,
+// each stored column by column (kc groups of mr values), zero-padding the
+// last panel's missing rows.
+func packA(trans bool, a []float32, lda, i0, mc, p0, kc, mr int, dst []float32) {
+	for ir := 0; ir < mc; ir += mr {
+		panel := dst[ir*kc : (ir+mr)*kc]
+		rows := min(mr, mc-ir)
+		if trans {
+			// op(A)[i, p] = a[p*lda+i]: each column of the panel is contiguous.
+			for p := 0; p < kc; p++ {
+				src := a[(p0+p)*lda+i0+ir:]
+				d := panel[p*mr : p*mr+mr]
+				copy(d[:rows], src[:rows])
+				clear(d[rows:])
+			}
+			continue
+		}
+		for i := 0; i < rows; i++ {
+			src := a[(i0+ir+i)*lda+p0 : (i0+ir+i)*lda+p0+kc]
+			for p, v := range src {
+				panel[p*mr+i] = v
+			}
+		}
+		for i := rows; i < mr; i++ {
+			for p := 0; p < kc; p++ {
+				panel[p*mr+i] = 0
+			}
+		}
+	}
+}
+
+// packB copies op(B)[p0:p0+kc, j0:j0+nc] into dst as nr-wide micro-panels,
+// each stored row by row (kc groups of nr values), zero-padding the last
+// panel's missing columns.
+func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) {
+	for jr := 0; jr < nc; jr += nr {
+		panel := dst[jr*kc : (jr+nr)*kc]
+		cols := min(nr, nc-jr)
+		if !trans {
+			// op(B)[p, j] = b[p*ldb+j]: each row of the panel is contiguous.
+			for p := 0; p < kc; p++ {
+				src := b[(p0+p)*ldb+j0+jr:]
+				d := panel[p*nr : p*nr+nr]
+				copy(d[:cols], src[:cols])
+				clear(d[cols:])
+			}
+			continue
+		}
+		for j := 0; j < cols; j++ {
+			src := b[(j0+jr+j)*ldb+p0 : (j0+jr+j)*ldb+p0+kc]
+			for p, v := range src {
+				panel[p*nr+j] = v
+			}
+		}
+		for j := cols; j < nr; j++ {
+			for p := 0; p < kc; p++ {
+				panel[p*nr+j] = 0
+			}
+		}
+	}
 }

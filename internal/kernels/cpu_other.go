@@ -1,0 +1,6 @@
+//go:build purego || !amd64
+
+package kernels
+
+// gemmKernels lists the SGEMM micro-kernels this CPU can run, best first.
+func gemmKernels() []*microKernel { return []*microKernel{&genericKernel} }
