@@ -1,0 +1,132 @@
+package kernels
+
+// ConvParams describes a 2-D convolution over NCHW data with weights
+// shaped (OutC, InC/Groups, KH, KW), as torch.nn.Conv2d.
+type ConvParams struct {
+	InC, OutC        int
+	KH, KW           int
+	StrideH, StrideW int
+	PadH, PadW       int
+	DilH, DilW       int
+	Groups           int
+}
+
+// OutSize returns the output height and width for an H×W input, using
+// PyTorch's rule ⌊(H + 2p − d·(k−1) − 1)/s⌋ + 1. Either may be ≤ 0 when
+// the input is too small.
+func (p *ConvParams) OutSize(h, w int) (oh, ow int) {
+	oh = (h+2*p.PadH-p.DilH*(p.KH-1)-1)/p.StrideH + 1
+	ow = (w+2*p.PadW-p.DilW*(p.KW-1)-1)/p.StrideW + 1
+	if h+2*p.PadH-p.DilH*(p.KH-1)-1 < 0 {
+		oh = 0
+	}
+	if w+2*p.PadW-p.DilW*(p.KW-1)-1 < 0 {
+		ow = 0
+	}
+	return oh, ow
+}
+
+// pointwise reports whether the convolution is a 1×1, stride 1, unpadded
+// one, whose input already is the GEMM's right-hand matrix.
+func (p *ConvParams) pointwise() bool {
+	return p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 && p.PadH == 0 && p.PadW == 0
+}
+
+// Conv2d computes out = conv(x, w) + bias for a batch of n images.
+// x: (n, InC, h, w), weight: (OutC, InC/Groups, KH, KW), bias: OutC values
+// or nil, out: (n, OutC, oh, ow) from OutSize. out is overwritten.
+func Conv2d(p *ConvParams, n, h, w int, x, weight, bias, out []float32) {
+	oh, ow := p.OutSize(h, w)
+	cinG, coutG := p.InC/p.Groups, p.OutC/p.Groups
+	kdim := cinG * p.KH * p.KW
+	plane := oh * ow
+	inImg, outImg := p.InC*h*w, p.OutC*plane
+	for b := 0; b < n; b++ {
+		xb := x[b*inImg : (b+1)*inImg]
+		ob := out[b*outImg : (b+1)*outImg]
+		if p.Groups == 1 {
+			col := xb
+			if !p.pointwise() {
+				col = make([]float32, kdim*plane)
+				ParallelFor(p.InC, 1, func(lo, hi int) {
+					im2col(p, xb, h, w, oh, ow, lo, hi, col[lo*p.KH*p.KW*plane:])
+				})
+			}
+			Sgemm(false, false, p.OutC, plane, kdim, 1, weight, kdim, col, plane, 0, ob, plane)
+		} else {
+			// Many small GEMMs: one group per task, each with its own column buffer.
+			ParallelFor(p.Groups, 1, func(lo, hi int) {
+				var col []float32
+				if !p.pointwise() {
+					col = make([]float32, kdim*plane)
+				}
+				for g := lo; g < hi; g++ {
+					src := xb[g*cinG*h*w : (g+1)*cinG*h*w]
+					if p.pointwise() {
+						col = src
+					} else {
+						im2col(p, xb, h, w, oh, ow, g*cinG, (g+1)*cinG, col)
+					}
+					Sgemm(false, false, coutG, plane, kdim, 1, weight[g*coutG*kdim:], kdim, col, plane, 0, ob[g*coutG*plane:], plane)
+				}
+			})
+		}
+		if bias != nil {
+			for c := 0; c < p.OutC; c++ {
+				addConst(ob[c*plane:(c+1)*plane], bias[c])
+			}
+		}
+	}
+}
+
+// im2col writes, for input channels [c0, c1), the (c·KH·KW, oh·ow) rows of
+// the unfolded input into col, starting at col[0]. Out-of-image taps are 0.
+func im2col(p *ConvParams, x []float32, h, w, oh, ow, c0, c1 int, col []float32) {
+	plane := oh * ow
+	r := 0
+	for c := c0; c < c1; c++ {
+		xc := x[c*h*w : (c+1)*h*w]
+		for ki := 0; ki < p.KH; ki++ {
+			for kj := 0; kj < p.KW; kj++ {
+				dst := col[r*plane : (r+1)*plane]
+				r++
+				for oy := 0; oy < oh; oy++ {
+					iy := oy*p.StrideH - p.PadH + ki*p.DilH
+					row := dst[oy*ow : (oy+1)*ow]
+					if iy < 0 || iy >= h {
+						clear(row)
+						continue
+					}
+					src := xc[iy*w : (iy+1)*w]
+					ix := kj*p.DilW - p.PadW
+					if p.StrideW == 1 {
+						// Contiguous run with zero margins.
+						lo := max(0, -ix)
+						hi := min(ow, w-ix)
+						if hi < lo {
+							hi = lo
+						}
+						clear(row[:lo])
+						copy(row[lo:hi], src[ix+lo:ix+hi])
+						clear(row[hi:])
+						continue
+					}
+					for ox := range row {
+						if ix >= 0 && ix < w {
+							row[ox] = src[ix]
+						} else {
+							row[ox] = 0
+						}
+						ix += p.StrideW
+					}
+				}
+			}
+		}
+	}
+}
+
+func addConst(x []float32, v float32) {
+	for i := range x {
+		x[i] += v
+	}
+}
