@@ -72,10 +72,10 @@ func TestStateNamesAndInfer(t *testing.T) {
 		t.Errorf("first/last keys %s, %s", st[0].Name, st[len(st)-1].Name)
 	}
 	want := map[string][]int{
-		"layer1.0.downsample.0.weight":    {256, 64, 1, 1},
-		"layer4.2.conv3.weight":           {2048, 512, 1, 1},
+		"layer1.0.downsample.0.weight":     {256, 64, 1, 1},
+		"layer4.2.conv3.weight":            {2048, 512, 1, 1},
 		"layer3.5.bn2.num_batches_tracked": {},
-		"fc.weight":                       {1000, 2048},
+		"fc.weight":                        {1000, 2048},
 	}
 	got := map[string][]int{}
 	for _, e := range st {
@@ -154,6 +154,24 @@ func TestDeterministicInit(t *testing.T) {
 	for _, v := range z.Stages[0][0].BN3.Weight.Value.Data {
 		if v != 0 {
 			t.Fatal("ZeroInitResidual left a non-zero bn3 weight")
+		}
+	}
+}
+
+// TestStatsMatchBuild checks the allocation-free Stats against the built
+// networks it describes.
+func TestStatsMatchBuild(t *testing.T) {
+	for _, c := range Configs() {
+		if c.Family == "wsl" && c.WidthPerGroup > 8 {
+			continue // same code path as resnext101_32x8d_wsl, gigabytes to build
+		}
+		m, err := Build(c, Options{NoInit: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, macs := c.Stats(c.InputSize, c.InputSize)
+		if p != int64(m.NumParams()) || macs != m.MACs(c.InputSize, c.InputSize) {
+			t.Errorf("%s: Stats %d params %d MACs, built %d / %d", c.Name, p, macs, m.NumParams(), m.MACs(c.InputSize, c.InputSize))
 		}
 	}
 }

@@ -1,0 +1,51 @@
+// Command resnet runs, inspects and converts ResNet-family networks.
+//
+//	resnet models                     list every architecture
+//	resnet inspect FILE               keys, shapes, dtypes and the matching architecture
+//	resnet convert IN OUT             .pth ⇄ .safetensors
+//	resnet run --arch NAME ...        raw logits of an NCHW .npy batch
+//	resnet bench --arch NAME ...      latency and throughput
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd()
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "resnet:", err)
+		os.Exit(1)
+	}
+}
+
+func newRootCmd() *cobra.Command {
+	var threads int
+	root := &cobra.Command{
+		Use:           "resnet",
+		Short:         "Run, inspect and convert ResNet, ResNeXt, Wide ResNet and WSL networks in pure Go",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if threads < 0 {
+				return fmt.Errorf("--threads must be ≥ 0")
+			}
+			if threads > 0 {
+				runtime.GOMAXPROCS(threads)
+			}
+			return nil
+		},
+	}
+	root.PersistentFlags().IntVar(&threads, "threads", 0, "worker threads (0 = all cores)")
+	root.AddCommand(newModelsCmd(), newInspectCmd(), newConvertCmd(), newRunCmd(), newBenchCmd())
+	return root
+}
