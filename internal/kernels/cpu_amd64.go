@@ -2,5 +2,21 @@
 
 package kernels
 
+import "golang.org/x/sys/cpu"
+
+var (
+	hasAVX512 = cpu.X86.HasAVX512F // x/sys/cpu also checks that the OS saves zmm state
+	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+)
+
 // gemmKernels lists the SGEMM micro-kernels this CPU can run, best first.
-func gemmKernels() []*microKernel { return []*microKernel{&genericKernel} }
+func gemmKernels() []*microKernel {
+	var ks []*microKernel
+	if hasAVX512 {
+		ks = append(ks, &avx512Kernel)
+	}
+	if hasAVX2 {
+		ks = append(ks, &avx2Kernel)
+	}
+	return append(ks, &genericKernel)
+}

@@ -1,0 +1,172 @@
+// Command _gen writes ../gemm_amd64.s, the AVX-512 and AVX2+FMA SGEMM
+// micro-kernels and the peak-FMA reference loops, with avo. Run it with
+// `go generate` in internal/kernels (see gemm_amd64.go).
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+var (
+	zmm = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
+	ymm = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
+)
+
+// isa describes one vector extension: its registers and their width.
+type isa struct {
+	name  string
+	regs  []VecPhysical
+	lanes int // float32 lanes per register
+}
+
+var (
+	avx512 = isa{"AVX512", zmm, 16}
+	avx2   = isa{"AVX2", ymm, 8}
+)
+
+func main() {
+	ConstraintExpr("!purego")
+	tile(avx512, 12, 2, 4)
+	tile(avx2, 6, 2, 4)
+	peak(avx512, 24)
+	peak(avx2, 12)
+	Generate()
+}
+
+// tile emits sgemmTile{mr}x{nr}{ISA}: an mr×nr tile of C (nr = vecs
+// registers of lanes floats per row) held in mr·vecs accumulators. Each
+// step of k loads one row of the packed B panel into vecs registers,
+// broadcasts the mr values of one column of the packed A panel in turn,
+// and issues mr·vecs independent VFMADD231PS. K is unrolled by unroll.
+func tile(x isa, mr, vecs, unroll int) {
+	nr := vecs * x.lanes
+	name := fmt.Sprintf("sgemmTile%dx%d%s", mr, nr, x.name)
+	TEXT(name, NOSPLIT, "func(k int, a, b, c *float32, ldc int, alpha, beta float32)")
+	Doc(fmt.Sprintf("%s computes the %d×%d tile C = alpha·A·B + beta·C from packed panels.", name, mr, nr))
+	if mr*vecs+vecs+1 > len(x.regs) {
+		panic("tile too large for the register file")
+	}
+	acc := func(i, v int) VecPhysical { return x.regs[i*vecs+v] }
+	bv := func(v int) VecPhysical { return x.regs[mr*vecs+v] }
+	bcast := x.regs[mr*vecs+vecs]
+
+	k := Load(Param("k"), GP64())
+	a := Load(Param("a"), GP64())
+	b := Load(Param("b"), GP64())
+
+	Comment("Zero the accumulators.")
+	for i := 0; i < mr*vecs; i++ {
+		VXORPS(x.regs[i], x.regs[i], x.regs[i])
+	}
+
+	step := func(u int) {
+		for v := 0; v < vecs; v++ {
+			VMOVUPS(Mem{Base: b, Disp: 4 * (u*nr + v*x.lanes)}, bv(v))
+		}
+		for i := 0; i < mr; i++ {
+			VBROADCASTSS(Mem{Base: a, Disp: 4 * (u*mr + i)}, bcast)
+			for v := 0; v < vecs; v++ {
+				VFMADD231PS(bv(v), bcast, acc(i, v))
+			}
+		}
+	}
+
+	n := GP64()
+	MOVQ(k, n)
+	SHRQ(U8(2), n)
+	JZ(LabelRef(name + "_tail"))
+	Label(name + "_loop")
+	for u := 0; u < unroll; u++ {
+		step(u)
+	}
+	ADDQ(U32(4*mr*unroll), a)
+	ADDQ(U32(4*nr*unroll), b)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+
+	Label(name + "_tail")
+	ANDQ(U8(unroll-1), k)
+	JZ(LabelRef(name + "_store"))
+	Label(name + "_tailloop")
+	step(0)
+	ADDQ(U32(4*mr), a)
+	ADDQ(U32(4*nr), b)
+	DECQ(k)
+	JNZ(LabelRef(name + "_tailloop"))
+
+	Label(name + "_store")
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc)
+	alpha, err := Param("alpha").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	betaP, err := Param("beta").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	valpha, vbeta := bv(0), bv(1)
+	VBROADCASTSS(alpha.Addr, valpha)
+	Comment("beta == 0 (either sign): overwrite C without reading it.")
+	bbits := GP32()
+	MOVL(betaP.Addr, bbits)
+	TESTL(U32(0x7fffffff), bbits)
+	JZ(LabelRef(name + "_nobeta"))
+
+	VBROADCASTSS(betaP.Addr, vbeta)
+	for i := 0; i < mr; i++ {
+		for v := 0; v < vecs; v++ {
+			m := Mem{Base: c, Disp: 4 * v * x.lanes}
+			VMULPS(valpha, acc(i, v), acc(i, v))
+			VFMADD231PS(m, vbeta, acc(i, v))
+			VMOVUPS(acc(i, v), m)
+		}
+		if i < mr-1 {
+			ADDQ(ldc, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+
+	Label(name + "_nobeta")
+	for i := 0; i < mr; i++ {
+		for v := 0; v < vecs; v++ {
+			VMULPS(valpha, acc(i, v), acc(i, v))
+			VMOVUPS(acc(i, v), Mem{Base: c, Disp: 4 * v * x.lanes})
+		}
+		if i < mr-1 {
+			ADDQ(ldc, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// peak emits fmaPeak{ISA}: n rounds of chains independent VFMADD231PS,
+// the throughput ceiling the GEMM is measured against.
+func peak(x isa, chains int) {
+	name := "fmaPeak" + x.name
+	TEXT(name, NOSPLIT, "func(n int)")
+	Doc(fmt.Sprintf("%s runs n rounds of %d independent VFMADD231PS chains.", name, chains))
+	n := Load(Param("n"), GP64())
+	for i := 0; i < chains+2; i++ {
+		VXORPS(x.regs[i], x.regs[i], x.regs[i])
+	}
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	for i := 0; i < chains; i++ {
+		VFMADD231PS(x.regs[chains], x.regs[chains+1], x.regs[i])
+	}
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
