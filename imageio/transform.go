@@ -1,0 +1,140 @@
+package imageio
+
+import (
+	"fmt"
+	"image"
+	"math"
+
+	"github.com/resnetgo/resnet/tensor"
+)
+
+// CenterCrop returns the central w×h region of m as torchvision's
+// CenterCrop computes it: if the crop is larger than the image, the image
+// is first padded with zeros ((cw-iw)//2 on the left, the rest on the
+// right; likewise vertically); then top = round((H-h)/2) and
+// left = round((W-w)/2) with Python's round-half-to-even.
+func (m *RGB) CenterCrop(w, h int) *RGB {
+	if w <= 0 || h <= 0 {
+		panic(fmt.Sprintf("imageio: CenterCrop to %dx%d", w, h))
+	}
+	src := m
+	if w > m.W || h > m.H {
+		padL, padT := 0, 0
+		pw, ph := m.W, m.H
+		if w > m.W {
+			padL, pw = (w-m.W)/2, w
+		}
+		if h > m.H {
+			padT, ph = (h-m.H)/2, h
+		}
+		p := NewRGB(pw, ph)
+		for y := range m.H {
+			copy(p.Pix[3*(pw*(y+padT)+padL):], m.Pix[3*m.W*y:3*m.W*(y+1)])
+		}
+		if pw == w && ph == h {
+			return p
+		}
+		src = p
+	}
+	top := int(math.RoundToEven(float64(src.H-h) / 2))
+	left := int(math.RoundToEven(float64(src.W-w) / 2))
+	out := NewRGB(w, h)
+	for y := range h {
+		copy(out.Pix[3*w*y:3*w*(y+1)], src.Pix[3*(src.W*(y+top)+left):])
+	}
+	return out
+}
+
+// Transform is torchvision's evaluation preprocessing of a PIL image:
+//
+//	Resize(Resize, interpolation=Filter) → CenterCrop(Crop) → ToTensor() → Normalize(Mean, Std)
+//
+// Resize scales the shorter side to Resize pixels and the longer one to
+// int(Resize·long/short) (truncated); 0 skips resizing. Crop 0 skips
+// cropping.
+type Transform struct {
+	Resize, Crop int
+	Mean, Std    [3]float32
+	Filter       Filter
+}
+
+// ImageNet normalisation constants (torchvision's ImageClassification).
+var (
+	ImageNetMean = [3]float32{0.485, 0.456, 0.406}
+	ImageNetStd  = [3]float32{0.229, 0.224, 0.225}
+)
+
+// ImageNetEval is the evaluation transform of torchvision's V1 ImageNet
+// weights: resize 256, crop 224, bilinear, ImageNet mean and std. (The V2
+// weights use Resize 232.)
+func ImageNetEval() Transform {
+	return Transform{Resize: 256, Crop: 224, Mean: ImageNetMean, Std: ImageNetStd, Filter: Bilinear}
+}
+
+// ResizeShorter returns torchvision's Resize(size) output dimensions for
+// a w×h image: the shorter side becomes size, the longer one
+// int(size·long/short).
+func ResizeShorter(w, h, size int) (int, int) {
+	if w <= h {
+		return size, int(float64(size*h) / float64(w))
+	}
+	return int(float64(size*w) / float64(h)), size
+}
+
+// Preprocess applies the resize and crop of t to an RGB image, returning
+// the uint8 image ToTensor would see.
+func (t Transform) Preprocess(m *RGB) *RGB {
+	if t.Resize > 0 {
+		w, h := ResizeShorter(m.W, m.H, t.Resize)
+		m = m.Resize(w, h, t.Filter)
+	}
+	if t.Crop > 0 {
+		m = m.CenterCrop(t.Crop, t.Crop)
+	}
+	return m
+}
+
+// Apply runs the whole transform on img (converted to RGB as ToRGB does)
+// and returns a float32 tensor of shape (3, Crop, Crop).
+func (t Transform) Apply(img image.Image) (*tensor.Tensor, error) {
+	if err := t.validate(); err != nil {
+		return nil, err
+	}
+	m := t.Preprocess(ToRGB(img))
+	out := tensor.New(3, m.H, m.W)
+	t.Normalize(out.Data, m)
+	return out, nil
+}
+
+func (t Transform) validate() error {
+	if t.Resize < 0 || t.Crop < 0 {
+		return fmt.Errorf("imageio: transform sizes must not be negative (resize %d, crop %d)", t.Resize, t.Crop)
+	}
+	for c, s := range t.Std {
+		if s == 0 {
+			return fmt.Errorf("imageio: transform std[%d] is zero", c)
+		}
+	}
+	return nil
+}
+
+// Normalize writes ToTensor and Normalize of m into dst (CHW, len 3·W·H):
+// x/255, then (x - mean[c]) / std[c], all in float32 as PyTorch computes.
+func (t Transform) Normalize(dst []float32, m *RGB) {
+	n := m.W * m.H
+	var lut [3][256]float32
+	for c := range 3 {
+		mean, std := t.Mean[c], t.Std[c]
+		for v := range 256 {
+			x := float32(v) / 255
+			lut[c][v] = (x - mean) / std
+		}
+	}
+	r, g, b := dst[:n], dst[n:2*n], dst[2*n:3*n]
+	for i := range n {
+		p := m.Pix[3*i : 3*i+3]
+		r[i] = lut[0][p[0]]
+		g[i] = lut[1][p[1]]
+		b[i] = lut[2][p[2]]
+	}
+}
