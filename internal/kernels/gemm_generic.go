@@ -10,10 +10,13 @@ var genericKernel = microKernel{
 	tile: sgemmTile4x4,
 }
 
-// sgemmTile4x4 computes the 4×4 tile C = alpha·A·B + beta·C, where a holds
-// k columns of 4 values and b holds k rows of 4 values. C is not read when
-// beta is 0.
-func sgemmTile4x4(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+// sgemmTile4x4 computes the 4×4 tile C = alpha·A·B + beta·C, where a is a
+// packed panel of k columns of 4 values (rsa=1, csa=4) and b holds k rows
+// of 4 values. C is not read when beta is 0.
+func sgemmTile4x4(k int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
+	if rsa != 1 || csa != 4 {
+		panic("kernels: sgemmTile4x4 needs a packed A panel")
+	}
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32
 	var c20, c21, c22, c23 float32

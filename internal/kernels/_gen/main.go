@@ -41,23 +41,45 @@ func main() {
 // tile emits sgemmTile{mr}x{nr}{ISA}: an mr×nr tile of C (nr = vecs
 // registers of lanes floats per row) held in mr·vecs accumulators. Each
 // step of k loads one row of the packed B panel into vecs registers,
-// broadcasts the mr values of one column of the packed A panel in turn,
-// and issues mr·vecs independent VFMADD231PS. K is unrolled by unroll.
+// broadcasts the mr values of one column of A in turn, and issues mr·vecs
+// independent VFMADD231PS. K is unrolled by 4. A is addressed with a row
+// stride rsa and a column stride csa (in elements), so the same kernel
+// reads a packed panel (1, mr) or A in place ((lda, 1), or (1, lda) when
+// transposed), which saves packing the weights of a convolution.
 func tile(x isa, mr, vecs, unroll int) {
 	nr := vecs * x.lanes
 	name := fmt.Sprintf("sgemmTile%dx%d%s", mr, nr, x.name)
-	TEXT(name, NOSPLIT, "func(k int, a, b, c *float32, ldc int, alpha, beta float32)")
-	Doc(fmt.Sprintf("%s computes the %d×%d tile C = alpha·A·B + beta·C from packed panels.", name, mr, nr))
-	if mr*vecs+vecs+1 > len(x.regs) {
-		panic("tile too large for the register file")
+	TEXT(name, NOSPLIT, "func(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)")
+	Doc(fmt.Sprintf("%s computes the %d×%d tile C = alpha·A·B + beta·C.", name, mr, nr))
+	if mr*vecs+vecs+1 > len(x.regs) || mr%3 != 0 || unroll != 4 {
+		panic("unsupported tile shape")
 	}
 	acc := func(i, v int) VecPhysical { return x.regs[i*vecs+v] }
 	bv := func(v int) VecPhysical { return x.regs[mr*vecs+v] }
 	bcast := x.regs[mr*vecs+vecs]
 
 	k := Load(Param("k"), GP64())
-	a := Load(Param("a"), GP64())
+	rs := Load(Param("rsa"), GP64())
+	cs := Load(Param("csa"), GP64())
+	SHLQ(U8(2), rs)
+	SHLQ(U8(2), cs)
 	b := Load(Param("b"), GP64())
+	Comment("Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).")
+	bases := make([]Register, mr/3)
+	bases[0] = Load(Param("a"), GP64())
+	rs3 := GP64()
+	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
+	for q := 1; q < len(bases); q++ {
+		bases[q] = GP64()
+		LEAQ(Mem{Base: bases[q-1], Index: rs3, Scale: 1}, bases[q])
+	}
+	rowAddr := func(i int) Mem {
+		m := Mem{Base: bases[i/3]}
+		if i%3 != 0 {
+			m.Index, m.Scale = rs, uint8(i%3)
+		}
+		return m
+	}
 
 	Comment("Zero the accumulators.")
 	for i := 0; i < mr*vecs; i++ {
@@ -69,10 +91,13 @@ func tile(x isa, mr, vecs, unroll int) {
 			VMOVUPS(Mem{Base: b, Disp: 4 * (u*nr + v*x.lanes)}, bv(v))
 		}
 		for i := 0; i < mr; i++ {
-			VBROADCASTSS(Mem{Base: a, Disp: 4 * (u*mr + i)}, bcast)
+			VBROADCASTSS(rowAddr(i), bcast)
 			for v := 0; v < vecs; v++ {
 				VFMADD231PS(bv(v), bcast, acc(i, v))
 			}
+		}
+		for _, r := range bases {
+			ADDQ(cs, r)
 		}
 	}
 
@@ -84,7 +109,6 @@ func tile(x isa, mr, vecs, unroll int) {
 	for u := 0; u < unroll; u++ {
 		step(u)
 	}
-	ADDQ(U32(4*mr*unroll), a)
 	ADDQ(U32(4*nr*unroll), b)
 	DECQ(n)
 	JNZ(LabelRef(name + "_loop"))
@@ -94,7 +118,6 @@ func tile(x isa, mr, vecs, unroll int) {
 	JZ(LabelRef(name + "_store"))
 	Label(name + "_tailloop")
 	step(0)
-	ADDQ(U32(4*mr), a)
 	ADDQ(U32(4*nr), b)
 	DECQ(k)
 	JNZ(LabelRef(name + "_tailloop"))

@@ -1,0 +1,49 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"sync"
+	"testing"
+)
+
+// BenchmarkSgemmPeakFMA measures the FMA throughput ceiling on
+// GOMAXPROCS goroutines, to quote BenchmarkSgemm as a fraction of it.
+func BenchmarkSgemmPeakFMA(b *testing.B) {
+	for _, p := range []struct {
+		name  string
+		ok    bool
+		fn    func(int)
+		flops float64 // per round
+	}{
+		{"avx512", hasAVX512, fmaPeakAVX512, 24 * 16 * 2},
+		{"avx2", hasAVX2, fmaPeakAVX2, 12 * 8 * 2},
+	} {
+		b.Run(p.name, func(b *testing.B) {
+			if !p.ok {
+				b.Skip("CPU lacks", p.name)
+			}
+			const rounds = 1 << 16
+			threads := Threads()
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for range threads {
+					wg.Go(func() { p.fn(rounds) })
+				}
+				wg.Wait()
+			}
+			reportGFLOPS(b, p.flops*rounds*float64(threads))
+		})
+	}
+}
+
+func TestFMAPeakRuns(t *testing.T) {
+	if hasAVX512 {
+		fmaPeakAVX512(0)
+		fmaPeakAVX512(3)
+	}
+	if hasAVX2 {
+		fmaPeakAVX2(0)
+		fmaPeakAVX2(3)
+	}
+}
