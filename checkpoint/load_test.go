@@ -1,6 +1,8 @@
 package checkpoint
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"math"
 	"os"
@@ -128,4 +130,13 @@ func TestLoadFixtures(t *testing.T) {
 			}
 		})
 	}
+}
+
+func openZip(t *testing.T, path string) (*zip.Reader, error) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return zip.NewReader(bytes.NewReader(b), int64(len(b)))
 }

@@ -150,3 +150,10 @@ func readSafetensors(r io.ReaderAt, size int64) (*parsed, error) {
 	}
 	return p, nil
 }
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
