@@ -186,6 +186,9 @@ def make_jpegs():
     js.append(("jpeg420_4x3.jpg", dict(im=Image.fromarray(noise(3, 4)), subsampling=2, quality=95)))
     js.append(("jpeg420_prog_64x48.jpg", dict(im=Image.fromarray(base), subsampling=2, quality=80, progressive=True)))
     js.append(("jpeg_gray_33x25.jpg", dict(im=Image.fromarray(photo(25, 33, 1), "L"), quality=90)))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    js.append(("jpeg_exif6_24x16.jpg", dict(im=Image.fromarray(photo(16, 24)), quality=90, exif=exif.tobytes())))
     js.append(("jpeg_cmyk_24x16.jpg", dict(im=Image.fromarray(photo(16, 24, 4), "CMYK"), quality=90)))
     return js
 
@@ -242,6 +245,10 @@ def main():
         path = os.path.join(OUT, name)
         im.save(path, "JPEG", **kw)
         got = Image.open(path).convert("RGB")
+        if "exif" in name:
+            # PIL ignores EXIF orientation; store what ImageOps.exif_transpose gives.
+            from PIL import ImageOps
+            got = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
         raw_name = name + ".rgb"
         with open(os.path.join(OUT, raw_name), "wb") as f:
             f.write(got.tobytes())
