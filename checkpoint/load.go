@@ -2,7 +2,6 @@ package checkpoint
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -45,7 +44,7 @@ func Detect(header []byte) Format {
 	// 10 little-endian bytes appear within the first few bytes.
 	case bytes.Contains(header[:min(len(header), DetectSize)], []byte{0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19}):
 		return FormatLegacy
-	case len(header) >= 9 && header[8] == '{' && binary.LittleEndian.Uint64(header) <= maxSafetensorsHeader:
+	case len(header) >= 9 && header[8] == '{':
 		return FormatSafetensors
 	}
 	return FormatUnknown
@@ -62,7 +61,7 @@ func parse(r io.ReaderAt, size int64) (*parsed, error) {
 	case FormatSafetensors:
 		return readSafetensors(r, size)
 	}
-	if n < 8 {
+	if n < 16 {
 		return nil, formatErr("", 0, io.ErrUnexpectedEOF, "file of %d bytes is too short for a checkpoint", size)
 	}
 	return nil, formatErr("", 0, nil, "not a checkpoint (neither a torch.save zip or legacy file nor safetensors)")

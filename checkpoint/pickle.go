@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -142,7 +143,15 @@ func (u *unpickler) errAt(off int64, err error, format string, args ...any) erro
 	if errors.As(err, &ue) {
 		return err
 	}
-	return formatErr("", off, err, "pickle: "+format, args...)
+	msg := fmt.Sprintf("pickle: "+format, args...)
+	if !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, ErrTooLarge) && !errors.Is(err, ErrForbiddenGlobal) {
+		// A plain error from the VM: keep its text, classify it as ErrFormat.
+		if !errors.Is(err, ErrFormat) {
+			msg += ": " + err.Error()
+		}
+		return &FormatError{Offset: off, Msg: msg + strings.TrimPrefix(strings.TrimPrefix(err.Error(), ErrFormat.Error()), ":"), Err: ErrFormat}
+	}
+	return &FormatError{Offset: off, Msg: msg, Err: err}
 }
 
 func (u *unpickler) push(v any) { u.stack = append(u.stack, v) }
@@ -850,7 +859,7 @@ func (u *unpickler) resolve(v any, depth int) (any, error) {
 		key = x
 	case Tuple:
 		if len(x) == 0 {
-			return x, nil
+			return Tuple{}, nil
 		}
 		key = tupleKey{unsafe.SliceData(x), len(x)}
 	default:

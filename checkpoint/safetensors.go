@@ -103,7 +103,11 @@ func readSafetensors(r io.ReaderAt, size int64) (*parsed, error) {
 			return nil, &UnsupportedError{Key: key, Msg: fmt.Sprintf("safetensors dtype %q", e.DType), Err: ErrUnsupported}
 		}
 		if len(e.DataOffsets) != 2 || e.DataOffsets[0] > e.DataOffsets[1] || e.DataOffsets[1] > uint64(dataLen) {
-			return nil, formatErr(key, 8, nil, "safetensors: data_offsets %v outside the %d data bytes", e.DataOffsets, dataLen)
+			var err error // an end past the data means the file was cut short
+			if len(e.DataOffsets) == 2 && e.DataOffsets[0] <= e.DataOffsets[1] {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, formatErr(key, 8, err, "safetensors: data_offsets %v outside the %d data bytes", e.DataOffsets, dataLen)
 		}
 		shape := make([]int, len(e.Shape))
 		for i, d := range e.Shape {
