@@ -24,14 +24,14 @@ type microKernel struct {
 	kc     int // depth of the packed panels (B micro-panel kc×nr stays in L1/L2)
 	mc     int // rows of A packed at once (mc×kc block stays in L2), multiple of mr
 	nc     int // columns of B packed at once (kc×nc block), multiple of nr
-	// strided kernels read full mr-row panels of A in place (with the
-	// row and column strides rsa, csa); the others get packed panels.
+	// strided kernels read A in place (with the row and column strides
+	// rsa, csa); the others get packed, zero-padded panels.
 	strided bool
-	// tile computes the full mr×nr tile C = alpha·A·Bp + beta·C, where
-	// A[i, p] = a[i*rsa+p*csa] (a packed panel has rsa=1, csa=mr) and
-	// the packed B panel b holds k groups of nr values (one row of the
-	// panel each). When beta is 0, C is not read.
-	tile func(k int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32)
+	// tile computes the rows×nr tile C = alpha·A·Bp + beta·C (rows ≤ mr),
+	// where A[i, p] = a[i*rsa+p*csa] (a packed panel has rsa=1, csa=mr)
+	// and the packed B panel b holds k groups of nr values (one row of
+	// the panel each). When beta is 0, C is not read.
+	tile func(k, rows int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32)
 }
 
 // gemmKernel is the micro-kernel Sgemm uses; cpu*.go picks it at init.
@@ -155,12 +155,8 @@ func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, a
 			packB(transB, b, ldb, pc, kc, jc, nc, nr, pb)
 			for ic := m0; ic < m1; ic += kern.mc {
 				mc := min(kern.mc, m1-ic)
-				full := 0 // rows of this block whose panels are read in place
-				if kern.strided {
-					full = mc / mr * mr
-				}
-				if full < mc {
-					packA(transA, a, lda, ic+full, mc-full, pc, kc, mr, pa)
+				if !kern.strided {
+					packA(transA, a, lda, ic, mc, pc, kc, mr, pa)
 				}
 				for jr := 0; jr < nc; jr += nr {
 					bp := pb[jr*kc : (jr+nr)*kc]
@@ -169,8 +165,8 @@ func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, a
 						var ap []float32
 						rsa, csa := 1, mr
 						switch {
-						case ir >= full:
-							ap = pa[(ir-full)*kc : (ir-full+mr)*kc]
+						case !kern.strided:
+							ap = pa[ir*kc : (ir+mr)*kc]
 						case transA:
 							ap, rsa, csa = a[pc*lda+ic+ir:], 1, lda
 						default:
@@ -178,13 +174,13 @@ func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, a
 						}
 						mm := min(mr, mc-ir)
 						off := (ic+ir)*ldc + jc + jr
-						if mm == mr && nn == nr {
-							kern.tile(kc, ap, rsa, csa, bp, c[off:], ldc, alpha, bet)
+						if nn == nr {
+							kern.tile(kc, mm, ap, rsa, csa, bp, c[off:], ldc, alpha, bet)
 							continue
 						}
-						// Edge tile: compute the full tile into tmp, then
-						// merge the part that lies inside C.
-						kern.tile(kc, ap, rsa, csa, bp, tmp, nr, 1, 0)
+						// Right edge: compute the tile into tmp, then merge
+						// the columns that lie inside C.
+						kern.tile(kc, mm, ap, rsa, csa, bp, tmp, nr, 1, 0)
 						for i := 0; i < mm; i++ {
 							crow := c[off+i*ldc : off+i*ldc+nn]
 							trow := tmp[i*nr : i*nr+nn]

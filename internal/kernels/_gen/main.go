@@ -1,10 +1,12 @@
-// Command _gen writes ../gemm_amd64.s, the AVX-512 and AVX2+FMA SGEMM
-// micro-kernels and the peak-FMA reference loops, with avo. Run it with
-// `go generate` in internal/kernels (see gemm_amd64.go).
+// Command _gen writes ../gemm_amd64.s and its Go declarations
+// ../gemm_stubs_amd64.go with avo: the AVX-512 and AVX2+FMA SGEMM
+// micro-kernels, one per tile height, and the peak-FMA reference loops.
+// Run it with `go generate ./internal/kernels/` (see gemm_amd64.go).
 package main
 
 import (
 	"fmt"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -31,8 +33,12 @@ var (
 
 func main() {
 	ConstraintExpr("!purego")
-	tile(avx512, 12, 2, 4)
-	tile(avx2, 6, 2, 4)
+	for rows := 1; rows <= 12; rows++ {
+		tile(avx512, rows, 2, 4)
+	}
+	for rows := 1; rows <= 6; rows++ {
+		tile(avx2, rows, 2, 4)
+	}
 	peak(avx512, 24)
 	peak(avx2, 12)
 	Generate()
@@ -50,8 +56,25 @@ func tile(x isa, mr, vecs, unroll int) {
 	nr := vecs * x.lanes
 	name := fmt.Sprintf("sgemmTile%dx%d%s", mr, nr, x.name)
 	TEXT(name, NOSPLIT, "func(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)")
-	Doc(fmt.Sprintf("%s computes the %d×%d tile C = alpha·A·B + beta·C.", name, mr, nr))
-	if mr*vecs+vecs+1 > len(x.regs) || mr%3 != 0 || unroll != 4 {
+	Doc(strings.Split(fmt.Sprintf(`%[1]s computes the %[2]d×%[3]d tile C = alpha·A·B + beta·C
+with %[4]s, where A is addressed with the row and column strides rsa and csa
+and b is a packed panel of k rows of %[3]d. In Go:
+
+	for i := 0; i < %[2]d; i++ {
+		for j := 0; j < %[3]d; j++ {
+			var s float32
+			for p := 0; p < k; p++ {
+				s += a[i*rsa+p*csa] * b[p*%[3]d+j]
+			}
+			if beta == 0 {
+				c[i*ldc+j] = alpha * s // C is not read
+			} else {
+				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+			}
+		}
+	}`, name, mr, nr, x.name), "\n")...)
+	Pragma("noescape")
+	if mr*vecs+vecs+1 > len(x.regs) || unroll != 4 {
 		panic("unsupported tile shape")
 	}
 	acc := func(i, v int) VecPhysical { return x.regs[i*vecs+v] }
@@ -65,7 +88,7 @@ func tile(x isa, mr, vecs, unroll int) {
 	SHLQ(U8(2), cs)
 	b := Load(Param("b"), GP64())
 	Comment("Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).")
-	bases := make([]Register, mr/3)
+	bases := make([]Register, (mr+2)/3)
 	bases[0] = Load(Param("a"), GP64())
 	rs3 := GP64()
 	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
@@ -176,7 +199,8 @@ func tile(x isa, mr, vecs, unroll int) {
 func peak(x isa, chains int) {
 	name := "fmaPeak" + x.name
 	TEXT(name, NOSPLIT, "func(n int)")
-	Doc(fmt.Sprintf("%s runs n rounds of %d independent VFMADD231PS chains.", name, chains))
+	Doc(fmt.Sprintf("%s runs n rounds of %d independent VFMADD231PS chains (%d flops a round),", name, chains, chains*x.lanes*2),
+		"the throughput ceiling the SGEMM benchmarks are compared with.")
 	n := Load(Param("n"), GP64())
 	for i := 0; i < chains+2; i++ {
 		VXORPS(x.regs[i], x.regs[i], x.regs[i])
