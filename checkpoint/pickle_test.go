@@ -106,6 +106,7 @@ func TestUnpickleErrors(t *testing.T) {
 		{"cycle", cycle, ErrFormat},
 		{"proto 6", "\x80\x06N.", ErrUnsupported},
 		{"persid without file", "\x80\x02K\x01Q.", ErrFormat},
+		{"exponential dict key", "\x80\x02}K\x01" + strings.Repeat("2\x86", 60) + "K\x02s.", ErrTooLarge},
 		{"unknown opcode", "\x80\x02\xff.", ErrFormat},
 		{"reduce non-callable", "\x80\x02K\x01)R.", ErrFormat},
 		{"ext", "\x80\x02\x82\x01.", ErrUnsupported},
@@ -164,5 +165,33 @@ func TestTruncated(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A tuple that shares its halves 60 levels deep decodes, re-encodes and
+// decodes again in linear time, keeping the sharing.
+func TestSharedSubtrees(t *testing.T) {
+	dag := "\x80\x02K\x01" + strings.Repeat("2\x86", 60) + "."
+	v, err := Unpickle([]byte(dag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := pickleBytes(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) > 1000 {
+		t.Fatalf("re-pickled to %d bytes", len(b))
+	}
+	b = append(b, opStop)
+	w, err := Unpickle(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 60; i++ {
+		w = w.(Tuple)[1]
+	}
+	if w != int64(1) {
+		t.Fatalf("leaf %v", w)
 	}
 }

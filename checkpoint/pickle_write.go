@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"sort"
+	"unsafe"
 
 	"github.com/resnetgo/resnet/tensor"
 )
@@ -162,8 +163,14 @@ func (p *pickler) dump(v any, depth int) error {
 		}
 		p.global(x.Module, x.Name)
 	case Tuple:
+		if len(x) > 0 {
+			return p.memoized(sliceKey{unsafe.SliceData(x), len(x), true}, func() error { return p.tuple(x, depth) })
+		}
 		return p.tuple(x, depth)
 	case []any:
+		if len(x) > 0 {
+			return p.memoized(sliceKey{unsafe.SliceData(x), len(x), false}, func() error { return p.list(x, depth) })
+		}
 		return p.list(x, depth)
 	case []string:
 		return p.list(anySlice(x), depth)
@@ -182,20 +189,7 @@ func (p *pickler) dump(v any, depth int) error {
 		}
 		p.op(opAddItems)
 	case *Dict:
-		if x.Ordered {
-			p.emptyOrderedDict()
-		} else {
-			p.op(opEmptyDict)
-		}
-		if err := p.items(x.keys, x.vals, depth); err != nil {
-			return err
-		}
-		if x.Attrs != nil && x.Attrs.Len() > 0 {
-			if err := p.dump(x.Attrs, depth+1); err != nil {
-				return err
-			}
-			p.op(opBuild)
-		}
+		return p.memoized(x, func() error { return p.dict(x, depth) })
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {
@@ -230,6 +224,44 @@ func (p *pickler) dump(v any, depth int) error {
 		return p.tensor(x)
 	default:
 		return fmt.Errorf("checkpoint: cannot pickle a %T", v)
+	}
+	return nil
+}
+
+type sliceKey struct {
+	p     *any
+	n     int
+	tuple bool
+}
+
+// memoized writes a container once; later occurrences become memo GETs,
+// so shared sub-trees stay shared and writing stays linear in their size.
+func (p *pickler) memoized(key any, write func() error) error {
+	if i, ok := p.memo[key]; ok {
+		p.get(i)
+		return nil
+	}
+	if err := write(); err != nil {
+		return err
+	}
+	p.memo[key] = p.put()
+	return nil
+}
+
+func (p *pickler) dict(x *Dict, depth int) error {
+	if x.Ordered {
+		p.emptyOrderedDict()
+	} else {
+		p.op(opEmptyDict)
+	}
+	if err := p.items(x.keys, x.vals, depth); err != nil {
+		return err
+	}
+	if x.Attrs != nil && x.Attrs.Len() > 0 {
+		if err := p.dump(x.Attrs, depth+1); err != nil {
+			return err
+		}
+		p.op(opBuild)
 	}
 	return nil
 }

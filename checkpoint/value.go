@@ -63,7 +63,7 @@ func (d *Dict) Keys() []any { return d.keys }
 
 // Get returns the value stored under key.
 func (d *Dict) Get(key any) (any, bool) {
-	k, err := hashKey(key, 0)
+	k, err := hashKey(key, new(int))
 	if err != nil || d.index == nil {
 		return nil, false
 	}
@@ -80,7 +80,7 @@ func (d *Dict) At(i int) (key, value any) { return d.keys[i], d.vals[i] }
 // Set stores value under key, keeping the position of an existing key. It
 // fails only for an unhashable key (a list, dict or tensor).
 func (d *Dict) Set(key, value any) error {
-	k, err := hashKey(key, 0)
+	k, err := hashKey(key, new(int))
 	if err != nil {
 		return err
 	}
@@ -97,9 +97,17 @@ func (d *Dict) Set(key, value any) error {
 	return nil
 }
 
+// maxKeyItems bounds the items in one tuple key, counted through nested
+// tuples (shared sub-tuples would otherwise make the work exponential).
+const maxKeyItems = 4096
+
 // hashKey maps a Python key to a comparable Go value. Tuples become a
-// string encoding of their items.
-func hashKey(k any, depth int) (any, error) {
+// string encoding of their items; work counts the items visited.
+func hashKey(k any, work *int) (any, error) {
+	*work++
+	if *work > maxKeyItems {
+		return nil, fmt.Errorf("%w: dict key tuple with more than %d items", ErrTooLarge, maxKeyItems)
+	}
 	switch x := k.(type) {
 	case nil, bool, int64, float64, string, DType, Global:
 		return x, nil
@@ -110,13 +118,10 @@ func hashKey(k any, depth int) (any, error) {
 	case []byte:
 		return "\x00bytes:" + string(x), nil
 	case Tuple:
-		if depth > 32 {
-			return nil, fmt.Errorf("%w: dict key nested too deeply", ErrTooLarge)
-		}
 		var b strings.Builder
 		b.WriteString("\x00tuple(")
 		for _, it := range x {
-			hk, err := hashKey(it, depth+1)
+			hk, err := hashKey(it, work)
 			if err != nil {
 				return nil, err
 			}
