@@ -32,6 +32,8 @@ type microKernel struct {
 	// and the packed B panel b holds k groups of nr values (one row of
 	// the panel each). When beta is 0, C is not read.
 	tile func(k, rows int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32)
+	// dot returns the dot product of x[:n] and y[:n] (n ≥ 1).
+	dot func(n int, x, y []float32) float32
 }
 
 // gemmKernel is the micro-kernel Sgemm uses; cpu*.go picks it at init.
@@ -79,6 +81,44 @@ func sgemm(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a
 		checkMatrix("B", b, k, n, ldb)
 	}
 
+	if !transA && transB && m <= dotMaxM {
+		sgemmDot(kern, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if transB && (transA || m < n) {
+		// Packing op(B) = Bᵀ is a transpose of n·k values. Compute
+		// T = Cᵀ = B·op(A)ᵀ instead: B is read in place and op(A)ᵀ packed
+		// (a copy if transA, a transpose of the smaller m·k otherwise),
+		// then merge Tᵀ into C.
+		tp := tPool.Get().(*[]float32)
+		*tp = grow(*tp, n*m)
+		t := *tp
+		sgemmParallel(kern, false, !transA, n, m, k, 1, b, ldb, a, lda, 0, t, m)
+		const blk = 16
+		for i0 := 0; i0 < m; i0 += blk {
+			i1 := min(i0+blk, m)
+			for j := 0; j < n; j++ {
+				for i, v := range t[j*m+i0 : j*m+i1] {
+					ci := &c[(i0+i)*ldc+j]
+					if beta == 0 {
+						*ci = alpha * v
+					} else {
+						*ci = alpha*v + beta**ci
+					}
+				}
+			}
+		}
+		tPool.Put(tp)
+		return
+	}
+	sgemmParallel(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+var tPool = sync.Pool{New: func() any { return new([]float32) }}
+
+// sgemmParallel runs the blocked algorithm on arguments already checked,
+// split across goroutines when the product is large enough.
+func sgemmParallel(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	threads := Threads()
 	if threads <= 1 || 2*float64(m)*float64(n)*float64(k) < minParallelFlops {
 		sgemmBlock(kern, transA, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -99,6 +139,33 @@ func sgemm(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a
 			sgemmBlock(kern, transA, transB, lo*kern.mr, min(hi*kern.mr, m), 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		})
 	}
+}
+
+// dotMaxM is the most rows of A·Bᵀ computed as dot products of rows
+// (a linear layer on a small batch): packing Bᵀ would cost more than the
+// multiply-adds it feeds.
+const dotMaxM = 4
+
+// sgemmDot computes C = alpha·A·Bᵀ + beta·C one dot product of a row of A
+// and a row of B at a time, splitting the rows of B across goroutines.
+func sgemmDot(kern *microKernel, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	grain := n
+	if 2*float64(m)*float64(n)*float64(k) >= minParallelFlops {
+		grain = max(1, minParallelFlops/(2*m*k))
+	}
+	ParallelFor(n, grain, func(lo, hi int) {
+		for i := 0; i < m; i++ {
+			arow := a[i*lda : i*lda+k]
+			crow := c[i*ldc : i*ldc+n]
+			for j := lo; j < hi; j++ {
+				s := alpha * kern.dot(k, arow, b[j*ldb:j*ldb+k])
+				if beta != 0 {
+					s += beta * crow[j]
+				}
+				crow[j] = s
+			}
+		}
+	})
 }
 
 func checkMatrix(name string, s []float32, rows, cols, ld int) {
@@ -251,10 +318,16 @@ func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) 
 			}
 			continue
 		}
-		for j := 0; j < cols; j++ {
-			src := b[(j0+jr+j)*ldb+p0 : (j0+jr+j)*ldb+p0+kc]
-			for p, v := range src {
-				panel[p*nr+j] = v
+		// A transpose, 16 values (a cache line) of each row of B at a time,
+		// so that the reads and the writes both stay in a few cache lines.
+		for p := 0; p < kc; p += 16 {
+			pe := min(p+16, kc)
+			for j := 0; j < cols; j++ {
+				row := (j0+jr+j)*ldb + p0
+				d := panel[p*nr+j:]
+				for q, v := range b[row+p : row+pe] {
+					d[q*nr] = v
+				}
 			}
 		}
 		for j := cols; j < nr; j++ {

@@ -28,6 +28,10 @@ var avx512Kernel = microKernel{
 		checkTile(k, rows, 12, 32, a, rsa, csa, b, c, ldc)
 		avx512Tiles[rows](k, &a[0], rsa, csa, &b[0], &c[0], ldc, alpha, beta)
 	},
+	dot: func(n int, x, y []float32) float32 {
+		x, y = x[:n], y[:n]
+		return sdotAVX512(n, &x[0], &y[0])
+	},
 }
 
 var avx2Kernel = microKernel{
@@ -38,6 +42,10 @@ var avx2Kernel = microKernel{
 	tile: func(k, rows int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
 		checkTile(k, rows, 6, 16, a, rsa, csa, b, c, ldc)
 		avx2Tiles[rows](k, &a[0], rsa, csa, &b[0], &c[0], ldc, alpha, beta)
+	},
+	dot: func(n int, x, y []float32) float32 {
+		x, y = x[:n], y[:n]
+		return sdotAVX2(n, &x[0], &y[0])
 	},
 }
 

@@ -4153,6 +4153,138 @@ sgemmTile6x16AVX2_nobeta:
 	VZEROUPPER
 	RET
 
+// func sdotAVX512(n int, x *float32, y *float32) float32
+// Requires: AVX, AVX512DQ, AVX512F, FMA3, SSE
+TEXT ·sdotAVX512(SB), NOSPLIT, $0-28
+	MOVQ   n+0(FP), AX
+	MOVQ   x+8(FP), CX
+	MOVQ   y+16(FP), DX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+sdotAVX512_loop4:
+	CMPQ        AX, $0x00000040
+	JL          sdotAVX512_loop1
+	VMOVUPS     (CX), Z4
+	VMOVUPS     64(CX), Z5
+	VMOVUPS     128(CX), Z6
+	VMOVUPS     192(CX), Z7
+	VFMADD231PS (DX), Z4, Z0
+	VFMADD231PS 64(DX), Z5, Z1
+	VFMADD231PS 128(DX), Z6, Z2
+	VFMADD231PS 192(DX), Z7, Z3
+	ADDQ        $0x00000100, CX
+	ADDQ        $0x00000100, DX
+	SUBQ        $0x00000040, AX
+	JMP         sdotAVX512_loop4
+
+sdotAVX512_loop1:
+	CMPQ        AX, $0x00000010
+	JL          sdotAVX512_reduce
+	VMOVUPS     (CX), Z4
+	VFMADD231PS (DX), Z4, Z0
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, DX
+	SUBQ        $0x00000010, AX
+	JMP         sdotAVX512_loop1
+
+sdotAVX512_reduce:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+
+	// Scalar tail, after the reduction: VEX scalar ops clear the upper lanes.
+	TESTQ AX, AX
+	JZ    sdotAVX512_done
+
+sdotAVX512_tail:
+	VMOVSS      (CX), X1
+	VFMADD231SS (DX), X1, X0
+	ADDQ        $0x04, CX
+	ADDQ        $0x04, DX
+	DECQ        AX
+	JNZ         sdotAVX512_tail
+
+sdotAVX512_done:
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func sdotAVX2(n int, x *float32, y *float32) float32
+// Requires: AVX, FMA3, SSE
+TEXT ·sdotAVX2(SB), NOSPLIT, $0-28
+	MOVQ   n+0(FP), AX
+	MOVQ   x+8(FP), CX
+	MOVQ   y+16(FP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+sdotAVX2_loop4:
+	CMPQ        AX, $0x00000020
+	JL          sdotAVX2_loop1
+	VMOVUPS     (CX), Y4
+	VMOVUPS     32(CX), Y5
+	VMOVUPS     64(CX), Y6
+	VMOVUPS     96(CX), Y7
+	VFMADD231PS (DX), Y4, Y0
+	VFMADD231PS 32(DX), Y5, Y1
+	VFMADD231PS 64(DX), Y6, Y2
+	VFMADD231PS 96(DX), Y7, Y3
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, DX
+	SUBQ        $0x00000020, AX
+	JMP         sdotAVX2_loop4
+
+sdotAVX2_loop1:
+	CMPQ        AX, $0x00000008
+	JL          sdotAVX2_reduce
+	VMOVUPS     (CX), Y4
+	VFMADD231PS (DX), Y4, Y0
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, DX
+	SUBQ        $0x00000008, AX
+	JMP         sdotAVX2_loop1
+
+sdotAVX2_reduce:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+
+	// Scalar tail, after the reduction: VEX scalar ops clear the upper lanes.
+	TESTQ AX, AX
+	JZ    sdotAVX2_done
+
+sdotAVX2_tail:
+	VMOVSS      (CX), X1
+	VFMADD231SS (DX), X1, X0
+	ADDQ        $0x04, CX
+	ADDQ        $0x04, DX
+	DECQ        AX
+	JNZ         sdotAVX2_tail
+
+sdotAVX2_done:
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
 // func fmaPeakAVX512(n int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·fmaPeakAVX512(SB), NOSPLIT, $0-8

@@ -8,6 +8,24 @@ var genericKernel = microKernel{
 	mr:   2, nr: 4,
 	kc: 256, mc: 64, nc: 1024,
 	tile: sgemmTile2x4,
+	dot:  sdot,
+}
+
+// sdot returns the dot product of x[:n] and y[:n].
+func sdot(n int, x, y []float32) float32 {
+	x, y = x[:n], y[:n]
+	var s0, s1, s2, s3 float32
+	for len(x) >= 4 && len(y) >= 4 {
+		s0 += x[0] * y[0]
+		s1 += x[1] * y[1]
+		s2 += x[2] * y[2]
+		s3 += x[3] * y[3]
+		x, y = x[4:], y[4:]
+	}
+	for i := range x {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // sgemmTile2x4 computes the rows×4 tile C = alpha·A·B + beta·C (rows ≤ 2),

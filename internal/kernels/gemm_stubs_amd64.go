@@ -382,6 +382,28 @@ func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, c *float
 //go:noescape
 func sgemmTile6x16AVX2(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
 
+// sdotAVX512 returns the dot product of x[:n] and y[:n]. In Go:
+//
+//	var s float32
+//	for i := 0; i < n; i++ {
+//		s += x[i] * y[i]
+//	}
+//	return s
+//
+//go:noescape
+func sdotAVX512(n int, x *float32, y *float32) float32
+
+// sdotAVX2 returns the dot product of x[:n] and y[:n]. In Go:
+//
+//	var s float32
+//	for i := 0; i < n; i++ {
+//		s += x[i] * y[i]
+//	}
+//	return s
+//
+//go:noescape
+func sdotAVX2(n int, x *float32, y *float32) float32
+
 // fmaPeakAVX512 runs n rounds of 24 independent VFMADD231PS chains (768 flops a round),
 // the throughput ceiling the SGEMM benchmarks are compared with.
 func fmaPeakAVX512(n int)

@@ -295,3 +295,39 @@ func TestSgemmPanicsOnShortSlice(t *testing.T) {
 	}()
 	Sgemm(false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 3), 2)
 }
+
+func TestSdot(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, kern := range gemmKernels() {
+		for n := 1; n <= 257; n++ {
+			for off := 0; off < 4; off++ {
+				x := matrix(rng, 1, n, n, off)
+				y := matrix(rng, 1, n, n, 3-off)
+				var want, bound float64
+				for i := 0; i < n; i++ {
+					p := float64(x[off+i]) * float64(y[3-off+i])
+					want += p
+					bound += math.Abs(p)
+				}
+				// The NaN cells after x[:n] and y[:n] must not be read.
+				got := kern.dot(n, x[off:], y[3-off:])
+				if d := math.Abs(float64(got) - want); !(d <= 1e-5*bound) {
+					t.Errorf("%s: dot of length %d, offset %d = %g, want %g", kern.name, n, off, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestDispatch checks that Sgemm uses the best kernel the CPU has, or the
+// portable one under RESNET_NOASM=1.
+func TestDispatch(t *testing.T) {
+	want := gemmKernels()[0]
+	if asmDisabled {
+		want = &genericKernel
+	}
+	if gemmKernel != want {
+		t.Errorf("Sgemm uses %s, want %s", gemmKernel.name, want.name)
+	}
+	t.Logf("Sgemm kernel: %s (of %d available)", gemmKernel.name, len(gemmKernels()))
+}

@@ -39,6 +39,8 @@ func main() {
 	for rows := 1; rows <= 6; rows++ {
 		tile(avx2, rows, 2, 4)
 	}
+	dot(avx512)
+	dot(avx2)
 	peak(avx512, 24)
 	peak(avx2, 12)
 	Generate()
@@ -191,6 +193,81 @@ and b is a packed panel of k rows of %[3]d. In Go:
 		}
 	}
 	VZEROUPPER()
+	RET()
+}
+
+// dot emits sdot{ISA}: the dot product of x[:n] and y[:n] with four vector
+// accumulators, then one vector at a time, then a scalar tail.
+func dot(x isa) {
+	name := "sdot" + x.name
+	TEXT(name, NOSPLIT, "func(n int, x, y *float32) float32")
+	Pragma("noescape")
+	Doc(name+" returns the dot product of x[:n] and y[:n]. In Go:",
+		"",
+		"	var s float32",
+		"	for i := 0; i < n; i++ {",
+		"		s += x[i] * y[i]",
+		"	}",
+		"	return s")
+	n := Load(Param("n"), GP64())
+	px := Load(Param("x"), GP64())
+	py := Load(Param("y"), GP64())
+	r := x.regs
+	w := 4 * x.lanes // bytes per vector
+	for i := 0; i < 4; i++ {
+		VXORPS(r[i], r[i], r[i])
+	}
+	Label(name + "_loop4")
+	CMPQ(n, U32(4*x.lanes))
+	JL(LabelRef(name + "_loop1"))
+	for i := 0; i < 4; i++ {
+		VMOVUPS(Mem{Base: px, Disp: i * w}, r[4+i])
+	}
+	for i := 0; i < 4; i++ {
+		VFMADD231PS(Mem{Base: py, Disp: i * w}, r[4+i], r[i])
+	}
+	ADDQ(U32(4*w), px)
+	ADDQ(U32(4*w), py)
+	SUBQ(U32(4*x.lanes), n)
+	JMP(LabelRef(name + "_loop4"))
+
+	Label(name + "_loop1")
+	CMPQ(n, U32(x.lanes))
+	JL(LabelRef(name + "_reduce"))
+	VMOVUPS(Mem{Base: px}, r[4])
+	VFMADD231PS(Mem{Base: py}, r[4], r[0])
+	ADDQ(U32(w), px)
+	ADDQ(U32(w), py)
+	SUBQ(U32(x.lanes), n)
+	JMP(LabelRef(name + "_loop1"))
+
+	Label(name + "_reduce")
+	VADDPS(r[1], r[0], r[0])
+	VADDPS(r[3], r[2], r[2])
+	VADDPS(r[2], r[0], r[0])
+	if x.lanes == 16 {
+		VEXTRACTF64X4(U8(1), Z0, Y1)
+		VADDPS(Y1, Y0, Y0)
+	}
+	VEXTRACTF128(U8(1), Y0, X1)
+	VADDPS(X1, X0, X0)
+	VMOVHLPS(X0, X0, X1)
+	VADDPS(X1, X0, X0)
+	VMOVSHDUP(X0, X1)
+	VADDSS(X1, X0, X0)
+	Comment("Scalar tail, after the reduction: VEX scalar ops clear the upper lanes.")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_tail")
+	VMOVSS(Mem{Base: px}, X1)
+	VFMADD231SS(Mem{Base: py}, X1, X0)
+	ADDQ(U8(4), px)
+	ADDQ(U8(4), py)
+	DECQ(n)
+	JNZ(LabelRef(name + "_tail"))
+	Label(name + "_done")
+	VZEROUPPER()
+	Store(X0, ReturnIndex(0))
 	RET()
 }
 
