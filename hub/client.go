@@ -193,7 +193,7 @@ func (c *Client) FetchEntry(ctx context.Context, e Entry) (string, error) {
 	}
 
 	// Fast path, no lock: a file already checked, or checked now.
-	badOurs := false
+	var looked []string // for the offline error: each place and what was there
 	for _, p := range []string{final, torch} {
 		if p == "" {
 			continue
@@ -205,23 +205,18 @@ func (c *Client) FetchEntry(ctx context.Context, e Entry) (string, error) {
 		if ok {
 			return p, nil
 		}
-		if p == final && exists(p) {
-			badOurs = true
-		} else if exists(p) {
+		if !exists(p) {
+			looked = append(looked, p+" (not there)")
+			continue
+		}
+		looked = append(looked, p+" (fails its SHA-256 check)")
+		if p != final {
 			c.logf("hub: ignoring %s: its SHA-256 does not start with %s", p, e.SHA256Prefix)
 		}
 	}
 	if c.offline() {
-		looked := final
-		if torch != "" {
-			looked += " and " + torch
-		}
-		if badOurs {
-			return "", fmt.Errorf("%w: %s (%s): the cached copy %s fails its SHA-256 check (looked in %s)",
-				ErrOffline, e.Name, e.FileName(), final, looked)
-		}
-		return "", fmt.Errorf("%w: %s (%s) is in neither %s; download it where there is network (resnet download %s) and copy it there, or turn offline mode off",
-			ErrOffline, e.Name, e.FileName(), looked, e.Name)
+		return "", fmt.Errorf("%w: no good copy of %s (%s): looked at %s; download it where there is network (resnet download %s) and copy it into %s, or turn offline mode off",
+			ErrOffline, e.Name, e.FileName(), strings.Join(looked, " and "), e.Name, dir)
 	}
 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -512,8 +507,12 @@ func exists(p string) bool {
 }
 
 func isHex(s string) bool {
-	_, err := hex.DecodeString(s[:len(s)&^1])
-	return err == nil && (len(s)%2 == 0 || strings.ContainsRune("0123456789abcdefABCDEF", rune(s[len(s)-1])))
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
 }
 
 func syncDir(dir string) {

@@ -406,7 +406,7 @@ func TestFetchOffline(t *testing.T) {
 		if !errors.Is(err, ErrOffline) {
 			t.Fatalf("err = %v, want ErrOffline", err)
 		}
-		for _, s := range []string{e.FileName(), c.CacheDir, c.TorchDir()} {
+		for _, s := range []string{e.FileName(), filepath.Join(c.CacheDir, e.FileName()) + " (not there)", c.TorchDir()} {
 			if !strings.Contains(err.Error(), s) {
 				t.Errorf("offline error does not mention %s: %v", s, err)
 			}
@@ -780,6 +780,12 @@ func TestListVerified(t *testing.T) {
 	if c.verified(p, e.SHA256Prefix) {
 		t.Fatal("marker still trusted after the file changed size")
 	}
+	if ok, err := c.verifyCached(context.Background(), p, &e); ok || err != nil {
+		t.Fatalf("verifyCached of a changed file = %v, %v", ok, err)
+	}
+	if known, good := c.checked(p, e.SHA256Prefix); !known || good {
+		t.Fatalf("checked after a failed check = %v, %v; want known and bad", known, good)
+	}
 }
 
 func TestExclLock(t *testing.T) {
@@ -834,5 +840,15 @@ func TestFlockExcludes(t *testing.T) {
 	wg.Wait()
 	if most.Load() != 1 {
 		t.Fatalf("%d holders at once", most.Load())
+	}
+}
+
+func TestFetchEntryRejectsBadPrefix(t *testing.T) {
+	c, _ := newClient(t, "")
+	for _, p := range []string{"", "abc", "xyz12345", "0676ba6g"} {
+		e := Entry{Name: "x", URL: "https://example.com/x-" + p + ".pth", SHA256Prefix: p}
+		if _, err := c.FetchEntry(context.Background(), e); err == nil || !strings.Contains(err.Error(), "hex") {
+			t.Errorf("prefix %q: err = %v", p, err)
+		}
 	}
 }

@@ -43,9 +43,12 @@ func evalTransform(resize int) Transform {
 
 // Entry describes one published weights file.
 type Entry struct {
-	Name    string // hub name: "resnet50" (V1, as pretrained=True), "resnet50:v2", "resnext101_32x8d_wsl"
-	Arch    string // architecture the file fits, as package models names it
-	Weights string // torchvision's enum member ("IMAGENET1K_V1") or, for WSL, "IG_940M_FT_IMAGENET1K"
+	Name string // hub name: "resnet50" (V1, as pretrained=True), "resnet50:v2", "resnext101_32x8d_wsl"
+	Arch string // architecture the file fits, as package models names it
+	// Weights is torchvision's enum member ("IMAGENET1K_V1"); the WSL files,
+	// which torchvision does not list, are "IG_940M_FT_IMAGENET1K" (our name:
+	// 940M Instagram images pretraining, ImageNet-1k fine-tuning).
+	Weights string
 	URL     string // official address; the file name is the torch.hub cache name
 
 	// SHA256Prefix is the hex run after the last '-' of the file name: a

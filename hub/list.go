@@ -25,7 +25,13 @@ type CachedFile struct {
 	Size     int64
 	ModTime  time.Time
 	Partial  bool // an interrupted download (NAME.partial)
-	Verified bool // its SHA-256 was checked since it last changed
+	Verified bool // its SHA-256 was checked since it last changed, and matches
+	Corrupt  bool // its SHA-256 was checked since it last changed, and does not match
+}
+
+func (c *Client) setChecked(f *CachedFile, prefix string) {
+	known, good := c.checked(f.Path, prefix)
+	f.Verified, f.Corrupt = good, known && !good
 }
 
 // List returns the weights files in the cache directory (complete, partial,
@@ -59,7 +65,9 @@ func (c *Client) List() ([]CachedFile, error) {
 			Size: st.Size(), ModTime: st.ModTime(), Partial: partial}
 		if i, ok := byFile[base]; ok {
 			f.Name = entries[i].Name
-			f.Verified = !partial && c.verified(f.Path, entries[i].SHA256Prefix)
+			if !partial {
+				c.setChecked(&f, entries[i].SHA256Prefix)
+			}
 		}
 		out = append(out, f)
 	}
@@ -70,8 +78,10 @@ func (c *Client) List() ([]CachedFile, error) {
 			if err != nil || !st.Mode().IsRegular() {
 				continue
 			}
-			out = append(out, CachedFile{Name: entries[i].Name, File: entries[i].FileName(), Path: p, Location: InTorch,
-				Size: st.Size(), ModTime: st.ModTime(), Verified: c.verified(p, entries[i].SHA256Prefix)})
+			f := CachedFile{Name: entries[i].Name, File: entries[i].FileName(), Path: p, Location: InTorch,
+				Size: st.Size(), ModTime: st.ModTime()}
+			c.setChecked(&f, entries[i].SHA256Prefix)
+			out = append(out, f)
 		}
 	}
 	order := func(f CachedFile) int {

@@ -74,19 +74,24 @@ func writeMarker(dir, p string, st fs.FileInfo, sum string) {
 	}
 }
 
-// verified reports whether p has a marker that is current and matches prefix,
-// without hashing.
-func (c *Client) verified(p, prefix string) bool {
+// checked reports, without hashing, whether p has a current marker
+// (known) and whether the hash it records starts with prefix (good).
+func (c *Client) checked(p, prefix string) (known, good bool) {
 	st, err := os.Stat(p)
 	if err != nil {
-		return false
+		return false, false
 	}
 	dir, err := c.Dir()
 	if err != nil {
-		return false
+		return false, false
 	}
 	sum, ok := readMarker(dir, p, st)
-	return ok && strings.HasPrefix(sum, strings.ToLower(prefix))
+	return ok, ok && strings.HasPrefix(sum, strings.ToLower(prefix))
+}
+
+func (c *Client) verified(p, prefix string) bool {
+	_, good := c.checked(p, prefix)
+	return good
 }
 
 // verifyCached reports whether the file at p exists and has e's hash
