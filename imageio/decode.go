@@ -21,11 +21,11 @@ import (
 	"fmt"
 	"image"
 	"image/gif"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"os"
 
+	"github.com/resnetgo/resnet/imageio/internal/jpeg"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
@@ -62,7 +62,7 @@ type format struct {
 }
 
 var formats = []format{
-	{"jpeg", func(b []byte) bool { return bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}) }, jpeg.DecodeConfig, jpeg.Decode},
+	{"jpeg", func(b []byte) bool { return bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}) }, nil, nil},
 	{"png", func(b []byte) bool { return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) }, png.DecodeConfig, png.Decode},
 	{"gif", func(b []byte) bool {
 		return bytes.HasPrefix(b, []byte("GIF87a")) || bytes.HasPrefix(b, []byte("GIF89a"))
@@ -129,16 +129,32 @@ func decodeBytes(data []byte, opt Options) (img image.Image, name string, err er
 	if name == "tiff" {
 		data, cmyk = tiffCMYKAsRGBA(data)
 	}
-	cfg, err := f.config(bytes.NewReader(data))
-	if err != nil {
-		return nil, name, fmt.Errorf("imageio: %s: %w", name, err)
-	}
-	if err := checkSize(cfg.Width, cfg.Height, opt); err != nil {
-		return nil, name, err
-	}
-	img, err = f.decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, name, fmt.Errorf("imageio: %s: %w", name, err)
+	if name == "jpeg" {
+		// Our own decoder: its planes are libjpeg-turbo's (ISLOW IDCT).
+		cfg, err := jpeg.DecodeConfig(data)
+		if err != nil {
+			return nil, name, fmt.Errorf("imageio: %w", err)
+		}
+		if err := checkSize(cfg.Width, cfg.Height, opt); err != nil {
+			return nil, name, err
+		}
+		j, err := jpeg.Decode(data)
+		if err != nil {
+			return nil, name, fmt.Errorf("imageio: %w", err)
+		}
+		img = jpegToImage(j)
+	} else {
+		cfg, err := f.config(bytes.NewReader(data))
+		if err != nil {
+			return nil, name, fmt.Errorf("imageio: %s: %w", name, err)
+		}
+		if err := checkSize(cfg.Width, cfg.Height, opt); err != nil {
+			return nil, name, err
+		}
+		img, err = f.decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, name, fmt.Errorf("imageio: %s: %w", name, err)
+		}
 	}
 	b := img.Bounds()
 	if err := checkSize(b.Dx(), b.Dy(), opt); err != nil {

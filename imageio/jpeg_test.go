@@ -1,6 +1,11 @@
 package imageio
 
 import (
+	"bytes"
+	"encoding/json"
+	"image"
+	"image/draw"
+	stdjpeg "image/jpeg"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,9 +39,8 @@ func compareRGB(a, b []uint8) jpegDiff {
 }
 
 // jpegBound is the largest per-sample difference from PIL measured on the
-// JPEG fixtures (Go's IDCT against libjpeg-turbo's ISLOW); the test fails
-// if a change makes it worse.
-var jpegBound = map[string]int{}
+// JPEG fixtures: our decoder reproduces libjpeg-turbo exactly, so 0.
+const jpegBound = 0
 
 func TestJPEGAgainstPIL(t *testing.T) {
 	g := loadGolden(t)
@@ -56,8 +60,63 @@ func TestJPEGAgainstPIL(t *testing.T) {
 		}
 		d := compareRGB(got.Pix, want)
 		t.Logf("%-28s %-13T max|Δ| %2d  mean|Δ| %.4f  differing %5.2f%%", c.File, img, d.max, d.mean, 100*d.differing)
-		if b, ok := jpegBound[c.File]; ok && d.max > b {
-			t.Errorf("%s: max |Δ| %d exceeds the achieved bound %d", c.File, d.max, b)
+		if d.max > jpegBound {
+			t.Errorf("%s: max |Δ| %d exceeds the achieved bound %d", c.File, d.max, jpegBound)
+		}
+	}
+}
+
+// TestJPEGPhotos measures realistic-size JPEGs made by
+// "imageio_gen.py --photos DIR" (not committed): set IMAGEIO_PHOTOS=DIR.
+// It reports our decoder and, for comparison, image/jpeg's planes with the
+// same upsampling and colour conversion, and checks the ImageNet eval
+// tensor against torchvision's.
+func TestJPEGPhotos(t *testing.T) {
+	dir := os.Getenv("IMAGEIO_PHOTOS")
+	if dir == "" {
+		t.Skip("IMAGEIO_PHOTOS not set")
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "photos.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var photos []struct{ File string }
+	if err := json.Unmarshal(b, &photos); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range photos {
+		path := filepath.Join(dir, p.File)
+		want, err := os.ReadFile(path + ".rgb")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantT, err := os.ReadFile(path + ".f32")
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _, err := DecodeFile(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours := compareRGB(ToRGB(img).Pix, want)
+		x, _ := ImageNetEval().Apply(img)
+		tensorEqual := bytes.Equal(floatBytes(x.Data), wantT)
+		data, _ := os.ReadFile(path)
+		std, err := stdjpeg.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := compareRGB(ToRGB(std).Pix, want)
+		// Plain Go: image/jpeg's own conversion (replicated chroma).
+		rgba := image.NewRGBA(std.Bounds())
+		draw.Draw(rgba, rgba.Rect, std, image.Point{}, draw.Src)
+		plain := NewRGB(rgba.Rect.Dx(), rgba.Rect.Dy())
+		copy4to3(plain, rgba.Pix, rgba.Stride, 1)
+		pg := compareRGB(plain.Pix, want)
+		t.Logf("%-16s ours: max %d mean %.4f differ %.2f%% tensor-equal %v | image/jpeg planes+libjpeg upsampling: max %d mean %.4f differ %.2f%% | image/jpeg+draw: max %d mean %.4f differ %.2f%%",
+			p.File, ours.max, ours.mean, 100*ours.differing, tensorEqual, g.max, g.mean, 100*g.differing, pg.max, pg.mean, 100*pg.differing)
+		if ours.max > jpegBound || !tensorEqual {
+			t.Errorf("%s differs from PIL", p.File)
 		}
 	}
 }

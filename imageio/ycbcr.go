@@ -3,6 +3,8 @@ package imageio
 import (
 	"image"
 	"image/color"
+
+	"github.com/resnetgo/resnet/imageio/internal/jpeg"
 )
 
 // libjpeg-turbo's YCbCr→RGB tables (jdcolor.c): 16 fractional bits, the
@@ -35,82 +37,43 @@ func clamp8(v int32) uint8 {
 	return uint8(v)
 }
 
-// ycbcrToRGB converts a decoded JPEG (or lossy WebP) image the way
-// libjpeg-turbo's default decompressor does: "fancy" (triangular) chroma
-// upsampling as in jdsample.c, then jdcolor.c's fixed-point conversion.
-func ycbcrToRGB(out *RGB, src *image.YCbCr) {
-	w, h := out.W, out.H
-	if src.Rect.Min != (image.Point{}) {
-		i := 0
-		for y := src.Rect.Min.Y; y < src.Rect.Max.Y; y++ {
-			for x := src.Rect.Min.X; x < src.Rect.Max.X; x++ {
-				c := src.YCbCrAt(x, y)
-				r, g, b := color.YCbCrToRGB(c.Y, c.Cb, c.Cr)
-				out.Pix[i], out.Pix[i+1], out.Pix[i+2] = r, g, b
-				i += 3
-			}
-		}
-		return
-	}
-	hs, vs := 1, 1 // horizontal and vertical chroma subsampling factors
-	switch src.SubsampleRatio {
-	case image.YCbCrSubsampleRatio422:
-		hs = 2
-	case image.YCbCrSubsampleRatio420:
-		hs, vs = 2, 2
-	case image.YCbCrSubsampleRatio440:
-		vs = 2
-	case image.YCbCrSubsampleRatio411:
-		hs = 4
-	case image.YCbCrSubsampleRatio410:
-		hs, vs = 4, 2
-	}
-	cw, ch := (w+hs-1)/hs, (h+vs-1)/vs // libjpeg's downsampled_width/height
-	cb := make([]uint8, w+4)
-	cr := make([]uint8, w+4)
-	colsum := make([]int32, cw)
-	for y := 0; y < h; y++ {
-		cy := y / vs
-		near := cy // the next-nearest chroma row for vertical interpolation
-		if vs == 2 {
-			if y%2 == 0 {
-				near = max(cy-1, 0)
-			} else {
-				near = min(cy+1, ch-1)
-			}
-		}
-		for p, plane := range [2][]uint8{src.Cb, src.Cr} {
-			dst := cb
-			if p == 1 {
-				dst = cr
-			}
-			row := plane[cy*src.CStride : cy*src.CStride+cw]
-			nrow := plane[near*src.CStride : near*src.CStride+cw]
-			upsampleRow(dst, row, nrow, colsum, hs, vs, y%2 == 0)
-		}
-		yrow := src.Y[y*src.YStride : y*src.YStride+w]
-		o := out.Pix[3*w*y : 3*w*(y+1)]
-		for x, yv := range yrow {
-			Y := int32(yv)
-			b, r := cb[x], cr[x]
-			o[3*x] = clamp8(Y + crR[r])
-			o[3*x+1] = clamp8(Y + (cbG[b]+crG[r])>>16)
-			o[3*x+2] = clamp8(Y + cbB[b])
-		}
-	}
+// plane is one decoded component before upsampling: w×h meaningful samples
+// (libjpeg's downsampled_width/height), expanded he× horizontally and ve×
+// vertically to the image size.
+type plane struct {
+	pix           []uint8
+	stride, w, h  int
+	he, ve        int
+	colsum        []int32
+	rowBuf, nearB []uint8
 }
 
-// upsampleRow expands one chroma row to full width as libjpeg-turbo does:
-// h2v1/h2v2 "fancy" upsampling when the row is wider than 2 samples, h1v2
-// fancy always, box replication otherwise. upper tells, for vs == 2,
-// whether the output row is the upper one of its pair (next-nearest row
-// above, rounding bias 1 resp. 8) or the lower one (below, 2 resp. 7).
-func upsampleRow(dst, row, near []uint8, colsum []int32, hs, vs int, upper bool) {
+// row writes full-resolution row y of the plane into dst (len ≥ image
+// width, rounded up to he).
+func (p *plane) row(dst []uint8, y int) {
+	cy := y / p.ve
+	near := cy // the next-nearest row for vertical interpolation
+	if p.ve == 2 {
+		if y%2 == 0 {
+			near = max(cy-1, 0)
+		} else {
+			near = min(cy+1, p.h-1)
+		}
+	}
+	upsampleRow(dst, p.pix[cy*p.stride:cy*p.stride+p.w], p.pix[near*p.stride:near*p.stride+p.w], p.colsum, p.he, p.ve, y%2 == 0)
+}
+
+// upsampleRow expands one row as libjpeg-turbo's jdsample.c does:
+// h2v1/h2v2 "fancy" (triangular) upsampling when the row is wider than 2
+// samples, h1v2 fancy always, box replication otherwise. upper tells, for
+// ve == 2, whether the output row is the upper one of its pair (next-nearest
+// row above, rounding bias 1 resp. 8) or the lower one (below, 2 resp. 7).
+func upsampleRow(dst, row, near []uint8, colsum []int32, he, ve int, upper bool) {
 	n := len(row)
 	switch {
-	case hs == 1 && vs == 1:
+	case he == 1 && ve == 1:
 		copy(dst, row)
-	case hs == 1 && vs == 2: // h1v2_fancy_upsample
+	case he == 1 && ve == 2: // h1v2_fancy_upsample
 		bias := int32(2)
 		if upper {
 			bias = 1
@@ -118,7 +81,7 @@ func upsampleRow(dst, row, near []uint8, colsum []int32, hs, vs int, upper bool)
 		for i := range n {
 			dst[i] = uint8((3*int32(row[i]) + int32(near[i]) + bias) >> 2)
 		}
-	case hs == 2 && vs == 1 && n > 2: // h2v1_fancy_upsample
+	case he == 2 && ve == 1 && n > 2: // h2v1_fancy_upsample
 		dst[0] = row[0]
 		dst[1] = uint8((3*int32(row[0]) + int32(row[1]) + 2) >> 2)
 		for i := 1; i < n-1; i++ {
@@ -128,7 +91,7 @@ func upsampleRow(dst, row, near []uint8, colsum []int32, hs, vs int, upper bool)
 		}
 		dst[2*n-2] = uint8((3*int32(row[n-1]) + int32(row[n-2]) + 1) >> 2)
 		dst[2*n-1] = row[n-1]
-	case hs == 2 && vs == 2 && n > 2: // h2v2_fancy_upsample
+	case he == 2 && ve == 2 && n > 2: // h2v2_fancy_upsample
 		for i := range n {
 			colsum[i] = 3*int32(row[i]) + int32(near[i])
 		}
@@ -143,13 +106,128 @@ func upsampleRow(dst, row, near []uint8, colsum []int32, hs, vs int, upper bool)
 		}
 		dst[2*n-2] = uint8((3*colsum[n-1] + colsum[n-2] + 8) >> 4)
 		dst[2*n-1] = uint8((4*colsum[n-1] + 7) >> 4)
-	default: // box replication (h2v1/h2v2 on narrow rows, 4:1:1, 4:1:0)
-		for i := range len(dst) {
-			j := i / hs
-			if j >= n {
-				j = n - 1
-			}
-			dst[i] = row[j]
+	default: // box replication: h2v1/h2v2 on narrow rows, int_upsample
+		for i := range n * he {
+			dst[i] = row[i/he]
 		}
 	}
+}
+
+// Colour spaces for planesToRGB (those of internal/jpeg).
+const (
+	csGray  = jpeg.Gray
+	csYCbCr = jpeg.YCbCr
+	csRGB   = jpeg.RGB
+	csCMYK  = jpeg.CMYK
+	csYCCK  = jpeg.YCCK
+)
+
+// planesToRGB upsamples the planes and converts them to RGB as PIL's
+// libjpeg-turbo decoder plus convert("RGB") would: YCbCr by jdcolor.c's
+// tables; CMYK read through PIL's "CMYK;I" (Adobe inverted) raw mode, YCCK
+// first turned into CMYK by libjpeg, both then through PIL's cmyk2rgb.
+func planesToRGB(out *RGB, ps []*plane, cs int) {
+	w := out.W
+	bufs := make([][]uint8, len(ps))
+	for i, p := range ps {
+		bufs[i] = make([]uint8, w+8)
+		p.colsum = make([]int32, p.w)
+	}
+	for y := range out.H {
+		for i, p := range ps {
+			p.row(bufs[i], y)
+		}
+		o := out.Pix[3*w*y : 3*w*(y+1)]
+		switch cs {
+		case csGray:
+			for x, v := range bufs[0][:w] {
+				o[3*x], o[3*x+1], o[3*x+2] = v, v, v
+			}
+		case csRGB:
+			r, g, b := bufs[0][:w], bufs[1][:w], bufs[2][:w]
+			for x := range w {
+				o[3*x], o[3*x+1], o[3*x+2] = r[x], g[x], b[x]
+			}
+		case csYCbCr:
+			yr, cbr, crr := bufs[0][:w], bufs[1][:w], bufs[2][:w]
+			for x := range w {
+				Y, cb, cr := int32(yr[x]), cbr[x], crr[x]
+				o[3*x] = clamp8(Y + crR[cr])
+				o[3*x+1] = clamp8(Y + (cbG[cb]+crG[cr])>>16)
+				o[3*x+2] = clamp8(Y + cbB[cb])
+			}
+		case csCMYK, csYCCK:
+			c0, c1, c2, k := bufs[0][:w], bufs[1][:w], bufs[2][:w], bufs[3][:w]
+			for x := range w {
+				var c, m, ye uint8
+				if cs == csYCCK {
+					// ycck_cmyk_convert gives 255-R', 255-G', 255-B'; PIL's
+					// inversion turns them back into R', G', B'.
+					Y, cb, cr := int32(c0[x]), c1[x], c2[x]
+					c = clamp8(Y + crR[cr])
+					m = clamp8(Y + (cbG[cb]+crG[cr])>>16)
+					ye = clamp8(Y + cbB[cb])
+				} else {
+					c, m, ye = 255-c0[x], 255-c1[x], 255-c2[x]
+				}
+				kk := 255 - k[x]
+				o[3*x], o[3*x+1], o[3*x+2] = cmykChannel(c, kk), cmykChannel(m, kk), cmykChannel(ye, kk)
+			}
+		}
+	}
+}
+
+// jpegToImage converts decoded JPEG planes: grayscale stays image.Gray,
+// everything else becomes *RGB.
+func jpegToImage(j *jpeg.Image) image.Image {
+	if j.ColorSpace == jpeg.Gray {
+		c := j.Components[0]
+		return &image.Gray{Pix: c.Pix, Stride: c.Stride, Rect: image.Rect(0, 0, j.Width, j.Height)}
+	}
+	ps := make([]*plane, len(j.Components))
+	for i := range j.Components {
+		c := &j.Components[i]
+		ps[i] = &plane{pix: c.Pix, stride: c.Stride, w: c.W, h: c.H, he: j.HMax / c.HSamp, ve: j.VMax / c.VSamp}
+	}
+	out := NewRGB(j.Width, j.Height)
+	planesToRGB(out, ps, j.ColorSpace)
+	return out
+}
+
+// ycbcrToRGB converts an image.YCbCr (lossy WebP; JPEG when decoded by
+// image/jpeg) with libjpeg-turbo's upsampling and conversion.
+func ycbcrToRGB(out *RGB, src *image.YCbCr) {
+	w, h := out.W, out.H
+	he, ve := 1, 1
+	switch src.SubsampleRatio {
+	case image.YCbCrSubsampleRatio422:
+		he = 2
+	case image.YCbCrSubsampleRatio420:
+		he, ve = 2, 2
+	case image.YCbCrSubsampleRatio440:
+		ve = 2
+	case image.YCbCrSubsampleRatio411:
+		he = 4
+	case image.YCbCrSubsampleRatio410:
+		he, ve = 4, 2
+	}
+	if src.Rect.Min != (image.Point{}) {
+		i := 0
+		for y := src.Rect.Min.Y; y < src.Rect.Max.Y; y++ {
+			for x := src.Rect.Min.X; x < src.Rect.Max.X; x++ {
+				c := src.YCbCrAt(x, y)
+				r, g, b := color.YCbCrToRGB(c.Y, c.Cb, c.Cr)
+				out.Pix[i], out.Pix[i+1], out.Pix[i+2] = r, g, b
+				i += 3
+			}
+		}
+		return
+	}
+	cw, ch := (w+he-1)/he, (h+ve-1)/ve
+	ps := []*plane{
+		{pix: src.Y, stride: src.YStride, w: w, h: h, he: 1, ve: 1},
+		{pix: src.Cb, stride: src.CStride, w: cw, h: ch, he: he, ve: ve},
+		{pix: src.Cr, stride: src.CStride, w: cw, h: ch, he: he, ve: ve},
+	}
+	planesToRGB(out, ps, csYCbCr)
 }

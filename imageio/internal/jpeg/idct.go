@@ -1,0 +1,138 @@
+package jpeg
+
+// ISLOW constants: FIX(x) = round(x · 2^13) (jidctint.c).
+const (
+	constBits = 13
+	pass1Bits = 2
+
+	fix0_298631336 = 2446
+	fix0_390180644 = 3196
+	fix0_541196100 = 4433
+	fix0_765366865 = 6270
+	fix0_899976223 = 7373
+	fix1_175875602 = 9633
+	fix1_501321110 = 12299
+	fix1_847759065 = 15137
+	fix1_961570560 = 16069
+	fix2_053119869 = 16819
+	fix2_562915447 = 20995
+	fix3_072711026 = 25172
+)
+
+// rangeLimit maps an IDCT output (before the +128 level shift), masked to
+// 10 bits, to a sample exactly as libjpeg's IDCT_range_limit table does:
+// clamped for |v| < 512, wrapping beyond (only corrupt data gets there).
+var rangeLimit [1024]uint8
+
+func init() {
+	for i := range rangeLimit {
+		switch {
+		case i < 128:
+			rangeLimit[i] = uint8(i + 128)
+		case i < 512:
+			rangeLimit[i] = 255
+		case i < 896:
+			rangeLimit[i] = 0
+		default:
+			rangeLimit[i] = uint8(i - 896)
+		}
+	}
+}
+
+// idct turns every component's coefficients into samples.
+func (d *decoder) idct() {
+	for i := range d.img.Components {
+		c := &d.img.Components[i]
+		bw, bh := (c.W+7)/8, (c.H+7)/8
+		c.Stride = 8 * bw
+		c.Pix = make([]uint8, c.Stride*8*bh)
+		for by := range bh {
+			for bx := range bw {
+				idctBlock(c.Pix[8*by*c.Stride+8*bx:], c.Stride, c.coef[(by*c.bw+bx)*64:][:64], c.quant)
+			}
+		}
+		c.coef = nil
+	}
+}
+
+func descale(x int64, n uint) int64 { return (x + 1<<(n-1)) >> n }
+
+// idctBlock is jpeg_idct_islow: dequantise, columns into a workspace
+// scaled by 2^pass1Bits, then rows, each output descaled and range-limited.
+func idctBlock(dst []uint8, stride int, coef []int16, q *[64]uint16) {
+	// libjpeg-turbo keeps quantisation values as short, multiplies in int,
+	// computes in 64-bit JLONG and stores the workspace as int.
+	var ws [64]int32
+	for col := range 8 {
+		in := func(r int) int64 { return int64(int32(coef[8*r+col]) * int32(int16(q[8*r+col]))) }
+		if coef[8+col] == 0 && coef[16+col] == 0 && coef[24+col] == 0 && coef[32+col] == 0 &&
+			coef[40+col] == 0 && coef[48+col] == 0 && coef[56+col] == 0 {
+			dc := int32(in(0) << pass1Bits)
+			for r := range 8 {
+				ws[8*r+col] = dc
+			}
+			continue
+		}
+		o := idct1D(in(0), in(1), in(2), in(3), in(4), in(5), in(6), in(7), constBits-pass1Bits)
+		for r := range 8 {
+			ws[8*r+col] = int32(o[r])
+		}
+	}
+	for row := range 8 {
+		w := ws[8*row : 8*row+8]
+		out := dst[row*stride : row*stride+8]
+		if w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0 && w[6] == 0 && w[7] == 0 {
+			v := rangeLimit[descale(int64(w[0]), pass1Bits+3)&1023]
+			for i := range out {
+				out[i] = v
+			}
+			continue
+		}
+		o := idct1D(int64(w[0]), int64(w[1]), int64(w[2]), int64(w[3]), int64(w[4]), int64(w[5]), int64(w[6]), int64(w[7]), constBits+pass1Bits+3)
+		for i := range out {
+			out[i] = rangeLimit[o[i]&1023]
+		}
+	}
+}
+
+// idct1D is one 8-point pass of the LLM IDCT with 12 multiplies, as
+// jidctint.c writes it, descaling each output by shift bits.
+func idct1D(i0, i1, i2, i3, i4, i5, i6, i7 int64, shift uint) [8]int64 {
+	// Even part.
+	z1 := (i2 + i6) * fix0_541196100
+	tmp2 := z1 + i6*-fix1_847759065
+	tmp3 := z1 + i2*fix0_765366865
+	tmp0 := (i0 + i4) << constBits
+	tmp1 := (i0 - i4) << constBits
+	tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
+	tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
+
+	// Odd part: inputs 7, 5, 3, 1.
+	tmp0, tmp1, tmp2, tmp3 = i7, i5, i3, i1
+	z1 = tmp0 + tmp3
+	z2 := tmp1 + tmp2
+	z3 := tmp0 + tmp2
+	z4 := tmp1 + tmp3
+	z5 := (z3 + z4) * fix1_175875602
+	tmp0 *= fix0_298631336
+	tmp1 *= fix2_053119869
+	tmp2 *= fix3_072711026
+	tmp3 *= fix1_501321110
+	z1 *= -fix0_899976223
+	z2 *= -fix2_562915447
+	z3 *= -fix1_961570560
+	z4 *= -fix0_390180644
+	z3 += z5
+	z4 += z5
+	tmp0 += z1 + z3
+	tmp1 += z2 + z4
+	tmp2 += z2 + z3
+	tmp3 += z1 + z4
+
+	return [8]int64{
+		descale(tmp10+tmp3, shift), descale(tmp11+tmp2, shift),
+		descale(tmp12+tmp1, shift), descale(tmp13+tmp0, shift),
+		descale(tmp13-tmp0, shift), descale(tmp12-tmp1, shift),
+		descale(tmp11-tmp2, shift), descale(tmp10-tmp3, shift),
+	}
+}
