@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -255,6 +256,9 @@ var (
 // download fetches e into final through final+".partial". The caller holds the lock.
 func (c *Client) download(ctx context.Context, e *Entry, dir, final string) error {
 	src := c.URL(e)
+	if u, err := url.Parse(src); err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file") {
+		return fmt.Errorf("hub: %s: cannot download from %q: want an http, https or file address", e.Name, src)
+	}
 	c.logf("hub: downloading %s (%s, about %s) from %s", e.Name, e.FileName(), humanBytes(e.ApproxSize), src)
 	switch e.License {
 	case CCBYNC4:
@@ -296,8 +300,10 @@ func (c *Client) download(ctx context.Context, e *Entry, dir, final string) erro
 		if ctx.Err() != nil {
 			return d.cancelled(e, ctx.Err())
 		}
+		// Retry what the network did; not a 404, nor a full disk.
 		var he *HTTPError
-		retry := !errors.As(err, &he) || he.temporary()
+		var pe *fs.PathError
+		retry := !errors.As(err, &pe) && (!errors.As(err, &he) || he.temporary())
 		if !retry || attempt+1 >= maxAttempts {
 			if d.n == 0 {
 				d.close()

@@ -852,3 +852,11 @@ func TestFetchEntryRejectsBadPrefix(t *testing.T) {
 		}
 	}
 }
+
+func TestFetchBadBaseURL(t *testing.T) {
+	_, e := fakeCheckpoint(22, 1000)
+	c, _ := newClient(t, "ftp://mirror.example/models")
+	if _, err := c.FetchEntry(context.Background(), e); err == nil || !strings.Contains(err.Error(), "want an http") {
+		t.Fatalf("err = %v", err)
+	}
+}
