@@ -47,3 +47,26 @@ func TestFMAPeakRuns(t *testing.T) {
 		fmaPeakAVX2(3)
 	}
 }
+
+// BenchmarkSgemmTile measures each micro-kernel alone on packed panels
+// that stay in cache: the ceiling of the blocked driver around it.
+func BenchmarkSgemmTile(b *testing.B) {
+	for _, kern := range gemmKernels() {
+		b.Run(kern.name, func(b *testing.B) {
+			const k = 256
+			a := make([]float32, kern.mr*k)
+			bp := make([]float32, kern.nr*k)
+			c := make([]float32, kern.mr*kern.nr)
+			for i := range a {
+				a[i] = 1
+			}
+			for i := range bp {
+				bp[i] = 1
+			}
+			for b.Loop() {
+				kern.tile(k, kern.mr, a, 1, kern.mr, bp, c, kern.nr, 1, 1)
+			}
+			reportGFLOPS(b, 2*float64(kern.mr*kern.nr*k))
+		})
+	}
+}
