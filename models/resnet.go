@@ -316,7 +316,12 @@ func (m *ResNet) Forward(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor,
 	if err != nil {
 		return nil, err
 	}
-	return nn.Run(func() *tensor.Tensor { return m.FC.Forward(f) })
+	return m.Head(f)
+}
+
+// Head applies fc to pooled features (N, FeatureDim), giving logits.
+func (m *ResNet) Head(features *tensor.Tensor) (*tensor.Tensor, error) {
+	return nn.Run(func() *tensor.Tensor { return m.FC.Forward(features) })
 }
 
 // NumParams returns the number of learnable parameters.

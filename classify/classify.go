@@ -1,0 +1,196 @@
+// Package classify turns images into class predictions: a network from
+// package models, the preprocessing its weights were trained with (package
+// imageio) and class names, with softmax and top-k. It is the Go
+// equivalent of torch.hub.load(...) plus torchvision's eval transform.
+package classify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"math"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/resnetgo/resnet/checkpoint"
+	"github.com/resnetgo/resnet/hub"
+	"github.com/resnetgo/resnet/imageio"
+	"github.com/resnetgo/resnet/imagenet"
+	"github.com/resnetgo/resnet/models"
+	"github.com/resnetgo/resnet/tensor"
+)
+
+// Classifier pairs a network with its preprocessing and class names. Its
+// methods may be called from several goroutines at once.
+type Classifier struct {
+	Model     *models.ResNet
+	Transform imageio.Transform
+	// Labels names each output class; nil gives "class N".
+	Labels []string
+	// Decode limits the images the file-reading methods accept.
+	Decode imageio.Options
+}
+
+// Prediction is one class with its softmax probability.
+type Prediction struct {
+	Index int     `json:"index"`
+	Label string  `json:"label"`
+	Prob  float64 `json:"prob"`
+}
+
+// Load returns the classifier for a hub name such as "resnet50",
+// "resnet50:v2" or "resnext101_32x8d_wsl", fetching the weights through c
+// (nil means a zero hub.Client: environment defaults, quiet) and using the
+// eval transform the weights were published with.
+func Load(ctx context.Context, name string, c *hub.Client) (*Classifier, error) {
+	e, err := hub.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		c = &hub.Client{}
+	}
+	path, err := c.FetchEntry(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	m, err := models.LoadFile(ctx, e.Arch, path, models.Options{})
+	if err != nil {
+		return nil, err
+	}
+	f, err := imageio.ParseFilter(e.Transform.Interpolation)
+	if err != nil {
+		return nil, err
+	}
+	t := imageio.Transform{Resize: e.Transform.ResizeSize, Crop: e.Transform.CropSize,
+		Mean: e.Transform.Mean, Std: e.Transform.Std, Filter: f}
+	return &Classifier{Model: m, Transform: t, Labels: imagenet.Labels()}, nil
+}
+
+// LoadFile returns a classifier for a checkpoint file. arch may be "" to
+// infer it. Labels come from the file's own metadata (safetensors
+// "labels", a JSON list, as our trainer writes), else a sibling
+// FILE.labels.txt with one name per line, else ImageNet's names for a
+// 1000-class network; the transform is the ImageNet eval transform.
+func LoadFile(ctx context.Context, arch, path string) (*Classifier, error) {
+	sd, err := checkpoint.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := models.FromStateDict(arch, sd, models.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c := &Classifier{Model: m, Transform: imageio.ImageNetEval()}
+	if s := sd.Metadata["labels"]; s != "" {
+		if err := json.Unmarshal([]byte(s), &c.Labels); err != nil {
+			return nil, fmt.Errorf("%s: metadata labels: %w", path, err)
+		}
+	} else if l, err := ReadLabels(path + ".labels.txt"); err == nil {
+		c.Labels = l
+	} else if !os.IsNotExist(err) {
+		return nil, err
+	} else if m.Config.NumClasses == 1000 {
+		c.Labels = imagenet.Labels()
+	}
+	if err := c.SetLabels(c.Labels); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ReadLabels reads class names, one per line (blank lines at the end ignored).
+func ReadLabels(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n"), "\n")
+	return lines, nil
+}
+
+// SetLabels sets the class names, checking there is one per output.
+func (c *Classifier) SetLabels(labels []string) error {
+	if labels != nil && len(labels) != c.Model.Config.NumClasses {
+		return fmt.Errorf("classify: %d labels for a %d-class network", len(labels), c.Model.Config.NumClasses)
+	}
+	c.Labels = labels
+	return nil
+}
+
+// Label returns the name of class i.
+func (c *Classifier) Label(i int) string {
+	if i >= 0 && i < len(c.Labels) {
+		return c.Labels[i]
+	}
+	return fmt.Sprintf("class %d", i)
+}
+
+// Preprocess converts an image into the (3, H, W) tensor the network takes.
+func (c *Classifier) Preprocess(img image.Image) (*tensor.Tensor, error) {
+	return c.Transform.Apply(img)
+}
+
+// Logits runs the network on a preprocessed batch (N, 3, H, W).
+func (c *Classifier) Logits(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, error) {
+	return c.Model.Forward(ctx, x)
+}
+
+// Classify returns the k most probable classes for img.
+func (c *Classifier) Classify(ctx context.Context, img image.Image, k int) ([]Prediction, error) {
+	x, err := c.Preprocess(img)
+	if err != nil {
+		return nil, err
+	}
+	x, _ = x.Reshape(append([]int{1}, x.Shape...)...)
+	y, err := c.Logits(ctx, x)
+	if err != nil {
+		return nil, err
+	}
+	return c.TopK(y.Data, k), nil
+}
+
+// TopK turns one row of logits into the k most probable predictions.
+func (c *Classifier) TopK(logits []float32, k int) []Prediction {
+	p := Softmax(logits)
+	idx := TopK(p, k)
+	out := make([]Prediction, len(idx))
+	for i, j := range idx {
+		out[i] = Prediction{Index: j, Label: c.Label(j), Prob: p[j]}
+	}
+	return out
+}
+
+// Softmax returns exp(x_i − max x) / Σ exp(x_j − max x), in float64.
+func Softmax(x []float32) []float64 {
+	if len(x) == 0 {
+		return nil
+	}
+	m := float64(x[0])
+	for _, v := range x {
+		m = math.Max(m, float64(v))
+	}
+	p := make([]float64, len(x))
+	var s float64
+	for i, v := range x {
+		p[i] = math.Exp(float64(v) - m)
+		s += p[i]
+	}
+	for i := range p {
+		p[i] /= s
+	}
+	return p
+}
+
+// TopK returns the indices of the k largest values, largest first; ties
+// keep the lower index first, as torch.topk does on CPU.
+func TopK(p []float64, k int) []int {
+	idx := make([]int, len(p))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] > p[idx[b]] })
+	return idx[:min(max(k, 0), len(idx))]
+}
