@@ -5,7 +5,10 @@ package kernels
 import "golang.org/x/sys/cpu"
 
 var (
-	hasAVX512 = cpu.X86.HasAVX512F // x/sys/cpu also checks that the OS saves zmm state
+	// x/sys/cpu also checks that the OS saves the zmm and ymm state. The
+	// "Requires:" lines in gemm_amd64.s list what each kernel uses
+	// (VXORPS on zmm is AVX512DQ).
+	hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
 	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 )
 
