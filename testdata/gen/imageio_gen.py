@@ -193,6 +193,155 @@ def make_jpegs():
     return js
 
 
+# ---- a minimal baseline JPEG encoder for what PIL cannot write: restart
+# intervals, 4:4:0 / 4:1:1 / unusual sampling factors, Adobe RGB.
+
+_ZZ = [0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5,
+       12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+       35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
+       58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63]
+_DCTM = np.array([[(np.sqrt(0.5) if u == 0 else 1.0) * np.cos((2 * x + 1) * u * np.pi / 16) / 2
+                   for x in range(8)] for u in range(8)])
+# Huffman tables where every symbol has one length: DC 12 symbols of 4 bits,
+# AC all 162 run/size symbols of 8 bits.
+_DC_SYMS = list(range(12))
+_AC_SYMS = [0x00, 0xF0] + [(r << 4) | sz for r in range(16) for sz in range(1, 11)]
+
+
+def _seg(marker, data):
+    return bytes([0xFF, marker]) + struct.pack(">H", len(data) + 2) + data
+
+
+class _Bits:
+    def __init__(self):
+        self.out, self.acc, self.n = bytearray(), 0, 0
+
+    def put(self, v, n):
+        for i in range(n - 1, -1, -1):
+            self.acc = (self.acc << 1) | ((v >> i) & 1)
+            self.n += 1
+            if self.n == 8:
+                self.out.append(self.acc)
+                if self.acc == 0xFF:
+                    self.out.append(0)
+                self.acc, self.n = 0, 0
+
+    def flush(self):
+        while self.n:
+            self.put(1, 1)
+
+
+def _category(v):
+    a, n = abs(int(v)), 0
+    while a:
+        a >>= 1
+        n += 1
+    return n
+
+
+def encode_jpeg(path, planes, samp, size, q=6, restart=0, adobe=None):
+    """planes: per-component uint8 arrays at their own resolution;
+    samp: per-component (h, v); size: (width, height)."""
+    w, h = size
+    hmax, vmax = max(s[0] for s in samp), max(s[1] for s in samp)
+    mx, my = -(-w // (8 * hmax)), -(-h // (8 * vmax))
+    padded = []
+    for p, (sh, sv) in zip(planes, samp):
+        ph, pw = my * sv * 8, mx * sh * 8
+        padded.append(np.pad(p.astype(np.float64), ((0, ph - p.shape[0]), (0, pw - p.shape[1])), mode="edge"))
+    qt = np.full(64, q)
+    out = b"\xff\xd8"
+    if adobe is not None:
+        out += _seg(0xEE, b"Adobe" + struct.pack(">HHHB", 100, 0, 0, adobe))
+    out += _seg(0xDB, bytes([0]) + bytes(qt.astype(np.uint8)))
+    sof = struct.pack(">BHHB", 8, h, w, len(planes))
+    for i, (sh, sv) in enumerate(samp):
+        sof += bytes([i + 1, (sh << 4) | sv, 0])
+    out += _seg(0xC0, sof)
+    dc_bits = [0, 0, 0, 12] + [0] * 12
+    ac_bits = [0] * 7 + [len(_AC_SYMS)] + [0] * 8
+    out += _seg(0xC4, bytes([0x00] + dc_bits + _DC_SYMS))
+    out += _seg(0xC4, bytes([0x10] + ac_bits + _AC_SYMS))
+    if restart:
+        out += _seg(0xDD, struct.pack(">H", restart))
+    sos = bytes([len(planes)])
+    for i in range(len(planes)):
+        sos += bytes([i + 1, 0x00])
+    out += _seg(0xDA, sos + bytes([0, 63, 0]))
+    bits, pred, mcus, rst = _Bits(), [0] * len(planes), 0, 0
+    for by in range(my):
+        for bx in range(mx):
+            if restart and mcus and mcus % restart == 0:
+                bits.flush()
+                bits.out += bytes([0xFF, 0xD0 + rst % 8])
+                rst += 1
+                pred = [0] * len(planes)
+            mcus += 1
+            for ci, (sh, sv) in enumerate(samp):
+                for v in range(sv):
+                    for hh in range(sh):
+                        y0, x0 = (by * sv + v) * 8, (bx * sh + hh) * 8
+                        blk = padded[ci][y0:y0 + 8, x0:x0 + 8] - 128
+                        coef = np.round((_DCTM @ blk @ _DCTM.T).reshape(-1)[_ZZ] / qt).astype(int)
+                        diff = coef[0] - pred[ci]
+                        pred[ci] = coef[0]
+                        c = _category(diff)
+                        bits.put(_DC_SYMS.index(c), 4)
+                        bits.put(diff if diff >= 0 else diff + (1 << c) - 1, c)
+                        run = 0
+                        last = max([k for k in range(1, 64) if coef[k] != 0], default=0)
+                        for k in range(1, last + 1):
+                            if coef[k] == 0:
+                                run += 1
+                                continue
+                            while run > 15:
+                                bits.put(_AC_SYMS.index(0xF0), 8)
+                                run -= 16
+                            c = _category(coef[k])
+                            bits.put(_AC_SYMS.index((run << 4) | c), 8)
+                            bits.put(coef[k] if coef[k] >= 0 else coef[k] + (1 << c) - 1, c)
+                            run = 0
+                        if last < 63:
+                            bits.put(_AC_SYMS.index(0x00), 8)
+    bits.flush()
+    out += bytes(bits.out) + b"\xff\xd9"
+    with open(path, "wb") as f:
+        f.write(out)
+
+
+def custom_jpegs():
+    """(name, writer) for JPEGs written by encode_jpeg."""
+    out = []
+
+    def planes(w, h, samp, c=3):
+        hmax, vmax = max(s[0] for s in samp), max(s[1] for s in samp)
+        full = photo(h, w, c) if c > 1 else photo(h, w, 1)[:, :, None]
+        full = full.reshape(h, w, -1)
+        ps = []
+        for i, (sh, sv) in enumerate(samp):
+            fy, fx = vmax // sv, hmax // sh
+            ph, pw = -(-h * sv // vmax), -(-w * sh // hmax)
+            p = full[:, :, i].astype(np.float64)
+            p = np.pad(p, ((0, ph * fy - h), (0, pw * fx - w)), mode="edge")
+            ps.append(np.clip(p.reshape(ph, fy, pw, fx).mean(axis=(1, 3)).round(), 0, 255).astype(np.uint8))
+        return ps
+
+    def add(name, w, h, samp, c=3, **kw):
+        ps = planes(w, h, samp, c)
+        out.append((name, lambda p: encode_jpeg(p, ps, samp, (w, h), **kw)))
+
+    add("enc420_restart3_45x29.jpg", 45, 29, [(2, 2), (1, 1), (1, 1)], restart=3)
+    add("enc440_33x21.jpg", 33, 21, [(1, 2), (1, 1), (1, 1)])
+    add("enc411_50x16.jpg", 50, 16, [(4, 1), (1, 1), (1, 1)])
+    add("enc410_restart1_37x19.jpg", 37, 19, [(4, 2), (1, 1), (1, 1)], restart=1)
+    add("enc_all12_19x11.jpg", 19, 11, [(1, 2), (1, 2), (1, 2)])
+    add("enc_mixed_30x22.jpg", 30, 22, [(2, 2), (1, 1), (2, 1)])
+    add("enc_gray_restart2_27x18.jpg", 27, 18, [(1, 1)], c=1, restart=2)
+    add("enc_adobe_rgb_21x14.jpg", 21, 14, [(1, 1), (1, 1), (1, 1)], adobe=0)
+    add("enc422_restart5_61x9.jpg", 61, 9, [(2, 1), (1, 1), (1, 1)], restart=5)
+    return out
+
+
 def resize_cases(w, h):
     c = [(max(1, w // 2), max(1, h // 3)), (2 * w + 1, h * 3 // 2 + 1), (max(1, w * 3 // 4), 2 * h + 3),
          (1, 1), (w, max(1, h // 2)), (max(1, w // 5), h)]
@@ -254,6 +403,18 @@ def main():
             f.write(got.tobytes())
         w, h = got.size
         jcases.append(dict(file=name, width=w, height=h, rgb_file=raw_name))
+    for name, write in custom_jpegs():
+        path = os.path.join(OUT, name)
+        write(path)
+        got = Image.open(path).convert("RGB")
+        raw_name = name + ".rgb"
+        with open(os.path.join(OUT, raw_name), "wb") as f:
+            f.write(got.tobytes())
+        w, h = got.size
+        jcases.append(dict(file=name, width=w, height=h, rgb_file=raw_name))
+    # The benchmark photo (bench_test.go, bench/imageio_pil.py), made last so
+    # that it does not shift the random streams of the fixtures above.
+    Image.fromarray(photo(750, 1000, amp=3)).save(os.path.join(OUT, "bench_1000x750.jpg"), "JPEG", quality=85)
     with open(os.path.join(OUT, "golden.json"), "w") as f:
         json.dump(dict(generator="testdata/gen/imageio_gen.py", pillow=Image.__version__,
                        cases=cases, jpeg=jcases), f, indent=1)

@@ -139,6 +139,15 @@ func (d *decoder) processSOS(seg []byte) error {
 		}
 		sc.comps = append(sc.comps, c)
 	}
+	if ns > 1 {
+		blocks := 0
+		for _, c := range sc.comps {
+			blocks += c.HSamp * c.VSamp
+		}
+		if blocks > 10 { // B.2.3; libjpeg: JERR_BAD_MCU_SIZE
+			return FormatError("too many blocks in MCU")
+		}
+	}
 	if img.Progressive {
 		if sc.ss > sc.se || sc.se > 63 || sc.ss == 0 && sc.se != 0 || sc.ss > 0 && ns != 1 || sc.al > 13 || sc.ah > 13 {
 			return FormatError("bad progressive scan parameters")
