@@ -2,6 +2,7 @@ package imageio
 
 import (
 	"fmt"
+	"image"
 	"math"
 )
 
@@ -183,34 +184,64 @@ func clip8(v int32) uint8 {
 // horizontal pass first, each pass rounded and clipped to uint8). Resizing
 // to the same size returns a copy. It panics if w or h is not positive.
 func (m *RGB) Resize(w, h int, f Filter) *RGB {
+	return m.resizeRegion(w, h, f, image.Rect(0, 0, w, h))
+}
+
+// resizeRegion computes only the pixels in r of the w×h resize: each
+// output pixel depends on its own taps alone, so this is exactly the
+// corresponding crop of Resize, without the work outside it.
+func (m *RGB) resizeRegion(w, h int, f Filter, r image.Rectangle) *RGB {
 	if w <= 0 || h <= 0 {
 		panic(fmt.Sprintf("imageio: Resize to %dx%d", w, h))
 	}
+	if !r.In(image.Rect(0, 0, w, h)) || r.Empty() {
+		panic(fmt.Sprintf("imageio: region %v outside %dx%d", r, w, h))
+	}
 	if w == m.W && h == m.H {
-		return &RGB{W: w, H: h, Pix: append([]uint8(nil), m.Pix...)}
+		return m.crop(r)
 	}
 	if f == Nearest {
-		return m.resizeNearest(w, h)
+		return m.resizeNearest(w, h).crop(r)
 	}
 	if _, s := f.kernel(); s == 0 {
 		panic(fmt.Sprintf("imageio: unknown filter %d", int(f)))
 	}
-	vert := precompute(m.H, h, f)
-	src := m
-	if w != m.W {
-		// Only the rows the vertical pass reads are resampled horizontally.
-		first := vert.start[0]
-		last := vert.start[h-1] + vert.n[h-1]
-		horiz := precompute(m.W, w, f)
-		src = m.resampleH(horiz, first, last)
+	// As PIL: the horizontal pass first, on the rows the vertical pass
+	// reads; a pass is skipped when its dimension does not change.
+	var vert coeffs
+	first, last := r.Min.Y, r.Max.Y
+	if h != m.H {
+		vert = precompute(m.H, h, f).sub(r.Min.Y, r.Max.Y)
+		first = vert.start[0]
+		last = vert.start[len(vert.start)-1] + vert.n[len(vert.n)-1]
 		for i := range vert.start {
 			vert.start[i] -= first
 		}
+	}
+	var src *RGB
+	if w != m.W {
+		src = m.resampleH(precompute(m.W, w, f).sub(r.Min.X, r.Max.X), first, last)
+	} else {
+		src = m.crop(image.Rect(r.Min.X, first, r.Max.X, last))
 	}
 	if h == m.H {
 		return src
 	}
 	return src.resampleV(vert)
+}
+
+// sub returns the taps of outputs [lo, hi).
+func (c coeffs) sub(lo, hi int) coeffs {
+	return coeffs{ksize: c.ksize, start: c.start[lo:hi], n: c.n[lo:hi], k: c.k[lo*c.ksize : hi*c.ksize]}
+}
+
+// crop copies the pixels of r.
+func (m *RGB) crop(r image.Rectangle) *RGB {
+	out := NewRGB(r.Dx(), r.Dy())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		copy(out.Pix[3*out.W*(y-r.Min.Y):], m.Pix[3*(m.W*y+r.Min.X):3*(m.W*y+r.Max.X)])
+	}
+	return out
 }
 
 func (m *RGB) resampleH(c coeffs, first, last int) *RGB {
@@ -220,16 +251,18 @@ func (m *RGB) resampleH(c coeffs, first, last int) *RGB {
 		row := m.Pix[3*m.W*y : 3*m.W*(y+1)]
 		dst := out.Pix[3*w*(y-first) : 3*w*(y-first+1)]
 		for xx := range w {
-			k := c.k[xx*c.ksize : xx*c.ksize+c.n[xx]]
-			in := row[3*c.start[xx] : 3*(c.start[xx]+len(k))]
+			n := c.n[xx]
+			k := c.k[xx*c.ksize : xx*c.ksize+n]
+			in := row[3*c.start[xx] : 3*(c.start[xx]+n)]
 			s0, s1, s2 := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
 			for i, kv := range k {
-				p := in[3*i : 3*i+3]
+				p := in[3*i : 3*i+3 : 3*i+3]
 				s0 += int32(p[0]) * kv
 				s1 += int32(p[1]) * kv
 				s2 += int32(p[2]) * kv
 			}
-			dst[3*xx], dst[3*xx+1], dst[3*xx+2] = clip8(s0), clip8(s1), clip8(s2)
+			d := dst[3*xx : 3*xx+3 : 3*xx+3]
+			d[0], d[1], d[2] = clip8(s0), clip8(s1), clip8(s2)
 		}
 	}
 	return out
@@ -247,12 +280,13 @@ func (m *RGB) resampleV(c coeffs) *RGB {
 		k := c.k[yy*c.ksize : yy*c.ksize+c.n[yy]]
 		for i, kv := range k {
 			row := m.Pix[rowLen*(c.start[yy]+i) : rowLen*(c.start[yy]+i+1)]
+			acc := acc[:len(row)]
 			for x, v := range row {
 				acc[x] += int32(v) * kv
 			}
 		}
 		dst := out.Pix[rowLen*yy : rowLen*(yy+1)]
-		for x, v := range acc {
+		for x, v := range acc[:len(dst)] {
 			dst[x] = clip8(v)
 		}
 	}

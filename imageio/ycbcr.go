@@ -37,6 +37,15 @@ func clamp8(v int32) uint8 {
 	return uint8(v)
 }
 
+// clampTab[v+512] is clamp8(v) for the sums of the YCbCr conversion
+// (-512 ≤ v < 512).
+var clampTab = func() (t [1024]uint8) {
+	for i := range t {
+		t[i] = clamp8(int32(i - 512))
+	}
+	return
+}()
+
 // plane is one decoded component before upsampling: w×h meaningful samples
 // (libjpeg's downsampled_width/height), expanded he× horizontally and ve×
 // vertically to the image size.
@@ -133,10 +142,17 @@ func planesToRGB(out *RGB, ps []*plane, cs int) {
 		bufs[i] = make([]uint8, w+8)
 		p.colsum = make([]int32, p.w)
 	}
+	rows := make([][]uint8, len(ps))
 	for y := range out.H {
 		for i, p := range ps {
-			p.row(bufs[i], y)
+			if p.he == 1 && p.ve == 1 {
+				rows[i] = p.pix[y*p.stride : y*p.stride+w] // full size: no copy
+			} else {
+				p.row(bufs[i], y)
+				rows[i] = bufs[i][:w]
+			}
 		}
+		bufs := rows
 		o := out.Pix[3*w*y : 3*w*(y+1)]
 		switch cs {
 		case csGray:
@@ -150,11 +166,12 @@ func planesToRGB(out *RGB, ps []*plane, cs int) {
 			}
 		case csYCbCr:
 			yr, cbr, crr := bufs[0][:w], bufs[1][:w], bufs[2][:w]
-			for x := range w {
-				Y, cb, cr := int32(yr[x]), cbr[x], crr[x]
-				o[3*x] = clamp8(Y + crR[cr])
-				o[3*x+1] = clamp8(Y + (cbG[cb]+crG[cr])>>16)
-				o[3*x+2] = clamp8(Y + cbB[cb])
+			for x, yv := range yr {
+				Y, cb, cr := int32(yv)+512, cbr[x], crr[x]
+				p := o[3*x : 3*x+3 : 3*x+3]
+				p[0] = clampTab[(Y+crR[cr])&1023]
+				p[1] = clampTab[(Y+(cbG[cb]+crG[cr])>>16)&1023]
+				p[2] = clampTab[(Y+cbB[cb])&1023]
 			}
 		case csCMYK, csYCCK:
 			c0, c1, c2, k := bufs[0][:w], bufs[1][:w], bufs[2][:w], bufs[3][:w]

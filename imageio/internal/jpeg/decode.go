@@ -48,8 +48,8 @@ type Component struct {
 	Pix          []uint8
 
 	tq           int
-	quant        *[64]uint16
-	bw, bh       int // blocks per line/column, padded to whole MCUs
+	quant        *[64]int32 // natural order, as libjpeg's short multipliers
+	bw, bh       int        // blocks per line/column, padded to whole MCUs
 	coef         []int16
 	dcPred       int
 	dcTbl, acTbl int
@@ -113,6 +113,11 @@ type decoder struct {
 	sof     bool
 	scanned bool
 	eobrun  int
+	// direct: a single-scan sequential file, whose blocks go through the
+	// IDCT as they are decoded instead of being stored.
+	direct bool
+	block  [64]int16
+	acSeen bool // an AC coefficient was decoded into block
 
 	// bit reader
 	bits    uint64

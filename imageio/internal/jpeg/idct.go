@@ -39,19 +39,43 @@ func init() {
 	}
 }
 
-// idct turns every component's coefficients into samples.
+// allocPix allocates the plane: whole blocks covering W×H.
+func (c *Component) allocPix() {
+	bw, bh := (c.W+7)/8, (c.H+7)/8
+	c.Stride = 8 * bw
+	c.Pix = make([]uint8, c.Stride*8*bh)
+}
+
+// idct turns every stored component's coefficients into samples.
 func (d *decoder) idct() {
 	for i := range d.img.Components {
 		c := &d.img.Components[i]
-		bw, bh := (c.W+7)/8, (c.H+7)/8
-		c.Stride = 8 * bw
-		c.Pix = make([]uint8, c.Stride*8*bh)
+		if c.coef == nil {
+			if c.Pix == nil {
+				c.allocPix() // a component no scan covered stays 0, as in libjpeg
+			}
+			continue
+		}
+		c.allocPix()
+		bw, bh := c.Stride/8, len(c.Pix)/c.Stride/8
 		for by := range bh {
 			for bx := range bw {
-				idctBlock(c.Pix[8*by*c.Stride+8*bx:], c.Stride, c.coef[(by*c.bw+bx)*64:][:64], c.quant)
+				idctBlock(c.Pix[8*by*c.Stride+8*bx:], c.Stride, (*[64]int16)(c.coef[(by*c.bw+bx)*64:]), c.quant)
 			}
 		}
 		c.coef = nil
+	}
+}
+
+// idctDC is idctBlock for a block whose AC coefficients are all zero:
+// both passes take their all-zero shortcuts, giving one flat value.
+func idctDC(dst []uint8, stride int, dc int16, q int32) {
+	v := rangeLimit[descale(int64(int32(int32(dc)*q)<<pass1Bits), pass1Bits+3)&1023]
+	for r := range 8 {
+		row := dst[r*stride : r*stride+8]
+		for i := range row {
+			row[i] = v
+		}
 	}
 }
 
@@ -59,12 +83,12 @@ func descale(x int64, n uint) int64 { return (x + 1<<(n-1)) >> n }
 
 // idctBlock is jpeg_idct_islow: dequantise, columns into a workspace
 // scaled by 2^pass1Bits, then rows, each output descaled and range-limited.
-func idctBlock(dst []uint8, stride int, coef []int16, q *[64]uint16) {
-	// libjpeg-turbo keeps quantisation values as short, multiplies in int,
-	// computes in 64-bit JLONG and stores the workspace as int.
+func idctBlock(dst []uint8, stride int, coef *[64]int16, q *[64]int32) {
+	// libjpeg-turbo multiplies coefficient and (short) quantisation value
+	// in int, computes in 64-bit JLONG and stores the workspace as int.
 	var ws [64]int32
 	for col := range 8 {
-		in := func(r int) int64 { return int64(int32(coef[8*r+col]) * int32(int16(q[8*r+col]))) }
+		in := func(r int) int64 { return int64(int32(coef[8*r+col]) * q[8*r+col]) }
 		if coef[8+col] == 0 && coef[16+col] == 0 && coef[24+col] == 0 && coef[32+col] == 0 &&
 			coef[40+col] == 0 && coef[48+col] == 0 && coef[56+col] == 0 {
 			dc := int32(in(0) << pass1Bits)

@@ -59,6 +59,10 @@ func (d *decoder) decodeHuff(t *huffTable) (uint8, error) {
 		d.nbits -= uint(v >> 8)
 		return uint8(v), nil
 	}
+	return d.decodeHuffSlow(t)
+}
+
+func (d *decoder) decodeHuffSlow(t *huffTable) (uint8, error) {
 	code := int32(0)
 	for l := 1; l <= 16; l++ {
 		d.nbits--
@@ -129,15 +133,26 @@ func (d *decoder) processSOS(seg []byte) error {
 		}
 		if c.quant == nil {
 			// libjpeg latches the quantisation table when the component's
-			// first scan starts.
-			if c.quant = d.quant[c.tq]; c.quant == nil {
+			// first scan starts, and keeps its values as short.
+			q := d.quant[c.tq]
+			if q == nil {
 				return FormatError("missing quantization table")
 			}
-		}
-		if c.coef == nil {
-			c.coef = make([]int16, c.bw*c.bh*64)
+			c.quant = new([64]int32)
+			for i, v := range q {
+				c.quant[i] = int32(int16(v))
+			}
 		}
 		sc.comps = append(sc.comps, c)
+	}
+	d.direct = !img.Progressive && !d.scanned && ns == len(img.Components)
+	for _, c := range sc.comps {
+		switch {
+		case d.direct:
+			c.allocPix()
+		case c.coef == nil:
+			c.coef = make([]int16, c.bw*c.bh*64)
+		}
 	}
 	if ns > 1 {
 		blocks := 0
@@ -194,16 +209,14 @@ func (d *decoder) decodeScan(sc *scan) error {
 				todo--
 			}
 			if len(sc.comps) == 1 {
-				c := sc.comps[0]
-				if err := d.decodeBlock(sc, c, c.coef[(my*c.bw+mx)*64:][:64]); err != nil {
+				if err := d.block1(sc, sc.comps[0], mx, my); err != nil {
 					return err
 				}
 			} else {
 				for _, c := range sc.comps {
 					for v := range c.VSamp {
 						for h := range c.HSamp {
-							bx, by := mx*c.HSamp+h, my*c.VSamp+v
-							if err := d.decodeBlock(sc, c, c.coef[(by*c.bw+bx)*64:][:64]); err != nil {
+							if err := d.block1(sc, c, mx*c.HSamp+h, my*c.VSamp+v); err != nil {
 								return err
 							}
 						}
@@ -213,6 +226,28 @@ func (d *decoder) decodeScan(sc *scan) error {
 			if d.overrun() {
 				return ErrTruncated
 			}
+		}
+	}
+	return nil
+}
+
+// block1 decodes block (bx, by) of c: into the coefficient store, or in
+// direct mode through the IDCT into the plane (dropping MCU padding).
+func (d *decoder) block1(sc *scan, c *Component, bx, by int) error {
+	if !d.direct {
+		return d.decodeBlock(sc, c, c.coef[(by*c.bw+bx)*64:][:64])
+	}
+	d.block = [64]int16{}
+	d.acSeen = false
+	if err := d.decodeBlock(sc, c, d.block[:]); err != nil {
+		return err
+	}
+	if 8*bx < c.Stride && 8*by*c.Stride < len(c.Pix) {
+		dst := c.Pix[8*by*c.Stride+8*bx:]
+		if d.acSeen {
+			idctBlock(dst, c.Stride, &d.block, c.quant)
+		} else {
+			idctDC(dst, c.Stride, d.block[0], c.quant[0])
 		}
 	}
 	return nil
@@ -273,6 +308,7 @@ func (d *decoder) decodeBlock(sc *scan, c *Component, blk []int16) error {
 				return err
 			}
 			blk[zigzag[k]] = int16(v)
+			d.acSeen = true
 		}
 		return nil
 	}
