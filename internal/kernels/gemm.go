@@ -25,13 +25,14 @@ type microKernel struct {
 	mc     int // rows of A packed at once (mc×kc block stays in L2), multiple of mr
 	nc     int // columns of B packed at once (kc×nc block), multiple of nr
 	// strided kernels read A in place (with the row and column strides
-	// rsa, csa); the others get packed, zero-padded panels.
+	// rsa, csa), and full panels of B when that is cheaper than packing
+	// them; the others get packed, zero-padded panels.
 	strided bool
-	// tile computes the rows×nr tile C = alpha·A·Bp + beta·C (rows ≤ mr),
+	// tile computes the rows×nr tile C = alpha·A·B + beta·C (rows ≤ mr),
 	// where A[i, p] = a[i*rsa+p*csa] (a packed panel has rsa=1, csa=mr)
-	// and the packed B panel b holds k groups of nr values (one row of
-	// the panel each). When beta is 0, C is not read.
-	tile func(k, rows int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32)
+	// and B[p, j] = b[p*rsb+j] (a packed panel has rsb=nr). When beta
+	// is 0, C is not read.
+	tile func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32)
 	// dot returns the dot product of x[:n] and y[:n] (n ≥ 1).
 	dot func(n int, x, y []float32) float32
 }
@@ -209,6 +210,12 @@ func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, a
 	bufs.b = grow(bufs.b, kcMax*ncMax)
 	bufs.tmp = grow(bufs.tmp, mr*nr)
 	pa, pb, tmp := bufs.a, bufs.b, bufs.tmp
+	// Strided kernels read A, and B unless transposed, in place: that
+	// saves copying them on every call, which costs more than the packed
+	// panels' locality gains, except with strides of a multiple of 4 KiB,
+	// whose rows all fall in the same L1 set.
+	inPlaceA := kern.strided && lda%1024 != 0
+	inPlaceB := kern.strided && !transB && ldb%1024 != 0
 
 	for jc := n0; jc < n1; jc += kern.nc {
 		nc := min(kern.nc, n1-jc)
@@ -219,20 +226,32 @@ func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, a
 			if pc > 0 {
 				bet = 1
 			}
-			packB(transB, b, ldb, pc, kc, jc, nc, nr, pb)
+			fullB := 0 // columns of this block whose panels are read in place
+			if inPlaceB {
+				fullB = nc / nr * nr
+			}
+			if fullB < nc {
+				packB(transB, b, ldb, pc, kc, jc+fullB, nc-fullB, nr, pb)
+			}
 			for ic := m0; ic < m1; ic += kern.mc {
 				mc := min(kern.mc, m1-ic)
-				if !kern.strided {
+				if !inPlaceA {
 					packA(transA, a, lda, ic, mc, pc, kc, mr, pa)
 				}
 				for jr := 0; jr < nc; jr += nr {
-					bp := pb[jr*kc : (jr+nr)*kc]
+					var bp []float32
+					rsb := nr
+					if jr < fullB {
+						bp, rsb = b[pc*ldb+jc+jr:], ldb
+					} else {
+						bp = pb[(jr-fullB)*kc : (jr-fullB+nr)*kc]
+					}
 					nn := min(nr, nc-jr)
 					for ir := 0; ir < mc; ir += mr {
 						var ap []float32
 						rsa, csa := 1, mr
 						switch {
-						case !kern.strided:
+						case !inPlaceA:
 							ap = pa[ir*kc : (ir+mr)*kc]
 						case transA:
 							ap, rsa, csa = a[pc*lda+ic+ir:], 1, lda
@@ -242,12 +261,12 @@ func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, a
 						mm := min(mr, mc-ir)
 						off := (ic+ir)*ldc + jc + jr
 						if nn == nr {
-							kern.tile(kc, mm, ap, rsa, csa, bp, c[off:], ldc, alpha, bet)
+							kern.tile(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet)
 							continue
 						}
 						// Right edge: compute the tile into tmp, then merge
 						// the columns that lie inside C.
-						kern.tile(kc, mm, ap, rsa, csa, bp, tmp, nr, 1, 0)
+						kern.tile(kc, mm, ap, rsa, csa, bp, rsb, tmp, nr, 1, 0)
 						for i := 0; i < mm; i++ {
 							crow := c[off+i*ldc : off+i*ldc+nn]
 							trow := tmp[i*nr : i*nr+nn]

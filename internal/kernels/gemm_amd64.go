@@ -4,7 +4,7 @@ package kernels
 
 //go:generate go run -C _gen . -out ../gemm_amd64.s -stubs ../gemm_stubs_amd64.go -pkg kernels
 
-type asmTile func(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
+type asmTile func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
 
 // avx512Tiles[r] computes an r×32 tile (gemm_stubs_amd64.go).
 var avx512Tiles = [...]asmTile{nil,
@@ -24,9 +24,9 @@ var avx512Kernel = microKernel{
 	mr:   12, nr: 32,
 	kc: 384, mc: 144, nc: 2048,
 	strided: true,
-	tile: func(k, rows int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
-		checkTile(k, rows, 12, 32, a, rsa, csa, b, c, ldc)
-		avx512Tiles[rows](k, &a[0], rsa, csa, &b[0], &c[0], ldc, alpha, beta)
+	tile: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
+		checkTile(k, rows, 12, 32, a, rsa, csa, b, rsb, c, ldc)
+		avx512Tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta)
 	},
 	dot: func(n int, x, y []float32) float32 {
 		x, y = x[:n], y[:n]
@@ -39,9 +39,9 @@ var avx2Kernel = microKernel{
 	mr:   6, nr: 16,
 	kc: 384, mc: 72, nc: 2048,
 	strided: true,
-	tile: func(k, rows int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
-		checkTile(k, rows, 6, 16, a, rsa, csa, b, c, ldc)
-		avx2Tiles[rows](k, &a[0], rsa, csa, &b[0], &c[0], ldc, alpha, beta)
+	tile: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
+		checkTile(k, rows, 6, 16, a, rsa, csa, b, rsb, c, ldc)
+		avx2Tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta)
 	},
 	dot: func(n int, x, y []float32) float32 {
 		x, y = x[:n], y[:n]
@@ -50,9 +50,9 @@ var avx2Kernel = microKernel{
 }
 
 // checkTile keeps the assembly inside the slices it is handed.
-func checkTile(k, rows, mr, nr int, a []float32, rsa, csa int, b, c []float32, ldc int) {
+func checkTile(k, rows, mr, nr int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int) {
 	if k < 1 || rows < 1 || rows > mr || rsa < 0 || csa < 0 || len(a) < (rows-1)*rsa+(k-1)*csa+1 ||
-		len(b) < nr*k || ldc < nr || len(c) < (rows-1)*ldc+nr {
+		rsb < nr || len(b) < (k-1)*rsb+nr || ldc < nr || len(c) < (rows-1)*ldc+nr {
 		panic("kernels: SGEMM micro-kernel called with short panels")
 	}
 }

@@ -66,7 +66,7 @@ func BenchmarkSgemmTile(b *testing.B) {
 			}
 			cpu0 := processCPUSeconds()
 			for b.Loop() {
-				kern.tile(k, kern.mr, a, 1, kern.mr, bp, c, kern.nr, 1, 1)
+				kern.tile(k, kern.mr, a, 1, kern.mr, bp, kern.nr, c, kern.nr, 1, 1)
 			}
 			reportGFLOPS(b, 2*float64(kern.mr*kern.nr*k), cpu0)
 		})

@@ -31,9 +31,9 @@ func sdot(n int, x, y []float32) float32 {
 // sgemmTile2x4 computes the rows×4 tile C = alpha·A·B + beta·C (rows ≤ 2),
 // where a is a packed, zero-padded panel of k columns of 2 values (rsa=1,
 // csa=2) and b holds k rows of 4 values. C is not read when beta is 0.
-func sgemmTile2x4(k, rows int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
-	if rsa != 1 || csa != 2 {
-		panic("kernels: sgemmTile2x4 needs a packed A panel")
+func sgemmTile2x4(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
+	if rsa != 1 || csa != 2 || rsb != 4 {
+		panic("kernels: sgemmTile2x4 needs packed panels")
 	}
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32

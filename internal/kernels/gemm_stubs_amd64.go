@@ -6,13 +6,13 @@ package kernels
 
 // sgemmTile1x32AVX512 computes the 1×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 32. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 32; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*32+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -23,17 +23,17 @@ package kernels
 //	}
 //
 //go:noescape
-func sgemmTile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile2x32AVX512 computes the 2×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 32. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 32; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*32+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -44,17 +44,17 @@ func sgemmTile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *flo
 //	}
 //
 //go:noescape
-func sgemmTile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile3x32AVX512 computes the 3×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 32. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 32; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*32+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -65,17 +65,17 @@ func sgemmTile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *flo
 //	}
 //
 //go:noescape
-func sgemmTile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile4x32AVX512 computes the 4×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 32. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 32; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*32+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -86,17 +86,17 @@ func sgemmTile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *flo
 //	}
 //
 //go:noescape
-func sgemmTile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile5x32AVX512 computes the 5×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 32. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 32; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*32+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -107,17 +107,17 @@ func sgemmTile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *flo
 //	}
 //
 //go:noescape
-func sgemmTile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile6x32AVX512 computes the 6×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 32. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 32; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*32+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -128,17 +128,17 @@ func sgemmTile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *flo
 //	}
 //
 //go:noescape
-func sgemmTile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile7x32AVX512 computes the 7×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 32. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
 //
 //	for i := 0; i < 7; i++ {
 //		for j := 0; j < 32; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*32+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -149,17 +149,17 @@ func sgemmTile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *flo
 //	}
 //
 //go:noescape
-func sgemmTile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile8x32AVX512 computes the 8×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 32. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
 //
 //	for i := 0; i < 8; i++ {
 //		for j := 0; j < 32; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*32+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -170,17 +170,17 @@ func sgemmTile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *flo
 //	}
 //
 //go:noescape
-func sgemmTile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile9x32AVX512 computes the 9×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 32. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
 //
 //	for i := 0; i < 9; i++ {
 //		for j := 0; j < 32; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*32+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -191,17 +191,17 @@ func sgemmTile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *flo
 //	}
 //
 //go:noescape
-func sgemmTile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile10x32AVX512 computes the 10×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 32. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
 //
 //	for i := 0; i < 10; i++ {
 //		for j := 0; j < 32; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*32+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -212,17 +212,17 @@ func sgemmTile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *flo
 //	}
 //
 //go:noescape
-func sgemmTile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile11x32AVX512 computes the 11×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 32. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
 //
 //	for i := 0; i < 11; i++ {
 //		for j := 0; j < 32; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*32+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -233,17 +233,17 @@ func sgemmTile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *fl
 //	}
 //
 //go:noescape
-func sgemmTile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile12x32AVX512 computes the 12×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 32. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
 //
 //	for i := 0; i < 12; i++ {
 //		for j := 0; j < 32; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*32+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -254,17 +254,17 @@ func sgemmTile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *fl
 //	}
 //
 //go:noescape
-func sgemmTile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile1x16AVX2 computes the 1×16 tile C = alpha·A·B + beta·C
 // with AVX2, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 16. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 16). In Go:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 16; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*16+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -275,17 +275,17 @@ func sgemmTile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, c *fl
 //	}
 //
 //go:noescape
-func sgemmTile1x16AVX2(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile1x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile2x16AVX2 computes the 2×16 tile C = alpha·A·B + beta·C
 // with AVX2, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 16. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 16). In Go:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 16; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*16+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -296,17 +296,17 @@ func sgemmTile1x16AVX2(k int, a *float32, rsa int, csa int, b *float32, c *float
 //	}
 //
 //go:noescape
-func sgemmTile2x16AVX2(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile2x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile3x16AVX2 computes the 3×16 tile C = alpha·A·B + beta·C
 // with AVX2, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 16. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 16). In Go:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 16; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*16+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -317,17 +317,17 @@ func sgemmTile2x16AVX2(k int, a *float32, rsa int, csa int, b *float32, c *float
 //	}
 //
 //go:noescape
-func sgemmTile3x16AVX2(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile3x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile4x16AVX2 computes the 4×16 tile C = alpha·A·B + beta·C
 // with AVX2, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 16. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 16). In Go:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 16; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*16+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -338,17 +338,17 @@ func sgemmTile3x16AVX2(k int, a *float32, rsa int, csa int, b *float32, c *float
 //	}
 //
 //go:noescape
-func sgemmTile4x16AVX2(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile4x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile5x16AVX2 computes the 5×16 tile C = alpha·A·B + beta·C
 // with AVX2, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 16. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 16). In Go:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 16; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*16+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -359,17 +359,17 @@ func sgemmTile4x16AVX2(k int, a *float32, rsa int, csa int, b *float32, c *float
 //	}
 //
 //go:noescape
-func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sgemmTile6x16AVX2 computes the 6×16 tile C = alpha·A·B + beta·C
 // with AVX2, where A is addressed with the row and column strides rsa and csa
-// and b is a packed panel of k rows of 16. In Go:
+// and B with the row stride rsb (a packed panel has rsb = 16). In Go:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 16; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += a[i*rsa+p*csa] * b[p*16+j]
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
 //			}
 //			if beta == 0 {
 //				c[i*ldc+j] = alpha * s // C is not read
@@ -380,7 +380,7 @@ func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, c *float
 //	}
 //
 //go:noescape
-func sgemmTile6x16AVX2(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile6x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
 // sdotAVX512 returns the dot product of x[:n] and y[:n]. In Go:
 //

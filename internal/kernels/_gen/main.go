@@ -53,20 +53,21 @@ func main() {
 // independent VFMADD231PS. K is unrolled by 4. A is addressed with a row
 // stride rsa and a column stride csa (in elements), so the same kernel
 // reads a packed panel (1, mr) or A in place ((lda, 1), or (1, lda) when
-// transposed), which saves packing the weights of a convolution.
+// transposed), which saves packing the weights of a convolution; B with a
+// row stride rsb, so a panel of B can be read in place too.
 func tile(x isa, mr, vecs, unroll int) {
 	nr := vecs * x.lanes
 	name := fmt.Sprintf("sgemmTile%dx%d%s", mr, nr, x.name)
-	TEXT(name, NOSPLIT, "func(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)")
+	TEXT(name, NOSPLIT, "func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)")
 	Doc(strings.Split(fmt.Sprintf(`%[1]s computes the %[2]d×%[3]d tile C = alpha·A·B + beta·C
 with %[4]s, where A is addressed with the row and column strides rsa and csa
-and b is a packed panel of k rows of %[3]d. In Go:
+and B with the row stride rsb (a packed panel has rsb = %[3]d). In Go:
 
 	for i := 0; i < %[2]d; i++ {
 		for j := 0; j < %[3]d; j++ {
 			var s float32
 			for p := 0; p < k; p++ {
-				s += a[i*rsa+p*csa] * b[p*%[3]d+j]
+				s += a[i*rsa+p*csa] * b[p*rsb+j]
 			}
 			if beta == 0 {
 				c[i*ldc+j] = alpha * s // C is not read
@@ -89,6 +90,8 @@ and b is a packed panel of k rows of %[3]d. In Go:
 	SHLQ(U8(2), rs)
 	SHLQ(U8(2), cs)
 	b := Load(Param("b"), GP64())
+	rsb := Load(Param("rsb"), GP64())
+	SHLQ(U8(2), rsb)
 	Comment("Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).")
 	bases := make([]Register, (mr+2)/3)
 	bases[0] = Load(Param("a"), GP64())
@@ -113,8 +116,9 @@ and b is a packed panel of k rows of %[3]d. In Go:
 
 	step := func(u int) {
 		for v := 0; v < vecs; v++ {
-			VMOVUPS(Mem{Base: b, Disp: 4 * (u*nr + v*x.lanes)}, bv(v))
+			VMOVUPS(Mem{Base: b, Disp: 4 * v * x.lanes}, bv(v))
 		}
+		ADDQ(rsb, b)
 		for i := 0; i < mr; i++ {
 			VBROADCASTSS(rowAddr(i), bcast)
 			for v := 0; v < vecs; v++ {
@@ -134,7 +138,6 @@ and b is a packed panel of k rows of %[3]d. In Go:
 	for u := 0; u < unroll; u++ {
 		step(u)
 	}
-	ADDQ(U32(4*nr*unroll), b)
 	DECQ(n)
 	JNZ(LabelRef(name + "_loop"))
 
@@ -143,7 +146,6 @@ and b is a packed panel of k rows of %[3]d. In Go:
 	JZ(LabelRef(name + "_store"))
 	Label(name + "_tailloop")
 	step(0)
-	ADDQ(U32(4*nr), b)
 	DECQ(k)
 	JNZ(LabelRef(name + "_tailloop"))
 
