@@ -10,6 +10,8 @@ type Conv2d struct {
 	Weight *Parameter
 	Bias   *Parameter // nil when bias=False, as in every ResNet conv
 	kernels.ConvParams
+
+	saved convSaved // between ForwardTrain and Backward
 }
 
 // ConvOptions are Conv2d's optional settings; zero fields take PyTorch's
@@ -66,4 +68,44 @@ func (c *Conv2d) Visit(prefix string, fn func(Entry)) {
 	if c.Bias != nil {
 		fn(Entry{Name: prefix + "bias", Param: c.Bias})
 	}
+}
+
+// ForwardTrain is Forward, keeping the input for Backward (only when the
+// weight is trainable: the input gradient needs just the weight).
+func (c *Conv2d) ForwardTrain(x *tensor.Tensor) *tensor.Tensor {
+	y := c.Forward(x)
+	c.saved = convSaved{in: x.Shape, out: y.Shape, ok: true}
+	if c.Weight.Trainable() {
+		c.saved.x = x
+	}
+	return y
+}
+
+// Backward: dy (N, Out, OH, OW) → dx (N, In, H, W). See Layer.
+func (c *Conv2d) Backward(dy *tensor.Tensor, needDX bool) *tensor.Tensor {
+	s := c.saved
+	c.saved = convSaved{}
+	if !s.ok {
+		noForward("Conv2d")
+	}
+	checkGrad("Conv2d", dy, s.out)
+	var dx *tensor.Tensor
+	var dxd, xd []float32
+	if needDX {
+		dx = tensor.New(s.in...)
+		dxd = dx.Data
+	}
+	if s.x != nil {
+		xd = s.x.Data
+	}
+	kernels.Conv2dBackward(&c.ConvParams, s.in[0], s.in[2], s.in[3], xd, c.Weight.Value.Data, dy.Data,
+		dxd, gradOf(c.Weight), gradOf(c.Bias))
+	return dx
+}
+
+// convSaved is what Conv2d keeps between ForwardTrain and Backward.
+type convSaved struct {
+	x       *tensor.Tensor // nil when the weight is frozen
+	in, out []int
+	ok      bool
 }
