@@ -95,20 +95,26 @@ func sgemm(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a
 		*tp = grow(*tp, n*m)
 		t := *tp
 		sgemmParallel(kern, false, !transA, n, m, k, 1, b, ldb, a, lda, 0, t, m)
-		const blk = 16
-		for i0 := 0; i0 < m; i0 += blk {
-			i1 := min(i0+blk, m)
-			for j := 0; j < n; j++ {
-				for i, v := range t[j*m+i0 : j*m+i1] {
-					ci := &c[(i0+i)*ldc+j]
-					if beta == 0 {
-						*ci = alpha * v
-					} else {
-						*ci = alpha*v + beta**ci
+		const blk = 16 // rows of C merged together: t is read 16 values at a time
+		grain := (m + blk - 1) / blk
+		if m*n >= 1<<16 {
+			grain = 1
+		}
+		ParallelFor((m+blk-1)/blk, grain, func(lo, hi int) {
+			for i0 := lo * blk; i0 < min(hi*blk, m); i0 += blk {
+				i1 := min(i0+blk, m)
+				for j := 0; j < n; j++ {
+					for i, v := range t[j*m+i0 : j*m+i1] {
+						ci := &c[(i0+i)*ldc+j]
+						if beta == 0 {
+							*ci = alpha * v
+						} else {
+							*ci = alpha*v + beta**ci
+						}
 					}
 				}
 			}
-		}
+		})
 		tPool.Put(tp)
 		return
 	}
@@ -210,11 +216,12 @@ func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, a
 	bufs.b = grow(bufs.b, kcMax*ncMax)
 	bufs.tmp = grow(bufs.tmp, mr*nr)
 	pa, pb, tmp := bufs.a, bufs.b, bufs.tmp
-	// Strided kernels read A, and B unless transposed, in place: that
-	// saves copying them on every call, which costs more than the packed
-	// panels' locality gains, except with strides of a multiple of 4 KiB,
-	// whose rows all fall in the same L1 set.
-	inPlaceA := kern.strided && lda%1024 != 0
+	// Strided kernels read A, and B unless transposed, in place: copying
+	// them on every call costs more than the packed panels' locality
+	// gains, except for B with a stride of a multiple of 4 KiB, whose kc
+	// rows would all fall in one L1 set. (A so strided is still cheaper
+	// in place: only mr of its rows are live at a time.)
+	inPlaceA := kern.strided
 	inPlaceB := kern.strided && !transB && ldb%1024 != 0
 
 	for jc := n0; jc < n1; jc += kern.nc {
