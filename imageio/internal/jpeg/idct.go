@@ -83,45 +83,53 @@ func descale(x int64, n uint) int64 { return (x + 1<<(n-1)) >> n }
 
 // idctBlock is jpeg_idct_islow: dequantise, columns into a workspace
 // scaled by 2^pass1Bits, then rows, each output descaled and range-limited.
+// libjpeg-turbo multiplies coefficient and (short) quantisation value in
+// int, computes in 64-bit JLONG and stores the workspace as int; so do we.
 func idctBlock(dst []uint8, stride int, coef *[64]int16, q *[64]int32) {
-	// libjpeg-turbo multiplies coefficient and (short) quantisation value
-	// in int, computes in 64-bit JLONG and stores the workspace as int.
 	var ws [64]int32
 	for col := range 8 {
-		in := func(r int) int64 { return int64(int32(coef[8*r+col]) * q[8*r+col]) }
-		if coef[8+col] == 0 && coef[16+col] == 0 && coef[24+col] == 0 && coef[32+col] == 0 &&
-			coef[40+col] == 0 && coef[48+col] == 0 && coef[56+col] == 0 {
-			dc := int32(in(0) << pass1Bits)
-			for r := range 8 {
-				ws[8*r+col] = dc
-			}
+		c := (*[57]int16)(coef[col:])
+		k := (*[57]int32)(q[col:])
+		w := (*[57]int32)(ws[col:])
+		if c[8] == 0 && c[16] == 0 && c[24] == 0 && c[32] == 0 && c[40] == 0 && c[48] == 0 && c[56] == 0 {
+			dc := int32(c[0]) * k[0] << pass1Bits
+			w[0], w[8], w[16], w[24], w[32], w[40], w[48], w[56] = dc, dc, dc, dc, dc, dc, dc, dc
 			continue
 		}
-		o := idct1D(in(0), in(1), in(2), in(3), in(4), in(5), in(6), in(7), constBits-pass1Bits)
-		for r := range 8 {
-			ws[8*r+col] = int32(o[r])
-		}
+		var o [8]int64
+		idct1D(&o,
+			int64(int32(c[0])*k[0]), int64(int32(c[8])*k[8]), int64(int32(c[16])*k[16]), int64(int32(c[24])*k[24]),
+			int64(int32(c[32])*k[32]), int64(int32(c[40])*k[40]), int64(int32(c[48])*k[48]), int64(int32(c[56])*k[56]))
+		const sh = constBits - pass1Bits
+		w[0] = int32((o[0] + 1<<(sh-1)) >> sh)
+		w[8] = int32((o[1] + 1<<(sh-1)) >> sh)
+		w[16] = int32((o[2] + 1<<(sh-1)) >> sh)
+		w[24] = int32((o[3] + 1<<(sh-1)) >> sh)
+		w[32] = int32((o[4] + 1<<(sh-1)) >> sh)
+		w[40] = int32((o[5] + 1<<(sh-1)) >> sh)
+		w[48] = int32((o[6] + 1<<(sh-1)) >> sh)
+		w[56] = int32((o[7] + 1<<(sh-1)) >> sh)
 	}
 	for row := range 8 {
-		w := ws[8*row : 8*row+8]
-		out := dst[row*stride : row*stride+8]
+		w := (*[8]int32)(ws[8*row:])
+		out := (*[8]uint8)(dst[row*stride:])
 		if w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0 && w[6] == 0 && w[7] == 0 {
 			v := rangeLimit[descale(int64(w[0]), pass1Bits+3)&1023]
-			for i := range out {
-				out[i] = v
-			}
+			*out = [8]uint8{v, v, v, v, v, v, v, v}
 			continue
 		}
-		o := idct1D(int64(w[0]), int64(w[1]), int64(w[2]), int64(w[3]), int64(w[4]), int64(w[5]), int64(w[6]), int64(w[7]), constBits+pass1Bits+3)
-		for i := range out {
-			out[i] = rangeLimit[o[i]&1023]
+		var o [8]int64
+		idct1D(&o, int64(w[0]), int64(w[1]), int64(w[2]), int64(w[3]), int64(w[4]), int64(w[5]), int64(w[6]), int64(w[7]))
+		const sh = constBits + pass1Bits + 3
+		for i, v := range o {
+			out[i] = rangeLimit[((v+1<<(sh-1))>>sh)&1023]
 		}
 	}
 }
 
 // idct1D is one 8-point pass of the LLM IDCT with 12 multiplies, as
-// jidctint.c writes it, descaling each output by shift bits.
-func idct1D(i0, i1, i2, i3, i4, i5, i6, i7 int64, shift uint) [8]int64 {
+// jidctint.c writes it; o receives the outputs before descaling.
+func idct1D(o *[8]int64, i0, i1, i2, i3, i4, i5, i6, i7 int64) {
 	// Even part.
 	z1 := (i2 + i6) * fix0_541196100
 	tmp2 := z1 + i6*-fix1_847759065
@@ -153,10 +161,8 @@ func idct1D(i0, i1, i2, i3, i4, i5, i6, i7 int64, shift uint) [8]int64 {
 	tmp2 += z2 + z3
 	tmp3 += z1 + z4
 
-	return [8]int64{
-		descale(tmp10+tmp3, shift), descale(tmp11+tmp2, shift),
-		descale(tmp12+tmp1, shift), descale(tmp13+tmp0, shift),
-		descale(tmp13-tmp0, shift), descale(tmp12-tmp1, shift),
-		descale(tmp11-tmp2, shift), descale(tmp10-tmp3, shift),
-	}
+	o[0], o[7] = tmp10+tmp3, tmp10-tmp3
+	o[1], o[6] = tmp11+tmp2, tmp11-tmp2
+	o[2], o[5] = tmp12+tmp1, tmp12-tmp1
+	o[3], o[4] = tmp13+tmp0, tmp13-tmp0
 }
