@@ -14,6 +14,10 @@ import (
 // testdata/gen/models_gen.py from PyTorch layers wrapped as module "f".
 func loadCase(t *testing.T, name string, m Stateful) (x, want *tensor.Tensor) {
 	t.Helper()
+	var err error
+	if len(State(m)) == 0 { // pools: an empty state dict, nothing to load
+		return readNPYPair(t, name)
+	}
 	sd, err := checkpoint.Load("testdata/" + name + ".pth")
 	if err != nil {
 		t.Fatal(err)
@@ -26,6 +30,11 @@ func loadCase(t *testing.T, name string, m Stateful) (x, want *tensor.Tensor) {
 	if _, err := Load(m, values, true); err != nil {
 		t.Fatal(err)
 	}
+	return readNPYPair(t, name)
+}
+
+func readNPYPair(t *testing.T, name string) (x, want *tensor.Tensor) {
+	var err error
 	if x, err = npy.ReadFile("testdata/" + name + ".input.npy"); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/resnetgo/resnet/tensor"
+	"github.com/spf13/cobra"
+)
+
+func newBenchCmd() *cobra.Command {
+	var (
+		mf           modelFlags
+		batch, size  int
+		warmup, iter int
+		minTime      time.Duration
+		asJSON       bool
+	)
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure forward-pass latency and throughput",
+		Long: `Runs warm-up passes, then timed forward passes on a random batch, and prints
+latency percentiles and throughput. With --json it prints one JSON object.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			m, err := mf.load(ctx, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if size == 0 {
+				size = m.Config.InputSize
+			}
+			if batch < 1 || size < 1 || iter < 1 {
+				return fmt.Errorf("--batch, --size and --iters must be positive")
+			}
+			x := tensor.New(batch, m.Config.InChannels, size, size)
+			rng := rand.New(rand.NewPCG(1, 2))
+			for i := range x.Data {
+				x.Data[i] = float32(rng.NormFloat64())
+			}
+			for i := 0; i < warmup; i++ {
+				if _, err := m.Forward(ctx, x); err != nil {
+					return err
+				}
+			}
+			var times []float64
+			start := time.Now()
+			for len(times) < iter || time.Since(start) < minTime {
+				t0 := time.Now()
+				if _, err := m.Forward(ctx, x); err != nil {
+					return err
+				}
+				times = append(times, float64(time.Since(t0).Microseconds())/1000)
+			}
+			sort.Float64s(times)
+			pct := func(p float64) float64 { return times[min(len(times)-1, int(p*float64(len(times))))] }
+			res := map[string]any{
+				"arch": m.Config.Name, "batch": batch, "size": size, "threads": runtime.GOMAXPROCS(0),
+				"iters": len(times), "ms_median": pct(0.5), "ms_p90": pct(0.9), "ms_min": times[0],
+				"ms_per_image": pct(0.5) / float64(batch), "images_per_s": float64(batch) * 1000 / pct(0.5),
+			}
+			if asJSON {
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(res)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s batch %d %dx%d, %d threads, %d runs: median %.2f ms, p90 %.2f ms, min %.2f ms; %.2f ms/image, %.1f images/s\n",
+				m.Config.Name, batch, size, size, res["threads"], len(times), res["ms_median"], res["ms_p90"], res["ms_min"], res["ms_per_image"], res["images_per_s"])
+			return nil
+		},
+	}
+	mf.register(cmd, false)
+	f := cmd.Flags()
+	f.IntVar(&batch, "batch", 1, "images per forward pass")
+	f.IntVar(&size, "size", 0, "input height and width (0 = the architecture's: 224, or 32 for CIFAR nets)")
+	f.IntVar(&warmup, "warmup", 2, "untimed passes first")
+	f.IntVar(&iter, "iters", 10, "timed passes (at least)")
+	f.DurationVar(&minTime, "min-time", 0, "keep timing until this much time has passed")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
+}
