@@ -212,7 +212,7 @@ func TestSgemmLarge(t *testing.T) {
 		{false, false, 67, 1100, 520, 1, 0, 1, 1},
 		{true, false, 300, 77, 600, 1, 1, 0, 2},
 		{false, true, 130, 259, 1030, -1, 0.5, 3, 0},
-		// Strides of 4 KiB, which the assembly packs rather than read in place.
+		// Strides of 4 KiB: the assembly packs such B rather than read it in place.
 		{false, false, 40, 1024, 1024, 1, 0, 0, 1},
 		{true, false, 1000, 70, 50, 1, 2, 24, 0},
 	}
