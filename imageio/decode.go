@@ -2,13 +2,12 @@
 // PyTorch users do it: PIL.Image.open(f).convert("RGB"), then torchvision's
 // Resize, CenterCrop, ToTensor and Normalize.
 //
-// Every step after decoding is bit-exact with Pillow 9.4 and torchvision
-// 0.14 (the fixed-point resampling, the crop rounding, the float32
-// normalisation), and so is decoding for every lossless format: PNG, GIF,
-// BMP, TIFF and lossless WebP. JPEG is decoded by Go's image/jpeg; the
-// chroma upsampling and YCbCr→RGB conversion then follow libjpeg-turbo
-// (which PIL uses), leaving only the IDCT's ±1 rounding differences. See
-// README.md for the measured figures.
+// Every step is bit-exact with Pillow 9.4 (libjpeg-turbo 2.1) and
+// torchvision 0.14: decoding and convert("RGB") of PNG, GIF, BMP, TIFF,
+// lossless WebP and baseline/progressive JPEG (our own decoder,
+// internal/jpeg, with libjpeg-turbo's ISLOW IDCT, fancy upsampling and
+// colour conversion), the fixed-point resampling, the crop rounding and
+// the float32 normalisation. README.md says how this is tested.
 //
 // Decoding is safe for untrusted input: the format is sniffed from the
 // content, the pixel count is checked before any pixel memory is allocated,
