@@ -207,15 +207,6 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 // micro-panels, sweep the micro-kernel over the block's tiles.
 func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	mr, nr := kern.mr, kern.nr
-	bufs := gemmPool.Get().(*gemmBufs)
-	defer gemmPool.Put(bufs)
-	kcMax := min(kern.kc, k)
-	ncMax := min(kern.nc, roundUp(n1-n0, nr))
-	mcMax := min(kern.mc, roundUp(m1-m0, mr))
-	bufs.a = grow(bufs.a, mcMax*kcMax)
-	bufs.b = grow(bufs.b, kcMax*ncMax)
-	bufs.tmp = grow(bufs.tmp, mr*nr)
-	pa, pb, tmp := bufs.a, bufs.b, bufs.tmp
 	// Strided kernels read A, and B unless transposed, in place: copying
 	// them on every call costs more than the packed panels' locality
 	// gains, except for B with a stride of a multiple of 4 KiB, whose kc
@@ -223,6 +214,20 @@ func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, a
 	// in place: only mr of its rows are live at a time.)
 	inPlaceA := kern.strided
 	inPlaceB := kern.strided && !transB && ldb%1024 != 0
+
+	bufs := gemmPool.Get().(*gemmBufs)
+	defer gemmPool.Put(bufs)
+	kcMax := min(kern.kc, k)
+	ncMax := min(kern.nc, roundUp(n1-n0, nr))
+	if inPlaceB {
+		ncMax = nr // only the partial panel at the right edge is packed
+	}
+	if !inPlaceA {
+		bufs.a = grow(bufs.a, min(kern.mc, roundUp(m1-m0, mr))*kcMax)
+	}
+	bufs.b = grow(bufs.b, kcMax*ncMax)
+	bufs.tmp = grow(bufs.tmp, mr*nr)
+	pa, pb, tmp := bufs.a, bufs.b, bufs.tmp
 
 	for jc := n0; jc < n1; jc += kern.nc {
 		nc := min(kern.nc, n1-jc)
