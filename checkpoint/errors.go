@@ -66,7 +66,7 @@ func describe(file, key string, off int64, msg string, err error) string {
 	if off >= 0 {
 		fmt.Fprintf(&b, " (offset %d)", off)
 	}
-	if err != nil && err != ErrFormat && err != ErrUnsupported && !strings.Contains(msg, err.Error()) {
+	if err != nil && err != ErrFormat && err != ErrUnsupported && err != ErrForbiddenGlobal && err != ErrTooLarge && !strings.Contains(msg, err.Error()) {
 		b.WriteString(": ")
 		b.WriteString(err.Error())
 	}

@@ -137,6 +137,9 @@ func (u *unpickler) errAt(off int64, err error, format string, args ...any) erro
 	}
 	var fe *FormatError
 	if errors.As(err, &fe) {
+		if fe.Offset < 0 {
+			fe.Offset = off
+		}
 		return err
 	}
 	var ue *UnsupportedError
@@ -144,14 +147,14 @@ func (u *unpickler) errAt(off int64, err error, format string, args ...any) erro
 		return err
 	}
 	msg := fmt.Sprintf("pickle: "+format, args...)
-	if !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, ErrTooLarge) && !errors.Is(err, ErrForbiddenGlobal) {
-		// A plain error from the VM: keep its text, classify it as ErrFormat.
-		if !errors.Is(err, ErrFormat) {
-			msg += ": " + err.Error()
-		}
-		return &FormatError{Offset: off, Msg: msg + strings.TrimPrefix(strings.TrimPrefix(err.Error(), ErrFormat.Error()), ":"), Err: ErrFormat}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, ErrTooLarge) || errors.Is(err, ErrForbiddenGlobal) {
+		return &FormatError{Offset: off, Msg: msg, Err: err}
 	}
-	return &FormatError{Offset: off, Msg: msg, Err: err}
+	// A plain error from the VM: keep its text, classify it as ErrFormat.
+	if detail := strings.TrimPrefix(err.Error(), ErrFormat.Error()); detail != "" {
+		msg += ": " + strings.TrimPrefix(detail, ": ")
+	}
+	return &FormatError{Offset: off, Msg: msg, Err: ErrFormat}
 }
 
 func (u *unpickler) push(v any) { u.stack = append(u.stack, v) }
