@@ -184,7 +184,11 @@ func numel(shape []int64) (int64, error) {
 
 func (s *Server) handleV2Server(w http.ResponseWriter, r *http.Request) {
 	info(r.Context()).handler = "v2"
-	writeJSON(w, http.StatusOK, map[string]any{"name": serverName, "version": s.cfg.Version, "extensions": []string{}})
+	writeJSON(w, http.StatusOK, struct {
+		Name       string   `json:"name"`
+		Version    string   `json:"version"`
+		Extensions []string `json:"extensions"`
+	}{serverName, s.cfg.Version, []string{}})
 }
 
 func (s *Server) handleV2Live(w http.ResponseWriter, r *http.Request) {
@@ -322,6 +326,7 @@ func parseFloats(raw json.RawMessage) ([]float32, error) {
 	if err := json.Unmarshal(raw, &flat); err == nil {
 		return flat, nil
 	}
+	flat = nil
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	depth := 0
 	for {
