@@ -5,6 +5,17 @@ import (
 	"sync"
 )
 
+// How Sgemm works. One Go driver (sgemmBlock) runs the Goto/BLIS loop nest
+// for every ISA: for each kc-deep slice of K, sweep an mr×nr micro-kernel
+// (microKernel.tile) over C. The micro-kernels are the portable 2×4 in
+// gemm_generic.go and the avo-generated AVX-512 12×32 and AVX2 6×16 in
+// gemm_amd64.s (one per tile height, so bottom edges need no scratch).
+// The assembly reads A and B in place through row/column strides, since
+// copying them on each call cost more than it saved for ResNet's shapes;
+// only Bᵀ, the right edge of B and B at 4 KiB strides are packed. A·Bᵀ
+// runs as dot products for m ≤ 4 and as Cᵀ = B·op(A)ᵀ otherwise when that
+// packs less. cpu.go picks the kernel once (RESNET_NOASM=1: portable).
+
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
 // where op(A) is m×k (A is k×m if transA), op(B) is k×n (B is n×k if
 // transB) and C is m×n. lda, ldb and ldc are the row strides. When beta
