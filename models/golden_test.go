@@ -144,7 +144,7 @@ func TestLive(t *testing.T) {
 	if err := testutil.Compare(got2, got, 0, 0); err != nil {
 		t.Errorf("after a safetensors round trip: %v", err)
 	}
-	t.Logf("%s: logits agree with PyTorch; top-1 %v", name, testutil.Argmax(got))
+	t.Logf("%s: ok; top-1 %v, PyTorch %v", name, testutil.Argmax(got), testutil.Argmax(want))
 }
 
 func checkTopK(t *testing.T, got, want *tensor.Tensor, k int) {

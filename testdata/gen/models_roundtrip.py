@@ -18,6 +18,12 @@ from models_gen import build  # noqa: E402
 
 name, d, path = sys.argv[1:4]
 sd = torch.load(path, weights_only=True)
+# Every value is overwritten by the strict load below: skip the random
+# initialisation, which takes most of the time for the WSL networks.
+torch.nn.Conv2d.reset_parameters = lambda self: None
+torch.nn.Linear.reset_parameters = lambda self: None
+for f in ("kaiming_normal_", "constant_", "zeros_", "ones_", "normal_", "uniform_"):
+    setattr(torch.nn.init, f, lambda t, *a, **k: t)
 m = build(name)
 m.load_state_dict(sd, strict=True)
 m.eval()
