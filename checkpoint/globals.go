@@ -108,12 +108,11 @@ func (u *unpickler) call(fn, args any) (any, error) {
 		case Tuple:
 			pairs = x
 		case *Dict:
+			items := make([]any, 0, 2*len(x.keys))
 			for i := range x.keys {
-				if err := d.Set(x.keys[i], x.vals[i]); err != nil {
-					return nil, err
-				}
+				items = append(items, x.keys[i], x.vals[i])
 			}
-			return d, nil
+			return d, u.setItems(d, items)
 		default:
 			return nil, fmt.Errorf("%w: %s of a %s", ErrFormat, g, typeName(a[0]))
 		}
@@ -128,7 +127,7 @@ func (u *unpickler) call(fn, args any) (any, error) {
 			if len(kv) != 2 {
 				return nil, fmt.Errorf("%w: %s item is not a pair", ErrFormat, g)
 			}
-			if err := d.Set(kv[0], kv[1]); err != nil {
+			if err := u.setItems(d, kv); err != nil {
 				return nil, err
 			}
 		}
@@ -258,7 +257,7 @@ func (u *unpickler) newObj(cls, args any) (any, error) {
 
 // build applies BUILD: state restores instance attributes. Only dicts
 // (OrderedDict._metadata) and tensors (whose attributes we drop) take it.
-func build(inst, state any) error {
+func (u *unpickler) build(inst, state any) error {
 	switch x := inst.(type) {
 	case *Dict:
 		sd, ok := state.(*Dict)
@@ -271,12 +270,11 @@ func build(inst, state any) error {
 		if x.Attrs == nil {
 			x.Attrs = &Dict{}
 		}
+		items := make([]any, 0, 2*len(sd.keys))
 		for i := range sd.keys {
-			if err := x.Attrs.Set(sd.keys[i], sd.vals[i]); err != nil {
-				return err
-			}
+			items = append(items, sd.keys[i], sd.vals[i])
 		}
-		return nil
+		return u.setItems(x.Attrs, items)
 	case *Tensor:
 		switch state.(type) {
 		case nil, *Dict, Tuple:

@@ -52,6 +52,8 @@ type unpickler struct {
 	persist func(pid any) (any, error)
 	tensors []*Tensor // in the order the pickle builds them
 	done    map[any]any
+	// hashWork counts dict-key hashing (see setItems).
+	hashWork int64
 }
 
 func newUnpickler(c *cursor, persist func(any) (any, error)) *unpickler {
@@ -467,7 +469,7 @@ func (u *unpickler) step(op byte) (stop bool, err error) {
 			return false, err
 		}
 		d := &Dict{}
-		if err := setItems(d, items); err != nil {
+		if err := u.setItems(d, items); err != nil {
 			return false, err
 		}
 		u.push(d)
@@ -664,7 +666,7 @@ func (u *unpickler) step(op byte) (stop bool, err error) {
 		if err != nil {
 			return false, err
 		}
-		return false, build(inst, state)
+		return false, u.build(inst, state)
 	case opObj:
 		return false, unsupported("", "pickle OBJ opcode (class instantiation)")
 	case opPersID, opBinPersID:
@@ -718,16 +720,23 @@ func (u *unpickler) setItemsTop(items []any) error {
 	if !ok {
 		return fmt.Errorf("%w: SETITEM on a %s", ErrFormat, typeName(t))
 	}
-	return setItems(d, items)
+	return u.setItems(d, items)
 }
 
-func setItems(d *Dict, items []any) error {
+func (u *unpickler) setItems(d *Dict, items []any) error {
 	if len(items)%2 != 0 {
 		return fmt.Errorf("%w: odd number of dict items", ErrFormat)
 	}
 	for i := 0; i < len(items); i += 2 {
-		if err := d.Set(items[i], items[i+1]); err != nil {
+		w, err := d.set(items[i], items[i+1])
+		if err != nil {
 			return err
+		}
+		// Keys reused through the memo are hashed again each time; bound
+		// that work by the input size so a small file cannot take hours.
+		u.hashWork += int64(w) + 1
+		if u.hashWork > 8*u.c.end+1<<20 {
+			return fmt.Errorf("%w: dict keys need too much hashing for a %d-byte pickle", ErrTooLarge, u.c.end)
 		}
 	}
 	return nil

@@ -195,3 +195,19 @@ func TestSharedSubtrees(t *testing.T) {
 		t.Fatalf("leaf %v", w)
 	}
 }
+
+// A big key hashed again and again through the memo is cut off.
+func TestKeyHashingBudget(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("\x80\x02}q\x00X\x00\x00\x10\x00")
+	b.Write(bytes.Repeat([]byte("k"), 1<<20))
+	b.WriteString("q\x010") // memoize the key, pop it
+	for i := 0; i < 200000; i++ {
+		b.WriteString("h\x01K\x01s")
+	}
+	b.WriteString(".")
+	_, err := Unpickle(b.Bytes())
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("got %v", err)
+	}
+}

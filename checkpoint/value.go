@@ -80,21 +80,28 @@ func (d *Dict) At(i int) (key, value any) { return d.keys[i], d.vals[i] }
 // Set stores value under key, keeping the position of an existing key. It
 // fails only for an unhashable key (a list, dict or tensor).
 func (d *Dict) Set(key, value any) error {
-	k, err := hashKey(key, new(int))
+	_, err := d.set(key, value)
+	return err
+}
+
+// set is Set that also reports the work spent hashing the key, so the
+// unpickler can bound it against the input size.
+func (d *Dict) set(key, value any) (work int, err error) {
+	k, err := hashKey(key, &work)
 	if err != nil {
-		return err
+		return work, err
 	}
 	if d.index == nil {
 		d.index = make(map[any]int)
 	}
 	if i, ok := d.index[k]; ok {
 		d.vals[i] = value
-		return nil
+		return work, nil
 	}
 	d.index[k] = len(d.keys)
 	d.keys = append(d.keys, key)
 	d.vals = append(d.vals, value)
-	return nil
+	return work, nil
 }
 
 // maxKeyItems bounds the items in one tuple key, counted through nested
@@ -109,13 +116,17 @@ func hashKey(k any, work *int) (any, error) {
 		return nil, fmt.Errorf("%w: dict key tuple with more than %d items", ErrTooLarge, maxKeyItems)
 	}
 	switch x := k.(type) {
-	case nil, bool, int64, float64, string, DType, Global:
+	case string:
+		*work += len(x) / 16
+		return x, nil
+	case nil, bool, int64, float64, DType, Global:
 		return x, nil
 	case int:
 		return int64(x), nil
 	case *big.Int:
 		return "\x00big:" + x.String(), nil
 	case []byte:
+		*work += len(x) / 16
 		return "\x00bytes:" + string(x), nil
 	case Tuple:
 		var b strings.Builder
