@@ -112,6 +112,7 @@ type decoder struct {
 	jfif    bool
 	sof     bool
 	scanned bool
+	scans   int
 	eobrun  int
 	// direct: a single-scan sequential file, whose blocks go through the
 	// IDCT as they are decoded instead of being stored.

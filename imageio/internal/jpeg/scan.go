@@ -1,5 +1,7 @@
 package jpeg
 
+import "fmt"
+
 // fill tops the bit buffer up to more than 56 bits. At a marker or the end
 // of the data it feeds zero bytes, as libjpeg does, and counts them so that
 // consuming them can be reported.
@@ -93,6 +95,11 @@ func (d *decoder) receiveExtend(s uint8) (int32, error) {
 	return v, nil
 }
 
+// maxScans bounds the work a small file can demand: every scan walks the
+// whole image. (libjpeg has no limit; djpeg offers -maxscan. Real
+// progressive files have about 10.)
+const maxScans = 1000
+
 type scan struct {
 	comps          []*Component
 	ss, se, ah, al int
@@ -178,6 +185,9 @@ func (d *decoder) processSOS(seg []byte) error {
 			return FormatError("missing Huffman table")
 		}
 		c.dcPred = 0
+	}
+	if d.scans++; d.scans > maxScans {
+		return FormatError(fmt.Sprintf("more than %d scans", maxScans))
 	}
 	d.bits, d.nbits, d.padBits, d.hitMark, d.eobrun = 0, 0, 0, false, 0
 	d.scanned = true
