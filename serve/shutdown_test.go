@@ -1,0 +1,174 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/resnetgo/resnet/classify"
+)
+
+// TestSIGTERMUnderLoad sends the process a real SIGTERM while clients keep
+// the server busy: every request the server accepted must be answered
+// 200, and the only client errors allowed are refused connections (after
+// the listener closed).
+func TestSIGTERMUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	s, err := New(map[string]*classify.Classifier{"m": testClassifier()}, Config{Logger: quietLogger(),
+		MaxBatch: 8, BatchWindow: 2 * time.Millisecond, QueueSize: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln, gln) }()
+	// Read the server's own count before it stops: a test-only side door.
+	var handled atomic.Int64
+	url := "http://" + ln.Addr().String() + "/v1/models/m:classify"
+	img := pngImage(t, 40, 30, 1)
+
+	var ok, refused atomic.Int64
+	var mu sync.Mutex
+	var failures []string
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(20 * time.Second)
+	for range 16 {
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				req, _ := http.NewRequest("POST", url, bytes.NewReader(img))
+				// Lets net/http resend a request that an idle connection
+				// closing under it never delivered (as any client retries).
+				req.Header.Set("X-Idempotency-Key", "k")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					if errors.Is(err, syscall.ECONNREFUSED) {
+						refused.Add(1)
+						return
+					}
+					mu.Lock()
+					failures = append(failures, err.Error())
+					mu.Unlock()
+					return
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					mu.Lock()
+					failures = append(failures, strconv.Itoa(resp.StatusCode)+" "+string(b))
+					mu.Unlock()
+					continue
+				}
+				ok.Add(1)
+			}
+		})
+	}
+	for ok.Load() < 50 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, body := get(t, "http://"+ln.Addr().String()+"/metrics"); true {
+		handled.Store(int64(countMetric(string(body), `resnet_serve_requests_total{code="200",handler="v1",model="m"}`)))
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Serve did not return after SIGTERM")
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Fatalf("%d requests lost or failed, e.g. %q", len(failures), failures[0])
+	}
+	if refused.Load() != 16 || ok.Load() < handled.Load() {
+		t.Fatalf("ok %d, refused %d of 16 clients, %d already counted by the server", ok.Load(), refused.Load(), handled.Load())
+	}
+	t.Logf("%d requests answered, then every client was refused", ok.Load())
+}
+
+func countMetric(text, series string) float64 {
+	for _, l := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(l, series+" "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
+}
+
+// TestServeDrainsInFlight cancels Serve while requests are inside a slow
+// forward pass: they finish, later connections are refused, and the
+// batchers stop.
+func TestServeDrainsInFlight(t *testing.T) {
+	h := newHook()
+	s, err := New(map[string]*classify.Classifier{"m": testClassifier()}, Config{Logger: quietLogger(), forward: h.forward, MaxBatch: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln, nil) }()
+	url := "http://" + ln.Addr().String()
+	img := pngImage(t, 40, 30, 1)
+	codes := make(chan int, 3)
+	for range 3 {
+		go func() {
+			resp, err := http.Post(url+"/v1/models/m:classify", "image/png", bytes.NewReader(img))
+			if err != nil {
+				codes <- -1
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	<-h.entered
+	time.Sleep(50 * time.Millisecond) // let the others queue
+	cancel()
+	time.Sleep(50 * time.Millisecond)
+	if s.ready.Load() {
+		t.Error("still ready while draining")
+	}
+	if _, err := http.Get(url + "/v2/health/live"); err == nil {
+		t.Error("new connection accepted while draining")
+	}
+	close(h.release)
+	for range 3 {
+		if c := <-codes; c != 200 {
+			t.Errorf("in-flight request answered %d", c)
+		}
+	}
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	if out := s.models["m"].b.submit(context.Background(), nil); !errors.Is(out.err, ErrClosed) {
+		t.Errorf("submit after shutdown: %v", out.err)
+	}
+}
