@@ -17,4 +17,12 @@
 // tree (see Value) for files that hold more than weights. SavePTH,
 // SaveObject and SaveSafetensors write files PyTorch loads with
 // torch.load(f, weights_only=True) or safetensors.torch.load_file.
+//
+// Memory: loading a 354 MB float32 checkpoint (504 tensors, shaped like the
+// WSL ResNeXt-101 32x8d file) peaks at 361 MB resident, 1.02× the file
+// size, in each of the legacy, zip and safetensors formats:
+//
+//	CHECKPOINT_RSS=1 go test -count=1 -run TestPeakRSS -v ./checkpoint/
+//
+// float16/bfloat16 files grow to float32 (2× their size); float64 shrink.
 package checkpoint

@@ -205,3 +205,21 @@ func TestHostileSafetensors(t *testing.T) {
 		})
 	}
 }
+
+// A big-endian archive (byteorder record) is refused, not misread.
+func TestBigEndianZip(t *testing.T) {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for name, data := range map[string][]byte{
+		"archive/data.pkl":  tensorPickle("FloatStorage", 1, 0, []int64{1}, []int64{1}),
+		"archive/data/0":    make([]byte, 4),
+		"archive/byteorder": []byte("big"),
+	} {
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+		w.Write(data)
+	}
+	zw.Close()
+	if err := loadBytes(b.Bytes()); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), `byte order "big"`) {
+		t.Fatalf("got %v", err)
+	}
+}
