@@ -4,10 +4,10 @@
 //
 // Every step is bit-exact with Pillow 9.4 (libjpeg-turbo 2.1) and
 // torchvision 0.14: decoding and convert("RGB") of PNG, GIF, BMP, TIFF,
-// lossless WebP and baseline/progressive JPEG (our own decoder,
-// internal/jpeg, with libjpeg-turbo's ISLOW IDCT, fancy upsampling and
-// colour conversion), the fixed-point resampling, the crop rounding and
-// the float32 normalisation. README.md says how this is tested.
+// WebP (lossy with libwebp's upsampling and conversion) and
+// baseline/progressive JPEG (our own decoder, internal/jpeg, with
+// libjpeg-turbo's ISLOW IDCT, fancy upsampling and colour conversion), the
+// fixed-point resampling, the crop rounding and the float32 normalisation. README.md says how this is tested.
 //
 // Decoding is safe for untrusted input: the format is sniffed from the
 // content, the pixel count is checked before any pixel memory is allocated,
@@ -164,6 +164,18 @@ func decodeBytes(data []byte, opt Options) (img image.Image, name string, err er
 		img = pngFix(data, img)
 	case "gif":
 		img = gifFix(data, img)
+	case "webp":
+		// Lossy WebP: convert now, as libwebp does, while we know the source.
+		switch m := img.(type) {
+		case *image.YCbCr:
+			if m.SubsampleRatio == image.YCbCrSubsampleRatio420 && m.Rect.Min == (image.Point{}) {
+				img = webpToRGB(m)
+			}
+		case *image.NYCbCrA:
+			if m.SubsampleRatio == image.YCbCrSubsampleRatio420 && m.Rect.Min == (image.Point{}) {
+				img = webpToRGB(&m.YCbCr)
+			}
+		}
 	case "tiff":
 		if cmyk {
 			img = cmykFromNRGBA(img)

@@ -177,6 +177,16 @@ def make_images():
     return imgs
 
 
+def make_lossy_webps():
+    """Lossy WebP: libwebp's fancy upsampling and YUV->RGB, matched exactly."""
+    out = []
+    for w, h in [(1, 1), (2, 2), (7, 5), (16, 10), (33, 21), (64, 48), (5, 40)]:
+        out.append((f"webp_lossy_{w}x{h}.webp", Image.fromarray(photo(h, w)), {}))
+    a = np.concatenate([photo(19, 23), noise(19, 23, 1)], -1)
+    out.append(("webp_lossy_rgba_23x19.webp", Image.fromarray(a, "RGBA"), {}))
+    return out
+
+
 def make_jpegs():
     js = []
     base = photo(48, 64)
@@ -412,6 +422,15 @@ def main():
             f.write(got.tobytes())
         w, h = got.size
         jcases.append(dict(file=name, width=w, height=h, rgb_file=raw_name))
+    for name, im, kw in make_lossy_webps():
+        path = os.path.join(OUT, name)
+        im.save(path, "WEBP", quality=80, **kw)
+        got = Image.open(path).convert("RGB")
+        raw_name = name + ".rgb"
+        with open(os.path.join(OUT, raw_name), "wb") as f:
+            f.write(got.tobytes())
+        w, h = got.size
+        jcases.append(dict(file=name, width=w, height=h, rgb_file=raw_name))
     # The benchmark photo (bench_test.go, bench/imageio_pil.py), made last so
     # that it does not shift the random streams of the fixtures above.
     Image.fromarray(photo(750, 1000, amp=3)).save(os.path.join(OUT, "bench_1000x750.jpg"), "JPEG", quality=85)
@@ -437,11 +456,16 @@ def make_photos(d):
         if i == 0:
             specs.append((f"photo{i}_gray.jpg", a[:, :, 0], dict(quality=90)))
             specs.append((f"photo{i}_cmyk.jpg", np.concatenate([a, a[:, :, :1] // 3], -1), dict(quality=90)))
+    a = photo(750, 1000, amp=6)
+    specs.append(("photo_lossy.webp", a, dict(quality=80)))
+    specs.append(("photo_lossy_alpha.webp", np.concatenate([a, a[:, :, :1]], -1), dict(quality=75)))
     manifest = []
     for name, a, kw in specs:
         mode = "L" if a.ndim == 2 else ("CMYK" if a.shape[2] == 4 else "RGB")
+        if name.endswith(".webp"):
+            mode = "RGBA" if a.shape[2] == 4 else "RGB"
         p = os.path.join(d, name)
-        Image.fromarray(a, mode).save(p, "JPEG", **kw)
+        Image.fromarray(a, mode).save(p, "WEBP" if name.endswith(".webp") else "JPEG", **kw)
         got = Image.open(p).convert("RGB")
         with open(p + ".rgb", "wb") as f:
             f.write(got.tobytes())
