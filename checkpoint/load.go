@@ -13,10 +13,10 @@ import (
 type Format int
 
 const (
-	FormatUnknown     Format = iota
-	FormatZip                // torch.save, PyTorch ≥ 1.6
-	FormatLegacy             // torch.save before 1.6 (or _use_new_zipfile_serialization=False)
-	FormatSafetensors        // safetensors
+	FormatUnknown     Format = iota // none of the below
+	FormatZip                       // torch.save, PyTorch ≥ 1.6
+	FormatLegacy                    // torch.save before 1.6 (or _use_new_zipfile_serialization=False)
+	FormatSafetensors               // safetensors
 )
 
 func (f Format) String() string {
