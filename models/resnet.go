@@ -35,6 +35,8 @@ type ResNet struct {
 	MaxPool *nn.MaxPool2d // nil for the CIFAR stem
 	Stages  [][]*Block    // layer1, layer2, …
 	FC      *nn.Linear
+
+	train netTrain // between ForwardTrain and Backward (train.go)
 }
 
 // Block is a BasicBlock or Bottleneck residual unit.
@@ -44,6 +46,8 @@ type Block struct {
 	Downsample          *Downsample // shortcut B projection, or nil
 	Shortcut            Shortcut
 	stride, outC        int
+
+	train blockTrain // between ForwardTrain and Backward (train.go)
 }
 
 // Downsample is the projection shortcut, Sequential(conv1x1, BatchNorm2d).
