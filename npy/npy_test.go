@@ -211,3 +211,22 @@ func ExampleWriteFile() {
 	fmt.Println(y, y.Data)
 	// Output: Tensor[2, 3] [1 2 3 4 5 6]
 }
+
+// TestWriteForNumpy writes files that testdata/gen/checkpoint_roundtrip_check.py
+// loads with numpy.load; it runs only when CHECKPOINT_ROUNDTRIP_DIR is set.
+func TestWriteForNumpy(t *testing.T) {
+	dir := os.Getenv("CHECKPOINT_ROUNDTRIP_DIR")
+	if dir == "" {
+		t.Skip("CHECKPOINT_ROUNDTRIP_DIR not set")
+	}
+	os.MkdirAll(dir, 0o755)
+	for name, shape := range map[string][]int{"go_scalar": {}, "go_vec": {5}, "go_nchw": {2, 3, 4, 5}, "go_empty": {0, 3}} {
+		x := tensor.New(shape...)
+		for i := range x.Data {
+			x.Data[i] = float32(i)*0.25 - 1
+		}
+		if err := WriteFile(filepath.Join(dir, name+".npy"), x); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -3,7 +3,7 @@
 writers produce, with torch.load(weights_only=True), and that the values
 match what Go wrote. Run in CI (needs python3-torchvision, which brings torch):
 
-    CHECKPOINT_ROUNDTRIP_DIR=/tmp/ckpt-rt go test -count=1 -run TestWriteForPython ./checkpoint/
+    CHECKPOINT_ROUNDTRIP_DIR=/tmp/ckpt-rt go test -count=1 -run 'TestWriteForPython|TestWriteForNumpy' ./checkpoint/ ./npy/
     /usr/bin/python3 testdata/gen/checkpoint_roundtrip_check.py /tmp/ckpt-rt
 
 The safetensors files are parsed by hand per the spec (the safetensors
@@ -94,5 +94,18 @@ try:
 except Exception as e:
     failures += 1
     print("FAIL load_state_dict", repr(e))
+
+# .npy files from the npy package load in numpy with the right shape and values.
+try:
+    import numpy as np
+    for name, shape in {"go_scalar": (), "go_vec": (5,), "go_nchw": (2, 3, 4, 5), "go_empty": (0, 3)}.items():
+        a = np.load(os.path.join(DIR, name + ".npy"))
+        n = int(np.prod(shape))
+        want = (np.arange(n, dtype=np.float32) * 0.25 - 1).reshape(shape)
+        assert a.dtype == np.dtype("<f4") and a.shape == shape and np.array_equal(a, want), (name, a)
+    print("ok npy")
+except Exception as e:
+    failures += 1
+    print("FAIL npy", repr(e))
 
 sys.exit(1 if failures else 0)
