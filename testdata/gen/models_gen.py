@@ -100,7 +100,7 @@ def build(name):
     raise SystemExit("unknown architecture " + name)
 
 
-def perturb(model, seed, calib_shape=None):
+def perturb(model, seed, calib_shape=None, calib=None):
     """Random affine batch-norm parameters, and running statistics that are
     not 0/1: measured on random inputs of calib_shape when given (so that
     activations stay normalised through deep plain networks and the logits
@@ -114,13 +114,13 @@ def perturb(model, seed, calib_shape=None):
             m.bias.copy_(0.1 * torch.randn(c, generator=g))
             m.running_mean.copy_(0.1 * torch.randn(c, generator=g))
             m.running_var.copy_(0.5 + torch.rand(c, generator=g))
-        if calib_shape is not None:
+        if calib_shape is not None or calib is not None:
             for m in bns:
                 m.reset_running_stats()
                 m.momentum = None  # cumulative average over the calibration batches
             model.train()
             for _ in range(2):
-                model(torch.randn(*calib_shape, generator=g))
+                model(calib if calib is not None else torch.randn(*calib_shape, generator=g))
             for m in bns:
                 m.momentum = 0.1
         for m in bns:
