@@ -163,7 +163,9 @@ func decodeBytes(data []byte, opt Options) (img image.Image, name string, err er
 	case "png":
 		img = pngFix(data, img)
 	case "gif":
-		img = gifFix(data, img)
+		if img, err = gifFix(data, img, opt); err != nil {
+			return nil, name, err
+		}
 	case "webp":
 		// Lossy WebP: convert now, as libwebp does, while we know the source.
 		switch m := img.(type) {

@@ -11,7 +11,20 @@ import (
 // a 16-bit grayscale PNG with a tRNS chunk comes back as NRGBA64, but PIL
 // opens it as mode "I" whose RGB conversion clips at 255 (see ToRGB), so
 // we return it as Gray16.
+//
+// It also undoes image/png's padding of a short palette with opaque black:
+// PIL's palette entries past PLTE keep their grey-ramp defaults (i, i, i).
 func pngFix(data []byte, img image.Image) image.Image {
+	if p, ok := img.(*image.Paletted); ok {
+		if n := pngPaletteLen(data); n >= 0 && n < len(p.Palette) {
+			pal := append(color.Palette(nil), p.Palette...)
+			for i := n; i < len(pal); i++ {
+				pal[i] = nil // paletteLUT: (i, i, i)
+			}
+			p.Palette = pal
+		}
+		return img
+	}
 	if len(data) < 26 || data[24] != 16 || data[25] != 0 {
 		return img
 	}
@@ -30,22 +43,58 @@ func pngFix(data []byte, img image.Image) image.Image {
 	return g
 }
 
+// pngPaletteLen returns the number of PLTE entries, or -1.
+func pngPaletteLen(b []byte) int {
+	for pos := 8; pos+8 <= len(b); {
+		n := int(binary.BigEndian.Uint32(b[pos:]))
+		if n < 0 || n > len(b) {
+			return -1
+		}
+		switch string(b[pos+4 : pos+8]) {
+		case "PLTE":
+			return n / 3
+		case "IDAT", "IEND":
+			return -1
+		}
+		pos += 12 + n
+	}
+	return -1
+}
+
 // gifFix restores the colour of the transparent palette entry, which
 // image/gif replaces by transparent black; PIL keeps the palette's RGB and
 // convert("RGB") shows it.
-func gifFix(data []byte, img image.Image) image.Image {
+func gifFix(data []byte, img image.Image, opt Options) (image.Image, error) {
 	p, ok := img.(*image.Paletted)
 	if !ok {
-		return img
+		return img, nil
 	}
 	table, trans := gifFirstFrameTable(data)
-	if trans < 0 || trans >= len(p.Palette) || 3*(trans+1) > len(table) {
-		return img
+	if trans >= 0 && trans < len(p.Palette) && 3*(trans+1) <= len(table) {
+		pal := append(color.Palette(nil), p.Palette...)
+		pal[trans] = color.NRGBA{table[3*trans], table[3*trans+1], table[3*trans+2], 0}
+		p.Palette = pal
 	}
-	pal := append(color.Palette(nil), p.Palette...)
-	pal[trans] = color.NRGBA{table[3*trans], table[3*trans+1], table[3*trans+2], 0}
-	p.Palette = pal
-	return p
+	// PIL's first frame is the logical screen (grown to hold the frame if
+	// need be), filled with the transparent index or 0, the frame drawn in.
+	sw, sh := int(binary.LittleEndian.Uint16(data[6:])), int(binary.LittleEndian.Uint16(data[8:]))
+	screen := image.Rect(0, 0, max(sw, p.Rect.Max.X), max(sh, p.Rect.Max.Y))
+	if p.Rect == screen {
+		return p, nil
+	}
+	if err := checkSize(screen.Dx(), screen.Dy(), opt); err != nil {
+		return nil, err
+	}
+	c := image.NewPaletted(screen, p.Palette)
+	if trans >= 0 {
+		for i := range c.Pix {
+			c.Pix[i] = uint8(trans)
+		}
+	}
+	for y := p.Rect.Min.Y; y < p.Rect.Max.Y; y++ {
+		copy(c.Pix[c.PixOffset(p.Rect.Min.X, y):], p.Pix[p.PixOffset(p.Rect.Min.X, y):p.PixOffset(p.Rect.Max.X, y)])
+	}
+	return c, nil
 }
 
 // gifFirstFrameTable walks a GIF to its first image descriptor and returns

@@ -45,6 +45,14 @@ func gifWithScreen(w, h uint16) []byte {
 	return b
 }
 
+// gifFrameAt is a GIF with a sw×sh screen and one fw×fh frame at (x, y).
+func gifFrameAt(sw, sh, fw, fh, x, y uint16) []byte {
+	b := []byte("GIF89a")
+	b = append(b, byte(sw), byte(sw>>8), byte(sh), byte(sh>>8), 0, 0, 0)
+	b = append(b, 0x2c, byte(x), byte(x>>8), byte(y), byte(y>>8), byte(fw), byte(fw>>8), byte(fh), byte(fh>>8), 0, 2, 2, 0x4c, 0x01, 0, 0x3b)
+	return b
+}
+
 func TestBadInput(t *testing.T) {
 	good, err := os.ReadFile(filepath.Join("testdata", "rgb_64x48.png"))
 	if err != nil {
@@ -75,6 +83,7 @@ func TestBadInput(t *testing.T) {
 		{"huge jpeg", jpegWithSOF(65535, 65535), Options{}, ErrTooLarge},
 		{"huge gif", gifWithScreen(40000, 40000), Options{}, ErrTooLarge},
 		{"over custom limit", good, Options{MaxPixels: 64*48 - 1}, ErrTooLarge},
+		{"gif frame outside the screen", gifFrameAt(1, 40000, 40000, 1, 0, 0), Options{}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -110,6 +110,25 @@ def write_png(path, samples, ctype, depth, plte=None, trns=None, interlace=False
         f.write(png)
 
 
+def offset_gif(path, im, screen, offset, **kw):
+    """A GIF whose only frame is smaller than the logical screen: PIL's
+    first frame is the screen, filled with the transparent index (or 0)."""
+    buf = io.BytesIO()
+    im.save(buf, "GIF", **kw)
+    b = bytearray(buf.getvalue())
+    b[6:10] = struct.pack("<HH", *screen)
+    pos = 13 + (3 << ((b[10] & 7) + 1) if b[10] & 0x80 else 0)
+    while b[pos] == 0x21:
+        pos += 2
+        while b[pos]:
+            pos += b[pos] + 1
+        pos += 1
+    assert b[pos] == 0x2C
+    b[pos + 1:pos + 5] = struct.pack("<HH", *offset)
+    with open(path, "wb") as f:
+        f.write(bytes(b))
+
+
 # ---- the images
 
 def make_images():
@@ -154,12 +173,17 @@ def make_images():
     raw("rgb_interlaced_37x29.png", lambda p: write_png(p, noise(29, 37), 2, 8, interlace=True))
     raw("rgba_interlaced_5x3.png", lambda p: write_png(p, noise(3, 5, 4), 6, 8, interlace=True))
     raw("p2_interlaced_13x11.png", lambda p: write_png(p, noise(11, 13, 1, 0, 4), 3, 2, plte=noise(1, 4, 3).reshape(-1), trns=b"\x00\x80", interlace=True))
+    # indices past a short palette: PIL reads its grey-ramp default entries
+    raw("p_short_palette_9x7.png", lambda p: write_png(p, noise(7, 9, 1), 3, 8, plte=noise(1, 4, 3).reshape(-1)))
     # GIF, BMP, TIFF, WebP lossless
     gp = Image.fromarray(noise(21, 27, 0, 0, 64), "L").convert("P")
     gp.putpalette(list(noise(1, 64, 3).reshape(-1)))
     pil("p_27x21.gif", gp, "GIF")
     pil("p_trns_27x21.gif", gp, "GIF", transparency=5)
     pil("l_16x10.gif", Image.fromarray(noise(10, 16, 0), "L"), "GIF")
+    small = gp.resize((5, 4), Image.NEAREST)
+    raw("p_offset_frame_12x9.gif", lambda p: offset_gif(p, small, (12, 9), (3, 2)))
+    raw("p_offset_frame_trns_12x9.gif", lambda p: offset_gif(p, small, (12, 9), (6, 4), transparency=7))
     pil("rgb_19x13.bmp", Image.fromarray(noise(13, 19)), "BMP")
     pil("rgba_19x13.bmp", Image.fromarray(noise(13, 19, 4), "RGBA"), "BMP")
     pil("l_19x13.bmp", Image.fromarray(noise(13, 19, 0), "L"), "BMP")
