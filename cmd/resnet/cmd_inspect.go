@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -42,6 +43,7 @@ func newInspectCmd() *cobra.Command {
 			for d, n := range dtypes {
 				ds = append(ds, fmt.Sprintf("%s×%d", d, n))
 			}
+			sort.Strings(ds)
 			fmt.Fprintf(out, "file:     %s\ntensors:  %d (%s), %d elements\n", args[0], sd.Len(), strings.Join(ds, ", "), total)
 			for k, v := range sd.Metadata {
 				fmt.Fprintf(out, "metadata: %s = %s\n", k, v)

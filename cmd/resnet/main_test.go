@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/resnetgo/resnet/internal/testutil"
+	"github.com/resnetgo/resnet/npy"
+)
+
+// run executes the whole CLI in-process.
+func run(t *testing.T, args ...string) (stdout string, err error) {
+	t.Helper()
+	root := newRootCmd()
+	var out, errb bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	root.SetArgs(args)
+	err = root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+const fixture = "../../models/testdata/resnet20.pth" // written by PyTorch (testdata/gen/models_gen.py)
+
+func TestRunMatchesPyTorch(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "y.npy")
+	if _, err := run(t, "run", "--arch", "resnet20", "--weights", fixture, "-i", "../../models/testdata/resnet20.input.npy", "-o", out); err != nil {
+		t.Fatal(err)
+	}
+	got, err := npy.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := npy.ReadFile("../../models/testdata/resnet20.output.npy")
+	if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
+		t.Fatal(err)
+	}
+	// Features: (N, 64) for a CIFAR net.
+	if _, err := run(t, "run", "--arch", "resnet20", "--weights", fixture, "-i", "../../models/testdata/resnet20.input.npy", "-o", out, "--features"); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := npy.ReadFile(out); f == nil || f.Shape[1] != 64 {
+		t.Fatalf("features shape %v", f)
+	}
+}
+
+func TestConvertRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	st, pth := filepath.Join(dir, "a.safetensors"), filepath.Join(dir, "b.pth")
+	if _, err := run(t, "convert", fixture, st); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, "convert", st, pth); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "inspect", pth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"layer3.2.bn2.num_batches_tracked", "resnet20 (10 classes, 3 input channels): matches every key and shape", "float32×97"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestBadInputs(t *testing.T) {
+	dir := t.TempDir()
+	x := filepath.Join(dir, "x.npy")
+	wrong := filepath.Join(dir, "wrong.npy")
+	os.WriteFile(filepath.Join(dir, "junk.pth"), []byte("not a checkpoint"), 0o644)
+	if _, err := run(t, "run", "--arch", "resnet20", "-i", "../../models/testdata/resnet20.input.npy", "-o", x); err != nil {
+		t.Fatal(err)
+	}
+	// A (2, 10) logits file is not an image batch.
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--arch", "resnet20", "-i", x, "-o", wrong}, "input shape"},
+		{[]string{"run", "--arch", "resnet21", "-i", x, "-o", wrong}, "unknown architecture"},
+		{[]string{"run", "--arch", "resnet32", "--weights", fixture, "-i", x, "-o", wrong}, "missing keys"},
+		{[]string{"run", "--weights", fixture, "-i", x, "-o", wrong}, "name the architecture"},
+		{[]string{"run", "--arch", "resnet20", "-i", filepath.Join(dir, "missing.npy"), "-o", wrong}, "missing.npy"},
+		{[]string{"inspect", filepath.Join(dir, "junk.pth")}, "junk.pth"},
+		{[]string{"convert", fixture, filepath.Join(dir, "out.txt")}, "unknown output format"},
+		{[]string{"bench", "--arch", "resnet20", "--batch", "0"}, "must be positive"},
+		{[]string{"classify", "--weights", filepath.Join(dir, "junk.pth"), "x.png"}, "junk.pth"},
+		{[]string{"classify", "x.png"}, "choose a network"},
+	}
+	for _, c := range cases {
+		_, err := run(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.want)
+		}
+	}
+	if _, err := os.Stat(wrong); !os.IsNotExist(err) {
+		t.Error("a failed run left an output file")
+	}
+}
+
+func TestModelsTable(t *testing.T) {
+	out, err := run(t, "models")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"resnext101_32x48d_wsl", "828.4M", "153.31", "https://download.pytorch.org/models/ig_resnext101_32x48-3e41cc8a.pth", "plain110", "76.13"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("models table lacks %q", want)
+		}
+	}
+}
+
+func TestBenchJSON(t *testing.T) {
+	out, err := run(t, "bench", "--arch", "resnet20", "--iters", "2", "--warmup", "0", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"ms_median", "ms_p90", "images_per_s"} {
+		if _, ok := v[k].(float64); !ok {
+			t.Errorf("bench --json lacks %s: %s", k, out)
+		}
+	}
+}
+
+func TestClassifyDirectoryWithBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	weights := filepath.Join(dir, "w.safetensors")
+	if _, err := run(t, "convert", fixture, weights); err != nil {
+		t.Fatal(err)
+	}
+	imgs := filepath.Join(dir, "imgs")
+	os.MkdirAll(filepath.Join(imgs, "sub"), 0o755)
+	copyFile(t, "../../imageio/testdata/rgb_photo_120x90.png", filepath.Join(imgs, "a.png"))
+	copyFile(t, "../../imageio/testdata/rgb_photo_120x90.png", filepath.Join(imgs, "sub", "b.png"))
+	os.WriteFile(filepath.Join(imgs, "text.jpg"), []byte("hello, I am text"), 0o644)
+	os.WriteFile(filepath.Join(imgs, "notes.txt"), []byte("not an image, not picked up"), 0o644)
+	out, err := run(t, "classify", "--weights", weights, "--arch", "resnet20", "--json", "--topk", "3", imgs)
+	if err == nil || !strings.Contains(err.Error(), "1 of 3 images failed") {
+		t.Fatalf("err = %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d JSON lines:\n%s", len(lines), out)
+	}
+	var good, bad int
+	for _, l := range lines {
+		var r struct {
+			File  string
+			Top   []struct{ Index int }
+			Error string
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Error != "" {
+			bad++
+			if !strings.Contains(r.Error, "text.jpg") {
+				t.Errorf("error does not name the file: %s", r.Error)
+			}
+		} else if len(r.Top) == 3 {
+			good++
+		}
+	}
+	if good != 2 || bad != 1 {
+		t.Errorf("%d good, %d bad:\n%s", good, bad, out)
+	}
+}
+
+func copyFile(t *testing.T, src, dst string) {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
