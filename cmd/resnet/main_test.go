@@ -93,6 +93,8 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"bench", "--arch", "resnet20", "--batch", "0"}, "must be positive"},
 		{[]string{"classify", "--weights", filepath.Join(dir, "junk.pth"), "x.png"}, "junk.pth"},
 		{[]string{"classify", "x.png"}, "choose a network"},
+		{[]string{"classify", "--model", "resnt50", "x.png"}, `did you mean "resnet50"`},
+		{[]string{"classify", "--weights", fixture, "--arch", "resnet56", "x.png"}, "missing keys"},
 	}
 	for _, c := range cases {
 		_, err := run(t, c.args...)
