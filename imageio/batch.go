@@ -3,6 +3,7 @@ package imageio
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 
@@ -39,13 +40,17 @@ func LoadBatch(ctx context.Context, paths []string, t Transform, opt Options) (*
 					errs[i] = fmt.Errorf("%s: %w", paths[i], err)
 					continue
 				}
-				img, _, err := DecodeFile(paths[i], opt)
+				data, err := os.ReadFile(paths[i])
 				if err != nil {
 					errs[i] = err
 					continue
 				}
-				m := t.Preprocess(ToRGB(img))
-				t.Normalize(out.Data[i*per:(i+1)*per], m)
+				x, err := t.load(data, opt)
+				if err != nil {
+					errs[i] = fmt.Errorf("%s: %w", paths[i], err)
+					continue
+				}
+				copy(out.Data[i*per:(i+1)*per], x.Data)
 			}
 		})
 	}

@@ -17,8 +17,21 @@ func benchPhoto(b *testing.B) []byte {
 }
 
 // BenchmarkImageNetEval is decode + convert + Resize(256) + CenterCrop(224)
-// + ToTensor + Normalize of a 1000×750 JPEG.
+// + ToTensor + Normalize of a 1000×750 JPEG, with Transform.Load.
 func BenchmarkImageNetEval(b *testing.B) {
+	data := benchPhoto(b)
+	tr := ImageNetEval()
+	defer reportCPU(b)()
+	for b.Loop() {
+		if _, err := tr.Load(bytes.NewReader(data), Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkImageNetEvalApply is the same through Decode and Apply, which
+// reconstruct the whole image.
+func BenchmarkImageNetEvalApply(b *testing.B) {
 	data := benchPhoto(b)
 	tr := ImageNetEval()
 	defer reportCPU(b)()

@@ -86,7 +86,7 @@ func Decode(r io.Reader, opt Options) (image.Image, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("imageio: read: %w", err)
 	}
-	return decodeBytes(data, opt)
+	return decodeBytes(data, opt, nil)
 }
 
 // DecodeFile is Decode on the named file; its errors name the file.
@@ -95,14 +95,17 @@ func DecodeFile(path string, opt Options) (image.Image, string, error) {
 	if err != nil {
 		return nil, "", err // *PathError names the file
 	}
-	img, f, err := decodeBytes(data, opt)
+	img, f, err := decodeBytes(data, opt, nil)
 	if err != nil {
 		return nil, f, fmt.Errorf("%s: %w", path, err)
 	}
 	return img, f, nil
 }
 
-func decodeBytes(data []byte, opt Options) (img image.Image, name string, err error) {
+// decodeBytes decodes data. need, if not nil, tells from the image size
+// which pixels the caller will read; a JPEG then reconstructs only those
+// (the others stay 0).
+func decodeBytes(data []byte, opt Options, need func(w, h int) image.Rectangle) (img image.Image, name string, err error) {
 	if len(data) == 0 {
 		return nil, "", fmt.Errorf("%w (empty input)", ErrUnknownFormat)
 	}
@@ -137,11 +140,15 @@ func decodeBytes(data []byte, opt Options) (img image.Image, name string, err er
 		if err := checkSize(cfg.Width, cfg.Height, opt); err != nil {
 			return nil, name, err
 		}
-		j, err := jpeg.Decode(data)
+		var r image.Rectangle
+		if need != nil && !opt.ApplyEXIFOrientation {
+			r = need(cfg.Width, cfg.Height)
+		}
+		j, err := jpeg.DecodeRegion(data, r)
 		if err != nil {
 			return nil, name, fmt.Errorf("imageio: %w", err)
 		}
-		img = jpegToImage(j)
+		img = jpegToImage(j, r)
 	} else {
 		cfg, err := f.config(bytes.NewReader(data))
 		if err != nil {

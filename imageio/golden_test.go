@@ -1,6 +1,7 @@
 package imageio
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -101,7 +102,42 @@ func TestGoldenPIL(t *testing.T) {
 				if digest(floatBytes(x.Data)) != e.Float32 {
 					t.Errorf("eval resize %d crop %d %s: float32 differs from torchvision", e.Resize, e.Crop, e.Filter)
 				}
+				data, _ := os.ReadFile(filepath.Join("testdata", c.File))
+				if y, err := tr.Load(bytes.NewReader(data), Options{}); err != nil || digest(floatBytes(y.Data)) != e.Float32 {
+					t.Errorf("eval resize %d crop %d %s: Load differs from torchvision (%v)", e.Resize, e.Crop, e.Filter, err)
+				}
 			}
 		})
+	}
+}
+
+// Load reconstructs only part of a JPEG; the result must equal Apply's.
+func TestLoadEqualsApply(t *testing.T) {
+	g := loadGolden(t)
+	trs := []Transform{ImageNetEval()}
+	for _, s := range [][2]int{{8, 6}, {16, 16}, {12, 20}, {40, 9}, {0, 5}, {7, 0}} {
+		for _, f := range []Filter{Bilinear, Bicubic, Nearest, Lanczos} {
+			trs = append(trs, Transform{Resize: s[0], Crop: s[1], Mean: ImageNetMean, Std: ImageNetStd, Filter: f})
+		}
+	}
+	for _, c := range g.JPEG {
+		data, err := os.ReadFile(filepath.Join("testdata", c.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _, err := Decode(bytes.NewReader(data), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range trs {
+			want, _ := tr.Apply(img)
+			got, err := tr.Load(bytes.NewReader(data), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(floatBytes(got.Data), floatBytes(want.Data)) {
+				t.Errorf("%s %+v: Load differs from Apply", c.File, tr)
+			}
+		}
 	}
 }

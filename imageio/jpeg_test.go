@@ -100,7 +100,12 @@ func TestJPEGPhotos(t *testing.T) {
 		}
 		ours := compareRGB(ToRGB(img).Pix, want)
 		x, _ := ImageNetEval().Apply(img)
-		tensorEqual := bytes.Equal(floatBytes(x.Data), wantT)
+		data, _ := os.ReadFile(path)
+		y, err := ImageNetEval().Load(bytes.NewReader(data), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tensorEqual := bytes.Equal(floatBytes(x.Data), wantT) && bytes.Equal(floatBytes(y.Data), wantT)
 		if !strings.HasSuffix(p.File, ".jpg") {
 			t.Logf("%-22s ours: max %d mean %.4f differ %.2f%% tensor-equal %v", p.File, ours.max, ours.mean, 100*ours.differing, tensorEqual)
 			if ours.max > jpegBound || !tensorEqual {
@@ -108,7 +113,6 @@ func TestJPEGPhotos(t *testing.T) {
 			}
 			continue
 		}
-		data, _ := os.ReadFile(path)
 		std, err := stdjpeg.Decode(bytes.NewReader(data))
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package imageio
 import (
 	"fmt"
 	"image"
+	"io"
 	"math"
 
 	"github.com/resnetgo/resnet/tensor"
@@ -113,6 +114,58 @@ func (t Transform) Apply(img image.Image) (*tensor.Tensor, error) {
 	out := tensor.New(3, m.H, m.W)
 	t.Normalize(out.Data, m)
 	return out, nil
+}
+
+// Load decodes an image from r and applies t: Apply(Decode(r, opt)) with
+// the same result, but a JPEG reconstructs (IDCT, upsampling, colour
+// conversion) only the pixels that the resize taps of the crop read.
+func (t Transform) Load(r io.Reader, opt Options) (*tensor.Tensor, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("imageio: read: %w", err)
+	}
+	return t.load(data, opt)
+}
+
+func (t Transform) load(data []byte, opt Options) (*tensor.Tensor, error) {
+	if err := t.validate(); err != nil {
+		return nil, err
+	}
+	img, _, err := decodeBytes(data, opt, t.sourceRegion)
+	if err != nil {
+		return nil, err
+	}
+	m := t.Preprocess(ToRGB(img))
+	out := tensor.New(3, m.H, m.W)
+	t.Normalize(out.Data, m)
+	return out, nil
+}
+
+// sourceRegion returns the pixels of a w×h image that Preprocess reads.
+func (t Transform) sourceRegion(w, h int) image.Rectangle {
+	all := image.Rect(0, 0, w, h)
+	if t.Crop <= 0 {
+		return all
+	}
+	rw, rh := w, h
+	if t.Resize > 0 {
+		rw, rh = ResizeShorter(w, h, t.Resize)
+	}
+	if t.Crop > rw || t.Crop > rh || t.Resize > 0 && t.Filter == Nearest {
+		return all
+	}
+	top := int(math.RoundToEven(float64(rh-t.Crop) / 2))
+	left := int(math.RoundToEven(float64(rw-t.Crop) / 2))
+	span := func(in, out, lo int) (int, int) {
+		if in == out {
+			return lo, lo + t.Crop
+		}
+		c := precompute(in, out, t.Filter).sub(lo, lo+t.Crop)
+		return c.start[0], c.start[len(c.start)-1] + c.n[len(c.n)-1]
+	}
+	x0, x1 := span(w, rw, left)
+	y0, y1 := span(h, rh, top)
+	return image.Rect(x0, y0, x1, y1).Intersect(all)
 }
 
 func (t Transform) validate() error {

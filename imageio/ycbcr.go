@@ -135,25 +135,28 @@ const (
 // libjpeg-turbo decoder plus convert("RGB") would: YCbCr by jdcolor.c's
 // tables; CMYK read through PIL's "CMYK;I" (Adobe inverted) raw mode, YCCK
 // first turned into CMYK by libjpeg, both then through PIL's cmyk2rgb.
-func planesToRGB(out *RGB, ps []*plane, cs int) {
+// Only the pixels in r are written.
+func planesToRGB(out *RGB, ps []*plane, cs int, r image.Rectangle) {
 	w := out.W
+	x0, x1 := r.Min.X, r.Max.X
 	bufs := make([][]uint8, len(ps))
 	for i, p := range ps {
 		bufs[i] = make([]uint8, w+8)
 		p.colsum = make([]int32, p.w)
 	}
 	rows := make([][]uint8, len(ps))
-	for y := range out.H {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for i, p := range ps {
 			if p.he == 1 && p.ve == 1 {
-				rows[i] = p.pix[y*p.stride : y*p.stride+w] // full size: no copy
+				rows[i] = p.pix[y*p.stride+x0 : y*p.stride+x1] // full size: no copy
 			} else {
 				p.row(bufs[i], y)
-				rows[i] = bufs[i][:w]
+				rows[i] = bufs[i][x0:x1]
 			}
 		}
 		bufs := rows
-		o := out.Pix[3*w*y : 3*w*(y+1)]
+		w := x1 - x0
+		o := out.Pix[3*(out.W*y+x0) : 3*(out.W*y+x1)]
 		switch cs {
 		case csGray:
 			for x, v := range bufs[0][:w] {
@@ -196,7 +199,7 @@ func planesToRGB(out *RGB, ps []*plane, cs int) {
 
 // jpegToImage converts decoded JPEG planes: grayscale stays image.Gray,
 // everything else becomes *RGB.
-func jpegToImage(j *jpeg.Image) image.Image {
+func jpegToImage(j *jpeg.Image, r image.Rectangle) image.Image {
 	if j.ColorSpace == jpeg.Gray {
 		c := j.Components[0]
 		return &image.Gray{Pix: c.Pix, Stride: c.Stride, Rect: image.Rect(0, 0, j.Width, j.Height)}
@@ -207,7 +210,10 @@ func jpegToImage(j *jpeg.Image) image.Image {
 		ps[i] = &plane{pix: c.Pix, stride: c.Stride, w: c.W, h: c.H, he: j.HMax / c.HSamp, ve: j.VMax / c.VSamp}
 	}
 	out := NewRGB(j.Width, j.Height)
-	planesToRGB(out, ps, j.ColorSpace)
+	if r.Empty() {
+		r = out.Bounds()
+	}
+	planesToRGB(out, ps, j.ColorSpace, r.Intersect(out.Bounds()))
 	return out
 }
 
@@ -246,5 +252,5 @@ func ycbcrToRGB(out *RGB, src *image.YCbCr) {
 		{pix: src.Cb, stride: src.CStride, w: cw, h: ch, he: he, ve: ve},
 		{pix: src.Cr, stride: src.CStride, w: cw, h: ch, he: he, ve: ve},
 	}
-	planesToRGB(out, ps, csYCbCr)
+	planesToRGB(out, ps, csYCbCr, out.Bounds())
 }

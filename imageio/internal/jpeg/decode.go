@@ -11,6 +11,7 @@ package jpeg
 import (
 	"errors"
 	"fmt"
+	"image"
 )
 
 // FormatError reports malformed JPEG data.
@@ -48,8 +49,9 @@ type Component struct {
 	Pix          []uint8
 
 	tq           int
-	quant        *[64]int32 // natural order, as libjpeg's short multipliers
-	bw, bh       int        // blocks per line/column, padded to whole MCUs
+	need         image.Rectangle // the blocks to transform
+	quant        *[64]int32      // natural order, as libjpeg's short multipliers
+	bw, bh       int             // blocks per line/column, padded to whole MCUs
 	coef         []int16
 	dcPred       int
 	dcTbl, acTbl int
@@ -82,7 +84,15 @@ func DecodeConfig(data []byte) (Config, error) {
 // Decode decodes a whole JPEG held in memory. The caller is expected to
 // have bounded the dimensions with DecodeConfig first.
 func Decode(data []byte) (*Image, error) {
-	d := &decoder{data: data}
+	return DecodeRegion(data, image.Rectangle{})
+}
+
+// DecodeRegion is Decode for a caller that will read only the pixels in r
+// (image coordinates; empty means all): blocks of a plane that cannot
+// influence r, even through the chroma upsampler's neighbours, are
+// entropy-decoded but not transformed, and stay 0.
+func DecodeRegion(data []byte, r image.Rectangle) (*Image, error) {
+	d := &decoder{data: data, region: r}
 	if err := d.readHeaders(false); err != nil {
 		return nil, err
 	}
@@ -117,6 +127,7 @@ type decoder struct {
 	// direct: a single-scan sequential file, whose blocks go through the
 	// IDCT as they are decoded instead of being stored.
 	direct bool
+	region image.Rectangle
 	block  [64]int16
 	acSeen bool // an AC coefficient was decoded into block
 
@@ -258,6 +269,16 @@ func (d *decoder) processSOF(seg []byte, progressive bool) error {
 		c.W = (img.Width*c.HSamp + img.HMax - 1) / img.HMax
 		c.H = (img.Height*c.VSamp + img.VMax - 1) / img.VMax
 		c.bw, c.bh = mcusX*c.HSamp, mcusY*c.VSamp
+		c.need = image.Rect(0, 0, (c.W+7)/8, (c.H+7)/8)
+		if r := d.region; !r.Empty() {
+			// The region in plane samples, widened by 2 for the upsampler's
+			// neighbours, in whole blocks.
+			x0 := max(r.Min.X*c.HSamp/img.HMax-2, 0)
+			y0 := max(r.Min.Y*c.VSamp/img.VMax-2, 0)
+			x1 := (r.Max.X*c.HSamp+img.HMax-1)/img.HMax + 2
+			y1 := (r.Max.Y*c.VSamp+img.VMax-1)/img.VMax + 2
+			c.need = c.need.Intersect(image.Rect(x0/8, y0/8, (x1+7)/8, (y1+7)/8))
+		}
 	}
 	d.sof = true
 	return nil

@@ -57,9 +57,8 @@ func (d *decoder) idct() {
 			continue
 		}
 		c.allocPix()
-		bw, bh := c.Stride/8, len(c.Pix)/c.Stride/8
-		for by := range bh {
-			for bx := range bw {
+		for by := c.need.Min.Y; by < c.need.Max.Y; by++ {
+			for bx := c.need.Min.X; bx < c.need.Max.X; bx++ {
 				idctBlock(c.Pix[8*by*c.Stride+8*bx:], c.Stride, (*[64]int16)(c.coef[(by*c.bw+bx)*64:]), c.quant)
 			}
 		}

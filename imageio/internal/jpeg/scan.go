@@ -1,6 +1,9 @@
 package jpeg
 
-import "fmt"
+import (
+	"fmt"
+	"image"
+)
 
 // fill tops the bit buffer up to more than 56 bits. At a marker or the end
 // of the data it feeds zero bytes, as libjpeg does, and counts them so that
@@ -252,7 +255,7 @@ func (d *decoder) block1(sc *scan, c *Component, bx, by int) error {
 	if err := d.decodeBlock(sc, c, d.block[:]); err != nil {
 		return err
 	}
-	if 8*bx < c.Stride && 8*by*c.Stride < len(c.Pix) {
+	if (image.Point{bx, by}).In(c.need) {
 		dst := c.Pix[8*by*c.Stride+8*bx:]
 		if d.acSeen {
 			idctBlock(dst, c.Stride, &d.block, c.quant)
