@@ -175,3 +175,17 @@ func TestStatsMatchBuild(t *testing.T) {
 		}
 	}
 }
+
+func TestGroupsAndWidthOptions(t *testing.T) {
+	a, err := New("resnet50", Options{Groups: 32, WidthPerGroup: 4, NoInit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := New("resnext50_32x4d", Options{NoInit: true})
+	if a.NumParams() != b.NumParams() || a.NumParams() != 25028904 {
+		t.Fatalf("resnet50 with groups 32 width 4: %d params, resnext50_32x4d %d", a.NumParams(), b.NumParams())
+	}
+	if _, err := New("resnet18", Options{Groups: 2}); err == nil {
+		t.Fatal("BasicBlock with groups 2 accepted (torchvision raises)")
+	}
+}

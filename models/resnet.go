@@ -16,6 +16,10 @@ type Options struct {
 	NumClasses int
 	// InChannels overrides the input channels (0 keeps 3).
 	InChannels int
+	// Groups and WidthPerGroup override the Bottleneck's cardinality and
+	// base width (torchvision's groups and width_per_group); 0 keeps the
+	// config's. resnet50 with Groups 32, WidthPerGroup 4 is resnext50_32x4d.
+	Groups, WidthPerGroup int
 	// ZeroInitResidual zeroes the last batch norm weight of every block so
 	// each residual branch starts as zero (torchvision's option).
 	ZeroInitResidual bool
@@ -72,6 +76,12 @@ func Build(c Config, o Options) (*ResNet, error) {
 	}
 	if o.InChannels > 0 {
 		c.InChannels = o.InChannels
+	}
+	if o.Groups > 0 {
+		c.Groups = o.Groups
+	}
+	if o.WidthPerGroup > 0 {
+		c.WidthPerGroup = o.WidthPerGroup
 	}
 	if c.Groups < 1 || c.WidthPerGroup < 1 || len(c.Layers) == 0 || len(c.Layers) != len(c.Planes) || c.NumClasses < 1 || c.InChannels < 1 {
 		return nil, fmt.Errorf("models: invalid configuration %+v", c)
