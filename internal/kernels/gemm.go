@@ -32,9 +32,9 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 type microKernel struct {
 	name   string
 	mr, nr int // register tile: mr rows of C by nr columns
-	kc     int // depth of the packed panels (B micro-panel kc×nr stays in L1/L2)
-	mc     int // rows of A packed at once (mc×kc block stays in L2), multiple of mr
-	nc     int // columns of B packed at once (kc×nc block), multiple of nr
+	kc     int // depth of a slice of K: a kc×nr panel of B stays in L1/L2
+	mc     int // rows of A swept per panel of B (mc×kc stays in L2), multiple of mr
+	nc     int // columns of B per block, multiple of nr
 	// strided kernels read A in place (with the row and column strides
 	// rsa, csa), and full panels of B when that is cheaper than packing
 	// them; the others get packed, zero-padded panels.
@@ -144,8 +144,8 @@ func sgemmParallel(kern *microKernel, transA, transB bool, m, n, k int, alpha fl
 	}
 	// Split whichever dimension has more register tiles; each goroutine
 	// runs the whole blocked algorithm on its slice of C with its own
-	// packing buffers, so the panel of the other operand is packed by
-	// each goroutine (a cost of 1/m or 1/n of the multiply-adds).
+	// packing buffers (whatever of the other operand is packed, each
+	// goroutine packs: a cost of 1/m or 1/n of the multiply-adds).
 	tilesM := (m + kern.mr - 1) / kern.mr
 	tilesN := (n + kern.nr - 1) / kern.nr
 	if tilesN >= tilesM {
@@ -213,9 +213,10 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 }
 
 // sgemmBlock computes rows [m0, m1) and columns [n0, n1) of C with the
-// Goto/BLIS loop nest: for each kc×nc block of op(B), packed into nr-wide
-// micro-panels, and each mc×kc block of op(A), packed into mr-high
-// micro-panels, sweep the micro-kernel over the block's tiles.
+// Goto/BLIS loop nest: for each kc×nc block of op(B), as nr-wide panels,
+// and each mc×kc block of op(A), as mr-high panels, sweep the micro-kernel
+// over the block's tiles. Panels are packed into contiguous, zero-padded
+// buffers, or read in place by the strided (assembly) kernels.
 func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	mr, nr := kern.mr, kern.nr
 	// Strided kernels read A, and B unless transposed, in place: copying
