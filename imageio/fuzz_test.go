@@ -9,8 +9,9 @@ import (
 )
 
 // FuzzDecode feeds arbitrary bytes to Decode with a small pixel limit and
-// runs the whole pipeline on whatever decodes: nothing may panic, and
-// nothing larger than the limit may be decoded.
+// runs the whole pipeline on whatever decodes: nothing may panic, nothing
+// larger than the limit may be decoded, and Transform.Load must give
+// Apply's tensor.
 func FuzzDecode(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.*"))
 	for _, p := range files {
@@ -27,7 +28,7 @@ func FuzzDecode(f *testing.F) {
 	const limit = 1 << 16
 	tr := Transform{Resize: 9, Crop: 7, Mean: ImageNetMean, Std: ImageNetStd, Filter: Bicubic}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		img, _, err := Decode(bytes.NewReader(data), Options{MaxPixels: limit, ApplyEXIFOrientation: true})
+		img, _, err := Decode(bytes.NewReader(data), Options{MaxPixels: limit})
 		if err != nil {
 			return
 		}
@@ -35,8 +36,17 @@ func FuzzDecode(f *testing.F) {
 		if b.Empty() || int64(b.Dx())*int64(b.Dy()) > limit {
 			t.Fatalf("decoded %v despite the limit", b)
 		}
-		if _, err := tr.Apply(img); err != nil {
+		want, err := tr.Apply(img)
+		if err != nil {
 			t.Fatal(err)
+		}
+		// Load reconstructs only what the crop reads: same tensor.
+		got, err := tr.Load(bytes.NewReader(data), Options{MaxPixels: limit})
+		if err != nil {
+			t.Fatalf("Load failed where Decode worked: %v", err)
+		}
+		if !bytes.Equal(floatBytes(got.Data), floatBytes(want.Data)) {
+			t.Fatal("Load differs from Apply")
 		}
 	})
 }
