@@ -439,3 +439,14 @@ func TestFreezeAndReplaceHead(t *testing.T) {
 		t.Error("FreezeUpTo(4) on a 3-stage net: no error")
 	}
 }
+
+// trainable returns m's parameters that require a gradient.
+func trainable(m *models.ResNet) []*nn.Parameter {
+	var ps []*nn.Parameter
+	for _, p := range nn.Parameters(m) {
+		if p.RequiresGrad {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}

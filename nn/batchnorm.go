@@ -141,8 +141,8 @@ func (b *BatchNorm2d) ForwardTrain(x *tensor.Tensor) *tensor.Tensor {
 		}
 		scale, shift = b.Folded()
 	}
-	y := x.Clone()
-	kernels.ScaleShift(y.Data, n, c, plane, scale, shift, b.ReLU)
+	y := &tensor.Tensor{Shape: append([]int(nil), x.Shape...), Data: make([]float32, len(x.Data))}
+	kernels.ScaleShiftTo(y.Data, x.Data, n, c, plane, scale, shift, b.ReLU)
 	if s.batch || b.Weight.Trainable() {
 		s.x = x
 	}

@@ -81,3 +81,12 @@ func checkGrad(layer string, dy *tensor.Tensor, want []int) {
 		panic(&ShapeError{Layer: layer + " backward", Got: dy.Shape, Want: tensor.ShapeString(want)})
 	}
 }
+
+var (
+	_ Layer = (*Conv2d)(nil)
+	_ Layer = (*BatchNorm2d)(nil)
+	_ Layer = (*Linear)(nil)
+	_ Layer = (*ReLU)(nil)
+	_ Layer = (*MaxPool2d)(nil)
+	_ Layer = (*AdaptiveAvgPool2d)(nil)
+)

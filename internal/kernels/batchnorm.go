@@ -107,3 +107,22 @@ func InvStd(variance []float64, eps float64, out []float64) {
 		out[i] = 1 / math.Sqrt(v+eps)
 	}
 }
+
+// ScaleShiftTo is ScaleShift writing to dst instead of in place: per
+// channel dst = src·scale[c] + shift[c], clamped at 0 with relu.
+func ScaleShiftTo(dst, src []float32, n, c, plane int, scale, shift []float32, relu bool) {
+	ParallelFor(n*c, max(1, 1<<14/max(plane, 1)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			ch := i % c
+			a, b := scale[ch], shift[ch]
+			s, d := src[i*plane:(i+1)*plane], dst[i*plane:(i+1)*plane]
+			for j, v := range s {
+				v = v*a + b
+				if relu && v < 0 {
+					v = 0
+				}
+				d[j] = v
+			}
+		}
+	})
+}

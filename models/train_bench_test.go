@@ -1,0 +1,62 @@
+package models_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/resnetgo/resnet/models"
+	"github.com/resnetgo/resnet/tensor"
+	"github.com/resnetgo/resnet/train"
+)
+
+// BenchmarkTrainStep measures one training step — forward in train mode,
+// cross-entropy, backward, SGD (momentum 0.9, weight decay 1e-4) — at batch
+// 16 on 224×224 inputs, the same as bench/train_step_torch.py:
+//
+//	go test -run XXX -bench TrainStep -benchtime 3x ./models
+func BenchmarkTrainStep(b *testing.B) {
+	for _, name := range []string{"resnet18", "resnet50"} {
+		b.Run(fmt.Sprintf("%s/batch16", name), func(b *testing.B) {
+			const batch = 16
+			m, err := models.New(name, models.Options{Seed: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			m.SetTraining(true)
+			opt, err := train.NewSGD(train.Group{Params: trainable(m), Hyper: train.Hyper{LR: 0.1, Momentum: 0.9, WeightDecay: 1e-4}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			x := tensor.New(batch, 3, 224, 224)
+			for i := range x.Data {
+				x.Data[i] = float32(i%17)/17 - 0.5
+			}
+			labels := make([]int, batch)
+			for i := range labels {
+				labels[i] = i * 37 % 1000
+			}
+			step := func() {
+				logits, err := m.ForwardTrain(x, false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, d, err := train.CrossEntropy(logits, labels, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				opt.ZeroGrad()
+				if _, err := m.Backward(d); err != nil {
+					b.Fatal(err)
+				}
+				opt.Step()
+			}
+			step() // allocate gradients and momentum buffers
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				step()
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+			b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
+		})
+	}
+}
