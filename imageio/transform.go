@@ -131,13 +131,20 @@ func (t Transform) load(data []byte, opt Options) (*tensor.Tensor, error) {
 	if err := t.validate(); err != nil {
 		return nil, err
 	}
-	img, _, err := decodeBytes(data, opt, t.sourceRegion)
+	region := image.Rectangle{}
+	img, _, err := decodeBytes(data, opt, func(w, h int) image.Rectangle {
+		region = t.sourceRegion(w, h)
+		return region
+	})
 	if err != nil {
 		return nil, err
 	}
 	m := t.Preprocess(ToRGB(img))
 	out := tensor.New(3, m.H, m.W)
 	t.Normalize(out.Data, m)
+	if rgb, ok := img.(*RGB); ok && !region.Empty() && rgb != m {
+		putPix(rgb.Pix) // a partially written JPEG buffer, now unused
+	}
 	return out, nil
 }
 

@@ -3,6 +3,7 @@ package imageio
 import (
 	"image"
 	"image/color"
+	"sync"
 
 	"github.com/resnetgo/resnet/imageio/internal/jpeg"
 )
@@ -209,13 +210,29 @@ func jpegToImage(j *jpeg.Image, r image.Rectangle) image.Image {
 		c := &j.Components[i]
 		ps[i] = &plane{pix: c.Pix, stride: c.Stride, w: c.W, h: c.H, he: j.HMax / c.HSamp, ve: j.VMax / c.VSamp}
 	}
-	out := NewRGB(j.Width, j.Height)
+	var out *RGB
 	if r.Empty() {
+		out = NewRGB(j.Width, j.Height)
 		r = out.Bounds()
+	} else {
+		// Only r is written and read (Transform.load): a recycled buffer
+		// saves clearing megabytes.
+		out = &RGB{W: j.Width, H: j.Height, Pix: getPix(3 * j.Width * j.Height)}
 	}
 	planesToRGB(out, ps, j.ColorSpace, r.Intersect(out.Bounds()))
 	return out
 }
+
+var pixPool sync.Pool // *[]uint8 of recycled, dirty RGB buffers
+
+func getPix(n int) []uint8 {
+	if p, ok := pixPool.Get().(*[]uint8); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]uint8, n)
+}
+
+func putPix(b []uint8) { pixPool.Put(&b) }
 
 // ycbcrToRGB converts an image.YCbCr (lossy WebP; JPEG when decoded by
 // image/jpeg) with libjpeg-turbo's upsampling and conversion.
