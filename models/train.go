@@ -344,3 +344,21 @@ func padSubsampleBackward(dy *tensor.Tensor, in []int) *tensor.Tensor {
 	}
 	return dx
 }
+
+// TrainableParameters returns the parameters that require a gradient,
+// split into the backbone's (everything before fc) and the head's (fc),
+// in state_dict order: the usual two parameter groups of fine-tuning,
+// e.g. a smaller learning rate for the backbone.
+func (m *ResNet) TrainableParameters() (backbone, head []*nn.Parameter) {
+	m.Visit("", func(e nn.Entry) {
+		if e.Param == nil || !e.Param.RequiresGrad {
+			return
+		}
+		if e.Param == m.FC.Weight || e.Param == m.FC.Bias {
+			head = append(head, e.Param)
+		} else {
+			backbone = append(backbone, e.Param)
+		}
+	})
+	return backbone, head
+}

@@ -435,6 +435,15 @@ func TestFreezeAndReplaceHead(t *testing.T) {
 	if _, err := m.Backward(d); err != models.ErrNoForward {
 		t.Errorf("second Backward: %v, want ErrNoForward", err)
 	}
+	if bb, head := m.TrainableParameters(); len(bb) != 0 || len(head) != 2 {
+		t.Errorf("frozen backbone: %d backbone and %d head parameters trainable", len(bb), len(head))
+	}
+	if err := m.FreezeUpTo(2); err != nil {
+		t.Fatal(err)
+	}
+	if bb, _ := m.TrainableParameters(); len(bb) != 6*3 { // layer3: 3 blocks × (2 convs + 2 BNs × 2)
+		t.Errorf("FreezeUpTo(2): %d backbone parameters trainable, want 18", len(bb))
+	}
 	if err := m.FreezeUpTo(4); err == nil {
 		t.Error("FreezeUpTo(4) on a 3-stage net: no error")
 	}

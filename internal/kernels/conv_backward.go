@@ -29,6 +29,16 @@ func Conv2dBackward(p *ConvParams, n, h, w int, x, weight, dy, dx, dw, db []floa
 		return
 	}
 	pw := p.pointwise()
+	// One column buffer and one for its gradient, reused for every image.
+	var col, dcol []float32
+	if p.Groups == 1 && !pw {
+		if dw != nil {
+			col = make([]float32, kdim*plane)
+		}
+		if dx != nil {
+			dcol = make([]float32, kdim*plane)
+		}
+	}
 	for b := 0; b < n; b++ {
 		dyb := dy[b*outImg : (b+1)*outImg]
 		var xb, dxb []float32
@@ -40,20 +50,19 @@ func Conv2dBackward(p *ConvParams, n, h, w int, x, weight, dy, dx, dw, db []floa
 		}
 		if p.Groups == 1 {
 			if dw != nil {
-				col := xb
+				c := xb
 				if !pw {
-					col = make([]float32, kdim*plane)
+					c = col
 					ParallelFor(p.InC, 1, func(lo, hi int) {
-						im2col(p, xb, h, w, oh, ow, lo, hi, col[lo*p.KH*p.KW*plane:])
+						im2col(p, xb, h, w, oh, ow, lo, hi, c[lo*p.KH*p.KW*plane:])
 					})
 				}
-				Sgemm(false, true, p.OutC, kdim, plane, 1, dyb, plane, col, plane, 1, dw, kdim)
+				Sgemm(false, true, p.OutC, kdim, plane, 1, dyb, plane, c, plane, 1, dw, kdim)
 			}
 			if dx != nil {
 				if pw {
 					Sgemm(true, false, kdim, plane, p.OutC, 1, weight, kdim, dyb, plane, 0, dxb, plane)
 				} else {
-					dcol := make([]float32, kdim*plane)
 					Sgemm(true, false, kdim, plane, p.OutC, 1, weight, kdim, dyb, plane, 0, dcol, plane)
 					ParallelFor(p.InC, 1, func(lo, hi int) {
 						col2im(p, dcol[lo*p.KH*p.KW*plane:], h, w, oh, ow, lo, hi, dxb)
