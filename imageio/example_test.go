@@ -3,6 +3,7 @@ package imageio_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/resnetgo/resnet/imageio"
@@ -58,4 +59,23 @@ func ExampleLoadBatch() {
 	// Output:
 	// [3 3 28 28]
 	// 1 failed
+}
+
+// Decode and transform in one step; for a JPEG only the pixels the crop
+// reads are reconstructed, with the same result as Apply.
+func ExampleTransform_Load() {
+	f, err := os.Open(filepath.Join("testdata", "jpeg420_64x48.jpg"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer f.Close()
+	t := imageio.Transform{Resize: 32, Crop: 28, Mean: imageio.ImageNetMean, Std: imageio.ImageNetStd, Filter: imageio.Bilinear}
+	x, err := t.Load(f, imageio.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(x.Shape)
+	// Output: [3 28 28]
 }
