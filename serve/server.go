@@ -459,7 +459,9 @@ func (s *Server) Serve(ctx context.Context, ln, grpcLn net.Listener) error {
 	select {
 	case <-done:
 	case <-sctx.Done():
-		gs.Stop()
+		if gs != nil {
+			gs.Stop()
+		}
 		if err == nil {
 			err = errors.New("serve: shutdown: gRPC requests still running at the deadline")
 		}

@@ -55,16 +55,14 @@ Only point it at servers on this machine or that you own.`,
 				return err
 			}
 			fmt.Fprintf(out, "# image %d bytes, %d requests per level, GOMAXPROCS %d\n", len(body), requests, runtime.GOMAXPROCS(0))
-			measure := func(label, target string) error {
-				for _, c := range concs {
-					r, err := loadtest.Run(ctx, loadtest.Options{URL: target, Body: body, Token: token, Concurrency: c, Requests: requests})
-					if err != nil {
-						return err
-					}
-					fmt.Fprintf(out, "%-13s %s\n", label, r)
-					if r.Errors > 0 {
-						fmt.Fprintf(out, "    errors: %v, first: %s\n", r.Codes, r.FirstError)
-					}
+			measure := func(c int, label, target string) error {
+				r, err := loadtest.Run(ctx, loadtest.Options{URL: target, Body: body, Token: token, Concurrency: c, Requests: requests})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "%-13s %s\n", label, r)
+				if r.Errors > 0 {
+					fmt.Fprintf(out, "    errors: %v, first: %s\n", r.Codes, r.FirstError)
 				}
 				return nil
 			}
@@ -95,8 +93,10 @@ Only point it at servers on this machine or that you own.`,
 			}
 			if url != "" {
 				target := strings.TrimSuffix(url, "/") + "/v1/models/" + model + ":classify"
-				if err := measure("server", target); err != nil {
-					return err
+				for _, c := range concs {
+					if err := measure(c, "server", target); err != nil {
+						return err
+					}
 				}
 				if pid > 0 {
 					return rss(target, pid)
@@ -104,43 +104,44 @@ Only point it at servers on this machine or that you own.`,
 				return nil
 			}
 
+			// Both servers run side by side and each level measures one
+			// right after the other, so that load from elsewhere on the
+			// machine skews them alike.
 			c, err := randomClassifier(arch)
 			if err != nil {
 				return err
 			}
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-			var last string
-			var stop func()
+			var targets, labels []string
 			for _, mb := range []int{1, maxBatch} {
 				s, err := serve.New(map[string]*classify.Classifier{"m": c}, serve.Config{MaxBatch: mb, BatchWindow: window,
 					QueueSize: 4096, Logger: quiet})
 				if err != nil {
 					return err
 				}
+				defer s.Close()
 				ln, err := net.Listen("tcp", "127.0.0.1:0")
 				if err != nil {
 					return err
 				}
 				hs := s.HTTPServer()
 				go hs.Serve(ln)
-				target := "http://" + ln.Addr().String() + "/v1/models/m:classify"
+				defer hs.Close()
+				targets = append(targets, "http://"+ln.Addr().String()+"/v1/models/m:classify")
 				label := "batching off"
 				if mb > 1 {
 					label = fmt.Sprintf("batch≤%d/%s", mb, window)
 				}
-				err = measure(label, target)
-				if stop != nil {
-					stop()
-				}
-				stop = func() { hs.Close(); s.Close() }
-				last = target
-				if err != nil {
-					stop()
-					return err
+				labels = append(labels, label)
+			}
+			for _, c := range concs {
+				for i := range targets {
+					if err := measure(c, labels[i], targets[i]); err != nil {
+						return err
+					}
 				}
 			}
-			defer stop()
-			return rss(last, 0)
+			return rss(targets[1], 0)
 		},
 	}
 	f := cmd.Flags()
