@@ -29,7 +29,7 @@ func (s *Server) GRPCServer() *grpc.Server {
 		grpc.UnaryInterceptor(s.unaryInterceptor),
 	}
 	if s.cfg.TLS != nil {
-		opts = append(opts, grpc.Creds(credentials.NewTLS(s.cfg.TLS)))
+		opts = append(opts, grpc.Creds(credentials.NewTLS(s.cfg.TLS.Clone())))
 	}
 	gs := grpc.NewServer(opts...)
 	kservepb.RegisterGRPCInferenceServiceServer(gs, &grpcService{s: s})

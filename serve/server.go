@@ -406,7 +406,7 @@ func (s *Server) HTTPServer() *http.Server {
 		WriteTimeout:      s.cfg.RequestTimeout + 30*time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		TLSConfig:         s.cfg.TLS,
+		TLSConfig:         s.cfg.TLS.Clone(), // net/http adds to NextProtos; gRPC clones its own
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 }
