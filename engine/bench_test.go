@@ -1,0 +1,54 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/resnetgo/resnet/models"
+	"github.com/resnetgo/resnet/tensor"
+)
+
+// BenchmarkForward measures a compiled plan, and the layer-by-layer
+// models.ResNet.Forward beside it (Reference), at 224×224 and batch 1 and
+// 8, in ms/image:
+//
+//	go test -run X -bench Forward -benchtime 10x ./engine/
+func BenchmarkForward(b *testing.B) {
+	for _, name := range []string{"resnet18", "resnet50", "resnext50_32x4d", "resnext101_32x8d"} {
+		b.Run(name, func(b *testing.B) {
+			m, err := models.New(name, models.Options{Seed: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			p, err := Compile(m, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, batch := range []int{1, 8} {
+				x := randomInput(batch, 3, 224, 224, 1)
+				b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+					benchForward(b, p.Forward, x)
+				})
+				b.Run(fmt.Sprintf("reference-batch%d", batch), func(b *testing.B) {
+					benchForward(b, m.Forward, x)
+				})
+			}
+		})
+	}
+}
+
+func benchForward(b *testing.B, f func(context.Context, *tensor.Tensor) (*tensor.Tensor, error), x *tensor.Tensor) {
+	ctx := context.Background()
+	if _, err := f(ctx, x); err != nil { // warm-up: the plan's buffers
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := f(ctx, x); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N*x.Shape[0]), "ms/image")
+}

@@ -1,0 +1,195 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/resnetgo/resnet/internal/testutil"
+	"github.com/resnetgo/resnet/models"
+	"github.com/resnetgo/resnet/nn"
+	"github.com/resnetgo/resnet/npy"
+	"github.com/resnetgo/resnet/tensor"
+)
+
+// randomBN gives every batch norm non-trivial statistics and affine
+// parameters, so folding is tested (a fresh model's are the identity).
+func randomBN(m *models.ResNet, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	bns := []*nn.BatchNorm2d{m.BN1}
+	for _, st := range m.Stages {
+		for _, b := range st {
+			bns = append(bns, b.BN1, b.BN2)
+			if b.BN3 != nil {
+				bns = append(bns, b.BN3)
+			}
+			if b.Downsample != nil {
+				bns = append(bns, b.Downsample.BN)
+			}
+		}
+	}
+	for _, bn := range bns {
+		for i := range bn.Weight.Value.Data {
+			bn.Weight.Value.Data[i] = float32(0.5 + rng.Float64())
+			bn.Bias.Value.Data[i] = float32(0.2 * rng.NormFloat64())
+			bn.RunningMean.Data[i] = float32(0.2 * rng.NormFloat64())
+			bn.RunningVar.Data[i] = float32(0.5 + rng.Float64())
+		}
+	}
+}
+
+func randomInput(n, c, h, w int, seed uint64) *tensor.Tensor {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	x := tensor.New(n, c, h, w)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	return x
+}
+
+// checkPlan compares a compiled plan with the model's reference forward.
+func checkPlan(t *testing.T, m *models.ResNet, x *tensor.Tensor) {
+	t.Helper()
+	ctx := context.Background()
+	want, err := m.Forward(ctx, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := 0; run < 2; run++ { // the second run reuses the buffers
+		got, err := p.Forward(ctx, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
+			t.Errorf("run %d: %v", run, err)
+		}
+	}
+}
+
+func TestArchitectures(t *testing.T) {
+	for _, c := range models.Configs() {
+		big := c.Family == "wsl" && c.WidthPerGroup > 8 || c.Name == "wide_resnet101_2" || c.Name == "resnet152"
+		if big || testing.Short() && c.Family != "cifar" && c.Name != "resnet18" && c.Name != "resnet50" && c.Name != "resnext50_32x4d" {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			m, err := models.New(c.Name, models.Options{Seed: 3, NumClasses: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			randomBN(m, 5)
+			size := 32
+			if c.InputSize == 32 {
+				size = 9 // odd, and below 32: every stage's edge cases
+			}
+			checkPlan(t, m, randomInput(2, 3, size, size+5, 11))
+		})
+	}
+}
+
+// TestShapes covers batch sizes and input sizes, including the smallest
+// ones the networks accept and sizes whose padded planes are 4 KiB apart.
+func TestShapes(t *testing.T) {
+	for _, tc := range []struct {
+		arch    string
+		n, h, w int
+	}{
+		{"resnet18", 1, 1, 1}, {"resnet18", 3, 40, 24}, {"resnet50", 1, 17, 33},
+		{"resnext50_32x4d", 3, 29, 29}, {"resnet20", 5, 32, 32}, {"resnet20", 1, 1, 1},
+		{"resnet20b", 2, 30, 2}, {"plain20", 3, 7, 16}, {"resnet18", 1, 62, 62},
+	} {
+		t.Run(fmt.Sprintf("%s/%dx%dx%d", tc.arch, tc.n, tc.h, tc.w), func(t *testing.T) {
+			m, err := models.New(tc.arch, models.Options{Seed: 4, NumClasses: 7})
+			if err != nil {
+				t.Fatal(err)
+			}
+			randomBN(m, 6)
+			checkPlan(t, m, randomInput(tc.n, 3, tc.h, tc.w, 12))
+		})
+	}
+}
+
+// TestMaxBatch runs a batch larger than MaxBatch in slices.
+func TestMaxBatch(t *testing.T) {
+	m, err := models.New("resnet20b", models.Options{Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	randomBN(m, 6)
+	x := randomInput(5, 3, 12, 12, 3)
+	want, err := m.Forward(context.Background(), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(m, Options{MaxBatch: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.Forward(context.Background(), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestAgainstPyTorch runs the committed PyTorch fixtures of the models
+// package (weights, inputs and logits from testdata/gen/models_gen.py).
+func TestAgainstPyTorch(t *testing.T) {
+	for _, name := range []string{"resnet20", "resnet20b", "plain20"} {
+		t.Run(name, func(t *testing.T) {
+			m, err := models.LoadFile(context.Background(), name, "../models/testdata/"+name+".pth", models.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, err := npy.ReadFile("../models/testdata/" + name + ".input.npy")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := npy.ReadFile("../models/testdata/" + name + ".output.npy")
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Compile(m, Options{InPlace: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := p.Forward(context.Background(), x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	m, err := models.New("resnet18", models.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := p.Forward(ctx, tensor.New(1, 1, 32, 32)); err == nil {
+		t.Error("wrong channel count: no error")
+	}
+	if _, err := p.Forward(ctx, tensor.New(2, 3, 32)); err == nil {
+		t.Error("3-d input: no error")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := p.Forward(cctx, tensor.New(1, 3, 32, 32)); err == nil {
+		t.Error("cancelled context: no error")
+	}
+}

@@ -1,0 +1,283 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/resnetgo/resnet/internal/kernels"
+	"github.com/resnetgo/resnet/models"
+	"github.com/resnetgo/resnet/nn"
+	"github.com/resnetgo/resnet/tensor"
+)
+
+// Options adjust how a model is compiled.
+type Options struct {
+	// InPlace folds and re-lays the weights in the model's own storage
+	// instead of copying them, so compiling costs no second copy of the
+	// weights (what a 829M-parameter WSL model needs). The model's
+	// convolution weights then hold the plan's values and the model must
+	// not be run or saved afterwards; drop it.
+	InPlace bool
+	// MaxBatch is the most images run through the network together; a
+	// larger batch is run in slices of MaxBatch, which bounds the
+	// activation memory. 0 means 8.
+	MaxBatch int
+}
+
+// Plan is a compiled model. Its methods may be called from several
+// goroutines at once; each concurrent call uses its own buffers.
+type Plan struct {
+	name       string
+	inC        int
+	numClasses int
+	featDim    int
+	stem       *conv
+	pool       *kernels.PoolParams // nil for the CIFAR stem
+	blocks     []*block
+	fcW, fcB   []float32 // (numClasses, featDim), numClasses
+	maxBatch   int
+
+	mu   sync.Mutex
+	free map[wsKey][]*workspace
+}
+
+// block is one residual unit. A bottleneck's projection shortcut is
+// accumulated into conv3's output tile (sumBias = conv3's bias + its bias).
+type block struct {
+	conv1, conv2, conv3 *conv // conv3 is nil in a BasicBlock
+	down                *conv // projection shortcut (1×1, stride), or nil
+	shortcut            models.Shortcut
+	inC, outC, stride   int
+	sumBias             []float32
+}
+
+// Compile folds m's batch norms into its convolutions and lays out the
+// weights for the kernels. See Options.InPlace for what happens to m.
+func Compile(m *models.ResNet, o Options) (*Plan, error) {
+	if m == nil || m.Conv1 == nil || m.BN1 == nil || m.FC == nil {
+		return nil, fmt.Errorf("engine: incomplete model")
+	}
+	p := &Plan{
+		name:       m.Config.Name,
+		inC:        m.Config.InChannels,
+		numClasses: m.FC.OutFeatures(),
+		featDim:    m.FC.InFeatures(),
+		maxBatch:   o.MaxBatch,
+		free:       map[wsKey][]*workspace{},
+	}
+	if p.maxBatch <= 0 {
+		p.maxBatch = 8
+	}
+	var err error
+	if p.stem, err = newConv(m.Conv1, m.BN1, o.InPlace); err != nil {
+		return nil, err
+	}
+	if m.MaxPool != nil {
+		pp := m.MaxPool.PoolParams
+		p.pool = &pp
+	}
+	for _, st := range m.Stages {
+		for _, b := range st {
+			bl, err := newBlock(b, o.InPlace)
+			if err != nil {
+				return nil, err
+			}
+			p.blocks = append(p.blocks, bl)
+		}
+	}
+	p.fcW, p.fcB = m.FC.Weight.Value.Data, m.FC.Bias.Value.Data
+	if !o.InPlace {
+		p.fcW, p.fcB = append([]float32(nil), p.fcW...), append([]float32(nil), p.fcB...)
+	}
+	return p, nil
+}
+
+func newBlock(b *models.Block, inPlace bool) (*block, error) {
+	bl := &block{shortcut: b.Shortcut, inC: b.Conv1.InC}
+	var err error
+	if bl.conv1, err = newConv(b.Conv1, b.BN1, inPlace); err != nil {
+		return nil, err
+	}
+	if bl.conv2, err = newConv(b.Conv2, b.BN2, inPlace); err != nil {
+		return nil, err
+	}
+	last := bl.conv2
+	if b.Conv3 != nil {
+		if bl.conv3, err = newConv(b.Conv3, b.BN3, inPlace); err != nil {
+			return nil, err
+		}
+		last = bl.conv3
+	}
+	bl.outC = last.outC
+	bl.stride = max(bl.conv1.stride, bl.conv2.stride)
+	if b.Downsample != nil {
+		if bl.down, err = newConv(b.Downsample.Conv, b.Downsample.BN, inPlace); err != nil {
+			return nil, err
+		}
+		if bl.down.kind != pointwise || bl.down.outC != bl.outC || bl.down.stride != bl.stride {
+			return nil, fmt.Errorf("engine: unsupported downsample %dx%d/%d", bl.down.kh, bl.down.kw, bl.down.stride)
+		}
+		if bl.conv3 != nil {
+			bl.sumBias = make([]float32, bl.outC)
+			for i := range bl.sumBias {
+				bl.sumBias[i] = bl.conv3.bias[i] + bl.down.bias[i]
+			}
+		}
+	}
+	return bl, nil
+}
+
+// Name returns the architecture's name.
+func (p *Plan) Name() string { return p.name }
+
+// NumClasses returns the width of the logits.
+func (p *Plan) NumClasses() int { return p.numClasses }
+
+// Forward returns the logits (N, NumClasses) for x (N, InChannels, H, W).
+// Inputs of any size the network accepts work; buffers for each input
+// shape are allocated on first use and reused by later calls.
+func (p *Plan) Forward(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, error) {
+	f, err := p.Features(ctx, x)
+	if err != nil {
+		return nil, err
+	}
+	n := f.Shape[0]
+	y := tensor.New(n, p.numClasses)
+	kernels.Sgemm(false, true, n, p.numClasses, p.featDim, 1, f.Data, p.featDim, p.fcW, p.featDim, 0, y.Data, p.numClasses)
+	for i := 0; i < n; i++ {
+		row := y.Data[i*p.numClasses : (i+1)*p.numClasses]
+		for j, b := range p.fcB {
+			row[j] += b
+		}
+	}
+	return y, nil
+}
+
+// Features returns the globally pooled features (N, FeatureDim) for x,
+// everything but fc.
+func (p *Plan) Features(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, error) {
+	if x == nil || x.Dims() != 4 || x.Shape[0] < 1 || x.Shape[1] != p.inC {
+		var got []int
+		if x != nil {
+			got = x.Shape
+		}
+		return nil, fmt.Errorf("engine: %s: input shape %s, want (N, %d, H, W)", p.name, tensor.ShapeString(got), p.inC)
+	}
+	n, h, w := x.Shape[0], x.Shape[2], x.Shape[3]
+	f := tensor.New(n, p.featDim)
+	chunk := min(n, p.maxBatch)
+	ws, err := p.workspace(chunk, h, w)
+	if err != nil {
+		return nil, err
+	}
+	defer p.release(ws)
+	img := p.inC * h * w
+	for i := 0; i < n; i += chunk {
+		c := min(chunk, n-i)
+		if err := p.run(ctx, ws, x.Data[i*img:(i+c)*img], c, h, w, f.Data[i*p.featDim:(i+c)*p.featDim]); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// run computes the pooled features of n images (n ≤ ws.n) into feat.
+// With ws.sizing set it only records the buffer sizes each step needs.
+func (p *Plan) run(ctx context.Context, ws *workspace, x []float32, n, h, w int, feat []float32) error {
+	ws.n = n
+	stemOut := bufStem
+	if p.pool == nil {
+		stemOut = bufAct0
+	}
+	act, h, w, err := ws.conv(p.stem, x, stemOut, h, w, nil, nil, nil, true)
+	if err != nil {
+		return fmt.Errorf("engine: %s: %w", p.name, err)
+	}
+	c := p.stem.outC
+	if p.pool != nil {
+		oh, ow := p.pool.OutSize(h, w)
+		if oh <= 0 || ow <= 0 {
+			return fmt.Errorf("engine: %s: input too small for the max pool", p.name)
+		}
+		out := ws.buf(bufAct0, n*c*oh*ow)
+		if !ws.sizing {
+			kernels.MaxPool2d(p.pool, n*c, h, w, act, out)
+		}
+		act, h, w = out, oh, ow
+	}
+	cur := 0
+	for _, b := range p.blocks {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if act, h, w, err = ws.block(b, act, bufAct0+bufID(1-cur), h, w); err != nil {
+			return fmt.Errorf("engine: %s: %w", p.name, err)
+		}
+		cur, c = 1-cur, b.outC
+	}
+	if !ws.sizing {
+		avgPool(act, n*c, h*w, feat)
+	}
+	return nil
+}
+
+// avgPool writes the mean of each of the planes (each of size plane) of x.
+func avgPool(x []float32, planes, plane int, out []float32) {
+	kernels.ParallelFor(planes, max(1, 1<<14/max(plane, 1)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			var s float32
+			for _, v := range x[i*plane : (i+1)*plane] {
+				s += v
+			}
+			out[i] = s / float32(plane)
+		}
+	})
+}
+
+// newConv folds bn into c: w' = w·scale[o], bias = shift (+ c's bias·scale).
+func newConv(c *nn.Conv2d, bn *nn.BatchNorm2d, inPlace bool) (*conv, error) {
+	if c.DilH != 1 || c.DilW != 1 || c.StrideH != c.StrideW || c.PadH != c.PadW {
+		return nil, fmt.Errorf("engine: unsupported convolution %+v", c.ConvParams)
+	}
+	cv := &conv{
+		inC: c.InC, outC: c.OutC, kh: c.KH, kw: c.KW,
+		stride: c.StrideH, pad: c.PadH, groups: c.Groups,
+	}
+	cv.kind = chooseKind(cv)
+	scale, shift := bn.Folded()
+	if len(scale) != c.OutC {
+		return nil, fmt.Errorf("engine: batch norm of %d channels after a convolution of %d", len(scale), c.OutC)
+	}
+	src := c.Weight.Value.Data
+	k := c.InC / c.Groups * c.KH * c.KW
+	w := src
+	if !inPlace {
+		w = make([]float32, len(src))
+	}
+	for o := 0; o < c.OutC; o++ {
+		s := scale[o]
+		for i, v := range src[o*k : (o+1)*k] {
+			w[o*k+i] = v * s
+		}
+	}
+	cv.bias = shift
+	if c.Bias != nil {
+		for o, b := range c.Bias.Value.Data {
+			cv.bias[o] += b * scale[o]
+		}
+	}
+	if cv.kind == shifted {
+		// (OutC, InC, KH·KW) → (KH·KW, OutC, InC): one GEMM operand per tap.
+		tmp := append([]float32(nil), w...)
+		taps := c.KH * c.KW
+		for t := 0; t < taps; t++ {
+			dst := w[t*c.OutC*c.InC : (t+1)*c.OutC*c.InC]
+			for j := range dst {
+				dst[j] = tmp[j*taps+t]
+			}
+		}
+	}
+	cv.w = w
+	return cv, nil
+}

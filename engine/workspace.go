@@ -1,0 +1,185 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/resnetgo/resnet/internal/kernels"
+	"github.com/resnetgo/resnet/models"
+)
+
+// bufID names one of a workspace's activation buffers.
+type bufID int
+
+const (
+	bufAct0 bufID = iota // block inputs and outputs, in turn
+	bufAct1
+	bufStem // stem convolution output, before the max pool
+	bufT1   // a block's first convolution output
+	bufT2   // a bottleneck's 3×3 output
+	bufRes  // a shortcut computed separately (basic block projection, option A)
+	bufSub  // the input of a strided 1×1 convolution, subsampled
+	bufPad  // zero-padded (phase-split) input of a shifted convolution
+	bufGrid // a shifted convolution's output rows, before the epilogue drops their extra columns
+	numBufs
+)
+
+type wsKey struct{ n, h, w, threads int }
+
+// workspace is the memory plan for one input shape: every buffer a
+// forward pass needs, sized by a dry run (sizing) of the plan.
+type workspace struct {
+	key     wsKey
+	sizing  bool
+	n       int // images in the current run (≤ key.n)
+	size    [numBufs]int
+	bufs    [numBufs][]float32
+	colSize int
+	cols    [][]float32 // one im2col chunk per thread
+}
+
+// workspace returns a free workspace for n images of h×w, building the
+// memory plan on first use of the shape.
+func (p *Plan) workspace(n, h, w int) (*workspace, error) {
+	key := wsKey{n, h, w, kernels.Threads()}
+	p.mu.Lock()
+	if l := p.free[key]; len(l) > 0 {
+		ws := l[len(l)-1]
+		p.free[key] = l[:len(l)-1]
+		p.mu.Unlock()
+		return ws, nil
+	}
+	p.mu.Unlock()
+	ws := &workspace{key: key, sizing: true}
+	if err := p.run(context.Background(), ws, nil, n, h, w, nil); err != nil {
+		return nil, err
+	}
+	ws.sizing = false
+	for i, s := range ws.size {
+		ws.bufs[i] = make([]float32, s)
+	}
+	ws.cols = make([][]float32, key.threads)
+	for i := range ws.cols {
+		ws.cols[i] = make([]float32, ws.colSize)
+	}
+	return ws, nil
+}
+
+func (p *Plan) release(ws *workspace) {
+	p.mu.Lock()
+	p.free[ws.key] = append(p.free[ws.key], ws)
+	p.mu.Unlock()
+}
+
+// buf returns the first size values of buffer id (the whole buffer if
+// size is 0); during the dry run it records the size and returns nil.
+func (ws *workspace) buf(id bufID, size int) []float32 {
+	if ws.sizing {
+		ws.size[id] = max(ws.size[id], size)
+		return nil
+	}
+	if size == 0 {
+		return ws.bufs[id]
+	}
+	return ws.bufs[id][:size]
+}
+
+// parallel calls fn(worker, item) for every item in [0, items), the
+// threads taking items in turn from a shared counter.
+func (ws *workspace) parallel(items int, fn func(worker, item int)) {
+	workers := min(ws.key.threads, items)
+	if workers <= 1 {
+		for i := 0; i < items; i++ {
+			fn(0, i)
+		}
+		return
+	}
+	var next atomic.Int64
+	work := func(wk int) {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= items {
+				return
+			}
+			fn(wk, i)
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Add(workers - 1)
+	for wk := 1; wk < workers; wk++ {
+		go func() {
+			defer wg.Done()
+			work(wk)
+		}()
+	}
+	work(0)
+	wg.Wait()
+}
+
+// block runs one residual unit: x (n, inC, h, w) → buffer outID.
+func (ws *workspace) block(b *block, x []float32, outID bufID, h, w int) ([]float32, int, int, error) {
+	var res []float32
+	oh, ow := b.conv1.outSize(h, w)
+	oh, ow = b.conv2.outSize(oh, ow)
+	if b.conv3 != nil {
+		oh, ow = b.conv3.outSize(oh, ow)
+	}
+	switch {
+	case b.shortcut == models.NoShortcut:
+	case b.down != nil && b.conv3 != nil:
+		// accumulated into conv3's tiles below
+	case b.down != nil:
+		var err error
+		if res, _, _, err = ws.conv(b.down, x, bufRes, h, w, nil, nil, nil, false); err != nil {
+			return nil, 0, 0, err
+		}
+	case b.shortcut == models.ShortcutA && (b.inC != b.outC || oh != h || ow != w):
+		if (h+1)/2 != oh || (w+1)/2 != ow || b.outC < b.inC || (b.outC-b.inC)%2 != 0 {
+			return nil, 0, 0, fmt.Errorf("shortcut A from (%d, %d, %d) to (%d, %d, %d)", b.inC, h, w, b.outC, oh, ow)
+		}
+		res = ws.buf(bufRes, ws.n*b.outC*oh*ow)
+		if !ws.sizing {
+			padSubsample(x, ws.n, b.inC, h, w, b.outC, oh, ow, res)
+		}
+	default:
+		if b.inC != b.outC || oh != h || ow != w {
+			return nil, 0, 0, fmt.Errorf("identity shortcut from (%d, %d, %d) to (%d, %d, %d)", b.inC, h, w, b.outC, oh, ow)
+		}
+		res = x
+	}
+	t1, h1, w1, err := ws.conv(b.conv1, x, bufT1, h, w, nil, nil, nil, true)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if b.conv3 == nil {
+		return ws.conv(b.conv2, t1, outID, h1, w1, res, nil, nil, true)
+	}
+	t2, h2, w2, err := ws.conv(b.conv2, t1, bufT2, h1, w1, nil, nil, nil, true)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if b.down != nil && b.shortcut != models.NoShortcut {
+		return ws.conv(b.conv3, t2, outID, h2, w2, nil, b.sumBias, &accum{c: b.down, x: x, h: h, w: w}, true)
+	}
+	return ws.conv(b.conv3, t2, outID, h2, w2, res, nil, nil, true)
+}
+
+// padSubsample is the option-A shortcut: x[:, :, ::2, ::2] with the new
+// channels zero-padded equally on both sides (as models does).
+func padSubsample(x []float32, n, c, h, w, oc, oh, ow int, y []float32) {
+	pad := (oc - c) / 2
+	clear(y)
+	for i := 0; i < n; i++ {
+		for ch := 0; ch < c; ch++ {
+			src := x[(i*c+ch)*h*w:]
+			dst := y[(i*oc+ch+pad)*oh*ow:]
+			for yy := 0; yy < oh; yy++ {
+				for xx := 0; xx < ow; xx++ {
+					dst[yy*ow+xx] = src[2*yy*w+2*xx]
+				}
+			}
+		}
+	}
+}
