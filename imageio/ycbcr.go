@@ -58,9 +58,9 @@ type plane struct {
 	rowBuf, nearB []uint8
 }
 
-// row writes full-resolution row y of the plane into dst (len ≥ image
-// width, rounded up to he).
-func (p *plane) row(dst []uint8, y int) {
+// row writes columns [x0, x1) of full-resolution row y of the plane into
+// dst (len ≥ x1 rounded up to he).
+func (p *plane) row(dst []uint8, y, x0, x1 int) {
 	cy := y / p.ve
 	near := cy // the next-nearest row for vertical interpolation
 	if p.ve == 2 {
@@ -70,55 +70,66 @@ func (p *plane) row(dst []uint8, y int) {
 			near = min(cy+1, p.h-1)
 		}
 	}
-	upsampleRow(dst, p.pix[cy*p.stride:cy*p.stride+p.w], p.pix[near*p.stride:near*p.stride+p.w], p.colsum, p.he, p.ve, y%2 == 0)
+	upsampleRow(dst, p.pix[cy*p.stride:cy*p.stride+p.w], p.pix[near*p.stride:near*p.stride+p.w], p.colsum, p.he, p.ve, y%2 == 0, x0, x1)
 }
 
-// upsampleRow expands one row as libjpeg-turbo's jdsample.c does:
-// h2v1/h2v2 "fancy" (triangular) upsampling when the row is wider than 2
-// samples, h1v2 fancy always, box replication otherwise. upper tells, for
-// ve == 2, whether the output row is the upper one of its pair (next-nearest
-// row above, rounding bias 1 resp. 8) or the lower one (below, 2 resp. 7).
-func upsampleRow(dst, row, near []uint8, colsum []int32, he, ve int, upper bool) {
+// upsampleRow writes outputs [x0, x1) of one row expanded as
+// libjpeg-turbo's jdsample.c does: h2v1/h2v2 "fancy" (triangular)
+// upsampling when the row is wider than 2 samples, h1v2 fancy always, box
+// replication otherwise. upper tells, for ve == 2, whether the output row
+// is the upper one of its pair (next-nearest row above, rounding bias 1
+// resp. 8) or the lower one (below, 2 resp. 7). The first and last samples
+// of a row have their own rules, applied only at the real row ends.
+func upsampleRow(dst, row, near []uint8, colsum []int32, he, ve int, upper bool, x0, x1 int) {
 	n := len(row)
 	switch {
 	case he == 1 && ve == 1:
-		copy(dst, row)
+		copy(dst[x0:x1], row[x0:x1])
 	case he == 1 && ve == 2: // h1v2_fancy_upsample
 		bias := int32(2)
 		if upper {
 			bias = 1
 		}
-		for i := range n {
+		for i := x0; i < x1; i++ {
 			dst[i] = uint8((3*int32(row[i]) + int32(near[i]) + bias) >> 2)
 		}
 	case he == 2 && ve == 1 && n > 2: // h2v1_fancy_upsample
-		dst[0] = row[0]
-		dst[1] = uint8((3*int32(row[0]) + int32(row[1]) + 2) >> 2)
-		for i := 1; i < n-1; i++ {
+		for i := x0 / 2; i < min((x1+1)/2, n); i++ {
 			v := 3 * int32(row[i])
-			dst[2*i] = uint8((v + int32(row[i-1]) + 1) >> 2)
-			dst[2*i+1] = uint8((v + int32(row[i+1]) + 2) >> 2)
+			if i == 0 {
+				dst[0] = row[0]
+			} else {
+				dst[2*i] = uint8((v + int32(row[i-1]) + 1) >> 2)
+			}
+			if i == n-1 {
+				dst[2*i+1] = row[i]
+			} else {
+				dst[2*i+1] = uint8((v + int32(row[i+1]) + 2) >> 2)
+			}
 		}
-		dst[2*n-2] = uint8((3*int32(row[n-1]) + int32(row[n-2]) + 1) >> 2)
-		dst[2*n-1] = row[n-1]
 	case he == 2 && ve == 2 && n > 2: // h2v2_fancy_upsample
-		for i := range n {
+		i0, i1 := x0/2, min((x1+1)/2, n)
+		for i := max(i0-1, 0); i < min(i1+1, n); i++ {
 			colsum[i] = 3*int32(row[i]) + int32(near[i])
 		}
 		// The biases alternate (8, 7) so that rounding errors do not
 		// accumulate in one direction.
-		dst[0] = uint8((4*colsum[0] + 8) >> 4)
-		dst[1] = uint8((3*colsum[0] + colsum[1] + 7) >> 4)
-		for i := 1; i < n-1; i++ {
+		for i := i0; i < i1; i++ {
 			v := 3 * colsum[i]
-			dst[2*i] = uint8((v + colsum[i-1] + 8) >> 4)
-			dst[2*i+1] = uint8((v + colsum[i+1] + 7) >> 4)
+			if i == 0 {
+				dst[0] = uint8((4*colsum[0] + 8) >> 4)
+			} else {
+				dst[2*i] = uint8((v + colsum[i-1] + 8) >> 4)
+			}
+			if i == n-1 {
+				dst[2*i+1] = uint8((4*colsum[i] + 7) >> 4)
+			} else {
+				dst[2*i+1] = uint8((v + colsum[i+1] + 7) >> 4)
+			}
 		}
-		dst[2*n-2] = uint8((3*colsum[n-1] + colsum[n-2] + 8) >> 4)
-		dst[2*n-1] = uint8((4*colsum[n-1] + 7) >> 4)
 	default: // box replication: h2v1/h2v2 on narrow rows, int_upsample
-		for i := range n * he {
-			dst[i] = row[i/he]
+		for j := x0; j < x1; j++ {
+			dst[j] = row[min(j/he, n-1)]
 		}
 	}
 }
@@ -151,7 +162,7 @@ func planesToRGB(out *RGB, ps []*plane, cs int, r image.Rectangle) {
 			if p.he == 1 && p.ve == 1 {
 				rows[i] = p.pix[y*p.stride+x0 : y*p.stride+x1] // full size: no copy
 			} else {
-				p.row(bufs[i], y)
+				p.row(bufs[i], y, x0, x1)
 				rows[i] = bufs[i][x0:x1]
 			}
 		}
