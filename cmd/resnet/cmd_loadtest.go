@@ -50,7 +50,7 @@ Only point it at servers on this machine or that you own.`,
 				}
 				concs = append(concs, n)
 			}
-			body, err := loadImage(imagePath)
+			body, err := loadtestImage(imagePath)
 			if err != nil {
 				return err
 			}
@@ -107,7 +107,7 @@ Only point it at servers on this machine or that you own.`,
 			// Both servers run side by side and each level measures one
 			// right after the other, so that load from elsewhere on the
 			// machine skews them alike.
-			c, err := randomClassifier(arch)
+			c, err := serveRandomClassifier(arch)
 			if err != nil {
 				return err
 			}
@@ -159,8 +159,8 @@ Only point it at servers on this machine or that you own.`,
 	return cmd
 }
 
-// loadImage reads path, or makes a 256×256 gradient PNG.
-func loadImage(path string) ([]byte, error) {
+// loadtestImage reads path, or makes a 256×256 gradient PNG.
+func loadtestImage(path string) ([]byte, error) {
 	if path != "" {
 		return os.ReadFile(path)
 	}

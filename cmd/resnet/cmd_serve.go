@@ -83,7 +83,7 @@ Requests arriving within --batch-window run as one forward pass of up to
 			}
 			client := &hub.Client{CacheDir: cacheDir, BaseURL: baseURL, Offline: offline, Log: cmd.ErrOrStderr()}
 			for _, spec := range hubNames {
-				name, alias := splitAlias(spec)
+				name, alias := splitServeAlias(spec)
 				c, err := classify.Load(ctx, name, client)
 				if err != nil {
 					return err
@@ -96,7 +96,7 @@ Requests arriving within --batch-window run as one forward pass of up to
 				}
 			}
 			for i, spec := range weights {
-				file, alias := splitAlias(spec)
+				file, alias := splitServeAlias(spec)
 				arch := ""
 				if len(archs) == 1 {
 					arch = archs[0]
@@ -115,8 +115,8 @@ Requests arriving within --batch-window run as one forward pass of up to
 				}
 			}
 			for _, spec := range randoms {
-				arch, alias := splitAlias(spec)
-				c, err := randomClassifier(arch)
+				arch, alias := splitServeAlias(spec)
+				c, err := serveRandomClassifier(arch)
 				if err != nil {
 					return err
 				}
@@ -177,17 +177,17 @@ Requests arriving within --batch-window run as one forward pass of up to
 	return cmd
 }
 
-// splitAlias splits "NAME=ALIAS" at its last '='.
-func splitAlias(s string) (name, alias string) {
+// splitServeAlias splits "NAME=ALIAS" at its last '='.
+func splitServeAlias(s string) (name, alias string) {
 	if i := strings.LastIndexByte(s, '='); i > 0 {
 		return s[:i], s[i+1:]
 	}
 	return s, ""
 }
 
-// randomClassifier is a random-init network with the eval transform its
+// serveRandomClassifier is a random-init network with the eval transform its
 // architecture expects: 32×32 for the CIFAR nets, ImageNet's otherwise.
-func randomClassifier(arch string) (*classify.Classifier, error) {
+func serveRandomClassifier(arch string) (*classify.Classifier, error) {
 	m, err := models.New(arch, models.Options{})
 	if err != nil {
 		return nil, err
