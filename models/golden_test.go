@@ -103,10 +103,13 @@ func TestLive(t *testing.T) {
 	ref64, err := npy.ReadFile(filepath.Join(dir, name+".output64.npy"))
 	switch {
 	case err == nil:
-		// A float64 reference exists (CIFAR nets): judge both float32
-		// results by their distance to it. Where PyTorch's own float32
-		// error exceeds SPEC §6's bound (deep plain nets amplify rounding),
-		// ours must be no worse than twice PyTorch's.
+		// Judge both float32 results by their distance to PyTorch's float64
+		// result. Where PyTorch's float32 is within a tenth of SPEC §6's
+		// bound of it, the network is well conditioned and SPEC §6 applies
+		// between the two float32 results. Otherwise (deep plain nets
+		// amplify rounding; the WSL 32x48d sums over 12288 channels) no
+		// float32 result can meet the bound, and ours must be no further
+		// from float64 than twice PyTorch's float32 error plus the bound.
 		bound := testutil.RelTol*maxAbs(ref64.Data) + testutil.AbsTol
 		errTorch, errOurs := maxDiff(want.Data, ref64.Data), maxDiff(got.Data, ref64.Data)
 		t.Logf("%s: max |Δ| from float64: PyTorch float32 %.3g, ours %.3g (SPEC bound %.3g)", name, errTorch, errOurs, bound)
