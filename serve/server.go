@@ -24,6 +24,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -55,8 +56,11 @@ type Config struct {
 	// MaxImages bounds the images in one request (default 64).
 	MaxImages int
 	// MaxConcurrency bounds the requests handled at once; more are
-	// answered 503 (default 1024).
+	// answered 503 (default 256).
 	MaxConcurrency int
+	// MaxDecodes bounds the images being decoded at once (default
+	// 2·GOMAXPROCS); the others wait, within their deadline.
+	MaxDecodes int
 	// Token, when set, must come as "Authorization: Bearer TOKEN" (HTTP)
 	// or "authorization" metadata (gRPC) on every request but the
 	// health checks and the web page.
@@ -85,7 +89,8 @@ func (c *Config) defaults() {
 	def(&c.MaxBatch, 32)
 	def(&c.QueueSize, 256)
 	def(&c.MaxImages, 64)
-	def(&c.MaxConcurrency, 1024)
+	def(&c.MaxConcurrency, 256)
+	def(&c.MaxDecodes, 2*runtime.GOMAXPROCS(0))
 	if c.BatchWindow == 0 {
 		c.BatchWindow = 5 * time.Millisecond
 	}
@@ -122,14 +127,15 @@ type model struct {
 // Server serves named classifiers. Create it with New; it is safe for
 // concurrent use.
 type Server struct {
-	cfg    Config
-	models map[string]*model
-	names  []string
-	m      *metrics
-	log    *slog.Logger
-	sem    chan struct{}
-	ready  atomic.Bool
-	closed atomic.Bool
+	cfg     Config
+	models  map[string]*model
+	names   []string
+	m       *metrics
+	log     *slog.Logger
+	sem     chan struct{} // requests in flight
+	decodes chan struct{} // images being decoded
+	ready   atomic.Bool
+	closed  atomic.Bool
 }
 
 // New returns a server for the classifiers, keyed by the name clients use.
@@ -141,7 +147,7 @@ func New(models map[string]*classify.Classifier, cfg Config) (*Server, error) {
 	}
 	cfg.defaults()
 	s := &Server{cfg: cfg, models: map[string]*model{}, m: newMetrics(), log: cfg.Logger,
-		sem: make(chan struct{}, cfg.MaxConcurrency)}
+		sem: make(chan struct{}, cfg.MaxConcurrency), decodes: make(chan struct{}, cfg.MaxDecodes)}
 	for name, c := range models {
 		if name == "" || strings.ContainsAny(name, "/:?#% ") {
 			return nil, fmt.Errorf("serve: model name %q: use letters, digits, '.', '_' or '-'", name)

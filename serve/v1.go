@@ -37,13 +37,24 @@ func (s *Server) preprocess(m *model, name string, data []byte) (*tensor.Tensor,
 	return x, nil
 }
 
-// preprocessAll decodes the images in parallel.
-func (s *Server) preprocessAll(m *model, names []string, data [][]byte) ([]*tensor.Tensor, error) {
+// preprocessAll decodes the images in parallel, at most Config.MaxDecodes
+// at a time across the server: decoded pixels, not bodies, are what can
+// take gigabytes.
+func (s *Server) preprocessAll(ctx context.Context, m *model, names []string, data [][]byte) ([]*tensor.Tensor, error) {
 	xs := make([]*tensor.Tensor, len(data))
 	errs := make([]error, len(data))
 	var wg sync.WaitGroup
 	for i := range data {
-		wg.Go(func() { xs[i], errs[i] = s.preprocess(m, names[i], data[i]) })
+		wg.Go(func() {
+			select {
+			case s.decodes <- struct{}{}:
+				defer func() { <-s.decodes }()
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+				return
+			}
+			xs[i], errs[i] = s.preprocess(m, names[i], data[i])
+		})
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -143,7 +154,7 @@ func (s *Server) handleV1Classify(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	xs, err := s.preprocessAll(m, names, data)
+	xs, err := s.preprocessAll(r.Context(), m, names, data)
 	if err != nil {
 		s.fail(w, r, err)
 		return

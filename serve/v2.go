@@ -114,7 +114,7 @@ func (s *Server) infer(ctx context.Context, m *model, ins []inferInput, want []s
 		for i := range names {
 			names[i] = fmt.Sprintf("%s[%d]", in.name, i)
 		}
-		if xs, err = s.preprocessAll(m, names, in.bytes); err != nil {
+		if xs, err = s.preprocessAll(ctx, m, names, in.bytes); err != nil {
 			return nil, err
 		}
 	default:
