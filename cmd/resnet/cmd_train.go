@@ -460,8 +460,12 @@ func runTraining(cmd *cobra.Command, f *trainFlags, m *models.ResNet, ds *datase
 		}
 		meta.History = append(meta.History, st)
 		meta.Epoch, meta.NextBatch = epoch+1, 0
-		fmt.Fprintf(stderr, "epoch %d/%d: lr %.4g  train loss %.4f acc %.2f%%  val loss %.4f acc %.2f%%  %.0f img/s  %.0fs\n",
-			st.Epoch, f.epochs, st.LR, st.TrainLoss, 100*st.TrainAcc, st.ValLoss, 100*st.ValAcc, st.ImagesPerSec, st.Seconds)
+		val := ""
+		if !math.IsNaN(st.ValLoss) {
+			val = fmt.Sprintf("  val loss %.4f acc %.2f%%", st.ValLoss, 100*st.ValAcc)
+		}
+		fmt.Fprintf(stderr, "epoch %d/%d: lr %.4g  train loss %.4f acc %.2f%%%s  %.0f img/s  %.0fs\n",
+			st.Epoch, f.epochs, st.LR, st.TrainLoss, 100*st.TrainAcc, val, st.ImagesPerSec, st.Seconds)
 		if n := t.Train.NumSkipped(); n > 0 {
 			fmt.Fprintf(stderr, "  %d samples could not be loaded and were skipped (first: %v)\n", n, t.Train.Skipped()[0].Err)
 		}
