@@ -71,9 +71,17 @@ func benchLoader(b *testing.B, l *Loader) {
 }
 
 // go test -run XXX -bench Loader -benchtime 20x ./data/
+//
+// $RESNET_BENCH_PHOTOS, if set, names a directory to write the photos in
+// and keep (for testdata/gen/data_bench_torch.py to time torchvision on).
 func BenchmarkLoaderImageFolder(b *testing.B) {
-	root := b.TempDir()
-	writePhotos(b, root, 64, 500, 375)
+	root := os.Getenv("RESNET_BENCH_PHOTOS")
+	if root == "" {
+		root = b.TempDir()
+	}
+	if _, err := os.Stat(filepath.Join(root, "c0")); err != nil {
+		writePhotos(b, root, 64, 500, 375)
+	}
 	f, err := OpenImageFolder(root)
 	if err != nil {
 		b.Fatal(err)

@@ -170,6 +170,12 @@ def pixels():
     for (i, j) in [(0, 0), (6, 16), (3, 7), (0, 16), (6, 0)]:
         r = F.crop(padded, i, j, 32, 32)
         out["random_crop"].append({"top": i, "left": j, "sha": sha(r.tobytes())})
+    # The MNIST path resizes a gray image as RGB: PIL gives each channel what
+    # it gives an "L" image.
+    gray = src.convert("L")
+    for size in [(32, 32), (224, 224), (14, 9)]:
+        for f in [Image.BILINEAR, Image.BICUBIC, Image.NEAREST]:
+            assert np.array_equal(np.asarray(gray.resize(size, f)), np.asarray(gray.convert("RGB").resize(size, f))[:, :, 0])
     r = F.resized_crop(src, 3, 5, 20, 17, [24, 24], T.InterpolationMode.BILINEAR)
     x = T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])(T.ToTensor()(r))
     out["normalized"] = sha(x.numpy().astype("<f4").tobytes())
