@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"iter"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -308,4 +309,27 @@ func (it *Iter) Close() {
 		for range it.ready {
 		}
 	}()
+}
+
+// Batches is Epoch as a range-over-func sequence: it yields each batch
+// with a nil error, or a final nil batch with the error that ended the
+// epoch early (never io.EOF); breaking out of the loop closes the Iter.
+func (l *Loader) Batches(ctx context.Context, epoch, start int) iter.Seq2[*Batch, error] {
+	return func(yield func(*Batch, error) bool) {
+		it, err := l.Epoch(ctx, epoch, start)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		defer it.Close()
+		for {
+			b, err := it.Next()
+			if err == io.EOF {
+				return
+			}
+			if !yield(b, err) || err != nil {
+				return
+			}
+		}
+	}
 }

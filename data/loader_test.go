@@ -348,3 +348,35 @@ func TestSplit(t *testing.T) {
 		t.Error("subset")
 	}
 }
+
+func TestLoaderBatches(t *testing.T) {
+	l := &Loader{Dataset: slow{10}, BatchSize: 3, Shuffle: true, Seed: 2}
+	var got []*Batch
+	for b, err := range l.Batches(context.Background(), 1, 0) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, b)
+	}
+	if !sameBatches(got, collect(t, l, 1, 0)) || len(got) != 4 {
+		t.Fatal("Batches differs from Epoch + Next")
+	}
+	for b, err := range l.Batches(context.Background(), 1, 0) {
+		if err != nil || b.Index != 0 {
+			t.Fatal(b, err)
+		}
+		break
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	n := 0
+	for _, err := range l.Batches(ctx, 1, 0) {
+		n++
+		if !errors.Is(err, context.Canceled) {
+			t.Fatal(err)
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d yields after cancellation", n)
+	}
+}
