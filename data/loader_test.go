@@ -380,3 +380,43 @@ func TestLoaderBatches(t *testing.T) {
 		t.Fatalf("%d yields after cancellation", n)
 	}
 }
+
+// fast is slow without the sleep.
+type fast struct{ n int }
+
+func (s fast) Len() int               { return s.n }
+func (s fast) Shape() (int, int, int) { return 1, 1, 2 }
+func (s fast) Get(i int, rng *rand.Rand, dst []float32) (int, error) {
+	dst[0], dst[1] = float32(i), float32(rng.IntN(1000))
+	if i%17 == 5 {
+		return 0, errors.New("bad sample")
+	}
+	return i, nil
+}
+
+func TestLoaderShapes(t *testing.T) {
+	var ref []*Batch
+	for _, workers := range []int{1, 2, 8} {
+		for _, prefetch := range []int{1, 2, 5} {
+			l := &Loader{Dataset: fast{103}, BatchSize: 7, Shuffle: true, Seed: 9, Workers: workers, Prefetch: prefetch}
+			got := collect(t, l, 2, 0)
+			if ref == nil {
+				ref = got
+			} else if !sameBatches(got, ref) {
+				t.Fatalf("workers %d prefetch %d: different batches", workers, prefetch)
+			}
+			n := 0
+			for _, b := range got {
+				n += len(b.Labels)
+				for j, i := range b.Indices {
+					if b.Labels[j] != i || b.X.Data[2*j] != float32(i) {
+						t.Fatalf("batch %d slot %d: index %d label %d data %v", b.Index, j, i, b.Labels[j], b.X.Data[2*j])
+					}
+				}
+			}
+			if n+l.NumSkipped() != 103 || l.NumSkipped() != 6 {
+				t.Fatalf("%d delivered, %d skipped", n, l.NumSkipped())
+			}
+		}
+	}
+}
