@@ -9,9 +9,9 @@
 package jpeg
 
 import (
-	"errors"
 	"fmt"
 	"image"
+	"io"
 )
 
 // FormatError reports malformed JPEG data.
@@ -24,9 +24,9 @@ type UnsupportedError string
 
 func (e UnsupportedError) Error() string { return "jpeg: unsupported feature: " + string(e) }
 
-// ErrTruncated is returned when the data ends inside a segment or before
-// the first scan.
-var ErrTruncated = errors.New("jpeg: unexpected end of data")
+// ErrTruncated is returned when the data ends inside a segment or a scan;
+// it wraps io.ErrUnexpectedEOF.
+var ErrTruncated = fmt.Errorf("jpeg: truncated data: %w", io.ErrUnexpectedEOF)
 
 // Colour spaces of the decoded planes, chosen as libjpeg's
 // default_decompress_parms chooses them.

@@ -1,7 +1,11 @@
 package jpeg
 
 import (
+	"errors"
+	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"math/rand"
 	"testing"
 )
@@ -73,5 +77,12 @@ func TestBadStreams(t *testing.T) {
 		if _, err := Decode(b); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+	full, err := os.ReadFile(filepath.Join("..", "..", "testdata", "jpeg420_64x48.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Decode(full[:len(full)/2]); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("truncated: %v, want io.ErrUnexpectedEOF", err)
 	}
 }
