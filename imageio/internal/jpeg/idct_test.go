@@ -4,9 +4,9 @@ import (
 	"errors"
 	"io"
 	"math"
+	"math/rand"
 	"os"
 	"path/filepath"
-	"math/rand"
 	"testing"
 )
 
