@@ -152,6 +152,38 @@ func (c *Classifier) Classify(ctx context.Context, img image.Image, k int) ([]Pr
 	return c.TopK(y.Data, k), nil
 }
 
+// ClassifyImages classifies several images in one forward pass and returns
+// the k most probable classes of each, in order.
+func (c *Classifier) ClassifyImages(ctx context.Context, imgs []image.Image, k int) ([][]Prediction, error) {
+	if len(imgs) == 0 {
+		return nil, nil
+	}
+	var batch *tensor.Tensor
+	for i, img := range imgs {
+		x, err := c.Preprocess(img)
+		if err != nil {
+			return nil, fmt.Errorf("classify: image %d: %w", i, err)
+		}
+		if batch == nil {
+			batch = tensor.New(append([]int{len(imgs)}, x.Shape...)...)
+		}
+		if x.Len()*len(imgs) != batch.Len() {
+			return nil, fmt.Errorf("classify: image %d preprocesses to %v, image 0 to %v (set Transform.Crop)", i, x.Shape, batch.Shape[1:])
+		}
+		copy(batch.Data[i*x.Len():], x.Data)
+	}
+	y, err := c.Logits(ctx, batch)
+	if err != nil {
+		return nil, err
+	}
+	n := y.Shape[1]
+	out := make([][]Prediction, len(imgs))
+	for i := range imgs {
+		out[i] = c.TopK(y.Data[i*n:(i+1)*n], k)
+	}
+	return out, nil
+}
+
 // TopK turns one row of logits into the k most probable predictions.
 func (c *Classifier) TopK(logits []float32, k int) []Prediction {
 	p := Softmax(logits)

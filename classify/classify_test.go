@@ -125,6 +125,10 @@ func TestClassifyFilesReportsFailuresPerFile(t *testing.T) {
 				t.Errorf("%s: batched %+v, alone %+v", r.File, r.Top, alone)
 			}
 		}
+		batch, err := c.ClassifyImages(context.Background(), []image.Image{img, img}, 3)
+		if err != nil || len(batch) != 2 || batch[1][0] != alone[0] {
+			t.Errorf("ClassifyImages: %v %v, alone %v", batch, err, alone)
+		}
 		x, _ := c.Preprocess(img)
 		x, _ = x.Reshape(1, 3, 32, 32)
 		y, _ := c.Logits(context.Background(), x)
