@@ -131,6 +131,10 @@ func TestLive(t *testing.T) {
 		// Top-5 order must agree unless two logits are within the tolerance.
 		checkTopK(t, got, want, 5)
 	}
+	t.Logf("%s: ok; top-1 %v, PyTorch %v", name, testutil.Argmax(got), testutil.Argmax(want))
+	if m.NumParams() > 200_000_000 {
+		return // .ci/live_models.sh round-trips every network through PyTorch; this second one costs minutes here
+	}
 	// Round trip: what we write must load back into the same network.
 	out := filepath.Join(t.TempDir(), "roundtrip.safetensors")
 	if err := checkpoint.SaveSafetensors(out, StateDict(m)); err != nil {
@@ -147,7 +151,6 @@ func TestLive(t *testing.T) {
 	if err := testutil.Compare(got2, got, 0, 0); err != nil {
 		t.Errorf("after a safetensors round trip: %v", err)
 	}
-	t.Logf("%s: ok; top-1 %v, PyTorch %v", name, testutil.Argmax(got), testutil.Argmax(want))
 }
 
 func checkTopK(t *testing.T, got, want *tensor.Tensor, k int) {
