@@ -161,7 +161,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 			if rimg != nil {
 				rr = rimg[i*plane+j0 : i*plane+j1]
 			}
-			biasAct(row, row, rr, bias[i], relu)
+			kernels.BiasAct(row, row, rr, bias[i], relu)
 		}
 	})
 }
@@ -243,7 +243,7 @@ func (ws *workspace) shifted(c *conv, x []float32, h, w, oh, ow int, out, res, b
 				if rimg != nil {
 					rr = rimg[i*plane+oy*ow+a : i*plane+oy*ow+e]
 				}
-				biasAct(d, g[i*gn+oy*wq+a:], rr, bias[i], relu)
+				kernels.BiasAct(d, g[i*gn+oy*wq+a:], rr, bias[i], relu)
 			}
 		}
 	})
@@ -313,7 +313,7 @@ func (ws *workspace) unfolded(c *conv, x []float32, h, w, oh, ow int, out, res, 
 			if rimg != nil {
 				rr = rimg[i*plane+j0 : i*plane+j1]
 			}
-			biasAct(row, row, rr, bias[i], relu)
+			kernels.BiasAct(row, row, rr, bias[i], relu)
 		}
 	})
 }
@@ -360,33 +360,6 @@ func im2colChunk(x []float32, h, w, c0, c1 int, c *conv, ow, j0, j1 int, col []f
 					}
 				}
 			}
-		}
-	}
-}
-
-// biasAct sets dst[i] = src[i] + b (+ res[i]), clamped at 0 with relu
-// (NaN stays NaN, as in PyTorch). dst may be src. The builtin max is
-// branch-free: a branch on the sign mispredicts half the time.
-func biasAct(dst, src, res []float32, b float32, relu bool) {
-	src = src[:len(dst)]
-	switch {
-	case res != nil && relu:
-		res = res[:len(dst)]
-		for i, v := range src {
-			dst[i] = max(v+b+res[i], 0)
-		}
-	case res != nil:
-		res = res[:len(dst)]
-		for i, v := range src {
-			dst[i] = v + b + res[i]
-		}
-	case relu:
-		for i, v := range src {
-			dst[i] = max(v+b, 0)
-		}
-	default:
-		for i, v := range src {
-			dst[i] = v + b
 		}
 	}
 }

@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/resnetgo/resnet/internal/kernels"
 	"github.com/resnetgo/resnet/internal/testutil"
 	"github.com/resnetgo/resnet/models"
 	"github.com/resnetgo/resnet/nn"
@@ -74,7 +76,8 @@ func checkPlan(t *testing.T, m *models.ResNet, x *tensor.Tensor) {
 func TestArchitectures(t *testing.T) {
 	for _, c := range models.Configs() {
 		big := c.Family == "wsl" && c.WidthPerGroup > 8 || c.Name == "wide_resnet101_2" || c.Name == "resnet152"
-		if big || testing.Short() && c.Family != "cifar" && c.Name != "resnet18" && c.Name != "resnet50" && c.Name != "resnext50_32x4d" {
+		short := map[string]bool{"resnet18": true, "resnext50_32x4d": true, "resnet20": true, "resnet20b": true, "plain20": true}
+		if big || testing.Short() && !short[c.Name] {
 			continue
 		}
 		t.Run(c.Name, func(t *testing.T) {
@@ -191,5 +194,33 @@ func TestErrors(t *testing.T) {
 	cancel()
 	if _, err := p.Forward(cctx, tensor.New(1, 3, 32, 32)); err == nil {
 		t.Error("cancelled context: no error")
+	}
+}
+
+// TestMaxPool compares the separable max pool with kernels.MaxPool2d,
+// NaNs included.
+func TestMaxPool(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, pp := range []kernels.PoolParams{{KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}, {KH: 2, KW: 3, StrideH: 1, StrideW: 2}} {
+		for _, hw := range [][2]int{{1, 1}, {2, 5}, {7, 8}, {112, 112}, {3, 600}} {
+			h, w := hw[0], hw[1]
+			oh, ow := pp.OutSize(h, w)
+			if oh <= 0 || ow <= 0 {
+				continue
+			}
+			x := make([]float32, 3*h*w)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			x[len(x)/2] = float32(math.NaN())
+			want, got := make([]float32, 3*oh*ow), make([]float32, 3*oh*ow)
+			kernels.MaxPool2d(&pp, 3, h, w, x, want)
+			maxPool(&pp, 3, h, w, x, got)
+			for i := range want {
+				if got[i] != want[i] && !(got[i] != got[i] && want[i] != want[i]) {
+					t.Fatalf("%+v %dx%d: out[%d] = %v, want %v", pp, h, w, i, got[i], want[i])
+				}
+			}
+		}
 	}
 }

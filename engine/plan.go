@@ -202,7 +202,7 @@ func (p *Plan) run(ctx context.Context, ws *workspace, x []float32, n, h, w int,
 		}
 		out := ws.buf(bufAct0, n*c*oh*ow)
 		if !ws.sizing {
-			kernels.MaxPool2d(p.pool, n*c, h, w, act, out)
+			maxPool(p.pool, n*c, h, w, act, out)
 		}
 		act, h, w = out, oh, ow
 	}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Compares the engine with ONNX Runtime and PyTorch on the same random-weight
+# architectures, in one run: for each round and architecture it times
+# PyTorch (torchvision's model, which it also exports to ONNX, opset 13),
+# ONNX Runtime (npm onnxruntime-node on that file) and ours
+# (bench/enginebench), all with the same thread count, then prints the
+# medians over rounds of ms/image and the ratios ours/ORT and ours/PyTorch.
+#
+#   bench/compare.sh [-t THREADS] [-r ROUNDS] [-n ITERS] [ARCH ...]
+#
+# Needs /usr/bin/python3 with torch + torchvision, node and npm (once, to
+# install onnxruntime-node with --ignore-scripts into the cache), and Go.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+threads=2 rounds=3 iters=10
+while getopts "t:r:n:" o; do
+	case $o in
+	t) threads=$OPTARG ;;
+	r) rounds=$OPTARG ;;
+	n) iters=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+archs=("$@")
+[ ${#archs[@]} -gt 0 ] || archs=(resnet18 resnet50 resnext50_32x4d resnext101_32x8d)
+
+cache=${RESNET_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/resnet-bench}
+mkdir -p "$cache/npm"
+ort=1
+if [ ! -d "$cache/npm/node_modules/onnxruntime-node" ]; then
+	if ! (cd "$cache/npm" && npm install --ignore-scripts --no-audit --no-fund onnxruntime-node >&2); then
+		echo "compare.sh: npm install onnxruntime-node failed: no ONNX Runtime column" >&2
+		ort=0
+	fi
+fi
+go build -o "$cache/enginebench" ./bench/enginebench
+out="$cache/results.jsonl"
+: >"$out"
+
+for ((r = 1; r <= rounds; r++)); do
+	for a in "${archs[@]}"; do
+		echo "round $r/$rounds: $a" >&2
+		/usr/bin/python3 bench/compare_torch.py --arch "$a" --batch 1,8 --threads "$threads" \
+			--iters "$iters" --onnx "$cache/$a.onnx" >>"$out"
+		if [ $ort = 1 ]; then
+			NODE_PATH="$cache/npm/node_modules" node bench/compare_ort.js "$cache/$a.onnx" "$a" 1,8 \
+				"$threads" "$iters" >>"$out"
+		fi
+		"$cache/enginebench" -arch "$a" -batch 1,8 -threads "$threads" -iters "$iters" >>"$out"
+	done
+done
+
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# bench/compare.sh -t $threads -r $rounds -n $iters ${archs[*]}  (medians over rounds of per-run medians)"
+/usr/bin/python3 - "$out" <<'PY'
+import json, statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if line.startswith("{"):
+        d = json.loads(line)
+        runs.setdefault((d["arch"], d["batch"], d["runtime"]), []).append(d["ms_per_image"])
+med = {k: statistics.median(v) for k, v in runs.items()}
+archs = list(dict.fromkeys(k[0] for k in runs))
+print("| arch | batch | threads | ours ms/img | ORT ms/img | PyTorch ms/img | ours/ORT | ours/PyTorch |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+for a in archs:
+    for b in sorted({k[1] for k in runs if k[0] == a}):
+        o, t, p = (med.get((a, b, r)) for r in ("ours", "ort", "pytorch"))
+        f = lambda v: "–" if v is None else f"{v:.1f}"
+        q = lambda x, y: "–" if x is None or y is None else f"{x / y:.2f}"
+        thr = json.loads(open(sys.argv[1]).readline())["threads"]
+        print(f"| {a} | {b} | {thr} | {f(o)} | {f(t)} | {f(p)} | {q(o, t)} | {q(o, p)} |")
+PY

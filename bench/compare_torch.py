@@ -1,0 +1,47 @@
+#!/usr/bin/python3
+"""Times torchvision's model in PyTorch (eval, no_grad) and exports it to ONNX
+for compare_ort.js. One JSON line per batch size; used by compare.sh.
+
+  /usr/bin/python3 bench/compare_torch.py --arch resnet50 --batch 1,8 --threads 2 --onnx /tmp/resnet50.onnx
+"""
+import argparse, json, os, statistics, time
+
+import torch
+import torchvision
+
+p = argparse.ArgumentParser()
+p.add_argument("--arch", default="resnet50")
+p.add_argument("--batch", default="1,8")
+p.add_argument("--threads", type=int, default=2)
+p.add_argument("--iters", type=int, default=10)
+p.add_argument("--size", type=int, default=224)
+p.add_argument("--onnx", help="write the model here as ONNX (opset 13) if the file is missing")
+a = p.parse_args()
+
+torch.set_num_threads(a.threads)
+torch.manual_seed(1)
+name = a.arch[:-4] if a.arch.endswith("_wsl") else a.arch  # same shapes as torchvision's
+model = getattr(torchvision.models, name)().eval()
+
+if a.onnx and not os.path.exists(a.onnx):
+    tmp = a.onnx + ".tmp"
+    torch.onnx.export(model, torch.randn(1, 3, a.size, a.size), tmp, opset_version=13,
+                      input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+    os.replace(tmp, a.onnx)
+
+with torch.no_grad():
+    for n in [int(b) for b in a.batch.split(",")]:
+        x = torch.randn(n, 3, a.size, a.size)
+        for _ in range(2):
+            model(x)
+        ms = []
+        for _ in range(a.iters):
+            t = time.perf_counter()
+            model(x)
+            ms.append((time.perf_counter() - t) * 1e3)
+        ms.sort()
+        med = statistics.median(ms)
+        print(json.dumps({"runtime": "pytorch", "arch": a.arch, "batch": n, "threads": a.threads,
+                          "ms_median": med, "ms_p90": ms[min(len(ms) - 1, len(ms) * 9 // 10)],
+                          "ms_per_image": med / n, "images_per_s": n * 1e3 / med}), flush=True)

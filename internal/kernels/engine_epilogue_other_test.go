@@ -1,0 +1,5 @@
+//go:build purego || !amd64
+
+package kernels
+
+func addEpilogueAsm(map[string]func(dst, src, res []float32, b float32, relu bool)) {}

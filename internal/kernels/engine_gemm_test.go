@@ -1,0 +1,35 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestSgemmSerial checks SgemmSerial against Sgemm on strided operands,
+// with and without beta, including sizes past the blocking limits.
+func TestSgemmSerial(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, s := range [][3]int{{1, 1, 1}, {5, 7, 3}, {13, 33, 17}, {64, 100, 70}, {150, 40, 400}, {12, 2100, 9}} {
+		m, n, k := s[0], s[1], s[2]
+		lda, ldb, ldc := k+3, n+5, n+2
+		a := make([]float32, m*lda)
+		b := make([]float32, k*ldb)
+		c0 := make([]float32, m*ldc)
+		for _, x := range [][]float32{a, b, c0} {
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+		}
+		for _, beta := range []float32{0, 1} {
+			want := append([]float32(nil), c0...)
+			got := append([]float32(nil), c0...)
+			Sgemm(false, false, m, n, k, 1, a, lda, b, ldb, beta, want, ldc)
+			SgemmSerial(m, n, k, 1, a, lda, b, ldb, beta, got, ldc)
+			for i := range want {
+				if d := got[i] - want[i]; d > 1e-4 || d < -1e-4 {
+					t.Fatalf("%v beta=%v: c[%d] = %v, want %v", s, beta, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
