@@ -2,17 +2,16 @@ package checkpoint
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"unsafe"
+
+	"github.com/resnetgo/resnet/internal/atomicfile"
 )
 
 // SavePTH writes sd as a torch.save zip file (an OrderedDict of tensors,
@@ -28,52 +27,13 @@ func SavePTH(path string, sd *StateDict) error {
 // rejects floats, bytes and sets in the tree; newer PyTorch and a plain
 // torch.load read them.
 func SaveObject(path string, obj Value) error {
-	return writeAtomic(path, func(w io.Writer) error { return WritePTH(w, obj) })
+	return atomicfile.Write(path, func(w io.Writer) error { return WritePTH(w, obj) })
 }
 
 // SaveSafetensors writes sd as a safetensors file, replacing path
 // atomically. sd.Metadata becomes the header's __metadata__.
 func SaveSafetensors(path string, sd *StateDict) error {
-	return writeAtomic(path, func(w io.Writer) error { return WriteSafetensors(w, sd) })
-}
-
-// writeAtomic writes a file through a temporary file in the same directory
-// that is synced and renamed over path, so a reader never sees half a file.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err = write(bw); err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
-		d.Sync() // make the rename durable; not all systems support it
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(path, func(w io.Writer) error { return WriteSafetensors(w, sd) })
 }
 
 type countWriter struct {

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/resnetgo/resnet/internal/atomicfile"
 	"github.com/resnetgo/resnet/tensor"
 )
 
@@ -573,32 +574,6 @@ func Write(w io.Writer, t *tensor.Tensor) error {
 
 // WriteFile writes t to path atomically: to a temporary file in the same
 // directory, synced, then renamed over path.
-func WriteFile(path string, t *tensor.Tensor) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err = Write(bw, t); err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+func WriteFile(path string, t *tensor.Tensor) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return Write(w, t) })
 }

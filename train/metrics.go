@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 
+	"github.com/resnetgo/resnet/internal/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -34,14 +33,14 @@ func WriteMetrics(csvPath, jsonPath string, h []EpochStats) error {
 			strconv.Itoa(s.Images), f(s.Seconds), f(s.ImagesPerSec), strconv.Itoa(s.Skipped)})
 	}
 	w.Flush()
-	if err := writeFileAtomic(csvPath, b.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(csvPath, b.Bytes()); err != nil {
 		return err
 	}
 	js, err := json.MarshalIndent(h, "", " ")
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(jsonPath, append(js, '\n'))
+	return atomicfile.WriteFile(jsonPath, append(js, '\n'))
 }
 
 // PlotCurves draws loss and error (1 − accuracy) against epoch, training
@@ -93,28 +92,5 @@ func PlotCurves(path, title string, h []EpochStats) error {
 		return err
 	}
 	img := vgimgCanvas(loss, errp)
-	return writeFileAtomic(path, img)
-}
-
-func writeFileAtomic(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.WriteFile(path, img)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/resnetgo/resnet/data"
 	"github.com/resnetgo/resnet/hub"
 	"github.com/resnetgo/resnet/imageio"
+	"github.com/resnetgo/resnet/internal/atomicfile"
 	"github.com/resnetgo/resnet/models"
 	"github.com/resnetgo/resnet/nn"
 	"github.com/resnetgo/resnet/train"
@@ -489,7 +490,7 @@ func writeOutputs(out string, m *models.ResNet, classes []string, h []train.Epoc
 	}
 	labels := []byte(strings.Join(classes, "\n") + "\n")
 	for _, p := range []string{filepath.Join(out, "labels.txt"), weights + ".labels.txt"} {
-		if err := writeAtomic(p, labels); err != nil {
+		if err := atomicfile.WriteFile(p, labels); err != nil {
 			return err
 		}
 	}
@@ -497,15 +498,6 @@ func writeOutputs(out string, m *models.ResNet, classes []string, h []train.Epoc
 		return err
 	}
 	return train.PlotCurves(filepath.Join(out, "curves.png"), m.Config.Name, h)
-}
-
-func writeAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 func epochBar(w io.Writer, n, epoch, epochs int) *progressbar.ProgressBar {
