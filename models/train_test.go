@@ -101,17 +101,17 @@ func sampled(x []float32, want int) *tensor.Tensor {
 // the absolute floor only matters for gradients that are all ~0).
 const gradRel, gradAbs = 1e-4, 1e-7
 
-// checkStep runs one training step of m (train mode, label smoothing 0.1)
-// on a fixture and compares logits, loss, input and parameter gradients
-// and running statistics with PyTorch's.
-func checkStep(t *testing.T, m *models.ResNet, ref map[string]*checkpoint.Tensor) {
+// checkStep runs one training step of m (in train mode if training, label
+// smoothing 0.1) on a fixture and compares logits, loss, input and
+// parameter gradients and running statistics with PyTorch's.
+func checkStep(t *testing.T, m *models.ResNet, ref map[string]*checkpoint.Tensor, training bool) {
 	t.Helper()
 	x := f32(ref["x"])
 	var targets []int
 	for _, v := range ref["targets"].I64 {
 		targets = append(targets, int(v))
 	}
-	m.SetTraining(true)
+	m.SetTraining(training)
 	_, wantDX := ref["dx"]
 	logits, err := m.ForwardTrain(x, wantDX)
 	if err != nil {
@@ -229,22 +229,26 @@ func tinyConfig(name string, block models.BlockKind, stem models.Stem, groups, w
 // TestTrainStepAgainstPyTorch checks a whole training step of small
 // networks against PyTorch autograd (testdata/gen/train_nets.py):
 // resnet20 (shortcut A), a tiny ResNeXt (Bottleneck, groups 4, shortcut B),
-// a tiny ImageNet-stem net (7×7 conv, max pool, BasicBlock) and plain20
-// with its stem and layer1 frozen (their batch norms in eval mode).
+// the same in eval mode (batch norms on running statistics), a tiny
+// ImageNet-stem net (7×7 conv, max pool, BasicBlock) and plain20 with its
+// stem and layer1 frozen (their batch norms in eval mode).
 func TestTrainStepAgainstPyTorch(t *testing.T) {
 	imagenet := tinyConfig("tiny_imagenet_stem", models.Basic, models.ImageNetStem, 1, 64)
 	imagenet.Layers = []int{1, 1}
+	resnext := func() (models.Config, error) {
+		return tinyConfig("tiny_resnext", models.Bottleneck, models.CIFARStem, 4, 16), nil
+	}
 	cases := []struct {
 		name   string
 		cfg    func() (models.Config, error)
 		freeze int
+		eval   bool
 	}{
-		{"resnet20", func() (models.Config, error) { return models.Lookup("resnet20") }, -1},
-		{"tiny_resnext", func() (models.Config, error) {
-			return tinyConfig("tiny_resnext", models.Bottleneck, models.CIFARStem, 4, 16), nil
-		}, -1},
-		{"tiny_imagenet_stem", func() (models.Config, error) { return imagenet, nil }, -1},
-		{"plain20_freeze1", func() (models.Config, error) { return models.Lookup("plain20") }, 1},
+		{"resnet20", func() (models.Config, error) { return models.Lookup("resnet20") }, -1, false},
+		{"tiny_resnext", resnext, -1, false},
+		{"tiny_resnext_eval", resnext, -1, true},
+		{"tiny_imagenet_stem", func() (models.Config, error) { return imagenet, nil }, -1, false},
+		{"plain20_freeze1", func() (models.Config, error) { return models.Lookup("plain20") }, 1, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -262,7 +266,7 @@ func TestTrainStepAgainstPyTorch(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			checkStep(t, m, loadFixture(t, "testdata/grad_"+c.name+".pth"))
+			checkStep(t, m, loadFixture(t, "testdata/grad_"+c.name+".pth"), !c.eval)
 		})
 	}
 }
@@ -283,7 +287,7 @@ func TestLiveTrainStep(t *testing.T) {
 				t.Fatal(err)
 			}
 			hashInit(m)
-			checkStep(t, m, loadFixture(t, filepath.Join(dir, name+".pth")))
+			checkStep(t, m, loadFixture(t, filepath.Join(dir, name+".pth")), true)
 		})
 	}
 }
@@ -458,4 +462,73 @@ func trainable(m *models.ResNet) []*nn.Parameter {
 		}
 	}
 	return ps
+}
+
+// TestSGDStepsAgainstPyTorch trains a tiny ResNeXt (groups 2) for three
+// SGD steps (Nesterov momentum 0.9, weight decay 1e-4, lr 0.05) on one
+// batch, the network and the optimiser together, and compares each loss
+// (relative 1e-5) and every parameter and running statistic afterwards
+// (max|Δ| ≤ 1e-4·max|ref| + 1e-6 per tensor) with PyTorch's.
+func TestSGDStepsAgainstPyTorch(t *testing.T) {
+	ref := loadFixture(t, "testdata/grad_tiny_resnext_sgd3.pth")
+	m, err := models.Build(tinyConfig("tiny_resnext_sgd3", models.Bottleneck, models.CIFARStem, 2, 32), models.Options{NoInit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashInit(m)
+	m.SetTraining(true)
+	opt, err := train.NewSGD(train.Group{Params: nn.Parameters(m), Hyper: train.Hyper{LR: 0.05, Momentum: 0.9, Nesterov: true, WeightDecay: 1e-4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := f32(ref["x"])
+	var targets []int
+	for _, v := range ref["targets"].I64 {
+		targets = append(targets, int(v))
+	}
+	var losses []float64
+	for i := 0; i < 3; i++ {
+		logits, err := m.ForwardTrain(x, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loss, d, err := train.CrossEntropy(logits, targets, 0.1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.ZeroGrad()
+		if _, err := m.Backward(d); err != nil {
+			t.Fatal(err)
+		}
+		opt.Step()
+		losses = append(losses, loss)
+	}
+	want := ref["losses"]
+	for i, l := range losses {
+		w := float64(want.F32[i])
+		if math.Abs(l-w) > 1e-5*math.Abs(w) {
+			t.Errorf("step %d: loss %.7g, PyTorch %.7g", i+1, l, w)
+		}
+	}
+	var worst float64
+	for _, e := range nn.State(m) {
+		w := f32(ref["after."+e.Name])
+		var got *tensor.Tensor
+		switch {
+		case e.Count != nil:
+			got = &tensor.Tensor{Shape: w.Shape, Data: []float32{float32(*e.Count)}}
+		case e.Param != nil:
+			got = sampled(e.Param.Value.Data, w.Len())
+		default:
+			got = e.Buffer
+		}
+		got = &tensor.Tensor{Shape: w.Shape, Data: got.Data}
+		if err := testutil.Compare(got, w, 1e-4, 1e-6); err != nil {
+			t.Errorf("%s after 3 steps: %v", e.Name, err)
+		}
+		if m := maxAbs(w.Data); m > 0 {
+			worst = max(worst, maxDiff(got.Data, w.Data)/m)
+		}
+	}
+	t.Logf("losses %.6g; largest |Δ|/max|ref| after 3 steps: %.2g", losses, worst)
 }

@@ -10,7 +10,9 @@ test (models/train_test.go, hashInit) reproduces bit for bit. A fixture
 holds the input x, the targets, PyTorch's logits and loss
 (cross_entropy, label_smoothing 0.1), the input gradient dx, the
 parameter gradients grad.NAME (sampled: every ⌊n/256⌋-th element) and the
-running statistics after the step (after.NAME).
+running statistics after the step (after.NAME). The _sgd3 fixture holds
+the losses of three SGD steps and the state after them (after.NAME,
+parameters sampled).
 """
 import os
 import sys
@@ -105,8 +107,9 @@ def sample(t):
     return flat[:: max(1, flat.numel() // 256)].clone()
 
 
-def step(model, shape, classes, path, freeze_upto=0, full=False, ref64=False):
-    """One training step; freeze_upto=N freezes the stem and layer1..N (their BNs in eval mode).
+def step(model, shape, classes, path, freeze_upto=0, full=False, ref64=False, eval_mode=False):
+    """One training step (eval_mode: every batch norm on running statistics); freeze_upto=N
+    freezes the stem and layer1..N (their BNs in eval mode).
     With ref64 the same step in float64 is stored too (ref64.*), to judge float32 results by."""
     hash_init(model)
     if ref64:
@@ -115,7 +118,7 @@ def step(model, shape, classes, path, freeze_upto=0, full=False, ref64=False):
         x64 = torch.from_numpy(hash_value("input", shape) * 2).double().requires_grad_(True)
         t64 = torch.tensor([(7 * i + 3) % classes for i in range(shape[0])])
         F.cross_entropy(m64(x64), t64, label_smoothing=0.1).backward()
-    model.train()
+    model.train(not eval_mode)
     frozen = [model.conv1, model.bn1] + [getattr(model, "layer%d" % (s + 1)) for s in range(freeze_upto)]
     if freeze_upto:
         for f in frozen:
@@ -143,6 +146,27 @@ def step(model, shape, classes, path, freeze_upto=0, full=False, ref64=False):
     print(path, "loss", float(loss))
 
 
+def sgd_steps(model, shape, classes, path, steps=3):
+    """Several SGD steps (Nesterov momentum, weight decay) on one batch: the net and torch.optim together."""
+    hash_init(model)
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-4)
+    x = torch.from_numpy(hash_value("input", shape) * 2)
+    targets = torch.tensor([(7 * i + 3) % classes for i in range(shape[0])])
+    losses = []
+    for _ in range(steps):
+        loss = F.cross_entropy(model(x), targets, label_smoothing=0.1)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    d = {"x": x, "targets": targets, "losses": torch.tensor(losses)}
+    for k, v in model.state_dict().items():
+        d["after." + k] = v.clone() if "running" in k or "num_batches" in k else sample(v)
+    torch.save(d, path)
+    print(path, "losses", losses)
+
+
 def fixtures():
     out = os.path.join(ROOT, "models", "testdata")
     torch.manual_seed(0)
@@ -153,6 +177,10 @@ def fixtures():
          os.path.join(out, "grad_tiny_imagenet_stem.pth"))
     step(CifarResNet(3, "none", num_classes=10), (4, 3, 8, 8), 10, os.path.join(out, "grad_plain20_freeze1.pth"),
          freeze_upto=1)
+    step(Net(Bottleneck, [1, 2], [8, 16], groups=4, width=16), (3, 3, 12, 12), 5,
+         os.path.join(out, "grad_tiny_resnext_eval.pth"), eval_mode=True)
+    sgd_steps(Net(Bottleneck, [1, 2], [8, 16], groups=2, width=32), (4, 3, 12, 12), 5,
+              os.path.join(out, "grad_tiny_resnext_sgd3.pth"))
 
 
 def live(outdir):
