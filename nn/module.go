@@ -2,7 +2,12 @@
 // Linear, pools, ReLU — with their parameters and buffers named exactly as
 // in PyTorch's state_dict, and the machinery to visit and load them.
 //
-// A layer's Forward takes and returns NCHW tensors. Shape errors inside a
+// A layer's Forward takes and returns NCHW tensors. For training, each
+// layer is also a Layer: ForwardTrain keeps what Backward needs, Backward
+// accumulates parameter gradients into Parameter.Grad and returns the
+// input's gradient; frozen parameters (RequiresGrad false) cost no gradient
+// work, and a frozen BatchNorm2d keeps its running statistics even in
+// training mode. Shape errors inside a
 // network are programming or input errors that are raised as a *ShapeError
 // panic and turned into an ordinary error by Run at the model boundary.
 package nn
