@@ -11,7 +11,7 @@ import (
 )
 
 // LoadBatch decodes the files and applies t to each, in parallel (one
-// worker per CPU), into one (len(paths), 3, Crop, Crop) tensor. t.Crop must
+// worker per CPU), into one (len(paths), Channels, Crop, Crop) tensor. t.Crop must
 // be positive so that every image has the same size. A file that fails
 // leaves its slot zero and its error, naming the file, in errs[i]; errs is
 // nil when every file succeeded. Cancelling ctx stops the remaining files
@@ -29,8 +29,8 @@ func LoadBatch(ctx context.Context, paths []string, t Transform, opt Options) (*
 		return nil, errs
 	}
 	c := t.Crop
-	per := 3 * c * c
-	out := tensor.New(len(paths), 3, c, c)
+	per := t.Channels() * c * c
+	out := tensor.New(len(paths), t.Channels(), c, c)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(paths)) {

@@ -38,6 +38,19 @@ func (f Filter) String() string {
 	return fmt.Sprintf("Filter(%d)", int(f))
 }
 
+// MarshalText writes the filter's name, so transforms serialise readably.
+func (f Filter) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// UnmarshalText reads a name written by MarshalText.
+func (f *Filter) UnmarshalText(b []byte) error {
+	v, err := ParseFilter(string(b))
+	if err != nil {
+		return err
+	}
+	*f = v
+	return nil
+}
+
 // ParseFilter returns the filter with the given name (as String gives it).
 func ParseFilter(s string) (Filter, error) {
 	for f := Nearest; f <= Hamming; f++ {

@@ -53,10 +53,44 @@ func (m *RGB) CenterCrop(w, h int) *RGB {
 // Resize scales the shorter side to Resize pixels and the longer one to
 // int(Resize·long/short) (truncated); 0 skips resizing. Crop 0 skips
 // cropping.
+//
+// With Grayscale the image is first converted to PIL's mode "L"
+// (torchvision's Grayscale(1)) and the tensor has one channel,
+// normalised with Mean[0] and Std[0].
 type Transform struct {
 	Resize, Crop int
 	Mean, Std    [3]float32
 	Filter       Filter
+	Grayscale    bool
+}
+
+// Channels returns the number of channels of the tensors t produces.
+func (t Transform) Channels() int {
+	if t.Grayscale {
+		return 1
+	}
+	return 3
+}
+
+// toL converts m in place to PIL's "L" (ITU-R 601-2 luma, PIL's fixed
+// point: (19595·R + 38470·G + 7471·B + 2¹⁵) >> 16), stored as R = G = B.
+func toL(m *RGB) {
+	for i := 0; i+2 < len(m.Pix); i += 3 {
+		l := uint8((19595*uint32(m.Pix[i]) + 38470*uint32(m.Pix[i+1]) + 7471*uint32(m.Pix[i+2]) + 0x8000) >> 16)
+		m.Pix[i], m.Pix[i+1], m.Pix[i+2] = l, l, l
+	}
+}
+
+// rgb converts img as PIL's convert("RGB"), or convert("L") with Grayscale.
+func (t Transform) rgb(img image.Image) *RGB {
+	m := ToRGB(img)
+	if t.Grayscale {
+		if m == img {
+			m = &RGB{W: m.W, H: m.H, Pix: append([]uint8(nil), m.Pix...)} // never change the caller's image
+		}
+		toL(m)
+	}
+	return m
 }
 
 // ImageNet normalisation constants (torchvision's ImageClassification).
@@ -105,13 +139,13 @@ func (t Transform) Preprocess(m *RGB) *RGB {
 }
 
 // Apply runs the whole transform on img (converted to RGB as ToRGB does)
-// and returns a float32 tensor of shape (3, Crop, Crop).
+// and returns a float32 tensor of shape (Channels, Crop, Crop).
 func (t Transform) Apply(img image.Image) (*tensor.Tensor, error) {
 	if err := t.validate(); err != nil {
 		return nil, err
 	}
-	m := t.Preprocess(ToRGB(img))
-	out := tensor.New(3, m.H, m.W)
+	m := t.Preprocess(t.rgb(img))
+	out := tensor.New(t.Channels(), m.H, m.W)
 	t.Normalize(out.Data, m)
 	return out, nil
 }
@@ -139,8 +173,8 @@ func (t Transform) load(data []byte, opt Options) (*tensor.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := t.Preprocess(ToRGB(img))
-	out := tensor.New(3, m.H, m.W)
+	m := t.Preprocess(t.rgb(img))
+	out := tensor.New(t.Channels(), m.H, m.W)
 	t.Normalize(out.Data, m)
 	if rgb, ok := img.(*RGB); ok && !region.Empty() && rgb != m {
 		putPix(rgb.Pix) // a partially written JPEG buffer, now unused
@@ -179,7 +213,7 @@ func (t Transform) validate() error {
 	if t.Resize < 0 || t.Crop < 0 {
 		return fmt.Errorf("imageio: transform sizes must not be negative (resize %d, crop %d)", t.Resize, t.Crop)
 	}
-	for c, s := range t.Std {
+	for c, s := range t.Std[:t.Channels()] {
 		if s == 0 {
 			return fmt.Errorf("imageio: transform std[%d] is zero", c)
 		}
@@ -187,11 +221,19 @@ func (t Transform) validate() error {
 	return nil
 }
 
-// Normalize writes ToTensor and Normalize of m into dst (CHW, len 3·W·H):
-// x/255, then (x - mean[c]) / std[c], all in float32 as PyTorch computes.
+// Normalize writes ToTensor and Normalize of m into dst (CHW, len
+// Channels·W·H): x/255, then (x - mean[c]) / std[c], all in float32 as
+// PyTorch computes. With Grayscale only m's first channel is used.
 func (t Transform) Normalize(dst []float32, m *RGB) {
 	n := m.W * m.H
 	var lut [3][256]float32
+	if t.Grayscale {
+		mean, std := t.Mean[0], t.Std[0]
+		for i := range n {
+			dst[i] = (float32(m.Pix[3*i])/255 - mean) / std
+		}
+		return
+	}
 	for c := range 3 {
 		mean, std := t.Mean[c], t.Std[c]
 		for v := range 256 {
