@@ -42,7 +42,8 @@ type forwardFunc func(ctx context.Context, x *tensor.Tensor) (logits, features *
 
 // batcher gathers the images sent to one model into batches: the first
 // waiting image opens a window of at most window; the batch runs when the
-// window closes or maxBatch images are in. One batch runs at a time per
+// window closes, maxBatch images are in, or every request in flight for
+// the model has its images in (so a lone client never waits). One batch runs at a time per
 // model (the kernels already use every core).
 type batcher struct {
 	name     string
@@ -53,6 +54,10 @@ type batcher struct {
 	window   time.Duration
 	m        *metrics
 	log      func(msg string, args ...any)
+
+	// active counts the requests for this model between arrival and
+	// answer: once all of them are in the batch, waiting longer is useless.
+	active atomic.Int64
 
 	mu     sync.RWMutex
 	closed bool
@@ -125,7 +130,7 @@ func (b *batcher) loop() {
 				timer.Reset(b.window)
 			}
 		gather:
-			for len(batch) < b.maxBatch {
+			for len(batch) < b.maxBatch && int64(len(batch)) < b.active.Load() {
 				select {
 				case j, ok := <-b.queue:
 					if !ok {

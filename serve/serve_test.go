@@ -345,6 +345,22 @@ func TestBatching(t *testing.T) {
 	}
 }
 
+// TestLoneRequestDoesNotWait: with nobody else in flight, the batch runs
+// at once instead of waiting out the window.
+func TestLoneRequestDoesNotWait(t *testing.T) {
+	_, ts := newTest(t, Config{MaxBatch: 32, BatchWindow: 5 * time.Second})
+	img := pngImage(t, 40, 30, 1)
+	start := time.Now()
+	for range 3 {
+		if resp, body := post(t, ts.URL+"/v1/models/m:classify", "", img); resp.StatusCode != 200 {
+			t.Fatalf("status %d: %s", resp.StatusCode, body)
+		}
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Fatalf("3 sequential requests took %v: the 5s window was waited out", d)
+	}
+}
+
 func TestQueueFull(t *testing.T) {
 	h := newHook()
 	s, ts := newTest(t, Config{MaxBatch: 1, QueueSize: 1, forward: h.forward})

@@ -126,6 +126,8 @@ func (s *Server) handleV1Classify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ri.model = name
+	m.b.active.Add(1)
+	defer m.b.active.Add(-1)
 	q := r.URL.Query()
 	topk := 5
 	if v := q.Get("topk"); v != "" {

@@ -80,6 +80,8 @@ type inferOutput struct {
 // NCHW or BYTES of encoded images, and the requested outputs (all when
 // none are named).
 func (s *Server) infer(ctx context.Context, m *model, ins []inferInput, want []string) ([]inferOutput, error) {
+	m.b.active.Add(1)
+	defer m.b.active.Add(-1)
 	if len(ins) != 1 {
 		return nil, badRequest("want one input tensor (%q FP32 [N,3,H,W] or %q BYTES [N] of encoded images), got %d", inputTensor, inputImages, len(ins))
 	}
