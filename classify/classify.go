@@ -70,35 +70,82 @@ func Load(ctx context.Context, name string, c *hub.Client) (*Classifier, error) 
 }
 
 // LoadFile returns a classifier for a checkpoint file. arch may be "" to
-// infer it. Labels come from the file's own metadata (safetensors
-// "labels", a JSON list, as our trainer writes), else a sibling
-// FILE.labels.txt with one name per line, else ImageNet's names for a
-// 1000-class network; the transform is the ImageNet eval transform.
+// infer it. Labels and preprocessing travel with the weights: safetensors
+// metadata "labels" (a JSON list) and "transform" (an imageio.Transform in
+// JSON), as our trainer and the embedded model write them, else sibling
+// files FILE.labels.txt (one name per line) and FILE.transform.json; else
+// ImageNet's class names for a 1000-class network and the ImageNet eval
+// transform for a 3-channel one.
 func LoadFile(ctx context.Context, arch, path string) (*Classifier, error) {
 	sd, err := checkpoint.Load(path)
 	if err != nil {
 		return nil, err
 	}
-	m, err := models.FromStateDict(arch, sd, models.Options{})
+	c, err := FromStateDict(arch, sd)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	c := &Classifier{Model: m, Transform: imageio.ImageNetEval()}
-	if s := sd.Metadata["labels"]; s != "" {
-		if err := json.Unmarshal([]byte(s), &c.Labels); err != nil {
-			return nil, fmt.Errorf("%s: metadata labels: %w", path, err)
+	if sd.Metadata["labels"] == "" {
+		if l, err := ReadLabels(path + ".labels.txt"); err == nil {
+			if err := c.SetLabels(l); err != nil {
+				return nil, fmt.Errorf("%s.labels.txt: %w", path, err)
+			}
+		} else if !os.IsNotExist(err) {
+			return nil, err
 		}
-	} else if l, err := ReadLabels(path + ".labels.txt"); err == nil {
-		c.Labels = l
-	} else if !os.IsNotExist(err) {
-		return nil, err
-	} else if m.Config.NumClasses == 1000 {
-		c.Labels = imagenet.Labels()
 	}
-	if err := c.SetLabels(c.Labels); err != nil {
+	if sd.Metadata["transform"] == "" {
+		if b, err := os.ReadFile(path + ".transform.json"); err == nil {
+			if err := json.Unmarshal(b, &c.Transform); err != nil {
+				return nil, fmt.Errorf("%s.transform.json: %w", path, err)
+			}
+		} else if !os.IsNotExist(err) {
+			return nil, err
+		}
+	}
+	if err := c.check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
+}
+
+// FromStateDict builds a classifier from weights in memory, with labels
+// and transform from sd.Metadata as LoadFile describes.
+func FromStateDict(arch string, sd *checkpoint.StateDict) (*Classifier, error) {
+	m, err := models.FromStateDict(arch, sd, models.Options{})
+	if err != nil {
+		return nil, err
+	}
+	c := &Classifier{Model: m}
+	if m.Config.InChannels == 3 {
+		c.Transform = imageio.ImageNetEval()
+	}
+	if m.Config.NumClasses == 1000 {
+		c.Labels = imagenet.Labels()
+	}
+	if s := sd.Metadata["labels"]; s != "" {
+		var l []string
+		if err := json.Unmarshal([]byte(s), &l); err != nil {
+			return nil, fmt.Errorf("metadata labels: %w", err)
+		}
+		if err := c.SetLabels(l); err != nil {
+			return nil, err
+		}
+	}
+	if s := sd.Metadata["transform"]; s != "" {
+		if err := json.Unmarshal([]byte(s), &c.Transform); err != nil {
+			return nil, fmt.Errorf("metadata transform: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// check verifies that the transform produces what the network takes.
+func (c *Classifier) check() error {
+	if got, want := c.Transform.Channels(), c.Model.Config.InChannels; got != want || c.Transform.Crop <= 0 {
+		return fmt.Errorf("classify: the network takes %d-channel images and no matching transform is stored with it (safetensors metadata \"transform\" or a .transform.json file)", want)
+	}
+	return nil
 }
 
 // ReadLabels reads class names, one per line (blank lines at the end ignored).
