@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -85,6 +86,8 @@ type datasets struct {
 	classes    []string
 	channels   int
 	desc       string
+	// eval is how classify should preprocess an image for the trained network.
+	eval imageio.Transform
 }
 
 func (f *trainFlags) openData(cifarNet bool) (*datasets, error) {
@@ -118,6 +121,7 @@ func (f *trainFlags) openData(cifarNet bool) (*datasets, error) {
 			tr.Transform.Steps = append(append([]data.Step{}, eval.Steps...), tr.Transform.Steps...)
 		}
 		return &datasets{train: tr, val: te, classes: append([]string(nil), data.FashionMNISTLabels...), channels: 1,
+			eval: imageio.Transform{Resize: size, Crop: size, Mean: fashionMean, Std: fashionStd, Filter: imageio.Bilinear, Grayscale: true},
 			desc: fmt.Sprintf("Fashion-MNIST from %s: %d training, %d test images", dir, tr.Len(), te.Len())}, nil
 	}
 	tr, err := data.OpenImageFolder(f.data)
@@ -138,7 +142,7 @@ func (f *trainFlags) openData(cifarNet bool) (*datasets, error) {
 	if f.noAugment {
 		trainT = evalT
 	}
-	ds := &datasets{classes: tr.Classes, channels: 3}
+	ds := &datasets{classes: tr.Classes, channels: 3, eval: eval}
 	var val data.Dataset
 	switch {
 	case f.val != "":
@@ -470,7 +474,7 @@ func runTraining(cmd *cobra.Command, f *trainFlags, m *models.ResNet, ds *datase
 		if n := t.Train.NumSkipped(); n > 0 {
 			fmt.Fprintf(stderr, "  %d samples could not be loaded and were skipped (first: %v)\n", n, t.Train.Skipped()[0].Err)
 		}
-		if err := writeOutputs(f.out, m, ds.classes, meta.History, save); err != nil {
+		if err := writeOutputs(f.out, m, ds, meta.History, save); err != nil {
 			return err
 		}
 	}
@@ -480,7 +484,7 @@ func runTraining(cmd *cobra.Command, f *trainFlags, m *models.ResNet, ds *datase
 
 // writeOutputs writes the resumable checkpoint, the weights with their
 // labels, the metrics and the plot; each file atomically.
-func writeOutputs(out string, m *models.ResNet, classes []string, h []train.EpochStats, save func() error) error {
+func writeOutputs(out string, m *models.ResNet, ds *datasets, h []train.EpochStats, save func() error) error {
 	if err := save(); err != nil {
 		return err
 	}
@@ -488,11 +492,18 @@ func writeOutputs(out string, m *models.ResNet, classes []string, h []train.Epoc
 	if err := checkpoint.SavePTH(weights, models.StateDict(m)); err != nil {
 		return err
 	}
-	labels := []byte(strings.Join(classes, "\n") + "\n")
+	labels := []byte(strings.Join(ds.classes, "\n") + "\n")
 	for _, p := range []string{filepath.Join(out, "labels.txt"), weights + ".labels.txt"} {
 		if err := atomicfile.WriteFile(p, labels); err != nil {
 			return err
 		}
+	}
+	tj, err := json.Marshal(ds.eval)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(weights+".transform.json", append(tj, '\n')); err != nil {
+		return err
 	}
 	if err := train.WriteMetrics(filepath.Join(out, "metrics.csv"), filepath.Join(out, "metrics.json"), h); err != nil {
 		return err
