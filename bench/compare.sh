@@ -35,7 +35,9 @@ if [ ! -d "$cache/npm/node_modules/onnxruntime-node" ]; then
 		ort=0
 	fi
 fi
-go build -o "$cache/enginebench" ./bench/enginebench
+# ENGINEBENCH names a prebuilt bench/enginebench to time instead.
+bin=${ENGINEBENCH:-$cache/enginebench}
+[ -n "${ENGINEBENCH:-}" ] || go build -o "$bin" ./bench/enginebench
 out="$cache/results.jsonl"
 : >"$out"
 
@@ -48,7 +50,7 @@ for ((r = 1; r <= rounds; r++)); do
 			NODE_PATH="$cache/npm/node_modules" node bench/compare_ort.js "$cache/$a.onnx" "$a" 1,8 \
 				"$threads" "$iters" >>"$out"
 		fi
-		"$cache/enginebench" -arch "$a" -batch 1,8 -threads "$threads" -iters "$iters" >>"$out"
+		"$bin" -arch "$a" -batch 1,8 -threads "$threads" -iters "$iters" >>"$out"
 	done
 done
 

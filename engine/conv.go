@@ -23,6 +23,7 @@ type conv struct {
 	inC, outC, kh, kw   int
 	stride, pad, groups int
 	w, bias             []float32
+	wino                []float32 // Winograd F(2×2, 3×3) weights, or nil (winograd.go)
 }
 
 // minShiftedInC is the fewest input channels for which a shifted
@@ -172,7 +173,7 @@ func shiftedGeom(c *conv, h, w int) (wq, hq, cs int) {
 	s := c.stride
 	hp, wp := h+2*c.pad, w+2*c.pad
 	wq = (wp + s - 1) / s
-	hq = (hp+s-1)/s + 1 // one spare row: the last tap's view runs past the image
+	hq = (hp+s-1)/s + 2 // spare rows: the last tap's view (or Winograd tile) runs past the image
 	cs = hq * wq
 	if cs%1024 == 0 {
 		cs += 32 // keep the channels of B out of one cache set (Sgemm packs B at 4 KiB strides)
@@ -193,6 +194,9 @@ func (ws *workspace) shifted(c *conv, x []float32, h, w, oh, ow int, out, res, b
 	gn := oh * wq
 	grid := ws.buf(bufGrid, n*m*gn)
 	if ws.sizing {
+		if c.wino != nil {
+			ws.winograd(c, pad, wq, cs, oh, ow, out, res, bias, relu)
+		}
 		return
 	}
 	kernels.ParallelFor(n*ic, 8, func(lo, hi int) {
@@ -207,6 +211,11 @@ func (ws *workspace) shifted(c *conv, x []float32, h, w, oh, ow int, out, res, b
 			}
 		}
 	})
+	th, tw := (oh+1)/2, (ow+1)/2
+	if c.wino != nil && th*tw >= minWinogradTiles {
+		ws.winograd(c, pad, wq, cs, oh, ow, out, res, bias, relu)
+		return
+	}
 	plane := oh * ow
 	taps := c.kh * c.kw
 	mb, nb := tiling(m, gn, ic, n, ws.key.threads)

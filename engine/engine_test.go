@@ -53,12 +53,17 @@ func randomInput(n, c, h, w int, seed uint64) *tensor.Tensor {
 // checkPlan compares a compiled plan with the model's reference forward.
 func checkPlan(t *testing.T, m *models.ResNet, x *tensor.Tensor) {
 	t.Helper()
+	checkPlanOpts(t, m, x, Options{})
+}
+
+func checkPlanOpts(t *testing.T, m *models.ResNet, x *tensor.Tensor, o Options) {
+	t.Helper()
 	ctx := context.Background()
 	want, err := m.Forward(ctx, x)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Compile(m, Options{})
+	p, err := Compile(m, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,5 +227,83 @@ func TestMaxPool(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestManyShapes runs more input shapes than the plan keeps buffers for.
+func TestManyShapes(t *testing.T) {
+	m, err := models.New("resnet20", models.Options{Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s := 4; s < 4+2*maxShapes; s++ {
+		if _, err := p.Forward(context.Background(), randomInput(1, 3, s, s, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(p.free) > maxShapes {
+		t.Errorf("%d shapes kept, want ≤ %d", len(p.free), maxShapes)
+	}
+}
+
+// TestConcurrent runs one plan from several goroutines at once.
+func TestConcurrent(t *testing.T) {
+	m, err := models.New("resnet20b", models.Options{Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	randomBN(m, 3)
+	x := randomInput(2, 3, 16, 16, 4)
+	want, err := m.Forward(context.Background(), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		go func() {
+			got, err := p.Forward(context.Background(), x)
+			if err == nil {
+				err = testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol)
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestWinograd runs the Winograd path on every eligible layer, whatever
+// its size, on odd and even output sizes, with and without residuals.
+func TestWinograd(t *testing.T) {
+	defer func(v int) { minWinogradTiles = v }(minWinogradTiles)
+	minWinogradTiles = 1
+	for _, tc := range []struct {
+		arch    string
+		n, h, w int
+	}{
+		{"resnet18", 2, 32, 37}, {"resnet18", 1, 45, 45}, {"resnet18", 1, 1, 1}, {"resnet50", 2, 40, 33}, {"wide_resnet50_2", 1, 32, 32},
+	} {
+		if testing.Short() && tc.arch == "wide_resnet50_2" {
+			continue
+		}
+		t.Run(fmt.Sprintf("%s/%dx%dx%d", tc.arch, tc.n, tc.h, tc.w), func(t *testing.T) {
+			m, err := models.New(tc.arch, models.Options{Seed: 8, NumClasses: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			randomBN(m, 9)
+			checkPlanOpts(t, m, randomInput(tc.n, 3, tc.h, tc.w, 13), Options{Winograd: true})
+		})
 	}
 }

@@ -67,10 +67,20 @@ func (p *Plan) workspace(n, h, w int) (*workspace, error) {
 	return ws, nil
 }
 
+// maxShapes is how many input shapes keep their buffers between calls;
+// a server fed images of ever-new sizes should not keep them all.
+const maxShapes = 4
+
 func (p *Plan) release(ws *workspace) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.free[ws.key]; !ok && len(p.free) >= maxShapes {
+		for k := range p.free {
+			delete(p.free, k) // any other shape: the newest is likelier to come back
+			break
+		}
+	}
 	p.free[ws.key] = append(p.free[ws.key], ws)
-	p.mu.Unlock()
 }
 
 // buf returns the first size values of buffer id (the whole buffer if
