@@ -272,7 +272,8 @@ func newTrainCmd() *cobra.Command {
 		Long: `Trains from a random initialisation with SGD (momentum 0.9, weight decay 1e-4) and the
 learning rate divided by 10 at 50% and 75% of the epochs, as in He et al. Every epoch writes
 checkpoint.pth (resumable, with the optimiser state), model.pth (the weights, loadable with
-torch.load(weights_only=True) and load_state_dict(strict=True)), labels.txt, metrics.csv,
+torch.load(weights_only=True) and load_state_dict(strict=True)), model.safetensors (the weights
+with class names and preprocessing, for 'resnet classify --weights'), labels.txt, metrics.csv,
 metrics.json and curves.png into --out. Ctrl-C saves a resumable checkpoint.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -503,6 +504,18 @@ func writeOutputs(out string, m *models.ResNet, ds *datasets, h []train.EpochSta
 		return err
 	}
 	if err := atomicfile.WriteFile(weights+".transform.json", append(tj, '\n')); err != nil {
+		return err
+	}
+	// One self-describing file: weights, class names, preprocessing and results.
+	sd := models.StateDict(m)
+	lj, _ := json.Marshal(ds.classes)
+	last := h[len(h)-1]
+	sd.Metadata = map[string]string{"arch": m.Config.Name, "labels": string(lj), "transform": string(tj),
+		"epochs": strconv.Itoa(last.Epoch), "train_acc": fmt.Sprintf("%.4f", last.TrainAcc)}
+	if !math.IsNaN(last.ValAcc) {
+		sd.Metadata["val_acc"] = fmt.Sprintf("%.4f", last.ValAcc)
+	}
+	if err := checkpoint.SaveSafetensors(filepath.Join(out, "model.safetensors"), sd); err != nil {
 		return err
 	}
 	if err := train.WriteMetrics(filepath.Join(out, "metrics.csv"), filepath.Join(out, "metrics.json"), h); err != nil {

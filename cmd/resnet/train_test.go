@@ -31,7 +31,7 @@ func TestTrainResumeAndOutputs(t *testing.T) {
 	if _, err := run(t, args...); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"checkpoint.pth", "model.pth", "model.pth.labels.txt", "labels.txt", "metrics.csv", "metrics.json", "curves.png"} {
+	for _, f := range []string{"checkpoint.pth", "model.pth", "model.safetensors", "model.pth.transform.json", "model.pth.labels.txt", "labels.txt", "metrics.csv", "metrics.json", "curves.png"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
@@ -55,6 +55,10 @@ func TestTrainResumeAndOutputs(t *testing.T) {
 	o, err := run(t, "classify", "--weights", filepath.Join(out, "model.pth"), "--arch", "resnet20", "--topk", "2", filepath.Join(root, "a", "0.png"))
 	if err != nil || !strings.Contains(o, " a\n") || !strings.Contains(o, " b\n") {
 		t.Fatalf("classify with saved labels: %v\n%s", err, o)
+	}
+	o, err = run(t, "classify", "--weights", filepath.Join(out, "model.safetensors"), "--topk", "1", "--arch", "resnet20", filepath.Join(root, "b", "0.png"))
+	if err != nil || !strings.Contains(o, " a\n") && !strings.Contains(o, " b\n") {
+		t.Fatalf("classify with model.safetensors: %v\n%s", err, o)
 	}
 	// A checkpoint of another architecture is refused.
 	other := []string{"train", "--arch", "resnet32", "--data", root, "--size", "32", "--epochs", "3", "--out", out, "--resume", filepath.Join(out, "checkpoint.pth")}
