@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/resnetgo/resnet/engine"
 	"github.com/resnetgo/resnet/tensor"
 	"github.com/spf13/cobra"
 )
@@ -19,6 +20,7 @@ func newBenchCmd() *cobra.Command {
 		warmup, iter int
 		minTime      time.Duration
 		asJSON       bool
+		useEngine    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -38,13 +40,22 @@ latency percentiles and throughput. With --json it prints one JSON object.`,
 			if batch < 1 || size < 1 || iter < 1 {
 				return fmt.Errorf("--batch, --size and --iters must be positive")
 			}
+			name := m.Config.Name
+			forward := m.Forward
+			if useEngine {
+				p, err := engine.Compile(m, engine.Options{InPlace: true, MaxBatch: batch})
+				if err != nil {
+					return err
+				}
+				forward = p.Forward
+			}
 			x := tensor.New(batch, m.Config.InChannels, size, size)
 			rng := rand.New(rand.NewPCG(1, 2))
 			for i := range x.Data {
 				x.Data[i] = float32(rng.NormFloat64())
 			}
 			for i := 0; i < warmup; i++ {
-				if _, err := m.Forward(ctx, x); err != nil {
+				if _, err := forward(ctx, x); err != nil {
 					return err
 				}
 			}
@@ -52,7 +63,7 @@ latency percentiles and throughput. With --json it prints one JSON object.`,
 			start := time.Now()
 			for len(times) < iter || time.Since(start) < minTime {
 				t0 := time.Now()
-				if _, err := m.Forward(ctx, x); err != nil {
+				if _, err := forward(ctx, x); err != nil {
 					return err
 				}
 				times = append(times, float64(time.Since(t0).Microseconds())/1000)
@@ -60,7 +71,7 @@ latency percentiles and throughput. With --json it prints one JSON object.`,
 			sort.Float64s(times)
 			pct := func(p float64) float64 { return times[min(len(times)-1, int(p*float64(len(times))))] }
 			res := map[string]any{
-				"arch": m.Config.Name, "batch": batch, "size": size, "threads": runtime.GOMAXPROCS(0),
+				"arch": name, "engine": useEngine, "batch": batch, "size": size, "threads": runtime.GOMAXPROCS(0),
 				"iters": len(times), "ms_median": pct(0.5), "ms_p90": pct(0.9), "ms_min": times[0],
 				"ms_per_image": pct(0.5) / float64(batch), "images_per_s": float64(batch) * 1000 / pct(0.5),
 			}
@@ -68,7 +79,7 @@ latency percentiles and throughput. With --json it prints one JSON object.`,
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(res)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s batch %d %dx%d, %d threads, %d runs: median %.2f ms, p90 %.2f ms, min %.2f ms; %.2f ms/image, %.1f images/s\n",
-				m.Config.Name, batch, size, size, res["threads"], len(times), res["ms_median"], res["ms_p90"], res["ms_min"], res["ms_per_image"], res["images_per_s"])
+				name, batch, size, size, res["threads"], len(times), res["ms_median"], res["ms_p90"], res["ms_min"], res["ms_per_image"], res["images_per_s"])
 			return nil
 		},
 	}
@@ -80,5 +91,6 @@ latency percentiles and throughput. With --json it prints one JSON object.`,
 	f.IntVar(&iter, "iters", 10, "timed passes (at least)")
 	f.DurationVar(&minTime, "min-time", 0, "keep timing until this much time has passed")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
+	f.BoolVar(&useEngine, "engine", true, "run the compiled inference engine (false: the layer-by-layer reference path)")
 	return cmd
 }
