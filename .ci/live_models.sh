@@ -21,8 +21,12 @@ for name in "${names[@]}"; do
   start=$(date +%s)
   $PY testdata/gen/models_gen.py live "$name" "$dir"
   (cd models && RESNET_LIVE_DIR="$dir" RESNET_LIVE_NAME="$name" "$dir/models.test" -test.run "^TestLive\$" -test.v) || { echo "FAIL: $name"; exit 1; }
-  "$dir/resnet" convert "$dir/$name.pth" "$dir/$name.ours.pth"
-  $PY testdata/gen/models_roundtrip.py "$name" "$dir" "$dir/$name.ours.pth"
+  case "$name" in
+    resnext101_32x16d_wsl|resnext101_32x32d_wsl|resnext101_32x48d_wsl) ;; # same code path as the 32x8d file, minutes each
+    *)
+      "$dir/resnet" convert "$dir/$name.pth" "$dir/$name.ours.pth"
+      $PY testdata/gen/models_roundtrip.py "$name" "$dir" "$dir/$name.ours.pth";;
+  esac
   rm -f "$dir/$name".*
   echo "live $name: ok ($(( $(date +%s) - start ))s)"
 done

@@ -119,8 +119,7 @@ def perturb(model, seed, calib_shape=None, calib=None):
                 m.reset_running_stats()
                 m.momentum = None  # cumulative average over the calibration batches
             model.train()
-            for _ in range(2):
-                model(calib if calib is not None else torch.randn(*calib_shape, generator=g))
+            model(calib if calib is not None else torch.randn(*calib_shape, generator=g))
             for m in bns:
                 m.momentum = 0.1
         for m in bns:
@@ -225,6 +224,9 @@ def live(name, outdir):
     # and 30% at plain-110) and with the length of the reductions (the WSL
     # 32x48d sums over 12288 channels). A float64 reference lets the test
     # measure how far each float32 implementation is from the exact result.
+    # The other ImageNet networks meet SPEC §6 against float32 directly.
+    if size != 32 and sum(p.numel() for p in m.parameters()) < 150_000_000:
+        return
     with torch.no_grad():
         y64 = m.double()(x.double())
     np.save(os.path.join(outdir, name + ".output64.npy"), y64.numpy())
