@@ -2,7 +2,9 @@
 # Live comparison with PyTorch at full size for every architecture of SPEC §1:
 # PyTorch writes random-weight checkpoints (zip format; legacy format for the
 # WSL names), inputs (batch 2, 224x224; 32x32 for CIFAR nets) and logits; our
-# test loads and compares them; then PyTorch loads the .pth we write back.
+# test loads and compares them; then PyTorch loads the .pth we write back (all
+# but the three widest WSL files: same code path as resnext101_32x8d_wsl's,
+# and minutes each to write and reload).
 # Usage: .ci/live_models.sh [NAME...]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
