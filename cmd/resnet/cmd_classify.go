@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/resnetgo/resnet/classify"
+	"github.com/resnetgo/resnet/embedded"
 	"github.com/resnetgo/resnet/imageio"
 	"github.com/resnetgo/resnet/npy"
 	"github.com/resnetgo/resnet/tensor"
@@ -35,7 +36,8 @@ func newClassifyCmd() *cobra.Command {
 		Long: `Classifies image files (directories are walked; "-" reads one image from
 standard input) and prints the top classes with their softmax probabilities.
 
-The network is a hub name (--model resnet50, resnet50:v2, resnext101_32x8d_wsl, ...;
+With no --model or --weights, the network built into the binary classifies clothing
+(Fashion-MNIST's ten classes), offline. Otherwise the network is a hub name (--model resnet50, resnet50:v2, resnext101_32x8d_wsl, ...;
 weights are downloaded once and cached) or a checkpoint (--weights FILE, with --arch
 when it cannot be inferred). Preprocessing is the eval transform the weights were
 published with, identical to PIL + torchvision.`,
@@ -51,7 +53,10 @@ published with, identical to PIL + torchvision.`,
 			case model != "":
 				c, err = classify.Load(ctx, model, hf.client(stderr))
 			default:
-				return fmt.Errorf("choose a network: --model NAME (see 'resnet models') or --weights FILE")
+				c, err = embedded.Load()
+				if err == nil {
+					fmt.Fprintf(stderr, "using the built-in %s (Fashion-MNIST clothing classes); --model NAME for ImageNet networks\n", embedded.Name)
+				}
 			}
 			if err != nil {
 				return err

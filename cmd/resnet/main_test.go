@@ -92,7 +92,7 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"convert", fixture, filepath.Join(dir, "out.txt")}, "unknown output format"},
 		{[]string{"bench", "--arch", "resnet20", "--batch", "0"}, "must be positive"},
 		{[]string{"classify", "--weights", filepath.Join(dir, "junk.pth"), "x.png"}, "junk.pth"},
-		{[]string{"classify", "x.png"}, "choose a network"},
+		{[]string{"classify", "x.png"}, "1 of 1 images failed"},
 		{[]string{"classify", "--model", "resnt50", "x.png"}, `did you mean "resnet50"`},
 		{[]string{"classify", "--weights", fixture, "--arch", "resnet56", "x.png"}, "missing keys"},
 	}
