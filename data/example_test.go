@@ -121,7 +121,7 @@ func ExampleLoadMNIST() {
 	}
 	x := make([]float32, 3*32*32)
 	label, err := test.Get(0, nil, x)
-	fmt.Println(test.N, data.FashionMNISTLabels[label], err)
+	fmt.Println(test.N, data.FashionMNISTLabels()[label], err)
 }
 
 // A reproducible 90/10 train/validation split.

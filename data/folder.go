@@ -11,11 +11,13 @@ import (
 	"github.com/resnetgo/resnet/imageio"
 )
 
-// IMGExtensions are the file extensions torchvision's ImageFolder accepts
+// IMGExtensions returns the file extensions torchvision's ImageFolder accepts
 // (IMG_EXTENSIONS), compared case-insensitively. PPM and PGM files are
 // listed, as torchvision lists them, but imageio cannot decode them: a
 // Loader counts them as skipped.
-var IMGExtensions = []string{".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp"}
+func IMGExtensions() []string {
+	return []string{".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp"}
+}
 
 // Sample is one file of an ImageFolder and its class index.
 type Sample struct {
@@ -86,7 +88,7 @@ func OpenImageFolder(root string) (*ImageFolder, error) {
 	}
 	if len(empty) > 0 {
 		return nil, fmt.Errorf("data: ImageFolder %s: found no valid file for the classes %s (supported extensions are %s)",
-			root, strings.Join(empty, ", "), strings.Join(IMGExtensions, ", "))
+			root, strings.Join(empty, ", "), strings.Join(IMGExtensions(), ", "))
 	}
 	return f, nil
 }
@@ -95,7 +97,7 @@ func OpenImageFolder(root string) (*ImageFolder, error) {
 // ignoring case.
 func HasImageExtension(name string) bool {
 	lower := strings.ToLower(name)
-	for _, ext := range IMGExtensions {
+	for _, ext := range IMGExtensions() {
 		if strings.HasSuffix(lower, ext) {
 			return true
 		}

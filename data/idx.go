@@ -155,10 +155,13 @@ func unexpected(err error) error {
 	return err
 }
 
-// FashionMNISTLabels are the class names of Fashion-MNIST, by label.
-var FashionMNISTLabels = []string{
-	"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-	"Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+// FashionMNISTLabels returns the class names of Fashion-MNIST, by label
+// (a fresh slice each call).
+func FashionMNISTLabels() []string {
+	return []string{
+		"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+		"Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+	}
 }
 
 // Normalisation constants of the Fashion-MNIST training images (mean and

@@ -146,8 +146,8 @@ func TestFashionMNISTDirEnv(t *testing.T) {
 	if got, err := FashionMNISTDir(); err != nil || got != dir {
 		t.Fatalf("%q %v", got, err)
 	}
-	if len(FashionMNISTLabels) != 10 || FashionMNISTLabels[9] != "Ankle boot" || FashionMNISTLabels[0] != "T-shirt/top" {
-		t.Error(FashionMNISTLabels)
+	if len(FashionMNISTLabels()) != 10 || FashionMNISTLabels()[9] != "Ankle boot" || FashionMNISTLabels()[0] != "T-shirt/top" {
+		t.Error(FashionMNISTLabels())
 	}
 }
 

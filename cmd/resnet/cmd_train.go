@@ -24,9 +24,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Fashion-MNIST's pixel mean and standard deviation (training split).
-var fashionMean, fashionStd = [3]float32{0.2860}, [3]float32{0.3530}
-
 // trainFlags are the settings shared by train and finetune.
 type trainFlags struct {
 	data, val, out, resume       string
@@ -111,17 +108,17 @@ func (f *trainFlags) openData(cifarNet bool) (*datasets, error) {
 		if size == 0 {
 			size = 28
 		}
-		eval := data.Transform{Mean: fashionMean, Std: fashionStd}
+		eval := data.Transform{Mean: [3]float32{data.FashionMNISTMean}, Std: [3]float32{data.FashionMNISTStd}}
 		if size != 28 {
 			eval.Steps = []data.Step{data.Resize{W: size, H: size, Filter: imageio.Bilinear}}
 		}
 		tr.Transform, te.Transform = eval, eval
 		if !f.noAugment {
-			tr.Transform = data.CIFARTrainTransform(size, fashionMean, fashionStd)
+			tr.Transform = data.CIFARTrainTransform(size, [3]float32{data.FashionMNISTMean}, [3]float32{data.FashionMNISTStd})
 			tr.Transform.Steps = append(append([]data.Step{}, eval.Steps...), tr.Transform.Steps...)
 		}
-		return &datasets{train: tr, val: te, classes: append([]string(nil), data.FashionMNISTLabels...), channels: 1,
-			eval: imageio.Transform{Resize: size, Crop: size, Mean: fashionMean, Std: fashionStd, Filter: imageio.Bilinear, Grayscale: true},
+		return &datasets{train: tr, val: te, classes: data.FashionMNISTLabels(), channels: 1,
+			eval: imageio.Transform{Resize: size, Crop: size, Mean: [3]float32{data.FashionMNISTMean}, Std: [3]float32{data.FashionMNISTStd}, Filter: imageio.Bilinear, Grayscale: true},
 			desc: fmt.Sprintf("Fashion-MNIST from %s: %d training, %d test images", dir, tr.Len(), te.Len())}, nil
 	}
 	tr, err := data.OpenImageFolder(f.data)
