@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -110,8 +109,8 @@ func TestLive(t *testing.T) {
 		// amplify rounding; the WSL 32x48d sums over 12288 channels) no
 		// float32 result can meet the bound, and ours must be no further
 		// from float64 than twice PyTorch's float32 error plus the bound.
-		bound := testutil.RelTol*maxAbs(ref64.Data) + testutil.AbsTol
-		errTorch, errOurs := maxDiff(want.Data, ref64.Data), maxDiff(got.Data, ref64.Data)
+		bound := testutil.RelTol*testutil.MaxAbs(ref64.Data) + testutil.AbsTol
+		errTorch, errOurs := testutil.MaxDiff(want.Data, ref64.Data), testutil.MaxDiff(got.Data, ref64.Data)
 		t.Logf("%s: max |Δ| from float64: PyTorch float32 %.3g, ours %.3g (SPEC bound %.3g)", name, errTorch, errOurs, bound)
 		if errTorch <= bound/10 {
 			if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
@@ -127,7 +126,7 @@ func TestLive(t *testing.T) {
 	default:
 		t.Fatal(err)
 	}
-	if errTorch := maxDiff(want.Data, got.Data); errTorch <= testutil.RelTol*maxAbs(want.Data) {
+	if errTorch := testutil.MaxDiff(want.Data, got.Data); errTorch <= testutil.RelTol*testutil.MaxAbs(want.Data) {
 		// Top-5 order must agree unless two logits are within the tolerance.
 		checkTopK(t, got, want, 5)
 	}
@@ -187,20 +186,4 @@ func topK(v []float32, k int) []int {
 		idx = append(idx, best)
 	}
 	return idx
-}
-
-func maxAbs(x []float32) float64 {
-	var m float64
-	for _, v := range x {
-		m = max(m, math.Abs(float64(v)))
-	}
-	return m
-}
-
-func maxDiff(a, b []float32) float64 {
-	var m float64
-	for i := range a {
-		m = max(m, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return m
 }

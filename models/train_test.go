@@ -144,8 +144,8 @@ func checkStep(t *testing.T, m *models.ResNet, ref map[string]*checkpoint.Tensor
 			// batch statistics over few values amplify rounding), ours must be
 			// no further from it than twice PyTorch's distance plus the bound.
 			f := f32(r64)
-			bound := gradRel*maxAbs(f.Data) + gradAbs
-			errTorch, errOurs := maxDiff(w.Data, f.Data), maxDiff(g.Data, f.Data)
+			bound := gradRel*testutil.MaxAbs(f.Data) + gradAbs
+			errTorch, errOurs := testutil.MaxDiff(w.Data, f.Data), testutil.MaxDiff(g.Data, f.Data)
 			if errTorch > bound/10 {
 				if errOurs > 2*errTorch+bound {
 					t.Errorf("%s: %.3g from float64, PyTorch float32 %.3g (bound %.3g)", what, errOurs, errTorch, bound)
@@ -203,22 +203,6 @@ func checkStep(t *testing.T, m *models.ResNet, ref map[string]*checkpoint.Tensor
 	if worstF64 > 0 {
 		t.Logf("where PyTorch float32 strays from float64: ours is at most %.2f× as far", worstF64)
 	}
-}
-
-func maxAbs(x []float32) float64 {
-	var m float64
-	for _, v := range x {
-		m = max(m, math.Abs(float64(v)))
-	}
-	return m
-}
-
-func maxDiff(a, b []float32) float64 {
-	var m float64
-	for i := range a {
-		m = max(m, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return m
 }
 
 func tinyConfig(name string, block models.BlockKind, stem models.Stem, groups, width int) models.Config {
@@ -526,8 +510,8 @@ func TestSGDStepsAgainstPyTorch(t *testing.T) {
 		if err := testutil.Compare(got, w, 1e-4, 1e-6); err != nil {
 			t.Errorf("%s after 3 steps: %v", e.Name, err)
 		}
-		if m := maxAbs(w.Data); m > 0 {
-			worst = max(worst, maxDiff(got.Data, w.Data)/m)
+		if m := testutil.MaxAbs(w.Data); m > 0 {
+			worst = max(worst, testutil.MaxDiff(got.Data, w.Data)/m)
 		}
 	}
 	t.Logf("losses %.6g; largest |Δ|/max|ref| after 3 steps: %.2g", losses, worst)

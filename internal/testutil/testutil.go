@@ -56,3 +56,21 @@ func Argmax(t *tensor.Tensor) []int {
 	}
 	return out
 }
+
+// MaxAbs returns max |x_i|.
+func MaxAbs(x []float32) float64 {
+	var m float64
+	for _, v := range x {
+		m = math.Max(m, math.Abs(float64(v)))
+	}
+	return m
+}
+
+// MaxDiff returns max |a_i − b_i| over the common length.
+func MaxDiff(a, b []float32) float64 {
+	var m float64
+	for i := range min(len(a), len(b)) {
+		m = math.Max(m, math.Abs(float64(a[i])-float64(b[i])))
+	}
+	return m
+}
