@@ -221,12 +221,9 @@ def live(name, outdir):
     case(m, x, outdir, name, legacy=name in WSL)
     # Rounding grows with depth (plain networks amplify it: PyTorch's own
     # float32 result strays from float64 by 1e-3 of the logits at plain-56
-    # and 30% at plain-110) and with the length of the reductions (the WSL
-    # 32x48d sums over 12288 channels). A float64 reference lets the test
+    # and 30% at plain-110) and with the width of the layers (the WSL 32x48d
+    # and wide_resnet101_2 stray by about the SPEC §6 bound). A float64 reference lets the test
     # measure how far each float32 implementation is from the exact result.
-    # The other ImageNet networks meet SPEC §6 against float32 directly.
-    if size != 32 and sum(p.numel() for p in m.parameters()) < 150_000_000:
-        return
     with torch.no_grad():
         y64 = m.double()(x.double())
     np.save(os.path.join(outdir, name + ".output64.npy"), y64.numpy())
