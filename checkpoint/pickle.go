@@ -518,28 +518,9 @@ func (u *unpickler) step(op byte) (stop bool, err error) {
 
 	// Memo.
 	case opBinPut, opLongBinPut, opPut:
-		var idx uint64
-		switch op {
-		case opBinPut:
-			b, err := c.byte()
-			if err != nil {
-				return false, err
-			}
-			idx = uint64(b)
-		case opLongBinPut:
-			v, err := u.u32()
-			if err != nil {
-				return false, err
-			}
-			idx = uint64(v)
-		default:
-			b, err := u.text()
-			if err != nil {
-				return false, err
-			}
-			if idx, err = strconv.ParseUint(string(b), 10, 63); err != nil {
-				return false, err
-			}
+		idx, err := u.memoIndex(op == opBinPut, op == opLongBinPut)
+		if err != nil {
+			return false, err
 		}
 		v, err := u.top()
 		if err != nil {
@@ -553,28 +534,9 @@ func (u *unpickler) step(op byte) (stop bool, err error) {
 		}
 		u.memo[uint64(len(u.memo))] = v
 	case opBinGet, opLongBinGet, opGet:
-		var idx uint64
-		switch op {
-		case opBinGet:
-			b, err := c.byte()
-			if err != nil {
-				return false, err
-			}
-			idx = uint64(b)
-		case opLongBinGet:
-			v, err := u.u32()
-			if err != nil {
-				return false, err
-			}
-			idx = uint64(v)
-		default:
-			b, err := u.text()
-			if err != nil {
-				return false, err
-			}
-			if idx, err = strconv.ParseUint(string(b), 10, 63); err != nil {
-				return false, err
-			}
+		idx, err := u.memoIndex(op == opBinGet, op == opLongBinGet)
+		if err != nil {
+			return false, err
 		}
 		v, ok := u.memo[idx]
 		if !ok {
@@ -936,3 +898,22 @@ type tupleKey struct {
 type sentinel struct{}
 
 var inProgress = &sentinel{}
+
+// memoIndex reads the memo index of a PUT/GET opcode: one byte (BINPUT,
+// BINGET), a uint32 (LONG_BINPUT, LONG_BINGET) or a decimal text line
+// (PUT, GET).
+func (u *unpickler) memoIndex(short, long bool) (uint64, error) {
+	switch {
+	case short:
+		b, err := u.c.byte()
+		return uint64(b), err
+	case long:
+		v, err := u.u32()
+		return uint64(v), err
+	}
+	b, err := u.text()
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseUint(string(b), 10, 63)
+}
