@@ -154,18 +154,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 			beta = 1
 		}
 		kernels.SgemmSerial(m1-m0, j1-j0, c.inC, 1, c.w[m0*c.inC:], c.inC, x[img*c.inC*plane+j0:], plane, beta, o[m0*plane+j0:], plane)
-		var rimg []float32
-		if res != nil {
-			rimg = res[img*m*plane:]
-		}
-		for i := m0; i < m1; i++ {
-			row := o[i*plane+j0 : i*plane+j1]
-			var rr []float32
-			if rimg != nil {
-				rr = rimg[i*plane+j0 : i*plane+j1]
-			}
-			kernels.BiasAct(row, row, rr, bias[i], relu)
-		}
+		epilogue(o, res, bias, img*m*plane, plane, m0, m1, j0, j1, relu)
 	})
 }
 
@@ -314,18 +303,7 @@ func (ws *workspace) unfolded(c *conv, x []float32, h, w, oh, ow int, out, res, 
 		m0, m1 := grp*ocg, (grp+1)*ocg
 		o := out[img*m*plane:]
 		kernels.SgemmSerial(ocg, cols, k, 1, c.w[m0*k:], k, col, cols, 0, o[m0*plane+j0:], plane)
-		var rimg []float32
-		if res != nil {
-			rimg = res[img*m*plane:]
-		}
-		for i := m0; i < m1; i++ {
-			row := o[i*plane+j0 : i*plane+j1]
-			var rr []float32
-			if rimg != nil {
-				rr = rimg[i*plane+j0 : i*plane+j1]
-			}
-			kernels.BiasAct(row, row, rr, bias[i], relu)
-		}
+		epilogue(o, res, bias, img*m*plane, plane, m0, m1, j0, j1, relu)
 	})
 }
 
@@ -372,5 +350,22 @@ func im2colChunk(x []float32, h, w, c0, c1 int, c *conv, ow, j0, j1 int, col []f
 				}
 			}
 		}
+	}
+}
+
+// epilogue applies bias, the residual (res at offset off, if any) and ReLU
+// to rows m0..m1, columns j0..j1 of one image's output tile o.
+func epilogue(o, res, bias []float32, off, plane, m0, m1, j0, j1 int, relu bool) {
+	var rimg []float32
+	if res != nil {
+		rimg = res[off:]
+	}
+	for i := m0; i < m1; i++ {
+		row := o[i*plane+j0 : i*plane+j1]
+		var rr []float32
+		if rimg != nil {
+			rr = rimg[i*plane+j0 : i*plane+j1]
+		}
+		kernels.BiasAct(row, row, rr, bias[i], relu)
 	}
 }
