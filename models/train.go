@@ -297,11 +297,7 @@ func (b *Block) backward(dy *tensor.Tensor) *tensor.Tensor {
 	}
 	// Through the final ReLU (PyTorch's threshold_backward: zero where out <= 0).
 	dz := tensor.New(dy.Shape...)
-	for i, v := range t.out.Data {
-		if !(v <= 0) {
-			dz.Data[i] = dy.Data[i]
-		}
-	}
+	kernels.ReLUBackward(dz.Data, dy.Data, t.out.Data)
 	dx := backPath(b.mainPath(), t.main, dz, t.inFlow)
 	if b.Shortcut == NoShortcut {
 		return dx

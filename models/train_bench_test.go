@@ -18,10 +18,19 @@ import (
 //
 //	go test -run XXX -bench TrainStep -benchtime 3x ./models
 func BenchmarkTrainStep(b *testing.B) {
-	for _, name := range []string{"resnet18", "resnet50"} {
-		b.Run(fmt.Sprintf("%s/batch16", name), func(b *testing.B) {
-			const batch = 16
-			m, err := models.New(name, models.Options{Seed: 1})
+	for _, c := range []struct {
+		name             string
+		batch, inC, size int
+		classes          int
+	}{
+		{"resnet18", 16, 3, 224, 1000},
+		{"resnet50", 16, 3, 224, 1000},
+		// The embedded model's training: Fashion-MNIST, one channel, 28×28.
+		{"resnet20", 128, 1, 28, 10},
+	} {
+		name, batch := c.name, c.batch
+		b.Run(fmt.Sprintf("%s/batch%d", name, batch), func(b *testing.B) {
+			m, err := models.New(name, models.Options{Seed: 1, InChannels: c.inC, NumClasses: c.classes})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -30,13 +39,13 @@ func BenchmarkTrainStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			x := tensor.New(batch, 3, 224, 224)
+			x := tensor.New(batch, c.inC, c.size, c.size)
 			for i := range x.Data {
 				x.Data[i] = float32(i%17)/17 - 0.5
 			}
 			labels := make([]int, batch)
 			for i := range labels {
-				labels[i] = i * 37 % 1000
+				labels[i] = i * 37 % c.classes
 			}
 			step := func() {
 				logits, err := m.ForwardTrain(x, false)

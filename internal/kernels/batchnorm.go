@@ -10,22 +10,51 @@ func BatchNormStats(x []float32, n, c, plane int, mean, variance []float64) {
 		for ch := lo; ch < hi; ch++ {
 			var s float64
 			for b := 0; b < n; b++ {
-				for _, v := range x[(b*c+ch)*plane : (b*c+ch+1)*plane] {
-					s += float64(v)
-				}
+				s += sum64(x[(b*c+ch)*plane : (b*c+ch+1)*plane])
 			}
 			cnt := float64(n * plane)
 			m := s / cnt
 			var q float64
 			for b := 0; b < n; b++ {
-				for _, v := range x[(b*c+ch)*plane : (b*c+ch+1)*plane] {
-					d := float64(v) - m
-					q += d * d
-				}
+				q += sqDev64(x[(b*c+ch)*plane:(b*c+ch+1)*plane], m)
 			}
 			mean[ch], variance[ch] = m, q/cnt
 		}
 	})
+}
+
+// sum64 returns Σ x in float64 (four partial sums, for speed).
+func sum64(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += float64(x[i])
+		s1 += float64(x[i+1])
+		s2 += float64(x[i+2])
+		s3 += float64(x[i+3])
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sqDev64 returns Σ (x − m)² in float64.
+func sqDev64(x []float32, m float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		d0, d1, d2, d3 := float64(x[i])-m, float64(x[i+1])-m, float64(x[i+2])-m, float64(x[i+3])-m
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(x); i++ {
+		d := float64(x[i]) - m
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // BatchNormBackward computes batch norm's gradients for x (n, c, plane)
@@ -41,25 +70,23 @@ func BatchNormBackward(x, y, dy []float32, n, c, plane int, mean, invstd []float
 	ParallelFor(c, 1, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			m, is := mean[ch], invstd[ch]
-			// sum = Σ dy, dot = Σ dy·(x − mean), over the batch and plane.
+			// sum = Σ dy, dot = Σ dy·(x − mean), over the batch and plane,
+			// with dy masked by the ReLU (PyTorch's threshold_backward
+			// zeroes it where y <= 0). The masked dy is parked in dx,
+			// which the second pass overwrites.
 			var sum, dot float64
 			for b := 0; b < n; b++ {
 				o := (b*c + ch) * plane
-				xs, gs := x[o:o+plane], dy[o:o+plane]
+				var ys, ds []float32
 				if y != nil {
-					ys := y[o : o+plane]
-					for i, g := range gs {
-						if !(ys[i] <= 0) { // PyTorch: threshold_backward zeroes where y <= 0
-							sum += float64(g)
-							dot += float64(g) * (float64(xs[i]) - m)
-						}
-					}
-					continue
+					ys = y[o : o+plane]
 				}
-				for i, g := range gs {
-					sum += float64(g)
-					dot += float64(g) * (float64(xs[i]) - m)
+				if dx != nil {
+					ds = dx[o : o+plane]
 				}
+				s, d := bnSums(x[o:o+plane], dy[o:o+plane], ys, ds, m)
+				sum += s
+				dot += d
 			}
 			if dweight != nil {
 				dweight[ch] += float32(dot * is)
@@ -84,21 +111,54 @@ func BatchNormBackward(x, y, dy []float32, n, c, plane int, mean, invstd []float
 			scale := is * w
 			for b := 0; b < n; b++ {
 				o := (b*c + ch) * plane
-				xs, gs, ds := x[o:o+plane], dy[o:o+plane], dx[o:o+plane]
-				var ys []float32
-				if y != nil {
-					ys = y[o : o+plane]
-				}
-				for i, g := range gs {
-					gv := float64(g)
-					if ys != nil && ys[i] <= 0 {
-						gv = 0
-					}
-					ds[i] = float32((gv - gm - (float64(xs[i])-m)*k) * scale)
+				xs, ds := x[o:o+plane], dx[o:o+plane]
+				xs = xs[:len(ds)]
+				for i, g := range ds {
+					ds[i] = float32((float64(g) - gm - (float64(xs[i])-m)*k) * scale)
 				}
 			}
 		}
 	})
+}
+
+// bnSums returns Σ g and Σ g·(x − m) over one plane, where g is dy masked
+// by the ReLU (reluGrad) when y is not nil; it also stores g in park when that is not
+// nil.
+func bnSums(x, dy, y, park []float32, m float64) (sum, dot float64) {
+	x = x[:len(dy)]
+	if y != nil {
+		y = y[:len(dy)]
+	}
+	if park != nil {
+		park = park[:len(dy)]
+	}
+	var s0, s1, d0, d1 float64
+	i := 0
+	for ; i+2 <= len(dy); i += 2 {
+		g0, g1 := dy[i], dy[i+1]
+		if y != nil {
+			g0, g1 = reluGrad(g0, y[i]), reluGrad(g1, y[i+1])
+		}
+		if park != nil {
+			park[i], park[i+1] = g0, g1
+		}
+		s0 += float64(g0)
+		s1 += float64(g1)
+		d0 += float64(g0) * (float64(x[i]) - m)
+		d1 += float64(g1) * (float64(x[i+1]) - m)
+	}
+	for ; i < len(dy); i++ {
+		g := dy[i]
+		if y != nil {
+			g = reluGrad(g, y[i])
+		}
+		if park != nil {
+			park[i] = g
+		}
+		s0 += float64(g)
+		d0 += float64(g) * (float64(x[i]) - m)
+	}
+	return s0 + s1, d0 + d1
 }
 
 // InvStd returns 1/√(v + eps) for each variance.
@@ -116,12 +176,15 @@ func ScaleShiftTo(dst, src []float32, n, c, plane int, scale, shift []float32, r
 			ch := i % c
 			a, b := scale[ch], shift[ch]
 			s, d := src[i*plane:(i+1)*plane], dst[i*plane:(i+1)*plane]
-			for j, v := range s {
-				v = v*a + b
-				if relu && v < 0 {
-					v = 0
+			d = d[:len(s)]
+			if relu {
+				for j, v := range s {
+					d[j] = max(v*a+b, 0)
 				}
-				d[j] = v
+				continue
+			}
+			for j, v := range s {
+				d[j] = v*a + b
 			}
 		}
 	})

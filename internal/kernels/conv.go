@@ -35,46 +35,70 @@ func (p *ConvParams) pointwise() bool {
 // Conv2d computes out = conv(x, w) + bias for a batch of n images.
 // x: (n, InC, h, w), weight: (OutC, InC/Groups, KH, KW), bias: OutC values
 // or nil, out: (n, OutC, oh, ow) from OutSize. out is overwritten.
+//
+// A batch of several images is split across the threads image by image
+// (each thread runs its images' GEMMs alone, with its own column buffer);
+// a single image is split inside its GEMM. The result is the same either
+// way: no thread split ever divides a sum.
 func Conv2d(p *ConvParams, n, h, w int, x, weight, bias, out []float32) {
+	oh, ow := p.OutSize(h, w)
+	inImg, outImg := p.InC*h*w, p.OutC*oh*ow
+	if workers := batchWorkers(n); workers > 1 {
+		forWorkers(workers, n, func(_, lo, hi int) {
+			for b := lo; b < hi; b++ {
+				convImage(p, 1, h, w, x[b*inImg:(b+1)*inImg], weight, bias, out[b*outImg:(b+1)*outImg])
+			}
+		})
+		return
+	}
+	for b := 0; b < n; b++ {
+		convImage(p, Threads(), h, w, x[b*inImg:(b+1)*inImg], weight, bias, out[b*outImg:(b+1)*outImg])
+	}
+}
+
+// convImage is Conv2d for one image on at most threads goroutines.
+func convImage(p *ConvParams, threads, h, w int, xb, weight, bias, ob []float32) {
 	oh, ow := p.OutSize(h, w)
 	cinG, coutG := p.InC/p.Groups, p.OutC/p.Groups
 	kdim := cinG * p.KH * p.KW
 	plane := oh * ow
-	inImg, outImg := p.InC*h*w, p.OutC*plane
-	for b := 0; b < n; b++ {
-		xb := x[b*inImg : (b+1)*inImg]
-		ob := out[b*outImg : (b+1)*outImg]
-		if p.Groups == 1 {
-			col := xb
-			if !p.pointwise() {
-				col = make([]float32, kdim*plane)
-				ParallelFor(p.InC, 1, func(lo, hi int) {
-					im2col(p, xb, h, w, oh, ow, lo, hi, col[lo*p.KH*p.KW*plane:])
-				})
-			}
-			Sgemm(false, false, p.OutC, plane, kdim, 1, weight, kdim, col, plane, 0, ob, plane)
+	pw := p.pointwise()
+	if p.Groups == 1 {
+		if pw {
+			sgemm(gemmKernel, threads, false, false, p.OutC, plane, kdim, 1, weight, kdim, xb, plane, 0, ob, plane)
 		} else {
-			// Many small GEMMs: one group per task, each with its own column buffer.
-			ParallelFor(p.Groups, 1, func(lo, hi int) {
-				var col []float32
-				if !p.pointwise() {
-					col = make([]float32, kdim*plane)
-				}
-				for g := lo; g < hi; g++ {
-					src := xb[g*cinG*h*w : (g+1)*cinG*h*w]
-					if p.pointwise() {
-						col = src
-					} else {
-						im2col(p, xb, h, w, oh, ow, g*cinG, (g+1)*cinG, col)
-					}
-					Sgemm(false, false, coutG, plane, kdim, 1, weight[g*coutG*kdim:], kdim, col, plane, 0, ob[g*coutG*plane:], plane)
-				}
+			cp := getScratch(kdim * plane)
+			col := *cp
+			parallelFor(threads, p.InC, 1, func(lo, hi int) {
+				im2col(p, xb, h, w, oh, ow, lo, hi, col[lo*p.KH*p.KW*plane:])
 			})
+			sgemm(gemmKernel, threads, false, false, p.OutC, plane, kdim, 1, weight, kdim, col, plane, 0, ob, plane)
+			putScratch(cp)
 		}
-		if bias != nil {
-			for c := 0; c < p.OutC; c++ {
-				addConst(ob[c*plane:(c+1)*plane], bias[c])
+	} else {
+		// Many small GEMMs: groups split across the threads, each thread
+		// with its own column buffer.
+		parallelFor(threads, p.Groups, 1, func(lo, hi int) {
+			var cp *[]float32
+			if !pw {
+				cp = getScratch(kdim * plane)
+				defer putScratch(cp)
 			}
+			for g := lo; g < hi; g++ {
+				var col []float32
+				if pw {
+					col = xb[g*cinG*h*w : (g+1)*cinG*h*w]
+				} else {
+					col = *cp
+					im2col(p, xb, h, w, oh, ow, g*cinG, (g+1)*cinG, col)
+				}
+				sgemm(gemmKernel, 1, false, false, coutG, plane, kdim, 1, weight[g*coutG*kdim:], kdim, col, plane, 0, ob[g*coutG*plane:], plane)
+			}
+		})
+	}
+	if bias != nil {
+		for c := 0; c < p.OutC; c++ {
+			addConst(ob[c*plane:(c+1)*plane], bias[c])
 		}
 	}
 }
@@ -90,6 +114,10 @@ func im2col(p *ConvParams, x []float32, h, w, oh, ow, c0, c1 int, col []float32)
 			for kj := 0; kj < p.KW; kj++ {
 				dst := col[r*plane : (r+1)*plane]
 				r++
+				if p.StrideH == 1 && p.StrideW == 1 && ow == w {
+					im2colShift(dst, xc, h, w, oh, ki*p.DilH-p.PadH, kj*p.DilW-p.PadW)
+					continue
+				}
 				for oy := 0; oy < oh; oy++ {
 					iy := oy*p.StrideH - p.PadH + ki*p.DilH
 					row := dst[oy*ow : (oy+1)*ow]
@@ -120,6 +148,49 @@ func im2col(p *ConvParams, x []float32, h, w, oh, ow, c0, c1 int, col []float32)
 						ix += p.StrideW
 					}
 				}
+			}
+		}
+	}
+}
+
+// im2colShift writes one im2col row of a stride-1 convolution whose
+// output is as wide as its input: dst[oy, ox] = xc[oy+dy, ox+dx], 0 outside
+// the h×w plane. Consecutive output rows then read consecutive input
+// rows, so the valid rows are one flat copy shifted by dy·w+dx, after
+// which the |dx| columns that wrapped around a row edge are zeroed.
+func im2colShift(dst, xc []float32, h, w, oh, dy, dx int) {
+	oy0 := max(0, -dy)
+	oy1 := min(oh, h-dy)
+	if oy1 <= oy0 || dx >= w || -dx >= w {
+		clear(dst)
+		return
+	}
+	clear(dst[:oy0*w])
+	clear(dst[oy1*w:])
+	// Flat copy of dst[oy0*w : oy1*w] from xc at offset (oy0+dy)*w + dx,
+	// clipped to the plane; the clipped ends are margins zeroed below.
+	lo, hi := oy0*w, oy1*w
+	so := (oy0+dy)*w + dx
+	if so < 0 {
+		lo -= so
+		so = 0
+	}
+	if e := so + (hi - lo); e > h*w {
+		hi -= e - h*w
+	}
+	copy(dst[lo:hi], xc[so:so+(hi-lo)])
+	// Element stores: the margins are a column or two, too short for clear.
+	switch {
+	case dx > 0:
+		for i := oy0*w + w - dx; i < oy1*w; i += w {
+			for j := range dx {
+				dst[i+j] = 0
+			}
+		}
+	case dx < 0:
+		for i := oy0 * w; i < oy1*w; i += w {
+			for j := range -dx {
+				dst[i+j] = 0
 			}
 		}
 	}

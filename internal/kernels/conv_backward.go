@@ -7,40 +7,35 @@ package kernels
 // skip it) and overwrites dx with ∂L/∂x (nil skips the input gradient).
 //
 // dw += dy·colᵀ per image and group (col = im2col(x), recomputed rather
-// than kept from the forward pass); dcol = wᵀ·dy is folded back by col2im.
+// than kept from the forward pass). For a stride-1 convolution dx is the
+// convolution of dy with the flipped, transposed weights (im2col of dy and
+// one GEMM); otherwise dcol = wᵀ·dy is folded back by col2im. A batch is
+// split across the threads image by image as in Conv2d, each thread
+// summing its images' dw into its own buffer; the buffers are added at
+// the end.
 func Conv2dBackward(p *ConvParams, n, h, w int, x, weight, dy, dx, dw, db []float32) {
 	oh, ow := p.OutSize(h, w)
-	cinG, coutG := p.InC/p.Groups, p.OutC/p.Groups
-	kdim := cinG * p.KH * p.KW
 	plane := oh * ow
 	inImg, outImg := p.InC*h*w, p.OutC*plane
 	if db != nil {
 		for b := 0; b < n; b++ {
 			for c := 0; c < p.OutC; c++ {
-				var s float32
-				for _, v := range dy[b*outImg+c*plane : b*outImg+(c+1)*plane] {
-					s += v
-				}
-				db[c] += s
+				db[c] += sum32(dy[b*outImg+c*plane : b*outImg+(c+1)*plane])
 			}
 		}
 	}
 	if dw == nil && dx == nil {
 		return
 	}
-	pw := p.pointwise()
-	// One column buffer and one for its gradient, reused for every image.
-	var col, dcol []float32
-	if p.Groups == 1 && !pw {
-		if dw != nil {
-			col = make([]float32, kdim*plane)
-		}
-		if dx != nil {
-			dcol = make([]float32, kdim*plane)
-		}
+	var wt []float32
+	tp, viaConv := p.transposed()
+	if dx != nil && viaConv {
+		wp := getScratch(len(weight))
+		defer putScratch(wp)
+		wt = *wp
+		flipTranspose(p, weight, wt)
 	}
-	for b := 0; b < n; b++ {
-		dyb := dy[b*outImg : (b+1)*outImg]
+	image := func(threads, b int, dwb []float32) {
 		var xb, dxb []float32
 		if dw != nil {
 			xb = x[b*inImg : (b+1)*inImg]
@@ -48,58 +43,174 @@ func Conv2dBackward(p *ConvParams, n, h, w int, x, weight, dy, dx, dw, db []floa
 		if dx != nil {
 			dxb = dx[b*inImg : (b+1)*inImg]
 		}
-		if p.Groups == 1 {
-			if dw != nil {
-				c := xb
-				if !pw {
-					c = col
-					ParallelFor(p.InC, 1, func(lo, hi int) {
-						im2col(p, xb, h, w, oh, ow, lo, hi, c[lo*p.KH*p.KW*plane:])
-					})
-				}
-				Sgemm(false, true, p.OutC, kdim, plane, 1, dyb, plane, c, plane, 1, dw, kdim)
-			}
-			if dx != nil {
-				if pw {
-					Sgemm(true, false, kdim, plane, p.OutC, 1, weight, kdim, dyb, plane, 0, dxb, plane)
-				} else {
-					Sgemm(true, false, kdim, plane, p.OutC, 1, weight, kdim, dyb, plane, 0, dcol, plane)
-					ParallelFor(p.InC, 1, func(lo, hi int) {
-						col2im(p, dcol[lo*p.KH*p.KW*plane:], h, w, oh, ow, lo, hi, dxb)
-					})
-				}
-			}
-			continue
+		convBackwardImage(p, &tp, threads, h, w, xb, weight, wt, dy[b*outImg:(b+1)*outImg], dxb, dwb)
+	}
+	workers := batchWorkers(n)
+	if workers <= 1 {
+		for b := 0; b < n; b++ {
+			image(Threads(), b, dw)
 		}
-		// One group per task; each task owns its slices of dw and dx.
-		ParallelFor(p.Groups, 1, func(lo, hi int) {
-			var col []float32
-			if !pw {
-				col = make([]float32, kdim*plane)
-			}
-			for g := lo; g < hi; g++ {
-				dyg := dyb[g*coutG*plane:]
-				wg := weight[g*coutG*kdim:]
-				if dw != nil {
-					src := xb[g*cinG*h*w : (g+1)*cinG*h*w]
-					if pw {
-						col = src
-					} else {
-						im2col(p, xb, h, w, oh, ow, g*cinG, (g+1)*cinG, col)
-					}
-					Sgemm(false, true, coutG, kdim, plane, 1, dyg, plane, col, plane, 1, dw[g*coutG*kdim:], kdim)
-				}
-				if dx != nil {
-					if pw {
-						Sgemm(true, false, kdim, plane, coutG, 1, wg, kdim, dyg, plane, 0, dxb[g*cinG*h*w:], plane)
-					} else {
-						Sgemm(true, false, kdim, plane, coutG, 1, wg, kdim, dyg, plane, 0, col, plane)
-						col2im(p, col, h, w, oh, ow, g*cinG, (g+1)*cinG, dxb)
-					}
+		return
+	}
+	// Worker 0 accumulates into dw itself, the others into zeroed partial
+	// sums added to dw at the end.
+	partial := make([]*[]float32, workers)
+	if dw != nil {
+		for i := 1; i < workers; i++ {
+			partial[i] = getScratch(len(dw))
+			clear(*partial[i])
+		}
+	}
+	forWorkers(workers, n, func(wi, lo, hi int) {
+		dwb := dw
+		if dw != nil && wi > 0 {
+			dwb = *partial[wi]
+		}
+		for b := lo; b < hi; b++ {
+			image(1, b, dwb)
+		}
+	})
+	if dw != nil {
+		ParallelFor(len(dw), 1<<14, func(lo, hi int) {
+			for _, pp := range partial[1:] {
+				for i, v := range (*pp)[lo:hi] {
+					dw[lo+i] += v
 				}
 			}
 		})
+		for _, pp := range partial[1:] {
+			putScratch(pp)
+		}
 	}
+}
+
+// transposed returns the convolution whose forward pass is this one's
+// input gradient, when there is one: for stride 1, no dilation, one group
+// and padding below the kernel size, ∂L/∂x = conv(dy, flipped wᵀ) with
+// padding k−1−p. ok is false otherwise (and for 1×1 unpadded convolutions,
+// whose input gradient is one GEMM anyway).
+func (p *ConvParams) transposed() (t ConvParams, ok bool) {
+	if p.Groups != 1 || p.StrideH != 1 || p.StrideW != 1 || p.DilH != 1 || p.DilW != 1 ||
+		p.PadH > p.KH-1 || p.PadW > p.KW-1 || p.pointwise() {
+		return t, false
+	}
+	return ConvParams{
+		InC: p.OutC, OutC: p.InC, KH: p.KH, KW: p.KW,
+		StrideH: 1, StrideW: 1, PadH: p.KH - 1 - p.PadH, PadW: p.KW - 1 - p.PadW,
+		DilH: 1, DilW: 1, Groups: 1,
+	}, true
+}
+
+// flipTranspose writes the weights of p.transposed(): wt[ci, co, i, j] =
+// w[co, ci, KH−1−i, KW−1−j].
+func flipTranspose(p *ConvParams, w, wt []float32) {
+	kk := p.KH * p.KW
+	for co := 0; co < p.OutC; co++ {
+		for ci := 0; ci < p.InC; ci++ {
+			src := w[(co*p.InC+ci)*kk : (co*p.InC+ci+1)*kk]
+			dst := wt[(ci*p.OutC+co)*kk : (ci*p.OutC+co+1)*kk]
+			for i, v := range src {
+				dst[kk-1-i] = v
+			}
+		}
+	}
+}
+
+// convBackwardImage is Conv2dBackward for one image on at most threads
+// goroutines: dw += ∂L/∂w (dw nil: skip), dx = ∂L/∂x (dx nil: skip). wt
+// holds the flipped weights of tp when dx goes through the transposed
+// convolution, else nil.
+func convBackwardImage(p, tp *ConvParams, threads, h, w int, xb, weight, wt, dyb, dxb, dw []float32) {
+	oh, ow := p.OutSize(h, w)
+	cinG, coutG := p.InC/p.Groups, p.OutC/p.Groups
+	kdim := cinG * p.KH * p.KW
+	plane := oh * ow
+	pw := p.pointwise()
+	if p.Groups == 1 {
+		if dw != nil {
+			col := xb
+			if !pw {
+				cp := getScratch(kdim * plane)
+				defer putScratch(cp)
+				col = *cp
+				parallelFor(threads, p.InC, 1, func(lo, hi int) {
+					im2col(p, xb, h, w, oh, ow, lo, hi, col[lo*p.KH*p.KW*plane:])
+				})
+			}
+			sgemm(gemmKernel, threads, false, true, p.OutC, kdim, plane, 1, dyb, plane, col, plane, 1, dw, kdim)
+		}
+		switch {
+		case dxb == nil:
+		case pw:
+			sgemm(gemmKernel, threads, true, false, kdim, plane, p.OutC, 1, weight, kdim, dyb, plane, 0, dxb, plane)
+		case wt != nil:
+			// dx = conv(dy, wt): im2col of dy (OutC·KH·KW rows of h·w).
+			tk := p.OutC * p.KH * p.KW
+			cp := getScratch(tk * h * w)
+			defer putScratch(cp)
+			col := *cp
+			parallelFor(threads, p.OutC, 1, func(lo, hi int) {
+				im2col(tp, dyb, oh, ow, h, w, lo, hi, col[lo*p.KH*p.KW*h*w:])
+			})
+			sgemm(gemmKernel, threads, false, false, p.InC, h*w, tk, 1, wt, tk, col, h*w, 0, dxb, h*w)
+		default:
+			cp := getScratch(kdim * plane)
+			defer putScratch(cp)
+			dcol := *cp
+			sgemm(gemmKernel, threads, true, false, kdim, plane, p.OutC, 1, weight, kdim, dyb, plane, 0, dcol, plane)
+			parallelFor(threads, p.InC, 1, func(lo, hi int) {
+				col2im(p, dcol[lo*p.KH*p.KW*plane:], h, w, oh, ow, lo, hi, dxb)
+			})
+		}
+		return
+	}
+	// One group per task; each task owns its slices of dw and dx.
+	parallelFor(threads, p.Groups, 1, func(lo, hi int) {
+		var cp *[]float32
+		if !pw {
+			cp = getScratch(kdim * plane)
+			defer putScratch(cp)
+		}
+		for g := lo; g < hi; g++ {
+			dyg := dyb[g*coutG*plane:]
+			wg := weight[g*coutG*kdim:]
+			if dw != nil {
+				var col []float32
+				if pw {
+					col = xb[g*cinG*h*w : (g+1)*cinG*h*w]
+				} else {
+					col = *cp
+					im2col(p, xb, h, w, oh, ow, g*cinG, (g+1)*cinG, col)
+				}
+				sgemm(gemmKernel, 1, false, true, coutG, kdim, plane, 1, dyg, plane, col, plane, 1, dw[g*coutG*kdim:], kdim)
+			}
+			if dxb != nil {
+				if pw {
+					sgemm(gemmKernel, 1, true, false, kdim, plane, coutG, 1, wg, kdim, dyg, plane, 0, dxb[g*cinG*h*w:], plane)
+				} else {
+					col := *cp
+					sgemm(gemmKernel, 1, true, false, kdim, plane, coutG, 1, wg, kdim, dyg, plane, 0, col, plane)
+					col2im(p, col, h, w, oh, ow, g*cinG, (g+1)*cinG, dxb)
+				}
+			}
+		}
+	})
+}
+
+// sum32 returns the sum of x in float32 with four partial sums.
+func sum32(x []float32) float32 {
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i]
+		s1 += x[i+1]
+		s2 += x[i+2]
+		s3 += x[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // col2im is im2col's adjoint: for input channels [c0, c1) it overwrites

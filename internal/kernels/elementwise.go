@@ -1,13 +1,13 @@
 package kernels
 
+import "math"
+
 // ReLU sets x[i] = max(x[i], 0) in place. NaN stays NaN, as in PyTorch.
 func ReLU(x []float32) {
 	ParallelFor(len(x), 1<<16, func(lo, hi int) {
 		s := x[lo:hi]
 		for i, v := range s {
-			if v < 0 {
-				s[i] = 0
-			}
+			s[i] = max(v, 0) // branch-free; max(NaN, 0) is NaN
 		}
 	})
 }
@@ -19,11 +19,7 @@ func Add(dst, src []float32, relu bool) {
 		d, s := dst[lo:hi], src[lo:hi]
 		if relu {
 			for i := range d {
-				v := d[i] + s[i]
-				if v < 0 {
-					v = 0
-				}
-				d[i] = v
+				d[i] = max(d[i]+s[i], 0)
 			}
 			return
 		}
@@ -44,11 +40,7 @@ func ScaleShift(x []float32, n, c, plane int, scale, shift []float32, relu bool)
 			s := x[i*plane : (i+1)*plane]
 			if relu {
 				for j, v := range s {
-					v = v*a + b
-					if v < 0 {
-						v = 0
-					}
-					s[j] = v
+					s[j] = max(v*a+b, 0)
 				}
 			} else {
 				for j, v := range s {
@@ -57,6 +49,30 @@ func ScaleShift(x []float32, n, c, plane int, scale, shift []float32, relu bool)
 			}
 		}
 	})
+}
+
+// ReLUBackward sets dx[i] = dy[i] except where y[i] <= 0, where it is 0:
+// PyTorch's threshold_backward for y = relu(·) (a NaN y passes dy).
+func ReLUBackward(dx, dy, y []float32) {
+	dy, y = dy[:len(dx)], y[:len(dx)]
+	ParallelFor(len(dx), 1<<16, func(lo, hi int) {
+		d, g, o := dx[lo:hi], dy[lo:hi], y[lo:hi]
+		g, o = g[:len(d)], o[:len(d)]
+		for i := range d {
+			d[i] = reluGrad(g[i], o[i])
+		}
+	})
+}
+
+// reluGrad is g where y > 0 or y is NaN, else 0, without a branch (the
+// compiler turns the mask's if into a conditional move; a branch on the
+// sign of activations mispredicts half the time).
+func reluGrad(g, y float32) float32 {
+	m := uint32(0xffffffff)
+	if y <= 0 {
+		m = 0
+	}
+	return math.Float32frombits(math.Float32bits(g) & m)
 }
 
 // Linear computes y = x·Wᵀ + b for x (n, in), W (out, in), b (out) or nil,

@@ -24,7 +24,7 @@ import (
 // only scaled by beta. Sgemm splits large products across Threads()
 // goroutines and may be called from several goroutines at once.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemm(gemmKernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemm(gemmKernel, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // microKernel is one register-blocked inner kernel and the cache blocking
@@ -70,7 +70,11 @@ func grow(s []float32, n int) []float32 {
 // calling goroutine: starting goroutines costs microseconds.
 const minParallelFlops = 1 << 20
 
-func sgemm(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// sgemm is Sgemm with a given micro-kernel on at most threads goroutines
+// (1: the calling goroutine only, for callers that split the work
+// themselves). The result does not depend on threads: the split is over
+// tiles of C, never over K.
+func sgemm(kern *microKernel, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernels: Sgemm with negative size m=%d n=%d k=%d", m, n, k))
 	}
@@ -94,7 +98,7 @@ func sgemm(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a
 	}
 
 	if !transA && transB && m <= dotMaxM {
-		sgemmDot(kern, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		sgemmDot(kern, threads, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	if transB && (transA || m < n) {
@@ -105,13 +109,13 @@ func sgemm(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a
 		tp := tPool.Get().(*[]float32)
 		*tp = grow(*tp, n*m)
 		t := *tp
-		sgemmParallel(kern, false, !transA, n, m, k, 1, b, ldb, a, lda, 0, t, m)
+		sgemmParallel(kern, threads, false, !transA, n, m, k, 1, b, ldb, a, lda, 0, t, m)
 		const blk = 16 // rows of C merged together: t is read 16 values at a time
 		grain := (m + blk - 1) / blk
 		if m*n >= 1<<16 {
 			grain = 1
 		}
-		ParallelFor((m+blk-1)/blk, grain, func(lo, hi int) {
+		parallelFor(threads, (m+blk-1)/blk, grain, func(lo, hi int) {
 			for i0 := lo * blk; i0 < min(hi*blk, m); i0 += blk {
 				i1 := min(i0+blk, m)
 				for j := 0; j < n; j++ {
@@ -129,15 +133,14 @@ func sgemm(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a
 		tPool.Put(tp)
 		return
 	}
-	sgemmParallel(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmParallel(kern, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 var tPool = sync.Pool{New: func() any { return new([]float32) }}
 
 // sgemmParallel runs the blocked algorithm on arguments already checked,
 // split across goroutines when the product is large enough.
-func sgemmParallel(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	threads := Threads()
+func sgemmParallel(kern *microKernel, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if threads <= 1 || 2*float64(m)*float64(n)*float64(k) < minParallelFlops {
 		sgemmBlock(kern, transA, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -149,11 +152,11 @@ func sgemmParallel(kern *microKernel, transA, transB bool, m, n, k int, alpha fl
 	tilesM := (m + kern.mr - 1) / kern.mr
 	tilesN := (n + kern.nr - 1) / kern.nr
 	if tilesN >= tilesM {
-		ParallelFor(tilesN, 1, func(lo, hi int) {
+		parallelFor(threads, tilesN, 1, func(lo, hi int) {
 			sgemmBlock(kern, transA, transB, 0, m, lo*kern.nr, min(hi*kern.nr, n), k, alpha, a, lda, b, ldb, beta, c, ldc)
 		})
 	} else {
-		ParallelFor(tilesM, 1, func(lo, hi int) {
+		parallelFor(threads, tilesM, 1, func(lo, hi int) {
 			sgemmBlock(kern, transA, transB, lo*kern.mr, min(hi*kern.mr, m), 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		})
 	}
@@ -166,12 +169,12 @@ const dotMaxM = 4
 
 // sgemmDot computes C = alpha·A·Bᵀ + beta·C one dot product of a row of A
 // and a row of B at a time, splitting the rows of B across goroutines.
-func sgemmDot(kern *microKernel, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func sgemmDot(kern *microKernel, threads, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	grain := n
 	if 2*float64(m)*float64(n)*float64(k) >= minParallelFlops {
 		grain = max(1, minParallelFlops/(2*m*k))
 	}
-	ParallelFor(n, grain, func(lo, hi int) {
+	parallelFor(threads, n, grain, func(lo, hi int) {
 		for i := 0; i < m; i++ {
 			arow := a[i*lda : i*lda+k]
 			crow := c[i*ldc : i*ldc+n]

@@ -62,10 +62,10 @@ func BenchmarkSgemm(b *testing.B) {
 				a := matrix(rng, s.m, s.k, s.k, 0)[:s.m*s.k]
 				bm := matrix(rng, s.k, s.n, s.n, 0)[:s.k*s.n]
 				c := make([]float32, s.m*s.n)
-				sgemm(kern, s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
+				sgemm(kern, Threads(), s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
 				cpu0 := processCPUSeconds()
 				for b.Loop() {
-					sgemm(kern, s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
+					sgemm(kern, Threads(), s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
 				}
 				reportGFLOPS(b, 2*float64(s.m)*float64(s.n)*float64(s.k), cpu0)
 			})

@@ -98,7 +98,7 @@ func checkGemm(t *testing.T, kern *microKernel, rng *rand.Rand, tc gemmCase) {
 		}
 	}
 	want, bound := naiveSgemm(tc.transA, tc.transB, m, n, k, tc.alpha, a[tc.off:], lda, b[tc.off:], ldb, tc.beta, c[tc.off:], ldc)
-	sgemm(kern, tc.transA, tc.transB, m, n, k, tc.alpha, a[tc.off:], lda, b[tc.off:], ldb, tc.beta, c[tc.off:], ldc)
+	sgemm(kern, Threads(), tc.transA, tc.transB, m, n, k, tc.alpha, a[tc.off:], lda, b[tc.off:], ldb, tc.beta, c[tc.off:], ldc)
 	bad := 0
 	for idx, v := range c {
 		i, j := (idx-tc.off)/ldc, (idx-tc.off)%ldc
@@ -250,7 +250,7 @@ func TestSgemmNaNPropagates(t *testing.T) {
 					b[4*n+j] = 0
 				}
 			}
-			sgemm(kern, false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+			sgemm(kern, Threads(), false, false, m, n, k, 1, a, k, b, n, 0, c, n)
 			for i := range m {
 				for j := range n {
 					got := c[i*n+j]

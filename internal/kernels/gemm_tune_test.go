@@ -28,7 +28,7 @@ func BenchmarkTune(b *testing.B) {
 					c := make([]float32, s.m*s.n)
 					cpu0 := processCPUSeconds()
 					for b.Loop() {
-						sgemm(&kern, false, false, s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n)
+						sgemm(&kern, Threads(), false, false, s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n)
 					}
 					reportGFLOPS(b, 2*float64(s.m)*float64(s.n)*float64(s.k), cpu0)
 				})
