@@ -2,6 +2,14 @@
 // package models, the preprocessing its weights were trained with (package
 // imageio) and class names, with softmax and top-k. It is the Go
 // equivalent of torch.hub.load(...) plus torchvision's eval transform.
+//
+// The network runs on the compiled inference engine (package engine:
+// batch norm folded into the convolutions, fused epilogues, reused
+// buffers) unless Options.Reference asks for the layer-by-layer reference
+// path of package models. Both give PyTorch's logits within float32
+// tolerance (SPEC §6). A classifier made by Load, LoadFile, FromStateDict
+// or New owns its network: it compiles it once, when it is made, and
+// keeps only the compiled plan, so a model's weights are never held twice.
 package classify
 
 import (
@@ -13,24 +21,79 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/resnetgo/resnet/checkpoint"
+	"github.com/resnetgo/resnet/engine"
 	"github.com/resnetgo/resnet/hub"
 	"github.com/resnetgo/resnet/imageio"
 	"github.com/resnetgo/resnet/imagenet"
 	"github.com/resnetgo/resnet/models"
+	"github.com/resnetgo/resnet/nn"
 	"github.com/resnetgo/resnet/tensor"
 )
 
 // Classifier pairs a network with its preprocessing and class names. Its
-// methods may be called from several goroutines at once.
+// methods may be called from several goroutines at once. On the engine,
+// forward passes run one at a time (each already uses every thread,
+// GOMAXPROCS), so the activation buffers exist once however many callers
+// wait; on the reference path they run concurrently.
+//
+// A Classifier may be written as a literal, {Model: m, Transform: t}: it
+// then compiles a copy of m's weights on first use (or at Compile) and
+// leaves m as it was, at the cost of holding the weights twice; New hands
+// m over instead.
 type Classifier struct {
+	// Model is the network. In a classifier made by Load, LoadFile,
+	// FromStateDict or New that runs the engine, the weights belong to the
+	// compiled plan and Model keeps only Config and FC: it describes the
+	// network but cannot be run or saved (load with Options{Reference:
+	// true} for a model you can).
 	Model     *models.ResNet
 	Transform imageio.Transform
 	// Labels names each output class; nil gives "class N".
 	Labels []string
 	// Decode limits the images the file-reading methods accept.
 	Decode imageio.Options
+	// Options choose how the network runs; set them before the first
+	// forward pass (the constructors take them as an argument).
+	Options Options
+
+	once    sync.Once
+	initErr error
+	own     bool // Model's weights may be spent compiling (engine.Options.InPlace)
+	made    bool // made by a constructor: keep only the plan after compiling
+	hollow  bool // Model was replaced by its Config and FC after compiling
+	plan    *engine.Plan
+	mb      int // the plan's MaxBatch
+	fc      *nn.Linear
+	sem     chan struct{} // one forward pass on the plan at a time
+}
+
+// Options choose how a Classifier runs its network. The zero value runs
+// the compiled engine.
+type Options struct {
+	// Reference runs the network layer by layer (models.ResNet.Forward,
+	// the path the engine is tested against) instead of the engine.
+	Reference bool
+	// MaxBatch is the most images the engine runs through the network at
+	// once (0 means 8); a larger batch runs in slices of MaxBatch, which
+	// bounds the activation memory without costing throughput.
+	MaxBatch int
+}
+
+func (o Options) maxBatch() int {
+	if o.MaxBatch > 0 {
+		return o.MaxBatch
+	}
+	return 8
+}
+
+func pick(o []Options) Options {
+	if len(o) > 0 {
+		return o[len(o)-1]
+	}
+	return Options{}
 }
 
 // Prediction is one class with its softmax probability.
@@ -43,8 +106,9 @@ type Prediction struct {
 // Load returns the classifier for a hub name such as "resnet50",
 // "resnet50:v2" or "resnext101_32x8d_wsl", fetching the weights through c
 // (nil means a zero hub.Client: environment defaults, quiet) and using the
-// eval transform the weights were published with.
-func Load(ctx context.Context, name string, c *hub.Client) (*Classifier, error) {
+// eval transform the weights were published with. With the engine (the
+// default; o is at most one Options) the weights are compiled in place.
+func Load(ctx context.Context, name string, c *hub.Client, o ...Options) (*Classifier, error) {
 	e, err := hub.Lookup(name)
 	if err != nil {
 		return nil, err
@@ -66,7 +130,11 @@ func Load(ctx context.Context, name string, c *hub.Client) (*Classifier, error) 
 	}
 	t := imageio.Transform{Resize: e.Transform.ResizeSize, Crop: e.Transform.CropSize,
 		Mean: e.Transform.Mean, Std: e.Transform.Std, Filter: f}
-	return &Classifier{Model: m, Transform: t, Labels: imagenet.Labels()}, nil
+	cl := &Classifier{Model: m, Transform: t, Labels: imagenet.Labels(), Options: pick(o), own: true, made: true}
+	if err := cl.Compile(); err != nil {
+		return nil, err
+	}
+	return cl, nil
 }
 
 // LoadFile returns a classifier for a checkpoint file. arch may be "" to
@@ -75,13 +143,17 @@ func Load(ctx context.Context, name string, c *hub.Client) (*Classifier, error) 
 // JSON), as our trainer and the embedded model write them, else sibling
 // files FILE.labels.txt (one name per line) and FILE.transform.json; else
 // ImageNet's class names for a 1000-class network and the ImageNet eval
-// transform for a 3-channel one.
-func LoadFile(ctx context.Context, arch, path string) (*Classifier, error) {
+// transform for a 3-channel one. With the engine (the default; o is at
+// most one Options) the weights read are compiled in place.
+func LoadFile(ctx context.Context, arch, path string, o ...Options) (*Classifier, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	sd, err := checkpoint.Load(path)
 	if err != nil {
 		return nil, err
 	}
-	c, err := FromStateDict(arch, sd)
+	c, err := fromStateDict(arch, sd, pick(o), true)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -106,23 +178,62 @@ func LoadFile(ctx context.Context, arch, path string) (*Classifier, error) {
 	if err := c.check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if err := c.Compile(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	return c, nil
 }
 
 // FromStateDict builds a classifier from weights in memory, with labels
-// and transform from sd.Metadata as LoadFile describes.
-func FromStateDict(arch string, sd *checkpoint.StateDict) (*Classifier, error) {
-	m, err := models.FromStateDict(arch, sd, models.Options{})
+// and transform from sd.Metadata as LoadFile describes. sd is left as it
+// is: the engine (the default; o is at most one Options) compiles a copy
+// of its weights, and the classifier keeps no reference to sd's.
+func FromStateDict(arch string, sd *checkpoint.StateDict, o ...Options) (*Classifier, error) {
+	c, err := fromStateDict(arch, sd, pick(o), false)
 	if err != nil {
 		return nil, err
 	}
-	c := &Classifier{Model: m}
+	if err := c.Compile(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// New returns a classifier that takes m over: with the engine (the
+// default) m's weights are compiled in place, and m must not be used
+// afterwards (Classifier.Model describes it). The transform and labels are
+// ImageNet's for a 3-channel, 1000-class network, else empty; set them
+// before use.
+func New(m *models.ResNet, o Options) (*Classifier, error) {
+	if m == nil {
+		return nil, fmt.Errorf("classify: no network")
+	}
+	c := newClassifier(m, o, true)
+	if err := c.Compile(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func newClassifier(m *models.ResNet, o Options, own bool) *Classifier {
+	c := &Classifier{Model: m, Options: o, own: own, made: true}
 	if m.Config.InChannels == 3 {
 		c.Transform = imageio.ImageNetEval()
 	}
 	if m.Config.NumClasses == 1000 {
 		c.Labels = imagenet.Labels()
 	}
+	return c
+}
+
+// fromStateDict builds the uncompiled classifier; own says whether sd's
+// storage may be spent compiling.
+func fromStateDict(arch string, sd *checkpoint.StateDict, o Options, own bool) (*Classifier, error) {
+	m, err := models.FromStateDict(arch, sd, models.Options{})
+	if err != nil {
+		return nil, err
+	}
+	c := newClassifier(m, o, own)
 	if s := sd.Metadata["labels"]; s != "" {
 		var l []string
 		if err := json.Unmarshal([]byte(s), &l); err != nil {
@@ -138,6 +249,38 @@ func FromStateDict(arch string, sd *checkpoint.StateDict) (*Classifier, error) {
 		}
 	}
 	return c, nil
+}
+
+// Compile compiles the network for the engine now instead of at the
+// first forward pass, and reports whether it could be. It does nothing
+// with Options.Reference or when it has already run (only its first call
+// compiles: change Model or Options afterwards and they are not seen).
+func (c *Classifier) Compile() error {
+	c.once.Do(func() {
+		c.sem = make(chan struct{}, 1)
+		if c.Options.Reference || c.Model == nil {
+			return
+		}
+		m := c.Model
+		c.mb = c.Options.maxBatch()
+		p, err := engine.Compile(m, engine.Options{InPlace: c.own, MaxBatch: c.mb})
+		if err != nil {
+			c.initErr = fmt.Errorf("classify: %w (Options.Reference runs the network without the engine)", err)
+			return
+		}
+		c.plan, c.fc = p, m.FC
+		if !c.own { // the plan copied the weights; so does the head
+			c.fc = &nn.Linear{Weight: &nn.Parameter{Value: m.FC.Weight.Value.Clone()}}
+			if m.FC.Bias != nil {
+				c.fc.Bias = &nn.Parameter{Value: m.FC.Bias.Value.Clone()}
+			}
+		}
+		if c.made {
+			c.Model = &models.ResNet{Config: m.Config, FC: c.fc}
+			c.hollow = true
+		}
+	})
+	return c.initErr
 }
 
 // check verifies that the transform produces what the network takes.
@@ -180,9 +323,82 @@ func (c *Classifier) Preprocess(img image.Image) (*tensor.Tensor, error) {
 	return c.Transform.Apply(img)
 }
 
-// Logits runs the network on a preprocessed batch (N, 3, H, W).
+// Logits runs the network on a preprocessed batch (N, C, H, W).
 func (c *Classifier) Logits(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, error) {
-	return c.Model.Forward(ctx, x)
+	y, _, err := c.Forward(ctx, x)
+	return y, err
+}
+
+// Forward runs the network on a preprocessed batch (N, C, H, W) and
+// returns its logits (N, classes) and pooled penultimate features (N, D).
+func (c *Classifier) Forward(ctx context.Context, x *tensor.Tensor) (logits, features *tensor.Tensor, err error) {
+	if err := c.Compile(); err != nil {
+		return nil, nil, err
+	}
+	if c.plan == nil || c.Options.Reference {
+		if c.hollow {
+			return nil, nil, fmt.Errorf("classify: %s was compiled for the engine; load it with Options{Reference: true} to run the reference path", c.Model.Config.Name)
+		}
+		if c.Model == nil {
+			return nil, nil, fmt.Errorf("classify: no network")
+		}
+		f, err := c.Model.Features(ctx, x)
+		if err != nil {
+			return nil, nil, err
+		}
+		y, err := c.Model.Head(f)
+		return y, f, err
+	}
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	f, err := c.planFeatures(ctx, x)
+	<-c.sem
+	if err != nil {
+		return nil, nil, err
+	}
+	y, err := nn.Run(func() *tensor.Tensor { return c.fc.Forward(f) })
+	return y, f, err
+}
+
+// planFeatures runs x through the plan in slices of MaxBatch images and
+// a remainder split into powers of two, so that the plan, which keeps
+// buffers for each batch size it sees (and only a few of them), sees few
+// sizes however the batches it is given vary (a server's do).
+func (c *Classifier) planFeatures(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, error) {
+	if x == nil || x.Dims() != 4 || x.Shape[0] < 1 {
+		return c.plan.Features(ctx, x) // its error names the shape it wants
+	}
+	n, mb := x.Shape[0], c.mb
+	if n%mb == 0 || (n < mb && n&(n-1) == 0) {
+		return c.plan.Features(ctx, x)
+	}
+	per := x.Len() / n
+	f := tensor.New(n, c.plan.FeatureDim())
+	d := c.plan.FeatureDim()
+	for i := 0; i < n; {
+		k := n - i
+		if k >= mb {
+			k -= k % mb
+		} else {
+			for k&(k-1) != 0 {
+				k &= k - 1 // the largest power of two ≤ what is left
+			}
+		}
+		xs, err := tensor.FromData(x.Data[i*per:(i+k)*per], append([]int{k}, x.Shape[1:]...)...)
+		if err != nil {
+			return nil, err
+		}
+		fs, err := c.plan.Features(ctx, xs)
+		if err != nil {
+			return nil, err
+		}
+		copy(f.Data[i*d:(i+k)*d], fs.Data)
+		i += k
+	}
+	return f, nil
 }
 
 // Classify returns the k most probable classes for img.

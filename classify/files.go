@@ -61,11 +61,7 @@ func (c *Classifier) ClassifyFiles(ctx context.Context, paths []string, o FileOp
 				}
 				x = y
 			}
-			f, err := c.Model.Features(ctx, x)
-			if err != nil {
-				return err
-			}
-			logits, err := c.Model.Head(f)
+			logits, f, err := c.Forward(ctx, x)
 			if err != nil {
 				return err
 			}

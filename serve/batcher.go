@@ -44,7 +44,8 @@ type forwardFunc func(ctx context.Context, x *tensor.Tensor) (logits, features *
 // waiting image opens a window of at most window; the batch runs when the
 // window closes, maxBatch images are in, or every request in flight for
 // the model has its images in (so a lone client never waits). One batch runs at a time per
-// model (the kernels already use every core).
+// model (the kernels already use every core); the classifier runs it on
+// the compiled engine in slices of its Options.MaxBatch.
 type batcher struct {
 	name     string
 	c        *classify.Classifier
@@ -66,14 +67,7 @@ type batcher struct {
 
 func newBatcher(name string, c *classify.Classifier, cfg *Config, m *metrics, fwd forwardFunc, log func(string, ...any)) *batcher {
 	if fwd == nil {
-		fwd = func(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, error) {
-			f, err := c.Model.Features(ctx, x)
-			if err != nil {
-				return nil, nil, err
-			}
-			y, err := c.Model.Head(f)
-			return y, f, err
-		}
+		fwd = c.Forward // the compiled engine unless c.Options.Reference
 	}
 	b := &batcher{name: name, c: c, forward: fwd, queue: make(chan *job, cfg.QueueSize),
 		maxBatch: cfg.MaxBatch, window: cfg.BatchWindow, m: m, log: log}

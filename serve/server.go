@@ -5,7 +5,8 @@
 // /metrics and optional pprof.
 //
 // Requests for one model that arrive within Config.BatchWindow are run as
-// one forward pass of up to Config.MaxBatch images. Each model has a
+// one forward pass of up to Config.MaxBatch images, on the classifier's
+// compiled inference engine unless its Options.Reference is set. Each model has a
 // bounded queue: a request that finds it full is refused (HTTP 429, gRPC
 // RESOURCE_EXHAUSTED) rather than queued without limit, and an image whose
 // client has gone or timed out is dropped before it runs.
@@ -148,13 +149,20 @@ func New(models map[string]*classify.Classifier, cfg Config) (*Server, error) {
 	cfg.defaults()
 	s := &Server{cfg: cfg, models: map[string]*model{}, m: newMetrics(), log: cfg.Logger,
 		sem: make(chan struct{}, cfg.MaxConcurrency), decodes: make(chan struct{}, cfg.MaxDecodes)}
-	for name, c := range models {
+	for name, c := range models { // every check before any batcher starts
 		if name == "" || strings.ContainsAny(name, "/:?#% ") {
 			return nil, fmt.Errorf("serve: model name %q: use letters, digits, '.', '_' or '-'", name)
 		}
 		if c == nil || c.Model == nil {
 			return nil, fmt.Errorf("serve: model %q has no network", name)
 		}
+		if cfg.forward == nil {
+			if err := c.Compile(); err != nil { // now, not at the first request
+				return nil, fmt.Errorf("serve: model %q: %w", name, err)
+			}
+		}
+	}
+	for name, c := range models {
 		var fwd forwardFunc
 		if cfg.forward != nil {
 			fwd = cfg.forward(name)

@@ -1,0 +1,79 @@
+package serve
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/resnetgo/resnet/classify"
+	"github.com/resnetgo/resnet/imageio"
+	"github.com/resnetgo/resnet/models"
+)
+
+// TestEngineAndReferenceServed: the same weights served on the compiled
+// engine (the default) and on the reference path answer alike, within
+// SPEC §6, also when concurrent requests are batched together.
+func TestEngineAndReferenceServed(t *testing.T) {
+	build := func(o classify.Options) *classify.Classifier {
+		m, err := models.New("resnet20b", models.Options{NumClasses: 10, Seed: 11})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := classify.New(m, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Transform = imageio.Transform{Resize: 36, Crop: 32, Mean: imageio.ImageNetMean, Std: imageio.ImageNetStd, Filter: imageio.Bilinear}
+		return c
+	}
+	s, err := New(map[string]*classify.Classifier{"eng": build(classify.Options{MaxBatch: 2}), "ref": build(classify.Options{Reference: true})},
+		Config{Logger: quietLogger(), MaxBatch: 8, BatchWindow: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	defer func() { ts.Close(); s.Close() }()
+
+	const n = 7
+	logits := map[string][][]float32{"eng": make([][]float32, n), "ref": make([][]float32, n)}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	errs := make(chan error, 2*n)
+	for name := range logits {
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, body := post(t, ts.URL+"/v1/models/"+name+":classify?logits=1", "image/png", pngImage(t, 40+i, 36, i))
+				var r resultJSON
+				if err := json.Unmarshal(body, &r); resp.StatusCode != 200 || err != nil || len(r.Logits) != 10 {
+					errs <- fmt.Errorf("%s image %d: %d %s", name, i, resp.StatusCode, body)
+					return
+				}
+				mu.Lock()
+				logits[name][i] = r.Logits
+				mu.Unlock()
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for i := range n {
+		got, want := logits["eng"][i], logits["ref"][i]
+		var maxAbs, maxDiff float64
+		for j := range want {
+			maxAbs = math.Max(maxAbs, math.Abs(float64(want[j])))
+			maxDiff = math.Max(maxDiff, math.Abs(float64(got[j]-want[j])))
+		}
+		if tol := 1e-4*maxAbs + 1e-5; maxDiff > tol {
+			t.Errorf("image %d: engine and reference logits differ by %g > %g", i, maxDiff, tol)
+		}
+	}
+}
