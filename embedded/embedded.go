@@ -20,14 +20,15 @@ const Name = "fashion-mnist-resnet20"
 //go:embed fashion_resnet20.safetensors
 var weights []byte
 
-// Load returns a classifier for the embedded network. Each call decodes a
-// fresh copy (about 1 MB), so callers may change it freely.
-func Load() (*classify.Classifier, error) {
+// Load returns a classifier for the embedded network, on the compiled
+// engine unless o (at most one) says otherwise. Each call decodes a fresh
+// copy (about 1 MB), so callers may change it freely.
+func Load(o ...classify.Options) (*classify.Classifier, error) {
 	sd, err := checkpoint.LoadFrom(bytes.NewReader(weights), int64(len(weights)), Name)
 	if err != nil {
 		return nil, fmt.Errorf("embedded: %w", err)
 	}
-	c, err := classify.FromStateDict(sd.Metadata["arch"], sd)
+	c, err := classify.FromStateDict(sd.Metadata["arch"], sd, o...)
 	if err != nil {
 		return nil, fmt.Errorf("embedded: %w", err)
 	}

@@ -27,7 +27,7 @@ func newClassifyCmd() *cobra.Command {
 	var (
 		model, arch, weights, labels, featuresOut string
 		topk, batch                               int
-		asJSON, logits                            bool
+		asJSON, logits, useEngine                 bool
 		hf                                        hubFlags
 	)
 	cmd := &cobra.Command{
@@ -40,20 +40,26 @@ With no --model or --weights, the network built into the binary classifies cloth
 (Fashion-MNIST's ten classes), offline. Otherwise the network is a hub name (--model resnet50, resnet50:v2, resnext101_32x8d_wsl, ...;
 weights are downloaded once and cached) or a checkpoint (--weights FILE, with --arch
 when it cannot be inferred). Preprocessing is the eval transform the weights were
-published with, identical to PIL + torchvision.`,
+published with, identical to PIL + torchvision.
+
+The network runs on the compiled inference engine (batch norm folded into the
+convolutions, fused epilogues, reused buffers); --engine=false runs the
+layer-by-layer reference path instead. Both agree with PyTorch within float32
+tolerance. --threads limits the worker threads.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			stderr := cmd.ErrOrStderr()
 			var c *classify.Classifier
 			var err error
+			opts := classify.Options{Reference: !useEngine, MaxBatch: batch}
 			switch {
 			case weights != "":
-				c, err = classify.LoadFile(ctx, arch, weights)
+				c, err = classify.LoadFile(ctx, arch, weights, opts)
 			case model != "":
-				c, err = classify.Load(ctx, model, hf.client(stderr))
+				c, err = classify.Load(ctx, model, hf.client(stderr), opts)
 			default:
-				c, err = embedded.Load()
+				c, err = embedded.Load(opts)
 				if err == nil {
 					fmt.Fprintf(stderr, "using the built-in %s (Fashion-MNIST clothing classes); --model NAME for ImageNet networks\n", embedded.Name)
 				}
@@ -142,6 +148,7 @@ published with, identical to PIL + torchvision.`,
 	f.BoolVar(&asJSON, "json", false, "write JSON Lines, one object per image")
 	f.BoolVar(&logits, "logits", false, "include raw logits in the JSON output")
 	f.StringVar(&featuresOut, "features", "", "write the pooled penultimate features of every image to this .npy file")
+	f.BoolVar(&useEngine, "engine", true, "run the compiled inference engine (false: the layer-by-layer reference path)")
 	hf.register(cmd, true)
 	return cmd
 }

@@ -25,7 +25,7 @@ func newServeCmd() *cobra.Command {
 		hubNames, weights, archs, randoms   []string
 		addr, grpcAddr, tlsCert, tlsKey     string
 		token, logFormat, cacheDir, baseURL string
-		offline, pprof                      bool
+		offline, pprof, useEngine           bool
 		cfg                                 serve.Config
 	)
 	cmd := &cobra.Command{
@@ -40,7 +40,9 @@ func newServeCmd() *cobra.Command {
 
 Requests arriving within --batch-window run as one forward pass of up to
 --max-batch images; a model's queue holds at most --queue images and answers
-429 beyond. SIGTERM or SIGINT stops accepting, finishes in-flight requests
+429 beyond. Networks run on the compiled inference engine, in slices of 8
+images (--engine=false: the layer-by-layer reference path); --threads limits
+the worker threads. SIGTERM or SIGINT stops accepting, finishes in-flight requests
 (up to --shutdown-timeout) and exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -72,19 +74,20 @@ Requests arriving within --batch-window run as one forward pass of up to
 				return fmt.Errorf("%d --arch for %d --weights: give one --arch for all, or one per --weights in order", len(archs), len(weights))
 			}
 
+			opts := classify.Options{Reference: !useEngine}
 			ms := map[string]*classify.Classifier{}
 			add := func(name string, c *classify.Classifier) error {
 				if _, dup := ms[name]; dup {
 					return fmt.Errorf("two models named %q: give one an alias (NAME=ALIAS)", name)
 				}
 				ms[name] = c
-				cfg.Logger.Info("loaded", "name", name, "arch", c.Model.Config.Name, "classes", c.Model.Config.NumClasses)
+				cfg.Logger.Info("loaded", "name", name, "arch", c.Model.Config.Name, "classes", c.Model.Config.NumClasses, "engine", useEngine)
 				return nil
 			}
 			client := &hub.Client{CacheDir: cacheDir, BaseURL: baseURL, Offline: offline, Log: cmd.ErrOrStderr()}
 			for _, spec := range hubNames {
 				name, alias := splitServeAlias(spec)
-				c, err := classify.Load(ctx, name, client)
+				c, err := classify.Load(ctx, name, client, opts)
 				if err != nil {
 					return err
 				}
@@ -103,7 +106,7 @@ Requests arriving within --batch-window run as one forward pass of up to
 				} else if len(archs) > 1 {
 					arch = archs[i]
 				}
-				c, err := classify.LoadFile(ctx, arch, file)
+				c, err := classify.LoadFile(ctx, arch, file, opts)
 				if err != nil {
 					return err
 				}
@@ -116,7 +119,7 @@ Requests arriving within --batch-window run as one forward pass of up to
 			}
 			for _, spec := range randoms {
 				arch, alias := splitServeAlias(spec)
-				c, err := serveRandomClassifier(arch)
+				c, err := serveRandomClassifier(arch, opts)
 				if err != nil {
 					return err
 				}
@@ -175,6 +178,7 @@ Requests arriving within --batch-window run as one forward pass of up to
 	f.StringVar(&cacheDir, "cache-dir", "", "weights cache (default $RESNET_CACHE, else $XDG_CACHE_HOME/resnet or ~/.cache/resnet)")
 	f.StringVar(&baseURL, "base-url", "", "mirror to download --model weights from (default $RESNET_HUB_URL)")
 	f.BoolVar(&offline, "offline", false, "never download; use only cached weights (also RESNET_OFFLINE=1)")
+	f.BoolVar(&useEngine, "engine", true, "run the compiled inference engine (false: the layer-by-layer reference path)")
 	return cmd
 }
 
@@ -187,8 +191,9 @@ func splitServeAlias(s string) (name, alias string) {
 }
 
 // serveRandomClassifier is a random-init network with the eval transform its
-// architecture expects: 32×32 for the CIFAR nets, ImageNet's otherwise.
-func serveRandomClassifier(arch string) (*classify.Classifier, error) {
+// architecture expects: 32×32 for the CIFAR nets, ImageNet's otherwise; on
+// the engine unless o (at most one) says otherwise.
+func serveRandomClassifier(arch string, o ...classify.Options) (*classify.Classifier, error) {
 	m, err := models.New(arch, models.Options{})
 	if err != nil {
 		return nil, err
@@ -197,5 +202,14 @@ func serveRandomClassifier(arch string) (*classify.Classifier, error) {
 	if m.Config.InputSize == 32 {
 		t = imageio.Transform{Resize: 36, Crop: 32, Mean: imageio.ImageNetMean, Std: imageio.ImageNetStd, Filter: imageio.Bilinear}
 	}
-	return &classify.Classifier{Model: m, Transform: t}, nil
+	var opts classify.Options
+	if len(o) > 0 {
+		opts = o[len(o)-1]
+	}
+	c, err := classify.New(m, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.Transform = t
+	return c, nil
 }
