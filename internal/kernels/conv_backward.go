@@ -35,6 +35,11 @@ func Conv2dBackward(p *ConvParams, n, h, w int, x, weight, dy, dx, dw, db []floa
 		wt = *wp
 		flipTranspose(p, weight, wt)
 	}
+	// With one group, each thread sums its images' weight gradients
+	// transposed, dwᵀ (kdim × OutC) += col·dyᵀ: the GEMM then reads col in
+	// place and only packs dy, and dw is updated once at the end.
+	transW := dw != nil && p.Groups == 1
+	kdim := p.InC / p.Groups * p.KH * p.KW
 	image := func(threads, b int, dwb []float32) {
 		var xb, dxb []float32
 		if dw != nil {
@@ -43,34 +48,49 @@ func Conv2dBackward(p *ConvParams, n, h, w int, x, weight, dy, dx, dw, db []floa
 		if dx != nil {
 			dxb = dx[b*inImg : (b+1)*inImg]
 		}
-		convBackwardImage(p, &tp, threads, h, w, xb, weight, wt, dy[b*outImg:(b+1)*outImg], dxb, dwb)
+		convBackwardImage(p, &tp, threads, h, w, xb, weight, wt, dy[b*outImg:(b+1)*outImg], dxb, dwb, transW)
 	}
 	workers := batchWorkers(n)
-	if workers <= 1 {
-		for b := 0; b < n; b++ {
-			image(Threads(), b, dw)
-		}
-		return
+	threads := Threads()
+	if workers > 1 {
+		threads = 1
 	}
-	// Worker 0 accumulates into dw itself, the others into zeroed partial
-	// sums added to dw at the end.
+	// Worker 0 accumulates into dw itself (unless transposed), the others
+	// into zeroed partial sums added to dw at the end.
 	partial := make([]*[]float32, workers)
 	if dw != nil {
-		for i := 1; i < workers; i++ {
-			partial[i] = getScratch(len(dw))
-			clear(*partial[i])
+		for i := range partial {
+			if i > 0 || transW {
+				partial[i] = getScratch(len(dw))
+				clear(*partial[i])
+			}
 		}
 	}
 	forWorkers(workers, n, func(wi, lo, hi int) {
 		dwb := dw
-		if dw != nil && wi > 0 {
+		if partial[wi] != nil {
 			dwb = *partial[wi]
 		}
 		for b := lo; b < hi; b++ {
-			image(1, b, dwb)
+			image(threads, b, dwb)
 		}
 	})
-	if dw != nil {
+	if dw == nil {
+		return
+	}
+	if transW {
+		ParallelFor(p.OutC, 1, func(lo, hi int) {
+			for co := lo; co < hi; co++ {
+				row := dw[co*kdim : (co+1)*kdim]
+				for _, pp := range partial {
+					t := *pp
+					for k := range row {
+						row[k] += t[k*p.OutC+co]
+					}
+				}
+			}
+		})
+	} else {
 		ParallelFor(len(dw), 1<<14, func(lo, hi int) {
 			for _, pp := range partial[1:] {
 				for i, v := range (*pp)[lo:hi] {
@@ -78,7 +98,9 @@ func Conv2dBackward(p *ConvParams, n, h, w int, x, weight, dy, dx, dw, db []floa
 				}
 			}
 		})
-		for _, pp := range partial[1:] {
+	}
+	for _, pp := range partial {
+		if pp != nil {
 			putScratch(pp)
 		}
 	}
@@ -117,10 +139,11 @@ func flipTranspose(p *ConvParams, w, wt []float32) {
 }
 
 // convBackwardImage is Conv2dBackward for one image on at most threads
-// goroutines: dw += ∂L/∂w (dw nil: skip), dx = ∂L/∂x (dx nil: skip). wt
-// holds the flipped weights of tp when dx goes through the transposed
-// convolution, else nil.
-func convBackwardImage(p, tp *ConvParams, threads, h, w int, xb, weight, wt, dyb, dxb, dw []float32) {
+// goroutines: dw += ∂L/∂w (dw nil: skip; transW: dw holds it transposed,
+// (kdim × OutC), one group only), dx = ∂L/∂x (dx nil: skip). wt holds the
+// flipped weights of tp when dx goes through the transposed convolution,
+// else nil.
+func convBackwardImage(p, tp *ConvParams, threads, h, w int, xb, weight, wt, dyb, dxb, dw []float32, transW bool) {
 	oh, ow := p.OutSize(h, w)
 	cinG, coutG := p.InC/p.Groups, p.OutC/p.Groups
 	kdim := cinG * p.KH * p.KW
@@ -137,7 +160,11 @@ func convBackwardImage(p, tp *ConvParams, threads, h, w int, xb, weight, wt, dyb
 					im2col(p, xb, h, w, oh, ow, lo, hi, col[lo*p.KH*p.KW*plane:])
 				})
 			}
-			sgemm(gemmKernel, threads, false, true, p.OutC, kdim, plane, 1, dyb, plane, col, plane, 1, dw, kdim)
+			if transW {
+				sgemm(gemmKernel, threads, false, true, kdim, p.OutC, plane, 1, col, plane, dyb, plane, 1, dw, p.OutC)
+			} else {
+				sgemm(gemmKernel, threads, false, true, p.OutC, kdim, plane, 1, dyb, plane, col, plane, 1, dw, kdim)
+			}
 		}
 		switch {
 		case dxb == nil:
