@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: `resnet classify --json --logits` on real images against PIL +
-# torchvision + PyTorch, for random-weight resnet50 and resnext101_32x8d_wsl.
+# torchvision + PyTorch, for random-weight resnet50 and resnext101_32x8d_wsl,
+# on the compiled engine and on the reference path (--engine=false).
 # Images: lossless photos (PNG) where our pipeline is bit-exact, plus JPEGs
 # from Go's own test data (see README, "JPEG fidelity").
 set -euo pipefail
@@ -16,7 +17,11 @@ images=("$ximage/testdata/yellow_rose.png" "$ximage/testdata/blue-purple-pink-la
         "$goroot/src/image/testdata/video-001.progressive.jpeg" "$ximage/testdata/go-turns-two-280x360.jpeg")
 for name in resnet50 resnext101_32x8d_wsl; do
   $PY testdata/gen/classify_live.py make "$name" "$dir" "${images[@]}"
-  "$dir/resnet" classify --weights "$dir/$name.pth" --arch "$name" --json --logits "${images[@]}" > "$dir/$name.ours.jsonl"
-  $PY testdata/gen/classify_live.py compare "$dir/$name.expected.jsonl" "$dir/$name.ours.jsonl"
+  # The compiled engine (the default), then the layer-by-layer reference path.
+  for engine in true false; do
+    echo "--- $name, --engine=$engine"
+    "$dir/resnet" classify --engine="$engine" --weights "$dir/$name.pth" --arch "$name" --json --logits "${images[@]}" > "$dir/$name.ours.jsonl"
+    $PY testdata/gen/classify_live.py compare "$dir/$name.expected.jsonl" "$dir/$name.ours.jsonl"
+  done
   rm -f "$dir/$name".*
 done
