@@ -12,11 +12,11 @@ type convKind int
 const (
 	pointwise convKind = iota
 	shifted
-	unfolded
+	direct
 )
 
 // conv is a convolution with its batch norm folded in. w is laid out as
-// (OutC, InC/Groups·KH·KW) for pointwise and unfolded convolutions, and as
+// (OutC, InC/Groups·KH·KW) for pointwise and direct convolutions, and as
 // (KH·KW, OutC, InC) — one GEMM operand per tap — for shifted ones.
 type conv struct {
 	kind                convKind
@@ -27,7 +27,8 @@ type conv struct {
 }
 
 // minShiftedInC is the fewest input channels for which a shifted
-// convolution (a GEMM of depth InC per tap) beats im2col (depth InC·KH·KW).
+// convolution (a GEMM of depth InC per tap) is used rather than a direct
+// one (an implicit GEMM of depth InC·KH·KW).
 const minShiftedInC = 32
 
 func chooseKind(c *conv) convKind {
@@ -37,7 +38,7 @@ func chooseKind(c *conv) convKind {
 	case c.groups == 1 && c.inC >= minShiftedInC:
 		return shifted
 	}
-	return unfolded
+	return direct
 }
 
 func (c *conv) outSize(h, w int) (int, int) {
@@ -74,7 +75,7 @@ func (ws *workspace) conv(c *conv, x []float32, outID bufID, h, w int, res, bias
 	case shifted:
 		ws.shifted(c, x, h, w, oh, ow, out, res, bias, relu)
 	default:
-		ws.unfolded(c, x, h, w, oh, ow, out, res, bias, relu)
+		ws.direct(c, x, h, w, oh, ow, out, res, bias, relu)
 	}
 	return out, oh, ow, nil
 }
@@ -178,10 +179,9 @@ func shiftedGeom(c *conv, h, w int) (wq, hq, cs int) {
 // row oy is computed over wq columns, of which the first ow are kept.
 func (ws *workspace) shifted(c *conv, x []float32, h, w, oh, ow int, out, res, bias []float32, relu bool) {
 	s := c.stride
-	wq, hq, cs := shiftedGeom(c, h, w)
+	pad, wq, cs := ws.padInput(c, x, h, w)
 	phases := s * s
 	n, m, ic := ws.n, c.outC, c.inC
-	pad := ws.buf(bufPad, n*phases*ic*cs)
 	gn := oh * wq
 	grid := ws.buf(bufGrid, n*m*gn)
 	if ws.sizing {
@@ -190,18 +190,6 @@ func (ws *workspace) shifted(c *conv, x []float32, h, w, oh, ow int, out, res, b
 		}
 		return
 	}
-	kernels.ParallelFor(n*ic, 8, func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			img, ch := p/ic, p%ic
-			src := x[p*h*w : (p+1)*h*w]
-			for a := 0; a < s; a++ {
-				for b := 0; b < s; b++ {
-					dst := pad[((img*phases+a*s+b)*ic+ch)*cs:][:hq*wq]
-					fillPhase(src, h, w, c.pad, s, a, b, hq, wq, dst)
-				}
-			}
-		}
-	})
 	th, tw := (oh+1)/2, (ow+1)/2
 	if c.wino != nil && th*tw >= minWinogradTiles {
 		ws.winograd(c, pad, wq, cs, oh, ow, out, res, bias, relu)
@@ -227,26 +215,65 @@ func (ws *workspace) shifted(c *conv, x []float32, h, w, oh, ow int, out, res, b
 			kernels.SgemmSerial(m1-m0, j1-j0, ic, 1, c.w[(t*m+m0)*ic:], ic,
 				pad[(img*phases+phase)*ic*cs+off+j0:], cs, beta, g[m0*gn+j0:], gn)
 		}
-		o := out[img*m*plane:]
-		var rimg []float32
-		if res != nil {
-			rimg = res[img*m*plane:]
+		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, m0, m1, j0, j1, g[m0*gn+j0:], gn, relu)
+	})
+}
+
+// gridEpilogue is the epilogue of a convolution computed on the grid of
+// the padded input: rows m0..m1 and grid columns j0..j1 (row oy of the
+// output is grid columns oy·wq .. oy·wq+ow) of one image, whose row m0 is
+// at g with row stride ldg, go to out (at offset off) with bias, the
+// residual and ReLU; the extra columns of each grid row are dropped.
+func gridEpilogue(out, res, bias []float32, off, ow, oh, wq, m0, m1, j0, j1 int, g []float32, ldg int, relu bool) {
+	plane := oh * ow
+	o := out[off:]
+	var rimg []float32
+	if res != nil {
+		rimg = res[off:]
+	}
+	for i := m0; i < m1; i++ {
+		gi := g[(i-m0)*ldg:]
+		for oy := j0 / wq; oy < oh && oy*wq < j1; oy++ {
+			a, e := max(j0-oy*wq, 0), min(j1-oy*wq, ow)
+			if a >= e {
+				continue
+			}
+			d := o[i*plane+oy*ow+a : i*plane+oy*ow+e]
+			var rr []float32
+			if rimg != nil {
+				rr = rimg[i*plane+oy*ow+a : i*plane+oy*ow+e]
+			}
+			kernels.BiasAct(d, gi[oy*wq+a-j0:], rr, bias[i], relu)
 		}
-		for i := m0; i < m1; i++ {
-			for oy := j0 / wq; oy < oh && oy*wq < j1; oy++ {
-				a, e := max(j0-oy*wq, 0), min(j1-oy*wq, ow)
-				if a >= e {
-					continue
+	}
+}
+
+// padInput writes x (n, InC, h, w) zero-padded, and split into s² phase
+// planes when c has stride s, into bufPad: phase plane (a, b) of channel
+// ch of image img is at ((img·s² + a·s + b)·InC + ch)·cs, hq×wq values
+// (shiftedGeom).
+func (ws *workspace) padInput(c *conv, x []float32, h, w int) (pad []float32, wq, cs int) {
+	s := c.stride
+	wq, hq, cs := shiftedGeom(c, h, w)
+	phases := s * s
+	ic := c.inC
+	pad = ws.buf(bufPad, ws.n*phases*ic*cs)
+	if ws.sizing {
+		return pad, wq, cs
+	}
+	kernels.ParallelFor(ws.n*ic, 8, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			img, ch := p/ic, p%ic
+			src := x[p*h*w : (p+1)*h*w]
+			for a := 0; a < s; a++ {
+				for b := 0; b < s; b++ {
+					dst := pad[((img*phases+a*s+b)*ic+ch)*cs:][:hq*wq]
+					fillPhase(src, h, w, c.pad, s, a, b, hq, wq, dst)
 				}
-				d := o[i*plane+oy*ow+a : i*plane+oy*ow+e]
-				var rr []float32
-				if rimg != nil {
-					rr = rimg[i*plane+oy*ow+a : i*plane+oy*ow+e]
-				}
-				kernels.BiasAct(d, g[i*gn+oy*wq+a:], rr, bias[i], relu)
 			}
 		}
 	})
+	return pad, wq, cs
 }
 
 // fillPhase writes phase plane (a, b) of one zero-padded channel:
@@ -280,77 +307,80 @@ func fillPhase(x []float32, h, w, pad, s, a, b, hq, wq int, dst []float32) {
 	}
 }
 
-// unfolded runs im2col on one chunk of output columns at a time, for one
-// group, into the thread's buffer, and one GEMM per chunk and group.
-func (ws *workspace) unfolded(c *conv, x []float32, h, w, oh, ow int, out, res, bias []float32, relu bool) {
-	icg, ocg := c.inC/c.groups, c.outC/c.groups
+// direct computes a grouped or narrow convolution (the 7×7 stem on 3
+// channels, ResNeXt's grouped 3×3 layers, CIFAR's 16-channel ones) as one
+// implicit GEMM per group (kernels.ConvGemm) on the padded input: group
+// g's output rows are W_g (OutC/G × InC/G·KH·KW, as stored) times the
+// matrix whose row (ch, ki, kj) is the padded input of channel ch from
+// the tap's offset (phase plane and shift as in shifted), with the grid's
+// row length wq. Tiles are (image, group, column chunk); each is computed
+// into the thread's buffer and leaves it through the epilogue.
+func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bias []float32, relu bool) {
+	pad, wq, cs := ws.padInput(c, x, h, w)
+	n, m, g := ws.n, c.outC, c.groups
+	icg, ocg := c.inC/g, c.outC/g
 	k := icg * c.kh * c.kw
-	plane := oh * ow
-	nb := min(plane, max(32, (32<<10)/k/32*32))
+	gn := oh * wq
+	nb := directChunk(gn, n*g, ws.key.threads)
+	offs := ws.offsets(c, wq, cs)
 	if ws.sizing {
-		ws.colSize = max(ws.colSize, k*nb)
+		ws.colSize = max(ws.colSize, ocg*nb)
 		return
 	}
-	n, m, g := ws.n, c.outC, c.groups
-	tn := (plane + nb - 1) / nb
+	phases := c.stride * c.stride
+	plane := oh * ow
+	tn := (gn + nb - 1) / nb
 	ws.parallel(n*g*tn, func(worker, it int) {
 		img, r := it/(g*tn), it%(g*tn)
 		grp, j0 := r/tn, r%tn*nb
-		j1 := min(j0+nb, plane)
+		j1 := min(j0+nb, gn)
 		cols := j1 - j0
-		col := ws.cols[worker][:k*cols]
-		im2colChunk(x[img*c.inC*h*w:], h, w, grp*icg, (grp+1)*icg, c, ow, j0, j1, col)
-		m0, m1 := grp*ocg, (grp+1)*ocg
-		o := out[img*m*plane:]
-		kernels.SgemmSerial(ocg, cols, k, 1, c.w[m0*k:], k, col, cols, 0, o[m0*plane+j0:], plane)
-		epilogue(o, res, bias, img*m*plane, plane, m0, m1, j0, j1, relu)
+		m0 := grp * ocg
+		tmp := ws.cols[worker][:ocg*cols]
+		src := pad[(img*phases*c.inC+grp*icg)*cs+j0:]
+		kernels.ConvGemm(ocg, cols, k, c.w[m0*k:], k, src, offs, tmp, cols, false)
+		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, m0, m0+ocg, j0, j1, tmp, cols, relu)
 	})
 }
 
-// im2colChunk writes rows (ch, ki, kj) for channels [c0, c1) and output
-// columns [j0, j1) of the unfolded input into col, (j1−j0) values a row.
-func im2colChunk(x []float32, h, w, c0, c1 int, c *conv, ow, j0, j1 int, col []float32) {
-	cols := j1 - j0
-	s, p := c.stride, c.pad
-	r := 0
-	for ch := c0; ch < c1; ch++ {
-		xc := x[ch*h*w : (ch+1)*h*w]
-		for ki := 0; ki < c.kh; ki++ {
-			for kj := 0; kj < c.kw; kj++ {
-				dst := col[r*cols : (r+1)*cols]
-				r++
-				for j := j0; j < j1; {
-					oy, ox0 := j/ow, j%ow
-					ox1 := min(ow, ox0+j1-j)
-					seg := dst[j-j0 : j-j0+ox1-ox0]
-					j += ox1 - ox0
-					iy := oy*s - p + ki
-					if iy < 0 || iy >= h {
-						clear(seg)
-						continue
-					}
-					row := xc[iy*w : (iy+1)*w]
-					ix := ox0*s - p + kj
-					if s == 1 {
-						lo := min(max(0, -ix), len(seg))
-						hi := max(min(len(seg), w-ix), lo)
-						clear(seg[:lo])
-						copy(seg[lo:hi], row[ix+lo:])
-						clear(seg[hi:])
-						continue
-					}
-					for q := range seg {
-						if ix >= 0 && ix < w {
-							seg[q] = row[ix]
-						} else {
-							seg[q] = 0
-						}
-						ix += s
-					}
-				}
-			}
+// directChunk returns the grid columns per tile of a direct convolution:
+// all gn of them when the (image, group) pairs are enough to share among
+// the threads, else chunks of a multiple of 48 columns (the kernels'
+// tile widths), at most 768 so that a tile's output stays in L2.
+func directChunk(gn, pairs, threads int) int {
+	nb := gn
+	if pairs < 4*threads {
+		nb = (gn + (4*threads+pairs-1)/pairs - 1) / ((4*threads + pairs - 1) / pairs)
+	}
+	nb = min(nb, 768)
+	if nb < gn {
+		nb = min(gn, (nb+47)/48*48)
+	}
+	return nb
+}
+
+// offsets returns (and keeps, for this workspace's shape) where row
+// (ch, ki, kj) of c's implicit GEMM starts in the padded input of
+// padInput, relative to its group's first channel.
+func (ws *workspace) offsets(c *conv, wq, cs int) []int32 {
+	if o, ok := ws.offs[c]; ok {
+		return o
+	}
+	s, taps := c.stride, c.kh*c.kw
+	icg := c.inC / c.groups
+	o := make([]int32, icg*taps)
+	for ch := 0; ch < icg; ch++ {
+		for t := 0; t < taps; t++ {
+			ki, kj := t/c.kw, t%c.kw
+			phase := (ki%s)*s + kj%s
+			o[ch*taps+t] = int32((phase*c.inC+ch)*cs + (ki/s)*wq + kj/s)
 		}
 	}
+	if ws.offs == nil {
+		ws.offs = map[*conv][]int32{}
+	}
+	ws.offs[c] = o
+	return o
 }
 
 // epilogue applies bias, the residual (res at offset off, if any) and ReLU

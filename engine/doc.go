@@ -16,9 +16,13 @@
 //     are computed and dropped); with stride s the padded image is split
 //     into s² phase planes first, so every tap is again a unit-stride view.
 //     No im2col matrix is built.
-//   - unfolded: the rest (the 7×7 stem on 3 channels, grouped ResNeXt
-//     convolutions, CIFAR's 16-channel layers) run im2col on one chunk of
-//     output columns at a time, into a per-thread buffer that stays in L2.
+//   - direct: the rest (the 7×7 stem on 3 channels, grouped ResNeXt
+//     convolutions, CIFAR's 16-channel layers) are one implicit GEMM per
+//     group on the same padded, phase-split input (kernels.ConvGemm): row
+//     (channel, ki, kj) of the im2col matrix is read in place from the
+//     tap's offset by AVX-512 micro-kernels of up to 12 output channels
+//     by 128 columns, so a group of 4 channels still fills the registers.
+//     No im2col matrix is built (without AVX-512, blocks of it are).
 //
 // Each layer is split into (image, row block, column block) tiles that the
 // threads take from a shared counter; a thread runs the GEMM for its tile

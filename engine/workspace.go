@@ -37,7 +37,8 @@ type workspace struct {
 	size    [numBufs]int
 	bufs    [numBufs][]float32
 	colSize int
-	cols    [][]float32 // one im2col chunk per thread
+	cols    [][]float32       // one buffer per thread: a direct convolution's tile, Winograd's chunk
+	offs    map[*conv][]int32 // direct convolutions' implicit-GEMM offsets for this shape
 }
 
 // workspace returns a free workspace for n images of h×w, building the
@@ -56,15 +57,20 @@ func (p *Plan) workspace(n, h, w int) (*workspace, error) {
 	if err := p.run(context.Background(), ws, nil, n, h, w, nil); err != nil {
 		return nil, err
 	}
+	ws.alloc()
+	return ws, nil
+}
+
+// alloc ends the dry run: it allocates the buffers it sized.
+func (ws *workspace) alloc() {
 	ws.sizing = false
 	for i, s := range ws.size {
 		ws.bufs[i] = make([]float32, s)
 	}
-	ws.cols = make([][]float32, key.threads)
+	ws.cols = make([][]float32, ws.key.threads)
 	for i := range ws.cols {
 		ws.cols[i] = make([]float32, ws.colSize)
 	}
-	return ws, nil
 }
 
 // maxShapes is how many input shapes keep their buffers between calls;

@@ -1,11 +1,17 @@
-// Command _gen_engine writes ../engine_epilogue_amd64.s and its Go
-// declarations ../engine_epilogue_stubs_amd64.go with avo: the AVX-512
-// convolution epilogues of the inference engine (bias, residual add,
-// ReLU). Run it with `go generate ./internal/kernels/` (see
-// engine_epilogue_amd64.go).
+// Command _gen_engine writes the inference engine's AVX-512 kernels with
+// avo, one set per -set value, each into its own .s file and Go stubs:
+//
+//	-set epilogue  ../engine_epilogue_amd64.s: bias, residual add, ReLU
+//	-set conv      ../engine_conv_amd64.s: the implicit-GEMM convolution tiles
+//	-set wino      ../wino_amd64.s: the Winograd F(2×2, 3×3) transforms
+//	-set pool      ../engine_pool_amd64.s: the 3×3 stride-2 max pool rows
+//
+// Run it with `go generate ./internal/kernels/` (the go:generate lines are
+// in engine_*_amd64.go and wino_amd64.go).
 package main
 
 import (
+	"flag"
 	"fmt"
 
 	. "github.com/mmcloughlin/avo/build"
@@ -13,12 +19,22 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
+var set = flag.String("set", "epilogue", "which kernels: epilogue, conv, wino or pool")
+
 func main() {
+	flag.Parse()
 	ConstraintExpr("!purego")
-	for _, res := range []bool{false, true} {
-		for _, relu := range []bool{false, true} {
-			epilogue(res, relu)
+	switch *set {
+	case "epilogue":
+		for _, res := range []bool{false, true} {
+			for _, relu := range []bool{false, true} {
+				epilogue(res, relu)
+			}
 		}
+	case "conv":
+		convTiles()
+	default:
+		panic("unknown -set " + *set)
 	}
 	Generate()
 }

@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/resnetgo/resnet/internal/kernels"
+	"github.com/resnetgo/resnet/internal/testutil"
+	"github.com/resnetgo/resnet/nn"
+	"github.com/resnetgo/resnet/tensor"
+)
+
+// convCase is one convolution layer with its batch norm, residual and
+// ReLU, run alone through the engine and through nn (the reference).
+type convCase struct {
+	inC, outC, k, stride, pad, groups int
+	n, h, w                           int
+	res, relu                         bool
+}
+
+func (tc convCase) String() string {
+	return fmt.Sprintf("%d→%d_k%d_s%d_p%d_g%d/%dx%dx%d_res%v_relu%v", tc.inC, tc.outC, tc.k, tc.stride, tc.pad, tc.groups, tc.n, tc.h, tc.w, tc.res, tc.relu)
+}
+
+// checkConvLayer compiles tc's layer with o and compares the engine's
+// output with nn's Conv2d → BatchNorm2d (→ + residual) (→ ReLU).
+func checkConvLayer(t *testing.T, tc convCase, o Options, want convKind) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(uint64(tc.inC*7+tc.outC), uint64(tc.h*31+tc.w)))
+	c := nn.NewConv2d(tc.inC, tc.outC, tc.k, nn.ConvOptions{Stride: tc.stride, Padding: tc.pad, Groups: tc.groups})
+	for i := range c.Weight.Value.Data {
+		c.Weight.Value.Data[i] = float32(rng.NormFloat64() * 0.3)
+	}
+	bn := nn.NewBatchNorm2d(tc.outC)
+	for i := range bn.Weight.Value.Data {
+		bn.Weight.Value.Data[i] = float32(0.5 + rng.Float64())
+		bn.Bias.Value.Data[i] = float32(0.2 * rng.NormFloat64())
+		bn.RunningMean.Data[i] = float32(0.2 * rng.NormFloat64())
+		bn.RunningVar.Data[i] = float32(0.5 + rng.Float64())
+	}
+	x := randomInput(tc.n, tc.inC, tc.h, tc.w, uint64(tc.k))
+	ref := bn.Forward(c.Forward(x))
+	var res *tensor.Tensor
+	if tc.res {
+		res = randomInput(ref.Shape[0], ref.Shape[1], ref.Shape[2], ref.Shape[3], 99)
+		for i, v := range res.Data {
+			ref.Data[i] += v
+		}
+	}
+	if tc.relu {
+		for i, v := range ref.Data {
+			ref.Data[i] = max(v, 0)
+		}
+	}
+
+	cv, err := newConv(c, bn, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cv.kind != want {
+		t.Fatalf("%v: compiled as kind %d, want %d", tc, cv.kind, want)
+	}
+	ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, kernels.Threads()}, sizing: true, n: tc.n}
+	var r []float32
+	if res != nil {
+		r = res.Data
+	}
+	if _, _, _, err := ws.conv(cv, nil, bufT1, tc.h, tc.w, r, nil, nil, tc.relu); err != nil {
+		t.Fatal(err)
+	}
+	ws.alloc()
+	for run := 0; run < 2; run++ { // the second run reuses dirty buffers
+		out, oh, ow, err := ws.conv(cv, x.Data, bufT1, tc.h, tc.w, r, nil, nil, tc.relu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := &tensor.Tensor{Shape: []int{tc.n, tc.outC, oh, ow}, Data: out}
+		if err := testutil.Compare(got, ref, testutil.RelTol, testutil.AbsTol); err != nil {
+			t.Errorf("%v run %d: %v", tc, run, err)
+		}
+	}
+}
+
+// TestDirectConv covers the direct (implicit GEMM) convolutions on random
+// and edge shapes: one channel per group, odd sizes, stride 2, the stem,
+// sizes smaller than the kernel's reach, batches.
+func TestDirectConv(t *testing.T) {
+	cases := []convCase{
+		{3, 64, 7, 2, 3, 1, 1, 37, 29, false, true},     // the stem
+		{3, 64, 7, 2, 3, 1, 2, 1, 1, false, true},       // a 1×1 image
+		{128, 128, 3, 1, 1, 32, 2, 14, 14, false, true}, // resnext50_32x4d
+		{128, 128, 3, 2, 1, 32, 1, 15, 9, false, true},
+		{256, 256, 3, 1, 1, 32, 1, 7, 7, true, true}, // 8 a group
+		{64, 64, 3, 1, 1, 64, 3, 5, 6, true, false},  // one channel a group
+		{64, 64, 3, 2, 1, 64, 1, 9, 4, false, true},
+		{16, 16, 3, 1, 1, 1, 2, 9, 14, true, true}, // CIFAR
+		{16, 32, 3, 2, 1, 1, 1, 9, 9, false, true},
+		{96, 96, 3, 1, 1, 2, 1, 5, 33, false, false}, // 48 a group
+		{12, 36, 5, 1, 2, 3, 1, 11, 8, false, true},
+		{8, 8, 1, 1, 0, 4, 1, 6, 6, true, true},      // grouped 1×1
+		{6, 10, 3, 3, 0, 2, 2, 10, 11, false, false}, // stride 3, no padding
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 12 {
+		g := 1 + rng.IntN(8)
+		cg, og := 1+rng.IntN(13), 1+rng.IntN(13)
+		k := 1 + 2*rng.IntN(3)
+		s := 1 + rng.IntN(2)
+		cases = append(cases, convCase{g * cg, g * og, k, s, rng.IntN(k/2 + 1), g, 1 + rng.IntN(2), k + rng.IntN(20), k + rng.IntN(20), rng.IntN(2) == 0, rng.IntN(2) == 0})
+	}
+	for _, tc := range cases {
+		if tc.groups == 1 && tc.inC >= minShiftedInC || tc.k == 1 && tc.groups == 1 && tc.pad == 0 {
+			continue
+		}
+		t.Run(tc.String(), func(t *testing.T) { checkConvLayer(t, tc, Options{}, direct) })
+	}
+}

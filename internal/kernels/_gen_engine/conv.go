@@ -1,0 +1,191 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+var zmm = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+	Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
+
+// ConvMaxRows is the tallest implicit-GEMM tile; convVecs(r) is the widest
+// (in 16-float vectors) an r-row tile can be with r·v accumulators, v
+// vectors of B and one broadcast in the 32 zmm registers (at most 8).
+const convMaxRows = 12
+
+func convVecs(r int) int { return min(8, 31/(r+1)) }
+
+// convTiles emits convTile{R}x{V}AVX512 for every R ≤ 12 and V ≤
+// convVecs(R): the implicit-GEMM micro-kernels of the engine's direct
+// convolutions.
+func convTiles() {
+	for r := 1; r <= convMaxRows; r++ {
+		for v := 1; v <= convVecs(r); v++ {
+			convTile(r, v)
+		}
+	}
+}
+
+// convTile emits convTile{R}x{V}AVX512: C = A·B (+ C when acc ≠ 0) for an
+// R×16V tile, where row p of B is the 16V floats at b + offs[p]: the
+// implicit im2col of a convolution, in which offs[p] is where input channel
+// c and tap (ki, kj) of p start in a zero-padded input. nblk such tiles
+// side by side are computed in turn (b and c advance 16V floats each);
+// the last vector of each uses the mask (lanes off are neither read nor
+// written). A's rows are lda floats apart and read with broadcasts; K is
+// unrolled by 2.
+func convTile(r, v int) {
+	name := fmt.Sprintf("convTile%dx%dAVX512", r, v)
+	TEXT(name, NOSPLIT, "func(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)")
+	Doc(strings.Split(fmt.Sprintf(`%[1]s computes nblk tiles of %[2]d×%[3]d, tile q at
+columns [%[3]d·q, %[3]d·q+%[3]d) of C, with AVX-512. In Go (k ≥ 1, nblk ≥ 1):
+
+	for i := 0; i < %[2]d; i++ {
+		for j := 0; j < %[3]d*nblk; j++ {
+			if mask>>(j%%16)&1 == 0 && j%%%[3]d >= %[3]d-16 {
+				continue // masked off in the last vector of a tile: not read or written
+			}
+			var s float32
+			if acc != 0 {
+				s = c[i*ldc+j]
+			}
+			for p := 0; p < k; p++ {
+				s += a[i*lda+p] * b[offs[p]+j]
+			}
+			c[i*ldc+j] = s
+		}
+	}`, name, r, 16*v), "\n")...)
+	Pragma("noescape")
+	accR := func(i, j int) VecPhysical { return zmm[i*v+j] }
+	bv := func(j int) VecPhysical { return zmm[r*v+j] }
+	bcast := zmm[r*v+v]
+
+	lda := Load(Param("lda"), GP64())
+	SHLQ(U8(2), lda)
+	b := Load(Param("b"), GP64())
+	c := Load(Param("c"), GP64())
+	nblk := Load(Param("nblk"), GP64())
+	maskP, err := Param("mask").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	KMOVW(maskP.Addr, K1)
+	accP, err := Param("acc").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	// Rows 3q, 3q+1, 3q+2 of A are at (bases[q]), (bases[q])(lda*1), (bases[q])(lda*2).
+	bases := make([]Register, (r+2)/3)
+	for q := range bases {
+		bases[q] = GP64()
+	}
+	offp, off, cnt := GP64(), GP64(), GP64()
+	rowAddr := func(i, disp int) Mem {
+		m := Mem{Base: bases[i/3], Disp: disp}
+		if i%3 != 0 {
+			m.Index, m.Scale = lda, uint8(i%3)
+		}
+		return m
+	}
+	loadB := func(j int) {
+		m := Mem{Base: b, Index: off, Scale: 4, Disp: 64 * j}
+		if j == v-1 {
+			VMOVUPS_Z(m, K1, bv(j))
+		} else {
+			VMOVUPS(m, bv(j))
+		}
+	}
+	step := func(disp int) {
+		MOVLQSX(Mem{Base: offp, Disp: disp}, off)
+		for j := 0; j < v; j++ {
+			loadB(j)
+		}
+		for i := 0; i < r; i++ {
+			VBROADCASTSS(rowAddr(i, disp), bcast)
+			for j := 0; j < v; j++ {
+				VFMADD231PS(bv(j), bcast, accR(i, j))
+			}
+		}
+	}
+
+	Label(name + "_block")
+	Comment("Start the tile from zero, or from C when acc ≠ 0.")
+	CMPQ(accP.Addr, U8(0))
+	JNE(LabelRef(name + "_loadc"))
+	for i := 0; i < r*v; i++ {
+		VXORPS(zmm[i], zmm[i], zmm[i])
+	}
+	JMP(LabelRef(name + "_k"))
+	Label(name + "_loadc")
+	ldc := off // free until the K loop
+	Load(Param("ldc"), ldc)
+	SHLQ(U8(2), ldc)
+	MOVQ(c, cnt)
+	for i := 0; i < r; i++ {
+		for j := 0; j < v; j++ {
+			m := Mem{Base: cnt, Disp: 64 * j}
+			if j == v-1 {
+				VMOVUPS_Z(m, K1, accR(i, j))
+			} else {
+				VMOVUPS(m, accR(i, j))
+			}
+		}
+		if i < r-1 {
+			ADDQ(ldc, cnt)
+		}
+	}
+
+	Label(name + "_k")
+	Load(Param("a"), bases[0])
+	lda3 := off
+	LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+	for q := 1; q < len(bases); q++ {
+		LEAQ(Mem{Base: bases[q-1], Index: lda3, Scale: 1}, bases[q])
+	}
+	Load(Param("offs"), offp)
+	Load(Param("k"), cnt)
+	SHRQ(U8(1), cnt)
+	JZ(LabelRef(name + "_odd"))
+	Label(name + "_loop")
+	step(0)
+	step(4)
+	ADDQ(U8(8), offp)
+	for _, base := range bases {
+		ADDQ(U8(8), base)
+	}
+	DECQ(cnt)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_odd")
+	Load(Param("k"), cnt)
+	TESTQ(U32(1), cnt)
+	JZ(LabelRef(name + "_store"))
+	step(0)
+
+	Label(name + "_store")
+	Load(Param("ldc"), off)
+	SHLQ(U8(2), off)
+	MOVQ(c, cnt)
+	for i := 0; i < r; i++ {
+		for j := 0; j < v; j++ {
+			m := Mem{Base: cnt, Disp: 64 * j}
+			if j == v-1 {
+				VMOVUPS(accR(i, j), K1, m)
+			} else {
+				VMOVUPS(accR(i, j), m)
+			}
+		}
+		if i < r-1 {
+			ADDQ(off, cnt)
+		}
+	}
+	ADDQ(U32(64*v), b)
+	ADDQ(U32(64*v), c)
+	DECQ(nblk)
+	JNZ(LabelRef(name + "_block"))
+	VZEROUPPER()
+	RET()
+}

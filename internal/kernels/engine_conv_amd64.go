@@ -1,0 +1,85 @@
+//go:build !purego
+
+package kernels
+
+//go:generate go run -C _gen_engine . -set conv -out ../engine_conv_amd64.s -stubs ../engine_conv_stubs_amd64.go -pkg kernels
+
+// convTileFunc is one implicit-GEMM micro-kernel (engine_conv_stubs_amd64.go).
+type convTileFunc func(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTilesAVX512[r][v] computes r rows by 16v columns.
+var convTilesAVX512 = [...][9]convTileFunc{
+	{},
+	{nil, convTile1x1AVX512, convTile1x2AVX512, convTile1x3AVX512, convTile1x4AVX512, convTile1x5AVX512, convTile1x6AVX512, convTile1x7AVX512, convTile1x8AVX512},
+	{nil, convTile2x1AVX512, convTile2x2AVX512, convTile2x3AVX512, convTile2x4AVX512, convTile2x5AVX512, convTile2x6AVX512, convTile2x7AVX512, convTile2x8AVX512},
+	{nil, convTile3x1AVX512, convTile3x2AVX512, convTile3x3AVX512, convTile3x4AVX512, convTile3x5AVX512, convTile3x6AVX512, convTile3x7AVX512},
+	{nil, convTile4x1AVX512, convTile4x2AVX512, convTile4x3AVX512, convTile4x4AVX512, convTile4x5AVX512, convTile4x6AVX512},
+	{nil, convTile5x1AVX512, convTile5x2AVX512, convTile5x3AVX512, convTile5x4AVX512, convTile5x5AVX512},
+	{nil, convTile6x1AVX512, convTile6x2AVX512, convTile6x3AVX512, convTile6x4AVX512},
+	{nil, convTile7x1AVX512, convTile7x2AVX512, convTile7x3AVX512},
+	{nil, convTile8x1AVX512, convTile8x2AVX512, convTile8x3AVX512},
+	{nil, convTile9x1AVX512, convTile9x2AVX512, convTile9x3AVX512},
+	{nil, convTile10x1AVX512, convTile10x2AVX512},
+	{nil, convTile11x1AVX512, convTile11x2AVX512},
+	{nil, convTile12x1AVX512, convTile12x2AVX512},
+}
+
+func init() {
+	if hasAVX512 && !asmDisabled {
+		convGemm = convGemmAVX512
+	}
+}
+
+// convRows returns the height of the row block at row i0 of m: all of it
+// up to 12 rows, else 8 (8×48 tiles: 24 accumulators, 11 loads per 24 FMAs).
+func convRows(m, i0 int) int {
+	if r := m - i0; r <= 12 {
+		return r
+	}
+	return 8
+}
+
+// convGemmAVX512 runs the convTile kernels over C: per chunk of columns
+// whose B (k rows) stays in L2, each row block sweeps the chunk in tiles
+// of 16·convVecs(r) columns, then one narrower, masked tile. K is split
+// in slices of 512 when longer, so that A's rows stay in L1.
+func convGemmAVX512(m, n, k int, a []float32, lda int, b []float32, offs []int32, c []float32, ldc int, acc bool) {
+	kc := k
+	if k > 1024 {
+		kc = 512
+	}
+	nc := max(384, (192<<10)/(4*kc)/384*384)
+	for p0 := 0; p0 < k; p0 += kc {
+		kk := min(kc, k-p0)
+		accFlag := 0
+		if acc || p0 > 0 {
+			accFlag = 1
+		}
+		for j0 := 0; j0 < n; j0 += nc {
+			cols := min(nc, n-j0)
+			for i0 := 0; i0 < m; {
+				r := convRows(m, i0)
+				ts := convTilesAVX512[r]
+				v := len(ts) - 1
+				for v > 0 && ts[v] == nil {
+					v--
+				}
+				w := 16 * v
+				ap := &a[i0*lda+p0]
+				cp := c[i0*ldc+j0:]
+				if full := cols / w; full > 0 {
+					ts[v](kk, ap, lda, &b[j0], &offs[p0], &cp[0], ldc, full, 0xffff, accFlag)
+				}
+				if rest := cols % w; rest > 0 {
+					j := cols - rest
+					mask := uint16(0xffff)
+					if rest%16 != 0 {
+						mask = 1<<(rest%16) - 1
+					}
+					ts[(rest+15)/16](kk, ap, lda, &b[j0+j], &offs[p0], &cp[j], ldc, 1, mask, accFlag)
+				}
+				i0 += r
+			}
+		}
+	}
+}

@@ -1,0 +1,172 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// convOperands returns A (m×k, stride lda, off values into its slice), a
+// B of span values plus slack starting off values in, random offsets
+// into it for k rows of n columns, and C (m×n, stride ldc) with every
+// cell outside the matrices NaN.
+func convOperands(rng *rand.Rand, m, n, k, lda, ldc, off int) (a, b []float32, offs []int32, c []float32) {
+	nan := float32(math.NaN())
+	fill := func(s []float32) {
+		for i := range s {
+			s[i] = nan
+		}
+	}
+	a = make([]float32, off+m*lda+2)
+	fill(a)
+	for i := 0; i < m; i++ {
+		for p := 0; p < k; p++ {
+			a[off+i*lda+p] = rng.Float32()*2 - 1
+		}
+	}
+	span := n + rng.IntN(3*n+40)
+	b = make([]float32, off+span)
+	for i := range b {
+		b[i] = rng.Float32()*2 - 1
+	}
+	offs = make([]int32, k)
+	for p := range offs {
+		offs[p] = int32(rng.IntN(span - n + 1))
+	}
+	c = make([]float32, off+m*ldc+2)
+	fill(c)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			c[off+i*ldc+j] = rng.Float32()*2 - 1
+		}
+	}
+	return a[off:], b[off:], offs, c[off:]
+}
+
+// convReference is the float64 result of ConvGemm and a bound for the
+// rounding error of each value (Σ|a·b| + |c|).
+func convReference(m, n, k int, a []float32, lda int, b []float32, offs []int32, c []float32, ldc int, acc bool, written func(j int) bool) (want, bound []float64) {
+	want, bound = make([]float64, m*n), make([]float64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			if !written(j) {
+				want[i*n+j] = float64(c[i*ldc+j])
+				continue
+			}
+			var s, abs float64
+			if acc {
+				s, abs = float64(c[i*ldc+j]), math.Abs(float64(c[i*ldc+j]))
+			}
+			for p := 0; p < k; p++ {
+				v := float64(a[i*lda+p]) * float64(b[int(offs[p])+j])
+				s += v
+				abs += math.Abs(v)
+			}
+			want[i*n+j], bound[i*n+j] = s, abs
+		}
+	}
+	return want, bound
+}
+
+// checkConv compares C after a call with the reference; cells of C
+// outside the m×n matrix (the stride padding, the guards) stay NaN, and
+// the columns not written keep their value.
+func checkConv(t *testing.T, what string, m, n int, c []float32, ldc int, want, bound []float64, written func(j int) bool) {
+	t.Helper()
+	for i := 0; i < m; i++ {
+		for j := 0; j < ldc && i*ldc+j < len(c); j++ {
+			g := c[i*ldc+j]
+			if j >= n {
+				if g == g {
+					t.Fatalf("%s: c[%d,%d] = %v written outside C", what, i, j, g)
+				}
+				continue
+			}
+			if !written(j) {
+				if float64(g) != want[i*n+j] {
+					t.Fatalf("%s: c[%d,%d] = %v, masked off, was %v", what, i, j, g, want[i*n+j])
+				}
+				continue
+			}
+			w := want[i*n+j]
+			if math.Abs(float64(g)-w) > 1e-6*bound[i*n+j]+1e-6 {
+				t.Fatalf("%s: c[%d,%d] = %v, want %v", what, i, j, g, w)
+			}
+		}
+	}
+	if g := c[len(c)-1]; g == g {
+		t.Fatalf("%s: guard after C overwritten", what)
+	}
+}
+
+// convVariants lists every ConvGemm implementation this CPU runs.
+func allColumns(int) bool { return true }
+
+func convVariants() map[string]func(m, n, k int, a []float32, lda int, b []float32, offs []int32, c []float32, ldc int, acc bool) {
+	v := map[string]func(m, n, k int, a []float32, lda int, b []float32, offs []int32, c []float32, ldc int, acc bool){
+		"packed":     convGemmPacked,
+		"dispatched": convGemm,
+		"twin": func(m, n, k int, a []float32, lda int, b []float32, offs []int32, c []float32, ldc int, acc bool) {
+			convTileGeneric(m, n, k, a, lda, b, offs, c, ldc, acc)
+		},
+	}
+	addConvAsm(v)
+	return v
+}
+
+// TestConvGemm runs every variant through ConvGemm's checks on random
+// shapes: heights across the row blocks, widths 1..257 across the tile
+// widths and masks, depths across the K split, unaligned operands.
+func TestConvGemm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	type shape struct{ m, n, k int }
+	shapes := []shape{{1, 1, 1}, {0, 5, 3}, {3, 0, 2}, {4, 7, 0}, {12, 32, 9}, {13, 33, 9}, {64, 257, 147}, {8, 96, 1100}, {5, 200, 2100}}
+	for range 60 {
+		shapes = append(shapes, shape{1 + rng.IntN(40), 1 + rng.IntN(257), 1 + rng.IntN(80)})
+	}
+	if testing.Short() {
+		shapes = shapes[:30]
+	}
+	for name, f := range convVariants() {
+		for si, s := range shapes {
+			for _, acc := range []bool{false, true} {
+				lda, ldc, off := s.k+si%3, s.n+si%5, si%4
+				a, b, offs, c := convOperands(rng, s.m, s.n, s.k, lda, ldc, off)
+				want, bound := convReference(s.m, s.n, s.k, a, lda, b, offs, c, ldc, acc, allColumns)
+				what := fmt.Sprintf("%s m=%d n=%d k=%d acc=%v", name, s.m, s.n, s.k, acc)
+				ConvGemm(s.m, s.n, s.k, a, lda, b, offs, c, ldc, acc)
+				checkConv(t, "ConvGemm "+what, s.m, s.n, c, ldc, want, bound, allColumns)
+				if s.m == 0 || s.n == 0 || s.k == 0 {
+					continue // the variants are called with all three ≥ 1
+				}
+				a, b, offs, c = convOperands(rng, s.m, s.n, s.k, lda, ldc, off)
+				want, bound = convReference(s.m, s.n, s.k, a, lda, b, offs, c, ldc, acc, allColumns)
+				f(s.m, s.n, s.k, a, lda, b, offs, c, ldc, acc)
+				checkConv(t, what, s.m, s.n, c, ldc, want, bound, allColumns)
+			}
+		}
+	}
+}
+
+// TestConvGemmPanics checks that operands too short are refused before
+// any kernel reads them.
+func TestConvGemmPanics(t *testing.T) {
+	a, b, c := make([]float32, 2*3), make([]float32, 10), make([]float32, 2*4)
+	for name, f := range map[string]func(){
+		"B row past the end": func() { ConvGemm(2, 4, 3, a, 3, b, []int32{0, 6, 7}, c, 4, false) },
+		"negative offset":    func() { ConvGemm(2, 4, 3, a, 3, b, []int32{0, -1, 2}, c, 4, false) },
+		"few offsets":        func() { ConvGemm(2, 4, 3, a, 3, b, []int32{0, 1}, c, 4, false) },
+		"short C":            func() { ConvGemm(2, 4, 3, a, 3, b, []int32{0, 1, 2}, c[:7], 4, false) },
+		"short A":            func() { ConvGemm(2, 4, 3, a[:5], 3, b, []int32{0, 1, 2}, c, 4, false) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
