@@ -100,7 +100,7 @@ func Check(dir string, require ...string) error {
 		jsonOK(filepath.Join(d, "config.json"))
 		curves := table(filepath.Join(d, "curves.csv"), curvesHeader, []string{"iteration", "epoch", "error", "loss", "lr", "images"}, []string{"error"}, []string{"lr", "images"})
 		results := table(filepath.Join(d, "results.csv"), resultsHeader, []string{"depth", "params", "iterations", "epochs", "train_error", "test_error", "test_images"}, []string{"train_error", "test_error"}, []string{"depth", "params", "iterations", "test_images"})
-		table(filepath.Join(d, "timing.csv"), timingHeader, []string{"iterations", "train_seconds", "train_images", "images_per_s", "eval_seconds", "eval_images"}, nil, nil)
+		table(filepath.Join(d, "timing.csv"), timingHeader, []string{"iterations", "train_seconds", "train_cpu_seconds", "train_images", "images_per_s", "eval_seconds", "eval_cpu_seconds", "eval_images"}, nil, nil)
 		pngOK(filepath.Join(d, "figure6.png"))
 		fileOK(filepath.Join(d, "results.md"))
 		if curves != nil && results != nil {

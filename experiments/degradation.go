@@ -147,8 +147,10 @@ type netState struct {
 	Win          window       `json:"window"`
 	Points       []CurvePoint `json:"points"`
 	TrainSeconds float64      `json:"train_seconds"`
+	TrainCPU     float64      `json:"train_cpu_seconds"` // process CPU time, all threads
 	TrainImages  int          `json:"train_images"`
 	EvalSeconds  float64      `json:"eval_seconds"`
+	EvalCPU      float64      `json:"eval_cpu_seconds"`
 	EvalImages   int          `json:"eval_images"`
 }
 
@@ -357,13 +359,14 @@ func (r *degRun) trainNet(ctx context.Context, name string) error {
 			Epochs: (st.Total + st.PerEpoch - 1) / st.PerEpoch, Sched: &ss, Settings: map[string]any{"degradation": st}}})
 	}
 	evaluate := func(e *evalSet) error {
-		t0 := time.Now()
+		t0, cpu0 := time.Now(), cpuSeconds()
 		errRate, loss, err := e.errorRate(ctx, m.Forward)
 		if err != nil {
 			return err
 		}
 		sec := time.Since(t0).Seconds()
 		st.EvalSeconds += sec
+		st.EvalCPU += cpuSeconds() - cpu0
 		st.EvalImages += e.n
 		st.Points = append(st.Points, CurvePoint{Net: name, Iteration: st.Iter, Epoch: float64(st.Iter) / float64(st.PerEpoch),
 			Split: "test", Error: errRate, Loss: loss, LR: st.LastLR, Images: e.n})
@@ -373,7 +376,7 @@ func (r *degRun) trainNet(ctx context.Context, name string) error {
 	loader := &data.Loader{Dataset: r.train, BatchSize: set.Batch, Shuffle: true, Seed: c.Seed, DropLast: true, Workers: c.Workers}
 	m.SetTraining(true)
 	defer m.SetTraining(false)
-	sessionStart, sessionIters := time.Now(), 0
+	sessionStart, sessionIters, sessionTrain := time.Now(), 0, 0.0
 	interrupted := func(err error) error {
 		if serr := save(); serr != nil {
 			return fmt.Errorf("experiments: %s interrupted at iteration %d, and saving its checkpoint failed: %w", name, st.Iter, serr)
@@ -390,7 +393,7 @@ func (r *degRun) trainNet(ctx context.Context, name string) error {
 				it.Close()
 				return interrupted(err)
 			}
-			t0 := time.Now()
+			t0, cpu0 := time.Now(), cpuSeconds()
 			b, err := it.Next()
 			if errors.Is(err, io.EOF) {
 				break
@@ -422,15 +425,18 @@ func (r *degRun) trainNet(ctx context.Context, name string) error {
 			st.Win.Wrong += wrong
 			st.Win.LossSum += loss * float64(n)
 			st.TrainSeconds += time.Since(t0).Seconds()
+			st.TrainCPU += cpuSeconds() - cpu0
+			sessionTrain += time.Since(t0).Seconds()
 			if st.Win.Iters == set.LogEvery || st.Iter == st.Total {
 				p := CurvePoint{Net: name, Iteration: st.Iter, Epoch: float64(st.Iter) / float64(st.PerEpoch), Split: "train",
 					Error: float64(st.Win.Wrong) / float64(st.Win.Images), Loss: st.Win.LossSum / float64(st.Win.Images), LR: lr, Images: st.Win.Images}
 				st.Points = append(st.Points, p)
 				st.Win = window{}
+				// Speed of training alone; the time left counts evaluations too.
 				el := time.Since(sessionStart).Seconds()
 				eta := time.Duration(el / float64(sessionIters) * float64(st.Total-st.Iter) * float64(time.Second)).Round(time.Second)
 				c.logf("%-10s iter %5d/%d  epoch %5.2f  lr %-6.3g train error %6.2f%%  loss %.4f  %4.0f img/s  %s left",
-					name, st.Iter, st.Total, p.Epoch, lr, 100*p.Error, p.Loss, float64(sessionIters*set.Batch)/el, eta)
+					name, st.Iter, st.Total, p.Epoch, lr, 100*p.Error, p.Loss, float64(sessionIters*set.Batch)/math.Max(sessionTrain, 1e-9), eta)
 			}
 			if st.Iter%set.EvalEvery == 0 && st.Iter < st.Total {
 				if err := evaluate(r.evalSmall); err != nil {

@@ -15,7 +15,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-var timingHeader = []string{"net", "iterations", "train_seconds", "train_images", "images_per_s", "eval_seconds", "eval_images"}
+var timingHeader = []string{"net", "iterations", "train_seconds", "train_cpu_seconds", "train_images", "images_per_s", "eval_seconds", "eval_cpu_seconds", "eval_images"}
 
 // writeDegradationSummary gathers the progress of every network in dir
 // into curves.csv, results.csv (finished networks), timing.csv,
@@ -54,8 +54,8 @@ func writeDegradationSummary(dir string) (*DegradationResult, error) {
 		for _, p := range st.Points {
 			curves = append(curves, p.record())
 		}
-		timing = append(timing, []string{n, strconv.Itoa(st.Iter), fmtFloat(st.TrainSeconds), strconv.Itoa(st.TrainImages),
-			fmtFloat(float64(st.TrainImages) / math.Max(st.TrainSeconds, 1e-9)), fmtFloat(st.EvalSeconds), strconv.Itoa(st.EvalImages)})
+		timing = append(timing, []string{n, strconv.Itoa(st.Iter), fmtFloat(st.TrainSeconds), fmtFloat(st.TrainCPU), strconv.Itoa(st.TrainImages),
+			fmtFloat(float64(st.TrainImages) / math.Max(st.TrainSeconds, 1e-9)), fmtFloat(st.EvalSeconds), fmtFloat(st.EvalCPU), strconv.Itoa(st.EvalImages)})
 		if !st.Done {
 			continue
 		}

@@ -552,7 +552,7 @@ func TestOutputsWellFormed(t *testing.T) {
 	want := map[string]string{
 		"degradation/curves.csv":        "net,iteration,epoch,split,error,loss,lr,images",
 		"degradation/results.csv":       "net,depth,shortcut,params,iterations,epochs,train_error,test_error,test_images",
-		"degradation/timing.csv":        "net,iterations,train_seconds,train_images,images_per_s,eval_seconds,eval_images",
+		"degradation/timing.csv":        "net,iterations,train_seconds,train_cpu_seconds,train_images,images_per_s,eval_seconds,eval_cpu_seconds,eval_images",
 		"lesion/single.csv":             "net,position,block,changes_shape,test_error,test_loss",
 		"lesion/random.csv":             "net,k,draw,blocks,test_error",
 		"lesion/random_summary.csv":     "net,k,draws,mean_error,std_error,min_error,max_error",
