@@ -11,9 +11,9 @@ import (
 	"github.com/resnetgo/resnet/tensor"
 )
 
-// BenchmarkForward measures a compiled plan, and the layer-by-layer
-// models.ResNet.Forward beside it (Reference), at 224×224 and batch 1 and
-// 8, in ms/image:
+// BenchmarkForward measures a compiled plan (and with NoWinograd where
+// that matters), and the layer-by-layer models.ResNet.Forward beside it
+// (reference), at 224×224 and batch 1 and 8, in ms/image and CPU ms/image:
 //
 //	go test -run X -bench Forward -benchtime 10x ./engine/
 func BenchmarkForward(b *testing.B) {
@@ -27,11 +27,20 @@ func BenchmarkForward(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			pNoWino, err := Compile(m, Options{NoWinograd: true})
+			if err != nil {
+				b.Fatal(err)
+			}
 			for _, batch := range []int{1, 8} {
 				x := randomInput(batch, 3, 224, 224, 1)
 				b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
 					benchForward(b, p.Forward, x)
 				})
+				if p.hasWinograd() {
+					b.Run(fmt.Sprintf("nowinograd-batch%d", batch), func(b *testing.B) {
+						benchForward(b, pNoWino.Forward, x)
+					})
+				}
 				b.Run(fmt.Sprintf("reference-batch%d", batch), func(b *testing.B) {
 					benchForward(b, m.Forward, x)
 				})
@@ -68,4 +77,17 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// hasWinograd reports whether any layer of p was compiled with Winograd
+// weights (so that NoWinograd would change it).
+func (p *Plan) hasWinograd() bool {
+	for _, b := range p.blocks {
+		for _, c := range []*conv{b.conv1, b.conv2, b.conv3} {
+			if c != nil && c.wino != nil {
+				return true
+			}
+		}
+	}
+	return false
 }

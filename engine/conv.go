@@ -191,7 +191,7 @@ func (ws *workspace) shifted(c *conv, x []float32, h, w, oh, ow int, out, res, b
 		return
 	}
 	th, tw := (oh+1)/2, (ow+1)/2
-	if c.wino != nil && th*tw >= minWinogradTiles {
+	if c.wino != nil && n*th*tw >= minWinogradTiles {
 		ws.winograd(c, pad, wq, cs, oh, ow, out, res, bias, relu)
 		return
 	}
@@ -296,14 +296,22 @@ func fillPhase(x []float32, h, w, pad, s, a, b, hq, wq int, dst []float32) {
 			clear(row[hi:])
 			continue
 		}
-		for q := range row {
-			xx := q*s + b - pad
-			if xx >= 0 && xx < w {
-				row[q] = src[xx]
-			} else {
-				row[q] = 0
+		// columns q ↔ x = q·s + b − pad: zeros, then every s-th value of
+		// the row from x0, then zeros.
+		lo := min(wq, max(0, (pad-b+s-1)/s))
+		hi := lo
+		if last := w - 1 + pad - b; last >= 0 {
+			hi = max(lo, min(wq, last/s+1))
+		}
+		clear(row[:lo])
+		d := row[lo:hi]
+		if len(d) > 0 {
+			sx := src[lo*s+b-pad : (hi-1)*s+b-pad+1]
+			for q := range d {
+				d[q] = sx[q*s]
 			}
 		}
+		clear(row[hi:])
 	}
 }
 

@@ -23,22 +23,34 @@ func (tc convCase) String() string {
 	return fmt.Sprintf("%d→%d_k%d_s%d_p%d_g%d/%dx%dx%d_res%v_relu%v", tc.inC, tc.outC, tc.k, tc.stride, tc.pad, tc.groups, tc.n, tc.h, tc.w, tc.res, tc.relu)
 }
 
-// checkConvLayer compiles tc's layer with o and compares the engine's
-// output with nn's Conv2d → BatchNorm2d (→ + residual) (→ ReLU).
-func checkConvLayer(t *testing.T, tc convCase, o Options, want convKind) {
-	t.Helper()
+// nnConv returns tc's convolution with random weights.
+func nnConv(tc convCase) *nn.Conv2d {
 	rng := rand.New(rand.NewPCG(uint64(tc.inC*7+tc.outC), uint64(tc.h*31+tc.w)))
 	c := nn.NewConv2d(tc.inC, tc.outC, tc.k, nn.ConvOptions{Stride: tc.stride, Padding: tc.pad, Groups: tc.groups})
 	for i := range c.Weight.Value.Data {
 		c.Weight.Value.Data[i] = float32(rng.NormFloat64() * 0.3)
 	}
-	bn := nn.NewBatchNorm2d(tc.outC)
+	return c
+}
+
+// nnBN returns a batch norm with random statistics and affine parameters.
+func nnBN(ch int) *nn.BatchNorm2d {
+	rng := rand.New(rand.NewPCG(uint64(ch), 3))
+	bn := nn.NewBatchNorm2d(ch)
 	for i := range bn.Weight.Value.Data {
 		bn.Weight.Value.Data[i] = float32(0.5 + rng.Float64())
 		bn.Bias.Value.Data[i] = float32(0.2 * rng.NormFloat64())
 		bn.RunningMean.Data[i] = float32(0.2 * rng.NormFloat64())
 		bn.RunningVar.Data[i] = float32(0.5 + rng.Float64())
 	}
+	return bn
+}
+
+// checkConvLayer compiles tc's layer with o and compares the engine's
+// output with nn's Conv2d → BatchNorm2d (→ + residual) (→ ReLU).
+func checkConvLayer(t *testing.T, tc convCase, o Options, want convKind, wino bool) {
+	t.Helper()
+	c, bn := nnConv(tc), nnBN(tc.outC)
 	x := randomInput(tc.n, tc.inC, tc.h, tc.w, uint64(tc.k))
 	ref := bn.Forward(c.Forward(x))
 	var res *tensor.Tensor
@@ -58,8 +70,8 @@ func checkConvLayer(t *testing.T, tc convCase, o Options, want convKind) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cv.kind != want {
-		t.Fatalf("%v: compiled as kind %d, want %d", tc, cv.kind, want)
+	if cv.kind != want || (cv.wino != nil) != wino {
+		t.Fatalf("%v: compiled as kind %d (Winograd %v), want %d (%v)", tc, cv.kind, cv.wino != nil, want, wino)
 	}
 	ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, kernels.Threads()}, sizing: true, n: tc.n}
 	var r []float32
@@ -113,6 +125,30 @@ func TestDirectConv(t *testing.T) {
 		if tc.groups == 1 && tc.inC >= minShiftedInC || tc.k == 1 && tc.groups == 1 && tc.pad == 0 {
 			continue
 		}
-		t.Run(tc.String(), func(t *testing.T) { checkConvLayer(t, tc, Options{}, direct) })
+		t.Run(tc.String(), func(t *testing.T) { checkConvLayer(t, tc, Options{}, direct, false) })
+	}
+}
+
+// TestWinogradLayers covers the Winograd convolutions on random and edge
+// shapes: odd and even sizes (partial tiles), 1×1 and 2×2 images, tile
+// rows longer than 16 tiles, batches whose chunks span images, residuals.
+func TestWinogradLayers(t *testing.T) {
+	defer func(v int) { minWinogradTiles = v }(minWinogradTiles)
+	minWinogradTiles = 1
+	cases := []convCase{
+		{64, 64, 3, 1, 1, 1, 1, 56, 56, false, true},
+		{64, 64, 3, 1, 1, 1, 3, 13, 7, true, true},
+		{64, 96, 3, 1, 1, 1, 2, 1, 1, true, false},
+		{128, 64, 3, 1, 1, 1, 1, 2, 2, false, true},
+		{64, 64, 3, 1, 1, 1, 2, 35, 40, true, true},
+		{256, 256, 3, 1, 1, 1, 8, 7, 7, true, true},
+		{80, 72, 3, 1, 1, 1, 1, 67, 3, false, false},
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 6 {
+		cases = append(cases, convCase{64 + rng.IntN(100), 64 + rng.IntN(100), 3, 1, 1, 1, 1 + rng.IntN(3), 1 + rng.IntN(40), 1 + rng.IntN(40), rng.IntN(2) == 0, rng.IntN(2) == 0})
+	}
+	for _, tc := range cases {
+		t.Run(tc.String(), func(t *testing.T) { checkConvLayer(t, tc, Options{}, shifted, true) })
 	}
 }

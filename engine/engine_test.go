@@ -78,7 +78,11 @@ func checkPlanOpts(t *testing.T, m *models.ResNet, x *tensor.Tensor, o Options) 
 	}
 }
 
+// TestArchitectures compares every architecture with the reference, with
+// Winograd on every layer it can take (however few its tiles) and off.
 func TestArchitectures(t *testing.T) {
+	defer func(v int) { minWinogradTiles = v }(minWinogradTiles)
+	minWinogradTiles = 1
 	for _, c := range models.Configs() {
 		big := c.Family == "wsl" && c.WidthPerGroup > 8 || c.Name == "wide_resnet101_2" || c.Name == "resnet152"
 		short := map[string]bool{"resnet18": true, "resnext50_32x4d": true, "resnet20": true, "resnet20b": true, "plain20": true}
@@ -95,7 +99,11 @@ func TestArchitectures(t *testing.T) {
 			if c.InputSize == 32 {
 				size = 9 // odd, and below 32: every stage's edge cases
 			}
-			checkPlan(t, m, randomInput(2, 3, size, size+5, 11))
+			x := randomInput(2, 3, size, size+5, 11)
+			checkPlan(t, m, x)
+			if short[c.Name] {
+				checkPlanOpts(t, m, x, Options{NoWinograd: true})
+			}
 		})
 	}
 }
@@ -148,8 +156,11 @@ func TestMaxBatch(t *testing.T) {
 }
 
 // TestAgainstPyTorch runs the committed PyTorch fixtures of the models
-// package (weights, inputs and logits from testdata/gen/models_gen.py).
+// package (weights, inputs and logits from testdata/gen/models_gen.py),
+// with Winograd on every layer it can take, and off.
 func TestAgainstPyTorch(t *testing.T) {
+	defer func(v int) { minWinogradTiles = v }(minWinogradTiles)
+	minWinogradTiles = 1
 	for _, name := range []string{"resnet20", "resnet20b", "plain20"} {
 		t.Run(name, func(t *testing.T) {
 			m, err := models.LoadFile(context.Background(), name, "../models/testdata/"+name+".pth", models.Options{})
@@ -164,16 +175,18 @@ func TestAgainstPyTorch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := Compile(m, Options{InPlace: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := p.Forward(context.Background(), x)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
-				t.Error(err)
+			for _, o := range []Options{{}, {NoWinograd: true}} {
+				p, err := Compile(m, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := p.Forward(context.Background(), x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
+					t.Errorf("%+v: %v", o, err)
+				}
 			}
 		})
 	}
@@ -303,7 +316,7 @@ func TestWinograd(t *testing.T) {
 				t.Fatal(err)
 			}
 			randomBN(m, 9)
-			checkPlanOpts(t, m, randomInput(tc.n, 3, tc.h, tc.w, 13), Options{Winograd: true})
+			checkPlanOpts(t, m, randomInput(tc.n, 3, tc.h, tc.w, 13), Options{})
 		})
 	}
 }

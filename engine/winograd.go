@@ -6,17 +6,20 @@ import "github.com/resnetgo/resnet/internal/kernels"
 // each 2×2 output tile is Aᵀ[Σ_c (G g Gᵀ) ⊙ (Bᵀ d B)]A for the 4×4 input
 // patch d. The sum over channels is 16 GEMMs, one per position ξ of the
 // 4×4 tile, of depth InC: 16 multiply-adds per tile and channel pair
-// instead of 36. The transforms are scalar Go so far and cost more than
-// that saves, so Options.Winograd turns it on; vectorised (AVX-512, 16
-// tiles a register) transforms are what it needs to pay.
+// instead of 36. The transforms (kernels.WinoInput, WinoOutput) are
+// vectorised across 16 tiles of a tile row; their coefficients are 0, ±1
+// (and ±½ in G, applied to the weights in float64 at Compile), so the
+// results stay within SPEC §6 of the direct convolution (TestWinograd).
 
 // minWinogradC is the fewest input and output channels for which the
 // transforms cost less than the multiply-adds they save.
 const minWinogradC = 64
 
-// minWinogradTiles is the fewest 2×2 tiles per image worth it: GEMMs with
-// fewer columns than the micro-kernel's 32 waste most of it (tests lower it).
-var minWinogradTiles = 64
+// minWinogradTiles is the fewest 2×2 tiles in a batch worth it: the GEMMs
+// are 32 tiles wide, and with fewer columns the 16/9 larger weights are
+// read for too little work (ResNet-50's 7×7 layers at batch 1, 16 tiles:
+// 0.7× the speed of the shifted GEMMs; 14×14, 49 tiles: 1.7×). Tests lower it.
+var minWinogradTiles = 48
 
 // winogradWeights returns U = G g Gᵀ for every (o, c), laid out as 16
 // matrices (OutC, InC), from weights in tap layout (9, OutC, InC).
@@ -51,107 +54,84 @@ func winogradWeights(w []float32, oc, ic int) []float32 {
 	return u
 }
 
-// winogradTiling returns the tiles per GEMM (columns) for ic input and oc
-// output channels: the transformed chunk stays near L2 size.
-func winogradTiling(ic, oc, tiles int) int {
-	return min(tiles, max(32, 12288/max(ic, oc)/8*8))
+// winogradTiling splits a layer's tiles (all images' together) into work
+// items of nt tiles (a multiple of 32, the GEMM kernel's width, up to
+// 128; the transformed chunk, 16·nt·(InC+ocb) values, near L2's size) by
+// ocb output channels, halving ocb (each part transforms the input
+// again) while there are too few items for the threads.
+func winogradTiling(ic, oc, tiles, threads int) (nt, ocb int) {
+	nt = max(64, min(128, (256<<10)/(16*(ic+oc))/32*32))
+	nt = min(nt, (tiles+31)/32*32)
+	items := (tiles + nt - 1) / nt
+	ocb = oc
+	for items*((oc+ocb-1)/ocb) < 4*threads && ocb >= 96 {
+		ocb = (ocb/2 + 11) / 12 * 12
+	}
+	return nt, ocb
 }
 
+// winoSkew is added to the stride of the 16 transformed matrices so that
+// the 16 values of one tile, written or read together, fall in different
+// cache sets (the strides are otherwise often multiples of 4 KiB).
+const winoSkew = 16
+
 // winograd runs c on the padded input pad (one phase, channel stride cs,
-// rows of wq) of ws.n images into out, with the epilogue.
+// rows of wq) of ws.n images into out, with the epilogue. A work item is
+// (image, chunk of nt tiles in row-major order, output channels): its
+// input tiles are transformed into the thread's buffer (V, 16 matrices
+// InC × nt), multiplied by the 16 transformed weight matrices (M = U·V;
+// columns past the chunk's last tile hold junk and are not used) and
+// transformed back into out with bias, residual and ReLU.
 func (ws *workspace) winograd(c *conv, pad []float32, wq, cs, oh, ow int, out, res, bias []float32, relu bool) {
 	n, m, ic := ws.n, c.outC, c.inC
 	th, tw := (oh+1)/2, (ow+1)/2
-	tiles := th * tw
-	nt := winogradTiling(ic, m, tiles)
+	tiles := th * tw // per image
+	nt, ocb := winogradTiling(ic, m, n*tiles, ws.key.threads)
 	if ws.sizing {
-		ws.colSize = max(ws.colSize, 16*(ic+m)*nt)
+		ws.colSize = max(ws.colSize, 16*(nt*(ic+ocb)+2*winoSkew))
 		return
 	}
-	chunks := (tiles + nt - 1) / nt
+	chunks, ob := (n*tiles+nt-1)/nt, (m+ocb-1)/ocb
 	plane := oh * ow
-	ws.parallel(n*chunks, func(worker, it int) {
-		img, t0 := it/chunks, it%chunks*nt
-		t1 := min(t0+nt, tiles)
-		k := t1 - t0
+	ws.parallel(chunks*ob, func(worker, it int) {
+		t0, o0 := it/ob*nt, it%ob*ocb
+		t1, o1 := min(t0+nt, n*tiles), min(o0+ocb, m)
+		k := min(nt, (t1-t0+31)/32*32) // GEMM columns; those past t1 are junk
+		mb := o1 - o0
 		buf := ws.cols[worker]
-		v := buf[:16*ic*k]
-		mm := buf[16*ic*k : 16*(ic+m)*k]
-		src := pad[img*ic*cs : (img+1)*ic*cs]
-		for ch := 0; ch < ic; ch++ {
-			xc := src[ch*cs : (ch+1)*cs]
-			for t := t0; t < t1; t++ {
-				ty, tx := t/tw, t%tw
-				base := 2*ty*wq + 2*tx
-				var d [4][4]float32
-				for r := 0; r < 4; r++ {
-					row := xc[base+r*wq : base+r*wq+4]
-					d[r] = [4]float32{row[0], row[1], row[2], row[3]}
-				}
-				// Bᵀ d B with Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1].
-				var e [4][4]float32
-				for q := 0; q < 4; q++ {
-					e[0][q] = d[0][q] - d[2][q]
-					e[1][q] = d[1][q] + d[2][q]
-					e[2][q] = d[2][q] - d[1][q]
-					e[3][q] = d[1][q] - d[3][q]
-				}
-				j := ch*k + t - t0
-				for r := 0; r < 4; r++ {
-					s := (r * 4 * ic) * k
-					v[s+j] = e[r][0] - e[r][2]
-					v[s+ic*k+j] = e[r][1] + e[r][2]
-					v[s+2*ic*k+j] = e[r][2] - e[r][1]
-					v[s+3*ic*k+j] = e[r][1] - e[r][3]
-				}
+		vs, ms := ic*k+winoSkew, mb*k+winoSkew // strides of the 16 matrices
+		v, mm := buf[:16*vs], buf[16*vs:16*(vs+ms)]
+		// segments calls fn for each run of tiles [t, e) of the chunk in
+		// one tile row ty of image img, from tile column tx.
+		segments := func(fn func(t, e, img, ty, tx int)) {
+			for t := t0; t < t1; {
+				img, r := t/tiles, t%tiles
+				ty, tx := r/tw, r%tw
+				e := min(t1, t-tx+tw)
+				fn(t, e, img, ty, tx)
+				t = e
 			}
 		}
+		segments(func(t, e, img, ty, tx int) {
+			src := pad[img*ic*cs+2*ty*wq+2*tx:]
+			for ch := 0; ch < ic; ch++ {
+				kernels.WinoInput(v[ch*k+t-t0:], vs, src[ch*cs:], wq, e-t)
+			}
+		})
 		for xi := 0; xi < 16; xi++ {
-			kernels.SgemmSerial(m, k, ic, 1, c.wino[xi*m*ic:], ic, v[xi*ic*k:], k, 0, mm[xi*m*k:], k)
+			kernels.SgemmSerial(mb, k, ic, 1, c.wino[(xi*m+o0)*ic:], ic, v[xi*vs:], k, 0, mm[xi*ms:], k)
 		}
-		o := out[img*m*plane : (img+1)*m*plane]
-		var rimg []float32
-		if res != nil {
-			rimg = res[img*m*plane : (img+1)*m*plane]
-		}
-		for oc := 0; oc < m; oc++ {
-			b := bias[oc]
-			for t := t0; t < t1; t++ {
-				j := oc*k + t - t0
-				var a [16]float32
-				for xi := range a {
-					a[xi] = mm[xi*m*k+j]
+		segments(func(t, e, img, ty, tx int) {
+			rows, cols := min(2, oh-2*ty), min(ow-2*tx, 2*(e-t))
+			base := img*m*plane + 2*ty*ow + 2*tx
+			for oc := o0; oc < o1; oc++ {
+				at := base + oc*plane
+				var rr []float32
+				if res != nil {
+					rr = res[at:]
 				}
-				// Aᵀ a A with Aᵀ = [1 1 1 0; 0 1 −1 −1].
-				var p [2][4]float32
-				for q := 0; q < 4; q++ {
-					p[0][q] = a[q] + a[4+q] + a[8+q]
-					p[1][q] = a[4+q] - a[8+q] - a[12+q]
-				}
-				ty, tx := t/tw, t%tw
-				for r := 0; r < 2; r++ {
-					y := 2*ty + r
-					if y >= oh {
-						break
-					}
-					y0 := p[r][0] + p[r][1] + p[r][2] + b
-					y1 := p[r][1] - p[r][2] - p[r][3] + b
-					at := oc*plane + y*ow + 2*tx
-					if rimg != nil {
-						y0 += rimg[at]
-						if 2*tx+1 < ow {
-							y1 += rimg[at+1]
-						}
-					}
-					if relu {
-						y0, y1 = max(y0, 0), max(y1, 0)
-					}
-					o[at] = y0
-					if 2*tx+1 < ow {
-						o[at+1] = y1
-					}
-				}
+				kernels.WinoOutput(out[at:], ow, mm[(oc-o0)*k+t-t0:], ms, e-t, rows, cols, bias[oc], rr, relu)
 			}
-		}
+		})
 	})
 }

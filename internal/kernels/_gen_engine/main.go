@@ -33,6 +33,8 @@ func main() {
 		}
 	case "conv":
 		convTiles()
+	case "wino":
+		winoTransforms()
 	default:
 		panic("unknown -set " + *set)
 	}

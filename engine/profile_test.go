@@ -1,0 +1,174 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/resnetgo/resnet/internal/kernels"
+	"github.com/resnetgo/resnet/models"
+)
+
+// TestLayerProfile prints the CPU time of every convolution of a network
+// at 224×224, run alone (a layer at a time, reps times), with its rate in
+// GFLOP per CPU second, and the totals per kind: where a forward pass
+// spends its time, on a busy machine too. Set ENGINE_PROFILE to the
+// architecture (and ENGINE_PROFILE_BATCH, default 1):
+//
+//	ENGINE_PROFILE=resnet50 go test -run LayerProfile -v ./engine/
+func TestLayerProfile(t *testing.T) {
+	arch := os.Getenv("ENGINE_PROFILE")
+	if arch == "" {
+		t.Skip("ENGINE_PROFILE not set")
+	}
+	batch := 1
+	if b := os.Getenv("ENGINE_PROFILE_BATCH"); b != "" {
+		fmt.Sscan(b, &batch)
+	}
+	m, err := models.New(arch, models.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(m, Options{NoWinograd: os.Getenv("ENGINE_PROFILE_WINOGRAD") == "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type layer struct {
+		c    *conv
+		h, w int
+	}
+	var layers []layer
+	h, w := 224, 224
+	layers = append(layers, layer{p.stem, h, w})
+	h, w = p.stem.outSize(h, w)
+	if p.pool != nil {
+		h, w = p.pool.OutSize(h, w)
+	}
+	for _, b := range p.blocks {
+		h1, w1 := b.conv1.outSize(h, w)
+		layers = append(layers, layer{b.conv1, h, w}, layer{b.conv2, h1, w1})
+		h2, w2 := b.conv2.outSize(h1, w1)
+		if b.conv3 != nil {
+			layers = append(layers, layer{b.conv3, h2, w2})
+		}
+		if b.down != nil {
+			layers = append(layers, layer{b.down, h, w})
+		}
+		h, w = h2, w2
+	}
+	const reps = 10
+	kinds := map[string][2]float64{}
+	var total float64
+	for i, l := range layers {
+		c := l.c
+		ws := &workspace{key: wsKey{batch, l.h, l.w, kernels.Threads()}, sizing: true, n: batch}
+		if _, _, _, err := ws.conv(c, nil, bufT1, l.h, l.w, nil, nil, nil, true); err != nil {
+			t.Fatal(err)
+		}
+		ws.alloc()
+		x := randomInput(batch, c.inC, l.h, l.w, 1).Data
+		ws.conv(c, x, bufT1, l.h, l.w, nil, nil, nil, true)
+		cpu0 := cpuTime()
+		for range reps {
+			ws.conv(c, x, bufT1, l.h, l.w, nil, nil, nil, true)
+		}
+		ms := (cpuTime() - cpu0).Seconds() * 1e3 / reps / float64(batch)
+		oh, ow := c.outSize(l.h, l.w)
+		flops := 2 * float64(c.outC*oh*ow*c.inC/c.groups*c.kh*c.kw)
+		kind := fmt.Sprintf("%dx%d/%d", c.kh, c.kw, c.stride)
+		switch {
+		case c.groups > 1:
+			kind += " grouped"
+		case c.kind == direct:
+			kind += " direct"
+		case c.wino != nil:
+			kind += " winograd"
+		}
+		k := kinds[kind]
+		kinds[kind] = [2]float64{k[0] + ms, k[1] + flops}
+		total += ms
+		t.Logf("%3d %-16s %4d→%-4d g%-2d %3dx%-3d %7.3f ms %6.1f GFLOP/cpu-s", i, kind, c.inC, c.outC, c.groups, l.h, l.w, ms, flops/ms/1e6)
+	}
+	var names []string
+	for k := range kinds {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var sb strings.Builder
+	for _, k := range names {
+		fmt.Fprintf(&sb, "\n  %-16s %7.2f ms (%4.1f%%) %6.1f GFLOP/cpu-s", k, kinds[k][0], 100*kinds[k][0]/total, kinds[k][1]/kinds[k][0]/1e6)
+	}
+	t.Logf("%s batch %d: convolutions %.2f cpu-ms/image%s", arch, batch, total, sb.String())
+}
+
+// layerBench builds one convolution layer (random weights, batch norm
+// folded) and a workspace for it, for the layer benchmarks.
+func layerBench(b *testing.B, tc convCase, o Options) (run func()) {
+	c := nnConv(tc)
+	bn := nnBN(tc.outC)
+	cv, err := newConv(c, bn, o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, kernels.Threads()}, sizing: true, n: tc.n}
+	if _, _, _, err := ws.conv(cv, nil, bufT1, tc.h, tc.w, nil, nil, nil, tc.relu); err != nil {
+		b.Fatal(err)
+	}
+	ws.alloc()
+	x := randomInput(tc.n, tc.inC, tc.h, tc.w, 1).Data
+	return func() { ws.conv(cv, x, bufT1, tc.h, tc.w, nil, nil, nil, tc.relu) }
+}
+
+// BenchmarkConvLayer measures single layers of the ResNets at 224×224
+// (batch 1) in GFLOP per CPU second:
+//
+//	go test -run X -bench ConvLayer ./engine/
+func BenchmarkConvLayer(b *testing.B) {
+	for _, l := range []struct {
+		name string
+		tc   convCase
+		o    Options
+	}{
+		{"stem", convCase{3, 64, 7, 2, 3, 1, 1, 224, 224, false, true}, Options{NoWinograd: true}},
+		{"grouped4-56", convCase{128, 128, 3, 1, 1, 32, 1, 56, 56, false, true}, Options{NoWinograd: true}},
+		{"grouped4-56-s2", convCase{256, 256, 3, 2, 1, 32, 1, 56, 56, false, true}, Options{NoWinograd: true}},
+		{"grouped16-14", convCase{512, 512, 3, 1, 1, 32, 1, 14, 14, false, true}, Options{NoWinograd: true}},
+		{"grouped64-7", convCase{2048, 2048, 3, 1, 1, 32, 1, 7, 7, false, true}, Options{NoWinograd: true}},
+		{"3x3-64-56", convCase{64, 64, 3, 1, 1, 1, 1, 56, 56, false, true}, Options{NoWinograd: true}},
+		{"3x3-64-56-wino", convCase{64, 64, 3, 1, 1, 1, 1, 56, 56, false, true}, Options{}},
+		{"3x3-256-14", convCase{256, 256, 3, 1, 1, 1, 1, 14, 14, false, true}, Options{NoWinograd: true}},
+		{"3x3-256-14-wino", convCase{256, 256, 3, 1, 1, 1, 1, 14, 14, false, true}, Options{}},
+		{"3x3-256-14-b8", convCase{256, 256, 3, 1, 1, 1, 8, 14, 14, false, true}, Options{NoWinograd: true}},
+		{"3x3-256-14-b8-wino", convCase{256, 256, 3, 1, 1, 1, 8, 14, 14, false, true}, Options{}},
+		{"3x3-128-28", convCase{128, 128, 3, 1, 1, 1, 1, 28, 28, false, true}, Options{NoWinograd: true}},
+		{"3x3-128-28-wino", convCase{128, 128, 3, 1, 1, 1, 1, 28, 28, false, true}, Options{}},
+		{"3x3-512-7", convCase{512, 512, 3, 1, 1, 1, 1, 7, 7, false, true}, Options{NoWinograd: true}},
+		{"3x3-512-7-wino", convCase{512, 512, 3, 1, 1, 1, 1, 7, 7, false, true}, Options{}},
+		{"3x3-512-7-b8", convCase{512, 512, 3, 1, 1, 1, 8, 7, 7, false, true}, Options{NoWinograd: true}},
+		{"3x3-512-7-b8-wino", convCase{512, 512, 3, 1, 1, 1, 8, 7, 7, false, true}, Options{}},
+		{"3x3-128-56-s2", convCase{128, 128, 3, 2, 1, 1, 1, 56, 56, false, true}, Options{NoWinograd: true}},
+	} {
+		b.Run(l.name, func(b *testing.B) {
+			if !l.o.NoWinograd {
+				defer func(v int) { minWinogradTiles = v }(minWinogradTiles)
+				minWinogradTiles = 1
+			}
+			run := layerBench(b, l.tc, l.o)
+			run()
+			tc := l.tc
+			oh := (tc.h+2*tc.pad-tc.k)/tc.stride + 1
+			ow := (tc.w+2*tc.pad-tc.k)/tc.stride + 1
+			flops := 2 * float64(tc.n*tc.outC*oh*ow*tc.inC/tc.groups*tc.k*tc.k)
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			for range b.N {
+				run()
+			}
+			cpu := (cpuTime() - cpu0).Seconds()
+			b.ReportMetric(cpu*1e3/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(flops*float64(b.N)/cpu/1e9, "GFLOP/cpu-s")
+		})
+	}
+}

@@ -1,0 +1,55 @@
+//go:build !purego
+
+package kernels
+
+//go:generate go run -C _gen_engine . -set wino -out ../wino_amd64.s -stubs ../wino_stubs_amd64.go -pkg kernels
+
+func init() {
+	if hasAVX512 && !asmDisabled {
+		winoInput = winoInputAVX512Go
+		winoOutput = winoOutputAVX512Go
+	}
+}
+
+// lowBits returns a mask of the n (0..64) low bits.
+func lowBits(n int) uint64 {
+	if n >= 64 {
+		return ^uint64(0)
+	}
+	return 1<<max(n, 0) - 1
+}
+
+func winoInputAVX512Go(v []float32, ldv int, x []float32, wq, n int) {
+	full, tail := n/16, n%16
+	// The tail group of L tiles reads floats [0, 2L+2) of each row from
+	// its first: the loads at 0, 16, 2 and 18 take what lies inside.
+	need := 2*tail + 2
+	masks := lowBits(min(16, need)) | lowBits(min(16, need-16))<<16 | lowBits(min(16, need-2))<<32 | lowBits(min(16, need-18))<<48
+	if tail == 0 {
+		masks = 0
+	}
+	_ = v[15*ldv+n-1]
+	_ = x[3*wq+2*n+1]
+	winoInputAVX512(&v[0], ldv, &x[0], wq, full, tail, masks)
+}
+
+func winoOutputAVX512Go(y []float32, ldy int, m []float32, ldm, n, rows, cols int, bias float32, res []float32, relu bool) {
+	full := n / 16
+	if 32*full > cols {
+		full-- // the last full group writes fewer than 32 columns
+	}
+	tail := n - 16*full
+	smask := uint32(lowBits(min(cols-32*full, 2*tail)))
+	var rp *float32
+	if res != nil {
+		_ = res[(rows-1)*ldy+cols-1]
+		rp = &res[0]
+	}
+	_ = y[(rows-1)*ldy+cols-1]
+	_ = m[15*ldm+n-1]
+	r := 0
+	if relu {
+		r = 1
+	}
+	winoOutputAVX512(&y[0], ldy, &m[0], ldm, full, tail, smask, rows, bias, rp, r)
+}
