@@ -3,11 +3,27 @@ package engine
 import "github.com/resnetgo/resnet/internal/kernels"
 
 // maxPool is kernels.MaxPool2d (floor mode, implicit −∞ padding, NaN
-// propagates) computed separably: the max down each window's rows into a
-// row buffer, then across each window's columns, with the branch-free
-// builtin max. planes h×w planes of x → oh×ow planes of out.
+// propagates): ResNet's 3×3/2 pool with kernels.MaxPool3x3s2Row, others
+// computed separably: the max down each window's rows into a row buffer,
+// then across each window's columns, with the branch-free builtin max.
+// planes h×w planes of x → oh×ow planes of out.
 func maxPool(p *kernels.PoolParams, planes, h, w int, x, out []float32) {
 	oh, ow := p.OutSize(h, w)
+	if *p == (kernels.PoolParams{KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}) {
+		// ResNet's pool: a vectorised kernel per output row.
+		kernels.ParallelFor(planes, 4, func(lo, hi int) {
+			for c := lo; c < hi; c++ {
+				src := x[c*h*w : (c+1)*h*w]
+				dst := out[c*oh*ow : (c+1)*oh*ow]
+				for oy := 0; oy < oh; oy++ {
+					y := 2 * oy
+					r0, r1, r2 := max(y-1, 0), y, min(y+1, h-1)
+					kernels.MaxPool3x3s2Row(dst[oy*ow:(oy+1)*ow], src[r0*w:], src[r1*w:], src[r2*w:], w)
+				}
+			}
+		})
+		return
+	}
 	kernels.ParallelFor(planes, 4, func(lo, hi int) {
 		var stack [512]float32
 		col := stack[:]

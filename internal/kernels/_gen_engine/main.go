@@ -35,6 +35,8 @@ func main() {
 		convTiles()
 	case "wino":
 		winoTransforms()
+	case "pool":
+		maxPoolRow()
 	default:
 		panic("unknown -set " + *set)
 	}
