@@ -26,6 +26,13 @@ type conv struct {
 	wino                []float32 // Winograd F(2×2, 3×3) weights, or nil (winograd.go)
 }
 
+// gemm computes rows [m0, m1) of C = A·B + beta·C (out holds row m0 on)
+// for one of c's weight matrices a (OutC × k, row-major): a pointwise
+// convolution's w, a shifted one's tap, a Winograd position's.
+func (c *conv) gemm(a []float32, m0, m1, n, k int, b []float32, ldb int, beta float32, out []float32, ldc int) {
+	kernels.SgemmSerial(m1-m0, n, k, 1, a[m0*k:], k, b, ldb, beta, out, ldc)
+}
+
 // minShiftedInC is the fewest input channels for which a shifted
 // convolution (a GEMM of depth InC per tap) is used rather than a direct
 // one (an implicit GEMM of depth InC·KH·KW).
@@ -151,10 +158,10 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		var beta float32
 		if acc != nil {
 			ci := acc.c.inC
-			kernels.SgemmSerial(m1-m0, j1-j0, ci, 1, acc.c.w[m0*ci:], ci, ax[img*ci*plane+j0:], plane, 0, o[m0*plane+j0:], plane)
+			acc.c.gemm(acc.c.w, m0, m1, j1-j0, ci, ax[img*ci*plane+j0:], plane, 0, o[m0*plane+j0:], plane)
 			beta = 1
 		}
-		kernels.SgemmSerial(m1-m0, j1-j0, c.inC, 1, c.w[m0*c.inC:], c.inC, x[img*c.inC*plane+j0:], plane, beta, o[m0*plane+j0:], plane)
+		c.gemm(c.w, m0, m1, j1-j0, c.inC, x[img*c.inC*plane+j0:], plane, beta, o[m0*plane+j0:], plane)
 		epilogue(o, res, bias, img*m*plane, plane, m0, m1, j0, j1, relu)
 	})
 }
@@ -212,8 +219,7 @@ func (ws *workspace) shifted(c *conv, x []float32, h, w, oh, ow int, out, res, b
 			if t == 0 {
 				beta = 0
 			}
-			kernels.SgemmSerial(m1-m0, j1-j0, ic, 1, c.w[(t*m+m0)*ic:], ic,
-				pad[(img*phases+phase)*ic*cs+off+j0:], cs, beta, g[m0*gn+j0:], gn)
+			c.gemm(c.w[t*m*ic:], m0, m1, j1-j0, ic, pad[(img*phases+phase)*ic*cs+off+j0:], cs, beta, g[m0*gn+j0:], gn)
 		}
 		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, m0, m1, j0, j1, g[m0*gn+j0:], gn, relu)
 	})

@@ -119,7 +119,7 @@ func (ws *workspace) winograd(c *conv, pad []float32, wq, cs, oh, ow int, out, r
 			}
 		})
 		for xi := 0; xi < 16; xi++ {
-			kernels.SgemmSerial(mb, k, ic, 1, c.wino[(xi*m+o0)*ic:], ic, v[xi*vs:], k, 0, mm[xi*ms:], k)
+			c.gemm(c.wino[xi*m*ic:], o0, o1, k, ic, v[xi*vs:], k, 0, mm[xi*ms:], k)
 		}
 		segments(func(t, e, img, ty, tx int) {
 			rows, cols := min(2, oh-2*ty), min(ow-2*tx, 2*(e-t))
