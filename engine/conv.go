@@ -125,6 +125,10 @@ func (ws *workspace) subsample(x []float32, c, h, w, s, oh, ow int) []float32 {
 			for oy := 0; oy < oh; oy++ {
 				row := src[oy*s*w:]
 				d := dst[oy*ow : (oy+1)*ow]
+				if s == 2 {
+					kernels.EveryOther(d, row)
+					continue
+				}
 				for ox := range d {
 					d[ox] = row[ox*s]
 				}
@@ -313,8 +317,12 @@ func fillPhase(x []float32, h, w, pad, s, a, b, hq, wq int, dst []float32) {
 		d := row[lo:hi]
 		if len(d) > 0 {
 			sx := src[lo*s+b-pad : (hi-1)*s+b-pad+1]
-			for q := range d {
-				d[q] = sx[q*s]
+			if s == 2 {
+				kernels.EveryOther(d, sx)
+			} else {
+				for q := range d {
+					d[q] = sx[q*s]
+				}
 			}
 		}
 		clear(row[hi:])
@@ -330,28 +338,58 @@ func fillPhase(x []float32, h, w, pad, s, a, b, hq, wq int, dst []float32) {
 // row length wq. Tiles are (image, group, column chunk); each is computed
 // into the thread's buffer and leaves it through the epilogue.
 func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bias []float32, relu bool) {
-	pad, wq, cs := ws.padInput(c, x, h, w)
 	n, m, g := ws.n, c.outC, c.groups
 	icg, ocg := c.inC/g, c.outC/g
 	k := icg * c.kh * c.kw
+	wq, hq, cs := shiftedGeom(c, h, w)
 	gn := oh * wq
 	nb := directChunk(gn, n*g, ws.key.threads)
-	offs := ws.offsets(c, wq, cs)
+	tn := (gn + nb - 1) / nb
+	s := c.stride
+	phases := s * s
+	// A tile that is a whole group pads its own channels into the
+	// thread's buffer, where ConvGemm finds them in L2, rather than all
+	// being padded first into bufPad (a pass through memory that cost a
+	// grouped layer as much as its multiply-adds).
+	local := tn == 1 && g > 1
+	var pad []float32
+	chans := icg // channels of a phase plane set in the padded input
+	if !local {
+		pad, _, _ = ws.padInput(c, x, h, w)
+		chans = c.inC
+	}
+	offs := ws.offsets(c, wq, cs, chans)
+	padSize := 0
+	if local {
+		padSize = phases * icg * cs
+	}
 	if ws.sizing {
-		ws.colSize = max(ws.colSize, ocg*nb)
+		ws.colSize = max(ws.colSize, padSize+ocg*nb)
 		return
 	}
-	phases := c.stride * c.stride
 	plane := oh * ow
-	tn := (gn + nb - 1) / nb
 	ws.parallel(n*g*tn, func(worker, it int) {
 		img, r := it/(g*tn), it%(g*tn)
 		grp, j0 := r/tn, r%tn*nb
 		j1 := min(j0+nb, gn)
 		cols := j1 - j0
 		m0 := grp * ocg
-		tmp := ws.cols[worker][:ocg*cols]
-		src := pad[(img*phases*c.inC+grp*icg)*cs+j0:]
+		buf := ws.cols[worker]
+		tmp := buf[padSize : padSize+ocg*cols]
+		var src []float32
+		if local {
+			src = buf[:padSize]
+			xg := x[(img*c.inC+grp*icg)*h*w:]
+			for ch := 0; ch < icg; ch++ {
+				for a := 0; a < s; a++ {
+					for b := 0; b < s; b++ {
+						fillPhase(xg[ch*h*w:(ch+1)*h*w], h, w, c.pad, s, a, b, hq, wq, src[((a*s+b)*icg+ch)*cs:][:hq*wq])
+					}
+				}
+			}
+		} else {
+			src = pad[(img*phases*c.inC+grp*icg)*cs+j0:]
+		}
 		kernels.ConvGemm(ocg, cols, k, c.w[m0*k:], k, src, offs, tmp, cols, false)
 		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, m0, m0+ocg, j0, j1, tmp, cols, relu)
 	})
@@ -374,9 +412,10 @@ func directChunk(gn, pairs, threads int) int {
 }
 
 // offsets returns (and keeps, for this workspace's shape) where row
-// (ch, ki, kj) of c's implicit GEMM starts in the padded input of
-// padInput, relative to its group's first channel.
-func (ws *workspace) offsets(c *conv, wq, cs int) []int32 {
+// (ch, ki, kj) of c's implicit GEMM starts in a padded input whose phase
+// planes hold chans channels (padInput's, or a group's own), relative to
+// its group's first channel.
+func (ws *workspace) offsets(c *conv, wq, cs, chans int) []int32 {
 	if o, ok := ws.offs[c]; ok {
 		return o
 	}
@@ -387,7 +426,7 @@ func (ws *workspace) offsets(c *conv, wq, cs int) []int32 {
 		for t := 0; t < taps; t++ {
 			ki, kj := t/c.kw, t%c.kw
 			phase := (ki%s)*s + kj%s
-			o[ch*taps+t] = int32((phase*c.inC+ch)*cs + (ki/s)*wq + kj/s)
+			o[ch*taps+t] = int32((phase*chans+ch)*cs + (ki/s)*wq + kj/s)
 		}
 	}
 	if ws.offs == nil {

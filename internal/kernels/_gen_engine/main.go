@@ -5,6 +5,7 @@
 //	-set conv      ../engine_conv_amd64.s: the implicit-GEMM convolution tiles
 //	-set wino      ../wino_amd64.s: the Winograd F(2×2, 3×3) transforms
 //	-set pool      ../engine_pool_amd64.s: the 3×3 stride-2 max pool rows
+//	-set stride    ../engine_stride_amd64.s: every other value of a row
 //
 // Run it with `go generate ./internal/kernels/` (the go:generate lines are
 // in engine_*_amd64.go and wino_amd64.go).
@@ -19,7 +20,7 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-var set = flag.String("set", "epilogue", "which kernels: epilogue, conv, wino or pool")
+var set = flag.String("set", "epilogue", "which kernels: epilogue, conv, wino, pool or stride")
 
 func main() {
 	flag.Parse()
@@ -37,6 +38,8 @@ func main() {
 		winoTransforms()
 	case "pool":
 		maxPoolRow()
+	case "stride":
+		everyOther()
 	default:
 		panic("unknown -set " + *set)
 	}

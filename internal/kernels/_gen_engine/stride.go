@@ -1,0 +1,74 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// everyOther emits everyOtherAVX512: dst[q] = src[2q] for q < n, 16 a
+// step from two loads and a VPERMI2PS, the last step masked (src is read
+// only up to src[2n−2]).
+func everyOther() {
+	even := GLOBL("strideEven", RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		DATA(4*i, U32(2*i))
+	}
+	TEXT("everyOtherAVX512", NOSPLIT, "func(dst, src *float32, n int)")
+	Doc("everyOtherAVX512 sets dst[q] = src[2q] for q < n (n ≥ 1); see everyOtherGeneric.")
+	Pragma("noescape")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	n := Load(Param("n"), GP64())
+	idx := Z31
+	VMOVUPS(even, idx)
+	Label("every_loop")
+	Comment("Unmasked while more than 16 outputs are left (src[2q+1] is then there).")
+	CMPQ(n, U32(16))
+	JBE(LabelRef("every_tail"))
+	VMOVUPS(Mem{Base: src}, Z0)
+	VMOVAPS(idx, Z2)
+	VPERMI2PS(Mem{Base: src, Disp: 64}, Z0, Z2)
+	VMOVUPS(Z2, Mem{Base: dst})
+	ADDQ(U32(128), src)
+	ADDQ(U32(64), dst)
+	SUBQ(U32(16), n)
+	JMP(LabelRef("every_loop"))
+
+	Label("every_tail")
+	Comment("n ≤ 16 outputs left: K1 = (1<<n) − 1 for them; the 2n−1 values",
+		"read are src[0 .. 2n−2]: K2 the first 16 of them, K3 the rest.")
+	MOVQ(n, RCX)
+	m := GP32()
+	MOVL(U32(1), m)
+	SHLL(CL, m)
+	DECL(m)
+	KMOVW(m, K1)
+	m2 := GP64()
+	LEAQ(Mem{Base: n, Index: n, Scale: 1, Disp: -1}, m2) // 2n−1 values
+	MOVQ(m2, RCX)
+	CMPQ(m2, U32(16))
+	JB(LabelRef("every_short"))
+	MOVL(U32(0xffff), m)
+	KMOVW(m, K2)
+	SUBQ(U32(16), RCX)
+	MOVL(U32(1), m)
+	SHLL(CL, m)
+	DECL(m)
+	KMOVW(m, K3)
+	JMP(LabelRef("every_load"))
+	Label("every_short")
+	MOVL(U32(1), m)
+	SHLL(CL, m)
+	DECL(m)
+	KMOVW(m, K2)
+	KXORW(K3, K3, K3)
+	Label("every_load")
+	VMOVUPS_Z(Mem{Base: src}, K2, Z0)
+	VMOVUPS_Z(Mem{Base: src, Disp: 64}, K3, Z1)
+	VMOVAPS(idx, Z2)
+	VPERMI2PS(Z1, Z0, Z2)
+	VMOVUPS(Z2, K1, Mem{Base: dst})
+	VZEROUPPER()
+	RET()
+}

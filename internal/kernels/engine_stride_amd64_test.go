@@ -1,0 +1,9 @@
+//go:build !purego
+
+package kernels
+
+func addStrideAsm(v map[string]func(dst, src []float32)) {
+	if hasAVX512 {
+		v["avx512"] = everyOtherAVX512Go
+	}
+}
