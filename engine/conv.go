@@ -11,13 +11,11 @@ type convKind int
 
 const (
 	pointwise convKind = iota
-	shifted
 	direct
 )
 
 // conv is a convolution with its batch norm folded in. w is laid out as
-// (OutC, InC/Groups·KH·KW) for pointwise and direct convolutions, and as
-// (KH·KW, OutC, InC) — one GEMM operand per tap — for shifted ones.
+// PyTorch's, (OutC, InC/Groups·KH·KW).
 type conv struct {
 	kind                convKind
 	inC, outC, kh, kw   int
@@ -28,22 +26,14 @@ type conv struct {
 
 // gemm computes rows [m0, m1) of C = A·B + beta·C (out holds row m0 on)
 // for one of c's weight matrices a (OutC × k, row-major): a pointwise
-// convolution's w, a shifted one's tap, a Winograd position's.
+// convolution's w, a Winograd position's.
 func (c *conv) gemm(a []float32, m0, m1, n, k int, b []float32, ldb int, beta float32, out []float32, ldc int) {
 	kernels.SgemmSerial(m1-m0, n, k, 1, a[m0*k:], k, b, ldb, beta, out, ldc)
 }
 
-// minShiftedInC is the fewest input channels for which a shifted
-// convolution (a GEMM of depth InC per tap) is used rather than a direct
-// one (an implicit GEMM of depth InC·KH·KW).
-const minShiftedInC = 32
-
 func chooseKind(c *conv) convKind {
-	switch {
-	case c.kh == 1 && c.kw == 1 && c.pad == 0 && c.groups == 1:
+	if c.kh == 1 && c.kw == 1 && c.pad == 0 && c.groups == 1 {
 		return pointwise
-	case c.groups == 1 && c.inC >= minShiftedInC:
-		return shifted
 	}
 	return direct
 }
@@ -79,8 +69,6 @@ func (ws *workspace) conv(c *conv, x []float32, outID bufID, h, w int, res, bias
 	switch c.kind {
 	case pointwise:
 		ws.pointwise(c, x, h, w, oh, ow, out, res, bias, acc, relu)
-	case shifted:
-		ws.shifted(c, x, h, w, oh, ow, out, res, bias, relu)
 	default:
 		ws.direct(c, x, h, w, oh, ow, out, res, bias, relu)
 	}
@@ -170,63 +158,18 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 	})
 }
 
-// shiftedGeom is the layout of a shifted convolution's padded input: s²
-// phase planes per channel, each hq×wq, cs values apart.
-func shiftedGeom(c *conv, h, w int) (wq, hq, cs int) {
+// padGeom is the layout of a convolution's padded input: s² phase planes
+// per channel, each hq×wq, cs values apart.
+func padGeom(c *conv, h, w int) (wq, hq, cs int) {
 	s := c.stride
 	hp, wp := h+2*c.pad, w+2*c.pad
 	wq = (wp + s - 1) / s
-	hq = (hp+s-1)/s + 2 // spare rows: the last tap's view (or Winograd tile) runs past the image
+	hq = (hp+s-1)/s + 2 // spare rows: the last tap's rows (or Winograd tile) run past the image
 	cs = hq * wq
 	if cs%1024 == 0 {
-		cs += 32 // keep the channels of B out of one cache set (Sgemm packs B at 4 KiB strides)
+		cs += 32 // keep the channels out of one cache set
 	}
 	return wq, hq, cs
-}
-
-// shifted computes a k×k convolution as Σ over taps (ki, kj) of
-// W[ki,kj] · view(ki, kj), where the view is the padded input (phase
-// plane (ki mod s, kj mod s)) from offset (ki/s)·wq + kj/s: each output
-// row oy is computed over wq columns, of which the first ow are kept.
-func (ws *workspace) shifted(c *conv, x []float32, h, w, oh, ow int, out, res, bias []float32, relu bool) {
-	s := c.stride
-	pad, wq, cs := ws.padInput(c, x, h, w)
-	phases := s * s
-	n, m, ic := ws.n, c.outC, c.inC
-	gn := oh * wq
-	grid := ws.buf(bufGrid, n*m*gn)
-	if ws.sizing {
-		if c.wino != nil {
-			ws.winograd(c, pad, wq, cs, oh, ow, out, res, bias, relu)
-		}
-		return
-	}
-	th, tw := (oh+1)/2, (ow+1)/2
-	if c.wino != nil && n*th*tw >= minWinogradTiles {
-		ws.winograd(c, pad, wq, cs, oh, ow, out, res, bias, relu)
-		return
-	}
-	plane := oh * ow
-	taps := c.kh * c.kw
-	mb, nb := tiling(m, gn, n, ws.key.threads)
-	tm, tn := (m+mb-1)/mb, (gn+nb-1)/nb
-	ws.parallel(n*tm*tn, func(_, it int) {
-		img, r := it/(tm*tn), it%(tm*tn)
-		m0, j0 := r/tn*mb, r%tn*nb
-		m1, j1 := min(m0+mb, m), min(j0+nb, gn)
-		g := grid[img*m*gn:]
-		for t := 0; t < taps; t++ {
-			ki, kj := t/c.kw, t%c.kw
-			phase := (ki%s)*s + kj%s
-			off := (ki/s)*wq + kj/s
-			var beta float32 = 1
-			if t == 0 {
-				beta = 0
-			}
-			c.gemm(c.w[t*m*ic:], m0, m1, j1-j0, ic, pad[(img*phases+phase)*ic*cs+off+j0:], cs, beta, g[m0*gn+j0:], gn)
-		}
-		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, m0, m1, j0, j1, g[m0*gn+j0:], gn, relu)
-	})
 }
 
 // gridEpilogue is the epilogue of a convolution computed on the grid of
@@ -261,10 +204,10 @@ func gridEpilogue(out, res, bias []float32, off, ow, oh, wq, m0, m1, j0, j1 int,
 // padInput writes x (n, InC, h, w) zero-padded, and split into s² phase
 // planes when c has stride s, into bufPad: phase plane (a, b) of channel
 // ch of image img is at ((img·s² + a·s + b)·InC + ch)·cs, hq×wq values
-// (shiftedGeom).
+// (padGeom).
 func (ws *workspace) padInput(c *conv, x []float32, h, w int) (pad []float32, wq, cs int) {
 	s := c.stride
-	wq, hq, cs := shiftedGeom(c, h, w)
+	wq, hq, cs := padGeom(c, h, w)
 	phases := s * s
 	ic := c.inC
 	pad = ws.buf(bufPad, ws.n*phases*ic*cs)
@@ -329,19 +272,27 @@ func fillPhase(x []float32, h, w, pad, s, a, b, hq, wq int, dst []float32) {
 	}
 }
 
-// direct computes a grouped or narrow convolution (the 7×7 stem on 3
-// channels, ResNeXt's grouped 3×3 layers, CIFAR's 16-channel ones) as one
-// implicit GEMM per group (kernels.ConvGemm) on the padded input: group
-// g's output rows are W_g (OutC/G × InC/G·KH·KW, as stored) times the
-// matrix whose row (ch, ki, kj) is the padded input of channel ch from
-// the tap's offset (phase plane and shift as in shifted), with the grid's
-// row length wq. Tiles are (image, group, column chunk); each is computed
-// into the thread's buffer and leaves it through the epilogue.
+// direct computes a k×k convolution as one implicit GEMM per group
+// (kernels.ConvGemm) on the zero-padded input: group g's output rows are
+// W_g (OutC/G × InC/G·KH·KW, as stored) times the matrix whose row
+// (ch, ki, kj) is the padded input of channel ch (phase plane
+// (ki mod s, kj mod s) when the stride s is > 1, so that every tap reads
+// a unit-stride view) from offset (ki/s)·wq + kj/s. Each output row oy is
+// computed over the wq columns of a padded row, of which the first ow are
+// kept (the grid). Tiles are (image, group, column chunk); each is
+// computed into the thread's buffer and leaves it through the epilogue.
+// A 3×3 stride-1 convolution with Winograd weights runs winograd instead
+// when the batch has enough tiles.
 func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bias []float32, relu bool) {
 	n, m, g := ws.n, c.outC, c.groups
 	icg, ocg := c.inC/g, c.outC/g
 	k := icg * c.kh * c.kw
-	wq, hq, cs := shiftedGeom(c, h, w)
+	if c.wino != nil && n*((oh+1)/2)*((ow+1)/2) >= minWinogradTiles {
+		pad, wq, cs := ws.padInput(c, x, h, w)
+		ws.winograd(c, pad, wq, cs, oh, ow, out, res, bias, relu)
+		return
+	}
+	wq, hq, cs := padGeom(c, h, w)
 	gn := oh * wq
 	nb := directChunk(gn, n*g, ws.key.threads)
 	tn := (gn + nb - 1) / nb

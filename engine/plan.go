@@ -280,19 +280,8 @@ func newConv(c *nn.Conv2d, bn *nn.BatchNorm2d, o Options) (*conv, error) {
 			cv.bias[o] += b * scale[o]
 		}
 	}
-	if cv.kind == shifted {
-		// (OutC, InC, KH·KW) → (KH·KW, OutC, InC): one GEMM operand per tap.
-		tmp := append([]float32(nil), w...)
-		taps := c.KH * c.KW
-		for t := 0; t < taps; t++ {
-			dst := w[t*c.OutC*c.InC : (t+1)*c.OutC*c.InC]
-			for j := range dst {
-				dst[j] = tmp[j*taps+t]
-			}
-		}
-	}
 	cv.w = w
-	if cv.kind == shifted && !o.NoWinograd && c.KH == 3 && c.KW == 3 && cv.stride == 1 && c.InC >= minWinogradC && c.OutC >= minWinogradC {
+	if !o.NoWinograd && c.KH == 3 && c.KW == 3 && cv.stride == 1 && cv.pad == 1 && c.Groups == 1 && c.InC >= minWinogradC && c.OutC >= minWinogradC {
 		cv.wino = winogradWeights(w, c.OutC, c.InC)
 	}
 	return cv, nil

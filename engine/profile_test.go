@@ -81,9 +81,7 @@ func TestLayerProfile(t *testing.T) {
 		switch {
 		case c.groups > 1:
 			kind += " grouped"
-		case c.kind == direct:
-			kind += " direct"
-		case c.wino != nil:
+		case c.wino != nil && batch*((oh+1)/2)*((ow+1)/2) >= minWinogradTiles:
 			kind += " winograd"
 		}
 		k := kinds[kind]

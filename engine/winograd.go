@@ -18,18 +18,18 @@ const minWinogradC = 64
 // minWinogradTiles is the fewest 2×2 tiles in a batch worth it: the GEMMs
 // are 32 tiles wide, and with fewer columns the 16/9 larger weights are
 // read for too little work (ResNet-50's 7×7 layers at batch 1, 16 tiles:
-// 0.7× the speed of the shifted GEMMs; 14×14, 49 tiles: 1.7×). Tests lower it.
+// 0.7× the speed of the direct convolution; 14×14, 49 tiles: 1.7×). Tests lower it.
 var minWinogradTiles = 48
 
 // winogradWeights returns U = G g Gᵀ for every (o, c), laid out as 16
-// matrices (OutC, InC), from weights in tap layout (9, OutC, InC).
+// matrices (OutC, InC), from weights (OutC, InC, 3, 3).
 func winogradWeights(w []float32, oc, ic int) []float32 {
 	u := make([]float32, 16*oc*ic)
 	n := oc * ic
 	for j := 0; j < n; j++ {
 		var g [3][3]float64
 		for t := 0; t < 9; t++ {
-			g[t/3][t%3] = float64(w[t*n+j])
+			g[t/3][t%3] = float64(w[j*9+t])
 		}
 		// G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]; rows first (Gg), then columns.
 		var gg [4][3]float64

@@ -21,8 +21,7 @@ const (
 	bufT2   // a bottleneck's 3×3 output
 	bufRes  // a shortcut computed separately (basic block projection, option A)
 	bufSub  // the input of a strided 1×1 convolution, subsampled
-	bufPad  // zero-padded (phase-split) input of a shifted convolution
-	bufGrid // a shifted convolution's output rows, before the epilogue drops their extra columns
+	bufPad  // zero-padded (phase-split) input of a direct or Winograd convolution
 	numBufs
 )
 
