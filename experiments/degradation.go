@@ -45,13 +45,17 @@ func (c *Common) logf(format string, args ...any) {
 	}
 }
 
-// prepare makes the experiment's directory and records the command.
-func (c *Common) prepare(sub string) (string, error) {
+// prepare makes the experiment's directory, checks the settings against
+// those of a run already there (checkSettings), and records the command.
+func (c *Common) prepare(sub string, settings any) (string, error) {
 	if c.Out == "" {
 		return "", fmt.Errorf("experiments: no output directory")
 	}
 	dir := filepath.Join(c.Out, sub)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	if err := checkSettings(filepath.Join(dir, "config.json"), settings, c.Resume, sub); err != nil {
 		return "", err
 	}
 	if c.Command != "" {
@@ -214,6 +218,7 @@ func RunDegradation(ctx context.Context, d *Data, c DegradationConfig) (*Degrada
 	if !(c.LR > 0) || c.Momentum < 0 || c.WeightDecay < 0 {
 		return nil, fmt.Errorf("experiments: degradation: learning rate %g, momentum %g, weight decay %g", c.LR, c.Momentum, c.WeightDecay)
 	}
+	c.Nets = dedupe(c.Nets)
 	for _, n := range c.Nets {
 		if _, err := Arch(n); err != nil {
 			return nil, err
@@ -248,11 +253,8 @@ func RunDegradation(ctx context.Context, d *Data, c DegradationConfig) (*Degrada
 		LR: c.LR, Momentum: c.Momentum, WeightDecay: c.WeightDecay, LogEvery: c.LogEvery, EvalEvery: c.EvalEvery,
 		Seed: c.Seed, Augmentation: "pad 4, random crop, horizontal flip", Recipe: "SGD; lr ÷10 at 50% and 75% of the iterations",
 	}
-	dir, err := c.prepare("degradation")
+	dir, err := c.prepare("degradation", set)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkSettings(filepath.Join(dir, "config.json"), set, c.Resume, "degradation"); err != nil {
 		return nil, err
 	}
 	r := &degRun{c: c, d: d, dir: dir, set: set, train: trainSet}

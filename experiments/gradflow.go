@@ -88,17 +88,15 @@ func RunGradFlow(ctx context.Context, d *Data, c GradFlowConfig) error {
 	if c.Batches < 1 || c.Batch < 1 {
 		return fmt.Errorf("experiments: gradflow: %d batches of %d", c.Batches, c.Batch)
 	}
+	c.Nets = dedupe(c.Nets)
 	for _, n := range c.Nets {
 		if _, err := Arch(n); err != nil {
 			return err
 		}
 	}
-	dir, err := c.prepare("gradflow")
-	if err != nil {
-		return err
-	}
 	set := gradFlowSettings{Data: d.Name, Batches: c.Batches, Batch: c.Batch, Seed: c.Seed, Mode: "initialisation, batch norm in training mode, cross-entropy"}
-	if err := checkSettings(filepath.Join(dir, "config.json"), set, c.Resume, "gradflow"); err != nil {
+	dir, err := c.prepare("gradflow", set)
+	if err != nil {
 		return err
 	}
 	statePath := filepath.Join(dir, "state.json")

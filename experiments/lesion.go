@@ -126,6 +126,7 @@ func RunLesion(ctx context.Context, d *Data, c LesionConfig) error {
 	}
 	// Open every network before writing anything: a missing file is the
 	// likeliest mistake.
+	c.Nets = dedupe(c.Nets)
 	nets := map[string]*models.ResNet{}
 	files := map[string]string{}
 	for _, n := range c.Nets {
@@ -148,20 +149,17 @@ func RunLesion(ctx context.Context, d *Data, c LesionConfig) error {
 		}
 		nets[n], files[n] = m, p
 	}
-	for n, m := range nets {
-		for _, o := range c.Nets {
-			if o != n && len(m.BlockRefs()) != len(nets[o].BlockRefs()) {
-				c.logf("lesion: %s and %s differ in depth; each gets its own random blocks", n, o)
-			}
-		}
+	depths := map[int]bool{}
+	for _, m := range nets {
+		depths[len(m.BlockRefs())] = true
 	}
-	dir, err := c.prepare("lesion")
-	if err != nil {
-		return err
+	if len(depths) > 1 {
+		c.logf("lesion: the networks differ in depth; networks of the same depth share their random sets of blocks")
 	}
 	set := lesionSettings{Data: d.Name, TestImages: testN, MaxK: c.MaxK, Draws: c.Draws, Seed: c.Seed,
 		Removal: "residual: ReLU(shortcut); plain: identity, or subsample+zero-pad where the shape changes; random draws among shape-keeping blocks"}
-	if err := checkSettings(filepath.Join(dir, "config.json"), set, c.Resume, "lesion"); err != nil {
+	dir, err := c.prepare("lesion", set)
+	if err != nil {
 		return err
 	}
 	statePath := filepath.Join(dir, "state.json")
@@ -449,7 +447,7 @@ func PlotLesion(singleCSV, randomCSV, pngPath string) error {
 	}
 	names = netOrder(names)
 	left, right := plot.New(), plot.New()
-	left.Title.Text, left.X.Label.Text, left.Y.Label.Text = "one block removed", "block removed (1 = first, in forward order)", "test error (%)"
+	left.Title.Text, left.X.Label.Text, left.Y.Label.Text = "one block removed (dashed: intact network; triangles: shape-changing blocks)", "block removed (1 = first, in forward order)", "test error (%)"
 	right.Title.Text, right.X.Label.Text, right.Y.Label.Text = "k random blocks removed (mean; bars: min to max)", "k (blocks removed)", "test error (%)"
 	for _, p := range []*plot.Plot{left, right} {
 		// Room above the curves for the legend: a collapsed network
@@ -492,7 +490,6 @@ func PlotLesion(singleCSV, randomCSV, pngPath string) error {
 				}
 				b.Color, b.Dashes = col, dashed
 				left.Add(b)
-				left.Legend.Add(displayName(n)+" intact", b)
 			}
 		}
 		if len(ns.k) > 0 {

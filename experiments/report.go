@@ -120,14 +120,22 @@ func Report(dir string) (string, error) {
 	return b.String(), nil
 }
 
-// WriteReport checks the run in dir (Check), draws its figures again from
-// its CSV files and writes dir/REPORT.md.
+// WriteReport checks the run in dir (Check), draws its figures and
+// writes each experiment's results.md again from its CSV files, and writes
+// dir/REPORT.md.
 func WriteReport(dir string) error {
 	if err := Check(dir); err != nil {
 		return err
 	}
 	if err := Replot(dir); err != nil {
 		return err
+	}
+	for _, sub := range []string{"degradation", "lesion", "gradflow"} {
+		if exists(filepath.Join(dir, sub, "config.json")) {
+			if err := writeSectionsFile(filepath.Join(dir, sub, "results.md"), dir, sub); err != nil {
+				return err
+			}
+		}
 	}
 	md, err := Report(dir)
 	if err != nil {
@@ -499,34 +507,51 @@ func lesionSingle(dir string) (string, error) {
 		sep += "---:|"
 	}
 	md += "\n" + sep + "\n"
-	// Rows by position; networks of different depths leave blanks.
-	maxPos := 0
+	// One row per block name, in forward order; a shallower network has
+	// no cell in the rows of blocks it lacks.
+	type key struct{ stage, index int }
+	parse := func(b string) key {
+		var k key
+		fmt.Sscanf(b, "layer%d.%d", &k.stage, &k.index)
+		return k
+	}
+	var blocks []string
+	changes := map[string]bool{}
 	for _, n := range names {
 		for _, r := range by[n] {
-			maxPos = max(maxPos, r.Position)
+			if r.Position > 0 && !slices.Contains(blocks, r.Block) {
+				blocks = append(blocks, r.Block)
+			}
+			changes[r.Block] = changes[r.Block] || r.ChangesShape
 		}
 	}
-	for pos := 0; pos <= maxPos; pos++ {
-		label := ""
-		cells := ""
+	slices.SortFunc(blocks, func(a, b string) int {
+		ka, kb := parse(a), parse(b)
+		if ka.stage != kb.stage {
+			return ka.stage - kb.stage
+		}
+		return ka.index - kb.index
+	})
+	row := func(label, block string) string {
+		line := "| " + label + " |"
 		for _, n := range names {
 			cell := ""
 			for _, r := range by[n] {
-				if r.Position == pos {
+				if r.Block == block {
 					cell = pct(r.Error)
-					if label == "" {
-						label = r.Block
-						if pos == 0 {
-							label = "none (intact network)"
-						} else if r.ChangesShape {
-							label += " (changes shape)"
-						}
-					}
 				}
 			}
-			cells += " " + cell + " |"
+			line += " " + cell + " |"
 		}
-		md += "| " + label + " |" + cells + "\n"
+		return line + "\n"
+	}
+	md += row("none (intact network)", "none")
+	for _, b := range blocks {
+		label := b
+		if changes[b] {
+			label += " (changes shape)"
+		}
+		md += row(label, b)
 	}
 	return md, nil
 }
@@ -604,7 +629,7 @@ func lesionReading(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rnd, _, maxK, err := readRandom(dir)
+	rnd, _, _, err := readRandom(dir)
 	if err != nil {
 		return "", err
 	}
@@ -631,6 +656,10 @@ func lesionReading(dir string) (string, error) {
 		line := fmt.Sprintf("- %s: intact %s; one shape-keeping block removed: mean %s, worst %s (%s)", displayName(n), pct(base), pct(mean), pct(worst.Error), worst.Block)
 		if len(reshape) > 0 {
 			line += "; shape-changing blocks: " + strings.Join(reshape, ", ")
+		}
+		maxK := 0
+		for k := range rnd[n] {
+			maxK = max(maxK, k)
 		}
 		if s, ok := rnd[n][maxK]; ok {
 			line += fmt.Sprintf("; %d random blocks removed: mean %s", maxK, pct(s.mean))
@@ -780,7 +809,7 @@ func estimate(dir string) (string, error) {
 	md := "Estimated time of the full preset (`resnet experiment degradation|lesion|gradflow` without --quick or size flags) on Fashion-MNIST, extrapolated from the wall-clock speeds measured in this run:\n\n" +
 		strings.Join(lines, "\n") + fmt.Sprintf("\n- total: about %s\n", dur(total))
 	if totalCPU > 0 {
-		md += fmt.Sprintf("\nThe degradation runs' CPU time (all threads) extrapolates to %s; on two otherwise idle cores with perfect scaling that is %s of wall-clock time, a lower bound for a quiet machine.\n", dur(totalCPU), dur(totalCPU/2))
+		md += fmt.Sprintf("\nThe degradation part's CPU time (all threads of this process, which the other jobs did not inflate) extrapolates to %s: on a quiet 2-core machine its wall-clock time lies between %s (both cores busy throughout) and %s (one).\n", dur(totalCPU), dur(totalCPU/2), dur(totalCPU))
 	}
 	return md, nil
 }
