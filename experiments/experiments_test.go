@@ -405,6 +405,15 @@ func TestEndToEndSynthetic(t *testing.T) {
 	if !strings.Contains(got, table) || !strings.Contains(got, "prose") || strings.Contains(got, "old") {
 		t.Errorf("updated document:\n%s", got)
 	}
+	// A region can name its own run directory, relative to the document.
+	doc2 := filepath.Join(filepath.Dir(dir), "doc2.md")
+	os.WriteFile(doc2, []byte("<!-- generated:gradflow-summary from "+filepath.Base(dir)+" -->\n<!-- /generated:gradflow-summary -->\n"), 0o644)
+	if changed, err := UpdateDoc(doc2, t.TempDir(), false); err != nil || !changed {
+		t.Fatalf("region from a named directory: changed %v, %v", changed, err)
+	}
+	if got := string(readFile(t, doc2)); !strings.Contains(got, "| plain-8 |") || !strings.Contains(got, "from "+filepath.Base(dir)+" -->") {
+		t.Errorf("region from a named directory:\n%s", got)
+	}
 	// A number edited by hand is caught.
 	os.WriteFile(doc, []byte(strings.Replace(got, "| plain-8 |", "| plain-8 (edited) |", 1)), 0o644)
 	if changed, _ := UpdateDoc(doc, dir, true); !changed {

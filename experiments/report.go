@@ -164,37 +164,52 @@ func Replot(dir string) error {
 	return nil
 }
 
-var markerRE = regexp.MustCompile(`(?s)<!-- generated:([a-z-]+) -->\n(.*?)<!-- /generated:([a-z-]+) -->`)
+var markerRE = regexp.MustCompile(`(?s)<!-- generated:([a-z-]+)(?: from ([^ ]+))? -->\n(.*?)<!-- /generated:([a-z-]+) -->`)
 
 // UpdateDoc replaces every region of the markdown file doc between
 // "<!-- generated:NAME -->" and "<!-- /generated:NAME -->" with Section
-// NAME of the run in dir. With check it writes nothing and reports
-// whether the file is out of date (changed true); otherwise it rewrites
-// the file when it changed.
+// NAME of the run in dir; "<!-- generated:NAME from PATH -->" takes it
+// from the run in PATH instead, relative to the document's folder. With
+// check it writes nothing and reports whether the file is out of date
+// (changed true); otherwise it rewrites the file when it changed.
 func UpdateDoc(doc, dir string, check bool) (changed bool, err error) {
 	b, err := os.ReadFile(doc)
 	if err != nil {
 		return false, err
 	}
 	var firstErr error
+	fail := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
 	found := 0
 	out := markerRE.ReplaceAllStringFunc(string(b), func(m string) string {
 		g := markerRE.FindStringSubmatch(m)
-		if g[1] != g[3] {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("experiments: %s: region generated:%s ends with /generated:%s", doc, g[1], g[3])
-			}
+		name, from, end := g[1], g[2], g[4]
+		if name != end {
+			fail(fmt.Errorf("experiments: %s: region generated:%s ends with /generated:%s", doc, name, end))
 			return m
 		}
 		found++
-		md, err := Section(dir, g[1])
-		if err != nil {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("experiments: %s: %w", doc, err)
+		src := dir
+		if from != "" {
+			src = filepath.Join(filepath.Dir(doc), from)
+			if err := Check(src); err != nil {
+				fail(fmt.Errorf("experiments: %s: region %s from %s: %w", doc, name, from, err))
+				return m
 			}
+		}
+		md, err := Section(src, name)
+		if err != nil {
+			fail(fmt.Errorf("experiments: %s: %w", doc, err))
 			return m
 		}
-		return "<!-- generated:" + g[1] + " -->\n" + md + "<!-- /generated:" + g[1] + " -->"
+		open := "<!-- generated:" + name
+		if from != "" {
+			open += " from " + from
+		}
+		return open + " -->\n" + md + "<!-- /generated:" + name + " -->"
 	})
 	if firstErr != nil {
 		return false, firstErr
@@ -243,8 +258,12 @@ func degradationRun(dir string) (string, error) {
 	}
 	epochs := float64(s.Iters) / float64(max(s.ItersPerEpoch, 1))
 	md := fmt.Sprintf("- data: %s; %d training images, %d test images\n", s.Data, s.TrainImages, s.TestImages)
-	md += fmt.Sprintf("- training: %d iterations of %d images (%.3g epochs of %d iterations), SGD with momentum %g, weight decay %g, learning rate %g divided by 10 after iterations %s; augmentation: %s; seed %d\n",
-		s.Iters, s.Batch, epochs, s.ItersPerEpoch, s.Momentum, s.WeightDecay, s.LR, joinInts(s.Milestones), s.Augmentation, s.Seed)
+	unit := "epochs"
+	if epochs == 1 {
+		unit = "epoch"
+	}
+	md += fmt.Sprintf("- training: %d iterations of %d images (%.3g %s of %d iterations), SGD with momentum %g, weight decay %g, learning rate %g divided by 10 after iterations %s; augmentation: %s; seed %d\n",
+		s.Iters, s.Batch, epochs, unit, s.ItersPerEpoch, s.Momentum, s.WeightDecay, s.LR, joinInts(s.Milestones), s.Augmentation, s.Seed)
 	md += fmt.Sprintf("- curves: training error averaged over every %d iterations (training mode, augmented minibatches); test error every %d iterations on %d test images, and at the end on %d\n",
 		s.LogEvery, s.EvalEvery, s.EvalImages, s.TestImages)
 	if c := commandBlock(dir, "degradation"); c != "" {
