@@ -385,6 +385,18 @@ func (r *degRun) trainNet(ctx context.Context, name string) error {
 		}
 		return fmt.Errorf("experiments: %s interrupted at iteration %d of %d (checkpoint saved; rerun with --resume): %w", name, st.Iter, st.Total, err)
 	}
+	// A run interrupted during an evaluation resumes with that evaluation.
+	if st.Iter > 0 && st.Iter < st.Total && st.Iter%set.EvalEvery == 0 && !hasTestPoint(st, st.Iter) {
+		if err := evaluate(r.evalSmall); err != nil {
+			if ctx.Err() != nil {
+				return interrupted(ctx.Err())
+			}
+			return err
+		}
+		if err := save(); err != nil {
+			return err
+		}
+	}
 	for st.Iter < st.Total {
 		it, err := loader.Epoch(ctx, st.Iter/st.PerEpoch, st.Iter%st.PerEpoch)
 		if err != nil {
@@ -471,6 +483,16 @@ func (r *degRun) trainNet(ctx context.Context, name string) error {
 	}
 	c.logf("%s: done, %d iterations in %s", name, st.Iter, time.Duration(st.TrainSeconds*float64(time.Second)).Round(time.Second))
 	return nil
+}
+
+// hasTestPoint reports whether st has a test evaluation after iteration it.
+func hasTestPoint(st netState, it int) bool {
+	for _, p := range st.Points {
+		if p.Split == "test" && p.Iteration == it {
+			return true
+		}
+	}
+	return false
 }
 
 // step trains one minibatch and returns its mean loss and its number of

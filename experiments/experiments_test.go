@@ -99,24 +99,32 @@ func TestDegradationDeterministicResumable(t *testing.T) {
 	if _, err := RunDegradation(ctx, d, tinyDegradation(dirC)); err != nil {
 		t.Fatal(err)
 	}
-	// Interrupt resnet8 after 5 iterations (between two evaluations),
-	// then resume.
-	cctx, cancel := context.WithCancel(ctx)
-	cb := tinyDegradation(dirB)
-	cb.onStep = func(net string, iter int) {
-		if net == "resnet8" && iter == 5 {
-			cancel()
+	// Interrupt plain8 after 4 iterations (in the evaluation that
+	// follows them), resume, interrupt resnet8 after 5 (between two
+	// evaluations), resume again.
+	var log bytes.Buffer
+	for i, stop := range []struct {
+		net  string
+		iter int
+	}{{"plain8", 4}, {"resnet8", 5}} {
+		cctx, cancel := context.WithCancel(ctx)
+		cb := tinyDegradation(dirB)
+		cb.Resume = i > 0
+		cb.onStep = func(net string, iter int) {
+			if net == stop.net && iter == stop.iter {
+				cancel()
+			}
+		}
+		if _, err := RunDegradation(cctx, d, cb); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "--resume") {
+			t.Fatalf("interrupted run %d: %v", i, err)
+		}
+		cancel()
+		if exists(filepath.Join(dirB, "degradation", stop.net, "model.pth")) {
+			t.Fatal("an interrupted network left final weights")
 		}
 	}
-	if _, err := RunDegradation(cctx, d, cb); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "--resume") {
-		t.Fatalf("interrupted run: %v", err)
-	}
-	if exists(filepath.Join(dirB, "degradation", "resnet8", "model.pth")) {
-		t.Fatal("an interrupted network left final weights")
-	}
-	cb = tinyDegradation(dirB)
+	cb := tinyDegradation(dirB)
 	cb.Resume = true
-	var log bytes.Buffer
 	cb.Progress = &log
 	if _, err := RunDegradation(ctx, d, cb); err != nil {
 		t.Fatal(err)
