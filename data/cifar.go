@@ -22,10 +22,13 @@ var ErrCIFAR = errors.New("malformed CIFAR-10 binary file")
 // row. data_batch_1.bin … data_batch_5.bin hold the 50,000 training images,
 // test_batch.bin the 10,000 test images.
 const (
+	// CIFARSide is the images' width and height.
 	CIFARSide       = 32
 	cifarImageBytes = 3 * CIFARSide * CIFARSide
+	// CIFARRecordSize is the bytes of one record: label and image.
 	CIFARRecordSize = 1 + cifarImageBytes
-	CIFAR10Classes  = 10
+	// CIFAR10Classes is the number of labels.
+	CIFAR10Classes = 10
 	// MaxCIFARRecords bounds the records read from one file (a batch
 	// file holds 10,000; this allows concatenations of all six).
 	MaxCIFARRecords = 1 << 17

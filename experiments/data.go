@@ -87,6 +87,7 @@ type synthetic struct {
 	seed                       uint64
 }
 
+// Len, Shape and Get implement data.Dataset.
 func (s *synthetic) Len() int             { return s.n }
 func (s *synthetic) Shape() (c, h, w int) { return s.channels, s.size, s.size }
 func (s *synthetic) Get(i int, _ *rand.Rand, dst []float32) (int, error) {
