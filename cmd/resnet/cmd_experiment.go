@@ -62,7 +62,14 @@ func (f *expFlags) common(cmd *cobra.Command) experiments.Common {
 	return experiments.Common{Out: f.out, Seed: f.seed, Resume: f.resume, Workers: f.workers, Progress: cmd.ErrOrStderr(), Command: commandLine()}
 }
 
+// data opens the data set, after checking the network names (a typo
+// should not wait for 70,000 images to load).
 func (f *expFlags) data(cmd *cobra.Command) (*experiments.Data, error) {
+	for _, n := range f.nets {
+		if _, err := experiments.Arch(n); err != nil {
+			return nil, err
+		}
+	}
 	var d *experiments.Data
 	var err error
 	if f.cifar10 != "" {
