@@ -294,7 +294,10 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	}
 	wq, hq, cs := padGeom(c, h, w)
 	gn := oh * wq
-	nb := directChunk(gn, n*g, ws.key.threads)
+	nb := gn // whole groups, each padded by its tile
+	if g == 1 || n*g < 4*ws.key.threads {
+		nb = directChunk(gn, n*g, ws.key.threads)
+	}
 	tn := (gn + nb - 1) / nb
 	s := c.stride
 	phases := s * s
@@ -346,10 +349,10 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	})
 }
 
-// directChunk returns the grid columns per tile of a direct convolution:
-// all gn of them when the (image, group) pairs are enough to share among
-// the threads, else chunks of a multiple of 48 columns (the kernels'
-// tile widths), at most 768 so that a tile's output stays in L2.
+// directChunk returns the grid columns per tile of a direct convolution
+// with one group or too few groups to share among the threads: chunks of
+// a multiple of 48 columns (the kernels' tile widths), at most 768 so
+// that a tile's output stays in L2.
 func directChunk(gn, pairs, threads int) int {
 	nb := gn
 	if pairs < 4*threads {
