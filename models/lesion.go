@@ -93,41 +93,9 @@ func (m *ResNet) ForwardLesioned(ctx context.Context, x *tensor.Tensor, removed 
 		}
 		skip[r] = true
 	}
-	if x == nil || x.Dims() != 4 || x.Shape[0] < 1 || x.Shape[1] != m.Config.InChannels {
-		var got []int
-		if x != nil {
-			got = x.Shape
-		}
-		return nil, fmt.Errorf("models: %s: input shape %s, want (N, %d, H, W)", m.Config.Name, tensor.ShapeString(got), m.Config.InChannels)
-	}
-	var cancelled error
-	out, err := nn.Run(func() *tensor.Tensor {
-		y := m.Conv1.Forward(x)
-		m.BN1.ForwardInPlace(y)
-		if m.MaxPool != nil {
-			y = m.MaxPool.Forward(y)
-		}
-		for s, st := range m.Stages {
-			for i, b := range st {
-				if cancelled = ctx.Err(); cancelled != nil {
-					return nil
-				}
-				if skip[BlockRef{s, i}] {
-					y = b.Bypass(y)
-				} else {
-					y = b.Forward(y)
-				}
-			}
-		}
-		y = nn.AdaptiveAvgPool2d{H: 1, W: 1}.Forward(y)
-		y, _ = y.Reshape(y.Shape[0], y.Shape[1])
-		return m.FC.Forward(y)
-	})
-	if cancelled != nil {
-		return nil, cancelled
-	}
+	f, err := m.features(ctx, x, skip)
 	if err != nil {
-		return nil, fmt.Errorf("models: %s: %w", m.Config.Name, err)
+		return nil, err
 	}
-	return out, nil
+	return m.Head(f)
 }

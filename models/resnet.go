@@ -289,6 +289,12 @@ func padSubsample(x *tensor.Tensor, out []int) *tensor.Tensor {
 
 // Features runs everything but fc: x (N, InChannels, H, W) → (N, FeatureDim).
 func (m *ResNet) Features(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, error) {
+	return m.features(ctx, x, nil)
+}
+
+// features is Features with the blocks in bypass replaced by their Bypass
+// (lesion.go); nil runs every block.
+func (m *ResNet) features(ctx context.Context, x *tensor.Tensor, bypass map[BlockRef]bool) (*tensor.Tensor, error) {
 	if x == nil || x.Dims() != 4 || x.Shape[0] < 1 || x.Shape[1] != m.Config.InChannels {
 		var got []int
 		if x != nil {
@@ -303,12 +309,16 @@ func (m *ResNet) Features(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor
 		if m.MaxPool != nil {
 			y = m.MaxPool.Forward(y)
 		}
-		for _, st := range m.Stages {
-			for _, b := range st {
+		for s, st := range m.Stages {
+			for i, b := range st {
 				if cancelled = ctx.Err(); cancelled != nil {
 					return nil
 				}
-				y = b.Forward(y)
+				if bypass[BlockRef{s, i}] {
+					y = b.Bypass(y)
+				} else {
+					y = b.Forward(y)
+				}
 			}
 		}
 		y = nn.AdaptiveAvgPool2d{H: 1, W: 1}.Forward(y)
