@@ -85,13 +85,7 @@ func convImage(p *ConvParams, threads, h, w int, xb, weight, bias, ob []float32)
 				defer putScratch(cp)
 			}
 			for g := lo; g < hi; g++ {
-				var col []float32
-				if pw {
-					col = xb[g*cinG*h*w : (g+1)*cinG*h*w]
-				} else {
-					col = *cp
-					im2col(p, xb, h, w, oh, ow, g*cinG, (g+1)*cinG, col)
-				}
+				col := groupColumns(p, xb, h, w, oh, ow, g, cp)
 				sgemm(gemmKernel, 1, false, false, coutG, plane, kdim, 1, weight[g*coutG*kdim:], kdim, col, plane, 0, ob[g*coutG*plane:], plane)
 			}
 		})
@@ -101,6 +95,18 @@ func convImage(p *ConvParams, threads, h, w int, xb, weight, bias, ob []float32)
 			addConst(ob[c*plane:(c+1)*plane], bias[c])
 		}
 	}
+}
+
+// groupColumns returns group g's column matrix (InC/Groups·KH·KW rows of
+// oh·ow): its slice of the image xb itself for a pointwise convolution,
+// else im2col written into buf.
+func groupColumns(p *ConvParams, xb []float32, h, w, oh, ow, g int, buf *[]float32) []float32 {
+	cinG := p.InC / p.Groups
+	if p.pointwise() {
+		return xb[g*cinG*h*w : (g+1)*cinG*h*w]
+	}
+	im2col(p, xb, h, w, oh, ow, g*cinG, (g+1)*cinG, *buf)
+	return *buf
 }
 
 // im2col writes, for input channels [c0, c1), the (c·KH·KW, oh·ow) rows of

@@ -202,13 +202,7 @@ func convBackwardImage(p, tp *ConvParams, threads, h, w int, xb, weight, wt, dyb
 			dyg := dyb[g*coutG*plane:]
 			wg := weight[g*coutG*kdim:]
 			if dw != nil {
-				var col []float32
-				if pw {
-					col = xb[g*cinG*h*w : (g+1)*cinG*h*w]
-				} else {
-					col = *cp
-					im2col(p, xb, h, w, oh, ow, g*cinG, (g+1)*cinG, col)
-				}
+				col := groupColumns(p, xb, h, w, oh, ow, g, cp)
 				sgemm(gemmKernel, 1, false, true, coutG, kdim, plane, 1, dyg, plane, col, plane, 1, dw[g*coutG*kdim:], kdim)
 			}
 			if dxb != nil {
