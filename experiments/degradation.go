@@ -510,7 +510,7 @@ func step(m *models.ResNet, opt train.Optimizer, b *data.Batch) (float64, int, e
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return 0, 0, fmt.Errorf("loss is %v", loss)
 	}
-	wrong := len(b.Labels) - countCorrect(logits, b.Labels)
+	wrong := len(b.Labels) - train.CountCorrect(logits, b.Labels)
 	if _, err := m.Backward(dlogits); err != nil {
 		return 0, 0, err
 	}

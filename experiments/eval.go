@@ -64,26 +64,7 @@ func (e *evalSet) errorRate(ctx context.Context, forward forwardFunc) (errRate, 
 			return 0, 0, err
 		}
 		lossSum += l * float64(len(b.Labels))
-		wrong += len(b.Labels) - countCorrect(logits, b.Labels)
+		wrong += len(b.Labels) - train.CountCorrect(logits, b.Labels)
 	}
 	return float64(wrong) / float64(e.n), lossSum / float64(e.n), nil
-}
-
-// countCorrect counts the rows of logits whose first maximum is the label.
-func countCorrect(logits *tensor.Tensor, labels []int) int {
-	k := logits.Shape[1]
-	ok := 0
-	for i, y := range labels {
-		row := logits.Data[i*k : (i+1)*k]
-		best := 0
-		for j, v := range row {
-			if v > row[best] {
-				best = j
-			}
-		}
-		if best == y {
-			ok++
-		}
-	}
-	return ok
 }

@@ -145,7 +145,7 @@ func (t *Trainer) step(x *tensor.Tensor, labels []int) (float64, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	ok := countCorrect(logits, labels)
+	ok := CountCorrect(logits, labels)
 	if _, err := t.Model.Backward(dlogits); err != nil {
 		return 0, 0, err
 	}
@@ -180,7 +180,7 @@ func Evaluate(ctx context.Context, m *models.ResNet, l *data.Loader) (loss, acc 
 			return 0, 0, 0, err
 		}
 		lossSum += l * float64(len(b.Labels))
-		correct += countCorrect(logits, b.Labels)
+		correct += CountCorrect(logits, b.Labels)
 		n += len(b.Labels)
 	}
 	if n == 0 {
@@ -189,7 +189,9 @@ func Evaluate(ctx context.Context, m *models.ResNet, l *data.Loader) (loss, acc 
 	return lossSum / float64(n), float64(correct) / float64(n), n, nil
 }
 
-func countCorrect(logits *tensor.Tensor, labels []int) int {
+// CountCorrect counts the rows of logits (N, classes) whose first maximum is
+// the row's label: top-1 hits, as torch.argmax picks them.
+func CountCorrect(logits *tensor.Tensor, labels []int) int {
 	k := logits.Shape[1]
 	ok := 0
 	for i, y := range labels {
