@@ -107,7 +107,7 @@ func (ws *workspace) subsample(x []float32, c, h, w, s, oh, ow int) []float32 {
 	if ws.sizing {
 		return nil
 	}
-	kernels.ParallelFor(ws.n*c, 16, func(lo, hi int) {
+	ws.parallelFor(ws.n*c, 16, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			src, dst := x[p*h*w:(p+1)*h*w], y[p*oh*ow:(p+1)*oh*ow]
 			for oy := 0; oy < oh; oy++ {
@@ -214,7 +214,7 @@ func (ws *workspace) padInput(c *conv, x []float32, h, w int) (pad []float32, wq
 	if ws.sizing {
 		return pad, wq, cs
 	}
-	kernels.ParallelFor(ws.n*ic, 8, func(lo, hi int) {
+	ws.parallelFor(ws.n*ic, 8, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			img, ch := p/ic, p%ic
 			src := x[p*h*w : (p+1)*h*w]

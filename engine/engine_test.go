@@ -233,7 +233,7 @@ func TestMaxPool(t *testing.T) {
 			x[len(x)/2] = float32(math.NaN())
 			want, got := make([]float32, 3*oh*ow), make([]float32, 3*oh*ow)
 			kernels.MaxPool2d(&pp, 3, h, w, x, want)
-			maxPool(&pp, 3, h, w, x, got)
+			maxPool(nil, &pp, 3, h, w, x, got)
 			for i := range want {
 				if got[i] != want[i] && !(got[i] != got[i] && want[i] != want[i]) {
 					t.Fatalf("%+v %dx%d: out[%d] = %v, want %v", pp, h, w, i, got[i], want[i])

@@ -184,6 +184,11 @@ func (p *Plan) Features(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, 
 		return nil, err
 	}
 	defer p.release(ws)
+	ws.team = newTeam(ws.key.threads)
+	defer func() {
+		ws.team.close()
+		ws.team = nil
+	}()
 	img := p.inC * h * w
 	for i := 0; i < n; i += chunk {
 		c := min(chunk, n-i)
@@ -214,7 +219,7 @@ func (p *Plan) run(ctx context.Context, ws *workspace, x []float32, n, h, w int,
 		}
 		out := ws.buf(bufAct0, n*c*oh*ow)
 		if !ws.sizing {
-			maxPool(p.pool, n*c, h, w, act, out)
+			maxPool(ws.team, p.pool, n*c, h, w, act, out)
 		}
 		act, h, w = out, oh, ow
 	}
@@ -229,14 +234,14 @@ func (p *Plan) run(ctx context.Context, ws *workspace, x []float32, n, h, w int,
 		cur, c = 1-cur, b.outC
 	}
 	if !ws.sizing {
-		avgPool(act, n*c, h*w, feat)
+		avgPool(ws.team, act, n*c, h*w, feat)
 	}
 	return nil
 }
 
 // avgPool writes the mean of each of the planes (each of size plane) of x.
-func avgPool(x []float32, planes, plane int, out []float32) {
-	kernels.ParallelFor(planes, max(1, 1<<14/max(plane, 1)), func(lo, hi int) {
+func avgPool(t *team, x []float32, planes, plane int, out []float32) {
+	t.forRange(planes, max(1, 1<<14/max(plane, 1)), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			var s float32
 			for _, v := range x[i*plane : (i+1)*plane] {

@@ -7,11 +7,11 @@ import "github.com/resnetgo/resnet/internal/kernels"
 // computed separably: the max down each window's rows into a row buffer,
 // then across each window's columns, with the branch-free builtin max.
 // planes h×w planes of x → oh×ow planes of out.
-func maxPool(p *kernels.PoolParams, planes, h, w int, x, out []float32) {
+func maxPool(t *team, p *kernels.PoolParams, planes, h, w int, x, out []float32) {
 	oh, ow := p.OutSize(h, w)
 	if *p == (kernels.PoolParams{KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}) {
 		// ResNet's pool: a vectorised kernel per output row.
-		kernels.ParallelFor(planes, 4, func(lo, hi int) {
+		t.forRange(planes, 4, func(lo, hi int) {
 			for c := lo; c < hi; c++ {
 				src := x[c*h*w : (c+1)*h*w]
 				dst := out[c*oh*ow : (c+1)*oh*ow]
@@ -24,7 +24,7 @@ func maxPool(p *kernels.PoolParams, planes, h, w int, x, out []float32) {
 		})
 		return
 	}
-	kernels.ParallelFor(planes, 4, func(lo, hi int) {
+	t.forRange(planes, 4, func(lo, hi int) {
 		var stack [512]float32
 		col := stack[:]
 		if w > len(stack) {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/resnetgo/resnet/internal/kernels"
 	"github.com/resnetgo/resnet/models"
@@ -59,8 +60,8 @@ func TestLayerProfile(t *testing.T) {
 		h, w = h2, w2
 	}
 	const reps = 10
-	kinds := map[string][2]float64{}
-	var total float64
+	kinds := map[string][3]float64{}
+	var total, totalWall float64
 	for i, l := range layers {
 		c := l.c
 		ws := &workspace{key: wsKey{batch, l.h, l.w, kernels.Threads()}, sizing: true, n: batch}
@@ -68,13 +69,16 @@ func TestLayerProfile(t *testing.T) {
 			t.Fatal(err)
 		}
 		ws.alloc()
+		ws.team = newTeam(ws.key.threads)
 		x := randomInput(batch, c.inC, l.h, l.w, 1).Data
 		ws.conv(c, x, bufT1, l.h, l.w, nil, nil, nil, true)
-		cpu0 := cpuTime()
+		cpu0, wall0 := cpuTime(), time.Now()
 		for range reps {
 			ws.conv(c, x, bufT1, l.h, l.w, nil, nil, nil, true)
 		}
 		ms := (cpuTime() - cpu0).Seconds() * 1e3 / reps / float64(batch)
+		wallMS := time.Since(wall0).Seconds() * 1e3 / reps / float64(batch)
+		ws.team.close()
 		oh, ow := c.outSize(l.h, l.w)
 		flops := 2 * float64(c.outC*oh*ow*c.inC/c.groups*c.kh*c.kw)
 		kind := fmt.Sprintf("%dx%d/%d", c.kh, c.kw, c.stride)
@@ -85,9 +89,10 @@ func TestLayerProfile(t *testing.T) {
 			kind += " winograd"
 		}
 		k := kinds[kind]
-		kinds[kind] = [2]float64{k[0] + ms, k[1] + flops}
+		kinds[kind] = [3]float64{k[0] + ms, k[1] + flops, k[2] + wallMS}
 		total += ms
-		t.Logf("%3d %-16s %4d→%-4d g%-2d %3dx%-3d %7.3f ms %6.1f GFLOP/cpu-s", i, kind, c.inC, c.outC, c.groups, l.h, l.w, ms, flops/ms/1e6)
+		totalWall += wallMS
+		t.Logf("%3d %-16s %4d→%-4d g%-2d %3dx%-3d %7.3f cpu-ms %6.1f GFLOP/cpu-s %7.3f ms", i, kind, c.inC, c.outC, c.groups, l.h, l.w, ms, flops/ms/1e6, wallMS)
 	}
 	var names []string
 	for k := range kinds {
@@ -96,9 +101,9 @@ func TestLayerProfile(t *testing.T) {
 	sort.Strings(names)
 	var sb strings.Builder
 	for _, k := range names {
-		fmt.Fprintf(&sb, "\n  %-16s %7.2f ms (%4.1f%%) %6.1f GFLOP/cpu-s", k, kinds[k][0], 100*kinds[k][0]/total, kinds[k][1]/kinds[k][0]/1e6)
+		fmt.Fprintf(&sb, "\n  %-16s %7.2f cpu-ms (%4.1f%%) %6.1f GFLOP/cpu-s %7.2f ms (%4.1f%%)", k, kinds[k][0], 100*kinds[k][0]/total, kinds[k][1]/kinds[k][0]/1e6, kinds[k][2], 100*kinds[k][2]/totalWall)
 	}
-	t.Logf("%s batch %d: convolutions %.2f cpu-ms/image%s", arch, batch, total, sb.String())
+	t.Logf("%s batch %d, %d threads: convolutions %.2f cpu-ms, %.2f ms per image%s", arch, batch, kernels.Threads(), total, totalWall, sb.String())
 }
 
 // layerBench builds one convolution layer (random weights, batch norm

@@ -3,8 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	"github.com/resnetgo/resnet/internal/kernels"
 	"github.com/resnetgo/resnet/models"
@@ -38,6 +36,7 @@ type workspace struct {
 	colSize int
 	cols    [][]float32       // one buffer per thread: a direct convolution's tile, Winograd's chunk
 	offs    map[*conv][]int32 // direct convolutions' implicit-GEMM offsets for this shape
+	team    *team             // the running pass's threads (nil: the calling goroutine only)
 }
 
 // workspace returns a free workspace for n images of h×w, building the
@@ -104,33 +103,13 @@ func (ws *workspace) buf(id bufID, size int) []float32 {
 // parallel calls fn(worker, item) for every item in [0, items), the
 // threads taking items in turn from a shared counter.
 func (ws *workspace) parallel(items int, fn func(worker, item int)) {
-	workers := min(ws.key.threads, items)
-	if workers <= 1 {
-		for i := 0; i < items; i++ {
-			fn(0, i)
-		}
-		return
-	}
-	var next atomic.Int64
-	work := func(wk int) {
-		for {
-			i := int(next.Add(1) - 1)
-			if i >= items {
-				return
-			}
-			fn(wk, i)
-		}
-	}
-	var wg sync.WaitGroup
-	wg.Add(workers - 1)
-	for wk := 1; wk < workers; wk++ {
-		go func() {
-			defer wg.Done()
-			work(wk)
-		}()
-	}
-	work(0)
-	wg.Wait()
+	ws.team.run(items, fn)
+}
+
+// parallelFor calls fn(lo, hi) over [0, n) in at most one contiguous
+// chunk per thread, each of at least grain items.
+func (ws *workspace) parallelFor(n, grain int, fn func(lo, hi int)) {
+	ws.team.forRange(n, grain, fn)
 }
 
 // block runs one residual unit: x (n, inC, h, w) → buffer outID.

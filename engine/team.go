@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// A team is the goroutines that run one forward pass's parallel loops:
+// the caller and size−1 workers started with the pass and stopped at its
+// end. Between loops the workers spin on an atomic counter instead of
+// parking, so that a loop starts on every thread within a fraction of a
+// microsecond: a ResNet-50 pass at batch 1 is about 150 loops of tens of
+// microseconds each, and waking a parked goroutine (what a fresh
+// goroutine or a channel receive costs per loop) took 1.33× instead of
+// close to 2× from two threads. A worker that finds no loop for
+// spinLimit polls parks until the next one (so a caller that stops
+// between loops, say to read a context, does not keep a core busy long).
+type team struct {
+	size int
+	// ctr is the current loop: generation<<48 | items<<24 | next item.
+	// Items are claimed by compare-and-swap, so a worker late for a loop
+	// (its generation gone) can never take an item of the next one.
+	ctr  atomic.Uint64
+	fin  atomic.Int64 // items of the current loop finished
+	fn   func(worker, item int)
+	quit atomic.Bool
+
+	mu     sync.Mutex
+	cond   *sync.Cond
+	parked atomic.Int32
+	wg     sync.WaitGroup
+}
+
+const (
+	teamItemBits = 24
+	teamMaxItems = 1<<teamItemBits - 1
+	teamItemMask = teamMaxItems
+	// spinLimit is how many polls a worker spins for the next loop before
+	// it parks (about a millisecond); between polls it yields to other
+	// goroutines every spinYield polls.
+	spinLimit = 1 << 20
+	spinYield = 1 << 12
+)
+
+// newTeam starts size−1 workers; a team of one (or nil) runs every loop
+// on the calling goroutine.
+func newTeam(size int) *team {
+	if size <= 1 {
+		return nil
+	}
+	t := &team{size: size}
+	t.cond = sync.NewCond(&t.mu)
+	t.wg.Add(size - 1)
+	for id := 1; id < size; id++ {
+		go t.worker(id)
+	}
+	return t
+}
+
+// close stops the workers and waits for them.
+func (t *team) close() {
+	if t == nil {
+		return
+	}
+	t.quit.Store(true)
+	t.mu.Lock()
+	t.cond.Broadcast()
+	t.mu.Unlock()
+	t.wg.Wait()
+}
+
+// run calls fn(worker, item) for every item in [0, items), the team's
+// goroutines taking items in turn, and returns when all are done. worker
+// is in [0, size) and no two calls running at once share it.
+func (t *team) run(items int, fn func(worker, item int)) {
+	if t == nil || items <= 1 || items > teamMaxItems {
+		for i := 0; i < items; i++ {
+			fn(0, i)
+		}
+		return
+	}
+	t.fn = fn
+	t.fin.Store(0)
+	gen := t.ctr.Load()>>48 + 1
+	t.ctr.Store(gen<<48 | uint64(items)<<teamItemBits)
+	if t.parked.Load() > 0 {
+		t.mu.Lock()
+		t.cond.Broadcast()
+		t.mu.Unlock()
+	}
+	t.work(0)
+	for spins := 1; t.fin.Load() < int64(items); spins++ {
+		if spins%spinYield == 0 {
+			runtime.Gosched()
+		}
+	}
+	t.fn = nil
+}
+
+// work takes items of the current loop until none are left.
+func (t *team) work(worker int) {
+	done := int64(0)
+	for {
+		v := t.ctr.Load()
+		next, items := v&teamItemMask, v>>teamItemBits&teamItemMask
+		if next >= items {
+			break
+		}
+		if !t.ctr.CompareAndSwap(v, v+1) {
+			continue
+		}
+		// The loop cannot end before this item is counted in fin, so fn
+		// is still this loop's.
+		t.fn(worker, int(next))
+		done++
+	}
+	if done > 0 {
+		t.fin.Add(done)
+	}
+}
+
+func (t *team) worker(id int) {
+	defer t.wg.Done()
+	seen := t.ctr.Load() >> 48
+	for {
+		spins := 0
+		for t.ctr.Load()>>48 == seen {
+			if t.quit.Load() {
+				return
+			}
+			spins++
+			if spins%spinYield == 0 {
+				runtime.Gosched()
+			}
+			if spins >= spinLimit {
+				t.park(seen)
+				spins = 0
+			}
+		}
+		seen = t.ctr.Load() >> 48
+		t.work(id)
+	}
+}
+
+// park blocks until a loop after generation seen starts or the team
+// closes. run reads parked after publishing a loop, and park counts
+// itself before checking for one, so either run sees the worker parked
+// and wakes it, or the worker sees the loop.
+func (t *team) park(seen uint64) {
+	t.mu.Lock()
+	t.parked.Add(1)
+	for t.ctr.Load()>>48 == seen && !t.quit.Load() {
+		t.cond.Wait()
+	}
+	t.parked.Add(-1)
+	t.mu.Unlock()
+}
+
+// forRange calls fn(lo, hi) over [0, n) split into at most size
+// contiguous chunks of at least grain items.
+func (t *team) forRange(n, grain int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	chunks := 1
+	if t != nil {
+		chunks = min(t.size, (n+max(grain, 1)-1)/max(grain, 1))
+	}
+	if chunks <= 1 {
+		fn(0, n)
+		return
+	}
+	t.run(chunks, func(_, i int) { fn(i*n/chunks, (i+1)*n/chunks) })
+}
