@@ -294,18 +294,18 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	}
 	wq, hq, cs := padGeom(c, h, w)
 	gn := oh * wq
-	nb := gn // whole groups, each padded by its tile
+	nb, mb := gn, ocg // whole groups, each padded by its tile
 	if g == 1 || n*g < 4*ws.key.threads {
-		nb = directChunk(gn, n*g, ws.key.threads)
+		nb, mb = directTiling(gn, ocg, n*g, ws.key.threads)
 	}
-	tn := (gn + nb - 1) / nb
+	tn, tm := (gn+nb-1)/nb, (ocg+mb-1)/mb
 	s := c.stride
 	phases := s * s
 	// A tile that is a whole group pads its own channels into the
 	// thread's buffer, where ConvGemm finds them in L2, rather than all
 	// being padded first into bufPad (a pass through memory that cost a
 	// grouped layer as much as its multiply-adds).
-	local := tn == 1 && g > 1
+	local := tn == 1 && tm == 1 && g > 1
 	var pad []float32
 	chans := icg // channels of a phase plane set in the padded input
 	if !local {
@@ -318,18 +318,19 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		padSize = phases * icg * cs
 	}
 	if ws.sizing {
-		ws.colSize = max(ws.colSize, padSize+ocg*nb)
+		ws.colSize = max(ws.colSize, padSize+mb*nb)
 		return
 	}
 	plane := oh * ow
-	ws.parallel(n*g*tn, func(worker, it int) {
-		img, r := it/(g*tn), it%(g*tn)
-		grp, j0 := r/tn, r%tn*nb
-		j1 := min(j0+nb, gn)
+	ws.parallel(n*g*tm*tn, func(worker, it int) {
+		img, r := it/(g*tm*tn), it%(g*tm*tn)
+		grp, r := r/(tm*tn), r%(tm*tn)
+		j0, i0 := r%tn*nb, r/tn*mb
+		j1, i1 := min(j0+nb, gn), min(i0+mb, ocg)
 		cols := j1 - j0
-		m0 := grp * ocg
+		m0, m1 := grp*ocg+i0, grp*ocg+i1
 		buf := ws.cols[worker]
-		tmp := buf[padSize : padSize+ocg*cols]
+		tmp := buf[padSize : padSize+(m1-m0)*cols]
 		var src []float32
 		if local {
 			src = buf[:padSize]
@@ -344,25 +345,39 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		} else {
 			src = pad[(img*phases*c.inC+grp*icg)*cs+j0:]
 		}
-		kernels.ConvGemm(ocg, cols, k, c.w[m0*k:], k, src, offs, tmp, cols, false)
-		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, m0, m0+ocg, j0, j1, tmp, cols, relu)
+		kernels.ConvGemm(m1-m0, cols, k, c.w[m0*k:], k, src, offs, tmp, cols, false)
+		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, m0, m1, j0, j1, tmp, cols, relu)
 	})
 }
 
-// directChunk returns the grid columns per tile of a direct convolution
-// with one group or too few groups to share among the threads: chunks of
-// a multiple of 48 columns (the kernels' tile widths), at most 768 so
-// that a tile's output stays in L2.
-func directChunk(gn, pairs, threads int) int {
-	nb := gn
-	if pairs < 4*threads {
-		nb = (gn + (4*threads+pairs-1)/pairs - 1) / ((4*threads + pairs - 1) / pairs)
-	}
-	nb = min(nb, 768)
+// directTiling splits the output of a direct convolution with one group
+// (or too few groups to share among the threads; pairs is images ×
+// groups) into tiles of nb grid columns by mb output channels: column
+// chunks of a multiple of 48 (the kernels' tile widths) and at most 768,
+// so that a tile's output stays in L2, while there are too few tiles for
+// the threads and the chunks stay at least 144 wide; then rows, in
+// halves, quarters… of at least 48; then columns again. The small maps
+// of ResNet's last stages (7×7: 63 grid columns) are thus split by output
+// channels, each thread reading its share of the weights, instead of
+// into a 48- and a 15-column tile that both read all of them.
+func directTiling(gn, ocg, pairs, threads int) (nb, mb int) {
+	want := 4 * threads
+	round := func(v int) int { return min(gn, (v+47)/48*48) }
+	nb, mb = min(gn, 768), ocg
 	if nb < gn {
-		nb = min(gn, (nb+47)/48*48)
+		nb = round(nb)
 	}
-	return nb
+	tiles := func() int { return pairs * ((gn + nb - 1) / nb) * ((ocg + mb - 1) / mb) }
+	for tiles() < want && nb >= 2*144 {
+		nb = round((nb + 1) / 2)
+	}
+	for parts := 2; tiles() < want && ocg/parts >= 48; parts *= 2 {
+		mb = (ocg + parts - 1) / parts
+	}
+	for tiles() < want && nb >= 2*48 {
+		nb = round((nb + 1) / 2)
+	}
+	return nb, mb
 }
 
 // offsets returns (and keeps, for this workspace's shape) where row

@@ -82,6 +82,8 @@ func checkConvLayer(t *testing.T, tc convCase, o Options, want convKind, wino bo
 		t.Fatal(err)
 	}
 	ws.alloc()
+	ws.team = newTeam(ws.key.threads)
+	defer ws.team.close()
 	for run := 0; run < 2; run++ { // the second run reuses dirty buffers
 		out, oh, ow, err := ws.conv(cv, x.Data, bufT1, tc.h, tc.w, r, nil, nil, tc.relu)
 		if err != nil {
@@ -112,6 +114,9 @@ func TestDirectConv(t *testing.T) {
 		{12, 36, 5, 1, 2, 3, 1, 11, 8, false, true},
 		{8, 8, 1, 1, 0, 4, 1, 6, 6, true, true},      // grouped 1×1
 		{6, 10, 3, 3, 0, 2, 2, 10, 11, false, false}, // stride 3, no padding
+		{512, 512, 3, 1, 1, 1, 1, 7, 7, true, true},   // split by output channels
+		{256, 256, 3, 2, 1, 1, 1, 28, 28, false, true}, // by rows and columns
+		{100, 98, 3, 2, 1, 1, 2, 13, 11, false, true},
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 12 {
@@ -150,5 +155,25 @@ func TestWinogradLayers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.String(), func(t *testing.T) { checkConvLayer(t, tc, Options{}, direct, true) })
+	}
+}
+
+// TestDirectTiling checks that directTiling covers every layer shape of
+// the ResNets with tiles that fit and are enough for the threads where
+// the layer allows it.
+func TestDirectTiling(t *testing.T) {
+	for _, tc := range []struct{ gn, ocg, pairs, threads int }{
+		{812, 128, 1, 2}, {210, 256, 1, 2}, {56, 512, 1, 2}, {63, 512, 1, 2}, {12880, 64, 1, 2},
+		{63, 512, 8, 2}, {63, 512, 1, 16}, {5, 7, 1, 4}, {1, 1, 1, 1}, {3136, 4, 3, 2},
+	} {
+		nb, mb := directTiling(tc.gn, tc.ocg, tc.pairs, tc.threads)
+		if nb < 1 || nb > tc.gn || mb < 1 || mb > tc.ocg || nb > 768 {
+			t.Errorf("%+v: tiles of %d columns × %d rows", tc, nb, mb)
+			continue
+		}
+		tiles := tc.pairs * ((tc.gn + nb - 1) / nb) * ((tc.ocg + mb - 1) / mb)
+		if tiles < 4*tc.threads && (nb >= 96 || tc.ocg/mb < 2 && tc.ocg >= 96) {
+			t.Errorf("%+v: %d tiles (%d columns × %d rows) for %d threads, and room to split", tc, tiles, nb, mb, tc.threads)
+		}
 	}
 }

@@ -120,6 +120,8 @@ func layerBench(b *testing.B, tc convCase, o Options) (run func()) {
 		b.Fatal(err)
 	}
 	ws.alloc()
+	ws.team = newTeam(ws.key.threads)
+	b.Cleanup(ws.team.close)
 	x := randomInput(tc.n, tc.inC, tc.h, tc.w, 1).Data
 	return func() { ws.conv(cv, x, bufT1, tc.h, tc.w, nil, nil, nil, tc.relu) }
 }
