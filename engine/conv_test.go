@@ -112,9 +112,9 @@ func TestDirectConv(t *testing.T) {
 		{16, 32, 3, 2, 1, 1, 1, 9, 9, false, true},
 		{96, 96, 3, 1, 1, 2, 1, 5, 33, false, false}, // 48 a group
 		{12, 36, 5, 1, 2, 3, 1, 11, 8, false, true},
-		{8, 8, 1, 1, 0, 4, 1, 6, 6, true, true},      // grouped 1×1
-		{6, 10, 3, 3, 0, 2, 2, 10, 11, false, false}, // stride 3, no padding
-		{512, 512, 3, 1, 1, 1, 1, 7, 7, true, true},   // split by output channels
+		{8, 8, 1, 1, 0, 4, 1, 6, 6, true, true},        // grouped 1×1
+		{6, 10, 3, 3, 0, 2, 2, 10, 11, false, false},   // stride 3, no padding
+		{512, 512, 3, 1, 1, 1, 1, 7, 7, true, true},    // split by output channels
 		{256, 256, 3, 2, 1, 1, 1, 28, 28, false, true}, // by rows and columns
 		{100, 98, 3, 2, 1, 1, 2, 13, 11, false, true},
 	}
