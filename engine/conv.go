@@ -127,7 +127,8 @@ func (ws *workspace) subsample(x []float32, c, h, w, s, oh, ow int) []float32 {
 }
 
 // pointwise: out(img) = W · x(img) for a 1×1 convolution, plus acc's
-// W' · x'(img) when set, then the epilogue, tile by tile.
+// W' · x'(img) when set, then the epilogue, tile by tile, the epilogue
+// fused into the GEMM's store (kernels.SgemmSerialEpilogue).
 func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res, bias []float32, acc *accum, relu bool) {
 	plane := oh * ow
 	x = ws.subsample(x, c.inC, h, w, c.stride, oh, ow)
@@ -153,8 +154,12 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 			acc.c.gemm(acc.c.w, m0, m1, j1-j0, ci, ax[img*ci*plane+j0:], plane, 0, o[m0*plane+j0:], plane)
 			beta = 1
 		}
-		c.gemm(c.w, m0, m1, j1-j0, c.inC, x[img*c.inC*plane+j0:], plane, beta, o[m0*plane+j0:], plane)
-		epilogue(o, res, bias, img*m*plane, plane, m0, m1, j0, j1, relu)
+		ep := kernels.Epilogue{Bias: bias[m0:m1], LDR: plane, ReLU: relu}
+		if res != nil {
+			ep.Res = res[img*m*plane+m0*plane+j0:]
+		}
+		k := c.inC
+		kernels.SgemmSerialEpilogue(m1-m0, j1-j0, k, c.w[m0*k:], k, x[img*k*plane+j0:], plane, beta, o[m0*plane+j0:], plane, ep)
 	})
 }
 
@@ -403,21 +408,4 @@ func (ws *workspace) offsets(c *conv, wq, cs, chans int) []int32 {
 	}
 	ws.offs[c] = o
 	return o
-}
-
-// epilogue applies bias, the residual (res at offset off, if any) and ReLU
-// to rows m0..m1, columns j0..j1 of one image's output tile o.
-func epilogue(o, res, bias []float32, off, plane, m0, m1, j0, j1 int, relu bool) {
-	var rimg []float32
-	if res != nil {
-		rimg = res[off:]
-	}
-	for i := m0; i < m1; i++ {
-		row := o[i*plane+j0 : i*plane+j1]
-		var rr []float32
-		if rimg != nil {
-			rr = rimg[i*plane+j0 : i*plane+j1]
-		}
-		kernels.BiasAct(row, row, rr, bias[i], relu)
-	}
 }

@@ -24,3 +24,42 @@ func SgemmSerial(m, n, k int, alpha float32, a []float32, lda int, b []float32, 
 	checkMatrix("B", b, k, n, ldb)
 	sgemmBlock(gemmKernel, false, false, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+// Epilogue is what SgemmSerialEpilogue does to each value of C after the
+// product, in this order, before the tile holding it leaves the
+// registers: add Bias[i] to row i; add Res[i*LDR+j] when Res is not nil;
+// clamp at 0 when ReLU (NaN stays NaN). The arithmetic is BiasAct's on
+// the product, so the result is the same as SgemmSerial then BiasAct row
+// by row, without the second pass over C.
+type Epilogue struct {
+	Bias []float32 // one value per row of C
+	Res  []float32 // m×n with row stride LDR, or nil
+	LDR  int
+	ReLU bool
+}
+
+// SgemmSerialEpilogue is SgemmSerial (alpha 1) followed by ep, fused:
+// C = epilogue(A·B + beta·C).
+func SgemmSerialEpilogue(m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels: SgemmSerialEpilogue with negative size m=%d n=%d k=%d", m, n, k))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	checkMatrix("C", c, m, n, ldc)
+	if len(ep.Bias) < m {
+		panic(fmt.Sprintf("kernels: SgemmSerialEpilogue: %d bias values for %d rows", len(ep.Bias), m))
+	}
+	if ep.Res != nil {
+		checkMatrix("Res", ep.Res, m, n, ep.LDR)
+	}
+	if k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		(&tileEpilogue{bias: ep.Bias, res: ep.Res, ldr: ep.LDR, relu: ep.ReLU}).apply(c, ldc, m, n)
+		return
+	}
+	checkMatrix("A", a, m, k, lda)
+	checkMatrix("B", b, k, n, ldb)
+	sgemmBlockEp(gemmKernel, false, false, 0, m, 0, n, k, 1, a, lda, b, ldb, beta, c, ldc, &ep)
+}

@@ -46,6 +46,32 @@ type microKernel struct {
 	tile func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32)
 	// dot returns the dot product of x[:n] and y[:n] (n ≥ 1).
 	dot func(n int, x, y []float32) float32
+	// tileEp, when set, is tile followed by the epilogue ep on the
+	// registers, before C is stored; without it sgemmBlock runs the
+	// epilogue on the stored tile.
+	tileEp func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue)
+}
+
+// apply runs the epilogue on the stored rows×cols tile c (row stride ldc).
+func (ep *tileEpilogue) apply(c []float32, ldc, rows, cols int) {
+	for i := 0; i < rows; i++ {
+		row := c[i*ldc : i*ldc+cols]
+		var r []float32
+		if ep.res != nil {
+			r = ep.res[i*ep.ldr : i*ep.ldr+cols]
+		}
+		BiasAct(row, row, r, ep.bias[i], ep.relu)
+	}
+}
+
+// tileEpilogue is the epilogue of one tile of C: C[i, j] += bias[i], then
+// += res[i*ldr+j] when res is not nil, then max(·, 0) when relu (NaN
+// stays NaN), in that order (as kernels.BiasAct).
+type tileEpilogue struct {
+	bias []float32
+	res  []float32
+	ldr  int
+	relu bool
 }
 
 // gemmKernel is the micro-kernel Sgemm uses; cpu*.go picks it at init.
@@ -54,7 +80,8 @@ var gemmKernel = &genericKernel
 // gemmBufs are one goroutine's packing buffers.
 type gemmBufs struct {
 	a, b []float32
-	tmp  []float32 // an mr×nr tile for the edges of C
+	tmp  []float32    // an mr×nr tile for the edges of C
+	ep   tileEpilogue // the current tile's epilogue (here, so as not to allocate one per tile)
 }
 
 var gemmPool = sync.Pool{New: func() any { return new(gemmBufs) }}
@@ -221,6 +248,12 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 // over the block's tiles. Panels are packed into contiguous, zero-padded
 // buffers, or read in place by the strided (assembly) kernels.
 func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmBlockEp(kern, transA, transB, m0, m1, n0, n1, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+}
+
+// sgemmBlockEp is sgemmBlock with the epilogue ep (nil: none) run on each
+// tile of C with the last slice of K.
+func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) {
 	mr, nr := kern.mr, kern.nr
 	// Strided kernels read A, and B unless transposed, in place: copying
 	// them on every call costs more than the packed panels' locality
@@ -287,8 +320,25 @@ func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, a
 						}
 						mm := min(mr, mc-ir)
 						off := (ic+ir)*ldc + jc + jr
+						var te *tileEpilogue
+						if ep != nil && pc+kc == k {
+							// The last slice of K: the epilogue goes with the store.
+							te = &bufs.ep
+							te.bias, te.res, te.ldr, te.relu = ep.Bias[ic+ir:], nil, 0, ep.ReLU
+							if ep.Res != nil {
+								te.res, te.ldr = ep.Res[(ic+ir)*ep.LDR+jc+jr:], ep.LDR
+							}
+						}
 						if nn == nr {
-							kern.tile(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet)
+							switch {
+							case te == nil:
+								kern.tile(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet)
+							case kern.tileEp != nil:
+								kern.tileEp(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet, te)
+							default:
+								kern.tile(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet)
+								te.apply(c[off:], ldc, mm, nn)
+							}
 							continue
 						}
 						// Right edge: compute the tile into tmp, then merge
@@ -306,6 +356,9 @@ func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, a
 									crow[j] = alpha*t + bet*crow[j]
 								}
 							}
+						}
+						if te != nil {
+							te.apply(c[off:], ldc, mm, nn)
 						}
 					}
 				}

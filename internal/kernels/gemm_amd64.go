@@ -4,7 +4,7 @@ package kernels
 
 //go:generate go run -C _gen . -out ../gemm_amd64.s -stubs ../gemm_stubs_amd64.go -pkg kernels
 
-type asmTile func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
+type asmTile func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 
 // avx512Tiles[r] computes an r×32 tile (gemm_stubs_amd64.go).
 var avx512Tiles = [...]asmTile{nil,
@@ -26,7 +26,12 @@ var avx512Kernel = microKernel{
 	strided: true,
 	tile: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
 		checkTile(k, rows, 12, 32, a, rsa, csa, b, rsb, c, ldc)
-		avx512Tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta)
+		avx512Tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, nil, nil, 0, 0)
+	},
+	tileEp: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
+		checkTile(k, rows, 12, 32, a, rsa, csa, b, rsb, c, ldc)
+		bias, res, ldr, flags := ep.args(rows, 32)
+		avx512Tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, bias, res, ldr, flags)
 	},
 	dot: func(n int, x, y []float32) float32 {
 		x, y = x[:n], y[:n]
@@ -41,7 +46,12 @@ var avx2Kernel = microKernel{
 	strided: true,
 	tile: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
 		checkTile(k, rows, 6, 16, a, rsa, csa, b, rsb, c, ldc)
-		avx2Tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta)
+		avx2Tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, nil, nil, 0, 0)
+	},
+	tileEp: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
+		checkTile(k, rows, 6, 16, a, rsa, csa, b, rsb, c, ldc)
+		bias, res, ldr, flags := ep.args(rows, 16)
+		avx2Tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, bias, res, ldr, flags)
 	},
 	dot: func(n int, x, y []float32) float32 {
 		x, y = x[:n], y[:n]
@@ -55,4 +65,21 @@ func checkTile(k, rows, mr, nr int, a []float32, rsa, csa int, b []float32, rsb 
 		rsb < nr || len(b) < (k-1)*rsb+nr || ldc < nr || len(c) < (rows-1)*ldc+nr {
 		panic("kernels: SGEMM micro-kernel called with short panels")
 	}
+}
+
+// args checks ep against a rows×nr tile and returns the assembly's
+// epilogue arguments: bit 0 of flags adds the bias, bit 1 the residual,
+// bit 2 clamps at 0.
+func (ep *tileEpilogue) args(rows, nr int) (bias, res *float32, ldr, flags int) {
+	if len(ep.bias) < rows || ep.res != nil && (ep.ldr < nr || len(ep.res) < (rows-1)*ep.ldr+nr) {
+		panic("kernels: SGEMM epilogue with short bias or residual")
+	}
+	bias, flags = &ep.bias[0], 1
+	if ep.res != nil {
+		res, ldr, flags = &ep.res[0], ep.ldr, flags|2
+	}
+	if ep.relu {
+		flags |= 4
+	}
+	return bias, res, ldr, flags
 }

@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func sgemmTile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·sgemmTile1x32AVX512(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile1x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -79,32 +79,56 @@ sgemmTile1x32AVX512_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Z2
+	VMULPS       Z2, Z0, Z0
+	VMULPS       Z2, Z1, Z1
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), CX
 	TESTL        $0x7fffffff, CX
-	JZ           sgemmTile1x32AVX512_nobeta
+	JZ           sgemmTile1x32AVX512_epilogue
 	VBROADCASTSS beta+68(FP), Z3
-	VMULPS       Z2, Z0, Z0
-	VFMADD231PS  (AX), Z3, Z0
-	VMOVUPS      Z0, (AX)
-	VMULPS       Z2, Z1, Z1
-	VFMADD231PS  64(AX), Z3, Z1
-	VMOVUPS      Z1, 64(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, CX
+	VFMADD231PS  (CX), Z3, Z0
+	VFMADD231PS  64(CX), Z3, Z1
 
-sgemmTile1x32AVX512_nobeta:
-	VMULPS  Z2, Z0, Z0
+sgemmTile1x32AVX512_epilogue:
+	MOVQ  flags+96(FP), CX
+	TESTQ $0x00000001, CX
+	JZ    sgemmTile1x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), DX
+	VBROADCASTSS (DX), Z2
+	VADDPS       Z2, Z0, Z0
+	VADDPS       Z2, Z1, Z1
+	TESTQ        $0x00000002, CX
+	JZ           sgemmTile1x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), DX
+	MOVQ   ldr+88(FP), BX
+	SHLQ   $0x02, BX
+	VADDPS (DX), Z0, Z0
+	VADDPS 64(DX), Z1, Z1
+
+sgemmTile1x32AVX512_relu:
+	TESTQ  $0x00000004, CX
+	JZ     sgemmTile1x32AVX512_write
+	VXORPS Z3, Z3, Z3
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z3, Z0
+	VMAXPS Z1, Z3, Z1
+
+sgemmTile1x32AVX512_write:
 	VMOVUPS Z0, (AX)
-	VMULPS  Z2, Z1, Z1
 	VMOVUPS Z1, 64(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·sgemmTile2x32AVX512(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile2x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -194,44 +218,72 @@ sgemmTile2x32AVX512_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Z4
+	VMULPS       Z4, Z0, Z0
+	VMULPS       Z4, Z1, Z1
+	VMULPS       Z4, Z2, Z2
+	VMULPS       Z4, Z3, Z3
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile2x32AVX512_nobeta
+	JZ           sgemmTile2x32AVX512_epilogue
 	VBROADCASTSS beta+68(FP), Z5
-	VMULPS       Z4, Z0, Z0
-	VFMADD231PS  (AX), Z5, Z0
-	VMOVUPS      Z0, (AX)
-	VMULPS       Z4, Z1, Z1
-	VFMADD231PS  64(AX), Z5, Z1
-	VMOVUPS      Z1, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z4, Z2, Z2
-	VFMADD231PS  (AX), Z5, Z2
-	VMOVUPS      Z2, (AX)
-	VMULPS       Z4, Z3, Z3
-	VFMADD231PS  64(AX), Z5, Z3
-	VMOVUPS      Z3, 64(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z5, Z0
+	VFMADD231PS  64(DX), Z5, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z5, Z2
+	VFMADD231PS  64(DX), Z5, Z3
 
-sgemmTile2x32AVX512_nobeta:
-	VMULPS  Z4, Z0, Z0
+sgemmTile2x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile2x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z4
+	VADDPS       Z4, Z0, Z0
+	VADDPS       Z4, Z1, Z1
+	VBROADCASTSS 4(BX), Z4
+	VADDPS       Z4, Z2, Z2
+	VADDPS       Z4, Z3, Z3
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile2x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+
+sgemmTile2x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile2x32AVX512_write
+	VXORPS Z5, Z5, Z5
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z5, Z0
+	VMAXPS Z1, Z5, Z1
+	VMAXPS Z2, Z5, Z2
+	VMAXPS Z3, Z5, Z3
+
+sgemmTile2x32AVX512_write:
 	VMOVUPS Z0, (AX)
-	VMULPS  Z4, Z1, Z1
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z4, Z2, Z2
 	VMOVUPS Z2, (AX)
-	VMULPS  Z4, Z3, Z3
 	VMOVUPS Z3, 64(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·sgemmTile3x32AVX512(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile3x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -338,56 +390,88 @@ sgemmTile3x32AVX512_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Z6
+	VMULPS       Z6, Z0, Z0
+	VMULPS       Z6, Z1, Z1
+	VMULPS       Z6, Z2, Z2
+	VMULPS       Z6, Z3, Z3
+	VMULPS       Z6, Z4, Z4
+	VMULPS       Z6, Z5, Z5
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile3x32AVX512_nobeta
+	JZ           sgemmTile3x32AVX512_epilogue
 	VBROADCASTSS beta+68(FP), Z7
-	VMULPS       Z6, Z0, Z0
-	VFMADD231PS  (AX), Z7, Z0
-	VMOVUPS      Z0, (AX)
-	VMULPS       Z6, Z1, Z1
-	VFMADD231PS  64(AX), Z7, Z1
-	VMOVUPS      Z1, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z6, Z2, Z2
-	VFMADD231PS  (AX), Z7, Z2
-	VMOVUPS      Z2, (AX)
-	VMULPS       Z6, Z3, Z3
-	VFMADD231PS  64(AX), Z7, Z3
-	VMOVUPS      Z3, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z6, Z4, Z4
-	VFMADD231PS  (AX), Z7, Z4
-	VMOVUPS      Z4, (AX)
-	VMULPS       Z6, Z5, Z5
-	VFMADD231PS  64(AX), Z7, Z5
-	VMOVUPS      Z5, 64(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z7, Z0
+	VFMADD231PS  64(DX), Z7, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z7, Z2
+	VFMADD231PS  64(DX), Z7, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z7, Z4
+	VFMADD231PS  64(DX), Z7, Z5
 
-sgemmTile3x32AVX512_nobeta:
-	VMULPS  Z6, Z0, Z0
+sgemmTile3x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile3x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z6
+	VADDPS       Z6, Z0, Z0
+	VADDPS       Z6, Z1, Z1
+	VBROADCASTSS 4(BX), Z6
+	VADDPS       Z6, Z2, Z2
+	VADDPS       Z6, Z3, Z3
+	VBROADCASTSS 8(BX), Z6
+	VADDPS       Z6, Z4, Z4
+	VADDPS       Z6, Z5, Z5
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile3x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+
+sgemmTile3x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile3x32AVX512_write
+	VXORPS Z7, Z7, Z7
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z7, Z0
+	VMAXPS Z1, Z7, Z1
+	VMAXPS Z2, Z7, Z2
+	VMAXPS Z3, Z7, Z3
+	VMAXPS Z4, Z7, Z4
+	VMAXPS Z5, Z7, Z5
+
+sgemmTile3x32AVX512_write:
 	VMOVUPS Z0, (AX)
-	VMULPS  Z6, Z1, Z1
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z6, Z2, Z2
 	VMOVUPS Z2, (AX)
-	VMULPS  Z6, Z3, Z3
 	VMOVUPS Z3, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z6, Z4, Z4
 	VMOVUPS Z4, (AX)
-	VMULPS  Z6, Z5, Z5
 	VMOVUPS Z5, 64(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·sgemmTile4x32AVX512(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile4x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -517,68 +601,104 @@ sgemmTile4x32AVX512_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Z8
+	VMULPS       Z8, Z0, Z0
+	VMULPS       Z8, Z1, Z1
+	VMULPS       Z8, Z2, Z2
+	VMULPS       Z8, Z3, Z3
+	VMULPS       Z8, Z4, Z4
+	VMULPS       Z8, Z5, Z5
+	VMULPS       Z8, Z6, Z6
+	VMULPS       Z8, Z7, Z7
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile4x32AVX512_nobeta
+	JZ           sgemmTile4x32AVX512_epilogue
 	VBROADCASTSS beta+68(FP), Z9
-	VMULPS       Z8, Z0, Z0
-	VFMADD231PS  (AX), Z9, Z0
-	VMOVUPS      Z0, (AX)
-	VMULPS       Z8, Z1, Z1
-	VFMADD231PS  64(AX), Z9, Z1
-	VMOVUPS      Z1, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z8, Z2, Z2
-	VFMADD231PS  (AX), Z9, Z2
-	VMOVUPS      Z2, (AX)
-	VMULPS       Z8, Z3, Z3
-	VFMADD231PS  64(AX), Z9, Z3
-	VMOVUPS      Z3, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z8, Z4, Z4
-	VFMADD231PS  (AX), Z9, Z4
-	VMOVUPS      Z4, (AX)
-	VMULPS       Z8, Z5, Z5
-	VFMADD231PS  64(AX), Z9, Z5
-	VMOVUPS      Z5, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z8, Z6, Z6
-	VFMADD231PS  (AX), Z9, Z6
-	VMOVUPS      Z6, (AX)
-	VMULPS       Z8, Z7, Z7
-	VFMADD231PS  64(AX), Z9, Z7
-	VMOVUPS      Z7, 64(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z9, Z0
+	VFMADD231PS  64(DX), Z9, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z2
+	VFMADD231PS  64(DX), Z9, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z4
+	VFMADD231PS  64(DX), Z9, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z6
+	VFMADD231PS  64(DX), Z9, Z7
 
-sgemmTile4x32AVX512_nobeta:
-	VMULPS  Z8, Z0, Z0
+sgemmTile4x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile4x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z8
+	VADDPS       Z8, Z0, Z0
+	VADDPS       Z8, Z1, Z1
+	VBROADCASTSS 4(BX), Z8
+	VADDPS       Z8, Z2, Z2
+	VADDPS       Z8, Z3, Z3
+	VBROADCASTSS 8(BX), Z8
+	VADDPS       Z8, Z4, Z4
+	VADDPS       Z8, Z5, Z5
+	VBROADCASTSS 12(BX), Z8
+	VADDPS       Z8, Z6, Z6
+	VADDPS       Z8, Z7, Z7
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile4x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+
+sgemmTile4x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile4x32AVX512_write
+	VXORPS Z9, Z9, Z9
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z9, Z0
+	VMAXPS Z1, Z9, Z1
+	VMAXPS Z2, Z9, Z2
+	VMAXPS Z3, Z9, Z3
+	VMAXPS Z4, Z9, Z4
+	VMAXPS Z5, Z9, Z5
+	VMAXPS Z6, Z9, Z6
+	VMAXPS Z7, Z9, Z7
+
+sgemmTile4x32AVX512_write:
 	VMOVUPS Z0, (AX)
-	VMULPS  Z8, Z1, Z1
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z8, Z2, Z2
 	VMOVUPS Z2, (AX)
-	VMULPS  Z8, Z3, Z3
 	VMOVUPS Z3, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z8, Z4, Z4
 	VMOVUPS Z4, (AX)
-	VMULPS  Z8, Z5, Z5
 	VMOVUPS Z5, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z8, Z6, Z6
 	VMOVUPS Z6, (AX)
-	VMULPS  Z8, Z7, Z7
 	VMOVUPS Z7, 64(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·sgemmTile5x32AVX512(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile5x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -725,80 +845,120 @@ sgemmTile5x32AVX512_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Z10
+	VMULPS       Z10, Z0, Z0
+	VMULPS       Z10, Z1, Z1
+	VMULPS       Z10, Z2, Z2
+	VMULPS       Z10, Z3, Z3
+	VMULPS       Z10, Z4, Z4
+	VMULPS       Z10, Z5, Z5
+	VMULPS       Z10, Z6, Z6
+	VMULPS       Z10, Z7, Z7
+	VMULPS       Z10, Z8, Z8
+	VMULPS       Z10, Z9, Z9
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile5x32AVX512_nobeta
+	JZ           sgemmTile5x32AVX512_epilogue
 	VBROADCASTSS beta+68(FP), Z11
-	VMULPS       Z10, Z0, Z0
-	VFMADD231PS  (AX), Z11, Z0
-	VMOVUPS      Z0, (AX)
-	VMULPS       Z10, Z1, Z1
-	VFMADD231PS  64(AX), Z11, Z1
-	VMOVUPS      Z1, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z10, Z2, Z2
-	VFMADD231PS  (AX), Z11, Z2
-	VMOVUPS      Z2, (AX)
-	VMULPS       Z10, Z3, Z3
-	VFMADD231PS  64(AX), Z11, Z3
-	VMOVUPS      Z3, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z10, Z4, Z4
-	VFMADD231PS  (AX), Z11, Z4
-	VMOVUPS      Z4, (AX)
-	VMULPS       Z10, Z5, Z5
-	VFMADD231PS  64(AX), Z11, Z5
-	VMOVUPS      Z5, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z10, Z6, Z6
-	VFMADD231PS  (AX), Z11, Z6
-	VMOVUPS      Z6, (AX)
-	VMULPS       Z10, Z7, Z7
-	VFMADD231PS  64(AX), Z11, Z7
-	VMOVUPS      Z7, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z10, Z8, Z8
-	VFMADD231PS  (AX), Z11, Z8
-	VMOVUPS      Z8, (AX)
-	VMULPS       Z10, Z9, Z9
-	VFMADD231PS  64(AX), Z11, Z9
-	VMOVUPS      Z9, 64(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z11, Z0
+	VFMADD231PS  64(DX), Z11, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z2
+	VFMADD231PS  64(DX), Z11, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z4
+	VFMADD231PS  64(DX), Z11, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z6
+	VFMADD231PS  64(DX), Z11, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z8
+	VFMADD231PS  64(DX), Z11, Z9
 
-sgemmTile5x32AVX512_nobeta:
-	VMULPS  Z10, Z0, Z0
+sgemmTile5x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile5x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z10
+	VADDPS       Z10, Z0, Z0
+	VADDPS       Z10, Z1, Z1
+	VBROADCASTSS 4(BX), Z10
+	VADDPS       Z10, Z2, Z2
+	VADDPS       Z10, Z3, Z3
+	VBROADCASTSS 8(BX), Z10
+	VADDPS       Z10, Z4, Z4
+	VADDPS       Z10, Z5, Z5
+	VBROADCASTSS 12(BX), Z10
+	VADDPS       Z10, Z6, Z6
+	VADDPS       Z10, Z7, Z7
+	VBROADCASTSS 16(BX), Z10
+	VADDPS       Z10, Z8, Z8
+	VADDPS       Z10, Z9, Z9
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile5x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+
+sgemmTile5x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile5x32AVX512_write
+	VXORPS Z11, Z11, Z11
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z11, Z0
+	VMAXPS Z1, Z11, Z1
+	VMAXPS Z2, Z11, Z2
+	VMAXPS Z3, Z11, Z3
+	VMAXPS Z4, Z11, Z4
+	VMAXPS Z5, Z11, Z5
+	VMAXPS Z6, Z11, Z6
+	VMAXPS Z7, Z11, Z7
+	VMAXPS Z8, Z11, Z8
+	VMAXPS Z9, Z11, Z9
+
+sgemmTile5x32AVX512_write:
 	VMOVUPS Z0, (AX)
-	VMULPS  Z10, Z1, Z1
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z10, Z2, Z2
 	VMOVUPS Z2, (AX)
-	VMULPS  Z10, Z3, Z3
 	VMOVUPS Z3, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z10, Z4, Z4
 	VMOVUPS Z4, (AX)
-	VMULPS  Z10, Z5, Z5
 	VMOVUPS Z5, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z10, Z6, Z6
 	VMOVUPS Z6, (AX)
-	VMULPS  Z10, Z7, Z7
 	VMOVUPS Z7, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z10, Z8, Z8
 	VMOVUPS Z8, (AX)
-	VMULPS  Z10, Z9, Z9
 	VMOVUPS Z9, 64(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·sgemmTile6x32AVX512(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile6x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -962,92 +1122,136 @@ sgemmTile6x32AVX512_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Z12
+	VMULPS       Z12, Z0, Z0
+	VMULPS       Z12, Z1, Z1
+	VMULPS       Z12, Z2, Z2
+	VMULPS       Z12, Z3, Z3
+	VMULPS       Z12, Z4, Z4
+	VMULPS       Z12, Z5, Z5
+	VMULPS       Z12, Z6, Z6
+	VMULPS       Z12, Z7, Z7
+	VMULPS       Z12, Z8, Z8
+	VMULPS       Z12, Z9, Z9
+	VMULPS       Z12, Z10, Z10
+	VMULPS       Z12, Z11, Z11
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile6x32AVX512_nobeta
+	JZ           sgemmTile6x32AVX512_epilogue
 	VBROADCASTSS beta+68(FP), Z13
-	VMULPS       Z12, Z0, Z0
-	VFMADD231PS  (AX), Z13, Z0
-	VMOVUPS      Z0, (AX)
-	VMULPS       Z12, Z1, Z1
-	VFMADD231PS  64(AX), Z13, Z1
-	VMOVUPS      Z1, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z12, Z2, Z2
-	VFMADD231PS  (AX), Z13, Z2
-	VMOVUPS      Z2, (AX)
-	VMULPS       Z12, Z3, Z3
-	VFMADD231PS  64(AX), Z13, Z3
-	VMOVUPS      Z3, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z12, Z4, Z4
-	VFMADD231PS  (AX), Z13, Z4
-	VMOVUPS      Z4, (AX)
-	VMULPS       Z12, Z5, Z5
-	VFMADD231PS  64(AX), Z13, Z5
-	VMOVUPS      Z5, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z12, Z6, Z6
-	VFMADD231PS  (AX), Z13, Z6
-	VMOVUPS      Z6, (AX)
-	VMULPS       Z12, Z7, Z7
-	VFMADD231PS  64(AX), Z13, Z7
-	VMOVUPS      Z7, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z12, Z8, Z8
-	VFMADD231PS  (AX), Z13, Z8
-	VMOVUPS      Z8, (AX)
-	VMULPS       Z12, Z9, Z9
-	VFMADD231PS  64(AX), Z13, Z9
-	VMOVUPS      Z9, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z12, Z10, Z10
-	VFMADD231PS  (AX), Z13, Z10
-	VMOVUPS      Z10, (AX)
-	VMULPS       Z12, Z11, Z11
-	VFMADD231PS  64(AX), Z13, Z11
-	VMOVUPS      Z11, 64(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z13, Z0
+	VFMADD231PS  64(DX), Z13, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z2
+	VFMADD231PS  64(DX), Z13, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z4
+	VFMADD231PS  64(DX), Z13, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z6
+	VFMADD231PS  64(DX), Z13, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z8
+	VFMADD231PS  64(DX), Z13, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z10
+	VFMADD231PS  64(DX), Z13, Z11
 
-sgemmTile6x32AVX512_nobeta:
-	VMULPS  Z12, Z0, Z0
+sgemmTile6x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile6x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z12
+	VADDPS       Z12, Z0, Z0
+	VADDPS       Z12, Z1, Z1
+	VBROADCASTSS 4(BX), Z12
+	VADDPS       Z12, Z2, Z2
+	VADDPS       Z12, Z3, Z3
+	VBROADCASTSS 8(BX), Z12
+	VADDPS       Z12, Z4, Z4
+	VADDPS       Z12, Z5, Z5
+	VBROADCASTSS 12(BX), Z12
+	VADDPS       Z12, Z6, Z6
+	VADDPS       Z12, Z7, Z7
+	VBROADCASTSS 16(BX), Z12
+	VADDPS       Z12, Z8, Z8
+	VADDPS       Z12, Z9, Z9
+	VBROADCASTSS 20(BX), Z12
+	VADDPS       Z12, Z10, Z10
+	VADDPS       Z12, Z11, Z11
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile6x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+
+sgemmTile6x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile6x32AVX512_write
+	VXORPS Z13, Z13, Z13
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z13, Z0
+	VMAXPS Z1, Z13, Z1
+	VMAXPS Z2, Z13, Z2
+	VMAXPS Z3, Z13, Z3
+	VMAXPS Z4, Z13, Z4
+	VMAXPS Z5, Z13, Z5
+	VMAXPS Z6, Z13, Z6
+	VMAXPS Z7, Z13, Z7
+	VMAXPS Z8, Z13, Z8
+	VMAXPS Z9, Z13, Z9
+	VMAXPS Z10, Z13, Z10
+	VMAXPS Z11, Z13, Z11
+
+sgemmTile6x32AVX512_write:
 	VMOVUPS Z0, (AX)
-	VMULPS  Z12, Z1, Z1
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z12, Z2, Z2
 	VMOVUPS Z2, (AX)
-	VMULPS  Z12, Z3, Z3
 	VMOVUPS Z3, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z12, Z4, Z4
 	VMOVUPS Z4, (AX)
-	VMULPS  Z12, Z5, Z5
 	VMOVUPS Z5, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z12, Z6, Z6
 	VMOVUPS Z6, (AX)
-	VMULPS  Z12, Z7, Z7
 	VMOVUPS Z7, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z12, Z8, Z8
 	VMOVUPS Z8, (AX)
-	VMULPS  Z12, Z9, Z9
 	VMOVUPS Z9, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z12, Z10, Z10
 	VMOVUPS Z10, (AX)
-	VMULPS  Z12, Z11, Z11
 	VMOVUPS Z11, 64(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·sgemmTile7x32AVX512(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile7x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -1234,104 +1438,152 @@ sgemmTile7x32AVX512_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Z14
+	VMULPS       Z14, Z0, Z0
+	VMULPS       Z14, Z1, Z1
+	VMULPS       Z14, Z2, Z2
+	VMULPS       Z14, Z3, Z3
+	VMULPS       Z14, Z4, Z4
+	VMULPS       Z14, Z5, Z5
+	VMULPS       Z14, Z6, Z6
+	VMULPS       Z14, Z7, Z7
+	VMULPS       Z14, Z8, Z8
+	VMULPS       Z14, Z9, Z9
+	VMULPS       Z14, Z10, Z10
+	VMULPS       Z14, Z11, Z11
+	VMULPS       Z14, Z12, Z12
+	VMULPS       Z14, Z13, Z13
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile7x32AVX512_nobeta
+	JZ           sgemmTile7x32AVX512_epilogue
 	VBROADCASTSS beta+68(FP), Z15
-	VMULPS       Z14, Z0, Z0
-	VFMADD231PS  (AX), Z15, Z0
-	VMOVUPS      Z0, (AX)
-	VMULPS       Z14, Z1, Z1
-	VFMADD231PS  64(AX), Z15, Z1
-	VMOVUPS      Z1, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z14, Z2, Z2
-	VFMADD231PS  (AX), Z15, Z2
-	VMOVUPS      Z2, (AX)
-	VMULPS       Z14, Z3, Z3
-	VFMADD231PS  64(AX), Z15, Z3
-	VMOVUPS      Z3, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z14, Z4, Z4
-	VFMADD231PS  (AX), Z15, Z4
-	VMOVUPS      Z4, (AX)
-	VMULPS       Z14, Z5, Z5
-	VFMADD231PS  64(AX), Z15, Z5
-	VMOVUPS      Z5, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z14, Z6, Z6
-	VFMADD231PS  (AX), Z15, Z6
-	VMOVUPS      Z6, (AX)
-	VMULPS       Z14, Z7, Z7
-	VFMADD231PS  64(AX), Z15, Z7
-	VMOVUPS      Z7, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z14, Z8, Z8
-	VFMADD231PS  (AX), Z15, Z8
-	VMOVUPS      Z8, (AX)
-	VMULPS       Z14, Z9, Z9
-	VFMADD231PS  64(AX), Z15, Z9
-	VMOVUPS      Z9, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z14, Z10, Z10
-	VFMADD231PS  (AX), Z15, Z10
-	VMOVUPS      Z10, (AX)
-	VMULPS       Z14, Z11, Z11
-	VFMADD231PS  64(AX), Z15, Z11
-	VMOVUPS      Z11, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z14, Z12, Z12
-	VFMADD231PS  (AX), Z15, Z12
-	VMOVUPS      Z12, (AX)
-	VMULPS       Z14, Z13, Z13
-	VFMADD231PS  64(AX), Z15, Z13
-	VMOVUPS      Z13, 64(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z15, Z0
+	VFMADD231PS  64(DX), Z15, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z15, Z2
+	VFMADD231PS  64(DX), Z15, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z15, Z4
+	VFMADD231PS  64(DX), Z15, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z15, Z6
+	VFMADD231PS  64(DX), Z15, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z15, Z8
+	VFMADD231PS  64(DX), Z15, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z15, Z10
+	VFMADD231PS  64(DX), Z15, Z11
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z15, Z12
+	VFMADD231PS  64(DX), Z15, Z13
 
-sgemmTile7x32AVX512_nobeta:
-	VMULPS  Z14, Z0, Z0
+sgemmTile7x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile7x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z14
+	VADDPS       Z14, Z0, Z0
+	VADDPS       Z14, Z1, Z1
+	VBROADCASTSS 4(BX), Z14
+	VADDPS       Z14, Z2, Z2
+	VADDPS       Z14, Z3, Z3
+	VBROADCASTSS 8(BX), Z14
+	VADDPS       Z14, Z4, Z4
+	VADDPS       Z14, Z5, Z5
+	VBROADCASTSS 12(BX), Z14
+	VADDPS       Z14, Z6, Z6
+	VADDPS       Z14, Z7, Z7
+	VBROADCASTSS 16(BX), Z14
+	VADDPS       Z14, Z8, Z8
+	VADDPS       Z14, Z9, Z9
+	VBROADCASTSS 20(BX), Z14
+	VADDPS       Z14, Z10, Z10
+	VADDPS       Z14, Z11, Z11
+	VBROADCASTSS 24(BX), Z14
+	VADDPS       Z14, Z12, Z12
+	VADDPS       Z14, Z13, Z13
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile7x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+
+sgemmTile7x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile7x32AVX512_write
+	VXORPS Z15, Z15, Z15
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z15, Z0
+	VMAXPS Z1, Z15, Z1
+	VMAXPS Z2, Z15, Z2
+	VMAXPS Z3, Z15, Z3
+	VMAXPS Z4, Z15, Z4
+	VMAXPS Z5, Z15, Z5
+	VMAXPS Z6, Z15, Z6
+	VMAXPS Z7, Z15, Z7
+	VMAXPS Z8, Z15, Z8
+	VMAXPS Z9, Z15, Z9
+	VMAXPS Z10, Z15, Z10
+	VMAXPS Z11, Z15, Z11
+	VMAXPS Z12, Z15, Z12
+	VMAXPS Z13, Z15, Z13
+
+sgemmTile7x32AVX512_write:
 	VMOVUPS Z0, (AX)
-	VMULPS  Z14, Z1, Z1
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z14, Z2, Z2
 	VMOVUPS Z2, (AX)
-	VMULPS  Z14, Z3, Z3
 	VMOVUPS Z3, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z14, Z4, Z4
 	VMOVUPS Z4, (AX)
-	VMULPS  Z14, Z5, Z5
 	VMOVUPS Z5, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z14, Z6, Z6
 	VMOVUPS Z6, (AX)
-	VMULPS  Z14, Z7, Z7
 	VMOVUPS Z7, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z14, Z8, Z8
 	VMOVUPS Z8, (AX)
-	VMULPS  Z14, Z9, Z9
 	VMOVUPS Z9, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z14, Z10, Z10
 	VMOVUPS Z10, (AX)
-	VMULPS  Z14, Z11, Z11
 	VMOVUPS Z11, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z14, Z12, Z12
 	VMOVUPS Z12, (AX)
-	VMULPS  Z14, Z13, Z13
 	VMOVUPS Z13, 64(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·sgemmTile8x32AVX512(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile8x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -1535,116 +1787,168 @@ sgemmTile8x32AVX512_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Z16
+	VMULPS       Z16, Z0, Z0
+	VMULPS       Z16, Z1, Z1
+	VMULPS       Z16, Z2, Z2
+	VMULPS       Z16, Z3, Z3
+	VMULPS       Z16, Z4, Z4
+	VMULPS       Z16, Z5, Z5
+	VMULPS       Z16, Z6, Z6
+	VMULPS       Z16, Z7, Z7
+	VMULPS       Z16, Z8, Z8
+	VMULPS       Z16, Z9, Z9
+	VMULPS       Z16, Z10, Z10
+	VMULPS       Z16, Z11, Z11
+	VMULPS       Z16, Z12, Z12
+	VMULPS       Z16, Z13, Z13
+	VMULPS       Z16, Z14, Z14
+	VMULPS       Z16, Z15, Z15
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile8x32AVX512_nobeta
+	JZ           sgemmTile8x32AVX512_epilogue
 	VBROADCASTSS beta+68(FP), Z17
-	VMULPS       Z16, Z0, Z0
-	VFMADD231PS  (AX), Z17, Z0
-	VMOVUPS      Z0, (AX)
-	VMULPS       Z16, Z1, Z1
-	VFMADD231PS  64(AX), Z17, Z1
-	VMOVUPS      Z1, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z16, Z2, Z2
-	VFMADD231PS  (AX), Z17, Z2
-	VMOVUPS      Z2, (AX)
-	VMULPS       Z16, Z3, Z3
-	VFMADD231PS  64(AX), Z17, Z3
-	VMOVUPS      Z3, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z16, Z4, Z4
-	VFMADD231PS  (AX), Z17, Z4
-	VMOVUPS      Z4, (AX)
-	VMULPS       Z16, Z5, Z5
-	VFMADD231PS  64(AX), Z17, Z5
-	VMOVUPS      Z5, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z16, Z6, Z6
-	VFMADD231PS  (AX), Z17, Z6
-	VMOVUPS      Z6, (AX)
-	VMULPS       Z16, Z7, Z7
-	VFMADD231PS  64(AX), Z17, Z7
-	VMOVUPS      Z7, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z16, Z8, Z8
-	VFMADD231PS  (AX), Z17, Z8
-	VMOVUPS      Z8, (AX)
-	VMULPS       Z16, Z9, Z9
-	VFMADD231PS  64(AX), Z17, Z9
-	VMOVUPS      Z9, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z16, Z10, Z10
-	VFMADD231PS  (AX), Z17, Z10
-	VMOVUPS      Z10, (AX)
-	VMULPS       Z16, Z11, Z11
-	VFMADD231PS  64(AX), Z17, Z11
-	VMOVUPS      Z11, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z16, Z12, Z12
-	VFMADD231PS  (AX), Z17, Z12
-	VMOVUPS      Z12, (AX)
-	VMULPS       Z16, Z13, Z13
-	VFMADD231PS  64(AX), Z17, Z13
-	VMOVUPS      Z13, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z16, Z14, Z14
-	VFMADD231PS  (AX), Z17, Z14
-	VMOVUPS      Z14, (AX)
-	VMULPS       Z16, Z15, Z15
-	VFMADD231PS  64(AX), Z17, Z15
-	VMOVUPS      Z15, 64(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z17, Z0
+	VFMADD231PS  64(DX), Z17, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z17, Z2
+	VFMADD231PS  64(DX), Z17, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z17, Z4
+	VFMADD231PS  64(DX), Z17, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z17, Z6
+	VFMADD231PS  64(DX), Z17, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z17, Z8
+	VFMADD231PS  64(DX), Z17, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z17, Z10
+	VFMADD231PS  64(DX), Z17, Z11
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z17, Z12
+	VFMADD231PS  64(DX), Z17, Z13
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z17, Z14
+	VFMADD231PS  64(DX), Z17, Z15
 
-sgemmTile8x32AVX512_nobeta:
-	VMULPS  Z16, Z0, Z0
+sgemmTile8x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile8x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z16
+	VADDPS       Z16, Z0, Z0
+	VADDPS       Z16, Z1, Z1
+	VBROADCASTSS 4(BX), Z16
+	VADDPS       Z16, Z2, Z2
+	VADDPS       Z16, Z3, Z3
+	VBROADCASTSS 8(BX), Z16
+	VADDPS       Z16, Z4, Z4
+	VADDPS       Z16, Z5, Z5
+	VBROADCASTSS 12(BX), Z16
+	VADDPS       Z16, Z6, Z6
+	VADDPS       Z16, Z7, Z7
+	VBROADCASTSS 16(BX), Z16
+	VADDPS       Z16, Z8, Z8
+	VADDPS       Z16, Z9, Z9
+	VBROADCASTSS 20(BX), Z16
+	VADDPS       Z16, Z10, Z10
+	VADDPS       Z16, Z11, Z11
+	VBROADCASTSS 24(BX), Z16
+	VADDPS       Z16, Z12, Z12
+	VADDPS       Z16, Z13, Z13
+	VBROADCASTSS 28(BX), Z16
+	VADDPS       Z16, Z14, Z14
+	VADDPS       Z16, Z15, Z15
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile8x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+
+sgemmTile8x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile8x32AVX512_write
+	VXORPS Z17, Z17, Z17
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z17, Z0
+	VMAXPS Z1, Z17, Z1
+	VMAXPS Z2, Z17, Z2
+	VMAXPS Z3, Z17, Z3
+	VMAXPS Z4, Z17, Z4
+	VMAXPS Z5, Z17, Z5
+	VMAXPS Z6, Z17, Z6
+	VMAXPS Z7, Z17, Z7
+	VMAXPS Z8, Z17, Z8
+	VMAXPS Z9, Z17, Z9
+	VMAXPS Z10, Z17, Z10
+	VMAXPS Z11, Z17, Z11
+	VMAXPS Z12, Z17, Z12
+	VMAXPS Z13, Z17, Z13
+	VMAXPS Z14, Z17, Z14
+	VMAXPS Z15, Z17, Z15
+
+sgemmTile8x32AVX512_write:
 	VMOVUPS Z0, (AX)
-	VMULPS  Z16, Z1, Z1
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z16, Z2, Z2
 	VMOVUPS Z2, (AX)
-	VMULPS  Z16, Z3, Z3
 	VMOVUPS Z3, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z16, Z4, Z4
 	VMOVUPS Z4, (AX)
-	VMULPS  Z16, Z5, Z5
 	VMOVUPS Z5, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z16, Z6, Z6
 	VMOVUPS Z6, (AX)
-	VMULPS  Z16, Z7, Z7
 	VMOVUPS Z7, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z16, Z8, Z8
 	VMOVUPS Z8, (AX)
-	VMULPS  Z16, Z9, Z9
 	VMOVUPS Z9, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z16, Z10, Z10
 	VMOVUPS Z10, (AX)
-	VMULPS  Z16, Z11, Z11
 	VMOVUPS Z11, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z16, Z12, Z12
 	VMOVUPS Z12, (AX)
-	VMULPS  Z16, Z13, Z13
 	VMOVUPS Z13, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z16, Z14, Z14
 	VMOVUPS Z14, (AX)
-	VMULPS  Z16, Z15, Z15
 	VMOVUPS Z15, 64(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·sgemmTile9x32AVX512(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile9x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -1865,128 +2169,184 @@ sgemmTile9x32AVX512_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Z18
+	VMULPS       Z18, Z0, Z0
+	VMULPS       Z18, Z1, Z1
+	VMULPS       Z18, Z2, Z2
+	VMULPS       Z18, Z3, Z3
+	VMULPS       Z18, Z4, Z4
+	VMULPS       Z18, Z5, Z5
+	VMULPS       Z18, Z6, Z6
+	VMULPS       Z18, Z7, Z7
+	VMULPS       Z18, Z8, Z8
+	VMULPS       Z18, Z9, Z9
+	VMULPS       Z18, Z10, Z10
+	VMULPS       Z18, Z11, Z11
+	VMULPS       Z18, Z12, Z12
+	VMULPS       Z18, Z13, Z13
+	VMULPS       Z18, Z14, Z14
+	VMULPS       Z18, Z15, Z15
+	VMULPS       Z18, Z16, Z16
+	VMULPS       Z18, Z17, Z17
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile9x32AVX512_nobeta
+	JZ           sgemmTile9x32AVX512_epilogue
 	VBROADCASTSS beta+68(FP), Z19
-	VMULPS       Z18, Z0, Z0
-	VFMADD231PS  (AX), Z19, Z0
-	VMOVUPS      Z0, (AX)
-	VMULPS       Z18, Z1, Z1
-	VFMADD231PS  64(AX), Z19, Z1
-	VMOVUPS      Z1, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z18, Z2, Z2
-	VFMADD231PS  (AX), Z19, Z2
-	VMOVUPS      Z2, (AX)
-	VMULPS       Z18, Z3, Z3
-	VFMADD231PS  64(AX), Z19, Z3
-	VMOVUPS      Z3, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z18, Z4, Z4
-	VFMADD231PS  (AX), Z19, Z4
-	VMOVUPS      Z4, (AX)
-	VMULPS       Z18, Z5, Z5
-	VFMADD231PS  64(AX), Z19, Z5
-	VMOVUPS      Z5, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z18, Z6, Z6
-	VFMADD231PS  (AX), Z19, Z6
-	VMOVUPS      Z6, (AX)
-	VMULPS       Z18, Z7, Z7
-	VFMADD231PS  64(AX), Z19, Z7
-	VMOVUPS      Z7, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z18, Z8, Z8
-	VFMADD231PS  (AX), Z19, Z8
-	VMOVUPS      Z8, (AX)
-	VMULPS       Z18, Z9, Z9
-	VFMADD231PS  64(AX), Z19, Z9
-	VMOVUPS      Z9, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z18, Z10, Z10
-	VFMADD231PS  (AX), Z19, Z10
-	VMOVUPS      Z10, (AX)
-	VMULPS       Z18, Z11, Z11
-	VFMADD231PS  64(AX), Z19, Z11
-	VMOVUPS      Z11, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z18, Z12, Z12
-	VFMADD231PS  (AX), Z19, Z12
-	VMOVUPS      Z12, (AX)
-	VMULPS       Z18, Z13, Z13
-	VFMADD231PS  64(AX), Z19, Z13
-	VMOVUPS      Z13, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z18, Z14, Z14
-	VFMADD231PS  (AX), Z19, Z14
-	VMOVUPS      Z14, (AX)
-	VMULPS       Z18, Z15, Z15
-	VFMADD231PS  64(AX), Z19, Z15
-	VMOVUPS      Z15, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z18, Z16, Z16
-	VFMADD231PS  (AX), Z19, Z16
-	VMOVUPS      Z16, (AX)
-	VMULPS       Z18, Z17, Z17
-	VFMADD231PS  64(AX), Z19, Z17
-	VMOVUPS      Z17, 64(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z19, Z0
+	VFMADD231PS  64(DX), Z19, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z2
+	VFMADD231PS  64(DX), Z19, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z4
+	VFMADD231PS  64(DX), Z19, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z6
+	VFMADD231PS  64(DX), Z19, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z8
+	VFMADD231PS  64(DX), Z19, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z10
+	VFMADD231PS  64(DX), Z19, Z11
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z12
+	VFMADD231PS  64(DX), Z19, Z13
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z14
+	VFMADD231PS  64(DX), Z19, Z15
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z16
+	VFMADD231PS  64(DX), Z19, Z17
 
-sgemmTile9x32AVX512_nobeta:
-	VMULPS  Z18, Z0, Z0
+sgemmTile9x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile9x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z18
+	VADDPS       Z18, Z0, Z0
+	VADDPS       Z18, Z1, Z1
+	VBROADCASTSS 4(BX), Z18
+	VADDPS       Z18, Z2, Z2
+	VADDPS       Z18, Z3, Z3
+	VBROADCASTSS 8(BX), Z18
+	VADDPS       Z18, Z4, Z4
+	VADDPS       Z18, Z5, Z5
+	VBROADCASTSS 12(BX), Z18
+	VADDPS       Z18, Z6, Z6
+	VADDPS       Z18, Z7, Z7
+	VBROADCASTSS 16(BX), Z18
+	VADDPS       Z18, Z8, Z8
+	VADDPS       Z18, Z9, Z9
+	VBROADCASTSS 20(BX), Z18
+	VADDPS       Z18, Z10, Z10
+	VADDPS       Z18, Z11, Z11
+	VBROADCASTSS 24(BX), Z18
+	VADDPS       Z18, Z12, Z12
+	VADDPS       Z18, Z13, Z13
+	VBROADCASTSS 28(BX), Z18
+	VADDPS       Z18, Z14, Z14
+	VADDPS       Z18, Z15, Z15
+	VBROADCASTSS 32(BX), Z18
+	VADDPS       Z18, Z16, Z16
+	VADDPS       Z18, Z17, Z17
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile9x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   SI, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+
+sgemmTile9x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile9x32AVX512_write
+	VXORPS Z19, Z19, Z19
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z19, Z0
+	VMAXPS Z1, Z19, Z1
+	VMAXPS Z2, Z19, Z2
+	VMAXPS Z3, Z19, Z3
+	VMAXPS Z4, Z19, Z4
+	VMAXPS Z5, Z19, Z5
+	VMAXPS Z6, Z19, Z6
+	VMAXPS Z7, Z19, Z7
+	VMAXPS Z8, Z19, Z8
+	VMAXPS Z9, Z19, Z9
+	VMAXPS Z10, Z19, Z10
+	VMAXPS Z11, Z19, Z11
+	VMAXPS Z12, Z19, Z12
+	VMAXPS Z13, Z19, Z13
+	VMAXPS Z14, Z19, Z14
+	VMAXPS Z15, Z19, Z15
+	VMAXPS Z16, Z19, Z16
+	VMAXPS Z17, Z19, Z17
+
+sgemmTile9x32AVX512_write:
 	VMOVUPS Z0, (AX)
-	VMULPS  Z18, Z1, Z1
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z18, Z2, Z2
 	VMOVUPS Z2, (AX)
-	VMULPS  Z18, Z3, Z3
 	VMOVUPS Z3, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z18, Z4, Z4
 	VMOVUPS Z4, (AX)
-	VMULPS  Z18, Z5, Z5
 	VMOVUPS Z5, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z18, Z6, Z6
 	VMOVUPS Z6, (AX)
-	VMULPS  Z18, Z7, Z7
 	VMOVUPS Z7, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z18, Z8, Z8
 	VMOVUPS Z8, (AX)
-	VMULPS  Z18, Z9, Z9
 	VMOVUPS Z9, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z18, Z10, Z10
 	VMOVUPS Z10, (AX)
-	VMULPS  Z18, Z11, Z11
 	VMOVUPS Z11, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z18, Z12, Z12
 	VMOVUPS Z12, (AX)
-	VMULPS  Z18, Z13, Z13
 	VMOVUPS Z13, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z18, Z14, Z14
 	VMOVUPS Z14, (AX)
-	VMULPS  Z18, Z15, Z15
 	VMOVUPS Z15, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z18, Z16, Z16
 	VMOVUPS Z16, (AX)
-	VMULPS  Z18, Z17, Z17
 	VMOVUPS Z17, 64(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·sgemmTile10x32AVX512(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile10x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -2230,140 +2590,200 @@ sgemmTile10x32AVX512_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Z20
+	VMULPS       Z20, Z0, Z0
+	VMULPS       Z20, Z1, Z1
+	VMULPS       Z20, Z2, Z2
+	VMULPS       Z20, Z3, Z3
+	VMULPS       Z20, Z4, Z4
+	VMULPS       Z20, Z5, Z5
+	VMULPS       Z20, Z6, Z6
+	VMULPS       Z20, Z7, Z7
+	VMULPS       Z20, Z8, Z8
+	VMULPS       Z20, Z9, Z9
+	VMULPS       Z20, Z10, Z10
+	VMULPS       Z20, Z11, Z11
+	VMULPS       Z20, Z12, Z12
+	VMULPS       Z20, Z13, Z13
+	VMULPS       Z20, Z14, Z14
+	VMULPS       Z20, Z15, Z15
+	VMULPS       Z20, Z16, Z16
+	VMULPS       Z20, Z17, Z17
+	VMULPS       Z20, Z18, Z18
+	VMULPS       Z20, Z19, Z19
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile10x32AVX512_nobeta
+	JZ           sgemmTile10x32AVX512_epilogue
 	VBROADCASTSS beta+68(FP), Z21
-	VMULPS       Z20, Z0, Z0
-	VFMADD231PS  (AX), Z21, Z0
-	VMOVUPS      Z0, (AX)
-	VMULPS       Z20, Z1, Z1
-	VFMADD231PS  64(AX), Z21, Z1
-	VMOVUPS      Z1, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z20, Z2, Z2
-	VFMADD231PS  (AX), Z21, Z2
-	VMOVUPS      Z2, (AX)
-	VMULPS       Z20, Z3, Z3
-	VFMADD231PS  64(AX), Z21, Z3
-	VMOVUPS      Z3, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z20, Z4, Z4
-	VFMADD231PS  (AX), Z21, Z4
-	VMOVUPS      Z4, (AX)
-	VMULPS       Z20, Z5, Z5
-	VFMADD231PS  64(AX), Z21, Z5
-	VMOVUPS      Z5, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z20, Z6, Z6
-	VFMADD231PS  (AX), Z21, Z6
-	VMOVUPS      Z6, (AX)
-	VMULPS       Z20, Z7, Z7
-	VFMADD231PS  64(AX), Z21, Z7
-	VMOVUPS      Z7, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z20, Z8, Z8
-	VFMADD231PS  (AX), Z21, Z8
-	VMOVUPS      Z8, (AX)
-	VMULPS       Z20, Z9, Z9
-	VFMADD231PS  64(AX), Z21, Z9
-	VMOVUPS      Z9, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z20, Z10, Z10
-	VFMADD231PS  (AX), Z21, Z10
-	VMOVUPS      Z10, (AX)
-	VMULPS       Z20, Z11, Z11
-	VFMADD231PS  64(AX), Z21, Z11
-	VMOVUPS      Z11, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z20, Z12, Z12
-	VFMADD231PS  (AX), Z21, Z12
-	VMOVUPS      Z12, (AX)
-	VMULPS       Z20, Z13, Z13
-	VFMADD231PS  64(AX), Z21, Z13
-	VMOVUPS      Z13, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z20, Z14, Z14
-	VFMADD231PS  (AX), Z21, Z14
-	VMOVUPS      Z14, (AX)
-	VMULPS       Z20, Z15, Z15
-	VFMADD231PS  64(AX), Z21, Z15
-	VMOVUPS      Z15, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z20, Z16, Z16
-	VFMADD231PS  (AX), Z21, Z16
-	VMOVUPS      Z16, (AX)
-	VMULPS       Z20, Z17, Z17
-	VFMADD231PS  64(AX), Z21, Z17
-	VMOVUPS      Z17, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z20, Z18, Z18
-	VFMADD231PS  (AX), Z21, Z18
-	VMOVUPS      Z18, (AX)
-	VMULPS       Z20, Z19, Z19
-	VFMADD231PS  64(AX), Z21, Z19
-	VMOVUPS      Z19, 64(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z21, Z0
+	VFMADD231PS  64(DX), Z21, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z2
+	VFMADD231PS  64(DX), Z21, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z4
+	VFMADD231PS  64(DX), Z21, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z6
+	VFMADD231PS  64(DX), Z21, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z8
+	VFMADD231PS  64(DX), Z21, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z10
+	VFMADD231PS  64(DX), Z21, Z11
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z12
+	VFMADD231PS  64(DX), Z21, Z13
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z14
+	VFMADD231PS  64(DX), Z21, Z15
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z16
+	VFMADD231PS  64(DX), Z21, Z17
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z18
+	VFMADD231PS  64(DX), Z21, Z19
 
-sgemmTile10x32AVX512_nobeta:
-	VMULPS  Z20, Z0, Z0
+sgemmTile10x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile10x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z20
+	VADDPS       Z20, Z0, Z0
+	VADDPS       Z20, Z1, Z1
+	VBROADCASTSS 4(BX), Z20
+	VADDPS       Z20, Z2, Z2
+	VADDPS       Z20, Z3, Z3
+	VBROADCASTSS 8(BX), Z20
+	VADDPS       Z20, Z4, Z4
+	VADDPS       Z20, Z5, Z5
+	VBROADCASTSS 12(BX), Z20
+	VADDPS       Z20, Z6, Z6
+	VADDPS       Z20, Z7, Z7
+	VBROADCASTSS 16(BX), Z20
+	VADDPS       Z20, Z8, Z8
+	VADDPS       Z20, Z9, Z9
+	VBROADCASTSS 20(BX), Z20
+	VADDPS       Z20, Z10, Z10
+	VADDPS       Z20, Z11, Z11
+	VBROADCASTSS 24(BX), Z20
+	VADDPS       Z20, Z12, Z12
+	VADDPS       Z20, Z13, Z13
+	VBROADCASTSS 28(BX), Z20
+	VADDPS       Z20, Z14, Z14
+	VADDPS       Z20, Z15, Z15
+	VBROADCASTSS 32(BX), Z20
+	VADDPS       Z20, Z16, Z16
+	VADDPS       Z20, Z17, Z17
+	VBROADCASTSS 36(BX), Z20
+	VADDPS       Z20, Z18, Z18
+	VADDPS       Z20, Z19, Z19
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile10x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   SI, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+	ADDQ   SI, BX
+	VADDPS (BX), Z18, Z18
+	VADDPS 64(BX), Z19, Z19
+
+sgemmTile10x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile10x32AVX512_write
+	VXORPS Z21, Z21, Z21
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z21, Z0
+	VMAXPS Z1, Z21, Z1
+	VMAXPS Z2, Z21, Z2
+	VMAXPS Z3, Z21, Z3
+	VMAXPS Z4, Z21, Z4
+	VMAXPS Z5, Z21, Z5
+	VMAXPS Z6, Z21, Z6
+	VMAXPS Z7, Z21, Z7
+	VMAXPS Z8, Z21, Z8
+	VMAXPS Z9, Z21, Z9
+	VMAXPS Z10, Z21, Z10
+	VMAXPS Z11, Z21, Z11
+	VMAXPS Z12, Z21, Z12
+	VMAXPS Z13, Z21, Z13
+	VMAXPS Z14, Z21, Z14
+	VMAXPS Z15, Z21, Z15
+	VMAXPS Z16, Z21, Z16
+	VMAXPS Z17, Z21, Z17
+	VMAXPS Z18, Z21, Z18
+	VMAXPS Z19, Z21, Z19
+
+sgemmTile10x32AVX512_write:
 	VMOVUPS Z0, (AX)
-	VMULPS  Z20, Z1, Z1
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z20, Z2, Z2
 	VMOVUPS Z2, (AX)
-	VMULPS  Z20, Z3, Z3
 	VMOVUPS Z3, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z20, Z4, Z4
 	VMOVUPS Z4, (AX)
-	VMULPS  Z20, Z5, Z5
 	VMOVUPS Z5, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z20, Z6, Z6
 	VMOVUPS Z6, (AX)
-	VMULPS  Z20, Z7, Z7
 	VMOVUPS Z7, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z20, Z8, Z8
 	VMOVUPS Z8, (AX)
-	VMULPS  Z20, Z9, Z9
 	VMOVUPS Z9, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z20, Z10, Z10
 	VMOVUPS Z10, (AX)
-	VMULPS  Z20, Z11, Z11
 	VMOVUPS Z11, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z20, Z12, Z12
 	VMOVUPS Z12, (AX)
-	VMULPS  Z20, Z13, Z13
 	VMOVUPS Z13, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z20, Z14, Z14
 	VMOVUPS Z14, (AX)
-	VMULPS  Z20, Z15, Z15
 	VMOVUPS Z15, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z20, Z16, Z16
 	VMOVUPS Z16, (AX)
-	VMULPS  Z20, Z17, Z17
 	VMOVUPS Z17, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z20, Z18, Z18
 	VMOVUPS Z18, (AX)
-	VMULPS  Z20, Z19, Z19
 	VMOVUPS Z19, 64(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·sgemmTile11x32AVX512(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile11x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -2624,152 +3044,216 @@ sgemmTile11x32AVX512_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Z22
+	VMULPS       Z22, Z0, Z0
+	VMULPS       Z22, Z1, Z1
+	VMULPS       Z22, Z2, Z2
+	VMULPS       Z22, Z3, Z3
+	VMULPS       Z22, Z4, Z4
+	VMULPS       Z22, Z5, Z5
+	VMULPS       Z22, Z6, Z6
+	VMULPS       Z22, Z7, Z7
+	VMULPS       Z22, Z8, Z8
+	VMULPS       Z22, Z9, Z9
+	VMULPS       Z22, Z10, Z10
+	VMULPS       Z22, Z11, Z11
+	VMULPS       Z22, Z12, Z12
+	VMULPS       Z22, Z13, Z13
+	VMULPS       Z22, Z14, Z14
+	VMULPS       Z22, Z15, Z15
+	VMULPS       Z22, Z16, Z16
+	VMULPS       Z22, Z17, Z17
+	VMULPS       Z22, Z18, Z18
+	VMULPS       Z22, Z19, Z19
+	VMULPS       Z22, Z20, Z20
+	VMULPS       Z22, Z21, Z21
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile11x32AVX512_nobeta
+	JZ           sgemmTile11x32AVX512_epilogue
 	VBROADCASTSS beta+68(FP), Z23
-	VMULPS       Z22, Z0, Z0
-	VFMADD231PS  (AX), Z23, Z0
-	VMOVUPS      Z0, (AX)
-	VMULPS       Z22, Z1, Z1
-	VFMADD231PS  64(AX), Z23, Z1
-	VMOVUPS      Z1, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z22, Z2, Z2
-	VFMADD231PS  (AX), Z23, Z2
-	VMOVUPS      Z2, (AX)
-	VMULPS       Z22, Z3, Z3
-	VFMADD231PS  64(AX), Z23, Z3
-	VMOVUPS      Z3, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z22, Z4, Z4
-	VFMADD231PS  (AX), Z23, Z4
-	VMOVUPS      Z4, (AX)
-	VMULPS       Z22, Z5, Z5
-	VFMADD231PS  64(AX), Z23, Z5
-	VMOVUPS      Z5, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z22, Z6, Z6
-	VFMADD231PS  (AX), Z23, Z6
-	VMOVUPS      Z6, (AX)
-	VMULPS       Z22, Z7, Z7
-	VFMADD231PS  64(AX), Z23, Z7
-	VMOVUPS      Z7, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z22, Z8, Z8
-	VFMADD231PS  (AX), Z23, Z8
-	VMOVUPS      Z8, (AX)
-	VMULPS       Z22, Z9, Z9
-	VFMADD231PS  64(AX), Z23, Z9
-	VMOVUPS      Z9, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z22, Z10, Z10
-	VFMADD231PS  (AX), Z23, Z10
-	VMOVUPS      Z10, (AX)
-	VMULPS       Z22, Z11, Z11
-	VFMADD231PS  64(AX), Z23, Z11
-	VMOVUPS      Z11, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z22, Z12, Z12
-	VFMADD231PS  (AX), Z23, Z12
-	VMOVUPS      Z12, (AX)
-	VMULPS       Z22, Z13, Z13
-	VFMADD231PS  64(AX), Z23, Z13
-	VMOVUPS      Z13, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z22, Z14, Z14
-	VFMADD231PS  (AX), Z23, Z14
-	VMOVUPS      Z14, (AX)
-	VMULPS       Z22, Z15, Z15
-	VFMADD231PS  64(AX), Z23, Z15
-	VMOVUPS      Z15, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z22, Z16, Z16
-	VFMADD231PS  (AX), Z23, Z16
-	VMOVUPS      Z16, (AX)
-	VMULPS       Z22, Z17, Z17
-	VFMADD231PS  64(AX), Z23, Z17
-	VMOVUPS      Z17, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z22, Z18, Z18
-	VFMADD231PS  (AX), Z23, Z18
-	VMOVUPS      Z18, (AX)
-	VMULPS       Z22, Z19, Z19
-	VFMADD231PS  64(AX), Z23, Z19
-	VMOVUPS      Z19, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z22, Z20, Z20
-	VFMADD231PS  (AX), Z23, Z20
-	VMOVUPS      Z20, (AX)
-	VMULPS       Z22, Z21, Z21
-	VFMADD231PS  64(AX), Z23, Z21
-	VMOVUPS      Z21, 64(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z23, Z0
+	VFMADD231PS  64(DX), Z23, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z2
+	VFMADD231PS  64(DX), Z23, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z4
+	VFMADD231PS  64(DX), Z23, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z6
+	VFMADD231PS  64(DX), Z23, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z8
+	VFMADD231PS  64(DX), Z23, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z10
+	VFMADD231PS  64(DX), Z23, Z11
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z12
+	VFMADD231PS  64(DX), Z23, Z13
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z14
+	VFMADD231PS  64(DX), Z23, Z15
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z16
+	VFMADD231PS  64(DX), Z23, Z17
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z18
+	VFMADD231PS  64(DX), Z23, Z19
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z20
+	VFMADD231PS  64(DX), Z23, Z21
 
-sgemmTile11x32AVX512_nobeta:
-	VMULPS  Z22, Z0, Z0
+sgemmTile11x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile11x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z22
+	VADDPS       Z22, Z0, Z0
+	VADDPS       Z22, Z1, Z1
+	VBROADCASTSS 4(BX), Z22
+	VADDPS       Z22, Z2, Z2
+	VADDPS       Z22, Z3, Z3
+	VBROADCASTSS 8(BX), Z22
+	VADDPS       Z22, Z4, Z4
+	VADDPS       Z22, Z5, Z5
+	VBROADCASTSS 12(BX), Z22
+	VADDPS       Z22, Z6, Z6
+	VADDPS       Z22, Z7, Z7
+	VBROADCASTSS 16(BX), Z22
+	VADDPS       Z22, Z8, Z8
+	VADDPS       Z22, Z9, Z9
+	VBROADCASTSS 20(BX), Z22
+	VADDPS       Z22, Z10, Z10
+	VADDPS       Z22, Z11, Z11
+	VBROADCASTSS 24(BX), Z22
+	VADDPS       Z22, Z12, Z12
+	VADDPS       Z22, Z13, Z13
+	VBROADCASTSS 28(BX), Z22
+	VADDPS       Z22, Z14, Z14
+	VADDPS       Z22, Z15, Z15
+	VBROADCASTSS 32(BX), Z22
+	VADDPS       Z22, Z16, Z16
+	VADDPS       Z22, Z17, Z17
+	VBROADCASTSS 36(BX), Z22
+	VADDPS       Z22, Z18, Z18
+	VADDPS       Z22, Z19, Z19
+	VBROADCASTSS 40(BX), Z22
+	VADDPS       Z22, Z20, Z20
+	VADDPS       Z22, Z21, Z21
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile11x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   SI, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+	ADDQ   SI, BX
+	VADDPS (BX), Z18, Z18
+	VADDPS 64(BX), Z19, Z19
+	ADDQ   SI, BX
+	VADDPS (BX), Z20, Z20
+	VADDPS 64(BX), Z21, Z21
+
+sgemmTile11x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile11x32AVX512_write
+	VXORPS Z23, Z23, Z23
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z23, Z0
+	VMAXPS Z1, Z23, Z1
+	VMAXPS Z2, Z23, Z2
+	VMAXPS Z3, Z23, Z3
+	VMAXPS Z4, Z23, Z4
+	VMAXPS Z5, Z23, Z5
+	VMAXPS Z6, Z23, Z6
+	VMAXPS Z7, Z23, Z7
+	VMAXPS Z8, Z23, Z8
+	VMAXPS Z9, Z23, Z9
+	VMAXPS Z10, Z23, Z10
+	VMAXPS Z11, Z23, Z11
+	VMAXPS Z12, Z23, Z12
+	VMAXPS Z13, Z23, Z13
+	VMAXPS Z14, Z23, Z14
+	VMAXPS Z15, Z23, Z15
+	VMAXPS Z16, Z23, Z16
+	VMAXPS Z17, Z23, Z17
+	VMAXPS Z18, Z23, Z18
+	VMAXPS Z19, Z23, Z19
+	VMAXPS Z20, Z23, Z20
+	VMAXPS Z21, Z23, Z21
+
+sgemmTile11x32AVX512_write:
 	VMOVUPS Z0, (AX)
-	VMULPS  Z22, Z1, Z1
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z22, Z2, Z2
 	VMOVUPS Z2, (AX)
-	VMULPS  Z22, Z3, Z3
 	VMOVUPS Z3, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z22, Z4, Z4
 	VMOVUPS Z4, (AX)
-	VMULPS  Z22, Z5, Z5
 	VMOVUPS Z5, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z22, Z6, Z6
 	VMOVUPS Z6, (AX)
-	VMULPS  Z22, Z7, Z7
 	VMOVUPS Z7, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z22, Z8, Z8
 	VMOVUPS Z8, (AX)
-	VMULPS  Z22, Z9, Z9
 	VMOVUPS Z9, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z22, Z10, Z10
 	VMOVUPS Z10, (AX)
-	VMULPS  Z22, Z11, Z11
 	VMOVUPS Z11, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z22, Z12, Z12
 	VMOVUPS Z12, (AX)
-	VMULPS  Z22, Z13, Z13
 	VMOVUPS Z13, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z22, Z14, Z14
 	VMOVUPS Z14, (AX)
-	VMULPS  Z22, Z15, Z15
 	VMOVUPS Z15, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z22, Z16, Z16
 	VMOVUPS Z16, (AX)
-	VMULPS  Z22, Z17, Z17
 	VMOVUPS Z17, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z22, Z18, Z18
 	VMOVUPS Z18, (AX)
-	VMULPS  Z22, Z19, Z19
 	VMOVUPS Z19, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z22, Z20, Z20
 	VMOVUPS Z20, (AX)
-	VMULPS  Z22, Z21, Z21
 	VMOVUPS Z21, 64(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·sgemmTile12x32AVX512(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile12x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -3047,164 +3531,232 @@ sgemmTile12x32AVX512_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Z24
+	VMULPS       Z24, Z0, Z0
+	VMULPS       Z24, Z1, Z1
+	VMULPS       Z24, Z2, Z2
+	VMULPS       Z24, Z3, Z3
+	VMULPS       Z24, Z4, Z4
+	VMULPS       Z24, Z5, Z5
+	VMULPS       Z24, Z6, Z6
+	VMULPS       Z24, Z7, Z7
+	VMULPS       Z24, Z8, Z8
+	VMULPS       Z24, Z9, Z9
+	VMULPS       Z24, Z10, Z10
+	VMULPS       Z24, Z11, Z11
+	VMULPS       Z24, Z12, Z12
+	VMULPS       Z24, Z13, Z13
+	VMULPS       Z24, Z14, Z14
+	VMULPS       Z24, Z15, Z15
+	VMULPS       Z24, Z16, Z16
+	VMULPS       Z24, Z17, Z17
+	VMULPS       Z24, Z18, Z18
+	VMULPS       Z24, Z19, Z19
+	VMULPS       Z24, Z20, Z20
+	VMULPS       Z24, Z21, Z21
+	VMULPS       Z24, Z22, Z22
+	VMULPS       Z24, Z23, Z23
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile12x32AVX512_nobeta
+	JZ           sgemmTile12x32AVX512_epilogue
 	VBROADCASTSS beta+68(FP), Z25
-	VMULPS       Z24, Z0, Z0
-	VFMADD231PS  (AX), Z25, Z0
-	VMOVUPS      Z0, (AX)
-	VMULPS       Z24, Z1, Z1
-	VFMADD231PS  64(AX), Z25, Z1
-	VMOVUPS      Z1, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z24, Z2, Z2
-	VFMADD231PS  (AX), Z25, Z2
-	VMOVUPS      Z2, (AX)
-	VMULPS       Z24, Z3, Z3
-	VFMADD231PS  64(AX), Z25, Z3
-	VMOVUPS      Z3, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z24, Z4, Z4
-	VFMADD231PS  (AX), Z25, Z4
-	VMOVUPS      Z4, (AX)
-	VMULPS       Z24, Z5, Z5
-	VFMADD231PS  64(AX), Z25, Z5
-	VMOVUPS      Z5, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z24, Z6, Z6
-	VFMADD231PS  (AX), Z25, Z6
-	VMOVUPS      Z6, (AX)
-	VMULPS       Z24, Z7, Z7
-	VFMADD231PS  64(AX), Z25, Z7
-	VMOVUPS      Z7, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z24, Z8, Z8
-	VFMADD231PS  (AX), Z25, Z8
-	VMOVUPS      Z8, (AX)
-	VMULPS       Z24, Z9, Z9
-	VFMADD231PS  64(AX), Z25, Z9
-	VMOVUPS      Z9, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z24, Z10, Z10
-	VFMADD231PS  (AX), Z25, Z10
-	VMOVUPS      Z10, (AX)
-	VMULPS       Z24, Z11, Z11
-	VFMADD231PS  64(AX), Z25, Z11
-	VMOVUPS      Z11, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z24, Z12, Z12
-	VFMADD231PS  (AX), Z25, Z12
-	VMOVUPS      Z12, (AX)
-	VMULPS       Z24, Z13, Z13
-	VFMADD231PS  64(AX), Z25, Z13
-	VMOVUPS      Z13, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z24, Z14, Z14
-	VFMADD231PS  (AX), Z25, Z14
-	VMOVUPS      Z14, (AX)
-	VMULPS       Z24, Z15, Z15
-	VFMADD231PS  64(AX), Z25, Z15
-	VMOVUPS      Z15, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z24, Z16, Z16
-	VFMADD231PS  (AX), Z25, Z16
-	VMOVUPS      Z16, (AX)
-	VMULPS       Z24, Z17, Z17
-	VFMADD231PS  64(AX), Z25, Z17
-	VMOVUPS      Z17, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z24, Z18, Z18
-	VFMADD231PS  (AX), Z25, Z18
-	VMOVUPS      Z18, (AX)
-	VMULPS       Z24, Z19, Z19
-	VFMADD231PS  64(AX), Z25, Z19
-	VMOVUPS      Z19, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z24, Z20, Z20
-	VFMADD231PS  (AX), Z25, Z20
-	VMOVUPS      Z20, (AX)
-	VMULPS       Z24, Z21, Z21
-	VFMADD231PS  64(AX), Z25, Z21
-	VMOVUPS      Z21, 64(AX)
-	ADDQ         CX, AX
-	VMULPS       Z24, Z22, Z22
-	VFMADD231PS  (AX), Z25, Z22
-	VMOVUPS      Z22, (AX)
-	VMULPS       Z24, Z23, Z23
-	VFMADD231PS  64(AX), Z25, Z23
-	VMOVUPS      Z23, 64(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z25, Z0
+	VFMADD231PS  64(DX), Z25, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z2
+	VFMADD231PS  64(DX), Z25, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z4
+	VFMADD231PS  64(DX), Z25, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z6
+	VFMADD231PS  64(DX), Z25, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z8
+	VFMADD231PS  64(DX), Z25, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z10
+	VFMADD231PS  64(DX), Z25, Z11
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z12
+	VFMADD231PS  64(DX), Z25, Z13
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z14
+	VFMADD231PS  64(DX), Z25, Z15
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z16
+	VFMADD231PS  64(DX), Z25, Z17
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z18
+	VFMADD231PS  64(DX), Z25, Z19
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z20
+	VFMADD231PS  64(DX), Z25, Z21
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z22
+	VFMADD231PS  64(DX), Z25, Z23
 
-sgemmTile12x32AVX512_nobeta:
-	VMULPS  Z24, Z0, Z0
+sgemmTile12x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile12x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z1, Z1
+	VBROADCASTSS 4(BX), Z24
+	VADDPS       Z24, Z2, Z2
+	VADDPS       Z24, Z3, Z3
+	VBROADCASTSS 8(BX), Z24
+	VADDPS       Z24, Z4, Z4
+	VADDPS       Z24, Z5, Z5
+	VBROADCASTSS 12(BX), Z24
+	VADDPS       Z24, Z6, Z6
+	VADDPS       Z24, Z7, Z7
+	VBROADCASTSS 16(BX), Z24
+	VADDPS       Z24, Z8, Z8
+	VADDPS       Z24, Z9, Z9
+	VBROADCASTSS 20(BX), Z24
+	VADDPS       Z24, Z10, Z10
+	VADDPS       Z24, Z11, Z11
+	VBROADCASTSS 24(BX), Z24
+	VADDPS       Z24, Z12, Z12
+	VADDPS       Z24, Z13, Z13
+	VBROADCASTSS 28(BX), Z24
+	VADDPS       Z24, Z14, Z14
+	VADDPS       Z24, Z15, Z15
+	VBROADCASTSS 32(BX), Z24
+	VADDPS       Z24, Z16, Z16
+	VADDPS       Z24, Z17, Z17
+	VBROADCASTSS 36(BX), Z24
+	VADDPS       Z24, Z18, Z18
+	VADDPS       Z24, Z19, Z19
+	VBROADCASTSS 40(BX), Z24
+	VADDPS       Z24, Z20, Z20
+	VADDPS       Z24, Z21, Z21
+	VBROADCASTSS 44(BX), Z24
+	VADDPS       Z24, Z22, Z22
+	VADDPS       Z24, Z23, Z23
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile12x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   SI, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+	ADDQ   SI, BX
+	VADDPS (BX), Z18, Z18
+	VADDPS 64(BX), Z19, Z19
+	ADDQ   SI, BX
+	VADDPS (BX), Z20, Z20
+	VADDPS 64(BX), Z21, Z21
+	ADDQ   SI, BX
+	VADDPS (BX), Z22, Z22
+	VADDPS 64(BX), Z23, Z23
+
+sgemmTile12x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile12x32AVX512_write
+	VXORPS Z25, Z25, Z25
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z25, Z0
+	VMAXPS Z1, Z25, Z1
+	VMAXPS Z2, Z25, Z2
+	VMAXPS Z3, Z25, Z3
+	VMAXPS Z4, Z25, Z4
+	VMAXPS Z5, Z25, Z5
+	VMAXPS Z6, Z25, Z6
+	VMAXPS Z7, Z25, Z7
+	VMAXPS Z8, Z25, Z8
+	VMAXPS Z9, Z25, Z9
+	VMAXPS Z10, Z25, Z10
+	VMAXPS Z11, Z25, Z11
+	VMAXPS Z12, Z25, Z12
+	VMAXPS Z13, Z25, Z13
+	VMAXPS Z14, Z25, Z14
+	VMAXPS Z15, Z25, Z15
+	VMAXPS Z16, Z25, Z16
+	VMAXPS Z17, Z25, Z17
+	VMAXPS Z18, Z25, Z18
+	VMAXPS Z19, Z25, Z19
+	VMAXPS Z20, Z25, Z20
+	VMAXPS Z21, Z25, Z21
+	VMAXPS Z22, Z25, Z22
+	VMAXPS Z23, Z25, Z23
+
+sgemmTile12x32AVX512_write:
 	VMOVUPS Z0, (AX)
-	VMULPS  Z24, Z1, Z1
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z24, Z2, Z2
 	VMOVUPS Z2, (AX)
-	VMULPS  Z24, Z3, Z3
 	VMOVUPS Z3, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z24, Z4, Z4
 	VMOVUPS Z4, (AX)
-	VMULPS  Z24, Z5, Z5
 	VMOVUPS Z5, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z24, Z6, Z6
 	VMOVUPS Z6, (AX)
-	VMULPS  Z24, Z7, Z7
 	VMOVUPS Z7, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z24, Z8, Z8
 	VMOVUPS Z8, (AX)
-	VMULPS  Z24, Z9, Z9
 	VMOVUPS Z9, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z24, Z10, Z10
 	VMOVUPS Z10, (AX)
-	VMULPS  Z24, Z11, Z11
 	VMOVUPS Z11, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z24, Z12, Z12
 	VMOVUPS Z12, (AX)
-	VMULPS  Z24, Z13, Z13
 	VMOVUPS Z13, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z24, Z14, Z14
 	VMOVUPS Z14, (AX)
-	VMULPS  Z24, Z15, Z15
 	VMOVUPS Z15, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z24, Z16, Z16
 	VMOVUPS Z16, (AX)
-	VMULPS  Z24, Z17, Z17
 	VMOVUPS Z17, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z24, Z18, Z18
 	VMOVUPS Z18, (AX)
-	VMULPS  Z24, Z19, Z19
 	VMOVUPS Z19, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z24, Z20, Z20
 	VMOVUPS Z20, (AX)
-	VMULPS  Z24, Z21, Z21
 	VMOVUPS Z21, 64(AX)
 	ADDQ    CX, AX
-	VMULPS  Z24, Z22, Z22
 	VMOVUPS Z22, (AX)
-	VMULPS  Z24, Z23, Z23
 	VMOVUPS Z23, 64(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile1x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile1x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, FMA3
-TEXT ·sgemmTile1x16AVX2(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile1x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -3277,32 +3829,56 @@ sgemmTile1x16AVX2_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Y2
+	VMULPS       Y2, Y0, Y0
+	VMULPS       Y2, Y1, Y1
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), CX
 	TESTL        $0x7fffffff, CX
-	JZ           sgemmTile1x16AVX2_nobeta
+	JZ           sgemmTile1x16AVX2_epilogue
 	VBROADCASTSS beta+68(FP), Y3
-	VMULPS       Y2, Y0, Y0
-	VFMADD231PS  (AX), Y3, Y0
-	VMOVUPS      Y0, (AX)
-	VMULPS       Y2, Y1, Y1
-	VFMADD231PS  32(AX), Y3, Y1
-	VMOVUPS      Y1, 32(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, CX
+	VFMADD231PS  (CX), Y3, Y0
+	VFMADD231PS  32(CX), Y3, Y1
 
-sgemmTile1x16AVX2_nobeta:
-	VMULPS  Y2, Y0, Y0
+sgemmTile1x16AVX2_epilogue:
+	MOVQ  flags+96(FP), CX
+	TESTQ $0x00000001, CX
+	JZ    sgemmTile1x16AVX2_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), DX
+	VBROADCASTSS (DX), Y2
+	VADDPS       Y2, Y0, Y0
+	VADDPS       Y2, Y1, Y1
+	TESTQ        $0x00000002, CX
+	JZ           sgemmTile1x16AVX2_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), DX
+	MOVQ   ldr+88(FP), BX
+	SHLQ   $0x02, BX
+	VADDPS (DX), Y0, Y0
+	VADDPS 32(DX), Y1, Y1
+
+sgemmTile1x16AVX2_relu:
+	TESTQ  $0x00000004, CX
+	JZ     sgemmTile1x16AVX2_write
+	VXORPS Y3, Y3, Y3
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Y0, Y3, Y0
+	VMAXPS Y1, Y3, Y1
+
+sgemmTile1x16AVX2_write:
 	VMOVUPS Y0, (AX)
-	VMULPS  Y2, Y1, Y1
 	VMOVUPS Y1, 32(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile2x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile2x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, FMA3
-TEXT ·sgemmTile2x16AVX2(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile2x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -3392,44 +3968,72 @@ sgemmTile2x16AVX2_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Y4
+	VMULPS       Y4, Y0, Y0
+	VMULPS       Y4, Y1, Y1
+	VMULPS       Y4, Y2, Y2
+	VMULPS       Y4, Y3, Y3
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile2x16AVX2_nobeta
+	JZ           sgemmTile2x16AVX2_epilogue
 	VBROADCASTSS beta+68(FP), Y5
-	VMULPS       Y4, Y0, Y0
-	VFMADD231PS  (AX), Y5, Y0
-	VMOVUPS      Y0, (AX)
-	VMULPS       Y4, Y1, Y1
-	VFMADD231PS  32(AX), Y5, Y1
-	VMOVUPS      Y1, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y4, Y2, Y2
-	VFMADD231PS  (AX), Y5, Y2
-	VMOVUPS      Y2, (AX)
-	VMULPS       Y4, Y3, Y3
-	VFMADD231PS  32(AX), Y5, Y3
-	VMOVUPS      Y3, 32(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Y5, Y0
+	VFMADD231PS  32(DX), Y5, Y1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y5, Y2
+	VFMADD231PS  32(DX), Y5, Y3
 
-sgemmTile2x16AVX2_nobeta:
-	VMULPS  Y4, Y0, Y0
+sgemmTile2x16AVX2_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile2x16AVX2_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Y4
+	VADDPS       Y4, Y0, Y0
+	VADDPS       Y4, Y1, Y1
+	VBROADCASTSS 4(BX), Y4
+	VADDPS       Y4, Y2, Y2
+	VADDPS       Y4, Y3, Y3
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile2x16AVX2_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   SI, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+
+sgemmTile2x16AVX2_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile2x16AVX2_write
+	VXORPS Y5, Y5, Y5
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Y0, Y5, Y0
+	VMAXPS Y1, Y5, Y1
+	VMAXPS Y2, Y5, Y2
+	VMAXPS Y3, Y5, Y3
+
+sgemmTile2x16AVX2_write:
 	VMOVUPS Y0, (AX)
-	VMULPS  Y4, Y1, Y1
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y4, Y2, Y2
 	VMOVUPS Y2, (AX)
-	VMULPS  Y4, Y3, Y3
 	VMOVUPS Y3, 32(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile3x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile3x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, FMA3
-TEXT ·sgemmTile3x16AVX2(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile3x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -3536,56 +4140,88 @@ sgemmTile3x16AVX2_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Y6
+	VMULPS       Y6, Y0, Y0
+	VMULPS       Y6, Y1, Y1
+	VMULPS       Y6, Y2, Y2
+	VMULPS       Y6, Y3, Y3
+	VMULPS       Y6, Y4, Y4
+	VMULPS       Y6, Y5, Y5
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile3x16AVX2_nobeta
+	JZ           sgemmTile3x16AVX2_epilogue
 	VBROADCASTSS beta+68(FP), Y7
-	VMULPS       Y6, Y0, Y0
-	VFMADD231PS  (AX), Y7, Y0
-	VMOVUPS      Y0, (AX)
-	VMULPS       Y6, Y1, Y1
-	VFMADD231PS  32(AX), Y7, Y1
-	VMOVUPS      Y1, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y6, Y2, Y2
-	VFMADD231PS  (AX), Y7, Y2
-	VMOVUPS      Y2, (AX)
-	VMULPS       Y6, Y3, Y3
-	VFMADD231PS  32(AX), Y7, Y3
-	VMOVUPS      Y3, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y6, Y4, Y4
-	VFMADD231PS  (AX), Y7, Y4
-	VMOVUPS      Y4, (AX)
-	VMULPS       Y6, Y5, Y5
-	VFMADD231PS  32(AX), Y7, Y5
-	VMOVUPS      Y5, 32(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Y7, Y0
+	VFMADD231PS  32(DX), Y7, Y1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y7, Y2
+	VFMADD231PS  32(DX), Y7, Y3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y7, Y4
+	VFMADD231PS  32(DX), Y7, Y5
 
-sgemmTile3x16AVX2_nobeta:
-	VMULPS  Y6, Y0, Y0
+sgemmTile3x16AVX2_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile3x16AVX2_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Y6
+	VADDPS       Y6, Y0, Y0
+	VADDPS       Y6, Y1, Y1
+	VBROADCASTSS 4(BX), Y6
+	VADDPS       Y6, Y2, Y2
+	VADDPS       Y6, Y3, Y3
+	VBROADCASTSS 8(BX), Y6
+	VADDPS       Y6, Y4, Y4
+	VADDPS       Y6, Y5, Y5
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile3x16AVX2_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   SI, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+	ADDQ   SI, BX
+	VADDPS (BX), Y4, Y4
+	VADDPS 32(BX), Y5, Y5
+
+sgemmTile3x16AVX2_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile3x16AVX2_write
+	VXORPS Y7, Y7, Y7
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Y0, Y7, Y0
+	VMAXPS Y1, Y7, Y1
+	VMAXPS Y2, Y7, Y2
+	VMAXPS Y3, Y7, Y3
+	VMAXPS Y4, Y7, Y4
+	VMAXPS Y5, Y7, Y5
+
+sgemmTile3x16AVX2_write:
 	VMOVUPS Y0, (AX)
-	VMULPS  Y6, Y1, Y1
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y6, Y2, Y2
 	VMOVUPS Y2, (AX)
-	VMULPS  Y6, Y3, Y3
 	VMOVUPS Y3, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y6, Y4, Y4
 	VMOVUPS Y4, (AX)
-	VMULPS  Y6, Y5, Y5
 	VMOVUPS Y5, 32(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile4x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile4x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, FMA3
-TEXT ·sgemmTile4x16AVX2(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile4x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -3715,68 +4351,104 @@ sgemmTile4x16AVX2_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Y8
+	VMULPS       Y8, Y0, Y0
+	VMULPS       Y8, Y1, Y1
+	VMULPS       Y8, Y2, Y2
+	VMULPS       Y8, Y3, Y3
+	VMULPS       Y8, Y4, Y4
+	VMULPS       Y8, Y5, Y5
+	VMULPS       Y8, Y6, Y6
+	VMULPS       Y8, Y7, Y7
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile4x16AVX2_nobeta
+	JZ           sgemmTile4x16AVX2_epilogue
 	VBROADCASTSS beta+68(FP), Y9
-	VMULPS       Y8, Y0, Y0
-	VFMADD231PS  (AX), Y9, Y0
-	VMOVUPS      Y0, (AX)
-	VMULPS       Y8, Y1, Y1
-	VFMADD231PS  32(AX), Y9, Y1
-	VMOVUPS      Y1, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y8, Y2, Y2
-	VFMADD231PS  (AX), Y9, Y2
-	VMOVUPS      Y2, (AX)
-	VMULPS       Y8, Y3, Y3
-	VFMADD231PS  32(AX), Y9, Y3
-	VMOVUPS      Y3, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y8, Y4, Y4
-	VFMADD231PS  (AX), Y9, Y4
-	VMOVUPS      Y4, (AX)
-	VMULPS       Y8, Y5, Y5
-	VFMADD231PS  32(AX), Y9, Y5
-	VMOVUPS      Y5, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y8, Y6, Y6
-	VFMADD231PS  (AX), Y9, Y6
-	VMOVUPS      Y6, (AX)
-	VMULPS       Y8, Y7, Y7
-	VFMADD231PS  32(AX), Y9, Y7
-	VMOVUPS      Y7, 32(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Y9, Y0
+	VFMADD231PS  32(DX), Y9, Y1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y9, Y2
+	VFMADD231PS  32(DX), Y9, Y3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y9, Y4
+	VFMADD231PS  32(DX), Y9, Y5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y9, Y6
+	VFMADD231PS  32(DX), Y9, Y7
 
-sgemmTile4x16AVX2_nobeta:
-	VMULPS  Y8, Y0, Y0
+sgemmTile4x16AVX2_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile4x16AVX2_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Y8
+	VADDPS       Y8, Y0, Y0
+	VADDPS       Y8, Y1, Y1
+	VBROADCASTSS 4(BX), Y8
+	VADDPS       Y8, Y2, Y2
+	VADDPS       Y8, Y3, Y3
+	VBROADCASTSS 8(BX), Y8
+	VADDPS       Y8, Y4, Y4
+	VADDPS       Y8, Y5, Y5
+	VBROADCASTSS 12(BX), Y8
+	VADDPS       Y8, Y6, Y6
+	VADDPS       Y8, Y7, Y7
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile4x16AVX2_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   SI, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+	ADDQ   SI, BX
+	VADDPS (BX), Y4, Y4
+	VADDPS 32(BX), Y5, Y5
+	ADDQ   SI, BX
+	VADDPS (BX), Y6, Y6
+	VADDPS 32(BX), Y7, Y7
+
+sgemmTile4x16AVX2_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile4x16AVX2_write
+	VXORPS Y9, Y9, Y9
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Y0, Y9, Y0
+	VMAXPS Y1, Y9, Y1
+	VMAXPS Y2, Y9, Y2
+	VMAXPS Y3, Y9, Y3
+	VMAXPS Y4, Y9, Y4
+	VMAXPS Y5, Y9, Y5
+	VMAXPS Y6, Y9, Y6
+	VMAXPS Y7, Y9, Y7
+
+sgemmTile4x16AVX2_write:
 	VMOVUPS Y0, (AX)
-	VMULPS  Y8, Y1, Y1
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y8, Y2, Y2
 	VMOVUPS Y2, (AX)
-	VMULPS  Y8, Y3, Y3
 	VMOVUPS Y3, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y8, Y4, Y4
 	VMOVUPS Y4, (AX)
-	VMULPS  Y8, Y5, Y5
 	VMOVUPS Y5, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y8, Y6, Y6
 	VMOVUPS Y6, (AX)
-	VMULPS  Y8, Y7, Y7
 	VMOVUPS Y7, 32(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, FMA3
-TEXT ·sgemmTile5x16AVX2(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile5x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -3923,80 +4595,120 @@ sgemmTile5x16AVX2_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Y10
+	VMULPS       Y10, Y0, Y0
+	VMULPS       Y10, Y1, Y1
+	VMULPS       Y10, Y2, Y2
+	VMULPS       Y10, Y3, Y3
+	VMULPS       Y10, Y4, Y4
+	VMULPS       Y10, Y5, Y5
+	VMULPS       Y10, Y6, Y6
+	VMULPS       Y10, Y7, Y7
+	VMULPS       Y10, Y8, Y8
+	VMULPS       Y10, Y9, Y9
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile5x16AVX2_nobeta
+	JZ           sgemmTile5x16AVX2_epilogue
 	VBROADCASTSS beta+68(FP), Y11
-	VMULPS       Y10, Y0, Y0
-	VFMADD231PS  (AX), Y11, Y0
-	VMOVUPS      Y0, (AX)
-	VMULPS       Y10, Y1, Y1
-	VFMADD231PS  32(AX), Y11, Y1
-	VMOVUPS      Y1, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y10, Y2, Y2
-	VFMADD231PS  (AX), Y11, Y2
-	VMOVUPS      Y2, (AX)
-	VMULPS       Y10, Y3, Y3
-	VFMADD231PS  32(AX), Y11, Y3
-	VMOVUPS      Y3, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y10, Y4, Y4
-	VFMADD231PS  (AX), Y11, Y4
-	VMOVUPS      Y4, (AX)
-	VMULPS       Y10, Y5, Y5
-	VFMADD231PS  32(AX), Y11, Y5
-	VMOVUPS      Y5, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y10, Y6, Y6
-	VFMADD231PS  (AX), Y11, Y6
-	VMOVUPS      Y6, (AX)
-	VMULPS       Y10, Y7, Y7
-	VFMADD231PS  32(AX), Y11, Y7
-	VMOVUPS      Y7, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y10, Y8, Y8
-	VFMADD231PS  (AX), Y11, Y8
-	VMOVUPS      Y8, (AX)
-	VMULPS       Y10, Y9, Y9
-	VFMADD231PS  32(AX), Y11, Y9
-	VMOVUPS      Y9, 32(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Y11, Y0
+	VFMADD231PS  32(DX), Y11, Y1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y11, Y2
+	VFMADD231PS  32(DX), Y11, Y3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y11, Y4
+	VFMADD231PS  32(DX), Y11, Y5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y11, Y6
+	VFMADD231PS  32(DX), Y11, Y7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y11, Y8
+	VFMADD231PS  32(DX), Y11, Y9
 
-sgemmTile5x16AVX2_nobeta:
-	VMULPS  Y10, Y0, Y0
+sgemmTile5x16AVX2_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile5x16AVX2_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Y10
+	VADDPS       Y10, Y0, Y0
+	VADDPS       Y10, Y1, Y1
+	VBROADCASTSS 4(BX), Y10
+	VADDPS       Y10, Y2, Y2
+	VADDPS       Y10, Y3, Y3
+	VBROADCASTSS 8(BX), Y10
+	VADDPS       Y10, Y4, Y4
+	VADDPS       Y10, Y5, Y5
+	VBROADCASTSS 12(BX), Y10
+	VADDPS       Y10, Y6, Y6
+	VADDPS       Y10, Y7, Y7
+	VBROADCASTSS 16(BX), Y10
+	VADDPS       Y10, Y8, Y8
+	VADDPS       Y10, Y9, Y9
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile5x16AVX2_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   SI, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+	ADDQ   SI, BX
+	VADDPS (BX), Y4, Y4
+	VADDPS 32(BX), Y5, Y5
+	ADDQ   SI, BX
+	VADDPS (BX), Y6, Y6
+	VADDPS 32(BX), Y7, Y7
+	ADDQ   SI, BX
+	VADDPS (BX), Y8, Y8
+	VADDPS 32(BX), Y9, Y9
+
+sgemmTile5x16AVX2_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile5x16AVX2_write
+	VXORPS Y11, Y11, Y11
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Y0, Y11, Y0
+	VMAXPS Y1, Y11, Y1
+	VMAXPS Y2, Y11, Y2
+	VMAXPS Y3, Y11, Y3
+	VMAXPS Y4, Y11, Y4
+	VMAXPS Y5, Y11, Y5
+	VMAXPS Y6, Y11, Y6
+	VMAXPS Y7, Y11, Y7
+	VMAXPS Y8, Y11, Y8
+	VMAXPS Y9, Y11, Y9
+
+sgemmTile5x16AVX2_write:
 	VMOVUPS Y0, (AX)
-	VMULPS  Y10, Y1, Y1
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y10, Y2, Y2
 	VMOVUPS Y2, (AX)
-	VMULPS  Y10, Y3, Y3
 	VMOVUPS Y3, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y10, Y4, Y4
 	VMOVUPS Y4, (AX)
-	VMULPS  Y10, Y5, Y5
 	VMOVUPS Y5, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y10, Y6, Y6
 	VMOVUPS Y6, (AX)
-	VMULPS  Y10, Y7, Y7
 	VMOVUPS Y7, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y10, Y8, Y8
 	VMOVUPS Y8, (AX)
-	VMULPS  Y10, Y9, Y9
 	VMOVUPS Y9, 32(AX)
 	VZEROUPPER
 	RET
 
-// func sgemmTile6x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmTile6x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, FMA3
-TEXT ·sgemmTile6x16AVX2(SB), NOSPLIT, $0-72
+TEXT ·sgemmTile6x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -4160,85 +4872,129 @@ sgemmTile6x16AVX2_store:
 	MOVQ         ldc+56(FP), CX
 	SHLQ         $0x02, CX
 	VBROADCASTSS alpha+64(FP), Y12
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y12, Y7, Y7
+	VMULPS       Y12, Y8, Y8
+	VMULPS       Y12, Y9, Y9
+	VMULPS       Y12, Y10, Y10
+	VMULPS       Y12, Y11, Y11
 
-	// beta == 0 (either sign): overwrite C without reading it.
+	// beta == 0 (either sign): C is not read.
 	MOVL         beta+68(FP), DX
 	TESTL        $0x7fffffff, DX
-	JZ           sgemmTile6x16AVX2_nobeta
+	JZ           sgemmTile6x16AVX2_epilogue
 	VBROADCASTSS beta+68(FP), Y13
-	VMULPS       Y12, Y0, Y0
-	VFMADD231PS  (AX), Y13, Y0
-	VMOVUPS      Y0, (AX)
-	VMULPS       Y12, Y1, Y1
-	VFMADD231PS  32(AX), Y13, Y1
-	VMOVUPS      Y1, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y12, Y2, Y2
-	VFMADD231PS  (AX), Y13, Y2
-	VMOVUPS      Y2, (AX)
-	VMULPS       Y12, Y3, Y3
-	VFMADD231PS  32(AX), Y13, Y3
-	VMOVUPS      Y3, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y12, Y4, Y4
-	VFMADD231PS  (AX), Y13, Y4
-	VMOVUPS      Y4, (AX)
-	VMULPS       Y12, Y5, Y5
-	VFMADD231PS  32(AX), Y13, Y5
-	VMOVUPS      Y5, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y12, Y6, Y6
-	VFMADD231PS  (AX), Y13, Y6
-	VMOVUPS      Y6, (AX)
-	VMULPS       Y12, Y7, Y7
-	VFMADD231PS  32(AX), Y13, Y7
-	VMOVUPS      Y7, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y12, Y8, Y8
-	VFMADD231PS  (AX), Y13, Y8
-	VMOVUPS      Y8, (AX)
-	VMULPS       Y12, Y9, Y9
-	VFMADD231PS  32(AX), Y13, Y9
-	VMOVUPS      Y9, 32(AX)
-	ADDQ         CX, AX
-	VMULPS       Y12, Y10, Y10
-	VFMADD231PS  (AX), Y13, Y10
-	VMOVUPS      Y10, (AX)
-	VMULPS       Y12, Y11, Y11
-	VFMADD231PS  32(AX), Y13, Y11
-	VMOVUPS      Y11, 32(AX)
-	VZEROUPPER
-	RET
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Y13, Y0
+	VFMADD231PS  32(DX), Y13, Y1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y13, Y2
+	VFMADD231PS  32(DX), Y13, Y3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y13, Y4
+	VFMADD231PS  32(DX), Y13, Y5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y13, Y6
+	VFMADD231PS  32(DX), Y13, Y7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y13, Y8
+	VFMADD231PS  32(DX), Y13, Y9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Y13, Y10
+	VFMADD231PS  32(DX), Y13, Y11
 
-sgemmTile6x16AVX2_nobeta:
-	VMULPS  Y12, Y0, Y0
+sgemmTile6x16AVX2_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile6x16AVX2_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Y12
+	VADDPS       Y12, Y0, Y0
+	VADDPS       Y12, Y1, Y1
+	VBROADCASTSS 4(BX), Y12
+	VADDPS       Y12, Y2, Y2
+	VADDPS       Y12, Y3, Y3
+	VBROADCASTSS 8(BX), Y12
+	VADDPS       Y12, Y4, Y4
+	VADDPS       Y12, Y5, Y5
+	VBROADCASTSS 12(BX), Y12
+	VADDPS       Y12, Y6, Y6
+	VADDPS       Y12, Y7, Y7
+	VBROADCASTSS 16(BX), Y12
+	VADDPS       Y12, Y8, Y8
+	VADDPS       Y12, Y9, Y9
+	VBROADCASTSS 20(BX), Y12
+	VADDPS       Y12, Y10, Y10
+	VADDPS       Y12, Y11, Y11
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile6x16AVX2_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   SI, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+	ADDQ   SI, BX
+	VADDPS (BX), Y4, Y4
+	VADDPS 32(BX), Y5, Y5
+	ADDQ   SI, BX
+	VADDPS (BX), Y6, Y6
+	VADDPS 32(BX), Y7, Y7
+	ADDQ   SI, BX
+	VADDPS (BX), Y8, Y8
+	VADDPS 32(BX), Y9, Y9
+	ADDQ   SI, BX
+	VADDPS (BX), Y10, Y10
+	VADDPS 32(BX), Y11, Y11
+
+sgemmTile6x16AVX2_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile6x16AVX2_write
+	VXORPS Y13, Y13, Y13
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Y0, Y13, Y0
+	VMAXPS Y1, Y13, Y1
+	VMAXPS Y2, Y13, Y2
+	VMAXPS Y3, Y13, Y3
+	VMAXPS Y4, Y13, Y4
+	VMAXPS Y5, Y13, Y5
+	VMAXPS Y6, Y13, Y6
+	VMAXPS Y7, Y13, Y7
+	VMAXPS Y8, Y13, Y8
+	VMAXPS Y9, Y13, Y9
+	VMAXPS Y10, Y13, Y10
+	VMAXPS Y11, Y13, Y11
+
+sgemmTile6x16AVX2_write:
 	VMOVUPS Y0, (AX)
-	VMULPS  Y12, Y1, Y1
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y12, Y2, Y2
 	VMOVUPS Y2, (AX)
-	VMULPS  Y12, Y3, Y3
 	VMOVUPS Y3, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y12, Y4, Y4
 	VMOVUPS Y4, (AX)
-	VMULPS  Y12, Y5, Y5
 	VMOVUPS Y5, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y12, Y6, Y6
 	VMOVUPS Y6, (AX)
-	VMULPS  Y12, Y7, Y7
 	VMOVUPS Y7, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y12, Y8, Y8
 	VMOVUPS Y8, (AX)
-	VMULPS  Y12, Y9, Y9
 	VMOVUPS Y9, 32(AX)
 	ADDQ    CX, AX
-	VMULPS  Y12, Y10, Y10
 	VMOVUPS Y10, (AX)
-	VMULPS  Y12, Y11, Y11
 	VMOVUPS Y11, 32(AX)
 	VZEROUPPER
 	RET

@@ -6,7 +6,11 @@ package kernels
 
 // sgemmTile1x32AVX512 computes the 1×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 32; j++ {
@@ -23,11 +27,15 @@ package kernels
 //	}
 //
 //go:noescape
-func sgemmTile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile2x32AVX512 computes the 2×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 32; j++ {
@@ -44,11 +52,15 @@ func sgemmTile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 //	}
 //
 //go:noescape
-func sgemmTile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile3x32AVX512 computes the 3×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 32; j++ {
@@ -65,11 +77,15 @@ func sgemmTile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 //	}
 //
 //go:noescape
-func sgemmTile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile4x32AVX512 computes the 4×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 32; j++ {
@@ -86,11 +102,15 @@ func sgemmTile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 //	}
 //
 //go:noescape
-func sgemmTile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile5x32AVX512 computes the 5×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 32; j++ {
@@ -107,11 +127,15 @@ func sgemmTile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 //	}
 //
 //go:noescape
-func sgemmTile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile6x32AVX512 computes the 6×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 32; j++ {
@@ -128,11 +152,15 @@ func sgemmTile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 //	}
 //
 //go:noescape
-func sgemmTile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile7x32AVX512 computes the 7×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 7; i++ {
 //		for j := 0; j < 32; j++ {
@@ -149,11 +177,15 @@ func sgemmTile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 //	}
 //
 //go:noescape
-func sgemmTile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile8x32AVX512 computes the 8×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 8; i++ {
 //		for j := 0; j < 32; j++ {
@@ -170,11 +202,15 @@ func sgemmTile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 //	}
 //
 //go:noescape
-func sgemmTile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile9x32AVX512 computes the 9×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 9; i++ {
 //		for j := 0; j < 32; j++ {
@@ -191,11 +227,15 @@ func sgemmTile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 //	}
 //
 //go:noescape
-func sgemmTile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile10x32AVX512 computes the 10×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 10; i++ {
 //		for j := 0; j < 32; j++ {
@@ -212,11 +252,15 @@ func sgemmTile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 //	}
 //
 //go:noescape
-func sgemmTile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile11x32AVX512 computes the 11×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 11; i++ {
 //		for j := 0; j < 32; j++ {
@@ -233,11 +277,15 @@ func sgemmTile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 //	}
 //
 //go:noescape
-func sgemmTile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile12x32AVX512 computes the 12×32 tile C = alpha·A·B + beta·C
 // with AVX512, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 32). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 32), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 12; i++ {
 //		for j := 0; j < 32; j++ {
@@ -254,11 +302,15 @@ func sgemmTile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 //	}
 //
 //go:noescape
-func sgemmTile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile1x16AVX2 computes the 1×16 tile C = alpha·A·B + beta·C
 // with AVX2, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 16). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 16; j++ {
@@ -275,11 +327,15 @@ func sgemmTile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 //	}
 //
 //go:noescape
-func sgemmTile1x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile1x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile2x16AVX2 computes the 2×16 tile C = alpha·A·B + beta·C
 // with AVX2, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 16). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 16; j++ {
@@ -296,11 +352,15 @@ func sgemmTile1x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 //	}
 //
 //go:noescape
-func sgemmTile2x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile2x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile3x16AVX2 computes the 3×16 tile C = alpha·A·B + beta·C
 // with AVX2, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 16). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 16; j++ {
@@ -317,11 +377,15 @@ func sgemmTile2x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 //	}
 //
 //go:noescape
-func sgemmTile3x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile3x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile4x16AVX2 computes the 4×16 tile C = alpha·A·B + beta·C
 // with AVX2, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 16). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 16; j++ {
@@ -338,11 +402,15 @@ func sgemmTile3x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 //	}
 //
 //go:noescape
-func sgemmTile4x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile4x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile5x16AVX2 computes the 5×16 tile C = alpha·A·B + beta·C
 // with AVX2, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 16). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 16; j++ {
@@ -359,11 +427,15 @@ func sgemmTile4x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 //	}
 //
 //go:noescape
-func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sgemmTile6x16AVX2 computes the 6×16 tile C = alpha·A·B + beta·C
 // with AVX2, where A is addressed with the row and column strides rsa and csa
-// and B with the row stride rsb (a packed panel has rsb = 16). In Go:
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 16; j++ {
@@ -380,7 +452,7 @@ func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 //	}
 //
 //go:noescape
-func sgemmTile6x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+func sgemmTile6x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
 // sdotAVX512 returns the dot product of x[:n] and y[:n]. In Go:
 //

@@ -58,10 +58,14 @@ func main() {
 func tile(x isa, mr, vecs, unroll int) {
 	nr := vecs * x.lanes
 	name := fmt.Sprintf("sgemmTile%dx%d%s", mr, nr, x.name)
-	TEXT(name, NOSPLIT, "func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)")
+	TEXT(name, NOSPLIT, "func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)")
 	Doc(strings.Split(fmt.Sprintf(`%[1]s computes the %[2]d×%[3]d tile C = alpha·A·B + beta·C
 with %[4]s, where A is addressed with the row and column strides rsa and csa
-and B with the row stride rsb (a packed panel has rsb = %[3]d). In Go:
+and B with the row stride rsb (a packed panel has rsb = %[3]d), then the
+epilogue flags ask for, on the registers before they are stored: with bit 0,
+C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+epilogue:
 
 	for i := 0; i < %[2]d; i++ {
 		for j := 0; j < %[3]d; j++ {
@@ -163,31 +167,64 @@ and B with the row stride rsb (a packed panel has rsb = %[3]d). In Go:
 	}
 	valpha, vbeta := bv(0), bv(1)
 	VBROADCASTSS(alpha.Addr, valpha)
-	Comment("beta == 0 (either sign): overwrite C without reading it.")
+	for i := 0; i < mr*vecs; i++ {
+		VMULPS(valpha, x.regs[i], x.regs[i])
+	}
+	Comment("beta == 0 (either sign): C is not read.")
 	bbits := GP32()
 	MOVL(betaP.Addr, bbits)
 	TESTL(U32(0x7fffffff), bbits)
-	JZ(LabelRef(name + "_nobeta"))
-
+	JZ(LabelRef(name + "_epilogue"))
 	VBROADCASTSS(betaP.Addr, vbeta)
+	cr := GP64()
+	MOVQ(c, cr)
 	for i := 0; i < mr; i++ {
 		for v := 0; v < vecs; v++ {
-			m := Mem{Base: c, Disp: 4 * v * x.lanes}
-			VMULPS(valpha, acc(i, v), acc(i, v))
-			VFMADD231PS(m, vbeta, acc(i, v))
-			VMOVUPS(acc(i, v), m)
+			VFMADD231PS(Mem{Base: cr, Disp: 4 * v * x.lanes}, vbeta, acc(i, v))
 		}
 		if i < mr-1 {
-			ADDQ(ldc, c)
+			ADDQ(ldc, cr)
 		}
 	}
-	VZEROUPPER()
-	RET()
 
-	Label(name + "_nobeta")
+	Label(name + "_epilogue")
+	flags := Load(Param("flags"), GP64())
+	TESTQ(U32(1), flags)
+	JZ(LabelRef(name + "_write"))
+	Comment("Bias: one value per row.")
+	bias := Load(Param("bias"), GP64())
+	for i := 0; i < mr; i++ {
+		VBROADCASTSS(Mem{Base: bias, Disp: 4 * i}, valpha)
+		for v := 0; v < vecs; v++ {
+			VADDPS(valpha, acc(i, v), acc(i, v))
+		}
+	}
+	TESTQ(U32(2), flags)
+	JZ(LabelRef(name + "_relu"))
+	Comment("Residual: a tile of its own row stride.")
+	res := Load(Param("res"), GP64())
+	ldr := Load(Param("ldr"), GP64())
+	SHLQ(U8(2), ldr)
 	for i := 0; i < mr; i++ {
 		for v := 0; v < vecs; v++ {
-			VMULPS(valpha, acc(i, v), acc(i, v))
+			VADDPS(Mem{Base: res, Disp: 4 * v * x.lanes}, acc(i, v), acc(i, v))
+		}
+		if i < mr-1 {
+			ADDQ(ldr, res)
+		}
+	}
+	Label(name + "_relu")
+	TESTQ(U32(4), flags)
+	JZ(LabelRef(name + "_write"))
+	VXORPS(vbeta, vbeta, vbeta)
+	Comment("VMAXPS returns its first Go operand when either is NaN.")
+	for i := 0; i < mr*vecs; i++ {
+		VMAXPS(x.regs[i], vbeta, x.regs[i])
+	}
+
+	Label(name + "_write")
+	for i := 0; i < mr; i++ {
+		for v := 0; v < vecs; v++ {
 			VMOVUPS(acc(i, v), Mem{Base: c, Disp: 4 * v * x.lanes})
 		}
 		if i < mr-1 {
