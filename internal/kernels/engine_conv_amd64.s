@@ -8584,3 +8584,3624 @@ convTile12x2AVX512_store:
 	JNZ     convTile12x2AVX512_block
 	VZEROUPPER
 	RET
+
+DATA convLaneBits<>+0(SB)/4, $0x00000001
+DATA convLaneBits<>+4(SB)/4, $0x00000002
+DATA convLaneBits<>+8(SB)/4, $0x00000004
+DATA convLaneBits<>+12(SB)/4, $0x00000008
+DATA convLaneBits<>+16(SB)/4, $0x00000010
+DATA convLaneBits<>+20(SB)/4, $0x00000020
+DATA convLaneBits<>+24(SB)/4, $0x00000040
+DATA convLaneBits<>+28(SB)/4, $0x00000080
+GLOBL convLaneBits<>(SB), RODATA|NOPTR, $32
+
+// func convTile1x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile1x1AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R9
+	VMOVD        R9, X3
+	VPBROADCASTD X3, Y3
+	VPAND        convLaneBits<>+0(SB), Y3, Y3
+	VPCMPEQD     convLaneBits<>+0(SB), Y3, Y3
+	ANDQ         $0x000000ff, R9
+	CMPQ         R9, $0x000000ff
+	JNE          convTile1x1AVX2_masked
+
+convTile1x1AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile1x1AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	JMP    convTile1x1AVX2_full_k
+
+convTile1x1AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS (R9), Y0
+
+convTile1x1AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile1x1AVX2_full_odd
+
+convTile1x1AVX2_full_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y1
+	VBROADCASTSS (SI), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y1
+	VBROADCASTSS 4(SI), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x1AVX2_full_loop
+
+convTile1x1AVX2_full_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile1x1AVX2_full_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y1
+	VBROADCASTSS (SI), Y2
+	VFMADD231PS  Y1, Y2, Y0
+
+convTile1x1AVX2_full_store:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS Y0, (R9)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	DECQ    BX
+	JNZ     convTile1x1AVX2_full
+	VZEROUPPER
+	RET
+
+convTile1x1AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile1x1AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	JMP    convTile1x1AVX2_masked_k
+
+convTile1x1AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMASKMOVPS (R9), Y3, Y0
+
+convTile1x1AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile1x1AVX2_masked_odd
+
+convTile1x1AVX2_masked_loop:
+	MOVLQSX      (DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y3, Y1
+	VBROADCASTSS (SI), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	MOVLQSX      4(DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y3, Y1
+	VBROADCASTSS 4(SI), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x1AVX2_masked_loop
+
+convTile1x1AVX2_masked_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile1x1AVX2_masked_store
+	MOVLQSX      (DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y3, Y1
+	VBROADCASTSS (SI), Y2
+	VFMADD231PS  Y1, Y2, Y0
+
+convTile1x1AVX2_masked_store:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMASKMOVPS Y0, Y3, (R9)
+	ADDQ       $0x00000020, CX
+	ADDQ       $0x00000020, DX
+	DECQ       BX
+	JNZ        convTile1x1AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile1x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile1x2AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R9
+	VMOVD        R9, X5
+	VPBROADCASTD X5, Y5
+	VPAND        convLaneBits<>+0(SB), Y5, Y5
+	VPCMPEQD     convLaneBits<>+0(SB), Y5, Y5
+	ANDQ         $0x000000ff, R9
+	CMPQ         R9, $0x000000ff
+	JNE          convTile1x2AVX2_masked
+
+convTile1x2AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile1x2AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	JMP    convTile1x2AVX2_full_k
+
+convTile1x2AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS (R9), Y0
+	VMOVUPS 32(R9), Y1
+
+convTile1x2AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile1x2AVX2_full_odd
+
+convTile1x2AVX2_full_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	VMOVUPS      32(CX)(R8*4), Y3
+	VBROADCASTSS (SI), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	VMOVUPS      32(CX)(R8*4), Y3
+	VBROADCASTSS 4(SI), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x2AVX2_full_loop
+
+convTile1x2AVX2_full_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile1x2AVX2_full_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	VMOVUPS      32(CX)(R8*4), Y3
+	VBROADCASTSS (SI), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+
+convTile1x2AVX2_full_store:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, 32(R9)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	DECQ    BX
+	JNZ     convTile1x2AVX2_full
+	VZEROUPPER
+	RET
+
+convTile1x2AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile1x2AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	JMP    convTile1x2AVX2_masked_k
+
+convTile1x2AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    (R9), Y0
+	VMASKMOVPS 32(R9), Y5, Y1
+
+convTile1x2AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile1x2AVX2_masked_odd
+
+convTile1x2AVX2_masked_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	VMASKMOVPS   32(CX)(R8*4), Y5, Y3
+	VBROADCASTSS (SI), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	VMASKMOVPS   32(CX)(R8*4), Y5, Y3
+	VBROADCASTSS 4(SI), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x2AVX2_masked_loop
+
+convTile1x2AVX2_masked_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile1x2AVX2_masked_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	VMASKMOVPS   32(CX)(R8*4), Y5, Y3
+	VBROADCASTSS (SI), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+
+convTile1x2AVX2_masked_store:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    Y0, (R9)
+	VMASKMOVPS Y1, Y5, 32(R9)
+	ADDQ       $0x00000040, CX
+	ADDQ       $0x00000040, DX
+	DECQ       BX
+	JNZ        convTile1x2AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile1x3AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile1x3AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R9
+	VMOVD        R9, X7
+	VPBROADCASTD X7, Y7
+	VPAND        convLaneBits<>+0(SB), Y7, Y7
+	VPCMPEQD     convLaneBits<>+0(SB), Y7, Y7
+	ANDQ         $0x000000ff, R9
+	CMPQ         R9, $0x000000ff
+	JNE          convTile1x3AVX2_masked
+
+convTile1x3AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile1x3AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	JMP    convTile1x3AVX2_full_k
+
+convTile1x3AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS (R9), Y0
+	VMOVUPS 32(R9), Y1
+	VMOVUPS 64(R9), Y2
+
+convTile1x3AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile1x3AVX2_full_odd
+
+convTile1x3AVX2_full_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	VMOVUPS      32(CX)(R8*4), Y4
+	VMOVUPS      64(CX)(R8*4), Y5
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y3, Y6, Y0
+	VFMADD231PS  Y4, Y6, Y1
+	VFMADD231PS  Y5, Y6, Y2
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	VMOVUPS      32(CX)(R8*4), Y4
+	VMOVUPS      64(CX)(R8*4), Y5
+	VBROADCASTSS 4(SI), Y6
+	VFMADD231PS  Y3, Y6, Y0
+	VFMADD231PS  Y4, Y6, Y1
+	VFMADD231PS  Y5, Y6, Y2
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x3AVX2_full_loop
+
+convTile1x3AVX2_full_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile1x3AVX2_full_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	VMOVUPS      32(CX)(R8*4), Y4
+	VMOVUPS      64(CX)(R8*4), Y5
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y3, Y6, Y0
+	VFMADD231PS  Y4, Y6, Y1
+	VFMADD231PS  Y5, Y6, Y2
+
+convTile1x3AVX2_full_store:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, 32(R9)
+	VMOVUPS Y2, 64(R9)
+	ADDQ    $0x00000060, CX
+	ADDQ    $0x00000060, DX
+	DECQ    BX
+	JNZ     convTile1x3AVX2_full
+	VZEROUPPER
+	RET
+
+convTile1x3AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile1x3AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	JMP    convTile1x3AVX2_masked_k
+
+convTile1x3AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    (R9), Y0
+	VMOVUPS    32(R9), Y1
+	VMASKMOVPS 64(R9), Y7, Y2
+
+convTile1x3AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile1x3AVX2_masked_odd
+
+convTile1x3AVX2_masked_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	VMOVUPS      32(CX)(R8*4), Y4
+	VMASKMOVPS   64(CX)(R8*4), Y7, Y5
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y3, Y6, Y0
+	VFMADD231PS  Y4, Y6, Y1
+	VFMADD231PS  Y5, Y6, Y2
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	VMOVUPS      32(CX)(R8*4), Y4
+	VMASKMOVPS   64(CX)(R8*4), Y7, Y5
+	VBROADCASTSS 4(SI), Y6
+	VFMADD231PS  Y3, Y6, Y0
+	VFMADD231PS  Y4, Y6, Y1
+	VFMADD231PS  Y5, Y6, Y2
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x3AVX2_masked_loop
+
+convTile1x3AVX2_masked_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile1x3AVX2_masked_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	VMOVUPS      32(CX)(R8*4), Y4
+	VMASKMOVPS   64(CX)(R8*4), Y7, Y5
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y3, Y6, Y0
+	VFMADD231PS  Y4, Y6, Y1
+	VFMADD231PS  Y5, Y6, Y2
+
+convTile1x3AVX2_masked_store:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    Y0, (R9)
+	VMOVUPS    Y1, 32(R9)
+	VMASKMOVPS Y2, Y7, 64(R9)
+	ADDQ       $0x00000060, CX
+	ADDQ       $0x00000060, DX
+	DECQ       BX
+	JNZ        convTile1x3AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile1x4AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile1x4AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R9
+	VMOVD        R9, X9
+	VPBROADCASTD X9, Y9
+	VPAND        convLaneBits<>+0(SB), Y9, Y9
+	VPCMPEQD     convLaneBits<>+0(SB), Y9, Y9
+	ANDQ         $0x000000ff, R9
+	CMPQ         R9, $0x000000ff
+	JNE          convTile1x4AVX2_masked
+
+convTile1x4AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile1x4AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	JMP    convTile1x4AVX2_full_k
+
+convTile1x4AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS (R9), Y0
+	VMOVUPS 32(R9), Y1
+	VMOVUPS 64(R9), Y2
+	VMOVUPS 96(R9), Y3
+
+convTile1x4AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile1x4AVX2_full_odd
+
+convTile1x4AVX2_full_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	VMOVUPS      64(CX)(R8*4), Y6
+	VMOVUPS      96(CX)(R8*4), Y7
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  Y4, Y8, Y0
+	VFMADD231PS  Y5, Y8, Y1
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	VMOVUPS      64(CX)(R8*4), Y6
+	VMOVUPS      96(CX)(R8*4), Y7
+	VBROADCASTSS 4(SI), Y8
+	VFMADD231PS  Y4, Y8, Y0
+	VFMADD231PS  Y5, Y8, Y1
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x4AVX2_full_loop
+
+convTile1x4AVX2_full_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile1x4AVX2_full_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	VMOVUPS      64(CX)(R8*4), Y6
+	VMOVUPS      96(CX)(R8*4), Y7
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  Y4, Y8, Y0
+	VFMADD231PS  Y5, Y8, Y1
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+
+convTile1x4AVX2_full_store:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, 32(R9)
+	VMOVUPS Y2, 64(R9)
+	VMOVUPS Y3, 96(R9)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	DECQ    BX
+	JNZ     convTile1x4AVX2_full
+	VZEROUPPER
+	RET
+
+convTile1x4AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile1x4AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	JMP    convTile1x4AVX2_masked_k
+
+convTile1x4AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    (R9), Y0
+	VMOVUPS    32(R9), Y1
+	VMOVUPS    64(R9), Y2
+	VMASKMOVPS 96(R9), Y9, Y3
+
+convTile1x4AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile1x4AVX2_masked_odd
+
+convTile1x4AVX2_masked_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	VMOVUPS      64(CX)(R8*4), Y6
+	VMASKMOVPS   96(CX)(R8*4), Y9, Y7
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  Y4, Y8, Y0
+	VFMADD231PS  Y5, Y8, Y1
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	VMOVUPS      64(CX)(R8*4), Y6
+	VMASKMOVPS   96(CX)(R8*4), Y9, Y7
+	VBROADCASTSS 4(SI), Y8
+	VFMADD231PS  Y4, Y8, Y0
+	VFMADD231PS  Y5, Y8, Y1
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x4AVX2_masked_loop
+
+convTile1x4AVX2_masked_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile1x4AVX2_masked_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	VMOVUPS      64(CX)(R8*4), Y6
+	VMASKMOVPS   96(CX)(R8*4), Y9, Y7
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  Y4, Y8, Y0
+	VFMADD231PS  Y5, Y8, Y1
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+
+convTile1x4AVX2_masked_store:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    Y0, (R9)
+	VMOVUPS    Y1, 32(R9)
+	VMOVUPS    Y2, 64(R9)
+	VMASKMOVPS Y3, Y9, 96(R9)
+	ADDQ       $0x00000080, CX
+	ADDQ       $0x00000080, DX
+	DECQ       BX
+	JNZ        convTile1x4AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile2x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile2x1AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R9
+	VMOVD        R9, X4
+	VPBROADCASTD X4, Y4
+	VPAND        convLaneBits<>+0(SB), Y4, Y4
+	VPCMPEQD     convLaneBits<>+0(SB), Y4, Y4
+	ANDQ         $0x000000ff, R9
+	CMPQ         R9, $0x000000ff
+	JNE          convTile2x1AVX2_masked
+
+convTile2x1AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile2x1AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	JMP    convTile2x1AVX2_full_k
+
+convTile2x1AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS (R9), Y0
+	ADDQ    R8, R9
+	VMOVUPS (R9), Y1
+
+convTile2x1AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile2x1AVX2_full_odd
+
+convTile2x1AVX2_full_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	VBROADCASTSS (SI), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS (SI)(AX*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	VBROADCASTSS 4(SI), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x1AVX2_full_loop
+
+convTile2x1AVX2_full_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile2x1AVX2_full_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	VBROADCASTSS (SI), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS (SI)(AX*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+
+convTile2x1AVX2_full_store:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS Y0, (R9)
+	ADDQ    R8, R9
+	VMOVUPS Y1, (R9)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	DECQ    BX
+	JNZ     convTile2x1AVX2_full
+	VZEROUPPER
+	RET
+
+convTile2x1AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile2x1AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	JMP    convTile2x1AVX2_masked_k
+
+convTile2x1AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMASKMOVPS (R9), Y4, Y0
+	ADDQ       R8, R9
+	VMASKMOVPS (R9), Y4, Y1
+
+convTile2x1AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile2x1AVX2_masked_odd
+
+convTile2x1AVX2_masked_loop:
+	MOVLQSX      (DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y4, Y2
+	VBROADCASTSS (SI), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS (SI)(AX*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	MOVLQSX      4(DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y4, Y2
+	VBROADCASTSS 4(SI), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x1AVX2_masked_loop
+
+convTile2x1AVX2_masked_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile2x1AVX2_masked_store
+	MOVLQSX      (DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y4, Y2
+	VBROADCASTSS (SI), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS (SI)(AX*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+
+convTile2x1AVX2_masked_store:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMASKMOVPS Y0, Y4, (R9)
+	ADDQ       R8, R9
+	VMASKMOVPS Y1, Y4, (R9)
+	ADDQ       $0x00000020, CX
+	ADDQ       $0x00000020, DX
+	DECQ       BX
+	JNZ        convTile2x1AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile2x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile2x2AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R9
+	VMOVD        R9, X7
+	VPBROADCASTD X7, Y7
+	VPAND        convLaneBits<>+0(SB), Y7, Y7
+	VPCMPEQD     convLaneBits<>+0(SB), Y7, Y7
+	ANDQ         $0x000000ff, R9
+	CMPQ         R9, $0x000000ff
+	JNE          convTile2x2AVX2_masked
+
+convTile2x2AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile2x2AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	JMP    convTile2x2AVX2_full_k
+
+convTile2x2AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS (R9), Y0
+	VMOVUPS 32(R9), Y1
+	ADDQ    R8, R9
+	VMOVUPS (R9), Y2
+	VMOVUPS 32(R9), Y3
+
+convTile2x2AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile2x2AVX2_full_odd
+
+convTile2x2AVX2_full_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (SI)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	VBROADCASTSS 4(SI), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x2AVX2_full_loop
+
+convTile2x2AVX2_full_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile2x2AVX2_full_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (SI)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+
+convTile2x2AVX2_full_store:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, 32(R9)
+	ADDQ    R8, R9
+	VMOVUPS Y2, (R9)
+	VMOVUPS Y3, 32(R9)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	DECQ    BX
+	JNZ     convTile2x2AVX2_full
+	VZEROUPPER
+	RET
+
+convTile2x2AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile2x2AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	JMP    convTile2x2AVX2_masked_k
+
+convTile2x2AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    (R9), Y0
+	VMASKMOVPS 32(R9), Y7, Y1
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Y2
+	VMASKMOVPS 32(R9), Y7, Y3
+
+convTile2x2AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile2x2AVX2_masked_odd
+
+convTile2x2AVX2_masked_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMASKMOVPS   32(CX)(R8*4), Y7, Y5
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (SI)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMASKMOVPS   32(CX)(R8*4), Y7, Y5
+	VBROADCASTSS 4(SI), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x2AVX2_masked_loop
+
+convTile2x2AVX2_masked_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile2x2AVX2_masked_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMASKMOVPS   32(CX)(R8*4), Y7, Y5
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (SI)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+
+convTile2x2AVX2_masked_store:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    Y0, (R9)
+	VMASKMOVPS Y1, Y7, 32(R9)
+	ADDQ       R8, R9
+	VMOVUPS    Y2, (R9)
+	VMASKMOVPS Y3, Y7, 32(R9)
+	ADDQ       $0x00000040, CX
+	ADDQ       $0x00000040, DX
+	DECQ       BX
+	JNZ        convTile2x2AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile2x3AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile2x3AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R9
+	VMOVD        R9, X10
+	VPBROADCASTD X10, Y10
+	VPAND        convLaneBits<>+0(SB), Y10, Y10
+	VPCMPEQD     convLaneBits<>+0(SB), Y10, Y10
+	ANDQ         $0x000000ff, R9
+	CMPQ         R9, $0x000000ff
+	JNE          convTile2x3AVX2_masked
+
+convTile2x3AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile2x3AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	JMP    convTile2x3AVX2_full_k
+
+convTile2x3AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS (R9), Y0
+	VMOVUPS 32(R9), Y1
+	VMOVUPS 64(R9), Y2
+	ADDQ    R8, R9
+	VMOVUPS (R9), Y3
+	VMOVUPS 32(R9), Y4
+	VMOVUPS 64(R9), Y5
+
+convTile2x3AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile2x3AVX2_full_odd
+
+convTile2x3AVX2_full_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	VMOVUPS      64(CX)(R8*4), Y8
+	VBROADCASTSS (SI), Y9
+	VFMADD231PS  Y6, Y9, Y0
+	VFMADD231PS  Y7, Y9, Y1
+	VFMADD231PS  Y8, Y9, Y2
+	VBROADCASTSS (SI)(AX*1), Y9
+	VFMADD231PS  Y6, Y9, Y3
+	VFMADD231PS  Y7, Y9, Y4
+	VFMADD231PS  Y8, Y9, Y5
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	VMOVUPS      64(CX)(R8*4), Y8
+	VBROADCASTSS 4(SI), Y9
+	VFMADD231PS  Y6, Y9, Y0
+	VFMADD231PS  Y7, Y9, Y1
+	VFMADD231PS  Y8, Y9, Y2
+	VBROADCASTSS 4(SI)(AX*1), Y9
+	VFMADD231PS  Y6, Y9, Y3
+	VFMADD231PS  Y7, Y9, Y4
+	VFMADD231PS  Y8, Y9, Y5
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x3AVX2_full_loop
+
+convTile2x3AVX2_full_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile2x3AVX2_full_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	VMOVUPS      64(CX)(R8*4), Y8
+	VBROADCASTSS (SI), Y9
+	VFMADD231PS  Y6, Y9, Y0
+	VFMADD231PS  Y7, Y9, Y1
+	VFMADD231PS  Y8, Y9, Y2
+	VBROADCASTSS (SI)(AX*1), Y9
+	VFMADD231PS  Y6, Y9, Y3
+	VFMADD231PS  Y7, Y9, Y4
+	VFMADD231PS  Y8, Y9, Y5
+
+convTile2x3AVX2_full_store:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, 32(R9)
+	VMOVUPS Y2, 64(R9)
+	ADDQ    R8, R9
+	VMOVUPS Y3, (R9)
+	VMOVUPS Y4, 32(R9)
+	VMOVUPS Y5, 64(R9)
+	ADDQ    $0x00000060, CX
+	ADDQ    $0x00000060, DX
+	DECQ    BX
+	JNZ     convTile2x3AVX2_full
+	VZEROUPPER
+	RET
+
+convTile2x3AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile2x3AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	JMP    convTile2x3AVX2_masked_k
+
+convTile2x3AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    (R9), Y0
+	VMOVUPS    32(R9), Y1
+	VMASKMOVPS 64(R9), Y10, Y2
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Y3
+	VMOVUPS    32(R9), Y4
+	VMASKMOVPS 64(R9), Y10, Y5
+
+convTile2x3AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile2x3AVX2_masked_odd
+
+convTile2x3AVX2_masked_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	VMASKMOVPS   64(CX)(R8*4), Y10, Y8
+	VBROADCASTSS (SI), Y9
+	VFMADD231PS  Y6, Y9, Y0
+	VFMADD231PS  Y7, Y9, Y1
+	VFMADD231PS  Y8, Y9, Y2
+	VBROADCASTSS (SI)(AX*1), Y9
+	VFMADD231PS  Y6, Y9, Y3
+	VFMADD231PS  Y7, Y9, Y4
+	VFMADD231PS  Y8, Y9, Y5
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	VMASKMOVPS   64(CX)(R8*4), Y10, Y8
+	VBROADCASTSS 4(SI), Y9
+	VFMADD231PS  Y6, Y9, Y0
+	VFMADD231PS  Y7, Y9, Y1
+	VFMADD231PS  Y8, Y9, Y2
+	VBROADCASTSS 4(SI)(AX*1), Y9
+	VFMADD231PS  Y6, Y9, Y3
+	VFMADD231PS  Y7, Y9, Y4
+	VFMADD231PS  Y8, Y9, Y5
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x3AVX2_masked_loop
+
+convTile2x3AVX2_masked_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile2x3AVX2_masked_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	VMASKMOVPS   64(CX)(R8*4), Y10, Y8
+	VBROADCASTSS (SI), Y9
+	VFMADD231PS  Y6, Y9, Y0
+	VFMADD231PS  Y7, Y9, Y1
+	VFMADD231PS  Y8, Y9, Y2
+	VBROADCASTSS (SI)(AX*1), Y9
+	VFMADD231PS  Y6, Y9, Y3
+	VFMADD231PS  Y7, Y9, Y4
+	VFMADD231PS  Y8, Y9, Y5
+
+convTile2x3AVX2_masked_store:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    Y0, (R9)
+	VMOVUPS    Y1, 32(R9)
+	VMASKMOVPS Y2, Y10, 64(R9)
+	ADDQ       R8, R9
+	VMOVUPS    Y3, (R9)
+	VMOVUPS    Y4, 32(R9)
+	VMASKMOVPS Y5, Y10, 64(R9)
+	ADDQ       $0x00000060, CX
+	ADDQ       $0x00000060, DX
+	DECQ       BX
+	JNZ        convTile2x3AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile2x4AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile2x4AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R9
+	VMOVD        R9, X13
+	VPBROADCASTD X13, Y13
+	VPAND        convLaneBits<>+0(SB), Y13, Y13
+	VPCMPEQD     convLaneBits<>+0(SB), Y13, Y13
+	ANDQ         $0x000000ff, R9
+	CMPQ         R9, $0x000000ff
+	JNE          convTile2x4AVX2_masked
+
+convTile2x4AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile2x4AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	JMP    convTile2x4AVX2_full_k
+
+convTile2x4AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS (R9), Y0
+	VMOVUPS 32(R9), Y1
+	VMOVUPS 64(R9), Y2
+	VMOVUPS 96(R9), Y3
+	ADDQ    R8, R9
+	VMOVUPS (R9), Y4
+	VMOVUPS 32(R9), Y5
+	VMOVUPS 64(R9), Y6
+	VMOVUPS 96(R9), Y7
+
+convTile2x4AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile2x4AVX2_full_odd
+
+convTile2x4AVX2_full_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y8
+	VMOVUPS      32(CX)(R8*4), Y9
+	VMOVUPS      64(CX)(R8*4), Y10
+	VMOVUPS      96(CX)(R8*4), Y11
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y8, Y12, Y0
+	VFMADD231PS  Y9, Y12, Y1
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y8
+	VMOVUPS      32(CX)(R8*4), Y9
+	VMOVUPS      64(CX)(R8*4), Y10
+	VMOVUPS      96(CX)(R8*4), Y11
+	VBROADCASTSS 4(SI), Y12
+	VFMADD231PS  Y8, Y12, Y0
+	VFMADD231PS  Y9, Y12, Y1
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 4(SI)(AX*1), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x4AVX2_full_loop
+
+convTile2x4AVX2_full_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile2x4AVX2_full_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y8
+	VMOVUPS      32(CX)(R8*4), Y9
+	VMOVUPS      64(CX)(R8*4), Y10
+	VMOVUPS      96(CX)(R8*4), Y11
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y8, Y12, Y0
+	VFMADD231PS  Y9, Y12, Y1
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+
+convTile2x4AVX2_full_store:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, 32(R9)
+	VMOVUPS Y2, 64(R9)
+	VMOVUPS Y3, 96(R9)
+	ADDQ    R8, R9
+	VMOVUPS Y4, (R9)
+	VMOVUPS Y5, 32(R9)
+	VMOVUPS Y6, 64(R9)
+	VMOVUPS Y7, 96(R9)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	DECQ    BX
+	JNZ     convTile2x4AVX2_full
+	VZEROUPPER
+	RET
+
+convTile2x4AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile2x4AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	JMP    convTile2x4AVX2_masked_k
+
+convTile2x4AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    (R9), Y0
+	VMOVUPS    32(R9), Y1
+	VMOVUPS    64(R9), Y2
+	VMASKMOVPS 96(R9), Y13, Y3
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Y4
+	VMOVUPS    32(R9), Y5
+	VMOVUPS    64(R9), Y6
+	VMASKMOVPS 96(R9), Y13, Y7
+
+convTile2x4AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile2x4AVX2_masked_odd
+
+convTile2x4AVX2_masked_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y8
+	VMOVUPS      32(CX)(R8*4), Y9
+	VMOVUPS      64(CX)(R8*4), Y10
+	VMASKMOVPS   96(CX)(R8*4), Y13, Y11
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y8, Y12, Y0
+	VFMADD231PS  Y9, Y12, Y1
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y8
+	VMOVUPS      32(CX)(R8*4), Y9
+	VMOVUPS      64(CX)(R8*4), Y10
+	VMASKMOVPS   96(CX)(R8*4), Y13, Y11
+	VBROADCASTSS 4(SI), Y12
+	VFMADD231PS  Y8, Y12, Y0
+	VFMADD231PS  Y9, Y12, Y1
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 4(SI)(AX*1), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x4AVX2_masked_loop
+
+convTile2x4AVX2_masked_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile2x4AVX2_masked_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y8
+	VMOVUPS      32(CX)(R8*4), Y9
+	VMOVUPS      64(CX)(R8*4), Y10
+	VMASKMOVPS   96(CX)(R8*4), Y13, Y11
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y8, Y12, Y0
+	VFMADD231PS  Y9, Y12, Y1
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+
+convTile2x4AVX2_masked_store:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    Y0, (R9)
+	VMOVUPS    Y1, 32(R9)
+	VMOVUPS    Y2, 64(R9)
+	VMASKMOVPS Y3, Y13, 96(R9)
+	ADDQ       R8, R9
+	VMOVUPS    Y4, (R9)
+	VMOVUPS    Y5, 32(R9)
+	VMOVUPS    Y6, 64(R9)
+	VMASKMOVPS Y7, Y13, 96(R9)
+	ADDQ       $0x00000080, CX
+	ADDQ       $0x00000080, DX
+	DECQ       BX
+	JNZ        convTile2x4AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile3x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile3x1AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R9
+	VMOVD        R9, X5
+	VPBROADCASTD X5, Y5
+	VPAND        convLaneBits<>+0(SB), Y5, Y5
+	VPCMPEQD     convLaneBits<>+0(SB), Y5, Y5
+	ANDQ         $0x000000ff, R9
+	CMPQ         R9, $0x000000ff
+	JNE          convTile3x1AVX2_masked
+
+convTile3x1AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile3x1AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	JMP    convTile3x1AVX2_full_k
+
+convTile3x1AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS (R9), Y0
+	ADDQ    R8, R9
+	VMOVUPS (R9), Y1
+	ADDQ    R8, R9
+	VMOVUPS (R9), Y2
+
+convTile3x1AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile3x1AVX2_full_odd
+
+convTile3x1AVX2_full_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	VBROADCASTSS (SI), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS (SI)(AX*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS (SI)(AX*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	VBROADCASTSS 4(SI), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x1AVX2_full_loop
+
+convTile3x1AVX2_full_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile3x1AVX2_full_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	VBROADCASTSS (SI), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS (SI)(AX*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS (SI)(AX*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+
+convTile3x1AVX2_full_store:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS Y0, (R9)
+	ADDQ    R8, R9
+	VMOVUPS Y1, (R9)
+	ADDQ    R8, R9
+	VMOVUPS Y2, (R9)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	DECQ    BX
+	JNZ     convTile3x1AVX2_full
+	VZEROUPPER
+	RET
+
+convTile3x1AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile3x1AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	JMP    convTile3x1AVX2_masked_k
+
+convTile3x1AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMASKMOVPS (R9), Y5, Y0
+	ADDQ       R8, R9
+	VMASKMOVPS (R9), Y5, Y1
+	ADDQ       R8, R9
+	VMASKMOVPS (R9), Y5, Y2
+
+convTile3x1AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile3x1AVX2_masked_odd
+
+convTile3x1AVX2_masked_loop:
+	MOVLQSX      (DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y5, Y3
+	VBROADCASTSS (SI), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS (SI)(AX*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS (SI)(AX*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	MOVLQSX      4(DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y5, Y3
+	VBROADCASTSS 4(SI), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x1AVX2_masked_loop
+
+convTile3x1AVX2_masked_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile3x1AVX2_masked_store
+	MOVLQSX      (DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y5, Y3
+	VBROADCASTSS (SI), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS (SI)(AX*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS (SI)(AX*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+
+convTile3x1AVX2_masked_store:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMASKMOVPS Y0, Y5, (R9)
+	ADDQ       R8, R9
+	VMASKMOVPS Y1, Y5, (R9)
+	ADDQ       R8, R9
+	VMASKMOVPS Y2, Y5, (R9)
+	ADDQ       $0x00000020, CX
+	ADDQ       $0x00000020, DX
+	DECQ       BX
+	JNZ        convTile3x1AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile3x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile3x2AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R9
+	VMOVD        R9, X9
+	VPBROADCASTD X9, Y9
+	VPAND        convLaneBits<>+0(SB), Y9, Y9
+	VPCMPEQD     convLaneBits<>+0(SB), Y9, Y9
+	ANDQ         $0x000000ff, R9
+	CMPQ         R9, $0x000000ff
+	JNE          convTile3x2AVX2_masked
+
+convTile3x2AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile3x2AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	JMP    convTile3x2AVX2_full_k
+
+convTile3x2AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS (R9), Y0
+	VMOVUPS 32(R9), Y1
+	ADDQ    R8, R9
+	VMOVUPS (R9), Y2
+	VMOVUPS 32(R9), Y3
+	ADDQ    R8, R9
+	VMOVUPS (R9), Y4
+	VMOVUPS 32(R9), Y5
+
+convTile3x2AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile3x2AVX2_full_odd
+
+convTile3x2AVX2_full_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS (SI)(AX*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS (SI)(AX*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	VBROADCASTSS 4(SI), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x2AVX2_full_loop
+
+convTile3x2AVX2_full_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile3x2AVX2_full_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS (SI)(AX*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS (SI)(AX*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+
+convTile3x2AVX2_full_store:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, 32(R9)
+	ADDQ    R8, R9
+	VMOVUPS Y2, (R9)
+	VMOVUPS Y3, 32(R9)
+	ADDQ    R8, R9
+	VMOVUPS Y4, (R9)
+	VMOVUPS Y5, 32(R9)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	DECQ    BX
+	JNZ     convTile3x2AVX2_full
+	VZEROUPPER
+	RET
+
+convTile3x2AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile3x2AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	JMP    convTile3x2AVX2_masked_k
+
+convTile3x2AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    (R9), Y0
+	VMASKMOVPS 32(R9), Y9, Y1
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Y2
+	VMASKMOVPS 32(R9), Y9, Y3
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Y4
+	VMASKMOVPS 32(R9), Y9, Y5
+
+convTile3x2AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile3x2AVX2_masked_odd
+
+convTile3x2AVX2_masked_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMASKMOVPS   32(CX)(R8*4), Y9, Y7
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS (SI)(AX*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS (SI)(AX*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMASKMOVPS   32(CX)(R8*4), Y9, Y7
+	VBROADCASTSS 4(SI), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x2AVX2_masked_loop
+
+convTile3x2AVX2_masked_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile3x2AVX2_masked_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMASKMOVPS   32(CX)(R8*4), Y9, Y7
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS (SI)(AX*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS (SI)(AX*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+
+convTile3x2AVX2_masked_store:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    Y0, (R9)
+	VMASKMOVPS Y1, Y9, 32(R9)
+	ADDQ       R8, R9
+	VMOVUPS    Y2, (R9)
+	VMASKMOVPS Y3, Y9, 32(R9)
+	ADDQ       R8, R9
+	VMOVUPS    Y4, (R9)
+	VMASKMOVPS Y5, Y9, 32(R9)
+	ADDQ       $0x00000040, CX
+	ADDQ       $0x00000040, DX
+	DECQ       BX
+	JNZ        convTile3x2AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile3x3AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile3x3AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R9
+	VMOVD        R9, X13
+	VPBROADCASTD X13, Y13
+	VPAND        convLaneBits<>+0(SB), Y13, Y13
+	VPCMPEQD     convLaneBits<>+0(SB), Y13, Y13
+	ANDQ         $0x000000ff, R9
+	CMPQ         R9, $0x000000ff
+	JNE          convTile3x3AVX2_masked
+
+convTile3x3AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile3x3AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	JMP    convTile3x3AVX2_full_k
+
+convTile3x3AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS (R9), Y0
+	VMOVUPS 32(R9), Y1
+	VMOVUPS 64(R9), Y2
+	ADDQ    R8, R9
+	VMOVUPS (R9), Y3
+	VMOVUPS 32(R9), Y4
+	VMOVUPS 64(R9), Y5
+	ADDQ    R8, R9
+	VMOVUPS (R9), Y6
+	VMOVUPS 32(R9), Y7
+	VMOVUPS 64(R9), Y8
+
+convTile3x3AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile3x3AVX2_full_odd
+
+convTile3x3AVX2_full_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y9
+	VMOVUPS      32(CX)(R8*4), Y10
+	VMOVUPS      64(CX)(R8*4), Y11
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y9, Y12, Y0
+	VFMADD231PS  Y10, Y12, Y1
+	VFMADD231PS  Y11, Y12, Y2
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y9, Y12, Y3
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (SI)(AX*2), Y12
+	VFMADD231PS  Y9, Y12, Y6
+	VFMADD231PS  Y10, Y12, Y7
+	VFMADD231PS  Y11, Y12, Y8
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y9
+	VMOVUPS      32(CX)(R8*4), Y10
+	VMOVUPS      64(CX)(R8*4), Y11
+	VBROADCASTSS 4(SI), Y12
+	VFMADD231PS  Y9, Y12, Y0
+	VFMADD231PS  Y10, Y12, Y1
+	VFMADD231PS  Y11, Y12, Y2
+	VBROADCASTSS 4(SI)(AX*1), Y12
+	VFMADD231PS  Y9, Y12, Y3
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 4(SI)(AX*2), Y12
+	VFMADD231PS  Y9, Y12, Y6
+	VFMADD231PS  Y10, Y12, Y7
+	VFMADD231PS  Y11, Y12, Y8
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x3AVX2_full_loop
+
+convTile3x3AVX2_full_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile3x3AVX2_full_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y9
+	VMOVUPS      32(CX)(R8*4), Y10
+	VMOVUPS      64(CX)(R8*4), Y11
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y9, Y12, Y0
+	VFMADD231PS  Y10, Y12, Y1
+	VFMADD231PS  Y11, Y12, Y2
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y9, Y12, Y3
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (SI)(AX*2), Y12
+	VFMADD231PS  Y9, Y12, Y6
+	VFMADD231PS  Y10, Y12, Y7
+	VFMADD231PS  Y11, Y12, Y8
+
+convTile3x3AVX2_full_store:
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    DX, R9
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, 32(R9)
+	VMOVUPS Y2, 64(R9)
+	ADDQ    R8, R9
+	VMOVUPS Y3, (R9)
+	VMOVUPS Y4, 32(R9)
+	VMOVUPS Y5, 64(R9)
+	ADDQ    R8, R9
+	VMOVUPS Y6, (R9)
+	VMOVUPS Y7, 32(R9)
+	VMOVUPS Y8, 64(R9)
+	ADDQ    $0x00000060, CX
+	ADDQ    $0x00000060, DX
+	DECQ    BX
+	JNZ     convTile3x3AVX2_full
+	VZEROUPPER
+	RET
+
+convTile3x3AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile3x3AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	JMP    convTile3x3AVX2_masked_k
+
+convTile3x3AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    (R9), Y0
+	VMOVUPS    32(R9), Y1
+	VMASKMOVPS 64(R9), Y13, Y2
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Y3
+	VMOVUPS    32(R9), Y4
+	VMASKMOVPS 64(R9), Y13, Y5
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Y6
+	VMOVUPS    32(R9), Y7
+	VMASKMOVPS 64(R9), Y13, Y8
+
+convTile3x3AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R8
+	MOVQ offs+32(FP), DI
+	MOVQ k+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   convTile3x3AVX2_masked_odd
+
+convTile3x3AVX2_masked_loop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y9
+	VMOVUPS      32(CX)(R8*4), Y10
+	VMASKMOVPS   64(CX)(R8*4), Y13, Y11
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y9, Y12, Y0
+	VFMADD231PS  Y10, Y12, Y1
+	VFMADD231PS  Y11, Y12, Y2
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y9, Y12, Y3
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (SI)(AX*2), Y12
+	VFMADD231PS  Y9, Y12, Y6
+	VFMADD231PS  Y10, Y12, Y7
+	VFMADD231PS  Y11, Y12, Y8
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y9
+	VMOVUPS      32(CX)(R8*4), Y10
+	VMASKMOVPS   64(CX)(R8*4), Y13, Y11
+	VBROADCASTSS 4(SI), Y12
+	VFMADD231PS  Y9, Y12, Y0
+	VFMADD231PS  Y10, Y12, Y1
+	VFMADD231PS  Y11, Y12, Y2
+	VBROADCASTSS 4(SI)(AX*1), Y12
+	VFMADD231PS  Y9, Y12, Y3
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 4(SI)(AX*2), Y12
+	VFMADD231PS  Y9, Y12, Y6
+	VFMADD231PS  Y10, Y12, Y7
+	VFMADD231PS  Y11, Y12, Y8
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x3AVX2_masked_loop
+
+convTile3x3AVX2_masked_odd:
+	MOVQ         k+0(FP), R9
+	TESTQ        $0x00000001, R9
+	JZ           convTile3x3AVX2_masked_store
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y9
+	VMOVUPS      32(CX)(R8*4), Y10
+	VMASKMOVPS   64(CX)(R8*4), Y13, Y11
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y9, Y12, Y0
+	VFMADD231PS  Y10, Y12, Y1
+	VFMADD231PS  Y11, Y12, Y2
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y9, Y12, Y3
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (SI)(AX*2), Y12
+	VFMADD231PS  Y9, Y12, Y6
+	VFMADD231PS  Y10, Y12, Y7
+	VFMADD231PS  Y11, Y12, Y8
+
+convTile3x3AVX2_masked_store:
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DX, R9
+	VMOVUPS    Y0, (R9)
+	VMOVUPS    Y1, 32(R9)
+	VMASKMOVPS Y2, Y13, 64(R9)
+	ADDQ       R8, R9
+	VMOVUPS    Y3, (R9)
+	VMOVUPS    Y4, 32(R9)
+	VMASKMOVPS Y5, Y13, 64(R9)
+	ADDQ       R8, R9
+	VMOVUPS    Y6, (R9)
+	VMOVUPS    Y7, 32(R9)
+	VMASKMOVPS Y8, Y13, 64(R9)
+	ADDQ       $0x00000060, CX
+	ADDQ       $0x00000060, DX
+	DECQ       BX
+	JNZ        convTile3x3AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile4x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile4x1AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R10
+	VMOVD        R10, X6
+	VPBROADCASTD X6, Y6
+	VPAND        convLaneBits<>+0(SB), Y6, Y6
+	VPCMPEQD     convLaneBits<>+0(SB), Y6, Y6
+	ANDQ         $0x000000ff, R10
+	CMPQ         R10, $0x000000ff
+	JNE          convTile4x1AVX2_masked
+
+convTile4x1AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile4x1AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	JMP    convTile4x1AVX2_full_k
+
+convTile4x1AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    DX, R10
+	VMOVUPS (R10), Y0
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y1
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y2
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y3
+
+convTile4x1AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R9
+	LEAQ (SI)(R9*1), DI
+	MOVQ offs+32(FP), R8
+	MOVQ k+0(FP), R10
+	SHRQ $0x01, R10
+	JZ   convTile4x1AVX2_full_odd
+
+convTile4x1AVX2_full_loop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y4
+	VBROADCASTSS (SI), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS (SI)(AX*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS (SI)(AX*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS (DI), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y4
+	VBROADCASTSS 4(SI), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS 4(DI), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile4x1AVX2_full_loop
+
+convTile4x1AVX2_full_odd:
+	MOVQ         k+0(FP), R10
+	TESTQ        $0x00000001, R10
+	JZ           convTile4x1AVX2_full_store
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y4
+	VBROADCASTSS (SI), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS (SI)(AX*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS (SI)(AX*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS (DI), Y5
+	VFMADD231PS  Y4, Y5, Y3
+
+convTile4x1AVX2_full_store:
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    DX, R10
+	VMOVUPS Y0, (R10)
+	ADDQ    R9, R10
+	VMOVUPS Y1, (R10)
+	ADDQ    R9, R10
+	VMOVUPS Y2, (R10)
+	ADDQ    R9, R10
+	VMOVUPS Y3, (R10)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	DECQ    BX
+	JNZ     convTile4x1AVX2_full
+	VZEROUPPER
+	RET
+
+convTile4x1AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile4x1AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	JMP    convTile4x1AVX2_masked_k
+
+convTile4x1AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       DX, R10
+	VMASKMOVPS (R10), Y6, Y0
+	ADDQ       R9, R10
+	VMASKMOVPS (R10), Y6, Y1
+	ADDQ       R9, R10
+	VMASKMOVPS (R10), Y6, Y2
+	ADDQ       R9, R10
+	VMASKMOVPS (R10), Y6, Y3
+
+convTile4x1AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R9
+	LEAQ (SI)(R9*1), DI
+	MOVQ offs+32(FP), R8
+	MOVQ k+0(FP), R10
+	SHRQ $0x01, R10
+	JZ   convTile4x1AVX2_masked_odd
+
+convTile4x1AVX2_masked_loop:
+	MOVLQSX      (R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y6, Y4
+	VBROADCASTSS (SI), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS (SI)(AX*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS (SI)(AX*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS (DI), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	MOVLQSX      4(R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y6, Y4
+	VBROADCASTSS 4(SI), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS 4(DI), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile4x1AVX2_masked_loop
+
+convTile4x1AVX2_masked_odd:
+	MOVQ         k+0(FP), R10
+	TESTQ        $0x00000001, R10
+	JZ           convTile4x1AVX2_masked_store
+	MOVLQSX      (R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y6, Y4
+	VBROADCASTSS (SI), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS (SI)(AX*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS (SI)(AX*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS (DI), Y5
+	VFMADD231PS  Y4, Y5, Y3
+
+convTile4x1AVX2_masked_store:
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       DX, R10
+	VMASKMOVPS Y0, Y6, (R10)
+	ADDQ       R9, R10
+	VMASKMOVPS Y1, Y6, (R10)
+	ADDQ       R9, R10
+	VMASKMOVPS Y2, Y6, (R10)
+	ADDQ       R9, R10
+	VMASKMOVPS Y3, Y6, (R10)
+	ADDQ       $0x00000020, CX
+	ADDQ       $0x00000020, DX
+	DECQ       BX
+	JNZ        convTile4x1AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile4x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile4x2AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	VPAND        convLaneBits<>+0(SB), Y11, Y11
+	VPCMPEQD     convLaneBits<>+0(SB), Y11, Y11
+	ANDQ         $0x000000ff, R10
+	CMPQ         R10, $0x000000ff
+	JNE          convTile4x2AVX2_masked
+
+convTile4x2AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile4x2AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	JMP    convTile4x2AVX2_full_k
+
+convTile4x2AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    DX, R10
+	VMOVUPS (R10), Y0
+	VMOVUPS 32(R10), Y1
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y2
+	VMOVUPS 32(R10), Y3
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y4
+	VMOVUPS 32(R10), Y5
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y6
+	VMOVUPS 32(R10), Y7
+
+convTile4x2AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R9
+	LEAQ (SI)(R9*1), DI
+	MOVQ offs+32(FP), R8
+	MOVQ k+0(FP), R10
+	SHRQ $0x01, R10
+	JZ   convTile4x2AVX2_full_odd
+
+convTile4x2AVX2_full_loop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y8
+	VMOVUPS      32(CX)(R9*4), Y9
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (SI)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (SI)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (DI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y8
+	VMOVUPS      32(CX)(R9*4), Y9
+	VBROADCASTSS 4(SI), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 4(DI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile4x2AVX2_full_loop
+
+convTile4x2AVX2_full_odd:
+	MOVQ         k+0(FP), R10
+	TESTQ        $0x00000001, R10
+	JZ           convTile4x2AVX2_full_store
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y8
+	VMOVUPS      32(CX)(R9*4), Y9
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (SI)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (SI)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (DI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+
+convTile4x2AVX2_full_store:
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    DX, R10
+	VMOVUPS Y0, (R10)
+	VMOVUPS Y1, 32(R10)
+	ADDQ    R9, R10
+	VMOVUPS Y2, (R10)
+	VMOVUPS Y3, 32(R10)
+	ADDQ    R9, R10
+	VMOVUPS Y4, (R10)
+	VMOVUPS Y5, 32(R10)
+	ADDQ    R9, R10
+	VMOVUPS Y6, (R10)
+	VMOVUPS Y7, 32(R10)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	DECQ    BX
+	JNZ     convTile4x2AVX2_full
+	VZEROUPPER
+	RET
+
+convTile4x2AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile4x2AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	JMP    convTile4x2AVX2_masked_k
+
+convTile4x2AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       DX, R10
+	VMOVUPS    (R10), Y0
+	VMASKMOVPS 32(R10), Y11, Y1
+	ADDQ       R9, R10
+	VMOVUPS    (R10), Y2
+	VMASKMOVPS 32(R10), Y11, Y3
+	ADDQ       R9, R10
+	VMOVUPS    (R10), Y4
+	VMASKMOVPS 32(R10), Y11, Y5
+	ADDQ       R9, R10
+	VMOVUPS    (R10), Y6
+	VMASKMOVPS 32(R10), Y11, Y7
+
+convTile4x2AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R9
+	LEAQ (SI)(R9*1), DI
+	MOVQ offs+32(FP), R8
+	MOVQ k+0(FP), R10
+	SHRQ $0x01, R10
+	JZ   convTile4x2AVX2_masked_odd
+
+convTile4x2AVX2_masked_loop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y8
+	VMASKMOVPS   32(CX)(R9*4), Y11, Y9
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (SI)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (SI)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (DI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y8
+	VMASKMOVPS   32(CX)(R9*4), Y11, Y9
+	VBROADCASTSS 4(SI), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 4(DI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile4x2AVX2_masked_loop
+
+convTile4x2AVX2_masked_odd:
+	MOVQ         k+0(FP), R10
+	TESTQ        $0x00000001, R10
+	JZ           convTile4x2AVX2_masked_store
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y8
+	VMASKMOVPS   32(CX)(R9*4), Y11, Y9
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (SI)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (SI)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (DI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+
+convTile4x2AVX2_masked_store:
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       DX, R10
+	VMOVUPS    Y0, (R10)
+	VMASKMOVPS Y1, Y11, 32(R10)
+	ADDQ       R9, R10
+	VMOVUPS    Y2, (R10)
+	VMASKMOVPS Y3, Y11, 32(R10)
+	ADDQ       R9, R10
+	VMOVUPS    Y4, (R10)
+	VMASKMOVPS Y5, Y11, 32(R10)
+	ADDQ       R9, R10
+	VMOVUPS    Y6, (R10)
+	VMASKMOVPS Y7, Y11, 32(R10)
+	ADDQ       $0x00000040, CX
+	ADDQ       $0x00000040, DX
+	DECQ       BX
+	JNZ        convTile4x2AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile5x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile5x1AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R10
+	VMOVD        R10, X7
+	VPBROADCASTD X7, Y7
+	VPAND        convLaneBits<>+0(SB), Y7, Y7
+	VPCMPEQD     convLaneBits<>+0(SB), Y7, Y7
+	ANDQ         $0x000000ff, R10
+	CMPQ         R10, $0x000000ff
+	JNE          convTile5x1AVX2_masked
+
+convTile5x1AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile5x1AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	JMP    convTile5x1AVX2_full_k
+
+convTile5x1AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    DX, R10
+	VMOVUPS (R10), Y0
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y1
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y2
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y3
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y4
+
+convTile5x1AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R9
+	LEAQ (SI)(R9*1), DI
+	MOVQ offs+32(FP), R8
+	MOVQ k+0(FP), R10
+	SHRQ $0x01, R10
+	JZ   convTile5x1AVX2_full_odd
+
+convTile5x1AVX2_full_loop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y5
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y5, Y6, Y0
+	VBROADCASTSS (SI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (SI)(AX*2), Y6
+	VFMADD231PS  Y5, Y6, Y2
+	VBROADCASTSS (DI), Y6
+	VFMADD231PS  Y5, Y6, Y3
+	VBROADCASTSS (DI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y4
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y5
+	VBROADCASTSS 4(SI), Y6
+	VFMADD231PS  Y5, Y6, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y6
+	VFMADD231PS  Y5, Y6, Y2
+	VBROADCASTSS 4(DI), Y6
+	VFMADD231PS  Y5, Y6, Y3
+	VBROADCASTSS 4(DI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y4
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile5x1AVX2_full_loop
+
+convTile5x1AVX2_full_odd:
+	MOVQ         k+0(FP), R10
+	TESTQ        $0x00000001, R10
+	JZ           convTile5x1AVX2_full_store
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y5
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y5, Y6, Y0
+	VBROADCASTSS (SI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (SI)(AX*2), Y6
+	VFMADD231PS  Y5, Y6, Y2
+	VBROADCASTSS (DI), Y6
+	VFMADD231PS  Y5, Y6, Y3
+	VBROADCASTSS (DI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y4
+
+convTile5x1AVX2_full_store:
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    DX, R10
+	VMOVUPS Y0, (R10)
+	ADDQ    R9, R10
+	VMOVUPS Y1, (R10)
+	ADDQ    R9, R10
+	VMOVUPS Y2, (R10)
+	ADDQ    R9, R10
+	VMOVUPS Y3, (R10)
+	ADDQ    R9, R10
+	VMOVUPS Y4, (R10)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	DECQ    BX
+	JNZ     convTile5x1AVX2_full
+	VZEROUPPER
+	RET
+
+convTile5x1AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile5x1AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	JMP    convTile5x1AVX2_masked_k
+
+convTile5x1AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       DX, R10
+	VMASKMOVPS (R10), Y7, Y0
+	ADDQ       R9, R10
+	VMASKMOVPS (R10), Y7, Y1
+	ADDQ       R9, R10
+	VMASKMOVPS (R10), Y7, Y2
+	ADDQ       R9, R10
+	VMASKMOVPS (R10), Y7, Y3
+	ADDQ       R9, R10
+	VMASKMOVPS (R10), Y7, Y4
+
+convTile5x1AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R9
+	LEAQ (SI)(R9*1), DI
+	MOVQ offs+32(FP), R8
+	MOVQ k+0(FP), R10
+	SHRQ $0x01, R10
+	JZ   convTile5x1AVX2_masked_odd
+
+convTile5x1AVX2_masked_loop:
+	MOVLQSX      (R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y7, Y5
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y5, Y6, Y0
+	VBROADCASTSS (SI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (SI)(AX*2), Y6
+	VFMADD231PS  Y5, Y6, Y2
+	VBROADCASTSS (DI), Y6
+	VFMADD231PS  Y5, Y6, Y3
+	VBROADCASTSS (DI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y4
+	MOVLQSX      4(R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y7, Y5
+	VBROADCASTSS 4(SI), Y6
+	VFMADD231PS  Y5, Y6, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y6
+	VFMADD231PS  Y5, Y6, Y2
+	VBROADCASTSS 4(DI), Y6
+	VFMADD231PS  Y5, Y6, Y3
+	VBROADCASTSS 4(DI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y4
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile5x1AVX2_masked_loop
+
+convTile5x1AVX2_masked_odd:
+	MOVQ         k+0(FP), R10
+	TESTQ        $0x00000001, R10
+	JZ           convTile5x1AVX2_masked_store
+	MOVLQSX      (R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y7, Y5
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y5, Y6, Y0
+	VBROADCASTSS (SI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (SI)(AX*2), Y6
+	VFMADD231PS  Y5, Y6, Y2
+	VBROADCASTSS (DI), Y6
+	VFMADD231PS  Y5, Y6, Y3
+	VBROADCASTSS (DI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y4
+
+convTile5x1AVX2_masked_store:
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       DX, R10
+	VMASKMOVPS Y0, Y7, (R10)
+	ADDQ       R9, R10
+	VMASKMOVPS Y1, Y7, (R10)
+	ADDQ       R9, R10
+	VMASKMOVPS Y2, Y7, (R10)
+	ADDQ       R9, R10
+	VMASKMOVPS Y3, Y7, (R10)
+	ADDQ       R9, R10
+	VMASKMOVPS Y4, Y7, (R10)
+	ADDQ       $0x00000020, CX
+	ADDQ       $0x00000020, DX
+	DECQ       BX
+	JNZ        convTile5x1AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile5x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile5x2AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R10
+	VMOVD        R10, X13
+	VPBROADCASTD X13, Y13
+	VPAND        convLaneBits<>+0(SB), Y13, Y13
+	VPCMPEQD     convLaneBits<>+0(SB), Y13, Y13
+	ANDQ         $0x000000ff, R10
+	CMPQ         R10, $0x000000ff
+	JNE          convTile5x2AVX2_masked
+
+convTile5x2AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile5x2AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	JMP    convTile5x2AVX2_full_k
+
+convTile5x2AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    DX, R10
+	VMOVUPS (R10), Y0
+	VMOVUPS 32(R10), Y1
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y2
+	VMOVUPS 32(R10), Y3
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y4
+	VMOVUPS 32(R10), Y5
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y6
+	VMOVUPS 32(R10), Y7
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y8
+	VMOVUPS 32(R10), Y9
+
+convTile5x2AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R9
+	LEAQ (SI)(R9*1), DI
+	MOVQ offs+32(FP), R8
+	MOVQ k+0(FP), R10
+	SHRQ $0x01, R10
+	JZ   convTile5x2AVX2_full_odd
+
+convTile5x2AVX2_full_loop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y10
+	VMOVUPS      32(CX)(R9*4), Y11
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS (SI)(AX*2), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (DI), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS (DI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y10
+	VMOVUPS      32(CX)(R9*4), Y11
+	VBROADCASTSS 4(SI), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 4(DI), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS 4(DI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile5x2AVX2_full_loop
+
+convTile5x2AVX2_full_odd:
+	MOVQ         k+0(FP), R10
+	TESTQ        $0x00000001, R10
+	JZ           convTile5x2AVX2_full_store
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y10
+	VMOVUPS      32(CX)(R9*4), Y11
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS (SI)(AX*2), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (DI), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS (DI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+
+convTile5x2AVX2_full_store:
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    DX, R10
+	VMOVUPS Y0, (R10)
+	VMOVUPS Y1, 32(R10)
+	ADDQ    R9, R10
+	VMOVUPS Y2, (R10)
+	VMOVUPS Y3, 32(R10)
+	ADDQ    R9, R10
+	VMOVUPS Y4, (R10)
+	VMOVUPS Y5, 32(R10)
+	ADDQ    R9, R10
+	VMOVUPS Y6, (R10)
+	VMOVUPS Y7, 32(R10)
+	ADDQ    R9, R10
+	VMOVUPS Y8, (R10)
+	VMOVUPS Y9, 32(R10)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	DECQ    BX
+	JNZ     convTile5x2AVX2_full
+	VZEROUPPER
+	RET
+
+convTile5x2AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile5x2AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	JMP    convTile5x2AVX2_masked_k
+
+convTile5x2AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       DX, R10
+	VMOVUPS    (R10), Y0
+	VMASKMOVPS 32(R10), Y13, Y1
+	ADDQ       R9, R10
+	VMOVUPS    (R10), Y2
+	VMASKMOVPS 32(R10), Y13, Y3
+	ADDQ       R9, R10
+	VMOVUPS    (R10), Y4
+	VMASKMOVPS 32(R10), Y13, Y5
+	ADDQ       R9, R10
+	VMOVUPS    (R10), Y6
+	VMASKMOVPS 32(R10), Y13, Y7
+	ADDQ       R9, R10
+	VMOVUPS    (R10), Y8
+	VMASKMOVPS 32(R10), Y13, Y9
+
+convTile5x2AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R9
+	LEAQ (SI)(R9*1), DI
+	MOVQ offs+32(FP), R8
+	MOVQ k+0(FP), R10
+	SHRQ $0x01, R10
+	JZ   convTile5x2AVX2_masked_odd
+
+convTile5x2AVX2_masked_loop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y10
+	VMASKMOVPS   32(CX)(R9*4), Y13, Y11
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS (SI)(AX*2), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (DI), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS (DI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y10
+	VMASKMOVPS   32(CX)(R9*4), Y13, Y11
+	VBROADCASTSS 4(SI), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 4(DI), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS 4(DI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile5x2AVX2_masked_loop
+
+convTile5x2AVX2_masked_odd:
+	MOVQ         k+0(FP), R10
+	TESTQ        $0x00000001, R10
+	JZ           convTile5x2AVX2_masked_store
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y10
+	VMASKMOVPS   32(CX)(R9*4), Y13, Y11
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS (SI)(AX*2), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (DI), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS (DI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+
+convTile5x2AVX2_masked_store:
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       DX, R10
+	VMOVUPS    Y0, (R10)
+	VMASKMOVPS Y1, Y13, 32(R10)
+	ADDQ       R9, R10
+	VMOVUPS    Y2, (R10)
+	VMASKMOVPS Y3, Y13, 32(R10)
+	ADDQ       R9, R10
+	VMOVUPS    Y4, (R10)
+	VMASKMOVPS Y5, Y13, 32(R10)
+	ADDQ       R9, R10
+	VMOVUPS    Y6, (R10)
+	VMASKMOVPS Y7, Y13, 32(R10)
+	ADDQ       R9, R10
+	VMOVUPS    Y8, (R10)
+	VMASKMOVPS Y9, Y13, 32(R10)
+	ADDQ       $0x00000040, CX
+	ADDQ       $0x00000040, DX
+	DECQ       BX
+	JNZ        convTile5x2AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile6x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile6x1AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R10
+	VMOVD        R10, X8
+	VPBROADCASTD X8, Y8
+	VPAND        convLaneBits<>+0(SB), Y8, Y8
+	VPCMPEQD     convLaneBits<>+0(SB), Y8, Y8
+	ANDQ         $0x000000ff, R10
+	CMPQ         R10, $0x000000ff
+	JNE          convTile6x1AVX2_masked
+
+convTile6x1AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile6x1AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	JMP    convTile6x1AVX2_full_k
+
+convTile6x1AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    DX, R10
+	VMOVUPS (R10), Y0
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y1
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y2
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y3
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y4
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y5
+
+convTile6x1AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R9
+	LEAQ (SI)(R9*1), DI
+	MOVQ offs+32(FP), R8
+	MOVQ k+0(FP), R10
+	SHRQ $0x01, R10
+	JZ   convTile6x1AVX2_full_odd
+
+convTile6x1AVX2_full_loop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y6
+	VBROADCASTSS (SI), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS (SI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS (SI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS (DI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS (DI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y6
+	VBROADCASTSS 4(SI), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 4(DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS 4(DI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS 4(DI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile6x1AVX2_full_loop
+
+convTile6x1AVX2_full_odd:
+	MOVQ         k+0(FP), R10
+	TESTQ        $0x00000001, R10
+	JZ           convTile6x1AVX2_full_store
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y6
+	VBROADCASTSS (SI), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS (SI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS (SI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS (DI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS (DI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+
+convTile6x1AVX2_full_store:
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    DX, R10
+	VMOVUPS Y0, (R10)
+	ADDQ    R9, R10
+	VMOVUPS Y1, (R10)
+	ADDQ    R9, R10
+	VMOVUPS Y2, (R10)
+	ADDQ    R9, R10
+	VMOVUPS Y3, (R10)
+	ADDQ    R9, R10
+	VMOVUPS Y4, (R10)
+	ADDQ    R9, R10
+	VMOVUPS Y5, (R10)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	DECQ    BX
+	JNZ     convTile6x1AVX2_full
+	VZEROUPPER
+	RET
+
+convTile6x1AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile6x1AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	JMP    convTile6x1AVX2_masked_k
+
+convTile6x1AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       DX, R10
+	VMASKMOVPS (R10), Y8, Y0
+	ADDQ       R9, R10
+	VMASKMOVPS (R10), Y8, Y1
+	ADDQ       R9, R10
+	VMASKMOVPS (R10), Y8, Y2
+	ADDQ       R9, R10
+	VMASKMOVPS (R10), Y8, Y3
+	ADDQ       R9, R10
+	VMASKMOVPS (R10), Y8, Y4
+	ADDQ       R9, R10
+	VMASKMOVPS (R10), Y8, Y5
+
+convTile6x1AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R9
+	LEAQ (SI)(R9*1), DI
+	MOVQ offs+32(FP), R8
+	MOVQ k+0(FP), R10
+	SHRQ $0x01, R10
+	JZ   convTile6x1AVX2_masked_odd
+
+convTile6x1AVX2_masked_loop:
+	MOVLQSX      (R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y8, Y6
+	VBROADCASTSS (SI), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS (SI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS (SI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS (DI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS (DI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	MOVLQSX      4(R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y8, Y6
+	VBROADCASTSS 4(SI), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 4(DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS 4(DI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS 4(DI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile6x1AVX2_masked_loop
+
+convTile6x1AVX2_masked_odd:
+	MOVQ         k+0(FP), R10
+	TESTQ        $0x00000001, R10
+	JZ           convTile6x1AVX2_masked_store
+	MOVLQSX      (R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y8, Y6
+	VBROADCASTSS (SI), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS (SI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS (SI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS (DI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS (DI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+
+convTile6x1AVX2_masked_store:
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       DX, R10
+	VMASKMOVPS Y0, Y8, (R10)
+	ADDQ       R9, R10
+	VMASKMOVPS Y1, Y8, (R10)
+	ADDQ       R9, R10
+	VMASKMOVPS Y2, Y8, (R10)
+	ADDQ       R9, R10
+	VMASKMOVPS Y3, Y8, (R10)
+	ADDQ       R9, R10
+	VMASKMOVPS Y4, Y8, (R10)
+	ADDQ       R9, R10
+	VMASKMOVPS Y5, Y8, (R10)
+	ADDQ       $0x00000020, CX
+	ADDQ       $0x00000020, DX
+	DECQ       BX
+	JNZ        convTile6x1AVX2_masked
+	VZEROUPPER
+	RET
+
+// func convTile6x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·convTile6x2AVX2(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ nblk+56(FP), BX
+
+	// kmask: lane i all ones when bit i of mask is set.
+	MOVWLZX      mask+64(FP), R10
+	VMOVD        R10, X15
+	VPBROADCASTD X15, Y15
+	VPAND        convLaneBits<>+0(SB), Y15, Y15
+	VPCMPEQD     convLaneBits<>+0(SB), Y15, Y15
+	ANDQ         $0x000000ff, R10
+	CMPQ         R10, $0x000000ff
+	JNE          convTile6x2AVX2_masked
+
+convTile6x2AVX2_full:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile6x2AVX2_full_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	JMP    convTile6x2AVX2_full_k
+
+convTile6x2AVX2_full_loadc:
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    DX, R10
+	VMOVUPS (R10), Y0
+	VMOVUPS 32(R10), Y1
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y2
+	VMOVUPS 32(R10), Y3
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y4
+	VMOVUPS 32(R10), Y5
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y6
+	VMOVUPS 32(R10), Y7
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y8
+	VMOVUPS 32(R10), Y9
+	ADDQ    R9, R10
+	VMOVUPS (R10), Y10
+	VMOVUPS 32(R10), Y11
+
+convTile6x2AVX2_full_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R9
+	LEAQ (SI)(R9*1), DI
+	MOVQ offs+32(FP), R8
+	MOVQ k+0(FP), R10
+	SHRQ $0x01, R10
+	JZ   convTile6x2AVX2_full_odd
+
+convTile6x2AVX2_full_loop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y12
+	VMOVUPS      32(CX)(R9*4), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y12
+	VMOVUPS      32(CX)(R9*4), Y13
+	VBROADCASTSS 4(SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 4(DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 4(DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 4(DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile6x2AVX2_full_loop
+
+convTile6x2AVX2_full_odd:
+	MOVQ         k+0(FP), R10
+	TESTQ        $0x00000001, R10
+	JZ           convTile6x2AVX2_full_store
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y12
+	VMOVUPS      32(CX)(R9*4), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+
+convTile6x2AVX2_full_store:
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    DX, R10
+	VMOVUPS Y0, (R10)
+	VMOVUPS Y1, 32(R10)
+	ADDQ    R9, R10
+	VMOVUPS Y2, (R10)
+	VMOVUPS Y3, 32(R10)
+	ADDQ    R9, R10
+	VMOVUPS Y4, (R10)
+	VMOVUPS Y5, 32(R10)
+	ADDQ    R9, R10
+	VMOVUPS Y6, (R10)
+	VMOVUPS Y7, 32(R10)
+	ADDQ    R9, R10
+	VMOVUPS Y8, (R10)
+	VMOVUPS Y9, 32(R10)
+	ADDQ    R9, R10
+	VMOVUPS Y10, (R10)
+	VMOVUPS Y11, 32(R10)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	DECQ    BX
+	JNZ     convTile6x2AVX2_full
+	VZEROUPPER
+	RET
+
+convTile6x2AVX2_masked:
+	// Start the tile from zero, or from C when acc ≠ 0.
+	CMPQ   acc+72(FP), $0x00
+	JNE    convTile6x2AVX2_masked_loadc
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	JMP    convTile6x2AVX2_masked_k
+
+convTile6x2AVX2_masked_loadc:
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       DX, R10
+	VMOVUPS    (R10), Y0
+	VMASKMOVPS 32(R10), Y15, Y1
+	ADDQ       R9, R10
+	VMOVUPS    (R10), Y2
+	VMASKMOVPS 32(R10), Y15, Y3
+	ADDQ       R9, R10
+	VMOVUPS    (R10), Y4
+	VMASKMOVPS 32(R10), Y15, Y5
+	ADDQ       R9, R10
+	VMOVUPS    (R10), Y6
+	VMASKMOVPS 32(R10), Y15, Y7
+	ADDQ       R9, R10
+	VMOVUPS    (R10), Y8
+	VMASKMOVPS 32(R10), Y15, Y9
+	ADDQ       R9, R10
+	VMOVUPS    (R10), Y10
+	VMASKMOVPS 32(R10), Y15, Y11
+
+convTile6x2AVX2_masked_k:
+	MOVQ a+8(FP), SI
+	LEAQ (AX)(AX*2), R9
+	LEAQ (SI)(R9*1), DI
+	MOVQ offs+32(FP), R8
+	MOVQ k+0(FP), R10
+	SHRQ $0x01, R10
+	JZ   convTile6x2AVX2_masked_odd
+
+convTile6x2AVX2_masked_loop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y12
+	VMASKMOVPS   32(CX)(R9*4), Y15, Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y12
+	VMASKMOVPS   32(CX)(R9*4), Y15, Y13
+	VBROADCASTSS 4(SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 4(DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 4(DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 4(DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile6x2AVX2_masked_loop
+
+convTile6x2AVX2_masked_odd:
+	MOVQ         k+0(FP), R10
+	TESTQ        $0x00000001, R10
+	JZ           convTile6x2AVX2_masked_store
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y12
+	VMASKMOVPS   32(CX)(R9*4), Y15, Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+
+convTile6x2AVX2_masked_store:
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       DX, R10
+	VMOVUPS    Y0, (R10)
+	VMASKMOVPS Y1, Y15, 32(R10)
+	ADDQ       R9, R10
+	VMOVUPS    Y2, (R10)
+	VMASKMOVPS Y3, Y15, 32(R10)
+	ADDQ       R9, R10
+	VMOVUPS    Y4, (R10)
+	VMASKMOVPS Y5, Y15, 32(R10)
+	ADDQ       R9, R10
+	VMOVUPS    Y6, (R10)
+	VMASKMOVPS Y7, Y15, 32(R10)
+	ADDQ       R9, R10
+	VMOVUPS    Y8, (R10)
+	VMASKMOVPS Y9, Y15, 32(R10)
+	ADDQ       R9, R10
+	VMOVUPS    Y10, (R10)
+	VMASKMOVPS Y11, Y15, 32(R10)
+	ADDQ       $0x00000040, CX
+	ADDQ       $0x00000040, DX
+	DECQ       BX
+	JNZ        convTile6x2AVX2_masked
+	VZEROUPPER
+	RET

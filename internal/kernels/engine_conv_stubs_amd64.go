@@ -1169,3 +1169,394 @@ func convTile12x1AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *
 //
 //go:noescape
 func convTile12x2AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile1x1AVX2 computes nblk tiles of 1×8, tile q at
+// columns [8·q, 8·q+8) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < 8*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%8 >= 8-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile1x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile1x2AVX2 computes nblk tiles of 1×16, tile q at
+// columns [16·q, 16·q+16) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < 16*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%16 >= 16-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile1x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile1x3AVX2 computes nblk tiles of 1×24, tile q at
+// columns [24·q, 24·q+24) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < 24*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%24 >= 24-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile1x3AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile1x4AVX2 computes nblk tiles of 1×32, tile q at
+// columns [32·q, 32·q+32) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < 32*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%32 >= 32-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile1x4AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile2x1AVX2 computes nblk tiles of 2×8, tile q at
+// columns [8·q, 8·q+8) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < 8*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%8 >= 8-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile2x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile2x2AVX2 computes nblk tiles of 2×16, tile q at
+// columns [16·q, 16·q+16) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < 16*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%16 >= 16-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile2x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile2x3AVX2 computes nblk tiles of 2×24, tile q at
+// columns [24·q, 24·q+24) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < 24*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%24 >= 24-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile2x3AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile2x4AVX2 computes nblk tiles of 2×32, tile q at
+// columns [32·q, 32·q+32) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < 32*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%32 >= 32-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile2x4AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile3x1AVX2 computes nblk tiles of 3×8, tile q at
+// columns [8·q, 8·q+8) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < 8*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%8 >= 8-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile3x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile3x2AVX2 computes nblk tiles of 3×16, tile q at
+// columns [16·q, 16·q+16) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < 16*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%16 >= 16-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile3x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile3x3AVX2 computes nblk tiles of 3×24, tile q at
+// columns [24·q, 24·q+24) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < 24*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%24 >= 24-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile3x3AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile4x1AVX2 computes nblk tiles of 4×8, tile q at
+// columns [8·q, 8·q+8) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < 8*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%8 >= 8-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile4x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile4x2AVX2 computes nblk tiles of 4×16, tile q at
+// columns [16·q, 16·q+16) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < 16*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%16 >= 16-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile4x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile5x1AVX2 computes nblk tiles of 5×8, tile q at
+// columns [8·q, 8·q+8) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 5; i++ {
+//		for j := 0; j < 8*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%8 >= 8-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile5x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile5x2AVX2 computes nblk tiles of 5×16, tile q at
+// columns [16·q, 16·q+16) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 5; i++ {
+//		for j := 0; j < 16*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%16 >= 16-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile5x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile6x1AVX2 computes nblk tiles of 6×8, tile q at
+// columns [8·q, 8·q+8) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < 8*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%8 >= 8-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile6x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTile6x2AVX2 computes nblk tiles of 6×16, tile q at
+// columns [16·q, 16·q+16) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+// the low 8 bits of mask a run from bit 0):
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < 16*nblk; j++ {
+//			if mask>>(j%8)&1 == 0 && j%16 >= 16-8 {
+//				continue // masked off in the last vector of a tile: not read or written
+//			}
+//			var s float32
+//			if acc != 0 {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[offs[p]+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func convTile6x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)

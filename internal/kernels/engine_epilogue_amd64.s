@@ -261,3 +261,295 @@ engineBiasResReLUAVX512_tail:
 engineBiasResReLUAVX512_done:
 	VZEROUPPER
 	RET
+
+DATA epilogueLanes<>+0(SB)/4, $0xffffffff
+DATA epilogueLanes<>+4(SB)/4, $0xffffffff
+DATA epilogueLanes<>+8(SB)/4, $0xffffffff
+DATA epilogueLanes<>+12(SB)/4, $0xffffffff
+DATA epilogueLanes<>+16(SB)/4, $0xffffffff
+DATA epilogueLanes<>+20(SB)/4, $0xffffffff
+DATA epilogueLanes<>+24(SB)/4, $0xffffffff
+DATA epilogueLanes<>+28(SB)/4, $0xffffffff
+DATA epilogueLanes<>+32(SB)/4, $0xffffffff
+DATA epilogueLanes<>+36(SB)/4, $0xffffffff
+DATA epilogueLanes<>+40(SB)/4, $0xffffffff
+DATA epilogueLanes<>+44(SB)/4, $0xffffffff
+DATA epilogueLanes<>+48(SB)/4, $0xffffffff
+DATA epilogueLanes<>+52(SB)/4, $0xffffffff
+DATA epilogueLanes<>+56(SB)/4, $0xffffffff
+DATA epilogueLanes<>+60(SB)/4, $0xffffffff
+DATA epilogueLanes<>+64(SB)/4, $0x00000000
+DATA epilogueLanes<>+68(SB)/4, $0x00000000
+DATA epilogueLanes<>+72(SB)/4, $0x00000000
+DATA epilogueLanes<>+76(SB)/4, $0x00000000
+DATA epilogueLanes<>+80(SB)/4, $0x00000000
+DATA epilogueLanes<>+84(SB)/4, $0x00000000
+DATA epilogueLanes<>+88(SB)/4, $0x00000000
+DATA epilogueLanes<>+92(SB)/4, $0x00000000
+DATA epilogueLanes<>+96(SB)/4, $0x00000000
+DATA epilogueLanes<>+100(SB)/4, $0x00000000
+DATA epilogueLanes<>+104(SB)/4, $0x00000000
+DATA epilogueLanes<>+108(SB)/4, $0x00000000
+DATA epilogueLanes<>+112(SB)/4, $0x00000000
+DATA epilogueLanes<>+116(SB)/4, $0x00000000
+DATA epilogueLanes<>+120(SB)/4, $0x00000000
+DATA epilogueLanes<>+124(SB)/4, $0x00000000
+GLOBL epilogueLanes<>(SB), RODATA|NOPTR, $128
+
+// func engineBiasAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+// Requires: AVX
+TEXT ·engineBiasAVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         n+24(FP), DX
+	VBROADCASTSS b+32(FP), Y15
+
+engineBiasAVX2_loop32:
+	CMPQ    DX, $0x00000020
+	JB      engineBiasAVX2_loop8
+	VMOVUPS (CX), Y0
+	VADDPS  Y15, Y0, Y0
+	VMOVUPS 32(CX), Y1
+	VADDPS  Y15, Y1, Y1
+	VMOVUPS 64(CX), Y2
+	VADDPS  Y15, Y2, Y2
+	VMOVUPS 96(CX), Y3
+	VADDPS  Y15, Y3, Y3
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, CX
+	SUBQ    $0x00000020, DX
+	JMP     engineBiasAVX2_loop32
+
+engineBiasAVX2_loop8:
+	CMPQ    DX, $0x00000008
+	JB      engineBiasAVX2_tail
+	VMOVUPS (CX), Y0
+	VADDPS  Y15, Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	SUBQ    $0x00000008, DX
+	JMP     engineBiasAVX2_loop8
+
+engineBiasAVX2_tail:
+	TESTQ DX, DX
+	JZ    engineBiasAVX2_done
+
+	// The n < 8 values left: the mask at lanes + 4·(16−n).
+	MOVQ       $0x00000010, BX
+	SUBQ       DX, BX
+	LEAQ       epilogueLanes<>+0(SB), DX
+	VMOVUPS    (DX)(BX*4), Y13
+	VMASKMOVPS (CX), Y13, Y0
+	VADDPS     Y15, Y0, Y0
+	VMASKMOVPS Y0, Y13, (AX)
+
+engineBiasAVX2_done:
+	VZEROUPPER
+	RET
+
+// func engineBiasReLUAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+// Requires: AVX
+TEXT ·engineBiasReLUAVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         n+24(FP), DX
+	VBROADCASTSS b+32(FP), Y15
+	VXORPS       Y14, Y14, Y14
+
+engineBiasReLUAVX2_loop32:
+	CMPQ    DX, $0x00000020
+	JB      engineBiasReLUAVX2_loop8
+	VMOVUPS (CX), Y0
+	VADDPS  Y15, Y0, Y0
+	VMAXPS  Y0, Y14, Y0
+	VMOVUPS 32(CX), Y1
+	VADDPS  Y15, Y1, Y1
+	VMAXPS  Y1, Y14, Y1
+	VMOVUPS 64(CX), Y2
+	VADDPS  Y15, Y2, Y2
+	VMAXPS  Y2, Y14, Y2
+	VMOVUPS 96(CX), Y3
+	VADDPS  Y15, Y3, Y3
+	VMAXPS  Y3, Y14, Y3
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, CX
+	SUBQ    $0x00000020, DX
+	JMP     engineBiasReLUAVX2_loop32
+
+engineBiasReLUAVX2_loop8:
+	CMPQ    DX, $0x00000008
+	JB      engineBiasReLUAVX2_tail
+	VMOVUPS (CX), Y0
+	VADDPS  Y15, Y0, Y0
+	VMAXPS  Y0, Y14, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	SUBQ    $0x00000008, DX
+	JMP     engineBiasReLUAVX2_loop8
+
+engineBiasReLUAVX2_tail:
+	TESTQ DX, DX
+	JZ    engineBiasReLUAVX2_done
+
+	// The n < 8 values left: the mask at lanes + 4·(16−n).
+	MOVQ       $0x00000010, BX
+	SUBQ       DX, BX
+	LEAQ       epilogueLanes<>+0(SB), DX
+	VMOVUPS    (DX)(BX*4), Y13
+	VMASKMOVPS (CX), Y13, Y0
+	VADDPS     Y15, Y0, Y0
+	VMAXPS     Y0, Y14, Y0
+	VMASKMOVPS Y0, Y13, (AX)
+
+engineBiasReLUAVX2_done:
+	VZEROUPPER
+	RET
+
+// func engineBiasResAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+// Requires: AVX
+TEXT ·engineBiasResAVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         res+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS b+32(FP), Y15
+
+engineBiasResAVX2_loop32:
+	CMPQ    BX, $0x00000020
+	JB      engineBiasResAVX2_loop8
+	VMOVUPS (CX), Y0
+	VADDPS  Y15, Y0, Y0
+	VADDPS  (DX), Y0, Y0
+	VMOVUPS 32(CX), Y1
+	VADDPS  Y15, Y1, Y1
+	VADDPS  32(DX), Y1, Y1
+	VMOVUPS 64(CX), Y2
+	VADDPS  Y15, Y2, Y2
+	VADDPS  64(DX), Y2, Y2
+	VMOVUPS 96(CX), Y3
+	VADDPS  Y15, Y3, Y3
+	VADDPS  96(DX), Y3, Y3
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000020, BX
+	JMP     engineBiasResAVX2_loop32
+
+engineBiasResAVX2_loop8:
+	CMPQ    BX, $0x00000008
+	JB      engineBiasResAVX2_tail
+	VMOVUPS (CX), Y0
+	VADDPS  Y15, Y0, Y0
+	VADDPS  (DX), Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     engineBiasResAVX2_loop8
+
+engineBiasResAVX2_tail:
+	TESTQ BX, BX
+	JZ    engineBiasResAVX2_done
+
+	// The n < 8 values left: the mask at lanes + 4·(16−n).
+	MOVQ       $0x00000010, SI
+	SUBQ       BX, SI
+	LEAQ       epilogueLanes<>+0(SB), BX
+	VMOVUPS    (BX)(SI*4), Y13
+	VMASKMOVPS (CX), Y13, Y0
+	VADDPS     Y15, Y0, Y0
+	VMASKMOVPS (DX), Y13, Y12
+	VADDPS     Y12, Y0, Y0
+	VMASKMOVPS Y0, Y13, (AX)
+
+engineBiasResAVX2_done:
+	VZEROUPPER
+	RET
+
+// func engineBiasResReLUAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+// Requires: AVX
+TEXT ·engineBiasResReLUAVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         res+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS b+32(FP), Y15
+	VXORPS       Y14, Y14, Y14
+
+engineBiasResReLUAVX2_loop32:
+	CMPQ    BX, $0x00000020
+	JB      engineBiasResReLUAVX2_loop8
+	VMOVUPS (CX), Y0
+	VADDPS  Y15, Y0, Y0
+	VADDPS  (DX), Y0, Y0
+	VMAXPS  Y0, Y14, Y0
+	VMOVUPS 32(CX), Y1
+	VADDPS  Y15, Y1, Y1
+	VADDPS  32(DX), Y1, Y1
+	VMAXPS  Y1, Y14, Y1
+	VMOVUPS 64(CX), Y2
+	VADDPS  Y15, Y2, Y2
+	VADDPS  64(DX), Y2, Y2
+	VMAXPS  Y2, Y14, Y2
+	VMOVUPS 96(CX), Y3
+	VADDPS  Y15, Y3, Y3
+	VADDPS  96(DX), Y3, Y3
+	VMAXPS  Y3, Y14, Y3
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000020, BX
+	JMP     engineBiasResReLUAVX2_loop32
+
+engineBiasResReLUAVX2_loop8:
+	CMPQ    BX, $0x00000008
+	JB      engineBiasResReLUAVX2_tail
+	VMOVUPS (CX), Y0
+	VADDPS  Y15, Y0, Y0
+	VADDPS  (DX), Y0, Y0
+	VMAXPS  Y0, Y14, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     engineBiasResReLUAVX2_loop8
+
+engineBiasResReLUAVX2_tail:
+	TESTQ BX, BX
+	JZ    engineBiasResReLUAVX2_done
+
+	// The n < 8 values left: the mask at lanes + 4·(16−n).
+	MOVQ       $0x00000010, SI
+	SUBQ       BX, SI
+	LEAQ       epilogueLanes<>+0(SB), BX
+	VMOVUPS    (BX)(SI*4), Y13
+	VMASKMOVPS (CX), Y13, Y0
+	VADDPS     Y15, Y0, Y0
+	VMASKMOVPS (DX), Y13, Y12
+	VADDPS     Y12, Y0, Y0
+	VMAXPS     Y0, Y14, Y0
+	VMASKMOVPS Y0, Y13, (AX)
+
+engineBiasResReLUAVX2_done:
+	VZEROUPPER
+	RET

@@ -39,3 +39,39 @@ func engineBiasResAVX512(dst *float32, src *float32, res *float32, n int, b floa
 //
 //go:noescape
 func engineBiasResReLUAVX512(dst *float32, src *float32, res *float32, n int, b float32)
+
+// engineBiasAVX2 computes, for i in [0, n) (res is read only if named):
+//
+//	dst[i] = src[i] + b
+//
+// with AVX2; dst may be src.
+//
+//go:noescape
+func engineBiasAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+
+// engineBiasReLUAVX2 computes, for i in [0, n) (res is read only if named):
+//
+//	dst[i] = max(src[i] + b, 0) // NaN stays NaN
+//
+// with AVX2; dst may be src.
+//
+//go:noescape
+func engineBiasReLUAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+
+// engineBiasResAVX2 computes, for i in [0, n) (res is read only if named):
+//
+//	dst[i] = src[i] + b + res[i]
+//
+// with AVX2; dst may be src.
+//
+//go:noescape
+func engineBiasResAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+
+// engineBiasResReLUAVX2 computes, for i in [0, n) (res is read only if named):
+//
+//	dst[i] = max(src[i] + b + res[i], 0) // NaN stays NaN
+//
+// with AVX2; dst may be src.
+//
+//go:noescape
+func engineBiasResReLUAVX2(dst *float32, src *float32, res *float32, n int, b float32)

@@ -152,3 +152,80 @@ pool_done:
 	VZEROUPPER
 	MOVQ  AX, ret+40(FP)
 	RET
+
+DATA poolRotate<>+0(SB)/4, $0x00000007
+DATA poolRotate<>+4(SB)/4, $0x00000000
+DATA poolRotate<>+8(SB)/4, $0x00000001
+DATA poolRotate<>+12(SB)/4, $0x00000002
+DATA poolRotate<>+16(SB)/4, $0x00000003
+DATA poolRotate<>+20(SB)/4, $0x00000004
+DATA poolRotate<>+24(SB)/4, $0x00000005
+DATA poolRotate<>+28(SB)/4, $0x00000006
+GLOBL poolRotate<>(SB), RODATA|NOPTR, $32
+
+// func maxPool3x3s2RowAVX2(dst *float32, r0 *float32, r1 *float32, r2 *float32, steps int) int
+// Requires: AVX, AVX2
+TEXT ·maxPool3x3s2RowAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), AX
+	MOVQ r0+8(FP), CX
+	MOVQ r1+16(FP), DX
+	MOVQ r2+24(FP), BX
+	MOVQ steps+32(FP), SI
+
+	// prev: −∞ (0xff800000) for the padding column before the row.
+	MOVL         $0xff800000, DI
+	VMOVD        DI, X14
+	VPBROADCASTD X14, Y14
+	VMOVUPS      poolRotate<>+0(SB), Y15
+	VXORPS       Y13, Y13, Y13
+	XORQ         DI, DI
+	TESTQ        SI, SI
+	JZ           poolAVX2_done
+
+poolAVX2_loop:
+	VMOVUPS     (CX), X0
+	VINSERTF128 $0x01, 32(CX), Y0, Y0
+	VMOVUPS     16(CX), X1
+	VINSERTF128 $0x01, 48(CX), Y1, Y1
+	VMOVUPS     (DX), X2
+	VINSERTF128 $0x01, 32(DX), Y2, Y2
+	VMOVUPS     16(DX), X3
+	VINSERTF128 $0x01, 48(DX), Y3, Y3
+	VMOVUPS     (BX), X4
+	VINSERTF128 $0x01, 32(BX), Y4, Y4
+	VMOVUPS     16(BX), X5
+	VINSERTF128 $0x01, 48(BX), Y5, Y5
+
+	// Unordered compares of pairs: a NaN in either sets the lane.
+	VCMPPS $0x03, Y2, Y0, Y6
+	VORPS  Y6, Y13, Y13
+	VCMPPS $0x03, Y1, Y4, Y7
+	VORPS  Y7, Y13, Y13
+	VCMPPS $0x03, Y5, Y3, Y8
+	VORPS  Y8, Y13, Y13
+	VMAXPS Y2, Y0, Y0
+	VMAXPS Y4, Y0, Y0
+	VMAXPS Y3, Y1, Y1
+	VMAXPS Y5, Y1, Y1
+
+	// out = max(even, odd, odd shifted right a lane).
+	VSHUFPS   $0x88, Y1, Y0, Y6
+	VSHUFPS   $0xdd, Y1, Y0, Y7
+	VPERMPS   Y7, Y15, Y8
+	VBLENDPS  $0x01, Y14, Y8, Y9
+	VMOVAPS   Y8, Y14
+	VMAXPS    Y7, Y6, Y6
+	VMAXPS    Y9, Y6, Y6
+	VMOVUPS   Y6, (AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	DECQ      SI
+	JNZ       poolAVX2_loop
+	VMOVMSKPS Y13, DI
+
+poolAVX2_done:
+	VZEROUPPER
+	MOVQ DI, ret+40(FP)
+	RET

@@ -12,3 +12,11 @@ package kernels
 //
 //go:noescape
 func maxPool3x3s2RowAVX512(dst *float32, r0 *float32, r1 *float32, r2 *float32, w int) int
+
+// maxPool3x3s2RowAVX2 writes outputs [0, 8·steps) of one row of a 3×3,
+// stride 2, padding 1 max pool over the input rows r0, r1, r2 (16·steps
+// values each read). It returns a nonzero value if any value read was NaN
+// (the outputs are then not to be trusted). See maxPool3x3s2RowGeneric.
+//
+//go:noescape
+func maxPool3x3s2RowAVX2(dst *float32, r0 *float32, r1 *float32, r2 *float32, steps int) int

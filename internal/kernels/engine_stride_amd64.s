@@ -79,3 +79,24 @@ every_load:
 	VMOVUPS   Z2, K1, (AX)
 	VZEROUPPER
 	RET
+
+// func everyOtherAVX2(dst *float32, src *float32, steps int)
+// Requires: AVX
+TEXT ·everyOtherAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ steps+16(FP), DX
+
+everyAVX2_loop:
+	VMOVUPS     (CX), X0
+	VINSERTF128 $0x01, 32(CX), Y0, Y0
+	VMOVUPS     16(CX), X1
+	VINSERTF128 $0x01, 48(CX), Y1, Y1
+	VSHUFPS     $0x88, Y1, Y0, Y0
+	VMOVUPS     Y0, (AX)
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000020, AX
+	DECQ        DX
+	JNZ         everyAVX2_loop
+	VZEROUPPER
+	RET

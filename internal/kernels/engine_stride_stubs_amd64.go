@@ -8,3 +8,9 @@ package kernels
 //
 //go:noescape
 func everyOtherAVX512(dst *float32, src *float32, n int)
+
+// everyOtherAVX2 sets dst[q] = src[2q] for q < 8·steps (steps ≥ 1),
+// reading src[0 .. 16·steps); see everyOtherGeneric.
+//
+//go:noescape
+func everyOtherAVX2(dst *float32, src *float32, steps int)

@@ -558,3 +558,653 @@ winoOutput_end2:
 winoOutput_done:
 	VZEROUPPER
 	RET
+
+DATA winoLanes<>+0(SB)/4, $0xffffffff
+DATA winoLanes<>+4(SB)/4, $0xffffffff
+DATA winoLanes<>+8(SB)/4, $0xffffffff
+DATA winoLanes<>+12(SB)/4, $0xffffffff
+DATA winoLanes<>+16(SB)/4, $0xffffffff
+DATA winoLanes<>+20(SB)/4, $0xffffffff
+DATA winoLanes<>+24(SB)/4, $0xffffffff
+DATA winoLanes<>+28(SB)/4, $0xffffffff
+DATA winoLanes<>+32(SB)/4, $0xffffffff
+DATA winoLanes<>+36(SB)/4, $0xffffffff
+DATA winoLanes<>+40(SB)/4, $0xffffffff
+DATA winoLanes<>+44(SB)/4, $0xffffffff
+DATA winoLanes<>+48(SB)/4, $0xffffffff
+DATA winoLanes<>+52(SB)/4, $0xffffffff
+DATA winoLanes<>+56(SB)/4, $0xffffffff
+DATA winoLanes<>+60(SB)/4, $0xffffffff
+DATA winoLanes<>+64(SB)/4, $0x00000000
+DATA winoLanes<>+68(SB)/4, $0x00000000
+DATA winoLanes<>+72(SB)/4, $0x00000000
+DATA winoLanes<>+76(SB)/4, $0x00000000
+DATA winoLanes<>+80(SB)/4, $0x00000000
+DATA winoLanes<>+84(SB)/4, $0x00000000
+DATA winoLanes<>+88(SB)/4, $0x00000000
+DATA winoLanes<>+92(SB)/4, $0x00000000
+DATA winoLanes<>+96(SB)/4, $0x00000000
+DATA winoLanes<>+100(SB)/4, $0x00000000
+DATA winoLanes<>+104(SB)/4, $0x00000000
+DATA winoLanes<>+108(SB)/4, $0x00000000
+DATA winoLanes<>+112(SB)/4, $0x00000000
+DATA winoLanes<>+116(SB)/4, $0x00000000
+DATA winoLanes<>+120(SB)/4, $0x00000000
+DATA winoLanes<>+124(SB)/4, $0x00000000
+GLOBL winoLanes<>(SB), RODATA|NOPTR, $128
+
+// func winoInputAVX2(v *float32, ldv int, x *float32, wq int, full int, tail int)
+// Requires: AVX
+TEXT ·winoInputAVX2(SB), NOSPLIT, $0-48
+	MOVQ  v+0(FP), AX
+	MOVQ  ldv+8(FP), CX
+	SHLQ  $0x02, CX
+	LEAQ  (CX)(CX*2), DX
+	LEAQ  (CX)(CX*1), BX
+	SHLQ  $0x01, BX
+	MOVQ  x+16(FP), SI
+	MOVQ  wq+24(FP), DI
+	SHLQ  $0x02, DI
+	MOVQ  full+32(FP), R8
+	MOVQ  tail+40(FP), R9
+	TESTQ R8, R8
+	JZ    winoInputAVX2_tail
+
+winoInputAVX2_loop:
+	MOVQ        SI, R10
+	VMOVUPS     (R10), X0
+	VINSERTF128 $0x01, 32(R10), Y0, Y0
+	VMOVUPS     16(R10), X1
+	VINSERTF128 $0x01, 48(R10), Y1, Y1
+	VMOVUPS     8(R10), X2
+	VINSERTF128 $0x01, 40(R10), Y2, Y2
+	VMOVUPS     24(R10), X3
+	VINSERTF128 $0x01, 56(R10), Y3, Y3
+	LEAQ        (SI)(DI*2), R10
+	VMOVUPS     (R10), X4
+	VINSERTF128 $0x01, 32(R10), Y4, Y4
+	VMOVUPS     16(R10), X5
+	VINSERTF128 $0x01, 48(R10), Y5, Y5
+	VMOVUPS     8(R10), X6
+	VINSERTF128 $0x01, 40(R10), Y6, Y6
+	VMOVUPS     24(R10), X7
+	VINSERTF128 $0x01, 56(R10), Y7, Y7
+	VSUBPS      Y4, Y0, Y0
+	VSUBPS      Y5, Y1, Y1
+	VSUBPS      Y6, Y2, Y2
+	VSUBPS      Y7, Y3, Y3
+	VSHUFPS     $0x88, Y1, Y0, Y8
+	VSHUFPS     $0xdd, Y1, Y0, Y0
+	VSHUFPS     $0x88, Y3, Y2, Y9
+	VSHUFPS     $0xdd, Y3, Y2, Y2
+	VSUBPS      Y9, Y8, Y8
+	VSUBPS      Y2, Y0, Y2
+	VADDPS      Y9, Y0, Y10
+	VSUBPS      Y0, Y9, Y9
+	MOVQ        AX, R10
+	VMOVUPS     Y8, (R10)
+	VMOVUPS     Y10, (R10)(CX*1)
+	VMOVUPS     Y9, (R10)(CX*2)
+	VMOVUPS     Y2, (R10)(DX*1)
+	LEAQ        (SI)(DI*1), R10
+	VMOVUPS     (R10), X11
+	VINSERTF128 $0x01, 32(R10), Y11, Y11
+	VMOVUPS     16(R10), X12
+	VINSERTF128 $0x01, 48(R10), Y12, Y12
+	VMOVUPS     8(R10), X13
+	VINSERTF128 $0x01, 40(R10), Y13, Y13
+	VMOVUPS     24(R10), X14
+	VINSERTF128 $0x01, 56(R10), Y14, Y14
+	VADDPS      Y4, Y11, Y15
+	VADDPS      Y5, Y12, Y1
+	VADDPS      Y6, Y13, Y3
+	VADDPS      Y7, Y14, Y0
+	VSHUFPS     $0x88, Y1, Y15, Y8
+	VSHUFPS     $0xdd, Y1, Y15, Y15
+	VSHUFPS     $0x88, Y0, Y3, Y10
+	VSHUFPS     $0xdd, Y0, Y3, Y3
+	VSUBPS      Y10, Y8, Y8
+	VSUBPS      Y3, Y15, Y3
+	VADDPS      Y10, Y15, Y9
+	VSUBPS      Y15, Y10, Y10
+	LEAQ        (AX)(BX*1), R10
+	VMOVUPS     Y8, (R10)
+	VMOVUPS     Y9, (R10)(CX*1)
+	VMOVUPS     Y10, (R10)(CX*2)
+	VMOVUPS     Y3, (R10)(DX*1)
+	VSUBPS      Y11, Y4, Y4
+	VSUBPS      Y12, Y5, Y5
+	VSUBPS      Y13, Y6, Y6
+	VSUBPS      Y14, Y7, Y7
+	VSHUFPS     $0x88, Y5, Y4, Y2
+	VSHUFPS     $0xdd, Y5, Y4, Y4
+	VSHUFPS     $0x88, Y7, Y6, Y1
+	VSHUFPS     $0xdd, Y7, Y6, Y6
+	VSUBPS      Y1, Y2, Y2
+	VSUBPS      Y6, Y4, Y6
+	VADDPS      Y1, Y4, Y0
+	VSUBPS      Y4, Y1, Y1
+	LEAQ        (AX)(BX*2), R10
+	VMOVUPS     Y2, (R10)
+	VMOVUPS     Y0, (R10)(CX*1)
+	VMOVUPS     Y1, (R10)(CX*2)
+	VMOVUPS     Y6, (R10)(DX*1)
+	LEAQ        (SI)(DI*2), R10
+	ADDQ        DI, R10
+	VMOVUPS     (R10), X15
+	VINSERTF128 $0x01, 32(R10), Y15, Y15
+	VMOVUPS     16(R10), X8
+	VINSERTF128 $0x01, 48(R10), Y8, Y8
+	VMOVUPS     8(R10), X9
+	VINSERTF128 $0x01, 40(R10), Y9, Y9
+	VMOVUPS     24(R10), X10
+	VINSERTF128 $0x01, 56(R10), Y10, Y10
+	VSUBPS      Y15, Y11, Y15
+	VSUBPS      Y8, Y12, Y8
+	VSUBPS      Y9, Y13, Y9
+	VSUBPS      Y10, Y14, Y10
+	VSHUFPS     $0x88, Y8, Y15, Y3
+	VSHUFPS     $0xdd, Y8, Y15, Y15
+	VSHUFPS     $0x88, Y10, Y9, Y5
+	VSHUFPS     $0xdd, Y10, Y9, Y9
+	VSUBPS      Y5, Y3, Y3
+	VSUBPS      Y9, Y15, Y9
+	VADDPS      Y5, Y15, Y7
+	VSUBPS      Y15, Y5, Y5
+	LEAQ        (AX)(BX*2), R10
+	ADDQ        BX, R10
+	VMOVUPS     Y3, (R10)
+	VMOVUPS     Y7, (R10)(CX*1)
+	VMOVUPS     Y5, (R10)(CX*2)
+	VMOVUPS     Y9, (R10)(DX*1)
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000020, AX
+	DECQ        R8
+	JNZ         winoInputAVX2_loop
+
+winoInputAVX2_tail:
+	TESTQ R9, R9
+	JZ    winoInputAVX2_done
+
+	// sm: lanes + 4·(16 − tail); lp: lanes + 4·(16 − need), need = 2·tail + 2.
+	MOVQ        $0x00000010, R8
+	SUBQ        R9, R8
+	LEAQ        winoLanes<>+0(SB), R9
+	VMOVUPS     (R9)(R8*4), Y15
+	LEAQ        -18(R8)(R8*1), R8
+	LEAQ        (R9)(R8*4), R9
+	MOVQ        SI, R8
+	VMOVUPS     (R9), X1
+	VMASKMOVPS  (R8), X1, X0
+	VMOVUPS     32(R9), X1
+	VMASKMOVPS  32(R8), X1, X2
+	VINSERTF128 $0x01, X2, Y0, Y0
+	VMOVUPS     16(R9), X4
+	VMASKMOVPS  16(R8), X4, X3
+	VMOVUPS     48(R9), X4
+	VMASKMOVPS  48(R8), X4, X5
+	VINSERTF128 $0x01, X5, Y3, Y3
+	VMOVUPS     8(R9), X7
+	VMASKMOVPS  8(R8), X7, X6
+	VMOVUPS     40(R9), X7
+	VMASKMOVPS  40(R8), X7, X8
+	VINSERTF128 $0x01, X8, Y6, Y6
+	VMOVUPS     24(R9), X10
+	VMASKMOVPS  24(R8), X10, X9
+	VMOVUPS     56(R9), X10
+	VMASKMOVPS  56(R8), X10, X11
+	VINSERTF128 $0x01, X11, Y9, Y9
+	LEAQ        (SI)(DI*2), R8
+	VMOVUPS     (R9), X13
+	VMASKMOVPS  (R8), X13, X12
+	VMOVUPS     32(R9), X13
+	VMASKMOVPS  32(R8), X13, X14
+	VINSERTF128 $0x01, X14, Y12, Y12
+	VMOVUPS     16(R9), X2
+	VMASKMOVPS  16(R8), X2, X1
+	VMOVUPS     48(R9), X2
+	VMASKMOVPS  48(R8), X2, X4
+	VINSERTF128 $0x01, X4, Y1, Y1
+	VMOVUPS     8(R9), X7
+	VMASKMOVPS  8(R8), X7, X5
+	VMOVUPS     40(R9), X7
+	VMASKMOVPS  40(R8), X7, X8
+	VINSERTF128 $0x01, X8, Y5, Y5
+	VMOVUPS     24(R9), X11
+	VMASKMOVPS  24(R8), X11, X10
+	VMOVUPS     56(R9), X11
+	VMASKMOVPS  56(R8), X11, X13
+	VINSERTF128 $0x01, X13, Y10, Y10
+	VSUBPS      Y12, Y0, Y0
+	VSUBPS      Y1, Y3, Y3
+	VSUBPS      Y5, Y6, Y6
+	VSUBPS      Y10, Y9, Y9
+	VSHUFPS     $0x88, Y3, Y0, Y14
+	VSHUFPS     $0xdd, Y3, Y0, Y0
+	VSHUFPS     $0x88, Y9, Y6, Y2
+	VSHUFPS     $0xdd, Y9, Y6, Y6
+	VSUBPS      Y2, Y14, Y14
+	VSUBPS      Y6, Y0, Y6
+	VADDPS      Y2, Y0, Y4
+	VSUBPS      Y0, Y2, Y2
+	MOVQ        AX, R8
+	VMASKMOVPS  Y14, Y15, (R8)
+	VMASKMOVPS  Y4, Y15, (R8)(CX*1)
+	VMASKMOVPS  Y2, Y15, (R8)(CX*2)
+	VMASKMOVPS  Y6, Y15, (R8)(DX*1)
+	LEAQ        (SI)(DI*1), R8
+	VMOVUPS     (R9), X8
+	VMASKMOVPS  (R8), X8, X7
+	VMOVUPS     32(R9), X8
+	VMASKMOVPS  32(R8), X8, X11
+	VINSERTF128 $0x01, X11, Y7, Y7
+	VMOVUPS     16(R9), X3
+	VMASKMOVPS  16(R8), X3, X13
+	VMOVUPS     48(R9), X3
+	VMASKMOVPS  48(R8), X3, X9
+	VINSERTF128 $0x01, X9, Y13, Y13
+	VMOVUPS     8(R9), X14
+	VMASKMOVPS  8(R8), X14, X0
+	VMOVUPS     40(R9), X14
+	VMASKMOVPS  40(R8), X14, X4
+	VINSERTF128 $0x01, X4, Y0, Y0
+	VMOVUPS     24(R9), X6
+	VMASKMOVPS  24(R8), X6, X2
+	VMOVUPS     56(R9), X6
+	VMASKMOVPS  56(R8), X6, X8
+	VINSERTF128 $0x01, X8, Y2, Y2
+	VADDPS      Y12, Y7, Y11
+	VADDPS      Y1, Y13, Y3
+	VADDPS      Y5, Y0, Y9
+	VADDPS      Y10, Y2, Y14
+	VSHUFPS     $0x88, Y3, Y11, Y4
+	VSHUFPS     $0xdd, Y3, Y11, Y11
+	VSHUFPS     $0x88, Y14, Y9, Y6
+	VSHUFPS     $0xdd, Y14, Y9, Y9
+	VSUBPS      Y6, Y4, Y4
+	VSUBPS      Y9, Y11, Y9
+	VADDPS      Y6, Y11, Y8
+	VSUBPS      Y11, Y6, Y6
+	LEAQ        (AX)(BX*1), R8
+	VMASKMOVPS  Y4, Y15, (R8)
+	VMASKMOVPS  Y8, Y15, (R8)(CX*1)
+	VMASKMOVPS  Y6, Y15, (R8)(CX*2)
+	VMASKMOVPS  Y9, Y15, (R8)(DX*1)
+	VSUBPS      Y7, Y12, Y12
+	VSUBPS      Y13, Y1, Y1
+	VSUBPS      Y0, Y5, Y5
+	VSUBPS      Y2, Y10, Y10
+	VSHUFPS     $0x88, Y1, Y12, Y3
+	VSHUFPS     $0xdd, Y1, Y12, Y12
+	VSHUFPS     $0x88, Y10, Y5, Y14
+	VSHUFPS     $0xdd, Y10, Y5, Y5
+	VSUBPS      Y14, Y3, Y3
+	VSUBPS      Y5, Y12, Y5
+	VADDPS      Y14, Y12, Y11
+	VSUBPS      Y12, Y14, Y14
+	LEAQ        (AX)(BX*2), R8
+	VMASKMOVPS  Y3, Y15, (R8)
+	VMASKMOVPS  Y11, Y15, (R8)(CX*1)
+	VMASKMOVPS  Y14, Y15, (R8)(CX*2)
+	VMASKMOVPS  Y5, Y15, (R8)(DX*1)
+	LEAQ        (SI)(DI*2), R8
+	ADDQ        DI, R8
+	VMOVUPS     (R9), X8
+	VMASKMOVPS  (R8), X8, X4
+	VMOVUPS     32(R9), X8
+	VMASKMOVPS  32(R8), X8, X6
+	VINSERTF128 $0x01, X6, Y4, Y4
+	VMOVUPS     16(R9), X1
+	VMASKMOVPS  16(R8), X1, X9
+	VMOVUPS     48(R9), X1
+	VMASKMOVPS  48(R8), X1, X10
+	VINSERTF128 $0x01, X10, Y9, Y9
+	VMOVUPS     8(R9), X3
+	VMASKMOVPS  8(R8), X3, X12
+	VMOVUPS     40(R9), X3
+	VMASKMOVPS  40(R8), X3, X11
+	VINSERTF128 $0x01, X11, Y12, Y12
+	VMOVUPS     24(R9), X5
+	VMASKMOVPS  24(R8), X5, X14
+	VMOVUPS     56(R9), X5
+	VMASKMOVPS  56(R8), X5, X8
+	VINSERTF128 $0x01, X8, Y14, Y14
+	VSUBPS      Y4, Y7, Y4
+	VSUBPS      Y9, Y13, Y9
+	VSUBPS      Y12, Y0, Y12
+	VSUBPS      Y14, Y2, Y14
+	VSHUFPS     $0x88, Y9, Y4, Y6
+	VSHUFPS     $0xdd, Y9, Y4, Y4
+	VSHUFPS     $0x88, Y14, Y12, Y1
+	VSHUFPS     $0xdd, Y14, Y12, Y12
+	VSUBPS      Y1, Y6, Y6
+	VSUBPS      Y12, Y4, Y12
+	VADDPS      Y1, Y4, Y10
+	VSUBPS      Y4, Y1, Y1
+	LEAQ        (AX)(BX*2), R8
+	ADDQ        BX, R8
+	VMASKMOVPS  Y6, Y15, (R8)
+	VMASKMOVPS  Y10, Y15, (R8)(CX*1)
+	VMASKMOVPS  Y1, Y15, (R8)(CX*2)
+	VMASKMOVPS  Y12, Y15, (R8)(DX*1)
+
+winoInputAVX2_done:
+	VZEROUPPER
+	RET
+
+// func winoOutputAVX2(y *float32, ldy int, m *float32, ldm int, full int, tail int, cols int, rows int, bias float32, res *float32, relu int)
+// Requires: AVX
+TEXT ·winoOutputAVX2(SB), NOSPLIT, $0-88
+	MOVQ         y+0(FP), AX
+	MOVQ         ldy+8(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         m+16(FP), DX
+	MOVQ         ldm+24(FP), BX
+	SHLQ         $0x02, BX
+	LEAQ         (BX)(BX*2), SI
+	MOVQ         full+32(FP), DI
+	MOVQ         res+72(FP), R8
+	LEAQ         winoLanes<>+0(SB), R9
+	VBROADCASTSS bias+64(FP), Y15
+	VXORPS       Y14, Y14, Y14
+	TESTQ        DI, DI
+	JZ           winoOutputAVX2_tail
+
+winoOutputAVX2_loop:
+	MOVQ       DX, R10
+	VMOVUPS    (R10), Y0
+	MOVQ       DX, R10
+	ADDQ       SI, R10
+	VMOVUPS    (R10)(BX*1), Y1
+	MOVQ       DX, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	VMOVUPS    (R10)(BX*2), Y2
+	MOVQ       DX, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	VMOVUPS    (R10), Y3
+	VADDPS     Y1, Y0, Y0
+	VADDPS     Y2, Y0, Y0
+	VSUBPS     Y2, Y1, Y1
+	VSUBPS     Y3, Y1, Y1
+	MOVQ       DX, R10
+	VMOVUPS    (R10)(BX*1), Y4
+	MOVQ       DX, R10
+	ADDQ       SI, R10
+	VMOVUPS    (R10)(BX*2), Y5
+	MOVQ       DX, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	VMOVUPS    (R10), Y6
+	MOVQ       DX, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	VMOVUPS    (R10)(BX*1), Y7
+	VADDPS     Y5, Y4, Y4
+	VADDPS     Y6, Y4, Y4
+	VSUBPS     Y6, Y5, Y5
+	VSUBPS     Y7, Y5, Y5
+	MOVQ       DX, R10
+	VMOVUPS    (R10)(BX*2), Y8
+	MOVQ       DX, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	VMOVUPS    (R10), Y9
+	MOVQ       DX, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	VMOVUPS    (R10)(BX*1), Y10
+	MOVQ       DX, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	VMOVUPS    (R10)(BX*2), Y11
+	VADDPS     Y9, Y8, Y8
+	VADDPS     Y10, Y8, Y8
+	VSUBPS     Y10, Y9, Y9
+	VSUBPS     Y11, Y9, Y9
+	MOVQ       DX, R10
+	ADDQ       SI, R10
+	VMOVUPS    (R10), Y12
+	MOVQ       DX, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	VMOVUPS    (R10)(BX*1), Y13
+	MOVQ       DX, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	VMOVUPS    (R10)(BX*2), Y2
+	MOVQ       DX, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	ADDQ       SI, R10
+	VMOVUPS    (R10), Y3
+	VADDPS     Y13, Y12, Y12
+	VADDPS     Y2, Y12, Y12
+	VSUBPS     Y2, Y13, Y13
+	VSUBPS     Y3, Y13, Y13
+	VADDPS     Y4, Y0, Y0
+	VADDPS     Y8, Y0, Y0
+	VSUBPS     Y8, Y4, Y4
+	VSUBPS     Y12, Y4, Y4
+	VADDPS     Y15, Y0, Y0
+	VADDPS     Y15, Y4, Y4
+	VUNPCKLPS  Y4, Y0, Y6
+	VUNPCKHPS  Y4, Y0, Y7
+	VPERM2F128 $0x20, Y7, Y6, Y0
+	VPERM2F128 $0x31, Y7, Y6, Y4
+	CMPQ       res+72(FP), $0x00
+	JE         winoOutputAVX2_nores1a
+	VADDPS     (R8), Y0, Y0
+	VADDPS     32(R8), Y4, Y4
+
+winoOutputAVX2_nores1a:
+	CMPQ   relu+80(FP), $0x00
+	JE     winoOutputAVX2_norelu1a
+	VMAXPS Y0, Y14, Y0
+	VMAXPS Y4, Y14, Y4
+
+winoOutputAVX2_norelu1a:
+	VMOVUPS    Y0, (AX)
+	VMOVUPS    Y4, 32(AX)
+	CMPQ       rows+56(FP), $0x02
+	JL         winoOutputAVX2_end1
+	VADDPS     Y5, Y1, Y1
+	VADDPS     Y9, Y1, Y1
+	VSUBPS     Y9, Y5, Y5
+	VSUBPS     Y13, Y5, Y5
+	VADDPS     Y15, Y1, Y1
+	VADDPS     Y15, Y5, Y5
+	VUNPCKLPS  Y5, Y1, Y10
+	VUNPCKHPS  Y5, Y1, Y11
+	VPERM2F128 $0x20, Y11, Y10, Y1
+	VPERM2F128 $0x31, Y11, Y10, Y5
+	CMPQ       res+72(FP), $0x00
+	JE         winoOutputAVX2_nores1b
+	VADDPS     (R8)(CX*1), Y1, Y1
+	VADDPS     32(R8)(CX*1), Y5, Y5
+
+winoOutputAVX2_nores1b:
+	CMPQ   relu+80(FP), $0x00
+	JE     winoOutputAVX2_norelu1b
+	VMAXPS Y1, Y14, Y1
+	VMAXPS Y5, Y14, Y5
+
+winoOutputAVX2_norelu1b:
+	VMOVUPS Y1, (AX)(CX*1)
+	VMOVUPS Y5, 32(AX)(CX*1)
+
+winoOutputAVX2_end1:
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000040, R8
+	ADDQ $0x00000020, DX
+	DECQ DI
+	JNZ  winoOutputAVX2_loop
+
+winoOutputAVX2_tail:
+	CMPQ tail+40(FP), $0x00
+	JE   winoOutputAVX2_done
+
+	// The tail's tiles: lanes + 4·(16 − tail).
+	MOVQ       $0x00000010, DI
+	SUBQ       tail+40(FP), DI
+	VMOVUPS    (R9)(DI*4), Y0
+	MOVQ       DX, DI
+	VMASKMOVPS (DI), Y0, Y1
+	MOVQ       DX, DI
+	ADDQ       SI, DI
+	VMASKMOVPS (DI)(BX*1), Y0, Y2
+	MOVQ       DX, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	VMASKMOVPS (DI)(BX*2), Y0, Y3
+	MOVQ       DX, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	VMASKMOVPS (DI), Y0, Y4
+	VADDPS     Y2, Y1, Y1
+	VADDPS     Y3, Y1, Y1
+	VSUBPS     Y3, Y2, Y2
+	VSUBPS     Y4, Y2, Y2
+	MOVQ       DX, DI
+	VMASKMOVPS (DI)(BX*1), Y0, Y5
+	MOVQ       DX, DI
+	ADDQ       SI, DI
+	VMASKMOVPS (DI)(BX*2), Y0, Y6
+	MOVQ       DX, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	VMASKMOVPS (DI), Y0, Y7
+	MOVQ       DX, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	VMASKMOVPS (DI)(BX*1), Y0, Y8
+	VADDPS     Y6, Y5, Y5
+	VADDPS     Y7, Y5, Y5
+	VSUBPS     Y7, Y6, Y6
+	VSUBPS     Y8, Y6, Y6
+	MOVQ       DX, DI
+	VMASKMOVPS (DI)(BX*2), Y0, Y9
+	MOVQ       DX, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	VMASKMOVPS (DI), Y0, Y10
+	MOVQ       DX, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	VMASKMOVPS (DI)(BX*1), Y0, Y11
+	MOVQ       DX, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	VMASKMOVPS (DI)(BX*2), Y0, Y12
+	VADDPS     Y10, Y9, Y9
+	VADDPS     Y11, Y9, Y9
+	VSUBPS     Y11, Y10, Y10
+	VSUBPS     Y12, Y10, Y10
+	MOVQ       DX, DI
+	ADDQ       SI, DI
+	VMASKMOVPS (DI), Y0, Y13
+	MOVQ       DX, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	VMASKMOVPS (DI)(BX*1), Y0, Y3
+	MOVQ       DX, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	VMASKMOVPS (DI)(BX*2), Y0, Y4
+	MOVQ       DX, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	ADDQ       SI, DI
+	VMASKMOVPS (DI), Y0, Y7
+	VADDPS     Y3, Y13, Y13
+	VADDPS     Y4, Y13, Y13
+	VSUBPS     Y4, Y3, Y3
+	VSUBPS     Y7, Y3, Y3
+
+	// The columns written: lanes + 4·(16 − cols) and 8 lanes on.
+	MOVQ       $0x00000010, DI
+	SUBQ       cols+48(FP), DI
+	VMOVUPS    (R9)(DI*4), Y8
+	VMOVUPS    32(R9)(DI*4), Y11
+	VADDPS     Y5, Y1, Y1
+	VADDPS     Y9, Y1, Y1
+	VSUBPS     Y9, Y5, Y5
+	VSUBPS     Y13, Y5, Y5
+	VADDPS     Y15, Y1, Y1
+	VADDPS     Y15, Y5, Y5
+	VUNPCKLPS  Y5, Y1, Y12
+	VUNPCKHPS  Y5, Y1, Y4
+	VPERM2F128 $0x20, Y4, Y12, Y1
+	VPERM2F128 $0x31, Y4, Y12, Y5
+	CMPQ       res+72(FP), $0x00
+	JE         winoOutputAVX2_nores2a
+	VMASKMOVPS (R8), Y8, Y7
+	VADDPS     Y7, Y1, Y1
+	VMASKMOVPS 32(R8), Y11, Y0
+	VADDPS     Y0, Y5, Y5
+
+winoOutputAVX2_nores2a:
+	CMPQ   relu+80(FP), $0x00
+	JE     winoOutputAVX2_norelu2a
+	VMAXPS Y1, Y14, Y1
+	VMAXPS Y5, Y14, Y5
+
+winoOutputAVX2_norelu2a:
+	VMASKMOVPS Y1, Y8, (AX)
+	VMASKMOVPS Y5, Y11, 32(AX)
+	CMPQ       rows+56(FP), $0x02
+	JL         winoOutputAVX2_end2
+	VADDPS     Y6, Y2, Y2
+	VADDPS     Y10, Y2, Y2
+	VSUBPS     Y10, Y6, Y6
+	VSUBPS     Y3, Y6, Y6
+	VADDPS     Y15, Y2, Y2
+	VADDPS     Y15, Y6, Y6
+	VUNPCKLPS  Y6, Y2, Y9
+	VUNPCKHPS  Y6, Y2, Y13
+	VPERM2F128 $0x20, Y13, Y9, Y2
+	VPERM2F128 $0x31, Y13, Y9, Y6
+	CMPQ       res+72(FP), $0x00
+	JE         winoOutputAVX2_nores2b
+	VMASKMOVPS (R8)(CX*1), Y8, Y12
+	VADDPS     Y12, Y2, Y2
+	VMASKMOVPS 32(R8)(CX*1), Y11, Y4
+	VADDPS     Y4, Y6, Y6
+
+winoOutputAVX2_nores2b:
+	CMPQ   relu+80(FP), $0x00
+	JE     winoOutputAVX2_norelu2b
+	VMAXPS Y2, Y14, Y2
+	VMAXPS Y6, Y14, Y6
+
+winoOutputAVX2_norelu2b:
+	VMASKMOVPS Y2, Y8, (AX)(CX*1)
+	VMASKMOVPS Y6, Y11, 32(AX)(CX*1)
+
+winoOutputAVX2_end2:
+winoOutputAVX2_done:
+	VZEROUPPER
+	RET

@@ -17,3 +17,15 @@ func winoInputAVX512(v *float32, ldv int, x *float32, wq int, full int, tail int
 //
 //go:noescape
 func winoOutputAVX512(y *float32, ldy int, m *float32, ldm int, full int, tail int, smask uint32, rows int, bias float32, res *float32, relu int)
+
+// winoInputAVX2 is WinoInput for full·8 + tail tiles (tail < 8): see
+// winoInputGeneric.
+//
+//go:noescape
+func winoInputAVX2(v *float32, ldv int, x *float32, wq int, full int, tail int)
+
+// winoOutputAVX2 is WinoOutput for full·8 + tail tiles (tail ≤ 8) whose last
+// group writes cols output columns: see winoOutputGeneric.
+//
+//go:noescape
+func winoOutputAVX2(y *float32, ldy int, m *float32, ldm int, full int, tail int, cols int, rows int, bias float32, res *float32, relu int)

@@ -189,3 +189,192 @@ columns [%[3]d·q, %[3]d·q+%[3]d) of C, with AVX-512. In Go (k ≥ 1, nblk ≥ 
 	VZEROUPPER()
 	RET()
 }
+
+// convMaxRowsAVX2 is the tallest AVX2 tile; convVecsAVX2(r) the widest (in
+// 8-float vectors) with r·v accumulators, v vectors of B, one broadcast
+// and the lane mask in the 16 ymm registers (at most 4).
+const convMaxRowsAVX2 = 6
+
+func convVecsAVX2(r int) int { return min(4, 14/(r+1)) }
+
+// convTilesAVX2 emits convTile{R}x{V}AVX2 for every R ≤ 6 and V ≤
+// convVecsAVX2(R), and the lane bits their masks are made from.
+func convTilesAVX2() {
+	bits := GLOBL("convLaneBits", RODATA|NOPTR)
+	for i := 0; i < 8; i++ {
+		DATA(4*i, U32(1<<i))
+	}
+	for r := 1; r <= convMaxRowsAVX2; r++ {
+		for v := 1; v <= convVecsAVX2(r); v++ {
+			convTileAVX2(bits, r, v)
+		}
+	}
+}
+
+// convTileAVX2 emits convTile{R}x{V}AVX2, convTile{R}x{V}AVX512 with 8
+// lanes a vector: the low 8 bits of mask select the lanes of each tile's
+// last vector, which is read and written with VMASKMOVPS (the mask is
+// made once, from the bits, with VPAND and VPCMPEQD). With all 8 lanes on
+// the tiles take a path with plain loads and stores instead.
+func convTileAVX2(bits Mem, r, v int) {
+	name := fmt.Sprintf("convTile%dx%dAVX2", r, v)
+	TEXT(name, NOSPLIT, "func(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)")
+	Doc(strings.Split(fmt.Sprintf(`%[1]s computes nblk tiles of %[2]d×%[3]d, tile q at
+columns [%[3]d·q, %[3]d·q+%[3]d) of C, with AVX2 and FMA. In Go (k ≥ 1, nblk ≥ 1,
+the low 8 bits of mask a run from bit 0):
+
+	for i := 0; i < %[2]d; i++ {
+		for j := 0; j < %[3]d*nblk; j++ {
+			if mask>>(j%%8)&1 == 0 && j%%%[3]d >= %[3]d-8 {
+				continue // masked off in the last vector of a tile: not read or written
+			}
+			var s float32
+			if acc != 0 {
+				s = c[i*ldc+j]
+			}
+			for p := 0; p < k; p++ {
+				s += a[i*lda+p] * b[offs[p]+j]
+			}
+			c[i*ldc+j] = s
+		}
+	}`, name, r, 8*v), "\n")...)
+	Pragma("noescape")
+	accR := func(i, j int) VecPhysical { return ymm[i*v+j] }
+	bv := func(j int) VecPhysical { return ymm[r*v+j] }
+	bcast := ymm[r*v+v]
+	kmask := ymm[r*v+v+1]
+
+	lda := Load(Param("lda"), GP64())
+	SHLQ(U8(2), lda)
+	b := Load(Param("b"), GP64())
+	c := Load(Param("c"), GP64())
+	nblk := Load(Param("nblk"), GP64())
+	maskP, err := Param("mask").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	accP, err := Param("acc").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	bases := make([]Register, (r+2)/3)
+	for q := range bases {
+		bases[q] = GP64()
+	}
+	offp, off, cnt := GP64(), GP64(), GP64()
+	Comment("kmask: lane i all ones when bit i of mask is set.")
+	MOVWLZX(maskP.Addr, cnt.As32())
+	VMOVD(cnt.As32(), kmask.AsX())
+	VPBROADCASTD(kmask.AsX(), kmask)
+	VPAND(bits, kmask, kmask)
+	VPCMPEQD(bits, kmask, kmask)
+	ANDQ(U32(0xff), cnt)
+	CMPQ(cnt, U32(0xff))
+	JNE(LabelRef(name + "_masked"))
+
+	rowAddr := func(i, disp int) Mem {
+		m := Mem{Base: bases[i/3], Disp: disp}
+		if i%3 != 0 {
+			m.Index, m.Scale = lda, uint8(i%3)
+		}
+		return m
+	}
+	body := func(masked bool) {
+		pre := name + "_full"
+		if masked {
+			pre = name + "_masked"
+		}
+		load := func(m Mem, dst VecPhysical, last bool) {
+			if masked && last {
+				VMASKMOVPS(m, kmask, dst)
+			} else {
+				VMOVUPS(m, dst)
+			}
+		}
+		step := func(disp int) {
+			MOVLQSX(Mem{Base: offp, Disp: disp}, off)
+			for j := 0; j < v; j++ {
+				load(Mem{Base: b, Index: off, Scale: 4, Disp: 32 * j}, bv(j), j == v-1)
+			}
+			for i := 0; i < r; i++ {
+				VBROADCASTSS(rowAddr(i, disp), bcast)
+				for j := 0; j < v; j++ {
+					VFMADD231PS(bv(j), bcast, accR(i, j))
+				}
+			}
+		}
+		Label(pre)
+		Comment("Start the tile from zero, or from C when acc ≠ 0.")
+		CMPQ(accP.Addr, U8(0))
+		JNE(LabelRef(pre + "_loadc"))
+		for i := 0; i < r*v; i++ {
+			VXORPS(ymm[i], ymm[i], ymm[i])
+		}
+		JMP(LabelRef(pre + "_k"))
+		Label(pre + "_loadc")
+		ldc := off // free until the K loop
+		Load(Param("ldc"), ldc)
+		SHLQ(U8(2), ldc)
+		MOVQ(c, cnt)
+		for i := 0; i < r; i++ {
+			for j := 0; j < v; j++ {
+				load(Mem{Base: cnt, Disp: 32 * j}, accR(i, j), j == v-1)
+			}
+			if i < r-1 {
+				ADDQ(ldc, cnt)
+			}
+		}
+
+		Label(pre + "_k")
+		Load(Param("a"), bases[0])
+		lda3 := off
+		LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+		for q := 1; q < len(bases); q++ {
+			LEAQ(Mem{Base: bases[q-1], Index: lda3, Scale: 1}, bases[q])
+		}
+		Load(Param("offs"), offp)
+		Load(Param("k"), cnt)
+		SHRQ(U8(1), cnt)
+		JZ(LabelRef(pre + "_odd"))
+		Label(pre + "_loop")
+		step(0)
+		step(4)
+		ADDQ(U8(8), offp)
+		for _, base := range bases {
+			ADDQ(U8(8), base)
+		}
+		DECQ(cnt)
+		JNZ(LabelRef(pre + "_loop"))
+		Label(pre + "_odd")
+		Load(Param("k"), cnt)
+		TESTQ(U32(1), cnt)
+		JZ(LabelRef(pre + "_store"))
+		step(0)
+
+		Label(pre + "_store")
+		Load(Param("ldc"), off)
+		SHLQ(U8(2), off)
+		MOVQ(c, cnt)
+		for i := 0; i < r; i++ {
+			for j := 0; j < v; j++ {
+				m := Mem{Base: cnt, Disp: 32 * j}
+				if masked && j == v-1 {
+					VMASKMOVPS(accR(i, j), kmask, m)
+				} else {
+					VMOVUPS(accR(i, j), m)
+				}
+			}
+			if i < r-1 {
+				ADDQ(off, cnt)
+			}
+		}
+		ADDQ(U32(32*v), b)
+		ADDQ(U32(32*v), c)
+		DECQ(nblk)
+		JNZ(LabelRef(pre))
+		VZEROUPPER()
+		RET()
+	}
+	body(false)
+	body(true)
+}

@@ -1,4 +1,5 @@
-// Command _gen_engine writes the inference engine's AVX-512 kernels with
+// Command _gen_engine writes the inference engine's AVX-512 kernels and
+// their AVX2+FMA twins (suffix AVX2, 8 lanes in the 16 ymm registers) with
 // avo, one set per -set value, each into its own .s file and Go stubs:
 //
 //	-set epilogue  ../engine_epilogue_amd64.s: bias, residual add, ReLU
@@ -32,14 +33,23 @@ func main() {
 				epilogue(res, relu)
 			}
 		}
+		lanes := lanesTable("epilogueLanes")
+		for _, res := range []bool{false, true} {
+			for _, relu := range []bool{false, true} {
+				epilogueAVX2(lanes, res, relu)
+			}
+		}
 	case "conv":
 		convTiles()
+		convTilesAVX2()
 	case "wino":
 		winoTransforms()
 	case "pool":
 		maxPoolRow()
+		maxPoolRowAVX2()
 	case "stride":
 		everyOther()
+		everyOtherAVX2()
 	default:
 		panic("unknown -set " + *set)
 	}
@@ -154,4 +164,124 @@ func epilogue(res, relu bool) {
 // Z returns zmm register i.
 func Z(i int) VecPhysical {
 	return []VecPhysical{Z0, Z1, Z2, Z3}[i]
+}
+
+var ymm = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
+
+// lanesTable emits 16 int32 −1 then 16 zeros: the 8 (or 4) values at
+// index 16−n+o are the VMASKMOVPS mask of the lanes o+i < n.
+func lanesTable(name string) Mem {
+	t := GLOBL(name, RODATA|NOPTR)
+	for i := 0; i < 32; i++ {
+		v := uint32(0)
+		if i < 16 {
+			v = 0xffffffff
+		}
+		DATA(4*i, U32(v))
+	}
+	return t
+}
+
+// epilogueAVX2 emits engineBias[Res][ReLU]AVX2, engineBias…AVX512 with
+// ymm registers: 32 values per iteration, then 8, then a tail read and
+// written with VMASKMOVPS.
+func epilogueAVX2(lanes Mem, res, relu bool) {
+	name := "engineBias"
+	expr := "src[i] + b"
+	if res {
+		name += "Res"
+		expr += " + res[i]"
+	}
+	if relu {
+		name += "ReLU"
+		expr = "max(" + expr + ", 0) // NaN stays NaN"
+	}
+	name += "AVX2"
+	TEXT(name, NOSPLIT, "func(dst, src, res *float32, n int, b float32)")
+	Doc(name+" computes, for i in [0, n) (res is read only if named):",
+		"",
+		"\tdst[i] = "+expr,
+		"",
+		"with AVX2; dst may be src.")
+	Pragma("noescape")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	var rp Register
+	if res {
+		rp = Load(Param("res"), GP64())
+	}
+	n := Load(Param("n"), GP64())
+	bp, err := Param("b").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	vb, zero, mask, tmp := Y15, Y14, Y13, Y12
+	VBROADCASTSS(bp.Addr, vb)
+	if relu {
+		VXORPS(zero, zero, zero)
+	}
+	op := func(v VecPhysical, m Mem, masked bool) {
+		if masked {
+			VMASKMOVPS(m, mask, v)
+		} else {
+			VMOVUPS(m, v)
+		}
+		VADDPS(vb, v, v)
+		if res {
+			r := Mem{Base: rp, Disp: m.Disp}
+			if masked {
+				VMASKMOVPS(r, mask, tmp)
+				VADDPS(tmp, v, v)
+			} else {
+				VADDPS(r, v, v)
+			}
+		}
+		if relu {
+			// VMAXPS returns its first Go operand when either is NaN.
+			VMAXPS(v, zero, v)
+		}
+	}
+	advance := func(k int) {
+		ADDQ(U32(4*k), dst)
+		ADDQ(U32(4*k), src)
+		if res {
+			ADDQ(U32(4*k), rp)
+		}
+		SUBQ(U32(k), n)
+	}
+	Label(name + "_loop32")
+	CMPQ(n, U32(32))
+	JB(LabelRef(name + "_loop8"))
+	for v := 0; v < 4; v++ {
+		op(ymm[v], Mem{Base: src, Disp: 32 * v}, false)
+	}
+	for v := 0; v < 4; v++ {
+		VMOVUPS(ymm[v], Mem{Base: dst, Disp: 32 * v})
+	}
+	advance(32)
+	JMP(LabelRef(name + "_loop32"))
+
+	Label(name + "_loop8")
+	CMPQ(n, U32(8))
+	JB(LabelRef(name + "_tail"))
+	op(Y0, Mem{Base: src}, false)
+	VMOVUPS(Y0, Mem{Base: dst})
+	advance(8)
+	JMP(LabelRef(name + "_loop8"))
+
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	Comment("The n < 8 values left: the mask at lanes + 4·(16−n).")
+	t := GP64()
+	MOVQ(U32(16), t)
+	SUBQ(n, t)
+	lp := GP64()
+	LEAQ(lanes, lp)
+	VMOVUPS(Mem{Base: lp, Index: t, Scale: 4}, mask)
+	op(Y0, Mem{Base: src}, true)
+	VMASKMOVPS(Y0, mask, Mem{Base: dst})
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
 }

@@ -136,3 +136,81 @@ func maxPoolRow() {
 	Store(res, ReturnIndex(0))
 	RET()
 }
+
+// maxPoolRowAVX2 emits maxPool3x3s2RowAVX2: the AVX-512 row's method, 8
+// outputs from 16 input columns a step, full steps only (the caller
+// finishes the row). Each input row is loaded in halves as [c0–3 | c8–11]
+// and [c4–7 | c12–15], so that VSHUFPS of the two vertical maxima gives
+// the even and the odd columns in order; the odd ones shifted a lane are
+// a VPERMPS rotation with the previous step's last odd column blended in.
+// NaNs are found with unordered compares, as in the AVX-512 row.
+func maxPoolRowAVX2() {
+	rot := GLOBL("poolRotate", RODATA|NOPTR)
+	for i := 0; i < 8; i++ {
+		DATA(4*i, U32((i+7)%8))
+	}
+	TEXT("maxPool3x3s2RowAVX2", NOSPLIT, "func(dst, r0, r1, r2 *float32, steps int) int")
+	Doc("maxPool3x3s2RowAVX2 writes outputs [0, 8·steps) of one row of a 3×3,",
+		"stride 2, padding 1 max pool over the input rows r0, r1, r2 (16·steps",
+		"values each read). It returns a nonzero value if any value read was NaN",
+		"(the outputs are then not to be trusted). See maxPool3x3s2RowGeneric.")
+	Pragma("noescape")
+	dst := Load(Param("dst"), GP64())
+	r0 := Load(Param("r0"), GP64())
+	r1 := Load(Param("r1"), GP64())
+	r2 := Load(Param("r2"), GP64())
+	steps := Load(Param("steps"), GP64())
+	idx, prev, nan := Y15, Y14, Y13
+	Comment("prev: −∞ (0xff800000) for the padding column before the row.")
+	t := GP32()
+	MOVL(U32(0xff800000), t)
+	VMOVD(t, prev.AsX())
+	VPBROADCASTD(prev.AsX(), prev)
+	VMOVUPS(rot, idx)
+	VXORPS(nan, nan, nan)
+	res := GP64()
+	XORQ(res, res)
+	TESTQ(steps, steps)
+	JZ(LabelRef("poolAVX2_done"))
+
+	Label("poolAVX2_loop")
+	var a, b [3]VecPhysical
+	for i, r := range []Register{r0, r1, r2} {
+		a[i], b[i] = ymm[2*i], ymm[2*i+1]
+		VMOVUPS(Mem{Base: r}, a[i].AsX())
+		VINSERTF128(U8(1), Mem{Base: r, Disp: 32}, a[i], a[i])
+		VMOVUPS(Mem{Base: r, Disp: 16}, b[i].AsX())
+		VINSERTF128(U8(1), Mem{Base: r, Disp: 48}, b[i], b[i])
+	}
+	Comment("Unordered compares of pairs: a NaN in either sets the lane.")
+	for i, p := range [3][2]VecPhysical{{a[0], a[1]}, {a[2], b[0]}, {b[1], b[2]}} {
+		u := ymm[6+i]
+		VCMPPS(U8(3), p[1], p[0], u)
+		VORPS(u, nan, nan)
+	}
+	VMAXPS(a[1], a[0], a[0])
+	VMAXPS(a[2], a[0], a[0])
+	VMAXPS(b[1], b[0], b[0])
+	VMAXPS(b[2], b[0], b[0])
+	Comment("out = max(even, odd, odd shifted right a lane).")
+	e, o, rr, sh := Y6, Y7, Y8, Y9
+	VSHUFPS(U8(0x88), b[0], a[0], e)
+	VSHUFPS(U8(0xdd), b[0], a[0], o)
+	VPERMPS(o, idx, rr)
+	VBLENDPS(U8(1), prev, rr, sh)
+	VMOVAPS(rr, prev)
+	VMAXPS(o, e, e)
+	VMAXPS(sh, e, e)
+	VMOVUPS(e, Mem{Base: dst})
+	ADDQ(U32(32), dst)
+	for _, r := range []Register{r0, r1, r2} {
+		ADDQ(U32(64), r)
+	}
+	DECQ(steps)
+	JNZ(LabelRef("poolAVX2_loop"))
+	VMOVMSKPS(nan, res.As32())
+	Label("poolAVX2_done")
+	VZEROUPPER()
+	Store(res, ReturnIndex(0))
+	RET()
+}

@@ -72,3 +72,30 @@ func everyOther() {
 	VZEROUPPER()
 	RET()
 }
+
+// everyOtherAVX2 emits everyOtherAVX2: dst[q] = src[2q], 8 a step from
+// src loaded in halves as [s0–3 | s8–11] and [s4–7 | s12–15], whose
+// VSHUFPS is the even values in order; full steps only (the caller copies
+// the last ≤ 8, whose src[2q+1] may lie past the end).
+func everyOtherAVX2() {
+	TEXT("everyOtherAVX2", NOSPLIT, "func(dst, src *float32, steps int)")
+	Doc("everyOtherAVX2 sets dst[q] = src[2q] for q < 8·steps (steps ≥ 1),",
+		"reading src[0 .. 16·steps); see everyOtherGeneric.")
+	Pragma("noescape")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	n := Load(Param("steps"), GP64())
+	Label("everyAVX2_loop")
+	VMOVUPS(Mem{Base: src}, X0)
+	VINSERTF128(U8(1), Mem{Base: src, Disp: 32}, Y0, Y0)
+	VMOVUPS(Mem{Base: src, Disp: 16}, X1)
+	VINSERTF128(U8(1), Mem{Base: src, Disp: 48}, Y1, Y1)
+	VSHUFPS(U8(0x88), Y1, Y0, Y0)
+	VMOVUPS(Y0, Mem{Base: dst})
+	ADDQ(U32(64), src)
+	ADDQ(U32(32), dst)
+	DECQ(n)
+	JNZ(LabelRef("everyAVX2_loop"))
+	VZEROUPPER()
+	RET()
+}
