@@ -14,8 +14,9 @@ import (
 //
 //	c[i*ldc+j] (+)= Σ_p a[i*lda+p] · b[offs[p]+j]
 //
-// On AVX-512 the micro-kernels read B through offs in place; elsewhere B
-// is gathered in blocks into a buffer for the GEMM micro-kernel.
+// With AVX-512 or AVX2 the micro-kernels read B through offs in place;
+// elsewhere B is gathered in blocks into a buffer for the GEMM
+// micro-kernel.
 func ConvGemm(m, n, k int, a []float32, lda int, b []float32, offs []int32, c []float32, ldc int, acc bool) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernels: ConvGemm with negative size m=%d n=%d k=%d", m, n, k))

@@ -8,7 +8,7 @@ package kernels
 type convTileFunc func(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
 
 // convTilesAVX512[r][v] computes r rows by 16v columns.
-var convTilesAVX512 = [...][9]convTileFunc{
+var convTilesAVX512 = [][]convTileFunc{
 	{},
 	{nil, convTile1x1AVX512, convTile1x2AVX512, convTile1x3AVX512, convTile1x4AVX512, convTile1x5AVX512, convTile1x6AVX512, convTile1x7AVX512, convTile1x8AVX512},
 	{nil, convTile2x1AVX512, convTile2x2AVX512, convTile2x3AVX512, convTile2x4AVX512, convTile2x5AVX512, convTile2x6AVX512, convTile2x7AVX512, convTile2x8AVX512},
@@ -24,31 +24,41 @@ var convTilesAVX512 = [...][9]convTileFunc{
 	{nil, convTile12x1AVX512, convTile12x2AVX512},
 }
 
-func init() {
-	if hasAVX512 && !asmDisabled {
-		convGemm = convGemmAVX512
-	}
+// convTilesAVX2[r][v] computes r rows by 8v columns.
+var convTilesAVX2 = [][]convTileFunc{
+	{},
+	{nil, convTile1x1AVX2, convTile1x2AVX2, convTile1x3AVX2, convTile1x4AVX2},
+	{nil, convTile2x1AVX2, convTile2x2AVX2, convTile2x3AVX2, convTile2x4AVX2},
+	{nil, convTile3x1AVX2, convTile3x2AVX2, convTile3x3AVX2},
+	{nil, convTile4x1AVX2, convTile4x2AVX2},
+	{nil, convTile5x1AVX2, convTile5x2AVX2},
+	{nil, convTile6x1AVX2, convTile6x2AVX2},
 }
 
-// convRows returns the height of the row block at row i0 of m: all of it
-// up to 12 rows, else 8 (8×48 tiles: 24 accumulators, 11 loads per 24 FMAs).
-func convRows(m, i0 int) int {
-	if r := m - i0; r <= 12 {
-		return r
-	}
-	return 8
-}
-
-// convGemmAVX512 runs the convTile kernels over C: per chunk of columns
-// whose B (k rows) stays in L2, each row block sweeps the chunk in tiles
-// of 16·convVecs(r) columns, then one narrower, masked tile. K is split
-// in slices of 512 when longer, so that A's rows stay in L1.
+// convGemmAVX512 runs the AVX-512 tiles: row blocks of up to 12 rows,
+// else 8 (8×48 tiles: 24 accumulators, 11 loads per 24 FMAs).
 func convGemmAVX512(m, n, k int, a []float32, lda int, b []float32, offs []int32, c []float32, ldc int, acc bool) {
+	convGemmTiles(convTilesAVX512, 16, 12, 8, m, n, k, a, lda, b, offs, c, ldc, acc)
+}
+
+// convGemmAVX2 runs the AVX2 tiles: row blocks of up to 6 rows (6×16
+// tiles: 12 accumulators, 9 loads per 12 FMAs).
+func convGemmAVX2(m, n, k int, a []float32, lda int, b []float32, offs []int32, c []float32, ldc int, acc bool) {
+	convGemmTiles(convTilesAVX2, 8, 6, 6, m, n, k, a, lda, b, offs, c, ldc, acc)
+}
+
+// convGemmTiles runs the convTile kernels of tiles (lanes floats a vector)
+// over C: per chunk of columns whose B (k rows) stays in L2, each row
+// block (all the rows left up to upTo, else block rows) sweeps the chunk
+// in its widest tiles, then one narrower, masked tile. K is split in
+// slices of 512 when longer, so that A's rows stay in L1.
+func convGemmTiles(tiles [][]convTileFunc, lanes, upTo, block int, m, n, k int, a []float32, lda int, b []float32, offs []int32, c []float32, ldc int, acc bool) {
 	kc := k
 	if k > 1024 {
 		kc = 512
 	}
 	nc := max(384, (192<<10)/(4*kc)/384*384)
+	all := uint16(lowBits(lanes))
 	for p0 := 0; p0 < k; p0 += kc {
 		kk := min(kc, k-p0)
 		accFlag := 0
@@ -58,25 +68,25 @@ func convGemmAVX512(m, n, k int, a []float32, lda int, b []float32, offs []int32
 		for j0 := 0; j0 < n; j0 += nc {
 			cols := min(nc, n-j0)
 			for i0 := 0; i0 < m; {
-				r := convRows(m, i0)
-				ts := convTilesAVX512[r]
-				v := len(ts) - 1
-				for v > 0 && ts[v] == nil {
-					v--
+				r := m - i0
+				if r > upTo {
+					r = block
 				}
-				w := 16 * v
+				ts := tiles[r]
+				v := len(ts) - 1
+				w := lanes * v
 				ap := &a[i0*lda+p0]
 				cp := c[i0*ldc+j0:]
 				if full := cols / w; full > 0 {
-					ts[v](kk, ap, lda, &b[j0], &offs[p0], &cp[0], ldc, full, 0xffff, accFlag)
+					ts[v](kk, ap, lda, &b[j0], &offs[p0], &cp[0], ldc, full, all, accFlag)
 				}
 				if rest := cols % w; rest > 0 {
 					j := cols - rest
-					mask := uint16(0xffff)
-					if rest%16 != 0 {
-						mask = 1<<(rest%16) - 1
+					mask := all
+					if rest%lanes != 0 {
+						mask = uint16(lowBits(rest % lanes))
 					}
-					ts[(rest+15)/16](kk, ap, lda, &b[j0+j], &offs[p0], &cp[j], ldc, 1, mask, accFlag)
+					ts[(rest+lanes-1)/lanes](kk, ap, lda, &b[j0+j], &offs[p0], &cp[j], ldc, 1, mask, accFlag)
 				}
 				i0 += r
 			}

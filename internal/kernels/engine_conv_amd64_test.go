@@ -13,6 +13,9 @@ func addConvAsm(v map[string]func(m, n, k int, a []float32, lda int, b []float32
 	if hasAVX512 {
 		v["avx512"] = convGemmAVX512
 	}
+	if hasAVX2 {
+		v["avx2"] = convGemmAVX2
+	}
 }
 
 // TestConvTiles calls every convTile kernel directly against its Go twin:
@@ -20,32 +23,45 @@ func addConvAsm(v map[string]func(m, n, k int, a []float32, lda int, b []float32
 // and partial masks (lanes masked off are neither written nor read: B
 // ends right after the last lane on), accumulating or not, unaligned.
 func TestConvTiles(t *testing.T) {
-	if !hasAVX512 {
-		t.Skip("no AVX-512")
+	for _, set := range []struct {
+		name  string
+		ok    bool
+		tiles [][]convTileFunc
+		lanes int
+	}{{"AVX512", hasAVX512, convTilesAVX512, 16}, {"AVX2", hasAVX2, convTilesAVX2, 8}} {
+		t.Run(set.name, func(t *testing.T) {
+			if !set.ok {
+				t.Skip("not on this CPU")
+			}
+			testConvTiles(t, set.name, set.tiles, set.lanes)
+		})
 	}
+}
+
+func testConvTiles(t *testing.T, isa string, tiles [][]convTileFunc, full int) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	for r := 1; r < len(convTilesAVX512); r++ {
-		for v, f := range convTilesAVX512[r] {
+	for r := 1; r < len(tiles); r++ {
+		for v, f := range tiles[r] {
 			if f == nil {
 				continue
 			}
-			w := 16 * v
+			w := full * v
 			for _, k := range []int{1, 2, 3, 4, 5, 36, 147} {
 				for nblk := 1; nblk <= 3; nblk++ {
-					lanes := 16
+					lanes := full
 					if rng.IntN(2) == 0 {
-						lanes = 1 + rng.IntN(16)
+						lanes = 1 + rng.IntN(full)
 					}
 					mask := uint16(1<<lanes - 1)
 					acc := rng.IntN(2)
 					n := w * nblk
 					lda, ldc, off := k+rng.IntN(3), n+rng.IntN(5), rng.IntN(4)
 					a, b, offs, c := convOperands(rng, r, n, k, lda, ldc, off)
-					written := func(j int) bool { return j%w < w-16+lanes }
+					written := func(j int) bool { return j%w < w-full+lanes }
 					// Masked-off lanes of B are NaN, and some rows end at the
 					// end of b with their last lane read: a lane masked off
 					// that were read would show, or fault.
-					last := int32(len(b) - n + 16 - lanes)
+					last := int32(len(b) - n + full - lanes)
 					for p := range offs {
 						if rng.IntN(3) == 0 {
 							offs[p] = last
@@ -58,7 +74,7 @@ func TestConvTiles(t *testing.T) {
 					}
 					want, bound := convReference(r, n, k, a, lda, b, offs, c, ldc, acc == 1, written)
 					f(k, &a[0], lda, &b[0], &offs[0], &c[0], ldc, nblk, mask, acc)
-					checkConv(t, fmt.Sprintf("convTile%dx%d k=%d nblk=%d lanes=%d acc=%d", r, v, k, nblk, lanes, acc),
+					checkConv(t, fmt.Sprintf("convTile%dx%d%s k=%d nblk=%d lanes=%d acc=%d", r, v, isa, k, nblk, lanes, acc),
 						r, n, c, ldc, want, bound, written)
 				}
 			}
@@ -82,7 +98,7 @@ func BenchmarkConvGemm(b *testing.B) {
 	} {
 		rng := rand.New(rand.NewPCG(1, 1))
 		a, bb, offs, c := convOperands(rng, s.m, s.n, s.k, s.k, s.n, 0)
-		for _, v := range []string{"packed", "avx512"} {
+		for _, v := range []string{"packed", "avx2", "avx512"} {
 			f := convVariants()[v]
 			if f == nil {
 				continue

@@ -15,8 +15,8 @@ func BiasAct(dst, src, res []float32, b float32, relu bool) {
 	biasAct(dst, src, res, b, relu)
 }
 
-// biasAct is the variant BiasAct uses (engine_epilogue_amd64.go may pick
-// the AVX-512 one at init).
+// biasAct is the variant BiasAct uses (engine_dispatch_amd64.go may pick
+// an assembly one at init).
 var biasAct = biasActGeneric
 
 // biasActGeneric is the portable twin of the assembly epilogues. The sum

@@ -6,4 +6,7 @@ func addEpilogueAsm(v map[string]func(dst, src, res []float32, b float32, relu b
 	if hasAVX512 {
 		v["avx512"] = biasActAVX512
 	}
+	if hasAVX2 {
+		v["avx2"] = biasActAVX2
+	}
 }

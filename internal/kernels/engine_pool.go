@@ -18,15 +18,20 @@ func MaxPool3x3s2Row(dst, r0, r1, r2 []float32, w int) {
 	maxPool3x3s2Row(dst[:ow], r0[:w], r1[:w], r2[:w], w)
 }
 
-// maxPool3x3s2Row is the variant MaxPool3x3s2Row uses (engine_pool_amd64.go
-// may pick the AVX-512 one at init).
+// maxPool3x3s2Row is the variant MaxPool3x3s2Row uses
+// (engine_dispatch_amd64.go may pick an assembly one at init).
 var maxPool3x3s2Row = maxPool3x3s2RowGeneric
 
 // maxPool3x3s2RowGeneric is the portable twin of the assembly row, with
 // the builtin max (branch-free; NaN if any operand is NaN).
 func maxPool3x3s2RowGeneric(dst, r0, r1, r2 []float32, w int) {
+	maxPoolRowFrom(dst, r0, r1, r2, w, 0)
+}
+
+// maxPoolRowFrom computes dst[ox] for ox ≥ from, as maxPool3x3s2RowGeneric.
+func maxPoolRowFrom(dst, r0, r1, r2 []float32, w, from int) {
 	r0, r1, r2 = r0[:w], r1[:w], r2[:w]
-	for ox := range dst {
+	for ox := from; ox < len(dst); ox++ {
 		c0, c1 := max(2*ox-1, 0), min(2*ox+2, w)
 		m := r0[c0]
 		for c := c0; c < c1; c++ {

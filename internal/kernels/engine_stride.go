@@ -16,8 +16,8 @@ func EveryOther(dst, src []float32) {
 	everyOther(dst, src[:2*n-1])
 }
 
-// everyOther is the variant EveryOther uses (engine_stride_amd64.go may
-// pick the AVX-512 one at init).
+// everyOther is the variant EveryOther uses (engine_dispatch_amd64.go may
+// pick an assembly one at init).
 var everyOther = everyOtherGeneric
 
 // everyOtherGeneric is the portable twin of the assembly.

@@ -4,13 +4,21 @@ package kernels
 
 //go:generate go run -C _gen_engine . -set stride -out ../engine_stride_amd64.s -stubs ../engine_stride_stubs_amd64.go -pkg kernels
 
-func init() {
-	if hasAVX512 && !asmDisabled {
-		everyOther = everyOtherAVX512Go
-	}
-}
-
 func everyOtherAVX512Go(dst, src []float32) {
 	_ = src[2*len(dst)-2]
 	everyOtherAVX512(&dst[0], &src[0], len(dst))
+}
+
+// everyOtherAVX2Go copies 8 values a step while more than 8 are left (the
+// last step's src[2q+1] would lie past the end), then the rest in Go.
+func everyOtherAVX2Go(dst, src []float32) {
+	n := len(dst)
+	src = src[:2*n-1]
+	steps := (n - 1) / 8
+	if steps > 0 {
+		everyOtherAVX2(&dst[0], &src[0], steps)
+	}
+	for q := 8 * steps; q < n; q++ {
+		dst[q] = src[2*q]
+	}
 }

@@ -6,4 +6,7 @@ func addStrideAsm(v map[string]func(dst, src []float32)) {
 	if hasAVX512 {
 		v["avx512"] = everyOtherAVX512Go
 	}
+	if hasAVX2 {
+		v["avx2"] = everyOtherAVX2Go
+	}
 }

@@ -45,8 +45,8 @@ func WinoOutput(y []float32, ldy int, m []float32, ldm, n, rows, cols int, bias 
 	winoOutput(y, ldy, m, ldm, n, rows, cols, bias, res, relu)
 }
 
-// The variants WinoInput and WinoOutput use (wino_amd64.go may pick the
-// AVX-512 ones at init).
+// The variants WinoInput and WinoOutput use (engine_dispatch_amd64.go may
+// pick assembly ones at init).
 var (
 	winoInput  = winoInputGeneric
 	winoOutput = winoOutputGeneric

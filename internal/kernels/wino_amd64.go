@@ -4,13 +4,6 @@ package kernels
 
 //go:generate go run -C _gen_engine . -set wino -out ../wino_amd64.s -stubs ../wino_stubs_amd64.go -pkg kernels
 
-func init() {
-	if hasAVX512 && !asmDisabled {
-		winoInput = winoInputAVX512Go
-		winoOutput = winoOutputAVX512Go
-	}
-}
-
 // lowBits returns a mask of the n (0..64) low bits.
 func lowBits(n int) uint64 {
 	if n >= 64 {
@@ -52,4 +45,29 @@ func winoOutputAVX512Go(y []float32, ldy int, m []float32, ldm, n, rows, cols in
 		r = 1
 	}
 	winoOutputAVX512(&y[0], ldy, &m[0], ldm, full, tail, smask, rows, bias, rp, r)
+}
+
+func winoInputAVX2Go(v []float32, ldv int, x []float32, wq, n int) {
+	_ = v[15*ldv+n-1]
+	_ = x[3*wq+2*n+1]
+	winoInputAVX2(&v[0], ldv, &x[0], wq, n/8, n%8)
+}
+
+func winoOutputAVX2Go(y []float32, ldy int, m []float32, ldm, n, rows, cols int, bias float32, res []float32, relu bool) {
+	full := n / 8
+	if 16*full > cols {
+		full-- // the last full group writes fewer than 16 columns
+	}
+	var rp *float32
+	if res != nil {
+		_ = res[(rows-1)*ldy+cols-1]
+		rp = &res[0]
+	}
+	_ = y[(rows-1)*ldy+cols-1]
+	_ = m[15*ldm+n-1]
+	r := 0
+	if relu {
+		r = 1
+	}
+	winoOutputAVX2(&y[0], ldy, &m[0], ldm, full, n-8*full, cols-16*full, rows, bias, rp, r)
 }

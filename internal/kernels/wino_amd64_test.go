@@ -3,8 +3,12 @@
 package kernels
 
 func winoAsm() []winoVariant {
-	if !hasAVX512 {
-		return nil
+	var v []winoVariant
+	if hasAVX512 {
+		v = append(v, winoVariant{"avx512", winoInputAVX512Go, winoOutputAVX512Go})
 	}
-	return []winoVariant{{"avx512", winoInputAVX512Go, winoOutputAVX512Go}}
+	if hasAVX2 {
+		v = append(v, winoVariant{"avx2", winoInputAVX2Go, winoOutputAVX2Go})
+	}
+	return v
 }

@@ -1,0 +1,52 @@
+//go:build !purego
+
+package kernels
+
+// engineISA names the instruction set of one variant of each engine
+// kernel: ConvGemm, WinoInput and WinoOutput, BiasAct, MaxPool3x3s2Row
+// and EveryOther.
+type engineISA int
+
+const (
+	engineGo     engineISA = iota // the portable twins (and the gathering ConvGemm)
+	engineAVX2                    // AVX2 and FMA, 8 lanes in 16 ymm registers
+	engineAVX512                  // AVX-512 F and DQ, 16 lanes in 32 zmm registers
+)
+
+// The engine kernels' dispatch (cpu.go holds the GEMM's): the widest
+// variant this CPU runs, unless RESNET_NOASM is set.
+func init() {
+	switch {
+	case asmDisabled:
+	case hasAVX512:
+		useEngineKernels(engineAVX512)
+	case hasAVX2:
+		useEngineKernels(engineAVX2)
+	}
+}
+
+// useEngineKernels points the engine kernels' variables at the variants
+// of isa. Besides init, only tests call it: to run the AVX2 kernels
+// through the exported functions on an AVX-512 CPU.
+func useEngineKernels(isa engineISA) {
+	switch isa {
+	case engineAVX512:
+		convGemm = convGemmAVX512
+		winoInput, winoOutput = winoInputAVX512Go, winoOutputAVX512Go
+		biasAct = biasActAVX512
+		maxPool3x3s2Row = maxPool3x3s2RowAVX512Go
+		everyOther = everyOtherAVX512Go
+	case engineAVX2:
+		convGemm = convGemmAVX2
+		winoInput, winoOutput = winoInputAVX2Go, winoOutputAVX2Go
+		biasAct = biasActAVX2
+		maxPool3x3s2Row = maxPool3x3s2RowAVX2Go
+		everyOther = everyOtherAVX2Go
+	default:
+		convGemm = convGemmPacked
+		winoInput, winoOutput = winoInputGeneric, winoOutputGeneric
+		biasAct = biasActGeneric
+		maxPool3x3s2Row = maxPool3x3s2RowGeneric
+		everyOther = everyOtherGeneric
+	}
+}
