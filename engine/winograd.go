@@ -77,51 +77,89 @@ const winoSkew = 16
 
 // winograd runs c on the padded input pad (one phase, channel stride cs,
 // rows of wq) of ws.n images into out, with the epilogue. A work item is
-// (image, chunk of nt tiles in row-major order, output channels): its
-// input tiles are transformed into the thread's buffer (V, 16 matrices
-// InC × nt), multiplied by the 16 transformed weight matrices (M = U·V;
-// columns past the chunk's last tile hold junk and are not used) and
-// transformed back into out with bias, residual and ReLU.
+// (chunk of nt tiles of all images in row-major order, output channels):
+// the 16 transformed weight matrices times the chunk's transformed input
+// tiles (V, 16 matrices InC × nt; M = U·V, columns past the chunk's last
+// tile hold junk and are not used), transformed back into out with bias,
+// residual and ReLU. When the output channels are split (too few chunks
+// for the threads), every chunk's V is transformed once, by all threads,
+// into bufWino before the items run; otherwise each item transforms its
+// own chunk into the thread's buffer, where the GEMMs find it in cache.
 func (ws *workspace) winograd(c *conv, pad []float32, wq, cs, oh, ow int, out, res, bias []float32, relu bool) {
 	n, m, ic := ws.n, c.outC, c.inC
 	th, tw := (oh+1)/2, (ow+1)/2
 	tiles := th * tw // per image
 	nt, ocb := winogradTiling(ic, m, n*tiles, ws.key.threads)
+	chunks, ob := (n*tiles+nt-1)/nt, (m+ocb-1)/ocb
+	vs := ic*nt + winoSkew // stride of the 16 matrices of one chunk's V
+	shared := ob > 1
+	var vall []float32
+	if shared {
+		vall = ws.buf(bufWino, chunks*16*vs)
+	}
 	if ws.sizing {
-		ws.colSize = max(ws.colSize, 16*(nt*(ic+ocb)+2*winoSkew))
+		if shared {
+			ws.colSize = max(ws.colSize, 16*(nt*ocb+winoSkew))
+		} else {
+			ws.colSize = max(ws.colSize, 16*(nt*(ic+ocb)+2*winoSkew))
+		}
 		return
 	}
-	chunks, ob := (n*tiles+nt-1)/nt, (m+ocb-1)/ocb
 	plane := oh * ow
-	ws.parallel(chunks*ob, func(worker, it int) {
-		t0, o0 := it/ob*nt, it%ob*ocb
-		t1, o1 := min(t0+nt, n*tiles), min(o0+ocb, m)
-		k := min(nt, (t1-t0+31)/32*32) // GEMM columns; those past t1 are junk
-		mb := o1 - o0
-		buf := ws.cols[worker]
-		vs, ms := ic*k+winoSkew, mb*k+winoSkew // strides of the 16 matrices
-		v, mm := buf[:16*vs], buf[16*vs:16*(vs+ms)]
-		// segments calls fn for each run of tiles [t, e) of the chunk in
-		// one tile row ty of image img, from tile column tx.
-		segments := func(fn func(t, e, img, ty, tx int)) {
-			for t := t0; t < t1; {
-				img, r := t/tiles, t%tiles
-				ty, tx := r/tw, r%tw
-				e := min(t1, t-tx+tw)
-				fn(t, e, img, ty, tx)
-				t = e
-			}
+	// chunk returns the tiles [t0, t1) of chunk ci and the GEMMs' width.
+	chunk := func(ci int) (t0, t1, k int) {
+		t0 = ci * nt
+		t1 = min(t0+nt, n*tiles)
+		return t0, t1, min(nt, (t1-t0+31)/32*32)
+	}
+	// segments calls fn for each run of tiles [t, e) of [t0, t1) in one
+	// tile row ty of image img, from tile column tx.
+	segments := func(t0, t1 int, fn func(t, e, img, ty, tx int)) {
+		for t := t0; t < t1; {
+			img, r := t/tiles, t%tiles
+			ty, tx := r/tw, r%tw
+			e := min(t1, t-tx+tw)
+			fn(t, e, img, ty, tx)
+			t = e
 		}
-		segments(func(t, e, img, ty, tx int) {
+	}
+	// transform writes channels [c0, c1) of chunk ci's V into v (16
+	// matrices of stride vs, rows of k).
+	transform := func(v []float32, ci, c0, c1 int) {
+		t0, t1, k := chunk(ci)
+		segments(t0, t1, func(t, e, img, ty, tx int) {
 			src := pad[img*ic*cs+2*ty*wq+2*tx:]
-			for ch := 0; ch < ic; ch++ {
+			for ch := c0; ch < c1; ch++ {
 				kernels.WinoInput(v[ch*k+t-t0:], vs, src[ch*cs:], wq, e-t)
 			}
 		})
+	}
+	if shared {
+		const chans = 16 // channels per transform item
+		parts := (ic + chans - 1) / chans
+		ws.parallel(chunks*parts, func(_, it int) {
+			ci, p := it/parts, it%parts
+			transform(vall[ci*16*vs:(ci+1)*16*vs], ci, p*chans, min(ic, (p+1)*chans))
+		})
+	}
+	ws.parallel(chunks*ob, func(worker, it int) {
+		ci, o0 := it/ob, it%ob*ocb
+		o1 := min(o0+ocb, m)
+		t0, t1, k := chunk(ci)
+		mb := o1 - o0
+		buf := ws.cols[worker]
+		ms := mb*k + winoSkew // stride of the 16 matrices of M
+		var v, mm []float32
+		if shared {
+			v, mm = vall[ci*16*vs:(ci+1)*16*vs], buf[:16*ms]
+		} else {
+			v, mm = buf[:16*vs], buf[16*vs:16*(vs+ms)]
+			transform(v, ci, 0, ic)
+		}
 		for xi := 0; xi < 16; xi++ {
 			c.gemm(c.wino[xi*m*ic:], o0, o1, k, ic, v[xi*vs:], k, 0, mm[xi*ms:], k)
 		}
-		segments(func(t, e, img, ty, tx int) {
+		segments(t0, t1, func(t, e, img, ty, tx int) {
 			rows, cols := min(2, oh-2*ty), min(ow-2*tx, 2*(e-t))
 			base := img*m*plane + 2*ty*ow + 2*tx
 			for oc := o0; oc < o1; oc++ {

@@ -20,6 +20,7 @@ const (
 	bufRes  // a shortcut computed separately (basic block projection, option A)
 	bufSub  // the input of a strided 1×1 convolution, subsampled
 	bufPad  // zero-padded (phase-split) input of a direct or Winograd convolution
+	bufWino // Winograd-transformed input shared by the items of one chunk of tiles
 	numBufs
 )
 
