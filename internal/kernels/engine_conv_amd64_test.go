@@ -85,7 +85,8 @@ func testConvTiles(t *testing.T, isa string, tiles [][]convTileFunc, full int) {
 // BenchmarkConvGemm measures ConvGemm on the shapes of ResNeXt's grouped
 // 3×3 layers (one group: og×og·9 by a 56×58 or 7×9 grid) and of the 7×7
 // stem (64×147 by a chunk of 512 columns), against the gather-and-GEMM
-// path it replaces, in GFLOP per CPU second:
+// path it replaces (packed-avx2: with the AVX2 SGEMM kernel, as on a CPU
+// without AVX-512), in GFLOP per CPU second:
 //
 //	go test -run X -bench ConvGemm ./internal/kernels/
 func BenchmarkConvGemm(b *testing.B) {
@@ -98,12 +99,21 @@ func BenchmarkConvGemm(b *testing.B) {
 	} {
 		rng := rand.New(rand.NewPCG(1, 1))
 		a, bb, offs, c := convOperands(rng, s.m, s.n, s.k, s.k, s.n, 0)
-		for _, v := range []string{"packed", "avx2", "avx512"} {
+		for _, v := range []string{"packed", "packed-avx2", "avx2", "avx512"} {
 			f := convVariants()[v]
+			if v == "packed-avx2" && hasAVX2 {
+				f = convGemmPacked
+			}
 			if f == nil {
 				continue
 			}
 			b.Run(s.name+"/"+v, func(b *testing.B) {
+				if v == "packed-avx2" {
+					// What an AVX2 CPU ran before: the gather with its SGEMM kernel.
+					k := gemmKernel
+					gemmKernel = &avx2Kernel
+					defer func() { gemmKernel = k }()
+				}
 				cpu0 := processCPUSeconds()
 				for b.Loop() {
 					f(s.m, s.n, s.k, a, s.k, bb, offs, c, s.n, false)

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -78,6 +79,30 @@ func TestBiasAct(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// BenchmarkBiasAct times each variant on a 56×56 and a 7×7 plane with a
+// residual and ReLU:
+//
+//	go test -run X -bench BiasAct ./internal/kernels/
+func BenchmarkBiasAct(b *testing.B) {
+	for _, n := range []int{56 * 56, 7 * 7} {
+		dst, src, res := make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range src {
+			src[i], res[i] = float32(i%7)-3, float32(i%5)-2
+		}
+		for _, name := range []string{"generic", "avx2", "avx512"} {
+			f := epilogueVariants()[name]
+			if f == nil {
+				continue
+			}
+			b.Run(fmt.Sprintf("n=%d/%s", n, name), func(b *testing.B) {
+				for b.Loop() {
+					f(dst, src, res, 0.25, true)
+				}
+			})
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -69,6 +70,31 @@ func TestMaxPool3x3s2Row(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// BenchmarkMaxPool3x3s2Row times each variant on a row of ResNet's stem
+// pool (112 columns in, 56 out) and a narrow odd one:
+//
+//	go test -run X -bench MaxPool3x3s2Row ./internal/kernels/
+func BenchmarkMaxPool3x3s2Row(b *testing.B) {
+	for _, w := range []int{112, 29} {
+		r := make([]float32, 3*w)
+		for i := range r {
+			r[i] = float32(i%9) - 4
+		}
+		dst := make([]float32, (w-1)/2+1)
+		for _, name := range []string{"generic", "avx2", "avx512"} {
+			f := poolRowVariants()[name]
+			if f == nil {
+				continue
+			}
+			b.Run(fmt.Sprintf("w=%d/%s", w, name), func(b *testing.B) {
+				for b.Loop() {
+					f(dst, r, r[w:], r[2*w:], w)
+				}
+			})
 		}
 	}
 }

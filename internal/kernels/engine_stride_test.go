@@ -1,16 +1,22 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
 
+// strideVariants lists every EveryOther implementation this CPU runs.
+func strideVariants() map[string]func(dst, src []float32) {
+	v := map[string]func(dst, src []float32){"generic": everyOtherGeneric, "dispatched": everyOther}
+	addStrideAsm(v)
+	return v
+}
+
 // TestEveryOther calls every variant for 1..257 outputs at unaligned
 // offsets; src ends at its last value read, dst has NaN guards.
 func TestEveryOther(t *testing.T) {
-	variants := map[string]func(dst, src []float32){"generic": everyOtherGeneric, "dispatched": everyOther}
-	addStrideAsm(variants)
-	for name, f := range variants {
+	for name, f := range strideVariants() {
 		for n := 1; n <= 257; n++ {
 			off := n % 4
 			src := make([]float32, off+2*n-1)
@@ -34,4 +40,24 @@ func TestEveryOther(t *testing.T) {
 		}
 	}
 	EveryOther(nil, nil)
+}
+
+// BenchmarkEveryOther times each variant on rows of 56 and 7 outputs:
+//
+//	go test -run X -bench EveryOther ./internal/kernels/
+func BenchmarkEveryOther(b *testing.B) {
+	for _, n := range []int{56, 7} {
+		src, dst := make([]float32, 2*n), make([]float32, n)
+		for _, name := range []string{"generic", "avx2", "avx512"} {
+			f := strideVariants()[name]
+			if f == nil {
+				continue
+			}
+			b.Run(fmt.Sprintf("n=%d/%s", n, name), func(b *testing.B) {
+				for b.Loop() {
+					f(dst, src)
+				}
+			})
+		}
+	}
 }
