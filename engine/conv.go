@@ -219,16 +219,14 @@ func (ws *workspace) padInput(c *conv, x []float32, h, w int) (pad []float32, wq
 	if ws.sizing {
 		return pad, wq, cs
 	}
-	ws.parallelFor(ws.n*ic, 8, func(lo, hi int) {
+	// Items are (image, channel, phase) planes, at least 8k values a
+	// chunk: the stem's three channels are split by phase too.
+	ws.parallelFor(ws.n*ic*phases, max(1, (8<<10)/max(1, hq*wq)), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
-			img, ch := p/ic, p%ic
-			src := x[p*h*w : (p+1)*h*w]
-			for a := 0; a < s; a++ {
-				for b := 0; b < s; b++ {
-					dst := pad[((img*phases+a*s+b)*ic+ch)*cs:][:hq*wq]
-					fillPhase(src, h, w, c.pad, s, a, b, hq, wq, dst)
-				}
-			}
+			img, ch, ph := p/(ic*phases), p/phases%ic, p%phases
+			src := x[(img*ic+ch)*h*w : (img*ic+ch+1)*h*w]
+			dst := pad[((img*phases+ph)*ic+ch)*cs:][:hq*wq]
+			fillPhase(src, h, w, c.pad, s, ph/s, ph%s, hq, wq, dst)
 		}
 	})
 	return pad, wq, cs
