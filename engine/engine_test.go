@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/resnetgo/resnet/internal/kernels"
@@ -319,4 +320,44 @@ func TestWinograd(t *testing.T) {
 			checkPlanOpts(t, m, randomInput(tc.n, 3, tc.h, tc.w, 13), Options{})
 		})
 	}
+}
+
+// TestSteadyStateMemory checks the memory plan: once a shape has its
+// workspace, a forward pass allocates only the returned tensors and a
+// few kilobytes of bookkeeping (the pass's thread team, the closures of
+// its parallel loops), however large the activations are: a 4× larger
+// input must not allocate more.
+func TestSteadyStateMemory(t *testing.T) {
+	m, err := models.New("resnet18", models.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perPass := func(side int) uint64 {
+		x := randomInput(2, 3, side, side, 1)
+		if _, err := p.Forward(context.Background(), x); err != nil {
+			t.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		const passes = 3
+		for range passes {
+			if _, err := p.Forward(context.Background(), x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		return (after.TotalAlloc - before.TotalAlloc) / passes
+	}
+	small, large := perPass(64), perPass(128)
+	// The outputs: 2×512 features and 2×1000 logits, 12 KB; the rest is
+	// bookkeeping. The activations of the 128×128 pass alone are 4 MB.
+	const limit = 64 << 10
+	if small > limit || large > limit {
+		t.Errorf("a steady-state forward pass allocated %d bytes (64×64) and %d bytes (128×128), want ≤ %d", small, large, limit)
+	}
+	t.Logf("bytes allocated per pass: %d (64×64), %d (128×128)", small, large)
 }
