@@ -173,6 +173,14 @@ var ErrNoForward = errors.New("models: Backward without ForwardTrain")
 // parameter's gradient and returns ∂L/∂x if ForwardTrain was asked for it
 // (else nil). It frees what ForwardTrain kept.
 func (m *ResNet) Backward(dlogits *tensor.Tensor) (*tensor.Tensor, error) {
+	return m.BackwardObserve(dlogits, nil)
+}
+
+// BackwardObserve is Backward that also hands observe, when not nil, the
+// gradient of the loss with respect to each block's output as the
+// backward pass reaches it (the last block first). dOut belongs to the
+// backward pass: observe must not keep or change it.
+func (m *ResNet) BackwardObserve(dlogits *tensor.Tensor, observe func(block BlockRef, dOut *tensor.Tensor)) (*tensor.Tensor, error) {
 	t := m.train
 	m.train = netTrain{}
 	if !t.ok {
@@ -191,6 +199,9 @@ func (m *ResNet) Backward(dlogits *tensor.Tensor) (*tensor.Tensor, error) {
 				b := m.Stages[s][i]
 				if !b.train.ok {
 					return nil
+				}
+				if observe != nil {
+					observe(BlockRef{Stage: s, Index: i}, d)
 				}
 				d = b.backward(d)
 				if d == nil {

@@ -3,6 +3,7 @@ package models_test
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -515,4 +516,80 @@ func TestSGDStepsAgainstPyTorch(t *testing.T) {
 		}
 	}
 	t.Logf("losses %.6g; largest |Δ|/max|ref| after 3 steps: %.2g", losses, worst)
+}
+
+// TestBackwardObserve: every block's output gradient is handed over once,
+// last block first, with the block output's shape; the last one equals
+// its closed form through the average pool and fc, ∂L/∂y[n,c,h,w] =
+// Σ_k W[k,c]·∂L/∂logits[n,k] / (H·W); and the parameters' gradients are
+// those of Backward.
+func TestBackwardObserve(t *testing.T) {
+	m, err := models.New("resnet20", models.Options{Seed: 3, NumClasses: 10, InChannels: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetTraining(true)
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := tensor.New(2, 1, 12, 12)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	dl := tensor.New(2, 10)
+	for i := range dl.Data {
+		dl.Data[i] = float32(rng.NormFloat64())
+	}
+	grads := func(observe func(models.BlockRef, *tensor.Tensor)) []float32 {
+		m.ZeroGrad()
+		if _, err := m.ForwardTrain(x, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.BackwardObserve(dl, observe); err != nil {
+			t.Fatal(err)
+		}
+		var g []float32
+		for _, p := range nn.Parameters(m) {
+			g = append(g, p.Grad.Data...)
+		}
+		return g
+	}
+	want := grads(nil)
+	var seen []models.BlockRef
+	var last *tensor.Tensor
+	got := grads(func(r models.BlockRef, d *tensor.Tensor) {
+		if len(seen) == 0 {
+			last = d.Clone()
+		}
+		seen = append(seen, r)
+	})
+	refs := m.BlockRefs()
+	if len(seen) != len(refs) {
+		t.Fatalf("observed %d blocks, want %d", len(seen), len(refs))
+	}
+	for i, r := range seen {
+		if r != refs[len(refs)-1-i] {
+			t.Fatalf("observation %d is %v, want %v", i, r, refs[len(refs)-1-i])
+		}
+	}
+	if n, c, h, w := last.Shape[0], last.Shape[1], last.Shape[2], last.Shape[3]; n != 2 || c != 64 || h != 3 || w != 3 {
+		t.Fatalf("last block's output gradient has shape %v, want [2 64 3 3]", last.Shape)
+	}
+	for n := 0; n < 2; n++ {
+		for c := 0; c < 64; c++ {
+			var s float64
+			for k := 0; k < 10; k++ {
+				s += float64(m.FC.Weight.Value.Data[k*64+c]) * float64(dl.Data[n*10+k])
+			}
+			s /= 9
+			for p := 0; p < 9; p++ {
+				if v := float64(last.Data[(n*64+c)*9+p]); math.Abs(v-s) > 1e-6*(1+math.Abs(s)) {
+					t.Fatalf("∂L/∂y[%d,%d,%d] = %v, want %v", n, c, p, v, s)
+				}
+			}
+		}
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("parameter gradient %d: %v with observe, %v without", i, got[i], want[i])
+		}
+	}
 }
