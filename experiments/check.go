@@ -137,6 +137,10 @@ func Check(dir string, require ...string) error {
 		table(filepath.Join(d, "gradflow.csv"), gradHeader, []string{"depth", "layer", "grad_norm", "grad_norm_std", "weight_norm"}, nil, []string{"depth", "layer", "grad_norm", "weight_norm"})
 		table(filepath.Join(d, "timing.csv"), gradTimingHeader, []string{"batches", "images", "seconds"}, nil, nil)
 		pngOK(filepath.Join(d, "gradflow.png"))
+		if exists(filepath.Join(d, "blocks.csv")) { // runs before it was measured have none
+			table(filepath.Join(d, "blocks.csv"), blocksHeader, []string{"depth", "block", "grad_norm", "grad_norm_std"}, nil, []string{"depth", "block", "grad_norm"})
+			pngOK(filepath.Join(d, "blocks.png"))
+		}
 		fileOK(filepath.Join(d, "results.md"))
 	}
 	if !present["degradation"] && !present["lesion"] && !present["gradflow"] && len(require) == 0 {

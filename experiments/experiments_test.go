@@ -335,6 +335,23 @@ func TestGradFlow(t *testing.T) {
 			t.Errorf("%s: first %s, last %s", n, rows[0].Name, rows[len(rows)-1].Name)
 		}
 	}
+	bt, err := readCSV(filepath.Join(dir, "gradflow", "blocks.csv"), blocksHeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := map[string]int{}
+	for i, row := range bt.rows {
+		g, err := bt.float(i, "grad_norm")
+		if err != nil || !(g > 0) {
+			t.Errorf("blocks.csv row %d: %v (%v)", i, row, err)
+		}
+		blocks[row["net"]]++
+	}
+	for _, n := range names {
+		if want := (depthOf(n) - 2) / 2; blocks[n] != want {
+			t.Errorf("blocks.csv: %s has %d blocks, want %d", n, blocks[n], want)
+		}
+	}
 	before := readFile(t, filepath.Join(dir, "gradflow", "gradflow.csv"))
 	c.Resume = true
 	var log bytes.Buffer
@@ -378,12 +395,12 @@ func TestEndToEndSynthetic(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := string(readFile(t, filepath.Join(dir, "REPORT.md")))
-	for _, want := range []string{"| plain-14 |", "ResNet-14 − ResNet-8", "| layer2.0 (changes shape) |", "| 2 |", "Estimated time", "figure6.png"} {
+	for _, want := range []string{"| plain-14 |", "ResNet-14 − ResNet-8", "| layer2.0 (changes shape) |", "| 2 |", "Estimated time", "figure6.png", "first block's output", "blocks.png"} {
 		if !strings.Contains(rep, want) {
 			t.Errorf("REPORT.md lacks %q", want)
 		}
 	}
-	for _, p := range []string{"degradation/figure6.png", "lesion/lesion.png", "gradflow/gradflow.png"} {
+	for _, p := range []string{"degradation/figure6.png", "lesion/lesion.png", "gradflow/gradflow.png", "gradflow/blocks.png"} {
 		f, err := os.Open(filepath.Join(dir, p))
 		if err != nil {
 			t.Fatal(err)
@@ -574,6 +591,7 @@ func TestOutputsWellFormed(t *testing.T) {
 		"lesion/random.csv":             "net,k,draw,blocks,test_error",
 		"lesion/random_summary.csv":     "net,k,draws,mean_error,std_error,min_error,max_error",
 		"gradflow/gradflow.csv":         "net,depth,shortcut,layer,name,grad_norm,grad_norm_std,weight_norm",
+		"gradflow/blocks.csv":           "net,depth,shortcut,block,name,grad_norm,grad_norm_std",
 		"degradation/results.md":        "",
 		"lesion/results.md":             "",
 		"gradflow/results.md":           "",
@@ -601,7 +619,7 @@ func TestOutputsWellFormed(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range []string{"degradation/figure6.png", "lesion/lesion.png", "gradflow/gradflow.png"} {
+	for _, p := range []string{"degradation/figure6.png", "lesion/lesion.png", "gradflow/gradflow.png", "gradflow/blocks.png"} {
 		f, err := os.Open(filepath.Join(dir, p))
 		if err != nil {
 			t.Fatal(err)

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/resnetgo/resnet/data"
+	"github.com/resnetgo/resnet/models"
 	"github.com/resnetgo/resnet/nn"
+	"github.com/resnetgo/resnet/tensor"
 	"github.com/resnetgo/resnet/train"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -54,6 +56,10 @@ type LayerGrad struct {
 }
 
 var gradHeader = []string{"net", "depth", "shortcut", "layer", "name", "grad_norm", "grad_norm_std", "weight_norm"}
+
+// blocksHeader is gradflow/blocks.csv's: the gradient with respect to the
+// output of block Block (1 = the first block; Name its state_dict prefix).
+var blocksHeader = []string{"net", "depth", "shortcut", "block", "name", "grad_norm", "grad_norm_std"}
 var gradTimingHeader = []string{"net", "batches", "images", "seconds"}
 
 type gradFlowState struct {
@@ -62,6 +68,11 @@ type gradFlowState struct {
 
 type gradFlowNet struct {
 	Layers  []LayerGrad `json:"layers"`
+	// Blocks are the norms of the gradient with respect to each block's
+	// output (Layer = block number from 1, WeightNorm unused); a state
+	// written before they were measured has none, and its networks are
+	// measured again.
+	Blocks  []LayerGrad `json:"blocks,omitempty"`
 	Batches int         `json:"batches"`
 	Images  int         `json:"images"`
 	Seconds float64     `json:"seconds"`
@@ -69,10 +80,11 @@ type gradFlowNet struct {
 
 // RunGradFlow measures, for each network at initialisation (batch norm in
 // training mode, as in the first step of training), the gradient norm of
-// every weighted layer on the main path, averaged over c.Batches
-// minibatches of real training images, and writes c.Out/gradflow:
-// gradflow.csv, gradflow.png (log scale, drawn from the CSV), timing.csv
-// and results.md. Option-B projection shortcuts are left out: they are
+// every weighted layer on the main path and of every block's output,
+// averaged over c.Batches minibatches of real training images, and writes
+// c.Out/gradflow: gradflow.csv and blocks.csv, gradflow.png and
+// blocks.png (log scale, drawn from the CSV files), timing.csv and
+// results.md. Option-B projection shortcuts are left out: they are
 // not on the path whose depth is being compared.
 func RunGradFlow(ctx context.Context, d *Data, c GradFlowConfig) error {
 	def := Full().GradFlow
@@ -112,7 +124,12 @@ func RunGradFlow(ctx context.Context, d *Data, c GradFlowConfig) error {
 	// The same batches for every network.
 	l := &data.Loader{Dataset: d.TrainPlain, BatchSize: c.Batch, Shuffle: true, Seed: c.Seed, DropLast: true, Workers: c.Workers}
 	var batches []*data.Batch
-	if len(st.Nets) < len(c.Nets) {
+	measured := func(n string) bool { return st.Nets[n] != nil && st.Nets[n].Blocks != nil }
+	need := false
+	for _, n := range c.Nets {
+		need = need || !measured(n)
+	}
+	if need {
 		it, err := l.Epoch(ctx, 0, 0)
 		if err != nil {
 			return err
@@ -134,12 +151,12 @@ func RunGradFlow(ctx context.Context, d *Data, c GradFlowConfig) error {
 		}
 	}
 	for _, n := range c.Nets {
-		if st.Nets[n] != nil {
+		if measured(n) {
 			c.logf("gradflow: %s measured earlier", n)
 			continue
 		}
 		t0 := time.Now()
-		layers, err := measureGradFlow(ctx, n, d, c.Seed, batches)
+		layers, blocks, err := measureGradFlow(ctx, n, d, c.Seed, batches)
 		if err != nil {
 			if ctx.Err() != nil {
 				if werr := writeGradFlowOutputs(dir, &st); werr != nil && len(st.Nets) > 0 {
@@ -149,27 +166,29 @@ func RunGradFlow(ctx context.Context, d *Data, c GradFlowConfig) error {
 			}
 			return err
 		}
-		st.Nets[n] = &gradFlowNet{Layers: layers, Batches: len(batches), Images: len(batches) * c.Batch, Seconds: time.Since(t0).Seconds()}
+		st.Nets[n] = &gradFlowNet{Layers: layers, Blocks: blocks, Batches: len(batches), Images: len(batches) * c.Batch, Seconds: time.Since(t0).Seconds()}
 		if err := writeJSON(statePath, st); err != nil {
 			return err
 		}
-		c.logf("gradflow: %-10s first conv %.3g, last conv %.3g, fc %.3g  (%.0fs)", n, layers[0].GradNorm, layers[len(layers)-2].GradNorm, layers[len(layers)-1].GradNorm, time.Since(t0).Seconds())
+		c.logf("gradflow: %-10s first conv %.3g, last conv %.3g, fc %.3g; first block output %.3g, last %.3g  (%.0fs)", n, layers[0].GradNorm, layers[len(layers)-2].GradNorm, layers[len(layers)-1].GradNorm, blocks[0].GradNorm, blocks[len(blocks)-1].GradNorm, time.Since(t0).Seconds())
 	}
 	return writeGradFlowOutputs(dir, &st)
 }
 
-// measureGradFlow returns the per-layer gradient norms of a fresh network.
-func measureGradFlow(ctx context.Context, name string, d *Data, seed uint64, batches []*data.Batch) ([]LayerGrad, error) {
+// measureGradFlow returns the per-layer gradient norms of a fresh network
+// and the norms of the gradient with respect to each block's output.
+func measureGradFlow(ctx context.Context, name string, d *Data, seed uint64, batches []*data.Batch) (layers, blocks []LayerGrad, err error) {
 	m, err := newNet(name, d, seed)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	type layer struct {
 		name string
 		p    *nn.Parameter
 	}
 	ls := []layer{{"conv1.weight", m.Conv1.Weight}}
-	for _, r := range m.BlockRefs() {
+	refs := m.BlockRefs()
+	for _, r := range refs {
 		b, _ := m.Block(r)
 		ls = append(ls, layer{r.String() + ".conv1.weight", b.Conv1.Weight}, layer{r.String() + ".conv2.weight", b.Conv2.Weight})
 		if b.Conv3 != nil {
@@ -178,37 +197,54 @@ func measureGradFlow(ctx context.Context, name string, d *Data, seed uint64, bat
 	}
 	ls = append(ls, layer{"fc.weight", m.FC.Weight})
 	norms := make([][]float64, len(ls))
+	blockNorms := make([][]float64, len(refs))
+	index := map[models.BlockRef]int{}
+	for i, r := range refs {
+		index[r] = i
+	}
 	m.SetTraining(true)
 	defer m.SetTraining(false)
 	for _, b := range batches {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		m.ZeroGrad()
 		logits, err := m.ForwardTrain(b.X, false)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		_, dl, err := train.CrossEntropy(logits, b.Labels, 0)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if _, err := m.Backward(dl); err != nil {
-			return nil, err
+		observe := func(r models.BlockRef, dOut *tensor.Tensor) {
+			i := index[r]
+			blockNorms[i] = append(blockNorms[i], l2(dOut.Data))
+		}
+		if _, err := m.BackwardObserve(dl, observe); err != nil {
+			return nil, nil, err
 		}
 		for i, l := range ls {
 			if l.p.Grad == nil {
-				return nil, fmt.Errorf("experiments: gradflow: %s %s got no gradient", name, l.name)
+				return nil, nil, fmt.Errorf("experiments: gradflow: %s %s got no gradient", name, l.name)
 			}
 			norms[i] = append(norms[i], l2(l.p.Grad.Data))
 		}
 	}
-	out := make([]LayerGrad, len(ls))
+	layers = make([]LayerGrad, len(ls))
 	for i, l := range ls {
 		mean, std := meanStd(norms[i])
-		out[i] = LayerGrad{Net: name, Layer: i + 1, Name: l.name, GradNorm: mean, GradStd: std, WeightNorm: l2(l.p.Value.Data)}
+		layers[i] = LayerGrad{Net: name, Layer: i + 1, Name: l.name, GradNorm: mean, GradStd: std, WeightNorm: l2(l.p.Value.Data)}
 	}
-	return out, nil
+	blocks = make([]LayerGrad, len(refs))
+	for i, r := range refs {
+		if len(blockNorms[i]) != len(batches) {
+			return nil, nil, fmt.Errorf("experiments: gradflow: %s block %s: %d output gradients for %d batches", name, r, len(blockNorms[i]), len(batches))
+		}
+		mean, std := meanStd(blockNorms[i])
+		blocks[i] = LayerGrad{Net: name, Layer: i + 1, Name: r.String(), GradNorm: mean, GradStd: std}
+	}
+	return layers, blocks, nil
 }
 
 func l2(x []float32) float64 {
@@ -225,7 +261,7 @@ func writeGradFlowOutputs(dir string, st *gradFlowState) error {
 		names = append(names, n)
 	}
 	names = netOrder(names)
-	var rows, timing [][]string
+	var rows, blockRows, timing [][]string
 	for _, n := range names {
 		c, err := Arch(n)
 		if err != nil {
@@ -234,6 +270,9 @@ func writeGradFlowOutputs(dir string, st *gradFlowState) error {
 		g := st.Nets[n]
 		for _, l := range g.Layers {
 			rows = append(rows, []string{n, strconv.Itoa(c.Depth()), c.Shortcut.String(), strconv.Itoa(l.Layer), l.Name, fmtFloat(l.GradNorm), fmtFloat(l.GradStd), fmtFloat(l.WeightNorm)})
+		}
+		for _, l := range g.Blocks {
+			blockRows = append(blockRows, []string{n, strconv.Itoa(c.Depth()), c.Shortcut.String(), strconv.Itoa(l.Layer), l.Name, fmtFloat(l.GradNorm), fmtFloat(l.GradStd)})
 		}
 		timing = append(timing, []string{n, strconv.Itoa(g.Batches), strconv.Itoa(g.Images), fmtFloat(g.Seconds)})
 	}
@@ -247,13 +286,33 @@ func writeGradFlowOutputs(dir string, st *gradFlowState) error {
 	if err := PlotGradFlow(csvPath, filepath.Join(dir, "gradflow.png")); err != nil {
 		return err
 	}
+	blocksPath := filepath.Join(dir, "blocks.csv")
+	if err := writeCSV(blocksPath, blocksHeader, blockRows); err != nil {
+		return err
+	}
+	if err := PlotBlockGrads(blocksPath, filepath.Join(dir, "blocks.png")); err != nil {
+		return err
+	}
 	return writeSectionsFile(filepath.Join(dir, "results.md"), filepath.Dir(dir), "gradflow")
 }
 
 // PlotGradFlow draws gradflow.png from gradflow.csv: one panel per depth,
 // gradient norm (log scale) against layer, plain and residual networks.
 func PlotGradFlow(csvPath, pngPath string) error {
-	t, err := readCSV(csvPath, gradHeader)
+	return plotGrads(csvPath, gradHeader, "layer", "layer (1 = first conv, last = fc)", "gradient L2 norm", pngPath)
+}
+
+// PlotBlockGrads draws blocks.png from blocks.csv: one panel per depth,
+// the norm of the gradient with respect to each block's output (log
+// scale) against the block's position.
+func PlotBlockGrads(csvPath, pngPath string) error {
+	return plotGrads(csvPath, blocksHeader, "block", "block (1 = first, after the stem)", "‖∂L/∂ block output‖", pngPath)
+}
+
+// plotGrads draws one panel per depth of the grad_norm column of a
+// gradient CSV file against its column xcol.
+func plotGrads(csvPath string, header []string, xcol, xlabel, ylabel, pngPath string) error {
+	t, err := readCSV(csvPath, header)
 	if err != nil {
 		return err
 	}
@@ -262,7 +321,7 @@ func PlotGradFlow(csvPath, pngPath string) error {
 	var names []string
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, row := range t.rows {
-		layer, err := t.int(i, "layer")
+		layer, err := t.int(i, xcol)
 		if err != nil {
 			return err
 		}
@@ -299,7 +358,7 @@ func PlotGradFlow(csvPath, pngPath string) error {
 	for _, depth := range depths {
 		p := plot.New()
 		p.Title.Text = fmt.Sprintf("depth %d, at initialisation (log scale)", depth)
-		p.X.Label.Text, p.Y.Label.Text = "layer (1 = first conv, last = fc)", "gradient L2 norm"
+		p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
 		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 		if lo <= hi {
 			p.Y.Min, p.Y.Max = lo/1.5, hi*1.5

@@ -41,6 +41,7 @@ func sections() []section {
 		{"lesion-reading", lesionReading},
 		{"gradflow-run", gradFlowRun},
 		{"gradflow-summary", gradFlowSummary},
+		{"gradflow-blocks", gradFlowBlocks},
 		{"estimate", estimate},
 	}
 }
@@ -111,6 +112,9 @@ func Report(dir string) (string, error) {
 			b.WriteString(md + "\n")
 		}
 		fmt.Fprintf(&b, "![%s](%s)\n\n", p.title, p.figure)
+		if p.sub == "gradflow" && exists(filepath.Join(dir, "gradflow", "blocks.png")) {
+			b.WriteString("![gradient with respect to each block's output](gradflow/blocks.png)\n\n")
+		}
 	}
 	md, err := estimate(dir)
 	if err != nil {
@@ -158,6 +162,11 @@ func Replot(dir string) error {
 	}
 	if p := filepath.Join(dir, "gradflow", "gradflow.csv"); exists(p) {
 		if err := PlotGradFlow(p, filepath.Join(dir, "gradflow", "gradflow.png")); err != nil {
+			return err
+		}
+	}
+	if p := filepath.Join(dir, "gradflow", "blocks.csv"); exists(p) {
+		if err := PlotBlockGrads(p, filepath.Join(dir, "gradflow", "blocks.png")); err != nil {
 			return err
 		}
 	}
@@ -737,6 +746,39 @@ func gradFlowSummary(dir string) (string, error) {
 	for _, n := range names {
 		s := summariseGrads(by[n])
 		md += fmt.Sprintf("| %s | %d | %.3g | %.3g | %.3g | %.3g | %.3g |\n", displayName(n), len(by[n]), s.first, s.middle, s.last, s.fc, s.first/s.last)
+	}
+	return md, nil
+}
+
+// gradFlowBlocks is the table of blocks.csv: per network, the norm of the
+// gradient with respect to the first, middle and last block's output.
+// Runs made before blocks.csv existed say so.
+func gradFlowBlocks(dir string) (string, error) {
+	path := filepath.Join(dir, "gradflow", "blocks.csv")
+	if !exists(path) {
+		return "(This run did not measure the gradients of the block outputs.)\n", nil
+	}
+	t, err := readCSV(path, blocksHeader)
+	if err != nil {
+		return "", err
+	}
+	by := map[string][]float64{}
+	var names []string
+	for i, row := range t.rows {
+		g, err := t.float(i, "grad_norm")
+		if err != nil {
+			return "", err
+		}
+		n := row["net"]
+		if _, ok := by[n]; !ok {
+			names = append(names, n)
+		}
+		by[n] = append(by[n], g)
+	}
+	md := "| network | blocks | first block's output | middle block's | last block's | first ÷ last |\n|---|---:|---:|---:|---:|---:|\n"
+	for _, n := range netOrder(names) {
+		g := by[n]
+		md += fmt.Sprintf("| %s | %d | %.3g | %.3g | %.3g | %.3g |\n", displayName(n), len(g), g[0], g[len(g)/2], g[len(g)-1], g[0]/g[len(g)-1])
 	}
 	return md, nil
 }
