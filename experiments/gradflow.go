@@ -67,7 +67,7 @@ type gradFlowState struct {
 }
 
 type gradFlowNet struct {
-	Layers  []LayerGrad `json:"layers"`
+	Layers []LayerGrad `json:"layers"`
 	// Blocks are the norms of the gradient with respect to each block's
 	// output (Layer = block number from 1, WeightNorm unused); a state
 	// written before they were measured has none, and its networks are
