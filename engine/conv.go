@@ -15,20 +15,21 @@ const (
 )
 
 // conv is a convolution with its batch norm folded in. w is laid out as
-// PyTorch's, (OutC, InC/Groups·KH·KW).
+// PyTorch's, (OutC, InC/Groups·KH·KW), with rows lda values apart.
 type conv struct {
 	kind                convKind
 	inC, outC, kh, kw   int
 	stride, pad, groups int
 	w, bias             []float32
+	lda                 int
 	wino                []float32 // Winograd F(2×2, 3×3) weights, or nil (winograd.go)
 }
 
 // gemm computes rows [m0, m1) of C = A·B + beta·C (out holds row m0 on)
-// for one of c's weight matrices a (OutC × k, row-major): a pointwise
-// convolution's w, a Winograd position's.
-func (c *conv) gemm(a []float32, m0, m1, n, k int, b []float32, ldb int, beta float32, out []float32, ldc int) {
-	kernels.SgemmSerial(m1-m0, n, k, 1, a[m0*k:], k, b, ldb, beta, out, ldc)
+// for one of c's weight matrices a (OutC × k, rows lda apart): a
+// pointwise convolution's w, a Winograd position's.
+func (c *conv) gemm(a []float32, lda, m0, m1, n, k int, b []float32, ldb int, beta float32, out []float32, ldc int) {
+	kernels.SgemmSerial(m1-m0, n, k, 1, a[m0*lda:], lda, b, ldb, beta, out, ldc)
 }
 
 func chooseKind(c *conv) convKind {
@@ -151,7 +152,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		var beta float32
 		if acc != nil {
 			ci := acc.c.inC
-			acc.c.gemm(acc.c.w, m0, m1, j1-j0, ci, ax[img*ci*plane+j0:], plane, 0, o[m0*plane+j0:], plane)
+			acc.c.gemm(acc.c.w, acc.c.lda, m0, m1, j1-j0, ci, ax[img*ci*plane+j0:], plane, 0, o[m0*plane+j0:], plane)
 			beta = 1
 		}
 		ep := kernels.Epilogue{Bias: bias[m0:m1], LDR: plane, ReLU: relu}
@@ -159,7 +160,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 			ep.Res = res[img*m*plane+m0*plane+j0:]
 		}
 		k := c.inC
-		kernels.SgemmSerialEpilogue(m1-m0, j1-j0, k, c.w[m0*k:], k, x[img*k*plane+j0:], plane, beta, o[m0*plane+j0:], plane, ep)
+		kernels.SgemmSerialEpilogue(m1-m0, j1-j0, k, c.w[m0*c.lda:], c.lda, x[img*k*plane+j0:], plane, beta, o[m0*plane+j0:], plane, ep)
 	})
 }
 
@@ -348,7 +349,7 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		} else {
 			src = pad[(img*phases*c.inC+grp*icg)*cs+j0:]
 		}
-		kernels.ConvGemm(m1-m0, cols, k, c.w[m0*k:], k, src, offs, tmp, cols, false)
+		kernels.ConvGemm(m1-m0, cols, k, c.w[m0*c.lda:], c.lda, src, offs, tmp, cols, false)
 		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, m0, m1, j0, j1, tmp, cols, relu)
 	})
 }

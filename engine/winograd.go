@@ -157,7 +157,7 @@ func (ws *workspace) winograd(c *conv, pad []float32, wq, cs, oh, ow int, out, r
 			transform(v, ci, 0, ic)
 		}
 		for xi := 0; xi < 16; xi++ {
-			c.gemm(c.wino[xi*m*ic:], o0, o1, k, ic, v[xi*vs:], k, 0, mm[xi*ms:], k)
+			c.gemm(c.wino[xi*m*ic:], ic, o0, o1, k, ic, v[xi*vs:], k, 0, mm[xi*ms:], k)
 		}
 		segments(t0, t1, func(t, e, img, ty, tx int) {
 			rows, cols := min(2, oh-2*ty), min(ow-2*tx, 2*(e-t))
