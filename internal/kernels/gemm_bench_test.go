@@ -33,6 +33,9 @@ var benchShapes = []struct {
 	{"resnext_group_16x784x144", false, false, 16, 784, 144},
 	{"wsl32x48d_group_48x3136x432", false, false, 48, 3136, 432},
 	{"square_1024", false, false, 1024, 1024, 1024},
+	{"x101_l3_1x1_1024x196x1024", false, false, 1024, 196, 1024},
+	{"x101_l4_1x1_2048x49x2048", false, false, 2048, 49, 2048},
+	{"r50_train_1x1_256x3136x1024", false, false, 256, 3136, 1024},
 }
 
 // BenchmarkSgemm runs every kernel on every shape; use -cpu 1,2 for the
