@@ -15,17 +15,23 @@
 //     (kernels.ConvGemm): row (channel, ki, kj) of the im2col matrix is
 //     read in place at the tap's offset, computing each output row over a
 //     padded row's width (the extra columns are dropped), by AVX-512
-//     micro-kernels of up to 12 output channels by 128 columns, so that a
-//     ResNeXt group of 4 channels still fills the registers. No im2col
-//     matrix is built (without AVX-512, blocks of it are).
+//     micro-kernels of up to 12 output channels by 128 columns (AVX2: 6
+//     by 32), so that a ResNeXt group of 4 channels still fills the
+//     registers. No im2col matrix is built (without AVX2, blocks of it
+//     are).
 //
 // 3×3 stride-1 convolutions of ≥ 64 channels run Winograd F(2×2, 3×3)
 // instead (winograd.go) when the batch has enough tiles, unless
 // Options.NoWinograd.
 //
 // Each layer is split into (image, row block, column block) tiles that the
-// threads take from a shared counter; a thread runs the GEMM for its tile
-// (kernels.SgemmSerial, ConvGemm) and then the epilogue on that tile while it is
-// still in cache, so there is no separate batch-norm, add or ReLU pass.
-// Layout is NCHW throughout, so there is no conversion at the edges.
+// threads of the pass's team (team.go: workers started with the pass that
+// spin between loops) take from a shared counter. A pointwise tile's
+// epilogue runs on the GEMM micro-kernel's registers before the store
+// (kernels.SgemmSerialEpilogue); a direct tile's on the thread's buffer
+// as it is copied out; so there is no separate batch-norm, add or ReLU
+// pass. Pointwise weights whose rows would be a multiple of 2 KiB apart
+// get a padded row stride in the compiled copy (rows in one L1 set evict
+// each other). Layout is NCHW throughout, so there is no conversion at
+// the edges.
 package engine
