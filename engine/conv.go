@@ -89,10 +89,10 @@ func tiling(m, n, images, threads int) (mb, nb int) {
 	mb = m
 	tiles := func() int { return images * ((n + nb - 1) / nb) * ((m + mb - 1) / mb) }
 	// Fewer than 96 rows a tile measured slower than narrower columns.
-	for tiles() < 4*threads && mb >= 192 {
+	for tiles() < chunksPerThread*threads && mb >= 192 {
 		mb = ((mb+1)/2 + 11) / 12 * 12
 	}
-	for tiles() < 4*threads && nb >= 64 {
+	for tiles() < chunksPerThread*threads && nb >= 64 {
 		nb = ((nb+1)/2 + 31) / 32 * 32
 	}
 	return mb, nb
@@ -299,7 +299,7 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	wq, hq, cs := padGeom(c, h, w)
 	gn := oh * wq
 	nb, mb := gn, ocg // whole groups, each padded by its tile
-	if g == 1 || n*g < 4*ws.key.threads {
+	if g == 1 || n*g < chunksPerThread*ws.key.threads {
 		nb, mb = directTiling(gn, ocg, n*g, ws.key.threads)
 	}
 	tn, tm := (gn+nb-1)/nb, (ocg+mb-1)/mb
@@ -365,7 +365,7 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 // channels, each thread reading its share of the weights, instead of
 // into a 48- and a 15-column tile that both read all of them.
 func directTiling(gn, ocg, pairs, threads int) (nb, mb int) {
-	want := 4 * threads
+	want := chunksPerThread * threads
 	round := func(v int) int { return min(gn, (v+47)/48*48) }
 	nb, mb = min(gn, 768), ocg
 	if nb < gn {

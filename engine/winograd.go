@@ -77,7 +77,7 @@ func winogradTiling(ic, oc, tiles, threads int) (nt, ocb int) {
 	nt = min(nt, (tiles+31)/32*32)
 	items := (tiles + nt - 1) / nt
 	ocb = oc
-	for items*((oc+ocb-1)/ocb) < 4*threads && ocb >= 96 {
+	for items*((oc+ocb-1)/ocb) < chunksPerThread*threads && ocb >= 96 {
 		ocb = (ocb/2 + 11) / 12 * 12
 	}
 	return nt, ocb
