@@ -15,5 +15,6 @@
 // so that Report and UpdateDoc can turn the CSV files into markdown tables
 // and Check can verify that everything is there and well-formed. Quick and
 // Full are the two sizes the command line offers: a smoke test of a few
-// minutes, and a run of a few hours on two cores.
+// minutes, and a run of about 1.5 hours on two cores (measured:
+// docs/experiments/README.md, "The full run").
 package experiments
