@@ -84,13 +84,7 @@ columns [%[3]d·q, %[3]d·q+%[3]d) of C, with AVX-512. In Go (k ≥ 1, nblk ≥ 
 		bases[q] = GP64()
 	}
 	offp, off, cnt := GP64(), GP64(), GP64()
-	rowAddr := func(i, disp int) Mem {
-		m := Mem{Base: bases[i/3], Disp: disp}
-		if i%3 != 0 {
-			m.Index, m.Scale = lda, uint8(i%3)
-		}
-		return m
-	}
+	rowAddr := func(i, disp int) Mem { return convRowAddr(bases, lda, i, disp) }
 	loadB := func(j int) {
 		m := Mem{Base: b, Index: off, Scale: 4, Disp: 64 * j}
 		if j == v-1 {
@@ -139,31 +133,7 @@ columns [%[3]d·q, %[3]d·q+%[3]d) of C, with AVX-512. In Go (k ≥ 1, nblk ≥ 
 		}
 	}
 
-	Label(name + "_k")
-	Load(Param("a"), bases[0])
-	lda3 := off
-	LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
-	for q := 1; q < len(bases); q++ {
-		LEAQ(Mem{Base: bases[q-1], Index: lda3, Scale: 1}, bases[q])
-	}
-	Load(Param("offs"), offp)
-	Load(Param("k"), cnt)
-	SHRQ(U8(1), cnt)
-	JZ(LabelRef(name + "_odd"))
-	Label(name + "_loop")
-	step(0)
-	step(4)
-	ADDQ(U8(8), offp)
-	for _, base := range bases {
-		ADDQ(U8(8), base)
-	}
-	DECQ(cnt)
-	JNZ(LabelRef(name + "_loop"))
-	Label(name + "_odd")
-	Load(Param("k"), cnt)
-	TESTQ(U32(1), cnt)
-	JZ(LabelRef(name + "_store"))
-	step(0)
+	convKLoop(name, lda, offp, off, cnt, bases, step)
 
 	Label(name + "_store")
 	Load(Param("ldc"), off)
@@ -272,13 +242,7 @@ the low 8 bits of mask a run from bit 0):
 	CMPQ(cnt, U32(0xff))
 	JNE(LabelRef(name + "_masked"))
 
-	rowAddr := func(i, disp int) Mem {
-		m := Mem{Base: bases[i/3], Disp: disp}
-		if i%3 != 0 {
-			m.Index, m.Scale = lda, uint8(i%3)
-		}
-		return m
-	}
+	rowAddr := func(i, disp int) Mem { return convRowAddr(bases, lda, i, disp) }
 	body := func(masked bool) {
 		pre := name + "_full"
 		if masked {
@@ -325,31 +289,7 @@ the low 8 bits of mask a run from bit 0):
 			}
 		}
 
-		Label(pre + "_k")
-		Load(Param("a"), bases[0])
-		lda3 := off
-		LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
-		for q := 1; q < len(bases); q++ {
-			LEAQ(Mem{Base: bases[q-1], Index: lda3, Scale: 1}, bases[q])
-		}
-		Load(Param("offs"), offp)
-		Load(Param("k"), cnt)
-		SHRQ(U8(1), cnt)
-		JZ(LabelRef(pre + "_odd"))
-		Label(pre + "_loop")
-		step(0)
-		step(4)
-		ADDQ(U8(8), offp)
-		for _, base := range bases {
-			ADDQ(U8(8), base)
-		}
-		DECQ(cnt)
-		JNZ(LabelRef(pre + "_loop"))
-		Label(pre + "_odd")
-		Load(Param("k"), cnt)
-		TESTQ(U32(1), cnt)
-		JZ(LabelRef(pre + "_store"))
-		step(0)
+		convKLoop(pre, lda, offp, off, cnt, bases, step)
 
 		Label(pre + "_store")
 		Load(Param("ldc"), off)
@@ -377,4 +317,46 @@ the low 8 bits of mask a run from bit 0):
 	}
 	body(false)
 	body(true)
+}
+
+// convRowAddr addresses row i of A at byte offset disp: rows 3q, 3q+1,
+// 3q+2 are at (bases[q]), (bases[q])(lda*1), (bases[q])(lda*2).
+func convRowAddr(bases []Register, lda Register, i, disp int) Mem {
+	m := Mem{Base: bases[i/3], Disp: disp}
+	if i%3 != 0 {
+		m.Index, m.Scale = lda, uint8(i%3)
+	}
+	return m
+}
+
+// convKLoop emits a conv tile's K loop from label pre+"_k": the row bases
+// of A (lda in bytes), then step(0) and step(4) per pair of offsets, then
+// a last step(0) for odd k, falling through to pre+"_store". off holds
+// 3·lda while the bases are set up; cnt counts the pairs.
+func convKLoop(pre string, lda, offp, off, cnt Register, bases []Register, step func(disp int)) {
+	Label(pre + "_k")
+	Load(Param("a"), bases[0])
+	lda3 := off
+	LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+	for q := 1; q < len(bases); q++ {
+		LEAQ(Mem{Base: bases[q-1], Index: lda3, Scale: 1}, bases[q])
+	}
+	Load(Param("offs"), offp)
+	Load(Param("k"), cnt)
+	SHRQ(U8(1), cnt)
+	JZ(LabelRef(pre + "_odd"))
+	Label(pre + "_loop")
+	step(0)
+	step(4)
+	ADDQ(U8(8), offp)
+	for _, base := range bases {
+		ADDQ(U8(8), base)
+	}
+	DECQ(cnt)
+	JNZ(LabelRef(pre + "_loop"))
+	Label(pre + "_odd")
+	Load(Param("k"), cnt)
+	TESTQ(U32(1), cnt)
+	JZ(LabelRef(pre + "_store"))
+	step(0)
 }

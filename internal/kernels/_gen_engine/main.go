@@ -14,7 +14,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -60,37 +59,9 @@ func main() {
 // (+ res[i]) (clamped at 0), 64 values per iteration, then 16, then a
 // masked tail.
 func epilogue(res, relu bool) {
-	name := "engineBias"
-	expr := "src[i] + b"
-	if res {
-		name += "Res"
-		expr += " + res[i]"
-	}
-	if relu {
-		name += "ReLU"
-		expr = "max(" + expr + ", 0) // NaN stays NaN"
-	}
-	name += "AVX512"
-	TEXT(name, NOSPLIT, "func(dst, src, res *float32, n int, b float32)")
-	Doc(name+" computes, for i in [0, n) (res is read only if named):",
-		"",
-		"\tdst[i] = "+expr,
-		"",
-		"with AVX-512; dst may be src.")
-	Pragma("noescape")
-	dst := Load(Param("dst"), GP64())
-	src := Load(Param("src"), GP64())
-	var rp Register
-	if res {
-		rp = Load(Param("res"), GP64())
-	}
-	n := Load(Param("n"), GP64())
-	bp, err := Param("b").Resolve()
-	if err != nil {
-		panic(err)
-	}
+	name, dst, src, rp, n, bp := epilogueHead("AVX512", "AVX-512", res, relu)
 	vb, zero := Z30, Z31
-	VBROADCASTSS(bp.Addr, vb)
+	VBROADCASTSS(bp, vb)
 	if relu {
 		VXORPS(zero, zero, zero)
 	}
@@ -158,7 +129,6 @@ func epilogue(res, relu bool) {
 	Label(name + "_done")
 	VZEROUPPER()
 	RET()
-	_ = fmt.Sprint
 }
 
 // Z returns zmm register i.
@@ -186,37 +156,9 @@ func lanesTable(name string) Mem {
 // ymm registers: 32 values per iteration, then 8, then a tail read and
 // written with VMASKMOVPS.
 func epilogueAVX2(lanes Mem, res, relu bool) {
-	name := "engineBias"
-	expr := "src[i] + b"
-	if res {
-		name += "Res"
-		expr += " + res[i]"
-	}
-	if relu {
-		name += "ReLU"
-		expr = "max(" + expr + ", 0) // NaN stays NaN"
-	}
-	name += "AVX2"
-	TEXT(name, NOSPLIT, "func(dst, src, res *float32, n int, b float32)")
-	Doc(name+" computes, for i in [0, n) (res is read only if named):",
-		"",
-		"\tdst[i] = "+expr,
-		"",
-		"with AVX2; dst may be src.")
-	Pragma("noescape")
-	dst := Load(Param("dst"), GP64())
-	src := Load(Param("src"), GP64())
-	var rp Register
-	if res {
-		rp = Load(Param("res"), GP64())
-	}
-	n := Load(Param("n"), GP64())
-	bp, err := Param("b").Resolve()
-	if err != nil {
-		panic(err)
-	}
+	name, dst, src, rp, n, bp := epilogueHead("AVX2", "AVX2", res, relu)
 	vb, zero, mask, tmp := Y15, Y14, Y13, Y12
-	VBROADCASTSS(bp.Addr, vb)
+	VBROADCASTSS(bp, vb)
 	if relu {
 		VXORPS(zero, zero, zero)
 	}
@@ -284,4 +226,39 @@ func epilogueAVX2(lanes Mem, res, relu bool) {
 	Label(name + "_done")
 	VZEROUPPER()
 	RET()
+}
+
+// epilogueHead declares engineBias[Res][ReLU]{suffix} (documented as
+// using isa) and loads its arguments: the function's name, dst, src, res
+// (only when res), n, and the bias's address.
+func epilogueHead(suffix, isa string, res, relu bool) (name string, dst, src, rp, n Register, b Mem) {
+	name = "engineBias"
+	expr := "src[i] + b"
+	if res {
+		name += "Res"
+		expr += " + res[i]"
+	}
+	if relu {
+		name += "ReLU"
+		expr = "max(" + expr + ", 0) // NaN stays NaN"
+	}
+	name += suffix
+	TEXT(name, NOSPLIT, "func(dst, src, res *float32, n int, b float32)")
+	Doc(name+" computes, for i in [0, n) (res is read only if named):",
+		"",
+		"\tdst[i] = "+expr,
+		"",
+		"with "+isa+"; dst may be src.")
+	Pragma("noescape")
+	dst = Load(Param("dst"), GP64())
+	src = Load(Param("src"), GP64())
+	if res {
+		rp = Load(Param("res"), GP64())
+	}
+	n = Load(Param("n"), GP64())
+	bp, err := Param("b").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return name, dst, src, rp, n, bp.Addr
 }
