@@ -148,7 +148,7 @@ func TestWinogradLayers(t *testing.T) {
 		{64, 64, 3, 1, 1, 1, 2, 35, 40, true, true},
 		{256, 256, 3, 1, 1, 1, 8, 7, 7, true, true},
 		{80, 72, 3, 1, 1, 1, 1, 67, 3, false, false},
-		{512, 96, 3, 1, 1, 1, 2, 5, 6, true, true}, // padded weight rows (winoLDA)
+		{512, 96, 3, 1, 1, 1, 2, 5, 6, true, true}, // padded weight rows (gemmLDA)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 6 {

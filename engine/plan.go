@@ -271,14 +271,9 @@ func newConv(c *nn.Conv2d, bn *nn.BatchNorm2d, o Options) (*conv, error) {
 	k := c.InC / c.Groups * c.KH * c.KW
 	w, lda := src, k
 	if !inPlace {
-		// A GEMM micro-kernel reads 12 rows of a pointwise convolution's
-		// weights at once; rows a multiple of 2 KiB apart (k = 512, 1024,
-		// 2048: ResNeXt's and the bottlenecks' wide 1×1 layers) fall in one
-		// or two L1 sets and evict each other, which measured 125 GFLOP/s
-		// against 185 for k = 512 on resnext101_32x8d's 1024→1024 layers.
-		// A copy can have a row stride off that grid; in place it cannot.
-		if cv.kind == pointwise && k%512 == 0 {
-			lda = k + 16
+		// A copy can have gemmLDA's padded row stride; in place it cannot.
+		if cv.kind == pointwise {
+			lda = gemmLDA(k)
 		}
 		w = make([]float32, c.OutC*lda)
 	}

@@ -21,22 +21,11 @@ const minWinogradC = 64
 // 0.7× the speed of the direct convolution; 14×14, 49 tiles: 1.7×). Tests lower it.
 var minWinogradTiles = 48
 
-// winoLDA is the row stride of the transformed weight matrices: InC,
-// or a little more when InC·4 bytes is a multiple of 2 KiB, so that the
-// rows a GEMM micro-kernel reads together do not share an L1 set (see
-// newConv).
-func winoLDA(ic int) int {
-	if ic%512 == 0 {
-		return ic + 16
-	}
-	return ic
-}
-
 // winogradWeights returns U = G g Gᵀ for every (o, c), laid out as 16
-// matrices (OutC, InC) with rows winoLDA(InC) apart, from weights (OutC,
+// matrices (OutC, InC) with rows gemmLDA(InC) apart, from weights (OutC,
 // InC, 3, 3).
 func winogradWeights(w []float32, oc, ic int) []float32 {
-	lda := winoLDA(ic)
+	lda := gemmLDA(ic)
 	u := make([]float32, 16*oc*lda)
 	n := oc * ic
 	for j := 0; j < n; j++ {
@@ -169,8 +158,8 @@ func (ws *workspace) winograd(c *conv, pad []float32, wq, cs, oh, ow int, out, r
 			v, mm = buf[:16*vs], buf[16*vs:16*(vs+ms)]
 			transform(v, ci, 0, ic)
 		}
+		lda := gemmLDA(ic)
 		for xi := 0; xi < 16; xi++ {
-			lda := winoLDA(ic)
 			c.gemm(c.wino[xi*m*lda:], lda, o0, o1, k, ic, v[xi*vs:], k, 0, mm[xi*ms:], k)
 		}
 		segments(t0, t1, func(t, e, img, ty, tx int) {
