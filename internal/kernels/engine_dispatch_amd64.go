@@ -3,7 +3,7 @@
 package kernels
 
 // engineISA names the instruction set of one variant of each engine
-// kernel: ConvGemm, WinoInput and WinoOutput, BiasAct, MaxPool3x3s2Row
+// kernel: ConvGemm, WinoInput and WinoOutput (and F(4×4)'s, AVX-512 only), BiasAct, MaxPool3x3s2Row
 // and EveryOther.
 type engineISA int
 
@@ -33,18 +33,21 @@ func useEngineKernels(isa engineISA) {
 	case engineAVX512:
 		convGemm = convGemmAVX512
 		winoInput, winoOutput = winoInputAVX512Go, winoOutputAVX512Go
+		wino4Input, wino4Output, wino4Native = wino4InputAVX512Go, wino4OutputAVX512Go, true
 		biasAct = biasActAVX512
 		maxPool3x3s2Row = maxPool3x3s2RowAVX512Go
 		everyOther = everyOtherAVX512Go
 	case engineAVX2:
 		convGemm = convGemmAVX2
 		winoInput, winoOutput = winoInputAVX2Go, winoOutputAVX2Go
+		wino4Input, wino4Output, wino4Native = wino4InputGeneric, wino4OutputGeneric, false
 		biasAct = biasActAVX2
 		maxPool3x3s2Row = maxPool3x3s2RowAVX2Go
 		everyOther = everyOtherAVX2Go
 	default:
 		convGemm = convGemmPacked
 		winoInput, winoOutput = winoInputGeneric, winoOutputGeneric
+		wino4Input, wino4Output, wino4Native = wino4InputGeneric, wino4OutputGeneric, false
 		biasAct = biasActGeneric
 		maxPool3x3s2Row = maxPool3x3s2RowGeneric
 		everyOther = everyOtherGeneric

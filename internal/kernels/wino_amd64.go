@@ -71,3 +71,40 @@ func winoOutputAVX2Go(y []float32, ldy int, m []float32, ldm, n, rows, cols int,
 	}
 	winoOutputAVX2(&y[0], ldy, &m[0], ldm, full, n-8*full, cols-16*full, rows, bias, rp, r)
 }
+
+func wino4InputAVX512Go(v []float32, ldv int, x []float32, wq, n int) {
+	full, tail := n/16, n%16
+	// The tail group of L tiles reads floats [0, 4L+2) of each row from
+	// its first: the loads at 0, 16, 32 and 48 take what lies inside.
+	need := 4*tail + 2
+	var masks uint64
+	if tail > 0 {
+		for i := 0; i < 4; i++ {
+			masks |= lowBits(min(16, need-16*i)) << (16 * i)
+		}
+	}
+	_ = v[35*ldv+n-1]
+	_ = x[5*wq+4*n+1]
+	wino4InputAVX512(&v[0], ldv, &x[0], wq, full, tail, masks)
+}
+
+func wino4OutputAVX512Go(y []float32, ldy int, m []float32, ldm, n, rows, cols int, bias float32, res []float32, relu bool) {
+	full := n / 16
+	if 64*full > cols {
+		full-- // the last full group writes fewer than 64 columns
+	}
+	tail := n - 16*full
+	smask := lowBits(min(cols-64*full, 4*tail))
+	var rp *float32
+	if res != nil {
+		_ = res[(rows-1)*ldy+cols-1]
+		rp = &res[0]
+	}
+	_ = y[(rows-1)*ldy+cols-1]
+	_ = m[35*ldm+n-1]
+	r := 0
+	if relu {
+		r = 1
+	}
+	wino4OutputAVX512(&y[0], ldy, &m[0], ldm, full, tail, smask, rows, bias, rp, r)
+}

@@ -559,6 +559,1642 @@ winoOutput_done:
 	VZEROUPPER
 	RET
 
+DATA wino4Consts<>+0(SB)/4, $0x40000000
+DATA wino4Consts<>+4(SB)/4, $0x40800000
+DATA wino4Consts<>+8(SB)/4, $0x41000000
+GLOBL wino4Consts<>(SB), RODATA|NOPTR, $12
+
+// func wino4InputAVX512(v *float32, ldv int, x *float32, wq int, full int, tail int, masks uint64)
+// Requires: AVX, AVX512F
+TEXT ·wino4InputAVX512(SB), $2368-56
+	MOVQ  v+0(FP), AX
+	MOVQ  ldv+8(FP), DX
+	SHLQ  $0x02, DX
+	LEAQ  (DX)(DX*2), CX
+	LEAQ  (CX)(CX*1), BX
+	LEAQ  (BX)(BX*2), SI
+	MOVQ  x+16(FP), DI
+	MOVQ  wq+24(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  full+32(FP), R9
+	MOVQ  masks+48(FP), CX
+	KMOVW CX, K2
+	SHRQ  $0x10, CX
+	KMOVW CX, K3
+	SHRQ  $0x10, CX
+	KMOVW CX, K4
+	SHRQ  $0x10, CX
+	KMOVW CX, K5
+	SHRQ  $0x10, CX
+
+	// K1: the tail's tiles, (1<<tail) - 1.
+	MOVQ    tail+40(FP), R10
+	MOVQ    R10, CX
+	MOVL    $0x00000001, R11
+	SHLL    CL, R11
+	DECL    R11
+	KMOVW   R11, K1
+	VMOVUPS winoEven<>+0(SB), Z30
+	VMOVUPS winoOdd<>+0(SB), Z31
+	LEAQ    63(SP), CX
+	ANDQ    $-64, CX
+	TESTQ   R9, R9
+	JZ      wino4Input_tail
+
+wino4Input_loop:
+	MOVQ              DI, R11
+	VMOVUPS           (R11), Z0
+	VMOVUPS           64(R11), Z1
+	VMOVUPS           128(R11), Z2
+	VMOVUPS           192(R11), Z3
+	VMOVAPS           Z30, Z4
+	VPERMI2PS         Z1, Z0, Z4
+	VMOVAPS           Z31, Z5
+	VPERMI2PS         Z1, Z0, Z5
+	VMOVAPS           Z30, Z6
+	VPERMI2PS         Z3, Z2, Z6
+	VMOVAPS           Z31, Z7
+	VPERMI2PS         Z3, Z2, Z7
+	VMOVAPS           Z30, Z8
+	VPERMI2PS         Z6, Z4, Z8
+	VMOVAPS           Z31, Z9
+	VPERMI2PS         Z6, Z4, Z9
+	VMOVAPS           Z30, Z10
+	VPERMI2PS         Z7, Z5, Z10
+	VMOVAPS           Z31, Z11
+	VPERMI2PS         Z7, Z5, Z11
+	VBROADCASTSS      256(R11), Z12
+	VALIGND           $0x01, Z8, Z12, Z13
+	VBROADCASTSS      260(R11), Z14
+	VALIGND           $0x01, Z10, Z14, Z15
+	VSUBPS            Z9, Z13, Z16
+	VSUBPS            Z10, Z11, Z17
+	VSUBPS            Z11, Z15, Z15
+	VSUBPS            Z9, Z8, Z8
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z16, Z8
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z9, Z13
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z10, Z11
+	VADDPS            Z11, Z13, Z10
+	VSUBPS            Z11, Z13, Z9
+	VMOVAPS           Z16, Z11
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z17, Z11
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z17, Z16
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z17, Z15
+	VMOVAPS           Z8, (CX)
+	VMOVAPS           Z10, 64(CX)
+	VMOVAPS           Z9, 128(CX)
+	VMOVAPS           Z11, 192(CX)
+	VMOVAPS           Z16, 256(CX)
+	VMOVAPS           Z15, 320(CX)
+	ADDQ              R8, R11
+	VMOVUPS           (R11), Z18
+	VMOVUPS           64(R11), Z19
+	VMOVUPS           128(R11), Z20
+	VMOVUPS           192(R11), Z21
+	VMOVAPS           Z30, Z22
+	VPERMI2PS         Z19, Z18, Z22
+	VMOVAPS           Z31, Z23
+	VPERMI2PS         Z19, Z18, Z23
+	VMOVAPS           Z30, Z24
+	VPERMI2PS         Z21, Z20, Z24
+	VMOVAPS           Z31, Z25
+	VPERMI2PS         Z21, Z20, Z25
+	VMOVAPS           Z30, Z26
+	VPERMI2PS         Z24, Z22, Z26
+	VMOVAPS           Z31, Z27
+	VPERMI2PS         Z24, Z22, Z27
+	VMOVAPS           Z30, Z28
+	VPERMI2PS         Z25, Z23, Z28
+	VMOVAPS           Z31, Z29
+	VPERMI2PS         Z25, Z23, Z29
+	VBROADCASTSS      256(R11), Z0
+	VALIGND           $0x01, Z26, Z0, Z1
+	VBROADCASTSS      260(R11), Z2
+	VALIGND           $0x01, Z28, Z2, Z3
+	VSUBPS            Z27, Z1, Z4
+	VSUBPS            Z28, Z29, Z5
+	VSUBPS            Z29, Z3, Z3
+	VSUBPS            Z27, Z26, Z26
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z4, Z26
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z27, Z1
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z28, Z29
+	VADDPS            Z29, Z1, Z28
+	VSUBPS            Z29, Z1, Z27
+	VMOVAPS           Z4, Z29
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z5, Z29
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z5, Z4
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z5, Z3
+	VMOVAPS           Z26, 384(CX)
+	VMOVAPS           Z28, 448(CX)
+	VMOVAPS           Z27, 512(CX)
+	VMOVAPS           Z29, 576(CX)
+	VMOVAPS           Z4, 640(CX)
+	VMOVAPS           Z3, 704(CX)
+	ADDQ              R8, R11
+	VMOVUPS           (R11), Z6
+	VMOVUPS           64(R11), Z7
+	VMOVUPS           128(R11), Z12
+	VMOVUPS           192(R11), Z14
+	VMOVAPS           Z30, Z13
+	VPERMI2PS         Z7, Z6, Z13
+	VMOVAPS           Z31, Z17
+	VPERMI2PS         Z7, Z6, Z17
+	VMOVAPS           Z30, Z8
+	VPERMI2PS         Z14, Z12, Z8
+	VMOVAPS           Z31, Z10
+	VPERMI2PS         Z14, Z12, Z10
+	VMOVAPS           Z30, Z9
+	VPERMI2PS         Z8, Z13, Z9
+	VMOVAPS           Z31, Z11
+	VPERMI2PS         Z8, Z13, Z11
+	VMOVAPS           Z30, Z16
+	VPERMI2PS         Z10, Z17, Z16
+	VMOVAPS           Z31, Z15
+	VPERMI2PS         Z10, Z17, Z15
+	VBROADCASTSS      256(R11), Z18
+	VALIGND           $0x01, Z9, Z18, Z19
+	VBROADCASTSS      260(R11), Z20
+	VALIGND           $0x01, Z16, Z20, Z21
+	VSUBPS            Z11, Z19, Z22
+	VSUBPS            Z16, Z15, Z23
+	VSUBPS            Z15, Z21, Z21
+	VSUBPS            Z11, Z9, Z9
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z22, Z9
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z11, Z19
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z16, Z15
+	VADDPS            Z15, Z19, Z16
+	VSUBPS            Z15, Z19, Z11
+	VMOVAPS           Z22, Z15
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z23, Z15
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z23, Z22
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z23, Z21
+	VMOVAPS           Z9, 768(CX)
+	VMOVAPS           Z16, 832(CX)
+	VMOVAPS           Z11, 896(CX)
+	VMOVAPS           Z15, 960(CX)
+	VMOVAPS           Z22, 1024(CX)
+	VMOVAPS           Z21, 1088(CX)
+	ADDQ              R8, R11
+	VMOVUPS           (R11), Z24
+	VMOVUPS           64(R11), Z25
+	VMOVUPS           128(R11), Z0
+	VMOVUPS           192(R11), Z2
+	VMOVAPS           Z30, Z1
+	VPERMI2PS         Z25, Z24, Z1
+	VMOVAPS           Z31, Z5
+	VPERMI2PS         Z25, Z24, Z5
+	VMOVAPS           Z30, Z26
+	VPERMI2PS         Z2, Z0, Z26
+	VMOVAPS           Z31, Z28
+	VPERMI2PS         Z2, Z0, Z28
+	VMOVAPS           Z30, Z27
+	VPERMI2PS         Z26, Z1, Z27
+	VMOVAPS           Z31, Z29
+	VPERMI2PS         Z26, Z1, Z29
+	VMOVAPS           Z30, Z4
+	VPERMI2PS         Z28, Z5, Z4
+	VMOVAPS           Z31, Z3
+	VPERMI2PS         Z28, Z5, Z3
+	VBROADCASTSS      256(R11), Z6
+	VALIGND           $0x01, Z27, Z6, Z7
+	VBROADCASTSS      260(R11), Z12
+	VALIGND           $0x01, Z4, Z12, Z14
+	VSUBPS            Z29, Z7, Z13
+	VSUBPS            Z4, Z3, Z17
+	VSUBPS            Z3, Z14, Z14
+	VSUBPS            Z29, Z27, Z27
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z13, Z27
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z29, Z7
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z4, Z3
+	VADDPS            Z3, Z7, Z4
+	VSUBPS            Z3, Z7, Z29
+	VMOVAPS           Z13, Z3
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z17, Z3
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z17, Z13
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z17, Z14
+	VMOVAPS           Z27, 1152(CX)
+	VMOVAPS           Z4, 1216(CX)
+	VMOVAPS           Z29, 1280(CX)
+	VMOVAPS           Z3, 1344(CX)
+	VMOVAPS           Z13, 1408(CX)
+	VMOVAPS           Z14, 1472(CX)
+	ADDQ              R8, R11
+	VMOVUPS           (R11), Z8
+	VMOVUPS           64(R11), Z10
+	VMOVUPS           128(R11), Z18
+	VMOVUPS           192(R11), Z20
+	VMOVAPS           Z30, Z19
+	VPERMI2PS         Z10, Z8, Z19
+	VMOVAPS           Z31, Z23
+	VPERMI2PS         Z10, Z8, Z23
+	VMOVAPS           Z30, Z9
+	VPERMI2PS         Z20, Z18, Z9
+	VMOVAPS           Z31, Z16
+	VPERMI2PS         Z20, Z18, Z16
+	VMOVAPS           Z30, Z11
+	VPERMI2PS         Z9, Z19, Z11
+	VMOVAPS           Z31, Z15
+	VPERMI2PS         Z9, Z19, Z15
+	VMOVAPS           Z30, Z22
+	VPERMI2PS         Z16, Z23, Z22
+	VMOVAPS           Z31, Z21
+	VPERMI2PS         Z16, Z23, Z21
+	VBROADCASTSS      256(R11), Z24
+	VALIGND           $0x01, Z11, Z24, Z25
+	VBROADCASTSS      260(R11), Z0
+	VALIGND           $0x01, Z22, Z0, Z2
+	VSUBPS            Z15, Z25, Z1
+	VSUBPS            Z22, Z21, Z5
+	VSUBPS            Z21, Z2, Z2
+	VSUBPS            Z15, Z11, Z11
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z1, Z11
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z15, Z25
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z22, Z21
+	VADDPS            Z21, Z25, Z22
+	VSUBPS            Z21, Z25, Z15
+	VMOVAPS           Z1, Z21
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z5, Z21
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z5, Z1
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z5, Z2
+	VMOVAPS           Z11, 1536(CX)
+	VMOVAPS           Z22, 1600(CX)
+	VMOVAPS           Z15, 1664(CX)
+	VMOVAPS           Z21, 1728(CX)
+	VMOVAPS           Z1, 1792(CX)
+	VMOVAPS           Z2, 1856(CX)
+	ADDQ              R8, R11
+	VMOVUPS           (R11), Z26
+	VMOVUPS           64(R11), Z28
+	VMOVUPS           128(R11), Z6
+	VMOVUPS           192(R11), Z12
+	VMOVAPS           Z30, Z7
+	VPERMI2PS         Z28, Z26, Z7
+	VMOVAPS           Z31, Z17
+	VPERMI2PS         Z28, Z26, Z17
+	VMOVAPS           Z30, Z27
+	VPERMI2PS         Z12, Z6, Z27
+	VMOVAPS           Z31, Z4
+	VPERMI2PS         Z12, Z6, Z4
+	VMOVAPS           Z30, Z29
+	VPERMI2PS         Z27, Z7, Z29
+	VMOVAPS           Z31, Z3
+	VPERMI2PS         Z27, Z7, Z3
+	VMOVAPS           Z30, Z13
+	VPERMI2PS         Z4, Z17, Z13
+	VMOVAPS           Z31, Z14
+	VPERMI2PS         Z4, Z17, Z14
+	VBROADCASTSS      256(R11), Z8
+	VALIGND           $0x01, Z29, Z8, Z10
+	VBROADCASTSS      260(R11), Z18
+	VALIGND           $0x01, Z13, Z18, Z20
+	VSUBPS            Z3, Z10, Z19
+	VSUBPS            Z13, Z14, Z23
+	VSUBPS            Z14, Z20, Z20
+	VSUBPS            Z3, Z29, Z29
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z19, Z29
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z3, Z10
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z13, Z14
+	VADDPS            Z14, Z10, Z13
+	VSUBPS            Z14, Z10, Z3
+	VMOVAPS           Z19, Z14
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z23, Z14
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z23, Z19
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z23, Z20
+	VMOVAPS           Z29, 1920(CX)
+	VMOVAPS           Z13, 1984(CX)
+	VMOVAPS           Z3, 2048(CX)
+	VMOVAPS           Z14, 2112(CX)
+	VMOVAPS           Z19, 2176(CX)
+	VMOVAPS           Z20, 2240(CX)
+	MOVQ              AX, R11
+	MOVQ              R11, R12
+	LEAQ              (R12)(SI*1), R13
+	VMOVAPS           (CX), Z9
+	VMOVAPS           384(CX), Z16
+	VMOVAPS           768(CX), Z24
+	VMOVAPS           1152(CX), Z0
+	VMOVAPS           1536(CX), Z25
+	VMOVAPS           1920(CX), Z5
+	VSUBPS            Z24, Z25, Z11
+	VSUBPS            Z16, Z0, Z22
+	VSUBPS            Z0, Z5, Z5
+	VSUBPS            Z24, Z9, Z9
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z11, Z9
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z24, Z25
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z16, Z0
+	VADDPS            Z0, Z25, Z16
+	VSUBPS            Z0, Z25, Z24
+	VMOVAPS           Z11, Z0
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z22, Z0
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z22, Z11
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z22, Z5
+	VMOVUPS           Z9, (R12)
+	VMOVUPS           Z16, (R12)(BX*1)
+	VMOVUPS           Z24, (R12)(BX*2)
+	VMOVUPS           Z0, (R13)
+	VMOVUPS           Z11, (R13)(BX*1)
+	VMOVUPS           Z5, (R13)(BX*2)
+	ADDQ              DX, R11
+	MOVQ              R11, R12
+	LEAQ              (R12)(SI*1), R13
+	VMOVAPS           64(CX), Z15
+	VMOVAPS           448(CX), Z21
+	VMOVAPS           832(CX), Z1
+	VMOVAPS           1216(CX), Z2
+	VMOVAPS           1600(CX), Z26
+	VMOVAPS           1984(CX), Z28
+	VSUBPS            Z1, Z26, Z6
+	VSUBPS            Z21, Z2, Z12
+	VSUBPS            Z2, Z28, Z28
+	VSUBPS            Z1, Z15, Z15
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z6, Z15
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z1, Z26
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z21, Z2
+	VADDPS            Z2, Z26, Z21
+	VSUBPS            Z2, Z26, Z1
+	VMOVAPS           Z6, Z2
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z12, Z2
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z12, Z6
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z12, Z28
+	VMOVUPS           Z15, (R12)
+	VMOVUPS           Z21, (R12)(BX*1)
+	VMOVUPS           Z1, (R12)(BX*2)
+	VMOVUPS           Z2, (R13)
+	VMOVUPS           Z6, (R13)(BX*1)
+	VMOVUPS           Z28, (R13)(BX*2)
+	ADDQ              DX, R11
+	MOVQ              R11, R12
+	LEAQ              (R12)(SI*1), R13
+	VMOVAPS           128(CX), Z7
+	VMOVAPS           512(CX), Z17
+	VMOVAPS           896(CX), Z27
+	VMOVAPS           1280(CX), Z4
+	VMOVAPS           1664(CX), Z8
+	VMOVAPS           2048(CX), Z18
+	VSUBPS            Z27, Z8, Z10
+	VSUBPS            Z17, Z4, Z23
+	VSUBPS            Z4, Z18, Z18
+	VSUBPS            Z27, Z7, Z7
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z10, Z7
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z27, Z8
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z17, Z4
+	VADDPS            Z4, Z8, Z17
+	VSUBPS            Z4, Z8, Z27
+	VMOVAPS           Z10, Z4
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z23, Z4
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z23, Z10
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z23, Z18
+	VMOVUPS           Z7, (R12)
+	VMOVUPS           Z17, (R12)(BX*1)
+	VMOVUPS           Z27, (R12)(BX*2)
+	VMOVUPS           Z4, (R13)
+	VMOVUPS           Z10, (R13)(BX*1)
+	VMOVUPS           Z18, (R13)(BX*2)
+	ADDQ              DX, R11
+	MOVQ              R11, R12
+	LEAQ              (R12)(SI*1), R13
+	VMOVAPS           192(CX), Z29
+	VMOVAPS           576(CX), Z13
+	VMOVAPS           960(CX), Z3
+	VMOVAPS           1344(CX), Z14
+	VMOVAPS           1728(CX), Z19
+	VMOVAPS           2112(CX), Z20
+	VSUBPS            Z3, Z19, Z25
+	VSUBPS            Z13, Z14, Z22
+	VSUBPS            Z14, Z20, Z20
+	VSUBPS            Z3, Z29, Z29
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z25, Z29
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z3, Z19
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z13, Z14
+	VADDPS            Z14, Z19, Z13
+	VSUBPS            Z14, Z19, Z3
+	VMOVAPS           Z25, Z14
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z22, Z14
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z22, Z25
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z22, Z20
+	VMOVUPS           Z29, (R12)
+	VMOVUPS           Z13, (R12)(BX*1)
+	VMOVUPS           Z3, (R12)(BX*2)
+	VMOVUPS           Z14, (R13)
+	VMOVUPS           Z25, (R13)(BX*1)
+	VMOVUPS           Z20, (R13)(BX*2)
+	ADDQ              DX, R11
+	MOVQ              R11, R12
+	LEAQ              (R12)(SI*1), R13
+	VMOVAPS           256(CX), Z9
+	VMOVAPS           640(CX), Z16
+	VMOVAPS           1024(CX), Z24
+	VMOVAPS           1408(CX), Z0
+	VMOVAPS           1792(CX), Z11
+	VMOVAPS           2176(CX), Z5
+	VSUBPS            Z24, Z11, Z26
+	VSUBPS            Z16, Z0, Z12
+	VSUBPS            Z0, Z5, Z5
+	VSUBPS            Z24, Z9, Z9
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z26, Z9
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z24, Z11
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z16, Z0
+	VADDPS            Z0, Z11, Z16
+	VSUBPS            Z0, Z11, Z24
+	VMOVAPS           Z26, Z0
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z12, Z0
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z12, Z26
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z12, Z5
+	VMOVUPS           Z9, (R12)
+	VMOVUPS           Z16, (R12)(BX*1)
+	VMOVUPS           Z24, (R12)(BX*2)
+	VMOVUPS           Z0, (R13)
+	VMOVUPS           Z26, (R13)(BX*1)
+	VMOVUPS           Z5, (R13)(BX*2)
+	ADDQ              DX, R11
+	MOVQ              R11, R12
+	LEAQ              (R12)(SI*1), R13
+	VMOVAPS           320(CX), Z15
+	VMOVAPS           704(CX), Z21
+	VMOVAPS           1088(CX), Z1
+	VMOVAPS           1472(CX), Z2
+	VMOVAPS           1856(CX), Z6
+	VMOVAPS           2240(CX), Z28
+	VSUBPS            Z1, Z6, Z8
+	VSUBPS            Z21, Z2, Z23
+	VSUBPS            Z2, Z28, Z28
+	VSUBPS            Z1, Z15, Z15
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z8, Z15
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z1, Z6
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z21, Z2
+	VADDPS            Z2, Z6, Z21
+	VSUBPS            Z2, Z6, Z1
+	VMOVAPS           Z8, Z2
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z23, Z2
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z23, Z8
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z23, Z28
+	VMOVUPS           Z15, (R12)
+	VMOVUPS           Z21, (R12)(BX*1)
+	VMOVUPS           Z1, (R12)(BX*2)
+	VMOVUPS           Z2, (R13)
+	VMOVUPS           Z8, (R13)(BX*1)
+	VMOVUPS           Z28, (R13)(BX*2)
+	ADDQ              $0x00000100, DI
+	ADDQ              $0x00000040, AX
+	DECQ              R9
+	JNZ               wino4Input_loop
+
+wino4Input_tail:
+	TESTQ             R10, R10
+	JZ                wino4Input_done
+	MOVQ              DI, R11
+	VMOVUPS.Z         (R11), K2, Z0
+	VMOVUPS.Z         64(R11), K3, Z1
+	VMOVUPS.Z         128(R11), K4, Z2
+	VMOVUPS.Z         192(R11), K5, Z3
+	VMOVAPS           Z30, Z4
+	VPERMI2PS         Z1, Z0, Z4
+	VMOVAPS           Z31, Z5
+	VPERMI2PS         Z1, Z0, Z5
+	VMOVAPS           Z30, Z6
+	VPERMI2PS         Z3, Z2, Z6
+	VMOVAPS           Z31, Z7
+	VPERMI2PS         Z3, Z2, Z7
+	VMOVAPS           Z30, Z8
+	VPERMI2PS         Z6, Z4, Z8
+	VMOVAPS           Z31, Z9
+	VPERMI2PS         Z6, Z4, Z9
+	VMOVAPS           Z30, Z10
+	VPERMI2PS         Z7, Z5, Z10
+	VMOVAPS           Z31, Z11
+	VPERMI2PS         Z7, Z5, Z11
+	VALIGND           $0x01, Z8, Z8, Z12
+	VALIGND           $0x01, Z10, Z10, Z13
+	VSUBPS            Z9, Z12, Z14
+	VSUBPS            Z10, Z11, Z15
+	VSUBPS            Z11, Z13, Z13
+	VSUBPS            Z9, Z8, Z8
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z14, Z8
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z9, Z12
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z10, Z11
+	VADDPS            Z11, Z12, Z10
+	VSUBPS            Z11, Z12, Z9
+	VMOVAPS           Z14, Z11
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z15, Z11
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z15, Z14
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z15, Z13
+	VMOVAPS           Z8, (CX)
+	VMOVAPS           Z10, 64(CX)
+	VMOVAPS           Z9, 128(CX)
+	VMOVAPS           Z11, 192(CX)
+	VMOVAPS           Z14, 256(CX)
+	VMOVAPS           Z13, 320(CX)
+	ADDQ              R8, R11
+	VMOVUPS.Z         (R11), K2, Z16
+	VMOVUPS.Z         64(R11), K3, Z17
+	VMOVUPS.Z         128(R11), K4, Z18
+	VMOVUPS.Z         192(R11), K5, Z19
+	VMOVAPS           Z30, Z20
+	VPERMI2PS         Z17, Z16, Z20
+	VMOVAPS           Z31, Z21
+	VPERMI2PS         Z17, Z16, Z21
+	VMOVAPS           Z30, Z22
+	VPERMI2PS         Z19, Z18, Z22
+	VMOVAPS           Z31, Z23
+	VPERMI2PS         Z19, Z18, Z23
+	VMOVAPS           Z30, Z24
+	VPERMI2PS         Z22, Z20, Z24
+	VMOVAPS           Z31, Z25
+	VPERMI2PS         Z22, Z20, Z25
+	VMOVAPS           Z30, Z26
+	VPERMI2PS         Z23, Z21, Z26
+	VMOVAPS           Z31, Z27
+	VPERMI2PS         Z23, Z21, Z27
+	VALIGND           $0x01, Z24, Z24, Z28
+	VALIGND           $0x01, Z26, Z26, Z29
+	VSUBPS            Z25, Z28, Z0
+	VSUBPS            Z26, Z27, Z1
+	VSUBPS            Z27, Z29, Z29
+	VSUBPS            Z25, Z24, Z24
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z0, Z24
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z25, Z28
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z26, Z27
+	VADDPS            Z27, Z28, Z26
+	VSUBPS            Z27, Z28, Z25
+	VMOVAPS           Z0, Z27
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z1, Z27
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z1, Z0
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z1, Z29
+	VMOVAPS           Z24, 384(CX)
+	VMOVAPS           Z26, 448(CX)
+	VMOVAPS           Z25, 512(CX)
+	VMOVAPS           Z27, 576(CX)
+	VMOVAPS           Z0, 640(CX)
+	VMOVAPS           Z29, 704(CX)
+	ADDQ              R8, R11
+	VMOVUPS.Z         (R11), K2, Z2
+	VMOVUPS.Z         64(R11), K3, Z3
+	VMOVUPS.Z         128(R11), K4, Z4
+	VMOVUPS.Z         192(R11), K5, Z5
+	VMOVAPS           Z30, Z6
+	VPERMI2PS         Z3, Z2, Z6
+	VMOVAPS           Z31, Z7
+	VPERMI2PS         Z3, Z2, Z7
+	VMOVAPS           Z30, Z12
+	VPERMI2PS         Z5, Z4, Z12
+	VMOVAPS           Z31, Z15
+	VPERMI2PS         Z5, Z4, Z15
+	VMOVAPS           Z30, Z8
+	VPERMI2PS         Z12, Z6, Z8
+	VMOVAPS           Z31, Z10
+	VPERMI2PS         Z12, Z6, Z10
+	VMOVAPS           Z30, Z9
+	VPERMI2PS         Z15, Z7, Z9
+	VMOVAPS           Z31, Z11
+	VPERMI2PS         Z15, Z7, Z11
+	VALIGND           $0x01, Z8, Z8, Z14
+	VALIGND           $0x01, Z9, Z9, Z13
+	VSUBPS            Z10, Z14, Z16
+	VSUBPS            Z9, Z11, Z17
+	VSUBPS            Z11, Z13, Z13
+	VSUBPS            Z10, Z8, Z8
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z16, Z8
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z10, Z14
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z9, Z11
+	VADDPS            Z11, Z14, Z9
+	VSUBPS            Z11, Z14, Z10
+	VMOVAPS           Z16, Z11
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z17, Z11
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z17, Z16
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z17, Z13
+	VMOVAPS           Z8, 768(CX)
+	VMOVAPS           Z9, 832(CX)
+	VMOVAPS           Z10, 896(CX)
+	VMOVAPS           Z11, 960(CX)
+	VMOVAPS           Z16, 1024(CX)
+	VMOVAPS           Z13, 1088(CX)
+	ADDQ              R8, R11
+	VMOVUPS.Z         (R11), K2, Z18
+	VMOVUPS.Z         64(R11), K3, Z19
+	VMOVUPS.Z         128(R11), K4, Z20
+	VMOVUPS.Z         192(R11), K5, Z21
+	VMOVAPS           Z30, Z22
+	VPERMI2PS         Z19, Z18, Z22
+	VMOVAPS           Z31, Z23
+	VPERMI2PS         Z19, Z18, Z23
+	VMOVAPS           Z30, Z28
+	VPERMI2PS         Z21, Z20, Z28
+	VMOVAPS           Z31, Z1
+	VPERMI2PS         Z21, Z20, Z1
+	VMOVAPS           Z30, Z24
+	VPERMI2PS         Z28, Z22, Z24
+	VMOVAPS           Z31, Z26
+	VPERMI2PS         Z28, Z22, Z26
+	VMOVAPS           Z30, Z25
+	VPERMI2PS         Z1, Z23, Z25
+	VMOVAPS           Z31, Z27
+	VPERMI2PS         Z1, Z23, Z27
+	VALIGND           $0x01, Z24, Z24, Z0
+	VALIGND           $0x01, Z25, Z25, Z29
+	VSUBPS            Z26, Z0, Z2
+	VSUBPS            Z25, Z27, Z3
+	VSUBPS            Z27, Z29, Z29
+	VSUBPS            Z26, Z24, Z24
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z2, Z24
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z26, Z0
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z25, Z27
+	VADDPS            Z27, Z0, Z25
+	VSUBPS            Z27, Z0, Z26
+	VMOVAPS           Z2, Z27
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z3, Z27
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z3, Z2
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z3, Z29
+	VMOVAPS           Z24, 1152(CX)
+	VMOVAPS           Z25, 1216(CX)
+	VMOVAPS           Z26, 1280(CX)
+	VMOVAPS           Z27, 1344(CX)
+	VMOVAPS           Z2, 1408(CX)
+	VMOVAPS           Z29, 1472(CX)
+	ADDQ              R8, R11
+	VMOVUPS.Z         (R11), K2, Z4
+	VMOVUPS.Z         64(R11), K3, Z5
+	VMOVUPS.Z         128(R11), K4, Z6
+	VMOVUPS.Z         192(R11), K5, Z7
+	VMOVAPS           Z30, Z12
+	VPERMI2PS         Z5, Z4, Z12
+	VMOVAPS           Z31, Z15
+	VPERMI2PS         Z5, Z4, Z15
+	VMOVAPS           Z30, Z14
+	VPERMI2PS         Z7, Z6, Z14
+	VMOVAPS           Z31, Z17
+	VPERMI2PS         Z7, Z6, Z17
+	VMOVAPS           Z30, Z8
+	VPERMI2PS         Z14, Z12, Z8
+	VMOVAPS           Z31, Z9
+	VPERMI2PS         Z14, Z12, Z9
+	VMOVAPS           Z30, Z10
+	VPERMI2PS         Z17, Z15, Z10
+	VMOVAPS           Z31, Z11
+	VPERMI2PS         Z17, Z15, Z11
+	VALIGND           $0x01, Z8, Z8, Z16
+	VALIGND           $0x01, Z10, Z10, Z13
+	VSUBPS            Z9, Z16, Z18
+	VSUBPS            Z10, Z11, Z19
+	VSUBPS            Z11, Z13, Z13
+	VSUBPS            Z9, Z8, Z8
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z18, Z8
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z9, Z16
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z10, Z11
+	VADDPS            Z11, Z16, Z10
+	VSUBPS            Z11, Z16, Z9
+	VMOVAPS           Z18, Z11
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z19, Z11
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z19, Z18
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z19, Z13
+	VMOVAPS           Z8, 1536(CX)
+	VMOVAPS           Z10, 1600(CX)
+	VMOVAPS           Z9, 1664(CX)
+	VMOVAPS           Z11, 1728(CX)
+	VMOVAPS           Z18, 1792(CX)
+	VMOVAPS           Z13, 1856(CX)
+	ADDQ              R8, R11
+	VMOVUPS.Z         (R11), K2, Z20
+	VMOVUPS.Z         64(R11), K3, Z21
+	VMOVUPS.Z         128(R11), K4, Z22
+	VMOVUPS.Z         192(R11), K5, Z23
+	VMOVAPS           Z30, Z28
+	VPERMI2PS         Z21, Z20, Z28
+	VMOVAPS           Z31, Z1
+	VPERMI2PS         Z21, Z20, Z1
+	VMOVAPS           Z30, Z0
+	VPERMI2PS         Z23, Z22, Z0
+	VMOVAPS           Z31, Z3
+	VPERMI2PS         Z23, Z22, Z3
+	VMOVAPS           Z30, Z24
+	VPERMI2PS         Z0, Z28, Z24
+	VMOVAPS           Z31, Z25
+	VPERMI2PS         Z0, Z28, Z25
+	VMOVAPS           Z30, Z26
+	VPERMI2PS         Z3, Z1, Z26
+	VMOVAPS           Z31, Z27
+	VPERMI2PS         Z3, Z1, Z27
+	VALIGND           $0x01, Z24, Z24, Z2
+	VALIGND           $0x01, Z26, Z26, Z29
+	VSUBPS            Z25, Z2, Z4
+	VSUBPS            Z26, Z27, Z5
+	VSUBPS            Z27, Z29, Z29
+	VSUBPS            Z25, Z24, Z24
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z4, Z24
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z25, Z2
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z26, Z27
+	VADDPS            Z27, Z2, Z26
+	VSUBPS            Z27, Z2, Z25
+	VMOVAPS           Z4, Z27
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z5, Z27
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z5, Z4
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z5, Z29
+	VMOVAPS           Z24, 1920(CX)
+	VMOVAPS           Z26, 1984(CX)
+	VMOVAPS           Z25, 2048(CX)
+	VMOVAPS           Z27, 2112(CX)
+	VMOVAPS           Z4, 2176(CX)
+	VMOVAPS           Z29, 2240(CX)
+	MOVQ              AX, R11
+	MOVQ              R11, R12
+	LEAQ              (R12)(SI*1), R13
+	VMOVAPS           (CX), Z6
+	VMOVAPS           384(CX), Z7
+	VMOVAPS           768(CX), Z12
+	VMOVAPS           1152(CX), Z15
+	VMOVAPS           1536(CX), Z14
+	VMOVAPS           1920(CX), Z17
+	VSUBPS            Z12, Z14, Z16
+	VSUBPS            Z7, Z15, Z19
+	VSUBPS            Z15, Z17, Z17
+	VSUBPS            Z12, Z6, Z6
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z16, Z6
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z12, Z14
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z7, Z15
+	VADDPS            Z15, Z14, Z7
+	VSUBPS            Z15, Z14, Z12
+	VMOVAPS           Z16, Z15
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z19, Z15
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z19, Z16
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z19, Z17
+	VMOVUPS           Z6, K1, (R12)
+	VMOVUPS           Z7, K1, (R12)(BX*1)
+	VMOVUPS           Z12, K1, (R12)(BX*2)
+	VMOVUPS           Z15, K1, (R13)
+	VMOVUPS           Z16, K1, (R13)(BX*1)
+	VMOVUPS           Z17, K1, (R13)(BX*2)
+	ADDQ              DX, R11
+	MOVQ              R11, R12
+	LEAQ              (R12)(SI*1), R13
+	VMOVAPS           64(CX), Z8
+	VMOVAPS           448(CX), Z10
+	VMOVAPS           832(CX), Z9
+	VMOVAPS           1216(CX), Z11
+	VMOVAPS           1600(CX), Z18
+	VMOVAPS           1984(CX), Z13
+	VSUBPS            Z9, Z18, Z20
+	VSUBPS            Z10, Z11, Z21
+	VSUBPS            Z11, Z13, Z13
+	VSUBPS            Z9, Z8, Z8
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z20, Z8
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z9, Z18
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z10, Z11
+	VADDPS            Z11, Z18, Z10
+	VSUBPS            Z11, Z18, Z9
+	VMOVAPS           Z20, Z11
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z21, Z11
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z21, Z20
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z21, Z13
+	VMOVUPS           Z8, K1, (R12)
+	VMOVUPS           Z10, K1, (R12)(BX*1)
+	VMOVUPS           Z9, K1, (R12)(BX*2)
+	VMOVUPS           Z11, K1, (R13)
+	VMOVUPS           Z20, K1, (R13)(BX*1)
+	VMOVUPS           Z13, K1, (R13)(BX*2)
+	ADDQ              DX, R11
+	MOVQ              R11, R12
+	LEAQ              (R12)(SI*1), R13
+	VMOVAPS           128(CX), Z22
+	VMOVAPS           512(CX), Z23
+	VMOVAPS           896(CX), Z28
+	VMOVAPS           1280(CX), Z1
+	VMOVAPS           1664(CX), Z0
+	VMOVAPS           2048(CX), Z3
+	VSUBPS            Z28, Z0, Z2
+	VSUBPS            Z23, Z1, Z5
+	VSUBPS            Z1, Z3, Z3
+	VSUBPS            Z28, Z22, Z22
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z2, Z22
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z28, Z0
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z23, Z1
+	VADDPS            Z1, Z0, Z23
+	VSUBPS            Z1, Z0, Z28
+	VMOVAPS           Z2, Z1
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z5, Z1
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z5, Z2
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z5, Z3
+	VMOVUPS           Z22, K1, (R12)
+	VMOVUPS           Z23, K1, (R12)(BX*1)
+	VMOVUPS           Z28, K1, (R12)(BX*2)
+	VMOVUPS           Z1, K1, (R13)
+	VMOVUPS           Z2, K1, (R13)(BX*1)
+	VMOVUPS           Z3, K1, (R13)(BX*2)
+	ADDQ              DX, R11
+	MOVQ              R11, R12
+	LEAQ              (R12)(SI*1), R13
+	VMOVAPS           192(CX), Z24
+	VMOVAPS           576(CX), Z26
+	VMOVAPS           960(CX), Z25
+	VMOVAPS           1344(CX), Z27
+	VMOVAPS           1728(CX), Z4
+	VMOVAPS           2112(CX), Z29
+	VSUBPS            Z25, Z4, Z14
+	VSUBPS            Z26, Z27, Z19
+	VSUBPS            Z27, Z29, Z29
+	VSUBPS            Z25, Z24, Z24
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z14, Z24
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z25, Z4
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z26, Z27
+	VADDPS            Z27, Z4, Z26
+	VSUBPS            Z27, Z4, Z25
+	VMOVAPS           Z14, Z27
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z19, Z27
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z19, Z14
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z19, Z29
+	VMOVUPS           Z24, K1, (R12)
+	VMOVUPS           Z26, K1, (R12)(BX*1)
+	VMOVUPS           Z25, K1, (R12)(BX*2)
+	VMOVUPS           Z27, K1, (R13)
+	VMOVUPS           Z14, K1, (R13)(BX*1)
+	VMOVUPS           Z29, K1, (R13)(BX*2)
+	ADDQ              DX, R11
+	MOVQ              R11, R12
+	LEAQ              (R12)(SI*1), R13
+	VMOVAPS           256(CX), Z6
+	VMOVAPS           640(CX), Z7
+	VMOVAPS           1024(CX), Z12
+	VMOVAPS           1408(CX), Z15
+	VMOVAPS           1792(CX), Z16
+	VMOVAPS           2176(CX), Z17
+	VSUBPS            Z12, Z16, Z18
+	VSUBPS            Z7, Z15, Z21
+	VSUBPS            Z15, Z17, Z17
+	VSUBPS            Z12, Z6, Z6
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z18, Z6
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z12, Z16
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z7, Z15
+	VADDPS            Z15, Z16, Z7
+	VSUBPS            Z15, Z16, Z12
+	VMOVAPS           Z18, Z15
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z21, Z15
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z21, Z18
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z21, Z17
+	VMOVUPS           Z6, K1, (R12)
+	VMOVUPS           Z7, K1, (R12)(BX*1)
+	VMOVUPS           Z12, K1, (R12)(BX*2)
+	VMOVUPS           Z15, K1, (R13)
+	VMOVUPS           Z18, K1, (R13)(BX*1)
+	VMOVUPS           Z17, K1, (R13)(BX*2)
+	ADDQ              DX, R11
+	MOVQ              R11, R12
+	LEAQ              (R12)(SI*1), R13
+	VMOVAPS           320(CX), Z8
+	VMOVAPS           704(CX), Z10
+	VMOVAPS           1088(CX), Z9
+	VMOVAPS           1472(CX), Z11
+	VMOVAPS           1856(CX), Z20
+	VMOVAPS           2240(CX), Z13
+	VSUBPS            Z9, Z20, Z0
+	VSUBPS            Z10, Z11, Z5
+	VSUBPS            Z11, Z13, Z13
+	VSUBPS            Z9, Z8, Z8
+	VFMADD132PS.BCST  wino4Consts<>+4(SB), Z0, Z8
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z9, Z20
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z10, Z11
+	VADDPS            Z11, Z20, Z10
+	VSUBPS            Z11, Z20, Z9
+	VMOVAPS           Z0, Z11
+	VFMADD231PS.BCST  wino4Consts<>+0(SB), Z5, Z11
+	VFNMADD231PS.BCST wino4Consts<>+0(SB), Z5, Z0
+	VFNMADD231PS.BCST wino4Consts<>+4(SB), Z5, Z13
+	VMOVUPS           Z8, K1, (R12)
+	VMOVUPS           Z10, K1, (R12)(BX*1)
+	VMOVUPS           Z9, K1, (R12)(BX*2)
+	VMOVUPS           Z11, K1, (R13)
+	VMOVUPS           Z0, K1, (R13)(BX*1)
+	VMOVUPS           Z13, K1, (R13)(BX*2)
+
+wino4Input_done:
+	VZEROUPPER
+	RET
+
+// func wino4OutputAVX512(y *float32, ldy int, m *float32, ldm int, full int, tail int, smask uint64, rows int, bias float32, res *float32, relu int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·wino4OutputAVX512(SB), NOSPLIT, $0-88
+	MOVQ   y+0(FP), AX
+	MOVQ   ldy+8(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   m+16(FP), SI
+	MOVQ   ldm+24(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	SHLQ   $0x01, R8
+	LEAQ   (R8)(R8*2), R9
+	MOVQ   full+32(FP), R10
+	MOVQ   res+72(FP), R11
+	MOVQ   smask+48(FP), CX
+	KMOVW  CX, K2
+	SHRQ   $0x10, CX
+	KMOVW  CX, K3
+	SHRQ   $0x10, CX
+	KMOVW  CX, K4
+	SHRQ   $0x10, CX
+	KMOVW  CX, K5
+	SHRQ   $0x10, CX
+	MOVQ   tail+40(FP), R12
+	MOVQ   R12, CX
+	MOVL   $0x00000001, R13
+	SHLL   CL, R13
+	DECL   R13
+	KMOVW  R13, K1
+	VXORPS Z31, Z31, Z31
+	TESTQ  R10, R10
+	JZ     wino4Output_tail
+
+wino4Output_loop:
+	MOVQ             SI, CX
+	MOVQ             CX, R13
+	LEAQ             (R13)(R9*1), R14
+	VMOVUPS          (R13), Z0
+	VMOVUPS          (R13)(R8*1), Z1
+	VMOVUPS          (R13)(R8*2), Z2
+	VMOVUPS          (R14), Z3
+	VMOVUPS          (R14)(R8*1), Z4
+	VMOVUPS          (R14)(R8*2), Z5
+	VADDPS           Z2, Z1, Z6
+	VSUBPS           Z2, Z1, Z1
+	VADDPS           Z4, Z3, Z2
+	VSUBPS           Z4, Z3, Z3
+	VADDPS           Z6, Z0, Z0
+	VADDPS           Z2, Z0, Z0
+	VMOVAPS          Z1, Z4
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z3, Z4
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z2, Z6
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z3, Z1
+	VADDPS           Z5, Z1, Z1
+	ADDQ             DI, CX
+	MOVQ             CX, R13
+	LEAQ             (R13)(R9*1), R14
+	VMOVUPS          (R13), Z7
+	VMOVUPS          (R13)(R8*1), Z8
+	VMOVUPS          (R13)(R8*2), Z9
+	VMOVUPS          (R14), Z10
+	VMOVUPS          (R14)(R8*1), Z11
+	VMOVUPS          (R14)(R8*2), Z12
+	VADDPS           Z9, Z8, Z13
+	VSUBPS           Z9, Z8, Z8
+	VADDPS           Z11, Z10, Z9
+	VSUBPS           Z11, Z10, Z10
+	VADDPS           Z13, Z7, Z7
+	VADDPS           Z9, Z7, Z7
+	VMOVAPS          Z8, Z11
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z10, Z11
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z9, Z13
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z10, Z8
+	VADDPS           Z12, Z8, Z8
+	ADDQ             DI, CX
+	MOVQ             CX, R13
+	LEAQ             (R13)(R9*1), R14
+	VMOVUPS          (R13), Z14
+	VMOVUPS          (R13)(R8*1), Z15
+	VMOVUPS          (R13)(R8*2), Z16
+	VMOVUPS          (R14), Z17
+	VMOVUPS          (R14)(R8*1), Z18
+	VMOVUPS          (R14)(R8*2), Z19
+	VADDPS           Z16, Z15, Z20
+	VSUBPS           Z16, Z15, Z15
+	VADDPS           Z18, Z17, Z16
+	VSUBPS           Z18, Z17, Z17
+	VADDPS           Z20, Z14, Z14
+	VADDPS           Z16, Z14, Z14
+	VMOVAPS          Z15, Z18
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z17, Z18
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z16, Z20
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z17, Z15
+	VADDPS           Z19, Z15, Z15
+	ADDQ             DI, CX
+	MOVQ             CX, R13
+	LEAQ             (R13)(R9*1), R14
+	VMOVUPS          (R13), Z21
+	VMOVUPS          (R13)(R8*1), Z22
+	VMOVUPS          (R13)(R8*2), Z23
+	VMOVUPS          (R14), Z24
+	VMOVUPS          (R14)(R8*1), Z25
+	VMOVUPS          (R14)(R8*2), Z26
+	VADDPS           Z23, Z22, Z27
+	VSUBPS           Z23, Z22, Z22
+	VADDPS           Z25, Z24, Z23
+	VSUBPS           Z25, Z24, Z24
+	VADDPS           Z27, Z21, Z21
+	VADDPS           Z23, Z21, Z21
+	VMOVAPS          Z22, Z25
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z24, Z25
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z23, Z27
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z24, Z22
+	VADDPS           Z26, Z22, Z22
+	ADDQ             DI, CX
+	MOVQ             CX, R13
+	LEAQ             (R13)(R9*1), R14
+	VMOVUPS          (R13), Z28
+	VMOVUPS          (R13)(R8*1), Z29
+	VMOVUPS          (R13)(R8*2), Z30
+	VMOVUPS          (R14), Z2
+	VMOVUPS          (R14)(R8*1), Z3
+	VMOVUPS          (R14)(R8*2), Z5
+	VADDPS           Z30, Z29, Z9
+	VSUBPS           Z30, Z29, Z29
+	VADDPS           Z3, Z2, Z30
+	VSUBPS           Z3, Z2, Z2
+	VADDPS           Z9, Z28, Z28
+	VADDPS           Z30, Z28, Z28
+	VMOVAPS          Z29, Z3
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z2, Z3
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z30, Z9
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z2, Z29
+	VADDPS           Z5, Z29, Z29
+	ADDQ             DI, CX
+	MOVQ             CX, R13
+	LEAQ             (R13)(R9*1), R14
+	VMOVUPS          (R13), Z10
+	VMOVUPS          (R13)(R8*1), Z12
+	VMOVUPS          (R13)(R8*2), Z16
+	VMOVUPS          (R14), Z17
+	VMOVUPS          (R14)(R8*1), Z19
+	VMOVUPS          (R14)(R8*2), Z23
+	VADDPS           Z16, Z12, Z24
+	VSUBPS           Z16, Z12, Z12
+	VADDPS           Z19, Z17, Z16
+	VSUBPS           Z19, Z17, Z17
+	VADDPS           Z24, Z10, Z10
+	VADDPS           Z16, Z10, Z10
+	VMOVAPS          Z12, Z19
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z17, Z19
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z16, Z24
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z17, Z12
+	VADDPS           Z23, Z12, Z12
+	VADDPS           Z14, Z7, Z26
+	VSUBPS           Z14, Z7, Z7
+	VADDPS           Z28, Z21, Z14
+	VSUBPS           Z28, Z21, Z21
+	VADDPS           Z26, Z0, Z0
+	VADDPS           Z14, Z0, Z0
+	VMOVAPS          Z7, Z28
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z21, Z28
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z14, Z26
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z21, Z7
+	VADDPS           Z10, Z7, Z7
+	VADDPS.BCST      bias+64(FP), Z0, Z0
+	VADDPS.BCST      bias+64(FP), Z28, Z28
+	VADDPS.BCST      bias+64(FP), Z26, Z26
+	VADDPS.BCST      bias+64(FP), Z7, Z7
+	VMOVUPS          winoZipLo<>+0(SB), Z30
+	VPERMI2PS        Z26, Z0, Z30
+	VMOVUPS          winoZipHi<>+0(SB), Z2
+	VPERMI2PS        Z26, Z0, Z2
+	VMOVUPS          winoZipLo<>+0(SB), Z5
+	VPERMI2PS        Z7, Z28, Z5
+	VMOVUPS          winoZipHi<>+0(SB), Z16
+	VPERMI2PS        Z7, Z28, Z16
+	VMOVUPS          winoZipLo<>+0(SB), Z17
+	VPERMI2PS        Z5, Z30, Z17
+	VMOVUPS          winoZipHi<>+0(SB), Z23
+	VPERMI2PS        Z5, Z30, Z23
+	VMOVUPS          winoZipLo<>+0(SB), Z14
+	VPERMI2PS        Z16, Z2, Z14
+	VMOVUPS          winoZipHi<>+0(SB), Z21
+	VPERMI2PS        Z16, Z2, Z21
+	CMPQ             res+72(FP), $0x00
+	JE               wino4Output_nores1a
+	VADDPS           (R11), Z17, Z17
+	VADDPS           64(R11), Z23, Z23
+	VADDPS           128(R11), Z14, Z14
+	VADDPS           192(R11), Z21, Z21
+
+wino4Output_nores1a:
+	CMPQ   relu+80(FP), $0x00
+	JE     wino4Output_norelu1a
+	VMAXPS Z17, Z31, Z17
+	VMAXPS Z23, Z31, Z23
+	VMAXPS Z14, Z31, Z14
+	VMAXPS Z21, Z31, Z21
+
+wino4Output_norelu1a:
+	VMOVUPS          Z17, (AX)
+	VMOVUPS          Z23, 64(AX)
+	VMOVUPS          Z14, 128(AX)
+	VMOVUPS          Z21, 192(AX)
+	CMPQ             rows+56(FP), $0x02
+	JL               wino4Output_end1a
+	VADDPS           Z18, Z11, Z10
+	VSUBPS           Z18, Z11, Z11
+	VADDPS           Z3, Z25, Z18
+	VSUBPS           Z3, Z25, Z25
+	VADDPS           Z10, Z4, Z4
+	VADDPS           Z18, Z4, Z4
+	VMOVAPS          Z11, Z3
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z25, Z3
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z18, Z10
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z25, Z11
+	VADDPS           Z19, Z11, Z11
+	VADDPS.BCST      bias+64(FP), Z4, Z4
+	VADDPS.BCST      bias+64(FP), Z3, Z3
+	VADDPS.BCST      bias+64(FP), Z10, Z10
+	VADDPS.BCST      bias+64(FP), Z11, Z11
+	VMOVUPS          winoZipLo<>+0(SB), Z0
+	VPERMI2PS        Z10, Z4, Z0
+	VMOVUPS          winoZipHi<>+0(SB), Z28
+	VPERMI2PS        Z10, Z4, Z28
+	VMOVUPS          winoZipLo<>+0(SB), Z26
+	VPERMI2PS        Z11, Z3, Z26
+	VMOVUPS          winoZipHi<>+0(SB), Z7
+	VPERMI2PS        Z11, Z3, Z7
+	VMOVUPS          winoZipLo<>+0(SB), Z30
+	VPERMI2PS        Z26, Z0, Z30
+	VMOVUPS          winoZipHi<>+0(SB), Z2
+	VPERMI2PS        Z26, Z0, Z2
+	VMOVUPS          winoZipLo<>+0(SB), Z5
+	VPERMI2PS        Z7, Z28, Z5
+	VMOVUPS          winoZipHi<>+0(SB), Z16
+	VPERMI2PS        Z7, Z28, Z16
+	CMPQ             res+72(FP), $0x00
+	JE               wino4Output_nores1b
+	VADDPS           (R11)(DX*1), Z30, Z30
+	VADDPS           64(R11)(DX*1), Z2, Z2
+	VADDPS           128(R11)(DX*1), Z5, Z5
+	VADDPS           192(R11)(DX*1), Z16, Z16
+
+wino4Output_nores1b:
+	CMPQ   relu+80(FP), $0x00
+	JE     wino4Output_norelu1b
+	VMAXPS Z30, Z31, Z30
+	VMAXPS Z2, Z31, Z2
+	VMAXPS Z5, Z31, Z5
+	VMAXPS Z16, Z31, Z16
+
+wino4Output_norelu1b:
+	VMOVUPS          Z30, (AX)(DX*1)
+	VMOVUPS          Z2, 64(AX)(DX*1)
+	VMOVUPS          Z5, 128(AX)(DX*1)
+	VMOVUPS          Z16, 192(AX)(DX*1)
+	CMPQ             rows+56(FP), $0x03
+	JL               wino4Output_end1a
+	VADDPS           Z20, Z13, Z17
+	VSUBPS           Z20, Z13, Z13
+	VADDPS           Z9, Z27, Z20
+	VSUBPS           Z9, Z27, Z27
+	VADDPS           Z17, Z6, Z6
+	VADDPS           Z20, Z6, Z6
+	VMOVAPS          Z13, Z9
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z27, Z9
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z20, Z17
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z27, Z13
+	VADDPS           Z24, Z13, Z13
+	VADDPS.BCST      bias+64(FP), Z6, Z6
+	VADDPS.BCST      bias+64(FP), Z9, Z9
+	VADDPS.BCST      bias+64(FP), Z17, Z17
+	VADDPS.BCST      bias+64(FP), Z13, Z13
+	VMOVUPS          winoZipLo<>+0(SB), Z23
+	VPERMI2PS        Z17, Z6, Z23
+	VMOVUPS          winoZipHi<>+0(SB), Z14
+	VPERMI2PS        Z17, Z6, Z14
+	VMOVUPS          winoZipLo<>+0(SB), Z21
+	VPERMI2PS        Z13, Z9, Z21
+	VMOVUPS          winoZipHi<>+0(SB), Z18
+	VPERMI2PS        Z13, Z9, Z18
+	VMOVUPS          winoZipLo<>+0(SB), Z25
+	VPERMI2PS        Z21, Z23, Z25
+	VMOVUPS          winoZipHi<>+0(SB), Z19
+	VPERMI2PS        Z21, Z23, Z19
+	VMOVUPS          winoZipLo<>+0(SB), Z4
+	VPERMI2PS        Z18, Z14, Z4
+	VMOVUPS          winoZipHi<>+0(SB), Z3
+	VPERMI2PS        Z18, Z14, Z3
+	CMPQ             res+72(FP), $0x00
+	JE               wino4Output_nores1c
+	VADDPS           (R11)(DX*2), Z25, Z25
+	VADDPS           64(R11)(DX*2), Z19, Z19
+	VADDPS           128(R11)(DX*2), Z4, Z4
+	VADDPS           192(R11)(DX*2), Z3, Z3
+
+wino4Output_nores1c:
+	CMPQ   relu+80(FP), $0x00
+	JE     wino4Output_norelu1c
+	VMAXPS Z25, Z31, Z25
+	VMAXPS Z19, Z31, Z19
+	VMAXPS Z4, Z31, Z4
+	VMAXPS Z3, Z31, Z3
+
+wino4Output_norelu1c:
+	VMOVUPS          Z25, (AX)(DX*2)
+	VMOVUPS          Z19, 64(AX)(DX*2)
+	VMOVUPS          Z4, 128(AX)(DX*2)
+	VMOVUPS          Z3, 192(AX)(DX*2)
+	CMPQ             rows+56(FP), $0x04
+	JL               wino4Output_end1a
+	VADDPS           Z15, Z8, Z10
+	VSUBPS           Z15, Z8, Z8
+	VADDPS           Z29, Z22, Z15
+	VSUBPS           Z29, Z22, Z22
+	VADDPS           Z10, Z1, Z1
+	VADDPS           Z15, Z1, Z1
+	VMOVAPS          Z8, Z29
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z22, Z29
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z15, Z10
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z22, Z8
+	VADDPS           Z12, Z8, Z8
+	VADDPS.BCST      bias+64(FP), Z1, Z1
+	VADDPS.BCST      bias+64(FP), Z29, Z29
+	VADDPS.BCST      bias+64(FP), Z10, Z10
+	VADDPS.BCST      bias+64(FP), Z8, Z8
+	VMOVUPS          winoZipLo<>+0(SB), Z11
+	VPERMI2PS        Z10, Z1, Z11
+	VMOVUPS          winoZipHi<>+0(SB), Z0
+	VPERMI2PS        Z10, Z1, Z0
+	VMOVUPS          winoZipLo<>+0(SB), Z28
+	VPERMI2PS        Z8, Z29, Z28
+	VMOVUPS          winoZipHi<>+0(SB), Z26
+	VPERMI2PS        Z8, Z29, Z26
+	VMOVUPS          winoZipLo<>+0(SB), Z7
+	VPERMI2PS        Z28, Z11, Z7
+	VMOVUPS          winoZipHi<>+0(SB), Z30
+	VPERMI2PS        Z28, Z11, Z30
+	VMOVUPS          winoZipLo<>+0(SB), Z2
+	VPERMI2PS        Z26, Z0, Z2
+	VMOVUPS          winoZipHi<>+0(SB), Z5
+	VPERMI2PS        Z26, Z0, Z5
+	CMPQ             res+72(FP), $0x00
+	JE               wino4Output_nores1d
+	VADDPS           (R11)(BX*1), Z7, Z7
+	VADDPS           64(R11)(BX*1), Z30, Z30
+	VADDPS           128(R11)(BX*1), Z2, Z2
+	VADDPS           192(R11)(BX*1), Z5, Z5
+
+wino4Output_nores1d:
+	CMPQ   relu+80(FP), $0x00
+	JE     wino4Output_norelu1d
+	VMAXPS Z7, Z31, Z7
+	VMAXPS Z30, Z31, Z30
+	VMAXPS Z2, Z31, Z2
+	VMAXPS Z5, Z31, Z5
+
+wino4Output_norelu1d:
+	VMOVUPS Z7, (AX)(BX*1)
+	VMOVUPS Z30, 64(AX)(BX*1)
+	VMOVUPS Z2, 128(AX)(BX*1)
+	VMOVUPS Z5, 192(AX)(BX*1)
+
+wino4Output_end1a:
+	ADDQ $0x00000100, AX
+	ADDQ $0x00000100, R11
+	ADDQ $0x00000040, SI
+	DECQ R10
+	JNZ  wino4Output_loop
+
+wino4Output_tail:
+	TESTQ            R12, R12
+	JZ               wino4Output_done
+	MOVQ             SI, CX
+	MOVQ             CX, R13
+	LEAQ             (R13)(R9*1), R14
+	VMOVUPS.Z        (R13), K1, Z0
+	VMOVUPS.Z        (R13)(R8*1), K1, Z1
+	VMOVUPS.Z        (R13)(R8*2), K1, Z2
+	VMOVUPS.Z        (R14), K1, Z3
+	VMOVUPS.Z        (R14)(R8*1), K1, Z4
+	VMOVUPS.Z        (R14)(R8*2), K1, Z5
+	VADDPS           Z2, Z1, Z6
+	VSUBPS           Z2, Z1, Z1
+	VADDPS           Z4, Z3, Z2
+	VSUBPS           Z4, Z3, Z3
+	VADDPS           Z6, Z0, Z0
+	VADDPS           Z2, Z0, Z0
+	VMOVAPS          Z1, Z4
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z3, Z4
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z2, Z6
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z3, Z1
+	VADDPS           Z5, Z1, Z1
+	ADDQ             DI, CX
+	MOVQ             CX, R13
+	LEAQ             (R13)(R9*1), R14
+	VMOVUPS.Z        (R13), K1, Z7
+	VMOVUPS.Z        (R13)(R8*1), K1, Z8
+	VMOVUPS.Z        (R13)(R8*2), K1, Z9
+	VMOVUPS.Z        (R14), K1, Z10
+	VMOVUPS.Z        (R14)(R8*1), K1, Z11
+	VMOVUPS.Z        (R14)(R8*2), K1, Z12
+	VADDPS           Z9, Z8, Z13
+	VSUBPS           Z9, Z8, Z8
+	VADDPS           Z11, Z10, Z9
+	VSUBPS           Z11, Z10, Z10
+	VADDPS           Z13, Z7, Z7
+	VADDPS           Z9, Z7, Z7
+	VMOVAPS          Z8, Z11
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z10, Z11
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z9, Z13
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z10, Z8
+	VADDPS           Z12, Z8, Z8
+	ADDQ             DI, CX
+	MOVQ             CX, R13
+	LEAQ             (R13)(R9*1), R14
+	VMOVUPS.Z        (R13), K1, Z14
+	VMOVUPS.Z        (R13)(R8*1), K1, Z15
+	VMOVUPS.Z        (R13)(R8*2), K1, Z16
+	VMOVUPS.Z        (R14), K1, Z17
+	VMOVUPS.Z        (R14)(R8*1), K1, Z18
+	VMOVUPS.Z        (R14)(R8*2), K1, Z19
+	VADDPS           Z16, Z15, Z20
+	VSUBPS           Z16, Z15, Z15
+	VADDPS           Z18, Z17, Z16
+	VSUBPS           Z18, Z17, Z17
+	VADDPS           Z20, Z14, Z14
+	VADDPS           Z16, Z14, Z14
+	VMOVAPS          Z15, Z18
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z17, Z18
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z16, Z20
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z17, Z15
+	VADDPS           Z19, Z15, Z15
+	ADDQ             DI, CX
+	MOVQ             CX, R13
+	LEAQ             (R13)(R9*1), R14
+	VMOVUPS.Z        (R13), K1, Z21
+	VMOVUPS.Z        (R13)(R8*1), K1, Z22
+	VMOVUPS.Z        (R13)(R8*2), K1, Z23
+	VMOVUPS.Z        (R14), K1, Z24
+	VMOVUPS.Z        (R14)(R8*1), K1, Z25
+	VMOVUPS.Z        (R14)(R8*2), K1, Z26
+	VADDPS           Z23, Z22, Z27
+	VSUBPS           Z23, Z22, Z22
+	VADDPS           Z25, Z24, Z23
+	VSUBPS           Z25, Z24, Z24
+	VADDPS           Z27, Z21, Z21
+	VADDPS           Z23, Z21, Z21
+	VMOVAPS          Z22, Z25
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z24, Z25
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z23, Z27
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z24, Z22
+	VADDPS           Z26, Z22, Z22
+	ADDQ             DI, CX
+	MOVQ             CX, R13
+	LEAQ             (R13)(R9*1), R14
+	VMOVUPS.Z        (R13), K1, Z28
+	VMOVUPS.Z        (R13)(R8*1), K1, Z29
+	VMOVUPS.Z        (R13)(R8*2), K1, Z30
+	VMOVUPS.Z        (R14), K1, Z2
+	VMOVUPS.Z        (R14)(R8*1), K1, Z3
+	VMOVUPS.Z        (R14)(R8*2), K1, Z5
+	VADDPS           Z30, Z29, Z9
+	VSUBPS           Z30, Z29, Z29
+	VADDPS           Z3, Z2, Z30
+	VSUBPS           Z3, Z2, Z2
+	VADDPS           Z9, Z28, Z28
+	VADDPS           Z30, Z28, Z28
+	VMOVAPS          Z29, Z3
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z2, Z3
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z30, Z9
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z2, Z29
+	VADDPS           Z5, Z29, Z29
+	ADDQ             DI, CX
+	MOVQ             CX, R13
+	LEAQ             (R13)(R9*1), R14
+	VMOVUPS.Z        (R13), K1, Z10
+	VMOVUPS.Z        (R13)(R8*1), K1, Z12
+	VMOVUPS.Z        (R13)(R8*2), K1, Z16
+	VMOVUPS.Z        (R14), K1, Z17
+	VMOVUPS.Z        (R14)(R8*1), K1, Z19
+	VMOVUPS.Z        (R14)(R8*2), K1, Z23
+	VADDPS           Z16, Z12, Z24
+	VSUBPS           Z16, Z12, Z12
+	VADDPS           Z19, Z17, Z16
+	VSUBPS           Z19, Z17, Z17
+	VADDPS           Z24, Z10, Z10
+	VADDPS           Z16, Z10, Z10
+	VMOVAPS          Z12, Z19
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z17, Z19
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z16, Z24
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z17, Z12
+	VADDPS           Z23, Z12, Z12
+	VADDPS           Z14, Z7, Z26
+	VSUBPS           Z14, Z7, Z7
+	VADDPS           Z28, Z21, Z14
+	VSUBPS           Z28, Z21, Z21
+	VADDPS           Z26, Z0, Z0
+	VADDPS           Z14, Z0, Z0
+	VMOVAPS          Z7, Z28
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z21, Z28
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z14, Z26
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z21, Z7
+	VADDPS           Z10, Z7, Z7
+	VADDPS.BCST      bias+64(FP), Z0, Z0
+	VADDPS.BCST      bias+64(FP), Z28, Z28
+	VADDPS.BCST      bias+64(FP), Z26, Z26
+	VADDPS.BCST      bias+64(FP), Z7, Z7
+	VMOVUPS          winoZipLo<>+0(SB), Z30
+	VPERMI2PS        Z26, Z0, Z30
+	VMOVUPS          winoZipHi<>+0(SB), Z2
+	VPERMI2PS        Z26, Z0, Z2
+	VMOVUPS          winoZipLo<>+0(SB), Z5
+	VPERMI2PS        Z7, Z28, Z5
+	VMOVUPS          winoZipHi<>+0(SB), Z16
+	VPERMI2PS        Z7, Z28, Z16
+	VMOVUPS          winoZipLo<>+0(SB), Z17
+	VPERMI2PS        Z5, Z30, Z17
+	VMOVUPS          winoZipHi<>+0(SB), Z23
+	VPERMI2PS        Z5, Z30, Z23
+	VMOVUPS          winoZipLo<>+0(SB), Z14
+	VPERMI2PS        Z16, Z2, Z14
+	VMOVUPS          winoZipHi<>+0(SB), Z21
+	VPERMI2PS        Z16, Z2, Z21
+	CMPQ             res+72(FP), $0x00
+	JE               wino4Output_nores2a
+	VMOVUPS.Z        (R11), K2, Z10
+	VADDPS           Z10, Z17, Z17
+	VMOVUPS.Z        64(R11), K3, Z0
+	VADDPS           Z0, Z23, Z23
+	VMOVUPS.Z        128(R11), K4, Z28
+	VADDPS           Z28, Z14, Z14
+	VMOVUPS.Z        192(R11), K5, Z26
+	VADDPS           Z26, Z21, Z21
+
+wino4Output_nores2a:
+	CMPQ   relu+80(FP), $0x00
+	JE     wino4Output_norelu2a
+	VMAXPS Z17, Z31, Z17
+	VMAXPS Z23, Z31, Z23
+	VMAXPS Z14, Z31, Z14
+	VMAXPS Z21, Z31, Z21
+
+wino4Output_norelu2a:
+	VMOVUPS          Z17, K2, (AX)
+	VMOVUPS          Z23, K3, 64(AX)
+	VMOVUPS          Z14, K4, 128(AX)
+	VMOVUPS          Z21, K5, 192(AX)
+	CMPQ             rows+56(FP), $0x02
+	JL               wino4Output_end2a
+	VADDPS           Z18, Z11, Z7
+	VSUBPS           Z18, Z11, Z11
+	VADDPS           Z3, Z25, Z18
+	VSUBPS           Z3, Z25, Z25
+	VADDPS           Z7, Z4, Z4
+	VADDPS           Z18, Z4, Z4
+	VMOVAPS          Z11, Z3
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z25, Z3
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z18, Z7
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z25, Z11
+	VADDPS           Z19, Z11, Z11
+	VADDPS.BCST      bias+64(FP), Z4, Z4
+	VADDPS.BCST      bias+64(FP), Z3, Z3
+	VADDPS.BCST      bias+64(FP), Z7, Z7
+	VADDPS.BCST      bias+64(FP), Z11, Z11
+	VMOVUPS          winoZipLo<>+0(SB), Z30
+	VPERMI2PS        Z7, Z4, Z30
+	VMOVUPS          winoZipHi<>+0(SB), Z2
+	VPERMI2PS        Z7, Z4, Z2
+	VMOVUPS          winoZipLo<>+0(SB), Z5
+	VPERMI2PS        Z11, Z3, Z5
+	VMOVUPS          winoZipHi<>+0(SB), Z16
+	VPERMI2PS        Z11, Z3, Z16
+	VMOVUPS          winoZipLo<>+0(SB), Z10
+	VPERMI2PS        Z5, Z30, Z10
+	VMOVUPS          winoZipHi<>+0(SB), Z0
+	VPERMI2PS        Z5, Z30, Z0
+	VMOVUPS          winoZipLo<>+0(SB), Z28
+	VPERMI2PS        Z16, Z2, Z28
+	VMOVUPS          winoZipHi<>+0(SB), Z26
+	VPERMI2PS        Z16, Z2, Z26
+	CMPQ             res+72(FP), $0x00
+	JE               wino4Output_nores2b
+	VMOVUPS.Z        (R11)(DX*1), K2, Z17
+	VADDPS           Z17, Z10, Z10
+	VMOVUPS.Z        64(R11)(DX*1), K3, Z23
+	VADDPS           Z23, Z0, Z0
+	VMOVUPS.Z        128(R11)(DX*1), K4, Z14
+	VADDPS           Z14, Z28, Z28
+	VMOVUPS.Z        192(R11)(DX*1), K5, Z21
+	VADDPS           Z21, Z26, Z26
+
+wino4Output_nores2b:
+	CMPQ   relu+80(FP), $0x00
+	JE     wino4Output_norelu2b
+	VMAXPS Z10, Z31, Z10
+	VMAXPS Z0, Z31, Z0
+	VMAXPS Z28, Z31, Z28
+	VMAXPS Z26, Z31, Z26
+
+wino4Output_norelu2b:
+	VMOVUPS          Z10, K2, (AX)(DX*1)
+	VMOVUPS          Z0, K3, 64(AX)(DX*1)
+	VMOVUPS          Z28, K4, 128(AX)(DX*1)
+	VMOVUPS          Z26, K5, 192(AX)(DX*1)
+	CMPQ             rows+56(FP), $0x03
+	JL               wino4Output_end2a
+	VADDPS           Z20, Z13, Z18
+	VSUBPS           Z20, Z13, Z13
+	VADDPS           Z9, Z27, Z20
+	VSUBPS           Z9, Z27, Z27
+	VADDPS           Z18, Z6, Z6
+	VADDPS           Z20, Z6, Z6
+	VMOVAPS          Z13, Z9
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z27, Z9
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z20, Z18
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z27, Z13
+	VADDPS           Z24, Z13, Z13
+	VADDPS.BCST      bias+64(FP), Z6, Z6
+	VADDPS.BCST      bias+64(FP), Z9, Z9
+	VADDPS.BCST      bias+64(FP), Z18, Z18
+	VADDPS.BCST      bias+64(FP), Z13, Z13
+	VMOVUPS          winoZipLo<>+0(SB), Z25
+	VPERMI2PS        Z18, Z6, Z25
+	VMOVUPS          winoZipHi<>+0(SB), Z19
+	VPERMI2PS        Z18, Z6, Z19
+	VMOVUPS          winoZipLo<>+0(SB), Z4
+	VPERMI2PS        Z13, Z9, Z4
+	VMOVUPS          winoZipHi<>+0(SB), Z3
+	VPERMI2PS        Z13, Z9, Z3
+	VMOVUPS          winoZipLo<>+0(SB), Z7
+	VPERMI2PS        Z4, Z25, Z7
+	VMOVUPS          winoZipHi<>+0(SB), Z11
+	VPERMI2PS        Z4, Z25, Z11
+	VMOVUPS          winoZipLo<>+0(SB), Z30
+	VPERMI2PS        Z3, Z19, Z30
+	VMOVUPS          winoZipHi<>+0(SB), Z2
+	VPERMI2PS        Z3, Z19, Z2
+	CMPQ             res+72(FP), $0x00
+	JE               wino4Output_nores2c
+	VMOVUPS.Z        (R11)(DX*2), K2, Z5
+	VADDPS           Z5, Z7, Z7
+	VMOVUPS.Z        64(R11)(DX*2), K3, Z16
+	VADDPS           Z16, Z11, Z11
+	VMOVUPS.Z        128(R11)(DX*2), K4, Z17
+	VADDPS           Z17, Z30, Z30
+	VMOVUPS.Z        192(R11)(DX*2), K5, Z23
+	VADDPS           Z23, Z2, Z2
+
+wino4Output_nores2c:
+	CMPQ   relu+80(FP), $0x00
+	JE     wino4Output_norelu2c
+	VMAXPS Z7, Z31, Z7
+	VMAXPS Z11, Z31, Z11
+	VMAXPS Z30, Z31, Z30
+	VMAXPS Z2, Z31, Z2
+
+wino4Output_norelu2c:
+	VMOVUPS          Z7, K2, (AX)(DX*2)
+	VMOVUPS          Z11, K3, 64(AX)(DX*2)
+	VMOVUPS          Z30, K4, 128(AX)(DX*2)
+	VMOVUPS          Z2, K5, 192(AX)(DX*2)
+	CMPQ             rows+56(FP), $0x04
+	JL               wino4Output_end2a
+	VADDPS           Z15, Z8, Z14
+	VSUBPS           Z15, Z8, Z8
+	VADDPS           Z29, Z22, Z15
+	VSUBPS           Z29, Z22, Z22
+	VADDPS           Z14, Z1, Z1
+	VADDPS           Z15, Z1, Z1
+	VMOVAPS          Z8, Z29
+	VFMADD231PS.BCST wino4Consts<>+0(SB), Z22, Z29
+	VFMADD231PS.BCST wino4Consts<>+4(SB), Z15, Z14
+	VFMADD231PS.BCST wino4Consts<>+8(SB), Z22, Z8
+	VADDPS           Z12, Z8, Z8
+	VADDPS.BCST      bias+64(FP), Z1, Z1
+	VADDPS.BCST      bias+64(FP), Z29, Z29
+	VADDPS.BCST      bias+64(FP), Z14, Z14
+	VADDPS.BCST      bias+64(FP), Z8, Z8
+	VMOVUPS          winoZipLo<>+0(SB), Z21
+	VPERMI2PS        Z14, Z1, Z21
+	VMOVUPS          winoZipHi<>+0(SB), Z10
+	VPERMI2PS        Z14, Z1, Z10
+	VMOVUPS          winoZipLo<>+0(SB), Z0
+	VPERMI2PS        Z8, Z29, Z0
+	VMOVUPS          winoZipHi<>+0(SB), Z28
+	VPERMI2PS        Z8, Z29, Z28
+	VMOVUPS          winoZipLo<>+0(SB), Z26
+	VPERMI2PS        Z0, Z21, Z26
+	VMOVUPS          winoZipHi<>+0(SB), Z20
+	VPERMI2PS        Z0, Z21, Z20
+	VMOVUPS          winoZipLo<>+0(SB), Z27
+	VPERMI2PS        Z28, Z10, Z27
+	VMOVUPS          winoZipHi<>+0(SB), Z24
+	VPERMI2PS        Z28, Z10, Z24
+	CMPQ             res+72(FP), $0x00
+	JE               wino4Output_nores2d
+	VMOVUPS.Z        (R11)(BX*1), K2, Z6
+	VADDPS           Z6, Z26, Z26
+	VMOVUPS.Z        64(R11)(BX*1), K3, Z9
+	VADDPS           Z9, Z20, Z20
+	VMOVUPS.Z        128(R11)(BX*1), K4, Z18
+	VADDPS           Z18, Z27, Z27
+	VMOVUPS.Z        192(R11)(BX*1), K5, Z13
+	VADDPS           Z13, Z24, Z24
+
+wino4Output_nores2d:
+	CMPQ   relu+80(FP), $0x00
+	JE     wino4Output_norelu2d
+	VMAXPS Z26, Z31, Z26
+	VMAXPS Z20, Z31, Z20
+	VMAXPS Z27, Z31, Z27
+	VMAXPS Z24, Z31, Z24
+
+wino4Output_norelu2d:
+	VMOVUPS Z26, K2, (AX)(BX*1)
+	VMOVUPS Z20, K3, 64(AX)(BX*1)
+	VMOVUPS Z27, K4, 128(AX)(BX*1)
+	VMOVUPS Z24, K5, 192(AX)(BX*1)
+
+wino4Output_end2a:
+wino4Output_done:
+	VZEROUPPER
+	RET
+
 DATA winoLanes<>+0(SB)/4, $0xffffffff
 DATA winoLanes<>+4(SB)/4, $0xffffffff
 DATA winoLanes<>+8(SB)/4, $0xffffffff

@@ -12,3 +12,10 @@ func winoAsm() []winoVariant {
 	}
 	return v
 }
+
+func wino4Asm() []winoVariant {
+	if hasAVX512 {
+		return []winoVariant{{"avx512", wino4InputAVX512Go, wino4OutputAVX512Go}}
+	}
+	return nil
+}

@@ -3,3 +3,4 @@
 package kernels
 
 func winoAsm() []winoVariant { return nil }
+func wino4Asm() []winoVariant { return nil }

@@ -18,6 +18,21 @@ func winoInputAVX512(v *float32, ldv int, x *float32, wq int, full int, tail int
 //go:noescape
 func winoOutputAVX512(y *float32, ldy int, m *float32, ldm int, full int, tail int, smask uint32, rows int, bias float32, res *float32, relu int)
 
+// wino4InputAVX512 is Wino4Input for full·16 + tail tiles (tail < 16), with
+// the masks of the tail group's loads of each input row (floats 0–15,
+// 16–31, 32–47 and 48–63 from the group's first, 16 bits each, low first):
+// see wino4InputGeneric.
+//
+//go:noescape
+func wino4InputAVX512(v *float32, ldv int, x *float32, wq int, full int, tail int, masks uint64)
+
+// wino4OutputAVX512 is Wino4Output for full·16 + tail tiles (tail ≤ 16)
+// whose last group writes the output columns in smask: see
+// wino4OutputGeneric.
+//
+//go:noescape
+func wino4OutputAVX512(y *float32, ldy int, m *float32, ldm int, full int, tail int, smask uint64, rows int, bias float32, res *float32, relu int)
+
 // winoInputAVX2 is WinoInput for full·8 + tail tiles (tail < 8): see
 // winoInputGeneric.
 //

@@ -27,6 +27,7 @@ func winoTransforms() {
 	}
 	winoInput(even, odd)
 	winoOutput(lo, hi)
+	wino4Transforms(even, odd, lo, hi)
 	winoTransformsAVX2()
 }
 
