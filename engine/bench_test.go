@@ -84,7 +84,7 @@ func cpuTime() time.Duration {
 func (p *Plan) hasWinograd() bool {
 	for _, b := range p.blocks {
 		for _, c := range []*conv{b.conv1, b.conv2, b.conv3} {
-			if c != nil && c.wino != nil {
+			if c != nil && c.winoOK {
 				return true
 			}
 		}

@@ -22,7 +22,8 @@ type conv struct {
 	stride, pad, groups int
 	w, bias             []float32
 	lda                 int
-	wino                []float32 // Winograd F(2×2, 3×3) weights, or nil (winograd.go)
+	winoOK              bool           // a 3×3 stride-1 layer Winograd may run (winograd.go)
+	wino                [2]winoWeights // F(2×2)'s and F(4×4)'s weights, built on first use
 }
 
 // gemm computes rows [m0, m1) of C = A·B + beta·C (out holds row m0 on)
@@ -226,8 +227,8 @@ func gridEpilogue(out, res, bias []float32, off, ow, oh, wq, m0, m1, j0, j1 int,
 // ch of image img is at ((img·s² + a·s + b)·InC + ch)·cs, hq×wq values
 // (padGeom).
 func (ws *workspace) padInput(c *conv, x []float32, h, w int) (pad []float32, wq, cs int) {
-	s := c.stride
 	wq, hq, cs := padGeom(c, h, w)
+	s := c.stride
 	phases := s * s
 	ic := c.inC
 	pad = ws.buf(bufPad, ws.n*phases*ic*cs)
@@ -259,12 +260,17 @@ func fillPhase(x []float32, h, w, pad, s, a, b, hq, wq int, dst []float32) {
 		}
 		src := x[y*w : (y+1)*w]
 		if s == 1 {
-			// columns q ↔ x = q − pad
+			// columns q ↔ x = q − pad; the few zeros by hand (a clear
+			// call per row cost as much as the copy)
 			lo := min(pad, wq)
 			hi := min(pad+w, wq)
-			clear(row[:lo])
+			for q := range row[:lo] {
+				row[q] = 0
+			}
 			copy(row[lo:hi], src)
-			clear(row[hi:])
+			for q := hi; q < len(row); q++ {
+				row[q] = 0
+			}
 			continue
 		}
 		// columns q ↔ x = q·s + b − pad: zeros, then every s-th value of
@@ -306,9 +312,8 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	n, m, g := ws.n, c.outC, c.groups
 	icg, ocg := c.inC/g, c.outC/g
 	k := icg * c.kh * c.kw
-	if c.wino != nil && n*((oh+1)/2)*((ow+1)/2) >= minWinogradTiles {
-		pad, wq, cs := ws.padInput(c, x, h, w)
-		ws.winograd(c, pad, wq, cs, oh, ow, out, res, bias, relu)
+	if f := c.winoChoice(n, oh, ow); f != nil {
+		ws.winograd(f, c, x, h, w, oh, ow, out, res, bias, relu)
 		return
 	}
 	wq, hq, cs := padGeom(c, h, w)

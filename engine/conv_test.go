@@ -70,8 +70,8 @@ func checkConvLayer(t *testing.T, tc convCase, o Options, want convKind, wino bo
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cv.kind != want || (cv.wino != nil) != wino {
-		t.Fatalf("%v: compiled as kind %d (Winograd %v), want %d (%v)", tc, cv.kind, cv.wino != nil, want, wino)
+	if cv.kind != want || cv.winoOK != wino {
+		t.Fatalf("%v: compiled as kind %d (Winograd %v), want %d (%v)", tc, cv.kind, cv.winoOK, want, wino)
 	}
 	ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, kernels.Threads()}, sizing: true, n: tc.n}
 	var r []float32
@@ -134,8 +134,8 @@ func TestDirectConv(t *testing.T) {
 	}
 }
 
-// TestWinogradLayers covers the Winograd convolutions on random and edge
-// shapes: odd and even sizes (partial tiles), 1×1 and 2×2 images, tile
+// TestWinogradLayers covers the Winograd convolutions, F(2×2) and F(4×4),
+// on random and edge shapes: odd and even sizes (partial tiles), 1×1 and 2×2 images, tile
 // rows longer than 16 tiles, batches whose chunks span images, residuals.
 func TestWinogradLayers(t *testing.T) {
 	defer func(v int) { minWinogradTiles = v }(minWinogradTiles)
@@ -154,8 +154,12 @@ func TestWinogradLayers(t *testing.T) {
 	for range 6 {
 		cases = append(cases, convCase{64 + rng.IntN(100), 64 + rng.IntN(100), 3, 1, 1, 1, 1 + rng.IntN(3), 1 + rng.IntN(40), 1 + rng.IntN(40), rng.IntN(2) == 0, rng.IntN(2) == 0})
 	}
-	for _, tc := range cases {
-		t.Run(tc.String(), func(t *testing.T) { checkConvLayer(t, tc, Options{}, direct, true) })
+	defer func() { winoForce = 0 }()
+	for _, form := range []int{2, 4} {
+		winoForce = form
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("F%d/%v", form, tc), func(t *testing.T) { checkConvLayer(t, tc, Options{}, direct, true) })
+		}
 	}
 }
 

@@ -82,8 +82,8 @@ func checkPlanOpts(t *testing.T, m *models.ResNet, x *tensor.Tensor, o Options) 
 // TestArchitectures compares every architecture with the reference, with
 // Winograd on every layer it can take (however few its tiles) and off.
 func TestArchitectures(t *testing.T) {
-	defer func(v int) { minWinogradTiles = v }(minWinogradTiles)
-	minWinogradTiles = 1
+	defer func(v, v4 int) { minWinogradTiles, minWino4Tiles = v, v4 }(minWinogradTiles, minWino4Tiles)
+	minWinogradTiles, minWino4Tiles = 1, 1
 	for _, c := range models.Configs() {
 		big := c.Family == "wsl" && c.WidthPerGroup > 8 || c.Name == "wide_resnet101_2" || c.Name == "resnet152"
 		short := map[string]bool{"resnet18": true, "resnext50_32x4d": true, "resnet20": true, "resnet20b": true, "plain20": true}
@@ -160,8 +160,8 @@ func TestMaxBatch(t *testing.T) {
 // package (weights, inputs and logits from testdata/gen/models_gen.py),
 // with Winograd on every layer it can take, and off.
 func TestAgainstPyTorch(t *testing.T) {
-	defer func(v int) { minWinogradTiles = v }(minWinogradTiles)
-	minWinogradTiles = 1
+	defer func(v, v4 int) { minWinogradTiles, minWino4Tiles = v, v4 }(minWinogradTiles, minWino4Tiles)
+	minWinogradTiles, minWino4Tiles = 1, 1
 	for _, name := range []string{"resnet20", "resnet20b", "plain20"} {
 		t.Run(name, func(t *testing.T) {
 			m, err := models.LoadFile(context.Background(), name, "../models/testdata/"+name+".pth", models.Options{})
@@ -297,28 +297,30 @@ func TestConcurrent(t *testing.T) {
 	}
 }
 
-// TestWinograd runs the Winograd path on every eligible layer, whatever
+// TestWinograd runs each Winograd form on every eligible layer, whatever
 // its size, on odd and even output sizes, with and without residuals.
 func TestWinograd(t *testing.T) {
-	defer func(v int) { minWinogradTiles = v }(minWinogradTiles)
-	minWinogradTiles = 1
-	for _, tc := range []struct {
-		arch    string
-		n, h, w int
-	}{
-		{"resnet18", 2, 32, 37}, {"resnet18", 1, 45, 45}, {"resnet18", 1, 1, 1}, {"resnet50", 2, 40, 33}, {"wide_resnet50_2", 1, 32, 32},
-	} {
-		if testing.Short() && tc.arch == "wide_resnet50_2" {
-			continue
-		}
-		t.Run(fmt.Sprintf("%s/%dx%dx%d", tc.arch, tc.n, tc.h, tc.w), func(t *testing.T) {
-			m, err := models.New(tc.arch, models.Options{Seed: 8, NumClasses: 5})
-			if err != nil {
-				t.Fatal(err)
+	defer func() { winoForce = 0 }()
+	for _, form := range []int{2, 4} {
+		winoForce = form
+		for _, tc := range []struct {
+			arch    string
+			n, h, w int
+		}{
+			{"resnet18", 2, 32, 37}, {"resnet18", 1, 45, 45}, {"resnet18", 1, 1, 1}, {"resnet50", 2, 40, 33}, {"wide_resnet50_2", 1, 32, 32},
+		} {
+			if testing.Short() && tc.arch == "wide_resnet50_2" {
+				continue
 			}
-			randomBN(m, 9)
-			checkPlanOpts(t, m, randomInput(tc.n, 3, tc.h, tc.w, 13), Options{})
-		})
+			t.Run(fmt.Sprintf("F%d/%s/%dx%dx%d", form, tc.arch, tc.n, tc.h, tc.w), func(t *testing.T) {
+				m, err := models.New(tc.arch, models.Options{Seed: 8, NumClasses: 5})
+				if err != nil {
+					t.Fatal(err)
+				}
+				randomBN(m, 9)
+				checkPlanOpts(t, m, randomInput(tc.n, 3, tc.h, tc.w, 13), Options{})
+			})
+		}
 	}
 }
 

@@ -19,11 +19,12 @@ type Options struct {
 	// convolution weights then hold the plan's values and the model must
 	// not be run or saved afterwards; drop it.
 	InPlace bool
-	// NoWinograd turns off Winograd F(2×2, 3×3) (winograd.go), which 3×3
-	// stride-1 convolutions of ≥ 64 channels otherwise use when a batch
-	// has enough tiles: 2.25× fewer multiply-adds, vectorised transforms,
-	// 1.4–1.8× less CPU time on those layers, results within SPEC §6. Its
-	// transformed weights take another 16/9 of those layers' weights.
+	// NoWinograd turns off Winograd F(4×4, 3×3) and F(2×2, 3×3)
+	// (winograd.go), which 3×3 stride-1 convolutions of ≥ 64 channels
+	// otherwise use when a batch has enough tiles: 4× or 2.25× fewer
+	// multiply-adds, vectorised transforms, results within SPEC §6. Each
+	// form's transformed weights, built when a layer first runs it, take
+	// another 36/9 or 16/9 of that layer's weights.
 	NoWinograd bool
 	// MaxBatch is the most images run through the network together; a
 	// larger batch is run in slices of MaxBatch, which bounds the
@@ -292,7 +293,7 @@ func newConv(c *nn.Conv2d, bn *nn.BatchNorm2d, o Options) (*conv, error) {
 	}
 	cv.w = w
 	if !o.NoWinograd && c.KH == 3 && c.KW == 3 && cv.stride == 1 && cv.pad == 1 && c.Groups == 1 && c.InC >= minWinogradC && c.OutC >= minWinogradC {
-		cv.wino = winogradWeights(w, c.OutC, c.InC)
+		cv.winoOK = true
 	}
 	return cv, nil
 }

@@ -85,7 +85,9 @@ func TestLayerProfile(t *testing.T) {
 		switch {
 		case c.groups > 1:
 			kind += " grouped"
-		case c.wino != nil && batch*((oh+1)/2)*((ow+1)/2) >= minWinogradTiles:
+		case c.winoChoice(batch, oh, ow) == wino4:
+			kind += " winograd4"
+		case c.winoChoice(batch, oh, ow) == wino2:
 			kind += " winograd"
 		}
 		k := kinds[kind]

@@ -1,55 +1,138 @@
 package engine
 
-import "github.com/resnetgo/resnet/internal/kernels"
+import (
+	"sync"
 
-// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions (Lavin & Gray 2015):
-// each 2×2 output tile is Aᵀ[Σ_c (G g Gᵀ) ⊙ (Bᵀ d B)]A for the 4×4 input
-// patch d. The sum over channels is 16 GEMMs, one per position ξ of the
-// 4×4 tile, of depth InC: 16 multiply-adds per tile and channel pair
-// instead of 36. The transforms (kernels.WinoInput, WinoOutput) are
-// vectorised across 16 tiles of a tile row; their coefficients are 0, ±1
-// (and ±½ in G, applied to the weights in float64 at Compile), so the
-// results stay within SPEC §6 of the direct convolution (TestWinograd).
+	"github.com/resnetgo/resnet/internal/kernels"
+)
+
+// Winograd F(m×m, 3×3) for 3×3 stride-1 convolutions (Lavin & Gray 2015),
+// m = 2 or 4: each m×m output tile is Aᵀ[Σ_c (G g Gᵀ) ⊙ (Bᵀ d B)]A for
+// the α×α input patch d (α = m + 2). The sum over channels is α² GEMMs,
+// one per position ξ of the patch, of depth InC: 16 multiply-adds per 4
+// outputs and channel pair (F(2×2)) or 36 per 16 (F(4×4)) instead of 9
+// per output. The transforms (kernels.WinoInput, Wino4Input and their
+// outputs) are vectorised across 16 tiles of a tile row; G is applied to
+// the weights in float64, on first use of each form; the results stay
+// within SPEC §6 of the direct convolution (TestWinograd).
 
 // minWinogradC is the fewest input and output channels for which the
 // transforms cost less than the multiply-adds they save.
 const minWinogradC = 64
 
-// minWinogradTiles is the fewest 2×2 tiles in a batch worth it: the GEMMs
-// are 32 tiles wide, and with fewer columns the 16/9 larger weights are
-// read for too little work (ResNet-50's 7×7 layers at batch 1, 16 tiles:
-// 0.7× the speed of the direct convolution; 14×14, 49 tiles: 1.7×). Tests lower it.
-var minWinogradTiles = 48
+// minWinogradTiles is the fewest 2×2 tiles in a batch worth F(2×2): the
+// GEMMs are 32 tiles wide, and with fewer columns the 16/9 larger weights
+// are read for too little work (ResNet-50's 7×7 layers at batch 1, 16
+// tiles: 0.7× the speed of the direct convolution; 14×14, 49 tiles:
+// 1.7×). minWino4Tiles is the same for F(4×4)'s 4×4 tiles. Tests lower
+// them.
+var minWinogradTiles, minWino4Tiles = 48, 32
 
-// winogradWeights returns U = G g Gᵀ for every (o, c), laid out as 16
-// matrices (OutC, InC) with rows gemmLDA(InC) apart, from weights (OutC,
-// InC, 3, 3).
-func winogradWeights(w []float32, oc, ic int) []float32 {
+// winoForce, when 2 or 4, makes every layer with Winograd weights and at
+// least one tile use F(2×2) or F(4×4) (tests).
+var winoForce = 0
+
+// winoForm is one Winograd algorithm F(m×m, 3×3): tiles of m×m outputs
+// from α×α inputs (α = m + 2), α² GEMMs, the weight transform G (α×3)
+// and the input and output transforms.
+type winoForm struct {
+	m, alpha int
+	g        [][3]float64
+	input    func(v []float32, ldv int, x []float32, wq, n int)
+	output   func(y []float32, ldy int, m []float32, ldm, n, rows, cols int, bias float32, res []float32, relu bool)
+}
+
+var (
+	// wino2 is F(2×2, 3×3): 16 multiply-adds per 4 outputs.
+	wino2 = &winoForm{m: 2, alpha: 4, g: [][3]float64{
+		{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1},
+	}, input: kernels.WinoInput, output: kernels.WinoOutput}
+	// wino4 is F(4×4, 3×3): 36 per 16 outputs, at interpolation points
+	// 0, ±1, ±2; its larger coefficients cost about a decimal digit of
+	// rounding (TestWinograd: still within SPEC §6).
+	wino4 = &winoForm{m: 4, alpha: 6, g: [][3]float64{
+		{1.0 / 4, 0, 0},
+		{-1.0 / 6, -1.0 / 6, -1.0 / 6},
+		{-1.0 / 6, 1.0 / 6, -1.0 / 6},
+		{1.0 / 24, 1.0 / 12, 1.0 / 6},
+		{1.0 / 24, -1.0 / 12, 1.0 / 6},
+		{0, 0, 1},
+	}, input: kernels.Wino4Input, output: kernels.Wino4Output}
+)
+
+// winoWeights are one form's transformed weights of a convolution, built
+// on first use (a plan run only at batch 1 never builds F(4×4)'s for its
+// 14×14 layers, nor any for its 7×7 ones).
+type winoWeights struct {
+	once sync.Once
+	u    []float32
+}
+
+// tiles is the number of m×m tiles of an oh×ow output.
+func (f *winoForm) tiles(oh, ow int) int { return ((oh + f.m - 1) / f.m) * ((ow + f.m - 1) / f.m) }
+
+// winoChoice returns the Winograd form c runs n images of oh×ow outputs
+// with, or nil for the direct convolution: F(4×4) when it has enough
+// tiles and costs fewer multiply-adds than F(2×2) counting the GEMMs'
+// 32-column padding (ResNet at 224×224, batch 1: the 56×56 and 28×28
+// layers; 14×14 from batch 2; 7×7 from batch 8), else F(2×2) when it has
+// enough. F(4×4) needs its AVX-512 transforms (kernels.Wino4Native).
+func (c *conv) winoChoice(n, oh, ow int) *winoForm {
+	if !c.winoOK {
+		return nil
+	}
+	t2, t4 := n*wino2.tiles(oh, ow), n*wino4.tiles(oh, ow)
+	switch winoForce {
+	case 2:
+		return wino2
+	case 4:
+		return wino4
+	}
+	pad32 := func(t int) int { return (t + 31) / 32 * 32 }
+	if kernels.Wino4Native() && t4 >= minWino4Tiles && 36*pad32(t4) <= 16*pad32(t2) {
+		return wino4
+	}
+	if t2 >= minWinogradTiles {
+		return wino2
+	}
+	return nil
+}
+
+// winoU returns f's transformed weights of c, building them on first
+// use: U = G g Gᵀ for every (o, c), in float64, laid out as α² matrices
+// (OutC, InC) with rows gemmLDA(InC) apart.
+func (c *conv) winoU(f *winoForm) []float32 {
+	ww := &c.wino[0]
+	if f == wino4 {
+		ww = &c.wino[1]
+	}
+	ww.once.Do(func() { ww.u = winogradWeights(f, c.w, c.lda, c.outC, c.inC) })
+	return ww.u
+}
+
+// winogradWeights transforms w (OutC, InC, 3, 3), rows lda apart, for f.
+func winogradWeights(f *winoForm, w []float32, wlda, oc, ic int) []float32 {
+	a := f.alpha
 	lda := gemmLDA(ic)
-	u := make([]float32, 16*oc*lda)
-	n := oc * ic
-	for j := 0; j < n; j++ {
-		var g [3][3]float64
-		for t := 0; t < 9; t++ {
-			g[t/3][t%3] = float64(w[j*9+t])
-		}
-		// G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]; rows first (Gg), then columns.
-		var gg [4][3]float64
-		for k := 0; k < 3; k++ {
-			gg[0][k] = g[0][k]
-			gg[1][k] = (g[0][k] + g[1][k] + g[2][k]) / 2
-			gg[2][k] = (g[0][k] - g[1][k] + g[2][k]) / 2
-			gg[3][k] = g[2][k]
-		}
-		for r := 0; r < 4; r++ {
-			row := [4]float64{
-				gg[r][0],
-				(gg[r][0] + gg[r][1] + gg[r][2]) / 2,
-				(gg[r][0] - gg[r][1] + gg[r][2]) / 2,
-				gg[r][2],
+	u := make([]float32, a*a*oc*lda)
+	for o := 0; o < oc; o++ {
+		for ch := 0; ch < ic; ch++ {
+			var g [3][3]float64
+			for t := 0; t < 9; t++ {
+				g[t/3][t%3] = float64(w[o*wlda+ch*9+t])
 			}
-			for q := 0; q < 4; q++ {
-				u[(r*4+q)*oc*lda+j/ic*lda+j%ic] = float32(row[q])
+			// G g, then (G g) Gᵀ.
+			var gg [6][3]float64
+			for r := 0; r < a; r++ {
+				for k := 0; k < 3; k++ {
+					gg[r][k] = f.g[r][0]*g[0][k] + f.g[r][1]*g[1][k] + f.g[r][2]*g[2][k]
+				}
+			}
+			for r := 0; r < a; r++ {
+				for q := 0; q < a; q++ {
+					v := gg[r][0]*f.g[q][0] + gg[r][1]*f.g[q][1] + gg[r][2]*f.g[q][2]
+					u[(r*a+q)*oc*lda+o*lda+ch] = float32(v)
+				}
 			}
 		}
 	}
@@ -58,11 +141,11 @@ func winogradWeights(w []float32, oc, ic int) []float32 {
 
 // winogradTiling splits a layer's tiles (all images' together) into work
 // items of nt tiles (a multiple of 32, the GEMM kernel's width, up to
-// 128; the transformed chunk, 16·nt·(InC+ocb) values, near L2's size) by
+// 128; the transformed chunk, α²·nt·(InC+ocb) values, near L2's size) by
 // ocb output channels, halving ocb (each part transforms the input
 // again) while there are too few items for the threads.
-func winogradTiling(ic, oc, tiles, threads int) (nt, ocb int) {
-	nt = max(64, min(128, (256<<10)/(16*(ic+oc))/32*32))
+func winogradTiling(alpha2, ic, oc, tiles, threads int) (nt, ocb int) {
+	nt = max(64, min(128, (256<<10)/(alpha2*(ic+oc))/32*32))
 	nt = min(nt, (tiles+31)/32*32)
 	items := (tiles + nt - 1) / nt
 	ocb = oc
@@ -72,41 +155,51 @@ func winogradTiling(ic, oc, tiles, threads int) (nt, ocb int) {
 	return nt, ocb
 }
 
-// winoSkew is added to the stride of the 16 transformed matrices so that
-// the 16 values of one tile, written or read together, fall in different
+// winoSkew is added to the stride of the transformed matrices so that the
+// α² values of one tile, written or read together, fall in different
 // cache sets (the strides are otherwise often multiples of 4 KiB).
 const winoSkew = 16
 
-// winograd runs c on the padded input pad (one phase, channel stride cs,
-// rows of wq) of ws.n images into out, with the epilogue. A work item is
-// (chunk of nt tiles of all images in row-major order, output channels):
-// the 16 transformed weight matrices times the chunk's transformed input
-// tiles (V, 16 matrices InC × nt; M = U·V, columns past the chunk's last
-// tile hold junk and are not used), transformed back into out with bias,
-// residual and ReLU. When the output channels are split (too few chunks
-// for the threads), every chunk's V is transformed once, by all threads,
-// into bufWino before the items run; otherwise each item transforms its
-// own chunk into the thread's buffer, where the GEMMs find it in cache.
-func (ws *workspace) winograd(c *conv, pad []float32, wq, cs, oh, ow int, out, res, bias []float32, relu bool) {
+// winograd runs c with form f on x (ws.n images of h×w) into out, with
+// the epilogue. A work item
+// is (chunk of nt tiles of all images in row-major order, output
+// channels): the α² transformed weight matrices times the chunk's
+// transformed input tiles (V, α² matrices InC × nt; M = U·V, columns past
+// the chunk's last tile hold junk and are not used), transformed back into
+// out with bias, residual and ReLU. When the output channels are split
+// (too few chunks for the threads), every chunk's V is transformed once,
+// by all threads, into bufWino before the items run; otherwise each item
+// transforms its own chunk into the thread's buffer, where the GEMMs find
+// it in cache. The transforms read each tile row's α input rows from a
+// zero-padded patch the thread copies into its buffer (fillPatch), not
+// from a padded copy of the whole input: such a pass, its values then
+// read by the other thread, took a 2-thread 56×56 F(4×4) layer from 340
+// to 470 µs (writing lines another core has cached costs a round trip
+// between the cores).
+func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow int, out, res, bias []float32, relu bool) {
 	n, m, ic := ws.n, c.outC, c.inC
-	th, tw := (oh+1)/2, (ow+1)/2
+	tm, a2 := f.m, f.alpha*f.alpha
+	th, tw := (oh+tm-1)/tm, (ow+tm-1)/tm
+	pw := tm*tw + 2 // a patch row: a tile row's inputs
+	patchSize := f.alpha * pw
 	tiles := th * tw // per image
-	nt, ocb := winogradTiling(ic, m, n*tiles, ws.key.threads)
+	nt, ocb := winogradTiling(a2, ic, m, n*tiles, ws.key.threads)
 	chunks, ob := (n*tiles+nt-1)/nt, (m+ocb-1)/ocb
-	vs := ic*nt + winoSkew // stride of the 16 matrices of one chunk's V
+	vs := ic*nt + winoSkew // stride of the α² matrices of one chunk's V
 	shared := ob > 1
 	var vall []float32
 	if shared {
-		vall = ws.buf(bufWino, chunks*16*vs)
+		vall = ws.buf(bufWino, chunks*a2*vs)
 	}
 	if ws.sizing {
 		if shared {
-			ws.colSize = max(ws.colSize, 16*(nt*ocb+winoSkew))
+			ws.colSize = max(ws.colSize, a2*(nt*ocb+winoSkew)+patchSize)
 		} else {
-			ws.colSize = max(ws.colSize, 16*(nt*(ic+ocb)+2*winoSkew))
+			ws.colSize = max(ws.colSize, a2*(nt*(ic+ocb)+2*winoSkew)+patchSize)
 		}
 		return
 	}
+	u := c.winoU(f)
 	plane := oh * ow
 	// chunk returns the tiles [t0, t1) of chunk ci and the GEMMs' width.
 	chunk := func(ci int) (t0, t1, k int) {
@@ -125,23 +218,25 @@ func (ws *workspace) winograd(c *conv, pad []float32, wq, cs, oh, ow int, out, r
 			t = e
 		}
 	}
-	// transform writes channels [c0, c1) of chunk ci's V into v (16
+	// transform writes channels [c0, c1) of chunk ci's V into v (α²
 	// matrices of stride vs, rows of k).
-	transform := func(v []float32, ci, c0, c1 int) {
+	transform := func(v []float32, ci, c0, c1 int, patch []float32) {
 		t0, t1, k := chunk(ci)
 		segments(t0, t1, func(t, e, img, ty, tx int) {
-			src := pad[img*ic*cs+2*ty*wq+2*tx:]
+			cols := tm*(e-t) + 2
+			y0, x0 := tm*ty-1, tm*tx-1
 			for ch := c0; ch < c1; ch++ {
-				kernels.WinoInput(v[ch*k+t-t0:], vs, src[ch*cs:], wq, e-t)
+				fillPatch(x[(img*ic+ch)*h*w:(img*ic+ch+1)*h*w], h, w, y0, x0, f.alpha, cols, patch, pw)
+				f.input(v[ch*k+t-t0:], vs, patch, pw, e-t)
 			}
 		})
 	}
 	if shared {
 		const chans = 16 // channels per transform item
 		parts := (ic + chans - 1) / chans
-		ws.parallel(chunks*parts, func(_, it int) {
+		ws.parallel(chunks*parts, func(worker, it int) {
 			ci, p := it/parts, it%parts
-			transform(vall[ci*16*vs:(ci+1)*16*vs], ci, p*chans, min(ic, (p+1)*chans))
+			transform(vall[ci*a2*vs:(ci+1)*a2*vs], ci, p*chans, min(ic, (p+1)*chans), ws.cols[worker][ws.colSize-patchSize:])
 		})
 	}
 	ws.parallel(chunks*ob, func(worker, it int) {
@@ -150,29 +245,52 @@ func (ws *workspace) winograd(c *conv, pad []float32, wq, cs, oh, ow int, out, r
 		t0, t1, k := chunk(ci)
 		mb := o1 - o0
 		buf := ws.cols[worker]
-		ms := mb*k + winoSkew // stride of the 16 matrices of M
+		ms := mb*k + winoSkew // stride of the α² matrices of M
 		var v, mm []float32
 		if shared {
-			v, mm = vall[ci*16*vs:(ci+1)*16*vs], buf[:16*ms]
+			v, mm = vall[ci*a2*vs:(ci+1)*a2*vs], buf[:a2*ms]
 		} else {
-			v, mm = buf[:16*vs], buf[16*vs:16*(vs+ms)]
-			transform(v, ci, 0, ic)
+			v, mm = buf[:a2*vs], buf[a2*vs:a2*(vs+ms)]
+			transform(v, ci, 0, ic, buf[len(buf)-patchSize:])
 		}
 		lda := gemmLDA(ic)
-		for xi := 0; xi < 16; xi++ {
-			c.gemm(c.wino[xi*m*lda:], lda, o0, o1, k, ic, v[xi*vs:], k, 0, mm[xi*ms:], k)
+		for xi := 0; xi < a2; xi++ {
+			c.gemm(u[xi*m*lda:], lda, o0, o1, k, ic, v[xi*vs:], k, 0, mm[xi*ms:], k)
 		}
 		segments(t0, t1, func(t, e, img, ty, tx int) {
-			rows, cols := min(2, oh-2*ty), min(ow-2*tx, 2*(e-t))
-			base := img*m*plane + 2*ty*ow + 2*tx
+			rows, cols := min(tm, oh-tm*ty), min(ow-tm*tx, tm*(e-t))
+			base := img*m*plane + tm*ty*ow + tm*tx
 			for oc := o0; oc < o1; oc++ {
 				at := base + oc*plane
 				var rr []float32
 				if res != nil {
 					rr = res[at:]
 				}
-				kernels.WinoOutput(out[at:], ow, mm[(oc-o0)*k+t-t0:], ms, e-t, rows, cols, bias[oc], rr, relu)
+				f.output(out[at:], ow, mm[(oc-o0)*k+t-t0:], ms, e-t, rows, cols, bias[oc], rr, relu)
 			}
 		})
 	})
+}
+
+// fillPatch writes rows [y0, y0+rows) and columns [x0, x0+cols) of the
+// h×w plane x into patch (rows pw apart), zeros outside the plane.
+func fillPatch(x []float32, h, w, y0, x0, rows, cols int, patch []float32, pw int) {
+	lo, hi := max(0, -x0), min(cols, w-x0) // columns inside the plane
+	for i := 0; i < rows; i++ {
+		row := patch[i*pw : i*pw+cols]
+		y := y0 + i
+		if y < 0 || y >= h || lo >= hi {
+			for j := range row {
+				row[j] = 0
+			}
+			continue
+		}
+		for j := 0; j < lo; j++ {
+			row[j] = 0
+		}
+		copy(row[lo:hi], x[y*w+x0+lo:])
+		for j := hi; j < cols; j++ {
+			row[j] = 0
+		}
+	}
 }
