@@ -2,5 +2,5 @@
 
 package kernels
 
-func winoAsm() []winoVariant { return nil }
+func winoAsm() []winoVariant  { return nil }
 func wino4Asm() []winoVariant { return nil }
