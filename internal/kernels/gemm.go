@@ -50,6 +50,9 @@ type microKernel struct {
 	// registers, before C is stored; without it sgemmBlock runs the
 	// epilogue on the stored tile.
 	tileEp func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue)
+	// half, when set, is tile for the first nr/2 columns only: the right
+	// edge when no more are left (half the multiply-adds of a full tile).
+	half func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32)
 }
 
 // apply runs the epilogue on the stored rows×cols tile c (row stride ldc).
@@ -341,12 +344,19 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 							}
 							continue
 						}
-						// Right edge: compute the tile into tmp, then merge
-						// the columns that lie inside C.
-						kern.tile(kc, mm, ap, rsa, csa, bp, rsb, tmp, nr, 1, 0)
+						// Right edge: compute the tile into tmp (its first
+						// nr/2 columns when they are enough), then merge the
+						// columns that lie inside C.
+						ldt := nr
+						if nn <= nr/2 && kern.half != nil {
+							ldt = nr / 2
+							kern.half(kc, mm, ap, rsa, csa, bp, rsb, tmp, ldt, 1, 0)
+						} else {
+							kern.tile(kc, mm, ap, rsa, csa, bp, rsb, tmp, nr, 1, 0)
+						}
 						for i := 0; i < mm; i++ {
 							crow := c[off+i*ldc : off+i*ldc+nn]
-							trow := tmp[i*nr : i*nr+nn]
+							trow := tmp[i*ldt : i*ldt+nn]
 							if bet == 0 {
 								for j, t := range trow {
 									crow[j] = alpha * t

@@ -13,6 +13,14 @@ var avx512Tiles = [...]asmTile{nil,
 	sgemmTile9x32AVX512, sgemmTile10x32AVX512, sgemmTile11x32AVX512, sgemmTile12x32AVX512,
 }
 
+// avx512HalfTiles[r] computes an r×16 tile: the right edge of C when 16
+// columns or fewer are left (ResNet's 14×14 maps: 196 = 6·32 + 4).
+var avx512HalfTiles = [...]asmTile{nil,
+	sgemmTile1x16AVX512, sgemmTile2x16AVX512, sgemmTile3x16AVX512, sgemmTile4x16AVX512,
+	sgemmTile5x16AVX512, sgemmTile6x16AVX512, sgemmTile7x16AVX512, sgemmTile8x16AVX512,
+	sgemmTile9x16AVX512, sgemmTile10x16AVX512, sgemmTile11x16AVX512, sgemmTile12x16AVX512,
+}
+
 // avx2Tiles[r] computes an r×16 tile.
 var avx2Tiles = [...]asmTile{nil,
 	sgemmTile1x16AVX2, sgemmTile2x16AVX2, sgemmTile3x16AVX2,
@@ -27,6 +35,10 @@ var avx512Kernel = microKernel{
 	tile: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
 		checkTile(k, rows, 12, 32, a, rsa, csa, b, rsb, c, ldc)
 		avx512Tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, nil, nil, 0, 0)
+	},
+	half: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
+		checkTile(k, rows, 12, 16, a, rsa, csa, b, rsb, c, ldc)
+		avx512HalfTiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, nil, nil, 0, 0)
 	},
 	tileEp: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
 		checkTile(k, rows, 12, 32, a, rsa, csa, b, rsb, c, ldc)

@@ -3754,6 +3754,2760 @@ sgemmTile12x32AVX512_write:
 	VZEROUPPER
 	RET
 
+// func sgemmTile1x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sgemmTile1x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), CX
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	MOVQ   AX, CX
+	SHRQ   $0x02, CX
+	JZ     sgemmTile1x16AVX512_tail
+
+sgemmTile1x16AVX512_loop:
+	VMOVUPS      (BX), Z1
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z1
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z1
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z1
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         DX, DI
+	DECQ         CX
+	JNZ          sgemmTile1x16AVX512_loop
+
+sgemmTile1x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   sgemmTile1x16AVX512_store
+
+sgemmTile1x16AVX512_tailloop:
+	VMOVUPS      (BX), Z1
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         DX, DI
+	DECQ         AX
+	JNZ          sgemmTile1x16AVX512_tailloop
+
+sgemmTile1x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z1
+	VMULPS       Z1, Z0, Z0
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), CX
+	TESTL        $0x7fffffff, CX
+	JZ           sgemmTile1x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z2
+	MOVQ         AX, CX
+	VFMADD231PS  (CX), Z2, Z0
+
+sgemmTile1x16AVX512_epilogue:
+	MOVQ  flags+96(FP), CX
+	TESTQ $0x00000001, CX
+	JZ    sgemmTile1x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), DX
+	VBROADCASTSS (DX), Z1
+	VADDPS       Z1, Z0, Z0
+	TESTQ        $0x00000002, CX
+	JZ           sgemmTile1x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), DX
+	MOVQ   ldr+88(FP), BX
+	SHLQ   $0x02, BX
+	VADDPS (DX), Z0, Z0
+
+sgemmTile1x16AVX512_relu:
+	TESTQ  $0x00000004, CX
+	JZ     sgemmTile1x16AVX512_write
+	VXORPS Z2, Z2, Z2
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z2, Z0
+
+sgemmTile1x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	VZEROUPPER
+	RET
+
+// func sgemmTile2x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sgemmTile2x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	MOVQ   AX, R8
+	SHRQ   $0x02, R8
+	JZ     sgemmTile2x16AVX512_tail
+
+sgemmTile2x16AVX512_loop:
+	VMOVUPS      (BX), Z2
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (DI)(CX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z2
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (DI)(CX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z2
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (DI)(CX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z2
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (DI)(CX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         DX, DI
+	DECQ         R8
+	JNZ          sgemmTile2x16AVX512_loop
+
+sgemmTile2x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   sgemmTile2x16AVX512_store
+
+sgemmTile2x16AVX512_tailloop:
+	VMOVUPS      (BX), Z2
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (DI)(CX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         DX, DI
+	DECQ         AX
+	JNZ          sgemmTile2x16AVX512_tailloop
+
+sgemmTile2x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z2
+	VMULPS       Z2, Z0, Z0
+	VMULPS       Z2, Z1, Z1
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           sgemmTile2x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z3
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z3, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z3, Z1
+
+sgemmTile2x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile2x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z2
+	VADDPS       Z2, Z0, Z0
+	VBROADCASTSS 4(BX), Z2
+	VADDPS       Z2, Z1, Z1
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile2x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+
+sgemmTile2x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile2x16AVX512_write
+	VXORPS Z3, Z3, Z3
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z3, Z0
+	VMAXPS Z1, Z3, Z1
+
+sgemmTile2x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	VZEROUPPER
+	RET
+
+// func sgemmTile3x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sgemmTile3x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	MOVQ   AX, R8
+	SHRQ   $0x02, R8
+	JZ     sgemmTile3x16AVX512_tail
+
+sgemmTile3x16AVX512_loop:
+	VMOVUPS      (BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (DI)(CX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (DI)(CX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (DI)(CX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (DI)(CX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (DI)(CX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (DI)(CX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (DI)(CX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (DI)(CX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         DX, DI
+	DECQ         R8
+	JNZ          sgemmTile3x16AVX512_loop
+
+sgemmTile3x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   sgemmTile3x16AVX512_store
+
+sgemmTile3x16AVX512_tailloop:
+	VMOVUPS      (BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (DI)(CX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (DI)(CX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         DX, DI
+	DECQ         AX
+	JNZ          sgemmTile3x16AVX512_tailloop
+
+sgemmTile3x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z3
+	VMULPS       Z3, Z0, Z0
+	VMULPS       Z3, Z1, Z1
+	VMULPS       Z3, Z2, Z2
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           sgemmTile3x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z4
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z4, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z4, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z4, Z2
+
+sgemmTile3x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile3x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z3
+	VADDPS       Z3, Z0, Z0
+	VBROADCASTSS 4(BX), Z3
+	VADDPS       Z3, Z1, Z1
+	VBROADCASTSS 8(BX), Z3
+	VADDPS       Z3, Z2, Z2
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile3x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+
+sgemmTile3x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile3x16AVX512_write
+	VXORPS Z4, Z4, Z4
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z4, Z0
+	VMAXPS Z1, Z4, Z1
+	VMAXPS Z2, Z4, Z2
+
+sgemmTile3x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VZEROUPPER
+	RET
+
+// func sgemmTile4x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sgemmTile4x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     sgemmTile4x16AVX512_tail
+
+sgemmTile4x16AVX512_loop:
+	VMOVUPS      (BX), Z4
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (DI)(CX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (DI)(CX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R8), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z4
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (DI)(CX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (DI)(CX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R8), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z4
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (DI)(CX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (DI)(CX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R8), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z4
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (DI)(CX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (DI)(CX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R8), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	DECQ         R9
+	JNZ          sgemmTile4x16AVX512_loop
+
+sgemmTile4x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   sgemmTile4x16AVX512_store
+
+sgemmTile4x16AVX512_tailloop:
+	VMOVUPS      (BX), Z4
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (DI)(CX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (DI)(CX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R8), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	DECQ         AX
+	JNZ          sgemmTile4x16AVX512_tailloop
+
+sgemmTile4x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z4
+	VMULPS       Z4, Z0, Z0
+	VMULPS       Z4, Z1, Z1
+	VMULPS       Z4, Z2, Z2
+	VMULPS       Z4, Z3, Z3
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           sgemmTile4x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z5
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z5, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z5, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z5, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z5, Z3
+
+sgemmTile4x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile4x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z4
+	VADDPS       Z4, Z0, Z0
+	VBROADCASTSS 4(BX), Z4
+	VADDPS       Z4, Z1, Z1
+	VBROADCASTSS 8(BX), Z4
+	VADDPS       Z4, Z2, Z2
+	VBROADCASTSS 12(BX), Z4
+	VADDPS       Z4, Z3, Z3
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile4x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+
+sgemmTile4x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile4x16AVX512_write
+	VXORPS Z5, Z5, Z5
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z5, Z0
+	VMAXPS Z1, Z5, Z1
+	VMAXPS Z2, Z5, Z2
+	VMAXPS Z3, Z5, Z3
+
+sgemmTile4x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	VZEROUPPER
+	RET
+
+// func sgemmTile5x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sgemmTile5x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     sgemmTile5x16AVX512_tail
+
+sgemmTile5x16AVX512_loop:
+	VMOVUPS      (BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+	VFMADD231PS  Z5, Z6, Z0
+	VBROADCASTSS (DI)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (DI)(CX*2), Z6
+	VFMADD231PS  Z5, Z6, Z2
+	VBROADCASTSS (R8), Z6
+	VFMADD231PS  Z5, Z6, Z3
+	VBROADCASTSS (R8)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z4
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+	VFMADD231PS  Z5, Z6, Z0
+	VBROADCASTSS (DI)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (DI)(CX*2), Z6
+	VFMADD231PS  Z5, Z6, Z2
+	VBROADCASTSS (R8), Z6
+	VFMADD231PS  Z5, Z6, Z3
+	VBROADCASTSS (R8)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z4
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+	VFMADD231PS  Z5, Z6, Z0
+	VBROADCASTSS (DI)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (DI)(CX*2), Z6
+	VFMADD231PS  Z5, Z6, Z2
+	VBROADCASTSS (R8), Z6
+	VFMADD231PS  Z5, Z6, Z3
+	VBROADCASTSS (R8)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z4
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+	VFMADD231PS  Z5, Z6, Z0
+	VBROADCASTSS (DI)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (DI)(CX*2), Z6
+	VFMADD231PS  Z5, Z6, Z2
+	VBROADCASTSS (R8), Z6
+	VFMADD231PS  Z5, Z6, Z3
+	VBROADCASTSS (R8)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z4
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	DECQ         R9
+	JNZ          sgemmTile5x16AVX512_loop
+
+sgemmTile5x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   sgemmTile5x16AVX512_store
+
+sgemmTile5x16AVX512_tailloop:
+	VMOVUPS      (BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+	VFMADD231PS  Z5, Z6, Z0
+	VBROADCASTSS (DI)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (DI)(CX*2), Z6
+	VFMADD231PS  Z5, Z6, Z2
+	VBROADCASTSS (R8), Z6
+	VFMADD231PS  Z5, Z6, Z3
+	VBROADCASTSS (R8)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z4
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	DECQ         AX
+	JNZ          sgemmTile5x16AVX512_tailloop
+
+sgemmTile5x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z5
+	VMULPS       Z5, Z0, Z0
+	VMULPS       Z5, Z1, Z1
+	VMULPS       Z5, Z2, Z2
+	VMULPS       Z5, Z3, Z3
+	VMULPS       Z5, Z4, Z4
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           sgemmTile5x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z6
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z6, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z6, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z6, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z6, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z6, Z4
+
+sgemmTile5x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile5x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z5
+	VADDPS       Z5, Z0, Z0
+	VBROADCASTSS 4(BX), Z5
+	VADDPS       Z5, Z1, Z1
+	VBROADCASTSS 8(BX), Z5
+	VADDPS       Z5, Z2, Z2
+	VBROADCASTSS 12(BX), Z5
+	VADDPS       Z5, Z3, Z3
+	VBROADCASTSS 16(BX), Z5
+	VADDPS       Z5, Z4, Z4
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile5x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+
+sgemmTile5x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile5x16AVX512_write
+	VXORPS Z6, Z6, Z6
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z6, Z0
+	VMAXPS Z1, Z6, Z1
+	VMAXPS Z2, Z6, Z2
+	VMAXPS Z3, Z6, Z3
+	VMAXPS Z4, Z6, Z4
+
+sgemmTile5x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VZEROUPPER
+	RET
+
+// func sgemmTile6x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sgemmTile6x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     sgemmTile6x16AVX512_tail
+
+sgemmTile6x16AVX512_loop:
+	VMOVUPS      (BX), Z6
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS (DI)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS (DI)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (R8), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS (R8)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS (R8)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z6
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS (DI)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS (DI)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (R8), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS (R8)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS (R8)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z6
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS (DI)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS (DI)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (R8), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS (R8)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS (R8)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z6
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS (DI)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS (DI)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (R8), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS (R8)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS (R8)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	DECQ         R9
+	JNZ          sgemmTile6x16AVX512_loop
+
+sgemmTile6x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   sgemmTile6x16AVX512_store
+
+sgemmTile6x16AVX512_tailloop:
+	VMOVUPS      (BX), Z6
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS (DI)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS (DI)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (R8), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS (R8)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS (R8)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	DECQ         AX
+	JNZ          sgemmTile6x16AVX512_tailloop
+
+sgemmTile6x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z6
+	VMULPS       Z6, Z0, Z0
+	VMULPS       Z6, Z1, Z1
+	VMULPS       Z6, Z2, Z2
+	VMULPS       Z6, Z3, Z3
+	VMULPS       Z6, Z4, Z4
+	VMULPS       Z6, Z5, Z5
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           sgemmTile6x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z7
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z7, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z7, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z7, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z7, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z7, Z4
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z7, Z5
+
+sgemmTile6x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile6x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z6
+	VADDPS       Z6, Z0, Z0
+	VBROADCASTSS 4(BX), Z6
+	VADDPS       Z6, Z1, Z1
+	VBROADCASTSS 8(BX), Z6
+	VADDPS       Z6, Z2, Z2
+	VBROADCASTSS 12(BX), Z6
+	VADDPS       Z6, Z3, Z3
+	VBROADCASTSS 16(BX), Z6
+	VADDPS       Z6, Z4, Z4
+	VBROADCASTSS 20(BX), Z6
+	VADDPS       Z6, Z5, Z5
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile6x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+
+sgemmTile6x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile6x16AVX512_write
+	VXORPS Z7, Z7, Z7
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z7, Z0
+	VMAXPS Z1, Z7, Z1
+	VMAXPS Z2, Z7, Z2
+	VMAXPS Z3, Z7, Z3
+	VMAXPS Z4, Z7, Z4
+	VMAXPS Z5, Z7, Z5
+
+sgemmTile6x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	VZEROUPPER
+	RET
+
+// func sgemmTile7x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sgemmTile7x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	MOVQ   AX, R10
+	SHRQ   $0x02, R10
+	JZ     sgemmTile7x16AVX512_tail
+
+sgemmTile7x16AVX512_loop:
+	VMOVUPS      (BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+	VFMADD231PS  Z7, Z8, Z0
+	VBROADCASTSS (DI)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (DI)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z2
+	VBROADCASTSS (R9), Z8
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (R9)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z4
+	VBROADCASTSS (R9)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z5
+	VBROADCASTSS (R8), Z8
+	VFMADD231PS  Z7, Z8, Z6
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+	VFMADD231PS  Z7, Z8, Z0
+	VBROADCASTSS (DI)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (DI)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z2
+	VBROADCASTSS (R9), Z8
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (R9)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z4
+	VBROADCASTSS (R9)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z5
+	VBROADCASTSS (R8), Z8
+	VFMADD231PS  Z7, Z8, Z6
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+	VFMADD231PS  Z7, Z8, Z0
+	VBROADCASTSS (DI)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (DI)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z2
+	VBROADCASTSS (R9), Z8
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (R9)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z4
+	VBROADCASTSS (R9)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z5
+	VBROADCASTSS (R8), Z8
+	VFMADD231PS  Z7, Z8, Z6
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+	VFMADD231PS  Z7, Z8, Z0
+	VBROADCASTSS (DI)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (DI)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z2
+	VBROADCASTSS (R9), Z8
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (R9)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z4
+	VBROADCASTSS (R9)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z5
+	VBROADCASTSS (R8), Z8
+	VFMADD231PS  Z7, Z8, Z6
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	DECQ         R10
+	JNZ          sgemmTile7x16AVX512_loop
+
+sgemmTile7x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   sgemmTile7x16AVX512_store
+
+sgemmTile7x16AVX512_tailloop:
+	VMOVUPS      (BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+	VFMADD231PS  Z7, Z8, Z0
+	VBROADCASTSS (DI)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (DI)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z2
+	VBROADCASTSS (R9), Z8
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (R9)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z4
+	VBROADCASTSS (R9)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z5
+	VBROADCASTSS (R8), Z8
+	VFMADD231PS  Z7, Z8, Z6
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	DECQ         AX
+	JNZ          sgemmTile7x16AVX512_tailloop
+
+sgemmTile7x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z7
+	VMULPS       Z7, Z0, Z0
+	VMULPS       Z7, Z1, Z1
+	VMULPS       Z7, Z2, Z2
+	VMULPS       Z7, Z3, Z3
+	VMULPS       Z7, Z4, Z4
+	VMULPS       Z7, Z5, Z5
+	VMULPS       Z7, Z6, Z6
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           sgemmTile7x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z8
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z8, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z8, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z8, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z8, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z8, Z4
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z8, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z8, Z6
+
+sgemmTile7x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile7x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z7
+	VADDPS       Z7, Z0, Z0
+	VBROADCASTSS 4(BX), Z7
+	VADDPS       Z7, Z1, Z1
+	VBROADCASTSS 8(BX), Z7
+	VADDPS       Z7, Z2, Z2
+	VBROADCASTSS 12(BX), Z7
+	VADDPS       Z7, Z3, Z3
+	VBROADCASTSS 16(BX), Z7
+	VADDPS       Z7, Z4, Z4
+	VBROADCASTSS 20(BX), Z7
+	VADDPS       Z7, Z5, Z5
+	VBROADCASTSS 24(BX), Z7
+	VADDPS       Z7, Z6, Z6
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile7x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+
+sgemmTile7x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile7x16AVX512_write
+	VXORPS Z8, Z8, Z8
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z8, Z0
+	VMAXPS Z1, Z8, Z1
+	VMAXPS Z2, Z8, Z2
+	VMAXPS Z3, Z8, Z3
+	VMAXPS Z4, Z8, Z4
+	VMAXPS Z5, Z8, Z5
+	VMAXPS Z6, Z8, Z6
+
+sgemmTile7x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VZEROUPPER
+	RET
+
+// func sgemmTile8x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sgemmTile8x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ   AX, R10
+	SHRQ   $0x02, R10
+	JZ     sgemmTile8x16AVX512_tail
+
+sgemmTile8x16AVX512_loop:
+	VMOVUPS      (BX), Z8
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z9
+	VFMADD231PS  Z8, Z9, Z0
+	VBROADCASTSS (DI)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z1
+	VBROADCASTSS (DI)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (R9), Z9
+	VFMADD231PS  Z8, Z9, Z3
+	VBROADCASTSS (R9)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS (R9)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z5
+	VBROADCASTSS (R8), Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VBROADCASTSS (R8)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z7
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z8
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z9
+	VFMADD231PS  Z8, Z9, Z0
+	VBROADCASTSS (DI)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z1
+	VBROADCASTSS (DI)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (R9), Z9
+	VFMADD231PS  Z8, Z9, Z3
+	VBROADCASTSS (R9)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS (R9)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z5
+	VBROADCASTSS (R8), Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VBROADCASTSS (R8)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z7
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z8
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z9
+	VFMADD231PS  Z8, Z9, Z0
+	VBROADCASTSS (DI)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z1
+	VBROADCASTSS (DI)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (R9), Z9
+	VFMADD231PS  Z8, Z9, Z3
+	VBROADCASTSS (R9)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS (R9)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z5
+	VBROADCASTSS (R8), Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VBROADCASTSS (R8)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z7
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z8
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z9
+	VFMADD231PS  Z8, Z9, Z0
+	VBROADCASTSS (DI)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z1
+	VBROADCASTSS (DI)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (R9), Z9
+	VFMADD231PS  Z8, Z9, Z3
+	VBROADCASTSS (R9)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS (R9)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z5
+	VBROADCASTSS (R8), Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VBROADCASTSS (R8)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z7
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	DECQ         R10
+	JNZ          sgemmTile8x16AVX512_loop
+
+sgemmTile8x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   sgemmTile8x16AVX512_store
+
+sgemmTile8x16AVX512_tailloop:
+	VMOVUPS      (BX), Z8
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z9
+	VFMADD231PS  Z8, Z9, Z0
+	VBROADCASTSS (DI)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z1
+	VBROADCASTSS (DI)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (R9), Z9
+	VFMADD231PS  Z8, Z9, Z3
+	VBROADCASTSS (R9)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS (R9)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z5
+	VBROADCASTSS (R8), Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VBROADCASTSS (R8)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z7
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	DECQ         AX
+	JNZ          sgemmTile8x16AVX512_tailloop
+
+sgemmTile8x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z8
+	VMULPS       Z8, Z0, Z0
+	VMULPS       Z8, Z1, Z1
+	VMULPS       Z8, Z2, Z2
+	VMULPS       Z8, Z3, Z3
+	VMULPS       Z8, Z4, Z4
+	VMULPS       Z8, Z5, Z5
+	VMULPS       Z8, Z6, Z6
+	VMULPS       Z8, Z7, Z7
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           sgemmTile8x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z9
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z9, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z4
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z6
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z7
+
+sgemmTile8x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile8x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z8
+	VADDPS       Z8, Z0, Z0
+	VBROADCASTSS 4(BX), Z8
+	VADDPS       Z8, Z1, Z1
+	VBROADCASTSS 8(BX), Z8
+	VADDPS       Z8, Z2, Z2
+	VBROADCASTSS 12(BX), Z8
+	VADDPS       Z8, Z3, Z3
+	VBROADCASTSS 16(BX), Z8
+	VADDPS       Z8, Z4, Z4
+	VBROADCASTSS 20(BX), Z8
+	VADDPS       Z8, Z5, Z5
+	VBROADCASTSS 24(BX), Z8
+	VADDPS       Z8, Z6, Z6
+	VBROADCASTSS 28(BX), Z8
+	VADDPS       Z8, Z7, Z7
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile8x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+
+sgemmTile8x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile8x16AVX512_write
+	VXORPS Z9, Z9, Z9
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z9, Z0
+	VMAXPS Z1, Z9, Z1
+	VMAXPS Z2, Z9, Z2
+	VMAXPS Z3, Z9, Z3
+	VMAXPS Z4, Z9, Z4
+	VMAXPS Z5, Z9, Z5
+	VMAXPS Z6, Z9, Z6
+	VMAXPS Z7, Z9, Z7
+
+sgemmTile8x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	VZEROUPPER
+	RET
+
+// func sgemmTile9x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sgemmTile9x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	MOVQ   AX, R10
+	SHRQ   $0x02, R10
+	JZ     sgemmTile9x16AVX512_tail
+
+sgemmTile9x16AVX512_loop:
+	VMOVUPS      (BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+	VFMADD231PS  Z9, Z10, Z0
+	VBROADCASTSS (DI)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (DI)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R9)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS (R9)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z7
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z8
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+	VFMADD231PS  Z9, Z10, Z0
+	VBROADCASTSS (DI)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (DI)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R9)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS (R9)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z7
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z8
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+	VFMADD231PS  Z9, Z10, Z0
+	VBROADCASTSS (DI)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (DI)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R9)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS (R9)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z7
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z8
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+	VFMADD231PS  Z9, Z10, Z0
+	VBROADCASTSS (DI)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (DI)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R9)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS (R9)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z7
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z8
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	DECQ         R10
+	JNZ          sgemmTile9x16AVX512_loop
+
+sgemmTile9x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   sgemmTile9x16AVX512_store
+
+sgemmTile9x16AVX512_tailloop:
+	VMOVUPS      (BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+	VFMADD231PS  Z9, Z10, Z0
+	VBROADCASTSS (DI)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (DI)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R9)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS (R9)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z7
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z8
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	DECQ         AX
+	JNZ          sgemmTile9x16AVX512_tailloop
+
+sgemmTile9x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z9
+	VMULPS       Z9, Z0, Z0
+	VMULPS       Z9, Z1, Z1
+	VMULPS       Z9, Z2, Z2
+	VMULPS       Z9, Z3, Z3
+	VMULPS       Z9, Z4, Z4
+	VMULPS       Z9, Z5, Z5
+	VMULPS       Z9, Z6, Z6
+	VMULPS       Z9, Z7, Z7
+	VMULPS       Z9, Z8, Z8
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           sgemmTile9x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z10
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z10, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z4
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z6
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z8
+
+sgemmTile9x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile9x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z9
+	VADDPS       Z9, Z0, Z0
+	VBROADCASTSS 4(BX), Z9
+	VADDPS       Z9, Z1, Z1
+	VBROADCASTSS 8(BX), Z9
+	VADDPS       Z9, Z2, Z2
+	VBROADCASTSS 12(BX), Z9
+	VADDPS       Z9, Z3, Z3
+	VBROADCASTSS 16(BX), Z9
+	VADDPS       Z9, Z4, Z4
+	VBROADCASTSS 20(BX), Z9
+	VADDPS       Z9, Z5, Z5
+	VBROADCASTSS 24(BX), Z9
+	VADDPS       Z9, Z6, Z6
+	VBROADCASTSS 28(BX), Z9
+	VADDPS       Z9, Z7, Z7
+	VBROADCASTSS 32(BX), Z9
+	VADDPS       Z9, Z8, Z8
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile9x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+
+sgemmTile9x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile9x16AVX512_write
+	VXORPS Z10, Z10, Z10
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z10, Z0
+	VMAXPS Z1, Z10, Z1
+	VMAXPS Z2, Z10, Z2
+	VMAXPS Z3, Z10, Z3
+	VMAXPS Z4, Z10, Z4
+	VMAXPS Z5, Z10, Z5
+	VMAXPS Z6, Z10, Z6
+	VMAXPS Z7, Z10, Z7
+	VMAXPS Z8, Z10, Z8
+
+sgemmTile9x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VZEROUPPER
+	RET
+
+// func sgemmTile10x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sgemmTile10x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	MOVQ   AX, R11
+	SHRQ   $0x02, R11
+	JZ     sgemmTile10x16AVX512_tail
+
+sgemmTile10x16AVX512_loop:
+	VMOVUPS      (BX), Z10
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z11
+	VFMADD231PS  Z10, Z11, Z0
+	VBROADCASTSS (DI)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z1
+	VBROADCASTSS (DI)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS (R9), Z11
+	VFMADD231PS  Z10, Z11, Z3
+	VBROADCASTSS (R9)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS (R9)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z5
+	VBROADCASTSS (R10), Z11
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS (R10)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z7
+	VBROADCASTSS (R10)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z8
+	VBROADCASTSS (R8), Z11
+	VFMADD231PS  Z10, Z11, Z9
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z10
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z11
+	VFMADD231PS  Z10, Z11, Z0
+	VBROADCASTSS (DI)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z1
+	VBROADCASTSS (DI)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS (R9), Z11
+	VFMADD231PS  Z10, Z11, Z3
+	VBROADCASTSS (R9)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS (R9)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z5
+	VBROADCASTSS (R10), Z11
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS (R10)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z7
+	VBROADCASTSS (R10)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z8
+	VBROADCASTSS (R8), Z11
+	VFMADD231PS  Z10, Z11, Z9
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z10
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z11
+	VFMADD231PS  Z10, Z11, Z0
+	VBROADCASTSS (DI)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z1
+	VBROADCASTSS (DI)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS (R9), Z11
+	VFMADD231PS  Z10, Z11, Z3
+	VBROADCASTSS (R9)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS (R9)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z5
+	VBROADCASTSS (R10), Z11
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS (R10)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z7
+	VBROADCASTSS (R10)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z8
+	VBROADCASTSS (R8), Z11
+	VFMADD231PS  Z10, Z11, Z9
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z10
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z11
+	VFMADD231PS  Z10, Z11, Z0
+	VBROADCASTSS (DI)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z1
+	VBROADCASTSS (DI)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS (R9), Z11
+	VFMADD231PS  Z10, Z11, Z3
+	VBROADCASTSS (R9)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS (R9)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z5
+	VBROADCASTSS (R10), Z11
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS (R10)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z7
+	VBROADCASTSS (R10)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z8
+	VBROADCASTSS (R8), Z11
+	VFMADD231PS  Z10, Z11, Z9
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	DECQ         R11
+	JNZ          sgemmTile10x16AVX512_loop
+
+sgemmTile10x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   sgemmTile10x16AVX512_store
+
+sgemmTile10x16AVX512_tailloop:
+	VMOVUPS      (BX), Z10
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z11
+	VFMADD231PS  Z10, Z11, Z0
+	VBROADCASTSS (DI)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z1
+	VBROADCASTSS (DI)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS (R9), Z11
+	VFMADD231PS  Z10, Z11, Z3
+	VBROADCASTSS (R9)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS (R9)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z5
+	VBROADCASTSS (R10), Z11
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS (R10)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z7
+	VBROADCASTSS (R10)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z8
+	VBROADCASTSS (R8), Z11
+	VFMADD231PS  Z10, Z11, Z9
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	DECQ         AX
+	JNZ          sgemmTile10x16AVX512_tailloop
+
+sgemmTile10x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z10
+	VMULPS       Z10, Z0, Z0
+	VMULPS       Z10, Z1, Z1
+	VMULPS       Z10, Z2, Z2
+	VMULPS       Z10, Z3, Z3
+	VMULPS       Z10, Z4, Z4
+	VMULPS       Z10, Z5, Z5
+	VMULPS       Z10, Z6, Z6
+	VMULPS       Z10, Z7, Z7
+	VMULPS       Z10, Z8, Z8
+	VMULPS       Z10, Z9, Z9
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           sgemmTile10x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z11
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z11, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z4
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z6
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z8
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z9
+
+sgemmTile10x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile10x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z10
+	VADDPS       Z10, Z0, Z0
+	VBROADCASTSS 4(BX), Z10
+	VADDPS       Z10, Z1, Z1
+	VBROADCASTSS 8(BX), Z10
+	VADDPS       Z10, Z2, Z2
+	VBROADCASTSS 12(BX), Z10
+	VADDPS       Z10, Z3, Z3
+	VBROADCASTSS 16(BX), Z10
+	VADDPS       Z10, Z4, Z4
+	VBROADCASTSS 20(BX), Z10
+	VADDPS       Z10, Z5, Z5
+	VBROADCASTSS 24(BX), Z10
+	VADDPS       Z10, Z6, Z6
+	VBROADCASTSS 28(BX), Z10
+	VADDPS       Z10, Z7, Z7
+	VBROADCASTSS 32(BX), Z10
+	VADDPS       Z10, Z8, Z8
+	VBROADCASTSS 36(BX), Z10
+	VADDPS       Z10, Z9, Z9
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile10x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	ADDQ   SI, BX
+	VADDPS (BX), Z9, Z9
+
+sgemmTile10x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile10x16AVX512_write
+	VXORPS Z11, Z11, Z11
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z11, Z0
+	VMAXPS Z1, Z11, Z1
+	VMAXPS Z2, Z11, Z2
+	VMAXPS Z3, Z11, Z3
+	VMAXPS Z4, Z11, Z4
+	VMAXPS Z5, Z11, Z5
+	VMAXPS Z6, Z11, Z6
+	VMAXPS Z7, Z11, Z7
+	VMAXPS Z8, Z11, Z8
+	VMAXPS Z9, Z11, Z9
+
+sgemmTile10x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z9, (AX)
+	VZEROUPPER
+	RET
+
+// func sgemmTile11x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sgemmTile11x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	MOVQ   AX, R11
+	SHRQ   $0x02, R11
+	JZ     sgemmTile11x16AVX512_tail
+
+sgemmTile11x16AVX512_loop:
+	VMOVUPS      (BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+	VFMADD231PS  Z11, Z12, Z0
+	VBROADCASTSS (DI)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (DI)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z2
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R9)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z4
+	VBROADCASTSS (R9)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R10), Z12
+	VFMADD231PS  Z11, Z12, Z6
+	VBROADCASTSS (R10)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R10)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z8
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z11, Z12, Z9
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z10
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+	VFMADD231PS  Z11, Z12, Z0
+	VBROADCASTSS (DI)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (DI)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z2
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R9)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z4
+	VBROADCASTSS (R9)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R10), Z12
+	VFMADD231PS  Z11, Z12, Z6
+	VBROADCASTSS (R10)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R10)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z8
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z11, Z12, Z9
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z10
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+	VFMADD231PS  Z11, Z12, Z0
+	VBROADCASTSS (DI)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (DI)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z2
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R9)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z4
+	VBROADCASTSS (R9)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R10), Z12
+	VFMADD231PS  Z11, Z12, Z6
+	VBROADCASTSS (R10)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R10)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z8
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z11, Z12, Z9
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z10
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+	VFMADD231PS  Z11, Z12, Z0
+	VBROADCASTSS (DI)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (DI)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z2
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R9)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z4
+	VBROADCASTSS (R9)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R10), Z12
+	VFMADD231PS  Z11, Z12, Z6
+	VBROADCASTSS (R10)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R10)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z8
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z11, Z12, Z9
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z10
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	DECQ         R11
+	JNZ          sgemmTile11x16AVX512_loop
+
+sgemmTile11x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   sgemmTile11x16AVX512_store
+
+sgemmTile11x16AVX512_tailloop:
+	VMOVUPS      (BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+	VFMADD231PS  Z11, Z12, Z0
+	VBROADCASTSS (DI)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (DI)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z2
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R9)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z4
+	VBROADCASTSS (R9)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R10), Z12
+	VFMADD231PS  Z11, Z12, Z6
+	VBROADCASTSS (R10)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R10)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z8
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z11, Z12, Z9
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z10
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	DECQ         AX
+	JNZ          sgemmTile11x16AVX512_tailloop
+
+sgemmTile11x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z11
+	VMULPS       Z11, Z0, Z0
+	VMULPS       Z11, Z1, Z1
+	VMULPS       Z11, Z2, Z2
+	VMULPS       Z11, Z3, Z3
+	VMULPS       Z11, Z4, Z4
+	VMULPS       Z11, Z5, Z5
+	VMULPS       Z11, Z6, Z6
+	VMULPS       Z11, Z7, Z7
+	VMULPS       Z11, Z8, Z8
+	VMULPS       Z11, Z9, Z9
+	VMULPS       Z11, Z10, Z10
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           sgemmTile11x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z12
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z12, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z4
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z6
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z8
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z10
+
+sgemmTile11x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile11x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z11
+	VADDPS       Z11, Z0, Z0
+	VBROADCASTSS 4(BX), Z11
+	VADDPS       Z11, Z1, Z1
+	VBROADCASTSS 8(BX), Z11
+	VADDPS       Z11, Z2, Z2
+	VBROADCASTSS 12(BX), Z11
+	VADDPS       Z11, Z3, Z3
+	VBROADCASTSS 16(BX), Z11
+	VADDPS       Z11, Z4, Z4
+	VBROADCASTSS 20(BX), Z11
+	VADDPS       Z11, Z5, Z5
+	VBROADCASTSS 24(BX), Z11
+	VADDPS       Z11, Z6, Z6
+	VBROADCASTSS 28(BX), Z11
+	VADDPS       Z11, Z7, Z7
+	VBROADCASTSS 32(BX), Z11
+	VADDPS       Z11, Z8, Z8
+	VBROADCASTSS 36(BX), Z11
+	VADDPS       Z11, Z9, Z9
+	VBROADCASTSS 40(BX), Z11
+	VADDPS       Z11, Z10, Z10
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile11x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	ADDQ   SI, BX
+	VADDPS (BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+
+sgemmTile11x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile11x16AVX512_write
+	VXORPS Z12, Z12, Z12
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z12, Z0
+	VMAXPS Z1, Z12, Z1
+	VMAXPS Z2, Z12, Z2
+	VMAXPS Z3, Z12, Z3
+	VMAXPS Z4, Z12, Z4
+	VMAXPS Z5, Z12, Z5
+	VMAXPS Z6, Z12, Z6
+	VMAXPS Z7, Z12, Z7
+	VMAXPS Z8, Z12, Z8
+	VMAXPS Z9, Z12, Z9
+	VMAXPS Z10, Z12, Z10
+
+sgemmTile11x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z9, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VZEROUPPER
+	RET
+
+// func sgemmTile12x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sgemmTile12x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	MOVQ   AX, R11
+	SHRQ   $0x02, R11
+	JZ     sgemmTile12x16AVX512_tail
+
+sgemmTile12x16AVX512_loop:
+	VMOVUPS      (BX), Z12
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z13
+	VFMADD231PS  Z12, Z13, Z0
+	VBROADCASTSS (DI)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z1
+	VBROADCASTSS (DI)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS (R9), Z13
+	VFMADD231PS  Z12, Z13, Z3
+	VBROADCASTSS (R9)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS (R9)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z5
+	VBROADCASTSS (R10), Z13
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS (R10)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z7
+	VBROADCASTSS (R10)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z12, Z13, Z9
+	VBROADCASTSS (R8)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z10
+	VBROADCASTSS (R8)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z11
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z12
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z13
+	VFMADD231PS  Z12, Z13, Z0
+	VBROADCASTSS (DI)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z1
+	VBROADCASTSS (DI)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS (R9), Z13
+	VFMADD231PS  Z12, Z13, Z3
+	VBROADCASTSS (R9)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS (R9)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z5
+	VBROADCASTSS (R10), Z13
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS (R10)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z7
+	VBROADCASTSS (R10)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z12, Z13, Z9
+	VBROADCASTSS (R8)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z10
+	VBROADCASTSS (R8)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z11
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z12
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z13
+	VFMADD231PS  Z12, Z13, Z0
+	VBROADCASTSS (DI)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z1
+	VBROADCASTSS (DI)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS (R9), Z13
+	VFMADD231PS  Z12, Z13, Z3
+	VBROADCASTSS (R9)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS (R9)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z5
+	VBROADCASTSS (R10), Z13
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS (R10)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z7
+	VBROADCASTSS (R10)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z12, Z13, Z9
+	VBROADCASTSS (R8)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z10
+	VBROADCASTSS (R8)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z11
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z12
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z13
+	VFMADD231PS  Z12, Z13, Z0
+	VBROADCASTSS (DI)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z1
+	VBROADCASTSS (DI)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS (R9), Z13
+	VFMADD231PS  Z12, Z13, Z3
+	VBROADCASTSS (R9)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS (R9)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z5
+	VBROADCASTSS (R10), Z13
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS (R10)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z7
+	VBROADCASTSS (R10)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z12, Z13, Z9
+	VBROADCASTSS (R8)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z10
+	VBROADCASTSS (R8)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z11
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	DECQ         R11
+	JNZ          sgemmTile12x16AVX512_loop
+
+sgemmTile12x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   sgemmTile12x16AVX512_store
+
+sgemmTile12x16AVX512_tailloop:
+	VMOVUPS      (BX), Z12
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z13
+	VFMADD231PS  Z12, Z13, Z0
+	VBROADCASTSS (DI)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z1
+	VBROADCASTSS (DI)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS (R9), Z13
+	VFMADD231PS  Z12, Z13, Z3
+	VBROADCASTSS (R9)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS (R9)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z5
+	VBROADCASTSS (R10), Z13
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS (R10)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z7
+	VBROADCASTSS (R10)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z12, Z13, Z9
+	VBROADCASTSS (R8)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z10
+	VBROADCASTSS (R8)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z11
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	DECQ         AX
+	JNZ          sgemmTile12x16AVX512_tailloop
+
+sgemmTile12x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z12
+	VMULPS       Z12, Z0, Z0
+	VMULPS       Z12, Z1, Z1
+	VMULPS       Z12, Z2, Z2
+	VMULPS       Z12, Z3, Z3
+	VMULPS       Z12, Z4, Z4
+	VMULPS       Z12, Z5, Z5
+	VMULPS       Z12, Z6, Z6
+	VMULPS       Z12, Z7, Z7
+	VMULPS       Z12, Z8, Z8
+	VMULPS       Z12, Z9, Z9
+	VMULPS       Z12, Z10, Z10
+	VMULPS       Z12, Z11, Z11
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           sgemmTile12x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z13
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z13, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z4
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z6
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z8
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z10
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z11
+
+sgemmTile12x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    sgemmTile12x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z12
+	VADDPS       Z12, Z0, Z0
+	VBROADCASTSS 4(BX), Z12
+	VADDPS       Z12, Z1, Z1
+	VBROADCASTSS 8(BX), Z12
+	VADDPS       Z12, Z2, Z2
+	VBROADCASTSS 12(BX), Z12
+	VADDPS       Z12, Z3, Z3
+	VBROADCASTSS 16(BX), Z12
+	VADDPS       Z12, Z4, Z4
+	VBROADCASTSS 20(BX), Z12
+	VADDPS       Z12, Z5, Z5
+	VBROADCASTSS 24(BX), Z12
+	VADDPS       Z12, Z6, Z6
+	VBROADCASTSS 28(BX), Z12
+	VADDPS       Z12, Z7, Z7
+	VBROADCASTSS 32(BX), Z12
+	VADDPS       Z12, Z8, Z8
+	VBROADCASTSS 36(BX), Z12
+	VADDPS       Z12, Z9, Z9
+	VBROADCASTSS 40(BX), Z12
+	VADDPS       Z12, Z10, Z10
+	VBROADCASTSS 44(BX), Z12
+	VADDPS       Z12, Z11, Z11
+	TESTQ        $0x00000002, DX
+	JZ           sgemmTile12x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	ADDQ   SI, BX
+	VADDPS (BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	ADDQ   SI, BX
+	VADDPS (BX), Z11, Z11
+
+sgemmTile12x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     sgemmTile12x16AVX512_write
+	VXORPS Z13, Z13, Z13
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z13, Z0
+	VMAXPS Z1, Z13, Z1
+	VMAXPS Z2, Z13, Z2
+	VMAXPS Z3, Z13, Z3
+	VMAXPS Z4, Z13, Z4
+	VMAXPS Z5, Z13, Z5
+	VMAXPS Z6, Z13, Z6
+	VMAXPS Z7, Z13, Z7
+	VMAXPS Z8, Z13, Z8
+	VMAXPS Z9, Z13, Z9
+	VMAXPS Z10, Z13, Z10
+	VMAXPS Z11, Z13, Z11
+
+sgemmTile12x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z9, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z11, (AX)
+	VZEROUPPER
+	RET
+
 // func sgemmTile1x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, FMA3
 TEXT ·sgemmTile1x16AVX2(SB), NOSPLIT, $0-104

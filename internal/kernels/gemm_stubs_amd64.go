@@ -304,6 +304,306 @@ func sgemmTile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 //go:noescape
 func sgemmTile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
+// sgemmTile1x16AVX512 computes the 1×16 tile C = alpha·A·B + beta·C
+// with AVX512, where A is addressed with the row and column strides rsa and csa
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * s // C is not read
+//			} else {
+//				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func sgemmTile1x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// sgemmTile2x16AVX512 computes the 2×16 tile C = alpha·A·B + beta·C
+// with AVX512, where A is addressed with the row and column strides rsa and csa
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * s // C is not read
+//			} else {
+//				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func sgemmTile2x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// sgemmTile3x16AVX512 computes the 3×16 tile C = alpha·A·B + beta·C
+// with AVX512, where A is addressed with the row and column strides rsa and csa
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * s // C is not read
+//			} else {
+//				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func sgemmTile3x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// sgemmTile4x16AVX512 computes the 4×16 tile C = alpha·A·B + beta·C
+// with AVX512, where A is addressed with the row and column strides rsa and csa
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * s // C is not read
+//			} else {
+//				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func sgemmTile4x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// sgemmTile5x16AVX512 computes the 5×16 tile C = alpha·A·B + beta·C
+// with AVX512, where A is addressed with the row and column strides rsa and csa
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
+//
+//	for i := 0; i < 5; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * s // C is not read
+//			} else {
+//				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func sgemmTile5x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// sgemmTile6x16AVX512 computes the 6×16 tile C = alpha·A·B + beta·C
+// with AVX512, where A is addressed with the row and column strides rsa and csa
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * s // C is not read
+//			} else {
+//				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func sgemmTile6x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// sgemmTile7x16AVX512 computes the 7×16 tile C = alpha·A·B + beta·C
+// with AVX512, where A is addressed with the row and column strides rsa and csa
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
+//
+//	for i := 0; i < 7; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * s // C is not read
+//			} else {
+//				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func sgemmTile7x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// sgemmTile8x16AVX512 computes the 8×16 tile C = alpha·A·B + beta·C
+// with AVX512, where A is addressed with the row and column strides rsa and csa
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
+//
+//	for i := 0; i < 8; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * s // C is not read
+//			} else {
+//				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func sgemmTile8x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// sgemmTile9x16AVX512 computes the 9×16 tile C = alpha·A·B + beta·C
+// with AVX512, where A is addressed with the row and column strides rsa and csa
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
+//
+//	for i := 0; i < 9; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * s // C is not read
+//			} else {
+//				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func sgemmTile9x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// sgemmTile10x16AVX512 computes the 10×16 tile C = alpha·A·B + beta·C
+// with AVX512, where A is addressed with the row and column strides rsa and csa
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
+//
+//	for i := 0; i < 10; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * s // C is not read
+//			} else {
+//				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func sgemmTile10x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// sgemmTile11x16AVX512 computes the 11×16 tile C = alpha·A·B + beta·C
+// with AVX512, where A is addressed with the row and column strides rsa and csa
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
+//
+//	for i := 0; i < 11; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * s // C is not read
+//			} else {
+//				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func sgemmTile11x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// sgemmTile12x16AVX512 computes the 12×16 tile C = alpha·A·B + beta·C
+// with AVX512, where A is addressed with the row and column strides rsa and csa
+// and B with the row stride rsb (a packed panel has rsb = 16), then the
+// epilogue flags ask for, on the registers before they are stored: with bit 0,
+// C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
+// epilogue:
+//
+//	for i := 0; i < 12; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[i*rsa+p*csa] * b[p*rsb+j]
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * s // C is not read
+//			} else {
+//				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func sgemmTile12x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
 // sgemmTile1x16AVX2 computes the 1×16 tile C = alpha·A·B + beta·C
 // with AVX2, where A is addressed with the row and column strides rsa and csa
 // and B with the row stride rsb (a packed panel has rsb = 16), then the

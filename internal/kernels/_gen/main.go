@@ -36,6 +36,9 @@ func main() {
 	for rows := 1; rows <= 12; rows++ {
 		tile(avx512, rows, 2, 4)
 	}
+	for rows := 1; rows <= 12; rows++ {
+		tile(avx512, rows, 1, 4) // half-width tiles for a narrow right edge
+	}
 	for rows := 1; rows <= 6; rows++ {
 		tile(avx2, rows, 2, 4)
 	}
