@@ -20,9 +20,10 @@
 //     registers. No im2col matrix is built (without AVX2, blocks of it
 //     are).
 //
-// 3×3 stride-1 convolutions of ≥ 64 channels run Winograd F(2×2, 3×3)
-// instead (winograd.go) when the batch has enough tiles, unless
-// Options.NoWinograd.
+// 3×3 stride-1 convolutions of ≥ 64 channels run Winograd F(4×4, 3×3)
+// or F(2×2, 3×3) instead (winograd.go) when the batch has enough tiles,
+// unless Options.NoWinograd; their transforms read zero-padded patches of
+// the input that each thread copies for itself.
 //
 // Each layer is split into (image, row block, column block) tiles that the
 // threads of the pass's team (team.go: workers started with the pass that

@@ -20,13 +20,16 @@ import (
 // transforms cost less than the multiply-adds they save.
 const minWinogradC = 64
 
-// minWinogradTiles is the fewest 2×2 tiles in a batch worth F(2×2): the
-// GEMMs are 32 tiles wide, and with fewer columns the 16/9 larger weights
-// are read for too little work (ResNet-50's 7×7 layers at batch 1, 16
-// tiles: 0.7× the speed of the direct convolution; 14×14, 49 tiles:
-// 1.7×). minWino4Tiles is the same for F(4×4)'s 4×4 tiles. Tests lower
-// them.
-var minWinogradTiles, minWino4Tiles = 48, 32
+// minWinogradTiles is the fewest 2×2 tiles in a batch worth F(2×2), and
+// minWino4Tiles the fewest 4×4 tiles worth F(4×4): with fewer, the
+// transformed weights (16/9 and 36/9 of the layer's) are read for too
+// little work. Measured on two threads, 512 channels at 7×7 (µs): batch 1
+// (16 F(2×2) tiles) direct 1150, F(2×2) 1130; batch 2 direct 2150,
+// F(2×2) 1150; batch 4 (16 F(4×4) tiles) F(2×2) 2360, F(4×4) 3130;
+// batch 8 F(2×2) 4660, F(4×4) 3300. 256 channels at 14×14, batch 1
+// (16 F(4×4) tiles): direct 990, F(2×2) 600, F(4×4) 740; batch 2 F(2×2)
+// 1240, F(4×4) 775. Tests lower them.
+var minWinogradTiles, minWino4Tiles = 32, 32
 
 // winoForce, when 2 or 4, makes every layer with Winograd weights and at
 // least one tile use F(2×2) or F(4×4) (tests).
@@ -73,10 +76,11 @@ func (f *winoForm) tiles(oh, ow int) int { return ((oh + f.m - 1) / f.m) * ((ow 
 
 // winoChoice returns the Winograd form c runs n images of oh×ow outputs
 // with, or nil for the direct convolution: F(4×4) when it has enough
-// tiles and costs fewer multiply-adds than F(2×2) counting the GEMMs'
-// 32-column padding (ResNet at 224×224, batch 1: the 56×56 and 28×28
-// layers; 14×14 from batch 2; 7×7 from batch 8), else F(2×2) when it has
-// enough. F(4×4) needs its AVX-512 transforms (kernels.Wino4Native).
+// tiles and costs fewer multiply-adds than F(2×2), counting the GEMMs'
+// columns in multiples of 16 as the micro-kernels compute them (ResNet at
+// 224×224, batch 1: the 56×56 and 28×28 layers; 14×14 from batch 2; 7×7
+// from batch 8), else F(2×2) when it has enough (7×7 from batch 2). F(4×4)
+// needs its AVX-512 transforms (kernels.Wino4Native).
 func (c *conv) winoChoice(n, oh, ow int) *winoForm {
 	if !c.winoOK {
 		return nil
@@ -88,8 +92,8 @@ func (c *conv) winoChoice(n, oh, ow int) *winoForm {
 	case 4:
 		return wino4
 	}
-	pad32 := func(t int) int { return (t + 31) / 32 * 32 }
-	if kernels.Wino4Native() && t4 >= minWino4Tiles && 36*pad32(t4) <= 16*pad32(t2) {
+	pad16 := func(t int) int { return (t + 15) / 16 * 16 }
+	if kernels.Wino4Native() && t4 >= minWino4Tiles && 36*pad16(t4) <= 16*pad16(t2) {
 		return wino4
 	}
 	if t2 >= minWinogradTiles {
@@ -140,7 +144,7 @@ func winogradWeights(f *winoForm, w []float32, wlda, oc, ic int) []float32 {
 }
 
 // winogradTiling splits a layer's tiles (all images' together) into work
-// items of nt tiles (a multiple of 32, the GEMM kernel's width, up to
+// items of nt tiles (a multiple of 32, the GEMM kernel's width, 64 to
 // 128; the transformed chunk, α²·nt·(InC+ocb) values, near L2's size) by
 // ocb output channels, halving ocb (each part transforms the input
 // again) while there are too few items for the threads.
@@ -205,7 +209,7 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	chunk := func(ci int) (t0, t1, k int) {
 		t0 = ci * nt
 		t1 = min(t0+nt, n*tiles)
-		return t0, t1, min(nt, (t1-t0+31)/32*32)
+		return t0, t1, min(nt, (t1-t0+15)/16*16) // a 16-column edge has its own micro-kernel
 	}
 	// segments calls fn for each run of tiles [t, e) of [t0, t1) in one
 	// tile row ty of image img, from tile column tx.
