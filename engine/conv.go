@@ -126,13 +126,13 @@ func (ws *workspace) subsample(x []float32, c, h, w, s, oh, ow int) []float32 {
 	ws.parallelFor(ws.n*c, 16, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			src, dst := x[p*h*w:(p+1)*h*w], y[p*oh*ow:(p+1)*oh*ow]
+			if s == 2 {
+				kernels.EveryOtherRows(dst, ow, src, 2*w, oh, ow)
+				continue
+			}
 			for oy := 0; oy < oh; oy++ {
 				row := src[oy*s*w:]
 				d := dst[oy*ow : (oy+1)*ow]
-				if s == 2 {
-					kernels.EveryOther(d, row)
-					continue
-				}
 				for ox := range d {
 					d[ox] = row[ox*s]
 				}
@@ -251,48 +251,54 @@ func (ws *workspace) padInput(c *conv, x []float32, h, w int) (pad []float32, wq
 // fillPhase writes phase plane (a, b) of one zero-padded channel:
 // dst[r, q] = x[r·s+a−pad, q·s+b−pad], 0 outside the image.
 func fillPhase(x []float32, h, w, pad, s, a, b, hq, wq int, dst []float32) {
-	for r := 0; r < hq; r++ {
+	dst = dst[:hq*wq]
+	// Rows [r0, r1) hold image rows y = r·s + a − pad; the others are zero.
+	r0 := min(hq, max(0, (pad-a+s-1)/s))
+	r1 := r0
+	if last := h - 1 + pad - a; last >= 0 {
+		r1 = max(r0, min(hq, last/s+1))
+	}
+	clear(dst[:r0*wq])
+	clear(dst[r1*wq:])
+	if r0 == r1 {
+		return
+	}
+	// Columns [lo, hi) hold image columns q·s + b − pad; the few zeros on
+	// either side are written by hand (a clear call per row cost as much
+	// as the row's copy).
+	lo := min(wq, max(0, (pad-b+s-1)/s))
+	hi := lo
+	if last := w - 1 + pad - b; last >= 0 {
+		hi = max(lo, min(wq, last/s+1))
+	}
+	for r := r0; r < r1; r++ {
 		row := dst[r*wq : (r+1)*wq]
-		y := r*s + a - pad
-		if y < 0 || y >= h {
-			clear(row)
-			continue
+		for q := range row[:lo] {
+			row[q] = 0
 		}
-		src := x[y*w : (y+1)*w]
-		if s == 1 {
-			// columns q ↔ x = q − pad; the few zeros by hand (a clear
-			// call per row cost as much as the copy)
-			lo := min(pad, wq)
-			hi := min(pad+w, wq)
-			for q := range row[:lo] {
-				row[q] = 0
-			}
-			copy(row[lo:hi], src)
-			for q := hi; q < len(row); q++ {
-				row[q] = 0
-			}
-			continue
+		for q := hi; q < len(row); q++ {
+			row[q] = 0
 		}
-		// columns q ↔ x = q·s + b − pad: zeros, then every s-th value of
-		// the row from x0, then zeros.
-		lo := min(wq, max(0, (pad-b+s-1)/s))
-		hi := lo
-		if last := w - 1 + pad - b; last >= 0 {
-			hi = max(lo, min(wq, last/s+1))
+	}
+	if lo == hi {
+		return
+	}
+	y0, x0 := r0*s+a-pad, lo*s+b-pad // the first value copied
+	switch s {
+	case 1:
+		for r := r0; r < r1; r++ {
+			copy(dst[r*wq+lo:r*wq+hi], x[(y0+r-r0)*w+x0:])
 		}
-		clear(row[:lo])
-		d := row[lo:hi]
-		if len(d) > 0 {
-			sx := src[lo*s+b-pad : (hi-1)*s+b-pad+1]
-			if s == 2 {
-				kernels.EveryOther(d, sx)
-			} else {
-				for q := range d {
-					d[q] = sx[q*s]
-				}
+	case 2:
+		// every other value of every other row, in one call
+		kernels.EveryOtherRows(dst[r0*wq+lo:], wq, x[y0*w+x0:], 2*w, r1-r0, hi-lo)
+	default:
+		for r := r0; r < r1; r++ {
+			d, src := dst[r*wq+lo:r*wq+hi], x[(y0+(r-r0)*s)*w+x0:]
+			for q := range d {
+				d[q] = src[q*s]
 			}
 		}
-		clear(row[hi:])
 	}
 }
 

@@ -36,20 +36,20 @@ func useEngineKernels(isa engineISA) {
 		wino4Input, wino4Output, wino4Native = wino4InputAVX512Go, wino4OutputAVX512Go, true
 		biasAct = biasActAVX512
 		maxPool3x3s2Row = maxPool3x3s2RowAVX512Go
-		everyOther = everyOtherAVX512Go
+		everyOther, everyOtherRows = everyOtherAVX512Go, everyOtherRowsAVX512Go
 	case engineAVX2:
 		convGemm = convGemmAVX2
 		winoInput, winoOutput = winoInputAVX2Go, winoOutputAVX2Go
 		wino4Input, wino4Output, wino4Native = wino4InputGeneric, wino4OutputGeneric, false
 		biasAct = biasActAVX2
 		maxPool3x3s2Row = maxPool3x3s2RowAVX2Go
-		everyOther = everyOtherAVX2Go
+		everyOther, everyOtherRows = everyOtherAVX2Go, everyOtherRowsGeneric
 	default:
 		convGemm = convGemmPacked
 		winoInput, winoOutput = winoInputGeneric, winoOutputGeneric
 		wino4Input, wino4Output, wino4Native = wino4InputGeneric, wino4OutputGeneric, false
 		biasAct = biasActGeneric
 		maxPool3x3s2Row = maxPool3x3s2RowGeneric
-		everyOther = everyOtherGeneric
+		everyOther, everyOtherRows = everyOtherGeneric, everyOtherRowsGeneric
 	}
 }

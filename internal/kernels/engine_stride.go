@@ -16,6 +16,29 @@ func EveryOther(dst, src []float32) {
 	everyOther(dst, src[:2*n-1])
 }
 
+// EveryOtherRows is EveryOther on rows rows at once: dst[i·ldd + q] =
+// src[i·lds + 2q] for q < n (the rows of a stride-2 phase plane from
+// every other row of an image, lds = 2w, in one call).
+func EveryOtherRows(dst []float32, ldd int, src []float32, lds, rows, n int) {
+	if n <= 0 || rows <= 0 {
+		return
+	}
+	if ldd < n || lds < 0 || len(dst) < (rows-1)*ldd+n || len(src) < (rows-1)*lds+2*n-1 {
+		panic(fmt.Sprintf("kernels: EveryOtherRows: %d rows of %d values, dst %d (ldd %d), src %d (lds %d)", rows, n, len(dst), ldd, len(src), lds))
+	}
+	everyOtherRows(dst, ldd, src, lds, rows, n)
+}
+
+// everyOtherRows is the variant EveryOtherRows uses.
+var everyOtherRows = everyOtherRowsGeneric
+
+// everyOtherRowsGeneric runs everyOther (this CPU's) row by row.
+func everyOtherRowsGeneric(dst []float32, ldd int, src []float32, lds, rows, n int) {
+	for i := 0; i < rows; i++ {
+		everyOther(dst[i*ldd:i*ldd+n], src[i*lds:i*lds+2*n-1])
+	}
+}
+
 // everyOther is the variant EveryOther uses (engine_dispatch_amd64.go may
 // pick an assembly one at init).
 var everyOther = everyOtherGeneric

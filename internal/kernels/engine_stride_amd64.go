@@ -6,7 +6,14 @@ package kernels
 
 func everyOtherAVX512Go(dst, src []float32) {
 	_ = src[2*len(dst)-2]
-	everyOtherAVX512(&dst[0], &src[0], len(dst))
+	everyOtherAVX512(&dst[0], &src[0], len(dst), 1, 0, 0)
+}
+
+// everyOtherRowsAVX512Go expects EveryOtherRows' checks done.
+func everyOtherRowsAVX512Go(dst []float32, ldd int, src []float32, lds, rows, n int) {
+	_ = dst[(rows-1)*ldd+n-1]
+	_ = src[(rows-1)*lds+2*n-2]
+	everyOtherAVX512(&dst[0], &src[0], n, rows, ldd, lds)
 }
 
 // everyOtherAVX2Go copies 8 values a step while more than 8 are left (the

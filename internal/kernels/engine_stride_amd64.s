@@ -22,61 +22,80 @@ DATA strideEven<>+56(SB)/4, $0x0000001c
 DATA strideEven<>+60(SB)/4, $0x0000001e
 GLOBL strideEven<>(SB), RODATA|NOPTR, $64
 
-// func everyOtherAVX512(dst *float32, src *float32, n int)
+// func everyOtherAVX512(dst *float32, src *float32, n int, rows int, ldd int, lds int)
 // Requires: AVX, AVX512F
-TEXT ·everyOtherAVX512(SB), NOSPLIT, $0-24
+TEXT ·everyOtherAVX512(SB), NOSPLIT, $0-48
 	MOVQ    dst+0(FP), AX
 	MOVQ    src+8(FP), DX
-	MOVQ    n+16(FP), BX
+	MOVQ    n+16(FP), CX
+	MOVQ    rows+24(FP), BX
+	MOVQ    ldd+32(FP), SI
+	SHLQ    $0x02, SI
+	MOVQ    lds+40(FP), DI
+	SHLQ    $0x02, DI
 	VMOVUPS strideEven<>+0(SB), Z31
 
+	// steps = (n−1)/16 unmasked steps a row (src[2q+1] is then there), then
+	// t = n − 16·steps (1..16) outputs: K1 = (1<<t) − 1 for them; the 2t−1
+	// values read are K2 (the first 16) and K3 (the rest).
+	LEAQ  -1(CX), R8
+	SHRQ  $0x04, R8
+	MOVQ  R8, R9
+	SHLQ  $0x04, R9
+	NEGQ  R9
+	ADDQ  CX, R9
+	MOVQ  R9, CX
+	MOVL  $0x00000001, R10
+	SHLL  CL, R10
+	DECL  R10
+	KMOVW R10, K1
+	LEAQ  -1(R9)(R9*1), R9
+	MOVQ  R9, CX
+	CMPQ  R9, $0x00000010
+	JB    every_short
+	MOVL  $0x0000ffff, R10
+	KMOVW R10, K2
+	SUBQ  $0x00000010, CX
+	MOVL  $0x00000001, R10
+	SHLL  CL, R10
+	DECL  R10
+	KMOVW R10, K3
+	JMP   every_rows
+
+every_short:
+	MOVL  $0x00000001, R10
+	SHLL  CL, R10
+	DECL  R10
+	KMOVW R10, K2
+	KXORW K3, K3, K3
+
+every_rows:
+	MOVQ AX, CX
+	MOVQ DX, R9
+	MOVQ R8, R10
+
 every_loop:
-	// Unmasked while more than 16 outputs are left (src[2q+1] is then there).
-	CMPQ      BX, $0x00000010
-	JBE       every_tail
-	VMOVUPS   (DX), Z0
+	TESTQ     R10, R10
+	JZ        every_tail
+	VMOVUPS   (R9), Z0
 	VMOVAPS   Z31, Z2
-	VPERMI2PS 64(DX), Z0, Z2
-	VMOVUPS   Z2, (AX)
-	ADDQ      $0x00000080, DX
-	ADDQ      $0x00000040, AX
-	SUBQ      $0x00000010, BX
+	VPERMI2PS 64(R9), Z0, Z2
+	VMOVUPS   Z2, (CX)
+	ADDQ      $0x00000080, R9
+	ADDQ      $0x00000040, CX
+	DECQ      R10
 	JMP       every_loop
 
 every_tail:
-	// n ≤ 16 outputs left: K1 = (1<<n) − 1 for them; the 2n−1 values
-	// read are src[0 .. 2n−2]: K2 the first 16 of them, K3 the rest.
-	MOVQ  BX, CX
-	MOVL  $0x00000001, SI
-	SHLL  CL, SI
-	DECL  SI
-	KMOVW SI, K1
-	LEAQ  -1(BX)(BX*1), BX
-	MOVQ  BX, CX
-	CMPQ  BX, $0x00000010
-	JB    every_short
-	MOVL  $0x0000ffff, SI
-	KMOVW SI, K2
-	SUBQ  $0x00000010, CX
-	MOVL  $0x00000001, SI
-	SHLL  CL, SI
-	DECL  SI
-	KMOVW SI, K3
-	JMP   every_load
-
-every_short:
-	MOVL  $0x00000001, SI
-	SHLL  CL, SI
-	DECL  SI
-	KMOVW SI, K2
-	KXORW K3, K3, K3
-
-every_load:
-	VMOVUPS.Z (DX), K2, Z0
-	VMOVUPS.Z 64(DX), K3, Z1
+	VMOVUPS.Z (R9), K2, Z0
+	VMOVUPS.Z 64(R9), K3, Z1
 	VMOVAPS   Z31, Z2
 	VPERMI2PS Z1, Z0, Z2
-	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS   Z2, K1, (CX)
+	ADDQ      SI, AX
+	ADDQ      DI, DX
+	DECQ      BX
+	JNZ       every_rows
 	VZEROUPPER
 	RET
 

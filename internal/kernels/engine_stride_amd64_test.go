@@ -10,3 +10,9 @@ func addStrideAsm(v map[string]func(dst, src []float32)) {
 		v["avx2"] = everyOtherAVX2Go
 	}
 }
+
+func addStrideRowsAsm(v map[string]func([]float32, int, []float32, int, int, int)) {
+	if hasAVX512 {
+		v["avx512"] = everyOtherRowsAVX512Go
+	}
+}

@@ -4,10 +4,11 @@
 
 package kernels
 
-// everyOtherAVX512 sets dst[q] = src[2q] for q < n (n ≥ 1); see everyOtherGeneric.
+// everyOtherAVX512 sets dst[i*ldd+q] = src[i*lds+2q] for q < n and i < rows
+// (n, rows ≥ 1); see everyOtherGeneric.
 //
 //go:noescape
-func everyOtherAVX512(dst *float32, src *float32, n int)
+func everyOtherAVX512(dst *float32, src *float32, n int, rows int, ldd int, lds int)
 
 // everyOtherAVX2 sets dst[q] = src[2q] for q < 8·steps (steps ≥ 1),
 // reading src[0 .. 16·steps); see everyOtherGeneric.

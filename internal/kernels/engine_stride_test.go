@@ -61,3 +61,40 @@ func BenchmarkEveryOther(b *testing.B) {
 		}
 	}
 }
+
+// TestEveryOtherRows calls every rows variant for 1..40 rows of 1..70
+// outputs with padded strides; src ends at its last value read, and dst
+// is NaN outside the outputs.
+func TestEveryOtherRows(t *testing.T) {
+	variants := map[string]func([]float32, int, []float32, int, int, int){"generic": everyOtherRowsGeneric, "dispatched": everyOtherRows}
+	addStrideRowsAsm(variants)
+	for name, f := range variants {
+		for rows := 1; rows <= 40; rows += 3 {
+			for n := 1; n <= 70; n += 1 + n/8 {
+				ldd, lds := n+rows%3, 2*n+rows%5
+				src := make([]float32, (rows-1)*lds+2*n-1)
+				for i := range src {
+					src[i] = float32(i)
+				}
+				buf := make([]float32, (rows-1)*ldd+n+2)
+				for i := range buf {
+					buf[i] = float32(math.NaN())
+				}
+				f(buf[1:], ldd, src, lds, rows, n)
+				for j, g := range buf {
+					i, q := (j-1)/ldd, (j-1)%ldd
+					if j == 0 || i >= rows || q >= n {
+						if g == g {
+							t.Fatalf("%s rows=%d n=%d: wrote dst[%d] outside the rows", name, rows, n, j-1)
+						}
+						continue
+					}
+					if want := src[i*lds+2*q]; g != want {
+						t.Fatalf("%s rows=%d n=%d: dst[%d] = %v, want %v", name, rows, n, j-1, g, want)
+					}
+				}
+			}
+		}
+	}
+	EveryOtherRows(nil, 0, nil, 0, 0, 5)
+}
