@@ -163,6 +163,31 @@ func TestWinogradLayers(t *testing.T) {
 	}
 }
 
+// TestPointwiseLayers covers the 1×1 convolutions: large maps (the GEMM
+// on the activation, its right edges), small ones (pointwiseT: 7×7, 5×5,
+// 1×1), stride 2, output channels that are not a multiple of 8 or 32,
+// residuals and batches.
+func TestPointwiseLayers(t *testing.T) {
+	cases := []convCase{
+		{64, 256, 1, 1, 0, 1, 1, 14, 14, true, true},
+		{512, 2048, 1, 1, 0, 1, 1, 7, 7, true, true},
+		{2048, 512, 1, 1, 0, 1, 2, 7, 7, false, true},
+		{96, 37, 1, 1, 0, 1, 3, 5, 5, true, false},
+		{40, 100, 1, 2, 0, 1, 2, 13, 13, false, true},
+		{33, 70, 1, 1, 0, 1, 1, 1, 1, true, true},
+		{16, 24, 1, 1, 0, 1, 2, 8, 8, false, true},
+		{128, 512, 1, 2, 0, 1, 1, 28, 28, true, true},
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 6 {
+		hw := 1 + rng.IntN(16)
+		cases = append(cases, convCase{1 + rng.IntN(300), 1 + rng.IntN(300), 1, 1 + rng.IntN(2), 0, 1, 1 + rng.IntN(3), hw, hw + rng.IntN(3), rng.IntN(2) == 0, rng.IntN(2) == 0})
+	}
+	for _, tc := range cases {
+		t.Run(tc.String(), func(t *testing.T) { checkConvLayer(t, tc, Options{}, pointwise, false) })
+	}
+}
+
 // TestDirectTiling checks that directTiling covers every layer shape of
 // the ResNets with tiles that fit and are enough for the threads where
 // the layer allows it.

@@ -63,10 +63,10 @@ var (
 	}, input: kernels.Wino4Input, output: kernels.Wino4Output}
 )
 
-// winoWeights are one form's transformed weights of a convolution, built
-// on first use (a plan run only at batch 1 never builds F(4×4)'s for its
-// 14×14 layers, nor any for its 7×7 ones).
-type winoWeights struct {
+// lazyWeights are a re-laid copy of a convolution's weights built on
+// first use: a Winograd form's (a plan run only at batch 1 never builds
+// F(4×4)'s for its 14×14 layers), a pointwise layer's transpose.
+type lazyWeights struct {
 	once sync.Once
 	u    []float32
 }

@@ -25,6 +25,29 @@ func SgemmSerial(m, n, k int, alpha float32, a []float32, lda int, b []float32, 
 	sgemmBlock(gemmKernel, false, false, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// SgemmSerialAT is SgemmSerial with A transposed: C = alpha·Aᵀ·B +
+// beta·C, where A is stored k×m (row stride lda) and read in place. The
+// inference engine computes the 1×1 convolutions of small maps so, as
+// Cᵀ = Xᵀ·Wᵀ: the map's few positions become rows of C, which the
+// micro-kernels tile in twelves, instead of columns, which they tile in
+// 16s and 32s (7×7 = 49 columns cost 64).
+func SgemmSerialAT(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels: SgemmSerialAT with negative size m=%d n=%d k=%d", m, n, k))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	checkMatrix("C", c, m, n, ldc)
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	checkMatrix("A", a, k, m, lda)
+	checkMatrix("B", b, k, n, ldb)
+	sgemmBlock(gemmKernel, true, false, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
 // Epilogue is what SgemmSerialEpilogue does to each value of C after the
 // product, in this order, before the tile holding it leaves the
 // registers: add Bias[i] to row i; add Res[i*LDR+j] when Res is not nil;
