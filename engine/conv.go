@@ -25,6 +25,7 @@ type conv struct {
 	winoOK              bool           // a 3×3 stride-1 layer Winograd may run (winograd.go)
 	wino                [2]lazyWeights // F(2×2)'s and F(4×4)'s weights, built on first use
 	wT                  lazyWeights    // a pointwise layer's weights transposed (small maps)
+	inPlace             bool           // compiled with Options.InPlace: no transposed copy
 }
 
 // gemm computes rows [m0, m1) of C = A·B + beta·C (out holds row m0 on)
@@ -155,7 +156,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		// c itself has stride 1 here (conv3 of a bottleneck), so bufSub is free.
 		ax = ws.subsample(acc.x, acc.c.inC, acc.h, acc.w, acc.c.stride, oh, ow)
 	}
-	if plane < pointwiseTMax && plane%16 != 0 {
+	if plane < pointwiseTMax && plane%16 != 0 && !c.inPlace {
 		ws.pointwiseT(c, x, plane, out, res, bias, acc, ax, relu)
 		return
 	}
@@ -197,7 +198,9 @@ const pointwiseTMax = 128
 // 1×1 layers of ResNet's last stage ran at 131 GFLOP/s against 160–180
 // on larger maps). Items are (image, block of output channels), each
 // computed into the thread's buffer and stored transposed through the
-// epilogue. Wᵀ is built on first use (c.wT).
+// epilogue. Wᵀ is built on first use (c.wT), unless the plan was
+// compiled InPlace: a copy of the 829M-parameter WSL model's last-stage
+// weights would break its memory bound.
 func (ws *workspace) pointwiseT(c *conv, x []float32, plane int, out, res, bias []float32, acc *accum, ax []float32, relu bool) {
 	n, m := ws.n, c.outC
 	blocks := max(1, (chunksPerThread*ws.key.threads+n-1)/n)

@@ -166,7 +166,7 @@ func TestWinogradLayers(t *testing.T) {
 // TestPointwiseLayers covers the 1×1 convolutions: large maps (the GEMM
 // on the activation, its right edges), small ones (pointwiseT: 7×7, 5×5,
 // 1×1), stride 2, output channels that are not a multiple of 8 or 32,
-// residuals and batches.
+// residuals and batches, compiled with and without InPlace.
 func TestPointwiseLayers(t *testing.T) {
 	cases := []convCase{
 		{64, 256, 1, 1, 0, 1, 1, 14, 14, true, true},
@@ -183,8 +183,10 @@ func TestPointwiseLayers(t *testing.T) {
 		hw := 1 + rng.IntN(16)
 		cases = append(cases, convCase{1 + rng.IntN(300), 1 + rng.IntN(300), 1, 1 + rng.IntN(2), 0, 1, 1 + rng.IntN(3), hw, hw + rng.IntN(3), rng.IntN(2) == 0, rng.IntN(2) == 0})
 	}
-	for _, tc := range cases {
-		t.Run(tc.String(), func(t *testing.T) { checkConvLayer(t, tc, Options{}, pointwise, false) })
+	for _, o := range []Options{{}, {InPlace: true}} { // InPlace: no transposed path
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("inplace=%v/%v", o.InPlace, tc), func(t *testing.T) { checkConvLayer(t, tc, o, pointwise, false) })
+		}
 	}
 }
 

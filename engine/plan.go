@@ -264,6 +264,7 @@ func newConv(c *nn.Conv2d, bn *nn.BatchNorm2d, o Options) (*conv, error) {
 		stride: c.StrideH, pad: c.PadH, groups: c.Groups,
 	}
 	cv.kind = chooseKind(cv)
+	cv.inPlace = inPlace
 	scale, shift := bn.Folded()
 	if len(scale) != c.OutC {
 		return nil, fmt.Errorf("engine: batch norm of %d channels after a convolution of %d", len(scale), c.OutC)
