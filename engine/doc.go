@@ -8,7 +8,8 @@
 //
 //   - pointwise: a 1×1 convolution is a GEMM on the activation itself
 //     (weights (OutC, InC) times the (InC, H·W) image); a stride-s one
-//     subsamples the input first.
+//     subsamples the input first. On small maps (7×7) it is computed
+//     transposed, the positions as the product's rows (pointwiseT).
 //   - direct: any other (the 7×7 stem, the 3×3 layers, grouped ResNeXt
 //     ones) is one implicit GEMM per group on a zero-padded copy of the
 //     input, split into s² phase planes when the stride s is > 1

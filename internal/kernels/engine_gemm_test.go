@@ -5,61 +5,40 @@ import (
 	"testing"
 )
 
-// TestSgemmSerial checks SgemmSerial against Sgemm on strided operands,
-// with and without beta, including sizes past the blocking limits.
+// TestSgemmSerial checks SgemmSerial, and SgemmSerialAT (A transposed),
+// against Sgemm on strided operands, with and without beta, including
+// sizes past the blocking limits and the engine's 49 rows (a 7×7 map).
 func TestSgemmSerial(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, s := range [][3]int{{1, 1, 1}, {5, 7, 3}, {13, 33, 17}, {64, 100, 70}, {150, 40, 400}, {12, 2100, 9}} {
-		m, n, k := s[0], s[1], s[2]
-		lda, ldb, ldc := k+3, n+5, n+2
-		a := make([]float32, m*lda)
-		b := make([]float32, k*ldb)
-		c0 := make([]float32, m*ldc)
-		for _, x := range [][]float32{a, b, c0} {
-			for i := range x {
-				x[i] = float32(rng.NormFloat64())
+	for _, s := range [][3]int{{1, 1, 1}, {5, 7, 3}, {13, 33, 17}, {64, 100, 70}, {150, 40, 400}, {12, 2100, 9}, {49, 64, 70}, {49, 96, 520}} {
+		for _, transA := range []bool{false, true} {
+			m, n, k := s[0], s[1], s[2]
+			lda, ldb, ldc := k+3, n+5, n+2
+			rowsA := m
+			if transA {
+				lda, rowsA = m+3, k
 			}
-		}
-		for _, beta := range []float32{0, 1} {
-			want := append([]float32(nil), c0...)
-			got := append([]float32(nil), c0...)
-			Sgemm(false, false, m, n, k, 1, a, lda, b, ldb, beta, want, ldc)
-			SgemmSerial(m, n, k, 1, a, lda, b, ldb, beta, got, ldc)
-			for i := range want {
-				if d := got[i] - want[i]; d > 1e-4 || d < -1e-4 {
-					t.Fatalf("%v beta=%v: c[%d] = %v, want %v", s, beta, i, got[i], want[i])
+			a := make([]float32, rowsA*lda)
+			b := make([]float32, k*ldb)
+			c0 := make([]float32, m*ldc)
+			for _, x := range [][]float32{a, b, c0} {
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
 				}
 			}
-		}
-	}
-}
-
-// TestSgemmSerialAT checks SgemmSerialAT against Sgemm with A transposed,
-// on strided operands, with and without beta, the engine's shapes among
-// them (49 rows: a 7×7 map).
-func TestSgemmSerialAT(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	for _, s := range [][3]int{{1, 1, 1}, {5, 7, 3}, {49, 64, 70}, {49, 96, 520}, {13, 33, 17}, {150, 40, 400}} {
-		m, n, k := s[0], s[1], s[2]
-		lda, ldb, ldc := m+3, n+5, n+2
-		a := make([]float32, k*lda)
-		b := make([]float32, k*ldb)
-		c0 := make([]float32, m*ldc)
-		for _, x := range [][]float32{a, b, c0} {
-			for i := range x {
-				x[i] = float32(rng.NormFloat64())
-			}
-		}
-		for _, beta := range []float32{0, 1} {
-			want := append([]float32(nil), c0...)
-			got := append([]float32(nil), c0...)
-			Sgemm(true, false, m, n, k, 1, a, lda, b, ldb, beta, want, ldc)
-			SgemmSerialAT(m, n, k, 1, a, lda, b, ldb, beta, got, ldc)
-			for i := range want {
-				// The same bound as TestSgemmSerial's (Sgemm may split
-				// the product among threads).
-				if d := got[i] - want[i]; d > 1e-4 || d < -1e-4 {
-					t.Fatalf("%v beta=%v: c[%d] = %v, want %v", s, beta, i, got[i], want[i])
+			for _, beta := range []float32{0, 1} {
+				want := append([]float32(nil), c0...)
+				got := append([]float32(nil), c0...)
+				Sgemm(transA, false, m, n, k, 1, a, lda, b, ldb, beta, want, ldc)
+				if transA {
+					SgemmSerialAT(m, n, k, 1, a, lda, b, ldb, beta, got, ldc)
+				} else {
+					SgemmSerial(m, n, k, 1, a, lda, b, ldb, beta, got, ldc)
+				}
+				for i := range want {
+					if d := got[i] - want[i]; d > 1e-4 || d < -1e-4 {
+						t.Fatalf("%v transA=%v beta=%v: c[%d] = %v, want %v", s, transA, beta, i, got[i], want[i])
+					}
 				}
 			}
 		}

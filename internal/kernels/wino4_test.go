@@ -197,42 +197,5 @@ func TestWino4Panics(t *testing.T) {
 // tile row of ResNet's 56×56, 28×28 and 14×14 stages (14, 7 and 4 tiles):
 //
 //	go test -run X -bench Wino4 ./internal/kernels/
-func BenchmarkWino4Input(b *testing.B) {
-	for _, n := range []int{14, 7, 4} {
-		wq, ldv := 4*n+2, n+4
-		x, v := make([]float32, 6*wq), make([]float32, 36*ldv)
-		for i := range x {
-			x[i] = float32(i%13) - 6
-		}
-		for _, vr := range wino4Variants() {
-			if vr.name == "dispatched" {
-				continue
-			}
-			b.Run(fmt.Sprintf("tiles=%d/%s", n, vr.name), func(b *testing.B) {
-				for b.Loop() {
-					vr.input(v, ldv, x, wq, n)
-				}
-			})
-		}
-	}
-}
-
-func BenchmarkWino4Output(b *testing.B) {
-	for _, n := range []int{14, 7, 4} {
-		cols, ldm := 4*n, n+4
-		m, y, res := make([]float32, 36*ldm), make([]float32, 4*cols), make([]float32, 4*cols)
-		for i := range m {
-			m[i] = float32(i%11) - 5
-		}
-		for _, vr := range wino4Variants() {
-			if vr.name == "dispatched" {
-				continue
-			}
-			b.Run(fmt.Sprintf("tiles=%d/%s", n, vr.name), func(b *testing.B) {
-				for b.Loop() {
-					vr.output(y, cols, m, ldm, n, 4, cols, 0.5, res, true)
-				}
-			})
-		}
-	}
-}
+func BenchmarkWino4Input(b *testing.B)  { benchWino(b, wino4Variants(), 4, []int{14, 7, 4}, true) }
+func BenchmarkWino4Output(b *testing.B) { benchWino(b, wino4Variants(), 4, []int{14, 7, 4}, false) }

@@ -197,40 +197,34 @@ func TestWinoPanics(t *testing.T) {
 // tile row of ResNet's 56×56, 14×14 and 7×7 stages (28, 7 and 4 tiles):
 //
 //	go test -run X -bench Wino ./internal/kernels/
-func BenchmarkWinoInput(b *testing.B) {
-	for _, n := range []int{28, 7, 4} {
-		wq, ldv := 2*n+2, n+4
-		x, v := make([]float32, 4*wq), make([]float32, 16*ldv)
+func BenchmarkWinoInput(b *testing.B)  { benchWino(b, winoVariants(), 2, []int{28, 7, 4}, true) }
+func BenchmarkWinoOutput(b *testing.B) { benchWino(b, winoVariants(), 2, []int{28, 7, 4}, false) }
+
+// benchWino times the input (or output) transform of each variant of
+// F(m×m, 3×3) on one tile row of each of the tile counts.
+func benchWino(b *testing.B, variants []winoVariant, m int, tiles []int, input bool) {
+	a := m + 2
+	for _, n := range tiles {
+		wq, ld, cols := m*n+2, n+4, m*n
+		x, v := make([]float32, a*wq), make([]float32, a*a*ld)
+		y, res := make([]float32, m*cols), make([]float32, m*cols)
 		for i := range x {
 			x[i] = float32(i%13) - 6
 		}
-		for _, vr := range winoVariants() {
+		for i := range v {
+			v[i] = float32(i%11) - 5
+		}
+		for _, vr := range variants {
 			if vr.name == "dispatched" {
 				continue
 			}
 			b.Run(fmt.Sprintf("tiles=%d/%s", n, vr.name), func(b *testing.B) {
 				for b.Loop() {
-					vr.input(v, ldv, x, wq, n)
-				}
-			})
-		}
-	}
-}
-
-func BenchmarkWinoOutput(b *testing.B) {
-	for _, n := range []int{28, 7, 4} {
-		cols, ldm := 2*n, n+4
-		m, y, res := make([]float32, 16*ldm), make([]float32, 2*cols), make([]float32, 2*cols)
-		for i := range m {
-			m[i] = float32(i%11) - 5
-		}
-		for _, vr := range winoVariants() {
-			if vr.name == "dispatched" {
-				continue
-			}
-			b.Run(fmt.Sprintf("tiles=%d/%s", n, vr.name), func(b *testing.B) {
-				for b.Loop() {
-					vr.output(y, cols, m, ldm, n, 2, cols, 0.5, res, true)
+					if input {
+						vr.input(v, ld, x, wq, n)
+					} else {
+						vr.output(y, cols, v, ld, n, m, cols, 0.5, res, true)
+					}
 				}
 			})
 		}
