@@ -307,19 +307,39 @@ func gridEpilogue(out, res, bias []float32, off, ow, oh, wq, m0, m1, j0, j1 int,
 	if res != nil {
 		rimg = res[off:]
 	}
+	// Rows wholly inside [j0, j1) go in one BiasActRows call per channel
+	// (a call per row of a 7×7 map cost more than its values); the
+	// first and last may be partial.
+	part := func(i, oy, a, e int, gi []float32) {
+		var rr []float32
+		if rimg != nil {
+			rr = rimg[i*plane+oy*ow+a : i*plane+oy*ow+e]
+		}
+		kernels.BiasAct(o[i*plane+oy*ow+a:i*plane+oy*ow+e], gi[oy*wq+a-j0:], rr, bias[i], relu)
+	}
 	for i := m0; i < m1; i++ {
 		gi := g[(i-m0)*ldg:]
-		for oy := j0 / wq; oy < oh && oy*wq < j1; oy++ {
-			a, e := max(j0-oy*wq, 0), min(j1-oy*wq, ow)
-			if a >= e {
-				continue
+		oy := j0 / wq
+		if a := j0 - oy*wq; a > 0 {
+			if e := min(j1-oy*wq, ow); a < e && oy < oh {
+				part(i, oy, a, e, gi)
 			}
-			d := o[i*plane+oy*ow+a : i*plane+oy*ow+e]
-			var rr []float32
-			if rimg != nil {
-				rr = rimg[i*plane+oy*ow+a : i*plane+oy*ow+e]
+			oy++
+		}
+		if j1 >= ow {
+			if full := min(oh-1, (j1-ow)/wq) - oy + 1; full > 0 {
+				var rr []float32
+				if rimg != nil {
+					rr = rimg[i*plane+oy*ow:]
+				}
+				kernels.BiasActRows(o[i*plane+oy*ow:], ow, gi[oy*wq-j0:], wq, rr, ow, full, ow, bias[i], relu)
+				oy += full
 			}
-			kernels.BiasAct(d, gi[oy*wq+a-j0:], rr, bias[i], relu)
+		}
+		if oy < oh && oy*wq < j1 {
+			if e := min(j1-oy*wq, ow); e > 0 {
+				part(i, oy, 0, e, gi)
+			}
 		}
 	}
 }

@@ -34,21 +34,21 @@ func useEngineKernels(isa engineISA) {
 		convGemm = convGemmAVX512
 		winoInput, winoOutput = winoInputAVX512Go, winoOutputAVX512Go
 		wino4Input, wino4Output, wino4Native = wino4InputAVX512Go, wino4OutputAVX512Go, true
-		biasAct = biasActAVX512
+		biasAct, biasActRows = biasActAVX512, biasActRowsAVX512
 		maxPool3x3s2Row = maxPool3x3s2RowAVX512Go
 		everyOther, everyOtherRows = everyOtherAVX512Go, everyOtherRowsAVX512Go
 	case engineAVX2:
 		convGemm = convGemmAVX2
 		winoInput, winoOutput = winoInputAVX2Go, winoOutputAVX2Go
 		wino4Input, wino4Output, wino4Native = wino4InputGeneric, wino4OutputGeneric, false
-		biasAct = biasActAVX2
+		biasAct, biasActRows = biasActAVX2, biasActRowsAVX2
 		maxPool3x3s2Row = maxPool3x3s2RowAVX2Go
 		everyOther, everyOtherRows = everyOtherAVX2Go, everyOtherRowsGeneric
 	default:
 		convGemm = convGemmPacked
 		winoInput, winoOutput = winoInputGeneric, winoOutputGeneric
 		wino4Input, wino4Output, wino4Native = wino4InputGeneric, wino4OutputGeneric, false
-		biasAct = biasActGeneric
+		biasAct, biasActRows = biasActGeneric, biasActRowsGeneric
 		maxPool3x3s2Row = maxPool3x3s2RowGeneric
 		everyOther, everyOtherRows = everyOtherGeneric, everyOtherRowsGeneric
 	}

@@ -4,32 +4,46 @@ package kernels
 
 //go:generate go run -C _gen_engine . -out ../engine_epilogue_amd64.s -stubs ../engine_epilogue_stubs_amd64.go -pkg kernels
 
-func biasActAVX512(dst, src, res []float32, b float32, relu bool) {
-	n := len(dst)
-	src = src[:n]
-	switch {
-	case res != nil && relu:
-		engineBiasResReLUAVX512(&dst[0], &src[0], &res[:n][0], n, b)
-	case res != nil:
-		engineBiasResAVX512(&dst[0], &src[0], &res[:n][0], n, b)
-	case relu:
-		engineBiasReLUAVX512(&dst[0], &src[0], nil, n, b)
-	default:
-		engineBiasAVX512(&dst[0], &src[0], nil, n, b)
+// epilogueFunc is one of the generated epilogues (engine_epilogue_stubs_amd64.go).
+type epilogueFunc func(dst, src, res *float32, n int, b float32, rows, ldd, lds, ldr int)
+
+// epilogueSet holds an ISA's four epilogues: [res][relu].
+type epilogueSet [2][2]epilogueFunc
+
+var (
+	epiloguesAVX512 = epilogueSet{{engineBiasAVX512, engineBiasReLUAVX512}, {engineBiasResAVX512, engineBiasResReLUAVX512}}
+	epiloguesAVX2   = epilogueSet{{engineBiasAVX2, engineBiasReLUAVX2}, {engineBiasResAVX2, engineBiasResReLUAVX2}}
+)
+
+// rows runs the epilogue on rows rows (strides in values), checked by
+// the caller: BiasActRows, or BiasAct with one row.
+func (e *epilogueSet) rows(dst []float32, ldd int, src []float32, lds int, res []float32, ldr int, rows, n int, b float32, relu bool) {
+	_ = dst[(rows-1)*ldd+n-1]
+	_ = src[(rows-1)*lds+n-1]
+	var rp *float32
+	ri, li := 0, 0
+	if res != nil {
+		_ = res[(rows-1)*ldr+n-1]
+		rp, ri = &res[0], 1
 	}
+	if relu {
+		li = 1
+	}
+	e[ri][li](&dst[0], &src[0], rp, n, b, rows, 4*ldd, 4*lds, 4*ldr)
+}
+
+func biasActAVX512(dst, src, res []float32, b float32, relu bool) {
+	epiloguesAVX512.rows(dst, 0, src, 0, res, 0, 1, len(dst), b, relu)
 }
 
 func biasActAVX2(dst, src, res []float32, b float32, relu bool) {
-	n := len(dst)
-	src = src[:n]
-	switch {
-	case res != nil && relu:
-		engineBiasResReLUAVX2(&dst[0], &src[0], &res[:n][0], n, b)
-	case res != nil:
-		engineBiasResAVX2(&dst[0], &src[0], &res[:n][0], n, b)
-	case relu:
-		engineBiasReLUAVX2(&dst[0], &src[0], nil, n, b)
-	default:
-		engineBiasAVX2(&dst[0], &src[0], nil, n, b)
-	}
+	epiloguesAVX2.rows(dst, 0, src, 0, res, 0, 1, len(dst), b, relu)
+}
+
+func biasActRowsAVX512(dst []float32, ldd int, src []float32, lds int, res []float32, ldr int, rows, n int, b float32, relu bool) {
+	epiloguesAVX512.rows(dst, ldd, src, lds, res, ldr, rows, n, b, relu)
+}
+
+func biasActRowsAVX2(dst []float32, ldd int, src []float32, lds int, res []float32, ldr int, rows, n int, b float32, relu bool) {
+	epiloguesAVX2.rows(dst, ldd, src, lds, res, ldr, rows, n, b, relu)
 }

@@ -4,42 +4,47 @@
 
 #include "textflag.h"
 
-// func engineBiasAVX512(dst *float32, src *float32, res *float32, n int, b float32)
+// func engineBiasAVX512(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 // Requires: AVX, AVX512F
-TEXT ·engineBiasAVX512(SB), NOSPLIT, $0-36
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), DX
+TEXT ·engineBiasAVX512(SB), NOSPLIT, $0-72
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), DX
+	MOVQ rows+40(FP), BX
+
+engineBiasAVX512_row:
+	MOVQ         AX, SI
+	MOVQ         DX, DI
 	MOVQ         n+24(FP), CX
 	VBROADCASTSS b+32(FP), Z30
 
 engineBiasAVX512_loop64:
 	CMPQ    CX, $0x00000040
 	JB      engineBiasAVX512_loop16
-	VMOVUPS (DX), Z0
+	VMOVUPS (DI), Z0
 	VADDPS  Z30, Z0, Z0
-	VMOVUPS 64(DX), Z1
+	VMOVUPS 64(DI), Z1
 	VADDPS  Z30, Z1, Z1
-	VMOVUPS 128(DX), Z2
+	VMOVUPS 128(DI), Z2
 	VADDPS  Z30, Z2, Z2
-	VMOVUPS 192(DX), Z3
+	VMOVUPS 192(DI), Z3
 	VADDPS  Z30, Z3, Z3
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	VMOVUPS Z2, 128(AX)
-	VMOVUPS Z3, 192(AX)
-	ADDQ    $0x00000100, AX
-	ADDQ    $0x00000100, DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, 128(SI)
+	VMOVUPS Z3, 192(SI)
+	ADDQ    $0x00000100, SI
+	ADDQ    $0x00000100, DI
 	SUBQ    $0x00000040, CX
 	JMP     engineBiasAVX512_loop64
 
 engineBiasAVX512_loop16:
 	CMPQ    CX, $0x00000010
 	JB      engineBiasAVX512_tail
-	VMOVUPS (DX), Z0
+	VMOVUPS (DI), Z0
 	VADDPS  Z30, Z0, Z0
-	VMOVUPS Z0, (AX)
-	ADDQ    $0x00000040, AX
-	ADDQ    $0x00000040, DX
+	VMOVUPS Z0, (SI)
+	ADDQ    $0x00000040, SI
+	ADDQ    $0x00000040, DI
 	SUBQ    $0x00000010, CX
 	JMP     engineBiasAVX512_loop16
 
@@ -48,23 +53,32 @@ engineBiasAVX512_tail:
 	JZ    engineBiasAVX512_done
 
 	// K1 = (1<<n) - 1: the n < 16 values left.
-	MOVL      $0x00000001, BX
-	SHLL      CL, BX
-	DECL      BX
-	KMOVW     BX, K1
-	VMOVUPS.Z (DX), K1, Z0
+	MOVL      $0x00000001, R8
+	SHLL      CL, R8
+	DECL      R8
+	KMOVW     R8, K1
+	VMOVUPS.Z (DI), K1, Z0
 	VADDPS    Z30, Z0, Z0
-	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS   Z0, K1, (SI)
 
 engineBiasAVX512_done:
+	ADDQ ldd+48(FP), AX
+	ADDQ lds+56(FP), DX
+	DECQ BX
+	JNZ  engineBiasAVX512_row
 	VZEROUPPER
 	RET
 
-// func engineBiasReLUAVX512(dst *float32, src *float32, res *float32, n int, b float32)
+// func engineBiasReLUAVX512(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·engineBiasReLUAVX512(SB), NOSPLIT, $0-36
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), DX
+TEXT ·engineBiasReLUAVX512(SB), NOSPLIT, $0-72
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), DX
+	MOVQ rows+40(FP), BX
+
+engineBiasReLUAVX512_row:
+	MOVQ         AX, SI
+	MOVQ         DX, DI
 	MOVQ         n+24(FP), CX
 	VBROADCASTSS b+32(FP), Z30
 	VXORPS       Z31, Z31, Z31
@@ -72,36 +86,36 @@ TEXT ·engineBiasReLUAVX512(SB), NOSPLIT, $0-36
 engineBiasReLUAVX512_loop64:
 	CMPQ    CX, $0x00000040
 	JB      engineBiasReLUAVX512_loop16
-	VMOVUPS (DX), Z0
+	VMOVUPS (DI), Z0
 	VADDPS  Z30, Z0, Z0
 	VMAXPS  Z0, Z31, Z0
-	VMOVUPS 64(DX), Z1
+	VMOVUPS 64(DI), Z1
 	VADDPS  Z30, Z1, Z1
 	VMAXPS  Z1, Z31, Z1
-	VMOVUPS 128(DX), Z2
+	VMOVUPS 128(DI), Z2
 	VADDPS  Z30, Z2, Z2
 	VMAXPS  Z2, Z31, Z2
-	VMOVUPS 192(DX), Z3
+	VMOVUPS 192(DI), Z3
 	VADDPS  Z30, Z3, Z3
 	VMAXPS  Z3, Z31, Z3
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	VMOVUPS Z2, 128(AX)
-	VMOVUPS Z3, 192(AX)
-	ADDQ    $0x00000100, AX
-	ADDQ    $0x00000100, DX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, 128(SI)
+	VMOVUPS Z3, 192(SI)
+	ADDQ    $0x00000100, SI
+	ADDQ    $0x00000100, DI
 	SUBQ    $0x00000040, CX
 	JMP     engineBiasReLUAVX512_loop64
 
 engineBiasReLUAVX512_loop16:
 	CMPQ    CX, $0x00000010
 	JB      engineBiasReLUAVX512_tail
-	VMOVUPS (DX), Z0
+	VMOVUPS (DI), Z0
 	VADDPS  Z30, Z0, Z0
 	VMAXPS  Z0, Z31, Z0
-	VMOVUPS Z0, (AX)
-	ADDQ    $0x00000040, AX
-	ADDQ    $0x00000040, DX
+	VMOVUPS Z0, (SI)
+	ADDQ    $0x00000040, SI
+	ADDQ    $0x00000040, DI
 	SUBQ    $0x00000010, CX
 	JMP     engineBiasReLUAVX512_loop16
 
@@ -110,63 +124,73 @@ engineBiasReLUAVX512_tail:
 	JZ    engineBiasReLUAVX512_done
 
 	// K1 = (1<<n) - 1: the n < 16 values left.
-	MOVL      $0x00000001, BX
-	SHLL      CL, BX
-	DECL      BX
-	KMOVW     BX, K1
-	VMOVUPS.Z (DX), K1, Z0
+	MOVL      $0x00000001, R8
+	SHLL      CL, R8
+	DECL      R8
+	KMOVW     R8, K1
+	VMOVUPS.Z (DI), K1, Z0
 	VADDPS    Z30, Z0, Z0
 	VMAXPS    Z0, Z31, Z0
-	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS   Z0, K1, (SI)
 
 engineBiasReLUAVX512_done:
+	ADDQ ldd+48(FP), AX
+	ADDQ lds+56(FP), DX
+	DECQ BX
+	JNZ  engineBiasReLUAVX512_row
 	VZEROUPPER
 	RET
 
-// func engineBiasResAVX512(dst *float32, src *float32, res *float32, n int, b float32)
+// func engineBiasResAVX512(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 // Requires: AVX, AVX512F
-TEXT ·engineBiasResAVX512(SB), NOSPLIT, $0-36
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), DX
-	MOVQ         res+16(FP), BX
+TEXT ·engineBiasResAVX512(SB), NOSPLIT, $0-72
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), DX
+	MOVQ res+16(FP), BX
+	MOVQ rows+40(FP), SI
+
+engineBiasResAVX512_row:
+	MOVQ         AX, DI
+	MOVQ         DX, R8
+	MOVQ         BX, R9
 	MOVQ         n+24(FP), CX
 	VBROADCASTSS b+32(FP), Z30
 
 engineBiasResAVX512_loop64:
 	CMPQ    CX, $0x00000040
 	JB      engineBiasResAVX512_loop16
-	VMOVUPS (DX), Z0
+	VMOVUPS (R8), Z0
 	VADDPS  Z30, Z0, Z0
-	VADDPS  (BX), Z0, Z0
-	VMOVUPS 64(DX), Z1
+	VADDPS  (R9), Z0, Z0
+	VMOVUPS 64(R8), Z1
 	VADDPS  Z30, Z1, Z1
-	VADDPS  64(BX), Z1, Z1
-	VMOVUPS 128(DX), Z2
+	VADDPS  64(R9), Z1, Z1
+	VMOVUPS 128(R8), Z2
 	VADDPS  Z30, Z2, Z2
-	VADDPS  128(BX), Z2, Z2
-	VMOVUPS 192(DX), Z3
+	VADDPS  128(R9), Z2, Z2
+	VMOVUPS 192(R8), Z3
 	VADDPS  Z30, Z3, Z3
-	VADDPS  192(BX), Z3, Z3
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	VMOVUPS Z2, 128(AX)
-	VMOVUPS Z3, 192(AX)
-	ADDQ    $0x00000100, AX
-	ADDQ    $0x00000100, DX
-	ADDQ    $0x00000100, BX
+	VADDPS  192(R9), Z3, Z3
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ    $0x00000100, DI
+	ADDQ    $0x00000100, R8
+	ADDQ    $0x00000100, R9
 	SUBQ    $0x00000040, CX
 	JMP     engineBiasResAVX512_loop64
 
 engineBiasResAVX512_loop16:
 	CMPQ    CX, $0x00000010
 	JB      engineBiasResAVX512_tail
-	VMOVUPS (DX), Z0
+	VMOVUPS (R8), Z0
 	VADDPS  Z30, Z0, Z0
-	VADDPS  (BX), Z0, Z0
-	VMOVUPS Z0, (AX)
-	ADDQ    $0x00000040, AX
-	ADDQ    $0x00000040, DX
-	ADDQ    $0x00000040, BX
+	VADDPS  (R9), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, R8
+	ADDQ    $0x00000040, R9
 	SUBQ    $0x00000010, CX
 	JMP     engineBiasResAVX512_loop16
 
@@ -175,26 +199,37 @@ engineBiasResAVX512_tail:
 	JZ    engineBiasResAVX512_done
 
 	// K1 = (1<<n) - 1: the n < 16 values left.
-	MOVL      $0x00000001, SI
-	SHLL      CL, SI
-	DECL      SI
-	KMOVW     SI, K1
-	VMOVUPS.Z (DX), K1, Z0
+	MOVL      $0x00000001, R10
+	SHLL      CL, R10
+	DECL      R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (R8), K1, Z0
 	VADDPS    Z30, Z0, Z0
-	VMOVUPS.Z (BX), K1, Z29
+	VMOVUPS.Z (R9), K1, Z29
 	VADDPS    Z29, Z0, Z0
-	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS   Z0, K1, (DI)
 
 engineBiasResAVX512_done:
+	ADDQ ldd+48(FP), AX
+	ADDQ lds+56(FP), DX
+	ADDQ ldr+64(FP), BX
+	DECQ SI
+	JNZ  engineBiasResAVX512_row
 	VZEROUPPER
 	RET
 
-// func engineBiasResReLUAVX512(dst *float32, src *float32, res *float32, n int, b float32)
+// func engineBiasResReLUAVX512(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·engineBiasResReLUAVX512(SB), NOSPLIT, $0-36
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), DX
-	MOVQ         res+16(FP), BX
+TEXT ·engineBiasResReLUAVX512(SB), NOSPLIT, $0-72
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), DX
+	MOVQ res+16(FP), BX
+	MOVQ rows+40(FP), SI
+
+engineBiasResReLUAVX512_row:
+	MOVQ         AX, DI
+	MOVQ         DX, R8
+	MOVQ         BX, R9
 	MOVQ         n+24(FP), CX
 	VBROADCASTSS b+32(FP), Z30
 	VXORPS       Z31, Z31, Z31
@@ -202,43 +237,43 @@ TEXT ·engineBiasResReLUAVX512(SB), NOSPLIT, $0-36
 engineBiasResReLUAVX512_loop64:
 	CMPQ    CX, $0x00000040
 	JB      engineBiasResReLUAVX512_loop16
-	VMOVUPS (DX), Z0
+	VMOVUPS (R8), Z0
 	VADDPS  Z30, Z0, Z0
-	VADDPS  (BX), Z0, Z0
+	VADDPS  (R9), Z0, Z0
 	VMAXPS  Z0, Z31, Z0
-	VMOVUPS 64(DX), Z1
+	VMOVUPS 64(R8), Z1
 	VADDPS  Z30, Z1, Z1
-	VADDPS  64(BX), Z1, Z1
+	VADDPS  64(R9), Z1, Z1
 	VMAXPS  Z1, Z31, Z1
-	VMOVUPS 128(DX), Z2
+	VMOVUPS 128(R8), Z2
 	VADDPS  Z30, Z2, Z2
-	VADDPS  128(BX), Z2, Z2
+	VADDPS  128(R9), Z2, Z2
 	VMAXPS  Z2, Z31, Z2
-	VMOVUPS 192(DX), Z3
+	VMOVUPS 192(R8), Z3
 	VADDPS  Z30, Z3, Z3
-	VADDPS  192(BX), Z3, Z3
+	VADDPS  192(R9), Z3, Z3
 	VMAXPS  Z3, Z31, Z3
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	VMOVUPS Z2, 128(AX)
-	VMOVUPS Z3, 192(AX)
-	ADDQ    $0x00000100, AX
-	ADDQ    $0x00000100, DX
-	ADDQ    $0x00000100, BX
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ    $0x00000100, DI
+	ADDQ    $0x00000100, R8
+	ADDQ    $0x00000100, R9
 	SUBQ    $0x00000040, CX
 	JMP     engineBiasResReLUAVX512_loop64
 
 engineBiasResReLUAVX512_loop16:
 	CMPQ    CX, $0x00000010
 	JB      engineBiasResReLUAVX512_tail
-	VMOVUPS (DX), Z0
+	VMOVUPS (R8), Z0
 	VADDPS  Z30, Z0, Z0
-	VADDPS  (BX), Z0, Z0
+	VADDPS  (R9), Z0, Z0
 	VMAXPS  Z0, Z31, Z0
-	VMOVUPS Z0, (AX)
-	ADDQ    $0x00000040, AX
-	ADDQ    $0x00000040, DX
-	ADDQ    $0x00000040, BX
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, R8
+	ADDQ    $0x00000040, R9
 	SUBQ    $0x00000010, CX
 	JMP     engineBiasResReLUAVX512_loop16
 
@@ -247,18 +282,23 @@ engineBiasResReLUAVX512_tail:
 	JZ    engineBiasResReLUAVX512_done
 
 	// K1 = (1<<n) - 1: the n < 16 values left.
-	MOVL      $0x00000001, SI
-	SHLL      CL, SI
-	DECL      SI
-	KMOVW     SI, K1
-	VMOVUPS.Z (DX), K1, Z0
+	MOVL      $0x00000001, R10
+	SHLL      CL, R10
+	DECL      R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (R8), K1, Z0
 	VADDPS    Z30, Z0, Z0
-	VMOVUPS.Z (BX), K1, Z29
+	VMOVUPS.Z (R9), K1, Z29
 	VADDPS    Z29, Z0, Z0
 	VMAXPS    Z0, Z31, Z0
-	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS   Z0, K1, (DI)
 
 engineBiasResReLUAVX512_done:
+	ADDQ ldd+48(FP), AX
+	ADDQ lds+56(FP), DX
+	ADDQ ldr+64(FP), BX
+	DECQ SI
+	JNZ  engineBiasResReLUAVX512_row
 	VZEROUPPER
 	RET
 
@@ -296,260 +336,300 @@ DATA epilogueLanes<>+120(SB)/4, $0x00000000
 DATA epilogueLanes<>+124(SB)/4, $0x00000000
 GLOBL epilogueLanes<>(SB), RODATA|NOPTR, $128
 
-// func engineBiasAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+// func engineBiasAVX2(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 // Requires: AVX
-TEXT ·engineBiasAVX2(SB), NOSPLIT, $0-36
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         n+24(FP), DX
+TEXT ·engineBiasAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ rows+40(FP), DX
+
+engineBiasAVX2_row:
+	MOVQ         AX, BX
+	MOVQ         CX, SI
+	MOVQ         n+24(FP), DI
 	VBROADCASTSS b+32(FP), Y15
 
 engineBiasAVX2_loop32:
-	CMPQ    DX, $0x00000020
+	CMPQ    DI, $0x00000020
 	JB      engineBiasAVX2_loop8
-	VMOVUPS (CX), Y0
+	VMOVUPS (SI), Y0
 	VADDPS  Y15, Y0, Y0
-	VMOVUPS 32(CX), Y1
+	VMOVUPS 32(SI), Y1
 	VADDPS  Y15, Y1, Y1
-	VMOVUPS 64(CX), Y2
+	VMOVUPS 64(SI), Y2
 	VADDPS  Y15, Y2, Y2
-	VMOVUPS 96(CX), Y3
+	VMOVUPS 96(SI), Y3
 	VADDPS  Y15, Y3, Y3
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, 32(AX)
-	VMOVUPS Y2, 64(AX)
-	VMOVUPS Y3, 96(AX)
-	ADDQ    $0x00000080, AX
-	ADDQ    $0x00000080, CX
-	SUBQ    $0x00000020, DX
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    $0x00000080, BX
+	ADDQ    $0x00000080, SI
+	SUBQ    $0x00000020, DI
 	JMP     engineBiasAVX2_loop32
 
 engineBiasAVX2_loop8:
-	CMPQ    DX, $0x00000008
+	CMPQ    DI, $0x00000008
 	JB      engineBiasAVX2_tail
-	VMOVUPS (CX), Y0
+	VMOVUPS (SI), Y0
 	VADDPS  Y15, Y0, Y0
-	VMOVUPS Y0, (AX)
-	ADDQ    $0x00000020, AX
-	ADDQ    $0x00000020, CX
-	SUBQ    $0x00000008, DX
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	SUBQ    $0x00000008, DI
 	JMP     engineBiasAVX2_loop8
 
 engineBiasAVX2_tail:
-	TESTQ DX, DX
+	TESTQ DI, DI
 	JZ    engineBiasAVX2_done
 
 	// The n < 8 values left: the mask at lanes + 4·(16−n).
-	MOVQ       $0x00000010, BX
-	SUBQ       DX, BX
-	LEAQ       epilogueLanes<>+0(SB), DX
-	VMOVUPS    (DX)(BX*4), Y13
-	VMASKMOVPS (CX), Y13, Y0
+	MOVQ       $0x00000010, R8
+	SUBQ       DI, R8
+	LEAQ       epilogueLanes<>+0(SB), DI
+	VMOVUPS    (DI)(R8*4), Y13
+	VMASKMOVPS (SI), Y13, Y0
 	VADDPS     Y15, Y0, Y0
-	VMASKMOVPS Y0, Y13, (AX)
+	VMASKMOVPS Y0, Y13, (BX)
 
 engineBiasAVX2_done:
+	ADDQ ldd+48(FP), AX
+	ADDQ lds+56(FP), CX
+	DECQ DX
+	JNZ  engineBiasAVX2_row
 	VZEROUPPER
 	RET
 
-// func engineBiasReLUAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+// func engineBiasReLUAVX2(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 // Requires: AVX
-TEXT ·engineBiasReLUAVX2(SB), NOSPLIT, $0-36
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         n+24(FP), DX
+TEXT ·engineBiasReLUAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ rows+40(FP), DX
+
+engineBiasReLUAVX2_row:
+	MOVQ         AX, BX
+	MOVQ         CX, SI
+	MOVQ         n+24(FP), DI
 	VBROADCASTSS b+32(FP), Y15
 	VXORPS       Y14, Y14, Y14
 
 engineBiasReLUAVX2_loop32:
-	CMPQ    DX, $0x00000020
+	CMPQ    DI, $0x00000020
 	JB      engineBiasReLUAVX2_loop8
-	VMOVUPS (CX), Y0
+	VMOVUPS (SI), Y0
 	VADDPS  Y15, Y0, Y0
 	VMAXPS  Y0, Y14, Y0
-	VMOVUPS 32(CX), Y1
+	VMOVUPS 32(SI), Y1
 	VADDPS  Y15, Y1, Y1
 	VMAXPS  Y1, Y14, Y1
-	VMOVUPS 64(CX), Y2
+	VMOVUPS 64(SI), Y2
 	VADDPS  Y15, Y2, Y2
 	VMAXPS  Y2, Y14, Y2
-	VMOVUPS 96(CX), Y3
+	VMOVUPS 96(SI), Y3
 	VADDPS  Y15, Y3, Y3
 	VMAXPS  Y3, Y14, Y3
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, 32(AX)
-	VMOVUPS Y2, 64(AX)
-	VMOVUPS Y3, 96(AX)
-	ADDQ    $0x00000080, AX
-	ADDQ    $0x00000080, CX
-	SUBQ    $0x00000020, DX
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    $0x00000080, BX
+	ADDQ    $0x00000080, SI
+	SUBQ    $0x00000020, DI
 	JMP     engineBiasReLUAVX2_loop32
 
 engineBiasReLUAVX2_loop8:
-	CMPQ    DX, $0x00000008
+	CMPQ    DI, $0x00000008
 	JB      engineBiasReLUAVX2_tail
-	VMOVUPS (CX), Y0
+	VMOVUPS (SI), Y0
 	VADDPS  Y15, Y0, Y0
 	VMAXPS  Y0, Y14, Y0
-	VMOVUPS Y0, (AX)
-	ADDQ    $0x00000020, AX
-	ADDQ    $0x00000020, CX
-	SUBQ    $0x00000008, DX
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	SUBQ    $0x00000008, DI
 	JMP     engineBiasReLUAVX2_loop8
 
 engineBiasReLUAVX2_tail:
-	TESTQ DX, DX
+	TESTQ DI, DI
 	JZ    engineBiasReLUAVX2_done
 
 	// The n < 8 values left: the mask at lanes + 4·(16−n).
-	MOVQ       $0x00000010, BX
-	SUBQ       DX, BX
-	LEAQ       epilogueLanes<>+0(SB), DX
-	VMOVUPS    (DX)(BX*4), Y13
-	VMASKMOVPS (CX), Y13, Y0
+	MOVQ       $0x00000010, R8
+	SUBQ       DI, R8
+	LEAQ       epilogueLanes<>+0(SB), DI
+	VMOVUPS    (DI)(R8*4), Y13
+	VMASKMOVPS (SI), Y13, Y0
 	VADDPS     Y15, Y0, Y0
 	VMAXPS     Y0, Y14, Y0
-	VMASKMOVPS Y0, Y13, (AX)
+	VMASKMOVPS Y0, Y13, (BX)
 
 engineBiasReLUAVX2_done:
+	ADDQ ldd+48(FP), AX
+	ADDQ lds+56(FP), CX
+	DECQ DX
+	JNZ  engineBiasReLUAVX2_row
 	VZEROUPPER
 	RET
 
-// func engineBiasResAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+// func engineBiasResAVX2(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 // Requires: AVX
-TEXT ·engineBiasResAVX2(SB), NOSPLIT, $0-36
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         res+16(FP), DX
-	MOVQ         n+24(FP), BX
+TEXT ·engineBiasResAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ res+16(FP), DX
+	MOVQ rows+40(FP), BX
+
+engineBiasResAVX2_row:
+	MOVQ         AX, SI
+	MOVQ         CX, DI
+	MOVQ         DX, R8
+	MOVQ         n+24(FP), R9
 	VBROADCASTSS b+32(FP), Y15
 
 engineBiasResAVX2_loop32:
-	CMPQ    BX, $0x00000020
+	CMPQ    R9, $0x00000020
 	JB      engineBiasResAVX2_loop8
-	VMOVUPS (CX), Y0
+	VMOVUPS (DI), Y0
 	VADDPS  Y15, Y0, Y0
-	VADDPS  (DX), Y0, Y0
-	VMOVUPS 32(CX), Y1
+	VADDPS  (R8), Y0, Y0
+	VMOVUPS 32(DI), Y1
 	VADDPS  Y15, Y1, Y1
-	VADDPS  32(DX), Y1, Y1
-	VMOVUPS 64(CX), Y2
+	VADDPS  32(R8), Y1, Y1
+	VMOVUPS 64(DI), Y2
 	VADDPS  Y15, Y2, Y2
-	VADDPS  64(DX), Y2, Y2
-	VMOVUPS 96(CX), Y3
+	VADDPS  64(R8), Y2, Y2
+	VMOVUPS 96(DI), Y3
 	VADDPS  Y15, Y3, Y3
-	VADDPS  96(DX), Y3, Y3
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, 32(AX)
-	VMOVUPS Y2, 64(AX)
-	VMOVUPS Y3, 96(AX)
-	ADDQ    $0x00000080, AX
-	ADDQ    $0x00000080, CX
-	ADDQ    $0x00000080, DX
-	SUBQ    $0x00000020, BX
+	VADDPS  96(R8), Y3, Y3
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, 64(SI)
+	VMOVUPS Y3, 96(SI)
+	ADDQ    $0x00000080, SI
+	ADDQ    $0x00000080, DI
+	ADDQ    $0x00000080, R8
+	SUBQ    $0x00000020, R9
 	JMP     engineBiasResAVX2_loop32
 
 engineBiasResAVX2_loop8:
-	CMPQ    BX, $0x00000008
+	CMPQ    R9, $0x00000008
 	JB      engineBiasResAVX2_tail
-	VMOVUPS (CX), Y0
+	VMOVUPS (DI), Y0
 	VADDPS  Y15, Y0, Y0
-	VADDPS  (DX), Y0, Y0
-	VMOVUPS Y0, (AX)
-	ADDQ    $0x00000020, AX
-	ADDQ    $0x00000020, CX
-	ADDQ    $0x00000020, DX
-	SUBQ    $0x00000008, BX
+	VADDPS  (R8), Y0, Y0
+	VMOVUPS Y0, (SI)
+	ADDQ    $0x00000020, SI
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000008, R9
 	JMP     engineBiasResAVX2_loop8
 
 engineBiasResAVX2_tail:
-	TESTQ BX, BX
+	TESTQ R9, R9
 	JZ    engineBiasResAVX2_done
 
 	// The n < 8 values left: the mask at lanes + 4·(16−n).
-	MOVQ       $0x00000010, SI
-	SUBQ       BX, SI
-	LEAQ       epilogueLanes<>+0(SB), BX
-	VMOVUPS    (BX)(SI*4), Y13
-	VMASKMOVPS (CX), Y13, Y0
+	MOVQ       $0x00000010, R10
+	SUBQ       R9, R10
+	LEAQ       epilogueLanes<>+0(SB), R9
+	VMOVUPS    (R9)(R10*4), Y13
+	VMASKMOVPS (DI), Y13, Y0
 	VADDPS     Y15, Y0, Y0
-	VMASKMOVPS (DX), Y13, Y12
+	VMASKMOVPS (R8), Y13, Y12
 	VADDPS     Y12, Y0, Y0
-	VMASKMOVPS Y0, Y13, (AX)
+	VMASKMOVPS Y0, Y13, (SI)
 
 engineBiasResAVX2_done:
+	ADDQ ldd+48(FP), AX
+	ADDQ lds+56(FP), CX
+	ADDQ ldr+64(FP), DX
+	DECQ BX
+	JNZ  engineBiasResAVX2_row
 	VZEROUPPER
 	RET
 
-// func engineBiasResReLUAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+// func engineBiasResReLUAVX2(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 // Requires: AVX
-TEXT ·engineBiasResReLUAVX2(SB), NOSPLIT, $0-36
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         res+16(FP), DX
-	MOVQ         n+24(FP), BX
+TEXT ·engineBiasResReLUAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ res+16(FP), DX
+	MOVQ rows+40(FP), BX
+
+engineBiasResReLUAVX2_row:
+	MOVQ         AX, SI
+	MOVQ         CX, DI
+	MOVQ         DX, R8
+	MOVQ         n+24(FP), R9
 	VBROADCASTSS b+32(FP), Y15
 	VXORPS       Y14, Y14, Y14
 
 engineBiasResReLUAVX2_loop32:
-	CMPQ    BX, $0x00000020
+	CMPQ    R9, $0x00000020
 	JB      engineBiasResReLUAVX2_loop8
-	VMOVUPS (CX), Y0
+	VMOVUPS (DI), Y0
 	VADDPS  Y15, Y0, Y0
-	VADDPS  (DX), Y0, Y0
+	VADDPS  (R8), Y0, Y0
 	VMAXPS  Y0, Y14, Y0
-	VMOVUPS 32(CX), Y1
+	VMOVUPS 32(DI), Y1
 	VADDPS  Y15, Y1, Y1
-	VADDPS  32(DX), Y1, Y1
+	VADDPS  32(R8), Y1, Y1
 	VMAXPS  Y1, Y14, Y1
-	VMOVUPS 64(CX), Y2
+	VMOVUPS 64(DI), Y2
 	VADDPS  Y15, Y2, Y2
-	VADDPS  64(DX), Y2, Y2
+	VADDPS  64(R8), Y2, Y2
 	VMAXPS  Y2, Y14, Y2
-	VMOVUPS 96(CX), Y3
+	VMOVUPS 96(DI), Y3
 	VADDPS  Y15, Y3, Y3
-	VADDPS  96(DX), Y3, Y3
+	VADDPS  96(R8), Y3, Y3
 	VMAXPS  Y3, Y14, Y3
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, 32(AX)
-	VMOVUPS Y2, 64(AX)
-	VMOVUPS Y3, 96(AX)
-	ADDQ    $0x00000080, AX
-	ADDQ    $0x00000080, CX
-	ADDQ    $0x00000080, DX
-	SUBQ    $0x00000020, BX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, 64(SI)
+	VMOVUPS Y3, 96(SI)
+	ADDQ    $0x00000080, SI
+	ADDQ    $0x00000080, DI
+	ADDQ    $0x00000080, R8
+	SUBQ    $0x00000020, R9
 	JMP     engineBiasResReLUAVX2_loop32
 
 engineBiasResReLUAVX2_loop8:
-	CMPQ    BX, $0x00000008
+	CMPQ    R9, $0x00000008
 	JB      engineBiasResReLUAVX2_tail
-	VMOVUPS (CX), Y0
+	VMOVUPS (DI), Y0
 	VADDPS  Y15, Y0, Y0
-	VADDPS  (DX), Y0, Y0
+	VADDPS  (R8), Y0, Y0
 	VMAXPS  Y0, Y14, Y0
-	VMOVUPS Y0, (AX)
-	ADDQ    $0x00000020, AX
-	ADDQ    $0x00000020, CX
-	ADDQ    $0x00000020, DX
-	SUBQ    $0x00000008, BX
+	VMOVUPS Y0, (SI)
+	ADDQ    $0x00000020, SI
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000008, R9
 	JMP     engineBiasResReLUAVX2_loop8
 
 engineBiasResReLUAVX2_tail:
-	TESTQ BX, BX
+	TESTQ R9, R9
 	JZ    engineBiasResReLUAVX2_done
 
 	// The n < 8 values left: the mask at lanes + 4·(16−n).
-	MOVQ       $0x00000010, SI
-	SUBQ       BX, SI
-	LEAQ       epilogueLanes<>+0(SB), BX
-	VMOVUPS    (BX)(SI*4), Y13
-	VMASKMOVPS (CX), Y13, Y0
+	MOVQ       $0x00000010, R10
+	SUBQ       R9, R10
+	LEAQ       epilogueLanes<>+0(SB), R9
+	VMOVUPS    (R9)(R10*4), Y13
+	VMASKMOVPS (DI), Y13, Y0
 	VADDPS     Y15, Y0, Y0
-	VMASKMOVPS (DX), Y13, Y12
+	VMASKMOVPS (R8), Y13, Y12
 	VADDPS     Y12, Y0, Y0
 	VMAXPS     Y0, Y14, Y0
-	VMASKMOVPS Y0, Y13, (AX)
+	VMASKMOVPS Y0, Y13, (SI)
 
 engineBiasResReLUAVX2_done:
+	ADDQ ldd+48(FP), AX
+	ADDQ lds+56(FP), CX
+	ADDQ ldr+64(FP), DX
+	DECQ BX
+	JNZ  engineBiasResReLUAVX2_row
 	VZEROUPPER
 	RET

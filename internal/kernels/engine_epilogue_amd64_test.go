@@ -10,3 +10,12 @@ func addEpilogueAsm(v map[string]func(dst, src, res []float32, b float32, relu b
 		v["avx2"] = biasActAVX2
 	}
 }
+
+func addEpilogueRowsAsm(v map[string]func([]float32, int, []float32, int, []float32, int, int, int, float32, bool)) {
+	if hasAVX512 {
+		v["avx512"] = biasActRowsAVX512
+	}
+	if hasAVX2 {
+		v["avx2"] = biasActRowsAVX2
+	}
+}

@@ -4,74 +4,90 @@
 
 package kernels
 
-// engineBiasAVX512 computes, for i in [0, n) (res is read only if named):
+// engineBiasAVX512 computes, for each of rows ≥ 1 rows (dst, src and res
+// advancing by ldd, lds and ldr bytes a row) and i in [0, n), n ≥ 1 (res
+// is read only if named):
 //
 //	dst[i] = src[i] + b
 //
 // with AVX-512; dst may be src.
 //
 //go:noescape
-func engineBiasAVX512(dst *float32, src *float32, res *float32, n int, b float32)
+func engineBiasAVX512(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 
-// engineBiasReLUAVX512 computes, for i in [0, n) (res is read only if named):
+// engineBiasReLUAVX512 computes, for each of rows ≥ 1 rows (dst, src and res
+// advancing by ldd, lds and ldr bytes a row) and i in [0, n), n ≥ 1 (res
+// is read only if named):
 //
 //	dst[i] = max(src[i] + b, 0) // NaN stays NaN
 //
 // with AVX-512; dst may be src.
 //
 //go:noescape
-func engineBiasReLUAVX512(dst *float32, src *float32, res *float32, n int, b float32)
+func engineBiasReLUAVX512(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 
-// engineBiasResAVX512 computes, for i in [0, n) (res is read only if named):
+// engineBiasResAVX512 computes, for each of rows ≥ 1 rows (dst, src and res
+// advancing by ldd, lds and ldr bytes a row) and i in [0, n), n ≥ 1 (res
+// is read only if named):
 //
 //	dst[i] = src[i] + b + res[i]
 //
 // with AVX-512; dst may be src.
 //
 //go:noescape
-func engineBiasResAVX512(dst *float32, src *float32, res *float32, n int, b float32)
+func engineBiasResAVX512(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 
-// engineBiasResReLUAVX512 computes, for i in [0, n) (res is read only if named):
+// engineBiasResReLUAVX512 computes, for each of rows ≥ 1 rows (dst, src and res
+// advancing by ldd, lds and ldr bytes a row) and i in [0, n), n ≥ 1 (res
+// is read only if named):
 //
 //	dst[i] = max(src[i] + b + res[i], 0) // NaN stays NaN
 //
 // with AVX-512; dst may be src.
 //
 //go:noescape
-func engineBiasResReLUAVX512(dst *float32, src *float32, res *float32, n int, b float32)
+func engineBiasResReLUAVX512(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 
-// engineBiasAVX2 computes, for i in [0, n) (res is read only if named):
+// engineBiasAVX2 computes, for each of rows ≥ 1 rows (dst, src and res
+// advancing by ldd, lds and ldr bytes a row) and i in [0, n), n ≥ 1 (res
+// is read only if named):
 //
 //	dst[i] = src[i] + b
 //
 // with AVX2; dst may be src.
 //
 //go:noescape
-func engineBiasAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+func engineBiasAVX2(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 
-// engineBiasReLUAVX2 computes, for i in [0, n) (res is read only if named):
+// engineBiasReLUAVX2 computes, for each of rows ≥ 1 rows (dst, src and res
+// advancing by ldd, lds and ldr bytes a row) and i in [0, n), n ≥ 1 (res
+// is read only if named):
 //
 //	dst[i] = max(src[i] + b, 0) // NaN stays NaN
 //
 // with AVX2; dst may be src.
 //
 //go:noescape
-func engineBiasReLUAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+func engineBiasReLUAVX2(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 
-// engineBiasResAVX2 computes, for i in [0, n) (res is read only if named):
+// engineBiasResAVX2 computes, for each of rows ≥ 1 rows (dst, src and res
+// advancing by ldd, lds and ldr bytes a row) and i in [0, n), n ≥ 1 (res
+// is read only if named):
 //
 //	dst[i] = src[i] + b + res[i]
 //
 // with AVX2; dst may be src.
 //
 //go:noescape
-func engineBiasResAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+func engineBiasResAVX2(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
 
-// engineBiasResReLUAVX2 computes, for i in [0, n) (res is read only if named):
+// engineBiasResReLUAVX2 computes, for each of rows ≥ 1 rows (dst, src and res
+// advancing by ldd, lds and ldr bytes a row) and i in [0, n), n ≥ 1 (res
+// is read only if named):
 //
 //	dst[i] = max(src[i] + b + res[i], 0) // NaN stays NaN
 //
 // with AVX2; dst may be src.
 //
 //go:noescape
-func engineBiasResReLUAVX2(dst *float32, src *float32, res *float32, n int, b float32)
+func engineBiasResReLUAVX2(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)

@@ -59,7 +59,7 @@ func main() {
 // (+ res[i]) (clamped at 0), 64 values per iteration, then 16, then a
 // masked tail.
 func epilogue(res, relu bool) {
-	name, dst, src, rp, n, bp := epilogueHead("AVX512", "AVX-512", res, relu)
+	name, dst, src, rp, n, bp, end := epilogueHead("AVX512", "AVX-512", res, relu)
 	vb, zero := Z30, Z31
 	VBROADCASTSS(bp, vb)
 	if relu {
@@ -126,9 +126,7 @@ func epilogue(res, relu bool) {
 	KMOVW(m, K1)
 	op(Z0, Mem{Base: src}, true)
 	VMOVUPS(Z0, K1, Mem{Base: dst})
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
+	end()
 }
 
 // Z returns zmm register i.
@@ -156,7 +154,7 @@ func lanesTable(name string) Mem {
 // ymm registers: 32 values per iteration, then 8, then a tail read and
 // written with VMASKMOVPS.
 func epilogueAVX2(lanes Mem, res, relu bool) {
-	name, dst, src, rp, n, bp := epilogueHead("AVX2", "AVX2", res, relu)
+	name, dst, src, rp, n, bp, end := epilogueHead("AVX2", "AVX2", res, relu)
 	vb, zero, mask, tmp := Y15, Y14, Y13, Y12
 	VBROADCASTSS(bp, vb)
 	if relu {
@@ -223,15 +221,15 @@ func epilogueAVX2(lanes Mem, res, relu bool) {
 	VMOVUPS(Mem{Base: lp, Index: t, Scale: 4}, mask)
 	op(Y0, Mem{Base: src}, true)
 	VMASKMOVPS(Y0, mask, Mem{Base: dst})
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
+	end()
 }
 
 // epilogueHead declares engineBias[Res][ReLU]{suffix} (documented as
-// using isa) and loads its arguments: the function's name, dst, src, res
-// (only when res), n, and the bias's address.
-func epilogueHead(suffix, isa string, res, relu bool) (name string, dst, src, rp, n Register, b Mem) {
+// using isa) and starts its loop over rows: it returns the function's
+// name, the row's dst, src, res (only when res) and n, the bias's address,
+// and end, which emits the end of a row (label name_done): the next row's
+// pointers, ldd, lds and ldr bytes on, and the return after the last.
+func epilogueHead(suffix, isa string, res, relu bool) (name string, dst, src, rp, n Register, b Mem, end func()) {
 	name = "engineBias"
 	expr := "src[i] + b"
 	if res {
@@ -243,22 +241,49 @@ func epilogueHead(suffix, isa string, res, relu bool) (name string, dst, src, rp
 		expr = "max(" + expr + ", 0) // NaN stays NaN"
 	}
 	name += suffix
-	TEXT(name, NOSPLIT, "func(dst, src, res *float32, n int, b float32)")
-	Doc(name+" computes, for i in [0, n) (res is read only if named):",
+	TEXT(name, NOSPLIT, "func(dst, src, res *float32, n int, b float32, rows, ldd, lds, ldr int)")
+	Doc(name+" computes, for each of rows ≥ 1 rows (dst, src and res",
+		"advancing by ldd, lds and ldr bytes a row) and i in [0, n), n ≥ 1 (res",
+		"is read only if named):",
 		"",
 		"\tdst[i] = "+expr,
 		"",
 		"with "+isa+"; dst may be src.")
 	Pragma("noescape")
-	dst = Load(Param("dst"), GP64())
-	src = Load(Param("src"), GP64())
+	param := func(name string) Mem {
+		p, err := Param(name).Resolve()
+		if err != nil {
+			panic(err)
+		}
+		return p.Addr
+	}
+	d0 := Load(Param("dst"), GP64())
+	s0 := Load(Param("src"), GP64())
+	var r0 Register
 	if res {
-		rp = Load(Param("res"), GP64())
+		r0 = Load(Param("res"), GP64())
+	}
+	rows := Load(Param("rows"), GP64())
+	Label(name + "_row")
+	dst, src = GP64(), GP64()
+	MOVQ(d0, dst)
+	MOVQ(s0, src)
+	if res {
+		rp = GP64()
+		MOVQ(r0, rp)
 	}
 	n = Load(Param("n"), GP64())
-	bp, err := Param("b").Resolve()
-	if err != nil {
-		panic(err)
+	end = func() {
+		Label(name + "_done")
+		ADDQ(param("ldd"), d0)
+		ADDQ(param("lds"), s0)
+		if res {
+			ADDQ(param("ldr"), r0)
+		}
+		DECQ(rows)
+		JNZ(LabelRef(name + "_row"))
+		VZEROUPPER()
+		RET()
 	}
-	return name, dst, src, rp, n, bp.Addr
+	return name, dst, src, rp, n, param("b"), end
 }
