@@ -156,7 +156,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		// c itself has stride 1 here (conv3 of a bottleneck), so bufSub is free.
 		ax = ws.subsample(acc.x, acc.c.inC, acc.h, acc.w, acc.c.stride, oh, ow)
 	}
-	if plane < pointwiseTMax && plane%16 != 0 && !c.inPlace {
+	if c.smallMapT(plane) {
 		ws.pointwiseT(c, x, plane, out, res, bias, acc, ax, relu)
 		return
 	}
@@ -227,7 +227,7 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, plane int, out, res, bias 
 			kernels.SgemmSerialAT(plane, cols, ci, 1, ax[img*ci*plane:], plane, at[o0:], ldat, 0, tmp, cols)
 			beta = 1
 		}
-		k := c.inC
+		k := c.inC * c.kh * c.kw // a direct convolution's x is its im2col
 		kernels.SgemmSerialAT(plane, cols, k, 1, x[img*k*plane:], plane, wt[o0:], ldt, beta, tmp, cols)
 		base := img * m * plane
 		transposeInto(out[base+o0*plane:base+o1*plane], plane, tmp, cols)
@@ -265,20 +265,87 @@ func transposeInto(dst []float32, plane int, src []float32, cols int) {
 	}
 }
 
-// transposed returns a pointwise convolution's weights transposed, (InC,
-// OutC) with rows ldt = gemmLDA(OutC) apart, building them on first use.
+// transposed returns a convolution's weights (one group) transposed, (K,
+// OutC) for K = InC·KH·KW, with rows ldt = gemmLDA(OutC) apart, building
+// them on first use.
 func (c *conv) transposed() ([]float32, int) {
 	ldt := gemmLDA(c.outC)
 	c.wT.once.Do(func() {
-		u := make([]float32, c.inC*ldt)
+		k := c.inC * c.kh * c.kw
+		u := make([]float32, k*ldt)
 		for o := 0; o < c.outC; o++ {
-			for p, v := range c.w[o*c.lda : o*c.lda+c.inC] {
+			for p, v := range c.w[o*c.lda : o*c.lda+k] {
 				u[p*ldt+o] = v
 			}
 		}
 		c.wT.u = u
 	})
 	return c.wT.u, ldt
+}
+
+// smallMapT reports whether c computes a map of plane positions
+// transposed (pointwiseT): a small map (fewer than pointwiseTMax
+// positions, not a multiple of 16), one group, and a copy of the weights
+// allowed.
+func (c *conv) smallMapT(plane int) bool {
+	return plane < pointwiseTMax && plane%16 != 0 && c.groups == 1 && !c.inPlace
+}
+
+// im2col writes x (ws.n images of c.inC × h×w) as the matrices (K, plane)
+// of c's taps, K = InC·KH·KW, into bufCol: row (ch, ki, kj) of image img
+// holds input channel ch at (oy·s + ki − pad, ox·s + kj − pad) for each
+// output position (oy, ox), 0 outside the image.
+func (ws *workspace) im2col(c *conv, x []float32, h, w, oh, ow int) []float32 {
+	plane, k := oh*ow, c.inC*c.kh*c.kw
+	col := ws.buf(bufCol, ws.n*k*plane)
+	if ws.sizing {
+		return nil
+	}
+	s := c.stride
+	hp, wp := h+2*c.pad, w+2*c.pad
+	ws.parallelFor(ws.n*c.inC, 8, func(lo, hi int) {
+		// Each channel is first padded into pp, so that every tap's rows
+		// are plain strided reads (a copy call per 7-value row cost
+		// 1.7 ns a value, as much as a quarter of the product).
+		var stack [1024]float32
+		pp := stack[:]
+		if hp*wp > len(stack) {
+			pp = make([]float32, hp*wp)
+		}
+		pp = pp[:hp*wp]
+		for p := lo; p < hi; p++ {
+			img, ch := p/c.inC, p%c.inC
+			src := x[p*h*w : (p+1)*h*w]
+			for y := 0; y < h; y++ {
+				copy(pp[(y+c.pad)*wp+c.pad:(y+c.pad)*wp+c.pad+w], src[y*w:(y+1)*w])
+			}
+			rows := col[(img*k+ch*c.kh*c.kw)*plane:]
+			for t := 0; t < c.kh*c.kw; t++ {
+				ki, kj := t/c.kw, t%c.kw
+				row := rows[t*plane : (t+1)*plane]
+				if s == 1 {
+					for oy := 0; oy < oh; oy++ {
+						d := row[oy*ow : (oy+1)*ow]
+						sr := pp[(oy+ki)*wp+kj:]
+						sr = sr[:len(d)]
+						for q, v := range sr {
+							d[q] = v
+						}
+					}
+					continue
+				}
+				for oy := 0; oy < oh; oy++ {
+					d := row[oy*ow : (oy+1)*ow]
+					sr := pp[(oy*s+ki)*wp+kj:]
+					sr = sr[:(ow-1)*s+1]
+					for q := range d {
+						d[q] = sr[q*s]
+					}
+				}
+			}
+		}
+	})
+	return col
 }
 
 // padGeom is the layout of a convolution's padded input: s² phase planes
@@ -442,6 +509,12 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	k := icg * c.kh * c.kw
 	if f := c.winoChoice(n, oh, ow); f != nil {
 		ws.winograd(f, c, x, h, w, oh, ow, out, res, bias, relu)
+		return
+	}
+	if c.smallMapT(oh * ow) {
+		// As the 1×1 layers of small maps: the implicit GEMM would
+		// compute a 7×9 grid in 64 columns for 49 outputs.
+		ws.pointwiseT(c, ws.im2col(c, x, h, w, oh, ow), oh*ow, out, res, bias, nil, nil, relu)
 		return
 	}
 	wq, hq, cs := padGeom(c, h, w)

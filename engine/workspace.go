@@ -21,6 +21,7 @@ const (
 	bufSub  // the input of a strided 1×1 convolution, subsampled
 	bufPad  // zero-padded (phase-split) input of a direct or Winograd convolution
 	bufWino // Winograd-transformed input shared by the items of one chunk of tiles
+	bufCol  // the im2col matrices of a direct convolution of a small map
 	numBufs
 )
 
