@@ -69,15 +69,8 @@ columns [%[3]d·q, %[3]d·q+%[3]d) of C, with AVX-512. In Go (k ≥ 1, nblk ≥ 
 	b := Load(Param("b"), GP64())
 	c := Load(Param("c"), GP64())
 	nblk := Load(Param("nblk"), GP64())
-	maskP, err := Param("mask").Resolve()
-	if err != nil {
-		panic(err)
-	}
-	KMOVW(maskP.Addr, K1)
-	accP, err := Param("acc").Resolve()
-	if err != nil {
-		panic(err)
-	}
+	KMOVW(paramAddr("mask"), K1)
+	accM := paramAddr("acc")
 	// Rows 3q, 3q+1, 3q+2 of A are at (bases[q]), (bases[q])(lda*1), (bases[q])(lda*2).
 	bases := make([]Register, (r+2)/3)
 	for q := range bases {
@@ -108,7 +101,7 @@ columns [%[3]d·q, %[3]d·q+%[3]d) of C, with AVX-512. In Go (k ≥ 1, nblk ≥ 
 
 	Label(name + "_block")
 	Comment("Start the tile from zero, or from C when acc ≠ 0.")
-	CMPQ(accP.Addr, U8(0))
+	CMPQ(accM, U8(0))
 	JNE(LabelRef(name + "_loadc"))
 	for i := 0; i < r*v; i++ {
 		VXORPS(zmm[i], zmm[i], zmm[i])
@@ -219,21 +212,14 @@ the low 8 bits of mask a run from bit 0):
 	b := Load(Param("b"), GP64())
 	c := Load(Param("c"), GP64())
 	nblk := Load(Param("nblk"), GP64())
-	maskP, err := Param("mask").Resolve()
-	if err != nil {
-		panic(err)
-	}
-	accP, err := Param("acc").Resolve()
-	if err != nil {
-		panic(err)
-	}
+	accM := paramAddr("acc")
 	bases := make([]Register, (r+2)/3)
 	for q := range bases {
 		bases[q] = GP64()
 	}
 	offp, off, cnt := GP64(), GP64(), GP64()
 	Comment("kmask: lane i all ones when bit i of mask is set.")
-	MOVWLZX(maskP.Addr, cnt.As32())
+	MOVWLZX(paramAddr("mask"), cnt.As32())
 	VMOVD(cnt.As32(), kmask.AsX())
 	VPBROADCASTD(kmask.AsX(), kmask)
 	VPAND(bits, kmask, kmask)
@@ -269,7 +255,7 @@ the low 8 bits of mask a run from bit 0):
 		}
 		Label(pre)
 		Comment("Start the tile from zero, or from C when acc ≠ 0.")
-		CMPQ(accP.Addr, U8(0))
+		CMPQ(accM, U8(0))
 		JNE(LabelRef(pre + "_loadc"))
 		for i := 0; i < r*v; i++ {
 			VXORPS(ymm[i], ymm[i], ymm[i])

@@ -129,6 +129,37 @@ func epilogue(res, relu bool) {
 	end()
 }
 
+// paramAddr returns the stack address of the current function's
+// parameter name.
+func paramAddr(name string) Mem {
+	p, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return p.Addr
+}
+
+// spreadMasks loads the uint64 parameter name and moves its 16-bit
+// fields, low first, into the mask registers ks.
+func spreadMasks(name string, ks ...Op) {
+	masks := Load(Param(name), GP64()).(GPVirtual)
+	for _, k := range ks {
+		KMOVW(masks.As32(), k)
+		SHRQ(U8(16), masks)
+	}
+}
+
+// lowMask sets the mask register k to (1<<n) − 1 for n in a register
+// (through CX).
+func lowMask(n Register, k Op) {
+	MOVQ(n, RCX)
+	t := GP32()
+	MOVL(U32(1), t)
+	SHLL(CL, t)
+	DECL(t)
+	KMOVW(t, k)
+}
+
 // Z returns zmm register i.
 func Z(i int) VecPhysical {
 	return []VecPhysical{Z0, Z1, Z2, Z3}[i]
@@ -250,13 +281,6 @@ func epilogueHead(suffix, isa string, res, relu bool) (name string, dst, src, rp
 		"",
 		"with "+isa+"; dst may be src.")
 	Pragma("noescape")
-	param := func(name string) Mem {
-		p, err := Param(name).Resolve()
-		if err != nil {
-			panic(err)
-		}
-		return p.Addr
-	}
 	d0 := Load(Param("dst"), GP64())
 	s0 := Load(Param("src"), GP64())
 	var r0 Register
@@ -275,15 +299,15 @@ func epilogueHead(suffix, isa string, res, relu bool) (name string, dst, src, rp
 	n = Load(Param("n"), GP64())
 	end = func() {
 		Label(name + "_done")
-		ADDQ(param("ldd"), d0)
-		ADDQ(param("lds"), s0)
+		ADDQ(paramAddr("ldd"), d0)
+		ADDQ(paramAddr("lds"), s0)
 		if res {
-			ADDQ(param("ldr"), r0)
+			ADDQ(paramAddr("ldr"), r0)
 		}
 		DECQ(rows)
 		JNZ(LabelRef(name + "_row"))
 		VZEROUPPER()
 		RET()
 	}
-	return name, dst, src, rp, n, param("b"), end
+	return name, dst, src, rp, n, paramAddr("b"), end
 }

@@ -63,19 +63,10 @@ func winoInput(even, odd Mem) {
 	full := Load(Param("full"), GP64())
 	ldv3 := GP64()
 	LEAQ(Mem{Base: ldv, Index: ldv, Scale: 2}, ldv3)
-	masks := Load(Param("masks"), GP64()).(GPVirtual)
-	for _, k := range []Op{K2, K3, K4, K5} {
-		KMOVW(masks.As32(), k)
-		SHRQ(U8(16), masks)
-	}
+	spreadMasks("masks", K2, K3, K4, K5)
 	Comment("K1: the tail's tiles, (1<<tail) - 1.")
 	tail := Load(Param("tail"), GP64())
-	MOVQ(tail, RCX)
-	t := GP32()
-	MOVL(U32(1), t)
-	SHLL(CL, t)
-	DECL(t)
-	KMOVW(t, K1)
+	lowMask(tail, K1)
 	idxE, idxO := Z30, Z31
 	VMOVUPS(even, idxE)
 	VMOVUPS(odd, idxO)
@@ -200,33 +191,13 @@ func winoOutput(lo, hi Mem) {
 	SHRL(U8(16), smask)
 	KMOVW(smask, K3)
 	tail := Load(Param("tail"), GP64())
-	MOVQ(tail, RCX)
-	t := GP32()
-	MOVL(U32(1), t)
-	SHLL(CL, t)
-	DECL(t)
-	KMOVW(t, K1)
-	biasP, err := Param("bias").Resolve()
-	if err != nil {
-		panic(err)
-	}
+	lowMask(tail, K1)
 	vb, zero, zlo, zhi := Z28, Z29, Z30, Z31
-	VBROADCASTSS(biasP.Addr, vb)
+	VBROADCASTSS(paramAddr("bias"), vb)
 	VXORPS(zero, zero, zero)
 	VMOVUPS(lo, zlo)
 	VMOVUPS(hi, zhi)
-	reluP, err := Param("relu").Resolve()
-	if err != nil {
-		panic(err)
-	}
-	rowsP, err := Param("rows").Resolve()
-	if err != nil {
-		panic(err)
-	}
-	resP, err := Param("res").Resolve()
-	if err != nil {
-		panic(err)
-	}
+	reluM, rowsM, resM := paramAddr("relu"), paramAddr("rows"), paramAddr("res")
 
 	n := 0
 	group := func(masked bool) {
@@ -266,7 +237,7 @@ func winoOutput(lo, hi Mem) {
 		}
 		for row := 0; row < 2; row++ {
 			if row == 1 {
-				CMPQ(rowsP.Addr, U8(2))
+				CMPQ(rowsM, U8(2))
 				JL(LabelRef(lbl("end")))
 			}
 			q0, q1, q2, q3 := p[row][0], p[row][1], p[row][2], p[row][3]
@@ -288,7 +259,7 @@ func winoOutput(lo, hi Mem) {
 				rowY.Index, rowY.Scale = ldy, 1
 				rowR.Index, rowR.Scale = ldy, 1
 			}
-			CMPQ(resP.Addr, U8(0))
+			CMPQ(resM, U8(0))
 			JE(LabelRef(lbl("nores") + string(rune('a'+row))))
 			for h, o := range outs {
 				mr := rowR
@@ -303,7 +274,7 @@ func winoOutput(lo, hi Mem) {
 				}
 			}
 			Label(lbl("nores") + string(rune('a'+row)))
-			CMPQ(reluP.Addr, U8(0))
+			CMPQ(reluM, U8(0))
 			JE(LabelRef(lbl("norelu") + string(rune('a'+row))))
 			for _, o := range outs {
 				// VMAXPS returns its first Go operand when either is NaN.
@@ -549,21 +520,10 @@ func winoOutputAVX2(lanes Mem) {
 	res := Load(Param("res"), GP64())
 	lp := GP64()
 	LEAQ(lanes, lp)
-	biasP, err := Param("bias").Resolve()
-	if err != nil {
-		panic(err)
-	}
 	vb, zero := Y15, Y14
-	VBROADCASTSS(biasP.Addr, vb)
+	VBROADCASTSS(paramAddr("bias"), vb)
 	VXORPS(zero, zero, zero)
-	param := func(name string) Mem {
-		p, err := Param(name).Resolve()
-		if err != nil {
-			panic(err)
-		}
-		return p.Addr
-	}
-	reluP, rowsP, resP, tailP, colsP := param("relu"), param("rows"), param("res"), param("tail"), param("cols")
+	reluP, rowsP, resP, tailP, colsP := paramAddr("relu"), paramAddr("rows"), paramAddr("res"), paramAddr("tail"), paramAddr("cols")
 
 	n := 0
 	group := func(masked bool) {

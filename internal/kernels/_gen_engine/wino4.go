@@ -117,19 +117,10 @@ func wino4Input(even, odd, c2, c4 Mem) {
 	wq := Load(Param("wq"), GP64())
 	SHLQ(U8(2), wq)
 	full := Load(Param("full"), GP64())
-	masks := Load(Param("masks"), GP64()).(GPVirtual)
-	for _, k := range []Op{K2, K3, K4, K5} {
-		KMOVW(masks.As32(), k)
-		SHRQ(U8(16), masks)
-	}
+	spreadMasks("masks", K2, K3, K4, K5)
 	Comment("K1: the tail's tiles, (1<<tail) - 1.")
 	tail := Load(Param("tail"), GP64())
-	MOVQ(tail, RCX)
-	t := GP32()
-	MOVL(U32(1), t)
-	SHLL(CL, t)
-	DECL(t)
-	KMOVW(t, K1)
+	lowMask(tail, K1)
 	idxE, idxO := Z30, Z31
 	VMOVUPS(even, idxE)
 	VMOVUPS(odd, idxO)
@@ -258,26 +249,10 @@ func wino4Output(lo, hi, c2, c4, c8 Mem) {
 	LEAQ(Mem{Base: ldm6, Index: ldm6, Scale: 2}, ldm18)
 	full := Load(Param("full"), GP64())
 	res := Load(Param("res"), GP64())
-	smask := Load(Param("smask"), GP64()).(GPVirtual)
-	for _, k := range []Op{K2, K3, K4, K5} {
-		KMOVW(smask.As32(), k)
-		SHRQ(U8(16), smask)
-	}
+	spreadMasks("smask", K2, K3, K4, K5)
 	tail := Load(Param("tail"), GP64())
-	MOVQ(tail, RCX)
-	t := GP32()
-	MOVL(U32(1), t)
-	SHLL(CL, t)
-	DECL(t)
-	KMOVW(t, K1)
-	param := func(name string) Mem {
-		p, err := Param(name).Resolve()
-		if err != nil {
-			panic(err)
-		}
-		return p.Addr
-	}
-	biasM, reluM, rowsM, resM := param("bias"), param("relu"), param("rows"), param("res")
+	lowMask(tail, K1)
+	biasM, reluM, rowsM, resM := paramAddr("bias"), paramAddr("relu"), paramAddr("rows"), paramAddr("res")
 	zero := Z31
 	VXORPS(zero, zero, zero)
 	base := GP64()
