@@ -7753,6 +7753,14797 @@ sgemmTile6x16AVX2_write:
 	VZEROUPPER
 	RET
 
+// func bf16Tile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile1x32AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), CX
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	MOVQ   AX, CX
+	SHRQ   $0x02, CX
+	JZ     bf16Tile1x32AVX512_tail
+
+bf16Tile1x32AVX512_loop:
+	VMOVUPS      (BX), Z2
+	VMOVUPS      64(BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+
+	// VDPBF16PS Z2, Z4, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z3, Z4, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z2
+	VMOVUPS      64(BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+
+	// VDPBF16PS Z2, Z4, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z3, Z4, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z2
+	VMOVUPS      64(BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+
+	// VDPBF16PS Z2, Z4, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z3, Z4, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z2
+	VMOVUPS      64(BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+
+	// VDPBF16PS Z2, Z4, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z3, Z4, Z1
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xcb
+	ADDQ DX, DI
+	DECQ CX
+	JNZ  bf16Tile1x32AVX512_loop
+
+bf16Tile1x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile1x32AVX512_store
+
+bf16Tile1x32AVX512_tailloop:
+	VMOVUPS      (BX), Z2
+	VMOVUPS      64(BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+
+	// VDPBF16PS Z2, Z4, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z3, Z4, Z1
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xcb
+	ADDQ DX, DI
+	DECQ AX
+	JNZ  bf16Tile1x32AVX512_tailloop
+
+bf16Tile1x32AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z2
+	VMULPS       Z2, Z0, Z0
+	VMULPS       Z2, Z1, Z1
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), CX
+	TESTL        $0x7fffffff, CX
+	JZ           bf16Tile1x32AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z3
+	MOVQ         AX, CX
+	VFMADD231PS  (CX), Z3, Z0
+	VFMADD231PS  64(CX), Z3, Z1
+
+bf16Tile1x32AVX512_epilogue:
+	MOVQ  flags+96(FP), CX
+	TESTQ $0x00000001, CX
+	JZ    bf16Tile1x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), DX
+	VBROADCASTSS (DX), Z2
+	VADDPS       Z2, Z0, Z0
+	VADDPS       Z2, Z1, Z1
+	TESTQ        $0x00000002, CX
+	JZ           bf16Tile1x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), DX
+	MOVQ   ldr+88(FP), BX
+	SHLQ   $0x02, BX
+	VADDPS (DX), Z0, Z0
+	VADDPS 64(DX), Z1, Z1
+
+bf16Tile1x32AVX512_relu:
+	TESTQ  $0x00000004, CX
+	JZ     bf16Tile1x32AVX512_write
+	VXORPS Z3, Z3, Z3
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z3, Z0
+	VMAXPS Z1, Z3, Z1
+
+bf16Tile1x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile2x32AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	MOVQ   AX, R8
+	SHRQ   $0x02, R8
+	JZ     bf16Tile2x32AVX512_tail
+
+bf16Tile2x32AVX512_loop:
+	VMOVUPS      (BX), Z4
+	VMOVUPS      64(BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+
+	// VDPBF16PS Z4, Z6, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z5, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z6
+
+	// VDPBF16PS Z4, Z6, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z5, Z6, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z4
+	VMOVUPS      64(BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+
+	// VDPBF16PS Z4, Z6, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z5, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z6
+
+	// VDPBF16PS Z4, Z6, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z5, Z6, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z4
+	VMOVUPS      64(BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+
+	// VDPBF16PS Z4, Z6, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z5, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z6
+
+	// VDPBF16PS Z4, Z6, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z5, Z6, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z4
+	VMOVUPS      64(BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+
+	// VDPBF16PS Z4, Z6, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z5, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z6
+
+	// VDPBF16PS Z4, Z6, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z5, Z6, Z3
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xdd
+	ADDQ DX, DI
+	DECQ R8
+	JNZ  bf16Tile2x32AVX512_loop
+
+bf16Tile2x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile2x32AVX512_store
+
+bf16Tile2x32AVX512_tailloop:
+	VMOVUPS      (BX), Z4
+	VMOVUPS      64(BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+
+	// VDPBF16PS Z4, Z6, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z5, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z6
+
+	// VDPBF16PS Z4, Z6, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z5, Z6, Z3
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xdd
+	ADDQ DX, DI
+	DECQ AX
+	JNZ  bf16Tile2x32AVX512_tailloop
+
+bf16Tile2x32AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z4
+	VMULPS       Z4, Z0, Z0
+	VMULPS       Z4, Z1, Z1
+	VMULPS       Z4, Z2, Z2
+	VMULPS       Z4, Z3, Z3
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile2x32AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z5
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z5, Z0
+	VFMADD231PS  64(DX), Z5, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z5, Z2
+	VFMADD231PS  64(DX), Z5, Z3
+
+bf16Tile2x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile2x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z4
+	VADDPS       Z4, Z0, Z0
+	VADDPS       Z4, Z1, Z1
+	VBROADCASTSS 4(BX), Z4
+	VADDPS       Z4, Z2, Z2
+	VADDPS       Z4, Z3, Z3
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile2x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+
+bf16Tile2x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile2x32AVX512_write
+	VXORPS Z5, Z5, Z5
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z5, Z0
+	VMAXPS Z1, Z5, Z1
+	VMAXPS Z2, Z5, Z2
+	VMAXPS Z3, Z5, Z3
+
+bf16Tile2x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile3x32AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	MOVQ   AX, R8
+	SHRQ   $0x02, R8
+	JZ     bf16Tile3x32AVX512_tail
+
+bf16Tile3x32AVX512_loop:
+	VMOVUPS      (BX), Z6
+	VMOVUPS      64(BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+
+	// VDPBF16PS Z6, Z8, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z7, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z8
+
+	// VDPBF16PS Z6, Z8, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z7, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z8
+
+	// VDPBF16PS Z6, Z8, Z4
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z7, Z8, Z5
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xef
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z6
+	VMOVUPS      64(BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+
+	// VDPBF16PS Z6, Z8, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z7, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z8
+
+	// VDPBF16PS Z6, Z8, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z7, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z8
+
+	// VDPBF16PS Z6, Z8, Z4
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z7, Z8, Z5
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xef
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z6
+	VMOVUPS      64(BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+
+	// VDPBF16PS Z6, Z8, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z7, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z8
+
+	// VDPBF16PS Z6, Z8, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z7, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z8
+
+	// VDPBF16PS Z6, Z8, Z4
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z7, Z8, Z5
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xef
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z6
+	VMOVUPS      64(BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+
+	// VDPBF16PS Z6, Z8, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z7, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z8
+
+	// VDPBF16PS Z6, Z8, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z7, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z8
+
+	// VDPBF16PS Z6, Z8, Z4
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z7, Z8, Z5
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xef
+	ADDQ DX, DI
+	DECQ R8
+	JNZ  bf16Tile3x32AVX512_loop
+
+bf16Tile3x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile3x32AVX512_store
+
+bf16Tile3x32AVX512_tailloop:
+	VMOVUPS      (BX), Z6
+	VMOVUPS      64(BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+
+	// VDPBF16PS Z6, Z8, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z7, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z8
+
+	// VDPBF16PS Z6, Z8, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z7, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z8
+
+	// VDPBF16PS Z6, Z8, Z4
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z7, Z8, Z5
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xef
+	ADDQ DX, DI
+	DECQ AX
+	JNZ  bf16Tile3x32AVX512_tailloop
+
+bf16Tile3x32AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z6
+	VMULPS       Z6, Z0, Z0
+	VMULPS       Z6, Z1, Z1
+	VMULPS       Z6, Z2, Z2
+	VMULPS       Z6, Z3, Z3
+	VMULPS       Z6, Z4, Z4
+	VMULPS       Z6, Z5, Z5
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile3x32AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z7
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z7, Z0
+	VFMADD231PS  64(DX), Z7, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z7, Z2
+	VFMADD231PS  64(DX), Z7, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z7, Z4
+	VFMADD231PS  64(DX), Z7, Z5
+
+bf16Tile3x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile3x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z6
+	VADDPS       Z6, Z0, Z0
+	VADDPS       Z6, Z1, Z1
+	VBROADCASTSS 4(BX), Z6
+	VADDPS       Z6, Z2, Z2
+	VADDPS       Z6, Z3, Z3
+	VBROADCASTSS 8(BX), Z6
+	VADDPS       Z6, Z4, Z4
+	VADDPS       Z6, Z5, Z5
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile3x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+
+bf16Tile3x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile3x32AVX512_write
+	VXORPS Z7, Z7, Z7
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z7, Z0
+	VMAXPS Z1, Z7, Z1
+	VMAXPS Z2, Z7, Z2
+	VMAXPS Z3, Z7, Z3
+	VMAXPS Z4, Z7, Z4
+	VMAXPS Z5, Z7, Z5
+
+bf16Tile3x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile4x32AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     bf16Tile4x32AVX512_tail
+
+bf16Tile4x32AVX512_loop:
+	VMOVUPS      (BX), Z8
+	VMOVUPS      64(BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+
+	// VDPBF16PS Z8, Z10, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z9, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z10
+
+	// VDPBF16PS Z8, Z10, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z9, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z10
+
+	// VDPBF16PS Z8, Z10, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z9, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8), Z10
+
+	// VDPBF16PS Z8, Z10, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z9, Z10, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf9
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z8
+	VMOVUPS      64(BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+
+	// VDPBF16PS Z8, Z10, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z9, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z10
+
+	// VDPBF16PS Z8, Z10, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z9, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z10
+
+	// VDPBF16PS Z8, Z10, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z9, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8), Z10
+
+	// VDPBF16PS Z8, Z10, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z9, Z10, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf9
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z8
+	VMOVUPS      64(BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+
+	// VDPBF16PS Z8, Z10, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z9, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z10
+
+	// VDPBF16PS Z8, Z10, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z9, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z10
+
+	// VDPBF16PS Z8, Z10, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z9, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8), Z10
+
+	// VDPBF16PS Z8, Z10, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z9, Z10, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf9
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z8
+	VMOVUPS      64(BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+
+	// VDPBF16PS Z8, Z10, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z9, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z10
+
+	// VDPBF16PS Z8, Z10, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z9, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z10
+
+	// VDPBF16PS Z8, Z10, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z9, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8), Z10
+
+	// VDPBF16PS Z8, Z10, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z9, Z10, Z7
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf9
+	ADDQ DX, DI
+	ADDQ DX, R8
+	DECQ R9
+	JNZ  bf16Tile4x32AVX512_loop
+
+bf16Tile4x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile4x32AVX512_store
+
+bf16Tile4x32AVX512_tailloop:
+	VMOVUPS      (BX), Z8
+	VMOVUPS      64(BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+
+	// VDPBF16PS Z8, Z10, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z9, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z10
+
+	// VDPBF16PS Z8, Z10, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z9, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z10
+
+	// VDPBF16PS Z8, Z10, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z9, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8), Z10
+
+	// VDPBF16PS Z8, Z10, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z9, Z10, Z7
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf9
+	ADDQ DX, DI
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile4x32AVX512_tailloop
+
+bf16Tile4x32AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z8
+	VMULPS       Z8, Z0, Z0
+	VMULPS       Z8, Z1, Z1
+	VMULPS       Z8, Z2, Z2
+	VMULPS       Z8, Z3, Z3
+	VMULPS       Z8, Z4, Z4
+	VMULPS       Z8, Z5, Z5
+	VMULPS       Z8, Z6, Z6
+	VMULPS       Z8, Z7, Z7
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile4x32AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z9
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z9, Z0
+	VFMADD231PS  64(DX), Z9, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z2
+	VFMADD231PS  64(DX), Z9, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z4
+	VFMADD231PS  64(DX), Z9, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z6
+	VFMADD231PS  64(DX), Z9, Z7
+
+bf16Tile4x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile4x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z8
+	VADDPS       Z8, Z0, Z0
+	VADDPS       Z8, Z1, Z1
+	VBROADCASTSS 4(BX), Z8
+	VADDPS       Z8, Z2, Z2
+	VADDPS       Z8, Z3, Z3
+	VBROADCASTSS 8(BX), Z8
+	VADDPS       Z8, Z4, Z4
+	VADDPS       Z8, Z5, Z5
+	VBROADCASTSS 12(BX), Z8
+	VADDPS       Z8, Z6, Z6
+	VADDPS       Z8, Z7, Z7
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile4x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+
+bf16Tile4x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile4x32AVX512_write
+	VXORPS Z9, Z9, Z9
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z9, Z0
+	VMAXPS Z1, Z9, Z1
+	VMAXPS Z2, Z9, Z2
+	VMAXPS Z3, Z9, Z3
+	VMAXPS Z4, Z9, Z4
+	VMAXPS Z5, Z9, Z5
+	VMAXPS Z6, Z9, Z6
+	VMAXPS Z7, Z9, Z7
+
+bf16Tile4x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile5x32AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     bf16Tile5x32AVX512_tail
+
+bf16Tile5x32AVX512_loop:
+	VMOVUPS      (BX), Z10
+	VMOVUPS      64(BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+
+	// VDPBF16PS Z10, Z12, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z11, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*1), Z12
+
+	// VDPBF16PS Z10, Z12, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z11, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (DI)(CX*2), Z12
+
+	// VDPBF16PS Z10, Z12, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z11, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R8), Z12
+
+	// VDPBF16PS Z10, Z12, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z11, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R8)(CX*1), Z12
+
+	// VDPBF16PS Z10, Z12, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z11, Z12, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z10
+	VMOVUPS      64(BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+
+	// VDPBF16PS Z10, Z12, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z11, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*1), Z12
+
+	// VDPBF16PS Z10, Z12, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z11, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (DI)(CX*2), Z12
+
+	// VDPBF16PS Z10, Z12, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z11, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R8), Z12
+
+	// VDPBF16PS Z10, Z12, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z11, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R8)(CX*1), Z12
+
+	// VDPBF16PS Z10, Z12, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z11, Z12, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z10
+	VMOVUPS      64(BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+
+	// VDPBF16PS Z10, Z12, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z11, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*1), Z12
+
+	// VDPBF16PS Z10, Z12, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z11, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (DI)(CX*2), Z12
+
+	// VDPBF16PS Z10, Z12, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z11, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R8), Z12
+
+	// VDPBF16PS Z10, Z12, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z11, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R8)(CX*1), Z12
+
+	// VDPBF16PS Z10, Z12, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z11, Z12, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z10
+	VMOVUPS      64(BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+
+	// VDPBF16PS Z10, Z12, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z11, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*1), Z12
+
+	// VDPBF16PS Z10, Z12, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z11, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (DI)(CX*2), Z12
+
+	// VDPBF16PS Z10, Z12, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z11, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R8), Z12
+
+	// VDPBF16PS Z10, Z12, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z11, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R8)(CX*1), Z12
+
+	// VDPBF16PS Z10, Z12, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z11, Z12, Z9
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xcb
+	ADDQ DX, DI
+	ADDQ DX, R8
+	DECQ R9
+	JNZ  bf16Tile5x32AVX512_loop
+
+bf16Tile5x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile5x32AVX512_store
+
+bf16Tile5x32AVX512_tailloop:
+	VMOVUPS      (BX), Z10
+	VMOVUPS      64(BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+
+	// VDPBF16PS Z10, Z12, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z11, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*1), Z12
+
+	// VDPBF16PS Z10, Z12, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z11, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (DI)(CX*2), Z12
+
+	// VDPBF16PS Z10, Z12, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z11, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R8), Z12
+
+	// VDPBF16PS Z10, Z12, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z11, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R8)(CX*1), Z12
+
+	// VDPBF16PS Z10, Z12, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z11, Z12, Z9
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xcb
+	ADDQ DX, DI
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile5x32AVX512_tailloop
+
+bf16Tile5x32AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z10
+	VMULPS       Z10, Z0, Z0
+	VMULPS       Z10, Z1, Z1
+	VMULPS       Z10, Z2, Z2
+	VMULPS       Z10, Z3, Z3
+	VMULPS       Z10, Z4, Z4
+	VMULPS       Z10, Z5, Z5
+	VMULPS       Z10, Z6, Z6
+	VMULPS       Z10, Z7, Z7
+	VMULPS       Z10, Z8, Z8
+	VMULPS       Z10, Z9, Z9
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile5x32AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z11
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z11, Z0
+	VFMADD231PS  64(DX), Z11, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z2
+	VFMADD231PS  64(DX), Z11, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z4
+	VFMADD231PS  64(DX), Z11, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z6
+	VFMADD231PS  64(DX), Z11, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z8
+	VFMADD231PS  64(DX), Z11, Z9
+
+bf16Tile5x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile5x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z10
+	VADDPS       Z10, Z0, Z0
+	VADDPS       Z10, Z1, Z1
+	VBROADCASTSS 4(BX), Z10
+	VADDPS       Z10, Z2, Z2
+	VADDPS       Z10, Z3, Z3
+	VBROADCASTSS 8(BX), Z10
+	VADDPS       Z10, Z4, Z4
+	VADDPS       Z10, Z5, Z5
+	VBROADCASTSS 12(BX), Z10
+	VADDPS       Z10, Z6, Z6
+	VADDPS       Z10, Z7, Z7
+	VBROADCASTSS 16(BX), Z10
+	VADDPS       Z10, Z8, Z8
+	VADDPS       Z10, Z9, Z9
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile5x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+
+bf16Tile5x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile5x32AVX512_write
+	VXORPS Z11, Z11, Z11
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z11, Z0
+	VMAXPS Z1, Z11, Z1
+	VMAXPS Z2, Z11, Z2
+	VMAXPS Z3, Z11, Z3
+	VMAXPS Z4, Z11, Z4
+	VMAXPS Z5, Z11, Z5
+	VMAXPS Z6, Z11, Z6
+	VMAXPS Z7, Z11, Z7
+	VMAXPS Z8, Z11, Z8
+	VMAXPS Z9, Z11, Z9
+
+bf16Tile5x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile6x32AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     bf16Tile6x32AVX512_tail
+
+bf16Tile6x32AVX512_loop:
+	VMOVUPS      (BX), Z12
+	VMOVUPS      64(BX), Z13
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z14
+
+	// VDPBF16PS Z12, Z14, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z13, Z14, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z14
+
+	// VDPBF16PS Z12, Z14, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z13, Z14, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (DI)(CX*2), Z14
+
+	// VDPBF16PS Z12, Z14, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z13, Z14, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R8), Z14
+
+	// VDPBF16PS Z12, Z14, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z13, Z14, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R8)(CX*1), Z14
+
+	// VDPBF16PS Z12, Z14, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z13, Z14, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R8)(CX*2), Z14
+
+	// VDPBF16PS Z12, Z14, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z13, Z14, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z12
+	VMOVUPS      64(BX), Z13
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z14
+
+	// VDPBF16PS Z12, Z14, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z13, Z14, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z14
+
+	// VDPBF16PS Z12, Z14, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z13, Z14, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (DI)(CX*2), Z14
+
+	// VDPBF16PS Z12, Z14, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z13, Z14, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R8), Z14
+
+	// VDPBF16PS Z12, Z14, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z13, Z14, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R8)(CX*1), Z14
+
+	// VDPBF16PS Z12, Z14, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z13, Z14, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R8)(CX*2), Z14
+
+	// VDPBF16PS Z12, Z14, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z13, Z14, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z12
+	VMOVUPS      64(BX), Z13
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z14
+
+	// VDPBF16PS Z12, Z14, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z13, Z14, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z14
+
+	// VDPBF16PS Z12, Z14, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z13, Z14, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (DI)(CX*2), Z14
+
+	// VDPBF16PS Z12, Z14, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z13, Z14, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R8), Z14
+
+	// VDPBF16PS Z12, Z14, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z13, Z14, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R8)(CX*1), Z14
+
+	// VDPBF16PS Z12, Z14, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z13, Z14, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R8)(CX*2), Z14
+
+	// VDPBF16PS Z12, Z14, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z13, Z14, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z12
+	VMOVUPS      64(BX), Z13
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z14
+
+	// VDPBF16PS Z12, Z14, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z13, Z14, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z14
+
+	// VDPBF16PS Z12, Z14, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z13, Z14, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (DI)(CX*2), Z14
+
+	// VDPBF16PS Z12, Z14, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z13, Z14, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R8), Z14
+
+	// VDPBF16PS Z12, Z14, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z13, Z14, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R8)(CX*1), Z14
+
+	// VDPBF16PS Z12, Z14, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z13, Z14, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R8)(CX*2), Z14
+
+	// VDPBF16PS Z12, Z14, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z13, Z14, Z11
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xdd
+	ADDQ DX, DI
+	ADDQ DX, R8
+	DECQ R9
+	JNZ  bf16Tile6x32AVX512_loop
+
+bf16Tile6x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile6x32AVX512_store
+
+bf16Tile6x32AVX512_tailloop:
+	VMOVUPS      (BX), Z12
+	VMOVUPS      64(BX), Z13
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z14
+
+	// VDPBF16PS Z12, Z14, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z13, Z14, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z14
+
+	// VDPBF16PS Z12, Z14, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z13, Z14, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (DI)(CX*2), Z14
+
+	// VDPBF16PS Z12, Z14, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z13, Z14, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R8), Z14
+
+	// VDPBF16PS Z12, Z14, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z13, Z14, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R8)(CX*1), Z14
+
+	// VDPBF16PS Z12, Z14, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z13, Z14, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x0e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R8)(CX*2), Z14
+
+	// VDPBF16PS Z12, Z14, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z13, Z14, Z11
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x0e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xdd
+	ADDQ DX, DI
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile6x32AVX512_tailloop
+
+bf16Tile6x32AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z12
+	VMULPS       Z12, Z0, Z0
+	VMULPS       Z12, Z1, Z1
+	VMULPS       Z12, Z2, Z2
+	VMULPS       Z12, Z3, Z3
+	VMULPS       Z12, Z4, Z4
+	VMULPS       Z12, Z5, Z5
+	VMULPS       Z12, Z6, Z6
+	VMULPS       Z12, Z7, Z7
+	VMULPS       Z12, Z8, Z8
+	VMULPS       Z12, Z9, Z9
+	VMULPS       Z12, Z10, Z10
+	VMULPS       Z12, Z11, Z11
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile6x32AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z13
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z13, Z0
+	VFMADD231PS  64(DX), Z13, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z2
+	VFMADD231PS  64(DX), Z13, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z4
+	VFMADD231PS  64(DX), Z13, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z6
+	VFMADD231PS  64(DX), Z13, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z8
+	VFMADD231PS  64(DX), Z13, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z10
+	VFMADD231PS  64(DX), Z13, Z11
+
+bf16Tile6x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile6x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z12
+	VADDPS       Z12, Z0, Z0
+	VADDPS       Z12, Z1, Z1
+	VBROADCASTSS 4(BX), Z12
+	VADDPS       Z12, Z2, Z2
+	VADDPS       Z12, Z3, Z3
+	VBROADCASTSS 8(BX), Z12
+	VADDPS       Z12, Z4, Z4
+	VADDPS       Z12, Z5, Z5
+	VBROADCASTSS 12(BX), Z12
+	VADDPS       Z12, Z6, Z6
+	VADDPS       Z12, Z7, Z7
+	VBROADCASTSS 16(BX), Z12
+	VADDPS       Z12, Z8, Z8
+	VADDPS       Z12, Z9, Z9
+	VBROADCASTSS 20(BX), Z12
+	VADDPS       Z12, Z10, Z10
+	VADDPS       Z12, Z11, Z11
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile6x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+
+bf16Tile6x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile6x32AVX512_write
+	VXORPS Z13, Z13, Z13
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z13, Z0
+	VMAXPS Z1, Z13, Z1
+	VMAXPS Z2, Z13, Z2
+	VMAXPS Z3, Z13, Z3
+	VMAXPS Z4, Z13, Z4
+	VMAXPS Z5, Z13, Z5
+	VMAXPS Z6, Z13, Z6
+	VMAXPS Z7, Z13, Z7
+	VMAXPS Z8, Z13, Z8
+	VMAXPS Z9, Z13, Z9
+	VMAXPS Z10, Z13, Z10
+	VMAXPS Z11, Z13, Z11
+
+bf16Tile6x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile7x32AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	MOVQ   AX, R10
+	SHRQ   $0x02, R10
+	JZ     bf16Tile7x32AVX512_tail
+
+bf16Tile7x32AVX512_loop:
+	VMOVUPS      (BX), Z14
+	VMOVUPS      64(BX), Z15
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z16
+
+	// VDPBF16PS Z14, Z16, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z15, Z16, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z16
+
+	// VDPBF16PS Z14, Z16, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z15, Z16, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z16
+
+	// VDPBF16PS Z14, Z16, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z15, Z16, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R9), Z16
+
+	// VDPBF16PS Z14, Z16, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z15, Z16, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R9)(CX*1), Z16
+
+	// VDPBF16PS Z14, Z16, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z15, Z16, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R9)(CX*2), Z16
+
+	// VDPBF16PS Z14, Z16, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z15, Z16, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R8), Z16
+
+	// VDPBF16PS Z14, Z16, Z12
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z15, Z16, Z13
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z14
+	VMOVUPS      64(BX), Z15
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z16
+
+	// VDPBF16PS Z14, Z16, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z15, Z16, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z16
+
+	// VDPBF16PS Z14, Z16, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z15, Z16, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z16
+
+	// VDPBF16PS Z14, Z16, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z15, Z16, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R9), Z16
+
+	// VDPBF16PS Z14, Z16, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z15, Z16, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R9)(CX*1), Z16
+
+	// VDPBF16PS Z14, Z16, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z15, Z16, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R9)(CX*2), Z16
+
+	// VDPBF16PS Z14, Z16, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z15, Z16, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R8), Z16
+
+	// VDPBF16PS Z14, Z16, Z12
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z15, Z16, Z13
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z14
+	VMOVUPS      64(BX), Z15
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z16
+
+	// VDPBF16PS Z14, Z16, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z15, Z16, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z16
+
+	// VDPBF16PS Z14, Z16, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z15, Z16, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z16
+
+	// VDPBF16PS Z14, Z16, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z15, Z16, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R9), Z16
+
+	// VDPBF16PS Z14, Z16, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z15, Z16, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R9)(CX*1), Z16
+
+	// VDPBF16PS Z14, Z16, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z15, Z16, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R9)(CX*2), Z16
+
+	// VDPBF16PS Z14, Z16, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z15, Z16, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R8), Z16
+
+	// VDPBF16PS Z14, Z16, Z12
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z15, Z16, Z13
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z14
+	VMOVUPS      64(BX), Z15
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z16
+
+	// VDPBF16PS Z14, Z16, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z15, Z16, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z16
+
+	// VDPBF16PS Z14, Z16, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z15, Z16, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z16
+
+	// VDPBF16PS Z14, Z16, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z15, Z16, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R9), Z16
+
+	// VDPBF16PS Z14, Z16, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z15, Z16, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R9)(CX*1), Z16
+
+	// VDPBF16PS Z14, Z16, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z15, Z16, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R9)(CX*2), Z16
+
+	// VDPBF16PS Z14, Z16, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z15, Z16, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R8), Z16
+
+	// VDPBF16PS Z14, Z16, Z12
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z15, Z16, Z13
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xef
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R8
+	DECQ R10
+	JNZ  bf16Tile7x32AVX512_loop
+
+bf16Tile7x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile7x32AVX512_store
+
+bf16Tile7x32AVX512_tailloop:
+	VMOVUPS      (BX), Z14
+	VMOVUPS      64(BX), Z15
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z16
+
+	// VDPBF16PS Z14, Z16, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z15, Z16, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z16
+
+	// VDPBF16PS Z14, Z16, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z15, Z16, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z16
+
+	// VDPBF16PS Z14, Z16, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z15, Z16, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R9), Z16
+
+	// VDPBF16PS Z14, Z16, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z15, Z16, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R9)(CX*1), Z16
+
+	// VDPBF16PS Z14, Z16, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z15, Z16, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R9)(CX*2), Z16
+
+	// VDPBF16PS Z14, Z16, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z15, Z16, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x7e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R8), Z16
+
+	// VDPBF16PS Z14, Z16, Z12
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z15, Z16, Z13
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x7e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xef
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile7x32AVX512_tailloop
+
+bf16Tile7x32AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z14
+	VMULPS       Z14, Z0, Z0
+	VMULPS       Z14, Z1, Z1
+	VMULPS       Z14, Z2, Z2
+	VMULPS       Z14, Z3, Z3
+	VMULPS       Z14, Z4, Z4
+	VMULPS       Z14, Z5, Z5
+	VMULPS       Z14, Z6, Z6
+	VMULPS       Z14, Z7, Z7
+	VMULPS       Z14, Z8, Z8
+	VMULPS       Z14, Z9, Z9
+	VMULPS       Z14, Z10, Z10
+	VMULPS       Z14, Z11, Z11
+	VMULPS       Z14, Z12, Z12
+	VMULPS       Z14, Z13, Z13
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile7x32AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z15
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z15, Z0
+	VFMADD231PS  64(DX), Z15, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z15, Z2
+	VFMADD231PS  64(DX), Z15, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z15, Z4
+	VFMADD231PS  64(DX), Z15, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z15, Z6
+	VFMADD231PS  64(DX), Z15, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z15, Z8
+	VFMADD231PS  64(DX), Z15, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z15, Z10
+	VFMADD231PS  64(DX), Z15, Z11
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z15, Z12
+	VFMADD231PS  64(DX), Z15, Z13
+
+bf16Tile7x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile7x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z14
+	VADDPS       Z14, Z0, Z0
+	VADDPS       Z14, Z1, Z1
+	VBROADCASTSS 4(BX), Z14
+	VADDPS       Z14, Z2, Z2
+	VADDPS       Z14, Z3, Z3
+	VBROADCASTSS 8(BX), Z14
+	VADDPS       Z14, Z4, Z4
+	VADDPS       Z14, Z5, Z5
+	VBROADCASTSS 12(BX), Z14
+	VADDPS       Z14, Z6, Z6
+	VADDPS       Z14, Z7, Z7
+	VBROADCASTSS 16(BX), Z14
+	VADDPS       Z14, Z8, Z8
+	VADDPS       Z14, Z9, Z9
+	VBROADCASTSS 20(BX), Z14
+	VADDPS       Z14, Z10, Z10
+	VADDPS       Z14, Z11, Z11
+	VBROADCASTSS 24(BX), Z14
+	VADDPS       Z14, Z12, Z12
+	VADDPS       Z14, Z13, Z13
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile7x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+
+bf16Tile7x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile7x32AVX512_write
+	VXORPS Z15, Z15, Z15
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z15, Z0
+	VMAXPS Z1, Z15, Z1
+	VMAXPS Z2, Z15, Z2
+	VMAXPS Z3, Z15, Z3
+	VMAXPS Z4, Z15, Z4
+	VMAXPS Z5, Z15, Z5
+	VMAXPS Z6, Z15, Z6
+	VMAXPS Z7, Z15, Z7
+	VMAXPS Z8, Z15, Z8
+	VMAXPS Z9, Z15, Z9
+	VMAXPS Z10, Z15, Z10
+	VMAXPS Z11, Z15, Z11
+	VMAXPS Z12, Z15, Z12
+	VMAXPS Z13, Z15, Z13
+
+bf16Tile7x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, (AX)
+	VMOVUPS Z13, 64(AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile8x32AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	MOVQ   AX, R10
+	SHRQ   $0x02, R10
+	JZ     bf16Tile8x32AVX512_tail
+
+bf16Tile8x32AVX512_loop:
+	VMOVUPS      (BX), Z16
+	VMOVUPS      64(BX), Z17
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z18
+
+	// VDPBF16PS Z16, Z18, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z17, Z18, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z17, Z18, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z18
+
+	// VDPBF16PS Z16, Z18, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z17, Z18, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R9), Z18
+
+	// VDPBF16PS Z16, Z18, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z17, Z18, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R9)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z17, Z18, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R9)(CX*2), Z18
+
+	// VDPBF16PS Z16, Z18, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z17, Z18, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R8), Z18
+
+	// VDPBF16PS Z16, Z18, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z17, Z18, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z17, Z18, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z16
+	VMOVUPS      64(BX), Z17
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z18
+
+	// VDPBF16PS Z16, Z18, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z17, Z18, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z17, Z18, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z18
+
+	// VDPBF16PS Z16, Z18, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z17, Z18, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R9), Z18
+
+	// VDPBF16PS Z16, Z18, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z17, Z18, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R9)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z17, Z18, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R9)(CX*2), Z18
+
+	// VDPBF16PS Z16, Z18, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z17, Z18, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R8), Z18
+
+	// VDPBF16PS Z16, Z18, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z17, Z18, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z17, Z18, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z16
+	VMOVUPS      64(BX), Z17
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z18
+
+	// VDPBF16PS Z16, Z18, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z17, Z18, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z17, Z18, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z18
+
+	// VDPBF16PS Z16, Z18, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z17, Z18, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R9), Z18
+
+	// VDPBF16PS Z16, Z18, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z17, Z18, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R9)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z17, Z18, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R9)(CX*2), Z18
+
+	// VDPBF16PS Z16, Z18, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z17, Z18, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R8), Z18
+
+	// VDPBF16PS Z16, Z18, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z17, Z18, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z17, Z18, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z16
+	VMOVUPS      64(BX), Z17
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z18
+
+	// VDPBF16PS Z16, Z18, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z17, Z18, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z17, Z18, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z18
+
+	// VDPBF16PS Z16, Z18, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z17, Z18, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R9), Z18
+
+	// VDPBF16PS Z16, Z18, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z17, Z18, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R9)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z17, Z18, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R9)(CX*2), Z18
+
+	// VDPBF16PS Z16, Z18, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z17, Z18, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R8), Z18
+
+	// VDPBF16PS Z16, Z18, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z17, Z18, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z17, Z18, Z15
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf9
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R8
+	DECQ R10
+	JNZ  bf16Tile8x32AVX512_loop
+
+bf16Tile8x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile8x32AVX512_store
+
+bf16Tile8x32AVX512_tailloop:
+	VMOVUPS      (BX), Z16
+	VMOVUPS      64(BX), Z17
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z18
+
+	// VDPBF16PS Z16, Z18, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z17, Z18, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z17, Z18, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z18
+
+	// VDPBF16PS Z16, Z18, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z17, Z18, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R9), Z18
+
+	// VDPBF16PS Z16, Z18, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z17, Z18, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R9)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z17, Z18, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R9)(CX*2), Z18
+
+	// VDPBF16PS Z16, Z18, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z17, Z18, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R8), Z18
+
+	// VDPBF16PS Z16, Z18, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z17, Z18, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x6e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8)(CX*1), Z18
+
+	// VDPBF16PS Z16, Z18, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z17, Z18, Z15
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf9
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile8x32AVX512_tailloop
+
+bf16Tile8x32AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z16
+	VMULPS       Z16, Z0, Z0
+	VMULPS       Z16, Z1, Z1
+	VMULPS       Z16, Z2, Z2
+	VMULPS       Z16, Z3, Z3
+	VMULPS       Z16, Z4, Z4
+	VMULPS       Z16, Z5, Z5
+	VMULPS       Z16, Z6, Z6
+	VMULPS       Z16, Z7, Z7
+	VMULPS       Z16, Z8, Z8
+	VMULPS       Z16, Z9, Z9
+	VMULPS       Z16, Z10, Z10
+	VMULPS       Z16, Z11, Z11
+	VMULPS       Z16, Z12, Z12
+	VMULPS       Z16, Z13, Z13
+	VMULPS       Z16, Z14, Z14
+	VMULPS       Z16, Z15, Z15
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile8x32AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z17
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z17, Z0
+	VFMADD231PS  64(DX), Z17, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z17, Z2
+	VFMADD231PS  64(DX), Z17, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z17, Z4
+	VFMADD231PS  64(DX), Z17, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z17, Z6
+	VFMADD231PS  64(DX), Z17, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z17, Z8
+	VFMADD231PS  64(DX), Z17, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z17, Z10
+	VFMADD231PS  64(DX), Z17, Z11
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z17, Z12
+	VFMADD231PS  64(DX), Z17, Z13
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z17, Z14
+	VFMADD231PS  64(DX), Z17, Z15
+
+bf16Tile8x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile8x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z16
+	VADDPS       Z16, Z0, Z0
+	VADDPS       Z16, Z1, Z1
+	VBROADCASTSS 4(BX), Z16
+	VADDPS       Z16, Z2, Z2
+	VADDPS       Z16, Z3, Z3
+	VBROADCASTSS 8(BX), Z16
+	VADDPS       Z16, Z4, Z4
+	VADDPS       Z16, Z5, Z5
+	VBROADCASTSS 12(BX), Z16
+	VADDPS       Z16, Z6, Z6
+	VADDPS       Z16, Z7, Z7
+	VBROADCASTSS 16(BX), Z16
+	VADDPS       Z16, Z8, Z8
+	VADDPS       Z16, Z9, Z9
+	VBROADCASTSS 20(BX), Z16
+	VADDPS       Z16, Z10, Z10
+	VADDPS       Z16, Z11, Z11
+	VBROADCASTSS 24(BX), Z16
+	VADDPS       Z16, Z12, Z12
+	VADDPS       Z16, Z13, Z13
+	VBROADCASTSS 28(BX), Z16
+	VADDPS       Z16, Z14, Z14
+	VADDPS       Z16, Z15, Z15
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile8x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+
+bf16Tile8x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile8x32AVX512_write
+	VXORPS Z17, Z17, Z17
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z17, Z0
+	VMAXPS Z1, Z17, Z1
+	VMAXPS Z2, Z17, Z2
+	VMAXPS Z3, Z17, Z3
+	VMAXPS Z4, Z17, Z4
+	VMAXPS Z5, Z17, Z5
+	VMAXPS Z6, Z17, Z6
+	VMAXPS Z7, Z17, Z7
+	VMAXPS Z8, Z17, Z8
+	VMAXPS Z9, Z17, Z9
+	VMAXPS Z10, Z17, Z10
+	VMAXPS Z11, Z17, Z11
+	VMAXPS Z12, Z17, Z12
+	VMAXPS Z13, Z17, Z13
+	VMAXPS Z14, Z17, Z14
+	VMAXPS Z15, Z17, Z15
+
+bf16Tile8x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, (AX)
+	VMOVUPS Z13, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z14, (AX)
+	VMOVUPS Z15, 64(AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile9x32AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
+	MOVQ   AX, R10
+	SHRQ   $0x02, R10
+	JZ     bf16Tile9x32AVX512_tail
+
+bf16Tile9x32AVX512_loop:
+	VMOVUPS      (BX), Z18
+	VMOVUPS      64(BX), Z19
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z20
+
+	// VDPBF16PS Z18, Z20, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z19, Z20, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (DI)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z19, Z20, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R9), Z20
+
+	// VDPBF16PS Z18, Z20, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z19, Z20, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R9)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (R9)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z19, Z20, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (R8), Z20
+
+	// VDPBF16PS Z18, Z20, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z19, Z20, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R8)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z19, Z20, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R8)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcb
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z18
+	VMOVUPS      64(BX), Z19
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z20
+
+	// VDPBF16PS Z18, Z20, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z19, Z20, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (DI)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z19, Z20, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R9), Z20
+
+	// VDPBF16PS Z18, Z20, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z19, Z20, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R9)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (R9)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z19, Z20, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (R8), Z20
+
+	// VDPBF16PS Z18, Z20, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z19, Z20, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R8)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z19, Z20, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R8)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcb
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z18
+	VMOVUPS      64(BX), Z19
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z20
+
+	// VDPBF16PS Z18, Z20, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z19, Z20, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (DI)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z19, Z20, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R9), Z20
+
+	// VDPBF16PS Z18, Z20, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z19, Z20, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R9)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (R9)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z19, Z20, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (R8), Z20
+
+	// VDPBF16PS Z18, Z20, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z19, Z20, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R8)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z19, Z20, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R8)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcb
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z18
+	VMOVUPS      64(BX), Z19
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z20
+
+	// VDPBF16PS Z18, Z20, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z19, Z20, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (DI)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z19, Z20, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R9), Z20
+
+	// VDPBF16PS Z18, Z20, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z19, Z20, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R9)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (R9)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z19, Z20, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (R8), Z20
+
+	// VDPBF16PS Z18, Z20, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z19, Z20, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R8)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z19, Z20, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R8)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z17
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xcb
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R8
+	DECQ R10
+	JNZ  bf16Tile9x32AVX512_loop
+
+bf16Tile9x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile9x32AVX512_store
+
+bf16Tile9x32AVX512_tailloop:
+	VMOVUPS      (BX), Z18
+	VMOVUPS      64(BX), Z19
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z20
+
+	// VDPBF16PS Z18, Z20, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z19, Z20, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (DI)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z19, Z20, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R9), Z20
+
+	// VDPBF16PS Z18, Z20, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z19, Z20, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R9)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (R9)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd2
+
+	// VDPBF16PS Z19, Z20, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (R8), Z20
+
+	// VDPBF16PS Z18, Z20, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe2
+
+	// VDPBF16PS Z19, Z20, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R8)(CX*1), Z20
+
+	// VDPBF16PS Z18, Z20, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf2
+
+	// VDPBF16PS Z19, Z20, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x5e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R8)(CX*2), Z20
+
+	// VDPBF16PS Z18, Z20, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc2
+
+	// VDPBF16PS Z19, Z20, Z17
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xcb
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile9x32AVX512_tailloop
+
+bf16Tile9x32AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z18
+	VMULPS       Z18, Z0, Z0
+	VMULPS       Z18, Z1, Z1
+	VMULPS       Z18, Z2, Z2
+	VMULPS       Z18, Z3, Z3
+	VMULPS       Z18, Z4, Z4
+	VMULPS       Z18, Z5, Z5
+	VMULPS       Z18, Z6, Z6
+	VMULPS       Z18, Z7, Z7
+	VMULPS       Z18, Z8, Z8
+	VMULPS       Z18, Z9, Z9
+	VMULPS       Z18, Z10, Z10
+	VMULPS       Z18, Z11, Z11
+	VMULPS       Z18, Z12, Z12
+	VMULPS       Z18, Z13, Z13
+	VMULPS       Z18, Z14, Z14
+	VMULPS       Z18, Z15, Z15
+	VMULPS       Z18, Z16, Z16
+	VMULPS       Z18, Z17, Z17
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile9x32AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z19
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z19, Z0
+	VFMADD231PS  64(DX), Z19, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z2
+	VFMADD231PS  64(DX), Z19, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z4
+	VFMADD231PS  64(DX), Z19, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z6
+	VFMADD231PS  64(DX), Z19, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z8
+	VFMADD231PS  64(DX), Z19, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z10
+	VFMADD231PS  64(DX), Z19, Z11
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z12
+	VFMADD231PS  64(DX), Z19, Z13
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z14
+	VFMADD231PS  64(DX), Z19, Z15
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z19, Z16
+	VFMADD231PS  64(DX), Z19, Z17
+
+bf16Tile9x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile9x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z18
+	VADDPS       Z18, Z0, Z0
+	VADDPS       Z18, Z1, Z1
+	VBROADCASTSS 4(BX), Z18
+	VADDPS       Z18, Z2, Z2
+	VADDPS       Z18, Z3, Z3
+	VBROADCASTSS 8(BX), Z18
+	VADDPS       Z18, Z4, Z4
+	VADDPS       Z18, Z5, Z5
+	VBROADCASTSS 12(BX), Z18
+	VADDPS       Z18, Z6, Z6
+	VADDPS       Z18, Z7, Z7
+	VBROADCASTSS 16(BX), Z18
+	VADDPS       Z18, Z8, Z8
+	VADDPS       Z18, Z9, Z9
+	VBROADCASTSS 20(BX), Z18
+	VADDPS       Z18, Z10, Z10
+	VADDPS       Z18, Z11, Z11
+	VBROADCASTSS 24(BX), Z18
+	VADDPS       Z18, Z12, Z12
+	VADDPS       Z18, Z13, Z13
+	VBROADCASTSS 28(BX), Z18
+	VADDPS       Z18, Z14, Z14
+	VADDPS       Z18, Z15, Z15
+	VBROADCASTSS 32(BX), Z18
+	VADDPS       Z18, Z16, Z16
+	VADDPS       Z18, Z17, Z17
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile9x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   SI, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+
+bf16Tile9x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile9x32AVX512_write
+	VXORPS Z19, Z19, Z19
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z19, Z0
+	VMAXPS Z1, Z19, Z1
+	VMAXPS Z2, Z19, Z2
+	VMAXPS Z3, Z19, Z3
+	VMAXPS Z4, Z19, Z4
+	VMAXPS Z5, Z19, Z5
+	VMAXPS Z6, Z19, Z6
+	VMAXPS Z7, Z19, Z7
+	VMAXPS Z8, Z19, Z8
+	VMAXPS Z9, Z19, Z9
+	VMAXPS Z10, Z19, Z10
+	VMAXPS Z11, Z19, Z11
+	VMAXPS Z12, Z19, Z12
+	VMAXPS Z13, Z19, Z13
+	VMAXPS Z14, Z19, Z14
+	VMAXPS Z15, Z19, Z15
+	VMAXPS Z16, Z19, Z16
+	VMAXPS Z17, Z19, Z17
+
+bf16Tile9x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, (AX)
+	VMOVUPS Z13, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z14, (AX)
+	VMOVUPS Z15, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z16, (AX)
+	VMOVUPS Z17, 64(AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile10x32AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
+	MOVQ   AX, R11
+	SHRQ   $0x02, R11
+	JZ     bf16Tile10x32AVX512_tail
+
+bf16Tile10x32AVX512_loop:
+	VMOVUPS      (BX), Z20
+	VMOVUPS      64(BX), Z21
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z22
+
+	// VDPBF16PS Z20, Z22, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (DI)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z21, Z22, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R9), Z22
+
+	// VDPBF16PS Z20, Z22, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z21, Z22, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R9)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R9)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (R10), Z22
+
+	// VDPBF16PS Z20, Z22, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z21, Z22, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R10)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z21, Z22, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R10)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R8), Z22
+
+	// VDPBF16PS Z20, Z22, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z19
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdd
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z20
+	VMOVUPS      64(BX), Z21
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z22
+
+	// VDPBF16PS Z20, Z22, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (DI)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z21, Z22, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R9), Z22
+
+	// VDPBF16PS Z20, Z22, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z21, Z22, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R9)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R9)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (R10), Z22
+
+	// VDPBF16PS Z20, Z22, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z21, Z22, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R10)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z21, Z22, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R10)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R8), Z22
+
+	// VDPBF16PS Z20, Z22, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z19
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdd
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z20
+	VMOVUPS      64(BX), Z21
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z22
+
+	// VDPBF16PS Z20, Z22, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (DI)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z21, Z22, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R9), Z22
+
+	// VDPBF16PS Z20, Z22, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z21, Z22, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R9)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R9)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (R10), Z22
+
+	// VDPBF16PS Z20, Z22, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z21, Z22, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R10)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z21, Z22, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R10)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R8), Z22
+
+	// VDPBF16PS Z20, Z22, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z19
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdd
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z20
+	VMOVUPS      64(BX), Z21
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z22
+
+	// VDPBF16PS Z20, Z22, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (DI)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z21, Z22, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R9), Z22
+
+	// VDPBF16PS Z20, Z22, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z21, Z22, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R9)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R9)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (R10), Z22
+
+	// VDPBF16PS Z20, Z22, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z21, Z22, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R10)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z21, Z22, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R10)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R8), Z22
+
+	// VDPBF16PS Z20, Z22, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z19
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xdd
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R10
+	ADDQ DX, R8
+	DECQ R11
+	JNZ  bf16Tile10x32AVX512_loop
+
+bf16Tile10x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile10x32AVX512_store
+
+bf16Tile10x32AVX512_tailloop:
+	VMOVUPS      (BX), Z20
+	VMOVUPS      64(BX), Z21
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z22
+
+	// VDPBF16PS Z20, Z22, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (DI)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z21, Z22, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R9), Z22
+
+	// VDPBF16PS Z20, Z22, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z21, Z22, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R9)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R9)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (R10), Z22
+
+	// VDPBF16PS Z20, Z22, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe4
+
+	// VDPBF16PS Z21, Z22, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xed
+	VBROADCASTSS (R10)(CX*1), Z22
+
+	// VDPBF16PS Z20, Z22, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf4
+
+	// VDPBF16PS Z21, Z22, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xfd
+	VBROADCASTSS (R10)(CX*2), Z22
+
+	// VDPBF16PS Z20, Z22, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc4
+
+	// VDPBF16PS Z21, Z22, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x4e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (R8), Z22
+
+	// VDPBF16PS Z20, Z22, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd4
+
+	// VDPBF16PS Z21, Z22, Z19
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x4e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xdd
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R10
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile10x32AVX512_tailloop
+
+bf16Tile10x32AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z20
+	VMULPS       Z20, Z0, Z0
+	VMULPS       Z20, Z1, Z1
+	VMULPS       Z20, Z2, Z2
+	VMULPS       Z20, Z3, Z3
+	VMULPS       Z20, Z4, Z4
+	VMULPS       Z20, Z5, Z5
+	VMULPS       Z20, Z6, Z6
+	VMULPS       Z20, Z7, Z7
+	VMULPS       Z20, Z8, Z8
+	VMULPS       Z20, Z9, Z9
+	VMULPS       Z20, Z10, Z10
+	VMULPS       Z20, Z11, Z11
+	VMULPS       Z20, Z12, Z12
+	VMULPS       Z20, Z13, Z13
+	VMULPS       Z20, Z14, Z14
+	VMULPS       Z20, Z15, Z15
+	VMULPS       Z20, Z16, Z16
+	VMULPS       Z20, Z17, Z17
+	VMULPS       Z20, Z18, Z18
+	VMULPS       Z20, Z19, Z19
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile10x32AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z21
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z21, Z0
+	VFMADD231PS  64(DX), Z21, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z2
+	VFMADD231PS  64(DX), Z21, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z4
+	VFMADD231PS  64(DX), Z21, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z6
+	VFMADD231PS  64(DX), Z21, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z8
+	VFMADD231PS  64(DX), Z21, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z10
+	VFMADD231PS  64(DX), Z21, Z11
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z12
+	VFMADD231PS  64(DX), Z21, Z13
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z14
+	VFMADD231PS  64(DX), Z21, Z15
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z16
+	VFMADD231PS  64(DX), Z21, Z17
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z21, Z18
+	VFMADD231PS  64(DX), Z21, Z19
+
+bf16Tile10x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile10x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z20
+	VADDPS       Z20, Z0, Z0
+	VADDPS       Z20, Z1, Z1
+	VBROADCASTSS 4(BX), Z20
+	VADDPS       Z20, Z2, Z2
+	VADDPS       Z20, Z3, Z3
+	VBROADCASTSS 8(BX), Z20
+	VADDPS       Z20, Z4, Z4
+	VADDPS       Z20, Z5, Z5
+	VBROADCASTSS 12(BX), Z20
+	VADDPS       Z20, Z6, Z6
+	VADDPS       Z20, Z7, Z7
+	VBROADCASTSS 16(BX), Z20
+	VADDPS       Z20, Z8, Z8
+	VADDPS       Z20, Z9, Z9
+	VBROADCASTSS 20(BX), Z20
+	VADDPS       Z20, Z10, Z10
+	VADDPS       Z20, Z11, Z11
+	VBROADCASTSS 24(BX), Z20
+	VADDPS       Z20, Z12, Z12
+	VADDPS       Z20, Z13, Z13
+	VBROADCASTSS 28(BX), Z20
+	VADDPS       Z20, Z14, Z14
+	VADDPS       Z20, Z15, Z15
+	VBROADCASTSS 32(BX), Z20
+	VADDPS       Z20, Z16, Z16
+	VADDPS       Z20, Z17, Z17
+	VBROADCASTSS 36(BX), Z20
+	VADDPS       Z20, Z18, Z18
+	VADDPS       Z20, Z19, Z19
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile10x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   SI, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+	ADDQ   SI, BX
+	VADDPS (BX), Z18, Z18
+	VADDPS 64(BX), Z19, Z19
+
+bf16Tile10x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile10x32AVX512_write
+	VXORPS Z21, Z21, Z21
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z21, Z0
+	VMAXPS Z1, Z21, Z1
+	VMAXPS Z2, Z21, Z2
+	VMAXPS Z3, Z21, Z3
+	VMAXPS Z4, Z21, Z4
+	VMAXPS Z5, Z21, Z5
+	VMAXPS Z6, Z21, Z6
+	VMAXPS Z7, Z21, Z7
+	VMAXPS Z8, Z21, Z8
+	VMAXPS Z9, Z21, Z9
+	VMAXPS Z10, Z21, Z10
+	VMAXPS Z11, Z21, Z11
+	VMAXPS Z12, Z21, Z12
+	VMAXPS Z13, Z21, Z13
+	VMAXPS Z14, Z21, Z14
+	VMAXPS Z15, Z21, Z15
+	VMAXPS Z16, Z21, Z16
+	VMAXPS Z17, Z21, Z17
+	VMAXPS Z18, Z21, Z18
+	VMAXPS Z19, Z21, Z19
+
+bf16Tile10x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, (AX)
+	VMOVUPS Z13, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z14, (AX)
+	VMOVUPS Z15, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z16, (AX)
+	VMOVUPS Z17, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z18, (AX)
+	VMOVUPS Z19, 64(AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile11x32AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
+	VXORPS Z20, Z20, Z20
+	VXORPS Z21, Z21, Z21
+	MOVQ   AX, R11
+	SHRQ   $0x02, R11
+	JZ     bf16Tile11x32AVX512_tail
+
+bf16Tile11x32AVX512_loop:
+	VMOVUPS      (BX), Z22
+	VMOVUPS      64(BX), Z23
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z24
+
+	// VDPBF16PS Z22, Z24, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R9), Z24
+
+	// VDPBF16PS Z22, Z24, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z23, Z24, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R9)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R9)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R10), Z24
+
+	// VDPBF16PS Z22, Z24, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R10)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z23, Z24, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R10)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R8), Z24
+
+	// VDPBF16PS Z22, Z24, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z19
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R8)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z20
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z21
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z22
+	VMOVUPS      64(BX), Z23
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z24
+
+	// VDPBF16PS Z22, Z24, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R9), Z24
+
+	// VDPBF16PS Z22, Z24, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z23, Z24, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R9)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R9)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R10), Z24
+
+	// VDPBF16PS Z22, Z24, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R10)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z23, Z24, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R10)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R8), Z24
+
+	// VDPBF16PS Z22, Z24, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z19
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R8)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z20
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z21
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z22
+	VMOVUPS      64(BX), Z23
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z24
+
+	// VDPBF16PS Z22, Z24, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R9), Z24
+
+	// VDPBF16PS Z22, Z24, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z23, Z24, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R9)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R9)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R10), Z24
+
+	// VDPBF16PS Z22, Z24, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R10)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z23, Z24, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R10)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R8), Z24
+
+	// VDPBF16PS Z22, Z24, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z19
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R8)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z20
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z21
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z22
+	VMOVUPS      64(BX), Z23
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z24
+
+	// VDPBF16PS Z22, Z24, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R9), Z24
+
+	// VDPBF16PS Z22, Z24, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z23, Z24, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R9)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R9)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R10), Z24
+
+	// VDPBF16PS Z22, Z24, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R10)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z23, Z24, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R10)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R8), Z24
+
+	// VDPBF16PS Z22, Z24, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z19
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R8)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z20
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z21
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xef
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R10
+	ADDQ DX, R8
+	DECQ R11
+	JNZ  bf16Tile11x32AVX512_loop
+
+bf16Tile11x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile11x32AVX512_store
+
+bf16Tile11x32AVX512_tailloop:
+	VMOVUPS      (BX), Z22
+	VMOVUPS      64(BX), Z23
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z24
+
+	// VDPBF16PS Z22, Z24, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (DI)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R9), Z24
+
+	// VDPBF16PS Z22, Z24, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z23, Z24, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R9)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R9)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R10), Z24
+
+	// VDPBF16PS Z22, Z24, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R10)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf6
+
+	// VDPBF16PS Z23, Z24, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xff
+	VBROADCASTSS (R10)(CX*2), Z24
+
+	// VDPBF16PS Z22, Z24, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc6
+
+	// VDPBF16PS Z23, Z24, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (R8), Z24
+
+	// VDPBF16PS Z22, Z24, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd6
+
+	// VDPBF16PS Z23, Z24, Z19
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x3e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R8)(CX*1), Z24
+
+	// VDPBF16PS Z22, Z24, Z20
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe6
+
+	// VDPBF16PS Z23, Z24, Z21
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x3e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xef
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R10
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile11x32AVX512_tailloop
+
+bf16Tile11x32AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z22
+	VMULPS       Z22, Z0, Z0
+	VMULPS       Z22, Z1, Z1
+	VMULPS       Z22, Z2, Z2
+	VMULPS       Z22, Z3, Z3
+	VMULPS       Z22, Z4, Z4
+	VMULPS       Z22, Z5, Z5
+	VMULPS       Z22, Z6, Z6
+	VMULPS       Z22, Z7, Z7
+	VMULPS       Z22, Z8, Z8
+	VMULPS       Z22, Z9, Z9
+	VMULPS       Z22, Z10, Z10
+	VMULPS       Z22, Z11, Z11
+	VMULPS       Z22, Z12, Z12
+	VMULPS       Z22, Z13, Z13
+	VMULPS       Z22, Z14, Z14
+	VMULPS       Z22, Z15, Z15
+	VMULPS       Z22, Z16, Z16
+	VMULPS       Z22, Z17, Z17
+	VMULPS       Z22, Z18, Z18
+	VMULPS       Z22, Z19, Z19
+	VMULPS       Z22, Z20, Z20
+	VMULPS       Z22, Z21, Z21
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile11x32AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z23
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z23, Z0
+	VFMADD231PS  64(DX), Z23, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z2
+	VFMADD231PS  64(DX), Z23, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z4
+	VFMADD231PS  64(DX), Z23, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z6
+	VFMADD231PS  64(DX), Z23, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z8
+	VFMADD231PS  64(DX), Z23, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z10
+	VFMADD231PS  64(DX), Z23, Z11
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z12
+	VFMADD231PS  64(DX), Z23, Z13
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z14
+	VFMADD231PS  64(DX), Z23, Z15
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z16
+	VFMADD231PS  64(DX), Z23, Z17
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z18
+	VFMADD231PS  64(DX), Z23, Z19
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z23, Z20
+	VFMADD231PS  64(DX), Z23, Z21
+
+bf16Tile11x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile11x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z22
+	VADDPS       Z22, Z0, Z0
+	VADDPS       Z22, Z1, Z1
+	VBROADCASTSS 4(BX), Z22
+	VADDPS       Z22, Z2, Z2
+	VADDPS       Z22, Z3, Z3
+	VBROADCASTSS 8(BX), Z22
+	VADDPS       Z22, Z4, Z4
+	VADDPS       Z22, Z5, Z5
+	VBROADCASTSS 12(BX), Z22
+	VADDPS       Z22, Z6, Z6
+	VADDPS       Z22, Z7, Z7
+	VBROADCASTSS 16(BX), Z22
+	VADDPS       Z22, Z8, Z8
+	VADDPS       Z22, Z9, Z9
+	VBROADCASTSS 20(BX), Z22
+	VADDPS       Z22, Z10, Z10
+	VADDPS       Z22, Z11, Z11
+	VBROADCASTSS 24(BX), Z22
+	VADDPS       Z22, Z12, Z12
+	VADDPS       Z22, Z13, Z13
+	VBROADCASTSS 28(BX), Z22
+	VADDPS       Z22, Z14, Z14
+	VADDPS       Z22, Z15, Z15
+	VBROADCASTSS 32(BX), Z22
+	VADDPS       Z22, Z16, Z16
+	VADDPS       Z22, Z17, Z17
+	VBROADCASTSS 36(BX), Z22
+	VADDPS       Z22, Z18, Z18
+	VADDPS       Z22, Z19, Z19
+	VBROADCASTSS 40(BX), Z22
+	VADDPS       Z22, Z20, Z20
+	VADDPS       Z22, Z21, Z21
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile11x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   SI, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+	ADDQ   SI, BX
+	VADDPS (BX), Z18, Z18
+	VADDPS 64(BX), Z19, Z19
+	ADDQ   SI, BX
+	VADDPS (BX), Z20, Z20
+	VADDPS 64(BX), Z21, Z21
+
+bf16Tile11x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile11x32AVX512_write
+	VXORPS Z23, Z23, Z23
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z23, Z0
+	VMAXPS Z1, Z23, Z1
+	VMAXPS Z2, Z23, Z2
+	VMAXPS Z3, Z23, Z3
+	VMAXPS Z4, Z23, Z4
+	VMAXPS Z5, Z23, Z5
+	VMAXPS Z6, Z23, Z6
+	VMAXPS Z7, Z23, Z7
+	VMAXPS Z8, Z23, Z8
+	VMAXPS Z9, Z23, Z9
+	VMAXPS Z10, Z23, Z10
+	VMAXPS Z11, Z23, Z11
+	VMAXPS Z12, Z23, Z12
+	VMAXPS Z13, Z23, Z13
+	VMAXPS Z14, Z23, Z14
+	VMAXPS Z15, Z23, Z15
+	VMAXPS Z16, Z23, Z16
+	VMAXPS Z17, Z23, Z17
+	VMAXPS Z18, Z23, Z18
+	VMAXPS Z19, Z23, Z19
+	VMAXPS Z20, Z23, Z20
+	VMAXPS Z21, Z23, Z21
+
+bf16Tile11x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, (AX)
+	VMOVUPS Z13, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z14, (AX)
+	VMOVUPS Z15, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z16, (AX)
+	VMOVUPS Z17, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z18, (AX)
+	VMOVUPS Z19, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z20, (AX)
+	VMOVUPS Z21, 64(AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile12x32AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
+	VXORPS Z20, Z20, Z20
+	VXORPS Z21, Z21, Z21
+	VXORPS Z22, Z22, Z22
+	VXORPS Z23, Z23, Z23
+	MOVQ   AX, R11
+	SHRQ   $0x02, R11
+	JZ     bf16Tile12x32AVX512_tail
+
+bf16Tile12x32AVX512_loop:
+	VMOVUPS      (BX), Z24
+	VMOVUPS      64(BX), Z25
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z26
+
+	// VDPBF16PS Z24, Z26, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R9), Z26
+
+	// VDPBF16PS Z24, Z26, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R9)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R9)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R10), Z26
+
+	// VDPBF16PS Z24, Z26, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R10)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R10)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R8), Z26
+
+	// VDPBF16PS Z24, Z26, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R8)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z21
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z22
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z23
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z24
+	VMOVUPS      64(BX), Z25
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z26
+
+	// VDPBF16PS Z24, Z26, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R9), Z26
+
+	// VDPBF16PS Z24, Z26, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R9)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R9)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R10), Z26
+
+	// VDPBF16PS Z24, Z26, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R10)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R10)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R8), Z26
+
+	// VDPBF16PS Z24, Z26, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R8)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z21
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z22
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z23
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z24
+	VMOVUPS      64(BX), Z25
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z26
+
+	// VDPBF16PS Z24, Z26, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R9), Z26
+
+	// VDPBF16PS Z24, Z26, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R9)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R9)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R10), Z26
+
+	// VDPBF16PS Z24, Z26, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R10)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R10)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R8), Z26
+
+	// VDPBF16PS Z24, Z26, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R8)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z21
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z22
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z23
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z24
+	VMOVUPS      64(BX), Z25
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z26
+
+	// VDPBF16PS Z24, Z26, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R9), Z26
+
+	// VDPBF16PS Z24, Z26, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R9)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R9)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R10), Z26
+
+	// VDPBF16PS Z24, Z26, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R10)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R10)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R8), Z26
+
+	// VDPBF16PS Z24, Z26, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R8)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z21
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z22
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z23
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf9
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R10
+	ADDQ DX, R8
+	DECQ R11
+	JNZ  bf16Tile12x32AVX512_loop
+
+bf16Tile12x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile12x32AVX512_store
+
+bf16Tile12x32AVX512_tailloop:
+	VMOVUPS      (BX), Z24
+	VMOVUPS      64(BX), Z25
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z26
+
+	// VDPBF16PS Z24, Z26, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (DI)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R9), Z26
+
+	// VDPBF16PS Z24, Z26, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R9)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R9)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R10), Z26
+
+	// VDPBF16PS Z24, Z26, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R10)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R10)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z25, Z26, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (R8), Z26
+
+	// VDPBF16PS Z24, Z26, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z25, Z26, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R8)(CX*1), Z26
+
+	// VDPBF16PS Z24, Z26, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z25, Z26, Z21
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x2e
+	BYTE         $0x40
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8)(CX*2), Z26
+
+	// VDPBF16PS Z24, Z26, Z22
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z25, Z26, Z23
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x2e
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf9
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R10
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile12x32AVX512_tailloop
+
+bf16Tile12x32AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z24
+	VMULPS       Z24, Z0, Z0
+	VMULPS       Z24, Z1, Z1
+	VMULPS       Z24, Z2, Z2
+	VMULPS       Z24, Z3, Z3
+	VMULPS       Z24, Z4, Z4
+	VMULPS       Z24, Z5, Z5
+	VMULPS       Z24, Z6, Z6
+	VMULPS       Z24, Z7, Z7
+	VMULPS       Z24, Z8, Z8
+	VMULPS       Z24, Z9, Z9
+	VMULPS       Z24, Z10, Z10
+	VMULPS       Z24, Z11, Z11
+	VMULPS       Z24, Z12, Z12
+	VMULPS       Z24, Z13, Z13
+	VMULPS       Z24, Z14, Z14
+	VMULPS       Z24, Z15, Z15
+	VMULPS       Z24, Z16, Z16
+	VMULPS       Z24, Z17, Z17
+	VMULPS       Z24, Z18, Z18
+	VMULPS       Z24, Z19, Z19
+	VMULPS       Z24, Z20, Z20
+	VMULPS       Z24, Z21, Z21
+	VMULPS       Z24, Z22, Z22
+	VMULPS       Z24, Z23, Z23
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile12x32AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z25
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z25, Z0
+	VFMADD231PS  64(DX), Z25, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z2
+	VFMADD231PS  64(DX), Z25, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z4
+	VFMADD231PS  64(DX), Z25, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z6
+	VFMADD231PS  64(DX), Z25, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z8
+	VFMADD231PS  64(DX), Z25, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z10
+	VFMADD231PS  64(DX), Z25, Z11
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z12
+	VFMADD231PS  64(DX), Z25, Z13
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z14
+	VFMADD231PS  64(DX), Z25, Z15
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z16
+	VFMADD231PS  64(DX), Z25, Z17
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z18
+	VFMADD231PS  64(DX), Z25, Z19
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z20
+	VFMADD231PS  64(DX), Z25, Z21
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z25, Z22
+	VFMADD231PS  64(DX), Z25, Z23
+
+bf16Tile12x32AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile12x32AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z1, Z1
+	VBROADCASTSS 4(BX), Z24
+	VADDPS       Z24, Z2, Z2
+	VADDPS       Z24, Z3, Z3
+	VBROADCASTSS 8(BX), Z24
+	VADDPS       Z24, Z4, Z4
+	VADDPS       Z24, Z5, Z5
+	VBROADCASTSS 12(BX), Z24
+	VADDPS       Z24, Z6, Z6
+	VADDPS       Z24, Z7, Z7
+	VBROADCASTSS 16(BX), Z24
+	VADDPS       Z24, Z8, Z8
+	VADDPS       Z24, Z9, Z9
+	VBROADCASTSS 20(BX), Z24
+	VADDPS       Z24, Z10, Z10
+	VADDPS       Z24, Z11, Z11
+	VBROADCASTSS 24(BX), Z24
+	VADDPS       Z24, Z12, Z12
+	VADDPS       Z24, Z13, Z13
+	VBROADCASTSS 28(BX), Z24
+	VADDPS       Z24, Z14, Z14
+	VADDPS       Z24, Z15, Z15
+	VBROADCASTSS 32(BX), Z24
+	VADDPS       Z24, Z16, Z16
+	VADDPS       Z24, Z17, Z17
+	VBROADCASTSS 36(BX), Z24
+	VADDPS       Z24, Z18, Z18
+	VADDPS       Z24, Z19, Z19
+	VBROADCASTSS 40(BX), Z24
+	VADDPS       Z24, Z20, Z20
+	VADDPS       Z24, Z21, Z21
+	VBROADCASTSS 44(BX), Z24
+	VADDPS       Z24, Z22, Z22
+	VADDPS       Z24, Z23, Z23
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile12x32AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   SI, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+	ADDQ   SI, BX
+	VADDPS (BX), Z18, Z18
+	VADDPS 64(BX), Z19, Z19
+	ADDQ   SI, BX
+	VADDPS (BX), Z20, Z20
+	VADDPS 64(BX), Z21, Z21
+	ADDQ   SI, BX
+	VADDPS (BX), Z22, Z22
+	VADDPS 64(BX), Z23, Z23
+
+bf16Tile12x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile12x32AVX512_write
+	VXORPS Z25, Z25, Z25
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z25, Z0
+	VMAXPS Z1, Z25, Z1
+	VMAXPS Z2, Z25, Z2
+	VMAXPS Z3, Z25, Z3
+	VMAXPS Z4, Z25, Z4
+	VMAXPS Z5, Z25, Z5
+	VMAXPS Z6, Z25, Z6
+	VMAXPS Z7, Z25, Z7
+	VMAXPS Z8, Z25, Z8
+	VMAXPS Z9, Z25, Z9
+	VMAXPS Z10, Z25, Z10
+	VMAXPS Z11, Z25, Z11
+	VMAXPS Z12, Z25, Z12
+	VMAXPS Z13, Z25, Z13
+	VMAXPS Z14, Z25, Z14
+	VMAXPS Z15, Z25, Z15
+	VMAXPS Z16, Z25, Z16
+	VMAXPS Z17, Z25, Z17
+	VMAXPS Z18, Z25, Z18
+	VMAXPS Z19, Z25, Z19
+	VMAXPS Z20, Z25, Z20
+	VMAXPS Z21, Z25, Z21
+	VMAXPS Z22, Z25, Z22
+	VMAXPS Z23, Z25, Z23
+
+bf16Tile12x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, (AX)
+	VMOVUPS Z13, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z14, (AX)
+	VMOVUPS Z15, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z16, (AX)
+	VMOVUPS Z17, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z18, (AX)
+	VMOVUPS Z19, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z20, (AX)
+	VMOVUPS Z21, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z22, (AX)
+	VMOVUPS Z23, 64(AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile1x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile1x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), CX
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	MOVQ   AX, CX
+	SHRQ   $0x02, CX
+	JZ     bf16Tile1x16AVX512_tail
+
+bf16Tile1x16AVX512_loop:
+	VMOVUPS      (BX), Z1
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z2
+
+	// VDPBF16PS Z1, Z2, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x6e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc1
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z1
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z2
+
+	// VDPBF16PS Z1, Z2, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x6e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc1
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z1
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z2
+
+	// VDPBF16PS Z1, Z2, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x6e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc1
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z1
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z2
+
+	// VDPBF16PS Z1, Z2, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x6e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc1
+	ADDQ DX, DI
+	DECQ CX
+	JNZ  bf16Tile1x16AVX512_loop
+
+bf16Tile1x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile1x16AVX512_store
+
+bf16Tile1x16AVX512_tailloop:
+	VMOVUPS      (BX), Z1
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z2
+
+	// VDPBF16PS Z1, Z2, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x6e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc1
+	ADDQ DX, DI
+	DECQ AX
+	JNZ  bf16Tile1x16AVX512_tailloop
+
+bf16Tile1x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z1
+	VMULPS       Z1, Z0, Z0
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), CX
+	TESTL        $0x7fffffff, CX
+	JZ           bf16Tile1x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z2
+	MOVQ         AX, CX
+	VFMADD231PS  (CX), Z2, Z0
+
+bf16Tile1x16AVX512_epilogue:
+	MOVQ  flags+96(FP), CX
+	TESTQ $0x00000001, CX
+	JZ    bf16Tile1x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), DX
+	VBROADCASTSS (DX), Z1
+	VADDPS       Z1, Z0, Z0
+	TESTQ        $0x00000002, CX
+	JZ           bf16Tile1x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), DX
+	MOVQ   ldr+88(FP), BX
+	SHLQ   $0x02, BX
+	VADDPS (DX), Z0, Z0
+
+bf16Tile1x16AVX512_relu:
+	TESTQ  $0x00000004, CX
+	JZ     bf16Tile1x16AVX512_write
+	VXORPS Z2, Z2, Z2
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z2, Z0
+
+bf16Tile1x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile2x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile2x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	MOVQ   AX, R8
+	SHRQ   $0x02, R8
+	JZ     bf16Tile2x16AVX512_tail
+
+bf16Tile2x16AVX512_loop:
+	VMOVUPS      (BX), Z2
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z3
+
+	// VDPBF16PS Z2, Z3, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x66
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (DI)(CX*1), Z3
+
+	// VDPBF16PS Z2, Z3, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x66
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xca
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z2
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z3
+
+	// VDPBF16PS Z2, Z3, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x66
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (DI)(CX*1), Z3
+
+	// VDPBF16PS Z2, Z3, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x66
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xca
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z2
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z3
+
+	// VDPBF16PS Z2, Z3, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x66
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (DI)(CX*1), Z3
+
+	// VDPBF16PS Z2, Z3, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x66
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xca
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z2
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z3
+
+	// VDPBF16PS Z2, Z3, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x66
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (DI)(CX*1), Z3
+
+	// VDPBF16PS Z2, Z3, Z1
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x66
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xca
+	ADDQ DX, DI
+	DECQ R8
+	JNZ  bf16Tile2x16AVX512_loop
+
+bf16Tile2x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile2x16AVX512_store
+
+bf16Tile2x16AVX512_tailloop:
+	VMOVUPS      (BX), Z2
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z3
+
+	// VDPBF16PS Z2, Z3, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x66
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (DI)(CX*1), Z3
+
+	// VDPBF16PS Z2, Z3, Z1
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x66
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xca
+	ADDQ DX, DI
+	DECQ AX
+	JNZ  bf16Tile2x16AVX512_tailloop
+
+bf16Tile2x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z2
+	VMULPS       Z2, Z0, Z0
+	VMULPS       Z2, Z1, Z1
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile2x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z3
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z3, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z3, Z1
+
+bf16Tile2x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile2x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z2
+	VADDPS       Z2, Z0, Z0
+	VBROADCASTSS 4(BX), Z2
+	VADDPS       Z2, Z1, Z1
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile2x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+
+bf16Tile2x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile2x16AVX512_write
+	VXORPS Z3, Z3, Z3
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z3, Z0
+	VMAXPS Z1, Z3, Z1
+
+bf16Tile2x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile3x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile3x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	MOVQ   AX, R8
+	SHRQ   $0x02, R8
+	JZ     bf16Tile3x16AVX512_tail
+
+bf16Tile3x16AVX512_loop:
+	VMOVUPS      (BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+
+	// VDPBF16PS Z3, Z4, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (DI)(CX*1), Z4
+
+	// VDPBF16PS Z3, Z4, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*2), Z4
+
+	// VDPBF16PS Z3, Z4, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd3
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+
+	// VDPBF16PS Z3, Z4, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (DI)(CX*1), Z4
+
+	// VDPBF16PS Z3, Z4, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*2), Z4
+
+	// VDPBF16PS Z3, Z4, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd3
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+
+	// VDPBF16PS Z3, Z4, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (DI)(CX*1), Z4
+
+	// VDPBF16PS Z3, Z4, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*2), Z4
+
+	// VDPBF16PS Z3, Z4, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd3
+	ADDQ         DX, DI
+	VMOVUPS      (BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+
+	// VDPBF16PS Z3, Z4, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (DI)(CX*1), Z4
+
+	// VDPBF16PS Z3, Z4, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*2), Z4
+
+	// VDPBF16PS Z3, Z4, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd3
+	ADDQ DX, DI
+	DECQ R8
+	JNZ  bf16Tile3x16AVX512_loop
+
+bf16Tile3x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile3x16AVX512_store
+
+bf16Tile3x16AVX512_tailloop:
+	VMOVUPS      (BX), Z3
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z4
+
+	// VDPBF16PS Z3, Z4, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (DI)(CX*1), Z4
+
+	// VDPBF16PS Z3, Z4, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*2), Z4
+
+	// VDPBF16PS Z3, Z4, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd3
+	ADDQ DX, DI
+	DECQ AX
+	JNZ  bf16Tile3x16AVX512_tailloop
+
+bf16Tile3x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z3
+	VMULPS       Z3, Z0, Z0
+	VMULPS       Z3, Z1, Z1
+	VMULPS       Z3, Z2, Z2
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile3x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z4
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z4, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z4, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z4, Z2
+
+bf16Tile3x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile3x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z3
+	VADDPS       Z3, Z0, Z0
+	VBROADCASTSS 4(BX), Z3
+	VADDPS       Z3, Z1, Z1
+	VBROADCASTSS 8(BX), Z3
+	VADDPS       Z3, Z2, Z2
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile3x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+
+bf16Tile3x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile3x16AVX512_write
+	VXORPS Z4, Z4, Z4
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z4, Z0
+	VMAXPS Z1, Z4, Z1
+	VMAXPS Z2, Z4, Z2
+
+bf16Tile3x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile4x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile4x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     bf16Tile4x16AVX512_tail
+
+bf16Tile4x16AVX512_loop:
+	VMOVUPS      (BX), Z4
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z5
+
+	// VDPBF16PS Z4, Z5, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (DI)(CX*1), Z5
+
+	// VDPBF16PS Z4, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (DI)(CX*2), Z5
+
+	// VDPBF16PS Z4, Z5, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R8), Z5
+
+	// VDPBF16PS Z4, Z5, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdc
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z4
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z5
+
+	// VDPBF16PS Z4, Z5, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (DI)(CX*1), Z5
+
+	// VDPBF16PS Z4, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (DI)(CX*2), Z5
+
+	// VDPBF16PS Z4, Z5, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R8), Z5
+
+	// VDPBF16PS Z4, Z5, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdc
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z4
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z5
+
+	// VDPBF16PS Z4, Z5, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (DI)(CX*1), Z5
+
+	// VDPBF16PS Z4, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (DI)(CX*2), Z5
+
+	// VDPBF16PS Z4, Z5, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R8), Z5
+
+	// VDPBF16PS Z4, Z5, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdc
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z4
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z5
+
+	// VDPBF16PS Z4, Z5, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (DI)(CX*1), Z5
+
+	// VDPBF16PS Z4, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (DI)(CX*2), Z5
+
+	// VDPBF16PS Z4, Z5, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R8), Z5
+
+	// VDPBF16PS Z4, Z5, Z3
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x56
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xdc
+	ADDQ DX, DI
+	ADDQ DX, R8
+	DECQ R9
+	JNZ  bf16Tile4x16AVX512_loop
+
+bf16Tile4x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile4x16AVX512_store
+
+bf16Tile4x16AVX512_tailloop:
+	VMOVUPS      (BX), Z4
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z5
+
+	// VDPBF16PS Z4, Z5, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (DI)(CX*1), Z5
+
+	// VDPBF16PS Z4, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (DI)(CX*2), Z5
+
+	// VDPBF16PS Z4, Z5, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x56
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R8), Z5
+
+	// VDPBF16PS Z4, Z5, Z3
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x56
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xdc
+	ADDQ DX, DI
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile4x16AVX512_tailloop
+
+bf16Tile4x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z4
+	VMULPS       Z4, Z0, Z0
+	VMULPS       Z4, Z1, Z1
+	VMULPS       Z4, Z2, Z2
+	VMULPS       Z4, Z3, Z3
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile4x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z5
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z5, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z5, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z5, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z5, Z3
+
+bf16Tile4x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile4x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z4
+	VADDPS       Z4, Z0, Z0
+	VBROADCASTSS 4(BX), Z4
+	VADDPS       Z4, Z1, Z1
+	VBROADCASTSS 8(BX), Z4
+	VADDPS       Z4, Z2, Z2
+	VBROADCASTSS 12(BX), Z4
+	VADDPS       Z4, Z3, Z3
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile4x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+
+bf16Tile4x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile4x16AVX512_write
+	VXORPS Z5, Z5, Z5
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z5, Z0
+	VMAXPS Z1, Z5, Z1
+	VMAXPS Z2, Z5, Z2
+	VMAXPS Z3, Z5, Z3
+
+bf16Tile4x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile5x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile5x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     bf16Tile5x16AVX512_tail
+
+bf16Tile5x16AVX512_loop:
+	VMOVUPS      (BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+
+	// VDPBF16PS Z5, Z6, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc5
+	VBROADCASTSS (DI)(CX*1), Z6
+
+	// VDPBF16PS Z5, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*2), Z6
+
+	// VDPBF16PS Z5, Z6, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd5
+	VBROADCASTSS (R8), Z6
+
+	// VDPBF16PS Z5, Z6, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (R8)(CX*1), Z6
+
+	// VDPBF16PS Z5, Z6, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe5
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+
+	// VDPBF16PS Z5, Z6, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc5
+	VBROADCASTSS (DI)(CX*1), Z6
+
+	// VDPBF16PS Z5, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*2), Z6
+
+	// VDPBF16PS Z5, Z6, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd5
+	VBROADCASTSS (R8), Z6
+
+	// VDPBF16PS Z5, Z6, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (R8)(CX*1), Z6
+
+	// VDPBF16PS Z5, Z6, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe5
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+
+	// VDPBF16PS Z5, Z6, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc5
+	VBROADCASTSS (DI)(CX*1), Z6
+
+	// VDPBF16PS Z5, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*2), Z6
+
+	// VDPBF16PS Z5, Z6, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd5
+	VBROADCASTSS (R8), Z6
+
+	// VDPBF16PS Z5, Z6, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (R8)(CX*1), Z6
+
+	// VDPBF16PS Z5, Z6, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe5
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+
+	// VDPBF16PS Z5, Z6, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc5
+	VBROADCASTSS (DI)(CX*1), Z6
+
+	// VDPBF16PS Z5, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*2), Z6
+
+	// VDPBF16PS Z5, Z6, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd5
+	VBROADCASTSS (R8), Z6
+
+	// VDPBF16PS Z5, Z6, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (R8)(CX*1), Z6
+
+	// VDPBF16PS Z5, Z6, Z4
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe5
+	ADDQ DX, DI
+	ADDQ DX, R8
+	DECQ R9
+	JNZ  bf16Tile5x16AVX512_loop
+
+bf16Tile5x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile5x16AVX512_store
+
+bf16Tile5x16AVX512_tailloop:
+	VMOVUPS      (BX), Z5
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z6
+
+	// VDPBF16PS Z5, Z6, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc5
+	VBROADCASTSS (DI)(CX*1), Z6
+
+	// VDPBF16PS Z5, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcd
+	VBROADCASTSS (DI)(CX*2), Z6
+
+	// VDPBF16PS Z5, Z6, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd5
+	VBROADCASTSS (R8), Z6
+
+	// VDPBF16PS Z5, Z6, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdd
+	VBROADCASTSS (R8)(CX*1), Z6
+
+	// VDPBF16PS Z5, Z6, Z4
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xe5
+	ADDQ DX, DI
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile5x16AVX512_tailloop
+
+bf16Tile5x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z5
+	VMULPS       Z5, Z0, Z0
+	VMULPS       Z5, Z1, Z1
+	VMULPS       Z5, Z2, Z2
+	VMULPS       Z5, Z3, Z3
+	VMULPS       Z5, Z4, Z4
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile5x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z6
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z6, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z6, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z6, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z6, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z6, Z4
+
+bf16Tile5x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile5x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z5
+	VADDPS       Z5, Z0, Z0
+	VBROADCASTSS 4(BX), Z5
+	VADDPS       Z5, Z1, Z1
+	VBROADCASTSS 8(BX), Z5
+	VADDPS       Z5, Z2, Z2
+	VBROADCASTSS 12(BX), Z5
+	VADDPS       Z5, Z3, Z3
+	VBROADCASTSS 16(BX), Z5
+	VADDPS       Z5, Z4, Z4
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile5x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+
+bf16Tile5x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile5x16AVX512_write
+	VXORPS Z6, Z6, Z6
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z6, Z0
+	VMAXPS Z1, Z6, Z1
+	VMAXPS Z2, Z6, Z2
+	VMAXPS Z3, Z6, Z3
+	VMAXPS Z4, Z6, Z4
+
+bf16Tile5x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile6x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile6x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     bf16Tile6x16AVX512_tail
+
+bf16Tile6x16AVX512_loop:
+	VMOVUPS      (BX), Z6
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z7
+
+	// VDPBF16PS Z6, Z7, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc6
+	VBROADCASTSS (DI)(CX*1), Z7
+
+	// VDPBF16PS Z6, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xce
+	VBROADCASTSS (DI)(CX*2), Z7
+
+	// VDPBF16PS Z6, Z7, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd6
+	VBROADCASTSS (R8), Z7
+
+	// VDPBF16PS Z6, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xde
+	VBROADCASTSS (R8)(CX*1), Z7
+
+	// VDPBF16PS Z6, Z7, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe6
+	VBROADCASTSS (R8)(CX*2), Z7
+
+	// VDPBF16PS Z6, Z7, Z5
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xee
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z6
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z7
+
+	// VDPBF16PS Z6, Z7, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc6
+	VBROADCASTSS (DI)(CX*1), Z7
+
+	// VDPBF16PS Z6, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xce
+	VBROADCASTSS (DI)(CX*2), Z7
+
+	// VDPBF16PS Z6, Z7, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd6
+	VBROADCASTSS (R8), Z7
+
+	// VDPBF16PS Z6, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xde
+	VBROADCASTSS (R8)(CX*1), Z7
+
+	// VDPBF16PS Z6, Z7, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe6
+	VBROADCASTSS (R8)(CX*2), Z7
+
+	// VDPBF16PS Z6, Z7, Z5
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xee
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z6
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z7
+
+	// VDPBF16PS Z6, Z7, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc6
+	VBROADCASTSS (DI)(CX*1), Z7
+
+	// VDPBF16PS Z6, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xce
+	VBROADCASTSS (DI)(CX*2), Z7
+
+	// VDPBF16PS Z6, Z7, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd6
+	VBROADCASTSS (R8), Z7
+
+	// VDPBF16PS Z6, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xde
+	VBROADCASTSS (R8)(CX*1), Z7
+
+	// VDPBF16PS Z6, Z7, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe6
+	VBROADCASTSS (R8)(CX*2), Z7
+
+	// VDPBF16PS Z6, Z7, Z5
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xee
+	ADDQ         DX, DI
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z6
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z7
+
+	// VDPBF16PS Z6, Z7, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc6
+	VBROADCASTSS (DI)(CX*1), Z7
+
+	// VDPBF16PS Z6, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xce
+	VBROADCASTSS (DI)(CX*2), Z7
+
+	// VDPBF16PS Z6, Z7, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd6
+	VBROADCASTSS (R8), Z7
+
+	// VDPBF16PS Z6, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xde
+	VBROADCASTSS (R8)(CX*1), Z7
+
+	// VDPBF16PS Z6, Z7, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe6
+	VBROADCASTSS (R8)(CX*2), Z7
+
+	// VDPBF16PS Z6, Z7, Z5
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x46
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xee
+	ADDQ DX, DI
+	ADDQ DX, R8
+	DECQ R9
+	JNZ  bf16Tile6x16AVX512_loop
+
+bf16Tile6x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile6x16AVX512_store
+
+bf16Tile6x16AVX512_tailloop:
+	VMOVUPS      (BX), Z6
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z7
+
+	// VDPBF16PS Z6, Z7, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc6
+	VBROADCASTSS (DI)(CX*1), Z7
+
+	// VDPBF16PS Z6, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xce
+	VBROADCASTSS (DI)(CX*2), Z7
+
+	// VDPBF16PS Z6, Z7, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd6
+	VBROADCASTSS (R8), Z7
+
+	// VDPBF16PS Z6, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xde
+	VBROADCASTSS (R8)(CX*1), Z7
+
+	// VDPBF16PS Z6, Z7, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x46
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe6
+	VBROADCASTSS (R8)(CX*2), Z7
+
+	// VDPBF16PS Z6, Z7, Z5
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x46
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xee
+	ADDQ DX, DI
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile6x16AVX512_tailloop
+
+bf16Tile6x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z6
+	VMULPS       Z6, Z0, Z0
+	VMULPS       Z6, Z1, Z1
+	VMULPS       Z6, Z2, Z2
+	VMULPS       Z6, Z3, Z3
+	VMULPS       Z6, Z4, Z4
+	VMULPS       Z6, Z5, Z5
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile6x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z7
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z7, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z7, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z7, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z7, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z7, Z4
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z7, Z5
+
+bf16Tile6x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile6x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z6
+	VADDPS       Z6, Z0, Z0
+	VBROADCASTSS 4(BX), Z6
+	VADDPS       Z6, Z1, Z1
+	VBROADCASTSS 8(BX), Z6
+	VADDPS       Z6, Z2, Z2
+	VBROADCASTSS 12(BX), Z6
+	VADDPS       Z6, Z3, Z3
+	VBROADCASTSS 16(BX), Z6
+	VADDPS       Z6, Z4, Z4
+	VBROADCASTSS 20(BX), Z6
+	VADDPS       Z6, Z5, Z5
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile6x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+
+bf16Tile6x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile6x16AVX512_write
+	VXORPS Z7, Z7, Z7
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z7, Z0
+	VMAXPS Z1, Z7, Z1
+	VMAXPS Z2, Z7, Z2
+	VMAXPS Z3, Z7, Z3
+	VMAXPS Z4, Z7, Z4
+	VMAXPS Z5, Z7, Z5
+
+bf16Tile6x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile7x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile7x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	MOVQ   AX, R10
+	SHRQ   $0x02, R10
+	JZ     bf16Tile7x16AVX512_tail
+
+bf16Tile7x16AVX512_loop:
+	VMOVUPS      (BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+
+	// VDPBF16PS Z7, Z8, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc7
+	VBROADCASTSS (DI)(CX*1), Z8
+
+	// VDPBF16PS Z7, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*2), Z8
+
+	// VDPBF16PS Z7, Z8, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd7
+	VBROADCASTSS (R9), Z8
+
+	// VDPBF16PS Z7, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R9)(CX*1), Z8
+
+	// VDPBF16PS Z7, Z8, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe7
+	VBROADCASTSS (R9)(CX*2), Z8
+
+	// VDPBF16PS Z7, Z8, Z5
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R8), Z8
+
+	// VDPBF16PS Z7, Z8, Z6
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf7
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+
+	// VDPBF16PS Z7, Z8, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc7
+	VBROADCASTSS (DI)(CX*1), Z8
+
+	// VDPBF16PS Z7, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*2), Z8
+
+	// VDPBF16PS Z7, Z8, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd7
+	VBROADCASTSS (R9), Z8
+
+	// VDPBF16PS Z7, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R9)(CX*1), Z8
+
+	// VDPBF16PS Z7, Z8, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe7
+	VBROADCASTSS (R9)(CX*2), Z8
+
+	// VDPBF16PS Z7, Z8, Z5
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R8), Z8
+
+	// VDPBF16PS Z7, Z8, Z6
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf7
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+
+	// VDPBF16PS Z7, Z8, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc7
+	VBROADCASTSS (DI)(CX*1), Z8
+
+	// VDPBF16PS Z7, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*2), Z8
+
+	// VDPBF16PS Z7, Z8, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd7
+	VBROADCASTSS (R9), Z8
+
+	// VDPBF16PS Z7, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R9)(CX*1), Z8
+
+	// VDPBF16PS Z7, Z8, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe7
+	VBROADCASTSS (R9)(CX*2), Z8
+
+	// VDPBF16PS Z7, Z8, Z5
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R8), Z8
+
+	// VDPBF16PS Z7, Z8, Z6
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf7
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+
+	// VDPBF16PS Z7, Z8, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc7
+	VBROADCASTSS (DI)(CX*1), Z8
+
+	// VDPBF16PS Z7, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*2), Z8
+
+	// VDPBF16PS Z7, Z8, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd7
+	VBROADCASTSS (R9), Z8
+
+	// VDPBF16PS Z7, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R9)(CX*1), Z8
+
+	// VDPBF16PS Z7, Z8, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe7
+	VBROADCASTSS (R9)(CX*2), Z8
+
+	// VDPBF16PS Z7, Z8, Z5
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R8), Z8
+
+	// VDPBF16PS Z7, Z8, Z6
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf7
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R8
+	DECQ R10
+	JNZ  bf16Tile7x16AVX512_loop
+
+bf16Tile7x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile7x16AVX512_store
+
+bf16Tile7x16AVX512_tailloop:
+	VMOVUPS      (BX), Z7
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z8
+
+	// VDPBF16PS Z7, Z8, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc7
+	VBROADCASTSS (DI)(CX*1), Z8
+
+	// VDPBF16PS Z7, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcf
+	VBROADCASTSS (DI)(CX*2), Z8
+
+	// VDPBF16PS Z7, Z8, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd7
+	VBROADCASTSS (R9), Z8
+
+	// VDPBF16PS Z7, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdf
+	VBROADCASTSS (R9)(CX*1), Z8
+
+	// VDPBF16PS Z7, Z8, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe7
+	VBROADCASTSS (R9)(CX*2), Z8
+
+	// VDPBF16PS Z7, Z8, Z5
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x3e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xef
+	VBROADCASTSS (R8), Z8
+
+	// VDPBF16PS Z7, Z8, Z6
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x3e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf7
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile7x16AVX512_tailloop
+
+bf16Tile7x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z7
+	VMULPS       Z7, Z0, Z0
+	VMULPS       Z7, Z1, Z1
+	VMULPS       Z7, Z2, Z2
+	VMULPS       Z7, Z3, Z3
+	VMULPS       Z7, Z4, Z4
+	VMULPS       Z7, Z5, Z5
+	VMULPS       Z7, Z6, Z6
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile7x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z8
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z8, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z8, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z8, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z8, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z8, Z4
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z8, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z8, Z6
+
+bf16Tile7x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile7x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z7
+	VADDPS       Z7, Z0, Z0
+	VBROADCASTSS 4(BX), Z7
+	VADDPS       Z7, Z1, Z1
+	VBROADCASTSS 8(BX), Z7
+	VADDPS       Z7, Z2, Z2
+	VBROADCASTSS 12(BX), Z7
+	VADDPS       Z7, Z3, Z3
+	VBROADCASTSS 16(BX), Z7
+	VADDPS       Z7, Z4, Z4
+	VBROADCASTSS 20(BX), Z7
+	VADDPS       Z7, Z5, Z5
+	VBROADCASTSS 24(BX), Z7
+	VADDPS       Z7, Z6, Z6
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile7x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+
+bf16Tile7x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile7x16AVX512_write
+	VXORPS Z8, Z8, Z8
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z8, Z0
+	VMAXPS Z1, Z8, Z1
+	VMAXPS Z2, Z8, Z2
+	VMAXPS Z3, Z8, Z3
+	VMAXPS Z4, Z8, Z4
+	VMAXPS Z5, Z8, Z5
+	VMAXPS Z6, Z8, Z6
+
+bf16Tile7x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile8x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile8x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ   AX, R10
+	SHRQ   $0x02, R10
+	JZ     bf16Tile8x16AVX512_tail
+
+bf16Tile8x16AVX512_loop:
+	VMOVUPS      (BX), Z8
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z9
+
+	// VDPBF16PS Z8, Z9, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc0
+	VBROADCASTSS (DI)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc8
+	VBROADCASTSS (DI)(CX*2), Z9
+
+	// VDPBF16PS Z8, Z9, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd0
+	VBROADCASTSS (R9), Z9
+
+	// VDPBF16PS Z8, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd8
+	VBROADCASTSS (R9)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe0
+	VBROADCASTSS (R9)(CX*2), Z9
+
+	// VDPBF16PS Z8, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe8
+	VBROADCASTSS (R8), Z9
+
+	// VDPBF16PS Z8, Z9, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf0
+	VBROADCASTSS (R8)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf8
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z8
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z9
+
+	// VDPBF16PS Z8, Z9, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc0
+	VBROADCASTSS (DI)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc8
+	VBROADCASTSS (DI)(CX*2), Z9
+
+	// VDPBF16PS Z8, Z9, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd0
+	VBROADCASTSS (R9), Z9
+
+	// VDPBF16PS Z8, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd8
+	VBROADCASTSS (R9)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe0
+	VBROADCASTSS (R9)(CX*2), Z9
+
+	// VDPBF16PS Z8, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe8
+	VBROADCASTSS (R8), Z9
+
+	// VDPBF16PS Z8, Z9, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf0
+	VBROADCASTSS (R8)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf8
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z8
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z9
+
+	// VDPBF16PS Z8, Z9, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc0
+	VBROADCASTSS (DI)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc8
+	VBROADCASTSS (DI)(CX*2), Z9
+
+	// VDPBF16PS Z8, Z9, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd0
+	VBROADCASTSS (R9), Z9
+
+	// VDPBF16PS Z8, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd8
+	VBROADCASTSS (R9)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe0
+	VBROADCASTSS (R9)(CX*2), Z9
+
+	// VDPBF16PS Z8, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe8
+	VBROADCASTSS (R8), Z9
+
+	// VDPBF16PS Z8, Z9, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf0
+	VBROADCASTSS (R8)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf8
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z8
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z9
+
+	// VDPBF16PS Z8, Z9, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc0
+	VBROADCASTSS (DI)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc8
+	VBROADCASTSS (DI)(CX*2), Z9
+
+	// VDPBF16PS Z8, Z9, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd0
+	VBROADCASTSS (R9), Z9
+
+	// VDPBF16PS Z8, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd8
+	VBROADCASTSS (R9)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe0
+	VBROADCASTSS (R9)(CX*2), Z9
+
+	// VDPBF16PS Z8, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe8
+	VBROADCASTSS (R8), Z9
+
+	// VDPBF16PS Z8, Z9, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf0
+	VBROADCASTSS (R8)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z7
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x36
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf8
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R8
+	DECQ R10
+	JNZ  bf16Tile8x16AVX512_loop
+
+bf16Tile8x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile8x16AVX512_store
+
+bf16Tile8x16AVX512_tailloop:
+	VMOVUPS      (BX), Z8
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z9
+
+	// VDPBF16PS Z8, Z9, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc0
+	VBROADCASTSS (DI)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc8
+	VBROADCASTSS (DI)(CX*2), Z9
+
+	// VDPBF16PS Z8, Z9, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd0
+	VBROADCASTSS (R9), Z9
+
+	// VDPBF16PS Z8, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd8
+	VBROADCASTSS (R9)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe0
+	VBROADCASTSS (R9)(CX*2), Z9
+
+	// VDPBF16PS Z8, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe8
+	VBROADCASTSS (R8), Z9
+
+	// VDPBF16PS Z8, Z9, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x36
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf0
+	VBROADCASTSS (R8)(CX*1), Z9
+
+	// VDPBF16PS Z8, Z9, Z7
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x36
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xf8
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile8x16AVX512_tailloop
+
+bf16Tile8x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z8
+	VMULPS       Z8, Z0, Z0
+	VMULPS       Z8, Z1, Z1
+	VMULPS       Z8, Z2, Z2
+	VMULPS       Z8, Z3, Z3
+	VMULPS       Z8, Z4, Z4
+	VMULPS       Z8, Z5, Z5
+	VMULPS       Z8, Z6, Z6
+	VMULPS       Z8, Z7, Z7
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile8x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z9
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z9, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z4
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z6
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z9, Z7
+
+bf16Tile8x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile8x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z8
+	VADDPS       Z8, Z0, Z0
+	VBROADCASTSS 4(BX), Z8
+	VADDPS       Z8, Z1, Z1
+	VBROADCASTSS 8(BX), Z8
+	VADDPS       Z8, Z2, Z2
+	VBROADCASTSS 12(BX), Z8
+	VADDPS       Z8, Z3, Z3
+	VBROADCASTSS 16(BX), Z8
+	VADDPS       Z8, Z4, Z4
+	VBROADCASTSS 20(BX), Z8
+	VADDPS       Z8, Z5, Z5
+	VBROADCASTSS 24(BX), Z8
+	VADDPS       Z8, Z6, Z6
+	VBROADCASTSS 28(BX), Z8
+	VADDPS       Z8, Z7, Z7
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile8x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+
+bf16Tile8x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile8x16AVX512_write
+	VXORPS Z9, Z9, Z9
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z9, Z0
+	VMAXPS Z1, Z9, Z1
+	VMAXPS Z2, Z9, Z2
+	VMAXPS Z3, Z9, Z3
+	VMAXPS Z4, Z9, Z4
+	VMAXPS Z5, Z9, Z5
+	VMAXPS Z6, Z9, Z6
+	VMAXPS Z7, Z9, Z7
+
+bf16Tile8x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile9x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile9x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	MOVQ   AX, R10
+	SHRQ   $0x02, R10
+	JZ     bf16Tile9x16AVX512_tail
+
+bf16Tile9x16AVX512_loop:
+	VMOVUPS      (BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+
+	// VDPBF16PS Z9, Z10, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc1
+	VBROADCASTSS (DI)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd1
+	VBROADCASTSS (R9), Z10
+
+	// VDPBF16PS Z9, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R9)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe1
+	VBROADCASTSS (R9)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8), Z10
+
+	// VDPBF16PS Z9, Z10, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf1
+	VBROADCASTSS (R8)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R8)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc1
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+
+	// VDPBF16PS Z9, Z10, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc1
+	VBROADCASTSS (DI)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd1
+	VBROADCASTSS (R9), Z10
+
+	// VDPBF16PS Z9, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R9)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe1
+	VBROADCASTSS (R9)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8), Z10
+
+	// VDPBF16PS Z9, Z10, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf1
+	VBROADCASTSS (R8)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R8)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc1
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+
+	// VDPBF16PS Z9, Z10, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc1
+	VBROADCASTSS (DI)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd1
+	VBROADCASTSS (R9), Z10
+
+	// VDPBF16PS Z9, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R9)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe1
+	VBROADCASTSS (R9)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8), Z10
+
+	// VDPBF16PS Z9, Z10, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf1
+	VBROADCASTSS (R8)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R8)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc1
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+
+	// VDPBF16PS Z9, Z10, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc1
+	VBROADCASTSS (DI)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd1
+	VBROADCASTSS (R9), Z10
+
+	// VDPBF16PS Z9, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R9)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe1
+	VBROADCASTSS (R9)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8), Z10
+
+	// VDPBF16PS Z9, Z10, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf1
+	VBROADCASTSS (R8)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R8)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc1
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R8
+	DECQ R10
+	JNZ  bf16Tile9x16AVX512_loop
+
+bf16Tile9x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile9x16AVX512_store
+
+bf16Tile9x16AVX512_tailloop:
+	VMOVUPS      (BX), Z9
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z10
+
+	// VDPBF16PS Z9, Z10, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc1
+	VBROADCASTSS (DI)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc9
+	VBROADCASTSS (DI)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd1
+	VBROADCASTSS (R9), Z10
+
+	// VDPBF16PS Z9, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd9
+	VBROADCASTSS (R9)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe1
+	VBROADCASTSS (R9)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe9
+	VBROADCASTSS (R8), Z10
+
+	// VDPBF16PS Z9, Z10, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf1
+	VBROADCASTSS (R8)(CX*1), Z10
+
+	// VDPBF16PS Z9, Z10, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf9
+	VBROADCASTSS (R8)(CX*2), Z10
+
+	// VDPBF16PS Z9, Z10, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x2e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xc1
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile9x16AVX512_tailloop
+
+bf16Tile9x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z9
+	VMULPS       Z9, Z0, Z0
+	VMULPS       Z9, Z1, Z1
+	VMULPS       Z9, Z2, Z2
+	VMULPS       Z9, Z3, Z3
+	VMULPS       Z9, Z4, Z4
+	VMULPS       Z9, Z5, Z5
+	VMULPS       Z9, Z6, Z6
+	VMULPS       Z9, Z7, Z7
+	VMULPS       Z9, Z8, Z8
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile9x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z10
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z10, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z4
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z6
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z10, Z8
+
+bf16Tile9x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile9x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z9
+	VADDPS       Z9, Z0, Z0
+	VBROADCASTSS 4(BX), Z9
+	VADDPS       Z9, Z1, Z1
+	VBROADCASTSS 8(BX), Z9
+	VADDPS       Z9, Z2, Z2
+	VBROADCASTSS 12(BX), Z9
+	VADDPS       Z9, Z3, Z3
+	VBROADCASTSS 16(BX), Z9
+	VADDPS       Z9, Z4, Z4
+	VBROADCASTSS 20(BX), Z9
+	VADDPS       Z9, Z5, Z5
+	VBROADCASTSS 24(BX), Z9
+	VADDPS       Z9, Z6, Z6
+	VBROADCASTSS 28(BX), Z9
+	VADDPS       Z9, Z7, Z7
+	VBROADCASTSS 32(BX), Z9
+	VADDPS       Z9, Z8, Z8
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile9x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+
+bf16Tile9x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile9x16AVX512_write
+	VXORPS Z10, Z10, Z10
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z10, Z0
+	VMAXPS Z1, Z10, Z1
+	VMAXPS Z2, Z10, Z2
+	VMAXPS Z3, Z10, Z3
+	VMAXPS Z4, Z10, Z4
+	VMAXPS Z5, Z10, Z5
+	VMAXPS Z6, Z10, Z6
+	VMAXPS Z7, Z10, Z7
+	VMAXPS Z8, Z10, Z8
+
+bf16Tile9x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile10x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile10x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	MOVQ   AX, R11
+	SHRQ   $0x02, R11
+	JZ     bf16Tile10x16AVX512_tail
+
+bf16Tile10x16AVX512_loop:
+	VMOVUPS      (BX), Z10
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z11
+
+	// VDPBF16PS Z10, Z11, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (DI)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xca
+	VBROADCASTSS (DI)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd2
+	VBROADCASTSS (R9), Z11
+
+	// VDPBF16PS Z10, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xda
+	VBROADCASTSS (R9)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe2
+	VBROADCASTSS (R9)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xea
+	VBROADCASTSS (R10), Z11
+
+	// VDPBF16PS Z10, Z11, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf2
+	VBROADCASTSS (R10)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfa
+	VBROADCASTSS (R10)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (R8), Z11
+
+	// VDPBF16PS Z10, Z11, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xca
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z10
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z11
+
+	// VDPBF16PS Z10, Z11, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (DI)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xca
+	VBROADCASTSS (DI)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd2
+	VBROADCASTSS (R9), Z11
+
+	// VDPBF16PS Z10, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xda
+	VBROADCASTSS (R9)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe2
+	VBROADCASTSS (R9)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xea
+	VBROADCASTSS (R10), Z11
+
+	// VDPBF16PS Z10, Z11, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf2
+	VBROADCASTSS (R10)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfa
+	VBROADCASTSS (R10)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (R8), Z11
+
+	// VDPBF16PS Z10, Z11, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xca
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z10
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z11
+
+	// VDPBF16PS Z10, Z11, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (DI)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xca
+	VBROADCASTSS (DI)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd2
+	VBROADCASTSS (R9), Z11
+
+	// VDPBF16PS Z10, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xda
+	VBROADCASTSS (R9)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe2
+	VBROADCASTSS (R9)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xea
+	VBROADCASTSS (R10), Z11
+
+	// VDPBF16PS Z10, Z11, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf2
+	VBROADCASTSS (R10)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfa
+	VBROADCASTSS (R10)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (R8), Z11
+
+	// VDPBF16PS Z10, Z11, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xca
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z10
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z11
+
+	// VDPBF16PS Z10, Z11, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (DI)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xca
+	VBROADCASTSS (DI)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd2
+	VBROADCASTSS (R9), Z11
+
+	// VDPBF16PS Z10, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xda
+	VBROADCASTSS (R9)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe2
+	VBROADCASTSS (R9)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xea
+	VBROADCASTSS (R10), Z11
+
+	// VDPBF16PS Z10, Z11, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf2
+	VBROADCASTSS (R10)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfa
+	VBROADCASTSS (R10)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (R8), Z11
+
+	// VDPBF16PS Z10, Z11, Z9
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x26
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xca
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R10
+	ADDQ DX, R8
+	DECQ R11
+	JNZ  bf16Tile10x16AVX512_loop
+
+bf16Tile10x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile10x16AVX512_store
+
+bf16Tile10x16AVX512_tailloop:
+	VMOVUPS      (BX), Z10
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z11
+
+	// VDPBF16PS Z10, Z11, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (DI)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xca
+	VBROADCASTSS (DI)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd2
+	VBROADCASTSS (R9), Z11
+
+	// VDPBF16PS Z10, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xda
+	VBROADCASTSS (R9)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe2
+	VBROADCASTSS (R9)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xea
+	VBROADCASTSS (R10), Z11
+
+	// VDPBF16PS Z10, Z11, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf2
+	VBROADCASTSS (R10)(CX*1), Z11
+
+	// VDPBF16PS Z10, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfa
+	VBROADCASTSS (R10)(CX*2), Z11
+
+	// VDPBF16PS Z10, Z11, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x26
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc2
+	VBROADCASTSS (R8), Z11
+
+	// VDPBF16PS Z10, Z11, Z9
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x26
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xca
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R10
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile10x16AVX512_tailloop
+
+bf16Tile10x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z10
+	VMULPS       Z10, Z0, Z0
+	VMULPS       Z10, Z1, Z1
+	VMULPS       Z10, Z2, Z2
+	VMULPS       Z10, Z3, Z3
+	VMULPS       Z10, Z4, Z4
+	VMULPS       Z10, Z5, Z5
+	VMULPS       Z10, Z6, Z6
+	VMULPS       Z10, Z7, Z7
+	VMULPS       Z10, Z8, Z8
+	VMULPS       Z10, Z9, Z9
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile10x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z11
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z11, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z4
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z6
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z8
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z11, Z9
+
+bf16Tile10x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile10x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z10
+	VADDPS       Z10, Z0, Z0
+	VBROADCASTSS 4(BX), Z10
+	VADDPS       Z10, Z1, Z1
+	VBROADCASTSS 8(BX), Z10
+	VADDPS       Z10, Z2, Z2
+	VBROADCASTSS 12(BX), Z10
+	VADDPS       Z10, Z3, Z3
+	VBROADCASTSS 16(BX), Z10
+	VADDPS       Z10, Z4, Z4
+	VBROADCASTSS 20(BX), Z10
+	VADDPS       Z10, Z5, Z5
+	VBROADCASTSS 24(BX), Z10
+	VADDPS       Z10, Z6, Z6
+	VBROADCASTSS 28(BX), Z10
+	VADDPS       Z10, Z7, Z7
+	VBROADCASTSS 32(BX), Z10
+	VADDPS       Z10, Z8, Z8
+	VBROADCASTSS 36(BX), Z10
+	VADDPS       Z10, Z9, Z9
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile10x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	ADDQ   SI, BX
+	VADDPS (BX), Z9, Z9
+
+bf16Tile10x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile10x16AVX512_write
+	VXORPS Z11, Z11, Z11
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z11, Z0
+	VMAXPS Z1, Z11, Z1
+	VMAXPS Z2, Z11, Z2
+	VMAXPS Z3, Z11, Z3
+	VMAXPS Z4, Z11, Z4
+	VMAXPS Z5, Z11, Z5
+	VMAXPS Z6, Z11, Z6
+	VMAXPS Z7, Z11, Z7
+	VMAXPS Z8, Z11, Z8
+	VMAXPS Z9, Z11, Z9
+
+bf16Tile10x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z9, (AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile11x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile11x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	MOVQ   AX, R11
+	SHRQ   $0x02, R11
+	JZ     bf16Tile11x16AVX512_tail
+
+bf16Tile11x16AVX512_loop:
+	VMOVUPS      (BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+
+	// VDPBF16PS Z11, Z12, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (DI)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd3
+	VBROADCASTSS (R9), Z12
+
+	// VDPBF16PS Z11, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (R9)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe3
+	VBROADCASTSS (R9)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R10), Z12
+
+	// VDPBF16PS Z11, Z12, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf3
+	VBROADCASTSS (R10)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R10)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (R8), Z12
+
+	// VDPBF16PS Z11, Z12, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (R8)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd3
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+
+	// VDPBF16PS Z11, Z12, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (DI)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd3
+	VBROADCASTSS (R9), Z12
+
+	// VDPBF16PS Z11, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (R9)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe3
+	VBROADCASTSS (R9)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R10), Z12
+
+	// VDPBF16PS Z11, Z12, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf3
+	VBROADCASTSS (R10)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R10)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (R8), Z12
+
+	// VDPBF16PS Z11, Z12, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (R8)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd3
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+
+	// VDPBF16PS Z11, Z12, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (DI)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd3
+	VBROADCASTSS (R9), Z12
+
+	// VDPBF16PS Z11, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (R9)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe3
+	VBROADCASTSS (R9)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R10), Z12
+
+	// VDPBF16PS Z11, Z12, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf3
+	VBROADCASTSS (R10)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R10)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (R8), Z12
+
+	// VDPBF16PS Z11, Z12, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (R8)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd3
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+
+	// VDPBF16PS Z11, Z12, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (DI)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd3
+	VBROADCASTSS (R9), Z12
+
+	// VDPBF16PS Z11, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (R9)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe3
+	VBROADCASTSS (R9)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R10), Z12
+
+	// VDPBF16PS Z11, Z12, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf3
+	VBROADCASTSS (R10)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R10)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (R8), Z12
+
+	// VDPBF16PS Z11, Z12, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (R8)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd3
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R10
+	ADDQ DX, R8
+	DECQ R11
+	JNZ  bf16Tile11x16AVX512_loop
+
+bf16Tile11x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile11x16AVX512_store
+
+bf16Tile11x16AVX512_tailloop:
+	VMOVUPS      (BX), Z11
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z12
+
+	// VDPBF16PS Z11, Z12, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (DI)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (DI)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd3
+	VBROADCASTSS (R9), Z12
+
+	// VDPBF16PS Z11, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdb
+	VBROADCASTSS (R9)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe3
+	VBROADCASTSS (R9)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xeb
+	VBROADCASTSS (R10), Z12
+
+	// VDPBF16PS Z11, Z12, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf3
+	VBROADCASTSS (R10)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfb
+	VBROADCASTSS (R10)(CX*2), Z12
+
+	// VDPBF16PS Z11, Z12, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc3
+	VBROADCASTSS (R8), Z12
+
+	// VDPBF16PS Z11, Z12, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1e
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcb
+	VBROADCASTSS (R8)(CX*1), Z12
+
+	// VDPBF16PS Z11, Z12, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1e
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xd3
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R10
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile11x16AVX512_tailloop
+
+bf16Tile11x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z11
+	VMULPS       Z11, Z0, Z0
+	VMULPS       Z11, Z1, Z1
+	VMULPS       Z11, Z2, Z2
+	VMULPS       Z11, Z3, Z3
+	VMULPS       Z11, Z4, Z4
+	VMULPS       Z11, Z5, Z5
+	VMULPS       Z11, Z6, Z6
+	VMULPS       Z11, Z7, Z7
+	VMULPS       Z11, Z8, Z8
+	VMULPS       Z11, Z9, Z9
+	VMULPS       Z11, Z10, Z10
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile11x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z12
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z12, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z4
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z6
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z8
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z12, Z10
+
+bf16Tile11x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile11x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z11
+	VADDPS       Z11, Z0, Z0
+	VBROADCASTSS 4(BX), Z11
+	VADDPS       Z11, Z1, Z1
+	VBROADCASTSS 8(BX), Z11
+	VADDPS       Z11, Z2, Z2
+	VBROADCASTSS 12(BX), Z11
+	VADDPS       Z11, Z3, Z3
+	VBROADCASTSS 16(BX), Z11
+	VADDPS       Z11, Z4, Z4
+	VBROADCASTSS 20(BX), Z11
+	VADDPS       Z11, Z5, Z5
+	VBROADCASTSS 24(BX), Z11
+	VADDPS       Z11, Z6, Z6
+	VBROADCASTSS 28(BX), Z11
+	VADDPS       Z11, Z7, Z7
+	VBROADCASTSS 32(BX), Z11
+	VADDPS       Z11, Z8, Z8
+	VBROADCASTSS 36(BX), Z11
+	VADDPS       Z11, Z9, Z9
+	VBROADCASTSS 40(BX), Z11
+	VADDPS       Z11, Z10, Z10
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile11x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	ADDQ   SI, BX
+	VADDPS (BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+
+bf16Tile11x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile11x16AVX512_write
+	VXORPS Z12, Z12, Z12
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z12, Z0
+	VMAXPS Z1, Z12, Z1
+	VMAXPS Z2, Z12, Z2
+	VMAXPS Z3, Z12, Z3
+	VMAXPS Z4, Z12, Z4
+	VMAXPS Z5, Z12, Z5
+	VMAXPS Z6, Z12, Z6
+	VMAXPS Z7, Z12, Z7
+	VMAXPS Z8, Z12, Z8
+	VMAXPS Z9, Z12, Z9
+	VMAXPS Z10, Z12, Z10
+
+bf16Tile11x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z9, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VZEROUPPER
+	RET
+
+// func bf16Tile12x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bf16Tile12x16AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), AX
+	MOVQ rsa+16(FP), CX
+	MOVQ csa+24(FP), DX
+	SHLQ $0x02, CX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), SI
+	SHLQ $0x02, SI
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R8
+
+	// Zero the accumulators.
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	MOVQ   AX, R11
+	SHRQ   $0x02, R11
+	JZ     bf16Tile12x16AVX512_tail
+
+bf16Tile12x16AVX512_loop:
+	VMOVUPS      (BX), Z12
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z13
+
+	// VDPBF16PS Z12, Z13, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (DI)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (DI)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R9), Z13
+
+	// VDPBF16PS Z12, Z13, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdc
+	VBROADCASTSS (R9)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe4
+	VBROADCASTSS (R9)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xec
+	VBROADCASTSS (R10), Z13
+
+	// VDPBF16PS Z12, Z13, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf4
+	VBROADCASTSS (R10)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfc
+	VBROADCASTSS (R10)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (R8), Z13
+
+	// VDPBF16PS Z12, Z13, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (R8)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R8)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdc
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z12
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z13
+
+	// VDPBF16PS Z12, Z13, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (DI)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (DI)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R9), Z13
+
+	// VDPBF16PS Z12, Z13, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdc
+	VBROADCASTSS (R9)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe4
+	VBROADCASTSS (R9)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xec
+	VBROADCASTSS (R10), Z13
+
+	// VDPBF16PS Z12, Z13, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf4
+	VBROADCASTSS (R10)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfc
+	VBROADCASTSS (R10)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (R8), Z13
+
+	// VDPBF16PS Z12, Z13, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (R8)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R8)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdc
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z12
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z13
+
+	// VDPBF16PS Z12, Z13, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (DI)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (DI)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R9), Z13
+
+	// VDPBF16PS Z12, Z13, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdc
+	VBROADCASTSS (R9)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe4
+	VBROADCASTSS (R9)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xec
+	VBROADCASTSS (R10), Z13
+
+	// VDPBF16PS Z12, Z13, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf4
+	VBROADCASTSS (R10)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfc
+	VBROADCASTSS (R10)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (R8), Z13
+
+	// VDPBF16PS Z12, Z13, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (R8)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R8)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdc
+	ADDQ         DX, DI
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R8
+	VMOVUPS      (BX), Z12
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z13
+
+	// VDPBF16PS Z12, Z13, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (DI)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (DI)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R9), Z13
+
+	// VDPBF16PS Z12, Z13, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdc
+	VBROADCASTSS (R9)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe4
+	VBROADCASTSS (R9)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xec
+	VBROADCASTSS (R10), Z13
+
+	// VDPBF16PS Z12, Z13, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf4
+	VBROADCASTSS (R10)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfc
+	VBROADCASTSS (R10)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (R8), Z13
+
+	// VDPBF16PS Z12, Z13, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (R8)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R8)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z11
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x16
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xdc
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R10
+	ADDQ DX, R8
+	DECQ R11
+	JNZ  bf16Tile12x16AVX512_loop
+
+bf16Tile12x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   bf16Tile12x16AVX512_store
+
+bf16Tile12x16AVX512_tailloop:
+	VMOVUPS      (BX), Z12
+	ADDQ         SI, BX
+	VBROADCASTSS (DI), Z13
+
+	// VDPBF16PS Z12, Z13, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (DI)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (DI)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R9), Z13
+
+	// VDPBF16PS Z12, Z13, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xdc
+	VBROADCASTSS (R9)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xe4
+	VBROADCASTSS (R9)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xec
+	VBROADCASTSS (R10), Z13
+
+	// VDPBF16PS Z12, Z13, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xf4
+	VBROADCASTSS (R10)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xfc
+	VBROADCASTSS (R10)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xc4
+	VBROADCASTSS (R8), Z13
+
+	// VDPBF16PS Z12, Z13, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xcc
+	VBROADCASTSS (R8)(CX*1), Z13
+
+	// VDPBF16PS Z12, Z13, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x16
+	BYTE         $0x48
+	BYTE         $0x52
+	BYTE         $0xd4
+	VBROADCASTSS (R8)(CX*2), Z13
+
+	// VDPBF16PS Z12, Z13, Z11
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x16
+	BYTE $0x48
+	BYTE $0x52
+	BYTE $0xdc
+	ADDQ DX, DI
+	ADDQ DX, R9
+	ADDQ DX, R10
+	ADDQ DX, R8
+	DECQ AX
+	JNZ  bf16Tile12x16AVX512_tailloop
+
+bf16Tile12x16AVX512_store:
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS alpha+64(FP), Z12
+	VMULPS       Z12, Z0, Z0
+	VMULPS       Z12, Z1, Z1
+	VMULPS       Z12, Z2, Z2
+	VMULPS       Z12, Z3, Z3
+	VMULPS       Z12, Z4, Z4
+	VMULPS       Z12, Z5, Z5
+	VMULPS       Z12, Z6, Z6
+	VMULPS       Z12, Z7, Z7
+	VMULPS       Z12, Z8, Z8
+	VMULPS       Z12, Z9, Z9
+	VMULPS       Z12, Z10, Z10
+	VMULPS       Z12, Z11, Z11
+
+	// beta == 0 (either sign): C is not read.
+	MOVL         beta+68(FP), DX
+	TESTL        $0x7fffffff, DX
+	JZ           bf16Tile12x16AVX512_epilogue
+	VBROADCASTSS beta+68(FP), Z13
+	MOVQ         AX, DX
+	VFMADD231PS  (DX), Z13, Z0
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z1
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z2
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z3
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z4
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z5
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z6
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z7
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z8
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z9
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z10
+	ADDQ         CX, DX
+	VFMADD231PS  (DX), Z13, Z11
+
+bf16Tile12x16AVX512_epilogue:
+	MOVQ  flags+96(FP), DX
+	TESTQ $0x00000001, DX
+	JZ    bf16Tile12x16AVX512_write
+
+	// Bias: one value per row.
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Z12
+	VADDPS       Z12, Z0, Z0
+	VBROADCASTSS 4(BX), Z12
+	VADDPS       Z12, Z1, Z1
+	VBROADCASTSS 8(BX), Z12
+	VADDPS       Z12, Z2, Z2
+	VBROADCASTSS 12(BX), Z12
+	VADDPS       Z12, Z3, Z3
+	VBROADCASTSS 16(BX), Z12
+	VADDPS       Z12, Z4, Z4
+	VBROADCASTSS 20(BX), Z12
+	VADDPS       Z12, Z5, Z5
+	VBROADCASTSS 24(BX), Z12
+	VADDPS       Z12, Z6, Z6
+	VBROADCASTSS 28(BX), Z12
+	VADDPS       Z12, Z7, Z7
+	VBROADCASTSS 32(BX), Z12
+	VADDPS       Z12, Z8, Z8
+	VBROADCASTSS 36(BX), Z12
+	VADDPS       Z12, Z9, Z9
+	VBROADCASTSS 40(BX), Z12
+	VADDPS       Z12, Z10, Z10
+	VBROADCASTSS 44(BX), Z12
+	VADDPS       Z12, Z11, Z11
+	TESTQ        $0x00000002, DX
+	JZ           bf16Tile12x16AVX512_relu
+
+	// Residual: a tile of its own row stride.
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+88(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	ADDQ   SI, BX
+	VADDPS (BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	ADDQ   SI, BX
+	VADDPS (BX), Z11, Z11
+
+bf16Tile12x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     bf16Tile12x16AVX512_write
+	VXORPS Z13, Z13, Z13
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z13, Z0
+	VMAXPS Z1, Z13, Z1
+	VMAXPS Z2, Z13, Z2
+	VMAXPS Z3, Z13, Z3
+	VMAXPS Z4, Z13, Z4
+	VMAXPS Z5, Z13, Z5
+	VMAXPS Z6, Z13, Z6
+	VMAXPS Z7, Z13, Z7
+	VMAXPS Z8, Z13, Z8
+	VMAXPS Z9, Z13, Z9
+	VMAXPS Z10, Z13, Z10
+	VMAXPS Z11, Z13, Z11
+
+bf16Tile12x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z9, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z11, (AX)
+	VZEROUPPER
+	RET
+
+// func packBF16AVX512(dst *float32, ldd int, src *float32, lds int, pairs int, n int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·packBF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), AX
+	MOVQ ldd+8(FP), CX
+	SHLQ $0x02, CX
+	MOVQ src+16(FP), DX
+	MOVQ lds+24(FP), BX
+	SHLQ $0x02, BX
+	MOVQ pairs+32(FP), SI
+	MOVQ n+40(FP), DI
+
+	// Z16 0x7fff, Z17 1, Z18 0xffff0000, Z19 0x7fc0, Z20 0x7fc00000.
+	MOVL         $0x00007fff, R8
+	VPBROADCASTD R8, Z16
+	MOVL         $0x00000001, R8
+	VPBROADCASTD R8, Z17
+	MOVL         $0xffff0000, R8
+	VPBROADCASTD R8, Z18
+	MOVL         $0x00007fc0, R8
+	VPBROADCASTD R8, Z19
+	MOVL         $0x7fc00000, R8
+	VPBROADCASTD R8, Z20
+
+	// K1: the tail's n mod 16 columns.
+	MOVQ  DI, R8
+	ANDQ  $0x0f, R8
+	MOVQ  $0x00000001, R9
+	SHLXQ R8, R9, R9
+	DECQ  R9
+	KMOVW R9, K1
+	TESTQ SI, SI
+	JZ    packBF16AVX512_done
+
+packBF16AVX512_row:
+	MOVQ DX, R9
+	MOVQ AX, R10
+	MOVQ DI, R11
+	SHRQ $0x04, R11
+	JZ   packBF16AVX512_tail
+
+packBF16AVX512_loop:
+	VMOVUPS   (R9), Z0
+	VMOVUPS   (R9)(BX*1), Z1
+	VPSRLD    $0x10, Z0, Z3
+	VPANDD    Z17, Z3, Z3
+	VPADDD    Z16, Z0, Z4
+	VPADDD    Z3, Z4, Z4
+	VCMPPS    $0x03, Z0, Z0, K2
+	VPSRLD    $0x10, Z4, Z4
+	VMOVDQU32 Z19, K2, Z4
+	VPSRLD    $0x10, Z1, Z3
+	VPANDD    Z17, Z3, Z3
+	VPADDD    Z16, Z1, Z6
+	VPADDD    Z3, Z6, Z6
+	VCMPPS    $0x03, Z1, Z1, K3
+	VPANDD    Z18, Z6, Z6
+	VMOVDQU32 Z20, K3, Z6
+	VPORD     Z4, Z6, Z2
+	VMOVUPS   Z2, (R10)
+	ADDQ      $0x40, R9
+	ADDQ      $0x40, R10
+	DECQ      R11
+	JNZ       packBF16AVX512_loop
+
+packBF16AVX512_tail:
+	TESTQ     R8, R8
+	JZ        packBF16AVX512_next
+	VMOVUPS.Z (R9), K1, Z0
+	VMOVUPS.Z (R9)(BX*1), K1, Z1
+	VPSRLD    $0x10, Z0, Z3
+	VPANDD    Z17, Z3, Z3
+	VPADDD    Z16, Z0, Z4
+	VPADDD    Z3, Z4, Z4
+	VCMPPS    $0x03, Z0, Z0, K2
+	VPSRLD    $0x10, Z4, Z4
+	VMOVDQU32 Z19, K2, Z4
+	VPSRLD    $0x10, Z1, Z3
+	VPANDD    Z17, Z3, Z3
+	VPADDD    Z16, Z1, Z6
+	VPADDD    Z3, Z6, Z6
+	VCMPPS    $0x03, Z1, Z1, K3
+	VPANDD    Z18, Z6, Z6
+	VMOVDQU32 Z20, K3, Z6
+	VPORD     Z4, Z6, Z2
+	VMOVUPS   Z2, K1, (R10)
+
+packBF16AVX512_next:
+	ADDQ CX, AX
+	LEAQ (DX)(BX*2), DX
+	DECQ SI
+	JNZ  packBF16AVX512_row
+
+packBF16AVX512_done:
+	VZEROUPPER
+	RET
+
 // func sdotAVX512(n int, x *float32, y *float32) float32
 // Requires: AVX, AVX512DQ, AVX512F, FMA3, SSE
 TEXT ·sdotAVX512(SB), NOSPLIT, $0-28
@@ -7988,5 +22779,237 @@ fmaPeakAVX2_loop:
 	JNZ         fmaPeakAVX2_loop
 
 fmaPeakAVX2_done:
+	VZEROUPPER
+	RET
+
+// func bf16PeakAVX512(n int)
+// Requires: AVX, AVX512DQ
+TEXT ·bf16PeakAVX512(SB), NOSPLIT, $0-8
+	MOVQ   n+0(FP), AX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
+	VXORPS Z20, Z20, Z20
+	VXORPS Z21, Z21, Z21
+	VXORPS Z22, Z22, Z22
+	VXORPS Z23, Z23, Z23
+	VXORPS Z24, Z24, Z24
+	VXORPS Z25, Z25, Z25
+	TESTQ  AX, AX
+	JZ     bf16PeakAVX512_done
+
+bf16PeakAVX512_loop:
+	// VDPBF16PS Z24, Z25, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z24, Z25, Z1
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc8
+
+	// VDPBF16PS Z24, Z25, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z24, Z25, Z3
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd8
+
+	// VDPBF16PS Z24, Z25, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z24, Z25, Z5
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe8
+
+	// VDPBF16PS Z24, Z25, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z24, Z25, Z7
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf8
+
+	// VDPBF16PS Z24, Z25, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z24, Z25, Z9
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc8
+
+	// VDPBF16PS Z24, Z25, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z24, Z25, Z11
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd8
+
+	// VDPBF16PS Z24, Z25, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z24, Z25, Z13
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe8
+
+	// VDPBF16PS Z24, Z25, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z24, Z25, Z15
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf8
+
+	// VDPBF16PS Z24, Z25, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc0
+
+	// VDPBF16PS Z24, Z25, Z17
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xc8
+
+	// VDPBF16PS Z24, Z25, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd0
+
+	// VDPBF16PS Z24, Z25, Z19
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xd8
+
+	// VDPBF16PS Z24, Z25, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe0
+
+	// VDPBF16PS Z24, Z25, Z21
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xe8
+
+	// VDPBF16PS Z24, Z25, Z22
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf0
+
+	// VDPBF16PS Z24, Z25, Z23
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x36
+	BYTE $0x40
+	BYTE $0x52
+	BYTE $0xf8
+	DECQ AX
+	JNZ  bf16PeakAVX512_loop
+
+bf16PeakAVX512_done:
 	VZEROUPPER
 	RET

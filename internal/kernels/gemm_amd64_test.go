@@ -18,6 +18,7 @@ func BenchmarkSgemmPeakFMA(b *testing.B) {
 	}{
 		{"avx512", hasAVX512, fmaPeakAVX512, 24 * 16 * 2},
 		{"avx2", hasAVX2, fmaPeakAVX2, 12 * 8 * 2},
+		{"avx512-bf16", hasAVX512BF16, bf16PeakAVX512, 24 * 16 * 4},
 	} {
 		b.Run(p.name, func(b *testing.B) {
 			if !p.ok {
@@ -46,6 +47,10 @@ func TestFMAPeakRuns(t *testing.T) {
 	if hasAVX2 {
 		fmaPeakAVX2(0)
 		fmaPeakAVX2(3)
+	}
+	if hasAVX512BF16 {
+		bf16PeakAVX512(0)
+		bf16PeakAVX512(3)
 	}
 }
 

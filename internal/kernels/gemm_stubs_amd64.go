@@ -754,6 +754,258 @@ func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 //go:noescape
 func sgemmTile6x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 
+// bf16Tile1x32AVX512 is sgemmTile1x32AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile2x32AVX512 is sgemmTile2x32AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile3x32AVX512 is sgemmTile3x32AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile4x32AVX512 is sgemmTile4x32AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile5x32AVX512 is sgemmTile5x32AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile6x32AVX512 is sgemmTile6x32AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile7x32AVX512 is sgemmTile7x32AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile8x32AVX512 is sgemmTile8x32AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile9x32AVX512 is sgemmTile9x32AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile10x32AVX512 is sgemmTile10x32AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile11x32AVX512 is sgemmTile11x32AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile12x32AVX512 is sgemmTile12x32AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile1x16AVX512 is sgemmTile1x16AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile1x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile2x16AVX512 is sgemmTile2x16AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile2x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile3x16AVX512 is sgemmTile3x16AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile3x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile4x16AVX512 is sgemmTile4x16AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile4x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile5x16AVX512 is sgemmTile5x16AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile5x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile6x16AVX512 is sgemmTile6x16AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile6x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile7x16AVX512 is sgemmTile7x16AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile7x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile8x16AVX512 is sgemmTile8x16AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile8x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile9x16AVX512 is sgemmTile9x16AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile9x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile10x16AVX512 is sgemmTile10x16AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile10x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile11x16AVX512 is sgemmTile11x16AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile11x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// bf16Tile12x16AVX512 is sgemmTile12x16AVX512 on pairs of
+// bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+// bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+// pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+// accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+// denormals are flushed to zero). The epilogue is sgemmTile's.
+//
+//go:noescape
+func bf16Tile12x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
+
+// packBF16AVX512 writes pairs rows of bfloat16 pairs (see PackBF16). In Go:
+//
+//	for p := 0; p < pairs; p++ {
+//		for j := 0; j < n; j++ {
+//			lo, hi := src[2*p*lds+j], src[(2*p+1)*lds+j]
+//			dst[p*ldd+j] = float32frombits(uint32(bf16(hi))<<16 | uint32(bf16(lo)))
+//		}
+//	}
+//
+//go:noescape
+func packBF16AVX512(dst *float32, ldd int, src *float32, lds int, pairs int, n int)
+
 // sdotAVX512 returns the dot product of x[:n] and y[:n]. In Go:
 //
 //	var s float32
@@ -783,3 +1035,7 @@ func fmaPeakAVX512(n int)
 // fmaPeakAVX2 runs n rounds of 12 independent VFMADD231PS chains (192 flops a round),
 // the throughput ceiling the SGEMM benchmarks are compared with.
 func fmaPeakAVX2(n int)
+
+// bf16PeakAVX512 runs n rounds of 24 independent VDPBF16PS chains (1536 flops a round),
+// the throughput ceiling the bf16 GEMM is measured against.
+func bf16PeakAVX512(n int)

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mmcloughlin/avo/ir"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -42,10 +44,17 @@ func main() {
 	for rows := 1; rows <= 6; rows++ {
 		tile(avx2, rows, 2, 4)
 	}
+	for _, vecs := range []int{2, 1} {
+		for rows := 1; rows <= 12; rows++ {
+			bf16Tile(rows, vecs)
+		}
+	}
+	packBF16()
 	dot(avx512)
 	dot(avx2)
 	peak(avx512, 24)
 	peak(avx2, 12)
+	bf16Peak(24)
 	Generate()
 }
 
@@ -61,7 +70,7 @@ func main() {
 func tile(x isa, mr, vecs, unroll int) {
 	nr := vecs * x.lanes
 	name := fmt.Sprintf("sgemmTile%dx%d%s", mr, nr, x.name)
-	TEXT(name, NOSPLIT, "func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)")
+	TEXT(name, NOSPLIT, tileSignature)
 	Doc(strings.Split(fmt.Sprintf(`%[1]s computes the %[2]d×%[3]d tile C = alpha·A·B + beta·C
 with %[4]s, where A is addressed with the row and column strides rsa and csa
 and B with the row stride rsb (a packed panel has rsb = %[3]d), then the
@@ -83,6 +92,31 @@ epilogue:
 			}
 		}
 	}`, name, mr, nr, x.name), "\n")...)
+	tileBody(name, x, mr, vecs, unroll, false)
+}
+
+// tileSignature is the Go declaration of the SGEMM and bf16 tiles.
+const tileSignature = "func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)"
+
+// bf16Tile emits bf16Tile{mr}x{nr}AVX512: tile's kernel with VDPBF16PS
+// (AVX512-BF16) for VFMADD231PS. A and B hold pairs of bfloat16 values in
+// 32-bit words (the low half first in K), k counts pairs, and each step
+// adds both products of a pair into the float32 accumulators.
+func bf16Tile(mr, vecs int) {
+	nr := vecs * avx512.lanes
+	name := fmt.Sprintf("bf16Tile%dx%dAVX512", mr, nr)
+	TEXT(name, NOSPLIT, tileSignature)
+	Doc(strings.Split(fmt.Sprintf(`%[1]s is sgemmTile%[2]dx%[3]dAVX512 on pairs of
+bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
+bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
+pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
+accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
+denormals are flushed to zero). The epilogue is sgemmTile's.`, name, mr, nr), "\n")...)
+	tileBody(name, avx512, mr, vecs, 4, true)
+}
+
+// tileBody emits the kernel of tile and bf16Tile.
+func tileBody(name string, x isa, mr, vecs, unroll int, bf16 bool) {
 	Pragma("noescape")
 	if mr*vecs+vecs+1 > len(x.regs) || unroll != 4 {
 		panic("unsupported tile shape")
@@ -129,7 +163,11 @@ epilogue:
 		for i := 0; i < mr; i++ {
 			VBROADCASTSS(rowAddr(i), bcast)
 			for v := 0; v < vecs; v++ {
-				VFMADD231PS(bv(v), bcast, acc(i, v))
+				if bf16 {
+					vdpbf16ps(bv(v), bcast, acc(i, v))
+				} else {
+					VFMADD231PS(bv(v), bcast, acc(i, v))
+				}
 			}
 		}
 		for _, r := range bases {
@@ -329,6 +367,142 @@ func peak(x isa, chains int) {
 	Label(name + "_loop")
 	for i := 0; i < chains; i++ {
 		VFMADD231PS(x.regs[chains], x.regs[chains+1], x.regs[i])
+	}
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// vdpbf16ps emits VDPBF16PS rm, v, dst (Go operand order: dst += the
+// pairwise products of v and rm), zmm registers only, as bytes: Go's
+// assembler (1.26) and avo v0.5.0 do not know the instruction. EVEX.512.
+// F3.0F38.W0 52 /r, with R, X, B, R' and V' inverted (Intel SDM vol. 2,
+// 2.7); checked against GNU as, and TestSgemmBF16 checks what it computes.
+func vdpbf16ps(rm, v, dst VecPhysical) {
+	d, s1, s2 := int(dst.PhysicalIndex()), int(v.PhysicalIndex()), int(rm.PhysicalIndex())
+	inv := func(r, bit int) int { return 1 - r>>bit&1 }
+	p0 := inv(d, 3)<<7 | inv(s2, 4)<<6 | inv(s2, 3)<<5 | inv(d, 4)<<4 | 0b10
+	p1 := (^s1&0xf)<<3 | 1<<2 | 0b10
+	p2 := 0b10<<5 | inv(s1, 4)<<3
+	modrm := 0xc0 | (d&7)<<3 | s2&7
+	Comment(fmt.Sprintf("VDPBF16PS %s, %s, %s", rm.Asm(), v.Asm(), dst.Asm()))
+	for _, b := range []int{0x62, p0, p1, p2, 0x52, modrm} {
+		Instruction(&ir.Instruction{Opcode: "BYTE", Operands: []Op{U8(b)}})
+	}
+}
+
+// packBF16 emits packBF16AVX512: rows 2p and 2p+1 of src (n values each,
+// lds apart) rounded to bfloat16 (to nearest, ties to even; NaN to the
+// quiet NaN 0x7fc0) and interleaved into row p of dst (32-bit words, low
+// half from row 2p), for p < pairs; 16 columns a step, then a masked tail.
+func packBF16() {
+	name := "packBF16AVX512"
+	TEXT(name, NOSPLIT, "func(dst *float32, ldd int, src *float32, lds int, pairs, n int)")
+	Pragma("noescape")
+	Doc(name+" writes pairs rows of bfloat16 pairs (see PackBF16). In Go:",
+		"",
+		"	for p := 0; p < pairs; p++ {",
+		"		for j := 0; j < n; j++ {",
+		"			lo, hi := src[2*p*lds+j], src[(2*p+1)*lds+j]",
+		"			dst[p*ldd+j] = float32frombits(uint32(bf16(hi))<<16 | uint32(bf16(lo)))",
+		"		}",
+		"	}")
+	dst := Load(Param("dst"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	SHLQ(U8(2), ldd)
+	src := Load(Param("src"), GP64())
+	lds := Load(Param("lds"), GP64())
+	SHLQ(U8(2), lds)
+	pairs := Load(Param("pairs"), GP64())
+	n := Load(Param("n"), GP64())
+	Comment("Z16 0x7fff, Z17 1, Z18 0xffff0000, Z19 0x7fc0, Z20 0x7fc00000.")
+	t := GP32()
+	for i, v := range []uint32{0x7fff, 1, 0xffff0000, 0x7fc0, 0x7fc00000} {
+		MOVL(U32(v), t)
+		VPBROADCASTD(t, zmm[16+i])
+	}
+	Comment("K1: the tail's n mod 16 columns.")
+	m := GP64()
+	MOVQ(n, m)
+	ANDQ(U8(15), m)
+	one := GP64()
+	MOVQ(U32(1), one)
+	SHLXQ(m, one, one)
+	DECQ(one)
+	KMOVW(one.As32(), K1)
+	// convert rounds Z0 (row 2p) and Z1 (row 2p+1) into Z2.
+	convert := func() {
+		for r, pair := range [][2]VecPhysical{{Z0, Z4}, {Z1, Z6}} {
+			in, out := pair[0], pair[1]
+			VPSRLD(U8(16), in, Z3)
+			VPANDD(Z17, Z3, Z3)
+			VPADDD(Z16, in, out)
+			VPADDD(Z3, out, out)
+			k := []Op{K2, K3}[r]
+			VCMPPS(U8(3), in, in, k) // unordered: NaN
+			if r == 0 {
+				VPSRLD(U8(16), out, out)
+				VMOVDQU32(Z19, k, out)
+			} else {
+				VPANDD(Z18, out, out)
+				VMOVDQU32(Z20, k, out)
+			}
+		}
+		VPORD(Z4, Z6, Z2)
+	}
+	TESTQ(pairs, pairs)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_row")
+	s, d, j := GP64(), GP64(), GP64()
+	MOVQ(src, s)
+	MOVQ(dst, d)
+	MOVQ(n, j)
+	SHRQ(U8(4), j)
+	JZ(LabelRef(name + "_tail"))
+	Label(name + "_loop")
+	VMOVUPS(Mem{Base: s}, Z0)
+	VMOVUPS(Mem{Base: s, Index: lds, Scale: 1}, Z1)
+	convert()
+	VMOVUPS(Z2, Mem{Base: d})
+	ADDQ(U8(64), s)
+	ADDQ(U8(64), d)
+	DECQ(j)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_tail")
+	TESTQ(m, m)
+	JZ(LabelRef(name + "_next"))
+	VMOVUPS_Z(Mem{Base: s}, K1, Z0)
+	VMOVUPS_Z(Mem{Base: s, Index: lds, Scale: 1}, K1, Z1)
+	convert()
+	VMOVUPS(Z2, K1, Mem{Base: d})
+	Label(name + "_next")
+	ADDQ(ldd, dst)
+	LEAQ(Mem{Base: src, Index: lds, Scale: 2}, src)
+	DECQ(pairs)
+	JNZ(LabelRef(name + "_row"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// bf16Peak emits bf16Peak: n rounds of chains independent VDPBF16PS (four
+// flops a lane: two products and their sums), the bf16 kernels' ceiling.
+func bf16Peak(chains int) {
+	name := "bf16PeakAVX512"
+	TEXT(name, NOSPLIT, "func(n int)")
+	Doc(fmt.Sprintf("%s runs n rounds of %d independent VDPBF16PS chains (%d flops a round),", name, chains, chains*16*4),
+		"the throughput ceiling the bf16 GEMM is measured against.")
+	n := Load(Param("n"), GP64())
+	for i := 0; i < chains+2; i++ {
+		VXORPS(zmm[i], zmm[i], zmm[i])
+	}
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	for i := 0; i < chains; i++ {
+		vdpbf16ps(zmm[chains], zmm[chains+1], zmm[i])
 	}
 	DECQ(n)
 	JNZ(LabelRef(name + "_loop"))

@@ -1,0 +1,51 @@
+//go:build !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// hasAVX512BF16: VDPBF16PS on zmm registers (the bf16 tiles also use
+// AVX512F and DQ).
+var hasAVX512BF16 = hasAVX512 && cpu.X86.HasAVX512BF16
+
+// bf16Tiles[v-1][r] computes an r×16v tile of bf16 pairs (gemm_stubs_amd64.go).
+var bf16Tiles = [2][13]asmTile{
+	{nil, bf16Tile1x16AVX512, bf16Tile2x16AVX512, bf16Tile3x16AVX512, bf16Tile4x16AVX512,
+		bf16Tile5x16AVX512, bf16Tile6x16AVX512, bf16Tile7x16AVX512, bf16Tile8x16AVX512,
+		bf16Tile9x16AVX512, bf16Tile10x16AVX512, bf16Tile11x16AVX512, bf16Tile12x16AVX512},
+	{nil, bf16Tile1x32AVX512, bf16Tile2x32AVX512, bf16Tile3x32AVX512, bf16Tile4x32AVX512,
+		bf16Tile5x32AVX512, bf16Tile6x32AVX512, bf16Tile7x32AVX512, bf16Tile8x32AVX512,
+		bf16Tile9x32AVX512, bf16Tile10x32AVX512, bf16Tile11x32AVX512, bf16Tile12x32AVX512},
+}
+
+// bf16AVX512Kernel is avx512Kernel's blocking with the bf16 tiles: kc
+// counts pairs, so a slice covers 2·kc values of K in the same bytes.
+var bf16AVX512Kernel = microKernel{
+	name: "bf16-avx512",
+	mr:   12, nr: 32,
+	kc: 384, mc: 144, nc: 2048,
+	strided: true,
+	tile: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
+		checkTile(k, rows, 12, 32, a, rsa, csa, b, rsb, c, ldc)
+		bf16Tiles[1][rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, nil, nil, 0, 0)
+	},
+	half: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
+		checkTile(k, rows, 12, 16, a, rsa, csa, b, rsb, c, ldc)
+		bf16Tiles[0][rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, nil, nil, 0, 0)
+	},
+	tileEp: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
+		checkTile(k, rows, 12, 32, a, rsa, csa, b, rsb, c, ldc)
+		bias, res, ldr, flags := ep.args(rows, 32)
+		bf16Tiles[1][rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, bias, res, ldr, flags)
+	},
+}
+
+func init() {
+	if !asmDisabled && hasAVX512BF16 {
+		bf16Kernel = &bf16AVX512Kernel
+		packBF16 = func(dst []float32, ldd int, src []float32, lds, pairs, n int) {
+			// PackBF16 checked the extents.
+			packBF16AVX512(&dst[0], ldd, &src[0], lds, pairs, n)
+		}
+	}
+}
