@@ -26,6 +26,8 @@ type conv struct {
 	wino                [2]lazyWeights // F(2×2)'s and F(4×4)'s weights, built on first use
 	wT                  lazyWeights    // a pointwise layer's weights transposed (small maps)
 	inPlace             bool           // compiled with Options.InPlace: no transposed copy
+	wb                  []float32      // Options.BF16: a pointwise layer's weights as bfloat16 pairs (kernels.PackBF16Rows)
+	ldb                 int            // wb's row stride, in words
 }
 
 // gemm computes rows [m0, m1) of C = A·B + beta·C (out holds row m0 on)
@@ -156,6 +158,10 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		// c itself has stride 1 here (conv3 of a bottleneck), so bufSub is free.
 		ax = ws.subsample(acc.x, acc.c.inC, acc.h, acc.w, acc.c.stride, oh, ow)
 	}
+	if c.wb != nil {
+		ws.pointwiseBF16(c, x, plane, out, res, bias, acc, ax, relu)
+		return
+	}
 	if c.smallMapT(plane) {
 		ws.pointwiseT(c, x, plane, out, res, bias, acc, ax, relu)
 		return
@@ -183,6 +189,53 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		}
 		k := c.inC
 		kernels.SgemmSerialEpilogue(m1-m0, j1-j0, k, c.w[m0*c.lda:], c.lda, x[img*k*plane+j0:], plane, beta, o[m0*plane+j0:], plane, ep)
+	})
+}
+
+// pointwiseBF16 is pointwise for a plan compiled with Options.BF16: each
+// tile rounds its columns of the input (and of acc's) to bfloat16 pairs
+// in the thread's buffer (kernels.PackBF16), where the GEMM
+// (kernels.SgemmSerialEpilogueBF16) finds them in cache, rather than in a
+// pass of its own over the whole input; tiles that split the output
+// channels round the same columns again, a few per cent of their work.
+func (ws *workspace) pointwiseBF16(c *conv, x []float32, plane int, out, res, bias []float32, acc *accum, ax []float32, relu bool) {
+	n, m, k := ws.n, c.outC, c.inC
+	mb, nb := tiling(m, plane, n, ws.key.threads)
+	ldx := nb // the packed columns' row stride: 4 KiB apart would share cache sets
+	if ldx%1024 == 0 {
+		ldx += 16
+	}
+	kp, akp := kernels.BF16Pairs(k), 0
+	if acc != nil {
+		akp = kernels.BF16Pairs(acc.c.inC)
+	}
+	if ws.sizing {
+		ws.colSize = max(ws.colSize, (kp+akp)*ldx)
+		return
+	}
+	tm, tn := (m+mb-1)/mb, (plane+nb-1)/nb
+	ws.parallel(n*tm*tn, func(worker, it int) {
+		img, r := it/(tm*tn), it%(tm*tn)
+		m0, j0 := r/tn*mb, r%tn*nb
+		m1, j1 := min(m0+mb, m), min(j0+nb, plane)
+		cols := j1 - j0
+		o := out[img*m*plane:]
+		buf := ws.cols[worker]
+		var beta float32
+		if acc != nil {
+			ci := acc.c.inC
+			ab := buf[kp*ldx : (kp+akp)*ldx]
+			kernels.PackBF16(ab, ldx, ax[img*ci*plane+j0:], plane, ci, cols)
+			kernels.SgemmSerialBF16(m1-m0, cols, akp, acc.c.wb[m0*acc.c.ldb:], acc.c.ldb, ab, ldx, 0, o[m0*plane+j0:], plane)
+			beta = 1
+		}
+		xb := buf[:kp*ldx]
+		kernels.PackBF16(xb, ldx, x[img*k*plane+j0:], plane, k, cols)
+		ep := kernels.Epilogue{Bias: bias[m0:m1], LDR: plane, ReLU: relu}
+		if res != nil {
+			ep.Res = res[img*m*plane+m0*plane+j0:]
+		}
+		kernels.SgemmSerialEpilogueBF16(m1-m0, cols, kp, c.wb[m0*c.ldb:], c.ldb, xb, ldx, beta, o[m0*plane+j0:], plane, ep)
 	})
 }
 

@@ -36,6 +36,7 @@ type result struct {
 	MsPerImage float64 `json:"ms_per_image"`
 	ImagesPerS float64 `json:"images_per_s"`
 	Reference  bool    `json:"reference,omitempty"`
+	BF16       bool    `json:"bf16,omitempty"`
 	WeightsMB  float64 `json:"weights_mb,omitempty"`
 	PeakRSSMB  float64 `json:"peak_rss_mb,omitempty"`
 }
@@ -48,6 +49,7 @@ func main() {
 	size := flag.Int("size", 0, "input side (0: the architecture's)")
 	mem := flag.Bool("mem", false, "zero weights (no random init), compile in place, report peak RSS")
 	ref := flag.Bool("reference", false, "time models.ResNet.Forward instead of the engine")
+	bf16 := flag.Bool("bf16", false, "compile with engine.Options.BF16 (bfloat16 1×1 convolutions)")
 	flag.Parse()
 	runtime.GOMAXPROCS(*threads)
 
@@ -58,7 +60,7 @@ func main() {
 	weights := float64(m.NumParams()) * 4 / (1 << 20)
 	forward := m.Forward
 	if !*ref {
-		p, err := engine.Compile(m, engine.Options{InPlace: *mem})
+		p, err := engine.Compile(m, engine.Options{InPlace: *mem, BF16: *bf16})
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -101,7 +103,7 @@ func main() {
 		med := ms[len(ms)/2]
 		r := result{Runtime: "ours", Arch: *arch, Batch: n, Threads: *threads, MsMedian: med,
 			MsP90: ms[min(len(ms)-1, len(ms)*9/10)], MsPerImage: med / float64(n), ImagesPerS: float64(n) * 1e3 / med,
-			Reference: *ref}
+			Reference: *ref, BF16: *bf16}
 		if *mem {
 			r.WeightsMB, r.PeakRSSMB = weights, peakRSS()
 		}

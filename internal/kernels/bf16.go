@@ -96,33 +96,47 @@ func BF16Native() bool { return bf16Kernel != &bf16GenericKernel }
 // bf16Kernel is the bf16 micro-kernel for this CPU (set at init).
 var bf16Kernel = &bf16GenericKernel
 
-// SgemmSerialEpilogueBF16 is SgemmSerialEpilogue on bfloat16 pairs: A is
-// m × kp words (rows lda apart) and B kp × n words (rows ldb apart), both
-// as PackBF16 writes them, and C (float32) = epilogue(A·B + beta·C), where
-// each pair adds its odd product and then its even one to a float32
+// SgemmSerialBF16 is SgemmSerial (alpha 1) on bfloat16 pairs: A is m × kp
+// words (rows lda apart) and B kp × n words (rows ldb apart), both as
+// PackBF16Rows and PackBF16 write them, and C (float32) = A·B + beta·C,
+// where each pair adds its odd product and then its even one to a float32
 // accumulator.
+func SgemmSerialBF16(m, n, kp int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmBF16("SgemmSerialBF16", m, n, kp, a, lda, b, ldb, beta, c, ldc, nil)
+}
+
+// SgemmSerialEpilogueBF16 is SgemmSerialBF16 followed by ep, fused:
+// C = epilogue(A·B + beta·C).
 func SgemmSerialEpilogueBF16(m, n, kp int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
+	sgemmBF16("SgemmSerialEpilogueBF16", m, n, kp, a, lda, b, ldb, beta, c, ldc, &ep)
+}
+
+func sgemmBF16(name string, m, n, kp int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) {
 	if m < 0 || n < 0 || kp < 0 {
-		panic(fmt.Sprintf("kernels: SgemmSerialEpilogueBF16 with negative size m=%d n=%d kp=%d", m, n, kp))
+		panic(fmt.Sprintf("kernels: %s with negative size m=%d n=%d kp=%d", name, m, n, kp))
 	}
 	if m == 0 || n == 0 {
 		return
 	}
 	checkMatrix("C", c, m, n, ldc)
-	if len(ep.Bias) < m {
-		panic(fmt.Sprintf("kernels: SgemmSerialEpilogueBF16: %d bias values for %d rows", len(ep.Bias), m))
-	}
-	if ep.Res != nil {
-		checkMatrix("Res", ep.Res, m, n, ep.LDR)
+	if ep != nil {
+		if len(ep.Bias) < m {
+			panic(fmt.Sprintf("kernels: %s: %d bias values for %d rows", name, len(ep.Bias), m))
+		}
+		if ep.Res != nil {
+			checkMatrix("Res", ep.Res, m, n, ep.LDR)
+		}
 	}
 	if kp == 0 {
 		scaleC(m, n, beta, c, ldc)
-		(&tileEpilogue{bias: ep.Bias, res: ep.Res, ldr: ep.LDR, relu: ep.ReLU}).apply(c, ldc, m, n)
+		if ep != nil {
+			(&tileEpilogue{bias: ep.Bias, res: ep.Res, ldr: ep.LDR, relu: ep.ReLU}).apply(c, ldc, m, n)
+		}
 		return
 	}
 	checkMatrix("A", a, m, kp, lda)
 	checkMatrix("B", b, kp, n, ldb)
-	sgemmBlockEp(bf16Kernel, false, false, 0, m, 0, n, kp, 1, a, lda, b, ldb, beta, c, ldc, &ep)
+	sgemmBlockEp(bf16Kernel, false, false, 0, m, 0, n, kp, 1, a, lda, b, ldb, beta, c, ldc, ep)
 }
 
 // bf16GenericKernel is the portable bf16 micro-kernel: genericKernel's

@@ -119,7 +119,8 @@ func TestSgemmBF16(t *testing.T) {
 			bias := bf16TestMatrix(rng, m, false)
 			res := bf16TestMatrix(rng, m*n, false)
 			for _, beta := range []float32{0, 1} {
-				for _, withRes := range []bool{false, true} {
+				for _, epMode := range []int{0, 1, 2} { // none, bias (and ReLU when beta is 1), bias and residual
+					withRes := epMode == 2
 					ep := Epilogue{Bias: bias, ReLU: beta == 1}
 					if withRes {
 						ep.Res, ep.LDR = res, n
@@ -127,7 +128,12 @@ func TestSgemmBF16(t *testing.T) {
 					got := append([]float32(nil), c0...)
 					saved := bf16Kernel
 					bf16Kernel = kern
-					SgemmSerialEpilogueBF16(m, n, kp, a, lda, b, ldb, beta, got, ldc, ep)
+					if epMode == 0 {
+						ep = Epilogue{}
+						SgemmSerialBF16(m, n, kp, a, lda, b, ldb, beta, got, ldc)
+					} else {
+						SgemmSerialEpilogueBF16(m, n, kp, a, lda, b, ldb, beta, got, ldc, ep)
+					}
 					bf16Kernel = saved
 					for i := 0; i < m; i++ {
 						for j := 0; j < n; j++ {
@@ -137,7 +143,10 @@ func TestSgemmBF16(t *testing.T) {
 								want += v
 								mag += math.Abs(v)
 							}
-							extra := []float64{float64(bias[i])}
+							var extra []float64
+							if epMode > 0 {
+								extra = append(extra, float64(bias[i]))
+							}
 							if beta == 1 {
 								extra = append(extra, float64(c0[i*ldc+j]))
 							}
