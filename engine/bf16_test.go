@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/resnetgo/resnet/internal/kernels"
+	"github.com/resnetgo/resnet/internal/testutil"
 	"github.com/resnetgo/resnet/models"
+	"github.com/resnetgo/resnet/tensor"
 )
 
 // TestPointwiseBF16 runs 1×1 layers compiled with Options.BF16 (and, for
@@ -32,20 +34,23 @@ func TestPointwiseBF16(t *testing.T) {
 			if withAcc && tc.stride != 1 {
 				continue // the engine sums a shortcut into stride-1 layers only (bufSub holds its input)
 			}
-			t.Run(fmt.Sprintf("%v/acc=%v", tc, withAcc), func(t *testing.T) { checkPointwiseBF16(t, tc, withAcc) })
+			t.Run(fmt.Sprintf("%v/acc=%v", tc, withAcc), func(t *testing.T) { checkLayerBF16(t, tc, withAcc) })
 		}
 	}
 }
 
-func checkPointwiseBF16(t *testing.T, tc convCase, withAcc bool) {
+// checkLayerBF16 runs tc's layer compiled with Options.BF16 (and, with
+// withAcc, a projection shortcut summed into its tiles) against float64
+// sums of the bfloat16-rounded folded weights and inputs.
+func checkLayerBF16(t *testing.T, tc convCase, withAcc bool) {
 	c, bn := nnConv(tc), nnBN(tc.outC)
 	cv, err := newConv(c, bn, Options{BF16: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ref, _ := newConv(c, bn, Options{}) // the float32 folding, to round here
-	if cv.wb == nil || cv.w != nil {
-		t.Fatalf("BF16 pointwise layer compiled with wb=%v w=%v", cv.wb != nil, cv.w != nil)
+	if cv.wb == nil || (cv.w != nil) != cv.winoOK { // Winograd's weights are made from w
+		t.Fatalf("BF16 layer compiled with wb=%v w=%v", cv.wb != nil, cv.w != nil)
 	}
 	oh, ow := cv.outSize(tc.h, tc.w)
 	x := randomInput(tc.n, tc.inC, tc.h, tc.w, 7).Data
@@ -85,13 +90,24 @@ func checkPointwiseBF16(t *testing.T, tc convCase, withAcc bool) {
 		t.Fatal(err)
 	}
 	plane := oh * ow
-	// sum adds layer r's product at output (img, o, oy, ox), its input
-	// subsampled by r's stride.
+	// sum adds layer r's products at output (img, o, oy, ox): its group's
+	// input channels and taps, 0 in the padding.
 	sum := func(r *conv, x []float32, h, w, img, o, oy, ox int) (s, mag float64) {
-		for ch := 0; ch < r.inC; ch++ {
-			v := float64(kernels.BF16Value(r.w[o*r.lda+ch])) * float64(kernels.BF16Value(x[((img*r.inC+ch)*h+oy*r.stride)*w+ox*r.stride]))
-			s += v
-			mag += math.Abs(v)
+		icg := r.inC / r.groups
+		g := o / (r.outC / r.groups)
+		for ci := 0; ci < icg; ci++ {
+			ch := g*icg + ci
+			for ki := 0; ki < r.kh; ki++ {
+				for kj := 0; kj < r.kw; kj++ {
+					y, xx := oy*r.stride+ki-r.pad, ox*r.stride+kj-r.pad
+					if y < 0 || y >= h || xx < 0 || xx >= w {
+						continue
+					}
+					v := float64(kernels.BF16Value(r.w[o*r.lda+(ci*r.kh+ki)*r.kw+kj])) * float64(kernels.BF16Value(x[((img*r.inC+ch)*h+y)*w+xx]))
+					s += v
+					mag += math.Abs(v)
+				}
+			}
 		}
 		return s, mag
 	}
@@ -100,7 +116,7 @@ func checkPointwiseBF16(t *testing.T, tc convCase, withAcc bool) {
 			for p := 0; p < plane; p++ {
 				oy, ox := p/ow, p%ow
 				want, mag := sum(ref, x, tc.h, tc.w, img, o, oy, ox)
-				k := tc.inC
+				k := tc.inC / tc.groups * tc.k * tc.k
 				if withAcc {
 					s, m := sum(accRef, ax, atc.h, atc.w, img, o, oy, ox)
 					want, mag, k = want+s, mag+m, k+atc.inC
@@ -120,6 +136,87 @@ func checkPointwiseBF16(t *testing.T, tc convCase, withAcc bool) {
 					t.Fatalf("output (%d, %d, %d) = %v, want %v (±%.3g)", img, o, p, out[at], want, tol)
 				}
 			}
+		}
+	}
+}
+
+// TestDirectBF16 is TestPointwiseBF16 for the implicit-GEMM convolutions:
+// the stem, stride 2, small maps, groups (one channel each, ResNeXt's
+// 4 and 8), odd K.
+func TestDirectBF16(t *testing.T) {
+	for _, tc := range []convCase{
+		{3, 64, 7, 2, 3, 1, 1, 45, 38, false, true},
+		{128, 128, 3, 2, 1, 1, 1, 28, 28, false, true},
+		{512, 512, 3, 1, 1, 1, 1, 7, 7, true, true},
+		{128, 128, 3, 1, 1, 32, 2, 14, 14, false, true},
+		{256, 256, 3, 2, 1, 32, 1, 16, 16, true, true},
+		{16, 16, 3, 1, 1, 16, 1, 9, 9, false, false},
+		{5, 7, 3, 1, 1, 1, 2, 6, 11, true, false},
+	} {
+		t.Run(tc.String(), func(t *testing.T) { checkLayerBF16(t, tc, false) })
+	}
+}
+
+// TestWinogradBF16 runs 3×3 layers with Options.BF16 through both
+// Winograd forms against the float32 path with the same operands rounded
+// to bfloat16 (its transformed weights and inputs): the same sums in
+// another order, so within SPEC §6.
+func TestWinogradBF16(t *testing.T) {
+	defer func(v int) { minWinogradTiles = v }(minWinogradTiles)
+	minWinogradTiles = 1
+	defer func() { winoForce, winoRoundV = 0, false }()
+	for _, form := range []int{2, 4} {
+		winoForce = form
+		for _, tc := range []convCase{
+			{64, 64, 3, 1, 1, 1, 1, 56, 56, false, true},
+			{64, 96, 3, 1, 1, 1, 3, 13, 7, true, true},
+			{128, 64, 3, 1, 1, 1, 2, 2, 2, true, false},
+			{256, 256, 3, 1, 1, 1, 8, 7, 7, true, true},
+			{65, 72, 3, 1, 1, 1, 1, 17, 9, false, true}, // odd InC
+		} {
+			t.Run(fmt.Sprintf("F%d/%v", form, tc), func(t *testing.T) {
+				c, bn := nnConv(tc), nnBN(tc.outC)
+				cv, err := newConv(c, bn, Options{BF16: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ref, _ := newConv(c, bn, Options{})
+				f, i := wino2, 0
+				if form == 4 {
+					f, i = wino4, 1
+				}
+				ref.wino[i].once.Do(func() {
+					u := winogradWeights(f, ref.w, ref.lda, ref.outC, ref.inC)
+					for j, v := range u {
+						u[j] = kernels.BF16Value(v)
+					}
+					ref.wino[i].u = u
+				})
+				x := randomInput(tc.n, tc.inC, tc.h, tc.w, 5).Data
+				var res []float32
+				if tc.res {
+					res = randomInput(tc.n, tc.outC, tc.h, tc.w, 6).Data
+				}
+				run := func(cv *conv) *tensor.Tensor {
+					ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, kernels.Threads()}, sizing: true, n: tc.n}
+					ws.conv(cv, nil, bufT1, tc.h, tc.w, res, nil, nil, tc.relu)
+					ws.alloc()
+					ws.team = newTeam(ws.key.threads)
+					defer ws.team.close()
+					out, oh, ow, err := ws.conv(cv, x, bufT1, tc.h, tc.w, res, nil, nil, tc.relu)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return &tensor.Tensor{Shape: []int{tc.n, tc.outC, oh, ow}, Data: append([]float32(nil), out...)}
+				}
+				got := run(cv)
+				winoRoundV = true
+				want := run(ref)
+				winoRoundV = false
+				if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
+					t.Error(err)
+				}
+			})
 		}
 	}
 }

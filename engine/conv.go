@@ -26,6 +26,8 @@ type conv struct {
 	wino                [2]lazyWeights // F(2×2)'s and F(4×4)'s weights, built on first use
 	wT                  lazyWeights    // a pointwise layer's weights transposed (small maps)
 	inPlace             bool           // compiled with Options.InPlace: no transposed copy
+	bf16                bool           // compiled with Options.BF16
+	winoB               [2]lazyWeights // Options.BF16: the Winograd forms' weights as bfloat16 pairs
 	wb                  []float32      // Options.BF16: a pointwise layer's weights as bfloat16 pairs (kernels.PackBF16Rows)
 	ldb                 int            // wb's row stride, in words
 }
@@ -339,9 +341,9 @@ func (c *conv) transposed() ([]float32, int) {
 // smallMapT reports whether c computes a map of plane positions
 // transposed (pointwiseT): a small map (fewer than pointwiseTMax
 // positions, not a multiple of 16), one group, and a copy of the weights
-// allowed.
+// allowed (and not Options.BF16, whose GEMMs take the map as columns).
 func (c *conv) smallMapT(plane int) bool {
-	return plane < pointwiseTMax && plane%16 != 0 && c.groups == 1 && !c.inPlace
+	return plane < pointwiseTMax && plane%16 != 0 && c.groups == 1 && !c.inPlace && !c.bf16
 }
 
 // im2col writes x (ws.n images of c.inC × h×w) as the matrices (K, plane)
@@ -593,8 +595,20 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	if local {
 		padSize = phases * icg * cs
 	}
+	// Options.BF16: each tile rounds its columns of B to bfloat16 pairs
+	// (kernels.PackBF16Offs, from the rows ConvGemm would read) after its
+	// output in the thread's buffer, and multiplies them with
+	// kernels.SgemmSerialBF16.
+	kp, ldx := kernels.BF16Pairs(k), nb
+	if ldx%1024 == 0 {
+		ldx += 16
+	}
+	bfSize := 0
+	if c.wb != nil {
+		bfSize = kp * ldx
+	}
 	if ws.sizing {
-		ws.colSize = max(ws.colSize, padSize+mb*nb)
+		ws.colSize = max(ws.colSize, padSize+mb*nb+bfSize)
 		return
 	}
 	plane := oh * ow
@@ -621,7 +635,13 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		} else {
 			src = pad[(img*phases*c.inC+grp*icg)*cs+j0:]
 		}
-		kernels.ConvGemm(m1-m0, cols, k, c.w[m0*c.lda:], c.lda, src, offs, tmp, cols, false)
+		if c.wb != nil {
+			xb := buf[padSize+mb*nb : padSize+mb*nb+bfSize]
+			kernels.PackBF16Offs(xb, ldx, src, offs, k, cols)
+			kernels.SgemmSerialBF16(m1-m0, cols, kp, c.wb[m0*c.ldb:], c.ldb, xb, ldx, 0, tmp, cols)
+		} else {
+			kernels.ConvGemm(m1-m0, cols, k, c.w[m0*c.lda:], c.lda, src, offs, tmp, cols, false)
+		}
 		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, m0, m1, j0, j1, tmp, cols, relu)
 	})
 }

@@ -26,14 +26,15 @@ type Options struct {
 	// form's transformed weights, built when a layer first runs it, take
 	// another 36/9 or 16/9 of that layer's weights.
 	NoWinograd bool
-	// BF16 computes the 1×1 convolutions (half or more of a bottleneck
-	// ResNet's multiply-adds) from bfloat16 weights and activations,
-	// accumulating in float32: on a CPU with AVX512-BF16 they run about
-	// twice as fast, and their weights take half the memory. It costs
-	// precision: bfloat16 keeps 8 bits of significand, so the logits
-	// differ from float32's by far more than SPEC §6 allows (engine/README
-	// "BF16" has what was measured). Off by default; without AVX512-BF16
-	// (kernels.BF16Native) the same results come from portable code, slowly.
+	// BF16 computes the 1×1 convolutions and the products of Winograd's
+	// (together most of a ResNet's multiply-adds) from bfloat16 weights
+	// and activations, accumulating in float32: on a CPU with AVX512-BF16
+	// they run about twice as fast, and their weights take half the
+	// memory. It costs precision: bfloat16 keeps 8 bits of significand,
+	// so the logits differ from float32's by far more than SPEC §6 allows
+	// (engine/README "BF16" has what was measured). Off by default;
+	// without AVX512-BF16 (kernels.BF16Native) the same results come from
+	// portable code, slowly.
 	BF16 bool
 	// MaxBatch is the most images run through the network together; a
 	// larger batch is run in slices of MaxBatch, which bounds the
@@ -302,16 +303,17 @@ func newConv(c *nn.Conv2d, bn *nn.BatchNorm2d, o Options) (*conv, error) {
 		}
 	}
 	cv.w = w
-	if o.BF16 && cv.kind == pointwise {
+	cv.bf16 = o.BF16
+	if !o.NoWinograd && c.KH == 3 && c.KW == 3 && cv.stride == 1 && cv.pad == 1 && c.Groups == 1 && c.InC >= minWinogradC && c.OutC >= minWinogradC {
+		cv.winoOK = true
+	}
+	if o.BF16 {
 		cv.ldb = gemmLDA(kernels.BF16Pairs(k))
 		cv.wb = make([]float32, c.OutC*cv.ldb)
 		kernels.PackBF16Rows(cv.wb, cv.ldb, w, lda, c.OutC, k)
-		if !inPlace {
-			cv.w = nil // the plan's own float32 copy is no longer read
+		if !inPlace && !cv.winoOK {
+			cv.w = nil // the plan's own float32 copy is no longer read (Winograd's weights are made from it)
 		}
-	}
-	if !o.NoWinograd && c.KH == 3 && c.KW == 3 && cv.stride == 1 && cv.pad == 1 && c.Groups == 1 && c.InC >= minWinogradC && c.OutC >= minWinogradC {
-		cv.winoOK = true
 	}
 	return cv, nil
 }

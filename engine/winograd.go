@@ -31,6 +31,10 @@ const minWinogradC = 64
 // 1240, F(4×4) 775. Tests lower them.
 var minWinogradTiles, minWino4Tiles = 32, 32
 
+// winoRoundV, set by tests, rounds the float32 path's transformed inputs
+// to bfloat16 values: Options.BF16's results, up to the order of the sums.
+var winoRoundV = false
+
 // winoForce, when 2 or 4, makes every layer with Winograd weights and at
 // least one tile use F(2×2) or F(4×4) (tests).
 var winoForce = 0
@@ -114,6 +118,26 @@ func (c *conv) winoU(f *winoForm) []float32 {
 	return ww.u
 }
 
+// winoUB returns f's transformed weights of c as bfloat16 pairs
+// (Options.BF16), building them on first use: α² matrices (OutC, ⌈InC/2⌉
+// words) with rows ldub apart. The float32 ones are not kept.
+func (c *conv) winoUB(f *winoForm) (ub []float32, ldub int) {
+	ww := &c.winoB[0]
+	if f == wino4 {
+		ww = &c.winoB[1]
+	}
+	ldub = gemmLDA(kernels.BF16Pairs(c.inC))
+	ww.once.Do(func() {
+		u := winogradWeights(f, c.w, c.lda, c.outC, c.inC)
+		a2, lda := f.alpha*f.alpha, gemmLDA(c.inC)
+		ww.u = make([]float32, a2*c.outC*ldub)
+		for xi := 0; xi < a2; xi++ {
+			kernels.PackBF16Rows(ww.u[xi*c.outC*ldub:], ldub, u[xi*c.outC*lda:], lda, c.outC, c.inC)
+		}
+	})
+	return ww.u, ldub
+}
+
 // winogradWeights transforms w (OutC, InC, 3, 3), rows lda apart, for f.
 func winogradWeights(f *winoForm, w []float32, wlda, oc, ic int) []float32 {
 	a := f.alpha
@@ -191,19 +215,32 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	chunks, ob := (n*tiles+nt-1)/nt, (m+ocb-1)/ocb
 	vs := ic*nt + winoSkew // stride of the α² matrices of one chunk's V
 	shared := ob > 1
+	// Options.BF16: each item rounds its chunk's V to bfloat16 pairs, α²
+	// matrices of stride vbs, in the thread's buffer.
+	bf16 := c.bf16
+	kp, vbs := kernels.BF16Pairs(ic), 0
+	if bf16 {
+		vbs = kp*nt + winoSkew
+	}
 	var vall []float32
 	if shared {
 		vall = ws.buf(bufWino, chunks*a2*vs)
 	}
 	if ws.sizing {
 		if shared {
-			ws.colSize = max(ws.colSize, a2*(nt*ocb+winoSkew)+patchSize)
+			ws.colSize = max(ws.colSize, a2*(nt*ocb+winoSkew+vbs)+patchSize)
 		} else {
-			ws.colSize = max(ws.colSize, a2*(nt*(ic+ocb)+2*winoSkew)+patchSize)
+			ws.colSize = max(ws.colSize, a2*(nt*(ic+ocb)+2*winoSkew+vbs)+patchSize)
 		}
 		return
 	}
-	u := c.winoU(f)
+	var u, ub []float32
+	var ldub int
+	if bf16 {
+		ub, ldub = c.winoUB(f)
+	} else {
+		u = c.winoU(f)
+	}
 	plane := oh * ow
 	// chunk returns the tiles [t0, t1) of chunk ci and the GEMMs' width.
 	chunk := func(ci int) (t0, t1, k int) {
@@ -232,6 +269,13 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 			for ch := c0; ch < c1; ch++ {
 				fillPatch(x[(img*ic+ch)*h*w:(img*ic+ch+1)*h*w], h, w, y0, x0, f.alpha, cols, patch, pw)
 				f.input(v[ch*k+t-t0:], vs, patch, pw, e-t)
+				if winoRoundV {
+					for xi := 0; xi < a2; xi++ {
+						for i, val := range v[xi*vs+ch*k+t-t0 : xi*vs+ch*k+e-t0] {
+							v[xi*vs+ch*k+t-t0+i] = kernels.BF16Value(val)
+						}
+					}
+				}
 			}
 		})
 	}
@@ -257,9 +301,17 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 			v, mm = buf[:a2*vs], buf[a2*vs:a2*(vs+ms)]
 			transform(v, ci, 0, ic, buf[len(buf)-patchSize:])
 		}
-		lda := gemmLDA(ic)
-		for xi := 0; xi < a2; xi++ {
-			c.gemm(u[xi*m*lda:], lda, o0, o1, k, ic, v[xi*vs:], k, 0, mm[xi*ms:], k)
+		if bf16 {
+			vb := buf[len(buf)-patchSize-a2*vbs : len(buf)-patchSize]
+			for xi := 0; xi < a2; xi++ {
+				kernels.PackBF16(vb[xi*vbs:], k, v[xi*vs:], k, ic, k)
+				kernels.SgemmSerialBF16(mb, k, kp, ub[(xi*m+o0)*ldub:], ldub, vb[xi*vbs:], k, 0, mm[xi*ms:], k)
+			}
+		} else {
+			lda := gemmLDA(ic)
+			for xi := 0; xi < a2; xi++ {
+				c.gemm(u[xi*m*lda:], lda, o0, o1, k, ic, v[xi*vs:], k, 0, mm[xi*ms:], k)
+			}
 		}
 		segments(t0, t1, func(t, e, img, ty, tx int) {
 			rows, cols := min(tm, oh-tm*ty), min(ow-tm*tx, tm*(e-t))

@@ -69,6 +69,49 @@ func packBF16Generic(dst []float32, ldd int, src []float32, lds, pairs, n int) {
 	}
 }
 
+// PackBF16Offs is PackBF16 with row r of src starting at src[offs[r]]
+// (the rows of an implicit GEMM's B, as kernels.ConvGemm reads them).
+func PackBF16Offs(dst []float32, ldd int, src []float32, offs []int32, k, n int) {
+	if k < 0 || n < 0 {
+		panic(fmt.Sprintf("kernels: PackBF16Offs with negative size k=%d n=%d", k, n))
+	}
+	if k == 0 || n == 0 {
+		return
+	}
+	if len(offs) < k {
+		panic(fmt.Sprintf("kernels: PackBF16Offs: %d offsets for k=%d", len(offs), k))
+	}
+	for _, o := range offs[:k] {
+		if o < 0 || int(o)+n > len(src) {
+			panic(fmt.Sprintf("kernels: PackBF16Offs: row at %d with %d columns outside %d values", o, n, len(src)))
+		}
+	}
+	checkMatrix("dst", dst, BF16Pairs(k), n, ldd)
+	pairs := k / 2
+	if pairs > 0 {
+		packBF16Offs(dst, ldd, src, offs, pairs, n)
+	}
+	if k%2 == 1 {
+		d, s := dst[pairs*ldd:pairs*ldd+n], src[offs[k-1]:int(offs[k-1])+n]
+		for j, v := range s {
+			d[j] = math.Float32frombits(uint32(BF16(v)))
+		}
+	}
+}
+
+// packBF16Offs is PackBF16Offs's implementation of whole pairs for this CPU.
+var packBF16Offs = packBF16OffsGeneric
+
+func packBF16OffsGeneric(dst []float32, ldd int, src []float32, offs []int32, pairs, n int) {
+	for p := 0; p < pairs; p++ {
+		d := dst[p*ldd : p*ldd+n]
+		lo, hi := src[offs[2*p]:int(offs[2*p])+n], src[offs[2*p+1]:int(offs[2*p+1])+n]
+		for j := range d {
+			d[j] = math.Float32frombits(uint32(BF16(hi[j]))<<16 | uint32(BF16(lo[j])))
+		}
+	}
+}
+
 // PackBF16Rows writes each of the m rows of the m×k matrix src (rows lds
 // apart) as ⌈k/2⌉ words of bfloat16 pairs (the even index in the low half)
 // into dst (rows ldd apart): A's layout for SgemmSerialEpilogueBF16, for a

@@ -47,5 +47,9 @@ func init() {
 			// PackBF16 checked the extents.
 			packBF16AVX512(&dst[0], ldd, &src[0], lds, pairs, n)
 		}
+		packBF16Offs = func(dst []float32, ldd int, src []float32, offs []int32, pairs, n int) {
+			// PackBF16Offs checked the extents.
+			packBF16OffsAVX512(&dst[0], ldd, &src[0], &offs[0], pairs, n)
+		}
 	}
 }

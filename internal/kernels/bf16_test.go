@@ -94,6 +94,34 @@ func TestPackBF16(t *testing.T) {
 	}
 }
 
+// TestPackBF16Offs checks PackBF16Offs against PackBF16 on rows gathered
+// from offsets that go back and forth (as a strided convolution's do).
+func TestPackBF16Offs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, k := range []int{1, 2, 5, 18, 147} {
+		for _, n := range []int{1, 15, 16, 17, 63, 200} {
+			src := bf16TestMatrix(rng, 4000, true)
+			offs := make([]int32, k)
+			rows := make([]float32, k*n)
+			for r := range offs {
+				offs[r] = int32(rng.IntN(len(src) - n + 1))
+				copy(rows[r*n:], src[offs[r]:int(offs[r])+n])
+			}
+			want := make([]float32, BF16Pairs(k)*n)
+			PackBF16(want, n, rows, n, k, n)
+			got := make([]float32, BF16Pairs(k)*(n+2))
+			PackBF16Offs(got, n+2, src, offs, k, n)
+			for p := 0; p < BF16Pairs(k); p++ {
+				for j := 0; j < n; j++ {
+					if g, w := math.Float32bits(got[p*(n+2)+j]), math.Float32bits(want[p*n+j]); g != w {
+						t.Fatalf("k=%d n=%d: word (%d, %d) = %#08x, want %#08x", k, n, p, j, g, w)
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestSgemmBF16 runs SgemmSerialEpilogueBF16, with the native kernels
 // where the CPU has them and with the portable ones, against float64
 // products of the bfloat16-rounded operands. Bound: float32 accumulation

@@ -22483,14 +22483,15 @@ TEXT ·packBF16AVX512(SB), NOSPLIT, $0-48
 
 packBF16AVX512_row:
 	MOVQ DX, R9
-	MOVQ AX, R10
-	MOVQ DI, R11
-	SHRQ $0x04, R11
+	LEAQ (DX)(BX*1), R10
+	MOVQ AX, R11
+	MOVQ DI, R12
+	SHRQ $0x04, R12
 	JZ   packBF16AVX512_tail
 
 packBF16AVX512_loop:
 	VMOVUPS   (R9), Z0
-	VMOVUPS   (R9)(BX*1), Z1
+	VMOVUPS   (R10), Z1
 	VPSRLD    $0x10, Z0, Z3
 	VPANDD    Z17, Z3, Z3
 	VPADDD    Z16, Z0, Z4
@@ -22506,17 +22507,18 @@ packBF16AVX512_loop:
 	VPANDD    Z18, Z6, Z6
 	VMOVDQU32 Z20, K3, Z6
 	VPORD     Z4, Z6, Z2
-	VMOVUPS   Z2, (R10)
+	VMOVUPS   Z2, (R11)
 	ADDQ      $0x40, R9
 	ADDQ      $0x40, R10
-	DECQ      R11
+	ADDQ      $0x40, R11
+	DECQ      R12
 	JNZ       packBF16AVX512_loop
 
 packBF16AVX512_tail:
 	TESTQ     R8, R8
 	JZ        packBF16AVX512_next
 	VMOVUPS.Z (R9), K1, Z0
-	VMOVUPS.Z (R9)(BX*1), K1, Z1
+	VMOVUPS.Z (R10), K1, Z1
 	VPSRLD    $0x10, Z0, Z3
 	VPANDD    Z17, Z3, Z3
 	VPADDD    Z16, Z0, Z4
@@ -22532,7 +22534,7 @@ packBF16AVX512_tail:
 	VPANDD    Z18, Z6, Z6
 	VMOVDQU32 Z20, K3, Z6
 	VPORD     Z4, Z6, Z2
-	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS   Z2, K1, (R11)
 
 packBF16AVX512_next:
 	ADDQ CX, AX
@@ -22541,6 +22543,107 @@ packBF16AVX512_next:
 	JNZ  packBF16AVX512_row
 
 packBF16AVX512_done:
+	VZEROUPPER
+	RET
+
+// func packBF16OffsAVX512(dst *float32, ldd int, src *float32, offs *int32, pairs int, n int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·packBF16OffsAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), AX
+	MOVQ ldd+8(FP), CX
+	SHLQ $0x02, CX
+	MOVQ src+16(FP), DX
+	MOVQ offs+24(FP), BX
+	MOVQ pairs+32(FP), SI
+	MOVQ n+40(FP), DI
+
+	// Z16 0x7fff, Z17 1, Z18 0xffff0000, Z19 0x7fc0, Z20 0x7fc00000.
+	MOVL         $0x00007fff, R8
+	VPBROADCASTD R8, Z16
+	MOVL         $0x00000001, R8
+	VPBROADCASTD R8, Z17
+	MOVL         $0xffff0000, R8
+	VPBROADCASTD R8, Z18
+	MOVL         $0x00007fc0, R8
+	VPBROADCASTD R8, Z19
+	MOVL         $0x7fc00000, R8
+	VPBROADCASTD R8, Z20
+
+	// K1: the tail's n mod 16 columns.
+	MOVQ  DI, R8
+	ANDQ  $0x0f, R8
+	MOVQ  $0x00000001, R9
+	SHLXQ R8, R9, R9
+	DECQ  R9
+	KMOVW R9, K1
+	TESTQ SI, SI
+	JZ    packBF16OffsAVX512_done
+
+packBF16OffsAVX512_row:
+	// The pair's rows: src + 4·offs[2p], src + 4·offs[2p+1].
+	MOVLQSX (BX), R9
+	MOVLQSX 4(BX), R10
+	LEAQ    (DX)(R9*4), R9
+	LEAQ    (DX)(R10*4), R10
+	MOVQ    AX, R11
+	MOVQ    DI, R12
+	SHRQ    $0x04, R12
+	JZ      packBF16OffsAVX512_tail
+
+packBF16OffsAVX512_loop:
+	VMOVUPS   (R9), Z0
+	VMOVUPS   (R10), Z1
+	VPSRLD    $0x10, Z0, Z3
+	VPANDD    Z17, Z3, Z3
+	VPADDD    Z16, Z0, Z4
+	VPADDD    Z3, Z4, Z4
+	VCMPPS    $0x03, Z0, Z0, K2
+	VPSRLD    $0x10, Z4, Z4
+	VMOVDQU32 Z19, K2, Z4
+	VPSRLD    $0x10, Z1, Z3
+	VPANDD    Z17, Z3, Z3
+	VPADDD    Z16, Z1, Z6
+	VPADDD    Z3, Z6, Z6
+	VCMPPS    $0x03, Z1, Z1, K3
+	VPANDD    Z18, Z6, Z6
+	VMOVDQU32 Z20, K3, Z6
+	VPORD     Z4, Z6, Z2
+	VMOVUPS   Z2, (R11)
+	ADDQ      $0x40, R9
+	ADDQ      $0x40, R10
+	ADDQ      $0x40, R11
+	DECQ      R12
+	JNZ       packBF16OffsAVX512_loop
+
+packBF16OffsAVX512_tail:
+	TESTQ     R8, R8
+	JZ        packBF16OffsAVX512_next
+	VMOVUPS.Z (R9), K1, Z0
+	VMOVUPS.Z (R10), K1, Z1
+	VPSRLD    $0x10, Z0, Z3
+	VPANDD    Z17, Z3, Z3
+	VPADDD    Z16, Z0, Z4
+	VPADDD    Z3, Z4, Z4
+	VCMPPS    $0x03, Z0, Z0, K2
+	VPSRLD    $0x10, Z4, Z4
+	VMOVDQU32 Z19, K2, Z4
+	VPSRLD    $0x10, Z1, Z3
+	VPANDD    Z17, Z3, Z3
+	VPADDD    Z16, Z1, Z6
+	VPADDD    Z3, Z6, Z6
+	VCMPPS    $0x03, Z1, Z1, K3
+	VPANDD    Z18, Z6, Z6
+	VMOVDQU32 Z20, K3, Z6
+	VPORD     Z4, Z6, Z2
+	VMOVUPS   Z2, K1, (R11)
+
+packBF16OffsAVX512_next:
+	ADDQ CX, AX
+	ADDQ $0x08, BX
+	DECQ SI
+	JNZ  packBF16OffsAVX512_row
+
+packBF16OffsAVX512_done:
 	VZEROUPPER
 	RET
 

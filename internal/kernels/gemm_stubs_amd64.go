@@ -1006,6 +1006,18 @@ func bf16Tile12x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 //go:noescape
 func packBF16AVX512(dst *float32, ldd int, src *float32, lds int, pairs int, n int)
 
+// packBF16OffsAVX512 writes pairs rows of bfloat16 pairs (see PackBF16). In Go:
+//
+//	for p := 0; p < pairs; p++ {
+//		for j := 0; j < n; j++ {
+//			lo, hi := src[offs[2*p]+j], src[offs[2*p+1]+j]
+//			dst[p*ldd+j] = float32frombits(uint32(bf16(hi))<<16 | uint32(bf16(lo)))
+//		}
+//	}
+//
+//go:noescape
+func packBF16OffsAVX512(dst *float32, ldd int, src *float32, offs *int32, pairs int, n int)
+
 // sdotAVX512 returns the dot product of x[:n] and y[:n]. In Go:
 //
 //	var s float32

@@ -49,7 +49,8 @@ func main() {
 			bf16Tile(rows, vecs)
 		}
 	}
-	packBF16()
+	packBF16(false)
+	packBF16(true)
 	dot(avx512)
 	dot(avx2)
 	peak(avx512, 24)
@@ -397,15 +398,23 @@ func vdpbf16ps(rm, v, dst VecPhysical) {
 // lds apart) rounded to bfloat16 (to nearest, ties to even; NaN to the
 // quiet NaN 0x7fc0) and interleaved into row p of dst (32-bit words, low
 // half from row 2p), for p < pairs; 16 columns a step, then a masked tail.
-func packBF16() {
+// With offs, packBF16OffsAVX512: row r of src starts at src[offs[r]].
+func packBF16(offs bool) {
 	name := "packBF16AVX512"
-	TEXT(name, NOSPLIT, "func(dst *float32, ldd int, src *float32, lds int, pairs, n int)")
+	sig := "func(dst *float32, ldd int, src *float32, lds int, pairs, n int)"
+	row := "src[2*p*lds+j], src[(2*p+1)*lds+j]"
+	if offs {
+		name = "packBF16OffsAVX512"
+		sig = "func(dst *float32, ldd int, src *float32, offs *int32, pairs, n int)"
+		row = "src[offs[2*p]+j], src[offs[2*p+1]+j]"
+	}
+	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
 	Doc(name+" writes pairs rows of bfloat16 pairs (see PackBF16). In Go:",
 		"",
 		"	for p := 0; p < pairs; p++ {",
 		"		for j := 0; j < n; j++ {",
-		"			lo, hi := src[2*p*lds+j], src[(2*p+1)*lds+j]",
+		"			lo, hi := "+row,
 		"			dst[p*ldd+j] = float32frombits(uint32(bf16(hi))<<16 | uint32(bf16(lo)))",
 		"		}",
 		"	}")
@@ -413,8 +422,13 @@ func packBF16() {
 	ldd := Load(Param("ldd"), GP64())
 	SHLQ(U8(2), ldd)
 	src := Load(Param("src"), GP64())
-	lds := Load(Param("lds"), GP64())
-	SHLQ(U8(2), lds)
+	var lds, po Register
+	if offs {
+		po = Load(Param("offs"), GP64())
+	} else {
+		lds = Load(Param("lds"), GP64())
+		SHLQ(U8(2), lds)
+	}
 	pairs := Load(Param("pairs"), GP64())
 	n := Load(Param("n"), GP64())
 	Comment("Z16 0x7fff, Z17 1, Z18 0xffff0000, Z19 0x7fc0, Z20 0x7fc00000.")
@@ -455,31 +469,45 @@ func packBF16() {
 	TESTQ(pairs, pairs)
 	JZ(LabelRef(name + "_done"))
 	Label(name + "_row")
-	s, d, j := GP64(), GP64(), GP64()
-	MOVQ(src, s)
+	s0, s1, d, j := GP64(), GP64(), GP64(), GP64()
+	if offs {
+		Comment("The pair's rows: src + 4·offs[2p], src + 4·offs[2p+1].")
+		MOVLQSX(Mem{Base: po}, s0)
+		MOVLQSX(Mem{Base: po, Disp: 4}, s1)
+		LEAQ(Mem{Base: src, Index: s0, Scale: 4}, s0)
+		LEAQ(Mem{Base: src, Index: s1, Scale: 4}, s1)
+	} else {
+		MOVQ(src, s0)
+		LEAQ(Mem{Base: src, Index: lds, Scale: 1}, s1)
+	}
 	MOVQ(dst, d)
 	MOVQ(n, j)
 	SHRQ(U8(4), j)
 	JZ(LabelRef(name + "_tail"))
 	Label(name + "_loop")
-	VMOVUPS(Mem{Base: s}, Z0)
-	VMOVUPS(Mem{Base: s, Index: lds, Scale: 1}, Z1)
+	VMOVUPS(Mem{Base: s0}, Z0)
+	VMOVUPS(Mem{Base: s1}, Z1)
 	convert()
 	VMOVUPS(Z2, Mem{Base: d})
-	ADDQ(U8(64), s)
+	ADDQ(U8(64), s0)
+	ADDQ(U8(64), s1)
 	ADDQ(U8(64), d)
 	DECQ(j)
 	JNZ(LabelRef(name + "_loop"))
 	Label(name + "_tail")
 	TESTQ(m, m)
 	JZ(LabelRef(name + "_next"))
-	VMOVUPS_Z(Mem{Base: s}, K1, Z0)
-	VMOVUPS_Z(Mem{Base: s, Index: lds, Scale: 1}, K1, Z1)
+	VMOVUPS_Z(Mem{Base: s0}, K1, Z0)
+	VMOVUPS_Z(Mem{Base: s1}, K1, Z1)
 	convert()
 	VMOVUPS(Z2, K1, Mem{Base: d})
 	Label(name + "_next")
 	ADDQ(ldd, dst)
-	LEAQ(Mem{Base: src, Index: lds, Scale: 2}, src)
+	if offs {
+		ADDQ(U8(8), po)
+	} else {
+		LEAQ(Mem{Base: src, Index: lds, Scale: 2}, src)
+	}
 	DECQ(pairs)
 	JNZ(LabelRef(name + "_row"))
 	Label(name + "_done")
