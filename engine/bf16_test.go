@@ -48,7 +48,7 @@ func checkLayerBF16(t *testing.T, tc convCase, withAcc bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, _ := newConv(c, bn, Options{}) // the float32 folding, to round here
+	ref, _ := newConv(c, bn, Options{})             // the float32 folding, to round here
 	if cv.wb == nil || (cv.w != nil) != cv.winoOK { // Winograd's weights are made from w
 		t.Fatalf("BF16 layer compiled with wb=%v w=%v", cv.wb != nil, cv.w != nil)
 	}
