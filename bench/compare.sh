@@ -5,17 +5,20 @@
 # ONNX Runtime (npm onnxruntime-node on that file) and ours
 # (bench/enginebench), all with the same thread count, then prints the
 # medians over rounds of ms/image and the ratios ours/ORT and ours/PyTorch.
+# With -b it also times the engine with engine.Options.BF16 (bfloat16
+# products: not float32-exact, see bench/precision) and adds its columns.
 #
-#   bench/compare.sh [-t THREADS] [-r ROUNDS] [-n ITERS] [ARCH ...]
+#   bench/compare.sh [-t THREADS] [-r ROUNDS] [-n ITERS] [-b] [ARCH ...]
 #
 # Needs /usr/bin/python3 with torch + torchvision, node and npm (once, to
 # install onnxruntime-node with --ignore-scripts into the cache), and Go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-threads=2 rounds=3 iters=10
-while getopts "t:r:n:" o; do
+threads=2 rounds=3 iters=10 bf16=0
+while getopts "t:r:n:b" o; do
 	case $o in
+	b) bf16=1 ;;
 	t) threads=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	n) iters=$OPTARG ;;
@@ -51,11 +54,16 @@ for ((r = 1; r <= rounds; r++)); do
 				"$threads" "$iters" >>"$out"
 		fi
 		"$bin" -arch "$a" -batch 1,8 -threads "$threads" -iters "$iters" >>"$out"
+		if [ $bf16 = 1 ]; then
+			"$bin" -arch "$a" -batch 1,8 -threads "$threads" -iters "$iters" -bf16 >>"$out"
+		fi
 	done
 done
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# bench/compare.sh -t $threads -r $rounds -n $iters ${archs[*]}  (medians over rounds of per-run medians)"
+flags=""
+[ $bf16 = 0 ] || flags=" -b"
+echo "# bench/compare.sh -t $threads -r $rounds -n $iters$flags ${archs[*]}  (medians over rounds of per-run medians)"
 /usr/bin/python3 - "$out" <<'PY'
 import json, statistics, sys
 runs = {}
@@ -66,13 +74,22 @@ for line in open(sys.argv[1]):
         runs.setdefault((d["arch"], d["batch"], d["runtime"]), []).append(d["ms_per_image"])
 med = {k: statistics.median(v) for k, v in runs.items()}
 archs = list(dict.fromkeys(k[0] for k in runs))
-print("| arch | batch | threads | ours ms/img | ORT ms/img | PyTorch ms/img | ours/ORT | ours/PyTorch |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
+bf16 = any(k[2] == "ours-bf16" for k in runs)
+head = "| arch | batch | threads | ours ms/img | ORT ms/img | PyTorch ms/img | ours/ORT | ours/PyTorch |"
+rule = "|---|---:|---:|---:|---:|---:|---:|---:|"
+if bf16:
+    head += " ours bf16 ms/img | bf16/ORT |"
+    rule += "---:|---:|"
+print(head)
+print(rule)
 for a in archs:
     for b in sorted({k[1] for k in runs if k[0] == a}):
-        o, t, p = (med.get((a, b, r)) for r in ("ours", "ort", "pytorch"))
+        o, t, p, h = (med.get((a, b, r)) for r in ("ours", "ort", "pytorch", "ours-bf16"))
         f = lambda v: "–" if v is None else f"{v:.1f}"
         q = lambda x, y: "–" if x is None or y is None else f"{x / y:.2f}"
         thr = json.loads(open(sys.argv[1]).readline())["threads"]
-        print(f"| {a} | {b} | {thr} | {f(o)} | {f(t)} | {f(p)} | {q(o, t)} | {q(o, p)} |")
+        row = f"| {a} | {b} | {thr} | {f(o)} | {f(t)} | {f(p)} | {q(o, t)} | {q(o, p)} |"
+        if bf16:
+            row += f" {f(h)} | {q(h, t)} |"
+        print(row)
 PY

@@ -80,6 +80,11 @@ type Options struct {
 	// once (0 means 8); a larger batch runs in slices of MaxBatch, which
 	// bounds the activation memory without costing throughput.
 	MaxBatch int
+	// BF16 compiles the engine with engine.Options.BF16: the convolutions'
+	// products from bfloat16 values, faster on CPUs with AVX512-BF16 but
+	// no longer within float32 tolerance of PyTorch (engine/README "BF16"
+	// has the measured cost). Ignored with Reference.
+	BF16 bool
 }
 
 func (o Options) maxBatch() int {
@@ -263,7 +268,7 @@ func (c *Classifier) Compile() error {
 		}
 		m := c.Model
 		c.mb = c.Options.maxBatch()
-		p, err := engine.Compile(m, engine.Options{InPlace: c.own, MaxBatch: c.mb})
+		p, err := engine.Compile(m, engine.Options{InPlace: c.own, MaxBatch: c.mb, BF16: c.Options.BF16})
 		if err != nil {
 			c.initErr = fmt.Errorf("classify: %w (Options.Reference runs the network without the engine)", err)
 			return

@@ -101,7 +101,11 @@ func main() {
 		}
 		slices.Sort(ms)
 		med := ms[len(ms)/2]
-		r := result{Runtime: "ours", Arch: *arch, Batch: n, Threads: *threads, MsMedian: med,
+		rt := "ours"
+		if *bf16 {
+			rt = "ours-bf16"
+		}
+		r := result{Runtime: rt, Arch: *arch, Batch: n, Threads: *threads, MsMedian: med,
 			MsP90: ms[min(len(ms)-1, len(ms)*9/10)], MsPerImage: med / float64(n), ImagesPerS: float64(n) * 1e3 / med,
 			Reference: *ref, BF16: *bf16}
 		if *mem {

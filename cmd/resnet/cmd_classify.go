@@ -27,7 +27,7 @@ func newClassifyCmd() *cobra.Command {
 	var (
 		model, arch, weights, labels, featuresOut string
 		topk, batch                               int
-		asJSON, logits, useEngine                 bool
+		asJSON, logits, useEngine, bf16           bool
 		hf                                        hubFlags
 	)
 	cmd := &cobra.Command{
@@ -52,7 +52,7 @@ tolerance. --threads limits the worker threads.`,
 			stderr := cmd.ErrOrStderr()
 			var c *classify.Classifier
 			var err error
-			opts := classify.Options{Reference: !useEngine, MaxBatch: batch}
+			opts := classify.Options{Reference: !useEngine, MaxBatch: batch, BF16: bf16}
 			switch {
 			case weights != "":
 				c, err = classify.LoadFile(ctx, arch, weights, opts)
@@ -149,6 +149,7 @@ tolerance. --threads limits the worker threads.`,
 	f.BoolVar(&logits, "logits", false, "include raw logits in the JSON output")
 	f.StringVar(&featuresOut, "features", "", "write the pooled penultimate features of every image to this .npy file")
 	f.BoolVar(&useEngine, "engine", true, "run the compiled inference engine (false: the layer-by-layer reference path)")
+	f.BoolVar(&bf16, "bf16", false, "engine: bfloat16 products, float32 sums (fast with AVX512-BF16; not float32-exact)")
 	hf.register(cmd, true)
 	return cmd
 }
