@@ -91,6 +91,7 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"inspect", filepath.Join(dir, "junk.pth")}, "junk.pth"},
 		{[]string{"convert", fixture, filepath.Join(dir, "out.txt")}, "unknown output format"},
 		{[]string{"bench", "--arch", "resnet20", "--batch", "0"}, "must be positive"},
+		{[]string{"bench", "--arch", "resnet20", "--bf16", "--engine=false"}, "--bf16 needs the engine"},
 		{[]string{"classify", "--weights", filepath.Join(dir, "junk.pth"), "x.png"}, "junk.pth"},
 		{[]string{"classify", "x.png"}, "1 of 1 images failed"},
 		{[]string{"classify", "--model", "resnt50", "x.png"}, `did you mean "resnet50"`},
@@ -132,6 +133,13 @@ func TestBenchJSON(t *testing.T) {
 		if _, ok := v[k].(float64); !ok {
 			t.Errorf("bench --json lacks %s: %s", k, out)
 		}
+	}
+	out, err = run(t, "bench", "--arch", "resnet20", "--iters", "1", "--warmup", "0", "--bf16", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || v["bf16"] != true {
+		t.Errorf("bench --bf16 --json: %v %s", err, out)
 	}
 }
 
