@@ -227,7 +227,9 @@ func TestWinogradBF16(t *testing.T) {
 // is a sanity check, that wiring mistakes would fail: relative L2 error
 // of the logits under L·2⁻⁸ for L rounded layers (each rounding is within
 // 2⁻⁹ relative, two per layer, added to first order), and the same top-1.
-// TestPointwiseBF16 is the exact check of each layer.
+// TestPointwiseBF16 is the exact check of each layer. A plan compiled
+// InPlace (its pairs packed over the model's weights) must give the same
+// logits bit for bit.
 func TestPlanBF16(t *testing.T) {
 	for _, arch := range []string{"resnet18", "resnet50"} {
 		if testing.Short() && arch != "resnet18" {
@@ -275,6 +277,25 @@ func TestPlanBF16(t *testing.T) {
 		}
 		if rel > bound {
 			t.Errorf("%s: relative logit error %.3g > %.3g", arch, rel, bound)
+		}
+		// InPlace packs the pairs over the model's own weights: the same
+		// operands, so the same logits.
+		m2, err := models.New(arch, models.Options{Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pIn, err := Compile(m2, Options{BF16: true, InPlace: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := pIn.Forward(context.Background(), x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range got.Data {
+			if in.Data[i] != v {
+				t.Fatalf("%s: logit %d is %v compiled InPlace, %v not", arch, i, in.Data[i], v)
+			}
 		}
 		classes := want.Shape[1]
 		for img := 0; img < 2; img++ {

@@ -308,12 +308,17 @@ func newConv(c *nn.Conv2d, bn *nn.BatchNorm2d, o Options) (*conv, error) {
 		cv.winoOK = true
 	}
 	if o.BF16 {
+		// The bfloat16 pairs take half the float32 weights' room: unless
+		// Winograd's weights are to be made from w, they are packed over
+		// it (the model's storage with InPlace, which keeps the WSL
+		// models' memory bound), and w is no longer read.
 		cv.ldb = gemmLDA(kernels.BF16Pairs(k))
-		cv.wb = make([]float32, c.OutC*cv.ldb)
-		kernels.PackBF16Rows(cv.wb, cv.ldb, w, lda, c.OutC, k)
-		if !inPlace && !cv.winoOK {
-			cv.w = nil // the plan's own float32 copy is no longer read (Winograd's weights are made from it)
+		if cv.winoOK || cv.ldb > lda {
+			cv.wb = make([]float32, c.OutC*cv.ldb)
+		} else {
+			cv.wb, cv.w = w[:c.OutC*cv.ldb], nil
 		}
+		kernels.PackBF16Rows(cv.wb, cv.ldb, w, lda, c.OutC, k)
 	}
 	return cv, nil
 }

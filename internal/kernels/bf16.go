@@ -115,7 +115,9 @@ func packBF16OffsGeneric(dst []float32, ldd int, src []float32, offs []int32, pa
 // PackBF16Rows writes each of the m rows of the m×k matrix src (rows lds
 // apart) as ⌈k/2⌉ words of bfloat16 pairs (the even index in the low half)
 // into dst (rows ldd apart): A's layout for SgemmSerialEpilogueBF16, for a
-// layer's weights, packed once.
+// layer's weights, packed once. dst may be src's own storage (the same
+// first element) when ldd ≤ lds: rows are written in order, and each word
+// after the values it replaces are read.
 func PackBF16Rows(dst []float32, ldd int, src []float32, lds, m, k int) {
 	kp := BF16Pairs(k)
 	checkMatrix("src", src, m, k, lds)

@@ -122,6 +122,30 @@ func TestPackBF16Offs(t *testing.T) {
 	}
 }
 
+// TestPackBF16RowsInPlace packs weights over their own storage and
+// compares with a packing into a separate buffer.
+func TestPackBF16RowsInPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, s := range [][3]int{{1, 1, 1}, {3, 7, 7}, {5, 64, 64}, {4, 1024, 1040}, {6, 9, 9}} {
+		m, k, lds := s[0], s[1], s[2]
+		ldd := BF16Pairs(k)
+		if k%1024 == 0 {
+			ldd += 16
+		}
+		w := bf16TestMatrix(rng, m*lds, true)
+		want := make([]float32, m*ldd)
+		PackBF16Rows(want, ldd, w, lds, m, k)
+		PackBF16Rows(w, ldd, w, lds, m, k)
+		for i := 0; i < m; i++ {
+			for p := 0; p < BF16Pairs(k); p++ {
+				if g, x := math.Float32bits(w[i*ldd+p]), math.Float32bits(want[i*ldd+p]); g != x {
+					t.Fatalf("%v: word (%d, %d) = %#08x in place, %#08x apart", s, i, p, g, x)
+				}
+			}
+		}
+	}
+}
+
 // TestSgemmBF16 runs SgemmSerialEpilogueBF16, with the native kernels
 // where the CPU has them and with the portable ones, against float64
 // products of the bfloat16-rounded operands. Bound: float32 accumulation
