@@ -78,17 +78,7 @@ func checkLayerBF16(t *testing.T, tc convCase, withAcc bool) {
 	if tc.res {
 		res = randomInput(tc.n, tc.outC, oh, ow, 9).Data
 	}
-	ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, kernels.Threads()}, sizing: true, n: tc.n}
-	if _, _, _, err := ws.conv(cv, nil, bufT1, tc.h, tc.w, res, bias, acc, tc.relu); err != nil {
-		t.Fatal(err)
-	}
-	ws.alloc()
-	ws.team = newTeam(ws.key.threads)
-	defer ws.team.close()
-	out, _, _, err := ws.conv(cv, x, bufT1, tc.h, tc.w, res, bias, acc, tc.relu)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := runLayer(t, cv, tc, x, res, bias, acc).Data
 	plane := oh * ow
 	// sum adds layer r's products at output (img, o, oy, ox): its group's
 	// input channels and taps, 0 in the padding.
@@ -152,6 +142,24 @@ func checkLayerBF16(t *testing.T, tc convCase, withAcc bool) {
 	}
 }
 
+// runLayer runs cv alone on x (tc's shape) in a workspace of its own, with
+// the epilogue, and returns a copy of its output.
+func runLayer(t *testing.T, cv *conv, tc convCase, x, res, bias []float32, acc *accum) *tensor.Tensor {
+	t.Helper()
+	ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, kernels.Threads()}, sizing: true, n: tc.n}
+	if _, _, _, err := ws.conv(cv, nil, bufT1, tc.h, tc.w, res, bias, acc, tc.relu); err != nil {
+		t.Fatal(err)
+	}
+	ws.alloc()
+	ws.team = newTeam(ws.key.threads)
+	defer ws.team.close()
+	out, oh, ow, err := ws.conv(cv, x, bufT1, tc.h, tc.w, res, bias, acc, tc.relu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tensor.Tensor{Shape: []int{tc.n, cv.outC, oh, ow}, Data: append([]float32(nil), out...)}
+}
+
 // TestDirectBF16 is TestPointwiseBF16 for the implicit-GEMM convolutions:
 // the stem, stride 2, small maps, groups (one channel each, ResNeXt's
 // 4 and 8), odd K.
@@ -209,21 +217,9 @@ func TestWinogradBF16(t *testing.T) {
 				if tc.res {
 					res = randomInput(tc.n, tc.outC, tc.h, tc.w, 6).Data
 				}
-				run := func(cv *conv) *tensor.Tensor {
-					ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, kernels.Threads()}, sizing: true, n: tc.n}
-					ws.conv(cv, nil, bufT1, tc.h, tc.w, res, nil, nil, tc.relu)
-					ws.alloc()
-					ws.team = newTeam(ws.key.threads)
-					defer ws.team.close()
-					out, oh, ow, err := ws.conv(cv, x, bufT1, tc.h, tc.w, res, nil, nil, tc.relu)
-					if err != nil {
-						t.Fatal(err)
-					}
-					return &tensor.Tensor{Shape: []int{tc.n, tc.outC, oh, ow}, Data: append([]float32(nil), out...)}
-				}
-				got := run(cv)
+				got := runLayer(t, cv, tc, x, res, nil, nil)
 				winoRoundV = true
-				want := run(ref)
+				want := runLayer(t, ref, tc, x, res, nil, nil)
 				winoRoundV = false
 				if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
 					t.Error(err)
