@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/resnetgo/resnet/engine"
+	"github.com/resnetgo/resnet/internal/kernels"
 	"github.com/resnetgo/resnet/tensor"
 	"github.com/spf13/cobra"
 )
@@ -43,8 +44,8 @@ latency percentiles and throughput. With --json it prints one JSON object.`,
 			}
 			name := m.Config.Name
 			forward := m.Forward
-			if bf16 && !useEngine {
-				return fmt.Errorf("--bf16 needs the engine (--engine=false runs float32 layer by layer)")
+			if err := checkBF16(cmd.ErrOrStderr(), bf16, useEngine); err != nil {
+				return err
 			}
 			if useEngine {
 				p, err := engine.Compile(m, engine.Options{InPlace: true, MaxBatch: batch, BF16: bf16})
@@ -75,7 +76,7 @@ latency percentiles and throughput. With --json it prints one JSON object.`,
 			sort.Float64s(times)
 			pct := func(p float64) float64 { return times[min(len(times)-1, int(p*float64(len(times))))] }
 			res := map[string]any{
-				"arch": name, "engine": useEngine, "bf16": bf16, "batch": batch, "size": size, "threads": runtime.GOMAXPROCS(0),
+				"arch": name, "engine": useEngine, "bf16": bf16, "bf16_native": bf16 && kernels.BF16Native(), "batch": batch, "size": size, "threads": runtime.GOMAXPROCS(0),
 				"iters": len(times), "ms_median": pct(0.5), "ms_p90": pct(0.9), "ms_min": times[0],
 				"ms_per_image": pct(0.5) / float64(batch), "images_per_s": float64(batch) * 1000 / pct(0.5),
 			}
@@ -96,6 +97,6 @@ latency percentiles and throughput. With --json it prints one JSON object.`,
 	f.DurationVar(&minTime, "min-time", 0, "keep timing until this much time has passed")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.BoolVar(&useEngine, "engine", true, "run the compiled inference engine (false: the layer-by-layer reference path)")
-	f.BoolVar(&bf16, "bf16", false, "engine: bfloat16 products, float32 sums (fast with AVX512-BF16; not float32-exact)")
+	f.BoolVar(&bf16, "bf16", false, bf16Usage)
 	return cmd
 }

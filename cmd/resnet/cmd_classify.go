@@ -52,6 +52,9 @@ tolerance. --threads limits the worker threads.`,
 			stderr := cmd.ErrOrStderr()
 			var c *classify.Classifier
 			var err error
+			if err := checkBF16(cmd.ErrOrStderr(), bf16, useEngine); err != nil {
+				return err
+			}
 			opts := classify.Options{Reference: !useEngine, MaxBatch: batch, BF16: bf16}
 			switch {
 			case weights != "":
@@ -149,7 +152,7 @@ tolerance. --threads limits the worker threads.`,
 	f.BoolVar(&logits, "logits", false, "include raw logits in the JSON output")
 	f.StringVar(&featuresOut, "features", "", "write the pooled penultimate features of every image to this .npy file")
 	f.BoolVar(&useEngine, "engine", true, "run the compiled inference engine (false: the layer-by-layer reference path)")
-	f.BoolVar(&bf16, "bf16", false, "engine: bfloat16 products, float32 sums (fast with AVX512-BF16; not float32-exact)")
+	f.BoolVar(&bf16, "bf16", false, bf16Usage)
 	hf.register(cmd, true)
 	return cmd
 }

@@ -74,6 +74,9 @@ the worker threads. SIGTERM or SIGINT stops accepting, finishes in-flight reques
 				return fmt.Errorf("%d --arch for %d --weights: give one --arch for all, or one per --weights in order", len(archs), len(weights))
 			}
 
+			if err := checkBF16(cmd.ErrOrStderr(), bf16, useEngine); err != nil {
+				return err
+			}
 			opts := classify.Options{Reference: !useEngine, BF16: bf16}
 			ms := map[string]*classify.Classifier{}
 			add := func(name string, c *classify.Classifier) error {
@@ -179,7 +182,7 @@ the worker threads. SIGTERM or SIGINT stops accepting, finishes in-flight reques
 	f.StringVar(&baseURL, "base-url", "", "mirror to download --model weights from (default $RESNET_HUB_URL)")
 	f.BoolVar(&offline, "offline", false, "never download; use only cached weights (also RESNET_OFFLINE=1)")
 	f.BoolVar(&useEngine, "engine", true, "run the compiled inference engine (false: the layer-by-layer reference path)")
-	f.BoolVar(&bf16, "bf16", false, "engine: bfloat16 products, float32 sums (fast with AVX512-BF16; not float32-exact)")
+	f.BoolVar(&bf16, "bf16", false, bf16Usage)
 	return cmd
 }
 

@@ -92,6 +92,7 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"convert", fixture, filepath.Join(dir, "out.txt")}, "unknown output format"},
 		{[]string{"bench", "--arch", "resnet20", "--batch", "0"}, "must be positive"},
 		{[]string{"bench", "--arch", "resnet20", "--bf16", "--engine=false"}, "--bf16 needs the engine"},
+		{[]string{"classify", "--bf16", "--engine=false", "x.png"}, "--bf16 needs the engine"},
 		{[]string{"classify", "--weights", filepath.Join(dir, "junk.pth"), "x.png"}, "junk.pth"},
 		{[]string{"classify", "x.png"}, "1 of 1 images failed"},
 		{[]string{"classify", "--model", "resnt50", "x.png"}, `did you mean "resnet50"`},
