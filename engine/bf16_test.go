@@ -239,8 +239,8 @@ func TestWinogradBF16(t *testing.T) {
 // InPlace (its pairs packed over the model's weights) must give the same
 // logits bit for bit.
 func TestPlanBF16(t *testing.T) {
-	for _, arch := range []string{"resnet18", "resnet50"} {
-		if testing.Short() && arch != "resnet18" {
+	for _, arch := range []string{"resnet18", "resnet50", "resnet20", "resnet20b", "plain20", "resnext50_32x4d"} {
+		if testing.Short() && (arch == "resnet50" || arch == "resnext50_32x4d") {
 			continue
 		}
 		m, err := models.New(arch, models.Options{Seed: 3})
@@ -263,7 +263,11 @@ func TestPlanBF16(t *testing.T) {
 				}
 			}
 		}
-		x := randomInput(2, 3, 96, 96, 4)
+		size := 96
+		if c, _ := models.Lookup(arch); c.InputSize < 64 {
+			size = c.InputSize // the CIFAR nets: 32×32
+		}
+		x := randomInput(2, m.Config.InChannels, size, size, 4)
 		want, err := p32.Forward(context.Background(), x)
 		if err != nil {
 			t.Fatal(err)
