@@ -28,7 +28,7 @@ type conv struct {
 	inPlace             bool           // compiled with Options.InPlace: no transposed copy
 	bf16                bool           // compiled with Options.BF16
 	winoB               [2]lazyWeights // Options.BF16: the Winograd forms' weights as bfloat16 pairs
-	wb                  []float32      // Options.BF16: a pointwise layer's weights as bfloat16 pairs (kernels.PackBF16Rows)
+	wb                  []float32      // Options.BF16: the weights as bfloat16 pairs (kernels.PackBF16Rows)
 	ldb                 int            // wb's row stride, in words
 }
 

@@ -36,4 +36,10 @@
 // get a padded row stride in the compiled copy (rows in one L1 set evict
 // each other). Layout is NCHW throughout, so there is no conversion at
 // the edges.
+//
+// Options.BF16 (off by default) runs every convolution's products on
+// bfloat16 values with AVX512-BF16 (kernels.SgemmSerialBF16): each tile
+// rounds its share of the input into pairs in the thread's buffer, the
+// weights are rounded once, and the sums, transforms and epilogues stay
+// float32. About 1.3–1.6× as fast, but not within float32 tolerance.
 package engine

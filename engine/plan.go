@@ -26,15 +26,15 @@ type Options struct {
 	// form's transformed weights, built when a layer first runs it, take
 	// another 36/9 or 16/9 of that layer's weights.
 	NoWinograd bool
-	// BF16 computes the 1×1 convolutions and the products of Winograd's
-	// (together most of a ResNet's multiply-adds) from bfloat16 weights
-	// and activations, accumulating in float32: on a CPU with AVX512-BF16
-	// they run about twice as fast, and their weights take half the
-	// memory. It costs precision: bfloat16 keeps 8 bits of significand,
-	// so the logits differ from float32's by far more than SPEC §6 allows
-	// (engine/README "BF16" has what was measured). Off by default;
-	// without AVX512-BF16 (kernels.BF16Native) the same results come from
-	// portable code, slowly.
+	// BF16 computes every convolution's products (1×1, implicit GEMM and
+	// Winograd's) from bfloat16 weights and activations, accumulating in
+	// float32: on a CPU with AVX512-BF16 they run about twice as fast,
+	// and the weights take half the memory. It costs precision: bfloat16
+	// keeps 8 bits of significand, so the logits differ from float32's by
+	// far more than SPEC §6 allows (engine/README "BF16" has what was
+	// measured). Off by default; without AVX512-BF16
+	// (kernels.BF16Native) the same results come from portable code,
+	// slowly. The classifier stays float32.
 	BF16 bool
 	// MaxBatch is the most images run through the network together; a
 	// larger batch is run in slices of MaxBatch, which bounds the
