@@ -427,10 +427,15 @@ func (s *Server) HTTPServer() *http.Server {
 
 // Serve answers HTTP on ln and, when grpcLn is not nil, gRPC on grpcLn
 // until ctx is done, then shuts down gracefully: readiness turns false,
-// the listeners close, in-flight requests finish (up to
-// Config.ShutdownTimeout) and the batchers stop.
+// the listeners close, requests on connections already accepted are
+// still read (up to 2 s) and every request read is answered (up to
+// Config.ShutdownTimeout), and the batchers stop.
 func (s *Server) Serve(ctx context.Context, ln, grpcLn net.Listener) error {
 	hs := s.HTTPServer()
+	fresh := newFreshConns()
+	fresh.install(hs)
+	oln := &onceCloseListener{Listener: ln}
+	ln = oln
 	errc := make(chan error, 2)
 	go func() {
 		var err error
@@ -439,8 +444,8 @@ func (s *Server) Serve(ctx context.Context, ln, grpcLn net.Listener) error {
 		} else {
 			err = hs.Serve(ln)
 		}
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
+		if errors.Is(err, http.ErrServerClosed) || ctx.Err() != nil {
+			err = nil // closed by the shutdown below
 		}
 		errc <- err
 	}()
@@ -460,6 +465,10 @@ func (s *Server) Serve(ctx context.Context, ln, grpcLn net.Listener) error {
 	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
+	// No new connections; the requests of those already accepted reach
+	// the handler before Shutdown, which would drop them unanswered.
+	oln.Close()
+	fresh.wait(min(drainNewConns, s.cfg.ShutdownTimeout))
 	done := make(chan struct{})
 	if gs != nil {
 		go func() { gs.GracefulStop(); close(done) }()
