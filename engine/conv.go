@@ -151,7 +151,12 @@ func (ws *workspace) subsample(x []float32, c, h, w, s, oh, ow int) []float32 {
 // pointwise: out(img) = W · x(img) for a 1×1 convolution, plus acc's
 // W' · x'(img) when set, then the epilogue, tile by tile, the epilogue
 // fused into the GEMM's store (kernels.SgemmSerialEpilogue). Small maps
-// go to pointwiseT instead.
+// go to pointwiseT instead. With Options.BF16 each tile first rounds its
+// columns of the input (and of acc's) to bfloat16 pairs in the thread's
+// buffer (kernels.PackBF16), where the GEMM (kernels.SgemmSerialEpilogueBF16)
+// finds them in cache, rather than in a pass of its own over the whole
+// input; tiles that split the output channels round the same columns
+// again, a few per cent of their work.
 func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res, bias []float32, acc *accum, relu bool) {
 	plane := oh * ow
 	x = ws.subsample(x, c.inC, h, w, c.stride, oh, ow)
@@ -160,56 +165,22 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		// c itself has stride 1 here (conv3 of a bottleneck), so bufSub is free.
 		ax = ws.subsample(acc.x, acc.c.inC, acc.h, acc.w, acc.c.stride, oh, ow)
 	}
-	if c.wb != nil {
-		ws.pointwiseBF16(c, x, plane, out, res, bias, acc, ax, relu)
-		return
-	}
 	if c.smallMapT(plane) {
 		ws.pointwiseT(c, x, plane, out, res, bias, acc, ax, relu)
 		return
 	}
-	if ws.sizing {
-		return
-	}
-	n, m := ws.n, c.outC
-	mb, nb := tiling(m, plane, n, ws.key.threads)
-	tm, tn := (m+mb-1)/mb, (plane+nb-1)/nb
-	ws.parallel(n*tm*tn, func(_, it int) {
-		img, r := it/(tm*tn), it%(tm*tn)
-		m0, j0 := r/tn*mb, r%tn*nb
-		m1, j1 := min(m0+mb, m), min(j0+nb, plane)
-		o := out[img*m*plane:]
-		var beta float32
-		if acc != nil {
-			ci := acc.c.inC
-			acc.c.gemm(acc.c.w, acc.c.lda, m0, m1, j1-j0, ci, ax[img*ci*plane+j0:], plane, 0, o[m0*plane+j0:], plane)
-			beta = 1
-		}
-		ep := kernels.Epilogue{Bias: bias[m0:m1], LDR: plane, ReLU: relu}
-		if res != nil {
-			ep.Res = res[img*m*plane+m0*plane+j0:]
-		}
-		k := c.inC
-		kernels.SgemmSerialEpilogue(m1-m0, j1-j0, k, c.w[m0*c.lda:], c.lda, x[img*k*plane+j0:], plane, beta, o[m0*plane+j0:], plane, ep)
-	})
-}
-
-// pointwiseBF16 is pointwise for a plan compiled with Options.BF16: each
-// tile rounds its columns of the input (and of acc's) to bfloat16 pairs
-// in the thread's buffer (kernels.PackBF16), where the GEMM
-// (kernels.SgemmSerialEpilogueBF16) finds them in cache, rather than in a
-// pass of its own over the whole input; tiles that split the output
-// channels round the same columns again, a few per cent of their work.
-func (ws *workspace) pointwiseBF16(c *conv, x []float32, plane int, out, res, bias []float32, acc *accum, ax []float32, relu bool) {
 	n, m, k := ws.n, c.outC, c.inC
 	mb, nb := tiling(m, plane, n, ws.key.threads)
-	ldx := nb // the packed columns' row stride: 4 KiB apart would share cache sets
-	if ldx%1024 == 0 {
-		ldx += 16
-	}
-	kp, akp := kernels.BF16Pairs(k), 0
-	if acc != nil {
-		akp = kernels.BF16Pairs(acc.c.inC)
+	bf16 := c.wb != nil
+	var kp, akp, ldx int // BF16: pairs of K (and of acc's), and the packed columns' row stride
+	if bf16 {
+		kp, ldx = kernels.BF16Pairs(k), nb
+		if ldx%1024 == 0 {
+			ldx += 16 // rows 4 KiB apart would share cache sets
+		}
+		if acc != nil {
+			akp = kernels.BF16Pairs(acc.c.inC)
+		}
 	}
 	if ws.sizing {
 		ws.colSize = max(ws.colSize, (kp+akp)*ldx)
@@ -226,18 +197,26 @@ func (ws *workspace) pointwiseBF16(c *conv, x []float32, plane int, out, res, bi
 		var beta float32
 		if acc != nil {
 			ci := acc.c.inC
-			ab := buf[kp*ldx : (kp+akp)*ldx]
-			kernels.PackBF16(ab, ldx, ax[img*ci*plane+j0:], plane, ci, cols)
-			kernels.SgemmSerialBF16(m1-m0, cols, akp, acc.c.wb[m0*acc.c.ldb:], acc.c.ldb, ab, ldx, 0, o[m0*plane+j0:], plane)
+			if bf16 {
+				ab := buf[kp*ldx : (kp+akp)*ldx]
+				kernels.PackBF16(ab, ldx, ax[img*ci*plane+j0:], plane, ci, cols)
+				kernels.SgemmSerialBF16(m1-m0, cols, akp, acc.c.wb[m0*acc.c.ldb:], acc.c.ldb, ab, ldx, 0, o[m0*plane+j0:], plane)
+			} else {
+				acc.c.gemm(acc.c.w, acc.c.lda, m0, m1, cols, ci, ax[img*ci*plane+j0:], plane, 0, o[m0*plane+j0:], plane)
+			}
 			beta = 1
 		}
-		xb := buf[:kp*ldx]
-		kernels.PackBF16(xb, ldx, x[img*k*plane+j0:], plane, k, cols)
 		ep := kernels.Epilogue{Bias: bias[m0:m1], LDR: plane, ReLU: relu}
 		if res != nil {
 			ep.Res = res[img*m*plane+m0*plane+j0:]
 		}
-		kernels.SgemmSerialEpilogueBF16(m1-m0, cols, kp, c.wb[m0*c.ldb:], c.ldb, xb, ldx, beta, o[m0*plane+j0:], plane, ep)
+		if bf16 {
+			xb := buf[:kp*ldx]
+			kernels.PackBF16(xb, ldx, x[img*k*plane+j0:], plane, k, cols)
+			kernels.SgemmSerialEpilogueBF16(m1-m0, cols, kp, c.wb[m0*c.ldb:], c.ldb, xb, ldx, beta, o[m0*plane+j0:], plane, ep)
+		} else {
+			kernels.SgemmSerialEpilogue(m1-m0, cols, k, c.w[m0*c.lda:], c.lda, x[img*k*plane+j0:], plane, beta, o[m0*plane+j0:], plane, ep)
+		}
 	})
 }
 

@@ -49,10 +49,23 @@ func PackBF16(dst []float32, ldd int, src []float32, lds, k, n int) {
 		packBF16(dst, ldd, src, lds, pairs, n)
 	}
 	if k%2 == 1 {
-		d, s := dst[pairs*ldd:pairs*ldd+n], src[(k-1)*lds:(k-1)*lds+n]
-		for j, v := range s {
+		packPair(dst[pairs*ldd:pairs*ldd+n], src[(k-1)*lds:], nil)
+	}
+}
+
+// packPair writes the words of bfloat16 pairs (lo[j], hi[j]) into d; a nil
+// hi is a row of zeros (the last row of an odd K).
+func packPair(d, lo, hi []float32) {
+	lo = lo[:len(d)]
+	if hi == nil {
+		for j, v := range lo {
 			d[j] = math.Float32frombits(uint32(BF16(v)))
 		}
+		return
+	}
+	hi = hi[:len(d)]
+	for j := range d {
+		d[j] = math.Float32frombits(uint32(BF16(hi[j]))<<16 | uint32(BF16(lo[j])))
 	}
 }
 
@@ -61,11 +74,7 @@ var packBF16 = packBF16Generic
 
 func packBF16Generic(dst []float32, ldd int, src []float32, lds, pairs, n int) {
 	for p := 0; p < pairs; p++ {
-		d := dst[p*ldd : p*ldd+n]
-		lo, hi := src[2*p*lds:2*p*lds+n], src[(2*p+1)*lds:(2*p+1)*lds+n]
-		for j := range d {
-			d[j] = math.Float32frombits(uint32(BF16(hi[j]))<<16 | uint32(BF16(lo[j])))
-		}
+		packPair(dst[p*ldd:p*ldd+n], src[2*p*lds:], src[(2*p+1)*lds:])
 	}
 }
 
@@ -92,10 +101,7 @@ func PackBF16Offs(dst []float32, ldd int, src []float32, offs []int32, k, n int)
 		packBF16Offs(dst, ldd, src, offs, pairs, n)
 	}
 	if k%2 == 1 {
-		d, s := dst[pairs*ldd:pairs*ldd+n], src[offs[k-1]:int(offs[k-1])+n]
-		for j, v := range s {
-			d[j] = math.Float32frombits(uint32(BF16(v)))
-		}
+		packPair(dst[pairs*ldd:pairs*ldd+n], src[offs[k-1]:], nil)
 	}
 }
 
@@ -104,11 +110,7 @@ var packBF16Offs = packBF16OffsGeneric
 
 func packBF16OffsGeneric(dst []float32, ldd int, src []float32, offs []int32, pairs, n int) {
 	for p := 0; p < pairs; p++ {
-		d := dst[p*ldd : p*ldd+n]
-		lo, hi := src[offs[2*p]:int(offs[2*p])+n], src[offs[2*p+1]:int(offs[2*p+1])+n]
-		for j := range d {
-			d[j] = math.Float32frombits(uint32(BF16(hi[j]))<<16 | uint32(BF16(lo[j])))
-		}
+		packPair(dst[p*ldd:p*ldd+n], src[offs[2*p]:], src[offs[2*p+1]:])
 	}
 }
 
@@ -147,41 +149,13 @@ var bf16Kernel = &bf16GenericKernel
 // where each pair adds its odd product and then its even one to a float32
 // accumulator.
 func SgemmSerialBF16(m, n, kp int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemmBF16("SgemmSerialBF16", m, n, kp, a, lda, b, ldb, beta, c, ldc, nil)
+	serialGemm("SgemmSerialBF16", bf16Kernel, false, m, n, kp, 1, a, lda, b, ldb, beta, c, ldc, nil)
 }
 
 // SgemmSerialEpilogueBF16 is SgemmSerialBF16 followed by ep, fused:
 // C = epilogue(A·B + beta·C).
 func SgemmSerialEpilogueBF16(m, n, kp int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
-	sgemmBF16("SgemmSerialEpilogueBF16", m, n, kp, a, lda, b, ldb, beta, c, ldc, &ep)
-}
-
-func sgemmBF16(name string, m, n, kp int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) {
-	if m < 0 || n < 0 || kp < 0 {
-		panic(fmt.Sprintf("kernels: %s with negative size m=%d n=%d kp=%d", name, m, n, kp))
-	}
-	if m == 0 || n == 0 {
-		return
-	}
-	checkMatrix("C", c, m, n, ldc)
-	if ep != nil {
-		if len(ep.Bias) < m {
-			panic(fmt.Sprintf("kernels: %s: %d bias values for %d rows", name, len(ep.Bias), m))
-		}
-		if ep.Res != nil {
-			checkMatrix("Res", ep.Res, m, n, ep.LDR)
-		}
-	}
-	if kp == 0 {
-		scaleC(m, n, beta, c, ldc)
-		if ep != nil {
-			(&tileEpilogue{bias: ep.Bias, res: ep.Res, ldr: ep.LDR, relu: ep.ReLU}).apply(c, ldc, m, n)
-		}
-		return
-	}
-	checkMatrix("A", a, m, kp, lda)
-	checkMatrix("B", b, kp, n, ldb)
-	sgemmBlockEp(bf16Kernel, false, false, 0, m, 0, n, kp, 1, a, lda, b, ldb, beta, c, ldc, ep)
+	serialGemm("SgemmSerialEpilogueBF16", bf16Kernel, false, m, n, kp, 1, a, lda, b, ldb, beta, c, ldc, &ep)
 }
 
 // bf16GenericKernel is the portable bf16 micro-kernel: genericKernel's

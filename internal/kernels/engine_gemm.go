@@ -9,20 +9,7 @@ import "fmt"
 // tile it just computed while the tile is still in cache. A and B are read
 // in place by the strided micro-kernels, as in Sgemm.
 func SgemmSerial(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m < 0 || n < 0 || k < 0 {
-		panic(fmt.Sprintf("kernels: SgemmSerial with negative size m=%d n=%d k=%d", m, n, k))
-	}
-	if m == 0 || n == 0 {
-		return
-	}
-	checkMatrix("C", c, m, n, ldc)
-	if k == 0 || alpha == 0 {
-		scaleC(m, n, beta, c, ldc)
-		return
-	}
-	checkMatrix("A", a, m, k, lda)
-	checkMatrix("B", b, k, n, ldb)
-	sgemmBlock(gemmKernel, false, false, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	serialGemm("SgemmSerial", gemmKernel, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
 }
 
 // SgemmSerialAT is SgemmSerial with A transposed: C = alpha·Aᵀ·B +
@@ -32,20 +19,7 @@ func SgemmSerial(m, n, k int, alpha float32, a []float32, lda int, b []float32, 
 // micro-kernels tile in twelves, instead of columns, which they tile in
 // 16s and 32s (7×7 = 49 columns cost 64).
 func SgemmSerialAT(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m < 0 || n < 0 || k < 0 {
-		panic(fmt.Sprintf("kernels: SgemmSerialAT with negative size m=%d n=%d k=%d", m, n, k))
-	}
-	if m == 0 || n == 0 {
-		return
-	}
-	checkMatrix("C", c, m, n, ldc)
-	if k == 0 || alpha == 0 {
-		scaleC(m, n, beta, c, ldc)
-		return
-	}
-	checkMatrix("A", a, k, m, lda)
-	checkMatrix("B", b, k, n, ldb)
-	sgemmBlock(gemmKernel, true, false, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	serialGemm("SgemmSerialAT", gemmKernel, true, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
 }
 
 // Epilogue is what SgemmSerialEpilogue does to each value of C after the
@@ -64,25 +38,40 @@ type Epilogue struct {
 // SgemmSerialEpilogue is SgemmSerial (alpha 1) followed by ep, fused:
 // C = epilogue(A·B + beta·C).
 func SgemmSerialEpilogue(m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
+	serialGemm("SgemmSerialEpilogue", gemmKernel, false, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, &ep)
+}
+
+// serialGemm checks the arguments of the Sgemm*Serial* functions (A is
+// k×m when transA) and runs the blocked algorithm with kern on the
+// calling goroutine, with the epilogue ep when it is not nil.
+func serialGemm(name string, kern *microKernel, transA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) {
 	if m < 0 || n < 0 || k < 0 {
-		panic(fmt.Sprintf("kernels: SgemmSerialEpilogue with negative size m=%d n=%d k=%d", m, n, k))
+		panic(fmt.Sprintf("kernels: %s with negative size m=%d n=%d k=%d", name, m, n, k))
 	}
 	if m == 0 || n == 0 {
 		return
 	}
 	checkMatrix("C", c, m, n, ldc)
-	if len(ep.Bias) < m {
-		panic(fmt.Sprintf("kernels: SgemmSerialEpilogue: %d bias values for %d rows", len(ep.Bias), m))
+	if ep != nil {
+		if len(ep.Bias) < m {
+			panic(fmt.Sprintf("kernels: %s: %d bias values for %d rows", name, len(ep.Bias), m))
+		}
+		if ep.Res != nil {
+			checkMatrix("Res", ep.Res, m, n, ep.LDR)
+		}
 	}
-	if ep.Res != nil {
-		checkMatrix("Res", ep.Res, m, n, ep.LDR)
-	}
-	if k == 0 {
+	if k == 0 || alpha == 0 {
 		scaleC(m, n, beta, c, ldc)
-		(&tileEpilogue{bias: ep.Bias, res: ep.Res, ldr: ep.LDR, relu: ep.ReLU}).apply(c, ldc, m, n)
+		if ep != nil {
+			(&tileEpilogue{bias: ep.Bias, res: ep.Res, ldr: ep.LDR, relu: ep.ReLU}).apply(c, ldc, m, n)
+		}
 		return
 	}
-	checkMatrix("A", a, m, k, lda)
+	if transA {
+		checkMatrix("A", a, k, m, lda)
+	} else {
+		checkMatrix("A", a, m, k, lda)
+	}
 	checkMatrix("B", b, k, n, ldb)
-	sgemmBlockEp(gemmKernel, false, false, 0, m, 0, n, k, 1, a, lda, b, ldb, beta, c, ldc, &ep)
+	sgemmBlockEp(kern, transA, false, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
 }
