@@ -85,6 +85,12 @@ type Options struct {
 	// no longer within float32 tolerance of PyTorch (engine/README "BF16"
 	// has the measured cost). Ignored with Reference.
 	BF16 bool
+	// Int8 compiles the engine with engine.Options.Int8: most
+	// convolutions' products from 8-bit values, faster on CPUs with
+	// AVX512-VNNI, less precise than BF16 (engine/README "Int8"). It may
+	// be combined with BF16, which then covers the layers Int8 leaves
+	// (Winograd's); ignored with Reference.
+	Int8 bool
 }
 
 func (o Options) maxBatch() int {
@@ -268,7 +274,7 @@ func (c *Classifier) Compile() error {
 		}
 		m := c.Model
 		c.mb = c.Options.maxBatch()
-		p, err := engine.Compile(m, engine.Options{InPlace: c.own, MaxBatch: c.mb, BF16: c.Options.BF16})
+		p, err := engine.Compile(m, engine.Options{InPlace: c.own, MaxBatch: c.mb, BF16: c.Options.BF16, Int8: c.Options.Int8})
 		if err != nil {
 			c.initErr = fmt.Errorf("classify: %w (Options.Reference runs the network without the engine)", err)
 			return

@@ -30,6 +30,9 @@ type conv struct {
 	winoB               [2]lazyWeights // Options.BF16: the Winograd forms' weights as bfloat16 pairs
 	wb                  []float32      // Options.BF16: the weights as bfloat16 pairs (kernels.PackBF16Rows)
 	ldb                 int            // wb's row stride, in words
+	wq                  []float32      // Options.Int8: the weights as quads of signed bytes (kernels.PackS8Rows)
+	sq                  []float32      // wq's scales, one per output channel
+	ldq                 int            // wq's row stride, in words
 }
 
 // gemm computes rows [m0, m1) of C = A·B + beta·C (out holds row m0 on)
@@ -182,8 +185,24 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 			akp = kernels.BF16Pairs(acc.c.inC)
 		}
 	}
+	// Options.Int8: each tile quantizes its columns of the input (and of
+	// acc's, when that is Int8 too) into the thread's buffer
+	// (kernels.PackU8: quads of bytes and a scale a column) for
+	// kernels.GemmU8S8.
+	q8, aq8 := c.wq != nil, acc != nil && acc.c.wq != nil
+	var kq, akq, nc int
+	var xOffs, aOffs []int32
+	if q8 {
+		kq, nc = kernels.U8Quads(k), kernels.U8Cols(nb)
+		xOffs = ws.rows(k, plane)
+	}
+	if aq8 {
+		akq, nc = kernels.U8Quads(acc.c.inC), kernels.U8Cols(nb)
+		aOffs = ws.rows(acc.c.inC, plane)
+	}
+	q8Size := kq*nc + nc
 	if ws.sizing {
-		ws.colSize = max(ws.colSize, (kp+akp)*ldx)
+		ws.colSize = max(ws.colSize, (kp+akp)*ldx, q8Size+akq*nc+nc)
 		return
 	}
 	tm, tn := (m+mb-1)/mb, (plane+nb-1)/nb
@@ -197,11 +216,16 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		var beta float32
 		if acc != nil {
 			ci := acc.c.inC
-			if bf16 {
+			switch {
+			case aq8:
+				ab, as := buf[q8Size:q8Size+akq*nc], buf[q8Size+akq*nc:q8Size+akq*nc+nc]
+				kernels.PackU8(ab, as, ax[img*ci*plane+j0:], aOffs, ci, cols)
+				kernels.GemmU8S8(m1-m0, cols, akq, acc.c.wq[m0*acc.c.ldq:], acc.c.ldq, acc.c.sq[m0:m1], ab, as, false, o[m0*plane+j0:], plane, kernels.Epilogue{})
+			case acc.c.wb != nil:
 				ab := buf[kp*ldx : (kp+akp)*ldx]
 				kernels.PackBF16(ab, ldx, ax[img*ci*plane+j0:], plane, ci, cols)
 				kernels.SgemmSerialBF16(m1-m0, cols, akp, acc.c.wb[m0*acc.c.ldb:], acc.c.ldb, ab, ldx, 0, o[m0*plane+j0:], plane)
-			} else {
+			default:
 				acc.c.gemm(acc.c.w, acc.c.lda, m0, m1, cols, ci, ax[img*ci*plane+j0:], plane, 0, o[m0*plane+j0:], plane)
 			}
 			beta = 1
@@ -210,14 +234,37 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		if res != nil {
 			ep.Res = res[img*m*plane+m0*plane+j0:]
 		}
-		if bf16 {
+		switch {
+		case q8:
+			xb, xs := buf[:kq*nc], buf[kq*nc:q8Size]
+			kernels.PackU8(xb, xs, x[img*k*plane+j0:], xOffs, k, cols)
+			kernels.GemmU8S8(m1-m0, cols, kq, c.wq[m0*c.ldq:], c.ldq, c.sq[m0:m1], xb, xs, beta == 1, o[m0*plane+j0:], plane, ep)
+		case bf16:
 			xb := buf[:kp*ldx]
 			kernels.PackBF16(xb, ldx, x[img*k*plane+j0:], plane, k, cols)
 			kernels.SgemmSerialEpilogueBF16(m1-m0, cols, kp, c.wb[m0*c.ldb:], c.ldb, xb, ldx, beta, o[m0*plane+j0:], plane, ep)
-		} else {
+		default:
 			kernels.SgemmSerialEpilogue(m1-m0, cols, k, c.w[m0*c.lda:], c.lda, x[img*k*plane+j0:], plane, beta, o[m0*plane+j0:], plane, ep)
 		}
 	})
+}
+
+// rows returns (and keeps, for this workspace's shape) the offsets r·plane
+// of the k rows of a 1×1 layer's input, for kernels.PackU8.
+func (ws *workspace) rows(k, plane int) []int32 {
+	key := [2]int{k, plane}
+	if o, ok := ws.rowOffs[key]; ok {
+		return o
+	}
+	o := make([]int32, k)
+	for r := range o {
+		o[r] = int32(r * plane)
+	}
+	if ws.rowOffs == nil {
+		ws.rowOffs = map[[2]int][]int32{}
+	}
+	ws.rowOffs[key] = o
+	return o
 }
 
 // pointwiseTMax bounds the maps pointwiseT takes: those of fewer
@@ -320,9 +367,10 @@ func (c *conv) transposed() ([]float32, int) {
 // smallMapT reports whether c computes a map of plane positions
 // transposed (pointwiseT): a small map (fewer than pointwiseTMax
 // positions, not a multiple of 16), one group, and a copy of the weights
-// allowed (and not Options.BF16, whose GEMMs take the map as columns).
+// allowed (and not Options.BF16 or Int8, whose GEMMs take the map as
+// columns).
 func (c *conv) smallMapT(plane int) bool {
-	return plane < pointwiseTMax && plane%16 != 0 && c.groups == 1 && !c.inPlace && !c.bf16
+	return plane < pointwiseTMax && plane%16 != 0 && c.groups == 1 && !c.inPlace && !c.bf16 && c.wq == nil
 }
 
 // im2col writes x (ws.n images of c.inC × h×w) as the matrices (K, plane)
@@ -586,6 +634,12 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	if c.wb != nil {
 		bfSize = kp * ldx
 	}
+	// Options.Int8: the tile's columns quantized (kernels.PackU8) for
+	// kernels.GemmU8S8, in the same room.
+	kq, nc := kernels.U8Quads(k), kernels.U8Cols(nb)
+	if c.wq != nil {
+		bfSize = kq*nc + nc
+	}
 	if ws.sizing {
 		ws.colSize = max(ws.colSize, padSize+mb*nb+bfSize)
 		return
@@ -614,11 +668,16 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		} else {
 			src = pad[(img*phases*c.inC+grp*icg)*cs+j0:]
 		}
-		if c.wb != nil {
+		switch {
+		case c.wq != nil:
+			xb, xs := buf[padSize+mb*nb:padSize+mb*nb+kq*nc], buf[padSize+mb*nb+kq*nc:padSize+mb*nb+bfSize]
+			kernels.PackU8(xb, xs, src, offs, k, cols)
+			kernels.GemmU8S8(m1-m0, cols, kq, c.wq[m0*c.ldq:], c.ldq, c.sq[m0:m1], xb, xs, false, tmp, cols, kernels.Epilogue{})
+		case c.wb != nil:
 			xb := buf[padSize+mb*nb : padSize+mb*nb+bfSize]
 			kernels.PackBF16Offs(xb, ldx, src, offs, k, cols)
 			kernels.SgemmSerialBF16(m1-m0, cols, kp, c.wb[m0*c.ldb:], c.ldb, xb, ldx, 0, tmp, cols)
-		} else {
+		default:
 			kernels.ConvGemm(m1-m0, cols, k, c.w[m0*c.lda:], c.lda, src, offs, tmp, cols, false)
 		}
 		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, m0, m1, j0, j1, tmp, cols, relu)

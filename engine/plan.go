@@ -36,6 +36,19 @@ type Options struct {
 	// (kernels.BF16Native) the same results come from portable code,
 	// slowly. The classifier stays float32.
 	BF16 bool
+	// Int8 computes the convolutions that run as a GEMM or an implicit
+	// GEMM — all but the stem, and but the 3×3 ones while they run
+	// Winograd — from 8-bit operands: weights as signed bytes with a scale
+	// per output channel, the layer's input as unsigned bytes with a scale
+	// per position (every such convolution of a ResNet reads the output of
+	// a ReLU), the products summed exactly in int32 and scaled back to
+	// float32 before the epilogue. With AVX512-VNNI they run at up to
+	// four times float32's rate, and those weights take a quarter of the
+	// memory. It costs more precision than BF16 (engine/README "Int8");
+	// the stem, Winograd's products (bfloat16 with BF16) and the
+	// classifier stay float32. Off by default; without AVX512-VNNI
+	// (kernels.Int8Native) portable code computes the same, slowly.
+	Int8 bool
 	// MaxBatch is the most images run through the network together; a
 	// larger batch is run in slices of MaxBatch, which bounds the
 	// activation memory. 0 means 8.
@@ -87,7 +100,9 @@ func Compile(m *models.ResNet, o Options) (*Plan, error) {
 		p.maxBatch = 8
 	}
 	var err error
-	if p.stem, err = newConv(m.Conv1, m.BN1, o); err != nil {
+	so := o
+	so.Int8 = false // the stem's input (the normalised image) is signed
+	if p.stem, err = newConv(m.Conv1, m.BN1, so); err != nil {
 		return nil, err
 	}
 	if m.MaxPool != nil {
@@ -306,6 +321,24 @@ func newConv(c *nn.Conv2d, bn *nn.BatchNorm2d, o Options) (*conv, error) {
 	cv.bf16 = o.BF16
 	if !o.NoWinograd && c.KH == 3 && c.KW == 3 && cv.stride == 1 && cv.pad == 1 && c.Groups == 1 && c.InC >= minWinogradC && c.OutC >= minWinogradC {
 		cv.winoOK = true
+	}
+	if o.Int8 {
+		// The quads take a quarter of the float32 weights' room: unless
+		// Winograd's weights are to be made from w, they are packed over
+		// it, as BF16's pairs are.
+		cv.ldq = gemmLDA(kernels.U8Quads(k))
+		cv.sq = make([]float32, c.OutC)
+		if cv.winoOK || cv.ldq > lda {
+			cv.wq = make([]float32, c.OutC*cv.ldq)
+		} else {
+			cv.wq, cv.w = w[:c.OutC*cv.ldq], nil
+		}
+		if err := kernels.PackS8Rows(cv.wq, cv.ldq, cv.sq, w, lda, c.OutC, k); err != nil {
+			return nil, fmt.Errorf("engine: Int8: %w", err)
+		}
+		if !cv.winoOK {
+			return cv, nil // BF16's pairs would not be read
+		}
 	}
 	if o.BF16 {
 		// The bfloat16 pairs take half the float32 weights' room: unless

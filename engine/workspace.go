@@ -36,9 +36,10 @@ type workspace struct {
 	size    [numBufs]int
 	bufs    [numBufs][]float32
 	colSize int
-	cols    [][]float32       // one buffer per thread: a direct convolution's tile, Winograd's chunk
-	offs    map[*conv][]int32 // direct convolutions' implicit-GEMM offsets for this shape
-	team    *team             // the running pass's threads (nil: the calling goroutine only)
+	cols    [][]float32        // one buffer per thread: a direct convolution's tile, Winograd's chunk
+	offs    map[*conv][]int32  // direct convolutions' implicit-GEMM offsets for this shape
+	rowOffs map[[2]int][]int32 // Options.Int8: the rows r·plane of a 1×1 layer's input, by (k, plane)
+	team    *team              // the running pass's threads (nil: the calling goroutine only)
 }
 
 // workspace returns a free workspace for n images of h×w, building the

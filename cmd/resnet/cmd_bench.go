@@ -22,7 +22,7 @@ func newBenchCmd() *cobra.Command {
 		minTime      time.Duration
 		asJSON       bool
 		useEngine    bool
-		bf16         bool
+		prec         precision
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -44,11 +44,11 @@ latency percentiles and throughput. With --json it prints one JSON object.`,
 			}
 			name := m.Config.Name
 			forward := m.Forward
-			if err := checkBF16(cmd.ErrOrStderr(), bf16, useEngine); err != nil {
+			if err := prec.check(cmd.ErrOrStderr(), useEngine); err != nil {
 				return err
 			}
 			if useEngine {
-				p, err := engine.Compile(m, engine.Options{InPlace: true, MaxBatch: batch, BF16: bf16})
+				p, err := engine.Compile(m, engine.Options{InPlace: true, MaxBatch: batch, BF16: prec.bf16, Int8: prec.int8})
 				if err != nil {
 					return err
 				}
@@ -76,7 +76,7 @@ latency percentiles and throughput. With --json it prints one JSON object.`,
 			sort.Float64s(times)
 			pct := func(p float64) float64 { return times[min(len(times)-1, int(p*float64(len(times))))] }
 			res := map[string]any{
-				"arch": name, "engine": useEngine, "bf16": bf16, "bf16_native": bf16 && kernels.BF16Native(), "batch": batch, "size": size, "threads": runtime.GOMAXPROCS(0),
+				"arch": name, "engine": useEngine, "bf16": prec.bf16, "bf16_native": prec.bf16 && kernels.BF16Native(), "int8": prec.int8, "int8_native": prec.int8 && kernels.Int8Native(), "batch": batch, "size": size, "threads": runtime.GOMAXPROCS(0),
 				"iters": len(times), "ms_median": pct(0.5), "ms_p90": pct(0.9), "ms_min": times[0],
 				"ms_per_image": pct(0.5) / float64(batch), "images_per_s": float64(batch) * 1000 / pct(0.5),
 			}
@@ -97,6 +97,6 @@ latency percentiles and throughput. With --json it prints one JSON object.`,
 	f.DurationVar(&minTime, "min-time", 0, "keep timing until this much time has passed")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.BoolVar(&useEngine, "engine", true, "run the compiled inference engine (false: the layer-by-layer reference path)")
-	f.BoolVar(&bf16, "bf16", false, bf16Usage)
+	prec.register(f)
 	return cmd
 }

@@ -27,7 +27,8 @@ func newClassifyCmd() *cobra.Command {
 	var (
 		model, arch, weights, labels, featuresOut string
 		topk, batch                               int
-		asJSON, logits, useEngine, bf16           bool
+		asJSON, logits, useEngine                 bool
+		prec                                      precision
 		hf                                        hubFlags
 	)
 	cmd := &cobra.Command{
@@ -52,10 +53,10 @@ tolerance. --threads limits the worker threads.`,
 			stderr := cmd.ErrOrStderr()
 			var c *classify.Classifier
 			var err error
-			if err := checkBF16(cmd.ErrOrStderr(), bf16, useEngine); err != nil {
+			if err := prec.check(cmd.ErrOrStderr(), useEngine); err != nil {
 				return err
 			}
-			opts := classify.Options{Reference: !useEngine, MaxBatch: batch, BF16: bf16}
+			opts := classify.Options{Reference: !useEngine, MaxBatch: batch, BF16: prec.bf16, Int8: prec.int8}
 			switch {
 			case weights != "":
 				c, err = classify.LoadFile(ctx, arch, weights, opts)
@@ -152,7 +153,7 @@ tolerance. --threads limits the worker threads.`,
 	f.BoolVar(&logits, "logits", false, "include raw logits in the JSON output")
 	f.StringVar(&featuresOut, "features", "", "write the pooled penultimate features of every image to this .npy file")
 	f.BoolVar(&useEngine, "engine", true, "run the compiled inference engine (false: the layer-by-layer reference path)")
-	f.BoolVar(&bf16, "bf16", false, bf16Usage)
+	prec.register(f)
 	hf.register(cmd, true)
 	return cmd
 }

@@ -25,7 +25,8 @@ func newServeCmd() *cobra.Command {
 		hubNames, weights, archs, randoms   []string
 		addr, grpcAddr, tlsCert, tlsKey     string
 		token, logFormat, cacheDir, baseURL string
-		offline, pprof, useEngine, bf16     bool
+		offline, pprof, useEngine           bool
+		prec                                precision
 		cfg                                 serve.Config
 	)
 	cmd := &cobra.Command{
@@ -74,10 +75,10 @@ the worker threads. SIGTERM or SIGINT stops accepting, finishes in-flight reques
 				return fmt.Errorf("%d --arch for %d --weights: give one --arch for all, or one per --weights in order", len(archs), len(weights))
 			}
 
-			if err := checkBF16(cmd.ErrOrStderr(), bf16, useEngine); err != nil {
+			if err := prec.check(cmd.ErrOrStderr(), useEngine); err != nil {
 				return err
 			}
-			opts := classify.Options{Reference: !useEngine, BF16: bf16}
+			opts := classify.Options{Reference: !useEngine, BF16: prec.bf16, Int8: prec.int8}
 			ms := map[string]*classify.Classifier{}
 			add := func(name string, c *classify.Classifier) error {
 				if _, dup := ms[name]; dup {
@@ -182,7 +183,7 @@ the worker threads. SIGTERM or SIGINT stops accepting, finishes in-flight reques
 	f.StringVar(&baseURL, "base-url", "", "mirror to download --model weights from (default $RESNET_HUB_URL)")
 	f.BoolVar(&offline, "offline", false, "never download; use only cached weights (also RESNET_OFFLINE=1)")
 	f.BoolVar(&useEngine, "engine", true, "run the compiled inference engine (false: the layer-by-layer reference path)")
-	f.BoolVar(&bf16, "bf16", false, bf16Usage)
+	prec.register(f)
 	return cmd
 }
 

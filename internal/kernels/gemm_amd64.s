@@ -22647,6 +22647,15213 @@ packBF16OffsAVX512_done:
 	VZEROUPPER
 	RET
 
+// func int8Tile1x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile1x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), CX
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	MOVQ   AX, CX
+	SHRQ   $0x02, CX
+	JZ     int8Tile1x32AVX512_tail
+
+int8Tile1x32AVX512_loop:
+	VMOVDQU32    (DX), Z2
+	VMOVDQU32    64(DX), Z3
+	VPBROADCASTD (BX), Z4
+
+	// VPDPBUSD Z4, Z2, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x6d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z4, Z3, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VMOVDQU32    128(DX), Z2
+	VMOVDQU32    192(DX), Z3
+	VPBROADCASTD 4(BX), Z4
+
+	// VPDPBUSD Z4, Z2, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x6d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z4, Z3, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VMOVDQU32    256(DX), Z2
+	VMOVDQU32    320(DX), Z3
+	VPBROADCASTD 8(BX), Z4
+
+	// VPDPBUSD Z4, Z2, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x6d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z4, Z3, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VMOVDQU32    384(DX), Z2
+	VMOVDQU32    448(DX), Z3
+	VPBROADCASTD 12(BX), Z4
+
+	// VPDPBUSD Z4, Z2, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x6d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z4, Z3, Z1
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x65
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xcc
+	ADDQ $0x00000200, DX
+	ADDQ $0x10, BX
+	DECQ CX
+	JNZ  int8Tile1x32AVX512_loop
+
+int8Tile1x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile1x32AVX512_scale
+
+int8Tile1x32AVX512_tailloop:
+	VMOVDQU32    (DX), Z2
+	VMOVDQU32    64(DX), Z3
+	VPBROADCASTD (BX), Z4
+
+	// VPDPBUSD Z4, Z2, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x6d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z4, Z3, Z1
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x65
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xcc
+	ADDQ $0x00000080, DX
+	ADDQ $0x04, BX
+	DECQ AX
+	JNZ  int8Tile1x32AVX512_tailloop
+
+int8Tile1x32AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z2
+	VMOVUPS      64(AX), Z3
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z4
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z2, Z0, Z0
+	VMULPS       Z4, Z0, Z0
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z3, Z1, Z1
+	VMULPS       Z4, Z1, Z1
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), CX
+	TESTQ        $0x00000008, CX
+	JZ           int8Tile1x32AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, DX
+	VADDPS (DX), Z0, Z0
+	VADDPS 64(DX), Z1, Z1
+
+int8Tile1x32AVX512_bias:
+	TESTQ        $0x00000001, CX
+	JZ           int8Tile1x32AVX512_res
+	MOVQ         bias+64(FP), DX
+	VBROADCASTSS (DX), Z4
+	VADDPS       Z4, Z0, Z0
+	VADDPS       Z4, Z1, Z1
+
+int8Tile1x32AVX512_res:
+	TESTQ  $0x00000002, CX
+	JZ     int8Tile1x32AVX512_relu
+	MOVQ   res+72(FP), DX
+	MOVQ   ldr+80(FP), BX
+	SHLQ   $0x02, BX
+	VADDPS (DX), Z0, Z0
+	VADDPS 64(DX), Z1, Z1
+
+int8Tile1x32AVX512_relu:
+	TESTQ  $0x00000004, CX
+	JZ     int8Tile1x32AVX512_write
+	VXORPS Z4, Z4, Z4
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z4, Z0
+	VMAXPS Z1, Z4, Z1
+
+int8Tile1x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile2x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile2x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ   AX, SI
+	SHRQ   $0x02, SI
+	JZ     int8Tile2x32AVX512_tail
+
+int8Tile2x32AVX512_loop:
+	VMOVDQU32    (DX), Z4
+	VMOVDQU32    64(DX), Z5
+	VPBROADCASTD (BX), Z6
+
+	// VPDPBUSD Z6, Z4, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z6, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (BX)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z4, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z6, Z5, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU32    128(DX), Z4
+	VMOVDQU32    192(DX), Z5
+	VPBROADCASTD 4(BX), Z6
+
+	// VPDPBUSD Z6, Z4, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z6, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 4(BX)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z4, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z6, Z5, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU32    256(DX), Z4
+	VMOVDQU32    320(DX), Z5
+	VPBROADCASTD 8(BX), Z6
+
+	// VPDPBUSD Z6, Z4, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z6, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 8(BX)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z4, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z6, Z5, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU32    384(DX), Z4
+	VMOVDQU32    448(DX), Z5
+	VPBROADCASTD 12(BX), Z6
+
+	// VPDPBUSD Z6, Z4, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z6, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 12(BX)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z4, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z6, Z5, Z3
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x55
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xde
+	ADDQ $0x00000200, DX
+	ADDQ $0x10, BX
+	DECQ SI
+	JNZ  int8Tile2x32AVX512_loop
+
+int8Tile2x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile2x32AVX512_scale
+
+int8Tile2x32AVX512_tailloop:
+	VMOVDQU32    (DX), Z4
+	VMOVDQU32    64(DX), Z5
+	VPBROADCASTD (BX), Z6
+
+	// VPDPBUSD Z6, Z4, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z6, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (BX)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z4, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z6, Z5, Z3
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x55
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xde
+	ADDQ $0x00000080, DX
+	ADDQ $0x04, BX
+	DECQ AX
+	JNZ  int8Tile2x32AVX512_tailloop
+
+int8Tile2x32AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z4
+	VMOVUPS      64(AX), Z5
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z6
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z4, Z0, Z0
+	VMULPS       Z6, Z0, Z0
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z5, Z1, Z1
+	VMULPS       Z6, Z1, Z1
+	VBROADCASTSS 4(AX), Z6
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z4, Z2, Z2
+	VMULPS       Z6, Z2, Z2
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z5, Z3, Z3
+	VMULPS       Z6, Z3, Z3
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile2x32AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+
+int8Tile2x32AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile2x32AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z6
+	VADDPS       Z6, Z0, Z0
+	VADDPS       Z6, Z1, Z1
+	VBROADCASTSS 4(BX), Z6
+	VADDPS       Z6, Z2, Z2
+	VADDPS       Z6, Z3, Z3
+
+int8Tile2x32AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile2x32AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+
+int8Tile2x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile2x32AVX512_write
+	VXORPS Z6, Z6, Z6
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z6, Z0
+	VMAXPS Z1, Z6, Z1
+	VMAXPS Z2, Z6, Z2
+	VMAXPS Z3, Z6, Z3
+
+int8Tile2x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile3x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile3x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	MOVQ   AX, SI
+	SHRQ   $0x02, SI
+	JZ     int8Tile3x32AVX512_tail
+
+int8Tile3x32AVX512_loop:
+	VMOVDQU32    (DX), Z6
+	VMOVDQU32    64(DX), Z7
+	VPBROADCASTD (BX), Z8
+
+	// VPDPBUSD Z8, Z6, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z8, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD (BX)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z6, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z8, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD (BX)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z6, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z8, Z7, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VMOVDQU32    128(DX), Z6
+	VMOVDQU32    192(DX), Z7
+	VPBROADCASTD 4(BX), Z8
+
+	// VPDPBUSD Z8, Z6, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z8, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 4(BX)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z6, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z8, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 4(BX)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z6, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z8, Z7, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VMOVDQU32    256(DX), Z6
+	VMOVDQU32    320(DX), Z7
+	VPBROADCASTD 8(BX), Z8
+
+	// VPDPBUSD Z8, Z6, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z8, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 8(BX)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z6, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z8, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 8(BX)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z6, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z8, Z7, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VMOVDQU32    384(DX), Z6
+	VMOVDQU32    448(DX), Z7
+	VPBROADCASTD 12(BX), Z8
+
+	// VPDPBUSD Z8, Z6, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z8, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 12(BX)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z6, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z8, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 12(BX)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z6, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z8, Z7, Z5
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x45
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe8
+	ADDQ $0x00000200, DX
+	ADDQ $0x10, BX
+	DECQ SI
+	JNZ  int8Tile3x32AVX512_loop
+
+int8Tile3x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile3x32AVX512_scale
+
+int8Tile3x32AVX512_tailloop:
+	VMOVDQU32    (DX), Z6
+	VMOVDQU32    64(DX), Z7
+	VPBROADCASTD (BX), Z8
+
+	// VPDPBUSD Z8, Z6, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z8, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD (BX)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z6, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z8, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD (BX)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z6, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z8, Z7, Z5
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x45
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe8
+	ADDQ $0x00000080, DX
+	ADDQ $0x04, BX
+	DECQ AX
+	JNZ  int8Tile3x32AVX512_tailloop
+
+int8Tile3x32AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z6
+	VMOVUPS      64(AX), Z7
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z8
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z6, Z0, Z0
+	VMULPS       Z8, Z0, Z0
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z7, Z1, Z1
+	VMULPS       Z8, Z1, Z1
+	VBROADCASTSS 4(AX), Z8
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z6, Z2, Z2
+	VMULPS       Z8, Z2, Z2
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z7, Z3, Z3
+	VMULPS       Z8, Z3, Z3
+	VBROADCASTSS 8(AX), Z8
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z6, Z4, Z4
+	VMULPS       Z8, Z4, Z4
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z7, Z5, Z5
+	VMULPS       Z8, Z5, Z5
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile3x32AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+
+int8Tile3x32AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile3x32AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z8
+	VADDPS       Z8, Z0, Z0
+	VADDPS       Z8, Z1, Z1
+	VBROADCASTSS 4(BX), Z8
+	VADDPS       Z8, Z2, Z2
+	VADDPS       Z8, Z3, Z3
+	VBROADCASTSS 8(BX), Z8
+	VADDPS       Z8, Z4, Z4
+	VADDPS       Z8, Z5, Z5
+
+int8Tile3x32AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile3x32AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+
+int8Tile3x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile3x32AVX512_write
+	VXORPS Z8, Z8, Z8
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z8, Z0
+	VMAXPS Z1, Z8, Z1
+	VMAXPS Z2, Z8, Z2
+	VMAXPS Z3, Z8, Z3
+	VMAXPS Z4, Z8, Z4
+	VMAXPS Z5, Z8, Z5
+
+int8Tile3x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile4x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile4x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   AX, DI
+	SHRQ   $0x02, DI
+	JZ     int8Tile4x32AVX512_tail
+
+int8Tile4x32AVX512_loop:
+	VMOVDQU32    (DX), Z8
+	VMOVDQU32    64(DX), Z9
+	VPBROADCASTD (BX), Z10
+
+	// VPDPBUSD Z10, Z8, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z10, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD (BX)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z8, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z10, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD (BX)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z8, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z10, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD (SI), Z10
+
+	// VPDPBUSD Z10, Z8, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z10, Z9, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfa
+	VMOVDQU32    128(DX), Z8
+	VMOVDQU32    192(DX), Z9
+	VPBROADCASTD 4(BX), Z10
+
+	// VPDPBUSD Z10, Z8, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z10, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 4(BX)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z8, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z10, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 4(BX)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z8, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z10, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 4(SI), Z10
+
+	// VPDPBUSD Z10, Z8, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z10, Z9, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfa
+	VMOVDQU32    256(DX), Z8
+	VMOVDQU32    320(DX), Z9
+	VPBROADCASTD 8(BX), Z10
+
+	// VPDPBUSD Z10, Z8, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z10, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 8(BX)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z8, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z10, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 8(BX)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z8, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z10, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 8(SI), Z10
+
+	// VPDPBUSD Z10, Z8, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z10, Z9, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfa
+	VMOVDQU32    384(DX), Z8
+	VMOVDQU32    448(DX), Z9
+	VPBROADCASTD 12(BX), Z10
+
+	// VPDPBUSD Z10, Z8, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z10, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 12(BX)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z8, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z10, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 12(BX)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z8, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z10, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 12(SI), Z10
+
+	// VPDPBUSD Z10, Z8, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z10, Z9, Z7
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x35
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xfa
+	ADDQ $0x00000200, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, SI
+	DECQ DI
+	JNZ  int8Tile4x32AVX512_loop
+
+int8Tile4x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile4x32AVX512_scale
+
+int8Tile4x32AVX512_tailloop:
+	VMOVDQU32    (DX), Z8
+	VMOVDQU32    64(DX), Z9
+	VPBROADCASTD (BX), Z10
+
+	// VPDPBUSD Z10, Z8, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z10, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD (BX)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z8, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z10, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD (BX)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z8, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z10, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD (SI), Z10
+
+	// VPDPBUSD Z10, Z8, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z10, Z9, Z7
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x35
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xfa
+	ADDQ $0x00000080, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile4x32AVX512_tailloop
+
+int8Tile4x32AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z8
+	VMOVUPS      64(AX), Z9
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z10
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z8, Z0, Z0
+	VMULPS       Z10, Z0, Z0
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z9, Z1, Z1
+	VMULPS       Z10, Z1, Z1
+	VBROADCASTSS 4(AX), Z10
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z8, Z2, Z2
+	VMULPS       Z10, Z2, Z2
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z9, Z3, Z3
+	VMULPS       Z10, Z3, Z3
+	VBROADCASTSS 8(AX), Z10
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z8, Z4, Z4
+	VMULPS       Z10, Z4, Z4
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z9, Z5, Z5
+	VMULPS       Z10, Z5, Z5
+	VBROADCASTSS 12(AX), Z10
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z8, Z6, Z6
+	VMULPS       Z10, Z6, Z6
+	VCVTDQ2PS    Z7, Z7
+	VMULPS       Z9, Z7, Z7
+	VMULPS       Z10, Z7, Z7
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile4x32AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+
+int8Tile4x32AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile4x32AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z10
+	VADDPS       Z10, Z0, Z0
+	VADDPS       Z10, Z1, Z1
+	VBROADCASTSS 4(BX), Z10
+	VADDPS       Z10, Z2, Z2
+	VADDPS       Z10, Z3, Z3
+	VBROADCASTSS 8(BX), Z10
+	VADDPS       Z10, Z4, Z4
+	VADDPS       Z10, Z5, Z5
+	VBROADCASTSS 12(BX), Z10
+	VADDPS       Z10, Z6, Z6
+	VADDPS       Z10, Z7, Z7
+
+int8Tile4x32AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile4x32AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+
+int8Tile4x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile4x32AVX512_write
+	VXORPS Z10, Z10, Z10
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z10, Z0
+	VMAXPS Z1, Z10, Z1
+	VMAXPS Z2, Z10, Z2
+	VMAXPS Z3, Z10, Z3
+	VMAXPS Z4, Z10, Z4
+	VMAXPS Z5, Z10, Z5
+	VMAXPS Z6, Z10, Z6
+	VMAXPS Z7, Z10, Z7
+
+int8Tile4x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile5x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile5x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	MOVQ   AX, DI
+	SHRQ   $0x02, DI
+	JZ     int8Tile5x32AVX512_tail
+
+int8Tile5x32AVX512_loop:
+	VMOVDQU32    (DX), Z10
+	VMOVDQU32    64(DX), Z11
+	VPBROADCASTD (BX), Z12
+
+	// VPDPBUSD Z12, Z10, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z12, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD (BX)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z10, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z12, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD (BX)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z10, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z12, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD (SI), Z12
+
+	// VPDPBUSD Z12, Z10, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z12, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD (SI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z10, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z12, Z11, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VMOVDQU32    128(DX), Z10
+	VMOVDQU32    192(DX), Z11
+	VPBROADCASTD 4(BX), Z12
+
+	// VPDPBUSD Z12, Z10, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z12, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 4(BX)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z10, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z12, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD 4(BX)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z10, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z12, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD 4(SI), Z12
+
+	// VPDPBUSD Z12, Z10, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z12, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD 4(SI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z10, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z12, Z11, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VMOVDQU32    256(DX), Z10
+	VMOVDQU32    320(DX), Z11
+	VPBROADCASTD 8(BX), Z12
+
+	// VPDPBUSD Z12, Z10, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z12, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 8(BX)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z10, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z12, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD 8(BX)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z10, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z12, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD 8(SI), Z12
+
+	// VPDPBUSD Z12, Z10, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z12, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD 8(SI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z10, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z12, Z11, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VMOVDQU32    384(DX), Z10
+	VMOVDQU32    448(DX), Z11
+	VPBROADCASTD 12(BX), Z12
+
+	// VPDPBUSD Z12, Z10, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z12, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 12(BX)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z10, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z12, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD 12(BX)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z10, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z12, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD 12(SI), Z12
+
+	// VPDPBUSD Z12, Z10, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z12, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD 12(SI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z10, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z12, Z11, Z9
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x25
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xcc
+	ADDQ $0x00000200, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, SI
+	DECQ DI
+	JNZ  int8Tile5x32AVX512_loop
+
+int8Tile5x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile5x32AVX512_scale
+
+int8Tile5x32AVX512_tailloop:
+	VMOVDQU32    (DX), Z10
+	VMOVDQU32    64(DX), Z11
+	VPBROADCASTD (BX), Z12
+
+	// VPDPBUSD Z12, Z10, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z12, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD (BX)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z10, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z12, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD (BX)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z10, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z12, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD (SI), Z12
+
+	// VPDPBUSD Z12, Z10, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z12, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD (SI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z10, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z12, Z11, Z9
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x25
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xcc
+	ADDQ $0x00000080, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile5x32AVX512_tailloop
+
+int8Tile5x32AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z10
+	VMOVUPS      64(AX), Z11
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z12
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z10, Z0, Z0
+	VMULPS       Z12, Z0, Z0
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z11, Z1, Z1
+	VMULPS       Z12, Z1, Z1
+	VBROADCASTSS 4(AX), Z12
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z10, Z2, Z2
+	VMULPS       Z12, Z2, Z2
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z11, Z3, Z3
+	VMULPS       Z12, Z3, Z3
+	VBROADCASTSS 8(AX), Z12
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z10, Z4, Z4
+	VMULPS       Z12, Z4, Z4
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z11, Z5, Z5
+	VMULPS       Z12, Z5, Z5
+	VBROADCASTSS 12(AX), Z12
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z10, Z6, Z6
+	VMULPS       Z12, Z6, Z6
+	VCVTDQ2PS    Z7, Z7
+	VMULPS       Z11, Z7, Z7
+	VMULPS       Z12, Z7, Z7
+	VBROADCASTSS 16(AX), Z12
+	VCVTDQ2PS    Z8, Z8
+	VMULPS       Z10, Z8, Z8
+	VMULPS       Z12, Z8, Z8
+	VCVTDQ2PS    Z9, Z9
+	VMULPS       Z11, Z9, Z9
+	VMULPS       Z12, Z9, Z9
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile5x32AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   CX, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+
+int8Tile5x32AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile5x32AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z12
+	VADDPS       Z12, Z0, Z0
+	VADDPS       Z12, Z1, Z1
+	VBROADCASTSS 4(BX), Z12
+	VADDPS       Z12, Z2, Z2
+	VADDPS       Z12, Z3, Z3
+	VBROADCASTSS 8(BX), Z12
+	VADDPS       Z12, Z4, Z4
+	VADDPS       Z12, Z5, Z5
+	VBROADCASTSS 12(BX), Z12
+	VADDPS       Z12, Z6, Z6
+	VADDPS       Z12, Z7, Z7
+	VBROADCASTSS 16(BX), Z12
+	VADDPS       Z12, Z8, Z8
+	VADDPS       Z12, Z9, Z9
+
+int8Tile5x32AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile5x32AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+
+int8Tile5x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile5x32AVX512_write
+	VXORPS Z12, Z12, Z12
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z12, Z0
+	VMAXPS Z1, Z12, Z1
+	VMAXPS Z2, Z12, Z2
+	VMAXPS Z3, Z12, Z3
+	VMAXPS Z4, Z12, Z4
+	VMAXPS Z5, Z12, Z5
+	VMAXPS Z6, Z12, Z6
+	VMAXPS Z7, Z12, Z7
+	VMAXPS Z8, Z12, Z8
+	VMAXPS Z9, Z12, Z9
+
+int8Tile5x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile6x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile6x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	MOVQ   AX, DI
+	SHRQ   $0x02, DI
+	JZ     int8Tile6x32AVX512_tail
+
+int8Tile6x32AVX512_loop:
+	VMOVDQU32    (DX), Z12
+	VMOVDQU32    64(DX), Z13
+	VPBROADCASTD (BX), Z14
+
+	// VPDPBUSD Z14, Z12, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z14, Z13, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (BX)(CX*1), Z14
+
+	// VPDPBUSD Z14, Z12, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z14, Z13, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (BX)(CX*2), Z14
+
+	// VPDPBUSD Z14, Z12, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z14, Z13, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD (SI), Z14
+
+	// VPDPBUSD Z14, Z12, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z14, Z13, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD (SI)(CX*1), Z14
+
+	// VPDPBUSD Z14, Z12, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z14, Z13, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (SI)(CX*2), Z14
+
+	// VPDPBUSD Z14, Z12, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z14, Z13, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU32    128(DX), Z12
+	VMOVDQU32    192(DX), Z13
+	VPBROADCASTD 4(BX), Z14
+
+	// VPDPBUSD Z14, Z12, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z14, Z13, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 4(BX)(CX*1), Z14
+
+	// VPDPBUSD Z14, Z12, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z14, Z13, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 4(BX)(CX*2), Z14
+
+	// VPDPBUSD Z14, Z12, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z14, Z13, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 4(SI), Z14
+
+	// VPDPBUSD Z14, Z12, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z14, Z13, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 4(SI)(CX*1), Z14
+
+	// VPDPBUSD Z14, Z12, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z14, Z13, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 4(SI)(CX*2), Z14
+
+	// VPDPBUSD Z14, Z12, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z14, Z13, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU32    256(DX), Z12
+	VMOVDQU32    320(DX), Z13
+	VPBROADCASTD 8(BX), Z14
+
+	// VPDPBUSD Z14, Z12, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z14, Z13, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 8(BX)(CX*1), Z14
+
+	// VPDPBUSD Z14, Z12, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z14, Z13, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 8(BX)(CX*2), Z14
+
+	// VPDPBUSD Z14, Z12, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z14, Z13, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 8(SI), Z14
+
+	// VPDPBUSD Z14, Z12, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z14, Z13, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 8(SI)(CX*1), Z14
+
+	// VPDPBUSD Z14, Z12, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z14, Z13, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 8(SI)(CX*2), Z14
+
+	// VPDPBUSD Z14, Z12, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z14, Z13, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU32    384(DX), Z12
+	VMOVDQU32    448(DX), Z13
+	VPBROADCASTD 12(BX), Z14
+
+	// VPDPBUSD Z14, Z12, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z14, Z13, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 12(BX)(CX*1), Z14
+
+	// VPDPBUSD Z14, Z12, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z14, Z13, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 12(BX)(CX*2), Z14
+
+	// VPDPBUSD Z14, Z12, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z14, Z13, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 12(SI), Z14
+
+	// VPDPBUSD Z14, Z12, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z14, Z13, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 12(SI)(CX*1), Z14
+
+	// VPDPBUSD Z14, Z12, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z14, Z13, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 12(SI)(CX*2), Z14
+
+	// VPDPBUSD Z14, Z12, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z14, Z13, Z11
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x15
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xde
+	ADDQ $0x00000200, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, SI
+	DECQ DI
+	JNZ  int8Tile6x32AVX512_loop
+
+int8Tile6x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile6x32AVX512_scale
+
+int8Tile6x32AVX512_tailloop:
+	VMOVDQU32    (DX), Z12
+	VMOVDQU32    64(DX), Z13
+	VPBROADCASTD (BX), Z14
+
+	// VPDPBUSD Z14, Z12, Z0
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z14, Z13, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (BX)(CX*1), Z14
+
+	// VPDPBUSD Z14, Z12, Z2
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z14, Z13, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (BX)(CX*2), Z14
+
+	// VPDPBUSD Z14, Z12, Z4
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z14, Z13, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD (SI), Z14
+
+	// VPDPBUSD Z14, Z12, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z14, Z13, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD (SI)(CX*1), Z14
+
+	// VPDPBUSD Z14, Z12, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z14, Z13, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x15
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (SI)(CX*2), Z14
+
+	// VPDPBUSD Z14, Z12, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z14, Z13, Z11
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x15
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xde
+	ADDQ $0x00000080, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile6x32AVX512_tailloop
+
+int8Tile6x32AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z12
+	VMOVUPS      64(AX), Z13
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z14
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z12, Z0, Z0
+	VMULPS       Z14, Z0, Z0
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z13, Z1, Z1
+	VMULPS       Z14, Z1, Z1
+	VBROADCASTSS 4(AX), Z14
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z12, Z2, Z2
+	VMULPS       Z14, Z2, Z2
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z13, Z3, Z3
+	VMULPS       Z14, Z3, Z3
+	VBROADCASTSS 8(AX), Z14
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z12, Z4, Z4
+	VMULPS       Z14, Z4, Z4
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z13, Z5, Z5
+	VMULPS       Z14, Z5, Z5
+	VBROADCASTSS 12(AX), Z14
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z12, Z6, Z6
+	VMULPS       Z14, Z6, Z6
+	VCVTDQ2PS    Z7, Z7
+	VMULPS       Z13, Z7, Z7
+	VMULPS       Z14, Z7, Z7
+	VBROADCASTSS 16(AX), Z14
+	VCVTDQ2PS    Z8, Z8
+	VMULPS       Z12, Z8, Z8
+	VMULPS       Z14, Z8, Z8
+	VCVTDQ2PS    Z9, Z9
+	VMULPS       Z13, Z9, Z9
+	VMULPS       Z14, Z9, Z9
+	VBROADCASTSS 20(AX), Z14
+	VCVTDQ2PS    Z10, Z10
+	VMULPS       Z12, Z10, Z10
+	VMULPS       Z14, Z10, Z10
+	VCVTDQ2PS    Z11, Z11
+	VMULPS       Z13, Z11, Z11
+	VMULPS       Z14, Z11, Z11
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile6x32AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   CX, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   CX, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+
+int8Tile6x32AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile6x32AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z14
+	VADDPS       Z14, Z0, Z0
+	VADDPS       Z14, Z1, Z1
+	VBROADCASTSS 4(BX), Z14
+	VADDPS       Z14, Z2, Z2
+	VADDPS       Z14, Z3, Z3
+	VBROADCASTSS 8(BX), Z14
+	VADDPS       Z14, Z4, Z4
+	VADDPS       Z14, Z5, Z5
+	VBROADCASTSS 12(BX), Z14
+	VADDPS       Z14, Z6, Z6
+	VADDPS       Z14, Z7, Z7
+	VBROADCASTSS 16(BX), Z14
+	VADDPS       Z14, Z8, Z8
+	VADDPS       Z14, Z9, Z9
+	VBROADCASTSS 20(BX), Z14
+	VADDPS       Z14, Z10, Z10
+	VADDPS       Z14, Z11, Z11
+
+int8Tile6x32AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile6x32AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+
+int8Tile6x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile6x32AVX512_write
+	VXORPS Z14, Z14, Z14
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z14, Z0
+	VMAXPS Z1, Z14, Z1
+	VMAXPS Z2, Z14, Z2
+	VMAXPS Z3, Z14, Z3
+	VMAXPS Z4, Z14, Z4
+	VMAXPS Z5, Z14, Z5
+	VMAXPS Z6, Z14, Z6
+	VMAXPS Z7, Z14, Z7
+	VMAXPS Z8, Z14, Z8
+	VMAXPS Z9, Z14, Z9
+	VMAXPS Z10, Z14, Z10
+	VMAXPS Z11, Z14, Z11
+
+int8Tile6x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile7x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile7x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), DI
+	LEAQ (DI)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	MOVQ   AX, R8
+	SHRQ   $0x02, R8
+	JZ     int8Tile7x32AVX512_tail
+
+int8Tile7x32AVX512_loop:
+	VMOVDQU32    (DX), Z14
+	VMOVDQU32    64(DX), Z15
+	VPBROADCASTD (BX), Z16
+
+	// VPDPBUSD Z16, Z14, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z16, Z15, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD (BX)(CX*1), Z16
+
+	// VPDPBUSD Z16, Z14, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z16, Z15, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD (BX)(CX*2), Z16
+
+	// VPDPBUSD Z16, Z14, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z16, Z15, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD (DI), Z16
+
+	// VPDPBUSD Z16, Z14, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z16, Z15, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD (DI)(CX*1), Z16
+
+	// VPDPBUSD Z16, Z14, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z16, Z15, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD (DI)(CX*2), Z16
+
+	// VPDPBUSD Z16, Z14, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z16, Z15, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD (SI), Z16
+
+	// VPDPBUSD Z16, Z14, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z16, Z15, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VMOVDQU32    128(DX), Z14
+	VMOVDQU32    192(DX), Z15
+	VPBROADCASTD 4(BX), Z16
+
+	// VPDPBUSD Z16, Z14, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z16, Z15, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 4(BX)(CX*1), Z16
+
+	// VPDPBUSD Z16, Z14, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z16, Z15, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 4(BX)(CX*2), Z16
+
+	// VPDPBUSD Z16, Z14, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z16, Z15, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD 4(DI), Z16
+
+	// VPDPBUSD Z16, Z14, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z16, Z15, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD 4(DI)(CX*1), Z16
+
+	// VPDPBUSD Z16, Z14, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z16, Z15, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 4(DI)(CX*2), Z16
+
+	// VPDPBUSD Z16, Z14, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z16, Z15, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 4(SI), Z16
+
+	// VPDPBUSD Z16, Z14, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z16, Z15, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VMOVDQU32    256(DX), Z14
+	VMOVDQU32    320(DX), Z15
+	VPBROADCASTD 8(BX), Z16
+
+	// VPDPBUSD Z16, Z14, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z16, Z15, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 8(BX)(CX*1), Z16
+
+	// VPDPBUSD Z16, Z14, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z16, Z15, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 8(BX)(CX*2), Z16
+
+	// VPDPBUSD Z16, Z14, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z16, Z15, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD 8(DI), Z16
+
+	// VPDPBUSD Z16, Z14, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z16, Z15, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD 8(DI)(CX*1), Z16
+
+	// VPDPBUSD Z16, Z14, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z16, Z15, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 8(DI)(CX*2), Z16
+
+	// VPDPBUSD Z16, Z14, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z16, Z15, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 8(SI), Z16
+
+	// VPDPBUSD Z16, Z14, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z16, Z15, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VMOVDQU32    384(DX), Z14
+	VMOVDQU32    448(DX), Z15
+	VPBROADCASTD 12(BX), Z16
+
+	// VPDPBUSD Z16, Z14, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z16, Z15, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 12(BX)(CX*1), Z16
+
+	// VPDPBUSD Z16, Z14, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z16, Z15, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 12(BX)(CX*2), Z16
+
+	// VPDPBUSD Z16, Z14, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z16, Z15, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD 12(DI), Z16
+
+	// VPDPBUSD Z16, Z14, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z16, Z15, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD 12(DI)(CX*1), Z16
+
+	// VPDPBUSD Z16, Z14, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z16, Z15, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 12(DI)(CX*2), Z16
+
+	// VPDPBUSD Z16, Z14, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z16, Z15, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 12(SI), Z16
+
+	// VPDPBUSD Z16, Z14, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z16, Z15, Z13
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x05
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe8
+	ADDQ $0x00000200, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, DI
+	ADDQ $0x10, SI
+	DECQ R8
+	JNZ  int8Tile7x32AVX512_loop
+
+int8Tile7x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile7x32AVX512_scale
+
+int8Tile7x32AVX512_tailloop:
+	VMOVDQU32    (DX), Z14
+	VMOVDQU32    64(DX), Z15
+	VPBROADCASTD (BX), Z16
+
+	// VPDPBUSD Z16, Z14, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z16, Z15, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD (BX)(CX*1), Z16
+
+	// VPDPBUSD Z16, Z14, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z16, Z15, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD (BX)(CX*2), Z16
+
+	// VPDPBUSD Z16, Z14, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z16, Z15, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD (DI), Z16
+
+	// VPDPBUSD Z16, Z14, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z16, Z15, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD (DI)(CX*1), Z16
+
+	// VPDPBUSD Z16, Z14, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z16, Z15, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD (DI)(CX*2), Z16
+
+	// VPDPBUSD Z16, Z14, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z16, Z15, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x05
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD (SI), Z16
+
+	// VPDPBUSD Z16, Z14, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x0d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z16, Z15, Z13
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x05
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe8
+	ADDQ $0x00000080, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, DI
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile7x32AVX512_tailloop
+
+int8Tile7x32AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z14
+	VMOVUPS      64(AX), Z15
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z16
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z14, Z0, Z0
+	VMULPS       Z16, Z0, Z0
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z15, Z1, Z1
+	VMULPS       Z16, Z1, Z1
+	VBROADCASTSS 4(AX), Z16
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z14, Z2, Z2
+	VMULPS       Z16, Z2, Z2
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z15, Z3, Z3
+	VMULPS       Z16, Z3, Z3
+	VBROADCASTSS 8(AX), Z16
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z14, Z4, Z4
+	VMULPS       Z16, Z4, Z4
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z15, Z5, Z5
+	VMULPS       Z16, Z5, Z5
+	VBROADCASTSS 12(AX), Z16
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z14, Z6, Z6
+	VMULPS       Z16, Z6, Z6
+	VCVTDQ2PS    Z7, Z7
+	VMULPS       Z15, Z7, Z7
+	VMULPS       Z16, Z7, Z7
+	VBROADCASTSS 16(AX), Z16
+	VCVTDQ2PS    Z8, Z8
+	VMULPS       Z14, Z8, Z8
+	VMULPS       Z16, Z8, Z8
+	VCVTDQ2PS    Z9, Z9
+	VMULPS       Z15, Z9, Z9
+	VMULPS       Z16, Z9, Z9
+	VBROADCASTSS 20(AX), Z16
+	VCVTDQ2PS    Z10, Z10
+	VMULPS       Z14, Z10, Z10
+	VMULPS       Z16, Z10, Z10
+	VCVTDQ2PS    Z11, Z11
+	VMULPS       Z15, Z11, Z11
+	VMULPS       Z16, Z11, Z11
+	VBROADCASTSS 24(AX), Z16
+	VCVTDQ2PS    Z12, Z12
+	VMULPS       Z14, Z12, Z12
+	VMULPS       Z16, Z12, Z12
+	VCVTDQ2PS    Z13, Z13
+	VMULPS       Z15, Z13, Z13
+	VMULPS       Z16, Z13, Z13
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile7x32AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   CX, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   CX, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   CX, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+
+int8Tile7x32AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile7x32AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z16
+	VADDPS       Z16, Z0, Z0
+	VADDPS       Z16, Z1, Z1
+	VBROADCASTSS 4(BX), Z16
+	VADDPS       Z16, Z2, Z2
+	VADDPS       Z16, Z3, Z3
+	VBROADCASTSS 8(BX), Z16
+	VADDPS       Z16, Z4, Z4
+	VADDPS       Z16, Z5, Z5
+	VBROADCASTSS 12(BX), Z16
+	VADDPS       Z16, Z6, Z6
+	VADDPS       Z16, Z7, Z7
+	VBROADCASTSS 16(BX), Z16
+	VADDPS       Z16, Z8, Z8
+	VADDPS       Z16, Z9, Z9
+	VBROADCASTSS 20(BX), Z16
+	VADDPS       Z16, Z10, Z10
+	VADDPS       Z16, Z11, Z11
+	VBROADCASTSS 24(BX), Z16
+	VADDPS       Z16, Z12, Z12
+	VADDPS       Z16, Z13, Z13
+
+int8Tile7x32AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile7x32AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+
+int8Tile7x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile7x32AVX512_write
+	VXORPS Z16, Z16, Z16
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z16, Z0
+	VMAXPS Z1, Z16, Z1
+	VMAXPS Z2, Z16, Z2
+	VMAXPS Z3, Z16, Z3
+	VMAXPS Z4, Z16, Z4
+	VMAXPS Z5, Z16, Z5
+	VMAXPS Z6, Z16, Z6
+	VMAXPS Z7, Z16, Z7
+	VMAXPS Z8, Z16, Z8
+	VMAXPS Z9, Z16, Z9
+	VMAXPS Z10, Z16, Z10
+	VMAXPS Z11, Z16, Z11
+	VMAXPS Z12, Z16, Z12
+	VMAXPS Z13, Z16, Z13
+
+int8Tile7x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, (AX)
+	VMOVUPS Z13, 64(AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile8x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile8x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), DI
+	LEAQ (DI)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	MOVQ   AX, R8
+	SHRQ   $0x02, R8
+	JZ     int8Tile8x32AVX512_tail
+
+int8Tile8x32AVX512_loop:
+	VMOVDQU32    (DX), Z16
+	VMOVDQU32    64(DX), Z17
+	VPBROADCASTD (BX), Z18
+
+	// VPDPBUSD Z18, Z16, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z18, Z17, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD (BX)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z18, Z17, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD (BX)(CX*2), Z18
+
+	// VPDPBUSD Z18, Z16, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z18, Z17, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD (DI), Z18
+
+	// VPDPBUSD Z18, Z16, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z18, Z17, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD (DI)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z18, Z17, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD (DI)(CX*2), Z18
+
+	// VPDPBUSD Z18, Z16, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z18, Z17, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD (SI), Z18
+
+	// VPDPBUSD Z18, Z16, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z18, Z17, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD (SI)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z18, Z17, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VMOVDQU32    128(DX), Z16
+	VMOVDQU32    192(DX), Z17
+	VPBROADCASTD 4(BX), Z18
+
+	// VPDPBUSD Z18, Z16, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z18, Z17, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 4(BX)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z18, Z17, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 4(BX)(CX*2), Z18
+
+	// VPDPBUSD Z18, Z16, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z18, Z17, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 4(DI), Z18
+
+	// VPDPBUSD Z18, Z16, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z18, Z17, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD 4(DI)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z18, Z17, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 4(DI)(CX*2), Z18
+
+	// VPDPBUSD Z18, Z16, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z18, Z17, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 4(SI), Z18
+
+	// VPDPBUSD Z18, Z16, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z18, Z17, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 4(SI)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z18, Z17, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VMOVDQU32    256(DX), Z16
+	VMOVDQU32    320(DX), Z17
+	VPBROADCASTD 8(BX), Z18
+
+	// VPDPBUSD Z18, Z16, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z18, Z17, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 8(BX)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z18, Z17, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 8(BX)(CX*2), Z18
+
+	// VPDPBUSD Z18, Z16, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z18, Z17, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 8(DI), Z18
+
+	// VPDPBUSD Z18, Z16, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z18, Z17, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD 8(DI)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z18, Z17, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 8(DI)(CX*2), Z18
+
+	// VPDPBUSD Z18, Z16, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z18, Z17, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 8(SI), Z18
+
+	// VPDPBUSD Z18, Z16, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z18, Z17, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 8(SI)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z18, Z17, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VMOVDQU32    384(DX), Z16
+	VMOVDQU32    448(DX), Z17
+	VPBROADCASTD 12(BX), Z18
+
+	// VPDPBUSD Z18, Z16, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z18, Z17, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 12(BX)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z18, Z17, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 12(BX)(CX*2), Z18
+
+	// VPDPBUSD Z18, Z16, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z18, Z17, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 12(DI), Z18
+
+	// VPDPBUSD Z18, Z16, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z18, Z17, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD 12(DI)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z18, Z17, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 12(DI)(CX*2), Z18
+
+	// VPDPBUSD Z18, Z16, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z18, Z17, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 12(SI), Z18
+
+	// VPDPBUSD Z18, Z16, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z18, Z17, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 12(SI)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z18, Z17, Z15
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x75
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xfa
+	ADDQ $0x00000200, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, DI
+	ADDQ $0x10, SI
+	DECQ R8
+	JNZ  int8Tile8x32AVX512_loop
+
+int8Tile8x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile8x32AVX512_scale
+
+int8Tile8x32AVX512_tailloop:
+	VMOVDQU32    (DX), Z16
+	VMOVDQU32    64(DX), Z17
+	VPBROADCASTD (BX), Z18
+
+	// VPDPBUSD Z18, Z16, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z18, Z17, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD (BX)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z18, Z17, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD (BX)(CX*2), Z18
+
+	// VPDPBUSD Z18, Z16, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z18, Z17, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD (DI), Z18
+
+	// VPDPBUSD Z18, Z16, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z18, Z17, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD (DI)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z18, Z17, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD (DI)(CX*2), Z18
+
+	// VPDPBUSD Z18, Z16, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z18, Z17, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD (SI), Z18
+
+	// VPDPBUSD Z18, Z16, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z18, Z17, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x75
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD (SI)(CX*1), Z18
+
+	// VPDPBUSD Z18, Z16, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x7d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z18, Z17, Z15
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x75
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xfa
+	ADDQ $0x00000080, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, DI
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile8x32AVX512_tailloop
+
+int8Tile8x32AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z16
+	VMOVUPS      64(AX), Z17
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z18
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z16, Z0, Z0
+	VMULPS       Z18, Z0, Z0
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z17, Z1, Z1
+	VMULPS       Z18, Z1, Z1
+	VBROADCASTSS 4(AX), Z18
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z16, Z2, Z2
+	VMULPS       Z18, Z2, Z2
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z17, Z3, Z3
+	VMULPS       Z18, Z3, Z3
+	VBROADCASTSS 8(AX), Z18
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z16, Z4, Z4
+	VMULPS       Z18, Z4, Z4
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z17, Z5, Z5
+	VMULPS       Z18, Z5, Z5
+	VBROADCASTSS 12(AX), Z18
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z16, Z6, Z6
+	VMULPS       Z18, Z6, Z6
+	VCVTDQ2PS    Z7, Z7
+	VMULPS       Z17, Z7, Z7
+	VMULPS       Z18, Z7, Z7
+	VBROADCASTSS 16(AX), Z18
+	VCVTDQ2PS    Z8, Z8
+	VMULPS       Z16, Z8, Z8
+	VMULPS       Z18, Z8, Z8
+	VCVTDQ2PS    Z9, Z9
+	VMULPS       Z17, Z9, Z9
+	VMULPS       Z18, Z9, Z9
+	VBROADCASTSS 20(AX), Z18
+	VCVTDQ2PS    Z10, Z10
+	VMULPS       Z16, Z10, Z10
+	VMULPS       Z18, Z10, Z10
+	VCVTDQ2PS    Z11, Z11
+	VMULPS       Z17, Z11, Z11
+	VMULPS       Z18, Z11, Z11
+	VBROADCASTSS 24(AX), Z18
+	VCVTDQ2PS    Z12, Z12
+	VMULPS       Z16, Z12, Z12
+	VMULPS       Z18, Z12, Z12
+	VCVTDQ2PS    Z13, Z13
+	VMULPS       Z17, Z13, Z13
+	VMULPS       Z18, Z13, Z13
+	VBROADCASTSS 28(AX), Z18
+	VCVTDQ2PS    Z14, Z14
+	VMULPS       Z16, Z14, Z14
+	VMULPS       Z18, Z14, Z14
+	VCVTDQ2PS    Z15, Z15
+	VMULPS       Z17, Z15, Z15
+	VMULPS       Z18, Z15, Z15
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile8x32AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   CX, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   CX, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   CX, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   CX, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+
+int8Tile8x32AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile8x32AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z18
+	VADDPS       Z18, Z0, Z0
+	VADDPS       Z18, Z1, Z1
+	VBROADCASTSS 4(BX), Z18
+	VADDPS       Z18, Z2, Z2
+	VADDPS       Z18, Z3, Z3
+	VBROADCASTSS 8(BX), Z18
+	VADDPS       Z18, Z4, Z4
+	VADDPS       Z18, Z5, Z5
+	VBROADCASTSS 12(BX), Z18
+	VADDPS       Z18, Z6, Z6
+	VADDPS       Z18, Z7, Z7
+	VBROADCASTSS 16(BX), Z18
+	VADDPS       Z18, Z8, Z8
+	VADDPS       Z18, Z9, Z9
+	VBROADCASTSS 20(BX), Z18
+	VADDPS       Z18, Z10, Z10
+	VADDPS       Z18, Z11, Z11
+	VBROADCASTSS 24(BX), Z18
+	VADDPS       Z18, Z12, Z12
+	VADDPS       Z18, Z13, Z13
+	VBROADCASTSS 28(BX), Z18
+	VADDPS       Z18, Z14, Z14
+	VADDPS       Z18, Z15, Z15
+
+int8Tile8x32AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile8x32AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+
+int8Tile8x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile8x32AVX512_write
+	VXORPS Z18, Z18, Z18
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z18, Z0
+	VMAXPS Z1, Z18, Z1
+	VMAXPS Z2, Z18, Z2
+	VMAXPS Z3, Z18, Z3
+	VMAXPS Z4, Z18, Z4
+	VMAXPS Z5, Z18, Z5
+	VMAXPS Z6, Z18, Z6
+	VMAXPS Z7, Z18, Z7
+	VMAXPS Z8, Z18, Z8
+	VMAXPS Z9, Z18, Z9
+	VMAXPS Z10, Z18, Z10
+	VMAXPS Z11, Z18, Z11
+	VMAXPS Z12, Z18, Z12
+	VMAXPS Z13, Z18, Z13
+	VMAXPS Z14, Z18, Z14
+	VMAXPS Z15, Z18, Z15
+
+int8Tile8x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, (AX)
+	VMOVUPS Z13, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z14, (AX)
+	VMOVUPS Z15, 64(AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile9x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile9x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), DI
+	LEAQ (DI)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	MOVQ   AX, R8
+	SHRQ   $0x02, R8
+	JZ     int8Tile9x32AVX512_tail
+
+int8Tile9x32AVX512_loop:
+	VMOVDQU32    (DX), Z18
+	VMOVDQU32    64(DX), Z19
+	VPBROADCASTD (BX), Z20
+
+	// VPDPBUSD Z20, Z18, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD (BX)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z20, Z19, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD (BX)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z20, Z19, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD (DI), Z20
+
+	// VPDPBUSD Z20, Z18, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z20, Z19, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD (DI)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD (DI)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z20, Z19, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD (SI), Z20
+
+	// VPDPBUSD Z20, Z18, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z20, Z19, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD (SI)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z20, Z19, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD (SI)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xcc
+	VMOVDQU32    128(DX), Z18
+	VMOVDQU32    192(DX), Z19
+	VPBROADCASTD 4(BX), Z20
+
+	// VPDPBUSD Z20, Z18, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 4(BX)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z20, Z19, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD 4(BX)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z20, Z19, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD 4(DI), Z20
+
+	// VPDPBUSD Z20, Z18, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z20, Z19, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD 4(DI)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 4(DI)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z20, Z19, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD 4(SI), Z20
+
+	// VPDPBUSD Z20, Z18, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z20, Z19, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD 4(SI)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z20, Z19, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD 4(SI)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xcc
+	VMOVDQU32    256(DX), Z18
+	VMOVDQU32    320(DX), Z19
+	VPBROADCASTD 8(BX), Z20
+
+	// VPDPBUSD Z20, Z18, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 8(BX)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z20, Z19, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD 8(BX)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z20, Z19, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD 8(DI), Z20
+
+	// VPDPBUSD Z20, Z18, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z20, Z19, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD 8(DI)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 8(DI)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z20, Z19, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD 8(SI), Z20
+
+	// VPDPBUSD Z20, Z18, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z20, Z19, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD 8(SI)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z20, Z19, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD 8(SI)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xcc
+	VMOVDQU32    384(DX), Z18
+	VMOVDQU32    448(DX), Z19
+	VPBROADCASTD 12(BX), Z20
+
+	// VPDPBUSD Z20, Z18, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 12(BX)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z20, Z19, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD 12(BX)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z20, Z19, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD 12(DI), Z20
+
+	// VPDPBUSD Z20, Z18, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z20, Z19, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD 12(DI)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 12(DI)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z20, Z19, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD 12(SI), Z20
+
+	// VPDPBUSD Z20, Z18, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z20, Z19, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD 12(SI)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z20, Z19, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD 12(SI)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z17
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x65
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xcc
+	ADDQ $0x00000200, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, DI
+	ADDQ $0x10, SI
+	DECQ R8
+	JNZ  int8Tile9x32AVX512_loop
+
+int8Tile9x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile9x32AVX512_scale
+
+int8Tile9x32AVX512_tailloop:
+	VMOVDQU32    (DX), Z18
+	VMOVDQU32    64(DX), Z19
+	VPBROADCASTD (BX), Z20
+
+	// VPDPBUSD Z20, Z18, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD (BX)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z20, Z19, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD (BX)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z20, Z19, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD (DI), Z20
+
+	// VPDPBUSD Z20, Z18, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z20, Z19, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD (DI)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD (DI)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD Z20, Z19, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD (SI), Z20
+
+	// VPDPBUSD Z20, Z18, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD Z20, Z19, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD (SI)(CX*1), Z20
+
+	// VPDPBUSD Z20, Z18, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD Z20, Z19, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x65
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD (SI)(CX*2), Z20
+
+	// VPDPBUSD Z20, Z18, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x6d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD Z20, Z19, Z17
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x65
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xcc
+	ADDQ $0x00000080, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, DI
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile9x32AVX512_tailloop
+
+int8Tile9x32AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z18
+	VMOVUPS      64(AX), Z19
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z20
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z18, Z0, Z0
+	VMULPS       Z20, Z0, Z0
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z19, Z1, Z1
+	VMULPS       Z20, Z1, Z1
+	VBROADCASTSS 4(AX), Z20
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z18, Z2, Z2
+	VMULPS       Z20, Z2, Z2
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z19, Z3, Z3
+	VMULPS       Z20, Z3, Z3
+	VBROADCASTSS 8(AX), Z20
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z18, Z4, Z4
+	VMULPS       Z20, Z4, Z4
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z19, Z5, Z5
+	VMULPS       Z20, Z5, Z5
+	VBROADCASTSS 12(AX), Z20
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z18, Z6, Z6
+	VMULPS       Z20, Z6, Z6
+	VCVTDQ2PS    Z7, Z7
+	VMULPS       Z19, Z7, Z7
+	VMULPS       Z20, Z7, Z7
+	VBROADCASTSS 16(AX), Z20
+	VCVTDQ2PS    Z8, Z8
+	VMULPS       Z18, Z8, Z8
+	VMULPS       Z20, Z8, Z8
+	VCVTDQ2PS    Z9, Z9
+	VMULPS       Z19, Z9, Z9
+	VMULPS       Z20, Z9, Z9
+	VBROADCASTSS 20(AX), Z20
+	VCVTDQ2PS    Z10, Z10
+	VMULPS       Z18, Z10, Z10
+	VMULPS       Z20, Z10, Z10
+	VCVTDQ2PS    Z11, Z11
+	VMULPS       Z19, Z11, Z11
+	VMULPS       Z20, Z11, Z11
+	VBROADCASTSS 24(AX), Z20
+	VCVTDQ2PS    Z12, Z12
+	VMULPS       Z18, Z12, Z12
+	VMULPS       Z20, Z12, Z12
+	VCVTDQ2PS    Z13, Z13
+	VMULPS       Z19, Z13, Z13
+	VMULPS       Z20, Z13, Z13
+	VBROADCASTSS 28(AX), Z20
+	VCVTDQ2PS    Z14, Z14
+	VMULPS       Z18, Z14, Z14
+	VMULPS       Z20, Z14, Z14
+	VCVTDQ2PS    Z15, Z15
+	VMULPS       Z19, Z15, Z15
+	VMULPS       Z20, Z15, Z15
+	VBROADCASTSS 32(AX), Z20
+	VCVTDQ2PS    Z16, Z16
+	VMULPS       Z18, Z16, Z16
+	VMULPS       Z20, Z16, Z16
+	VCVTDQ2PS    Z17, Z17
+	VMULPS       Z19, Z17, Z17
+	VMULPS       Z20, Z17, Z17
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile9x32AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   CX, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   CX, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   CX, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   CX, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   CX, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+
+int8Tile9x32AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile9x32AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z20
+	VADDPS       Z20, Z0, Z0
+	VADDPS       Z20, Z1, Z1
+	VBROADCASTSS 4(BX), Z20
+	VADDPS       Z20, Z2, Z2
+	VADDPS       Z20, Z3, Z3
+	VBROADCASTSS 8(BX), Z20
+	VADDPS       Z20, Z4, Z4
+	VADDPS       Z20, Z5, Z5
+	VBROADCASTSS 12(BX), Z20
+	VADDPS       Z20, Z6, Z6
+	VADDPS       Z20, Z7, Z7
+	VBROADCASTSS 16(BX), Z20
+	VADDPS       Z20, Z8, Z8
+	VADDPS       Z20, Z9, Z9
+	VBROADCASTSS 20(BX), Z20
+	VADDPS       Z20, Z10, Z10
+	VADDPS       Z20, Z11, Z11
+	VBROADCASTSS 24(BX), Z20
+	VADDPS       Z20, Z12, Z12
+	VADDPS       Z20, Z13, Z13
+	VBROADCASTSS 28(BX), Z20
+	VADDPS       Z20, Z14, Z14
+	VADDPS       Z20, Z15, Z15
+	VBROADCASTSS 32(BX), Z20
+	VADDPS       Z20, Z16, Z16
+	VADDPS       Z20, Z17, Z17
+
+int8Tile9x32AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile9x32AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   SI, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+
+int8Tile9x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile9x32AVX512_write
+	VXORPS Z20, Z20, Z20
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z20, Z0
+	VMAXPS Z1, Z20, Z1
+	VMAXPS Z2, Z20, Z2
+	VMAXPS Z3, Z20, Z3
+	VMAXPS Z4, Z20, Z4
+	VMAXPS Z5, Z20, Z5
+	VMAXPS Z6, Z20, Z6
+	VMAXPS Z7, Z20, Z7
+	VMAXPS Z8, Z20, Z8
+	VMAXPS Z9, Z20, Z9
+	VMAXPS Z10, Z20, Z10
+	VMAXPS Z11, Z20, Z11
+	VMAXPS Z12, Z20, Z12
+	VMAXPS Z13, Z20, Z13
+	VMAXPS Z14, Z20, Z14
+	VMAXPS Z15, Z20, Z15
+	VMAXPS Z16, Z20, Z16
+	VMAXPS Z17, Z20, Z17
+
+int8Tile9x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, (AX)
+	VMOVUPS Z13, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z14, (AX)
+	VMOVUPS Z15, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z16, (AX)
+	VMOVUPS Z17, 64(AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile10x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile10x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), DI
+	LEAQ (DI)(SI*1), R8
+	LEAQ (R8)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     int8Tile10x32AVX512_tail
+
+int8Tile10x32AVX512_loop:
+	VMOVDQU32    (DX), Z20
+	VMOVDQU32    64(DX), Z21
+	VPBROADCASTD (BX), Z22
+
+	// VPDPBUSD Z22, Z20, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (BX)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (BX)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z22, Z21, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD (DI), Z22
+
+	// VPDPBUSD Z22, Z20, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z22, Z21, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD (DI)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (DI)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (R8), Z22
+
+	// VPDPBUSD Z22, Z20, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z22, Z21, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD (R8)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z22, Z21, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD (R8)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (SI), Z22
+
+	// VPDPBUSD Z22, Z20, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z19
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU32    128(DX), Z20
+	VMOVDQU32    192(DX), Z21
+	VPBROADCASTD 4(BX), Z22
+
+	// VPDPBUSD Z22, Z20, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 4(BX)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 4(BX)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z22, Z21, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 4(DI), Z22
+
+	// VPDPBUSD Z22, Z20, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z22, Z21, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 4(DI)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 4(DI)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 4(R8), Z22
+
+	// VPDPBUSD Z22, Z20, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z22, Z21, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 4(R8)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z22, Z21, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 4(R8)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 4(SI), Z22
+
+	// VPDPBUSD Z22, Z20, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z19
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU32    256(DX), Z20
+	VMOVDQU32    320(DX), Z21
+	VPBROADCASTD 8(BX), Z22
+
+	// VPDPBUSD Z22, Z20, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 8(BX)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 8(BX)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z22, Z21, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 8(DI), Z22
+
+	// VPDPBUSD Z22, Z20, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z22, Z21, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 8(DI)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 8(DI)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 8(R8), Z22
+
+	// VPDPBUSD Z22, Z20, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z22, Z21, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 8(R8)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z22, Z21, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 8(R8)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 8(SI), Z22
+
+	// VPDPBUSD Z22, Z20, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z19
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU32    384(DX), Z20
+	VMOVDQU32    448(DX), Z21
+	VPBROADCASTD 12(BX), Z22
+
+	// VPDPBUSD Z22, Z20, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 12(BX)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 12(BX)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z22, Z21, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 12(DI), Z22
+
+	// VPDPBUSD Z22, Z20, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z22, Z21, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 12(DI)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 12(DI)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 12(R8), Z22
+
+	// VPDPBUSD Z22, Z20, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z22, Z21, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 12(R8)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z22, Z21, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 12(R8)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 12(SI), Z22
+
+	// VPDPBUSD Z22, Z20, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z19
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x55
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xde
+	ADDQ $0x00000200, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, DI
+	ADDQ $0x10, R8
+	ADDQ $0x10, SI
+	DECQ R9
+	JNZ  int8Tile10x32AVX512_loop
+
+int8Tile10x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile10x32AVX512_scale
+
+int8Tile10x32AVX512_tailloop:
+	VMOVDQU32    (DX), Z20
+	VMOVDQU32    64(DX), Z21
+	VPBROADCASTD (BX), Z22
+
+	// VPDPBUSD Z22, Z20, Z0
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z1
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (BX)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z2
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z3
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (BX)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z4
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z22, Z21, Z5
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD (DI), Z22
+
+	// VPDPBUSD Z22, Z20, Z6
+	BYTE $0x62
+	BYTE $0xb2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z22, Z21, Z7
+	BYTE         $0x62
+	BYTE         $0xb2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD (DI)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z8
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z9
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (DI)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z10
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z11
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (R8), Z22
+
+	// VPDPBUSD Z22, Z20, Z12
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD Z22, Z21, Z13
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD (R8)(CX*1), Z22
+
+	// VPDPBUSD Z22, Z20, Z14
+	BYTE $0x62
+	BYTE $0x32
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD Z22, Z21, Z15
+	BYTE         $0x62
+	BYTE         $0x32
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD (R8)(CX*2), Z22
+
+	// VPDPBUSD Z22, Z20, Z16
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD Z22, Z21, Z17
+	BYTE         $0x62
+	BYTE         $0xa2
+	BYTE         $0x55
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (SI), Z22
+
+	// VPDPBUSD Z22, Z20, Z18
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x5d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD Z22, Z21, Z19
+	BYTE $0x62
+	BYTE $0xa2
+	BYTE $0x55
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xde
+	ADDQ $0x00000080, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, DI
+	ADDQ $0x04, R8
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile10x32AVX512_tailloop
+
+int8Tile10x32AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z20
+	VMOVUPS      64(AX), Z21
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z22
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z20, Z0, Z0
+	VMULPS       Z22, Z0, Z0
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z21, Z1, Z1
+	VMULPS       Z22, Z1, Z1
+	VBROADCASTSS 4(AX), Z22
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z20, Z2, Z2
+	VMULPS       Z22, Z2, Z2
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z21, Z3, Z3
+	VMULPS       Z22, Z3, Z3
+	VBROADCASTSS 8(AX), Z22
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z20, Z4, Z4
+	VMULPS       Z22, Z4, Z4
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z21, Z5, Z5
+	VMULPS       Z22, Z5, Z5
+	VBROADCASTSS 12(AX), Z22
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z20, Z6, Z6
+	VMULPS       Z22, Z6, Z6
+	VCVTDQ2PS    Z7, Z7
+	VMULPS       Z21, Z7, Z7
+	VMULPS       Z22, Z7, Z7
+	VBROADCASTSS 16(AX), Z22
+	VCVTDQ2PS    Z8, Z8
+	VMULPS       Z20, Z8, Z8
+	VMULPS       Z22, Z8, Z8
+	VCVTDQ2PS    Z9, Z9
+	VMULPS       Z21, Z9, Z9
+	VMULPS       Z22, Z9, Z9
+	VBROADCASTSS 20(AX), Z22
+	VCVTDQ2PS    Z10, Z10
+	VMULPS       Z20, Z10, Z10
+	VMULPS       Z22, Z10, Z10
+	VCVTDQ2PS    Z11, Z11
+	VMULPS       Z21, Z11, Z11
+	VMULPS       Z22, Z11, Z11
+	VBROADCASTSS 24(AX), Z22
+	VCVTDQ2PS    Z12, Z12
+	VMULPS       Z20, Z12, Z12
+	VMULPS       Z22, Z12, Z12
+	VCVTDQ2PS    Z13, Z13
+	VMULPS       Z21, Z13, Z13
+	VMULPS       Z22, Z13, Z13
+	VBROADCASTSS 28(AX), Z22
+	VCVTDQ2PS    Z14, Z14
+	VMULPS       Z20, Z14, Z14
+	VMULPS       Z22, Z14, Z14
+	VCVTDQ2PS    Z15, Z15
+	VMULPS       Z21, Z15, Z15
+	VMULPS       Z22, Z15, Z15
+	VBROADCASTSS 32(AX), Z22
+	VCVTDQ2PS    Z16, Z16
+	VMULPS       Z20, Z16, Z16
+	VMULPS       Z22, Z16, Z16
+	VCVTDQ2PS    Z17, Z17
+	VMULPS       Z21, Z17, Z17
+	VMULPS       Z22, Z17, Z17
+	VBROADCASTSS 36(AX), Z22
+	VCVTDQ2PS    Z18, Z18
+	VMULPS       Z20, Z18, Z18
+	VMULPS       Z22, Z18, Z18
+	VCVTDQ2PS    Z19, Z19
+	VMULPS       Z21, Z19, Z19
+	VMULPS       Z22, Z19, Z19
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile10x32AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   CX, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   CX, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   CX, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   CX, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   CX, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+	ADDQ   CX, BX
+	VADDPS (BX), Z18, Z18
+	VADDPS 64(BX), Z19, Z19
+
+int8Tile10x32AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile10x32AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z22
+	VADDPS       Z22, Z0, Z0
+	VADDPS       Z22, Z1, Z1
+	VBROADCASTSS 4(BX), Z22
+	VADDPS       Z22, Z2, Z2
+	VADDPS       Z22, Z3, Z3
+	VBROADCASTSS 8(BX), Z22
+	VADDPS       Z22, Z4, Z4
+	VADDPS       Z22, Z5, Z5
+	VBROADCASTSS 12(BX), Z22
+	VADDPS       Z22, Z6, Z6
+	VADDPS       Z22, Z7, Z7
+	VBROADCASTSS 16(BX), Z22
+	VADDPS       Z22, Z8, Z8
+	VADDPS       Z22, Z9, Z9
+	VBROADCASTSS 20(BX), Z22
+	VADDPS       Z22, Z10, Z10
+	VADDPS       Z22, Z11, Z11
+	VBROADCASTSS 24(BX), Z22
+	VADDPS       Z22, Z12, Z12
+	VADDPS       Z22, Z13, Z13
+	VBROADCASTSS 28(BX), Z22
+	VADDPS       Z22, Z14, Z14
+	VADDPS       Z22, Z15, Z15
+	VBROADCASTSS 32(BX), Z22
+	VADDPS       Z22, Z16, Z16
+	VADDPS       Z22, Z17, Z17
+	VBROADCASTSS 36(BX), Z22
+	VADDPS       Z22, Z18, Z18
+	VADDPS       Z22, Z19, Z19
+
+int8Tile10x32AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile10x32AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   SI, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+	ADDQ   SI, BX
+	VADDPS (BX), Z18, Z18
+	VADDPS 64(BX), Z19, Z19
+
+int8Tile10x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile10x32AVX512_write
+	VXORPS Z22, Z22, Z22
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z22, Z0
+	VMAXPS Z1, Z22, Z1
+	VMAXPS Z2, Z22, Z2
+	VMAXPS Z3, Z22, Z3
+	VMAXPS Z4, Z22, Z4
+	VMAXPS Z5, Z22, Z5
+	VMAXPS Z6, Z22, Z6
+	VMAXPS Z7, Z22, Z7
+	VMAXPS Z8, Z22, Z8
+	VMAXPS Z9, Z22, Z9
+	VMAXPS Z10, Z22, Z10
+	VMAXPS Z11, Z22, Z11
+	VMAXPS Z12, Z22, Z12
+	VMAXPS Z13, Z22, Z13
+	VMAXPS Z14, Z22, Z14
+	VMAXPS Z15, Z22, Z15
+	VMAXPS Z16, Z22, Z16
+	VMAXPS Z17, Z22, Z17
+	VMAXPS Z18, Z22, Z18
+	VMAXPS Z19, Z22, Z19
+
+int8Tile10x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, (AX)
+	VMOVUPS Z13, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z14, (AX)
+	VMOVUPS Z15, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z16, (AX)
+	VMOVUPS Z17, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z18, (AX)
+	VMOVUPS Z19, 64(AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile11x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile11x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), DI
+	LEAQ (DI)(SI*1), R8
+	LEAQ (R8)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     int8Tile11x32AVX512_tail
+
+int8Tile11x32AVX512_loop:
+	VMOVDQU32    (DX), Z22
+	VMOVDQU32    64(DX), Z23
+	VPBROADCASTD (BX), Z24
+
+	// VPDPBUSD Z24, Z22, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD (BX)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD (BX)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD (DI), Z24
+
+	// VPDPBUSD Z24, Z22, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z24, Z23, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD (DI)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD (DI)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD (R8), Z24
+
+	// VPDPBUSD Z24, Z22, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD (R8)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z24, Z23, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD (R8)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD (SI), Z24
+
+	// VPDPBUSD Z24, Z22, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD (SI)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z21
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xe8
+	VMOVDQU32    128(DX), Z22
+	VMOVDQU32    192(DX), Z23
+	VPBROADCASTD 4(BX), Z24
+
+	// VPDPBUSD Z24, Z22, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 4(BX)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 4(BX)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD 4(DI), Z24
+
+	// VPDPBUSD Z24, Z22, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z24, Z23, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD 4(DI)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 4(DI)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 4(R8), Z24
+
+	// VPDPBUSD Z24, Z22, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD 4(R8)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z24, Z23, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD 4(R8)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 4(SI), Z24
+
+	// VPDPBUSD Z24, Z22, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 4(SI)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z21
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xe8
+	VMOVDQU32    256(DX), Z22
+	VMOVDQU32    320(DX), Z23
+	VPBROADCASTD 8(BX), Z24
+
+	// VPDPBUSD Z24, Z22, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 8(BX)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 8(BX)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD 8(DI), Z24
+
+	// VPDPBUSD Z24, Z22, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z24, Z23, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD 8(DI)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 8(DI)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 8(R8), Z24
+
+	// VPDPBUSD Z24, Z22, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD 8(R8)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z24, Z23, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD 8(R8)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 8(SI), Z24
+
+	// VPDPBUSD Z24, Z22, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 8(SI)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z21
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xe8
+	VMOVDQU32    384(DX), Z22
+	VMOVDQU32    448(DX), Z23
+	VPBROADCASTD 12(BX), Z24
+
+	// VPDPBUSD Z24, Z22, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 12(BX)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 12(BX)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD 12(DI), Z24
+
+	// VPDPBUSD Z24, Z22, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z24, Z23, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD 12(DI)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 12(DI)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 12(R8), Z24
+
+	// VPDPBUSD Z24, Z22, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD 12(R8)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z24, Z23, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD 12(R8)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 12(SI), Z24
+
+	// VPDPBUSD Z24, Z22, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 12(SI)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z21
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x45
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe8
+	ADDQ $0x00000200, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, DI
+	ADDQ $0x10, R8
+	ADDQ $0x10, SI
+	DECQ R9
+	JNZ  int8Tile11x32AVX512_loop
+
+int8Tile11x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile11x32AVX512_scale
+
+int8Tile11x32AVX512_tailloop:
+	VMOVDQU32    (DX), Z22
+	VMOVDQU32    64(DX), Z23
+	VPBROADCASTD (BX), Z24
+
+	// VPDPBUSD Z24, Z22, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD (BX)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD (BX)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD (DI), Z24
+
+	// VPDPBUSD Z24, Z22, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z24, Z23, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD (DI)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD (DI)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD (R8), Z24
+
+	// VPDPBUSD Z24, Z22, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD (R8)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z24, Z23, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xf8
+	VPBROADCASTD (R8)(CX*2), Z24
+
+	// VPDPBUSD Z24, Z22, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z23, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD (SI), Z24
+
+	// VPDPBUSD Z24, Z22, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z23, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x45
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD (SI)(CX*1), Z24
+
+	// VPDPBUSD Z24, Z22, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x4d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z23, Z21
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x45
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe8
+	ADDQ $0x00000080, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, DI
+	ADDQ $0x04, R8
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile11x32AVX512_tailloop
+
+int8Tile11x32AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z22
+	VMOVUPS      64(AX), Z23
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z24
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z22, Z0, Z0
+	VMULPS       Z24, Z0, Z0
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z23, Z1, Z1
+	VMULPS       Z24, Z1, Z1
+	VBROADCASTSS 4(AX), Z24
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z22, Z2, Z2
+	VMULPS       Z24, Z2, Z2
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z23, Z3, Z3
+	VMULPS       Z24, Z3, Z3
+	VBROADCASTSS 8(AX), Z24
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z22, Z4, Z4
+	VMULPS       Z24, Z4, Z4
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z23, Z5, Z5
+	VMULPS       Z24, Z5, Z5
+	VBROADCASTSS 12(AX), Z24
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z22, Z6, Z6
+	VMULPS       Z24, Z6, Z6
+	VCVTDQ2PS    Z7, Z7
+	VMULPS       Z23, Z7, Z7
+	VMULPS       Z24, Z7, Z7
+	VBROADCASTSS 16(AX), Z24
+	VCVTDQ2PS    Z8, Z8
+	VMULPS       Z22, Z8, Z8
+	VMULPS       Z24, Z8, Z8
+	VCVTDQ2PS    Z9, Z9
+	VMULPS       Z23, Z9, Z9
+	VMULPS       Z24, Z9, Z9
+	VBROADCASTSS 20(AX), Z24
+	VCVTDQ2PS    Z10, Z10
+	VMULPS       Z22, Z10, Z10
+	VMULPS       Z24, Z10, Z10
+	VCVTDQ2PS    Z11, Z11
+	VMULPS       Z23, Z11, Z11
+	VMULPS       Z24, Z11, Z11
+	VBROADCASTSS 24(AX), Z24
+	VCVTDQ2PS    Z12, Z12
+	VMULPS       Z22, Z12, Z12
+	VMULPS       Z24, Z12, Z12
+	VCVTDQ2PS    Z13, Z13
+	VMULPS       Z23, Z13, Z13
+	VMULPS       Z24, Z13, Z13
+	VBROADCASTSS 28(AX), Z24
+	VCVTDQ2PS    Z14, Z14
+	VMULPS       Z22, Z14, Z14
+	VMULPS       Z24, Z14, Z14
+	VCVTDQ2PS    Z15, Z15
+	VMULPS       Z23, Z15, Z15
+	VMULPS       Z24, Z15, Z15
+	VBROADCASTSS 32(AX), Z24
+	VCVTDQ2PS    Z16, Z16
+	VMULPS       Z22, Z16, Z16
+	VMULPS       Z24, Z16, Z16
+	VCVTDQ2PS    Z17, Z17
+	VMULPS       Z23, Z17, Z17
+	VMULPS       Z24, Z17, Z17
+	VBROADCASTSS 36(AX), Z24
+	VCVTDQ2PS    Z18, Z18
+	VMULPS       Z22, Z18, Z18
+	VMULPS       Z24, Z18, Z18
+	VCVTDQ2PS    Z19, Z19
+	VMULPS       Z23, Z19, Z19
+	VMULPS       Z24, Z19, Z19
+	VBROADCASTSS 40(AX), Z24
+	VCVTDQ2PS    Z20, Z20
+	VMULPS       Z22, Z20, Z20
+	VMULPS       Z24, Z20, Z20
+	VCVTDQ2PS    Z21, Z21
+	VMULPS       Z23, Z21, Z21
+	VMULPS       Z24, Z21, Z21
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile11x32AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   CX, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   CX, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   CX, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   CX, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   CX, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+	ADDQ   CX, BX
+	VADDPS (BX), Z18, Z18
+	VADDPS 64(BX), Z19, Z19
+	ADDQ   CX, BX
+	VADDPS (BX), Z20, Z20
+	VADDPS 64(BX), Z21, Z21
+
+int8Tile11x32AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile11x32AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z1, Z1
+	VBROADCASTSS 4(BX), Z24
+	VADDPS       Z24, Z2, Z2
+	VADDPS       Z24, Z3, Z3
+	VBROADCASTSS 8(BX), Z24
+	VADDPS       Z24, Z4, Z4
+	VADDPS       Z24, Z5, Z5
+	VBROADCASTSS 12(BX), Z24
+	VADDPS       Z24, Z6, Z6
+	VADDPS       Z24, Z7, Z7
+	VBROADCASTSS 16(BX), Z24
+	VADDPS       Z24, Z8, Z8
+	VADDPS       Z24, Z9, Z9
+	VBROADCASTSS 20(BX), Z24
+	VADDPS       Z24, Z10, Z10
+	VADDPS       Z24, Z11, Z11
+	VBROADCASTSS 24(BX), Z24
+	VADDPS       Z24, Z12, Z12
+	VADDPS       Z24, Z13, Z13
+	VBROADCASTSS 28(BX), Z24
+	VADDPS       Z24, Z14, Z14
+	VADDPS       Z24, Z15, Z15
+	VBROADCASTSS 32(BX), Z24
+	VADDPS       Z24, Z16, Z16
+	VADDPS       Z24, Z17, Z17
+	VBROADCASTSS 36(BX), Z24
+	VADDPS       Z24, Z18, Z18
+	VADDPS       Z24, Z19, Z19
+	VBROADCASTSS 40(BX), Z24
+	VADDPS       Z24, Z20, Z20
+	VADDPS       Z24, Z21, Z21
+
+int8Tile11x32AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile11x32AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   SI, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+	ADDQ   SI, BX
+	VADDPS (BX), Z18, Z18
+	VADDPS 64(BX), Z19, Z19
+	ADDQ   SI, BX
+	VADDPS (BX), Z20, Z20
+	VADDPS 64(BX), Z21, Z21
+
+int8Tile11x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile11x32AVX512_write
+	VXORPS Z24, Z24, Z24
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z24, Z0
+	VMAXPS Z1, Z24, Z1
+	VMAXPS Z2, Z24, Z2
+	VMAXPS Z3, Z24, Z3
+	VMAXPS Z4, Z24, Z4
+	VMAXPS Z5, Z24, Z5
+	VMAXPS Z6, Z24, Z6
+	VMAXPS Z7, Z24, Z7
+	VMAXPS Z8, Z24, Z8
+	VMAXPS Z9, Z24, Z9
+	VMAXPS Z10, Z24, Z10
+	VMAXPS Z11, Z24, Z11
+	VMAXPS Z12, Z24, Z12
+	VMAXPS Z13, Z24, Z13
+	VMAXPS Z14, Z24, Z14
+	VMAXPS Z15, Z24, Z15
+	VMAXPS Z16, Z24, Z16
+	VMAXPS Z17, Z24, Z17
+	VMAXPS Z18, Z24, Z18
+	VMAXPS Z19, Z24, Z19
+	VMAXPS Z20, Z24, Z20
+	VMAXPS Z21, Z24, Z21
+
+int8Tile11x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, (AX)
+	VMOVUPS Z13, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z14, (AX)
+	VMOVUPS Z15, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z16, (AX)
+	VMOVUPS Z17, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z18, (AX)
+	VMOVUPS Z19, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z20, (AX)
+	VMOVUPS Z21, 64(AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile12x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile12x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), DI
+	LEAQ (DI)(SI*1), R8
+	LEAQ (R8)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     int8Tile12x32AVX512_tail
+
+int8Tile12x32AVX512_loop:
+	VMOVDQU32    (DX), Z24
+	VMOVDQU32    64(DX), Z25
+	VPBROADCASTD (BX), Z26
+
+	// VPDPBUSD Z26, Z24, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD (BX)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD (BX)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD (DI), Z26
+
+	// VPDPBUSD Z26, Z24, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD (DI)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD (DI)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD (R8), Z26
+
+	// VPDPBUSD Z26, Z24, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD (R8)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD (R8)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD (SI), Z26
+
+	// VPDPBUSD Z26, Z24, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD (SI)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z21
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD (SI)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z22
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z23
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VMOVDQU32    128(DX), Z24
+	VMOVDQU32    192(DX), Z25
+	VPBROADCASTD 4(BX), Z26
+
+	// VPDPBUSD Z26, Z24, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 4(BX)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 4(BX)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 4(DI), Z26
+
+	// VPDPBUSD Z26, Z24, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD 4(DI)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 4(DI)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 4(R8), Z26
+
+	// VPDPBUSD Z26, Z24, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 4(R8)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD 4(R8)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 4(SI), Z26
+
+	// VPDPBUSD Z26, Z24, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 4(SI)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z21
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 4(SI)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z22
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z23
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VMOVDQU32    256(DX), Z24
+	VMOVDQU32    320(DX), Z25
+	VPBROADCASTD 8(BX), Z26
+
+	// VPDPBUSD Z26, Z24, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 8(BX)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 8(BX)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 8(DI), Z26
+
+	// VPDPBUSD Z26, Z24, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD 8(DI)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 8(DI)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 8(R8), Z26
+
+	// VPDPBUSD Z26, Z24, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 8(R8)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD 8(R8)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 8(SI), Z26
+
+	// VPDPBUSD Z26, Z24, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 8(SI)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z21
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 8(SI)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z22
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z23
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VMOVDQU32    384(DX), Z24
+	VMOVDQU32    448(DX), Z25
+	VPBROADCASTD 12(BX), Z26
+
+	// VPDPBUSD Z26, Z24, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 12(BX)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 12(BX)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 12(DI), Z26
+
+	// VPDPBUSD Z26, Z24, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD 12(DI)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 12(DI)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 12(R8), Z26
+
+	// VPDPBUSD Z26, Z24, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 12(R8)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD 12(R8)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 12(SI), Z26
+
+	// VPDPBUSD Z26, Z24, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 12(SI)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z21
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 12(SI)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z22
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z23
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xfa
+	ADDQ $0x00000200, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, DI
+	ADDQ $0x10, R8
+	ADDQ $0x10, SI
+	DECQ R9
+	JNZ  int8Tile12x32AVX512_loop
+
+int8Tile12x32AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile12x32AVX512_scale
+
+int8Tile12x32AVX512_tailloop:
+	VMOVDQU32    (DX), Z24
+	VMOVDQU32    64(DX), Z25
+	VPBROADCASTD (BX), Z26
+
+	// VPDPBUSD Z26, Z24, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z1
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD (BX)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z3
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD (BX)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z5
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD (DI), Z26
+
+	// VPDPBUSD Z26, Z24, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z7
+	BYTE         $0x62
+	BYTE         $0x92
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD (DI)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z9
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD (DI)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z11
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD (R8), Z26
+
+	// VPDPBUSD Z26, Z24, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z13
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD (R8)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z15
+	BYTE         $0x62
+	BYTE         $0x12
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD (R8)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc2
+
+	// VPDPBUSD Z26, Z25, Z17
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD (SI), Z26
+
+	// VPDPBUSD Z26, Z24, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd2
+
+	// VPDPBUSD Z26, Z25, Z19
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD (SI)(CX*1), Z26
+
+	// VPDPBUSD Z26, Z24, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe2
+
+	// VPDPBUSD Z26, Z25, Z21
+	BYTE         $0x62
+	BYTE         $0x82
+	BYTE         $0x35
+	BYTE         $0x40
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD (SI)(CX*2), Z26
+
+	// VPDPBUSD Z26, Z24, Z22
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x3d
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf2
+
+	// VPDPBUSD Z26, Z25, Z23
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xfa
+	ADDQ $0x00000080, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, DI
+	ADDQ $0x04, R8
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile12x32AVX512_tailloop
+
+int8Tile12x32AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z24
+	VMOVUPS      64(AX), Z25
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z26
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z24, Z0, Z0
+	VMULPS       Z26, Z0, Z0
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z25, Z1, Z1
+	VMULPS       Z26, Z1, Z1
+	VBROADCASTSS 4(AX), Z26
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z24, Z2, Z2
+	VMULPS       Z26, Z2, Z2
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z25, Z3, Z3
+	VMULPS       Z26, Z3, Z3
+	VBROADCASTSS 8(AX), Z26
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z24, Z4, Z4
+	VMULPS       Z26, Z4, Z4
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z25, Z5, Z5
+	VMULPS       Z26, Z5, Z5
+	VBROADCASTSS 12(AX), Z26
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z24, Z6, Z6
+	VMULPS       Z26, Z6, Z6
+	VCVTDQ2PS    Z7, Z7
+	VMULPS       Z25, Z7, Z7
+	VMULPS       Z26, Z7, Z7
+	VBROADCASTSS 16(AX), Z26
+	VCVTDQ2PS    Z8, Z8
+	VMULPS       Z24, Z8, Z8
+	VMULPS       Z26, Z8, Z8
+	VCVTDQ2PS    Z9, Z9
+	VMULPS       Z25, Z9, Z9
+	VMULPS       Z26, Z9, Z9
+	VBROADCASTSS 20(AX), Z26
+	VCVTDQ2PS    Z10, Z10
+	VMULPS       Z24, Z10, Z10
+	VMULPS       Z26, Z10, Z10
+	VCVTDQ2PS    Z11, Z11
+	VMULPS       Z25, Z11, Z11
+	VMULPS       Z26, Z11, Z11
+	VBROADCASTSS 24(AX), Z26
+	VCVTDQ2PS    Z12, Z12
+	VMULPS       Z24, Z12, Z12
+	VMULPS       Z26, Z12, Z12
+	VCVTDQ2PS    Z13, Z13
+	VMULPS       Z25, Z13, Z13
+	VMULPS       Z26, Z13, Z13
+	VBROADCASTSS 28(AX), Z26
+	VCVTDQ2PS    Z14, Z14
+	VMULPS       Z24, Z14, Z14
+	VMULPS       Z26, Z14, Z14
+	VCVTDQ2PS    Z15, Z15
+	VMULPS       Z25, Z15, Z15
+	VMULPS       Z26, Z15, Z15
+	VBROADCASTSS 32(AX), Z26
+	VCVTDQ2PS    Z16, Z16
+	VMULPS       Z24, Z16, Z16
+	VMULPS       Z26, Z16, Z16
+	VCVTDQ2PS    Z17, Z17
+	VMULPS       Z25, Z17, Z17
+	VMULPS       Z26, Z17, Z17
+	VBROADCASTSS 36(AX), Z26
+	VCVTDQ2PS    Z18, Z18
+	VMULPS       Z24, Z18, Z18
+	VMULPS       Z26, Z18, Z18
+	VCVTDQ2PS    Z19, Z19
+	VMULPS       Z25, Z19, Z19
+	VMULPS       Z26, Z19, Z19
+	VBROADCASTSS 40(AX), Z26
+	VCVTDQ2PS    Z20, Z20
+	VMULPS       Z24, Z20, Z20
+	VMULPS       Z26, Z20, Z20
+	VCVTDQ2PS    Z21, Z21
+	VMULPS       Z25, Z21, Z21
+	VMULPS       Z26, Z21, Z21
+	VBROADCASTSS 44(AX), Z26
+	VCVTDQ2PS    Z22, Z22
+	VMULPS       Z24, Z22, Z22
+	VMULPS       Z26, Z22, Z22
+	VCVTDQ2PS    Z23, Z23
+	VMULPS       Z25, Z23, Z23
+	VMULPS       Z26, Z23, Z23
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile12x32AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   CX, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   CX, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   CX, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   CX, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   CX, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+	ADDQ   CX, BX
+	VADDPS (BX), Z18, Z18
+	VADDPS 64(BX), Z19, Z19
+	ADDQ   CX, BX
+	VADDPS (BX), Z20, Z20
+	VADDPS 64(BX), Z21, Z21
+	ADDQ   CX, BX
+	VADDPS (BX), Z22, Z22
+	VADDPS 64(BX), Z23, Z23
+
+int8Tile12x32AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile12x32AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z26
+	VADDPS       Z26, Z0, Z0
+	VADDPS       Z26, Z1, Z1
+	VBROADCASTSS 4(BX), Z26
+	VADDPS       Z26, Z2, Z2
+	VADDPS       Z26, Z3, Z3
+	VBROADCASTSS 8(BX), Z26
+	VADDPS       Z26, Z4, Z4
+	VADDPS       Z26, Z5, Z5
+	VBROADCASTSS 12(BX), Z26
+	VADDPS       Z26, Z6, Z6
+	VADDPS       Z26, Z7, Z7
+	VBROADCASTSS 16(BX), Z26
+	VADDPS       Z26, Z8, Z8
+	VADDPS       Z26, Z9, Z9
+	VBROADCASTSS 20(BX), Z26
+	VADDPS       Z26, Z10, Z10
+	VADDPS       Z26, Z11, Z11
+	VBROADCASTSS 24(BX), Z26
+	VADDPS       Z26, Z12, Z12
+	VADDPS       Z26, Z13, Z13
+	VBROADCASTSS 28(BX), Z26
+	VADDPS       Z26, Z14, Z14
+	VADDPS       Z26, Z15, Z15
+	VBROADCASTSS 32(BX), Z26
+	VADDPS       Z26, Z16, Z16
+	VADDPS       Z26, Z17, Z17
+	VBROADCASTSS 36(BX), Z26
+	VADDPS       Z26, Z18, Z18
+	VADDPS       Z26, Z19, Z19
+	VBROADCASTSS 40(BX), Z26
+	VADDPS       Z26, Z20, Z20
+	VADDPS       Z26, Z21, Z21
+	VBROADCASTSS 44(BX), Z26
+	VADDPS       Z26, Z22, Z22
+	VADDPS       Z26, Z23, Z23
+
+int8Tile12x32AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile12x32AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	VADDPS 64(BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	VADDPS 64(BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	VADDPS 64(BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	VADDPS 64(BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	VADDPS 64(BX), Z11, Z11
+	ADDQ   SI, BX
+	VADDPS (BX), Z12, Z12
+	VADDPS 64(BX), Z13, Z13
+	ADDQ   SI, BX
+	VADDPS (BX), Z14, Z14
+	VADDPS 64(BX), Z15, Z15
+	ADDQ   SI, BX
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+	ADDQ   SI, BX
+	VADDPS (BX), Z18, Z18
+	VADDPS 64(BX), Z19, Z19
+	ADDQ   SI, BX
+	VADDPS (BX), Z20, Z20
+	VADDPS 64(BX), Z21, Z21
+	ADDQ   SI, BX
+	VADDPS (BX), Z22, Z22
+	VADDPS 64(BX), Z23, Z23
+
+int8Tile12x32AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile12x32AVX512_write
+	VXORPS Z26, Z26, Z26
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z26, Z0
+	VMAXPS Z1, Z26, Z1
+	VMAXPS Z2, Z26, Z2
+	VMAXPS Z3, Z26, Z3
+	VMAXPS Z4, Z26, Z4
+	VMAXPS Z5, Z26, Z5
+	VMAXPS Z6, Z26, Z6
+	VMAXPS Z7, Z26, Z7
+	VMAXPS Z8, Z26, Z8
+	VMAXPS Z9, Z26, Z9
+	VMAXPS Z10, Z26, Z10
+	VMAXPS Z11, Z26, Z11
+	VMAXPS Z12, Z26, Z12
+	VMAXPS Z13, Z26, Z13
+	VMAXPS Z14, Z26, Z14
+	VMAXPS Z15, Z26, Z15
+	VMAXPS Z16, Z26, Z16
+	VMAXPS Z17, Z26, Z17
+	VMAXPS Z18, Z26, Z18
+	VMAXPS Z19, Z26, Z19
+	VMAXPS Z20, Z26, Z20
+	VMAXPS Z21, Z26, Z21
+	VMAXPS Z22, Z26, Z22
+	VMAXPS Z23, Z26, Z23
+
+int8Tile12x32AVX512_write:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, (AX)
+	VMOVUPS Z13, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z14, (AX)
+	VMOVUPS Z15, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z16, (AX)
+	VMOVUPS Z17, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z18, (AX)
+	VMOVUPS Z19, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z20, (AX)
+	VMOVUPS Z21, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z22, (AX)
+	VMOVUPS Z23, 64(AX)
+	VZEROUPPER
+	RET
+
+// func packU8x32AVX512(dst *float32, sb *float32, src *float32, offs *int32, k int, cols int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·packU8x32AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), AX
+	MOVQ sb+8(FP), CX
+	MOVQ src+16(FP), DX
+	MOVQ offs+24(FP), BX
+	MOVQ k+32(FP), SI
+	MOVQ cols+40(FP), DI
+
+	// K1, K2: the valid columns of each vector.
+	MOVQ         $0x00000001, R8
+	SHLXQ        DI, R8, R8
+	DECQ         R8
+	KMOVW        R8, K1
+	SHRQ         $0x10, R8
+	KMOVW        R8, K2
+	MOVL         $0x437f0000, DI
+	VPBROADCASTD DI, Z8
+	MOVL         $0x000000ff, DI
+	VPBROADCASTD DI, Z9
+	VPXORD       Z10, Z10, Z10
+	VPXORD       Z0, Z0, Z0
+	VPXORD       Z1, Z1, Z1
+
+	// Pass 1: the columns' maxima.
+	MOVQ  BX, DI
+	MOVQ  SI, R8
+	TESTQ R8, R8
+	JZ    packU8x32AVX512_scales
+
+packU8x32AVX512_max:
+	MOVLQSX   (DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+
+	// mx = val > mx ? val : mx (NaN keeps mx)
+	VMAXPS    Z0, Z4, Z0
+	VMOVUPS.Z 64(R9), K2, Z5
+
+	// mx = val > mx ? val : mx (NaN keeps mx)
+	VMAXPS Z1, Z5, Z1
+	ADDQ   $0x04, DI
+	DECQ   R8
+	JNZ    packU8x32AVX512_max
+
+packU8x32AVX512_scales:
+	VCMPPS   $0x04, Z10, Z0, K3
+	VDIVPS.Z Z0, Z8, K3, Z2
+	VDIVPS   Z8, Z0, Z4
+	VMOVUPS  Z4, (CX)
+	VCMPPS   $0x04, Z10, Z1, K3
+	VDIVPS.Z Z1, Z8, K3, Z3
+	VDIVPS   Z8, Z1, Z5
+	VMOVUPS  Z5, 64(CX)
+
+	// Pass 2: quads of rows, quantized and interleaved into words.
+	MOVQ  BX, DI
+	MOVQ  SI, R8
+	TESTQ R8, R8
+	JZ    packU8x32AVX512_done
+
+packU8x32AVX512_quad:
+	MOVLQSX   (DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPMAXSD   Z10, Z4, Z4
+	VPMINSD   Z9, Z4, Z4
+	VMOVDQA32 Z4, Z6
+	VMOVUPS.Z 64(R9), K2, Z5
+	VMULPS    Z3, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPMAXSD   Z10, Z5, Z5
+	VPMINSD   Z9, Z5, Z5
+	VMOVDQA32 Z5, Z7
+	CMPQ      R8, $0x01
+	JLE       packU8x32AVX512_store
+	MOVLQSX   4(DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPMAXSD   Z10, Z4, Z4
+	VPMINSD   Z9, Z4, Z4
+	VPSLLD    $0x08, Z4, Z4
+	VPORD     Z4, Z6, Z6
+	VMOVUPS.Z 64(R9), K2, Z5
+	VMULPS    Z3, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPMAXSD   Z10, Z5, Z5
+	VPMINSD   Z9, Z5, Z5
+	VPSLLD    $0x08, Z5, Z5
+	VPORD     Z5, Z7, Z7
+	CMPQ      R8, $0x02
+	JLE       packU8x32AVX512_store
+	MOVLQSX   8(DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPMAXSD   Z10, Z4, Z4
+	VPMINSD   Z9, Z4, Z4
+	VPSLLD    $0x10, Z4, Z4
+	VPORD     Z4, Z6, Z6
+	VMOVUPS.Z 64(R9), K2, Z5
+	VMULPS    Z3, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPMAXSD   Z10, Z5, Z5
+	VPMINSD   Z9, Z5, Z5
+	VPSLLD    $0x10, Z5, Z5
+	VPORD     Z5, Z7, Z7
+	CMPQ      R8, $0x03
+	JLE       packU8x32AVX512_store
+	MOVLQSX   12(DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPMAXSD   Z10, Z4, Z4
+	VPMINSD   Z9, Z4, Z4
+	VPSLLD    $0x18, Z4, Z4
+	VPORD     Z4, Z6, Z6
+	VMOVUPS.Z 64(R9), K2, Z5
+	VMULPS    Z3, Z5, Z5
+	VCVTPS2DQ Z5, Z5
+	VPMAXSD   Z10, Z5, Z5
+	VPMINSD   Z9, Z5, Z5
+	VPSLLD    $0x18, Z5, Z5
+	VPORD     Z5, Z7, Z7
+
+packU8x32AVX512_store:
+	VMOVDQU32 Z6, (AX)
+	VMOVDQU32 Z7, 64(AX)
+	ADDQ      $0x00000080, AX
+	ADDQ      $0x10, DI
+	SUBQ      $0x04, R8
+	JG        packU8x32AVX512_quad
+
+packU8x32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func int8Tile1x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile1x16AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), CX
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	MOVQ   AX, CX
+	SHRQ   $0x02, CX
+	JZ     int8Tile1x16AVX512_tail
+
+int8Tile1x16AVX512_loop:
+	VMOVDQU32    (DX), Z1
+	VPBROADCASTD (BX), Z2
+
+	// VPDPBUSD Z2, Z1, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x75
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc2
+	VMOVDQU32    64(DX), Z1
+	VPBROADCASTD 4(BX), Z2
+
+	// VPDPBUSD Z2, Z1, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x75
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc2
+	VMOVDQU32    128(DX), Z1
+	VPBROADCASTD 8(BX), Z2
+
+	// VPDPBUSD Z2, Z1, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x75
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc2
+	VMOVDQU32    192(DX), Z1
+	VPBROADCASTD 12(BX), Z2
+
+	// VPDPBUSD Z2, Z1, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x75
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc2
+	ADDQ $0x00000100, DX
+	ADDQ $0x10, BX
+	DECQ CX
+	JNZ  int8Tile1x16AVX512_loop
+
+int8Tile1x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile1x16AVX512_scale
+
+int8Tile1x16AVX512_tailloop:
+	VMOVDQU32    (DX), Z1
+	VPBROADCASTD (BX), Z2
+
+	// VPDPBUSD Z2, Z1, Z0
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x75
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc2
+	ADDQ $0x00000040, DX
+	ADDQ $0x04, BX
+	DECQ AX
+	JNZ  int8Tile1x16AVX512_tailloop
+
+int8Tile1x16AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z1
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z2
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z1, Z0, Z0
+	VMULPS       Z2, Z0, Z0
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), CX
+	TESTQ        $0x00000008, CX
+	JZ           int8Tile1x16AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, DX
+	VADDPS (DX), Z0, Z0
+
+int8Tile1x16AVX512_bias:
+	TESTQ        $0x00000001, CX
+	JZ           int8Tile1x16AVX512_res
+	MOVQ         bias+64(FP), DX
+	VBROADCASTSS (DX), Z2
+	VADDPS       Z2, Z0, Z0
+
+int8Tile1x16AVX512_res:
+	TESTQ  $0x00000002, CX
+	JZ     int8Tile1x16AVX512_relu
+	MOVQ   res+72(FP), DX
+	MOVQ   ldr+80(FP), BX
+	SHLQ   $0x02, BX
+	VADDPS (DX), Z0, Z0
+
+int8Tile1x16AVX512_relu:
+	TESTQ  $0x00000004, CX
+	JZ     int8Tile1x16AVX512_write
+	VXORPS Z2, Z2, Z2
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z2, Z0
+
+int8Tile1x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile2x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile2x16AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	MOVQ   AX, SI
+	SHRQ   $0x02, SI
+	JZ     int8Tile2x16AVX512_tail
+
+int8Tile2x16AVX512_loop:
+	VMOVDQU32    (DX), Z2
+	VPBROADCASTD (BX), Z3
+
+	// VPDPBUSD Z3, Z2, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x6d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD (BX)(CX*1), Z3
+
+	// VPDPBUSD Z3, Z2, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x6d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcb
+	VMOVDQU32    64(DX), Z2
+	VPBROADCASTD 4(BX), Z3
+
+	// VPDPBUSD Z3, Z2, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x6d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD 4(BX)(CX*1), Z3
+
+	// VPDPBUSD Z3, Z2, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x6d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcb
+	VMOVDQU32    128(DX), Z2
+	VPBROADCASTD 8(BX), Z3
+
+	// VPDPBUSD Z3, Z2, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x6d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD 8(BX)(CX*1), Z3
+
+	// VPDPBUSD Z3, Z2, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x6d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcb
+	VMOVDQU32    192(DX), Z2
+	VPBROADCASTD 12(BX), Z3
+
+	// VPDPBUSD Z3, Z2, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x6d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD 12(BX)(CX*1), Z3
+
+	// VPDPBUSD Z3, Z2, Z1
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x6d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xcb
+	ADDQ $0x00000100, DX
+	ADDQ $0x10, BX
+	DECQ SI
+	JNZ  int8Tile2x16AVX512_loop
+
+int8Tile2x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile2x16AVX512_scale
+
+int8Tile2x16AVX512_tailloop:
+	VMOVDQU32    (DX), Z2
+	VPBROADCASTD (BX), Z3
+
+	// VPDPBUSD Z3, Z2, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x6d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD (BX)(CX*1), Z3
+
+	// VPDPBUSD Z3, Z2, Z1
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x6d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xcb
+	ADDQ $0x00000040, DX
+	ADDQ $0x04, BX
+	DECQ AX
+	JNZ  int8Tile2x16AVX512_tailloop
+
+int8Tile2x16AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z2
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z3
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z2, Z0, Z0
+	VMULPS       Z3, Z0, Z0
+	VBROADCASTSS 4(AX), Z3
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z2, Z1, Z1
+	VMULPS       Z3, Z1, Z1
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile2x16AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	ADDQ   CX, BX
+	VADDPS (BX), Z1, Z1
+
+int8Tile2x16AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile2x16AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z3
+	VADDPS       Z3, Z0, Z0
+	VBROADCASTSS 4(BX), Z3
+	VADDPS       Z3, Z1, Z1
+
+int8Tile2x16AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile2x16AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+
+int8Tile2x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile2x16AVX512_write
+	VXORPS Z3, Z3, Z3
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z3, Z0
+	VMAXPS Z1, Z3, Z1
+
+int8Tile2x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile3x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile3x16AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	MOVQ   AX, SI
+	SHRQ   $0x02, SI
+	JZ     int8Tile3x16AVX512_tail
+
+int8Tile3x16AVX512_loop:
+	VMOVDQU32    (DX), Z3
+	VPBROADCASTD (BX), Z4
+
+	// VPDPBUSD Z4, Z3, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD (BX)(CX*1), Z4
+
+	// VPDPBUSD Z4, Z3, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD (BX)(CX*2), Z4
+
+	// VPDPBUSD Z4, Z3, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd4
+	VMOVDQU32    64(DX), Z3
+	VPBROADCASTD 4(BX), Z4
+
+	// VPDPBUSD Z4, Z3, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD 4(BX)(CX*1), Z4
+
+	// VPDPBUSD Z4, Z3, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 4(BX)(CX*2), Z4
+
+	// VPDPBUSD Z4, Z3, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd4
+	VMOVDQU32    128(DX), Z3
+	VPBROADCASTD 8(BX), Z4
+
+	// VPDPBUSD Z4, Z3, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD 8(BX)(CX*1), Z4
+
+	// VPDPBUSD Z4, Z3, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 8(BX)(CX*2), Z4
+
+	// VPDPBUSD Z4, Z3, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd4
+	VMOVDQU32    192(DX), Z3
+	VPBROADCASTD 12(BX), Z4
+
+	// VPDPBUSD Z4, Z3, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD 12(BX)(CX*1), Z4
+
+	// VPDPBUSD Z4, Z3, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 12(BX)(CX*2), Z4
+
+	// VPDPBUSD Z4, Z3, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x65
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd4
+	ADDQ $0x00000100, DX
+	ADDQ $0x10, BX
+	DECQ SI
+	JNZ  int8Tile3x16AVX512_loop
+
+int8Tile3x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile3x16AVX512_scale
+
+int8Tile3x16AVX512_tailloop:
+	VMOVDQU32    (DX), Z3
+	VPBROADCASTD (BX), Z4
+
+	// VPDPBUSD Z4, Z3, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD (BX)(CX*1), Z4
+
+	// VPDPBUSD Z4, Z3, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x65
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD (BX)(CX*2), Z4
+
+	// VPDPBUSD Z4, Z3, Z2
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x65
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd4
+	ADDQ $0x00000040, DX
+	ADDQ $0x04, BX
+	DECQ AX
+	JNZ  int8Tile3x16AVX512_tailloop
+
+int8Tile3x16AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z3
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z4
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z3, Z0, Z0
+	VMULPS       Z4, Z0, Z0
+	VBROADCASTSS 4(AX), Z4
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z3, Z1, Z1
+	VMULPS       Z4, Z1, Z1
+	VBROADCASTSS 8(AX), Z4
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VMULPS       Z4, Z2, Z2
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile3x16AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	ADDQ   CX, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+
+int8Tile3x16AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile3x16AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z4
+	VADDPS       Z4, Z0, Z0
+	VBROADCASTSS 4(BX), Z4
+	VADDPS       Z4, Z1, Z1
+	VBROADCASTSS 8(BX), Z4
+	VADDPS       Z4, Z2, Z2
+
+int8Tile3x16AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile3x16AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+
+int8Tile3x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile3x16AVX512_write
+	VXORPS Z4, Z4, Z4
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z4, Z0
+	VMAXPS Z1, Z4, Z1
+	VMAXPS Z2, Z4, Z2
+
+int8Tile3x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile4x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile4x16AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ   AX, DI
+	SHRQ   $0x02, DI
+	JZ     int8Tile4x16AVX512_tail
+
+int8Tile4x16AVX512_loop:
+	VMOVDQU32    (DX), Z4
+	VPBROADCASTD (BX), Z5
+
+	// VPDPBUSD Z5, Z4, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD (BX)(CX*1), Z5
+
+	// VPDPBUSD Z5, Z4, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD (BX)(CX*2), Z5
+
+	// VPDPBUSD Z5, Z4, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD (SI), Z5
+
+	// VPDPBUSD Z5, Z4, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdd
+	VMOVDQU32    64(DX), Z4
+	VPBROADCASTD 4(BX), Z5
+
+	// VPDPBUSD Z5, Z4, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD 4(BX)(CX*1), Z5
+
+	// VPDPBUSD Z5, Z4, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD 4(BX)(CX*2), Z5
+
+	// VPDPBUSD Z5, Z4, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD 4(SI), Z5
+
+	// VPDPBUSD Z5, Z4, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdd
+	VMOVDQU32    128(DX), Z4
+	VPBROADCASTD 8(BX), Z5
+
+	// VPDPBUSD Z5, Z4, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD 8(BX)(CX*1), Z5
+
+	// VPDPBUSD Z5, Z4, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD 8(BX)(CX*2), Z5
+
+	// VPDPBUSD Z5, Z4, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD 8(SI), Z5
+
+	// VPDPBUSD Z5, Z4, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdd
+	VMOVDQU32    192(DX), Z4
+	VPBROADCASTD 12(BX), Z5
+
+	// VPDPBUSD Z5, Z4, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD 12(BX)(CX*1), Z5
+
+	// VPDPBUSD Z5, Z4, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD 12(BX)(CX*2), Z5
+
+	// VPDPBUSD Z5, Z4, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD 12(SI), Z5
+
+	// VPDPBUSD Z5, Z4, Z3
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xdd
+	ADDQ $0x00000100, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, SI
+	DECQ DI
+	JNZ  int8Tile4x16AVX512_loop
+
+int8Tile4x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile4x16AVX512_scale
+
+int8Tile4x16AVX512_tailloop:
+	VMOVDQU32    (DX), Z4
+	VPBROADCASTD (BX), Z5
+
+	// VPDPBUSD Z5, Z4, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD (BX)(CX*1), Z5
+
+	// VPDPBUSD Z5, Z4, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD (BX)(CX*2), Z5
+
+	// VPDPBUSD Z5, Z4, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x5d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD (SI), Z5
+
+	// VPDPBUSD Z5, Z4, Z3
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x5d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xdd
+	ADDQ $0x00000040, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile4x16AVX512_tailloop
+
+int8Tile4x16AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z4
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z5
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z4, Z0, Z0
+	VMULPS       Z5, Z0, Z0
+	VBROADCASTSS 4(AX), Z5
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z4, Z1, Z1
+	VMULPS       Z5, Z1, Z1
+	VBROADCASTSS 8(AX), Z5
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z4, Z2, Z2
+	VMULPS       Z5, Z2, Z2
+	VBROADCASTSS 12(AX), Z5
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z4, Z3, Z3
+	VMULPS       Z5, Z3, Z3
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile4x16AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	ADDQ   CX, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   CX, BX
+	VADDPS (BX), Z3, Z3
+
+int8Tile4x16AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile4x16AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z5
+	VADDPS       Z5, Z0, Z0
+	VBROADCASTSS 4(BX), Z5
+	VADDPS       Z5, Z1, Z1
+	VBROADCASTSS 8(BX), Z5
+	VADDPS       Z5, Z2, Z2
+	VBROADCASTSS 12(BX), Z5
+	VADDPS       Z5, Z3, Z3
+
+int8Tile4x16AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile4x16AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+
+int8Tile4x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile4x16AVX512_write
+	VXORPS Z5, Z5, Z5
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z5, Z0
+	VMAXPS Z1, Z5, Z1
+	VMAXPS Z2, Z5, Z2
+	VMAXPS Z3, Z5, Z3
+
+int8Tile4x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile5x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile5x16AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	MOVQ   AX, DI
+	SHRQ   $0x02, DI
+	JZ     int8Tile5x16AVX512_tail
+
+int8Tile5x16AVX512_loop:
+	VMOVDQU32    (DX), Z5
+	VPBROADCASTD (BX), Z6
+
+	// VPDPBUSD Z6, Z5, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc6
+	VPBROADCASTD (BX)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (BX)(CX*2), Z6
+
+	// VPDPBUSD Z6, Z5, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd6
+	VPBROADCASTD (SI), Z6
+
+	// VPDPBUSD Z6, Z5, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (SI)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z5, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe6
+	VMOVDQU32    64(DX), Z5
+	VPBROADCASTD 4(BX), Z6
+
+	// VPDPBUSD Z6, Z5, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc6
+	VPBROADCASTD 4(BX)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 4(BX)(CX*2), Z6
+
+	// VPDPBUSD Z6, Z5, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd6
+	VPBROADCASTD 4(SI), Z6
+
+	// VPDPBUSD Z6, Z5, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 4(SI)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z5, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe6
+	VMOVDQU32    128(DX), Z5
+	VPBROADCASTD 8(BX), Z6
+
+	// VPDPBUSD Z6, Z5, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc6
+	VPBROADCASTD 8(BX)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 8(BX)(CX*2), Z6
+
+	// VPDPBUSD Z6, Z5, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd6
+	VPBROADCASTD 8(SI), Z6
+
+	// VPDPBUSD Z6, Z5, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 8(SI)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z5, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe6
+	VMOVDQU32    192(DX), Z5
+	VPBROADCASTD 12(BX), Z6
+
+	// VPDPBUSD Z6, Z5, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc6
+	VPBROADCASTD 12(BX)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 12(BX)(CX*2), Z6
+
+	// VPDPBUSD Z6, Z5, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd6
+	VPBROADCASTD 12(SI), Z6
+
+	// VPDPBUSD Z6, Z5, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 12(SI)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z5, Z4
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x55
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe6
+	ADDQ $0x00000100, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, SI
+	DECQ DI
+	JNZ  int8Tile5x16AVX512_loop
+
+int8Tile5x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile5x16AVX512_scale
+
+int8Tile5x16AVX512_tailloop:
+	VMOVDQU32    (DX), Z5
+	VPBROADCASTD (BX), Z6
+
+	// VPDPBUSD Z6, Z5, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc6
+	VPBROADCASTD (BX)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z5, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (BX)(CX*2), Z6
+
+	// VPDPBUSD Z6, Z5, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd6
+	VPBROADCASTD (SI), Z6
+
+	// VPDPBUSD Z6, Z5, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x55
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (SI)(CX*1), Z6
+
+	// VPDPBUSD Z6, Z5, Z4
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x55
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xe6
+	ADDQ $0x00000040, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile5x16AVX512_tailloop
+
+int8Tile5x16AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z5
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z6
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z5, Z0, Z0
+	VMULPS       Z6, Z0, Z0
+	VBROADCASTSS 4(AX), Z6
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z5, Z1, Z1
+	VMULPS       Z6, Z1, Z1
+	VBROADCASTSS 8(AX), Z6
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z5, Z2, Z2
+	VMULPS       Z6, Z2, Z2
+	VBROADCASTSS 12(AX), Z6
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z5, Z3, Z3
+	VMULPS       Z6, Z3, Z3
+	VBROADCASTSS 16(AX), Z6
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z5, Z4, Z4
+	VMULPS       Z6, Z4, Z4
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile5x16AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	ADDQ   CX, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   CX, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+
+int8Tile5x16AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile5x16AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z6
+	VADDPS       Z6, Z0, Z0
+	VBROADCASTSS 4(BX), Z6
+	VADDPS       Z6, Z1, Z1
+	VBROADCASTSS 8(BX), Z6
+	VADDPS       Z6, Z2, Z2
+	VBROADCASTSS 12(BX), Z6
+	VADDPS       Z6, Z3, Z3
+	VBROADCASTSS 16(BX), Z6
+	VADDPS       Z6, Z4, Z4
+
+int8Tile5x16AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile5x16AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+
+int8Tile5x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile5x16AVX512_write
+	VXORPS Z6, Z6, Z6
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z6, Z0
+	VMAXPS Z1, Z6, Z1
+	VMAXPS Z2, Z6, Z2
+	VMAXPS Z3, Z6, Z3
+	VMAXPS Z4, Z6, Z4
+
+int8Tile5x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile6x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile6x16AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	MOVQ   AX, DI
+	SHRQ   $0x02, DI
+	JZ     int8Tile6x16AVX512_tail
+
+int8Tile6x16AVX512_loop:
+	VMOVDQU32    (DX), Z6
+	VPBROADCASTD (BX), Z7
+
+	// VPDPBUSD Z7, Z6, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc7
+	VPBROADCASTD (BX)(CX*1), Z7
+
+	// VPDPBUSD Z7, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcf
+	VPBROADCASTD (BX)(CX*2), Z7
+
+	// VPDPBUSD Z7, Z6, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd7
+	VPBROADCASTD (SI), Z7
+
+	// VPDPBUSD Z7, Z6, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdf
+	VPBROADCASTD (SI)(CX*1), Z7
+
+	// VPDPBUSD Z7, Z6, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe7
+	VPBROADCASTD (SI)(CX*2), Z7
+
+	// VPDPBUSD Z7, Z6, Z5
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xef
+	VMOVDQU32    64(DX), Z6
+	VPBROADCASTD 4(BX), Z7
+
+	// VPDPBUSD Z7, Z6, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc7
+	VPBROADCASTD 4(BX)(CX*1), Z7
+
+	// VPDPBUSD Z7, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcf
+	VPBROADCASTD 4(BX)(CX*2), Z7
+
+	// VPDPBUSD Z7, Z6, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd7
+	VPBROADCASTD 4(SI), Z7
+
+	// VPDPBUSD Z7, Z6, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdf
+	VPBROADCASTD 4(SI)(CX*1), Z7
+
+	// VPDPBUSD Z7, Z6, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe7
+	VPBROADCASTD 4(SI)(CX*2), Z7
+
+	// VPDPBUSD Z7, Z6, Z5
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xef
+	VMOVDQU32    128(DX), Z6
+	VPBROADCASTD 8(BX), Z7
+
+	// VPDPBUSD Z7, Z6, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc7
+	VPBROADCASTD 8(BX)(CX*1), Z7
+
+	// VPDPBUSD Z7, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcf
+	VPBROADCASTD 8(BX)(CX*2), Z7
+
+	// VPDPBUSD Z7, Z6, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd7
+	VPBROADCASTD 8(SI), Z7
+
+	// VPDPBUSD Z7, Z6, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdf
+	VPBROADCASTD 8(SI)(CX*1), Z7
+
+	// VPDPBUSD Z7, Z6, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe7
+	VPBROADCASTD 8(SI)(CX*2), Z7
+
+	// VPDPBUSD Z7, Z6, Z5
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xef
+	VMOVDQU32    192(DX), Z6
+	VPBROADCASTD 12(BX), Z7
+
+	// VPDPBUSD Z7, Z6, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc7
+	VPBROADCASTD 12(BX)(CX*1), Z7
+
+	// VPDPBUSD Z7, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcf
+	VPBROADCASTD 12(BX)(CX*2), Z7
+
+	// VPDPBUSD Z7, Z6, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd7
+	VPBROADCASTD 12(SI), Z7
+
+	// VPDPBUSD Z7, Z6, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdf
+	VPBROADCASTD 12(SI)(CX*1), Z7
+
+	// VPDPBUSD Z7, Z6, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe7
+	VPBROADCASTD 12(SI)(CX*2), Z7
+
+	// VPDPBUSD Z7, Z6, Z5
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xef
+	ADDQ $0x00000100, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, SI
+	DECQ DI
+	JNZ  int8Tile6x16AVX512_loop
+
+int8Tile6x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile6x16AVX512_scale
+
+int8Tile6x16AVX512_tailloop:
+	VMOVDQU32    (DX), Z6
+	VPBROADCASTD (BX), Z7
+
+	// VPDPBUSD Z7, Z6, Z0
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc7
+	VPBROADCASTD (BX)(CX*1), Z7
+
+	// VPDPBUSD Z7, Z6, Z1
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcf
+	VPBROADCASTD (BX)(CX*2), Z7
+
+	// VPDPBUSD Z7, Z6, Z2
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd7
+	VPBROADCASTD (SI), Z7
+
+	// VPDPBUSD Z7, Z6, Z3
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdf
+	VPBROADCASTD (SI)(CX*1), Z7
+
+	// VPDPBUSD Z7, Z6, Z4
+	BYTE         $0x62
+	BYTE         $0xf2
+	BYTE         $0x4d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe7
+	VPBROADCASTD (SI)(CX*2), Z7
+
+	// VPDPBUSD Z7, Z6, Z5
+	BYTE $0x62
+	BYTE $0xf2
+	BYTE $0x4d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xef
+	ADDQ $0x00000040, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile6x16AVX512_tailloop
+
+int8Tile6x16AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z6
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z7
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z6, Z0, Z0
+	VMULPS       Z7, Z0, Z0
+	VBROADCASTSS 4(AX), Z7
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z6, Z1, Z1
+	VMULPS       Z7, Z1, Z1
+	VBROADCASTSS 8(AX), Z7
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z6, Z2, Z2
+	VMULPS       Z7, Z2, Z2
+	VBROADCASTSS 12(AX), Z7
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z6, Z3, Z3
+	VMULPS       Z7, Z3, Z3
+	VBROADCASTSS 16(AX), Z7
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z6, Z4, Z4
+	VMULPS       Z7, Z4, Z4
+	VBROADCASTSS 20(AX), Z7
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z6, Z5, Z5
+	VMULPS       Z7, Z5, Z5
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile6x16AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	ADDQ   CX, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   CX, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   CX, BX
+	VADDPS (BX), Z5, Z5
+
+int8Tile6x16AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile6x16AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z7
+	VADDPS       Z7, Z0, Z0
+	VBROADCASTSS 4(BX), Z7
+	VADDPS       Z7, Z1, Z1
+	VBROADCASTSS 8(BX), Z7
+	VADDPS       Z7, Z2, Z2
+	VBROADCASTSS 12(BX), Z7
+	VADDPS       Z7, Z3, Z3
+	VBROADCASTSS 16(BX), Z7
+	VADDPS       Z7, Z4, Z4
+	VBROADCASTSS 20(BX), Z7
+	VADDPS       Z7, Z5, Z5
+
+int8Tile6x16AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile6x16AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+
+int8Tile6x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile6x16AVX512_write
+	VXORPS Z7, Z7, Z7
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z7, Z0
+	VMAXPS Z1, Z7, Z1
+	VMAXPS Z2, Z7, Z2
+	VMAXPS Z3, Z7, Z3
+	VMAXPS Z4, Z7, Z4
+	VMAXPS Z5, Z7, Z5
+
+int8Tile6x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile7x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile7x16AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), DI
+	LEAQ (DI)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	MOVQ   AX, R8
+	SHRQ   $0x02, R8
+	JZ     int8Tile7x16AVX512_tail
+
+int8Tile7x16AVX512_loop:
+	VMOVDQU32    (DX), Z7
+	VPBROADCASTD (BX), Z8
+
+	// VPDPBUSD Z8, Z7, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc0
+	VPBROADCASTD (BX)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD (BX)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z7, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd0
+	VPBROADCASTD (DI), Z8
+
+	// VPDPBUSD Z8, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD (DI)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z7, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe0
+	VPBROADCASTD (DI)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z7, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD (SI), Z8
+
+	// VPDPBUSD Z8, Z7, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf0
+	VMOVDQU32    64(DX), Z7
+	VPBROADCASTD 4(BX), Z8
+
+	// VPDPBUSD Z8, Z7, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc0
+	VPBROADCASTD 4(BX)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 4(BX)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z7, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd0
+	VPBROADCASTD 4(DI), Z8
+
+	// VPDPBUSD Z8, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 4(DI)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z7, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe0
+	VPBROADCASTD 4(DI)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z7, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD 4(SI), Z8
+
+	// VPDPBUSD Z8, Z7, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf0
+	VMOVDQU32    128(DX), Z7
+	VPBROADCASTD 8(BX), Z8
+
+	// VPDPBUSD Z8, Z7, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc0
+	VPBROADCASTD 8(BX)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 8(BX)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z7, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd0
+	VPBROADCASTD 8(DI), Z8
+
+	// VPDPBUSD Z8, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 8(DI)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z7, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe0
+	VPBROADCASTD 8(DI)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z7, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD 8(SI), Z8
+
+	// VPDPBUSD Z8, Z7, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf0
+	VMOVDQU32    192(DX), Z7
+	VPBROADCASTD 12(BX), Z8
+
+	// VPDPBUSD Z8, Z7, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc0
+	VPBROADCASTD 12(BX)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD 12(BX)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z7, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd0
+	VPBROADCASTD 12(DI), Z8
+
+	// VPDPBUSD Z8, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD 12(DI)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z7, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe0
+	VPBROADCASTD 12(DI)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z7, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD 12(SI), Z8
+
+	// VPDPBUSD Z8, Z7, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x45
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf0
+	ADDQ $0x00000100, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, DI
+	ADDQ $0x10, SI
+	DECQ R8
+	JNZ  int8Tile7x16AVX512_loop
+
+int8Tile7x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile7x16AVX512_scale
+
+int8Tile7x16AVX512_tailloop:
+	VMOVDQU32    (DX), Z7
+	VPBROADCASTD (BX), Z8
+
+	// VPDPBUSD Z8, Z7, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc0
+	VPBROADCASTD (BX)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z7, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc8
+	VPBROADCASTD (BX)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z7, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd0
+	VPBROADCASTD (DI), Z8
+
+	// VPDPBUSD Z8, Z7, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd8
+	VPBROADCASTD (DI)(CX*1), Z8
+
+	// VPDPBUSD Z8, Z7, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe0
+	VPBROADCASTD (DI)(CX*2), Z8
+
+	// VPDPBUSD Z8, Z7, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x45
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe8
+	VPBROADCASTD (SI), Z8
+
+	// VPDPBUSD Z8, Z7, Z6
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x45
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf0
+	ADDQ $0x00000040, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, DI
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile7x16AVX512_tailloop
+
+int8Tile7x16AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z7
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z8
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z7, Z0, Z0
+	VMULPS       Z8, Z0, Z0
+	VBROADCASTSS 4(AX), Z8
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z7, Z1, Z1
+	VMULPS       Z8, Z1, Z1
+	VBROADCASTSS 8(AX), Z8
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z7, Z2, Z2
+	VMULPS       Z8, Z2, Z2
+	VBROADCASTSS 12(AX), Z8
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z7, Z3, Z3
+	VMULPS       Z8, Z3, Z3
+	VBROADCASTSS 16(AX), Z8
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z7, Z4, Z4
+	VMULPS       Z8, Z4, Z4
+	VBROADCASTSS 20(AX), Z8
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z7, Z5, Z5
+	VMULPS       Z8, Z5, Z5
+	VBROADCASTSS 24(AX), Z8
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z7, Z6, Z6
+	VMULPS       Z8, Z6, Z6
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile7x16AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	ADDQ   CX, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   CX, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   CX, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+
+int8Tile7x16AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile7x16AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z8
+	VADDPS       Z8, Z0, Z0
+	VBROADCASTSS 4(BX), Z8
+	VADDPS       Z8, Z1, Z1
+	VBROADCASTSS 8(BX), Z8
+	VADDPS       Z8, Z2, Z2
+	VBROADCASTSS 12(BX), Z8
+	VADDPS       Z8, Z3, Z3
+	VBROADCASTSS 16(BX), Z8
+	VADDPS       Z8, Z4, Z4
+	VBROADCASTSS 20(BX), Z8
+	VADDPS       Z8, Z5, Z5
+	VBROADCASTSS 24(BX), Z8
+	VADDPS       Z8, Z6, Z6
+
+int8Tile7x16AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile7x16AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+
+int8Tile7x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile7x16AVX512_write
+	VXORPS Z8, Z8, Z8
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z8, Z0
+	VMAXPS Z1, Z8, Z1
+	VMAXPS Z2, Z8, Z2
+	VMAXPS Z3, Z8, Z3
+	VMAXPS Z4, Z8, Z4
+	VMAXPS Z5, Z8, Z5
+	VMAXPS Z6, Z8, Z6
+
+int8Tile7x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile8x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile8x16AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), DI
+	LEAQ (DI)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   AX, R8
+	SHRQ   $0x02, R8
+	JZ     int8Tile8x16AVX512_tail
+
+int8Tile8x16AVX512_loop:
+	VMOVDQU32    (DX), Z8
+	VPBROADCASTD (BX), Z9
+
+	// VPDPBUSD Z9, Z8, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc1
+	VPBROADCASTD (BX)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc9
+	VPBROADCASTD (BX)(CX*2), Z9
+
+	// VPDPBUSD Z9, Z8, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd1
+	VPBROADCASTD (DI), Z9
+
+	// VPDPBUSD Z9, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd9
+	VPBROADCASTD (DI)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe1
+	VPBROADCASTD (DI)(CX*2), Z9
+
+	// VPDPBUSD Z9, Z8, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe9
+	VPBROADCASTD (SI), Z9
+
+	// VPDPBUSD Z9, Z8, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf1
+	VPBROADCASTD (SI)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf9
+	VMOVDQU32    64(DX), Z8
+	VPBROADCASTD 4(BX), Z9
+
+	// VPDPBUSD Z9, Z8, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc1
+	VPBROADCASTD 4(BX)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc9
+	VPBROADCASTD 4(BX)(CX*2), Z9
+
+	// VPDPBUSD Z9, Z8, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd1
+	VPBROADCASTD 4(DI), Z9
+
+	// VPDPBUSD Z9, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd9
+	VPBROADCASTD 4(DI)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe1
+	VPBROADCASTD 4(DI)(CX*2), Z9
+
+	// VPDPBUSD Z9, Z8, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe9
+	VPBROADCASTD 4(SI), Z9
+
+	// VPDPBUSD Z9, Z8, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf1
+	VPBROADCASTD 4(SI)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf9
+	VMOVDQU32    128(DX), Z8
+	VPBROADCASTD 8(BX), Z9
+
+	// VPDPBUSD Z9, Z8, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc1
+	VPBROADCASTD 8(BX)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc9
+	VPBROADCASTD 8(BX)(CX*2), Z9
+
+	// VPDPBUSD Z9, Z8, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd1
+	VPBROADCASTD 8(DI), Z9
+
+	// VPDPBUSD Z9, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd9
+	VPBROADCASTD 8(DI)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe1
+	VPBROADCASTD 8(DI)(CX*2), Z9
+
+	// VPDPBUSD Z9, Z8, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe9
+	VPBROADCASTD 8(SI), Z9
+
+	// VPDPBUSD Z9, Z8, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf1
+	VPBROADCASTD 8(SI)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf9
+	VMOVDQU32    192(DX), Z8
+	VPBROADCASTD 12(BX), Z9
+
+	// VPDPBUSD Z9, Z8, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc1
+	VPBROADCASTD 12(BX)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc9
+	VPBROADCASTD 12(BX)(CX*2), Z9
+
+	// VPDPBUSD Z9, Z8, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd1
+	VPBROADCASTD 12(DI), Z9
+
+	// VPDPBUSD Z9, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd9
+	VPBROADCASTD 12(DI)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe1
+	VPBROADCASTD 12(DI)(CX*2), Z9
+
+	// VPDPBUSD Z9, Z8, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe9
+	VPBROADCASTD 12(SI), Z9
+
+	// VPDPBUSD Z9, Z8, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf1
+	VPBROADCASTD 12(SI)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z7
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf9
+	ADDQ $0x00000100, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, DI
+	ADDQ $0x10, SI
+	DECQ R8
+	JNZ  int8Tile8x16AVX512_loop
+
+int8Tile8x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile8x16AVX512_scale
+
+int8Tile8x16AVX512_tailloop:
+	VMOVDQU32    (DX), Z8
+	VPBROADCASTD (BX), Z9
+
+	// VPDPBUSD Z9, Z8, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc1
+	VPBROADCASTD (BX)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc9
+	VPBROADCASTD (BX)(CX*2), Z9
+
+	// VPDPBUSD Z9, Z8, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd1
+	VPBROADCASTD (DI), Z9
+
+	// VPDPBUSD Z9, Z8, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd9
+	VPBROADCASTD (DI)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe1
+	VPBROADCASTD (DI)(CX*2), Z9
+
+	// VPDPBUSD Z9, Z8, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe9
+	VPBROADCASTD (SI), Z9
+
+	// VPDPBUSD Z9, Z8, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x3d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf1
+	VPBROADCASTD (SI)(CX*1), Z9
+
+	// VPDPBUSD Z9, Z8, Z7
+	BYTE $0x62
+	BYTE $0xd2
+	BYTE $0x3d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xf9
+	ADDQ $0x00000040, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, DI
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile8x16AVX512_tailloop
+
+int8Tile8x16AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z8
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z9
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z8, Z0, Z0
+	VMULPS       Z9, Z0, Z0
+	VBROADCASTSS 4(AX), Z9
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z8, Z1, Z1
+	VMULPS       Z9, Z1, Z1
+	VBROADCASTSS 8(AX), Z9
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z8, Z2, Z2
+	VMULPS       Z9, Z2, Z2
+	VBROADCASTSS 12(AX), Z9
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z8, Z3, Z3
+	VMULPS       Z9, Z3, Z3
+	VBROADCASTSS 16(AX), Z9
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z8, Z4, Z4
+	VMULPS       Z9, Z4, Z4
+	VBROADCASTSS 20(AX), Z9
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z8, Z5, Z5
+	VMULPS       Z9, Z5, Z5
+	VBROADCASTSS 24(AX), Z9
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z8, Z6, Z6
+	VMULPS       Z9, Z6, Z6
+	VBROADCASTSS 28(AX), Z9
+	VCVTDQ2PS    Z7, Z7
+	VMULPS       Z8, Z7, Z7
+	VMULPS       Z9, Z7, Z7
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile8x16AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	ADDQ   CX, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   CX, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   CX, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   CX, BX
+	VADDPS (BX), Z7, Z7
+
+int8Tile8x16AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile8x16AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z9
+	VADDPS       Z9, Z0, Z0
+	VBROADCASTSS 4(BX), Z9
+	VADDPS       Z9, Z1, Z1
+	VBROADCASTSS 8(BX), Z9
+	VADDPS       Z9, Z2, Z2
+	VBROADCASTSS 12(BX), Z9
+	VADDPS       Z9, Z3, Z3
+	VBROADCASTSS 16(BX), Z9
+	VADDPS       Z9, Z4, Z4
+	VBROADCASTSS 20(BX), Z9
+	VADDPS       Z9, Z5, Z5
+	VBROADCASTSS 24(BX), Z9
+	VADDPS       Z9, Z6, Z6
+	VBROADCASTSS 28(BX), Z9
+	VADDPS       Z9, Z7, Z7
+
+int8Tile8x16AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile8x16AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+
+int8Tile8x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile8x16AVX512_write
+	VXORPS Z9, Z9, Z9
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z9, Z0
+	VMAXPS Z1, Z9, Z1
+	VMAXPS Z2, Z9, Z2
+	VMAXPS Z3, Z9, Z3
+	VMAXPS Z4, Z9, Z4
+	VMAXPS Z5, Z9, Z5
+	VMAXPS Z6, Z9, Z6
+	VMAXPS Z7, Z9, Z7
+
+int8Tile8x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile9x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile9x16AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), DI
+	LEAQ (DI)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	MOVQ   AX, R8
+	SHRQ   $0x02, R8
+	JZ     int8Tile9x16AVX512_tail
+
+int8Tile9x16AVX512_loop:
+	VMOVDQU32    (DX), Z9
+	VPBROADCASTD (BX), Z10
+
+	// VPDPBUSD Z10, Z9, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc2
+	VPBROADCASTD (BX)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD (BX)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd2
+	VPBROADCASTD (DI), Z10
+
+	// VPDPBUSD Z10, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD (DI)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe2
+	VPBROADCASTD (DI)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD (SI), Z10
+
+	// VPDPBUSD Z10, Z9, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf2
+	VPBROADCASTD (SI)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD (SI)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc2
+	VMOVDQU32    64(DX), Z9
+	VPBROADCASTD 4(BX), Z10
+
+	// VPDPBUSD Z10, Z9, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc2
+	VPBROADCASTD 4(BX)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 4(BX)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd2
+	VPBROADCASTD 4(DI), Z10
+
+	// VPDPBUSD Z10, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 4(DI)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe2
+	VPBROADCASTD 4(DI)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 4(SI), Z10
+
+	// VPDPBUSD Z10, Z9, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf2
+	VPBROADCASTD 4(SI)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD 4(SI)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc2
+	VMOVDQU32    128(DX), Z9
+	VPBROADCASTD 8(BX), Z10
+
+	// VPDPBUSD Z10, Z9, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc2
+	VPBROADCASTD 8(BX)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 8(BX)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd2
+	VPBROADCASTD 8(DI), Z10
+
+	// VPDPBUSD Z10, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 8(DI)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe2
+	VPBROADCASTD 8(DI)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 8(SI), Z10
+
+	// VPDPBUSD Z10, Z9, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf2
+	VPBROADCASTD 8(SI)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD 8(SI)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc2
+	VMOVDQU32    192(DX), Z9
+	VPBROADCASTD 12(BX), Z10
+
+	// VPDPBUSD Z10, Z9, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc2
+	VPBROADCASTD 12(BX)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD 12(BX)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd2
+	VPBROADCASTD 12(DI), Z10
+
+	// VPDPBUSD Z10, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD 12(DI)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe2
+	VPBROADCASTD 12(DI)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD 12(SI), Z10
+
+	// VPDPBUSD Z10, Z9, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf2
+	VPBROADCASTD 12(SI)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD 12(SI)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x35
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc2
+	ADDQ $0x00000100, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, DI
+	ADDQ $0x10, SI
+	DECQ R8
+	JNZ  int8Tile9x16AVX512_loop
+
+int8Tile9x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile9x16AVX512_scale
+
+int8Tile9x16AVX512_tailloop:
+	VMOVDQU32    (DX), Z9
+	VPBROADCASTD (BX), Z10
+
+	// VPDPBUSD Z10, Z9, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc2
+	VPBROADCASTD (BX)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xca
+	VPBROADCASTD (BX)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd2
+	VPBROADCASTD (DI), Z10
+
+	// VPDPBUSD Z10, Z9, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xda
+	VPBROADCASTD (DI)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe2
+	VPBROADCASTD (DI)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xea
+	VPBROADCASTD (SI), Z10
+
+	// VPDPBUSD Z10, Z9, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf2
+	VPBROADCASTD (SI)(CX*1), Z10
+
+	// VPDPBUSD Z10, Z9, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x35
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfa
+	VPBROADCASTD (SI)(CX*2), Z10
+
+	// VPDPBUSD Z10, Z9, Z8
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x35
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xc2
+	ADDQ $0x00000040, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, DI
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile9x16AVX512_tailloop
+
+int8Tile9x16AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z9
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z10
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z9, Z0, Z0
+	VMULPS       Z10, Z0, Z0
+	VBROADCASTSS 4(AX), Z10
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z9, Z1, Z1
+	VMULPS       Z10, Z1, Z1
+	VBROADCASTSS 8(AX), Z10
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z9, Z2, Z2
+	VMULPS       Z10, Z2, Z2
+	VBROADCASTSS 12(AX), Z10
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z9, Z3, Z3
+	VMULPS       Z10, Z3, Z3
+	VBROADCASTSS 16(AX), Z10
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z9, Z4, Z4
+	VMULPS       Z10, Z4, Z4
+	VBROADCASTSS 20(AX), Z10
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z9, Z5, Z5
+	VMULPS       Z10, Z5, Z5
+	VBROADCASTSS 24(AX), Z10
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z9, Z6, Z6
+	VMULPS       Z10, Z6, Z6
+	VBROADCASTSS 28(AX), Z10
+	VCVTDQ2PS    Z7, Z7
+	VMULPS       Z9, Z7, Z7
+	VMULPS       Z10, Z7, Z7
+	VBROADCASTSS 32(AX), Z10
+	VCVTDQ2PS    Z8, Z8
+	VMULPS       Z9, Z8, Z8
+	VMULPS       Z10, Z8, Z8
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile9x16AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	ADDQ   CX, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   CX, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   CX, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   CX, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   CX, BX
+	VADDPS (BX), Z8, Z8
+
+int8Tile9x16AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile9x16AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z10
+	VADDPS       Z10, Z0, Z0
+	VBROADCASTSS 4(BX), Z10
+	VADDPS       Z10, Z1, Z1
+	VBROADCASTSS 8(BX), Z10
+	VADDPS       Z10, Z2, Z2
+	VBROADCASTSS 12(BX), Z10
+	VADDPS       Z10, Z3, Z3
+	VBROADCASTSS 16(BX), Z10
+	VADDPS       Z10, Z4, Z4
+	VBROADCASTSS 20(BX), Z10
+	VADDPS       Z10, Z5, Z5
+	VBROADCASTSS 24(BX), Z10
+	VADDPS       Z10, Z6, Z6
+	VBROADCASTSS 28(BX), Z10
+	VADDPS       Z10, Z7, Z7
+	VBROADCASTSS 32(BX), Z10
+	VADDPS       Z10, Z8, Z8
+
+int8Tile9x16AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile9x16AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+
+int8Tile9x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile9x16AVX512_write
+	VXORPS Z10, Z10, Z10
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z10, Z0
+	VMAXPS Z1, Z10, Z1
+	VMAXPS Z2, Z10, Z2
+	VMAXPS Z3, Z10, Z3
+	VMAXPS Z4, Z10, Z4
+	VMAXPS Z5, Z10, Z5
+	VMAXPS Z6, Z10, Z6
+	VMAXPS Z7, Z10, Z7
+	VMAXPS Z8, Z10, Z8
+
+int8Tile9x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile10x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile10x16AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), DI
+	LEAQ (DI)(SI*1), R8
+	LEAQ (R8)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     int8Tile10x16AVX512_tail
+
+int8Tile10x16AVX512_loop:
+	VMOVDQU32    (DX), Z10
+	VPBROADCASTD (BX), Z11
+
+	// VPDPBUSD Z11, Z10, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD (BX)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcb
+	VPBROADCASTD (BX)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd3
+	VPBROADCASTD (DI), Z11
+
+	// VPDPBUSD Z11, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdb
+	VPBROADCASTD (DI)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe3
+	VPBROADCASTD (DI)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xeb
+	VPBROADCASTD (R8), Z11
+
+	// VPDPBUSD Z11, Z10, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf3
+	VPBROADCASTD (R8)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfb
+	VPBROADCASTD (R8)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD (SI), Z11
+
+	// VPDPBUSD Z11, Z10, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcb
+	VMOVDQU32    64(DX), Z10
+	VPBROADCASTD 4(BX), Z11
+
+	// VPDPBUSD Z11, Z10, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD 4(BX)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcb
+	VPBROADCASTD 4(BX)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd3
+	VPBROADCASTD 4(DI), Z11
+
+	// VPDPBUSD Z11, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdb
+	VPBROADCASTD 4(DI)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe3
+	VPBROADCASTD 4(DI)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xeb
+	VPBROADCASTD 4(R8), Z11
+
+	// VPDPBUSD Z11, Z10, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf3
+	VPBROADCASTD 4(R8)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfb
+	VPBROADCASTD 4(R8)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD 4(SI), Z11
+
+	// VPDPBUSD Z11, Z10, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcb
+	VMOVDQU32    128(DX), Z10
+	VPBROADCASTD 8(BX), Z11
+
+	// VPDPBUSD Z11, Z10, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD 8(BX)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcb
+	VPBROADCASTD 8(BX)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd3
+	VPBROADCASTD 8(DI), Z11
+
+	// VPDPBUSD Z11, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdb
+	VPBROADCASTD 8(DI)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe3
+	VPBROADCASTD 8(DI)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xeb
+	VPBROADCASTD 8(R8), Z11
+
+	// VPDPBUSD Z11, Z10, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf3
+	VPBROADCASTD 8(R8)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfb
+	VPBROADCASTD 8(R8)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD 8(SI), Z11
+
+	// VPDPBUSD Z11, Z10, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcb
+	VMOVDQU32    192(DX), Z10
+	VPBROADCASTD 12(BX), Z11
+
+	// VPDPBUSD Z11, Z10, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD 12(BX)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcb
+	VPBROADCASTD 12(BX)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd3
+	VPBROADCASTD 12(DI), Z11
+
+	// VPDPBUSD Z11, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdb
+	VPBROADCASTD 12(DI)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe3
+	VPBROADCASTD 12(DI)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xeb
+	VPBROADCASTD 12(R8), Z11
+
+	// VPDPBUSD Z11, Z10, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf3
+	VPBROADCASTD 12(R8)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfb
+	VPBROADCASTD 12(R8)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD 12(SI), Z11
+
+	// VPDPBUSD Z11, Z10, Z9
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xcb
+	ADDQ $0x00000100, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, DI
+	ADDQ $0x10, R8
+	ADDQ $0x10, SI
+	DECQ R9
+	JNZ  int8Tile10x16AVX512_loop
+
+int8Tile10x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile10x16AVX512_scale
+
+int8Tile10x16AVX512_tailloop:
+	VMOVDQU32    (DX), Z10
+	VPBROADCASTD (BX), Z11
+
+	// VPDPBUSD Z11, Z10, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD (BX)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcb
+	VPBROADCASTD (BX)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd3
+	VPBROADCASTD (DI), Z11
+
+	// VPDPBUSD Z11, Z10, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdb
+	VPBROADCASTD (DI)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe3
+	VPBROADCASTD (DI)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xeb
+	VPBROADCASTD (R8), Z11
+
+	// VPDPBUSD Z11, Z10, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf3
+	VPBROADCASTD (R8)(CX*1), Z11
+
+	// VPDPBUSD Z11, Z10, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfb
+	VPBROADCASTD (R8)(CX*2), Z11
+
+	// VPDPBUSD Z11, Z10, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x2d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc3
+	VPBROADCASTD (SI), Z11
+
+	// VPDPBUSD Z11, Z10, Z9
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x2d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xcb
+	ADDQ $0x00000040, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, DI
+	ADDQ $0x04, R8
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile10x16AVX512_tailloop
+
+int8Tile10x16AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z10
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z11
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z10, Z0, Z0
+	VMULPS       Z11, Z0, Z0
+	VBROADCASTSS 4(AX), Z11
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z10, Z1, Z1
+	VMULPS       Z11, Z1, Z1
+	VBROADCASTSS 8(AX), Z11
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z10, Z2, Z2
+	VMULPS       Z11, Z2, Z2
+	VBROADCASTSS 12(AX), Z11
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z10, Z3, Z3
+	VMULPS       Z11, Z3, Z3
+	VBROADCASTSS 16(AX), Z11
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z10, Z4, Z4
+	VMULPS       Z11, Z4, Z4
+	VBROADCASTSS 20(AX), Z11
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z10, Z5, Z5
+	VMULPS       Z11, Z5, Z5
+	VBROADCASTSS 24(AX), Z11
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z10, Z6, Z6
+	VMULPS       Z11, Z6, Z6
+	VBROADCASTSS 28(AX), Z11
+	VCVTDQ2PS    Z7, Z7
+	VMULPS       Z10, Z7, Z7
+	VMULPS       Z11, Z7, Z7
+	VBROADCASTSS 32(AX), Z11
+	VCVTDQ2PS    Z8, Z8
+	VMULPS       Z10, Z8, Z8
+	VMULPS       Z11, Z8, Z8
+	VBROADCASTSS 36(AX), Z11
+	VCVTDQ2PS    Z9, Z9
+	VMULPS       Z10, Z9, Z9
+	VMULPS       Z11, Z9, Z9
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile10x16AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	ADDQ   CX, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   CX, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   CX, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   CX, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   CX, BX
+	VADDPS (BX), Z8, Z8
+	ADDQ   CX, BX
+	VADDPS (BX), Z9, Z9
+
+int8Tile10x16AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile10x16AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z11
+	VADDPS       Z11, Z0, Z0
+	VBROADCASTSS 4(BX), Z11
+	VADDPS       Z11, Z1, Z1
+	VBROADCASTSS 8(BX), Z11
+	VADDPS       Z11, Z2, Z2
+	VBROADCASTSS 12(BX), Z11
+	VADDPS       Z11, Z3, Z3
+	VBROADCASTSS 16(BX), Z11
+	VADDPS       Z11, Z4, Z4
+	VBROADCASTSS 20(BX), Z11
+	VADDPS       Z11, Z5, Z5
+	VBROADCASTSS 24(BX), Z11
+	VADDPS       Z11, Z6, Z6
+	VBROADCASTSS 28(BX), Z11
+	VADDPS       Z11, Z7, Z7
+	VBROADCASTSS 32(BX), Z11
+	VADDPS       Z11, Z8, Z8
+	VBROADCASTSS 36(BX), Z11
+	VADDPS       Z11, Z9, Z9
+
+int8Tile10x16AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile10x16AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	ADDQ   SI, BX
+	VADDPS (BX), Z9, Z9
+
+int8Tile10x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile10x16AVX512_write
+	VXORPS Z11, Z11, Z11
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z11, Z0
+	VMAXPS Z1, Z11, Z1
+	VMAXPS Z2, Z11, Z2
+	VMAXPS Z3, Z11, Z3
+	VMAXPS Z4, Z11, Z4
+	VMAXPS Z5, Z11, Z5
+	VMAXPS Z6, Z11, Z6
+	VMAXPS Z7, Z11, Z7
+	VMAXPS Z8, Z11, Z8
+	VMAXPS Z9, Z11, Z9
+
+int8Tile10x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z9, (AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile11x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile11x16AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), DI
+	LEAQ (DI)(SI*1), R8
+	LEAQ (R8)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     int8Tile11x16AVX512_tail
+
+int8Tile11x16AVX512_loop:
+	VMOVDQU32    (DX), Z11
+	VPBROADCASTD (BX), Z12
+
+	// VPDPBUSD Z12, Z11, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD (BX)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD (BX)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd4
+	VPBROADCASTD (DI), Z12
+
+	// VPDPBUSD Z12, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD (DI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe4
+	VPBROADCASTD (DI)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD (R8), Z12
+
+	// VPDPBUSD Z12, Z11, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf4
+	VPBROADCASTD (R8)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD (R8)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD (SI), Z12
+
+	// VPDPBUSD Z12, Z11, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD (SI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd4
+	VMOVDQU32    64(DX), Z11
+	VPBROADCASTD 4(BX), Z12
+
+	// VPDPBUSD Z12, Z11, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD 4(BX)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 4(BX)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd4
+	VPBROADCASTD 4(DI), Z12
+
+	// VPDPBUSD Z12, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD 4(DI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe4
+	VPBROADCASTD 4(DI)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD 4(R8), Z12
+
+	// VPDPBUSD Z12, Z11, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf4
+	VPBROADCASTD 4(R8)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD 4(R8)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD 4(SI), Z12
+
+	// VPDPBUSD Z12, Z11, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 4(SI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd4
+	VMOVDQU32    128(DX), Z11
+	VPBROADCASTD 8(BX), Z12
+
+	// VPDPBUSD Z12, Z11, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD 8(BX)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 8(BX)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd4
+	VPBROADCASTD 8(DI), Z12
+
+	// VPDPBUSD Z12, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD 8(DI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe4
+	VPBROADCASTD 8(DI)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD 8(R8), Z12
+
+	// VPDPBUSD Z12, Z11, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf4
+	VPBROADCASTD 8(R8)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD 8(R8)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD 8(SI), Z12
+
+	// VPDPBUSD Z12, Z11, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 8(SI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd4
+	VMOVDQU32    192(DX), Z11
+	VPBROADCASTD 12(BX), Z12
+
+	// VPDPBUSD Z12, Z11, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD 12(BX)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 12(BX)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd4
+	VPBROADCASTD 12(DI), Z12
+
+	// VPDPBUSD Z12, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD 12(DI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe4
+	VPBROADCASTD 12(DI)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD 12(R8), Z12
+
+	// VPDPBUSD Z12, Z11, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf4
+	VPBROADCASTD 12(R8)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD 12(R8)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD 12(SI), Z12
+
+	// VPDPBUSD Z12, Z11, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD 12(SI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x25
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd4
+	ADDQ $0x00000100, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, DI
+	ADDQ $0x10, R8
+	ADDQ $0x10, SI
+	DECQ R9
+	JNZ  int8Tile11x16AVX512_loop
+
+int8Tile11x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile11x16AVX512_scale
+
+int8Tile11x16AVX512_tailloop:
+	VMOVDQU32    (DX), Z11
+	VPBROADCASTD (BX), Z12
+
+	// VPDPBUSD Z12, Z11, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD (BX)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD (BX)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd4
+	VPBROADCASTD (DI), Z12
+
+	// VPDPBUSD Z12, Z11, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdc
+	VPBROADCASTD (DI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe4
+	VPBROADCASTD (DI)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xec
+	VPBROADCASTD (R8), Z12
+
+	// VPDPBUSD Z12, Z11, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf4
+	VPBROADCASTD (R8)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfc
+	VPBROADCASTD (R8)(CX*2), Z12
+
+	// VPDPBUSD Z12, Z11, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc4
+	VPBROADCASTD (SI), Z12
+
+	// VPDPBUSD Z12, Z11, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x25
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcc
+	VPBROADCASTD (SI)(CX*1), Z12
+
+	// VPDPBUSD Z12, Z11, Z10
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x25
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xd4
+	ADDQ $0x00000040, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, DI
+	ADDQ $0x04, R8
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile11x16AVX512_tailloop
+
+int8Tile11x16AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z11
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z12
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z11, Z0, Z0
+	VMULPS       Z12, Z0, Z0
+	VBROADCASTSS 4(AX), Z12
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z11, Z1, Z1
+	VMULPS       Z12, Z1, Z1
+	VBROADCASTSS 8(AX), Z12
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z11, Z2, Z2
+	VMULPS       Z12, Z2, Z2
+	VBROADCASTSS 12(AX), Z12
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z11, Z3, Z3
+	VMULPS       Z12, Z3, Z3
+	VBROADCASTSS 16(AX), Z12
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z11, Z4, Z4
+	VMULPS       Z12, Z4, Z4
+	VBROADCASTSS 20(AX), Z12
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z11, Z5, Z5
+	VMULPS       Z12, Z5, Z5
+	VBROADCASTSS 24(AX), Z12
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z11, Z6, Z6
+	VMULPS       Z12, Z6, Z6
+	VBROADCASTSS 28(AX), Z12
+	VCVTDQ2PS    Z7, Z7
+	VMULPS       Z11, Z7, Z7
+	VMULPS       Z12, Z7, Z7
+	VBROADCASTSS 32(AX), Z12
+	VCVTDQ2PS    Z8, Z8
+	VMULPS       Z11, Z8, Z8
+	VMULPS       Z12, Z8, Z8
+	VBROADCASTSS 36(AX), Z12
+	VCVTDQ2PS    Z9, Z9
+	VMULPS       Z11, Z9, Z9
+	VMULPS       Z12, Z9, Z9
+	VBROADCASTSS 40(AX), Z12
+	VCVTDQ2PS    Z10, Z10
+	VMULPS       Z11, Z10, Z10
+	VMULPS       Z12, Z10, Z10
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile11x16AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	ADDQ   CX, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   CX, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   CX, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   CX, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   CX, BX
+	VADDPS (BX), Z8, Z8
+	ADDQ   CX, BX
+	VADDPS (BX), Z9, Z9
+	ADDQ   CX, BX
+	VADDPS (BX), Z10, Z10
+
+int8Tile11x16AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile11x16AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z12
+	VADDPS       Z12, Z0, Z0
+	VBROADCASTSS 4(BX), Z12
+	VADDPS       Z12, Z1, Z1
+	VBROADCASTSS 8(BX), Z12
+	VADDPS       Z12, Z2, Z2
+	VBROADCASTSS 12(BX), Z12
+	VADDPS       Z12, Z3, Z3
+	VBROADCASTSS 16(BX), Z12
+	VADDPS       Z12, Z4, Z4
+	VBROADCASTSS 20(BX), Z12
+	VADDPS       Z12, Z5, Z5
+	VBROADCASTSS 24(BX), Z12
+	VADDPS       Z12, Z6, Z6
+	VBROADCASTSS 28(BX), Z12
+	VADDPS       Z12, Z7, Z7
+	VBROADCASTSS 32(BX), Z12
+	VADDPS       Z12, Z8, Z8
+	VBROADCASTSS 36(BX), Z12
+	VADDPS       Z12, Z9, Z9
+	VBROADCASTSS 40(BX), Z12
+	VADDPS       Z12, Z10, Z10
+
+int8Tile11x16AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile11x16AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	ADDQ   SI, BX
+	VADDPS (BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+
+int8Tile11x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile11x16AVX512_write
+	VXORPS Z12, Z12, Z12
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z12, Z0
+	VMAXPS Z1, Z12, Z1
+	VMAXPS Z2, Z12, Z2
+	VMAXPS Z3, Z12, Z3
+	VMAXPS Z4, Z12, Z4
+	VMAXPS Z5, Z12, Z5
+	VMAXPS Z6, Z12, Z6
+	VMAXPS Z7, Z12, Z7
+	VMAXPS Z8, Z12, Z8
+	VMAXPS Z9, Z12, Z9
+	VMAXPS Z10, Z12, Z10
+
+int8Tile11x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z9, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VZEROUPPER
+	RET
+
+// func int8Tile12x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·int8Tile12x16AVX512(SB), NOSPLIT, $0-96
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), BX
+	LEAQ (CX)(CX*2), SI
+	LEAQ (BX)(SI*1), DI
+	LEAQ (DI)(SI*1), R8
+	LEAQ (R8)(SI*1), SI
+
+	// Zero the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	MOVQ   AX, R9
+	SHRQ   $0x02, R9
+	JZ     int8Tile12x16AVX512_tail
+
+int8Tile12x16AVX512_loop:
+	VMOVDQU32    (DX), Z12
+	VPBROADCASTD (BX), Z13
+
+	// VPDPBUSD Z13, Z12, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD (BX)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD (BX)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD (DI), Z13
+
+	// VPDPBUSD Z13, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdd
+	VPBROADCASTD (DI)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe5
+	VPBROADCASTD (DI)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xed
+	VPBROADCASTD (R8), Z13
+
+	// VPDPBUSD Z13, Z12, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf5
+	VPBROADCASTD (R8)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfd
+	VPBROADCASTD (R8)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD (SI), Z13
+
+	// VPDPBUSD Z13, Z12, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD (SI)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD (SI)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdd
+	VMOVDQU32    64(DX), Z12
+	VPBROADCASTD 4(BX), Z13
+
+	// VPDPBUSD Z13, Z12, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD 4(BX)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD 4(BX)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD 4(DI), Z13
+
+	// VPDPBUSD Z13, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdd
+	VPBROADCASTD 4(DI)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe5
+	VPBROADCASTD 4(DI)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xed
+	VPBROADCASTD 4(R8), Z13
+
+	// VPDPBUSD Z13, Z12, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf5
+	VPBROADCASTD 4(R8)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfd
+	VPBROADCASTD 4(R8)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD 4(SI), Z13
+
+	// VPDPBUSD Z13, Z12, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD 4(SI)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD 4(SI)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdd
+	VMOVDQU32    128(DX), Z12
+	VPBROADCASTD 8(BX), Z13
+
+	// VPDPBUSD Z13, Z12, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD 8(BX)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD 8(BX)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD 8(DI), Z13
+
+	// VPDPBUSD Z13, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdd
+	VPBROADCASTD 8(DI)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe5
+	VPBROADCASTD 8(DI)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xed
+	VPBROADCASTD 8(R8), Z13
+
+	// VPDPBUSD Z13, Z12, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf5
+	VPBROADCASTD 8(R8)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfd
+	VPBROADCASTD 8(R8)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD 8(SI), Z13
+
+	// VPDPBUSD Z13, Z12, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD 8(SI)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD 8(SI)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z11
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdd
+	VMOVDQU32    192(DX), Z12
+	VPBROADCASTD 12(BX), Z13
+
+	// VPDPBUSD Z13, Z12, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD 12(BX)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD 12(BX)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD 12(DI), Z13
+
+	// VPDPBUSD Z13, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdd
+	VPBROADCASTD 12(DI)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe5
+	VPBROADCASTD 12(DI)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xed
+	VPBROADCASTD 12(R8), Z13
+
+	// VPDPBUSD Z13, Z12, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf5
+	VPBROADCASTD 12(R8)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfd
+	VPBROADCASTD 12(R8)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD 12(SI), Z13
+
+	// VPDPBUSD Z13, Z12, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD 12(SI)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD 12(SI)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z11
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xdd
+	ADDQ $0x00000100, DX
+	ADDQ $0x10, BX
+	ADDQ $0x10, DI
+	ADDQ $0x10, R8
+	ADDQ $0x10, SI
+	DECQ R9
+	JNZ  int8Tile12x16AVX512_loop
+
+int8Tile12x16AVX512_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile12x16AVX512_scale
+
+int8Tile12x16AVX512_tailloop:
+	VMOVDQU32    (DX), Z12
+	VPBROADCASTD (BX), Z13
+
+	// VPDPBUSD Z13, Z12, Z0
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD (BX)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z1
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD (BX)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z2
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD (DI), Z13
+
+	// VPDPBUSD Z13, Z12, Z3
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xdd
+	VPBROADCASTD (DI)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z4
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xe5
+	VPBROADCASTD (DI)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z5
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xed
+	VPBROADCASTD (R8), Z13
+
+	// VPDPBUSD Z13, Z12, Z6
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xf5
+	VPBROADCASTD (R8)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z7
+	BYTE         $0x62
+	BYTE         $0xd2
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xfd
+	VPBROADCASTD (R8)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z8
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xc5
+	VPBROADCASTD (SI), Z13
+
+	// VPDPBUSD Z13, Z12, Z9
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xcd
+	VPBROADCASTD (SI)(CX*1), Z13
+
+	// VPDPBUSD Z13, Z12, Z10
+	BYTE         $0x62
+	BYTE         $0x52
+	BYTE         $0x1d
+	BYTE         $0x48
+	BYTE         $0x50
+	BYTE         $0xd5
+	VPBROADCASTD (SI)(CX*2), Z13
+
+	// VPDPBUSD Z13, Z12, Z11
+	BYTE $0x62
+	BYTE $0x52
+	BYTE $0x1d
+	BYTE $0x48
+	BYTE $0x50
+	BYTE $0xdd
+	ADDQ $0x00000040, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, DI
+	ADDQ $0x04, R8
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile12x16AVX512_tailloop
+
+int8Tile12x16AVX512_scale:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+56(FP), AX
+	VMOVUPS      (AX), Z12
+	MOVQ         sa+48(FP), AX
+	VBROADCASTSS (AX), Z13
+	VCVTDQ2PS    Z0, Z0
+	VMULPS       Z12, Z0, Z0
+	VMULPS       Z13, Z0, Z0
+	VBROADCASTSS 4(AX), Z13
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z12, Z1, Z1
+	VMULPS       Z13, Z1, Z1
+	VBROADCASTSS 8(AX), Z13
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z12, Z2, Z2
+	VMULPS       Z13, Z2, Z2
+	VBROADCASTSS 12(AX), Z13
+	VCVTDQ2PS    Z3, Z3
+	VMULPS       Z12, Z3, Z3
+	VMULPS       Z13, Z3, Z3
+	VBROADCASTSS 16(AX), Z13
+	VCVTDQ2PS    Z4, Z4
+	VMULPS       Z12, Z4, Z4
+	VMULPS       Z13, Z4, Z4
+	VBROADCASTSS 20(AX), Z13
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z12, Z5, Z5
+	VMULPS       Z13, Z5, Z5
+	VBROADCASTSS 24(AX), Z13
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z12, Z6, Z6
+	VMULPS       Z13, Z6, Z6
+	VBROADCASTSS 28(AX), Z13
+	VCVTDQ2PS    Z7, Z7
+	VMULPS       Z12, Z7, Z7
+	VMULPS       Z13, Z7, Z7
+	VBROADCASTSS 32(AX), Z13
+	VCVTDQ2PS    Z8, Z8
+	VMULPS       Z12, Z8, Z8
+	VMULPS       Z13, Z8, Z8
+	VBROADCASTSS 36(AX), Z13
+	VCVTDQ2PS    Z9, Z9
+	VMULPS       Z12, Z9, Z9
+	VMULPS       Z13, Z9, Z9
+	VBROADCASTSS 40(AX), Z13
+	VCVTDQ2PS    Z10, Z10
+	VMULPS       Z12, Z10, Z10
+	VMULPS       Z13, Z10, Z10
+	VBROADCASTSS 44(AX), Z13
+	VCVTDQ2PS    Z11, Z11
+	VMULPS       Z12, Z11, Z11
+	VMULPS       Z13, Z11, Z11
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         flags+88(FP), DX
+	TESTQ        $0x00000008, DX
+	JZ           int8Tile12x16AVX512_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   AX, BX
+	VADDPS (BX), Z0, Z0
+	ADDQ   CX, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   CX, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   CX, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   CX, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   CX, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   CX, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   CX, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   CX, BX
+	VADDPS (BX), Z8, Z8
+	ADDQ   CX, BX
+	VADDPS (BX), Z9, Z9
+	ADDQ   CX, BX
+	VADDPS (BX), Z10, Z10
+	ADDQ   CX, BX
+	VADDPS (BX), Z11, Z11
+
+int8Tile12x16AVX512_bias:
+	TESTQ        $0x00000001, DX
+	JZ           int8Tile12x16AVX512_res
+	MOVQ         bias+64(FP), BX
+	VBROADCASTSS (BX), Z13
+	VADDPS       Z13, Z0, Z0
+	VBROADCASTSS 4(BX), Z13
+	VADDPS       Z13, Z1, Z1
+	VBROADCASTSS 8(BX), Z13
+	VADDPS       Z13, Z2, Z2
+	VBROADCASTSS 12(BX), Z13
+	VADDPS       Z13, Z3, Z3
+	VBROADCASTSS 16(BX), Z13
+	VADDPS       Z13, Z4, Z4
+	VBROADCASTSS 20(BX), Z13
+	VADDPS       Z13, Z5, Z5
+	VBROADCASTSS 24(BX), Z13
+	VADDPS       Z13, Z6, Z6
+	VBROADCASTSS 28(BX), Z13
+	VADDPS       Z13, Z7, Z7
+	VBROADCASTSS 32(BX), Z13
+	VADDPS       Z13, Z8, Z8
+	VBROADCASTSS 36(BX), Z13
+	VADDPS       Z13, Z9, Z9
+	VBROADCASTSS 40(BX), Z13
+	VADDPS       Z13, Z10, Z10
+	VBROADCASTSS 44(BX), Z13
+	VADDPS       Z13, Z11, Z11
+
+int8Tile12x16AVX512_res:
+	TESTQ  $0x00000002, DX
+	JZ     int8Tile12x16AVX512_relu
+	MOVQ   res+72(FP), BX
+	MOVQ   ldr+80(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Z0, Z0
+	ADDQ   SI, BX
+	VADDPS (BX), Z1, Z1
+	ADDQ   SI, BX
+	VADDPS (BX), Z2, Z2
+	ADDQ   SI, BX
+	VADDPS (BX), Z3, Z3
+	ADDQ   SI, BX
+	VADDPS (BX), Z4, Z4
+	ADDQ   SI, BX
+	VADDPS (BX), Z5, Z5
+	ADDQ   SI, BX
+	VADDPS (BX), Z6, Z6
+	ADDQ   SI, BX
+	VADDPS (BX), Z7, Z7
+	ADDQ   SI, BX
+	VADDPS (BX), Z8, Z8
+	ADDQ   SI, BX
+	VADDPS (BX), Z9, Z9
+	ADDQ   SI, BX
+	VADDPS (BX), Z10, Z10
+	ADDQ   SI, BX
+	VADDPS (BX), Z11, Z11
+
+int8Tile12x16AVX512_relu:
+	TESTQ  $0x00000004, DX
+	JZ     int8Tile12x16AVX512_write
+	VXORPS Z13, Z13, Z13
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Z0, Z13, Z0
+	VMAXPS Z1, Z13, Z1
+	VMAXPS Z2, Z13, Z2
+	VMAXPS Z3, Z13, Z3
+	VMAXPS Z4, Z13, Z4
+	VMAXPS Z5, Z13, Z5
+	VMAXPS Z6, Z13, Z6
+	VMAXPS Z7, Z13, Z7
+	VMAXPS Z8, Z13, Z8
+	VMAXPS Z9, Z13, Z9
+	VMAXPS Z10, Z13, Z10
+	VMAXPS Z11, Z13, Z11
+
+int8Tile12x16AVX512_write:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z9, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z11, (AX)
+	VZEROUPPER
+	RET
+
+// func packU8x16AVX512(dst *float32, sb *float32, src *float32, offs *int32, k int, cols int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·packU8x16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), AX
+	MOVQ sb+8(FP), CX
+	MOVQ src+16(FP), DX
+	MOVQ offs+24(FP), BX
+	MOVQ k+32(FP), SI
+	MOVQ cols+40(FP), DI
+
+	// K1, K2: the valid columns of each vector.
+	MOVQ         $0x00000001, R8
+	SHLXQ        DI, R8, R8
+	DECQ         R8
+	KMOVW        R8, K1
+	MOVL         $0x437f0000, DI
+	VPBROADCASTD DI, Z8
+	MOVL         $0x000000ff, DI
+	VPBROADCASTD DI, Z9
+	VPXORD       Z10, Z10, Z10
+	VPXORD       Z0, Z0, Z0
+
+	// Pass 1: the columns' maxima.
+	MOVQ  BX, DI
+	MOVQ  SI, R8
+	TESTQ R8, R8
+	JZ    packU8x16AVX512_scales
+
+packU8x16AVX512_max:
+	MOVLQSX   (DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+
+	// mx = val > mx ? val : mx (NaN keeps mx)
+	VMAXPS Z0, Z4, Z0
+	ADDQ   $0x04, DI
+	DECQ   R8
+	JNZ    packU8x16AVX512_max
+
+packU8x16AVX512_scales:
+	VCMPPS   $0x04, Z10, Z0, K3
+	VDIVPS.Z Z0, Z8, K3, Z2
+	VDIVPS   Z8, Z0, Z4
+	VMOVUPS  Z4, (CX)
+
+	// Pass 2: quads of rows, quantized and interleaved into words.
+	MOVQ  BX, DI
+	MOVQ  SI, R8
+	TESTQ R8, R8
+	JZ    packU8x16AVX512_done
+
+packU8x16AVX512_quad:
+	MOVLQSX   (DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPMAXSD   Z10, Z4, Z4
+	VPMINSD   Z9, Z4, Z4
+	VMOVDQA32 Z4, Z6
+	CMPQ      R8, $0x01
+	JLE       packU8x16AVX512_store
+	MOVLQSX   4(DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPMAXSD   Z10, Z4, Z4
+	VPMINSD   Z9, Z4, Z4
+	VPSLLD    $0x08, Z4, Z4
+	VPORD     Z4, Z6, Z6
+	CMPQ      R8, $0x02
+	JLE       packU8x16AVX512_store
+	MOVLQSX   8(DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPMAXSD   Z10, Z4, Z4
+	VPMINSD   Z9, Z4, Z4
+	VPSLLD    $0x10, Z4, Z4
+	VPORD     Z4, Z6, Z6
+	CMPQ      R8, $0x03
+	JLE       packU8x16AVX512_store
+	MOVLQSX   12(DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+	VCVTPS2DQ Z4, Z4
+	VPMAXSD   Z10, Z4, Z4
+	VPMINSD   Z9, Z4, Z4
+	VPSLLD    $0x18, Z4, Z4
+	VPORD     Z4, Z6, Z6
+
+packU8x16AVX512_store:
+	VMOVDQU32 Z6, (AX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x10, DI
+	SUBQ      $0x04, R8
+	JG        packU8x16AVX512_quad
+
+packU8x16AVX512_done:
+	VZEROUPPER
+	RET
+
 // func sdotAVX512(n int, x *float32, y *float32) float32
 // Requires: AVX, AVX512DQ, AVX512F, FMA3, SSE
 TEXT ·sdotAVX512(SB), NOSPLIT, $0-28
@@ -23114,5 +38321,237 @@ bf16PeakAVX512_loop:
 	JNZ  bf16PeakAVX512_loop
 
 bf16PeakAVX512_done:
+	VZEROUPPER
+	RET
+
+// func vnniPeakAVX512(n int)
+// Requires: AVX, AVX512F
+TEXT ·vnniPeakAVX512(SB), NOSPLIT, $0-8
+	MOVQ   n+0(FP), AX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	TESTQ  AX, AX
+	JZ     vnniPeakAVX512_done
+
+vnniPeakAVX512_loop:
+	// VPDPBUSD Z24, Z25, Z0
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z25, Z1
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc8
+
+	// VPDPBUSD Z24, Z25, Z2
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z25, Z3
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd8
+
+	// VPDPBUSD Z24, Z25, Z4
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z25, Z5
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe8
+
+	// VPDPBUSD Z24, Z25, Z6
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z24, Z25, Z7
+	BYTE $0x62
+	BYTE $0x92
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf8
+
+	// VPDPBUSD Z24, Z25, Z8
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z25, Z9
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc8
+
+	// VPDPBUSD Z24, Z25, Z10
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z25, Z11
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd8
+
+	// VPDPBUSD Z24, Z25, Z12
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z25, Z13
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe8
+
+	// VPDPBUSD Z24, Z25, Z14
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z24, Z25, Z15
+	BYTE $0x62
+	BYTE $0x12
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf8
+
+	// VPDPBUSD Z24, Z25, Z16
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc0
+
+	// VPDPBUSD Z24, Z25, Z17
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xc8
+
+	// VPDPBUSD Z24, Z25, Z18
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd0
+
+	// VPDPBUSD Z24, Z25, Z19
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xd8
+
+	// VPDPBUSD Z24, Z25, Z20
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe0
+
+	// VPDPBUSD Z24, Z25, Z21
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xe8
+
+	// VPDPBUSD Z24, Z25, Z22
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf0
+
+	// VPDPBUSD Z24, Z25, Z23
+	BYTE $0x62
+	BYTE $0x82
+	BYTE $0x35
+	BYTE $0x40
+	BYTE $0x50
+	BYTE $0xf8
+	DECQ AX
+	JNZ  vnniPeakAVX512_loop
+
+vnniPeakAVX512_done:
 	VZEROUPPER
 	RET

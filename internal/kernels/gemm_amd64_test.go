@@ -19,6 +19,7 @@ func BenchmarkSgemmPeakFMA(b *testing.B) {
 		{"avx512", hasAVX512, fmaPeakAVX512, 24 * 16 * 2},
 		{"avx2", hasAVX2, fmaPeakAVX2, 12 * 8 * 2},
 		{"avx512-bf16", hasAVX512BF16, bf16PeakAVX512, 24 * 16 * 4},
+		{"avx512-vnni", useVNNI, vnniPeakAVX512, 24 * 16 * 8}, // int8 operations
 	} {
 		b.Run(p.name, func(b *testing.B) {
 			if !p.ok {
@@ -51,6 +52,10 @@ func TestFMAPeakRuns(t *testing.T) {
 	if hasAVX512BF16 {
 		bf16PeakAVX512(0)
 		bf16PeakAVX512(3)
+	}
+	if useVNNI {
+		vnniPeakAVX512(0)
+		vnniPeakAVX512(3)
 	}
 }
 

@@ -1018,6 +1018,554 @@ func packBF16AVX512(dst *float32, ldd int, src *float32, lds int, pairs int, n i
 //go:noescape
 func packBF16OffsAVX512(dst *float32, ldd int, src *float32, offs *int32, pairs int, n int)
 
+// int8Tile1x32AVX512 computes the 1×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < 32; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile1x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile2x32AVX512 computes the 2×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < 32; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile2x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile3x32AVX512 computes the 3×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < 32; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile3x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile4x32AVX512 computes the 4×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < 32; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile4x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile5x32AVX512 computes the 5×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 5; i++ {
+//		for j := 0; j < 32; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile5x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile6x32AVX512 computes the 6×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < 32; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile6x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile7x32AVX512 computes the 7×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 7; i++ {
+//		for j := 0; j < 32; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile7x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile8x32AVX512 computes the 8×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 8; i++ {
+//		for j := 0; j < 32; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile8x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile9x32AVX512 computes the 9×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 9; i++ {
+//		for j := 0; j < 32; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile9x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile10x32AVX512 computes the 10×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 10; i++ {
+//		for j := 0; j < 32; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile10x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile11x32AVX512 computes the 11×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 11; i++ {
+//		for j := 0; j < 32; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile11x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile12x32AVX512 computes the 12×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 12; i++ {
+//		for j := 0; j < 32; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile12x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// packU8x32AVX512 quantizes a panel of 32 columns (see PackU8 and
+// packU8PanelGeneric, which it equals bit for bit): for each column j < cols,
+// mx = the largest src[offs[r]+j] (0 at least, NaN skipped), sb[j] = mx/255,
+// and word j of quad q of dst gets, in byte t, row 4q+t (0 past row k) times
+// 255/mx (0 when mx is 0), rounded to nearest even, clamped to [0, 255];
+// columns past cols are 0.
+//
+//go:noescape
+func packU8x32AVX512(dst *float32, sb *float32, src *float32, offs *int32, k int, cols int)
+
+// int8Tile1x16AVX512 computes the 1×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile1x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile2x16AVX512 computes the 2×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile2x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile3x16AVX512 computes the 3×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile3x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile4x16AVX512 computes the 4×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile4x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile5x16AVX512 computes the 5×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 5; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile5x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile6x16AVX512 computes the 6×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile6x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile7x16AVX512 computes the 7×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 7; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile7x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile8x16AVX512 computes the 8×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 8; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile8x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile9x16AVX512 computes the 9×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 9; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile9x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile10x16AVX512 computes the 10×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 10; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile10x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile11x16AVX512 computes the 11×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 11; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile11x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// int8Tile12x16AVX512 computes the 12×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
+// registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+//
+//	for i := 0; i < 12; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
+//				}
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile12x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+
+// packU8x16AVX512 quantizes a panel of 16 columns (see PackU8 and
+// packU8PanelGeneric, which it equals bit for bit): for each column j < cols,
+// mx = the largest src[offs[r]+j] (0 at least, NaN skipped), sb[j] = mx/255,
+// and word j of quad q of dst gets, in byte t, row 4q+t (0 past row k) times
+// 255/mx (0 when mx is 0), rounded to nearest even, clamped to [0, 255];
+// columns past cols are 0.
+//
+//go:noescape
+func packU8x16AVX512(dst *float32, sb *float32, src *float32, offs *int32, k int, cols int)
+
 // sdotAVX512 returns the dot product of x[:n] and y[:n]. In Go:
 //
 //	var s float32
@@ -1051,3 +1599,7 @@ func fmaPeakAVX2(n int)
 // bf16PeakAVX512 runs n rounds of 24 independent VDPBF16PS chains (1536 flops a round),
 // the throughput ceiling the bf16 GEMM is measured against.
 func bf16PeakAVX512(n int)
+
+// vnniPeakAVX512 runs n rounds of 24 independent VPDPBUSD chains (3072 operations a round),
+// the throughput ceiling the int8 GEMM is measured against.
+func vnniPeakAVX512(n int)

@@ -51,11 +51,18 @@ func main() {
 	}
 	packBF16(false)
 	packBF16(true)
+	for _, vecs := range []int{2, 1} {
+		for rows := 1; rows <= 12; rows++ {
+			int8Tile(rows, vecs)
+		}
+		packU8(vecs)
+	}
 	dot(avx512)
 	dot(avx2)
 	peak(avx512, 24)
 	peak(avx2, 12)
 	bf16Peak(24)
+	vnniPeak(24)
 	Generate()
 }
 
@@ -379,17 +386,29 @@ func peak(x isa, chains int) {
 // vdpbf16ps emits VDPBF16PS rm, v, dst (Go operand order: dst += the
 // pairwise products of v and rm), zmm registers only, as bytes: Go's
 // assembler (1.26) and avo v0.5.0 do not know the instruction. EVEX.512.
-// F3.0F38.W0 52 /r, with R, X, B, R' and V' inverted (Intel SDM vol. 2,
-// 2.7); checked against GNU as, and TestSgemmBF16 checks what it computes.
-func vdpbf16ps(rm, v, dst VecPhysical) {
+// F3.0F38.W0 52 /r.
+func vdpbf16ps(rm, v, dst VecPhysical) { evex0F38("VDPBF16PS", 0b10, 0x52, rm, v, dst) }
+
+// vpdpbusd emits VPDPBUSD rm, v, dst (Go operand order: each 32-bit lane
+// of dst gains the four products of v's unsigned bytes with rm's signed
+// ones), zmm registers only, as bytes: avo v0.5.0 does not know the
+// instruction. EVEX.512.66.0F38.W0 50 /r.
+func vpdpbusd(rm, v, dst VecPhysical) { evex0F38("VPDPBUSD", 0b01, 0x50, rm, v, dst) }
+
+// evex0F38 emits the EVEX.512.pp.0F38.W0 instruction op with register
+// operands dst (ModRM.reg), v (EVEX.vvvv) and rm (ModRM.rm), without
+// masking, as bytes, with R, X, B, R' and V' inverted (Intel SDM vol. 2,
+// 2.7); checked against GNU as, and the tests check what the kernels
+// compute.
+func evex0F38(mnemonic string, pp, op int, rm, v, dst VecPhysical) {
 	d, s1, s2 := int(dst.PhysicalIndex()), int(v.PhysicalIndex()), int(rm.PhysicalIndex())
 	inv := func(r, bit int) int { return 1 - r>>bit&1 }
 	p0 := inv(d, 3)<<7 | inv(s2, 4)<<6 | inv(s2, 3)<<5 | inv(d, 4)<<4 | 0b10
-	p1 := (^s1&0xf)<<3 | 1<<2 | 0b10
+	p1 := (^s1&0xf)<<3 | 1<<2 | pp
 	p2 := 0b10<<5 | inv(s1, 4)<<3
 	modrm := 0xc0 | (d&7)<<3 | s2&7
-	Comment(fmt.Sprintf("VDPBF16PS %s, %s, %s", rm.Asm(), v.Asm(), dst.Asm()))
-	for _, b := range []int{0x62, p0, p1, p2, 0x52, modrm} {
+	Comment(fmt.Sprintf("%s %s, %s, %s", mnemonic, rm.Asm(), v.Asm(), dst.Asm()))
+	for _, b := range []int{0x62, p0, p1, p2, op, modrm} {
 		Instruction(&ir.Instruction{Opcode: "BYTE", Operands: []Op{U8(b)}})
 	}
 }

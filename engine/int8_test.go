@@ -1,0 +1,295 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/resnetgo/resnet/models"
+)
+
+// reluInput is randomInput after a ReLU: what every convolution Options.Int8
+// quantizes reads in a ResNet.
+func reluInput(n, c, h, w int, seed uint64) []float32 {
+	x := randomInput(n, c, h, w, seed).Data
+	for i, v := range x {
+		x[i] = max(v, 0)
+	}
+	return x
+}
+
+// TestPointwiseInt8 runs 1×1 layers compiled with Options.Int8 (and, for
+// the bottleneck's fused shortcut, a second one summed into the same
+// tiles) against a reference computed here from the definition: the
+// weights' bytes and scales (checked against the float32 folding), each
+// output position's inputs quantized by the largest of them, the byte
+// products summed exactly, scaled in float64. What is left is float32's
+// rounding of the scaling and the epilogue: at most eight roundings
+// (conversion, two products, a second product's three, three sums), each
+// within 2⁻²⁴ of the magnitudes summed. With the AVX512-VNNI kernels where
+// the CPU has them, else the portable ones.
+func TestPointwiseInt8(t *testing.T) {
+	cases := []convCase{
+		{64, 256, 1, 1, 0, 1, 1, 14, 14, true, true},
+		{512, 2048, 1, 1, 0, 1, 1, 7, 7, true, true},
+		{2048, 512, 1, 1, 0, 1, 1, 7, 7, false, true},
+		{96, 37, 1, 1, 0, 1, 3, 5, 5, true, false},
+		{41, 100, 1, 2, 0, 1, 2, 13, 13, false, true}, // K not a multiple of 4, stride 2
+		{33, 70, 1, 1, 0, 1, 1, 1, 1, true, true},
+		{256, 64, 1, 1, 0, 1, 1, 40, 40, false, true},
+	}
+	for _, tc := range cases {
+		for _, withAcc := range []bool{false, true} {
+			if withAcc && tc.stride != 1 {
+				continue // the engine sums a shortcut into stride-1 layers only
+			}
+			t.Run(fmt.Sprintf("%v/acc=%v", tc, withAcc), func(t *testing.T) { checkLayerInt8(t, tc, withAcc) })
+		}
+	}
+}
+
+// TestDirectInt8 is TestPointwiseInt8 for the implicit-GEMM convolutions:
+// a 7×7 stride-2 one, stride 2, small maps, groups (one channel each,
+// ResNeXt's 4 and 8), K not a multiple of 4, and a 3×3 stride-1 layer
+// that Winograd would take on a larger batch.
+func TestDirectInt8(t *testing.T) {
+	for _, tc := range []convCase{
+		{3, 64, 7, 2, 3, 1, 1, 45, 38, false, true},
+		{128, 128, 3, 2, 1, 1, 1, 28, 28, false, true},
+		{512, 512, 3, 1, 1, 1, 1, 7, 7, true, true},
+		{128, 128, 3, 1, 1, 32, 2, 14, 14, false, true},
+		{256, 256, 3, 2, 1, 32, 1, 16, 16, true, true},
+		{16, 16, 3, 1, 1, 16, 1, 9, 9, false, false},
+		{5, 7, 3, 1, 1, 1, 2, 6, 11, true, false},
+	} {
+		t.Run(tc.String(), func(t *testing.T) { checkLayerInt8(t, tc, false) })
+	}
+}
+
+// q8Layer is a layer's quantized weights as the reference reads them.
+type q8Layer struct {
+	c    *conv
+	qa   [][]int8 // per output channel, K values
+	x    []float32
+	h, w int
+}
+
+func newQ8Layer(t *testing.T, cv, ref *conv, x []float32, h, w int) *q8Layer {
+	t.Helper()
+	k := cv.inC / cv.groups * cv.kh * cv.kw
+	l := &q8Layer{c: cv, qa: make([][]int8, cv.outC), x: x, h: h, w: w}
+	for o := range l.qa {
+		l.qa[o] = make([]int8, k)
+		s := float64(cv.sq[o])
+		for p := range l.qa[o] {
+			q := int8(math.Float32bits(cv.wq[o*cv.ldq+p/4]) >> (8 * (p % 4)))
+			l.qa[o][p] = q
+			// The bytes stand for the folded float32 weights.
+			if d := math.Abs(float64(q)*s - float64(ref.w[o*ref.lda+p])); d > s/2*(1+1e-5) {
+				t.Fatalf("weight (%d, %d) = %v quantized to %d·%v", o, p, ref.w[o*ref.lda+p], q, s)
+			}
+		}
+	}
+	return l
+}
+
+// sum returns l's scaled integer sum at output (img, o, oy, ox) and its
+// magnitude: the position's inputs (its group's channels and taps, 0 in
+// the padding) quantized by their largest value.
+func (l *q8Layer) sum(img, o, oy, ox int) (float64, float64) {
+	r := l.c
+	icg := r.inC / r.groups
+	g := o / (r.outC / r.groups)
+	vals := make([]float32, 0, icg*r.kh*r.kw)
+	var mx float32
+	for ci := 0; ci < icg; ci++ {
+		for ki := 0; ki < r.kh; ki++ {
+			for kj := 0; kj < r.kw; kj++ {
+				y, xx := oy*r.stride+ki-r.pad, ox*r.stride+kj-r.pad
+				var v float32
+				if y >= 0 && y < l.h && xx >= 0 && xx < l.w {
+					v = l.x[((img*r.inC+g*icg+ci)*l.h+y)*l.w+xx]
+				}
+				vals = append(vals, v)
+				mx = max(mx, v)
+			}
+		}
+	}
+	// kernels.PackU8's definition, in float32.
+	var inv float32
+	if mx != 0 {
+		inv = 255 / mx
+	}
+	var s int64
+	for p, v := range vals {
+		q := min(max(math.RoundToEven(float64(v*inv)), 0), 255)
+		s += int64(l.qa[o][p]) * int64(q)
+	}
+	val := float64(s) * float64(r.sq[o]) * float64(mx/255)
+	return val, math.Abs(val)
+}
+
+// checkLayerInt8 runs tc's layer compiled with Options.Int8 (with withAcc,
+// a projection shortcut summed into its tiles) against q8Layer's sums.
+func checkLayerInt8(t *testing.T, tc convCase, withAcc bool) {
+	c, bn := nnConv(tc), nnBN(tc.outC)
+	cv, err := newConv(c, bn, Options{Int8: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := newConv(c, bn, Options{})
+	if cv.wq == nil || (cv.w != nil) != cv.winoOK || cv.wb != nil {
+		t.Fatalf("Int8 layer compiled with wq=%v w=%v wb=%v", cv.wq != nil, cv.w != nil, cv.wb != nil)
+	}
+	oh, ow := cv.outSize(tc.h, tc.w)
+	x := reluInput(tc.n, tc.inC, tc.h, tc.w, 7)
+	layers := []*q8Layer{newQ8Layer(t, cv, ref, x, tc.h, tc.w)}
+	var acc *accum
+	bias := cv.bias
+	if withAcc {
+		// The shortcut: a stride-2 1×1 layer of 24 channels on a map twice the size.
+		atc := convCase{24, tc.outC, 1, 2, 0, 1, tc.n, 2 * oh, 2 * ow, false, false}
+		ac, abn := nnConv(atc), nnBN(tc.outC)
+		acv, err := newConv(ac, abn, Options{Int8: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		aref, _ := newConv(ac, abn, Options{})
+		ax := reluInput(tc.n, atc.inC, atc.h, atc.w, 8)
+		layers = append(layers, newQ8Layer(t, acv, aref, ax, atc.h, atc.w))
+		acc = &accum{c: acv, x: ax, h: atc.h, w: atc.w}
+		bias = make([]float32, tc.outC)
+		for i := range bias {
+			bias[i] = cv.bias[i] + acv.bias[i]
+		}
+	}
+	var res []float32
+	if tc.res {
+		res = randomInput(tc.n, tc.outC, oh, ow, 9).Data
+	}
+	out := runLayer(t, cv, tc, x, res, bias, acc).Data
+	plane := oh * ow
+	for img := 0; img < tc.n; img++ {
+		for o := 0; o < tc.outC; o++ {
+			for p := 0; p < plane; p++ {
+				var want, mag float64
+				for _, l := range layers {
+					s, m := l.sum(img, o, p/ow, p%ow)
+					want, mag = want+s, mag+m
+				}
+				want += float64(bias[o])
+				mag += math.Abs(float64(bias[o]))
+				at := (img*tc.outC+o)*plane + p
+				if res != nil {
+					want += float64(res[at])
+					mag += math.Abs(float64(res[at]))
+				}
+				if tc.relu {
+					want = max(want, 0)
+				}
+				tol := 8 * math.Pow(2, -24) * mag
+				if d := math.Abs(float64(out[at]) - want); d > tol {
+					t.Fatalf("output (%d, %d, %d) = %v, want %v (±%.3g)", img, o, p, out[at], want, tol)
+				}
+			}
+		}
+	}
+}
+
+// TestPlanInt8 compiles whole networks with Options.Int8 and checks the
+// logits against the float32 plan's. As TestPlanBF16, a sanity check for
+// wiring mistakes (a wrong scale, row or offset puts errors of the size of
+// the signal into every layer after it), with TestPointwiseInt8 the exact
+// check of each layer: each quantized operand is within half a step of
+// its row's or column's largest value (2⁻⁸ and 2⁻⁹ of it), about 2⁻⁸·4 of
+// a typical value (the largest of a row of Gaussian weights or
+// activations is 3–4 standard deviations), and the layers' errors are
+// independent, so they add in quadrature: the bound is √L·2⁻⁸·4 for L
+// quantized layers. And the same top-1; a plan compiled InPlace (its
+// quads packed over the model's weights) gives the same logits bit for
+// bit.
+func TestPlanInt8(t *testing.T) {
+	for _, arch := range []string{"resnet18", "resnet50", "resnet20", "resnet20b", "plain20", "resnext50_32x4d"} {
+		if testing.Short() && (arch == "resnet50" || arch == "resnext50_32x4d") {
+			continue
+		}
+		for _, bf16 := range []bool{false, true} {
+			m, err := models.New(arch, models.Options{Seed: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p32, err := Compile(m, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := Options{Int8: true, BF16: bf16}
+			p8, err := Compile(m, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p8.stem.wq != nil {
+				t.Fatalf("%s: the stem (signed input) compiled for Int8", arch)
+			}
+			layers := 0
+			for _, b := range p8.blocks {
+				for _, c := range []*conv{b.conv1, b.conv2, b.conv3, b.down} {
+					if c != nil && c.wq != nil {
+						layers++
+					}
+				}
+			}
+			size := 96
+			if c, _ := models.Lookup(arch); c.InputSize < 64 {
+				size = c.InputSize // the CIFAR nets: 32×32
+			}
+			x := randomInput(2, m.Config.InChannels, size, size, 4)
+			want, err := p32.Forward(context.Background(), x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := p8.Forward(context.Background(), x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var d2, n2 float64
+			for i, v := range want.Data {
+				d := float64(got.Data[i] - v)
+				d2 += d * d
+				n2 += float64(v) * float64(v)
+			}
+			rel, bound := math.Sqrt(d2/n2), math.Sqrt(float64(layers))*4/256
+			t.Logf("%s bf16=%v: %d int8 layers, relative logit error %.2g (bound %.2g)", arch, bf16, layers, rel, bound)
+			if layers == 0 {
+				t.Errorf("%s: no layer compiled for Int8", arch)
+			}
+			if rel > bound {
+				t.Errorf("%s: relative logit error %.3g > %.3g", arch, rel, bound)
+			}
+			m2, err := models.New(arch, models.Options{Seed: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts.InPlace = true
+			pIn, err := Compile(m2, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := pIn.Forward(context.Background(), x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range got.Data {
+				if in.Data[i] != v {
+					t.Fatalf("%s: logit %d is %v compiled InPlace, %v not", arch, i, in.Data[i], v)
+				}
+			}
+			classes := want.Shape[1]
+			for img := 0; img < 2; img++ {
+				if a, b := argmax(want.Data[img*classes:(img+1)*classes]), argmax(got.Data[img*classes:(img+1)*classes]); a != b {
+					t.Errorf("%s image %d: top-1 %d with int8, %d with float32", arch, img, b, a)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,48 @@
+//go:build !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// useVNNI: GemmU8S8 and PackU8 run the AVX512-VNNI kernels (VPDPBUSD on
+// zmm registers; the tiles also use AVX512F).
+var useVNNI = !asmDisabled && hasAVX512 && cpu.X86.HasAVX512VNNI
+
+type int8AsmTile func(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa, sb, bias, res *float32, ldr, flags int)
+
+// int8Tiles[v-1][r] computes an r×16v tile (gemm_stubs_amd64.go).
+var int8Tiles = [2][13]int8AsmTile{
+	{nil, int8Tile1x16AVX512, int8Tile2x16AVX512, int8Tile3x16AVX512, int8Tile4x16AVX512,
+		int8Tile5x16AVX512, int8Tile6x16AVX512, int8Tile7x16AVX512, int8Tile8x16AVX512,
+		int8Tile9x16AVX512, int8Tile10x16AVX512, int8Tile11x16AVX512, int8Tile12x16AVX512},
+	{nil, int8Tile1x32AVX512, int8Tile2x32AVX512, int8Tile3x32AVX512, int8Tile4x32AVX512,
+		int8Tile5x32AVX512, int8Tile6x32AVX512, int8Tile7x32AVX512, int8Tile8x32AVX512,
+		int8Tile9x32AVX512, int8Tile10x32AVX512, int8Tile11x32AVX512, int8Tile12x32AVX512},
+}
+
+// int8TileAsm is int8TileGeneric with the VNNI kernels; GemmU8S8 checked
+// the extents.
+func int8TileAsm(kq, rows, width int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, ldr, flags int) {
+	var pb, pr *float32
+	if bias != nil {
+		pb = &bias[0]
+	}
+	if res != nil {
+		pr = &res[0]
+	}
+	int8Tiles[width/16-1][rows](kq, &a[0], lda, &b[0], &c[0], ldc, &sa[0], &sb[0], pb, pr, ldr, flags)
+}
+
+// packU8PanelAsm is packU8PanelGeneric with the AVX-512 kernels; PackU8
+// checked the extents.
+func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width int) {
+	var po *int32
+	if k > 0 {
+		po = &offs[0]
+	}
+	if width == 16 {
+		packU8x16AVX512(&dst[0], &sb[0], &src[0], po, k, cols)
+	} else {
+		packU8x32AVX512(&dst[0], &sb[0], &src[0], po, k, cols)
+	}
+}
