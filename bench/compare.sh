@@ -6,19 +6,22 @@
 # (bench/enginebench), all with the same thread count, then prints the
 # medians over rounds of ms/image and the ratios ours/ORT and ours/PyTorch.
 # With -b it also times the engine with engine.Options.BF16 (bfloat16
-# products: not float32-exact, see bench/precision) and adds its columns.
+# products: not float32-exact, see bench/precision) and adds its columns;
+# with -q, engine.Options.Int8 (with BF16 too when -b is given: each mode
+# at its fastest) likewise.
 #
-#   bench/compare.sh [-t THREADS] [-r ROUNDS] [-n ITERS] [-b] [ARCH ...]
+#   bench/compare.sh [-t THREADS] [-r ROUNDS] [-n ITERS] [-b] [-q] [ARCH ...]
 #
 # Needs /usr/bin/python3 with torch + torchvision, node and npm (once, to
 # install onnxruntime-node with --ignore-scripts into the cache), and Go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-threads=2 rounds=3 iters=10 bf16=0
-while getopts "t:r:n:b" o; do
+threads=2 rounds=3 iters=10 bf16=0 int8=0
+while getopts "t:r:n:bq" o; do
 	case $o in
 	b) bf16=1 ;;
+	q) int8=1 ;;
 	t) threads=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	n) iters=$OPTARG ;;
@@ -57,12 +60,16 @@ for ((r = 1; r <= rounds; r++)); do
 		if [ $bf16 = 1 ]; then
 			"$bin" -arch "$a" -batch 1,8 -threads "$threads" -iters "$iters" -bf16 >>"$out"
 		fi
+		if [ $int8 = 1 ]; then
+			"$bin" -arch "$a" -batch 1,8 -threads "$threads" -iters "$iters" -int8 -bf16=$([ $bf16 = 1 ] && echo true || echo false) >>"$out"
+		fi
 	done
 done
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 flags=""
 [ $bf16 = 0 ] || flags=" -b"
+[ $int8 = 0 ] || flags="$flags -q"
 echo "# bench/compare.sh -t $threads -r $rounds -n $iters$flags ${archs[*]}  (medians over rounds of per-run medians)"
 /usr/bin/python3 - "$out" <<'PY'
 import json, statistics, sys
@@ -75,10 +82,14 @@ for line in open(sys.argv[1]):
 med = {k: statistics.median(v) for k, v in runs.items()}
 archs = list(dict.fromkeys(k[0] for k in runs))
 bf16 = any(k[2] == "ours-bf16" for k in runs)
+int8 = next((k[2] for k in runs if k[2].startswith("ours-int8")), None)
 head = "| arch | batch | threads | ours ms/img | ORT ms/img | PyTorch ms/img | ours/ORT | ours/PyTorch |"
 rule = "|---|---:|---:|---:|---:|---:|---:|---:|"
 if bf16:
     head += " ours bf16 ms/img | bf16/ORT |"
+    rule += "---:|---:|"
+if int8:
+    head += f" {int8} ms/img | int8/ORT |"
     rule += "---:|---:|"
 print(head)
 print(rule)
@@ -91,5 +102,8 @@ for a in archs:
         row = f"| {a} | {b} | {thr} | {f(o)} | {f(t)} | {f(p)} | {q(o, t)} | {q(o, p)} |"
         if bf16:
             row += f" {f(h)} | {q(h, t)} |"
+        if int8:
+            i8 = med.get((a, b, int8))
+            row += f" {f(i8)} | {q(i8, t)} |"
         print(row)
 PY

@@ -16,7 +16,8 @@ import (
 // at 224×224, run alone (a layer at a time, reps times), with its rate in
 // GFLOP per CPU second, and the totals per kind: where a forward pass
 // spends its time, on a busy machine too. Set ENGINE_PROFILE to the
-// architecture (and ENGINE_PROFILE_BATCH, default 1):
+// architecture (and ENGINE_PROFILE_BATCH, default 1; ENGINE_PROFILE_PRECISION
+// bf16, int8 or int8+bf16 for Options.BF16 and Int8):
 //
 //	ENGINE_PROFILE=resnet50 go test -run LayerProfile -v ./engine/
 func TestLayerProfile(t *testing.T) {
@@ -32,7 +33,9 @@ func TestLayerProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Compile(m, Options{NoWinograd: os.Getenv("ENGINE_PROFILE_WINOGRAD") == "0"})
+	prec := os.Getenv("ENGINE_PROFILE_PRECISION")
+	p, err := Compile(m, Options{NoWinograd: os.Getenv("ENGINE_PROFILE_WINOGRAD") == "0",
+		BF16: strings.Contains(prec, "bf16"), Int8: strings.Contains(prec, "int8")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,7 @@ type result struct {
 	ImagesPerS float64 `json:"images_per_s"`
 	Reference  bool    `json:"reference,omitempty"`
 	BF16       bool    `json:"bf16,omitempty"`
+	Int8       bool    `json:"int8,omitempty"`
 	WeightsMB  float64 `json:"weights_mb,omitempty"`
 	PeakRSSMB  float64 `json:"peak_rss_mb,omitempty"`
 }
@@ -49,7 +50,8 @@ func main() {
 	size := flag.Int("size", 0, "input side (0: the architecture's)")
 	mem := flag.Bool("mem", false, "zero weights (no random init), compile in place, report peak RSS")
 	ref := flag.Bool("reference", false, "time models.ResNet.Forward instead of the engine")
-	bf16 := flag.Bool("bf16", false, "compile with engine.Options.BF16 (bfloat16 1×1 convolutions)")
+	bf16 := flag.Bool("bf16", false, "compile with engine.Options.BF16 (bfloat16 products)")
+	int8 := flag.Bool("int8", false, "compile with engine.Options.Int8 (8-bit products)")
 	flag.Parse()
 	runtime.GOMAXPROCS(*threads)
 
@@ -60,7 +62,7 @@ func main() {
 	weights := float64(m.NumParams()) * 4 / (1 << 20)
 	forward := m.Forward
 	if !*ref {
-		p, err := engine.Compile(m, engine.Options{InPlace: *mem, BF16: *bf16})
+		p, err := engine.Compile(m, engine.Options{InPlace: *mem, BF16: *bf16, Int8: *int8})
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -102,12 +104,15 @@ func main() {
 		slices.Sort(ms)
 		med := ms[len(ms)/2]
 		rt := "ours"
+		if *int8 {
+			rt += "-int8"
+		}
 		if *bf16 {
-			rt = "ours-bf16"
+			rt += "-bf16"
 		}
 		r := result{Runtime: rt, Arch: *arch, Batch: n, Threads: *threads, MsMedian: med,
 			MsP90: ms[min(len(ms)-1, len(ms)*9/10)], MsPerImage: med / float64(n), ImagesPerS: float64(n) * 1e3 / med,
-			Reference: *ref, BF16: *bf16}
+			Reference: *ref, BF16: *bf16, Int8: *int8}
 		if *mem {
 			r.WeightsMB, r.PeakRSSMB = weights, peakRSS()
 		}

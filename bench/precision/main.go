@@ -1,7 +1,7 @@
-// Command precision measures what engine.Options.BF16 costs: each network
-// compiled with and without it runs the same inputs, and the table gives
-// how far the bfloat16 logits are from the float32 ones and how often the
-// top-1 and top-5 agree.
+// Command precision measures what engine.Options.BF16 and Int8 cost: each
+// network compiled in float32 and in each mode (bf16, int8, int8+bf16)
+// runs the same inputs, and the table gives how far the mode's logits are
+// from the float32 ones and how often the top-1 and top-5 agree.
 //
 //	go run ./bench/precision [-arch resnet18,resnet50] [-n 8]
 //
@@ -36,16 +36,15 @@ func main() {
 	n := flag.Int("n", 8, "random inputs per architecture")
 	flag.Parse()
 	ctx := context.Background()
-	fmt.Printf("# AVX512-BF16 kernels: %v\n", kernels.BF16Native())
-	fmt.Println("| network | inputs | max abs Δlogit | max Δ / logit range | relative L2 | top-1 agree | top-5 overlap |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Printf("# AVX512-BF16 kernels: %v, AVX512-VNNI kernels: %v\n", kernels.BF16Native(), kernels.Int8Native())
+	fmt.Println("| network | mode | inputs | max abs Δlogit | max Δ / logit range | relative L2 | top-1 agree | top-5 overlap |")
+	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|")
 	photos, _ := filepath.Glob("imageio/testdata/*.jpg")
 	for _, arch := range strings.Split(*archs, ",") {
-		m, err := models.New(arch, models.Options{Seed: 1})
-		if err != nil {
-			log.Fatal(err)
-		}
-		c32, c16 := must(classify.New(m, classify.Options{})), must(classify.New(m, classify.Options{BF16: true}))
+		// classify.New owns (compiles in place) the network it is given:
+		// each classifier gets its own copy of the same random network.
+		net := func() *models.ResNet { return must(models.New(arch, models.Options{Seed: 1})) }
+		c32 := must(classify.New(net(), classify.Options{}))
 		var xs []*tensor.Tensor
 		rng := rand.New(rand.NewPCG(1, 2))
 		for range *n {
@@ -62,13 +61,11 @@ func main() {
 			}
 			xs = append(xs, batchOf1(must(c32.Preprocess(img))))
 		}
-		report(ctx, arch+" (random weights)", c32, c16, xs)
+		for _, md := range modes {
+			report(ctx, arch+" (random weights)", md.name, c32, must(classify.New(net(), md.opts)), xs)
+		}
 	}
 	c32, err := embedded.Load()
-	if err != nil {
-		log.Fatal(err)
-	}
-	c16, err := embedded.Load(classify.Options{BF16: true})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -81,7 +78,23 @@ func main() {
 		}
 		xs = append(xs, batchOf1(must(c32.Preprocess(img))))
 	}
-	report(ctx, embedded.Name+" (trained)", c32, c16, xs)
+	for _, md := range modes {
+		c, err := embedded.Load(md.opts)
+		if err != nil {
+			log.Fatal(err)
+		}
+		report(ctx, embedded.Name+" (trained)", md.name, c32, c, xs)
+	}
+}
+
+// modes are the precision modes measured against float32.
+var modes = []struct {
+	name string
+	opts classify.Options
+}{
+	{"bf16", classify.Options{BF16: true}},
+	{"int8", classify.Options{Int8: true}},
+	{"int8+bf16", classify.Options{Int8: true, BF16: true}},
 }
 
 // batchOf1 views a (C, H, W) image as a batch of one.
@@ -102,7 +115,7 @@ func decode(path string) (image.Image, error) {
 }
 
 // report prints one row: both classifiers' logits on every input.
-func report(ctx context.Context, name string, c32, c16 *classify.Classifier, xs []*tensor.Tensor) {
+func report(ctx context.Context, name, mode string, c32, c16 *classify.Classifier, xs []*tensor.Tensor) {
 	var maxAbs, maxRel, d2, n2 float64
 	top1, top5 := 0, 0
 	for _, x := range xs {
@@ -133,5 +146,5 @@ func report(ctx context.Context, name string, c32, c16 *classify.Classifier, xs 
 			}
 		}
 	}
-	fmt.Printf("| %s | %d | %.3g | %.2g | %.2g | %d/%d | %.2f |\n", name, len(xs), maxAbs, maxRel, math.Sqrt(d2/n2), top1, len(xs), float64(top5)/float64(5*len(xs)))
+	fmt.Printf("| %s | %s | %d | %.3g | %.2g | %.2g | %d/%d | %.2f |\n", name, mode, len(xs), maxAbs, maxRel, math.Sqrt(d2/n2), top1, len(xs), float64(top5)/float64(5*len(xs)))
 }
