@@ -93,6 +93,7 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"bench", "--arch", "resnet20", "--batch", "0"}, "must be positive"},
 		{[]string{"bench", "--arch", "resnet20", "--bf16", "--engine=false"}, "--bf16 needs the engine"},
 		{[]string{"classify", "--bf16", "--engine=false", "x.png"}, "--bf16 needs the engine"},
+		{[]string{"serve", "--int8", "--engine=false", "--model", "resnet18"}, "--int8 needs the engine"},
 		{[]string{"classify", "--weights", filepath.Join(dir, "junk.pth"), "x.png"}, "junk.pth"},
 		{[]string{"classify", "x.png"}, "1 of 1 images failed"},
 		{[]string{"classify", "--model", "resnt50", "x.png"}, `did you mean "resnet50"`},
@@ -141,6 +142,14 @@ func TestBenchJSON(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &v); err != nil || v["bf16"] != true {
 		t.Errorf("bench --bf16 --json: %v %s", err, out)
+	}
+	out, err = run(t, "bench", "--arch", "resnet20", "--iters", "1", "--warmup", "0", "--int8", "--bf16", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v = nil
+	if err := json.Unmarshal([]byte(out), &v); err != nil || v["int8"] != true || v["bf16"] != true {
+		t.Errorf("bench --int8 --bf16 --json: %v %s", err, out)
 	}
 }
 
