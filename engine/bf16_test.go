@@ -243,77 +243,92 @@ func TestPlanBF16(t *testing.T) {
 		if testing.Short() && (arch == "resnet50" || arch == "resnext50_32x4d") {
 			continue
 		}
-		m, err := models.New(arch, models.Options{Seed: 3})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p32, err := Compile(m, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p16, err := Compile(m, Options{BF16: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		layers := 0
-		for _, b := range p16.blocks {
-			for _, c := range []*conv{b.conv1, b.conv2, b.conv3, b.down} {
-				if c != nil && c.wb != nil {
-					layers++
-				}
+		checkPlanMode(t, arch, Options{BF16: true}, func(c *conv) bool { return c.wb != nil },
+			func(layers int) float64 { return float64(layers) / 256 })
+	}
+}
+
+// checkPlanMode compiles arch (seed 3) in float32 and with opts, and
+// checks the logits on two random inputs: relative L2 error within
+// bound(L) for the L convolutions the mode covers (those for which covered
+// is true; at least one), the same top-1, and the same logits bit for bit
+// from a plan compiled InPlace with opts.
+func checkPlanMode(t *testing.T, arch string, opts Options, covered func(*conv) bool, bound func(layers int) float64) {
+	t.Helper()
+	m, err := models.New(arch, models.Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p32, err := Compile(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := Compile(m, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Int8 && pm.stem.wq != nil {
+		t.Fatalf("%s: the stem (signed input) compiled for Int8", arch)
+	}
+	layers := 0
+	for _, b := range pm.blocks {
+		for _, c := range []*conv{b.conv1, b.conv2, b.conv3, b.down} {
+			if c != nil && covered(c) {
+				layers++
 			}
 		}
-		size := 96
-		if c, _ := models.Lookup(arch); c.InputSize < 64 {
-			size = c.InputSize // the CIFAR nets: 32×32
+	}
+	if layers == 0 {
+		t.Fatalf("%s %+v: no layer compiled for the mode", arch, opts)
+	}
+	size := 96
+	if c, _ := models.Lookup(arch); c.InputSize < 64 {
+		size = c.InputSize // the CIFAR nets: 32×32
+	}
+	x := randomInput(2, m.Config.InChannels, size, size, 4)
+	want, err := p32.Forward(context.Background(), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pm.Forward(context.Background(), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d2, n2 float64
+	for i, v := range want.Data {
+		d := float64(got.Data[i] - v)
+		d2 += d * d
+		n2 += float64(v) * float64(v)
+	}
+	rel, b := math.Sqrt(d2/n2), bound(layers)
+	t.Logf("%s %+v: %d layers, relative logit error %.2g (bound %.2g)", arch, opts, layers, rel, b)
+	if rel > b {
+		t.Errorf("%s %+v: relative logit error %.3g > %.3g", arch, opts, rel, b)
+	}
+	// InPlace packs over the model's own weights: the same operands, so
+	// the same logits.
+	m2, err := models.New(arch, models.Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.InPlace = true
+	pIn, err := Compile(m2, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := pIn.Forward(context.Background(), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range got.Data {
+		if in.Data[i] != v {
+			t.Fatalf("%s: logit %d is %v compiled InPlace, %v not", arch, i, in.Data[i], v)
 		}
-		x := randomInput(2, m.Config.InChannels, size, size, 4)
-		want, err := p32.Forward(context.Background(), x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := p16.Forward(context.Background(), x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var d2, n2 float64
-		for i, v := range want.Data {
-			d := float64(got.Data[i] - v)
-			d2 += d * d
-			n2 += float64(v) * float64(v)
-		}
-		rel, bound := math.Sqrt(d2/n2), float64(layers)/256
-		t.Logf("%s: %d bf16 layers, relative logit error %.2g (bound %.2g)", arch, layers, rel, bound)
-		if layers == 0 && arch == "resnet50" {
-			t.Errorf("%s: no layer compiled for bf16", arch)
-		}
-		if rel > bound {
-			t.Errorf("%s: relative logit error %.3g > %.3g", arch, rel, bound)
-		}
-		// InPlace packs the pairs over the model's own weights: the same
-		// operands, so the same logits.
-		m2, err := models.New(arch, models.Options{Seed: 3})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pIn, err := Compile(m2, Options{BF16: true, InPlace: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		in, err := pIn.Forward(context.Background(), x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, v := range got.Data {
-			if in.Data[i] != v {
-				t.Fatalf("%s: logit %d is %v compiled InPlace, %v not", arch, i, in.Data[i], v)
-			}
-		}
-		classes := want.Shape[1]
-		for img := 0; img < 2; img++ {
-			if a, b := argmax(want.Data[img*classes:(img+1)*classes]), argmax(got.Data[img*classes:(img+1)*classes]); a != b {
-				t.Errorf("%s image %d: top-1 %d with bf16, %d with float32", arch, img, b, a)
-			}
+	}
+	classes := want.Shape[1]
+	for img := 0; img < 2; img++ {
+		if a, b := argmax(want.Data[img*classes:(img+1)*classes]), argmax(got.Data[img*classes:(img+1)*classes]); a != b {
+			t.Errorf("%s %+v image %d: top-1 %d, %d in float32", arch, opts, img, b, a)
 		}
 	}
 }

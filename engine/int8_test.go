@@ -1,12 +1,9 @@
 package engine
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"testing"
-
-	"github.com/resnetgo/resnet/models"
 )
 
 // reluInput is randomInput after a ReLU: what every convolution Options.Int8
@@ -215,81 +212,8 @@ func TestPlanInt8(t *testing.T) {
 			continue
 		}
 		for _, bf16 := range []bool{false, true} {
-			m, err := models.New(arch, models.Options{Seed: 3})
-			if err != nil {
-				t.Fatal(err)
-			}
-			p32, err := Compile(m, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			opts := Options{Int8: true, BF16: bf16}
-			p8, err := Compile(m, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p8.stem.wq != nil {
-				t.Fatalf("%s: the stem (signed input) compiled for Int8", arch)
-			}
-			layers := 0
-			for _, b := range p8.blocks {
-				for _, c := range []*conv{b.conv1, b.conv2, b.conv3, b.down} {
-					if c != nil && c.wq != nil {
-						layers++
-					}
-				}
-			}
-			size := 96
-			if c, _ := models.Lookup(arch); c.InputSize < 64 {
-				size = c.InputSize // the CIFAR nets: 32×32
-			}
-			x := randomInput(2, m.Config.InChannels, size, size, 4)
-			want, err := p32.Forward(context.Background(), x)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := p8.Forward(context.Background(), x)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var d2, n2 float64
-			for i, v := range want.Data {
-				d := float64(got.Data[i] - v)
-				d2 += d * d
-				n2 += float64(v) * float64(v)
-			}
-			rel, bound := math.Sqrt(d2/n2), math.Sqrt(float64(layers))*4/256
-			t.Logf("%s bf16=%v: %d int8 layers, relative logit error %.2g (bound %.2g)", arch, bf16, layers, rel, bound)
-			if layers == 0 {
-				t.Errorf("%s: no layer compiled for Int8", arch)
-			}
-			if rel > bound {
-				t.Errorf("%s: relative logit error %.3g > %.3g", arch, rel, bound)
-			}
-			m2, err := models.New(arch, models.Options{Seed: 3})
-			if err != nil {
-				t.Fatal(err)
-			}
-			opts.InPlace = true
-			pIn, err := Compile(m2, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, err := pIn.Forward(context.Background(), x)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range got.Data {
-				if in.Data[i] != v {
-					t.Fatalf("%s: logit %d is %v compiled InPlace, %v not", arch, i, in.Data[i], v)
-				}
-			}
-			classes := want.Shape[1]
-			for img := 0; img < 2; img++ {
-				if a, b := argmax(want.Data[img*classes:(img+1)*classes]), argmax(got.Data[img*classes:(img+1)*classes]); a != b {
-					t.Errorf("%s image %d: top-1 %d with int8, %d with float32", arch, img, b, a)
-				}
-			}
+			checkPlanMode(t, arch, Options{Int8: true, BF16: bf16}, func(c *conv) bool { return c.wq != nil },
+				func(layers int) float64 { return math.Sqrt(float64(layers)) * 4 / 256 })
 		}
 	}
 }

@@ -1588,15 +1588,15 @@ func sdotAVX512(n int, x *float32, y *float32) float32
 //go:noescape
 func sdotAVX2(n int, x *float32, y *float32) float32
 
-// fmaPeakAVX512 runs n rounds of 24 independent VFMADD231PS chains (768 flops a round),
-// the throughput ceiling the SGEMM benchmarks are compared with.
+// fmaPeakAVX512 runs n rounds of 24 independent VFMADD231PS chains (768 operations a round),
+// the throughput ceiling the SGEMM benchmarks are measured against.
 func fmaPeakAVX512(n int)
 
-// fmaPeakAVX2 runs n rounds of 12 independent VFMADD231PS chains (192 flops a round),
-// the throughput ceiling the SGEMM benchmarks are compared with.
+// fmaPeakAVX2 runs n rounds of 12 independent VFMADD231PS chains (192 operations a round),
+// the throughput ceiling the SGEMM benchmarks are measured against.
 func fmaPeakAVX2(n int)
 
-// bf16PeakAVX512 runs n rounds of 24 independent VDPBF16PS chains (1536 flops a round),
+// bf16PeakAVX512 runs n rounds of 24 independent VDPBF16PS chains (1536 operations a round),
 // the throughput ceiling the bf16 GEMM is measured against.
 func bf16PeakAVX512(n int)
 

@@ -299,23 +299,5 @@ columns past cols are 0.`, name, nr), "\n")...)
 // vnniPeak emits vnniPeakAVX512: n rounds of chains independent VPDPBUSD
 // (128 integer operations each: 64 products and their sums).
 func vnniPeak(chains int) {
-	name := "vnniPeakAVX512"
-	TEXT(name, NOSPLIT, "func(n int)")
-	Doc(fmt.Sprintf("%s runs n rounds of %d independent VPDPBUSD chains (%d operations a round),", name, chains, chains*16*8),
-		"the throughput ceiling the int8 GEMM is measured against.")
-	n := Load(Param("n"), GP64())
-	for i := 0; i < chains+2; i++ {
-		VPXORD(zmm[i], zmm[i], zmm[i])
-	}
-	TESTQ(n, n)
-	JZ(LabelRef(name + "_done"))
-	Label(name + "_loop")
-	for i := 0; i < chains; i++ {
-		vpdpbusd(zmm[chains], zmm[chains+1], zmm[i])
-	}
-	DECQ(n)
-	JNZ(LabelRef(name + "_loop"))
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
+	peakLoop("vnniPeakAVX512", zmm, chains, chains*16*8, "VPDPBUSD", "int8 GEMM is", vpdpbusd)
 }

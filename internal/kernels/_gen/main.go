@@ -362,19 +362,26 @@ func dot(x isa) {
 // peak emits fmaPeak{ISA}: n rounds of chains independent VFMADD231PS,
 // the throughput ceiling the GEMM is measured against.
 func peak(x isa, chains int) {
-	name := "fmaPeak" + x.name
+	peakLoop("fmaPeak"+x.name, x.regs, chains, chains*x.lanes*2, "VFMADD231PS", "SGEMM benchmarks are",
+		func(a, b, acc VecPhysical) { VFMADD231PS(a, b, acc) })
+}
+
+// peakLoop emits name: n rounds of chains independent instructions insn
+// (ops operations a round) on the registers regs, the throughput ceiling
+// of the kernels built on it.
+func peakLoop(name string, regs []VecPhysical, chains, ops int, insn, of string, emit func(a, b, acc VecPhysical)) {
 	TEXT(name, NOSPLIT, "func(n int)")
-	Doc(fmt.Sprintf("%s runs n rounds of %d independent VFMADD231PS chains (%d flops a round),", name, chains, chains*x.lanes*2),
-		"the throughput ceiling the SGEMM benchmarks are compared with.")
+	Doc(fmt.Sprintf("%s runs n rounds of %d independent %s chains (%d operations a round),", name, chains, insn, ops),
+		"the throughput ceiling the "+of+" measured against.")
 	n := Load(Param("n"), GP64())
 	for i := 0; i < chains+2; i++ {
-		VXORPS(x.regs[i], x.regs[i], x.regs[i])
+		VXORPS(regs[i], regs[i], regs[i])
 	}
 	TESTQ(n, n)
 	JZ(LabelRef(name + "_done"))
 	Label(name + "_loop")
 	for i := 0; i < chains; i++ {
-		VFMADD231PS(x.regs[chains], x.regs[chains+1], x.regs[i])
+		emit(regs[chains], regs[chains+1], regs[i])
 	}
 	DECQ(n)
 	JNZ(LabelRef(name + "_loop"))
@@ -534,26 +541,8 @@ func packBF16(offs bool) {
 	RET()
 }
 
-// bf16Peak emits bf16Peak: n rounds of chains independent VDPBF16PS (four
-// flops a lane: two products and their sums), the bf16 kernels' ceiling.
+// bf16Peak emits bf16PeakAVX512: n rounds of chains independent
+// VDPBF16PS (four flops a lane: two products and their sums).
 func bf16Peak(chains int) {
-	name := "bf16PeakAVX512"
-	TEXT(name, NOSPLIT, "func(n int)")
-	Doc(fmt.Sprintf("%s runs n rounds of %d independent VDPBF16PS chains (%d flops a round),", name, chains, chains*16*4),
-		"the throughput ceiling the bf16 GEMM is measured against.")
-	n := Load(Param("n"), GP64())
-	for i := 0; i < chains+2; i++ {
-		VXORPS(zmm[i], zmm[i], zmm[i])
-	}
-	TESTQ(n, n)
-	JZ(LabelRef(name + "_done"))
-	Label(name + "_loop")
-	for i := 0; i < chains; i++ {
-		vdpbf16ps(zmm[chains], zmm[chains+1], zmm[i])
-	}
-	DECQ(n)
-	JNZ(LabelRef(name + "_loop"))
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
+	peakLoop("bf16PeakAVX512", zmm, chains, chains*16*4, "VDPBF16PS", "bf16 GEMM is", vdpbf16ps)
 }
