@@ -198,14 +198,16 @@ func TestDirectTiling(t *testing.T) {
 		{812, 128, 1, 2}, {210, 256, 1, 2}, {56, 512, 1, 2}, {63, 512, 1, 2}, {12880, 64, 1, 2},
 		{63, 512, 8, 2}, {63, 512, 1, 16}, {5, 7, 1, 4}, {1, 1, 1, 1}, {3136, 4, 3, 2},
 	} {
-		nb, mb := directTiling(tc.gn, tc.ocg, tc.pairs, tc.threads)
-		if nb < 1 || nb > tc.gn || mb < 1 || mb > tc.ocg || nb > 768 {
-			t.Errorf("%+v: tiles of %d columns × %d rows", tc, nb, mb)
-			continue
-		}
-		tiles := tc.pairs * ((tc.gn + nb - 1) / nb) * ((tc.ocg + mb - 1) / mb)
-		if tiles < 4*tc.threads && (nb >= 96 || tc.ocg/mb < 2 && tc.ocg >= 96) {
-			t.Errorf("%+v: %d tiles (%d columns × %d rows) for %d threads, and room to split", tc, tiles, nb, mb, tc.threads)
+		for _, packsB := range []bool{false, true} {
+			nb, mb := directTiling(tc.gn, tc.ocg, tc.pairs, tc.threads, packsB)
+			if nb < 1 || nb > tc.gn || mb < 1 || mb > tc.ocg || nb > 768 {
+				t.Errorf("%+v: tiles of %d columns × %d rows", tc, nb, mb)
+				continue
+			}
+			tiles := tc.pairs * ((tc.gn + nb - 1) / nb) * ((tc.ocg + mb - 1) / mb)
+			if tiles < 4*tc.threads && (nb >= 96 || tc.ocg/mb < 2 && tc.ocg >= 96) {
+				t.Errorf("%+v: %d tiles (%d columns × %d rows) for %d threads, and room to split", tc, tiles, nb, mb, tc.threads)
+			}
 		}
 	}
 }

@@ -32092,8 +32092,6 @@ TEXT ·packU8x32AVX512(SB), NOSPLIT, $0-48
 	KMOVW        R8, K2
 	MOVL         $0x437f0000, DI
 	VPBROADCASTD DI, Z8
-	MOVL         $0x000000ff, DI
-	VPBROADCASTD DI, Z9
 	VPXORD       Z10, Z10, Z10
 	VPXORD       Z0, Z0, Z0
 	VPXORD       Z1, Z1, Z1
@@ -32140,15 +32138,17 @@ packU8x32AVX512_quad:
 	LEAQ      (DX)(R9*4), R9
 	VMOVUPS.Z (R9), K1, Z4
 	VMULPS    Z2, Z4, Z4
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS    Z10, Z4, Z4
 	VCVTPS2DQ Z4, Z4
-	VPMAXSD   Z10, Z4, Z4
-	VPMINSD   Z9, Z4, Z4
 	VMOVDQA32 Z4, Z6
 	VMOVUPS.Z 64(R9), K2, Z5
 	VMULPS    Z3, Z5, Z5
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS    Z10, Z5, Z5
 	VCVTPS2DQ Z5, Z5
-	VPMAXSD   Z10, Z5, Z5
-	VPMINSD   Z9, Z5, Z5
 	VMOVDQA32 Z5, Z7
 	CMPQ      R8, $0x01
 	JLE       packU8x32AVX512_store
@@ -32156,16 +32156,18 @@ packU8x32AVX512_quad:
 	LEAQ      (DX)(R9*4), R9
 	VMOVUPS.Z (R9), K1, Z4
 	VMULPS    Z2, Z4, Z4
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS    Z10, Z4, Z4
 	VCVTPS2DQ Z4, Z4
-	VPMAXSD   Z10, Z4, Z4
-	VPMINSD   Z9, Z4, Z4
 	VPSLLD    $0x08, Z4, Z4
 	VPORD     Z4, Z6, Z6
 	VMOVUPS.Z 64(R9), K2, Z5
 	VMULPS    Z3, Z5, Z5
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS    Z10, Z5, Z5
 	VCVTPS2DQ Z5, Z5
-	VPMAXSD   Z10, Z5, Z5
-	VPMINSD   Z9, Z5, Z5
 	VPSLLD    $0x08, Z5, Z5
 	VPORD     Z5, Z7, Z7
 	CMPQ      R8, $0x02
@@ -32174,16 +32176,18 @@ packU8x32AVX512_quad:
 	LEAQ      (DX)(R9*4), R9
 	VMOVUPS.Z (R9), K1, Z4
 	VMULPS    Z2, Z4, Z4
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS    Z10, Z4, Z4
 	VCVTPS2DQ Z4, Z4
-	VPMAXSD   Z10, Z4, Z4
-	VPMINSD   Z9, Z4, Z4
 	VPSLLD    $0x10, Z4, Z4
 	VPORD     Z4, Z6, Z6
 	VMOVUPS.Z 64(R9), K2, Z5
 	VMULPS    Z3, Z5, Z5
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS    Z10, Z5, Z5
 	VCVTPS2DQ Z5, Z5
-	VPMAXSD   Z10, Z5, Z5
-	VPMINSD   Z9, Z5, Z5
 	VPSLLD    $0x10, Z5, Z5
 	VPORD     Z5, Z7, Z7
 	CMPQ      R8, $0x03
@@ -32192,16 +32196,18 @@ packU8x32AVX512_quad:
 	LEAQ      (DX)(R9*4), R9
 	VMOVUPS.Z (R9), K1, Z4
 	VMULPS    Z2, Z4, Z4
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS    Z10, Z4, Z4
 	VCVTPS2DQ Z4, Z4
-	VPMAXSD   Z10, Z4, Z4
-	VPMINSD   Z9, Z4, Z4
 	VPSLLD    $0x18, Z4, Z4
 	VPORD     Z4, Z6, Z6
 	VMOVUPS.Z 64(R9), K2, Z5
 	VMULPS    Z3, Z5, Z5
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS    Z10, Z5, Z5
 	VCVTPS2DQ Z5, Z5
-	VPMAXSD   Z10, Z5, Z5
-	VPMINSD   Z9, Z5, Z5
 	VPSLLD    $0x18, Z5, Z5
 	VPORD     Z5, Z7, Z7
 
@@ -37766,8 +37772,6 @@ TEXT ·packU8x16AVX512(SB), NOSPLIT, $0-48
 	KMOVW        R8, K1
 	MOVL         $0x437f0000, DI
 	VPBROADCASTD DI, Z8
-	MOVL         $0x000000ff, DI
-	VPBROADCASTD DI, Z9
 	VPXORD       Z10, Z10, Z10
 	VPXORD       Z0, Z0, Z0
 
@@ -37805,9 +37809,10 @@ packU8x16AVX512_quad:
 	LEAQ      (DX)(R9*4), R9
 	VMOVUPS.Z (R9), K1, Z4
 	VMULPS    Z2, Z4, Z4
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS    Z10, Z4, Z4
 	VCVTPS2DQ Z4, Z4
-	VPMAXSD   Z10, Z4, Z4
-	VPMINSD   Z9, Z4, Z4
 	VMOVDQA32 Z4, Z6
 	CMPQ      R8, $0x01
 	JLE       packU8x16AVX512_store
@@ -37815,9 +37820,10 @@ packU8x16AVX512_quad:
 	LEAQ      (DX)(R9*4), R9
 	VMOVUPS.Z (R9), K1, Z4
 	VMULPS    Z2, Z4, Z4
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS    Z10, Z4, Z4
 	VCVTPS2DQ Z4, Z4
-	VPMAXSD   Z10, Z4, Z4
-	VPMINSD   Z9, Z4, Z4
 	VPSLLD    $0x08, Z4, Z4
 	VPORD     Z4, Z6, Z6
 	CMPQ      R8, $0x02
@@ -37826,9 +37832,10 @@ packU8x16AVX512_quad:
 	LEAQ      (DX)(R9*4), R9
 	VMOVUPS.Z (R9), K1, Z4
 	VMULPS    Z2, Z4, Z4
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS    Z10, Z4, Z4
 	VCVTPS2DQ Z4, Z4
-	VPMAXSD   Z10, Z4, Z4
-	VPMINSD   Z9, Z4, Z4
 	VPSLLD    $0x10, Z4, Z4
 	VPORD     Z4, Z6, Z6
 	CMPQ      R8, $0x03
@@ -37837,9 +37844,10 @@ packU8x16AVX512_quad:
 	LEAQ      (DX)(R9*4), R9
 	VMOVUPS.Z (R9), K1, Z4
 	VMULPS    Z2, Z4, Z4
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS    Z10, Z4, Z4
 	VCVTPS2DQ Z4, Z4
-	VPMAXSD   Z10, Z4, Z4
-	VPMINSD   Z9, Z4, Z4
 	VPSLLD    $0x18, Z4, Z4
 	VPORD     Z4, Z6, Z6
 

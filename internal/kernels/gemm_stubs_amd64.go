@@ -1286,8 +1286,10 @@ func int8Tile12x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 // packU8PanelGeneric, which it equals bit for bit): for each column j < cols,
 // mx = the largest src[offs[r]+j] (0 at least, NaN skipped), sb[j] = mx/255,
 // and word j of quad q of dst gets, in byte t, row 4q+t (0 past row k) times
-// 255/mx (0 when mx is 0), rounded to nearest even, clamped to [0, 255];
-// columns past cols are 0.
+// 255/mx (0 when mx is 0), rounded to nearest even, clamped to [0, 255]
+// (negative and NaN values clamped to 0 before the rounding, the product being
+// at most 255·(1+2⁻²⁴)² since every value is at most mx); columns past cols
+// are 0.
 //
 //go:noescape
 func packU8x32AVX512(dst *float32, sb *float32, src *float32, offs *int32, k int, cols int)
@@ -1560,8 +1562,10 @@ func int8Tile12x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 // packU8PanelGeneric, which it equals bit for bit): for each column j < cols,
 // mx = the largest src[offs[r]+j] (0 at least, NaN skipped), sb[j] = mx/255,
 // and word j of quad q of dst gets, in byte t, row 4q+t (0 past row k) times
-// 255/mx (0 when mx is 0), rounded to nearest even, clamped to [0, 255];
-// columns past cols are 0.
+// 255/mx (0 when mx is 0), rounded to nearest even, clamped to [0, 255]
+// (negative and NaN values clamped to 0 before the rounding, the product being
+// at most 255·(1+2⁻²⁴)² since every value is at most mx); columns past cols
+// are 0.
 //
 //go:noescape
 func packU8x16AVX512(dst *float32, sb *float32, src *float32, offs *int32, k int, cols int)

@@ -199,8 +199,10 @@ func packU8(vecs int) {
 packU8PanelGeneric, which it equals bit for bit): for each column j < cols,
 mx = the largest src[offs[r]+j] (0 at least, NaN skipped), sb[j] = mx/255,
 and word j of quad q of dst gets, in byte t, row 4q+t (0 past row k) times
-255/mx (0 when mx is 0), rounded to nearest even, clamped to [0, 255];
-columns past cols are 0.`, name, nr), "\n")...)
+255/mx (0 when mx is 0), rounded to nearest even, clamped to [0, 255]
+(negative and NaN values clamped to 0 before the rounding, the product being
+at most 255·(1+2⁻²⁴)² since every value is at most mx); columns past cols
+are 0.`, name, nr), "\n")...)
 	dst := Load(Param("dst"), GP64())
 	sbp := Load(Param("sb"), GP64())
 	src := Load(Param("src"), GP64())
@@ -222,12 +224,10 @@ columns past cols are 0.`, name, nr), "\n")...)
 	inv := []VecPhysical{Z2, Z3}
 	val := []VecPhysical{Z4, Z5}
 	quad := []VecPhysical{Z6, Z7}
-	c255, i255, zero := Z8, Z9, Z10
+	c255, zero := Z8, Z10
 	t := GP32()
 	MOVL(U32(0x437f0000), t) // 255.0
 	VPBROADCASTD(t, c255)
-	MOVL(U32(255), t)
-	VPBROADCASTD(t, i255)
 	VPXORD(zero, zero, zero)
 	for v := 0; v < vecs; v++ {
 		VPXORD(mx[v], mx[v], mx[v])
@@ -272,9 +272,9 @@ columns past cols are 0.`, name, nr), "\n")...)
 		for v := 0; v < vecs; v++ {
 			VMOVUPS_Z(Mem{Base: p, Disp: 64 * v}, masks[v], val[v])
 			VMULPS(inv[v], val[v], val[v])
+			Comment("max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.")
+			VMAXPS(zero, val[v], val[v])
 			VCVTPS2DQ(val[v], val[v])
-			VPMAXSD(zero, val[v], val[v])
-			VPMINSD(i255, val[v], val[v])
 			if tt == 0 {
 				VMOVDQA32(val[v], quad[v])
 			} else {
