@@ -33,6 +33,33 @@ type conv struct {
 	wq                  []float32      // Options.Int8: the weights as quads of signed bytes (kernels.PackS8Rows)
 	sq                  []float32      // wq's scales, one per output channel
 	ldq                 int            // wq's row stride, in words
+	corr                []int32        // Options.Int8 on a signed input (the stem): kernels.OffsetCorrection of wq
+}
+
+// signedInput marks an Int8 convolution as reading signed values (the
+// stem's normalised image): its input is quantized with
+// kernels.PackU8Offset, and the offset taken back with corr.
+func (c *conv) signedInput() {
+	if c.wq == nil {
+		return
+	}
+	c.corr = make([]int32, c.outC)
+	kernels.OffsetCorrection(c.corr, c.wq, c.ldq, c.outC, kernels.U8Quads(c.inC/c.groups*c.kh*c.kw))
+}
+
+// q8 quantizes the k×cols input of an Int8 tile (rows at src[offs[r]:])
+// into xb and xs, and multiplies rows [m0, m1) of the weights with it into
+// out (row stride ldo): kernels.PackU8 (PackU8Offset for a signed input)
+// and kernels.GemmU8S8.
+func (c *conv) q8(m0, m1, k, cols int, src []float32, offs []int32, xb, xs []float32, addC bool, out []float32, ldo int, ep kernels.Epilogue) {
+	var corr []int32
+	if c.corr != nil {
+		kernels.PackU8Offset(xb, xs, src, offs, k, cols)
+		corr = c.corr[m0:m1]
+	} else {
+		kernels.PackU8(xb, xs, src, offs, k, cols)
+	}
+	kernels.GemmU8S8(m1-m0, cols, kernels.U8Quads(k), c.wq[m0*c.ldq:], c.ldq, c.sq[m0:m1], corr, xb, xs, addC, out, ldo, ep)
 }
 
 // gemm computes rows [m0, m1) of C = A·B + beta·C (out holds row m0 on)
@@ -228,8 +255,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 			switch {
 			case aq8:
 				ab, as := buf[q8Size:q8Size+akq*nc], buf[q8Size+akq*nc:q8Size+akq*nc+nc]
-				kernels.PackU8(ab, as, ax[img*ci*plane+j0:], aOffs, ci, cols)
-				kernels.GemmU8S8(m1-m0, cols, akq, acc.c.wq[m0*acc.c.ldq:], acc.c.ldq, acc.c.sq[m0:m1], ab, as, false, o[m0*plane+j0:], plane, kernels.Epilogue{})
+				acc.c.q8(m0, m1, ci, cols, ax[img*ci*plane+j0:], aOffs, ab, as, false, o[m0*plane+j0:], plane, kernels.Epilogue{})
 			case acc.c.wb != nil:
 				ab := buf[kp*ldx : (kp+akp)*ldx]
 				kernels.PackBF16(ab, ldx, ax[img*ci*plane+j0:], plane, ci, cols)
@@ -246,8 +272,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		switch {
 		case q8:
 			xb, xs := buf[:kq*nc], buf[kq*nc:q8Size]
-			kernels.PackU8(xb, xs, x[img*k*plane+j0:], xOffs, k, cols)
-			kernels.GemmU8S8(m1-m0, cols, kq, c.wq[m0*c.ldq:], c.ldq, c.sq[m0:m1], xb, xs, beta == 1, o[m0*plane+j0:], plane, ep)
+			c.q8(m0, m1, k, cols, x[img*k*plane+j0:], xOffs, xb, xs, beta == 1, o[m0*plane+j0:], plane, ep)
 		case bf16:
 			xb := buf[:kp*ldx]
 			kernels.PackBF16(xb, ldx, x[img*k*plane+j0:], plane, k, cols)
@@ -680,8 +705,7 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		switch {
 		case c.wq != nil:
 			xb, xs := buf[padSize+mb*nb:padSize+mb*nb+kq*nc], buf[padSize+mb*nb+kq*nc:padSize+mb*nb+bfSize]
-			kernels.PackU8(xb, xs, src, offs, k, cols)
-			kernels.GemmU8S8(m1-m0, cols, kq, c.wq[m0*c.ldq:], c.ldq, c.sq[m0:m1], xb, xs, false, tmp, cols, kernels.Epilogue{})
+			c.q8(m0, m1, k, cols, src, offs, xb, xs, false, tmp, cols, kernels.Epilogue{})
 		case c.wb != nil:
 			xb := buf[padSize+mb*nb : padSize+mb*nb+bfSize]
 			kernels.PackBF16Offs(xb, ldx, src, offs, k, cols)

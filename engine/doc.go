@@ -44,11 +44,11 @@
 // float32. About 1.3–1.6× as fast, but not within float32 tolerance.
 //
 // Options.Int8 (off by default) runs the 1×1 and implicit-GEMM
-// convolutions but the stem on bytes with AVX512-VNNI
-// (kernels.GemmU8S8): weights as signed bytes with a scale per output
-// channel, made once; each tile quantizes its columns of the input
-// (post-ReLU, so unsigned) with a scale per column into the thread's
-// buffer (kernels.PackU8); the byte products are summed exactly in int32
+// convolutions on bytes with AVX512-VNNI (kernels.GemmU8S8): weights as
+// signed bytes with a scale per output channel, made once; each tile
+// quantizes its columns of the input (post-ReLU, so unsigned; the stem's
+// offset by 128) with a scale per column into the thread's buffer
+// (kernels.PackU8); the byte products are summed exactly in int32
 // and scaled back to float32 before the epilogue. Winograd's layers stay
 // float32 (bfloat16 with BF16 too). Less precise than BF16.
 package engine

@@ -41,15 +41,16 @@ func TestPointwiseInt8(t *testing.T) {
 			if withAcc && tc.stride != 1 {
 				continue // the engine sums a shortcut into stride-1 layers only
 			}
-			t.Run(fmt.Sprintf("%v/acc=%v", tc, withAcc), func(t *testing.T) { checkLayerInt8(t, tc, withAcc) })
+			t.Run(fmt.Sprintf("%v/acc=%v", tc, withAcc), func(t *testing.T) { checkLayerInt8(t, tc, withAcc, false) })
 		}
 	}
 }
 
 // TestDirectInt8 is TestPointwiseInt8 for the implicit-GEMM convolutions:
-// a 7×7 stride-2 one, stride 2, small maps, groups (one channel each,
-// ResNeXt's 4 and 8), K not a multiple of 4, and a 3×3 stride-1 layer
-// that Winograd would take on a larger batch.
+// the stem (on signed values, as in a network, and on unsigned ones),
+// stride 2, small maps, groups (one channel each, ResNeXt's 4 and 8), K
+// not a multiple of 4, and a 3×3 stride-1 layer that Winograd would take
+// on a larger batch.
 func TestDirectInt8(t *testing.T) {
 	for _, tc := range []convCase{
 		{3, 64, 7, 2, 3, 1, 1, 45, 38, false, true},
@@ -60,7 +61,14 @@ func TestDirectInt8(t *testing.T) {
 		{16, 16, 3, 1, 1, 16, 1, 9, 9, false, false},
 		{5, 7, 3, 1, 1, 1, 2, 6, 11, true, false},
 	} {
-		t.Run(tc.String(), func(t *testing.T) { checkLayerInt8(t, tc, false) })
+		t.Run(tc.String(), func(t *testing.T) { checkLayerInt8(t, tc, false, false) })
+	}
+	for _, tc := range []convCase{
+		{3, 64, 7, 2, 3, 1, 1, 45, 38, false, true},
+		{3, 16, 3, 1, 1, 1, 2, 32, 32, false, true}, // the CIFAR nets' stem
+		{5, 7, 3, 1, 1, 1, 2, 6, 11, true, false},
+	} {
+		t.Run(tc.String()+"/signed", func(t *testing.T) { checkLayerInt8(t, tc, false, true) })
 	}
 }
 
@@ -71,6 +79,9 @@ type q8Layer struct {
 	x    []float32
 	h, w int
 }
+
+// signed reports whether l's input is quantized as signed values.
+func (l *q8Layer) signed() bool { return l.c.corr != nil }
 
 func newQ8Layer(t *testing.T, cv, ref *conv, x []float32, h, w int) *q8Layer {
 	t.Helper()
@@ -109,27 +120,39 @@ func (l *q8Layer) sum(img, o, oy, ox int) (float64, float64) {
 					v = l.x[((img*r.inC+g*icg+ci)*l.h+y)*l.w+xx]
 				}
 				vals = append(vals, v)
-				mx = max(mx, v)
+				if l.signed() {
+					mx = max(mx, float32(math.Abs(float64(v))))
+				} else {
+					mx = max(mx, v)
+				}
 			}
 		}
 	}
-	// kernels.PackU8's definition, in float32.
+	// kernels.PackU8's (or PackU8Offset's) definition, in float32.
+	lim := float32(255)
+	if l.signed() {
+		lim = 127
+	}
 	var inv float32
 	if mx != 0 {
-		inv = 255 / mx
+		inv = lim / mx
 	}
 	var s int64
 	for p, v := range vals {
-		q := min(max(math.RoundToEven(float64(v*inv)), 0), 255)
+		q := math.RoundToEven(float64(v * inv))
+		if !l.signed() {
+			q = min(max(q, 0), 255)
+		}
 		s += int64(l.qa[o][p]) * int64(q)
 	}
-	val := float64(s) * float64(r.sq[o]) * float64(mx/255)
+	val := float64(s) * float64(r.sq[o]) * float64(mx/lim)
 	return val, math.Abs(val)
 }
 
 // checkLayerInt8 runs tc's layer compiled with Options.Int8 (with withAcc,
-// a projection shortcut summed into its tiles) against q8Layer's sums.
-func checkLayerInt8(t *testing.T, tc convCase, withAcc bool) {
+// a projection shortcut summed into its tiles; with signed, on a signed
+// input, as the stem) against q8Layer's sums.
+func checkLayerInt8(t *testing.T, tc convCase, withAcc, signed bool) {
 	c, bn := nnConv(tc), nnBN(tc.outC)
 	cv, err := newConv(c, bn, Options{Int8: true})
 	if err != nil {
@@ -141,6 +164,10 @@ func checkLayerInt8(t *testing.T, tc convCase, withAcc bool) {
 	}
 	oh, ow := cv.outSize(tc.h, tc.w)
 	x := reluInput(tc.n, tc.inC, tc.h, tc.w, 7)
+	if signed {
+		cv.signedInput()
+		x = randomInput(tc.n, tc.inC, tc.h, tc.w, 7).Data
+	}
 	layers := []*q8Layer{newQ8Layer(t, cv, ref, x, tc.h, tc.w)}
 	var acc *accum
 	bias := cv.bias

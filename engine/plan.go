@@ -37,16 +37,16 @@ type Options struct {
 	// slowly. The classifier stays float32.
 	BF16 bool
 	// Int8 computes the convolutions that run as a GEMM or an implicit
-	// GEMM — all but the stem, and but the 3×3 ones while they run
-	// Winograd — from 8-bit operands: weights as signed bytes with a scale
-	// per output channel, the layer's input as unsigned bytes with a scale
-	// per position (every such convolution of a ResNet reads the output of
-	// a ReLU), the products summed exactly in int32 and scaled back to
-	// float32 before the epilogue. With AVX512-VNNI they run at up to
-	// four times float32's rate, and those weights take a quarter of the
-	// memory. It costs more precision than BF16 (engine/README "Int8");
-	// the stem, Winograd's products (bfloat16 with BF16) and the
-	// classifier stay float32. Off by default; without AVX512-VNNI
+	// GEMM — all but the 3×3 ones while they run Winograd — from 8-bit
+	// operands: weights as signed bytes with a scale per output channel,
+	// the layer's input as unsigned bytes with a scale per position
+	// (every convolution of a ResNet but the stem reads the output of a
+	// ReLU; the stem's signed input is offset by 128), the products summed
+	// exactly in int32 and scaled back to float32 before the epilogue.
+	// With AVX512-VNNI they run at up to four times float32's rate, and
+	// those weights take a quarter of the memory. It costs more precision
+	// than BF16 (engine/README "Int8"); Winograd's products (bfloat16 with
+	// BF16) and the classifier stay float32. Off by default; without AVX512-VNNI
 	// (kernels.Int8Native) portable code computes the same, slowly.
 	Int8 bool
 	// MaxBatch is the most images run through the network together; a
@@ -100,11 +100,10 @@ func Compile(m *models.ResNet, o Options) (*Plan, error) {
 		p.maxBatch = 8
 	}
 	var err error
-	so := o
-	so.Int8 = false // the stem's input (the normalised image) is signed
-	if p.stem, err = newConv(m.Conv1, m.BN1, so); err != nil {
+	if p.stem, err = newConv(m.Conv1, m.BN1, o); err != nil {
 		return nil, err
 	}
+	p.stem.signedInput() // the normalised image, for Options.Int8
 	if m.MaxPool != nil {
 		pp := m.MaxPool.PoolParams
 		p.pool = &pp

@@ -22647,9 +22647,9 @@ packBF16OffsAVX512_done:
 	VZEROUPPER
 	RET
 
-// func int8Tile1x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile1x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile1x32AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile1x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -22778,32 +22778,47 @@ int8Tile1x32AVX512_tailloop:
 	JNZ  int8Tile1x32AVX512_tailloop
 
 int8Tile1x32AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile1x32AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z4
+	VPSUBD       Z4, Z0, Z0
+	VPSUBD       Z4, Z1, Z1
+
+int8Tile1x32AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z2
-	VMOVUPS      64(AX), Z3
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z4
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z2
+	VMOVUPS      64(CX), Z3
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z4
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z2, Z0, Z0
 	VMULPS       Z4, Z0, Z0
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z3, Z1, Z1
 	VMULPS       Z4, Z1, Z1
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), CX
-	TESTQ        $0x00000008, CX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile1x32AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, DX
-	VADDPS (DX), Z0, Z0
-	VADDPS 64(DX), Z1, Z1
+	MOVQ     CX, DX
+	VADDPS   (DX), Z0, Z0
+	VADDPS.Z 64(DX), Z1, K1, Z1
 
 int8Tile1x32AVX512_bias:
-	TESTQ        $0x00000001, CX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile1x32AVX512_res
 	MOVQ         bias+64(FP), DX
 	VBROADCASTSS (DX), Z4
@@ -22811,16 +22826,16 @@ int8Tile1x32AVX512_bias:
 	VADDPS       Z4, Z1, Z1
 
 int8Tile1x32AVX512_res:
-	TESTQ  $0x00000002, CX
-	JZ     int8Tile1x32AVX512_relu
-	MOVQ   res+72(FP), DX
-	MOVQ   ldr+80(FP), BX
-	SHLQ   $0x02, BX
-	VADDPS (DX), Z0, Z0
-	VADDPS 64(DX), Z1, Z1
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile1x32AVX512_relu
+	MOVQ     res+72(FP), DX
+	MOVQ     ldr+88(FP), BX
+	SHLQ     $0x02, BX
+	VADDPS   (DX), Z0, Z0
+	VADDPS.Z 64(DX), Z1, K1, Z1
 
 int8Tile1x32AVX512_relu:
-	TESTQ  $0x00000004, CX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile1x32AVX512_write
 	VXORPS Z4, Z4, Z4
 
@@ -22829,14 +22844,14 @@ int8Tile1x32AVX512_relu:
 	VMAXPS Z1, Z4, Z1
 
 int8Tile1x32AVX512_write:
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
+	VMOVUPS Z0, (CX)
+	VMOVUPS Z1, K1, 64(CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile2x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile2x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile2x32AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile2x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -23052,42 +23067,60 @@ int8Tile2x32AVX512_tailloop:
 	JNZ  int8Tile2x32AVX512_tailloop
 
 int8Tile2x32AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile2x32AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z6
+	VPSUBD       Z6, Z0, Z0
+	VPSUBD       Z6, Z1, Z1
+	VPBROADCASTD 4(CX), Z6
+	VPSUBD       Z6, Z2, Z2
+	VPSUBD       Z6, Z3, Z3
+
+int8Tile2x32AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z4
-	VMOVUPS      64(AX), Z5
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z6
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z4
+	VMOVUPS      64(CX), Z5
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z6
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z4, Z0, Z0
 	VMULPS       Z6, Z0, Z0
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z5, Z1, Z1
 	VMULPS       Z6, Z1, Z1
-	VBROADCASTSS 4(AX), Z6
+	VBROADCASTSS 4(CX), Z6
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z4, Z2, Z2
 	VMULPS       Z6, Z2, Z2
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z5, Z3, Z3
 	VMULPS       Z6, Z3, Z3
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile2x32AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
+	MOVQ     CX, BX
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
 
 int8Tile2x32AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile2x32AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z6
@@ -23098,19 +23131,19 @@ int8Tile2x32AVX512_bias:
 	VADDPS       Z6, Z3, Z3
 
 int8Tile2x32AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile2x32AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile2x32AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
 
 int8Tile2x32AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile2x32AVX512_write
 	VXORPS Z6, Z6, Z6
 
@@ -23121,17 +23154,17 @@ int8Tile2x32AVX512_relu:
 	VMAXPS Z3, Z6, Z3
 
 int8Tile2x32AVX512_write:
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	VMOVUPS Z3, 64(AX)
+	VMOVUPS Z0, (CX)
+	VMOVUPS Z1, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, (CX)
+	VMOVUPS Z3, K1, 64(CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile3x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile3x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile3x32AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile3x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -23434,52 +23467,73 @@ int8Tile3x32AVX512_tailloop:
 	JNZ  int8Tile3x32AVX512_tailloop
 
 int8Tile3x32AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile3x32AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z8
+	VPSUBD       Z8, Z0, Z0
+	VPSUBD       Z8, Z1, Z1
+	VPBROADCASTD 4(CX), Z8
+	VPSUBD       Z8, Z2, Z2
+	VPSUBD       Z8, Z3, Z3
+	VPBROADCASTD 8(CX), Z8
+	VPSUBD       Z8, Z4, Z4
+	VPSUBD       Z8, Z5, Z5
+
+int8Tile3x32AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z6
-	VMOVUPS      64(AX), Z7
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z8
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z6
+	VMOVUPS      64(CX), Z7
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z8
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z6, Z0, Z0
 	VMULPS       Z8, Z0, Z0
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z7, Z1, Z1
 	VMULPS       Z8, Z1, Z1
-	VBROADCASTSS 4(AX), Z8
+	VBROADCASTSS 4(CX), Z8
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z6, Z2, Z2
 	VMULPS       Z8, Z2, Z2
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z7, Z3, Z3
 	VMULPS       Z8, Z3, Z3
-	VBROADCASTSS 8(AX), Z8
+	VBROADCASTSS 8(CX), Z8
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z6, Z4, Z4
 	VMULPS       Z8, Z4, Z4
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z7, Z5, Z5
 	VMULPS       Z8, Z5, Z5
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile3x32AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
+	MOVQ     CX, BX
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
 
 int8Tile3x32AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile3x32AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z8
@@ -23493,22 +23547,22 @@ int8Tile3x32AVX512_bias:
 	VADDPS       Z8, Z5, Z5
 
 int8Tile3x32AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile3x32AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile3x32AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
 
 int8Tile3x32AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile3x32AVX512_write
 	VXORPS Z8, Z8, Z8
 
@@ -23521,20 +23575,20 @@ int8Tile3x32AVX512_relu:
 	VMAXPS Z5, Z8, Z5
 
 int8Tile3x32AVX512_write:
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	VMOVUPS Z3, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	VMOVUPS Z5, 64(AX)
+	VMOVUPS Z0, (CX)
+	VMOVUPS Z1, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, (CX)
+	VMOVUPS Z3, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, (CX)
+	VMOVUPS Z5, K1, 64(CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile4x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile4x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile4x32AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile4x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -23927,62 +23981,86 @@ int8Tile4x32AVX512_tailloop:
 	JNZ  int8Tile4x32AVX512_tailloop
 
 int8Tile4x32AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile4x32AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z10
+	VPSUBD       Z10, Z0, Z0
+	VPSUBD       Z10, Z1, Z1
+	VPBROADCASTD 4(CX), Z10
+	VPSUBD       Z10, Z2, Z2
+	VPSUBD       Z10, Z3, Z3
+	VPBROADCASTD 8(CX), Z10
+	VPSUBD       Z10, Z4, Z4
+	VPSUBD       Z10, Z5, Z5
+	VPBROADCASTD 12(CX), Z10
+	VPSUBD       Z10, Z6, Z6
+	VPSUBD       Z10, Z7, Z7
+
+int8Tile4x32AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z8
-	VMOVUPS      64(AX), Z9
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z10
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z8
+	VMOVUPS      64(CX), Z9
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z10
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z8, Z0, Z0
 	VMULPS       Z10, Z0, Z0
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z9, Z1, Z1
 	VMULPS       Z10, Z1, Z1
-	VBROADCASTSS 4(AX), Z10
+	VBROADCASTSS 4(CX), Z10
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z8, Z2, Z2
 	VMULPS       Z10, Z2, Z2
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z9, Z3, Z3
 	VMULPS       Z10, Z3, Z3
-	VBROADCASTSS 8(AX), Z10
+	VBROADCASTSS 8(CX), Z10
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z8, Z4, Z4
 	VMULPS       Z10, Z4, Z4
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z9, Z5, Z5
 	VMULPS       Z10, Z5, Z5
-	VBROADCASTSS 12(AX), Z10
+	VBROADCASTSS 12(CX), Z10
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z8, Z6, Z6
 	VMULPS       Z10, Z6, Z6
 	VCVTDQ2PS    Z7, Z7
 	VMULPS       Z9, Z7, Z7
 	VMULPS       Z10, Z7, Z7
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile4x32AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
+	MOVQ     CX, BX
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
 
 int8Tile4x32AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile4x32AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z10
@@ -23999,25 +24077,25 @@ int8Tile4x32AVX512_bias:
 	VADDPS       Z10, Z7, Z7
 
 int8Tile4x32AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile4x32AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile4x32AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
 
 int8Tile4x32AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile4x32AVX512_write
 	VXORPS Z10, Z10, Z10
 
@@ -24032,23 +24110,23 @@ int8Tile4x32AVX512_relu:
 	VMAXPS Z7, Z10, Z7
 
 int8Tile4x32AVX512_write:
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	VMOVUPS Z3, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	VMOVUPS Z5, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
-	VMOVUPS Z7, 64(AX)
+	VMOVUPS Z0, (CX)
+	VMOVUPS Z1, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, (CX)
+	VMOVUPS Z3, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, (CX)
+	VMOVUPS Z5, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, (CX)
+	VMOVUPS Z7, K1, 64(CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile5x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile5x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile5x32AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile5x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -24528,72 +24606,99 @@ int8Tile5x32AVX512_tailloop:
 	JNZ  int8Tile5x32AVX512_tailloop
 
 int8Tile5x32AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile5x32AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z12
+	VPSUBD       Z12, Z0, Z0
+	VPSUBD       Z12, Z1, Z1
+	VPBROADCASTD 4(CX), Z12
+	VPSUBD       Z12, Z2, Z2
+	VPSUBD       Z12, Z3, Z3
+	VPBROADCASTD 8(CX), Z12
+	VPSUBD       Z12, Z4, Z4
+	VPSUBD       Z12, Z5, Z5
+	VPBROADCASTD 12(CX), Z12
+	VPSUBD       Z12, Z6, Z6
+	VPSUBD       Z12, Z7, Z7
+	VPBROADCASTD 16(CX), Z12
+	VPSUBD       Z12, Z8, Z8
+	VPSUBD       Z12, Z9, Z9
+
+int8Tile5x32AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z10
-	VMOVUPS      64(AX), Z11
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z12
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z10
+	VMOVUPS      64(CX), Z11
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z12
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z10, Z0, Z0
 	VMULPS       Z12, Z0, Z0
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z11, Z1, Z1
 	VMULPS       Z12, Z1, Z1
-	VBROADCASTSS 4(AX), Z12
+	VBROADCASTSS 4(CX), Z12
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z10, Z2, Z2
 	VMULPS       Z12, Z2, Z2
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z11, Z3, Z3
 	VMULPS       Z12, Z3, Z3
-	VBROADCASTSS 8(AX), Z12
+	VBROADCASTSS 8(CX), Z12
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z10, Z4, Z4
 	VMULPS       Z12, Z4, Z4
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z11, Z5, Z5
 	VMULPS       Z12, Z5, Z5
-	VBROADCASTSS 12(AX), Z12
+	VBROADCASTSS 12(CX), Z12
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z10, Z6, Z6
 	VMULPS       Z12, Z6, Z6
 	VCVTDQ2PS    Z7, Z7
 	VMULPS       Z11, Z7, Z7
 	VMULPS       Z12, Z7, Z7
-	VBROADCASTSS 16(AX), Z12
+	VBROADCASTSS 16(CX), Z12
 	VCVTDQ2PS    Z8, Z8
 	VMULPS       Z10, Z8, Z8
 	VMULPS       Z12, Z8, Z8
 	VCVTDQ2PS    Z9, Z9
 	VMULPS       Z11, Z9, Z9
 	VMULPS       Z12, Z9, Z9
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile5x32AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   CX, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
+	MOVQ     CX, BX
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     DX, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
 
 int8Tile5x32AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile5x32AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z12
@@ -24613,28 +24718,28 @@ int8Tile5x32AVX512_bias:
 	VADDPS       Z12, Z9, Z9
 
 int8Tile5x32AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile5x32AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   SI, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile5x32AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     SI, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
 
 int8Tile5x32AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile5x32AVX512_write
 	VXORPS Z12, Z12, Z12
 
@@ -24651,26 +24756,26 @@ int8Tile5x32AVX512_relu:
 	VMAXPS Z9, Z12, Z9
 
 int8Tile5x32AVX512_write:
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	VMOVUPS Z3, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	VMOVUPS Z5, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
-	VMOVUPS Z7, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
-	VMOVUPS Z9, 64(AX)
+	VMOVUPS Z0, (CX)
+	VMOVUPS Z1, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, (CX)
+	VMOVUPS Z3, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, (CX)
+	VMOVUPS Z5, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, (CX)
+	VMOVUPS Z7, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z8, (CX)
+	VMOVUPS Z9, K1, 64(CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile6x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile6x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile6x32AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile6x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -25237,82 +25342,112 @@ int8Tile6x32AVX512_tailloop:
 	JNZ  int8Tile6x32AVX512_tailloop
 
 int8Tile6x32AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile6x32AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z14
+	VPSUBD       Z14, Z0, Z0
+	VPSUBD       Z14, Z1, Z1
+	VPBROADCASTD 4(CX), Z14
+	VPSUBD       Z14, Z2, Z2
+	VPSUBD       Z14, Z3, Z3
+	VPBROADCASTD 8(CX), Z14
+	VPSUBD       Z14, Z4, Z4
+	VPSUBD       Z14, Z5, Z5
+	VPBROADCASTD 12(CX), Z14
+	VPSUBD       Z14, Z6, Z6
+	VPSUBD       Z14, Z7, Z7
+	VPBROADCASTD 16(CX), Z14
+	VPSUBD       Z14, Z8, Z8
+	VPSUBD       Z14, Z9, Z9
+	VPBROADCASTD 20(CX), Z14
+	VPSUBD       Z14, Z10, Z10
+	VPSUBD       Z14, Z11, Z11
+
+int8Tile6x32AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z12
-	VMOVUPS      64(AX), Z13
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z14
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z12
+	VMOVUPS      64(CX), Z13
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z14
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z12, Z0, Z0
 	VMULPS       Z14, Z0, Z0
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z13, Z1, Z1
 	VMULPS       Z14, Z1, Z1
-	VBROADCASTSS 4(AX), Z14
+	VBROADCASTSS 4(CX), Z14
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z12, Z2, Z2
 	VMULPS       Z14, Z2, Z2
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z13, Z3, Z3
 	VMULPS       Z14, Z3, Z3
-	VBROADCASTSS 8(AX), Z14
+	VBROADCASTSS 8(CX), Z14
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z12, Z4, Z4
 	VMULPS       Z14, Z4, Z4
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z13, Z5, Z5
 	VMULPS       Z14, Z5, Z5
-	VBROADCASTSS 12(AX), Z14
+	VBROADCASTSS 12(CX), Z14
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z12, Z6, Z6
 	VMULPS       Z14, Z6, Z6
 	VCVTDQ2PS    Z7, Z7
 	VMULPS       Z13, Z7, Z7
 	VMULPS       Z14, Z7, Z7
-	VBROADCASTSS 16(AX), Z14
+	VBROADCASTSS 16(CX), Z14
 	VCVTDQ2PS    Z8, Z8
 	VMULPS       Z12, Z8, Z8
 	VMULPS       Z14, Z8, Z8
 	VCVTDQ2PS    Z9, Z9
 	VMULPS       Z13, Z9, Z9
 	VMULPS       Z14, Z9, Z9
-	VBROADCASTSS 20(AX), Z14
+	VBROADCASTSS 20(CX), Z14
 	VCVTDQ2PS    Z10, Z10
 	VMULPS       Z12, Z10, Z10
 	VMULPS       Z14, Z10, Z10
 	VCVTDQ2PS    Z11, Z11
 	VMULPS       Z13, Z11, Z11
 	VMULPS       Z14, Z11, Z11
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile6x32AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   CX, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
-	ADDQ   CX, BX
-	VADDPS (BX), Z10, Z10
-	VADDPS 64(BX), Z11, Z11
+	MOVQ     CX, BX
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     DX, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
+	ADDQ     DX, BX
+	VADDPS   (BX), Z10, Z10
+	VADDPS.Z 64(BX), Z11, K1, Z11
 
 int8Tile6x32AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile6x32AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z14
@@ -25335,31 +25470,31 @@ int8Tile6x32AVX512_bias:
 	VADDPS       Z14, Z11, Z11
 
 int8Tile6x32AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile6x32AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   SI, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
-	ADDQ   SI, BX
-	VADDPS (BX), Z10, Z10
-	VADDPS 64(BX), Z11, Z11
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile6x32AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     SI, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
+	ADDQ     SI, BX
+	VADDPS   (BX), Z10, Z10
+	VADDPS.Z 64(BX), Z11, K1, Z11
 
 int8Tile6x32AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile6x32AVX512_write
 	VXORPS Z14, Z14, Z14
 
@@ -25378,29 +25513,29 @@ int8Tile6x32AVX512_relu:
 	VMAXPS Z11, Z14, Z11
 
 int8Tile6x32AVX512_write:
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	VMOVUPS Z3, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	VMOVUPS Z5, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
-	VMOVUPS Z7, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
-	VMOVUPS Z9, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z10, (AX)
-	VMOVUPS Z11, 64(AX)
+	VMOVUPS Z0, (CX)
+	VMOVUPS Z1, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, (CX)
+	VMOVUPS Z3, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, (CX)
+	VMOVUPS Z5, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, (CX)
+	VMOVUPS Z7, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z8, (CX)
+	VMOVUPS Z9, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z10, (CX)
+	VMOVUPS Z11, K1, 64(CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile7x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile7x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile7x32AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile7x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -26057,92 +26192,125 @@ int8Tile7x32AVX512_tailloop:
 	JNZ  int8Tile7x32AVX512_tailloop
 
 int8Tile7x32AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile7x32AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z16
+	VPSUBD       Z16, Z0, Z0
+	VPSUBD       Z16, Z1, Z1
+	VPBROADCASTD 4(CX), Z16
+	VPSUBD       Z16, Z2, Z2
+	VPSUBD       Z16, Z3, Z3
+	VPBROADCASTD 8(CX), Z16
+	VPSUBD       Z16, Z4, Z4
+	VPSUBD       Z16, Z5, Z5
+	VPBROADCASTD 12(CX), Z16
+	VPSUBD       Z16, Z6, Z6
+	VPSUBD       Z16, Z7, Z7
+	VPBROADCASTD 16(CX), Z16
+	VPSUBD       Z16, Z8, Z8
+	VPSUBD       Z16, Z9, Z9
+	VPBROADCASTD 20(CX), Z16
+	VPSUBD       Z16, Z10, Z10
+	VPSUBD       Z16, Z11, Z11
+	VPBROADCASTD 24(CX), Z16
+	VPSUBD       Z16, Z12, Z12
+	VPSUBD       Z16, Z13, Z13
+
+int8Tile7x32AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z14
-	VMOVUPS      64(AX), Z15
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z16
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z14
+	VMOVUPS      64(CX), Z15
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z16
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z14, Z0, Z0
 	VMULPS       Z16, Z0, Z0
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z15, Z1, Z1
 	VMULPS       Z16, Z1, Z1
-	VBROADCASTSS 4(AX), Z16
+	VBROADCASTSS 4(CX), Z16
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z14, Z2, Z2
 	VMULPS       Z16, Z2, Z2
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z15, Z3, Z3
 	VMULPS       Z16, Z3, Z3
-	VBROADCASTSS 8(AX), Z16
+	VBROADCASTSS 8(CX), Z16
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z14, Z4, Z4
 	VMULPS       Z16, Z4, Z4
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z15, Z5, Z5
 	VMULPS       Z16, Z5, Z5
-	VBROADCASTSS 12(AX), Z16
+	VBROADCASTSS 12(CX), Z16
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z14, Z6, Z6
 	VMULPS       Z16, Z6, Z6
 	VCVTDQ2PS    Z7, Z7
 	VMULPS       Z15, Z7, Z7
 	VMULPS       Z16, Z7, Z7
-	VBROADCASTSS 16(AX), Z16
+	VBROADCASTSS 16(CX), Z16
 	VCVTDQ2PS    Z8, Z8
 	VMULPS       Z14, Z8, Z8
 	VMULPS       Z16, Z8, Z8
 	VCVTDQ2PS    Z9, Z9
 	VMULPS       Z15, Z9, Z9
 	VMULPS       Z16, Z9, Z9
-	VBROADCASTSS 20(AX), Z16
+	VBROADCASTSS 20(CX), Z16
 	VCVTDQ2PS    Z10, Z10
 	VMULPS       Z14, Z10, Z10
 	VMULPS       Z16, Z10, Z10
 	VCVTDQ2PS    Z11, Z11
 	VMULPS       Z15, Z11, Z11
 	VMULPS       Z16, Z11, Z11
-	VBROADCASTSS 24(AX), Z16
+	VBROADCASTSS 24(CX), Z16
 	VCVTDQ2PS    Z12, Z12
 	VMULPS       Z14, Z12, Z12
 	VMULPS       Z16, Z12, Z12
 	VCVTDQ2PS    Z13, Z13
 	VMULPS       Z15, Z13, Z13
 	VMULPS       Z16, Z13, Z13
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile7x32AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   CX, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
-	ADDQ   CX, BX
-	VADDPS (BX), Z10, Z10
-	VADDPS 64(BX), Z11, Z11
-	ADDQ   CX, BX
-	VADDPS (BX), Z12, Z12
-	VADDPS 64(BX), Z13, Z13
+	MOVQ     CX, BX
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     DX, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
+	ADDQ     DX, BX
+	VADDPS   (BX), Z10, Z10
+	VADDPS.Z 64(BX), Z11, K1, Z11
+	ADDQ     DX, BX
+	VADDPS   (BX), Z12, Z12
+	VADDPS.Z 64(BX), Z13, K1, Z13
 
 int8Tile7x32AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile7x32AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z16
@@ -26168,34 +26336,34 @@ int8Tile7x32AVX512_bias:
 	VADDPS       Z16, Z13, Z13
 
 int8Tile7x32AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile7x32AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   SI, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
-	ADDQ   SI, BX
-	VADDPS (BX), Z10, Z10
-	VADDPS 64(BX), Z11, Z11
-	ADDQ   SI, BX
-	VADDPS (BX), Z12, Z12
-	VADDPS 64(BX), Z13, Z13
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile7x32AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     SI, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
+	ADDQ     SI, BX
+	VADDPS   (BX), Z10, Z10
+	VADDPS.Z 64(BX), Z11, K1, Z11
+	ADDQ     SI, BX
+	VADDPS   (BX), Z12, Z12
+	VADDPS.Z 64(BX), Z13, K1, Z13
 
 int8Tile7x32AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile7x32AVX512_write
 	VXORPS Z16, Z16, Z16
 
@@ -26216,32 +26384,32 @@ int8Tile7x32AVX512_relu:
 	VMAXPS Z13, Z16, Z13
 
 int8Tile7x32AVX512_write:
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	VMOVUPS Z3, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	VMOVUPS Z5, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
-	VMOVUPS Z7, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
-	VMOVUPS Z9, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z10, (AX)
-	VMOVUPS Z11, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z12, (AX)
-	VMOVUPS Z13, 64(AX)
+	VMOVUPS Z0, (CX)
+	VMOVUPS Z1, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, (CX)
+	VMOVUPS Z3, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, (CX)
+	VMOVUPS Z5, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, (CX)
+	VMOVUPS Z7, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z8, (CX)
+	VMOVUPS Z9, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z10, (CX)
+	VMOVUPS Z11, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z12, (CX)
+	VMOVUPS Z13, K1, 64(CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile8x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile8x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile8x32AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile8x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -26985,102 +27153,138 @@ int8Tile8x32AVX512_tailloop:
 	JNZ  int8Tile8x32AVX512_tailloop
 
 int8Tile8x32AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile8x32AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z18
+	VPSUBD       Z18, Z0, Z0
+	VPSUBD       Z18, Z1, Z1
+	VPBROADCASTD 4(CX), Z18
+	VPSUBD       Z18, Z2, Z2
+	VPSUBD       Z18, Z3, Z3
+	VPBROADCASTD 8(CX), Z18
+	VPSUBD       Z18, Z4, Z4
+	VPSUBD       Z18, Z5, Z5
+	VPBROADCASTD 12(CX), Z18
+	VPSUBD       Z18, Z6, Z6
+	VPSUBD       Z18, Z7, Z7
+	VPBROADCASTD 16(CX), Z18
+	VPSUBD       Z18, Z8, Z8
+	VPSUBD       Z18, Z9, Z9
+	VPBROADCASTD 20(CX), Z18
+	VPSUBD       Z18, Z10, Z10
+	VPSUBD       Z18, Z11, Z11
+	VPBROADCASTD 24(CX), Z18
+	VPSUBD       Z18, Z12, Z12
+	VPSUBD       Z18, Z13, Z13
+	VPBROADCASTD 28(CX), Z18
+	VPSUBD       Z18, Z14, Z14
+	VPSUBD       Z18, Z15, Z15
+
+int8Tile8x32AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z16
-	VMOVUPS      64(AX), Z17
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z18
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z16
+	VMOVUPS      64(CX), Z17
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z18
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z16, Z0, Z0
 	VMULPS       Z18, Z0, Z0
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z17, Z1, Z1
 	VMULPS       Z18, Z1, Z1
-	VBROADCASTSS 4(AX), Z18
+	VBROADCASTSS 4(CX), Z18
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z16, Z2, Z2
 	VMULPS       Z18, Z2, Z2
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z17, Z3, Z3
 	VMULPS       Z18, Z3, Z3
-	VBROADCASTSS 8(AX), Z18
+	VBROADCASTSS 8(CX), Z18
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z16, Z4, Z4
 	VMULPS       Z18, Z4, Z4
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z17, Z5, Z5
 	VMULPS       Z18, Z5, Z5
-	VBROADCASTSS 12(AX), Z18
+	VBROADCASTSS 12(CX), Z18
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z16, Z6, Z6
 	VMULPS       Z18, Z6, Z6
 	VCVTDQ2PS    Z7, Z7
 	VMULPS       Z17, Z7, Z7
 	VMULPS       Z18, Z7, Z7
-	VBROADCASTSS 16(AX), Z18
+	VBROADCASTSS 16(CX), Z18
 	VCVTDQ2PS    Z8, Z8
 	VMULPS       Z16, Z8, Z8
 	VMULPS       Z18, Z8, Z8
 	VCVTDQ2PS    Z9, Z9
 	VMULPS       Z17, Z9, Z9
 	VMULPS       Z18, Z9, Z9
-	VBROADCASTSS 20(AX), Z18
+	VBROADCASTSS 20(CX), Z18
 	VCVTDQ2PS    Z10, Z10
 	VMULPS       Z16, Z10, Z10
 	VMULPS       Z18, Z10, Z10
 	VCVTDQ2PS    Z11, Z11
 	VMULPS       Z17, Z11, Z11
 	VMULPS       Z18, Z11, Z11
-	VBROADCASTSS 24(AX), Z18
+	VBROADCASTSS 24(CX), Z18
 	VCVTDQ2PS    Z12, Z12
 	VMULPS       Z16, Z12, Z12
 	VMULPS       Z18, Z12, Z12
 	VCVTDQ2PS    Z13, Z13
 	VMULPS       Z17, Z13, Z13
 	VMULPS       Z18, Z13, Z13
-	VBROADCASTSS 28(AX), Z18
+	VBROADCASTSS 28(CX), Z18
 	VCVTDQ2PS    Z14, Z14
 	VMULPS       Z16, Z14, Z14
 	VMULPS       Z18, Z14, Z14
 	VCVTDQ2PS    Z15, Z15
 	VMULPS       Z17, Z15, Z15
 	VMULPS       Z18, Z15, Z15
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile8x32AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   CX, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
-	ADDQ   CX, BX
-	VADDPS (BX), Z10, Z10
-	VADDPS 64(BX), Z11, Z11
-	ADDQ   CX, BX
-	VADDPS (BX), Z12, Z12
-	VADDPS 64(BX), Z13, Z13
-	ADDQ   CX, BX
-	VADDPS (BX), Z14, Z14
-	VADDPS 64(BX), Z15, Z15
+	MOVQ     CX, BX
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     DX, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
+	ADDQ     DX, BX
+	VADDPS   (BX), Z10, Z10
+	VADDPS.Z 64(BX), Z11, K1, Z11
+	ADDQ     DX, BX
+	VADDPS   (BX), Z12, Z12
+	VADDPS.Z 64(BX), Z13, K1, Z13
+	ADDQ     DX, BX
+	VADDPS   (BX), Z14, Z14
+	VADDPS.Z 64(BX), Z15, K1, Z15
 
 int8Tile8x32AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile8x32AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z18
@@ -27109,37 +27313,37 @@ int8Tile8x32AVX512_bias:
 	VADDPS       Z18, Z15, Z15
 
 int8Tile8x32AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile8x32AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   SI, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
-	ADDQ   SI, BX
-	VADDPS (BX), Z10, Z10
-	VADDPS 64(BX), Z11, Z11
-	ADDQ   SI, BX
-	VADDPS (BX), Z12, Z12
-	VADDPS 64(BX), Z13, Z13
-	ADDQ   SI, BX
-	VADDPS (BX), Z14, Z14
-	VADDPS 64(BX), Z15, Z15
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile8x32AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     SI, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
+	ADDQ     SI, BX
+	VADDPS   (BX), Z10, Z10
+	VADDPS.Z 64(BX), Z11, K1, Z11
+	ADDQ     SI, BX
+	VADDPS   (BX), Z12, Z12
+	VADDPS.Z 64(BX), Z13, K1, Z13
+	ADDQ     SI, BX
+	VADDPS   (BX), Z14, Z14
+	VADDPS.Z 64(BX), Z15, K1, Z15
 
 int8Tile8x32AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile8x32AVX512_write
 	VXORPS Z18, Z18, Z18
 
@@ -27162,35 +27366,35 @@ int8Tile8x32AVX512_relu:
 	VMAXPS Z15, Z18, Z15
 
 int8Tile8x32AVX512_write:
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	VMOVUPS Z3, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	VMOVUPS Z5, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
-	VMOVUPS Z7, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
-	VMOVUPS Z9, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z10, (AX)
-	VMOVUPS Z11, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z12, (AX)
-	VMOVUPS Z13, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z14, (AX)
-	VMOVUPS Z15, 64(AX)
+	VMOVUPS Z0, (CX)
+	VMOVUPS Z1, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, (CX)
+	VMOVUPS Z3, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, (CX)
+	VMOVUPS Z5, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, (CX)
+	VMOVUPS Z7, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z8, (CX)
+	VMOVUPS Z9, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z10, (CX)
+	VMOVUPS Z11, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z12, (CX)
+	VMOVUPS Z13, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z14, (CX)
+	VMOVUPS Z15, K1, 64(CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile9x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile9x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile9x32AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile9x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -28021,112 +28225,151 @@ int8Tile9x32AVX512_tailloop:
 	JNZ  int8Tile9x32AVX512_tailloop
 
 int8Tile9x32AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile9x32AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z20
+	VPSUBD       Z20, Z0, Z0
+	VPSUBD       Z20, Z1, Z1
+	VPBROADCASTD 4(CX), Z20
+	VPSUBD       Z20, Z2, Z2
+	VPSUBD       Z20, Z3, Z3
+	VPBROADCASTD 8(CX), Z20
+	VPSUBD       Z20, Z4, Z4
+	VPSUBD       Z20, Z5, Z5
+	VPBROADCASTD 12(CX), Z20
+	VPSUBD       Z20, Z6, Z6
+	VPSUBD       Z20, Z7, Z7
+	VPBROADCASTD 16(CX), Z20
+	VPSUBD       Z20, Z8, Z8
+	VPSUBD       Z20, Z9, Z9
+	VPBROADCASTD 20(CX), Z20
+	VPSUBD       Z20, Z10, Z10
+	VPSUBD       Z20, Z11, Z11
+	VPBROADCASTD 24(CX), Z20
+	VPSUBD       Z20, Z12, Z12
+	VPSUBD       Z20, Z13, Z13
+	VPBROADCASTD 28(CX), Z20
+	VPSUBD       Z20, Z14, Z14
+	VPSUBD       Z20, Z15, Z15
+	VPBROADCASTD 32(CX), Z20
+	VPSUBD       Z20, Z16, Z16
+	VPSUBD       Z20, Z17, Z17
+
+int8Tile9x32AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z18
-	VMOVUPS      64(AX), Z19
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z20
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z18
+	VMOVUPS      64(CX), Z19
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z20
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z18, Z0, Z0
 	VMULPS       Z20, Z0, Z0
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z19, Z1, Z1
 	VMULPS       Z20, Z1, Z1
-	VBROADCASTSS 4(AX), Z20
+	VBROADCASTSS 4(CX), Z20
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z18, Z2, Z2
 	VMULPS       Z20, Z2, Z2
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z19, Z3, Z3
 	VMULPS       Z20, Z3, Z3
-	VBROADCASTSS 8(AX), Z20
+	VBROADCASTSS 8(CX), Z20
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z18, Z4, Z4
 	VMULPS       Z20, Z4, Z4
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z19, Z5, Z5
 	VMULPS       Z20, Z5, Z5
-	VBROADCASTSS 12(AX), Z20
+	VBROADCASTSS 12(CX), Z20
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z18, Z6, Z6
 	VMULPS       Z20, Z6, Z6
 	VCVTDQ2PS    Z7, Z7
 	VMULPS       Z19, Z7, Z7
 	VMULPS       Z20, Z7, Z7
-	VBROADCASTSS 16(AX), Z20
+	VBROADCASTSS 16(CX), Z20
 	VCVTDQ2PS    Z8, Z8
 	VMULPS       Z18, Z8, Z8
 	VMULPS       Z20, Z8, Z8
 	VCVTDQ2PS    Z9, Z9
 	VMULPS       Z19, Z9, Z9
 	VMULPS       Z20, Z9, Z9
-	VBROADCASTSS 20(AX), Z20
+	VBROADCASTSS 20(CX), Z20
 	VCVTDQ2PS    Z10, Z10
 	VMULPS       Z18, Z10, Z10
 	VMULPS       Z20, Z10, Z10
 	VCVTDQ2PS    Z11, Z11
 	VMULPS       Z19, Z11, Z11
 	VMULPS       Z20, Z11, Z11
-	VBROADCASTSS 24(AX), Z20
+	VBROADCASTSS 24(CX), Z20
 	VCVTDQ2PS    Z12, Z12
 	VMULPS       Z18, Z12, Z12
 	VMULPS       Z20, Z12, Z12
 	VCVTDQ2PS    Z13, Z13
 	VMULPS       Z19, Z13, Z13
 	VMULPS       Z20, Z13, Z13
-	VBROADCASTSS 28(AX), Z20
+	VBROADCASTSS 28(CX), Z20
 	VCVTDQ2PS    Z14, Z14
 	VMULPS       Z18, Z14, Z14
 	VMULPS       Z20, Z14, Z14
 	VCVTDQ2PS    Z15, Z15
 	VMULPS       Z19, Z15, Z15
 	VMULPS       Z20, Z15, Z15
-	VBROADCASTSS 32(AX), Z20
+	VBROADCASTSS 32(CX), Z20
 	VCVTDQ2PS    Z16, Z16
 	VMULPS       Z18, Z16, Z16
 	VMULPS       Z20, Z16, Z16
 	VCVTDQ2PS    Z17, Z17
 	VMULPS       Z19, Z17, Z17
 	VMULPS       Z20, Z17, Z17
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile9x32AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   CX, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
-	ADDQ   CX, BX
-	VADDPS (BX), Z10, Z10
-	VADDPS 64(BX), Z11, Z11
-	ADDQ   CX, BX
-	VADDPS (BX), Z12, Z12
-	VADDPS 64(BX), Z13, Z13
-	ADDQ   CX, BX
-	VADDPS (BX), Z14, Z14
-	VADDPS 64(BX), Z15, Z15
-	ADDQ   CX, BX
-	VADDPS (BX), Z16, Z16
-	VADDPS 64(BX), Z17, Z17
+	MOVQ     CX, BX
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     DX, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
+	ADDQ     DX, BX
+	VADDPS   (BX), Z10, Z10
+	VADDPS.Z 64(BX), Z11, K1, Z11
+	ADDQ     DX, BX
+	VADDPS   (BX), Z12, Z12
+	VADDPS.Z 64(BX), Z13, K1, Z13
+	ADDQ     DX, BX
+	VADDPS   (BX), Z14, Z14
+	VADDPS.Z 64(BX), Z15, K1, Z15
+	ADDQ     DX, BX
+	VADDPS   (BX), Z16, Z16
+	VADDPS.Z 64(BX), Z17, K1, Z17
 
 int8Tile9x32AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile9x32AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z20
@@ -28158,40 +28401,40 @@ int8Tile9x32AVX512_bias:
 	VADDPS       Z20, Z17, Z17
 
 int8Tile9x32AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile9x32AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   SI, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
-	ADDQ   SI, BX
-	VADDPS (BX), Z10, Z10
-	VADDPS 64(BX), Z11, Z11
-	ADDQ   SI, BX
-	VADDPS (BX), Z12, Z12
-	VADDPS 64(BX), Z13, Z13
-	ADDQ   SI, BX
-	VADDPS (BX), Z14, Z14
-	VADDPS 64(BX), Z15, Z15
-	ADDQ   SI, BX
-	VADDPS (BX), Z16, Z16
-	VADDPS 64(BX), Z17, Z17
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile9x32AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     SI, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
+	ADDQ     SI, BX
+	VADDPS   (BX), Z10, Z10
+	VADDPS.Z 64(BX), Z11, K1, Z11
+	ADDQ     SI, BX
+	VADDPS   (BX), Z12, Z12
+	VADDPS.Z 64(BX), Z13, K1, Z13
+	ADDQ     SI, BX
+	VADDPS   (BX), Z14, Z14
+	VADDPS.Z 64(BX), Z15, K1, Z15
+	ADDQ     SI, BX
+	VADDPS   (BX), Z16, Z16
+	VADDPS.Z 64(BX), Z17, K1, Z17
 
 int8Tile9x32AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile9x32AVX512_write
 	VXORPS Z20, Z20, Z20
 
@@ -28216,38 +28459,38 @@ int8Tile9x32AVX512_relu:
 	VMAXPS Z17, Z20, Z17
 
 int8Tile9x32AVX512_write:
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	VMOVUPS Z3, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	VMOVUPS Z5, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
-	VMOVUPS Z7, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
-	VMOVUPS Z9, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z10, (AX)
-	VMOVUPS Z11, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z12, (AX)
-	VMOVUPS Z13, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z14, (AX)
-	VMOVUPS Z15, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z16, (AX)
-	VMOVUPS Z17, 64(AX)
+	VMOVUPS Z0, (CX)
+	VMOVUPS Z1, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, (CX)
+	VMOVUPS Z3, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, (CX)
+	VMOVUPS Z5, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, (CX)
+	VMOVUPS Z7, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z8, (CX)
+	VMOVUPS Z9, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z10, (CX)
+	VMOVUPS Z11, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z12, (CX)
+	VMOVUPS Z13, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z14, (CX)
+	VMOVUPS Z15, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z16, (CX)
+	VMOVUPS Z17, K1, 64(CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile10x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile10x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile10x32AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile10x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -29168,122 +29411,164 @@ int8Tile10x32AVX512_tailloop:
 	JNZ  int8Tile10x32AVX512_tailloop
 
 int8Tile10x32AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile10x32AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z22
+	VPSUBD       Z22, Z0, Z0
+	VPSUBD       Z22, Z1, Z1
+	VPBROADCASTD 4(CX), Z22
+	VPSUBD       Z22, Z2, Z2
+	VPSUBD       Z22, Z3, Z3
+	VPBROADCASTD 8(CX), Z22
+	VPSUBD       Z22, Z4, Z4
+	VPSUBD       Z22, Z5, Z5
+	VPBROADCASTD 12(CX), Z22
+	VPSUBD       Z22, Z6, Z6
+	VPSUBD       Z22, Z7, Z7
+	VPBROADCASTD 16(CX), Z22
+	VPSUBD       Z22, Z8, Z8
+	VPSUBD       Z22, Z9, Z9
+	VPBROADCASTD 20(CX), Z22
+	VPSUBD       Z22, Z10, Z10
+	VPSUBD       Z22, Z11, Z11
+	VPBROADCASTD 24(CX), Z22
+	VPSUBD       Z22, Z12, Z12
+	VPSUBD       Z22, Z13, Z13
+	VPBROADCASTD 28(CX), Z22
+	VPSUBD       Z22, Z14, Z14
+	VPSUBD       Z22, Z15, Z15
+	VPBROADCASTD 32(CX), Z22
+	VPSUBD       Z22, Z16, Z16
+	VPSUBD       Z22, Z17, Z17
+	VPBROADCASTD 36(CX), Z22
+	VPSUBD       Z22, Z18, Z18
+	VPSUBD       Z22, Z19, Z19
+
+int8Tile10x32AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z20
-	VMOVUPS      64(AX), Z21
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z22
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z20
+	VMOVUPS      64(CX), Z21
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z22
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z20, Z0, Z0
 	VMULPS       Z22, Z0, Z0
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z21, Z1, Z1
 	VMULPS       Z22, Z1, Z1
-	VBROADCASTSS 4(AX), Z22
+	VBROADCASTSS 4(CX), Z22
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z20, Z2, Z2
 	VMULPS       Z22, Z2, Z2
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z21, Z3, Z3
 	VMULPS       Z22, Z3, Z3
-	VBROADCASTSS 8(AX), Z22
+	VBROADCASTSS 8(CX), Z22
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z20, Z4, Z4
 	VMULPS       Z22, Z4, Z4
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z21, Z5, Z5
 	VMULPS       Z22, Z5, Z5
-	VBROADCASTSS 12(AX), Z22
+	VBROADCASTSS 12(CX), Z22
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z20, Z6, Z6
 	VMULPS       Z22, Z6, Z6
 	VCVTDQ2PS    Z7, Z7
 	VMULPS       Z21, Z7, Z7
 	VMULPS       Z22, Z7, Z7
-	VBROADCASTSS 16(AX), Z22
+	VBROADCASTSS 16(CX), Z22
 	VCVTDQ2PS    Z8, Z8
 	VMULPS       Z20, Z8, Z8
 	VMULPS       Z22, Z8, Z8
 	VCVTDQ2PS    Z9, Z9
 	VMULPS       Z21, Z9, Z9
 	VMULPS       Z22, Z9, Z9
-	VBROADCASTSS 20(AX), Z22
+	VBROADCASTSS 20(CX), Z22
 	VCVTDQ2PS    Z10, Z10
 	VMULPS       Z20, Z10, Z10
 	VMULPS       Z22, Z10, Z10
 	VCVTDQ2PS    Z11, Z11
 	VMULPS       Z21, Z11, Z11
 	VMULPS       Z22, Z11, Z11
-	VBROADCASTSS 24(AX), Z22
+	VBROADCASTSS 24(CX), Z22
 	VCVTDQ2PS    Z12, Z12
 	VMULPS       Z20, Z12, Z12
 	VMULPS       Z22, Z12, Z12
 	VCVTDQ2PS    Z13, Z13
 	VMULPS       Z21, Z13, Z13
 	VMULPS       Z22, Z13, Z13
-	VBROADCASTSS 28(AX), Z22
+	VBROADCASTSS 28(CX), Z22
 	VCVTDQ2PS    Z14, Z14
 	VMULPS       Z20, Z14, Z14
 	VMULPS       Z22, Z14, Z14
 	VCVTDQ2PS    Z15, Z15
 	VMULPS       Z21, Z15, Z15
 	VMULPS       Z22, Z15, Z15
-	VBROADCASTSS 32(AX), Z22
+	VBROADCASTSS 32(CX), Z22
 	VCVTDQ2PS    Z16, Z16
 	VMULPS       Z20, Z16, Z16
 	VMULPS       Z22, Z16, Z16
 	VCVTDQ2PS    Z17, Z17
 	VMULPS       Z21, Z17, Z17
 	VMULPS       Z22, Z17, Z17
-	VBROADCASTSS 36(AX), Z22
+	VBROADCASTSS 36(CX), Z22
 	VCVTDQ2PS    Z18, Z18
 	VMULPS       Z20, Z18, Z18
 	VMULPS       Z22, Z18, Z18
 	VCVTDQ2PS    Z19, Z19
 	VMULPS       Z21, Z19, Z19
 	VMULPS       Z22, Z19, Z19
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile10x32AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   CX, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
-	ADDQ   CX, BX
-	VADDPS (BX), Z10, Z10
-	VADDPS 64(BX), Z11, Z11
-	ADDQ   CX, BX
-	VADDPS (BX), Z12, Z12
-	VADDPS 64(BX), Z13, Z13
-	ADDQ   CX, BX
-	VADDPS (BX), Z14, Z14
-	VADDPS 64(BX), Z15, Z15
-	ADDQ   CX, BX
-	VADDPS (BX), Z16, Z16
-	VADDPS 64(BX), Z17, Z17
-	ADDQ   CX, BX
-	VADDPS (BX), Z18, Z18
-	VADDPS 64(BX), Z19, Z19
+	MOVQ     CX, BX
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     DX, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
+	ADDQ     DX, BX
+	VADDPS   (BX), Z10, Z10
+	VADDPS.Z 64(BX), Z11, K1, Z11
+	ADDQ     DX, BX
+	VADDPS   (BX), Z12, Z12
+	VADDPS.Z 64(BX), Z13, K1, Z13
+	ADDQ     DX, BX
+	VADDPS   (BX), Z14, Z14
+	VADDPS.Z 64(BX), Z15, K1, Z15
+	ADDQ     DX, BX
+	VADDPS   (BX), Z16, Z16
+	VADDPS.Z 64(BX), Z17, K1, Z17
+	ADDQ     DX, BX
+	VADDPS   (BX), Z18, Z18
+	VADDPS.Z 64(BX), Z19, K1, Z19
 
 int8Tile10x32AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile10x32AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z22
@@ -29318,43 +29603,43 @@ int8Tile10x32AVX512_bias:
 	VADDPS       Z22, Z19, Z19
 
 int8Tile10x32AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile10x32AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   SI, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
-	ADDQ   SI, BX
-	VADDPS (BX), Z10, Z10
-	VADDPS 64(BX), Z11, Z11
-	ADDQ   SI, BX
-	VADDPS (BX), Z12, Z12
-	VADDPS 64(BX), Z13, Z13
-	ADDQ   SI, BX
-	VADDPS (BX), Z14, Z14
-	VADDPS 64(BX), Z15, Z15
-	ADDQ   SI, BX
-	VADDPS (BX), Z16, Z16
-	VADDPS 64(BX), Z17, Z17
-	ADDQ   SI, BX
-	VADDPS (BX), Z18, Z18
-	VADDPS 64(BX), Z19, Z19
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile10x32AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     SI, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
+	ADDQ     SI, BX
+	VADDPS   (BX), Z10, Z10
+	VADDPS.Z 64(BX), Z11, K1, Z11
+	ADDQ     SI, BX
+	VADDPS   (BX), Z12, Z12
+	VADDPS.Z 64(BX), Z13, K1, Z13
+	ADDQ     SI, BX
+	VADDPS   (BX), Z14, Z14
+	VADDPS.Z 64(BX), Z15, K1, Z15
+	ADDQ     SI, BX
+	VADDPS   (BX), Z16, Z16
+	VADDPS.Z 64(BX), Z17, K1, Z17
+	ADDQ     SI, BX
+	VADDPS   (BX), Z18, Z18
+	VADDPS.Z 64(BX), Z19, K1, Z19
 
 int8Tile10x32AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile10x32AVX512_write
 	VXORPS Z22, Z22, Z22
 
@@ -29381,41 +29666,41 @@ int8Tile10x32AVX512_relu:
 	VMAXPS Z19, Z22, Z19
 
 int8Tile10x32AVX512_write:
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	VMOVUPS Z3, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	VMOVUPS Z5, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
-	VMOVUPS Z7, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
-	VMOVUPS Z9, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z10, (AX)
-	VMOVUPS Z11, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z12, (AX)
-	VMOVUPS Z13, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z14, (AX)
-	VMOVUPS Z15, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z16, (AX)
-	VMOVUPS Z17, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z18, (AX)
-	VMOVUPS Z19, 64(AX)
+	VMOVUPS Z0, (CX)
+	VMOVUPS Z1, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, (CX)
+	VMOVUPS Z3, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, (CX)
+	VMOVUPS Z5, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, (CX)
+	VMOVUPS Z7, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z8, (CX)
+	VMOVUPS Z9, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z10, (CX)
+	VMOVUPS Z11, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z12, (CX)
+	VMOVUPS Z13, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z14, (CX)
+	VMOVUPS Z15, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z16, (CX)
+	VMOVUPS Z17, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z18, (CX)
+	VMOVUPS Z19, K1, 64(CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile11x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile11x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile11x32AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile11x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -30423,132 +30708,177 @@ int8Tile11x32AVX512_tailloop:
 	JNZ  int8Tile11x32AVX512_tailloop
 
 int8Tile11x32AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile11x32AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z24
+	VPSUBD       Z24, Z0, Z0
+	VPSUBD       Z24, Z1, Z1
+	VPBROADCASTD 4(CX), Z24
+	VPSUBD       Z24, Z2, Z2
+	VPSUBD       Z24, Z3, Z3
+	VPBROADCASTD 8(CX), Z24
+	VPSUBD       Z24, Z4, Z4
+	VPSUBD       Z24, Z5, Z5
+	VPBROADCASTD 12(CX), Z24
+	VPSUBD       Z24, Z6, Z6
+	VPSUBD       Z24, Z7, Z7
+	VPBROADCASTD 16(CX), Z24
+	VPSUBD       Z24, Z8, Z8
+	VPSUBD       Z24, Z9, Z9
+	VPBROADCASTD 20(CX), Z24
+	VPSUBD       Z24, Z10, Z10
+	VPSUBD       Z24, Z11, Z11
+	VPBROADCASTD 24(CX), Z24
+	VPSUBD       Z24, Z12, Z12
+	VPSUBD       Z24, Z13, Z13
+	VPBROADCASTD 28(CX), Z24
+	VPSUBD       Z24, Z14, Z14
+	VPSUBD       Z24, Z15, Z15
+	VPBROADCASTD 32(CX), Z24
+	VPSUBD       Z24, Z16, Z16
+	VPSUBD       Z24, Z17, Z17
+	VPBROADCASTD 36(CX), Z24
+	VPSUBD       Z24, Z18, Z18
+	VPSUBD       Z24, Z19, Z19
+	VPBROADCASTD 40(CX), Z24
+	VPSUBD       Z24, Z20, Z20
+	VPSUBD       Z24, Z21, Z21
+
+int8Tile11x32AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z22
-	VMOVUPS      64(AX), Z23
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z24
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z22
+	VMOVUPS      64(CX), Z23
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z24
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z22, Z0, Z0
 	VMULPS       Z24, Z0, Z0
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z23, Z1, Z1
 	VMULPS       Z24, Z1, Z1
-	VBROADCASTSS 4(AX), Z24
+	VBROADCASTSS 4(CX), Z24
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z22, Z2, Z2
 	VMULPS       Z24, Z2, Z2
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z23, Z3, Z3
 	VMULPS       Z24, Z3, Z3
-	VBROADCASTSS 8(AX), Z24
+	VBROADCASTSS 8(CX), Z24
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z22, Z4, Z4
 	VMULPS       Z24, Z4, Z4
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z23, Z5, Z5
 	VMULPS       Z24, Z5, Z5
-	VBROADCASTSS 12(AX), Z24
+	VBROADCASTSS 12(CX), Z24
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z22, Z6, Z6
 	VMULPS       Z24, Z6, Z6
 	VCVTDQ2PS    Z7, Z7
 	VMULPS       Z23, Z7, Z7
 	VMULPS       Z24, Z7, Z7
-	VBROADCASTSS 16(AX), Z24
+	VBROADCASTSS 16(CX), Z24
 	VCVTDQ2PS    Z8, Z8
 	VMULPS       Z22, Z8, Z8
 	VMULPS       Z24, Z8, Z8
 	VCVTDQ2PS    Z9, Z9
 	VMULPS       Z23, Z9, Z9
 	VMULPS       Z24, Z9, Z9
-	VBROADCASTSS 20(AX), Z24
+	VBROADCASTSS 20(CX), Z24
 	VCVTDQ2PS    Z10, Z10
 	VMULPS       Z22, Z10, Z10
 	VMULPS       Z24, Z10, Z10
 	VCVTDQ2PS    Z11, Z11
 	VMULPS       Z23, Z11, Z11
 	VMULPS       Z24, Z11, Z11
-	VBROADCASTSS 24(AX), Z24
+	VBROADCASTSS 24(CX), Z24
 	VCVTDQ2PS    Z12, Z12
 	VMULPS       Z22, Z12, Z12
 	VMULPS       Z24, Z12, Z12
 	VCVTDQ2PS    Z13, Z13
 	VMULPS       Z23, Z13, Z13
 	VMULPS       Z24, Z13, Z13
-	VBROADCASTSS 28(AX), Z24
+	VBROADCASTSS 28(CX), Z24
 	VCVTDQ2PS    Z14, Z14
 	VMULPS       Z22, Z14, Z14
 	VMULPS       Z24, Z14, Z14
 	VCVTDQ2PS    Z15, Z15
 	VMULPS       Z23, Z15, Z15
 	VMULPS       Z24, Z15, Z15
-	VBROADCASTSS 32(AX), Z24
+	VBROADCASTSS 32(CX), Z24
 	VCVTDQ2PS    Z16, Z16
 	VMULPS       Z22, Z16, Z16
 	VMULPS       Z24, Z16, Z16
 	VCVTDQ2PS    Z17, Z17
 	VMULPS       Z23, Z17, Z17
 	VMULPS       Z24, Z17, Z17
-	VBROADCASTSS 36(AX), Z24
+	VBROADCASTSS 36(CX), Z24
 	VCVTDQ2PS    Z18, Z18
 	VMULPS       Z22, Z18, Z18
 	VMULPS       Z24, Z18, Z18
 	VCVTDQ2PS    Z19, Z19
 	VMULPS       Z23, Z19, Z19
 	VMULPS       Z24, Z19, Z19
-	VBROADCASTSS 40(AX), Z24
+	VBROADCASTSS 40(CX), Z24
 	VCVTDQ2PS    Z20, Z20
 	VMULPS       Z22, Z20, Z20
 	VMULPS       Z24, Z20, Z20
 	VCVTDQ2PS    Z21, Z21
 	VMULPS       Z23, Z21, Z21
 	VMULPS       Z24, Z21, Z21
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile11x32AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   CX, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
-	ADDQ   CX, BX
-	VADDPS (BX), Z10, Z10
-	VADDPS 64(BX), Z11, Z11
-	ADDQ   CX, BX
-	VADDPS (BX), Z12, Z12
-	VADDPS 64(BX), Z13, Z13
-	ADDQ   CX, BX
-	VADDPS (BX), Z14, Z14
-	VADDPS 64(BX), Z15, Z15
-	ADDQ   CX, BX
-	VADDPS (BX), Z16, Z16
-	VADDPS 64(BX), Z17, Z17
-	ADDQ   CX, BX
-	VADDPS (BX), Z18, Z18
-	VADDPS 64(BX), Z19, Z19
-	ADDQ   CX, BX
-	VADDPS (BX), Z20, Z20
-	VADDPS 64(BX), Z21, Z21
+	MOVQ     CX, BX
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     DX, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
+	ADDQ     DX, BX
+	VADDPS   (BX), Z10, Z10
+	VADDPS.Z 64(BX), Z11, K1, Z11
+	ADDQ     DX, BX
+	VADDPS   (BX), Z12, Z12
+	VADDPS.Z 64(BX), Z13, K1, Z13
+	ADDQ     DX, BX
+	VADDPS   (BX), Z14, Z14
+	VADDPS.Z 64(BX), Z15, K1, Z15
+	ADDQ     DX, BX
+	VADDPS   (BX), Z16, Z16
+	VADDPS.Z 64(BX), Z17, K1, Z17
+	ADDQ     DX, BX
+	VADDPS   (BX), Z18, Z18
+	VADDPS.Z 64(BX), Z19, K1, Z19
+	ADDQ     DX, BX
+	VADDPS   (BX), Z20, Z20
+	VADDPS.Z 64(BX), Z21, K1, Z21
 
 int8Tile11x32AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile11x32AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z24
@@ -30586,46 +30916,46 @@ int8Tile11x32AVX512_bias:
 	VADDPS       Z24, Z21, Z21
 
 int8Tile11x32AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile11x32AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   SI, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
-	ADDQ   SI, BX
-	VADDPS (BX), Z10, Z10
-	VADDPS 64(BX), Z11, Z11
-	ADDQ   SI, BX
-	VADDPS (BX), Z12, Z12
-	VADDPS 64(BX), Z13, Z13
-	ADDQ   SI, BX
-	VADDPS (BX), Z14, Z14
-	VADDPS 64(BX), Z15, Z15
-	ADDQ   SI, BX
-	VADDPS (BX), Z16, Z16
-	VADDPS 64(BX), Z17, Z17
-	ADDQ   SI, BX
-	VADDPS (BX), Z18, Z18
-	VADDPS 64(BX), Z19, Z19
-	ADDQ   SI, BX
-	VADDPS (BX), Z20, Z20
-	VADDPS 64(BX), Z21, Z21
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile11x32AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     SI, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
+	ADDQ     SI, BX
+	VADDPS   (BX), Z10, Z10
+	VADDPS.Z 64(BX), Z11, K1, Z11
+	ADDQ     SI, BX
+	VADDPS   (BX), Z12, Z12
+	VADDPS.Z 64(BX), Z13, K1, Z13
+	ADDQ     SI, BX
+	VADDPS   (BX), Z14, Z14
+	VADDPS.Z 64(BX), Z15, K1, Z15
+	ADDQ     SI, BX
+	VADDPS   (BX), Z16, Z16
+	VADDPS.Z 64(BX), Z17, K1, Z17
+	ADDQ     SI, BX
+	VADDPS   (BX), Z18, Z18
+	VADDPS.Z 64(BX), Z19, K1, Z19
+	ADDQ     SI, BX
+	VADDPS   (BX), Z20, Z20
+	VADDPS.Z 64(BX), Z21, K1, Z21
 
 int8Tile11x32AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile11x32AVX512_write
 	VXORPS Z24, Z24, Z24
 
@@ -30654,44 +30984,44 @@ int8Tile11x32AVX512_relu:
 	VMAXPS Z21, Z24, Z21
 
 int8Tile11x32AVX512_write:
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	VMOVUPS Z3, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	VMOVUPS Z5, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
-	VMOVUPS Z7, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
-	VMOVUPS Z9, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z10, (AX)
-	VMOVUPS Z11, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z12, (AX)
-	VMOVUPS Z13, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z14, (AX)
-	VMOVUPS Z15, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z16, (AX)
-	VMOVUPS Z17, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z18, (AX)
-	VMOVUPS Z19, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z20, (AX)
-	VMOVUPS Z21, 64(AX)
+	VMOVUPS Z0, (CX)
+	VMOVUPS Z1, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, (CX)
+	VMOVUPS Z3, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, (CX)
+	VMOVUPS Z5, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, (CX)
+	VMOVUPS Z7, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z8, (CX)
+	VMOVUPS Z9, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z10, (CX)
+	VMOVUPS Z11, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z12, (CX)
+	VMOVUPS Z13, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z14, (CX)
+	VMOVUPS Z15, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z16, (CX)
+	VMOVUPS Z17, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z18, (CX)
+	VMOVUPS Z19, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z20, (CX)
+	VMOVUPS Z21, K1, 64(CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile12x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile12x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile12x32AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile12x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -31786,142 +32116,190 @@ int8Tile12x32AVX512_tailloop:
 	JNZ  int8Tile12x32AVX512_tailloop
 
 int8Tile12x32AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile12x32AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z26
+	VPSUBD       Z26, Z0, Z0
+	VPSUBD       Z26, Z1, Z1
+	VPBROADCASTD 4(CX), Z26
+	VPSUBD       Z26, Z2, Z2
+	VPSUBD       Z26, Z3, Z3
+	VPBROADCASTD 8(CX), Z26
+	VPSUBD       Z26, Z4, Z4
+	VPSUBD       Z26, Z5, Z5
+	VPBROADCASTD 12(CX), Z26
+	VPSUBD       Z26, Z6, Z6
+	VPSUBD       Z26, Z7, Z7
+	VPBROADCASTD 16(CX), Z26
+	VPSUBD       Z26, Z8, Z8
+	VPSUBD       Z26, Z9, Z9
+	VPBROADCASTD 20(CX), Z26
+	VPSUBD       Z26, Z10, Z10
+	VPSUBD       Z26, Z11, Z11
+	VPBROADCASTD 24(CX), Z26
+	VPSUBD       Z26, Z12, Z12
+	VPSUBD       Z26, Z13, Z13
+	VPBROADCASTD 28(CX), Z26
+	VPSUBD       Z26, Z14, Z14
+	VPSUBD       Z26, Z15, Z15
+	VPBROADCASTD 32(CX), Z26
+	VPSUBD       Z26, Z16, Z16
+	VPSUBD       Z26, Z17, Z17
+	VPBROADCASTD 36(CX), Z26
+	VPSUBD       Z26, Z18, Z18
+	VPSUBD       Z26, Z19, Z19
+	VPBROADCASTD 40(CX), Z26
+	VPSUBD       Z26, Z20, Z20
+	VPSUBD       Z26, Z21, Z21
+	VPBROADCASTD 44(CX), Z26
+	VPSUBD       Z26, Z22, Z22
+	VPSUBD       Z26, Z23, Z23
+
+int8Tile12x32AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z24
-	VMOVUPS      64(AX), Z25
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z26
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z26
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z24, Z0, Z0
 	VMULPS       Z26, Z0, Z0
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z25, Z1, Z1
 	VMULPS       Z26, Z1, Z1
-	VBROADCASTSS 4(AX), Z26
+	VBROADCASTSS 4(CX), Z26
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z24, Z2, Z2
 	VMULPS       Z26, Z2, Z2
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z25, Z3, Z3
 	VMULPS       Z26, Z3, Z3
-	VBROADCASTSS 8(AX), Z26
+	VBROADCASTSS 8(CX), Z26
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z24, Z4, Z4
 	VMULPS       Z26, Z4, Z4
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z25, Z5, Z5
 	VMULPS       Z26, Z5, Z5
-	VBROADCASTSS 12(AX), Z26
+	VBROADCASTSS 12(CX), Z26
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z24, Z6, Z6
 	VMULPS       Z26, Z6, Z6
 	VCVTDQ2PS    Z7, Z7
 	VMULPS       Z25, Z7, Z7
 	VMULPS       Z26, Z7, Z7
-	VBROADCASTSS 16(AX), Z26
+	VBROADCASTSS 16(CX), Z26
 	VCVTDQ2PS    Z8, Z8
 	VMULPS       Z24, Z8, Z8
 	VMULPS       Z26, Z8, Z8
 	VCVTDQ2PS    Z9, Z9
 	VMULPS       Z25, Z9, Z9
 	VMULPS       Z26, Z9, Z9
-	VBROADCASTSS 20(AX), Z26
+	VBROADCASTSS 20(CX), Z26
 	VCVTDQ2PS    Z10, Z10
 	VMULPS       Z24, Z10, Z10
 	VMULPS       Z26, Z10, Z10
 	VCVTDQ2PS    Z11, Z11
 	VMULPS       Z25, Z11, Z11
 	VMULPS       Z26, Z11, Z11
-	VBROADCASTSS 24(AX), Z26
+	VBROADCASTSS 24(CX), Z26
 	VCVTDQ2PS    Z12, Z12
 	VMULPS       Z24, Z12, Z12
 	VMULPS       Z26, Z12, Z12
 	VCVTDQ2PS    Z13, Z13
 	VMULPS       Z25, Z13, Z13
 	VMULPS       Z26, Z13, Z13
-	VBROADCASTSS 28(AX), Z26
+	VBROADCASTSS 28(CX), Z26
 	VCVTDQ2PS    Z14, Z14
 	VMULPS       Z24, Z14, Z14
 	VMULPS       Z26, Z14, Z14
 	VCVTDQ2PS    Z15, Z15
 	VMULPS       Z25, Z15, Z15
 	VMULPS       Z26, Z15, Z15
-	VBROADCASTSS 32(AX), Z26
+	VBROADCASTSS 32(CX), Z26
 	VCVTDQ2PS    Z16, Z16
 	VMULPS       Z24, Z16, Z16
 	VMULPS       Z26, Z16, Z16
 	VCVTDQ2PS    Z17, Z17
 	VMULPS       Z25, Z17, Z17
 	VMULPS       Z26, Z17, Z17
-	VBROADCASTSS 36(AX), Z26
+	VBROADCASTSS 36(CX), Z26
 	VCVTDQ2PS    Z18, Z18
 	VMULPS       Z24, Z18, Z18
 	VMULPS       Z26, Z18, Z18
 	VCVTDQ2PS    Z19, Z19
 	VMULPS       Z25, Z19, Z19
 	VMULPS       Z26, Z19, Z19
-	VBROADCASTSS 40(AX), Z26
+	VBROADCASTSS 40(CX), Z26
 	VCVTDQ2PS    Z20, Z20
 	VMULPS       Z24, Z20, Z20
 	VMULPS       Z26, Z20, Z20
 	VCVTDQ2PS    Z21, Z21
 	VMULPS       Z25, Z21, Z21
 	VMULPS       Z26, Z21, Z21
-	VBROADCASTSS 44(AX), Z26
+	VBROADCASTSS 44(CX), Z26
 	VCVTDQ2PS    Z22, Z22
 	VMULPS       Z24, Z22, Z22
 	VMULPS       Z26, Z22, Z22
 	VCVTDQ2PS    Z23, Z23
 	VMULPS       Z25, Z23, Z23
 	VMULPS       Z26, Z23, Z23
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile12x32AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   CX, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
-	ADDQ   CX, BX
-	VADDPS (BX), Z10, Z10
-	VADDPS 64(BX), Z11, Z11
-	ADDQ   CX, BX
-	VADDPS (BX), Z12, Z12
-	VADDPS 64(BX), Z13, Z13
-	ADDQ   CX, BX
-	VADDPS (BX), Z14, Z14
-	VADDPS 64(BX), Z15, Z15
-	ADDQ   CX, BX
-	VADDPS (BX), Z16, Z16
-	VADDPS 64(BX), Z17, Z17
-	ADDQ   CX, BX
-	VADDPS (BX), Z18, Z18
-	VADDPS 64(BX), Z19, Z19
-	ADDQ   CX, BX
-	VADDPS (BX), Z20, Z20
-	VADDPS 64(BX), Z21, Z21
-	ADDQ   CX, BX
-	VADDPS (BX), Z22, Z22
-	VADDPS 64(BX), Z23, Z23
+	MOVQ     CX, BX
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     DX, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
+	ADDQ     DX, BX
+	VADDPS   (BX), Z10, Z10
+	VADDPS.Z 64(BX), Z11, K1, Z11
+	ADDQ     DX, BX
+	VADDPS   (BX), Z12, Z12
+	VADDPS.Z 64(BX), Z13, K1, Z13
+	ADDQ     DX, BX
+	VADDPS   (BX), Z14, Z14
+	VADDPS.Z 64(BX), Z15, K1, Z15
+	ADDQ     DX, BX
+	VADDPS   (BX), Z16, Z16
+	VADDPS.Z 64(BX), Z17, K1, Z17
+	ADDQ     DX, BX
+	VADDPS   (BX), Z18, Z18
+	VADDPS.Z 64(BX), Z19, K1, Z19
+	ADDQ     DX, BX
+	VADDPS   (BX), Z20, Z20
+	VADDPS.Z 64(BX), Z21, K1, Z21
+	ADDQ     DX, BX
+	VADDPS   (BX), Z22, Z22
+	VADDPS.Z 64(BX), Z23, K1, Z23
 
 int8Tile12x32AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile12x32AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z26
@@ -31962,49 +32340,49 @@ int8Tile12x32AVX512_bias:
 	VADDPS       Z26, Z23, Z23
 
 int8Tile12x32AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile12x32AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	VADDPS 64(BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	VADDPS 64(BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
-	VADDPS 64(BX), Z7, Z7
-	ADDQ   SI, BX
-	VADDPS (BX), Z8, Z8
-	VADDPS 64(BX), Z9, Z9
-	ADDQ   SI, BX
-	VADDPS (BX), Z10, Z10
-	VADDPS 64(BX), Z11, Z11
-	ADDQ   SI, BX
-	VADDPS (BX), Z12, Z12
-	VADDPS 64(BX), Z13, Z13
-	ADDQ   SI, BX
-	VADDPS (BX), Z14, Z14
-	VADDPS 64(BX), Z15, Z15
-	ADDQ   SI, BX
-	VADDPS (BX), Z16, Z16
-	VADDPS 64(BX), Z17, Z17
-	ADDQ   SI, BX
-	VADDPS (BX), Z18, Z18
-	VADDPS 64(BX), Z19, Z19
-	ADDQ   SI, BX
-	VADDPS (BX), Z20, Z20
-	VADDPS 64(BX), Z21, Z21
-	ADDQ   SI, BX
-	VADDPS (BX), Z22, Z22
-	VADDPS 64(BX), Z23, Z23
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile12x32AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS   (BX), Z0, Z0
+	VADDPS.Z 64(BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS   (BX), Z2, Z2
+	VADDPS.Z 64(BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS   (BX), Z4, Z4
+	VADDPS.Z 64(BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS   (BX), Z6, Z6
+	VADDPS.Z 64(BX), Z7, K1, Z7
+	ADDQ     SI, BX
+	VADDPS   (BX), Z8, Z8
+	VADDPS.Z 64(BX), Z9, K1, Z9
+	ADDQ     SI, BX
+	VADDPS   (BX), Z10, Z10
+	VADDPS.Z 64(BX), Z11, K1, Z11
+	ADDQ     SI, BX
+	VADDPS   (BX), Z12, Z12
+	VADDPS.Z 64(BX), Z13, K1, Z13
+	ADDQ     SI, BX
+	VADDPS   (BX), Z14, Z14
+	VADDPS.Z 64(BX), Z15, K1, Z15
+	ADDQ     SI, BX
+	VADDPS   (BX), Z16, Z16
+	VADDPS.Z 64(BX), Z17, K1, Z17
+	ADDQ     SI, BX
+	VADDPS   (BX), Z18, Z18
+	VADDPS.Z 64(BX), Z19, K1, Z19
+	ADDQ     SI, BX
+	VADDPS   (BX), Z20, Z20
+	VADDPS.Z 64(BX), Z21, K1, Z21
+	ADDQ     SI, BX
+	VADDPS   (BX), Z22, Z22
+	VADDPS.Z 64(BX), Z23, K1, Z23
 
 int8Tile12x32AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile12x32AVX512_write
 	VXORPS Z26, Z26, Z26
 
@@ -32035,41 +32413,41 @@ int8Tile12x32AVX512_relu:
 	VMAXPS Z23, Z26, Z23
 
 int8Tile12x32AVX512_write:
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	VMOVUPS Z3, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	VMOVUPS Z5, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
-	VMOVUPS Z7, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
-	VMOVUPS Z9, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z10, (AX)
-	VMOVUPS Z11, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z12, (AX)
-	VMOVUPS Z13, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z14, (AX)
-	VMOVUPS Z15, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z16, (AX)
-	VMOVUPS Z17, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z18, (AX)
-	VMOVUPS Z19, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z20, (AX)
-	VMOVUPS Z21, 64(AX)
-	ADDQ    CX, AX
-	VMOVUPS Z22, (AX)
-	VMOVUPS Z23, 64(AX)
+	VMOVUPS Z0, (CX)
+	VMOVUPS Z1, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, (CX)
+	VMOVUPS Z3, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, (CX)
+	VMOVUPS Z5, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, (CX)
+	VMOVUPS Z7, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z8, (CX)
+	VMOVUPS Z9, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z10, (CX)
+	VMOVUPS Z11, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z12, (CX)
+	VMOVUPS Z13, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z14, (CX)
+	VMOVUPS Z15, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z16, (CX)
+	VMOVUPS Z17, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z18, (CX)
+	VMOVUPS Z19, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z20, (CX)
+	VMOVUPS Z21, K1, 64(CX)
+	ADDQ    DX, CX
+	VMOVUPS Z22, (CX)
+	VMOVUPS Z23, K1, 64(CX)
 	VZEROUPPER
 	RET
 
@@ -32223,9 +32601,181 @@ packU8x32AVX512_done:
 	VZEROUPPER
 	RET
 
-// func int8Tile1x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func packU8Offx32AVX512(dst *float32, sb *float32, src *float32, offs *int32, k int, cols int)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·packU8Offx32AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), AX
+	MOVQ sb+8(FP), CX
+	MOVQ src+16(FP), DX
+	MOVQ offs+24(FP), BX
+	MOVQ k+32(FP), SI
+	MOVQ cols+40(FP), DI
+
+	// K1, K2: the valid columns of each vector.
+	MOVQ         $0x00000001, R8
+	SHLXQ        DI, R8, R8
+	DECQ         R8
+	KMOVW        R8, K1
+	SHRQ         $0x10, R8
+	KMOVW        R8, K2
+	MOVL         $0x42fe0000, DI
+	VPBROADCASTD DI, Z8
+	VPXORD       Z10, Z10, Z10
+	MOVL         $0x7fffffff, DI
+	VPBROADCASTD DI, Z9
+	MOVL         $0x00000080, DI
+	VPBROADCASTD DI, Z11
+	VPXORD       Z0, Z0, Z0
+	VPXORD       Z1, Z1, Z1
+
+	// Pass 1: the columns' maxima.
+	MOVQ  BX, DI
+	MOVQ  SI, R8
+	TESTQ R8, R8
+	JZ    packU8Offx32AVX512_scales
+
+packU8Offx32AVX512_max:
+	MOVLQSX   (DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VANDPS    Z9, Z4, Z4
+
+	// mx = val > mx ? val : mx (NaN keeps mx)
+	VMAXPS    Z0, Z4, Z0
+	VMOVUPS.Z 64(R9), K2, Z5
+	VANDPS    Z9, Z5, Z5
+
+	// mx = val > mx ? val : mx (NaN keeps mx)
+	VMAXPS Z1, Z5, Z1
+	ADDQ   $0x04, DI
+	DECQ   R8
+	JNZ    packU8Offx32AVX512_max
+
+packU8Offx32AVX512_scales:
+	VCMPPS   $0x04, Z10, Z0, K3
+	VDIVPS.Z Z0, Z8, K3, Z2
+	VDIVPS   Z8, Z0, Z4
+	VMOVUPS  Z4, (CX)
+	VCMPPS   $0x04, Z10, Z1, K3
+	VDIVPS.Z Z1, Z8, K3, Z3
+	VDIVPS   Z8, Z1, Z5
+	VMOVUPS  Z5, 64(CX)
+
+	// Pass 2: quads of rows, quantized and interleaved into words.
+	MOVQ  BX, DI
+	MOVQ  SI, R8
+	TESTQ R8, R8
+	JZ    packU8Offx32AVX512_done
+
+packU8Offx32AVX512_quad:
+	MOVLQSX   (DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS    $0x07, Z4, Z4, K3
+	VMOVAPS.Z Z4, K3, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z11, Z4, Z4
+	VMOVDQA32 Z4, Z6
+	VMOVUPS.Z 64(R9), K2, Z5
+	VMULPS    Z3, Z5, Z5
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS    $0x07, Z5, Z5, K3
+	VMOVAPS.Z Z5, K3, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z11, Z5, Z5
+	VMOVDQA32 Z5, Z7
+	CMPQ      R8, $0x01
+	JLE       packU8Offx32AVX512_store
+	MOVLQSX   4(DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS    $0x07, Z4, Z4, K3
+	VMOVAPS.Z Z4, K3, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z11, Z4, Z4
+	VPSLLD    $0x08, Z4, Z4
+	VPORD     Z4, Z6, Z6
+	VMOVUPS.Z 64(R9), K2, Z5
+	VMULPS    Z3, Z5, Z5
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS    $0x07, Z5, Z5, K3
+	VMOVAPS.Z Z5, K3, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z11, Z5, Z5
+	VPSLLD    $0x08, Z5, Z5
+	VPORD     Z5, Z7, Z7
+	CMPQ      R8, $0x02
+	JLE       packU8Offx32AVX512_store
+	MOVLQSX   8(DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS    $0x07, Z4, Z4, K3
+	VMOVAPS.Z Z4, K3, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z11, Z4, Z4
+	VPSLLD    $0x10, Z4, Z4
+	VPORD     Z4, Z6, Z6
+	VMOVUPS.Z 64(R9), K2, Z5
+	VMULPS    Z3, Z5, Z5
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS    $0x07, Z5, Z5, K3
+	VMOVAPS.Z Z5, K3, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z11, Z5, Z5
+	VPSLLD    $0x10, Z5, Z5
+	VPORD     Z5, Z7, Z7
+	CMPQ      R8, $0x03
+	JLE       packU8Offx32AVX512_store
+	MOVLQSX   12(DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS    $0x07, Z4, Z4, K3
+	VMOVAPS.Z Z4, K3, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z11, Z4, Z4
+	VPSLLD    $0x18, Z4, Z4
+	VPORD     Z4, Z6, Z6
+	VMOVUPS.Z 64(R9), K2, Z5
+	VMULPS    Z3, Z5, Z5
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS    $0x07, Z5, Z5, K3
+	VMOVAPS.Z Z5, K3, Z5
+	VCVTPS2DQ Z5, Z5
+	VPADDD    Z11, Z5, Z5
+	VPSLLD    $0x18, Z5, Z5
+	VPORD     Z5, Z7, Z7
+
+packU8Offx32AVX512_store:
+	VMOVDQU32 Z6, (AX)
+	VMOVDQU32 Z7, 64(AX)
+	ADDQ      $0x00000080, AX
+	ADDQ      $0x10, DI
+	SUBQ      $0x04, R8
+	JG        packU8Offx32AVX512_quad
+
+packU8Offx32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func int8Tile1x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile1x16AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile1x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -32308,42 +32858,56 @@ int8Tile1x16AVX512_tailloop:
 	JNZ  int8Tile1x16AVX512_tailloop
 
 int8Tile1x16AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile1x16AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z2
+	VPSUBD       Z2, Z0, Z0
+
+int8Tile1x16AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z1
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z2
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z1
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z2
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z1, Z0, Z0
 	VMULPS       Z2, Z0, Z0
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), CX
-	TESTQ        $0x00000008, CX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile1x16AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, DX
-	VADDPS (DX), Z0, Z0
+	MOVQ     CX, DX
+	VADDPS.Z (DX), Z0, K1, Z0
 
 int8Tile1x16AVX512_bias:
-	TESTQ        $0x00000001, CX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile1x16AVX512_res
 	MOVQ         bias+64(FP), DX
 	VBROADCASTSS (DX), Z2
 	VADDPS       Z2, Z0, Z0
 
 int8Tile1x16AVX512_res:
-	TESTQ  $0x00000002, CX
-	JZ     int8Tile1x16AVX512_relu
-	MOVQ   res+72(FP), DX
-	MOVQ   ldr+80(FP), BX
-	SHLQ   $0x02, BX
-	VADDPS (DX), Z0, Z0
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile1x16AVX512_relu
+	MOVQ     res+72(FP), DX
+	MOVQ     ldr+88(FP), BX
+	SHLQ     $0x02, BX
+	VADDPS.Z (DX), Z0, K1, Z0
 
 int8Tile1x16AVX512_relu:
-	TESTQ  $0x00000004, CX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile1x16AVX512_write
 	VXORPS Z2, Z2, Z2
 
@@ -32351,13 +32915,13 @@ int8Tile1x16AVX512_relu:
 	VMAXPS Z0, Z2, Z0
 
 int8Tile1x16AVX512_write:
-	VMOVUPS Z0, (AX)
+	VMOVUPS Z0, K1, (CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile2x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile2x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile2x16AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile2x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -32486,33 +33050,49 @@ int8Tile2x16AVX512_tailloop:
 	JNZ  int8Tile2x16AVX512_tailloop
 
 int8Tile2x16AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile2x16AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z3
+	VPSUBD       Z3, Z0, Z0
+	VPBROADCASTD 4(CX), Z3
+	VPSUBD       Z3, Z1, Z1
+
+int8Tile2x16AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z2
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z3
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z2
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z3
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z2, Z0, Z0
 	VMULPS       Z3, Z0, Z0
-	VBROADCASTSS 4(AX), Z3
+	VBROADCASTSS 4(CX), Z3
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z2, Z1, Z1
 	VMULPS       Z3, Z1, Z1
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile2x16AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	ADDQ   CX, BX
-	VADDPS (BX), Z1, Z1
+	MOVQ     CX, BX
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z1, K1, Z1
 
 int8Tile2x16AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile2x16AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z3
@@ -32521,17 +33101,17 @@ int8Tile2x16AVX512_bias:
 	VADDPS       Z3, Z1, Z1
 
 int8Tile2x16AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile2x16AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	ADDQ   SI, BX
-	VADDPS (BX), Z1, Z1
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile2x16AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z1, K1, Z1
 
 int8Tile2x16AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile2x16AVX512_write
 	VXORPS Z3, Z3, Z3
 
@@ -32540,15 +33120,15 @@ int8Tile2x16AVX512_relu:
 	VMAXPS Z1, Z3, Z1
 
 int8Tile2x16AVX512_write:
-	VMOVUPS Z0, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
+	VMOVUPS Z0, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z1, K1, (CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile3x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile3x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile3x16AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile3x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -32723,39 +33303,57 @@ int8Tile3x16AVX512_tailloop:
 	JNZ  int8Tile3x16AVX512_tailloop
 
 int8Tile3x16AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile3x16AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z4
+	VPSUBD       Z4, Z0, Z0
+	VPBROADCASTD 4(CX), Z4
+	VPSUBD       Z4, Z1, Z1
+	VPBROADCASTD 8(CX), Z4
+	VPSUBD       Z4, Z2, Z2
+
+int8Tile3x16AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z3
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z4
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z3
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z4
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z3, Z0, Z0
 	VMULPS       Z4, Z0, Z0
-	VBROADCASTSS 4(AX), Z4
+	VBROADCASTSS 4(CX), Z4
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z3, Z1, Z1
 	VMULPS       Z4, Z1, Z1
-	VBROADCASTSS 8(AX), Z4
+	VBROADCASTSS 8(CX), Z4
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z3, Z2, Z2
 	VMULPS       Z4, Z2, Z2
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile3x16AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	ADDQ   CX, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
+	MOVQ     CX, BX
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z2, K1, Z2
 
 int8Tile3x16AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile3x16AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z4
@@ -32766,19 +33364,19 @@ int8Tile3x16AVX512_bias:
 	VADDPS       Z4, Z2, Z2
 
 int8Tile3x16AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile3x16AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	ADDQ   SI, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile3x16AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z2, K1, Z2
 
 int8Tile3x16AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile3x16AVX512_write
 	VXORPS Z4, Z4, Z4
 
@@ -32788,17 +33386,17 @@ int8Tile3x16AVX512_relu:
 	VMAXPS Z2, Z4, Z2
 
 int8Tile3x16AVX512_write:
-	VMOVUPS Z0, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
+	VMOVUPS Z0, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z1, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, K1, (CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile4x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile4x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile4x16AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile4x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -33022,45 +33620,65 @@ int8Tile4x16AVX512_tailloop:
 	JNZ  int8Tile4x16AVX512_tailloop
 
 int8Tile4x16AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile4x16AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z5
+	VPSUBD       Z5, Z0, Z0
+	VPBROADCASTD 4(CX), Z5
+	VPSUBD       Z5, Z1, Z1
+	VPBROADCASTD 8(CX), Z5
+	VPSUBD       Z5, Z2, Z2
+	VPBROADCASTD 12(CX), Z5
+	VPSUBD       Z5, Z3, Z3
+
+int8Tile4x16AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z4
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z5
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z4
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z5
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z4, Z0, Z0
 	VMULPS       Z5, Z0, Z0
-	VBROADCASTSS 4(AX), Z5
+	VBROADCASTSS 4(CX), Z5
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z4, Z1, Z1
 	VMULPS       Z5, Z1, Z1
-	VBROADCASTSS 8(AX), Z5
+	VBROADCASTSS 8(CX), Z5
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z4, Z2, Z2
 	VMULPS       Z5, Z2, Z2
-	VBROADCASTSS 12(AX), Z5
+	VBROADCASTSS 12(CX), Z5
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z4, Z3, Z3
 	VMULPS       Z5, Z3, Z3
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile4x16AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	ADDQ   CX, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   CX, BX
-	VADDPS (BX), Z3, Z3
+	MOVQ     CX, BX
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z3, K1, Z3
 
 int8Tile4x16AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile4x16AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z5
@@ -33073,21 +33691,21 @@ int8Tile4x16AVX512_bias:
 	VADDPS       Z5, Z3, Z3
 
 int8Tile4x16AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile4x16AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	ADDQ   SI, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   SI, BX
-	VADDPS (BX), Z3, Z3
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile4x16AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z3, K1, Z3
 
 int8Tile4x16AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile4x16AVX512_write
 	VXORPS Z5, Z5, Z5
 
@@ -33098,19 +33716,19 @@ int8Tile4x16AVX512_relu:
 	VMAXPS Z3, Z5, Z3
 
 int8Tile4x16AVX512_write:
-	VMOVUPS Z0, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z3, (AX)
+	VMOVUPS Z0, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z1, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z3, K1, (CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile5x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile5x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile5x16AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile5x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -33380,51 +33998,73 @@ int8Tile5x16AVX512_tailloop:
 	JNZ  int8Tile5x16AVX512_tailloop
 
 int8Tile5x16AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile5x16AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z6
+	VPSUBD       Z6, Z0, Z0
+	VPBROADCASTD 4(CX), Z6
+	VPSUBD       Z6, Z1, Z1
+	VPBROADCASTD 8(CX), Z6
+	VPSUBD       Z6, Z2, Z2
+	VPBROADCASTD 12(CX), Z6
+	VPSUBD       Z6, Z3, Z3
+	VPBROADCASTD 16(CX), Z6
+	VPSUBD       Z6, Z4, Z4
+
+int8Tile5x16AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z5
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z6
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z5
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z6
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z5, Z0, Z0
 	VMULPS       Z6, Z0, Z0
-	VBROADCASTSS 4(AX), Z6
+	VBROADCASTSS 4(CX), Z6
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z5, Z1, Z1
 	VMULPS       Z6, Z1, Z1
-	VBROADCASTSS 8(AX), Z6
+	VBROADCASTSS 8(CX), Z6
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z5, Z2, Z2
 	VMULPS       Z6, Z2, Z2
-	VBROADCASTSS 12(AX), Z6
+	VBROADCASTSS 12(CX), Z6
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z5, Z3, Z3
 	VMULPS       Z6, Z3, Z3
-	VBROADCASTSS 16(AX), Z6
+	VBROADCASTSS 16(CX), Z6
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z5, Z4, Z4
 	VMULPS       Z6, Z4, Z4
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile5x16AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	ADDQ   CX, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   CX, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
+	MOVQ     CX, BX
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z4, K1, Z4
 
 int8Tile5x16AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile5x16AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z6
@@ -33439,23 +34079,23 @@ int8Tile5x16AVX512_bias:
 	VADDPS       Z6, Z4, Z4
 
 int8Tile5x16AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile5x16AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	ADDQ   SI, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   SI, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile5x16AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z4, K1, Z4
 
 int8Tile5x16AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile5x16AVX512_write
 	VXORPS Z6, Z6, Z6
 
@@ -33467,21 +34107,21 @@ int8Tile5x16AVX512_relu:
 	VMAXPS Z4, Z6, Z4
 
 int8Tile5x16AVX512_write:
-	VMOVUPS Z0, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z3, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
+	VMOVUPS Z0, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z1, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z3, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, K1, (CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile6x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile6x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile6x16AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile6x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -33797,57 +34437,81 @@ int8Tile6x16AVX512_tailloop:
 	JNZ  int8Tile6x16AVX512_tailloop
 
 int8Tile6x16AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile6x16AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z7
+	VPSUBD       Z7, Z0, Z0
+	VPBROADCASTD 4(CX), Z7
+	VPSUBD       Z7, Z1, Z1
+	VPBROADCASTD 8(CX), Z7
+	VPSUBD       Z7, Z2, Z2
+	VPBROADCASTD 12(CX), Z7
+	VPSUBD       Z7, Z3, Z3
+	VPBROADCASTD 16(CX), Z7
+	VPSUBD       Z7, Z4, Z4
+	VPBROADCASTD 20(CX), Z7
+	VPSUBD       Z7, Z5, Z5
+
+int8Tile6x16AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z6
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z7
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z6
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z7
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z6, Z0, Z0
 	VMULPS       Z7, Z0, Z0
-	VBROADCASTSS 4(AX), Z7
+	VBROADCASTSS 4(CX), Z7
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z6, Z1, Z1
 	VMULPS       Z7, Z1, Z1
-	VBROADCASTSS 8(AX), Z7
+	VBROADCASTSS 8(CX), Z7
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z6, Z2, Z2
 	VMULPS       Z7, Z2, Z2
-	VBROADCASTSS 12(AX), Z7
+	VBROADCASTSS 12(CX), Z7
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z6, Z3, Z3
 	VMULPS       Z7, Z3, Z3
-	VBROADCASTSS 16(AX), Z7
+	VBROADCASTSS 16(CX), Z7
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z6, Z4, Z4
 	VMULPS       Z7, Z4, Z4
-	VBROADCASTSS 20(AX), Z7
+	VBROADCASTSS 20(CX), Z7
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z6, Z5, Z5
 	VMULPS       Z7, Z5, Z5
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile6x16AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	ADDQ   CX, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   CX, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	ADDQ   CX, BX
-	VADDPS (BX), Z5, Z5
+	MOVQ     CX, BX
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z4, K1, Z4
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z5, K1, Z5
 
 int8Tile6x16AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile6x16AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z7
@@ -33864,25 +34528,25 @@ int8Tile6x16AVX512_bias:
 	VADDPS       Z7, Z5, Z5
 
 int8Tile6x16AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile6x16AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	ADDQ   SI, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   SI, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	ADDQ   SI, BX
-	VADDPS (BX), Z5, Z5
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile6x16AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z4, K1, Z4
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z5, K1, Z5
 
 int8Tile6x16AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile6x16AVX512_write
 	VXORPS Z7, Z7, Z7
 
@@ -33895,23 +34559,23 @@ int8Tile6x16AVX512_relu:
 	VMAXPS Z5, Z7, Z5
 
 int8Tile6x16AVX512_write:
-	VMOVUPS Z0, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z3, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z5, (AX)
+	VMOVUPS Z0, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z1, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z3, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z5, K1, (CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile7x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile7x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile7x16AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile7x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -34276,63 +34940,89 @@ int8Tile7x16AVX512_tailloop:
 	JNZ  int8Tile7x16AVX512_tailloop
 
 int8Tile7x16AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile7x16AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z8
+	VPSUBD       Z8, Z0, Z0
+	VPBROADCASTD 4(CX), Z8
+	VPSUBD       Z8, Z1, Z1
+	VPBROADCASTD 8(CX), Z8
+	VPSUBD       Z8, Z2, Z2
+	VPBROADCASTD 12(CX), Z8
+	VPSUBD       Z8, Z3, Z3
+	VPBROADCASTD 16(CX), Z8
+	VPSUBD       Z8, Z4, Z4
+	VPBROADCASTD 20(CX), Z8
+	VPSUBD       Z8, Z5, Z5
+	VPBROADCASTD 24(CX), Z8
+	VPSUBD       Z8, Z6, Z6
+
+int8Tile7x16AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z7
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z8
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z7
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z8
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z7, Z0, Z0
 	VMULPS       Z8, Z0, Z0
-	VBROADCASTSS 4(AX), Z8
+	VBROADCASTSS 4(CX), Z8
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z7, Z1, Z1
 	VMULPS       Z8, Z1, Z1
-	VBROADCASTSS 8(AX), Z8
+	VBROADCASTSS 8(CX), Z8
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z7, Z2, Z2
 	VMULPS       Z8, Z2, Z2
-	VBROADCASTSS 12(AX), Z8
+	VBROADCASTSS 12(CX), Z8
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z7, Z3, Z3
 	VMULPS       Z8, Z3, Z3
-	VBROADCASTSS 16(AX), Z8
+	VBROADCASTSS 16(CX), Z8
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z7, Z4, Z4
 	VMULPS       Z8, Z4, Z4
-	VBROADCASTSS 20(AX), Z8
+	VBROADCASTSS 20(CX), Z8
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z7, Z5, Z5
 	VMULPS       Z8, Z5, Z5
-	VBROADCASTSS 24(AX), Z8
+	VBROADCASTSS 24(CX), Z8
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z7, Z6, Z6
 	VMULPS       Z8, Z6, Z6
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile7x16AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	ADDQ   CX, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   CX, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	ADDQ   CX, BX
-	VADDPS (BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
+	MOVQ     CX, BX
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z4, K1, Z4
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z6, K1, Z6
 
 int8Tile7x16AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile7x16AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z8
@@ -34351,27 +35041,27 @@ int8Tile7x16AVX512_bias:
 	VADDPS       Z8, Z6, Z6
 
 int8Tile7x16AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile7x16AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	ADDQ   SI, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   SI, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	ADDQ   SI, BX
-	VADDPS (BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile7x16AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z4, K1, Z4
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z6, K1, Z6
 
 int8Tile7x16AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile7x16AVX512_write
 	VXORPS Z8, Z8, Z8
 
@@ -34385,25 +35075,25 @@ int8Tile7x16AVX512_relu:
 	VMAXPS Z6, Z8, Z6
 
 int8Tile7x16AVX512_write:
-	VMOVUPS Z0, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z3, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z5, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
+	VMOVUPS Z0, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z1, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z3, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z5, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, K1, (CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile8x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile8x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile8x16AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile8x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -34814,69 +35504,97 @@ int8Tile8x16AVX512_tailloop:
 	JNZ  int8Tile8x16AVX512_tailloop
 
 int8Tile8x16AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile8x16AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z9
+	VPSUBD       Z9, Z0, Z0
+	VPBROADCASTD 4(CX), Z9
+	VPSUBD       Z9, Z1, Z1
+	VPBROADCASTD 8(CX), Z9
+	VPSUBD       Z9, Z2, Z2
+	VPBROADCASTD 12(CX), Z9
+	VPSUBD       Z9, Z3, Z3
+	VPBROADCASTD 16(CX), Z9
+	VPSUBD       Z9, Z4, Z4
+	VPBROADCASTD 20(CX), Z9
+	VPSUBD       Z9, Z5, Z5
+	VPBROADCASTD 24(CX), Z9
+	VPSUBD       Z9, Z6, Z6
+	VPBROADCASTD 28(CX), Z9
+	VPSUBD       Z9, Z7, Z7
+
+int8Tile8x16AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z8
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z9
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z8
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z9
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z8, Z0, Z0
 	VMULPS       Z9, Z0, Z0
-	VBROADCASTSS 4(AX), Z9
+	VBROADCASTSS 4(CX), Z9
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z8, Z1, Z1
 	VMULPS       Z9, Z1, Z1
-	VBROADCASTSS 8(AX), Z9
+	VBROADCASTSS 8(CX), Z9
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z8, Z2, Z2
 	VMULPS       Z9, Z2, Z2
-	VBROADCASTSS 12(AX), Z9
+	VBROADCASTSS 12(CX), Z9
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z8, Z3, Z3
 	VMULPS       Z9, Z3, Z3
-	VBROADCASTSS 16(AX), Z9
+	VBROADCASTSS 16(CX), Z9
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z8, Z4, Z4
 	VMULPS       Z9, Z4, Z4
-	VBROADCASTSS 20(AX), Z9
+	VBROADCASTSS 20(CX), Z9
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z8, Z5, Z5
 	VMULPS       Z9, Z5, Z5
-	VBROADCASTSS 24(AX), Z9
+	VBROADCASTSS 24(CX), Z9
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z8, Z6, Z6
 	VMULPS       Z9, Z6, Z6
-	VBROADCASTSS 28(AX), Z9
+	VBROADCASTSS 28(CX), Z9
 	VCVTDQ2PS    Z7, Z7
 	VMULPS       Z8, Z7, Z7
 	VMULPS       Z9, Z7, Z7
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile8x16AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	ADDQ   CX, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   CX, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	ADDQ   CX, BX
-	VADDPS (BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
-	ADDQ   CX, BX
-	VADDPS (BX), Z7, Z7
+	MOVQ     CX, BX
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z4, K1, Z4
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z6, K1, Z6
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z7, K1, Z7
 
 int8Tile8x16AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile8x16AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z9
@@ -34897,29 +35615,29 @@ int8Tile8x16AVX512_bias:
 	VADDPS       Z9, Z7, Z7
 
 int8Tile8x16AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile8x16AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	ADDQ   SI, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   SI, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	ADDQ   SI, BX
-	VADDPS (BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
-	ADDQ   SI, BX
-	VADDPS (BX), Z7, Z7
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile8x16AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z4, K1, Z4
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z6, K1, Z6
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z7, K1, Z7
 
 int8Tile8x16AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile8x16AVX512_write
 	VXORPS Z9, Z9, Z9
 
@@ -34934,27 +35652,27 @@ int8Tile8x16AVX512_relu:
 	VMAXPS Z7, Z9, Z7
 
 int8Tile8x16AVX512_write:
-	VMOVUPS Z0, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z3, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z5, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z7, (AX)
+	VMOVUPS Z0, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z1, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z3, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z5, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z7, K1, (CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile9x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile9x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile9x16AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile9x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -35411,75 +36129,105 @@ int8Tile9x16AVX512_tailloop:
 	JNZ  int8Tile9x16AVX512_tailloop
 
 int8Tile9x16AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile9x16AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z10
+	VPSUBD       Z10, Z0, Z0
+	VPBROADCASTD 4(CX), Z10
+	VPSUBD       Z10, Z1, Z1
+	VPBROADCASTD 8(CX), Z10
+	VPSUBD       Z10, Z2, Z2
+	VPBROADCASTD 12(CX), Z10
+	VPSUBD       Z10, Z3, Z3
+	VPBROADCASTD 16(CX), Z10
+	VPSUBD       Z10, Z4, Z4
+	VPBROADCASTD 20(CX), Z10
+	VPSUBD       Z10, Z5, Z5
+	VPBROADCASTD 24(CX), Z10
+	VPSUBD       Z10, Z6, Z6
+	VPBROADCASTD 28(CX), Z10
+	VPSUBD       Z10, Z7, Z7
+	VPBROADCASTD 32(CX), Z10
+	VPSUBD       Z10, Z8, Z8
+
+int8Tile9x16AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z9
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z10
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z9
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z10
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z9, Z0, Z0
 	VMULPS       Z10, Z0, Z0
-	VBROADCASTSS 4(AX), Z10
+	VBROADCASTSS 4(CX), Z10
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z9, Z1, Z1
 	VMULPS       Z10, Z1, Z1
-	VBROADCASTSS 8(AX), Z10
+	VBROADCASTSS 8(CX), Z10
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z9, Z2, Z2
 	VMULPS       Z10, Z2, Z2
-	VBROADCASTSS 12(AX), Z10
+	VBROADCASTSS 12(CX), Z10
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z9, Z3, Z3
 	VMULPS       Z10, Z3, Z3
-	VBROADCASTSS 16(AX), Z10
+	VBROADCASTSS 16(CX), Z10
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z9, Z4, Z4
 	VMULPS       Z10, Z4, Z4
-	VBROADCASTSS 20(AX), Z10
+	VBROADCASTSS 20(CX), Z10
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z9, Z5, Z5
 	VMULPS       Z10, Z5, Z5
-	VBROADCASTSS 24(AX), Z10
+	VBROADCASTSS 24(CX), Z10
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z9, Z6, Z6
 	VMULPS       Z10, Z6, Z6
-	VBROADCASTSS 28(AX), Z10
+	VBROADCASTSS 28(CX), Z10
 	VCVTDQ2PS    Z7, Z7
 	VMULPS       Z9, Z7, Z7
 	VMULPS       Z10, Z7, Z7
-	VBROADCASTSS 32(AX), Z10
+	VBROADCASTSS 32(CX), Z10
 	VCVTDQ2PS    Z8, Z8
 	VMULPS       Z9, Z8, Z8
 	VMULPS       Z10, Z8, Z8
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile9x16AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	ADDQ   CX, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   CX, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	ADDQ   CX, BX
-	VADDPS (BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
-	ADDQ   CX, BX
-	VADDPS (BX), Z7, Z7
-	ADDQ   CX, BX
-	VADDPS (BX), Z8, Z8
+	MOVQ     CX, BX
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z4, K1, Z4
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z6, K1, Z6
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z7, K1, Z7
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z8, K1, Z8
 
 int8Tile9x16AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile9x16AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z10
@@ -35502,31 +36250,31 @@ int8Tile9x16AVX512_bias:
 	VADDPS       Z10, Z8, Z8
 
 int8Tile9x16AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile9x16AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	ADDQ   SI, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   SI, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	ADDQ   SI, BX
-	VADDPS (BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
-	ADDQ   SI, BX
-	VADDPS (BX), Z7, Z7
-	ADDQ   SI, BX
-	VADDPS (BX), Z8, Z8
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile9x16AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z4, K1, Z4
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z6, K1, Z6
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z7, K1, Z7
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z8, K1, Z8
 
 int8Tile9x16AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile9x16AVX512_write
 	VXORPS Z10, Z10, Z10
 
@@ -35542,29 +36290,29 @@ int8Tile9x16AVX512_relu:
 	VMAXPS Z8, Z10, Z8
 
 int8Tile9x16AVX512_write:
-	VMOVUPS Z0, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z3, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z5, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z7, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
+	VMOVUPS Z0, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z1, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z3, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z5, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z7, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z8, K1, (CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile10x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile10x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile10x16AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile10x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -36070,81 +36818,113 @@ int8Tile10x16AVX512_tailloop:
 	JNZ  int8Tile10x16AVX512_tailloop
 
 int8Tile10x16AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile10x16AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z11
+	VPSUBD       Z11, Z0, Z0
+	VPBROADCASTD 4(CX), Z11
+	VPSUBD       Z11, Z1, Z1
+	VPBROADCASTD 8(CX), Z11
+	VPSUBD       Z11, Z2, Z2
+	VPBROADCASTD 12(CX), Z11
+	VPSUBD       Z11, Z3, Z3
+	VPBROADCASTD 16(CX), Z11
+	VPSUBD       Z11, Z4, Z4
+	VPBROADCASTD 20(CX), Z11
+	VPSUBD       Z11, Z5, Z5
+	VPBROADCASTD 24(CX), Z11
+	VPSUBD       Z11, Z6, Z6
+	VPBROADCASTD 28(CX), Z11
+	VPSUBD       Z11, Z7, Z7
+	VPBROADCASTD 32(CX), Z11
+	VPSUBD       Z11, Z8, Z8
+	VPBROADCASTD 36(CX), Z11
+	VPSUBD       Z11, Z9, Z9
+
+int8Tile10x16AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z10
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z11
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z10
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z11
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z10, Z0, Z0
 	VMULPS       Z11, Z0, Z0
-	VBROADCASTSS 4(AX), Z11
+	VBROADCASTSS 4(CX), Z11
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z10, Z1, Z1
 	VMULPS       Z11, Z1, Z1
-	VBROADCASTSS 8(AX), Z11
+	VBROADCASTSS 8(CX), Z11
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z10, Z2, Z2
 	VMULPS       Z11, Z2, Z2
-	VBROADCASTSS 12(AX), Z11
+	VBROADCASTSS 12(CX), Z11
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z10, Z3, Z3
 	VMULPS       Z11, Z3, Z3
-	VBROADCASTSS 16(AX), Z11
+	VBROADCASTSS 16(CX), Z11
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z10, Z4, Z4
 	VMULPS       Z11, Z4, Z4
-	VBROADCASTSS 20(AX), Z11
+	VBROADCASTSS 20(CX), Z11
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z10, Z5, Z5
 	VMULPS       Z11, Z5, Z5
-	VBROADCASTSS 24(AX), Z11
+	VBROADCASTSS 24(CX), Z11
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z10, Z6, Z6
 	VMULPS       Z11, Z6, Z6
-	VBROADCASTSS 28(AX), Z11
+	VBROADCASTSS 28(CX), Z11
 	VCVTDQ2PS    Z7, Z7
 	VMULPS       Z10, Z7, Z7
 	VMULPS       Z11, Z7, Z7
-	VBROADCASTSS 32(AX), Z11
+	VBROADCASTSS 32(CX), Z11
 	VCVTDQ2PS    Z8, Z8
 	VMULPS       Z10, Z8, Z8
 	VMULPS       Z11, Z8, Z8
-	VBROADCASTSS 36(AX), Z11
+	VBROADCASTSS 36(CX), Z11
 	VCVTDQ2PS    Z9, Z9
 	VMULPS       Z10, Z9, Z9
 	VMULPS       Z11, Z9, Z9
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile10x16AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	ADDQ   CX, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   CX, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	ADDQ   CX, BX
-	VADDPS (BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
-	ADDQ   CX, BX
-	VADDPS (BX), Z7, Z7
-	ADDQ   CX, BX
-	VADDPS (BX), Z8, Z8
-	ADDQ   CX, BX
-	VADDPS (BX), Z9, Z9
+	MOVQ     CX, BX
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z4, K1, Z4
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z6, K1, Z6
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z7, K1, Z7
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z8, K1, Z8
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z9, K1, Z9
 
 int8Tile10x16AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile10x16AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z11
@@ -36169,33 +36949,33 @@ int8Tile10x16AVX512_bias:
 	VADDPS       Z11, Z9, Z9
 
 int8Tile10x16AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile10x16AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	ADDQ   SI, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   SI, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	ADDQ   SI, BX
-	VADDPS (BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
-	ADDQ   SI, BX
-	VADDPS (BX), Z7, Z7
-	ADDQ   SI, BX
-	VADDPS (BX), Z8, Z8
-	ADDQ   SI, BX
-	VADDPS (BX), Z9, Z9
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile10x16AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z4, K1, Z4
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z6, K1, Z6
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z7, K1, Z7
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z8, K1, Z8
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z9, K1, Z9
 
 int8Tile10x16AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile10x16AVX512_write
 	VXORPS Z11, Z11, Z11
 
@@ -36212,31 +36992,31 @@ int8Tile10x16AVX512_relu:
 	VMAXPS Z9, Z11, Z9
 
 int8Tile10x16AVX512_write:
-	VMOVUPS Z0, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z3, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z5, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z7, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z9, (AX)
+	VMOVUPS Z0, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z1, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z3, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z5, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z7, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z8, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z9, K1, (CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile11x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile11x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile11x16AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile11x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -36788,87 +37568,121 @@ int8Tile11x16AVX512_tailloop:
 	JNZ  int8Tile11x16AVX512_tailloop
 
 int8Tile11x16AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile11x16AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z12
+	VPSUBD       Z12, Z0, Z0
+	VPBROADCASTD 4(CX), Z12
+	VPSUBD       Z12, Z1, Z1
+	VPBROADCASTD 8(CX), Z12
+	VPSUBD       Z12, Z2, Z2
+	VPBROADCASTD 12(CX), Z12
+	VPSUBD       Z12, Z3, Z3
+	VPBROADCASTD 16(CX), Z12
+	VPSUBD       Z12, Z4, Z4
+	VPBROADCASTD 20(CX), Z12
+	VPSUBD       Z12, Z5, Z5
+	VPBROADCASTD 24(CX), Z12
+	VPSUBD       Z12, Z6, Z6
+	VPBROADCASTD 28(CX), Z12
+	VPSUBD       Z12, Z7, Z7
+	VPBROADCASTD 32(CX), Z12
+	VPSUBD       Z12, Z8, Z8
+	VPBROADCASTD 36(CX), Z12
+	VPSUBD       Z12, Z9, Z9
+	VPBROADCASTD 40(CX), Z12
+	VPSUBD       Z12, Z10, Z10
+
+int8Tile11x16AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z11
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z12
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z11
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z12
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z11, Z0, Z0
 	VMULPS       Z12, Z0, Z0
-	VBROADCASTSS 4(AX), Z12
+	VBROADCASTSS 4(CX), Z12
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z11, Z1, Z1
 	VMULPS       Z12, Z1, Z1
-	VBROADCASTSS 8(AX), Z12
+	VBROADCASTSS 8(CX), Z12
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z11, Z2, Z2
 	VMULPS       Z12, Z2, Z2
-	VBROADCASTSS 12(AX), Z12
+	VBROADCASTSS 12(CX), Z12
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z11, Z3, Z3
 	VMULPS       Z12, Z3, Z3
-	VBROADCASTSS 16(AX), Z12
+	VBROADCASTSS 16(CX), Z12
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z11, Z4, Z4
 	VMULPS       Z12, Z4, Z4
-	VBROADCASTSS 20(AX), Z12
+	VBROADCASTSS 20(CX), Z12
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z11, Z5, Z5
 	VMULPS       Z12, Z5, Z5
-	VBROADCASTSS 24(AX), Z12
+	VBROADCASTSS 24(CX), Z12
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z11, Z6, Z6
 	VMULPS       Z12, Z6, Z6
-	VBROADCASTSS 28(AX), Z12
+	VBROADCASTSS 28(CX), Z12
 	VCVTDQ2PS    Z7, Z7
 	VMULPS       Z11, Z7, Z7
 	VMULPS       Z12, Z7, Z7
-	VBROADCASTSS 32(AX), Z12
+	VBROADCASTSS 32(CX), Z12
 	VCVTDQ2PS    Z8, Z8
 	VMULPS       Z11, Z8, Z8
 	VMULPS       Z12, Z8, Z8
-	VBROADCASTSS 36(AX), Z12
+	VBROADCASTSS 36(CX), Z12
 	VCVTDQ2PS    Z9, Z9
 	VMULPS       Z11, Z9, Z9
 	VMULPS       Z12, Z9, Z9
-	VBROADCASTSS 40(AX), Z12
+	VBROADCASTSS 40(CX), Z12
 	VCVTDQ2PS    Z10, Z10
 	VMULPS       Z11, Z10, Z10
 	VMULPS       Z12, Z10, Z10
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile11x16AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	ADDQ   CX, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   CX, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	ADDQ   CX, BX
-	VADDPS (BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
-	ADDQ   CX, BX
-	VADDPS (BX), Z7, Z7
-	ADDQ   CX, BX
-	VADDPS (BX), Z8, Z8
-	ADDQ   CX, BX
-	VADDPS (BX), Z9, Z9
-	ADDQ   CX, BX
-	VADDPS (BX), Z10, Z10
+	MOVQ     CX, BX
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z4, K1, Z4
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z6, K1, Z6
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z7, K1, Z7
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z8, K1, Z8
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z9, K1, Z9
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z10, K1, Z10
 
 int8Tile11x16AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile11x16AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z12
@@ -36895,35 +37709,35 @@ int8Tile11x16AVX512_bias:
 	VADDPS       Z12, Z10, Z10
 
 int8Tile11x16AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile11x16AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	ADDQ   SI, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   SI, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	ADDQ   SI, BX
-	VADDPS (BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
-	ADDQ   SI, BX
-	VADDPS (BX), Z7, Z7
-	ADDQ   SI, BX
-	VADDPS (BX), Z8, Z8
-	ADDQ   SI, BX
-	VADDPS (BX), Z9, Z9
-	ADDQ   SI, BX
-	VADDPS (BX), Z10, Z10
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile11x16AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z4, K1, Z4
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z6, K1, Z6
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z7, K1, Z7
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z8, K1, Z8
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z9, K1, Z9
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z10, K1, Z10
 
 int8Tile11x16AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile11x16AVX512_write
 	VXORPS Z12, Z12, Z12
 
@@ -36941,33 +37755,33 @@ int8Tile11x16AVX512_relu:
 	VMAXPS Z10, Z12, Z10
 
 int8Tile11x16AVX512_write:
-	VMOVUPS Z0, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z3, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z5, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z7, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z9, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z10, (AX)
+	VMOVUPS Z0, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z1, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z3, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z5, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z7, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z8, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z9, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z10, K1, (CX)
 	VZEROUPPER
 	RET
 
-// func int8Tile12x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+// func int8Tile12x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·int8Tile12x16AVX512(SB), NOSPLIT, $0-96
+TEXT ·int8Tile12x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -37565,93 +38379,129 @@ int8Tile12x16AVX512_tailloop:
 	JNZ  int8Tile12x16AVX512_tailloop
 
 int8Tile12x16AVX512_scale:
+	MOVQ flags+96(FP), AX
+
+	// K1: the lanes of the last vector of each row that are C's (flags bits 16–31).
+	MOVQ  AX, CX
+	SHRQ  $0x10, CX
+	KMOVW CX, K1
+	TESTQ $0x00000010, AX
+	JZ    int8Tile12x16AVX512_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+80(FP), CX
+	VPBROADCASTD (CX), Z13
+	VPSUBD       Z13, Z0, Z0
+	VPBROADCASTD 4(CX), Z13
+	VPSUBD       Z13, Z1, Z1
+	VPBROADCASTD 8(CX), Z13
+	VPSUBD       Z13, Z2, Z2
+	VPBROADCASTD 12(CX), Z13
+	VPSUBD       Z13, Z3, Z3
+	VPBROADCASTD 16(CX), Z13
+	VPSUBD       Z13, Z4, Z4
+	VPBROADCASTD 20(CX), Z13
+	VPSUBD       Z13, Z5, Z5
+	VPBROADCASTD 24(CX), Z13
+	VPSUBD       Z13, Z6, Z6
+	VPBROADCASTD 28(CX), Z13
+	VPSUBD       Z13, Z7, Z7
+	VPBROADCASTD 32(CX), Z13
+	VPSUBD       Z13, Z8, Z8
+	VPBROADCASTD 36(CX), Z13
+	VPSUBD       Z13, Z9, Z9
+	VPBROADCASTD 40(CX), Z13
+	VPSUBD       Z13, Z10, Z10
+	VPBROADCASTD 44(CX), Z13
+	VPSUBD       Z13, Z11, Z11
+
+int8Tile12x16AVX512_convert:
 	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
-	MOVQ         sb+56(FP), AX
-	VMOVUPS      (AX), Z12
-	MOVQ         sa+48(FP), AX
-	VBROADCASTSS (AX), Z13
+	MOVQ         sb+56(FP), CX
+	VMOVUPS      (CX), Z12
+	MOVQ         sa+48(FP), CX
+	VBROADCASTSS (CX), Z13
 	VCVTDQ2PS    Z0, Z0
 	VMULPS       Z12, Z0, Z0
 	VMULPS       Z13, Z0, Z0
-	VBROADCASTSS 4(AX), Z13
+	VBROADCASTSS 4(CX), Z13
 	VCVTDQ2PS    Z1, Z1
 	VMULPS       Z12, Z1, Z1
 	VMULPS       Z13, Z1, Z1
-	VBROADCASTSS 8(AX), Z13
+	VBROADCASTSS 8(CX), Z13
 	VCVTDQ2PS    Z2, Z2
 	VMULPS       Z12, Z2, Z2
 	VMULPS       Z13, Z2, Z2
-	VBROADCASTSS 12(AX), Z13
+	VBROADCASTSS 12(CX), Z13
 	VCVTDQ2PS    Z3, Z3
 	VMULPS       Z12, Z3, Z3
 	VMULPS       Z13, Z3, Z3
-	VBROADCASTSS 16(AX), Z13
+	VBROADCASTSS 16(CX), Z13
 	VCVTDQ2PS    Z4, Z4
 	VMULPS       Z12, Z4, Z4
 	VMULPS       Z13, Z4, Z4
-	VBROADCASTSS 20(AX), Z13
+	VBROADCASTSS 20(CX), Z13
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       Z12, Z5, Z5
 	VMULPS       Z13, Z5, Z5
-	VBROADCASTSS 24(AX), Z13
+	VBROADCASTSS 24(CX), Z13
 	VCVTDQ2PS    Z6, Z6
 	VMULPS       Z12, Z6, Z6
 	VMULPS       Z13, Z6, Z6
-	VBROADCASTSS 28(AX), Z13
+	VBROADCASTSS 28(CX), Z13
 	VCVTDQ2PS    Z7, Z7
 	VMULPS       Z12, Z7, Z7
 	VMULPS       Z13, Z7, Z7
-	VBROADCASTSS 32(AX), Z13
+	VBROADCASTSS 32(CX), Z13
 	VCVTDQ2PS    Z8, Z8
 	VMULPS       Z12, Z8, Z8
 	VMULPS       Z13, Z8, Z8
-	VBROADCASTSS 36(AX), Z13
+	VBROADCASTSS 36(CX), Z13
 	VCVTDQ2PS    Z9, Z9
 	VMULPS       Z12, Z9, Z9
 	VMULPS       Z13, Z9, Z9
-	VBROADCASTSS 40(AX), Z13
+	VBROADCASTSS 40(CX), Z13
 	VCVTDQ2PS    Z10, Z10
 	VMULPS       Z12, Z10, Z10
 	VMULPS       Z13, Z10, Z10
-	VBROADCASTSS 44(AX), Z13
+	VBROADCASTSS 44(CX), Z13
 	VCVTDQ2PS    Z11, Z11
 	VMULPS       Z12, Z11, Z11
 	VMULPS       Z13, Z11, Z11
-	MOVQ         c+32(FP), AX
-	MOVQ         ldc+40(FP), CX
-	SHLQ         $0x02, CX
-	MOVQ         flags+88(FP), DX
-	TESTQ        $0x00000008, DX
+	MOVQ         c+32(FP), CX
+	MOVQ         ldc+40(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
 	JZ           int8Tile12x16AVX512_bias
 
 	// Add C (a second product summed into the same tile).
-	MOVQ   AX, BX
-	VADDPS (BX), Z0, Z0
-	ADDQ   CX, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   CX, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   CX, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   CX, BX
-	VADDPS (BX), Z4, Z4
-	ADDQ   CX, BX
-	VADDPS (BX), Z5, Z5
-	ADDQ   CX, BX
-	VADDPS (BX), Z6, Z6
-	ADDQ   CX, BX
-	VADDPS (BX), Z7, Z7
-	ADDQ   CX, BX
-	VADDPS (BX), Z8, Z8
-	ADDQ   CX, BX
-	VADDPS (BX), Z9, Z9
-	ADDQ   CX, BX
-	VADDPS (BX), Z10, Z10
-	ADDQ   CX, BX
-	VADDPS (BX), Z11, Z11
+	MOVQ     CX, BX
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z4, K1, Z4
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z5, K1, Z5
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z6, K1, Z6
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z7, K1, Z7
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z8, K1, Z8
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z9, K1, Z9
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z10, K1, Z10
+	ADDQ     DX, BX
+	VADDPS.Z (BX), Z11, K1, Z11
 
 int8Tile12x16AVX512_bias:
-	TESTQ        $0x00000001, DX
+	TESTQ        $0x00000001, AX
 	JZ           int8Tile12x16AVX512_res
 	MOVQ         bias+64(FP), BX
 	VBROADCASTSS (BX), Z13
@@ -37680,37 +38530,37 @@ int8Tile12x16AVX512_bias:
 	VADDPS       Z13, Z11, Z11
 
 int8Tile12x16AVX512_res:
-	TESTQ  $0x00000002, DX
-	JZ     int8Tile12x16AVX512_relu
-	MOVQ   res+72(FP), BX
-	MOVQ   ldr+80(FP), SI
-	SHLQ   $0x02, SI
-	VADDPS (BX), Z0, Z0
-	ADDQ   SI, BX
-	VADDPS (BX), Z1, Z1
-	ADDQ   SI, BX
-	VADDPS (BX), Z2, Z2
-	ADDQ   SI, BX
-	VADDPS (BX), Z3, Z3
-	ADDQ   SI, BX
-	VADDPS (BX), Z4, Z4
-	ADDQ   SI, BX
-	VADDPS (BX), Z5, Z5
-	ADDQ   SI, BX
-	VADDPS (BX), Z6, Z6
-	ADDQ   SI, BX
-	VADDPS (BX), Z7, Z7
-	ADDQ   SI, BX
-	VADDPS (BX), Z8, Z8
-	ADDQ   SI, BX
-	VADDPS (BX), Z9, Z9
-	ADDQ   SI, BX
-	VADDPS (BX), Z10, Z10
-	ADDQ   SI, BX
-	VADDPS (BX), Z11, Z11
+	TESTQ    $0x00000002, AX
+	JZ       int8Tile12x16AVX512_relu
+	MOVQ     res+72(FP), BX
+	MOVQ     ldr+88(FP), SI
+	SHLQ     $0x02, SI
+	VADDPS.Z (BX), Z0, K1, Z0
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z1, K1, Z1
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z2, K1, Z2
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z3, K1, Z3
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z4, K1, Z4
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z5, K1, Z5
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z6, K1, Z6
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z7, K1, Z7
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z8, K1, Z8
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z9, K1, Z9
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z10, K1, Z10
+	ADDQ     SI, BX
+	VADDPS.Z (BX), Z11, K1, Z11
 
 int8Tile12x16AVX512_relu:
-	TESTQ  $0x00000004, DX
+	TESTQ  $0x00000004, AX
 	JZ     int8Tile12x16AVX512_write
 	VXORPS Z13, Z13, Z13
 
@@ -37729,29 +38579,29 @@ int8Tile12x16AVX512_relu:
 	VMAXPS Z11, Z13, Z11
 
 int8Tile12x16AVX512_write:
-	VMOVUPS Z0, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z3, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z5, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z7, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z9, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z10, (AX)
-	ADDQ    CX, AX
-	VMOVUPS Z11, (AX)
+	VMOVUPS Z0, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z1, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z2, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z3, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z4, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z5, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z6, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z7, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z8, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z9, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z10, K1, (CX)
+	ADDQ    DX, CX
+	VMOVUPS Z11, K1, (CX)
 	VZEROUPPER
 	RET
 
@@ -37859,6 +38709,126 @@ packU8x16AVX512_store:
 	JG        packU8x16AVX512_quad
 
 packU8x16AVX512_done:
+	VZEROUPPER
+	RET
+
+// func packU8Offx16AVX512(dst *float32, sb *float32, src *float32, offs *int32, k int, cols int)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·packU8Offx16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), AX
+	MOVQ sb+8(FP), CX
+	MOVQ src+16(FP), DX
+	MOVQ offs+24(FP), BX
+	MOVQ k+32(FP), SI
+	MOVQ cols+40(FP), DI
+
+	// K1, K2: the valid columns of each vector.
+	MOVQ         $0x00000001, R8
+	SHLXQ        DI, R8, R8
+	DECQ         R8
+	KMOVW        R8, K1
+	MOVL         $0x42fe0000, DI
+	VPBROADCASTD DI, Z8
+	VPXORD       Z10, Z10, Z10
+	MOVL         $0x7fffffff, DI
+	VPBROADCASTD DI, Z9
+	MOVL         $0x00000080, DI
+	VPBROADCASTD DI, Z11
+	VPXORD       Z0, Z0, Z0
+
+	// Pass 1: the columns' maxima.
+	MOVQ  BX, DI
+	MOVQ  SI, R8
+	TESTQ R8, R8
+	JZ    packU8Offx16AVX512_scales
+
+packU8Offx16AVX512_max:
+	MOVLQSX   (DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VANDPS    Z9, Z4, Z4
+
+	// mx = val > mx ? val : mx (NaN keeps mx)
+	VMAXPS Z0, Z4, Z0
+	ADDQ   $0x04, DI
+	DECQ   R8
+	JNZ    packU8Offx16AVX512_max
+
+packU8Offx16AVX512_scales:
+	VCMPPS   $0x04, Z10, Z0, K3
+	VDIVPS.Z Z0, Z8, K3, Z2
+	VDIVPS   Z8, Z0, Z4
+	VMOVUPS  Z4, (CX)
+
+	// Pass 2: quads of rows, quantized and interleaved into words.
+	MOVQ  BX, DI
+	MOVQ  SI, R8
+	TESTQ R8, R8
+	JZ    packU8Offx16AVX512_done
+
+packU8Offx16AVX512_quad:
+	MOVLQSX   (DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS    $0x07, Z4, Z4, K3
+	VMOVAPS.Z Z4, K3, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z11, Z4, Z4
+	VMOVDQA32 Z4, Z6
+	CMPQ      R8, $0x01
+	JLE       packU8Offx16AVX512_store
+	MOVLQSX   4(DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS    $0x07, Z4, Z4, K3
+	VMOVAPS.Z Z4, K3, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z11, Z4, Z4
+	VPSLLD    $0x08, Z4, Z4
+	VPORD     Z4, Z6, Z6
+	CMPQ      R8, $0x02
+	JLE       packU8Offx16AVX512_store
+	MOVLQSX   8(DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS    $0x07, Z4, Z4, K3
+	VMOVAPS.Z Z4, K3, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z11, Z4, Z4
+	VPSLLD    $0x10, Z4, Z4
+	VPORD     Z4, Z6, Z6
+	CMPQ      R8, $0x03
+	JLE       packU8Offx16AVX512_store
+	MOVLQSX   12(DI), R9
+	LEAQ      (DX)(R9*4), R9
+	VMOVUPS.Z (R9), K1, Z4
+	VMULPS    Z2, Z4, Z4
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS    $0x07, Z4, Z4, K3
+	VMOVAPS.Z Z4, K3, Z4
+	VCVTPS2DQ Z4, Z4
+	VPADDD    Z11, Z4, Z4
+	VPSLLD    $0x18, Z4, Z4
+	VPORD     Z4, Z6, Z6
+
+packU8Offx16AVX512_store:
+	VMOVDQU32 Z6, (AX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x10, DI
+	SUBQ      $0x04, R8
+	JG        packU8Offx16AVX512_quad
+
+packU8Offx16AVX512_done:
 	VZEROUPPER
 	RET
 

@@ -1021,7 +1021,9 @@ func packBF16OffsAVX512(dst *float32, ldd int, src *float32, offs *int32, pairs 
 // int8Tile1x32AVX512 computes the 1×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1031,6 +1033,9 @@ func packBF16OffsAVX512(dst *float32, ldd int, src *float32, offs *int32, pairs 
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1038,12 +1043,14 @@ func packBF16OffsAVX512(dst *float32, ldd int, src *float32, offs *int32, pairs 
 //	}
 //
 //go:noescape
-func int8Tile1x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile1x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile2x32AVX512 computes the 2×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1053,6 +1060,9 @@ func int8Tile1x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1060,12 +1070,14 @@ func int8Tile1x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile2x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile2x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile3x32AVX512 computes the 3×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1075,6 +1087,9 @@ func int8Tile2x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1082,12 +1097,14 @@ func int8Tile2x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile3x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile3x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile4x32AVX512 computes the 4×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1097,6 +1114,9 @@ func int8Tile3x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1104,12 +1124,14 @@ func int8Tile3x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile4x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile4x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile5x32AVX512 computes the 5×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1119,6 +1141,9 @@ func int8Tile4x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1126,12 +1151,14 @@ func int8Tile4x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile5x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile5x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile6x32AVX512 computes the 6×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1141,6 +1168,9 @@ func int8Tile5x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1148,12 +1178,14 @@ func int8Tile5x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile6x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile6x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile7x32AVX512 computes the 7×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 7; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1163,6 +1195,9 @@ func int8Tile6x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1170,12 +1205,14 @@ func int8Tile6x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile7x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile7x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile8x32AVX512 computes the 8×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 8; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1185,6 +1222,9 @@ func int8Tile7x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1192,12 +1232,14 @@ func int8Tile7x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile8x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile8x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile9x32AVX512 computes the 9×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 9; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1207,6 +1249,9 @@ func int8Tile8x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1214,12 +1259,14 @@ func int8Tile8x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile9x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile9x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile10x32AVX512 computes the 10×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 10; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1229,6 +1276,9 @@ func int8Tile9x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1236,12 +1286,14 @@ func int8Tile9x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile10x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile10x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile11x32AVX512 computes the 11×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 11; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1251,6 +1303,9 @@ func int8Tile10x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1258,12 +1313,14 @@ func int8Tile10x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 //	}
 //
 //go:noescape
-func int8Tile11x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile11x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile12x32AVX512 computes the 12×32 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 12; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1273,6 +1330,9 @@ func int8Tile11x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*32+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1280,7 +1340,7 @@ func int8Tile11x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 //	}
 //
 //go:noescape
-func int8Tile12x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile12x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // packU8x32AVX512 quantizes a panel of 32 columns (see PackU8 and
 // packU8PanelGeneric, which it equals bit for bit): for each column j < cols,
@@ -1294,10 +1354,23 @@ func int8Tile12x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 //go:noescape
 func packU8x32AVX512(dst *float32, sb *float32, src *float32, offs *int32, k int, cols int)
 
+// packU8Offx32AVX512 quantizes a panel of 32 columns of signed values (see
+// PackU8Offset and packU8PanelGeneric, which it equals bit for bit): for each
+// column j < cols, mx = the largest |src[offs[r]+j]| (NaN skipped), sb[j] =
+// mx/127, and word j of quad q of dst gets, in byte t, 128 + row 4q+t times
+// 127/mx (0 when mx is 0; NaN to 0), rounded to nearest even (in [-127, 127]:
+// the product is at most 127·(1+2⁻²⁴)² in magnitude); bytes past row k are 0,
+// columns past cols 128.
+//
+//go:noescape
+func packU8Offx32AVX512(dst *float32, sb *float32, src *float32, offs *int32, k int, cols int)
+
 // int8Tile1x16AVX512 computes the 1×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1307,6 +1380,9 @@ func packU8x32AVX512(dst *float32, sb *float32, src *float32, offs *int32, k int
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1314,12 +1390,14 @@ func packU8x32AVX512(dst *float32, sb *float32, src *float32, offs *int32, k int
 //	}
 //
 //go:noescape
-func int8Tile1x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile1x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile2x16AVX512 computes the 2×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1329,6 +1407,9 @@ func int8Tile1x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1336,12 +1417,14 @@ func int8Tile1x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile2x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile2x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile3x16AVX512 computes the 3×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1351,6 +1434,9 @@ func int8Tile2x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1358,12 +1444,14 @@ func int8Tile2x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile3x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile3x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile4x16AVX512 computes the 4×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1373,6 +1461,9 @@ func int8Tile3x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1380,12 +1471,14 @@ func int8Tile3x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile4x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile4x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile5x16AVX512 computes the 5×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1395,6 +1488,9 @@ func int8Tile4x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1402,12 +1498,14 @@ func int8Tile4x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile5x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile5x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile6x16AVX512 computes the 6×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1417,6 +1515,9 @@ func int8Tile5x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1424,12 +1525,14 @@ func int8Tile5x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile6x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile6x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile7x16AVX512 computes the 7×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 7; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1439,6 +1542,9 @@ func int8Tile6x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1446,12 +1552,14 @@ func int8Tile6x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile7x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile7x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile8x16AVX512 computes the 8×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 8; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1461,6 +1569,9 @@ func int8Tile7x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1468,12 +1579,14 @@ func int8Tile7x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile8x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile8x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile9x16AVX512 computes the 9×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 9; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1483,6 +1596,9 @@ func int8Tile8x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1490,12 +1606,14 @@ func int8Tile8x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile9x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile9x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile10x16AVX512 computes the 10×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 10; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1505,6 +1623,9 @@ func int8Tile9x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1512,12 +1633,14 @@ func int8Tile9x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 //	}
 //
 //go:noescape
-func int8Tile10x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile10x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile11x16AVX512 computes the 11×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 11; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1527,6 +1650,9 @@ func int8Tile10x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1534,12 +1660,14 @@ func int8Tile10x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 //	}
 //
 //go:noescape
-func int8Tile11x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile11x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // int8Tile12x16AVX512 computes the 12×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
 // from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
+// + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+// lanes of each row's last 16 columns that are C's: only those of C and res are
+// read and written. In Go:
 //
 //	for i := 0; i < 12; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1549,6 +1677,9 @@ func int8Tile11x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 //					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*16+j]) >> (8 * t)))
 //				}
 //			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
 //			v := float32(s) * sb[j]
 //			v *= sa[i]
 //			// then the epilogue, one rounded operation at a time
@@ -1556,7 +1687,7 @@ func int8Tile11x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 //	}
 //
 //go:noescape
-func int8Tile12x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, ldr int, flags int)
+func int8Tile12x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 
 // packU8x16AVX512 quantizes a panel of 16 columns (see PackU8 and
 // packU8PanelGeneric, which it equals bit for bit): for each column j < cols,
@@ -1569,6 +1700,17 @@ func int8Tile12x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 //
 //go:noescape
 func packU8x16AVX512(dst *float32, sb *float32, src *float32, offs *int32, k int, cols int)
+
+// packU8Offx16AVX512 quantizes a panel of 16 columns of signed values (see
+// PackU8Offset and packU8PanelGeneric, which it equals bit for bit): for each
+// column j < cols, mx = the largest |src[offs[r]+j]| (NaN skipped), sb[j] =
+// mx/127, and word j of quad q of dst gets, in byte t, 128 + row 4q+t times
+// 127/mx (0 when mx is 0; NaN to 0), rounded to nearest even (in [-127, 127]:
+// the product is at most 127·(1+2⁻²⁴)² in magnitude); bytes past row k are 0,
+// columns past cols 128.
+//
+//go:noescape
+func packU8Offx16AVX512(dst *float32, sb *float32, src *float32, offs *int32, k int, cols int)
 
 // sdotAVX512 returns the dot product of x[:n] and y[:n]. In Go:
 //

@@ -57,6 +57,42 @@ func panelWidth(n, j0 int) int {
 // dst[U8Quads(k)·j0], quad q's word of column j0+j at q·width+j. sb
 // receives U8Cols(n) scales.
 func PackU8(dst, sb, src []float32, offs []int32, k, n int) {
+	packU8(dst, sb, src, offs, k, n, false)
+}
+
+// PackU8Offset is PackU8 for signed values (a network's first
+// convolution, on the normalised image): sb[j] = mx/127 for the column's
+// largest magnitude mx, each value v becomes 128 + round(v·127/mx) (to
+// nearest even, in [1, 255]; 128 for NaN and when mx is 0), padding
+// columns 128 and bytes past row k 0. GemmU8S8 takes the offset back with
+// corr = OffsetCorrection of A.
+func PackU8Offset(dst, sb, src []float32, offs []int32, k, n int) {
+	packU8(dst, sb, src, offs, k, n, true)
+}
+
+// OffsetCorrection sets corr[i] = 128·Σ_k A[i, k] for the m rows of
+// signed bytes of A (kq quads a row, rows lda words apart): what the
+// offset of PackU8Offset's bytes adds to row i of the product.
+func OffsetCorrection(corr []int32, a []float32, lda, m, kq int) {
+	if m <= 0 {
+		return
+	}
+	if kq > 0 {
+		checkMatrix("A", a, m, kq, lda)
+	}
+	for i := range corr[:m] {
+		var s int32
+		for q := 0; q < kq; q++ {
+			w := math.Float32bits(a[i*lda+q])
+			for t := 0; t < 32; t += 8 {
+				s += int32(int8(w >> t))
+			}
+		}
+		corr[i] = 128 * s
+	}
+}
+
+func packU8(dst, sb, src []float32, offs []int32, k, n int, offset bool) {
 	if k < 0 || n < 0 {
 		panic(fmt.Sprintf("kernels: PackU8 with negative size k=%d n=%d", k, n))
 	}
@@ -83,29 +119,38 @@ func PackU8(dst, sb, src []float32, offs []int32, k, n int) {
 		w, cols := panelWidth(n, j0), min(32, n-j0)
 		d := dst[kq*j0 : kq*(j0+w)]
 		if useVNNI {
-			packU8PanelAsm(d, sb[j0:j0+w], src[j0:], offs, k, cols, w)
+			packU8PanelAsm(d, sb[j0:j0+w], src[j0:], offs, k, cols, w, offset)
 		} else {
-			packU8PanelGeneric(d, sb[j0:j0+w], src[j0:], offs, k, cols, w)
+			packU8PanelGeneric(d, sb[j0:j0+w], src[j0:], offs, k, cols, w, offset)
 		}
 	}
 }
 
-// packU8PanelGeneric is PackU8 for one panel of width columns (16 or 32)
-// of which the first cols are B's, rows at src[offs[r]:].
-func packU8PanelGeneric(dst, sb, src []float32, offs []int32, k, cols, width int) {
+// packU8PanelGeneric is PackU8 (PackU8Offset when offset) for one panel
+// of width columns (16 or 32) of which the first cols are B's, rows at
+// src[offs[r]:].
+func packU8PanelGeneric(dst, sb, src []float32, offs []int32, k, cols, width int, offset bool) {
+	lim, pad := float32(255), uint8(0)
+	if offset {
+		lim, pad = 127, 128
+	}
 	var inv [32]float32
 	for j := 0; j < width; j++ {
 		var mx float32
 		if j < cols {
 			for _, o := range offs[:k] {
-				if v := src[int(o)+j]; v > mx {
+				v := src[int(o)+j]
+				if offset {
+					v = float32(math.Abs(float64(v)))
+				}
+				if v > mx {
 					mx = v
 				}
 			}
 		}
-		sb[j] = mx / 255
+		sb[j] = mx / lim
 		if mx != 0 {
-			inv[j] = 255 / mx
+			inv[j] = lim / mx
 		}
 	}
 	for q := 0; q < U8Quads(k); q++ {
@@ -113,12 +158,28 @@ func packU8PanelGeneric(dst, sb, src []float32, offs []int32, k, cols, width int
 		clear(d)
 		for t := 0; t < 4 && 4*q+t < k; t++ {
 			row := src[offs[4*q+t]:]
-			for j := 0; j < cols; j++ {
-				u := math.Float32bits(d[j]) | uint32(quantU8(row[j]*inv[j]))<<(8*t)
-				d[j] = math.Float32frombits(u)
+			for j := range d {
+				b := pad
+				if j < cols {
+					if offset {
+						b = quantOffset(row[j] * inv[j])
+					} else {
+						b = quantU8(row[j] * inv[j])
+					}
+				}
+				d[j] = math.Float32frombits(math.Float32bits(d[j]) | uint32(b)<<(8*t))
 			}
 		}
 	}
+}
+
+// quantOffset returns 128 + v rounded to nearest even, NaN counting as 0
+// (|v| is at most 127·(1+2⁻²⁴)² here, so the result is in [1, 255]).
+func quantOffset(v float32) uint8 {
+	if v != v {
+		return 128
+	}
+	return uint8(128 + int32(math.RoundToEven(float64(v))))
 }
 
 // quantU8 converts v to an integer as VCVTPS2DQ does (to nearest even; NaN
@@ -185,15 +246,17 @@ func PackS8Rows(dst []float32, ldd int, sa, src []float32, lds, m, k int) error 
 // kernels; without them they run portable twins, correct but slow.
 func Int8Native() bool { return useVNNI }
 
-// GemmU8S8 computes C = epilogue(sa[i]·sb[j]·(A·B)[i, j] (+ C when addC))
-// for the m×n product of A, m rows of kq quads of signed bytes (rows lda
-// words apart, as PackS8Rows writes them), and B, kq quads of n columns
-// of unsigned bytes as PackU8 writes them; sa has m scales, sb PackU8's.
+// GemmU8S8 computes C = epilogue(sa[i]·sb[j]·((A·B)[i, j] − corr[i])
+// (+ C when addC)) for the m×n product of A, m rows of kq quads of signed
+// bytes (rows lda words apart, as PackS8Rows writes them), and B, kq quads
+// of n columns of unsigned bytes as PackU8 writes them; sa has m scales,
+// sb PackU8's. corr is nil, or (for B from PackU8Offset) m values from
+// OffsetCorrection.
 // The byte products are summed exactly in int32, converted to float32
 // and multiplied by sb[j], then by sa[i]; C is then added when addC, and
 // the epilogue applied as in SgemmSerialEpilogue, each step rounded to
 // float32. It runs on the calling goroutine.
-func GemmU8S8(m, n, kq int, a []float32, lda int, sa, b, sb []float32, addC bool, c []float32, ldc int, ep Epilogue) {
+func GemmU8S8(m, n, kq int, a []float32, lda int, sa []float32, corr []int32, b, sb []float32, addC bool, c []float32, ldc int, ep Epilogue) {
 	if m < 0 || n < 0 || kq < 0 {
 		panic(fmt.Sprintf("kernels: GemmU8S8 with negative size m=%d n=%d kq=%d", m, n, kq))
 	}
@@ -212,6 +275,12 @@ func GemmU8S8(m, n, kq int, a []float32, lda int, sa, b, sb []float32, addC bool
 	if addC {
 		flags |= 8
 	}
+	if corr != nil {
+		if len(corr) < m {
+			panic(fmt.Sprintf("kernels: GemmU8S8: %d corrections for %d rows", len(corr), m))
+		}
+		flags |= 16
+	}
 	if ep.Bias != nil {
 		if len(ep.Bias) < m {
 			panic(fmt.Sprintf("kernels: GemmU8S8: %d bias values for %d rows", len(ep.Bias), m))
@@ -225,70 +294,56 @@ func GemmU8S8(m, n, kq int, a []float32, lda int, sa, b, sb []float32, addC bool
 	if ep.ReLU {
 		flags |= 4
 	}
-	var tc, tr [12 * 32]float32 // a partial panel's tile and residual
 	for j0 := 0; j0 < n; j0 += 32 {
 		w, cols := panelWidth(n, j0), min(32, n-j0)
 		bp, sbp := b[kq*j0:kq*(j0+w)], sb[j0:j0+w]
+		// The last 16 columns' lanes that are C's: the kernels mask the
+		// others' loads and stores.
+		tf := flags | (1<<(cols-(w-16))-1)<<16
 		for i0 := 0; i0 < m; i0 += 12 {
 			rows := min(12, m-i0)
 			var bias, res []float32
+			var ci32 []int32
+			if corr != nil {
+				ci32 = corr[i0 : i0+rows]
+			}
 			if flags&1 != 0 {
 				bias = ep.Bias[i0 : i0+rows]
 			}
-			ci, ldt := c[i0*ldc+j0:], ldc
-			ldr := ep.LDR
 			if flags&2 != 0 {
 				res = ep.Res[i0*ep.LDR+j0:]
-			}
-			if cols < w {
-				// The tile's columns past n would be out of C (and Res): the
-				// kernel works on copies.
-				ci, ldt = tc[:], w
-				for i := 0; i < rows; i++ {
-					if addC {
-						copy(tc[i*w:i*w+cols], c[(i0+i)*ldc+j0:])
-					}
-					if res != nil {
-						copy(tr[i*w:i*w+cols], res[i*ldr:i*ldr+cols])
-					}
-				}
-				if res != nil {
-					res, ldr = tr[:], w
-				}
 			}
 			ai := a
 			if kq > 0 {
 				ai = a[i0*lda:]
 			}
 			if useVNNI && kq > 0 {
-				int8TileAsm(kq, rows, w, ai, lda, bp, ci, ldt, sa[i0:i0+rows], sbp, bias, res, ldr, flags)
+				int8TileAsm(kq, rows, w, cols, ai, lda, bp, c[i0*ldc+j0:], ldc, sa[i0:i0+rows], sbp, bias, res, ci32, ep.LDR, tf)
 			} else {
-				int8TileGeneric(kq, rows, w, ai, lda, bp, ci, ldt, sa[i0:i0+rows], sbp, bias, res, ldr, flags)
-			}
-			if cols < w {
-				for i := 0; i < rows; i++ {
-					copy(c[(i0+i)*ldc+j0:(i0+i)*ldc+j0+cols], tc[i*w:])
-				}
+				int8TileGeneric(kq, rows, w, cols, ai, lda, bp, c[i0*ldc+j0:], ldc, sa[i0:i0+rows], sbp, bias, res, ci32, ep.LDR, tf)
 			}
 		}
 	}
 }
 
-// int8TileGeneric is the portable twin of the int8 tiles: rows × width of
+// int8TileGeneric is the portable twin of the int8 tiles: rows × cols of
 // C from rows of A (lda apart) and a panel of B width words a quad.
-func int8TileGeneric(kq, rows, width int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, ldr, flags int) {
+func int8TileGeneric(kq, rows, width, cols int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, corr []int32, ldr, flags int) {
 	for i := 0; i < rows; i++ {
 		var ai []float32
 		if kq > 0 {
 			ai = a[i*lda : i*lda+kq]
 		}
-		for j := 0; j < width; j++ {
+		for j := 0; j < cols; j++ {
 			var s int32
 			for q, aw := range ai {
 				x, y := math.Float32bits(aw), math.Float32bits(b[q*width+j])
 				for t := 0; t < 32; t += 8 {
 					s += int32(int8(x>>t)) * int32(uint8(y>>t))
 				}
+			}
+			if flags&16 != 0 {
+				s -= corr[i]
 			}
 			v := float32(s) * sb[j]
 			v = float32(v * sa[i])

@@ -5,10 +5,10 @@ package kernels
 // useVNNI is false: the int8 kernels are the portable twins.
 const useVNNI = false
 
-func int8TileAsm(kq, rows, width int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, ldr, flags int) {
+func int8TileAsm(kq, rows, width, cols int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, corr []int32, ldr, flags int) {
 	panic("kernels: no int8 assembly on this platform")
 }
 
-func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width int) {
+func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width int, offset bool) {
 	panic("kernels: no int8 assembly on this platform")
 }

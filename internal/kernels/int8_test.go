@@ -33,72 +33,100 @@ func unpackU8(dst []float32, kq, n, r, j int) uint8 {
 	return uint8(math.Float32bits(dst[kq*j0+r/4*w+j-j0]) >> (8 * (r % 4)))
 }
 
+// TestPackU8 checks PackU8 and PackU8Offset (signed values): the
+// assembly against its twin bit for bit, and both against the definition.
 func TestPackU8(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	for _, k := range []int{1, 2, 3, 4, 5, 7, 64, 67} {
-		for _, n := range []int{1, 5, 16, 17, 31, 32, 33, 48, 49, 100} {
-			src, offs := int8TestRows(rng, k, n)
-			if k > 4 {
-				src[int(offs[3])+n/2] = -1                      // clamped to 0
-				src[int(offs[4])+n/3] = float32(math.NaN())     // ignored, then 0
-				src[int(offs[k-1])+n-1] = float32(math.Inf(-1)) // clamped to 0
+	for _, offset := range []bool{false, true} {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for _, k := range []int{1, 2, 3, 4, 5, 7, 64, 67} {
+			for _, n := range []int{1, 5, 16, 17, 31, 32, 33, 48, 49, 100} {
+				t.Run(fmt.Sprintf("offset=%v/k=%d/n=%d", offset, k, n), func(t *testing.T) { checkPackU8(t, rng, offset, k, n) })
 			}
-			kq, nc := U8Quads(k), U8Cols(n)
-			dst, sb := make([]float32, kq*nc+5), make([]float32, nc+5)
-			for i := range dst {
-				dst[i] = 7 // every word written over
+		}
+	}
+}
+
+func checkPackU8(t *testing.T, rng *rand.Rand, offset bool, k, n int) {
+	src, offs := int8TestRows(rng, k, n)
+	if offset {
+		for i := range src {
+			src[i] -= 1.5 // signed values
+		}
+	}
+	if k > 4 {
+		src[int(offs[3])+n/2] = -1                      // clamped to 0 unless offset
+		src[int(offs[4])+n/3] = float32(math.NaN())     // ignored, then 0
+		src[int(offs[k-1])+n-1] = float32(math.Inf(-1)) // clamped to 0 unless offset (then the column is NaN and 0)
+	}
+	kq, nc := U8Quads(k), U8Cols(n)
+	dst, sb := make([]float32, kq*nc+5), make([]float32, nc+5)
+	for i := range dst {
+		dst[i] = 7 // every word written over
+	}
+	pack, lim, zero := PackU8, float32(255), uint8(0)
+	if offset {
+		pack, lim, zero = PackU8Offset, 127, 128
+	}
+	pack(dst, sb, src, offs, k, n)
+	if useVNNI {
+		// The assembly against its twin, bit for bit.
+		d2, s2 := make([]float32, len(dst)), make([]float32, len(sb))
+		for j0 := 0; j0 < n; j0 += 32 {
+			w := panelWidth(n, j0)
+			packU8PanelGeneric(d2[kq*j0:kq*(j0+w)], s2[j0:j0+w], src[j0:], offs, k, min(32, n-j0), w, offset)
+		}
+		for i := 0; i < kq*nc; i++ {
+			if math.Float32bits(dst[i]) != math.Float32bits(d2[i]) {
+				t.Fatalf("word %d = %#x, generic %#x", i, math.Float32bits(dst[i]), math.Float32bits(d2[i]))
 			}
-			PackU8(dst, sb, src, offs, k, n)
-			if useVNNI {
-				// The assembly against its twin, bit for bit.
-				d2, s2 := make([]float32, len(dst)), make([]float32, len(sb))
-				for j0 := 0; j0 < n; j0 += 32 {
-					w := panelWidth(n, j0)
-					packU8PanelGeneric(d2[kq*j0:kq*(j0+w)], s2[j0:j0+w], src[j0:], offs, k, min(32, n-j0), w)
-				}
-				for i := 0; i < kq*nc; i++ {
-					if math.Float32bits(dst[i]) != math.Float32bits(d2[i]) {
-						t.Fatalf("k=%d n=%d: word %d = %#x, generic %#x", k, n, i, math.Float32bits(dst[i]), math.Float32bits(d2[i]))
-					}
-				}
-				for j := 0; j < nc; j++ {
-					if sb[j] != s2[j] {
-						t.Fatalf("k=%d n=%d: scale %d = %v, generic %v", k, n, j, sb[j], s2[j])
-					}
-				}
+		}
+		for j := 0; j < nc; j++ {
+			if math.Float32bits(sb[j]) != math.Float32bits(s2[j]) {
+				t.Fatalf("scale %d = %v, generic %v", j, sb[j], s2[j])
 			}
-			// Against the definition: each value within half a step of
-			// its byte times the column's scale, the largest one 255.
-			for j := 0; j < nc; j++ {
-				var mx float32
-				for r := 0; r < k && j < n; r++ {
-					if v := src[int(offs[r])+j]; v > mx {
-						mx = v
-					}
+		}
+	}
+	// Against the definition: each value within half a step of its byte
+	// (less the offset) times the column's scale, the largest one ±lim.
+	for j := 0; j < nc; j++ {
+		var mx float32
+		for r := 0; r < k && j < n; r++ {
+			v := src[int(offs[r])+j]
+			if offset {
+				v = float32(math.Abs(float64(v)))
+			}
+			if v > mx {
+				mx = v
+			}
+		}
+		if want := mx / lim; math.Float32bits(sb[j]) != math.Float32bits(want) {
+			t.Fatalf("scale %d = %v, want %v", j, sb[j], want)
+		}
+		for r := 0; r < 4*kq; r++ {
+			q := unpackU8(dst, kq, n, r, j)
+			if r >= k {
+				if q != 0 {
+					t.Fatalf("B[%d, %d] past row %d = %d", r, j, k, q)
 				}
-				if want := mx / 255; sb[j] != want {
-					t.Fatalf("k=%d n=%d: scale %d = %v, want %v", k, n, j, sb[j], want)
+				continue
+			}
+			var v float64
+			if j < n {
+				v = float64(src[int(offs[r])+j])
+			}
+			qv := float64(int(q) - int(zero))
+			s := float64(sb[j])
+			if math.IsNaN(v) || math.IsInf(float64(mx), 0) || (!offset && v <= 0) {
+				if q != zero {
+					t.Fatalf("B[%d, %d] = %v quantized to %d, want %d", r, j, v, q, zero)
 				}
-				for r := 0; r < 4*kq; r++ {
-					q := unpackU8(dst, kq, n, r, j)
-					var v float64
-					if r < k && j < n {
-						v = float64(src[int(offs[r])+j])
-					}
-					if !(v > 0) {
-						if q != 0 {
-							t.Fatalf("k=%d n=%d: B[%d, %d] = %v quantized to %d, want 0", k, n, r, j, v, q)
-						}
-						continue
-					}
-					s := float64(sb[j])
-					if d := math.Abs(float64(q)*s - v); d > s/2*(1+1e-5) {
-						t.Fatalf("k=%d n=%d: B[%d, %d] = %v quantized to %d (step %v)", k, n, r, j, v, q, s)
-					}
-					if float32(v) == mx && q != 255 {
-						t.Fatalf("k=%d n=%d: column %d's largest value quantized to %d", k, n, j, q)
-					}
-				}
+				continue
+			}
+			if d := math.Abs(qv*s - v); d > s/2*(1+1e-5) {
+				t.Fatalf("B[%d, %d] = %v quantized to %d (step %v)", r, j, v, q, s)
+			}
+			if float32(math.Abs(v)) == mx && mx > 0 && math.Abs(qv) != float64(lim) {
+				t.Fatalf("column %d's largest magnitude %v quantized to %d", j, v, q)
 			}
 		}
 	}
@@ -161,8 +189,9 @@ func TestPackS8Rows(t *testing.T) {
 }
 
 // int8TestOperands returns random packed operands of an m×n product over
-// k: A's bytes and B's values, packed, and their scales.
-func int8TestOperands(rng *rand.Rand, m, n, k int) (a, sa, b, sb []float32) {
+// k: A's bytes and B's values, packed, and their scales; with offset, B
+// signed (PackU8Offset) and A's corrections.
+func int8TestOperands(rng *rand.Rand, m, n, k int, offset bool) (a, sa, b, sb []float32, corr []int32) {
 	kq := U8Quads(k)
 	w := make([]float32, m*k)
 	for i := range w {
@@ -174,8 +203,17 @@ func int8TestOperands(rng *rand.Rand, m, n, k int) (a, sa, b, sb []float32) {
 	}
 	src, offs := int8TestRows(rng, k, n)
 	b, sb = make([]float32, kq*U8Cols(n)), make([]float32, U8Cols(n))
-	PackU8(b, sb, src, offs, k, n)
-	return a, sa, b, sb
+	if !offset {
+		PackU8(b, sb, src, offs, k, n)
+		return a, sa, b, sb, nil
+	}
+	for i := range src {
+		src[i] -= 2
+	}
+	PackU8Offset(b, sb, src, offs, k, n)
+	corr = make([]int32, m)
+	OffsetCorrection(corr, a, kq, m, kq)
+	return a, sa, b, sb, corr
 }
 
 func TestGemmU8S8(t *testing.T) {
@@ -183,72 +221,78 @@ func TestGemmU8S8(t *testing.T) {
 	for _, s := range [][3]int{{1, 1, 4}, {12, 32, 64}, {13, 33, 67}, {5, 17, 8}, {24, 16, 3}, {7, 100, 256}, {30, 49, 1}, {3, 5, 0}} {
 		m, n, k := s[0], s[1], s[2]
 		kq := U8Quads(k)
-		a, sa, b, sb := int8TestOperands(rng, m, n, k)
-		ldc := n + 5
-		c0 := make([]float32, m*ldc)
-		res := make([]float32, m*n)
-		bias := make([]float32, m)
-		for i := range c0 {
-			c0[i] = float32(rng.NormFloat64())
-		}
-		for i := range res {
-			res[i] = float32(rng.NormFloat64())
-		}
-		for i := range bias {
-			bias[i] = float32(rng.NormFloat64())
-		}
-		for mode := 0; mode < 8; mode++ {
-			addC, withRes, relu := mode&1 != 0, mode&2 != 0, mode&4 != 0
-			ep := Epilogue{Bias: bias, ReLU: relu, LDR: n}
-			if withRes {
-				ep.Res = res
+		for _, offset := range []bool{false, true} {
+			a, sa, b, sb, corr := int8TestOperands(rng, m, n, k, offset)
+			zero := int64(0)
+			if offset {
+				zero = 128
 			}
-			got := append([]float32(nil), c0...)
-			GemmU8S8(m, n, kq, a, kq, sa, b, sb, addC, got, ldc, ep)
-			name := fmt.Sprintf("%v addC=%v res=%v relu=%v", s, addC, withRes, relu)
-			for i := 0; i < m; i++ {
-				for j := 0; j < ldc; j++ {
-					if j >= n {
-						if got[i*ldc+j] != c0[i*ldc+j] {
-							t.Fatalf("%s: c[%d, %d] past n written", name, i, j)
+			ldc := n + 5
+			c0 := make([]float32, m*ldc)
+			res := make([]float32, m*n)
+			bias := make([]float32, m)
+			for i := range c0 {
+				c0[i] = float32(rng.NormFloat64())
+			}
+			for i := range res {
+				res[i] = float32(rng.NormFloat64())
+			}
+			for i := range bias {
+				bias[i] = float32(rng.NormFloat64())
+			}
+			for mode := 0; mode < 8; mode++ {
+				addC, withRes, relu := mode&1 != 0, mode&2 != 0, mode&4 != 0
+				ep := Epilogue{Bias: bias, ReLU: relu, LDR: n}
+				if withRes {
+					ep.Res = res
+				}
+				got := append([]float32(nil), c0...)
+				GemmU8S8(m, n, kq, a, kq, sa, corr, b, sb, addC, got, ldc, ep)
+				name := fmt.Sprintf("%v offset=%v addC=%v res=%v relu=%v", s, offset, addC, withRes, relu)
+				for i := 0; i < m; i++ {
+					for j := 0; j < ldc; j++ {
+						if j >= n {
+							if got[i*ldc+j] != c0[i*ldc+j] {
+								t.Fatalf("%s: c[%d, %d] past n written", name, i, j)
+							}
+							continue
 						}
-						continue
-					}
-					// The exact integer sum, then the scales and the
-					// epilogue in float64: float32 rounds each of up to
-					// six steps (conversion, two products, three sums).
-					var sum int64
-					for p := 0; p < 4*kq; p++ {
-						qa := int8(math.Float32bits(a[i*kq+p/4]) >> (8 * (p % 4)))
-						sum += int64(qa) * int64(unpackU8(b, kq, n, p, j))
-					}
-					want := float64(sum) * float64(sa[i]) * float64(sb[j])
-					mag := math.Abs(want)
-					for _, e := range []struct {
-						on bool
-						v  float32
-					}{{addC, c0[i*ldc+j]}, {true, bias[i]}, {withRes, res[i*n+j]}} {
-						if e.on {
-							want += float64(e.v)
-							mag += math.Abs(float64(e.v))
+						// The exact integer sum, then the scales and the
+						// epilogue in float64: float32 rounds each of up to
+						// six steps (conversion, two products, three sums).
+						var sum int64
+						for p := 0; p < 4*kq; p++ {
+							qa := int8(math.Float32bits(a[i*kq+p/4]) >> (8 * (p % 4)))
+							sum += int64(qa) * (int64(unpackU8(b, kq, n, p, j)) - zero) // A is 0 past k
 						}
-					}
-					if relu {
-						want = max(want, 0)
-					}
-					tol := 6 * math.Pow(2, -24) * mag
-					if d := math.Abs(float64(got[i*ldc+j]) - want); d > tol {
-						t.Fatalf("%s: c[%d, %d] = %v, want %v (±%.3g)", name, i, j, got[i*ldc+j], want, tol)
+						want := float64(sum) * float64(sa[i]) * float64(sb[j])
+						mag := math.Abs(want)
+						for _, e := range []struct {
+							on bool
+							v  float32
+						}{{addC, c0[i*ldc+j]}, {true, bias[i]}, {withRes, res[i*n+j]}} {
+							if e.on {
+								want += float64(e.v)
+								mag += math.Abs(float64(e.v))
+							}
+						}
+						if relu {
+							want = max(want, 0)
+						}
+						tol := 6 * math.Pow(2, -24) * mag
+						if d := math.Abs(float64(got[i*ldc+j]) - want); d > tol {
+							t.Fatalf("%s: c[%d, %d] = %v, want %v (±%.3g)", name, i, j, got[i*ldc+j], want, tol)
+						}
 					}
 				}
-			}
-			if useVNNI {
-				// The assembly against its twin, bit for bit.
-				gen := append([]float32(nil), c0...)
-				forceGenericInt8(func() { GemmU8S8(m, n, kq, a, kq, sa, b, sb, addC, gen, ldc, ep) })
-				for i := range gen {
-					if math.Float32bits(gen[i]) != math.Float32bits(got[i]) {
-						t.Fatalf("%s: value %d = %v, generic %v", name, i, got[i], gen[i])
+				if useVNNI {
+					// The assembly against its twin, bit for bit.
+					gen := append([]float32(nil), c0...)
+					forceGenericInt8(func() { GemmU8S8(m, n, kq, a, kq, sa, corr, b, sb, addC, gen, ldc, ep) })
+					for i := range gen {
+						if math.Float32bits(gen[i]) != math.Float32bits(got[i]) {
+							t.Fatalf("%s: value %d = %v, generic %v", name, i, got[i], gen[i])
+						}
 					}
 				}
 			}
@@ -267,7 +311,7 @@ func BenchmarkGemmU8S8(b *testing.B) {
 		m, n, k := s[0], s[1], s[2]
 		kq := U8Quads(k)
 		rng := rand.New(rand.NewPCG(1, 1))
-		a, sa, _, _ := int8TestOperands(rng, m, 1, k)
+		a, sa, _, _, _ := int8TestOperands(rng, m, 1, k, false)
 		x := make([]float32, k*n)
 		for i := range x {
 			x[i] = rng.Float32()
@@ -290,7 +334,7 @@ func BenchmarkGemmU8S8(b *testing.B) {
 						if part != "gemm" {
 							PackU8(bb, sb, x[j0:], offs, k, cols)
 						}
-						GemmU8S8(m, cols, kq, a, kq, sa, bb, sb, false, c[j0:], n, ep)
+						GemmU8S8(m, cols, kq, a, kq, sa, nil, bb, sb, false, c[j0:], n, ep)
 					}
 				}
 				reportGFLOPS(b, 2*float64(m*n*k), cpu0)

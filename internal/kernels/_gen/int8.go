@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
@@ -10,16 +11,17 @@ import (
 )
 
 // int8Signature is the Go declaration of the int8 tiles.
-const int8Signature = "func(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa, sb, bias, res *float32, ldr, flags int)"
+const int8Signature = "func(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)"
 
 // int8Tile emits int8Tile{mr}x{nr}AVX512: an mr×nr tile (nr = 16·vecs) of
 // C from quads of 8-bit values with VPDPBUSD (AVX512-VNNI). A holds signed
 // bytes (a layer's weights), row i at a + i·lda words; B unsigned bytes
 // (activations) in a packed panel of nr words a quad. Each word holds the
 // bytes of four consecutive K indices, the first in its low byte; kq
-// counts the quads. The exact int32 sums are converted to float32 and
-// scaled by row (sa) and column (sb), then C is added (flags bit 3), the
-// bias (bit 0), the residual (bit 1) and ReLU applied (bit 2).
+// counts the quads. The exact int32 sums, less corr[i] (flags bit 4: B
+// held signed values offset by 128), are converted to float32 and scaled
+// by row (sa) and column (sb), then C is added (flags bit 3), the bias
+// (bit 0), the residual (bit 1) and ReLU applied (bit 2).
 func int8Tile(mr, vecs int) {
 	nr := 16 * vecs
 	name := fmt.Sprintf("int8Tile%dx%dAVX512", mr, nr)
@@ -27,7 +29,9 @@ func int8Tile(mr, vecs int) {
 	Doc(strings.Split(fmt.Sprintf(`%[1]s computes the %[2]d×%[3]d tile C = sa[i]·sb[j]·(A·B)[i, j]
 from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
-+ res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). In Go:
++ res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
+lanes of each row's last 16 columns that are C's: only those of C and res are
+read and written. In Go:
 
 	for i := 0; i < %[2]d; i++ {
 		for j := 0; j < %[3]d; j++ {
@@ -36,6 +40,9 @@ registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 				for t := 0; t < 4; t++ {
 					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*%[3]d+j]) >> (8 * t)))
 				}
+			}
+			if flags&16 != 0 {
+				s -= corr[i]
 			}
 			v := float32(s) * sb[j]
 			v *= sa[i]
@@ -111,6 +118,23 @@ registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 	JNZ(LabelRef(name + "_tailloop"))
 
 	Label(name + "_scale")
+	flags := Load(Param("flags"), GP64())
+	Comment("K1: the lanes of the last vector of each row that are C's (flags bits 16–31).")
+	lanes := GP64()
+	MOVQ(flags, lanes)
+	SHRQ(U8(16), lanes)
+	KMOVW(lanes.As32(), K1)
+	TESTQ(U32(16), flags)
+	JZ(LabelRef(name + "_convert"))
+	Comment("Less corr[i]: B held signed values offset by 128.")
+	corr := Load(Param("corr"), GP64())
+	for i := 0; i < mr; i++ {
+		VPBROADCASTD(Mem{Base: corr, Disp: 4 * i}, bcast)
+		for v := 0; v < vecs; v++ {
+			VPSUBD(bcast, acc(i, v), acc(i, v))
+		}
+	}
+	Label(name + "_convert")
 	Comment("float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.")
 	sb := Load(Param("sb"), GP64())
 	for v := 0; v < vecs; v++ {
@@ -128,7 +152,6 @@ registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(2), ldc)
-	flags := Load(Param("flags"), GP64())
 	TESTQ(U32(8), flags)
 	JZ(LabelRef(name + "_bias"))
 	Comment("Add C (a second product summed into the same tile).")
@@ -136,7 +159,11 @@ registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 	MOVQ(c, cr)
 	for i := 0; i < mr; i++ {
 		for v := 0; v < vecs; v++ {
-			VADDPS(Mem{Base: cr, Disp: 64 * v}, acc(i, v), acc(i, v))
+			if v == vecs-1 {
+				VADDPS_Z(Mem{Base: cr, Disp: 64 * v}, acc(i, v), K1, acc(i, v))
+			} else {
+				VADDPS(Mem{Base: cr, Disp: 64 * v}, acc(i, v), acc(i, v))
+			}
 		}
 		if i < mr-1 {
 			ADDQ(ldc, cr)
@@ -160,7 +187,11 @@ registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 	SHLQ(U8(2), ldr)
 	for i := 0; i < mr; i++ {
 		for v := 0; v < vecs; v++ {
-			VADDPS(Mem{Base: res, Disp: 64 * v}, acc(i, v), acc(i, v))
+			if v == vecs-1 {
+				VADDPS_Z(Mem{Base: res, Disp: 64 * v}, acc(i, v), K1, acc(i, v))
+			} else {
+				VADDPS(Mem{Base: res, Disp: 64 * v}, acc(i, v), acc(i, v))
+			}
 		}
 		if i < mr-1 {
 			ADDQ(ldr, res)
@@ -177,7 +208,11 @@ registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 	Label(name + "_write")
 	for i := 0; i < mr; i++ {
 		for v := 0; v < vecs; v++ {
-			VMOVUPS(acc(i, v), Mem{Base: c, Disp: 64 * v})
+			if v == vecs-1 {
+				VMOVUPS(acc(i, v), K1, Mem{Base: c, Disp: 64 * v})
+			} else {
+				VMOVUPS(acc(i, v), Mem{Base: c, Disp: 64 * v})
+			}
 		}
 		if i < mr-1 {
 			ADDQ(ldc, c)
@@ -189,20 +224,34 @@ registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 
 // packU8 emits packU8x{16·vecs}AVX512: one panel of PackU8, the first cols
 // columns (the rest are zero) of the k rows src + offs[r], quantized to
-// unsigned bytes by column.
-func packU8(vecs int) {
+// unsigned bytes by column; with offset, packU8Offx{16·vecs}AVX512, the
+// panel of PackU8Offset: signed values as bytes offset by 128.
+func packU8(vecs int, offset bool) {
 	nr := 16 * vecs
 	name := fmt.Sprintf("packU8x%dAVX512", nr)
-	TEXT(name, NOSPLIT, "func(dst, sb, src *float32, offs *int32, k, cols int)")
-	Pragma("noescape")
-	Doc(strings.Split(fmt.Sprintf(`%[1]s quantizes a panel of %[2]d columns (see PackU8 and
+	doc := fmt.Sprintf(`%[1]s quantizes a panel of %[2]d columns (see PackU8 and
 packU8PanelGeneric, which it equals bit for bit): for each column j < cols,
 mx = the largest src[offs[r]+j] (0 at least, NaN skipped), sb[j] = mx/255,
 and word j of quad q of dst gets, in byte t, row 4q+t (0 past row k) times
 255/mx (0 when mx is 0), rounded to nearest even, clamped to [0, 255]
 (negative and NaN values clamped to 0 before the rounding, the product being
 at most 255·(1+2⁻²⁴)² since every value is at most mx); columns past cols
-are 0.`, name, nr), "\n")...)
+are 0.`, name, nr)
+	lim := float32(255)
+	if offset {
+		name = fmt.Sprintf("packU8Offx%dAVX512", nr)
+		doc = fmt.Sprintf(`%[1]s quantizes a panel of %[2]d columns of signed values (see
+PackU8Offset and packU8PanelGeneric, which it equals bit for bit): for each
+column j < cols, mx = the largest |src[offs[r]+j]| (NaN skipped), sb[j] =
+mx/127, and word j of quad q of dst gets, in byte t, 128 + row 4q+t times
+127/mx (0 when mx is 0; NaN to 0), rounded to nearest even (in [-127, 127]:
+the product is at most 127·(1+2⁻²⁴)² in magnitude); bytes past row k are 0,
+columns past cols 128.`, name, nr)
+		lim = 127
+	}
+	TEXT(name, NOSPLIT, "func(dst, sb, src *float32, offs *int32, k, cols int)")
+	Pragma("noescape")
+	Doc(strings.Split(doc, "\n")...)
 	dst := Load(Param("dst"), GP64())
 	sbp := Load(Param("sb"), GP64())
 	src := Load(Param("src"), GP64())
@@ -224,11 +273,17 @@ are 0.`, name, nr), "\n")...)
 	inv := []VecPhysical{Z2, Z3}
 	val := []VecPhysical{Z4, Z5}
 	quad := []VecPhysical{Z6, Z7}
-	c255, zero := Z8, Z10
+	c255, absMask, c128, zero := Z8, Z9, Z11, Z10
 	t := GP32()
-	MOVL(U32(0x437f0000), t) // 255.0
+	MOVL(U32(math.Float32bits(lim)), t) // 255 or 127
 	VPBROADCASTD(t, c255)
 	VPXORD(zero, zero, zero)
+	if offset {
+		MOVL(U32(0x7fffffff), t)
+		VPBROADCASTD(t, absMask)
+		MOVL(U32(128), t)
+		VPBROADCASTD(t, c128)
+	}
 	for v := 0; v < vecs; v++ {
 		VPXORD(mx[v], mx[v], mx[v])
 	}
@@ -243,6 +298,9 @@ are 0.`, name, nr), "\n")...)
 	LEAQ(Mem{Base: src, Index: p, Scale: 4}, p)
 	for v := 0; v < vecs; v++ {
 		VMOVUPS_Z(Mem{Base: p, Disp: 64 * v}, masks[v], val[v])
+		if offset {
+			VANDPS(absMask, val[v], val[v])
+		}
 		Comment("mx = val > mx ? val : mx (NaN keeps mx)")
 		VMAXPS(mx[v], val[v], mx[v])
 	}
@@ -272,9 +330,17 @@ are 0.`, name, nr), "\n")...)
 		for v := 0; v < vecs; v++ {
 			VMOVUPS_Z(Mem{Base: p, Disp: 64 * v}, masks[v], val[v])
 			VMULPS(inv[v], val[v], val[v])
-			Comment("max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.")
-			VMAXPS(zero, val[v], val[v])
-			VCVTPS2DQ(val[v], val[v])
+			if offset {
+				Comment("NaN to 0, then 128 + round(v).")
+				VCMPPS(U8(7), val[v], val[v], K3) // ordered
+				VMOVAPS_Z(val[v], K3, val[v])
+				VCVTPS2DQ(val[v], val[v])
+				VPADDD(c128, val[v], val[v])
+			} else {
+				Comment("max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.")
+				VMAXPS(zero, val[v], val[v])
+				VCVTPS2DQ(val[v], val[v])
+			}
 			if tt == 0 {
 				VMOVDQA32(val[v], quad[v])
 			} else {

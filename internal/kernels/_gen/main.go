@@ -55,7 +55,8 @@ func main() {
 		for rows := 1; rows <= 12; rows++ {
 			int8Tile(rows, vecs)
 		}
-		packU8(vecs)
+		packU8(vecs, false)
+		packU8(vecs, true)
 	}
 	dot(avx512)
 	dot(avx2)
