@@ -332,7 +332,7 @@ func TestWinograd(t *testing.T) {
 // each) — never its activations. The bound is an eighth of the
 // workspace: a plan that allocated its activations would exceed it
 // several times over (TestSteadyStateMemory fails with Features not
-// releasing its workspace).
+// releasing its workspace). Float32 plans and Int8+BF16 ones alike.
 func TestSteadyStateMemory(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector empties sync.Pools at random")
@@ -341,37 +341,39 @@ func TestSteadyStateMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Compile(m, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, side := range []int{64, 128} {
-		x := randomInput(2, 3, side, side, 1)
-		if _, err := p.Forward(context.Background(), x); err != nil {
-			t.Fatal(err)
-		}
-		ws, err := p.workspace(2, side, side)
+	for _, o := range []Options{{}, {Int8: true, BF16: true}} {
+		p, err := Compile(m, o)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.release(ws)
-		wsBytes := 4 * ws.colSize * len(ws.cols)
-		for _, n := range ws.size {
-			wsBytes += 4 * n
-		}
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		const passes = 3
-		for range passes {
+		for _, side := range []int{64, 128} {
+			x := randomInput(2, 3, side, side, 1)
 			if _, err := p.Forward(context.Background(), x); err != nil {
 				t.Fatal(err)
 			}
-		}
-		runtime.ReadMemStats(&after)
-		perPass := (after.TotalAlloc - before.TotalAlloc) / passes
-		t.Logf("%d×%d: %d bytes allocated per pass, workspace %d bytes", side, side, perPass, wsBytes)
-		if perPass > uint64(wsBytes/8) {
-			t.Errorf("%d×%d: a steady-state forward pass allocated %d bytes, more than an eighth of its %d-byte workspace", side, side, perPass, wsBytes)
+			ws, err := p.workspace(2, side, side)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.release(ws)
+			wsBytes := 4 * ws.colSize * len(ws.cols)
+			for _, n := range ws.size {
+				wsBytes += 4 * n
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			const passes = 3
+			for range passes {
+				if _, err := p.Forward(context.Background(), x); err != nil {
+					t.Fatal(err)
+				}
+			}
+			runtime.ReadMemStats(&after)
+			perPass := (after.TotalAlloc - before.TotalAlloc) / passes
+			t.Logf("%+v %d×%d: %d bytes allocated per pass, workspace %d bytes", o, side, side, perPass, wsBytes)
+			if perPass > uint64(wsBytes/8) {
+				t.Errorf("%d×%d: a steady-state forward pass allocated %d bytes, more than an eighth of its %d-byte workspace", side, side, perPass, wsBytes)
+			}
 		}
 	}
 }
