@@ -3,4 +3,11 @@
 // float32 slices in NCHW layout. Every kernel has a portable Go version;
 // faster architecture-specific versions are selected at run time.
 // Work is split across goroutines up to the configured thread count.
+//
+// The inference engine's kernels (engine_*.go, wino*.go) run on the
+// calling goroutine, the engine splitting the work itself; bf16.go and
+// int8.go hold its optional bfloat16 (AVX512-BF16) and 8-bit
+// (AVX512-VNNI) products. The assembly is generated with avo (_gen,
+// _gen_engine; see gemm_amd64.go), and RESNET_NOASM=1 or the purego build
+// tag forces the portable twins.
 package kernels
