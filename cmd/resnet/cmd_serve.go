@@ -85,7 +85,7 @@ the worker threads. SIGTERM or SIGINT stops accepting, finishes in-flight reques
 					return fmt.Errorf("two models named %q: give one an alias (NAME=ALIAS)", name)
 				}
 				ms[name] = c
-				cfg.Logger.Info("loaded", "name", name, "arch", c.Model.Config.Name, "classes", c.Model.Config.NumClasses, "engine", useEngine)
+				cfg.Logger.Info("loaded", "name", name, "arch", c.Model.Config.Name, "classes", c.Model.Config.NumClasses, "engine", useEngine, "bf16", prec.bf16, "int8", prec.int8)
 				return nil
 			}
 			client := &hub.Client{CacheDir: cacheDir, BaseURL: baseURL, Offline: offline, Log: cmd.ErrOrStderr()}
