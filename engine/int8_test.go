@@ -3,7 +3,10 @@ package engine
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
+
+	"github.com/resnetgo/resnet/internal/kernels"
 )
 
 // reluInput is randomInput after a ReLU: what every convolution Options.Int8
@@ -242,5 +245,18 @@ func TestPlanInt8(t *testing.T) {
 			checkPlanMode(t, arch, Options{Int8: true, BF16: bf16}, func(c *conv) bool { return c.wq != nil },
 				func(layers int) float64 { return math.Sqrt(float64(layers)) * 4 / 256 })
 		}
+	}
+}
+
+// TestInt8TooDeep: Compile refuses Int8 for a convolution whose int32
+// sums could overflow, rather than computing wrong values.
+func TestInt8TooDeep(t *testing.T) {
+	k := 4*kernels.MaxU8Quads + 4
+	c, bn := nnConv(convCase{k, 2, 1, 1, 0, 1, 1, 1, 1, false, false}), nnBN(2)
+	if _, err := newConv(c, bn, Options{Int8: true}); err == nil || !strings.Contains(err.Error(), "too deep") {
+		t.Fatalf("newConv with K=%d: %v", k, err)
+	}
+	if _, err := newConv(c, bn, Options{}); err != nil {
+		t.Fatal(err)
 	}
 }

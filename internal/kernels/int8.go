@@ -242,6 +242,11 @@ func PackS8Rows(dst []float32, ldd int, sa, src []float32, lds, m, k int) error 
 	return nil
 }
 
+// MaxU8Quads is the deepest product GemmU8S8 sums exactly: 4·MaxU8Quads
+// products of at most 127·255 (or, of PackU8Offset's bytes, 127·255 before
+// the offset is taken back) stay within int32.
+const MaxU8Quads = (1<<31 - 1) / (4 * 127 * 255)
+
 // Int8Native reports whether GemmU8S8 and PackU8 run the AVX512-VNNI
 // kernels; without them they run portable twins, correct but slow.
 func Int8Native() bool { return useVNNI }
@@ -251,7 +256,7 @@ func Int8Native() bool { return useVNNI }
 // bytes (rows lda words apart, as PackS8Rows writes them), and B, kq quads
 // of n columns of unsigned bytes as PackU8 writes them; sa has m scales,
 // sb PackU8's. corr is nil, or (for B from PackU8Offset) m values from
-// OffsetCorrection.
+// OffsetCorrection. kq is at most MaxU8Quads.
 // The byte products are summed exactly in int32, converted to float32
 // and multiplied by sb[j], then by sa[i]; C is then added when addC, and
 // the epilogue applied as in SgemmSerialEpilogue, each step rounded to
@@ -262,6 +267,9 @@ func GemmU8S8(m, n, kq int, a []float32, lda int, sa []float32, corr []int32, b,
 	}
 	if m == 0 || n == 0 {
 		return
+	}
+	if kq > MaxU8Quads {
+		panic(fmt.Sprintf("kernels: GemmU8S8: %d quads, more than int32 sums exactly (%d)", kq, MaxU8Quads))
 	}
 	checkMatrix("C", c, m, n, ldc)
 	if kq > 0 {

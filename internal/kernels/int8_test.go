@@ -342,3 +342,15 @@ func BenchmarkGemmU8S8(b *testing.B) {
 		}
 	}
 }
+
+// TestGemmU8S8TooDeep: a product whose int32 sums could overflow is
+// refused.
+func TestGemmU8S8TooDeep(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("GemmU8S8 accepted more quads than int32 sums exactly")
+		}
+	}()
+	kq := MaxU8Quads + 1
+	GemmU8S8(1, 1, kq, make([]float32, kq), kq, make([]float32, 1), nil, make([]float32, 16*kq), make([]float32, 16), false, make([]float32, 1), 1, Epilogue{})
+}
