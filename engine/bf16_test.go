@@ -20,16 +20,7 @@ import (
 // kernels.TestSgemmBF16). With the AVX512-BF16 kernels where the CPU has
 // them, else the portable ones.
 func TestPointwiseBF16(t *testing.T) {
-	cases := []convCase{
-		{64, 256, 1, 1, 0, 1, 1, 14, 14, true, true},
-		{512, 2048, 1, 1, 0, 1, 1, 7, 7, true, true},
-		{2048, 512, 1, 1, 0, 1, 1, 7, 7, false, true}, // K past one slice of the kernels' blocking
-		{96, 37, 1, 1, 0, 1, 3, 5, 5, true, false},
-		{41, 100, 1, 2, 0, 1, 2, 13, 13, false, true}, // odd K, stride 2
-		{33, 70, 1, 1, 0, 1, 1, 1, 1, true, true},
-		{256, 64, 1, 1, 0, 1, 1, 40, 40, false, true},
-	}
-	for _, tc := range cases {
+	for _, tc := range pointwiseCases {
 		for _, withAcc := range []bool{false, true} {
 			if withAcc && tc.stride != 1 {
 				continue // the engine sums a shortcut into stride-1 layers only (bufSub holds its input)
@@ -56,30 +47,18 @@ func checkLayerBF16(t *testing.T, tc convCase, withAcc bool) {
 	x := randomInput(tc.n, tc.inC, tc.h, tc.w, 7).Data
 	var acc *accum
 	var accRef *conv
-	var ax []float32
+	var atc convCase
 	bias := cv.bias
-	// The shortcut: a stride-2 1×1 layer of 24 channels on a map twice the size.
-	atc := convCase{24, tc.outC, 1, 2, 0, 1, tc.n, 2 * oh, 2 * ow, false, false}
 	if withAcc {
-		ac, abn := nnConv(atc), nnBN(tc.outC)
-		acv, err := newConv(ac, abn, Options{BF16: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		accRef, _ = newConv(ac, abn, Options{})
-		ax = randomInput(tc.n, atc.inC, atc.h, atc.w, 8).Data
-		acc = &accum{c: acv, x: ax, h: atc.h, w: atc.w}
-		bias = make([]float32, tc.outC)
-		for i := range bias {
-			bias[i] = cv.bias[i] + acv.bias[i]
-		}
+		acc, accRef, atc, bias = withShortcut(t, tc, cv, oh, ow, Options{BF16: true}, func(n, c, h, w int, seed uint64) []float32 {
+			return randomInput(n, c, h, w, seed).Data
+		})
 	}
 	var res []float32
 	if tc.res {
 		res = randomInput(tc.n, tc.outC, oh, ow, 9).Data
 	}
 	out := runLayer(t, cv, tc, x, res, bias, acc).Data
-	plane := oh * ow
 	// sum adds layer r's products at output (img, o, oy, ox): its group's
 	// input channels and taps, 0 in the padding.
 	round := func(v []float32) []float64 {
@@ -91,7 +70,7 @@ func checkLayerBF16(t *testing.T, tc convCase, withAcc bool) {
 	}
 	rounded := map[*conv][2][]float64{ref: {round(ref.w), round(x)}}
 	if withAcc {
-		rounded[accRef] = [2][]float64{round(accRef.w), round(ax)}
+		rounded[accRef] = [2][]float64{round(accRef.w), round(acc.x)}
 	}
 	sum := func(r *conv, _ []float32, h, w, img, o, oy, ox int) (s, mag float64) {
 		rw, rx := rounded[r][0], rounded[r][1]
@@ -113,16 +92,53 @@ func checkLayerBF16(t *testing.T, tc convCase, withAcc bool) {
 		}
 		return s, mag
 	}
+	k := tc.inC / tc.groups * tc.k * tc.k // products summed per output
+	if withAcc {
+		k += atc.inC
+	}
+	checkOutputs(t, tc, out, oh, ow, res, bias, func(img, o, oy, ox int) (float64, float64) {
+		want, mag := sum(ref, x, tc.h, tc.w, img, o, oy, ox)
+		if withAcc {
+			s, m := sum(accRef, acc.x, atc.h, atc.w, img, o, oy, ox)
+			want, mag = want+s, mag+m
+		}
+		return want, mag
+	}, func(mag float64) float64 { return float64(k+4) * math.Pow(2, -24) * mag })
+}
+
+// withShortcut makes the projection shortcut the layer tests sum into a
+// 1×1 layer's tiles (the engine's bottleneck conv3): a stride-2 1×1 layer
+// of 24 channels compiled with o, on a map twice the output's oh×ow made
+// by input (seed 8). It returns the accum, the shortcut's float32 folding,
+// its case, and the bias of both layers summed.
+func withShortcut(t *testing.T, tc convCase, cv *conv, oh, ow int, o Options, input func(n, c, h, w int, seed uint64) []float32) (*accum, *conv, convCase, []float32) {
+	t.Helper()
+	atc := convCase{24, tc.outC, 1, 2, 0, 1, tc.n, 2 * oh, 2 * ow, false, false}
+	ac, abn := nnConv(atc), nnBN(tc.outC)
+	acv, err := newConv(ac, abn, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := newConv(ac, abn, Options{})
+	ax := input(tc.n, atc.inC, atc.h, atc.w, 8)
+	bias := make([]float32, tc.outC)
+	for i := range bias {
+		bias[i] = cv.bias[i] + acv.bias[i]
+	}
+	return &accum{c: acv, x: ax, h: atc.h, w: atc.w}, ref, atc, bias
+}
+
+// checkOutputs compares out, tc's layer (oh×ow outputs) run with bias,
+// res and its ReLU, with sum(img, o, oy, ox) — the products' value and
+// the sum of their magnitudes — plus that epilogue in float64, within
+// tol of the magnitudes (the bias's and residual's included).
+func checkOutputs(t *testing.T, tc convCase, out []float32, oh, ow int, res, bias []float32, sum func(img, o, oy, ox int) (float64, float64), tol func(mag float64) float64) {
+	t.Helper()
+	plane := oh * ow
 	for img := 0; img < tc.n; img++ {
 		for o := 0; o < tc.outC; o++ {
 			for p := 0; p < plane; p++ {
-				oy, ox := p/ow, p%ow
-				want, mag := sum(ref, x, tc.h, tc.w, img, o, oy, ox)
-				k := tc.inC / tc.groups * tc.k * tc.k
-				if withAcc {
-					s, m := sum(accRef, ax, atc.h, atc.w, img, o, oy, ox)
-					want, mag, k = want+s, mag+m, k+atc.inC
-				}
+				want, mag := sum(img, o, p/ow, p%ow)
 				want += float64(bias[o])
 				mag += math.Abs(float64(bias[o]))
 				at := (img*tc.outC+o)*plane + p
@@ -133,9 +149,8 @@ func checkLayerBF16(t *testing.T, tc convCase, withAcc bool) {
 				if tc.relu {
 					want = max(want, 0)
 				}
-				tol := float64(k+4) * math.Pow(2, -24) * mag
-				if d := math.Abs(float64(out[at]) - want); d > tol {
-					t.Fatalf("output (%d, %d, %d) = %v, want %v (±%.3g)", img, o, p, out[at], want, tol)
+				if d, tl := math.Abs(float64(out[at])-want), tol(mag); d > tl {
+					t.Fatalf("output (%d, %d, %d) = %v, want %v (±%.3g)", img, o, p, out[at], want, tl)
 				}
 			}
 		}
@@ -164,15 +179,7 @@ func runLayer(t *testing.T, cv *conv, tc convCase, x, res, bias []float32, acc *
 // the stem, stride 2, small maps, groups (one channel each, ResNeXt's
 // 4 and 8), odd K.
 func TestDirectBF16(t *testing.T) {
-	for _, tc := range []convCase{
-		{3, 64, 7, 2, 3, 1, 1, 45, 38, false, true},
-		{128, 128, 3, 2, 1, 1, 1, 28, 28, false, true},
-		{512, 512, 3, 1, 1, 1, 1, 7, 7, true, true},
-		{128, 128, 3, 1, 1, 32, 2, 14, 14, false, true},
-		{256, 256, 3, 2, 1, 32, 1, 16, 16, true, true},
-		{16, 16, 3, 1, 1, 16, 1, 9, 9, false, false},
-		{5, 7, 3, 1, 1, 1, 2, 6, 11, true, false},
-	} {
+	for _, tc := range directCases {
 		t.Run(tc.String(), func(t *testing.T) { checkLayerBF16(t, tc, false) })
 	}
 }
@@ -341,4 +348,30 @@ func argmax(v []float32) int {
 		}
 	}
 	return best
+}
+
+// pointwiseCases are the 1×1 layers the precision modes' layer tests run:
+// ResNet's shapes, K past one slice of the float32 kernels' blocking, K
+// odd (so not a multiple of 4 either) with stride 2, one position.
+var pointwiseCases = []convCase{
+	{64, 256, 1, 1, 0, 1, 1, 14, 14, true, true},
+	{512, 2048, 1, 1, 0, 1, 1, 7, 7, true, true},
+	{2048, 512, 1, 1, 0, 1, 1, 7, 7, false, true},
+	{96, 37, 1, 1, 0, 1, 3, 5, 5, true, false},
+	{41, 100, 1, 2, 0, 1, 2, 13, 13, false, true},
+	{33, 70, 1, 1, 0, 1, 1, 1, 1, true, true},
+	{256, 64, 1, 1, 0, 1, 1, 40, 40, false, true},
+}
+
+// directCases are the implicit-GEMM layers the precision modes' layer
+// tests run: the stem, stride 2, a small map, groups (one channel each,
+// ResNeXt's 4 and 8), odd K.
+var directCases = []convCase{
+	{3, 64, 7, 2, 3, 1, 1, 45, 38, false, true},
+	{128, 128, 3, 2, 1, 1, 1, 28, 28, false, true},
+	{512, 512, 3, 1, 1, 1, 1, 7, 7, true, true},
+	{128, 128, 3, 1, 1, 32, 2, 14, 14, false, true},
+	{256, 256, 3, 2, 1, 32, 1, 16, 16, true, true},
+	{16, 16, 3, 1, 1, 16, 1, 9, 9, false, false},
+	{5, 7, 3, 1, 1, 1, 2, 6, 11, true, false},
 }

@@ -226,15 +226,14 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 	// (kernels.PackU8: quads of bytes and a scale a column) for
 	// kernels.GemmU8S8.
 	q8, aq8 := c.wq != nil, acc != nil && acc.c.wq != nil
-	var kq, akq, nc int
+	var kq, akq int
 	var xOffs, aOffs []int32
+	nc := kernels.U8Cols(nb) // columns of a tile's packed panels
 	if q8 {
-		kq, nc = kernels.U8Quads(k), kernels.U8Cols(nb)
-		xOffs = ws.rows(k, plane)
+		kq, xOffs = kernels.U8Quads(k), ws.rows(k, plane)
 	}
 	if aq8 {
-		akq, nc = kernels.U8Quads(acc.c.inC), kernels.U8Cols(nb)
-		aOffs = ws.rows(acc.c.inC, plane)
+		akq, aOffs = kernels.U8Quads(acc.c.inC), ws.rows(acc.c.inC, plane)
 	}
 	q8Size := kq*nc + nc
 	if ws.sizing {

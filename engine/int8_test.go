@@ -30,16 +30,7 @@ func reluInput(n, c, h, w int, seed uint64) []float32 {
 // within 2⁻²⁴ of the magnitudes summed. With the AVX512-VNNI kernels where
 // the CPU has them, else the portable ones.
 func TestPointwiseInt8(t *testing.T) {
-	cases := []convCase{
-		{64, 256, 1, 1, 0, 1, 1, 14, 14, true, true},
-		{512, 2048, 1, 1, 0, 1, 1, 7, 7, true, true},
-		{2048, 512, 1, 1, 0, 1, 1, 7, 7, false, true},
-		{96, 37, 1, 1, 0, 1, 3, 5, 5, true, false},
-		{41, 100, 1, 2, 0, 1, 2, 13, 13, false, true}, // K not a multiple of 4, stride 2
-		{33, 70, 1, 1, 0, 1, 1, 1, 1, true, true},
-		{256, 64, 1, 1, 0, 1, 1, 40, 40, false, true},
-	}
-	for _, tc := range cases {
+	for _, tc := range pointwiseCases {
 		for _, withAcc := range []bool{false, true} {
 			if withAcc && tc.stride != 1 {
 				continue // the engine sums a shortcut into stride-1 layers only
@@ -55,15 +46,7 @@ func TestPointwiseInt8(t *testing.T) {
 // not a multiple of 4, and a 3×3 stride-1 layer that Winograd would take
 // on a larger batch.
 func TestDirectInt8(t *testing.T) {
-	for _, tc := range []convCase{
-		{3, 64, 7, 2, 3, 1, 1, 45, 38, false, true},
-		{128, 128, 3, 2, 1, 1, 1, 28, 28, false, true},
-		{512, 512, 3, 1, 1, 1, 1, 7, 7, true, true},
-		{128, 128, 3, 1, 1, 32, 2, 14, 14, false, true},
-		{256, 256, 3, 2, 1, 32, 1, 16, 16, true, true},
-		{16, 16, 3, 1, 1, 16, 1, 9, 9, false, false},
-		{5, 7, 3, 1, 1, 1, 2, 6, 11, true, false},
-	} {
+	for _, tc := range directCases {
 		t.Run(tc.String(), func(t *testing.T) { checkLayerInt8(t, tc, false, false) })
 	}
 	for _, tc := range []convCase{
@@ -175,53 +158,22 @@ func checkLayerInt8(t *testing.T, tc convCase, withAcc, signed bool) {
 	var acc *accum
 	bias := cv.bias
 	if withAcc {
-		// The shortcut: a stride-2 1×1 layer of 24 channels on a map twice the size.
-		atc := convCase{24, tc.outC, 1, 2, 0, 1, tc.n, 2 * oh, 2 * ow, false, false}
-		ac, abn := nnConv(atc), nnBN(tc.outC)
-		acv, err := newConv(ac, abn, Options{Int8: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		aref, _ := newConv(ac, abn, Options{})
-		ax := reluInput(tc.n, atc.inC, atc.h, atc.w, 8)
-		layers = append(layers, newQ8Layer(t, acv, aref, ax, atc.h, atc.w))
-		acc = &accum{c: acv, x: ax, h: atc.h, w: atc.w}
-		bias = make([]float32, tc.outC)
-		for i := range bias {
-			bias[i] = cv.bias[i] + acv.bias[i]
-		}
+		var aref *conv
+		acc, aref, _, bias = withShortcut(t, tc, cv, oh, ow, Options{Int8: true}, reluInput)
+		layers = append(layers, newQ8Layer(t, acc.c, aref, acc.x, acc.h, acc.w))
 	}
 	var res []float32
 	if tc.res {
 		res = randomInput(tc.n, tc.outC, oh, ow, 9).Data
 	}
 	out := runLayer(t, cv, tc, x, res, bias, acc).Data
-	plane := oh * ow
-	for img := 0; img < tc.n; img++ {
-		for o := 0; o < tc.outC; o++ {
-			for p := 0; p < plane; p++ {
-				var want, mag float64
-				for _, l := range layers {
-					s, m := l.sum(img, o, p/ow, p%ow)
-					want, mag = want+s, mag+m
-				}
-				want += float64(bias[o])
-				mag += math.Abs(float64(bias[o]))
-				at := (img*tc.outC+o)*plane + p
-				if res != nil {
-					want += float64(res[at])
-					mag += math.Abs(float64(res[at]))
-				}
-				if tc.relu {
-					want = max(want, 0)
-				}
-				tol := 8 * math.Pow(2, -24) * mag
-				if d := math.Abs(float64(out[at]) - want); d > tol {
-					t.Fatalf("output (%d, %d, %d) = %v, want %v (±%.3g)", img, o, p, out[at], want, tol)
-				}
-			}
+	checkOutputs(t, tc, out, oh, ow, res, bias, func(img, o, oy, ox int) (want, mag float64) {
+		for _, l := range layers {
+			s, m := l.sum(img, o, oy, ox)
+			want, mag = want+s, mag+m
 		}
-	}
+		return want, mag
+	}, func(mag float64) float64 { return 8 * math.Pow(2, -24) * mag })
 }
 
 // TestPlanInt8 compiles whole networks with Options.Int8 and checks the

@@ -321,10 +321,10 @@ func newConv(c *nn.Conv2d, bn *nn.BatchNorm2d, o Options) (*conv, error) {
 	if !o.NoWinograd && c.KH == 3 && c.KW == 3 && cv.stride == 1 && cv.pad == 1 && c.Groups == 1 && c.InC >= minWinogradC && c.OutC >= minWinogradC {
 		cv.winoOK = true
 	}
-	if o.Int8 && kernels.U8Quads(k) > kernels.MaxU8Quads {
-		return nil, fmt.Errorf("engine: Int8: a convolution of %d inputs per output is too deep for exact int32 sums", k)
-	}
 	if o.Int8 {
+		if kernels.U8Quads(k) > kernels.MaxU8Quads {
+			return nil, fmt.Errorf("engine: Int8: a convolution of %d inputs per output is too deep for exact int32 sums", k)
+		}
 		// The quads take a quarter of the float32 weights' room: unless
 		// Winograd's weights are to be made from w, they are packed over
 		// it, as BF16's pairs are.

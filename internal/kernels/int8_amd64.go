@@ -37,6 +37,13 @@ func int8TileAsm(kq, rows, width, cols int, a []float32, lda int, b, c []float32
 	int8Tiles[width/16-1][rows](kq, &a[0], lda, &b[0], &c[0], ldc, &sa[0], &sb[0], pb, pr, pc, ldr, flags)
 }
 
+// packU8Panels[o][v-1] quantizes a panel of 16v columns, PackU8's
+// (o = 0) or PackU8Offset's (o = 1).
+var packU8Panels = [2][2]func(dst, sb, src *float32, offs *int32, k, cols int){
+	{packU8x16AVX512, packU8x32AVX512},
+	{packU8Offx16AVX512, packU8Offx32AVX512},
+}
+
 // packU8PanelAsm is packU8PanelGeneric with the AVX-512 kernels; PackU8
 // checked the extents.
 func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width int, offset bool) {
@@ -44,13 +51,9 @@ func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width int, of
 	if k > 0 {
 		po = &offs[0]
 	}
-	f := [2][2]func(dst, sb, src *float32, offs *int32, k, cols int){
-		{packU8x16AVX512, packU8x32AVX512},
-		{packU8Offx16AVX512, packU8Offx32AVX512},
-	}
 	o := 0
 	if offset {
 		o = 1
 	}
-	f[o][width/16-1](&dst[0], &sb[0], &src[0], po, k, cols)
+	packU8Panels[o][width/16-1](&dst[0], &sb[0], &src[0], po, k, cols)
 }

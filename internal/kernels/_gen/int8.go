@@ -155,69 +155,27 @@ read and written. In Go:
 	TESTQ(U32(8), flags)
 	JZ(LabelRef(name + "_bias"))
 	Comment("Add C (a second product summed into the same tile).")
+	t := tileRegs{x, mr, vecs, acc, true}
 	cr := GP64()
 	MOVQ(c, cr)
-	for i := 0; i < mr; i++ {
-		for v := 0; v < vecs; v++ {
-			if v == vecs-1 {
-				VADDPS_Z(Mem{Base: cr, Disp: 64 * v}, acc(i, v), K1, acc(i, v))
-			} else {
-				VADDPS(Mem{Base: cr, Disp: 64 * v}, acc(i, v), acc(i, v))
-			}
-		}
-		if i < mr-1 {
-			ADDQ(ldc, cr)
-		}
-	}
+	t.addMem(cr, ldc)
 	Label(name + "_bias")
 	TESTQ(U32(1), flags)
 	JZ(LabelRef(name + "_res"))
-	bias := Load(Param("bias"), GP64())
-	for i := 0; i < mr; i++ {
-		VBROADCASTSS(Mem{Base: bias, Disp: 4 * i}, bcast)
-		for v := 0; v < vecs; v++ {
-			VADDPS(bcast, acc(i, v), acc(i, v))
-		}
-	}
+	t.addBias(Load(Param("bias"), GP64()), bcast)
 	Label(name + "_res")
 	TESTQ(U32(2), flags)
 	JZ(LabelRef(name + "_relu"))
 	res := Load(Param("res"), GP64())
 	ldr := Load(Param("ldr"), GP64())
 	SHLQ(U8(2), ldr)
-	for i := 0; i < mr; i++ {
-		for v := 0; v < vecs; v++ {
-			if v == vecs-1 {
-				VADDPS_Z(Mem{Base: res, Disp: 64 * v}, acc(i, v), K1, acc(i, v))
-			} else {
-				VADDPS(Mem{Base: res, Disp: 64 * v}, acc(i, v), acc(i, v))
-			}
-		}
-		if i < mr-1 {
-			ADDQ(ldr, res)
-		}
-	}
+	t.addMem(res, ldr)
 	Label(name + "_relu")
 	TESTQ(U32(4), flags)
 	JZ(LabelRef(name + "_write"))
-	VXORPS(bcast, bcast, bcast)
-	Comment("VMAXPS returns its first Go operand when either is NaN.")
-	for i := 0; i < mr*vecs; i++ {
-		VMAXPS(x.regs[i], bcast, x.regs[i])
-	}
+	t.relu(bcast)
 	Label(name + "_write")
-	for i := 0; i < mr; i++ {
-		for v := 0; v < vecs; v++ {
-			if v == vecs-1 {
-				VMOVUPS(acc(i, v), K1, Mem{Base: c, Disp: 64 * v})
-			} else {
-				VMOVUPS(acc(i, v), Mem{Base: c, Disp: 64 * v})
-			}
-		}
-		if i < mr-1 {
-			ADDQ(ldc, c)
-		}
-	}
+	t.store(c, ldc)
 	VZEROUPPER()
 	RET()
 }

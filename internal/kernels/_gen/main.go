@@ -242,47 +242,92 @@ func tileBody(name string, x isa, mr, vecs, unroll int, bf16 bool) {
 	TESTQ(U32(1), flags)
 	JZ(LabelRef(name + "_write"))
 	Comment("Bias: one value per row.")
-	bias := Load(Param("bias"), GP64())
-	for i := 0; i < mr; i++ {
-		VBROADCASTSS(Mem{Base: bias, Disp: 4 * i}, valpha)
-		for v := 0; v < vecs; v++ {
-			VADDPS(valpha, acc(i, v), acc(i, v))
-		}
-	}
+	t := tileRegs{x, mr, vecs, acc, false}
+	t.addBias(Load(Param("bias"), GP64()), valpha)
 	TESTQ(U32(2), flags)
 	JZ(LabelRef(name + "_relu"))
 	Comment("Residual: a tile of its own row stride.")
 	res := Load(Param("res"), GP64())
 	ldr := Load(Param("ldr"), GP64())
 	SHLQ(U8(2), ldr)
-	for i := 0; i < mr; i++ {
-		for v := 0; v < vecs; v++ {
-			VADDPS(Mem{Base: res, Disp: 4 * v * x.lanes}, acc(i, v), acc(i, v))
-		}
-		if i < mr-1 {
-			ADDQ(ldr, res)
-		}
-	}
+	t.addMem(res, ldr)
 	Label(name + "_relu")
 	TESTQ(U32(4), flags)
 	JZ(LabelRef(name + "_write"))
-	VXORPS(vbeta, vbeta, vbeta)
-	Comment("VMAXPS returns its first Go operand when either is NaN.")
-	for i := 0; i < mr*vecs; i++ {
-		VMAXPS(x.regs[i], vbeta, x.regs[i])
-	}
+	t.relu(vbeta)
 
 	Label(name + "_write")
-	for i := 0; i < mr; i++ {
-		for v := 0; v < vecs; v++ {
-			VMOVUPS(acc(i, v), Mem{Base: c, Disp: 4 * v * x.lanes})
+	t.store(c, ldc)
+	VZEROUPPER()
+	RET()
+}
+
+// tileRegs is a tile's mr×vecs accumulators, acc(i, v) holding vector v
+// of row i, for the epilogue steps the SGEMM, bf16 and int8 tiles share.
+// With mask, the last vector of each row is read and written under K1
+// (the int8 tiles' partial panels).
+type tileRegs struct {
+	x        isa
+	mr, vecs int
+	acc      func(i, v int) VecPhysical
+	mask     bool
+}
+
+// addMem adds the tile at base (rows stride bytes apart) to the
+// accumulators; base is advanced.
+func (t tileRegs) addMem(base, stride Register) {
+	for i := 0; i < t.mr; i++ {
+		for v := 0; v < t.vecs; v++ {
+			m := Mem{Base: base, Disp: 4 * v * t.x.lanes}
+			if t.mask && v == t.vecs-1 {
+				VADDPS_Z(m, t.acc(i, v), K1, t.acc(i, v))
+			} else {
+				VADDPS(m, t.acc(i, v), t.acc(i, v))
+			}
 		}
-		if i < mr-1 {
+		if i < t.mr-1 {
+			ADDQ(stride, base)
+		}
+	}
+}
+
+// addBias adds bias[i] to row i, broadcast into tmp.
+func (t tileRegs) addBias(bias Register, tmp VecPhysical) {
+	for i := 0; i < t.mr; i++ {
+		VBROADCASTSS(Mem{Base: bias, Disp: 4 * i}, tmp)
+		for v := 0; v < t.vecs; v++ {
+			VADDPS(tmp, t.acc(i, v), t.acc(i, v))
+		}
+	}
+}
+
+// relu clamps the accumulators at 0 (zero is cleared for it).
+func (t tileRegs) relu(zero VecPhysical) {
+	VXORPS(zero, zero, zero)
+	Comment("VMAXPS returns its first Go operand when either is NaN.")
+	for i := 0; i < t.mr; i++ {
+		for v := 0; v < t.vecs; v++ {
+			VMAXPS(t.acc(i, v), zero, t.acc(i, v))
+		}
+	}
+}
+
+// store writes the accumulators to c (rows ldc bytes apart); c is
+// advanced.
+func (t tileRegs) store(c, ldc Register) {
+	for i := 0; i < t.mr; i++ {
+		for v := 0; v < t.vecs; v++ {
+			m := Mem{Base: c, Disp: 4 * v * t.x.lanes}
+			if t.mask && v == t.vecs-1 {
+				VMOVUPS(t.acc(i, v), K1, m)
+			} else {
+				VMOVUPS(t.acc(i, v), m)
+			}
+		}
+		if i < t.mr-1 {
 			ADDQ(ldc, c)
 		}
 	}
-	VZEROUPPER()
-	RET()
 }
 
 // dot emits sdot{ISA}: the dot product of x[:n] and y[:n] with four vector
