@@ -27,8 +27,8 @@
 // the input that each thread copies for itself.
 //
 // Each layer is split into (image, row block, column block) tiles that the
-// threads of the pass's team (team.go: workers started with the pass that
-// spin between loops) take from a shared counter. A pointwise tile's
+// threads of the workspace's team (team.go: workers kept between passes
+// that spin between loops) take from a shared counter. A pointwise tile's
 // epilogue runs on the GEMM micro-kernel's registers before the store
 // (kernels.SgemmSerialEpilogue); a direct tile's on the thread's buffer
 // as it is copied out; so there is no separate batch-norm, add or ReLU

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/resnetgo/resnet/internal/kernels"
@@ -68,8 +69,9 @@ type Plan struct {
 	fcW, fcB   []float32 // (numClasses, featDim), numClasses
 	maxBatch   int
 
-	mu   sync.Mutex
-	free map[wsKey][]*workspace
+	mu    sync.Mutex
+	free  map[wsKey][]*workspace
+	teams *teamSet // the free workspaces' thread teams
 }
 
 // block is one residual unit. A bottleneck's projection shortcut is
@@ -95,7 +97,11 @@ func Compile(m *models.ResNet, o Options) (*Plan, error) {
 		featDim:    m.FC.InFeatures(),
 		maxBatch:   o.MaxBatch,
 		free:       map[wsKey][]*workspace{},
+		teams:      &teamSet{},
 	}
+	// The teams' workers hold no reference to p: once p is unreachable
+	// they are stopped.
+	runtime.AddCleanup(p, (*teamSet).closeAll, p.teams)
 	if p.maxBatch <= 0 {
 		p.maxBatch = 8
 	}
@@ -209,11 +215,11 @@ func (p *Plan) Features(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, 
 		return nil, err
 	}
 	defer p.release(ws)
-	ws.team = newTeam(ws.key.threads)
-	defer func() {
-		ws.team.close()
-		ws.team = nil
-	}()
+	if ws.team == nil {
+		// Kept with the workspace: starting the threads for every pass
+		// cost ResNet-50 at batch 1 on two threads 0.7–1 ms of its 29.
+		ws.team = p.teams.start(ws.key.threads)
+	}
 	img := p.inC * h * w
 	for i := 0; i < n; i += chunk {
 		c := min(chunk, n-i)

@@ -181,3 +181,48 @@ func (t *team) forRange(n, grain int, fn func(lo, hi int)) {
 	}
 	t.run(chunks, func(_, i int) { fn(i*n/chunks, (i+1)*n/chunks) })
 }
+
+// A teamSet is the teams a Plan's workspaces keep between passes, so that
+// a pass finds its threads running (or parked) instead of starting them.
+// A team is stopped when its workspace is dropped, and all of them when
+// the Plan is collected.
+type teamSet struct {
+	mu    sync.Mutex
+	teams map[*team]struct{}
+}
+
+// start starts a team of size threads (nil for one) and records it.
+func (s *teamSet) start(size int) *team {
+	t := newTeam(size)
+	if t != nil {
+		s.mu.Lock()
+		if s.teams == nil {
+			s.teams = map[*team]struct{}{}
+		}
+		s.teams[t] = struct{}{}
+		s.mu.Unlock()
+	}
+	return t
+}
+
+// stop stops t (nil: nothing) and forgets it.
+func (s *teamSet) stop(t *team) {
+	if t == nil {
+		return
+	}
+	s.mu.Lock()
+	delete(s.teams, t)
+	s.mu.Unlock()
+	t.close()
+}
+
+// closeAll stops every team.
+func (s *teamSet) closeAll() {
+	s.mu.Lock()
+	ts := s.teams
+	s.teams = nil
+	s.mu.Unlock()
+	for t := range ts {
+		t.close()
+	}
+}

@@ -1,12 +1,17 @@
 package engine
 
 import (
+	"context"
 	"fmt"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/resnetgo/resnet/internal/kernels"
+	"github.com/resnetgo/resnet/models"
+	"github.com/resnetgo/resnet/tensor"
 )
 
 // TestTeam runs loops of every size on teams of 1–4 goroutines, some
@@ -90,4 +95,73 @@ func BenchmarkTeamLoop(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestPlanTeams checks that a Plan's workspaces keep their thread teams
+// between passes (one per workspace: concurrent passes each have theirs),
+// that a workspace dropped for a new input shape stops its team, and that
+// a Plan no longer referenced stops them all.
+func TestPlanTeams(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	m, err := models.New("resnet20", models.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	p, err := Compile(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	teams := func() int {
+		p.teams.mu.Lock()
+		defer p.teams.mu.Unlock()
+		return len(p.teams.teams)
+	}
+	ctx := context.Background()
+	x := tensor.New(1, 3, 32, 32)
+	for range 3 {
+		if _, err := p.Forward(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := teams(); got != 1 {
+		t.Fatalf("after 3 passes of one shape: %d teams, want 1", got)
+	}
+	// Two passes at once take two workspaces, each with its team.
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for range 20 {
+				if _, err := p.Forward(ctx, x); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	n1 := teams()
+	if n1 < 1 || n1 > 2 {
+		t.Fatalf("after concurrent passes: %d teams, want 1 or 2", n1)
+	}
+	// maxShapes more shapes: the first shape's workspaces are dropped.
+	for s := range maxShapes {
+		if _, err := p.Forward(ctx, tensor.New(1, 3, 34+2*s, 32)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := teams(); got != maxShapes {
+		t.Errorf("after %d new shapes: %d teams, want %d", maxShapes, got, maxShapes)
+	}
+	if got := runtime.NumGoroutine() - before; got > maxShapes {
+		t.Errorf("%d goroutines more than before the plan, want at most %d (one worker a team)", got, maxShapes)
+	}
+	p = nil
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("plan dropped: %d goroutines, %d before it", runtime.NumGoroutine(), before)
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
 }

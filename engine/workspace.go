@@ -39,7 +39,7 @@ type workspace struct {
 	cols    [][]float32        // one buffer per thread: a direct convolution's tile, Winograd's chunk
 	offs    map[*conv][]int32  // direct convolutions' implicit-GEMM offsets for this shape
 	rowOffs map[[2]int][]int32 // Options.Int8: the rows r·plane of a 1×1 layer's input, by (k, plane)
-	team    *team              // the running pass's threads (nil: the calling goroutine only)
+	team    *team              // the pass's threads, kept between passes (nil: the calling goroutine only)
 }
 
 // workspace returns a free workspace for n images of h×w, building the
@@ -82,8 +82,11 @@ func (p *Plan) release(ws *workspace) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, ok := p.free[ws.key]; !ok && len(p.free) >= maxShapes {
-		for k := range p.free {
+		for k, l := range p.free {
 			delete(p.free, k) // any other shape: the newest is likelier to come back
+			for _, old := range l {
+				p.teams.stop(old.team)
+			}
 			break
 		}
 	}
