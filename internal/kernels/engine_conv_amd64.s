@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func convTile1x1AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile1x1AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -34,6 +34,35 @@ convTile1x1AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile1x1AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x1AVX512_short
+
+convTile1x1AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS.Z    (CX)(R8*4), K1, Z1
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	MOVLQSX      4(DI), R8
+	VMOVUPS.Z    (CX)(R8*4), K1, Z1
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x1AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x1AVX512_loop
+
+convTile1x1AVX512_short:
+	ADDQ $0x08, R9
 
 convTile1x1AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -71,7 +100,7 @@ convTile1x1AVX512_store:
 	RET
 
 // func convTile1x2AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile1x2AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -102,6 +131,41 @@ convTile1x2AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile1x2AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x2AVX512_short
+
+convTile1x2AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z2
+	VMOVUPS.Z    64(CX)(R8*4), K1, Z3
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	VBROADCASTSS (SI), Z4
+	VFMADD231PS  Z2, Z4, Z0
+	VFMADD231PS  Z3, Z4, Z1
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z2
+	VMOVUPS.Z    64(CX)(R8*4), K1, Z3
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z4
+	VFMADD231PS  Z2, Z4, Z0
+	VFMADD231PS  Z3, Z4, Z1
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x2AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x2AVX512_loop
+
+convTile1x2AVX512_short:
+	ADDQ $0x08, R9
 
 convTile1x2AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -146,7 +210,7 @@ convTile1x2AVX512_store:
 	RET
 
 // func convTile1x3AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile1x3AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -179,6 +243,47 @@ convTile1x3AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile1x3AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x3AVX512_short
+
+convTile1x3AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z3
+	VMOVUPS      64(CX)(R8*4), Z4
+	VMOVUPS.Z    128(CX)(R8*4), K1, Z5
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	VBROADCASTSS (SI), Z6
+	VFMADD231PS  Z3, Z6, Z0
+	VFMADD231PS  Z4, Z6, Z1
+	VFMADD231PS  Z5, Z6, Z2
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z3
+	VMOVUPS      64(CX)(R8*4), Z4
+	VMOVUPS.Z    128(CX)(R8*4), K1, Z5
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z6
+	VFMADD231PS  Z3, Z6, Z0
+	VFMADD231PS  Z4, Z6, Z1
+	VFMADD231PS  Z5, Z6, Z2
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x3AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x3AVX512_loop
+
+convTile1x3AVX512_short:
+	ADDQ $0x08, R9
 
 convTile1x3AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -230,7 +335,7 @@ convTile1x3AVX512_store:
 	RET
 
 // func convTile1x4AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile1x4AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -265,6 +370,53 @@ convTile1x4AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile1x4AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x4AVX512_short
+
+convTile1x4AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z4
+	VMOVUPS      64(CX)(R8*4), Z5
+	VMOVUPS      128(CX)(R8*4), Z6
+	VMOVUPS.Z    192(CX)(R8*4), K1, Z7
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	VBROADCASTSS (SI), Z8
+	VFMADD231PS  Z4, Z8, Z0
+	VFMADD231PS  Z5, Z8, Z1
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z4
+	VMOVUPS      64(CX)(R8*4), Z5
+	VMOVUPS      128(CX)(R8*4), Z6
+	VMOVUPS.Z    192(CX)(R8*4), K1, Z7
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z8
+	VFMADD231PS  Z4, Z8, Z0
+	VFMADD231PS  Z5, Z8, Z1
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x4AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x4AVX512_loop
+
+convTile1x4AVX512_short:
+	ADDQ $0x08, R9
 
 convTile1x4AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -323,7 +475,7 @@ convTile1x4AVX512_store:
 	RET
 
 // func convTile1x5AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile1x5AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -360,6 +512,59 @@ convTile1x5AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile1x5AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x5AVX512_short
+
+convTile1x5AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z5
+	VMOVUPS      64(CX)(R8*4), Z6
+	VMOVUPS      128(CX)(R8*4), Z7
+	VMOVUPS      192(CX)(R8*4), Z8
+	VMOVUPS.Z    256(CX)(R8*4), K1, Z9
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	VBROADCASTSS (SI), Z10
+	VFMADD231PS  Z5, Z10, Z0
+	VFMADD231PS  Z6, Z10, Z1
+	VFMADD231PS  Z7, Z10, Z2
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z5
+	VMOVUPS      64(CX)(R8*4), Z6
+	VMOVUPS      128(CX)(R8*4), Z7
+	VMOVUPS      192(CX)(R8*4), Z8
+	VMOVUPS.Z    256(CX)(R8*4), K1, Z9
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z10
+	VFMADD231PS  Z5, Z10, Z0
+	VFMADD231PS  Z6, Z10, Z1
+	VFMADD231PS  Z7, Z10, Z2
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x5AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x5AVX512_loop
+
+convTile1x5AVX512_short:
+	ADDQ $0x08, R9
 
 convTile1x5AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -425,7 +630,7 @@ convTile1x5AVX512_store:
 	RET
 
 // func convTile1x6AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile1x6AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -464,6 +669,65 @@ convTile1x6AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile1x6AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x6AVX512_short
+
+convTile1x6AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z6
+	VMOVUPS      64(CX)(R8*4), Z7
+	VMOVUPS      128(CX)(R8*4), Z8
+	VMOVUPS      192(CX)(R8*4), Z9
+	VMOVUPS      256(CX)(R8*4), Z10
+	VMOVUPS.Z    320(CX)(R8*4), K1, Z11
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	VBROADCASTSS (SI), Z12
+	VFMADD231PS  Z6, Z12, Z0
+	VFMADD231PS  Z7, Z12, Z1
+	VFMADD231PS  Z8, Z12, Z2
+	VFMADD231PS  Z9, Z12, Z3
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z6
+	VMOVUPS      64(CX)(R8*4), Z7
+	VMOVUPS      128(CX)(R8*4), Z8
+	VMOVUPS      192(CX)(R8*4), Z9
+	VMOVUPS      256(CX)(R8*4), Z10
+	VMOVUPS.Z    320(CX)(R8*4), K1, Z11
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z12
+	VFMADD231PS  Z6, Z12, Z0
+	VFMADD231PS  Z7, Z12, Z1
+	VFMADD231PS  Z8, Z12, Z2
+	VFMADD231PS  Z9, Z12, Z3
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x6AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x6AVX512_loop
+
+convTile1x6AVX512_short:
+	ADDQ $0x08, R9
 
 convTile1x6AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -536,7 +800,7 @@ convTile1x6AVX512_store:
 	RET
 
 // func convTile1x7AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile1x7AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -577,6 +841,71 @@ convTile1x7AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile1x7AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x7AVX512_short
+
+convTile1x7AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z7
+	VMOVUPS      64(CX)(R8*4), Z8
+	VMOVUPS      128(CX)(R8*4), Z9
+	VMOVUPS      192(CX)(R8*4), Z10
+	VMOVUPS      256(CX)(R8*4), Z11
+	VMOVUPS      320(CX)(R8*4), Z12
+	VMOVUPS.Z    384(CX)(R8*4), K1, Z13
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	PREFETCHT0   448(CX)(R8*4)
+	VBROADCASTSS (SI), Z14
+	VFMADD231PS  Z7, Z14, Z0
+	VFMADD231PS  Z8, Z14, Z1
+	VFMADD231PS  Z9, Z14, Z2
+	VFMADD231PS  Z10, Z14, Z3
+	VFMADD231PS  Z11, Z14, Z4
+	VFMADD231PS  Z12, Z14, Z5
+	VFMADD231PS  Z13, Z14, Z6
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z7
+	VMOVUPS      64(CX)(R8*4), Z8
+	VMOVUPS      128(CX)(R8*4), Z9
+	VMOVUPS      192(CX)(R8*4), Z10
+	VMOVUPS      256(CX)(R8*4), Z11
+	VMOVUPS      320(CX)(R8*4), Z12
+	VMOVUPS.Z    384(CX)(R8*4), K1, Z13
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	PREFETCHT0   448(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z14
+	VFMADD231PS  Z7, Z14, Z0
+	VFMADD231PS  Z8, Z14, Z1
+	VFMADD231PS  Z9, Z14, Z2
+	VFMADD231PS  Z10, Z14, Z3
+	VFMADD231PS  Z11, Z14, Z4
+	VFMADD231PS  Z12, Z14, Z5
+	VFMADD231PS  Z13, Z14, Z6
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x7AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x7AVX512_loop
+
+convTile1x7AVX512_short:
+	ADDQ $0x08, R9
 
 convTile1x7AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -656,7 +985,7 @@ convTile1x7AVX512_store:
 	RET
 
 // func convTile1x8AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile1x8AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -699,6 +1028,77 @@ convTile1x8AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile1x8AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x8AVX512_short
+
+convTile1x8AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z8
+	VMOVUPS      64(CX)(R8*4), Z9
+	VMOVUPS      128(CX)(R8*4), Z10
+	VMOVUPS      192(CX)(R8*4), Z11
+	VMOVUPS      256(CX)(R8*4), Z12
+	VMOVUPS      320(CX)(R8*4), Z13
+	VMOVUPS      384(CX)(R8*4), Z14
+	VMOVUPS.Z    448(CX)(R8*4), K1, Z15
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	PREFETCHT0   448(CX)(R8*4)
+	PREFETCHT0   512(CX)(R8*4)
+	VBROADCASTSS (SI), Z16
+	VFMADD231PS  Z8, Z16, Z0
+	VFMADD231PS  Z9, Z16, Z1
+	VFMADD231PS  Z10, Z16, Z2
+	VFMADD231PS  Z11, Z16, Z3
+	VFMADD231PS  Z12, Z16, Z4
+	VFMADD231PS  Z13, Z16, Z5
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z8
+	VMOVUPS      64(CX)(R8*4), Z9
+	VMOVUPS      128(CX)(R8*4), Z10
+	VMOVUPS      192(CX)(R8*4), Z11
+	VMOVUPS      256(CX)(R8*4), Z12
+	VMOVUPS      320(CX)(R8*4), Z13
+	VMOVUPS      384(CX)(R8*4), Z14
+	VMOVUPS.Z    448(CX)(R8*4), K1, Z15
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	PREFETCHT0   448(CX)(R8*4)
+	PREFETCHT0   512(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z16
+	VFMADD231PS  Z8, Z16, Z0
+	VFMADD231PS  Z9, Z16, Z1
+	VFMADD231PS  Z10, Z16, Z2
+	VFMADD231PS  Z11, Z16, Z3
+	VFMADD231PS  Z12, Z16, Z4
+	VFMADD231PS  Z13, Z16, Z5
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x8AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x8AVX512_loop
+
+convTile1x8AVX512_short:
+	ADDQ $0x08, R9
 
 convTile1x8AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -785,7 +1185,7 @@ convTile1x8AVX512_store:
 	RET
 
 // func convTile2x1AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile2x1AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -817,6 +1217,39 @@ convTile2x1AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile2x1AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x1AVX512_short
+
+convTile2x1AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS.Z    (CX)(R8*4), K1, Z2
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (SI)(AX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	MOVLQSX      4(DI), R8
+	VMOVUPS.Z    (CX)(R8*4), K1, Z2
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS 4(SI)(AX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x1AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x1AVX512_loop
+
+convTile2x1AVX512_short:
+	ADDQ $0x08, R9
 
 convTile2x1AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -862,7 +1295,7 @@ convTile2x1AVX512_store:
 	RET
 
 // func convTile2x2AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile2x2AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -898,6 +1331,47 @@ convTile2x2AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile2x2AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x2AVX512_short
+
+convTile2x2AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z4
+	VMOVUPS.Z    64(CX)(R8*4), K1, Z5
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	VBROADCASTSS (SI), Z6
+	VFMADD231PS  Z4, Z6, Z0
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (SI)(AX*1), Z6
+	VFMADD231PS  Z4, Z6, Z2
+	VFMADD231PS  Z5, Z6, Z3
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z4
+	VMOVUPS.Z    64(CX)(R8*4), K1, Z5
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z6
+	VFMADD231PS  Z4, Z6, Z0
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS 4(SI)(AX*1), Z6
+	VFMADD231PS  Z4, Z6, Z2
+	VFMADD231PS  Z5, Z6, Z3
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x2AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x2AVX512_loop
+
+convTile2x2AVX512_short:
+	ADDQ $0x08, R9
 
 convTile2x2AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -954,7 +1428,7 @@ convTile2x2AVX512_store:
 	RET
 
 // func convTile2x3AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile2x3AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -994,6 +1468,55 @@ convTile2x3AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile2x3AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x3AVX512_short
+
+convTile2x3AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z6
+	VMOVUPS      64(CX)(R8*4), Z7
+	VMOVUPS.Z    128(CX)(R8*4), K1, Z8
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	VBROADCASTSS (SI), Z9
+	VFMADD231PS  Z6, Z9, Z0
+	VFMADD231PS  Z7, Z9, Z1
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (SI)(AX*1), Z9
+	VFMADD231PS  Z6, Z9, Z3
+	VFMADD231PS  Z7, Z9, Z4
+	VFMADD231PS  Z8, Z9, Z5
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z6
+	VMOVUPS      64(CX)(R8*4), Z7
+	VMOVUPS.Z    128(CX)(R8*4), K1, Z8
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z9
+	VFMADD231PS  Z6, Z9, Z0
+	VFMADD231PS  Z7, Z9, Z1
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS 4(SI)(AX*1), Z9
+	VFMADD231PS  Z6, Z9, Z3
+	VFMADD231PS  Z7, Z9, Z4
+	VFMADD231PS  Z8, Z9, Z5
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x3AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x3AVX512_loop
+
+convTile2x3AVX512_short:
+	ADDQ $0x08, R9
 
 convTile2x3AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -1061,7 +1584,7 @@ convTile2x3AVX512_store:
 	RET
 
 // func convTile2x4AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile2x4AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -1105,6 +1628,63 @@ convTile2x4AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile2x4AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x4AVX512_short
+
+convTile2x4AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z8
+	VMOVUPS      64(CX)(R8*4), Z9
+	VMOVUPS      128(CX)(R8*4), Z10
+	VMOVUPS.Z    192(CX)(R8*4), K1, Z11
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	VBROADCASTSS (SI), Z12
+	VFMADD231PS  Z8, Z12, Z0
+	VFMADD231PS  Z9, Z12, Z1
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (SI)(AX*1), Z12
+	VFMADD231PS  Z8, Z12, Z4
+	VFMADD231PS  Z9, Z12, Z5
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z8
+	VMOVUPS      64(CX)(R8*4), Z9
+	VMOVUPS      128(CX)(R8*4), Z10
+	VMOVUPS.Z    192(CX)(R8*4), K1, Z11
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z12
+	VFMADD231PS  Z8, Z12, Z0
+	VFMADD231PS  Z9, Z12, Z1
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 4(SI)(AX*1), Z12
+	VFMADD231PS  Z8, Z12, Z4
+	VFMADD231PS  Z9, Z12, Z5
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x4AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x4AVX512_loop
+
+convTile2x4AVX512_short:
+	ADDQ $0x08, R9
 
 convTile2x4AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -1183,7 +1763,7 @@ convTile2x4AVX512_store:
 	RET
 
 // func convTile2x5AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile2x5AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -1231,6 +1811,71 @@ convTile2x5AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile2x5AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x5AVX512_short
+
+convTile2x5AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z10
+	VMOVUPS      64(CX)(R8*4), Z11
+	VMOVUPS      128(CX)(R8*4), Z12
+	VMOVUPS      192(CX)(R8*4), Z13
+	VMOVUPS.Z    256(CX)(R8*4), K1, Z14
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	VBROADCASTSS (SI), Z15
+	VFMADD231PS  Z10, Z15, Z0
+	VFMADD231PS  Z11, Z15, Z1
+	VFMADD231PS  Z12, Z15, Z2
+	VFMADD231PS  Z13, Z15, Z3
+	VFMADD231PS  Z14, Z15, Z4
+	VBROADCASTSS (SI)(AX*1), Z15
+	VFMADD231PS  Z10, Z15, Z5
+	VFMADD231PS  Z11, Z15, Z6
+	VFMADD231PS  Z12, Z15, Z7
+	VFMADD231PS  Z13, Z15, Z8
+	VFMADD231PS  Z14, Z15, Z9
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z10
+	VMOVUPS      64(CX)(R8*4), Z11
+	VMOVUPS      128(CX)(R8*4), Z12
+	VMOVUPS      192(CX)(R8*4), Z13
+	VMOVUPS.Z    256(CX)(R8*4), K1, Z14
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z15
+	VFMADD231PS  Z10, Z15, Z0
+	VFMADD231PS  Z11, Z15, Z1
+	VFMADD231PS  Z12, Z15, Z2
+	VFMADD231PS  Z13, Z15, Z3
+	VFMADD231PS  Z14, Z15, Z4
+	VBROADCASTSS 4(SI)(AX*1), Z15
+	VFMADD231PS  Z10, Z15, Z5
+	VFMADD231PS  Z11, Z15, Z6
+	VFMADD231PS  Z12, Z15, Z7
+	VFMADD231PS  Z13, Z15, Z8
+	VFMADD231PS  Z14, Z15, Z9
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x5AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x5AVX512_loop
+
+convTile2x5AVX512_short:
+	ADDQ $0x08, R9
 
 convTile2x5AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -1320,7 +1965,7 @@ convTile2x5AVX512_store:
 	RET
 
 // func convTile2x6AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile2x6AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -1372,6 +2017,79 @@ convTile2x6AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile2x6AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x6AVX512_short
+
+convTile2x6AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z12
+	VMOVUPS      64(CX)(R8*4), Z13
+	VMOVUPS      128(CX)(R8*4), Z14
+	VMOVUPS      192(CX)(R8*4), Z15
+	VMOVUPS      256(CX)(R8*4), Z16
+	VMOVUPS.Z    320(CX)(R8*4), K1, Z17
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	VBROADCASTSS (SI), Z18
+	VFMADD231PS  Z12, Z18, Z0
+	VFMADD231PS  Z13, Z18, Z1
+	VFMADD231PS  Z14, Z18, Z2
+	VFMADD231PS  Z15, Z18, Z3
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (SI)(AX*1), Z18
+	VFMADD231PS  Z12, Z18, Z6
+	VFMADD231PS  Z13, Z18, Z7
+	VFMADD231PS  Z14, Z18, Z8
+	VFMADD231PS  Z15, Z18, Z9
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z12
+	VMOVUPS      64(CX)(R8*4), Z13
+	VMOVUPS      128(CX)(R8*4), Z14
+	VMOVUPS      192(CX)(R8*4), Z15
+	VMOVUPS      256(CX)(R8*4), Z16
+	VMOVUPS.Z    320(CX)(R8*4), K1, Z17
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z18
+	VFMADD231PS  Z12, Z18, Z0
+	VFMADD231PS  Z13, Z18, Z1
+	VFMADD231PS  Z14, Z18, Z2
+	VFMADD231PS  Z15, Z18, Z3
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 4(SI)(AX*1), Z18
+	VFMADD231PS  Z12, Z18, Z6
+	VFMADD231PS  Z13, Z18, Z7
+	VFMADD231PS  Z14, Z18, Z8
+	VFMADD231PS  Z15, Z18, Z9
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x6AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x6AVX512_loop
+
+convTile2x6AVX512_short:
+	ADDQ $0x08, R9
 
 convTile2x6AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -1472,7 +2190,7 @@ convTile2x6AVX512_store:
 	RET
 
 // func convTile2x7AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile2x7AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -1528,6 +2246,87 @@ convTile2x7AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile2x7AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x7AVX512_short
+
+convTile2x7AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z14
+	VMOVUPS      64(CX)(R8*4), Z15
+	VMOVUPS      128(CX)(R8*4), Z16
+	VMOVUPS      192(CX)(R8*4), Z17
+	VMOVUPS      256(CX)(R8*4), Z18
+	VMOVUPS      320(CX)(R8*4), Z19
+	VMOVUPS.Z    384(CX)(R8*4), K1, Z20
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	PREFETCHT0   448(CX)(R8*4)
+	VBROADCASTSS (SI), Z21
+	VFMADD231PS  Z14, Z21, Z0
+	VFMADD231PS  Z15, Z21, Z1
+	VFMADD231PS  Z16, Z21, Z2
+	VFMADD231PS  Z17, Z21, Z3
+	VFMADD231PS  Z18, Z21, Z4
+	VFMADD231PS  Z19, Z21, Z5
+	VFMADD231PS  Z20, Z21, Z6
+	VBROADCASTSS (SI)(AX*1), Z21
+	VFMADD231PS  Z14, Z21, Z7
+	VFMADD231PS  Z15, Z21, Z8
+	VFMADD231PS  Z16, Z21, Z9
+	VFMADD231PS  Z17, Z21, Z10
+	VFMADD231PS  Z18, Z21, Z11
+	VFMADD231PS  Z19, Z21, Z12
+	VFMADD231PS  Z20, Z21, Z13
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z14
+	VMOVUPS      64(CX)(R8*4), Z15
+	VMOVUPS      128(CX)(R8*4), Z16
+	VMOVUPS      192(CX)(R8*4), Z17
+	VMOVUPS      256(CX)(R8*4), Z18
+	VMOVUPS      320(CX)(R8*4), Z19
+	VMOVUPS.Z    384(CX)(R8*4), K1, Z20
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	PREFETCHT0   448(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z21
+	VFMADD231PS  Z14, Z21, Z0
+	VFMADD231PS  Z15, Z21, Z1
+	VFMADD231PS  Z16, Z21, Z2
+	VFMADD231PS  Z17, Z21, Z3
+	VFMADD231PS  Z18, Z21, Z4
+	VFMADD231PS  Z19, Z21, Z5
+	VFMADD231PS  Z20, Z21, Z6
+	VBROADCASTSS 4(SI)(AX*1), Z21
+	VFMADD231PS  Z14, Z21, Z7
+	VFMADD231PS  Z15, Z21, Z8
+	VFMADD231PS  Z16, Z21, Z9
+	VFMADD231PS  Z17, Z21, Z10
+	VFMADD231PS  Z18, Z21, Z11
+	VFMADD231PS  Z19, Z21, Z12
+	VFMADD231PS  Z20, Z21, Z13
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x7AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x7AVX512_loop
+
+convTile2x7AVX512_short:
+	ADDQ $0x08, R9
 
 convTile2x7AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -1639,7 +2438,7 @@ convTile2x7AVX512_store:
 	RET
 
 // func convTile2x8AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile2x8AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -1699,6 +2498,95 @@ convTile2x8AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile2x8AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x8AVX512_short
+
+convTile2x8AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z16
+	VMOVUPS      64(CX)(R8*4), Z17
+	VMOVUPS      128(CX)(R8*4), Z18
+	VMOVUPS      192(CX)(R8*4), Z19
+	VMOVUPS      256(CX)(R8*4), Z20
+	VMOVUPS      320(CX)(R8*4), Z21
+	VMOVUPS      384(CX)(R8*4), Z22
+	VMOVUPS.Z    448(CX)(R8*4), K1, Z23
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	PREFETCHT0   448(CX)(R8*4)
+	PREFETCHT0   512(CX)(R8*4)
+	VBROADCASTSS (SI), Z24
+	VFMADD231PS  Z16, Z24, Z0
+	VFMADD231PS  Z17, Z24, Z1
+	VFMADD231PS  Z18, Z24, Z2
+	VFMADD231PS  Z19, Z24, Z3
+	VFMADD231PS  Z20, Z24, Z4
+	VFMADD231PS  Z21, Z24, Z5
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS (SI)(AX*1), Z24
+	VFMADD231PS  Z16, Z24, Z8
+	VFMADD231PS  Z17, Z24, Z9
+	VFMADD231PS  Z18, Z24, Z10
+	VFMADD231PS  Z19, Z24, Z11
+	VFMADD231PS  Z20, Z24, Z12
+	VFMADD231PS  Z21, Z24, Z13
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z16
+	VMOVUPS      64(CX)(R8*4), Z17
+	VMOVUPS      128(CX)(R8*4), Z18
+	VMOVUPS      192(CX)(R8*4), Z19
+	VMOVUPS      256(CX)(R8*4), Z20
+	VMOVUPS      320(CX)(R8*4), Z21
+	VMOVUPS      384(CX)(R8*4), Z22
+	VMOVUPS.Z    448(CX)(R8*4), K1, Z23
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	PREFETCHT0   448(CX)(R8*4)
+	PREFETCHT0   512(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z24
+	VFMADD231PS  Z16, Z24, Z0
+	VFMADD231PS  Z17, Z24, Z1
+	VFMADD231PS  Z18, Z24, Z2
+	VFMADD231PS  Z19, Z24, Z3
+	VFMADD231PS  Z20, Z24, Z4
+	VFMADD231PS  Z21, Z24, Z5
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 4(SI)(AX*1), Z24
+	VFMADD231PS  Z16, Z24, Z8
+	VFMADD231PS  Z17, Z24, Z9
+	VFMADD231PS  Z18, Z24, Z10
+	VFMADD231PS  Z19, Z24, Z11
+	VFMADD231PS  Z20, Z24, Z12
+	VFMADD231PS  Z21, Z24, Z13
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x8AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x8AVX512_loop
+
+convTile2x8AVX512_short:
+	ADDQ $0x08, R9
 
 convTile2x8AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -1821,7 +2709,7 @@ convTile2x8AVX512_store:
 	RET
 
 // func convTile3x1AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile3x1AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -1856,6 +2744,43 @@ convTile3x1AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile3x1AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile3x1AVX512_short
+
+convTile3x1AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS.Z    (CX)(R8*4), K1, Z3
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (SI)(AX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (SI)(AX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	MOVLQSX      4(DI), R8
+	VMOVUPS.Z    (CX)(R8*4), K1, Z3
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS 4(SI)(AX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS 4(SI)(AX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x1AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile3x1AVX512_loop
+
+convTile3x1AVX512_short:
+	ADDQ $0x08, R9
 
 convTile3x1AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -1909,7 +2834,7 @@ convTile3x1AVX512_store:
 	RET
 
 // func convTile3x2AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile3x2AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -1950,6 +2875,53 @@ convTile3x2AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile3x2AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile3x2AVX512_short
+
+convTile3x2AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z6
+	VMOVUPS.Z    64(CX)(R8*4), K1, Z7
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	VBROADCASTSS (SI), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (SI)(AX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (SI)(AX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z6
+	VMOVUPS.Z    64(CX)(R8*4), K1, Z7
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(SI)(AX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 4(SI)(AX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x2AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile3x2AVX512_loop
+
+convTile3x2AVX512_short:
+	ADDQ $0x08, R9
 
 convTile3x2AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -2018,7 +2990,7 @@ convTile3x2AVX512_store:
 	RET
 
 // func convTile3x3AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile3x3AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -2065,6 +3037,63 @@ convTile3x3AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile3x3AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile3x3AVX512_short
+
+convTile3x3AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z9
+	VMOVUPS      64(CX)(R8*4), Z10
+	VMOVUPS.Z    128(CX)(R8*4), K1, Z11
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	VBROADCASTSS (SI), Z12
+	VFMADD231PS  Z9, Z12, Z0
+	VFMADD231PS  Z10, Z12, Z1
+	VFMADD231PS  Z11, Z12, Z2
+	VBROADCASTSS (SI)(AX*1), Z12
+	VFMADD231PS  Z9, Z12, Z3
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (SI)(AX*2), Z12
+	VFMADD231PS  Z9, Z12, Z6
+	VFMADD231PS  Z10, Z12, Z7
+	VFMADD231PS  Z11, Z12, Z8
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z9
+	VMOVUPS      64(CX)(R8*4), Z10
+	VMOVUPS.Z    128(CX)(R8*4), K1, Z11
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z12
+	VFMADD231PS  Z9, Z12, Z0
+	VFMADD231PS  Z10, Z12, Z1
+	VFMADD231PS  Z11, Z12, Z2
+	VBROADCASTSS 4(SI)(AX*1), Z12
+	VFMADD231PS  Z9, Z12, Z3
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 4(SI)(AX*2), Z12
+	VFMADD231PS  Z9, Z12, Z6
+	VFMADD231PS  Z10, Z12, Z7
+	VFMADD231PS  Z11, Z12, Z8
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x3AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile3x3AVX512_loop
+
+convTile3x3AVX512_short:
+	ADDQ $0x08, R9
 
 convTile3x3AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -2148,7 +3177,7 @@ convTile3x3AVX512_store:
 	RET
 
 // func convTile3x4AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile3x4AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -2201,6 +3230,73 @@ convTile3x4AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile3x4AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile3x4AVX512_short
+
+convTile3x4AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z12
+	VMOVUPS      64(CX)(R8*4), Z13
+	VMOVUPS      128(CX)(R8*4), Z14
+	VMOVUPS.Z    192(CX)(R8*4), K1, Z15
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	VBROADCASTSS (SI), Z16
+	VFMADD231PS  Z12, Z16, Z0
+	VFMADD231PS  Z13, Z16, Z1
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS (SI)(AX*1), Z16
+	VFMADD231PS  Z12, Z16, Z4
+	VFMADD231PS  Z13, Z16, Z5
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS (SI)(AX*2), Z16
+	VFMADD231PS  Z12, Z16, Z8
+	VFMADD231PS  Z13, Z16, Z9
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z12
+	VMOVUPS      64(CX)(R8*4), Z13
+	VMOVUPS      128(CX)(R8*4), Z14
+	VMOVUPS.Z    192(CX)(R8*4), K1, Z15
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z16
+	VFMADD231PS  Z12, Z16, Z0
+	VFMADD231PS  Z13, Z16, Z1
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 4(SI)(AX*1), Z16
+	VFMADD231PS  Z12, Z16, Z4
+	VFMADD231PS  Z13, Z16, Z5
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 4(SI)(AX*2), Z16
+	VFMADD231PS  Z12, Z16, Z8
+	VFMADD231PS  Z13, Z16, Z9
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x4AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile3x4AVX512_loop
+
+convTile3x4AVX512_short:
+	ADDQ $0x08, R9
 
 convTile3x4AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -2299,7 +3395,7 @@ convTile3x4AVX512_store:
 	RET
 
 // func convTile3x5AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile3x5AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -2358,6 +3454,83 @@ convTile3x5AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile3x5AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile3x5AVX512_short
+
+convTile3x5AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z15
+	VMOVUPS      64(CX)(R8*4), Z16
+	VMOVUPS      128(CX)(R8*4), Z17
+	VMOVUPS      192(CX)(R8*4), Z18
+	VMOVUPS.Z    256(CX)(R8*4), K1, Z19
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	VBROADCASTSS (SI), Z20
+	VFMADD231PS  Z15, Z20, Z0
+	VFMADD231PS  Z16, Z20, Z1
+	VFMADD231PS  Z17, Z20, Z2
+	VFMADD231PS  Z18, Z20, Z3
+	VFMADD231PS  Z19, Z20, Z4
+	VBROADCASTSS (SI)(AX*1), Z20
+	VFMADD231PS  Z15, Z20, Z5
+	VFMADD231PS  Z16, Z20, Z6
+	VFMADD231PS  Z17, Z20, Z7
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS (SI)(AX*2), Z20
+	VFMADD231PS  Z15, Z20, Z10
+	VFMADD231PS  Z16, Z20, Z11
+	VFMADD231PS  Z17, Z20, Z12
+	VFMADD231PS  Z18, Z20, Z13
+	VFMADD231PS  Z19, Z20, Z14
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z15
+	VMOVUPS      64(CX)(R8*4), Z16
+	VMOVUPS      128(CX)(R8*4), Z17
+	VMOVUPS      192(CX)(R8*4), Z18
+	VMOVUPS.Z    256(CX)(R8*4), K1, Z19
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z20
+	VFMADD231PS  Z15, Z20, Z0
+	VFMADD231PS  Z16, Z20, Z1
+	VFMADD231PS  Z17, Z20, Z2
+	VFMADD231PS  Z18, Z20, Z3
+	VFMADD231PS  Z19, Z20, Z4
+	VBROADCASTSS 4(SI)(AX*1), Z20
+	VFMADD231PS  Z15, Z20, Z5
+	VFMADD231PS  Z16, Z20, Z6
+	VFMADD231PS  Z17, Z20, Z7
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 4(SI)(AX*2), Z20
+	VFMADD231PS  Z15, Z20, Z10
+	VFMADD231PS  Z16, Z20, Z11
+	VFMADD231PS  Z17, Z20, Z12
+	VFMADD231PS  Z18, Z20, Z13
+	VFMADD231PS  Z19, Z20, Z14
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x5AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile3x5AVX512_loop
+
+convTile3x5AVX512_short:
+	ADDQ $0x08, R9
 
 convTile3x5AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -2471,7 +3644,7 @@ convTile3x5AVX512_store:
 	RET
 
 // func convTile3x6AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile3x6AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -2536,6 +3709,93 @@ convTile3x6AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile3x6AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile3x6AVX512_short
+
+convTile3x6AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z18
+	VMOVUPS      64(CX)(R8*4), Z19
+	VMOVUPS      128(CX)(R8*4), Z20
+	VMOVUPS      192(CX)(R8*4), Z21
+	VMOVUPS      256(CX)(R8*4), Z22
+	VMOVUPS.Z    320(CX)(R8*4), K1, Z23
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	VBROADCASTSS (SI), Z24
+	VFMADD231PS  Z18, Z24, Z0
+	VFMADD231PS  Z19, Z24, Z1
+	VFMADD231PS  Z20, Z24, Z2
+	VFMADD231PS  Z21, Z24, Z3
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS (SI)(AX*1), Z24
+	VFMADD231PS  Z18, Z24, Z6
+	VFMADD231PS  Z19, Z24, Z7
+	VFMADD231PS  Z20, Z24, Z8
+	VFMADD231PS  Z21, Z24, Z9
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS (SI)(AX*2), Z24
+	VFMADD231PS  Z18, Z24, Z12
+	VFMADD231PS  Z19, Z24, Z13
+	VFMADD231PS  Z20, Z24, Z14
+	VFMADD231PS  Z21, Z24, Z15
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z18
+	VMOVUPS      64(CX)(R8*4), Z19
+	VMOVUPS      128(CX)(R8*4), Z20
+	VMOVUPS      192(CX)(R8*4), Z21
+	VMOVUPS      256(CX)(R8*4), Z22
+	VMOVUPS.Z    320(CX)(R8*4), K1, Z23
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z24
+	VFMADD231PS  Z18, Z24, Z0
+	VFMADD231PS  Z19, Z24, Z1
+	VFMADD231PS  Z20, Z24, Z2
+	VFMADD231PS  Z21, Z24, Z3
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 4(SI)(AX*1), Z24
+	VFMADD231PS  Z18, Z24, Z6
+	VFMADD231PS  Z19, Z24, Z7
+	VFMADD231PS  Z20, Z24, Z8
+	VFMADD231PS  Z21, Z24, Z9
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 4(SI)(AX*2), Z24
+	VFMADD231PS  Z18, Z24, Z12
+	VFMADD231PS  Z19, Z24, Z13
+	VFMADD231PS  Z20, Z24, Z14
+	VFMADD231PS  Z21, Z24, Z15
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x6AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile3x6AVX512_loop
+
+convTile3x6AVX512_short:
+	ADDQ $0x08, R9
 
 convTile3x6AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -2664,7 +3924,7 @@ convTile3x6AVX512_store:
 	RET
 
 // func convTile3x7AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile3x7AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -2735,6 +3995,103 @@ convTile3x7AVX512_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile3x7AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile3x7AVX512_short
+
+convTile3x7AVX512_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Z21
+	VMOVUPS      64(CX)(R8*4), Z22
+	VMOVUPS      128(CX)(R8*4), Z23
+	VMOVUPS      192(CX)(R8*4), Z24
+	VMOVUPS      256(CX)(R8*4), Z25
+	VMOVUPS      320(CX)(R8*4), Z26
+	VMOVUPS.Z    384(CX)(R8*4), K1, Z27
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	PREFETCHT0   448(CX)(R8*4)
+	VBROADCASTSS (SI), Z28
+	VFMADD231PS  Z21, Z28, Z0
+	VFMADD231PS  Z22, Z28, Z1
+	VFMADD231PS  Z23, Z28, Z2
+	VFMADD231PS  Z24, Z28, Z3
+	VFMADD231PS  Z25, Z28, Z4
+	VFMADD231PS  Z26, Z28, Z5
+	VFMADD231PS  Z27, Z28, Z6
+	VBROADCASTSS (SI)(AX*1), Z28
+	VFMADD231PS  Z21, Z28, Z7
+	VFMADD231PS  Z22, Z28, Z8
+	VFMADD231PS  Z23, Z28, Z9
+	VFMADD231PS  Z24, Z28, Z10
+	VFMADD231PS  Z25, Z28, Z11
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS (SI)(AX*2), Z28
+	VFMADD231PS  Z21, Z28, Z14
+	VFMADD231PS  Z22, Z28, Z15
+	VFMADD231PS  Z23, Z28, Z16
+	VFMADD231PS  Z24, Z28, Z17
+	VFMADD231PS  Z25, Z28, Z18
+	VFMADD231PS  Z26, Z28, Z19
+	VFMADD231PS  Z27, Z28, Z20
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Z21
+	VMOVUPS      64(CX)(R8*4), Z22
+	VMOVUPS      128(CX)(R8*4), Z23
+	VMOVUPS      192(CX)(R8*4), Z24
+	VMOVUPS      256(CX)(R8*4), Z25
+	VMOVUPS      320(CX)(R8*4), Z26
+	VMOVUPS.Z    384(CX)(R8*4), K1, Z27
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	PREFETCHT0   192(CX)(R8*4)
+	PREFETCHT0   256(CX)(R8*4)
+	PREFETCHT0   320(CX)(R8*4)
+	PREFETCHT0   384(CX)(R8*4)
+	PREFETCHT0   448(CX)(R8*4)
+	VBROADCASTSS 4(SI), Z28
+	VFMADD231PS  Z21, Z28, Z0
+	VFMADD231PS  Z22, Z28, Z1
+	VFMADD231PS  Z23, Z28, Z2
+	VFMADD231PS  Z24, Z28, Z3
+	VFMADD231PS  Z25, Z28, Z4
+	VFMADD231PS  Z26, Z28, Z5
+	VFMADD231PS  Z27, Z28, Z6
+	VBROADCASTSS 4(SI)(AX*1), Z28
+	VFMADD231PS  Z21, Z28, Z7
+	VFMADD231PS  Z22, Z28, Z8
+	VFMADD231PS  Z23, Z28, Z9
+	VFMADD231PS  Z24, Z28, Z10
+	VFMADD231PS  Z25, Z28, Z11
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 4(SI)(AX*2), Z28
+	VFMADD231PS  Z21, Z28, Z14
+	VFMADD231PS  Z22, Z28, Z15
+	VFMADD231PS  Z23, Z28, Z16
+	VFMADD231PS  Z24, Z28, Z17
+	VFMADD231PS  Z25, Z28, Z18
+	VFMADD231PS  Z26, Z28, Z19
+	VFMADD231PS  Z27, Z28, Z20
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x7AVX512_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile3x7AVX512_loop
+
+convTile3x7AVX512_short:
+	ADDQ $0x08, R9
 
 convTile3x7AVX512_loop:
 	MOVLQSX      (DI), R8
@@ -2878,7 +4235,7 @@ convTile3x7AVX512_store:
 	RET
 
 // func convTile4x1AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile4x1AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -2917,6 +4274,48 @@ convTile4x1AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile4x1AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile4x1AVX512_short
+
+convTile4x1AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS.Z    (CX)(R9*4), K1, Z4
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS (SI), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (SI)(AX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (SI)(AX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (DI), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	MOVLQSX      4(R8), R9
+	VMOVUPS.Z    (CX)(R9*4), K1, Z4
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS 4(SI)(AX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS 4(SI)(AX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS 4(DI), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile4x1AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile4x1AVX512_loop
+
+convTile4x1AVX512_short:
+	ADDQ $0x08, R10
 
 convTile4x1AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -2979,7 +4378,7 @@ convTile4x1AVX512_store:
 	RET
 
 // func convTile4x2AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile4x2AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -3026,6 +4425,60 @@ convTile4x2AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile4x2AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile4x2AVX512_short
+
+convTile4x2AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Z8
+	VMOVUPS.Z    64(CX)(R9*4), K1, Z9
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	VBROADCASTSS (SI), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (SI)(AX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (SI)(AX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (DI), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Z8
+	VMOVUPS.Z    64(CX)(R9*4), K1, Z9
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(SI)(AX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 4(SI)(AX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 4(DI), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile4x2AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile4x2AVX512_loop
+
+convTile4x2AVX512_short:
+	ADDQ $0x08, R10
 
 convTile4x2AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -3107,7 +4560,7 @@ convTile4x2AVX512_store:
 	RET
 
 // func convTile4x3AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile4x3AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -3162,6 +4615,72 @@ convTile4x3AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile4x3AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile4x3AVX512_short
+
+convTile4x3AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Z12
+	VMOVUPS      64(CX)(R9*4), Z13
+	VMOVUPS.Z    128(CX)(R9*4), K1, Z14
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	VBROADCASTSS (SI), Z15
+	VFMADD231PS  Z12, Z15, Z0
+	VFMADD231PS  Z13, Z15, Z1
+	VFMADD231PS  Z14, Z15, Z2
+	VBROADCASTSS (SI)(AX*1), Z15
+	VFMADD231PS  Z12, Z15, Z3
+	VFMADD231PS  Z13, Z15, Z4
+	VFMADD231PS  Z14, Z15, Z5
+	VBROADCASTSS (SI)(AX*2), Z15
+	VFMADD231PS  Z12, Z15, Z6
+	VFMADD231PS  Z13, Z15, Z7
+	VFMADD231PS  Z14, Z15, Z8
+	VBROADCASTSS (DI), Z15
+	VFMADD231PS  Z12, Z15, Z9
+	VFMADD231PS  Z13, Z15, Z10
+	VFMADD231PS  Z14, Z15, Z11
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Z12
+	VMOVUPS      64(CX)(R9*4), Z13
+	VMOVUPS.Z    128(CX)(R9*4), K1, Z14
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z15
+	VFMADD231PS  Z12, Z15, Z0
+	VFMADD231PS  Z13, Z15, Z1
+	VFMADD231PS  Z14, Z15, Z2
+	VBROADCASTSS 4(SI)(AX*1), Z15
+	VFMADD231PS  Z12, Z15, Z3
+	VFMADD231PS  Z13, Z15, Z4
+	VFMADD231PS  Z14, Z15, Z5
+	VBROADCASTSS 4(SI)(AX*2), Z15
+	VFMADD231PS  Z12, Z15, Z6
+	VFMADD231PS  Z13, Z15, Z7
+	VFMADD231PS  Z14, Z15, Z8
+	VBROADCASTSS 4(DI), Z15
+	VFMADD231PS  Z12, Z15, Z9
+	VFMADD231PS  Z13, Z15, Z10
+	VFMADD231PS  Z14, Z15, Z11
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile4x3AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile4x3AVX512_loop
+
+convTile4x3AVX512_short:
+	ADDQ $0x08, R10
 
 convTile4x3AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -3262,7 +4781,7 @@ convTile4x3AVX512_store:
 	RET
 
 // func convTile4x4AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile4x4AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -3325,6 +4844,84 @@ convTile4x4AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile4x4AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile4x4AVX512_short
+
+convTile4x4AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Z16
+	VMOVUPS      64(CX)(R9*4), Z17
+	VMOVUPS      128(CX)(R9*4), Z18
+	VMOVUPS.Z    192(CX)(R9*4), K1, Z19
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	PREFETCHT0   256(CX)(R9*4)
+	VBROADCASTSS (SI), Z20
+	VFMADD231PS  Z16, Z20, Z0
+	VFMADD231PS  Z17, Z20, Z1
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS (SI)(AX*1), Z20
+	VFMADD231PS  Z16, Z20, Z4
+	VFMADD231PS  Z17, Z20, Z5
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS (SI)(AX*2), Z20
+	VFMADD231PS  Z16, Z20, Z8
+	VFMADD231PS  Z17, Z20, Z9
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS (DI), Z20
+	VFMADD231PS  Z16, Z20, Z12
+	VFMADD231PS  Z17, Z20, Z13
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Z16
+	VMOVUPS      64(CX)(R9*4), Z17
+	VMOVUPS      128(CX)(R9*4), Z18
+	VMOVUPS.Z    192(CX)(R9*4), K1, Z19
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	PREFETCHT0   256(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z20
+	VFMADD231PS  Z16, Z20, Z0
+	VFMADD231PS  Z17, Z20, Z1
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 4(SI)(AX*1), Z20
+	VFMADD231PS  Z16, Z20, Z4
+	VFMADD231PS  Z17, Z20, Z5
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 4(SI)(AX*2), Z20
+	VFMADD231PS  Z16, Z20, Z8
+	VFMADD231PS  Z17, Z20, Z9
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 4(DI), Z20
+	VFMADD231PS  Z16, Z20, Z12
+	VFMADD231PS  Z17, Z20, Z13
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile4x4AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile4x4AVX512_loop
+
+convTile4x4AVX512_short:
+	ADDQ $0x08, R10
 
 convTile4x4AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -3444,7 +5041,7 @@ convTile4x4AVX512_store:
 	RET
 
 // func convTile4x5AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile4x5AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -3515,6 +5112,96 @@ convTile4x5AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile4x5AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile4x5AVX512_short
+
+convTile4x5AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Z20
+	VMOVUPS      64(CX)(R9*4), Z21
+	VMOVUPS      128(CX)(R9*4), Z22
+	VMOVUPS      192(CX)(R9*4), Z23
+	VMOVUPS.Z    256(CX)(R9*4), K1, Z24
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	PREFETCHT0   256(CX)(R9*4)
+	PREFETCHT0   320(CX)(R9*4)
+	VBROADCASTSS (SI), Z25
+	VFMADD231PS  Z20, Z25, Z0
+	VFMADD231PS  Z21, Z25, Z1
+	VFMADD231PS  Z22, Z25, Z2
+	VFMADD231PS  Z23, Z25, Z3
+	VFMADD231PS  Z24, Z25, Z4
+	VBROADCASTSS (SI)(AX*1), Z25
+	VFMADD231PS  Z20, Z25, Z5
+	VFMADD231PS  Z21, Z25, Z6
+	VFMADD231PS  Z22, Z25, Z7
+	VFMADD231PS  Z23, Z25, Z8
+	VFMADD231PS  Z24, Z25, Z9
+	VBROADCASTSS (SI)(AX*2), Z25
+	VFMADD231PS  Z20, Z25, Z10
+	VFMADD231PS  Z21, Z25, Z11
+	VFMADD231PS  Z22, Z25, Z12
+	VFMADD231PS  Z23, Z25, Z13
+	VFMADD231PS  Z24, Z25, Z14
+	VBROADCASTSS (DI), Z25
+	VFMADD231PS  Z20, Z25, Z15
+	VFMADD231PS  Z21, Z25, Z16
+	VFMADD231PS  Z22, Z25, Z17
+	VFMADD231PS  Z23, Z25, Z18
+	VFMADD231PS  Z24, Z25, Z19
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Z20
+	VMOVUPS      64(CX)(R9*4), Z21
+	VMOVUPS      128(CX)(R9*4), Z22
+	VMOVUPS      192(CX)(R9*4), Z23
+	VMOVUPS.Z    256(CX)(R9*4), K1, Z24
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	PREFETCHT0   256(CX)(R9*4)
+	PREFETCHT0   320(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z25
+	VFMADD231PS  Z20, Z25, Z0
+	VFMADD231PS  Z21, Z25, Z1
+	VFMADD231PS  Z22, Z25, Z2
+	VFMADD231PS  Z23, Z25, Z3
+	VFMADD231PS  Z24, Z25, Z4
+	VBROADCASTSS 4(SI)(AX*1), Z25
+	VFMADD231PS  Z20, Z25, Z5
+	VFMADD231PS  Z21, Z25, Z6
+	VFMADD231PS  Z22, Z25, Z7
+	VFMADD231PS  Z23, Z25, Z8
+	VFMADD231PS  Z24, Z25, Z9
+	VBROADCASTSS 4(SI)(AX*2), Z25
+	VFMADD231PS  Z20, Z25, Z10
+	VFMADD231PS  Z21, Z25, Z11
+	VFMADD231PS  Z22, Z25, Z12
+	VFMADD231PS  Z23, Z25, Z13
+	VFMADD231PS  Z24, Z25, Z14
+	VBROADCASTSS 4(DI), Z25
+	VFMADD231PS  Z20, Z25, Z15
+	VFMADD231PS  Z21, Z25, Z16
+	VFMADD231PS  Z22, Z25, Z17
+	VFMADD231PS  Z23, Z25, Z18
+	VFMADD231PS  Z24, Z25, Z19
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile4x5AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile4x5AVX512_loop
+
+convTile4x5AVX512_short:
+	ADDQ $0x08, R10
 
 convTile4x5AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -3653,7 +5340,7 @@ convTile4x5AVX512_store:
 	RET
 
 // func convTile4x6AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile4x6AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -3732,6 +5419,108 @@ convTile4x6AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile4x6AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile4x6AVX512_short
+
+convTile4x6AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Z24
+	VMOVUPS      64(CX)(R9*4), Z25
+	VMOVUPS      128(CX)(R9*4), Z26
+	VMOVUPS      192(CX)(R9*4), Z27
+	VMOVUPS      256(CX)(R9*4), Z28
+	VMOVUPS.Z    320(CX)(R9*4), K1, Z29
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	PREFETCHT0   256(CX)(R9*4)
+	PREFETCHT0   320(CX)(R9*4)
+	PREFETCHT0   384(CX)(R9*4)
+	VBROADCASTSS (SI), Z30
+	VFMADD231PS  Z24, Z30, Z0
+	VFMADD231PS  Z25, Z30, Z1
+	VFMADD231PS  Z26, Z30, Z2
+	VFMADD231PS  Z27, Z30, Z3
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS (SI)(AX*1), Z30
+	VFMADD231PS  Z24, Z30, Z6
+	VFMADD231PS  Z25, Z30, Z7
+	VFMADD231PS  Z26, Z30, Z8
+	VFMADD231PS  Z27, Z30, Z9
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS (SI)(AX*2), Z30
+	VFMADD231PS  Z24, Z30, Z12
+	VFMADD231PS  Z25, Z30, Z13
+	VFMADD231PS  Z26, Z30, Z14
+	VFMADD231PS  Z27, Z30, Z15
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS (DI), Z30
+	VFMADD231PS  Z24, Z30, Z18
+	VFMADD231PS  Z25, Z30, Z19
+	VFMADD231PS  Z26, Z30, Z20
+	VFMADD231PS  Z27, Z30, Z21
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Z24
+	VMOVUPS      64(CX)(R9*4), Z25
+	VMOVUPS      128(CX)(R9*4), Z26
+	VMOVUPS      192(CX)(R9*4), Z27
+	VMOVUPS      256(CX)(R9*4), Z28
+	VMOVUPS.Z    320(CX)(R9*4), K1, Z29
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	PREFETCHT0   256(CX)(R9*4)
+	PREFETCHT0   320(CX)(R9*4)
+	PREFETCHT0   384(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z30
+	VFMADD231PS  Z24, Z30, Z0
+	VFMADD231PS  Z25, Z30, Z1
+	VFMADD231PS  Z26, Z30, Z2
+	VFMADD231PS  Z27, Z30, Z3
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 4(SI)(AX*1), Z30
+	VFMADD231PS  Z24, Z30, Z6
+	VFMADD231PS  Z25, Z30, Z7
+	VFMADD231PS  Z26, Z30, Z8
+	VFMADD231PS  Z27, Z30, Z9
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 4(SI)(AX*2), Z30
+	VFMADD231PS  Z24, Z30, Z12
+	VFMADD231PS  Z25, Z30, Z13
+	VFMADD231PS  Z26, Z30, Z14
+	VFMADD231PS  Z27, Z30, Z15
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 4(DI), Z30
+	VFMADD231PS  Z24, Z30, Z18
+	VFMADD231PS  Z25, Z30, Z19
+	VFMADD231PS  Z26, Z30, Z20
+	VFMADD231PS  Z27, Z30, Z21
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile4x6AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile4x6AVX512_loop
+
+convTile4x6AVX512_short:
+	ADDQ $0x08, R10
 
 convTile4x6AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -3889,7 +5678,7 @@ convTile4x6AVX512_store:
 	RET
 
 // func convTile5x1AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile5x1AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -3931,6 +5720,52 @@ convTile5x1AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile5x1AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile5x1AVX512_short
+
+convTile5x1AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS.Z    (CX)(R9*4), K1, Z5
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS (SI), Z6
+	VFMADD231PS  Z5, Z6, Z0
+	VBROADCASTSS (SI)(AX*1), Z6
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (SI)(AX*2), Z6
+	VFMADD231PS  Z5, Z6, Z2
+	VBROADCASTSS (DI), Z6
+	VFMADD231PS  Z5, Z6, Z3
+	VBROADCASTSS (DI)(AX*1), Z6
+	VFMADD231PS  Z5, Z6, Z4
+	MOVLQSX      4(R8), R9
+	VMOVUPS.Z    (CX)(R9*4), K1, Z5
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z6
+	VFMADD231PS  Z5, Z6, Z0
+	VBROADCASTSS 4(SI)(AX*1), Z6
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS 4(SI)(AX*2), Z6
+	VFMADD231PS  Z5, Z6, Z2
+	VBROADCASTSS 4(DI), Z6
+	VFMADD231PS  Z5, Z6, Z3
+	VBROADCASTSS 4(DI)(AX*1), Z6
+	VFMADD231PS  Z5, Z6, Z4
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile5x1AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile5x1AVX512_loop
+
+convTile5x1AVX512_short:
+	ADDQ $0x08, R10
 
 convTile5x1AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -4001,7 +5836,7 @@ convTile5x1AVX512_store:
 	RET
 
 // func convTile5x2AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile5x2AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -4053,6 +5888,66 @@ convTile5x2AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile5x2AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile5x2AVX512_short
+
+convTile5x2AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Z10
+	VMOVUPS.Z    64(CX)(R9*4), K1, Z11
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	VBROADCASTSS (SI), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (SI)(AX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (SI)(AX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (DI), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (DI)(AX*1), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Z10
+	VMOVUPS.Z    64(CX)(R9*4), K1, Z11
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 4(SI)(AX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 4(SI)(AX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 4(DI), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 4(DI)(AX*1), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile5x2AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile5x2AVX512_loop
+
+convTile5x2AVX512_short:
+	ADDQ $0x08, R10
 
 convTile5x2AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -4146,7 +6041,7 @@ convTile5x2AVX512_store:
 	RET
 
 // func convTile5x3AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile5x3AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -4208,6 +6103,80 @@ convTile5x3AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile5x3AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile5x3AVX512_short
+
+convTile5x3AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Z15
+	VMOVUPS      64(CX)(R9*4), Z16
+	VMOVUPS.Z    128(CX)(R9*4), K1, Z17
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	VBROADCASTSS (SI), Z18
+	VFMADD231PS  Z15, Z18, Z0
+	VFMADD231PS  Z16, Z18, Z1
+	VFMADD231PS  Z17, Z18, Z2
+	VBROADCASTSS (SI)(AX*1), Z18
+	VFMADD231PS  Z15, Z18, Z3
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (SI)(AX*2), Z18
+	VFMADD231PS  Z15, Z18, Z6
+	VFMADD231PS  Z16, Z18, Z7
+	VFMADD231PS  Z17, Z18, Z8
+	VBROADCASTSS (DI), Z18
+	VFMADD231PS  Z15, Z18, Z9
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (DI)(AX*1), Z18
+	VFMADD231PS  Z15, Z18, Z12
+	VFMADD231PS  Z16, Z18, Z13
+	VFMADD231PS  Z17, Z18, Z14
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Z15
+	VMOVUPS      64(CX)(R9*4), Z16
+	VMOVUPS.Z    128(CX)(R9*4), K1, Z17
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z18
+	VFMADD231PS  Z15, Z18, Z0
+	VFMADD231PS  Z16, Z18, Z1
+	VFMADD231PS  Z17, Z18, Z2
+	VBROADCASTSS 4(SI)(AX*1), Z18
+	VFMADD231PS  Z15, Z18, Z3
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 4(SI)(AX*2), Z18
+	VFMADD231PS  Z15, Z18, Z6
+	VFMADD231PS  Z16, Z18, Z7
+	VFMADD231PS  Z17, Z18, Z8
+	VBROADCASTSS 4(DI), Z18
+	VFMADD231PS  Z15, Z18, Z9
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 4(DI)(AX*1), Z18
+	VFMADD231PS  Z15, Z18, Z12
+	VFMADD231PS  Z16, Z18, Z13
+	VFMADD231PS  Z17, Z18, Z14
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile5x3AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile5x3AVX512_loop
+
+convTile5x3AVX512_short:
+	ADDQ $0x08, R10
 
 convTile5x3AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -4324,7 +6293,7 @@ convTile5x3AVX512_store:
 	RET
 
 // func convTile5x4AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile5x4AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -4396,6 +6365,94 @@ convTile5x4AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile5x4AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile5x4AVX512_short
+
+convTile5x4AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Z20
+	VMOVUPS      64(CX)(R9*4), Z21
+	VMOVUPS      128(CX)(R9*4), Z22
+	VMOVUPS.Z    192(CX)(R9*4), K1, Z23
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	PREFETCHT0   256(CX)(R9*4)
+	VBROADCASTSS (SI), Z24
+	VFMADD231PS  Z20, Z24, Z0
+	VFMADD231PS  Z21, Z24, Z1
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS (SI)(AX*1), Z24
+	VFMADD231PS  Z20, Z24, Z4
+	VFMADD231PS  Z21, Z24, Z5
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS (SI)(AX*2), Z24
+	VFMADD231PS  Z20, Z24, Z8
+	VFMADD231PS  Z21, Z24, Z9
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS (DI), Z24
+	VFMADD231PS  Z20, Z24, Z12
+	VFMADD231PS  Z21, Z24, Z13
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS (DI)(AX*1), Z24
+	VFMADD231PS  Z20, Z24, Z16
+	VFMADD231PS  Z21, Z24, Z17
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Z20
+	VMOVUPS      64(CX)(R9*4), Z21
+	VMOVUPS      128(CX)(R9*4), Z22
+	VMOVUPS.Z    192(CX)(R9*4), K1, Z23
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	PREFETCHT0   256(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z24
+	VFMADD231PS  Z20, Z24, Z0
+	VFMADD231PS  Z21, Z24, Z1
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 4(SI)(AX*1), Z24
+	VFMADD231PS  Z20, Z24, Z4
+	VFMADD231PS  Z21, Z24, Z5
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 4(SI)(AX*2), Z24
+	VFMADD231PS  Z20, Z24, Z8
+	VFMADD231PS  Z21, Z24, Z9
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 4(DI), Z24
+	VFMADD231PS  Z20, Z24, Z12
+	VFMADD231PS  Z21, Z24, Z13
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 4(DI)(AX*1), Z24
+	VFMADD231PS  Z20, Z24, Z16
+	VFMADD231PS  Z21, Z24, Z17
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile5x4AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile5x4AVX512_loop
+
+convTile5x4AVX512_short:
+	ADDQ $0x08, R10
 
 convTile5x4AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -4535,7 +6592,7 @@ convTile5x4AVX512_store:
 	RET
 
 // func convTile5x5AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile5x5AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -4617,6 +6674,108 @@ convTile5x5AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile5x5AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile5x5AVX512_short
+
+convTile5x5AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Z25
+	VMOVUPS      64(CX)(R9*4), Z26
+	VMOVUPS      128(CX)(R9*4), Z27
+	VMOVUPS      192(CX)(R9*4), Z28
+	VMOVUPS.Z    256(CX)(R9*4), K1, Z29
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	PREFETCHT0   256(CX)(R9*4)
+	PREFETCHT0   320(CX)(R9*4)
+	VBROADCASTSS (SI), Z30
+	VFMADD231PS  Z25, Z30, Z0
+	VFMADD231PS  Z26, Z30, Z1
+	VFMADD231PS  Z27, Z30, Z2
+	VFMADD231PS  Z28, Z30, Z3
+	VFMADD231PS  Z29, Z30, Z4
+	VBROADCASTSS (SI)(AX*1), Z30
+	VFMADD231PS  Z25, Z30, Z5
+	VFMADD231PS  Z26, Z30, Z6
+	VFMADD231PS  Z27, Z30, Z7
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS (SI)(AX*2), Z30
+	VFMADD231PS  Z25, Z30, Z10
+	VFMADD231PS  Z26, Z30, Z11
+	VFMADD231PS  Z27, Z30, Z12
+	VFMADD231PS  Z28, Z30, Z13
+	VFMADD231PS  Z29, Z30, Z14
+	VBROADCASTSS (DI), Z30
+	VFMADD231PS  Z25, Z30, Z15
+	VFMADD231PS  Z26, Z30, Z16
+	VFMADD231PS  Z27, Z30, Z17
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS (DI)(AX*1), Z30
+	VFMADD231PS  Z25, Z30, Z20
+	VFMADD231PS  Z26, Z30, Z21
+	VFMADD231PS  Z27, Z30, Z22
+	VFMADD231PS  Z28, Z30, Z23
+	VFMADD231PS  Z29, Z30, Z24
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Z25
+	VMOVUPS      64(CX)(R9*4), Z26
+	VMOVUPS      128(CX)(R9*4), Z27
+	VMOVUPS      192(CX)(R9*4), Z28
+	VMOVUPS.Z    256(CX)(R9*4), K1, Z29
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	PREFETCHT0   256(CX)(R9*4)
+	PREFETCHT0   320(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z30
+	VFMADD231PS  Z25, Z30, Z0
+	VFMADD231PS  Z26, Z30, Z1
+	VFMADD231PS  Z27, Z30, Z2
+	VFMADD231PS  Z28, Z30, Z3
+	VFMADD231PS  Z29, Z30, Z4
+	VBROADCASTSS 4(SI)(AX*1), Z30
+	VFMADD231PS  Z25, Z30, Z5
+	VFMADD231PS  Z26, Z30, Z6
+	VFMADD231PS  Z27, Z30, Z7
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 4(SI)(AX*2), Z30
+	VFMADD231PS  Z25, Z30, Z10
+	VFMADD231PS  Z26, Z30, Z11
+	VFMADD231PS  Z27, Z30, Z12
+	VFMADD231PS  Z28, Z30, Z13
+	VFMADD231PS  Z29, Z30, Z14
+	VBROADCASTSS 4(DI), Z30
+	VFMADD231PS  Z25, Z30, Z15
+	VFMADD231PS  Z26, Z30, Z16
+	VFMADD231PS  Z27, Z30, Z17
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 4(DI)(AX*1), Z30
+	VFMADD231PS  Z25, Z30, Z20
+	VFMADD231PS  Z26, Z30, Z21
+	VFMADD231PS  Z27, Z30, Z22
+	VFMADD231PS  Z28, Z30, Z23
+	VFMADD231PS  Z29, Z30, Z24
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile5x5AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile5x5AVX512_loop
+
+convTile5x5AVX512_short:
+	ADDQ $0x08, R10
 
 convTile5x5AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -4779,7 +6938,7 @@ convTile5x5AVX512_store:
 	RET
 
 // func convTile6x1AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile6x1AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -4824,6 +6983,56 @@ convTile6x1AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile6x1AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile6x1AVX512_short
+
+convTile6x1AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS.Z    (CX)(R9*4), K1, Z6
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS (SI), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS (SI)(AX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS (SI)(AX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (DI), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS (DI)(AX*1), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS (DI)(AX*2), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	MOVLQSX      4(R8), R9
+	VMOVUPS.Z    (CX)(R9*4), K1, Z6
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS 4(SI)(AX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS 4(SI)(AX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS 4(DI), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS 4(DI)(AX*1), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS 4(DI)(AX*2), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile6x1AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile6x1AVX512_loop
+
+convTile6x1AVX512_short:
+	ADDQ $0x08, R10
 
 convTile6x1AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -4902,7 +7111,7 @@ convTile6x1AVX512_store:
 	RET
 
 // func convTile6x2AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile6x2AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -4959,6 +7168,72 @@ convTile6x2AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile6x2AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile6x2AVX512_short
+
+convTile6x2AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Z12
+	VMOVUPS.Z    64(CX)(R9*4), K1, Z13
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	VBROADCASTSS (SI), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS (SI)(AX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS (SI)(AX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS (DI), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS (DI)(AX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS (DI)(AX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Z12
+	VMOVUPS.Z    64(CX)(R9*4), K1, Z13
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 4(SI)(AX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 4(SI)(AX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 4(DI), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 4(DI)(AX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 4(DI)(AX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile6x2AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile6x2AVX512_loop
+
+convTile6x2AVX512_short:
+	ADDQ $0x08, R10
 
 convTile6x2AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -5064,7 +7339,7 @@ convTile6x2AVX512_store:
 	RET
 
 // func convTile6x3AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile6x3AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -5133,6 +7408,88 @@ convTile6x3AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile6x3AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile6x3AVX512_short
+
+convTile6x3AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Z18
+	VMOVUPS      64(CX)(R9*4), Z19
+	VMOVUPS.Z    128(CX)(R9*4), K1, Z20
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	VBROADCASTSS (SI), Z21
+	VFMADD231PS  Z18, Z21, Z0
+	VFMADD231PS  Z19, Z21, Z1
+	VFMADD231PS  Z20, Z21, Z2
+	VBROADCASTSS (SI)(AX*1), Z21
+	VFMADD231PS  Z18, Z21, Z3
+	VFMADD231PS  Z19, Z21, Z4
+	VFMADD231PS  Z20, Z21, Z5
+	VBROADCASTSS (SI)(AX*2), Z21
+	VFMADD231PS  Z18, Z21, Z6
+	VFMADD231PS  Z19, Z21, Z7
+	VFMADD231PS  Z20, Z21, Z8
+	VBROADCASTSS (DI), Z21
+	VFMADD231PS  Z18, Z21, Z9
+	VFMADD231PS  Z19, Z21, Z10
+	VFMADD231PS  Z20, Z21, Z11
+	VBROADCASTSS (DI)(AX*1), Z21
+	VFMADD231PS  Z18, Z21, Z12
+	VFMADD231PS  Z19, Z21, Z13
+	VFMADD231PS  Z20, Z21, Z14
+	VBROADCASTSS (DI)(AX*2), Z21
+	VFMADD231PS  Z18, Z21, Z15
+	VFMADD231PS  Z19, Z21, Z16
+	VFMADD231PS  Z20, Z21, Z17
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Z18
+	VMOVUPS      64(CX)(R9*4), Z19
+	VMOVUPS.Z    128(CX)(R9*4), K1, Z20
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z21
+	VFMADD231PS  Z18, Z21, Z0
+	VFMADD231PS  Z19, Z21, Z1
+	VFMADD231PS  Z20, Z21, Z2
+	VBROADCASTSS 4(SI)(AX*1), Z21
+	VFMADD231PS  Z18, Z21, Z3
+	VFMADD231PS  Z19, Z21, Z4
+	VFMADD231PS  Z20, Z21, Z5
+	VBROADCASTSS 4(SI)(AX*2), Z21
+	VFMADD231PS  Z18, Z21, Z6
+	VFMADD231PS  Z19, Z21, Z7
+	VFMADD231PS  Z20, Z21, Z8
+	VBROADCASTSS 4(DI), Z21
+	VFMADD231PS  Z18, Z21, Z9
+	VFMADD231PS  Z19, Z21, Z10
+	VFMADD231PS  Z20, Z21, Z11
+	VBROADCASTSS 4(DI)(AX*1), Z21
+	VFMADD231PS  Z18, Z21, Z12
+	VFMADD231PS  Z19, Z21, Z13
+	VFMADD231PS  Z20, Z21, Z14
+	VBROADCASTSS 4(DI)(AX*2), Z21
+	VFMADD231PS  Z18, Z21, Z15
+	VFMADD231PS  Z19, Z21, Z16
+	VFMADD231PS  Z20, Z21, Z17
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile6x3AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile6x3AVX512_loop
+
+convTile6x3AVX512_short:
+	ADDQ $0x08, R10
 
 convTile6x3AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -5265,7 +7622,7 @@ convTile6x3AVX512_store:
 	RET
 
 // func convTile6x4AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile6x4AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -5346,6 +7703,104 @@ convTile6x4AVX512_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile6x4AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile6x4AVX512_short
+
+convTile6x4AVX512_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Z24
+	VMOVUPS      64(CX)(R9*4), Z25
+	VMOVUPS      128(CX)(R9*4), Z26
+	VMOVUPS.Z    192(CX)(R9*4), K1, Z27
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	PREFETCHT0   256(CX)(R9*4)
+	VBROADCASTSS (SI), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS (SI)(AX*1), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS (SI)(AX*2), Z28
+	VFMADD231PS  Z24, Z28, Z8
+	VFMADD231PS  Z25, Z28, Z9
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS (DI), Z28
+	VFMADD231PS  Z24, Z28, Z12
+	VFMADD231PS  Z25, Z28, Z13
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS (DI)(AX*1), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS (DI)(AX*2), Z28
+	VFMADD231PS  Z24, Z28, Z20
+	VFMADD231PS  Z25, Z28, Z21
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Z24
+	VMOVUPS      64(CX)(R9*4), Z25
+	VMOVUPS      128(CX)(R9*4), Z26
+	VMOVUPS.Z    192(CX)(R9*4), K1, Z27
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	PREFETCHT0   128(CX)(R9*4)
+	PREFETCHT0   192(CX)(R9*4)
+	PREFETCHT0   256(CX)(R9*4)
+	VBROADCASTSS 4(SI), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 4(SI)(AX*1), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 4(SI)(AX*2), Z28
+	VFMADD231PS  Z24, Z28, Z8
+	VFMADD231PS  Z25, Z28, Z9
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 4(DI), Z28
+	VFMADD231PS  Z24, Z28, Z12
+	VFMADD231PS  Z25, Z28, Z13
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 4(DI)(AX*1), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 4(DI)(AX*2), Z28
+	VFMADD231PS  Z24, Z28, Z20
+	VFMADD231PS  Z25, Z28, Z21
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile6x4AVX512_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile6x4AVX512_loop
+
+convTile6x4AVX512_short:
+	ADDQ $0x08, R10
 
 convTile6x4AVX512_loop:
 	MOVLQSX      (R8), R9
@@ -5505,7 +7960,7 @@ convTile6x4AVX512_store:
 	RET
 
 // func convTile7x1AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile7x1AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -5554,6 +8009,61 @@ convTile7x1AVX512_k:
 	MOVQ k+0(FP), R11
 	SHRQ $0x01, R11
 	JZ   convTile7x1AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R11
+	JLE  convTile7x1AVX512_short
+
+convTile7x1AVX512_pfloop:
+	MOVLQSX      (R9), R10
+	VMOVUPS.Z    (CX)(R10*4), K1, Z7
+	MOVLQSX      64(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	VBROADCASTSS (SI), Z8
+	VFMADD231PS  Z7, Z8, Z0
+	VBROADCASTSS (SI)(AX*1), Z8
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (SI)(AX*2), Z8
+	VFMADD231PS  Z7, Z8, Z2
+	VBROADCASTSS (DI), Z8
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (DI)(AX*1), Z8
+	VFMADD231PS  Z7, Z8, Z4
+	VBROADCASTSS (DI)(AX*2), Z8
+	VFMADD231PS  Z7, Z8, Z5
+	VBROADCASTSS (R8), Z8
+	VFMADD231PS  Z7, Z8, Z6
+	MOVLQSX      4(R9), R10
+	VMOVUPS.Z    (CX)(R10*4), K1, Z7
+	MOVLQSX      68(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	VBROADCASTSS 4(SI), Z8
+	VFMADD231PS  Z7, Z8, Z0
+	VBROADCASTSS 4(SI)(AX*1), Z8
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(SI)(AX*2), Z8
+	VFMADD231PS  Z7, Z8, Z2
+	VBROADCASTSS 4(DI), Z8
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 4(DI)(AX*1), Z8
+	VFMADD231PS  Z7, Z8, Z4
+	VBROADCASTSS 4(DI)(AX*2), Z8
+	VFMADD231PS  Z7, Z8, Z5
+	VBROADCASTSS 4(R8), Z8
+	VFMADD231PS  Z7, Z8, Z6
+	ADDQ         $0x08, R9
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	DECQ         R11
+	JNZ          convTile7x1AVX512_pfloop
+	MOVQ         $0x00000008, R11
+	JMP          convTile7x1AVX512_loop
+
+convTile7x1AVX512_short:
+	ADDQ $0x08, R11
 
 convTile7x1AVX512_loop:
 	MOVLQSX      (R9), R10
@@ -5641,7 +8151,7 @@ convTile7x1AVX512_store:
 	RET
 
 // func convTile7x2AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile7x2AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -5704,6 +8214,79 @@ convTile7x2AVX512_k:
 	MOVQ k+0(FP), R11
 	SHRQ $0x01, R11
 	JZ   convTile7x2AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R11
+	JLE  convTile7x2AVX512_short
+
+convTile7x2AVX512_pfloop:
+	MOVLQSX      (R9), R10
+	VMOVUPS      (CX)(R10*4), Z14
+	VMOVUPS.Z    64(CX)(R10*4), K1, Z15
+	MOVLQSX      64(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	PREFETCHT0   128(CX)(R10*4)
+	VBROADCASTSS (SI), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS (SI)(AX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS (SI)(AX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS (DI), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS (DI)(AX*1), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS (DI)(AX*2), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS (R8), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	MOVLQSX      4(R9), R10
+	VMOVUPS      (CX)(R10*4), Z14
+	VMOVUPS.Z    64(CX)(R10*4), K1, Z15
+	MOVLQSX      68(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	PREFETCHT0   128(CX)(R10*4)
+	VBROADCASTSS 4(SI), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 4(SI)(AX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 4(SI)(AX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 4(DI), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 4(DI)(AX*1), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 4(DI)(AX*2), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 4(R8), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x08, R9
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	DECQ         R11
+	JNZ          convTile7x2AVX512_pfloop
+	MOVQ         $0x00000008, R11
+	JMP          convTile7x2AVX512_loop
+
+convTile7x2AVX512_short:
+	ADDQ $0x08, R11
 
 convTile7x2AVX512_loop:
 	MOVLQSX      (R9), R10
@@ -5822,7 +8405,7 @@ convTile7x2AVX512_store:
 	RET
 
 // func convTile7x3AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile7x3AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -5899,6 +8482,97 @@ convTile7x3AVX512_k:
 	MOVQ k+0(FP), R11
 	SHRQ $0x01, R11
 	JZ   convTile7x3AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R11
+	JLE  convTile7x3AVX512_short
+
+convTile7x3AVX512_pfloop:
+	MOVLQSX      (R9), R10
+	VMOVUPS      (CX)(R10*4), Z21
+	VMOVUPS      64(CX)(R10*4), Z22
+	VMOVUPS.Z    128(CX)(R10*4), K1, Z23
+	MOVLQSX      64(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	PREFETCHT0   128(CX)(R10*4)
+	PREFETCHT0   192(CX)(R10*4)
+	VBROADCASTSS (SI), Z24
+	VFMADD231PS  Z21, Z24, Z0
+	VFMADD231PS  Z22, Z24, Z1
+	VFMADD231PS  Z23, Z24, Z2
+	VBROADCASTSS (SI)(AX*1), Z24
+	VFMADD231PS  Z21, Z24, Z3
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS (SI)(AX*2), Z24
+	VFMADD231PS  Z21, Z24, Z6
+	VFMADD231PS  Z22, Z24, Z7
+	VFMADD231PS  Z23, Z24, Z8
+	VBROADCASTSS (DI), Z24
+	VFMADD231PS  Z21, Z24, Z9
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS (DI)(AX*1), Z24
+	VFMADD231PS  Z21, Z24, Z12
+	VFMADD231PS  Z22, Z24, Z13
+	VFMADD231PS  Z23, Z24, Z14
+	VBROADCASTSS (DI)(AX*2), Z24
+	VFMADD231PS  Z21, Z24, Z15
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS (R8), Z24
+	VFMADD231PS  Z21, Z24, Z18
+	VFMADD231PS  Z22, Z24, Z19
+	VFMADD231PS  Z23, Z24, Z20
+	MOVLQSX      4(R9), R10
+	VMOVUPS      (CX)(R10*4), Z21
+	VMOVUPS      64(CX)(R10*4), Z22
+	VMOVUPS.Z    128(CX)(R10*4), K1, Z23
+	MOVLQSX      68(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	PREFETCHT0   128(CX)(R10*4)
+	PREFETCHT0   192(CX)(R10*4)
+	VBROADCASTSS 4(SI), Z24
+	VFMADD231PS  Z21, Z24, Z0
+	VFMADD231PS  Z22, Z24, Z1
+	VFMADD231PS  Z23, Z24, Z2
+	VBROADCASTSS 4(SI)(AX*1), Z24
+	VFMADD231PS  Z21, Z24, Z3
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 4(SI)(AX*2), Z24
+	VFMADD231PS  Z21, Z24, Z6
+	VFMADD231PS  Z22, Z24, Z7
+	VFMADD231PS  Z23, Z24, Z8
+	VBROADCASTSS 4(DI), Z24
+	VFMADD231PS  Z21, Z24, Z9
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 4(DI)(AX*1), Z24
+	VFMADD231PS  Z21, Z24, Z12
+	VFMADD231PS  Z22, Z24, Z13
+	VFMADD231PS  Z23, Z24, Z14
+	VBROADCASTSS 4(DI)(AX*2), Z24
+	VFMADD231PS  Z21, Z24, Z15
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 4(R8), Z24
+	VFMADD231PS  Z21, Z24, Z18
+	VFMADD231PS  Z22, Z24, Z19
+	VFMADD231PS  Z23, Z24, Z20
+	ADDQ         $0x08, R9
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	DECQ         R11
+	JNZ          convTile7x3AVX512_pfloop
+	MOVQ         $0x00000008, R11
+	JMP          convTile7x3AVX512_loop
+
+convTile7x3AVX512_short:
+	ADDQ $0x08, R11
 
 convTile7x3AVX512_loop:
 	MOVLQSX      (R9), R10
@@ -6048,7 +8722,7 @@ convTile7x3AVX512_store:
 	RET
 
 // func convTile8x1AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile8x1AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -6100,6 +8774,65 @@ convTile8x1AVX512_k:
 	MOVQ k+0(FP), R11
 	SHRQ $0x01, R11
 	JZ   convTile8x1AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R11
+	JLE  convTile8x1AVX512_short
+
+convTile8x1AVX512_pfloop:
+	MOVLQSX      (R9), R10
+	VMOVUPS.Z    (CX)(R10*4), K1, Z8
+	MOVLQSX      64(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	VBROADCASTSS (SI), Z9
+	VFMADD231PS  Z8, Z9, Z0
+	VBROADCASTSS (SI)(AX*1), Z9
+	VFMADD231PS  Z8, Z9, Z1
+	VBROADCASTSS (SI)(AX*2), Z9
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (DI), Z9
+	VFMADD231PS  Z8, Z9, Z3
+	VBROADCASTSS (DI)(AX*1), Z9
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS (DI)(AX*2), Z9
+	VFMADD231PS  Z8, Z9, Z5
+	VBROADCASTSS (R8), Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VBROADCASTSS (R8)(AX*1), Z9
+	VFMADD231PS  Z8, Z9, Z7
+	MOVLQSX      4(R9), R10
+	VMOVUPS.Z    (CX)(R10*4), K1, Z8
+	MOVLQSX      68(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	VBROADCASTSS 4(SI), Z9
+	VFMADD231PS  Z8, Z9, Z0
+	VBROADCASTSS 4(SI)(AX*1), Z9
+	VFMADD231PS  Z8, Z9, Z1
+	VBROADCASTSS 4(SI)(AX*2), Z9
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS 4(DI), Z9
+	VFMADD231PS  Z8, Z9, Z3
+	VBROADCASTSS 4(DI)(AX*1), Z9
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS 4(DI)(AX*2), Z9
+	VFMADD231PS  Z8, Z9, Z5
+	VBROADCASTSS 4(R8), Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VBROADCASTSS 4(R8)(AX*1), Z9
+	VFMADD231PS  Z8, Z9, Z7
+	ADDQ         $0x08, R9
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	DECQ         R11
+	JNZ          convTile8x1AVX512_pfloop
+	MOVQ         $0x00000008, R11
+	JMP          convTile8x1AVX512_loop
+
+convTile8x1AVX512_short:
+	ADDQ $0x08, R11
 
 convTile8x1AVX512_loop:
 	MOVLQSX      (R9), R10
@@ -6195,7 +8928,7 @@ convTile8x1AVX512_store:
 	RET
 
 // func convTile8x2AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile8x2AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -6263,6 +8996,85 @@ convTile8x2AVX512_k:
 	MOVQ k+0(FP), R11
 	SHRQ $0x01, R11
 	JZ   convTile8x2AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R11
+	JLE  convTile8x2AVX512_short
+
+convTile8x2AVX512_pfloop:
+	MOVLQSX      (R9), R10
+	VMOVUPS      (CX)(R10*4), Z16
+	VMOVUPS.Z    64(CX)(R10*4), K1, Z17
+	MOVLQSX      64(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	PREFETCHT0   128(CX)(R10*4)
+	VBROADCASTSS (SI), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (SI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (SI)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (DI), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (DI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (DI)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (R8), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (R8)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	MOVLQSX      4(R9), R10
+	VMOVUPS      (CX)(R10*4), Z16
+	VMOVUPS.Z    64(CX)(R10*4), K1, Z17
+	MOVLQSX      68(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	PREFETCHT0   128(CX)(R10*4)
+	VBROADCASTSS 4(SI), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(SI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 4(SI)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 4(DI), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 4(DI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 4(DI)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 4(R8), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 4(R8)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x08, R9
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	DECQ         R11
+	JNZ          convTile8x2AVX512_pfloop
+	MOVQ         $0x00000008, R11
+	JMP          convTile8x2AVX512_loop
+
+convTile8x2AVX512_short:
+	ADDQ $0x08, R11
 
 convTile8x2AVX512_loop:
 	MOVLQSX      (R9), R10
@@ -6393,7 +9205,7 @@ convTile8x2AVX512_store:
 	RET
 
 // func convTile8x3AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile8x3AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -6477,6 +9289,105 @@ convTile8x3AVX512_k:
 	MOVQ k+0(FP), R11
 	SHRQ $0x01, R11
 	JZ   convTile8x3AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R11
+	JLE  convTile8x3AVX512_short
+
+convTile8x3AVX512_pfloop:
+	MOVLQSX      (R9), R10
+	VMOVUPS      (CX)(R10*4), Z24
+	VMOVUPS      64(CX)(R10*4), Z25
+	VMOVUPS.Z    128(CX)(R10*4), K1, Z26
+	MOVLQSX      64(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	PREFETCHT0   128(CX)(R10*4)
+	PREFETCHT0   192(CX)(R10*4)
+	VBROADCASTSS (SI), Z27
+	VFMADD231PS  Z24, Z27, Z0
+	VFMADD231PS  Z25, Z27, Z1
+	VFMADD231PS  Z26, Z27, Z2
+	VBROADCASTSS (SI)(AX*1), Z27
+	VFMADD231PS  Z24, Z27, Z3
+	VFMADD231PS  Z25, Z27, Z4
+	VFMADD231PS  Z26, Z27, Z5
+	VBROADCASTSS (SI)(AX*2), Z27
+	VFMADD231PS  Z24, Z27, Z6
+	VFMADD231PS  Z25, Z27, Z7
+	VFMADD231PS  Z26, Z27, Z8
+	VBROADCASTSS (DI), Z27
+	VFMADD231PS  Z24, Z27, Z9
+	VFMADD231PS  Z25, Z27, Z10
+	VFMADD231PS  Z26, Z27, Z11
+	VBROADCASTSS (DI)(AX*1), Z27
+	VFMADD231PS  Z24, Z27, Z12
+	VFMADD231PS  Z25, Z27, Z13
+	VFMADD231PS  Z26, Z27, Z14
+	VBROADCASTSS (DI)(AX*2), Z27
+	VFMADD231PS  Z24, Z27, Z15
+	VFMADD231PS  Z25, Z27, Z16
+	VFMADD231PS  Z26, Z27, Z17
+	VBROADCASTSS (R8), Z27
+	VFMADD231PS  Z24, Z27, Z18
+	VFMADD231PS  Z25, Z27, Z19
+	VFMADD231PS  Z26, Z27, Z20
+	VBROADCASTSS (R8)(AX*1), Z27
+	VFMADD231PS  Z24, Z27, Z21
+	VFMADD231PS  Z25, Z27, Z22
+	VFMADD231PS  Z26, Z27, Z23
+	MOVLQSX      4(R9), R10
+	VMOVUPS      (CX)(R10*4), Z24
+	VMOVUPS      64(CX)(R10*4), Z25
+	VMOVUPS.Z    128(CX)(R10*4), K1, Z26
+	MOVLQSX      68(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	PREFETCHT0   128(CX)(R10*4)
+	PREFETCHT0   192(CX)(R10*4)
+	VBROADCASTSS 4(SI), Z27
+	VFMADD231PS  Z24, Z27, Z0
+	VFMADD231PS  Z25, Z27, Z1
+	VFMADD231PS  Z26, Z27, Z2
+	VBROADCASTSS 4(SI)(AX*1), Z27
+	VFMADD231PS  Z24, Z27, Z3
+	VFMADD231PS  Z25, Z27, Z4
+	VFMADD231PS  Z26, Z27, Z5
+	VBROADCASTSS 4(SI)(AX*2), Z27
+	VFMADD231PS  Z24, Z27, Z6
+	VFMADD231PS  Z25, Z27, Z7
+	VFMADD231PS  Z26, Z27, Z8
+	VBROADCASTSS 4(DI), Z27
+	VFMADD231PS  Z24, Z27, Z9
+	VFMADD231PS  Z25, Z27, Z10
+	VFMADD231PS  Z26, Z27, Z11
+	VBROADCASTSS 4(DI)(AX*1), Z27
+	VFMADD231PS  Z24, Z27, Z12
+	VFMADD231PS  Z25, Z27, Z13
+	VFMADD231PS  Z26, Z27, Z14
+	VBROADCASTSS 4(DI)(AX*2), Z27
+	VFMADD231PS  Z24, Z27, Z15
+	VFMADD231PS  Z25, Z27, Z16
+	VFMADD231PS  Z26, Z27, Z17
+	VBROADCASTSS 4(R8), Z27
+	VFMADD231PS  Z24, Z27, Z18
+	VFMADD231PS  Z25, Z27, Z19
+	VFMADD231PS  Z26, Z27, Z20
+	VBROADCASTSS 4(R8)(AX*1), Z27
+	VFMADD231PS  Z24, Z27, Z21
+	VFMADD231PS  Z25, Z27, Z22
+	VFMADD231PS  Z26, Z27, Z23
+	ADDQ         $0x08, R9
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	DECQ         R11
+	JNZ          convTile8x3AVX512_pfloop
+	MOVQ         $0x00000008, R11
+	JMP          convTile8x3AVX512_loop
+
+convTile8x3AVX512_short:
+	ADDQ $0x08, R11
 
 convTile8x3AVX512_loop:
 	MOVLQSX      (R9), R10
@@ -6642,7 +9553,7 @@ convTile8x3AVX512_store:
 	RET
 
 // func convTile9x1AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile9x1AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -6697,6 +9608,69 @@ convTile9x1AVX512_k:
 	MOVQ k+0(FP), R11
 	SHRQ $0x01, R11
 	JZ   convTile9x1AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R11
+	JLE  convTile9x1AVX512_short
+
+convTile9x1AVX512_pfloop:
+	MOVLQSX      (R9), R10
+	VMOVUPS.Z    (CX)(R10*4), K1, Z9
+	MOVLQSX      64(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	VBROADCASTSS (SI), Z10
+	VFMADD231PS  Z9, Z10, Z0
+	VBROADCASTSS (SI)(AX*1), Z10
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (SI)(AX*2), Z10
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS (DI), Z10
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (DI)(AX*1), Z10
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS (DI)(AX*2), Z10
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS (R8)(AX*1), Z10
+	VFMADD231PS  Z9, Z10, Z7
+	VBROADCASTSS (R8)(AX*2), Z10
+	VFMADD231PS  Z9, Z10, Z8
+	MOVLQSX      4(R9), R10
+	VMOVUPS.Z    (CX)(R10*4), K1, Z9
+	MOVLQSX      68(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	VBROADCASTSS 4(SI), Z10
+	VFMADD231PS  Z9, Z10, Z0
+	VBROADCASTSS 4(SI)(AX*1), Z10
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(SI)(AX*2), Z10
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 4(DI), Z10
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 4(DI)(AX*1), Z10
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 4(DI)(AX*2), Z10
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 4(R8), Z10
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4(R8)(AX*1), Z10
+	VFMADD231PS  Z9, Z10, Z7
+	VBROADCASTSS 4(R8)(AX*2), Z10
+	VFMADD231PS  Z9, Z10, Z8
+	ADDQ         $0x08, R9
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	DECQ         R11
+	JNZ          convTile9x1AVX512_pfloop
+	MOVQ         $0x00000008, R11
+	JMP          convTile9x1AVX512_loop
+
+convTile9x1AVX512_short:
+	ADDQ $0x08, R11
 
 convTile9x1AVX512_loop:
 	MOVLQSX      (R9), R10
@@ -6800,7 +9774,7 @@ convTile9x1AVX512_store:
 	RET
 
 // func convTile9x2AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile9x2AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -6873,6 +9847,91 @@ convTile9x2AVX512_k:
 	MOVQ k+0(FP), R11
 	SHRQ $0x01, R11
 	JZ   convTile9x2AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R11
+	JLE  convTile9x2AVX512_short
+
+convTile9x2AVX512_pfloop:
+	MOVLQSX      (R9), R10
+	VMOVUPS      (CX)(R10*4), Z18
+	VMOVUPS.Z    64(CX)(R10*4), K1, Z19
+	MOVLQSX      64(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	PREFETCHT0   128(CX)(R10*4)
+	VBROADCASTSS (SI), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS (SI)(AX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS (SI)(AX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS (DI), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS (DI)(AX*1), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS (DI)(AX*2), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS (R8), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS (R8)(AX*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS (R8)(AX*2), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	MOVLQSX      4(R9), R10
+	VMOVUPS      (CX)(R10*4), Z18
+	VMOVUPS.Z    64(CX)(R10*4), K1, Z19
+	MOVLQSX      68(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	PREFETCHT0   128(CX)(R10*4)
+	VBROADCASTSS 4(SI), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 4(SI)(AX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 4(SI)(AX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 4(DI), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 4(DI)(AX*1), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 4(DI)(AX*2), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 4(R8), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 4(R8)(AX*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 4(R8)(AX*2), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         $0x08, R9
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	DECQ         R11
+	JNZ          convTile9x2AVX512_pfloop
+	MOVQ         $0x00000008, R11
+	JMP          convTile9x2AVX512_loop
+
+convTile9x2AVX512_short:
+	ADDQ $0x08, R11
 
 convTile9x2AVX512_loop:
 	MOVLQSX      (R9), R10
@@ -7015,7 +10074,7 @@ convTile9x2AVX512_store:
 	RET
 
 // func convTile9x3AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile9x3AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -7106,6 +10165,113 @@ convTile9x3AVX512_k:
 	MOVQ k+0(FP), R11
 	SHRQ $0x01, R11
 	JZ   convTile9x3AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R11
+	JLE  convTile9x3AVX512_short
+
+convTile9x3AVX512_pfloop:
+	MOVLQSX      (R9), R10
+	VMOVUPS      (CX)(R10*4), Z27
+	VMOVUPS      64(CX)(R10*4), Z28
+	VMOVUPS.Z    128(CX)(R10*4), K1, Z29
+	MOVLQSX      64(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	PREFETCHT0   128(CX)(R10*4)
+	PREFETCHT0   192(CX)(R10*4)
+	VBROADCASTSS (SI), Z30
+	VFMADD231PS  Z27, Z30, Z0
+	VFMADD231PS  Z28, Z30, Z1
+	VFMADD231PS  Z29, Z30, Z2
+	VBROADCASTSS (SI)(AX*1), Z30
+	VFMADD231PS  Z27, Z30, Z3
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS (SI)(AX*2), Z30
+	VFMADD231PS  Z27, Z30, Z6
+	VFMADD231PS  Z28, Z30, Z7
+	VFMADD231PS  Z29, Z30, Z8
+	VBROADCASTSS (DI), Z30
+	VFMADD231PS  Z27, Z30, Z9
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS (DI)(AX*1), Z30
+	VFMADD231PS  Z27, Z30, Z12
+	VFMADD231PS  Z28, Z30, Z13
+	VFMADD231PS  Z29, Z30, Z14
+	VBROADCASTSS (DI)(AX*2), Z30
+	VFMADD231PS  Z27, Z30, Z15
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS (R8), Z30
+	VFMADD231PS  Z27, Z30, Z18
+	VFMADD231PS  Z28, Z30, Z19
+	VFMADD231PS  Z29, Z30, Z20
+	VBROADCASTSS (R8)(AX*1), Z30
+	VFMADD231PS  Z27, Z30, Z21
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS (R8)(AX*2), Z30
+	VFMADD231PS  Z27, Z30, Z24
+	VFMADD231PS  Z28, Z30, Z25
+	VFMADD231PS  Z29, Z30, Z26
+	MOVLQSX      4(R9), R10
+	VMOVUPS      (CX)(R10*4), Z27
+	VMOVUPS      64(CX)(R10*4), Z28
+	VMOVUPS.Z    128(CX)(R10*4), K1, Z29
+	MOVLQSX      68(R9), R10
+	PREFETCHT0   (CX)(R10*4)
+	PREFETCHT0   64(CX)(R10*4)
+	PREFETCHT0   128(CX)(R10*4)
+	PREFETCHT0   192(CX)(R10*4)
+	VBROADCASTSS 4(SI), Z30
+	VFMADD231PS  Z27, Z30, Z0
+	VFMADD231PS  Z28, Z30, Z1
+	VFMADD231PS  Z29, Z30, Z2
+	VBROADCASTSS 4(SI)(AX*1), Z30
+	VFMADD231PS  Z27, Z30, Z3
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 4(SI)(AX*2), Z30
+	VFMADD231PS  Z27, Z30, Z6
+	VFMADD231PS  Z28, Z30, Z7
+	VFMADD231PS  Z29, Z30, Z8
+	VBROADCASTSS 4(DI), Z30
+	VFMADD231PS  Z27, Z30, Z9
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 4(DI)(AX*1), Z30
+	VFMADD231PS  Z27, Z30, Z12
+	VFMADD231PS  Z28, Z30, Z13
+	VFMADD231PS  Z29, Z30, Z14
+	VBROADCASTSS 4(DI)(AX*2), Z30
+	VFMADD231PS  Z27, Z30, Z15
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 4(R8), Z30
+	VFMADD231PS  Z27, Z30, Z18
+	VFMADD231PS  Z28, Z30, Z19
+	VFMADD231PS  Z29, Z30, Z20
+	VBROADCASTSS 4(R8)(AX*1), Z30
+	VFMADD231PS  Z27, Z30, Z21
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 4(R8)(AX*2), Z30
+	VFMADD231PS  Z27, Z30, Z24
+	VFMADD231PS  Z28, Z30, Z25
+	VFMADD231PS  Z29, Z30, Z26
+	ADDQ         $0x08, R9
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	DECQ         R11
+	JNZ          convTile9x3AVX512_pfloop
+	MOVQ         $0x00000008, R11
+	JMP          convTile9x3AVX512_loop
+
+convTile9x3AVX512_short:
+	ADDQ $0x08, R11
 
 convTile9x3AVX512_loop:
 	MOVLQSX      (R9), R10
@@ -7287,7 +10453,7 @@ convTile9x3AVX512_store:
 	RET
 
 // func convTile10x1AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile10x1AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -7346,6 +10512,74 @@ convTile10x1AVX512_k:
 	MOVQ k+0(FP), R12
 	SHRQ $0x01, R12
 	JZ   convTile10x1AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R12
+	JLE  convTile10x1AVX512_short
+
+convTile10x1AVX512_pfloop:
+	MOVLQSX      (R10), R11
+	VMOVUPS.Z    (CX)(R11*4), K1, Z10
+	MOVLQSX      64(R10), R11
+	PREFETCHT0   (CX)(R11*4)
+	PREFETCHT0   64(CX)(R11*4)
+	VBROADCASTSS (SI), Z11
+	VFMADD231PS  Z10, Z11, Z0
+	VBROADCASTSS (SI)(AX*1), Z11
+	VFMADD231PS  Z10, Z11, Z1
+	VBROADCASTSS (SI)(AX*2), Z11
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS (DI), Z11
+	VFMADD231PS  Z10, Z11, Z3
+	VBROADCASTSS (DI)(AX*1), Z11
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS (DI)(AX*2), Z11
+	VFMADD231PS  Z10, Z11, Z5
+	VBROADCASTSS (R8), Z11
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS (R8)(AX*1), Z11
+	VFMADD231PS  Z10, Z11, Z7
+	VBROADCASTSS (R8)(AX*2), Z11
+	VFMADD231PS  Z10, Z11, Z8
+	VBROADCASTSS (R9), Z11
+	VFMADD231PS  Z10, Z11, Z9
+	MOVLQSX      4(R10), R11
+	VMOVUPS.Z    (CX)(R11*4), K1, Z10
+	MOVLQSX      68(R10), R11
+	PREFETCHT0   (CX)(R11*4)
+	PREFETCHT0   64(CX)(R11*4)
+	VBROADCASTSS 4(SI), Z11
+	VFMADD231PS  Z10, Z11, Z0
+	VBROADCASTSS 4(SI)(AX*1), Z11
+	VFMADD231PS  Z10, Z11, Z1
+	VBROADCASTSS 4(SI)(AX*2), Z11
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS 4(DI), Z11
+	VFMADD231PS  Z10, Z11, Z3
+	VBROADCASTSS 4(DI)(AX*1), Z11
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS 4(DI)(AX*2), Z11
+	VFMADD231PS  Z10, Z11, Z5
+	VBROADCASTSS 4(R8), Z11
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS 4(R8)(AX*1), Z11
+	VFMADD231PS  Z10, Z11, Z7
+	VBROADCASTSS 4(R8)(AX*2), Z11
+	VFMADD231PS  Z10, Z11, Z8
+	VBROADCASTSS 4(R9), Z11
+	VFMADD231PS  Z10, Z11, Z9
+	ADDQ         $0x08, R10
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, R9
+	DECQ         R12
+	JNZ          convTile10x1AVX512_pfloop
+	MOVQ         $0x00000008, R12
+	JMP          convTile10x1AVX512_loop
+
+convTile10x1AVX512_short:
+	ADDQ $0x08, R12
 
 convTile10x1AVX512_loop:
 	MOVLQSX      (R10), R11
@@ -7458,7 +10692,7 @@ convTile10x1AVX512_store:
 	RET
 
 // func convTile10x2AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile10x2AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -7537,6 +10771,98 @@ convTile10x2AVX512_k:
 	MOVQ k+0(FP), R12
 	SHRQ $0x01, R12
 	JZ   convTile10x2AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R12
+	JLE  convTile10x2AVX512_short
+
+convTile10x2AVX512_pfloop:
+	MOVLQSX      (R10), R11
+	VMOVUPS      (CX)(R11*4), Z20
+	VMOVUPS.Z    64(CX)(R11*4), K1, Z21
+	MOVLQSX      64(R10), R11
+	PREFETCHT0   (CX)(R11*4)
+	PREFETCHT0   64(CX)(R11*4)
+	PREFETCHT0   128(CX)(R11*4)
+	VBROADCASTSS (SI), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS (SI)(AX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS (SI)(AX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS (DI), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS (DI)(AX*1), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS (DI)(AX*2), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS (R8), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS (R8)(AX*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS (R8)(AX*2), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS (R9), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	MOVLQSX      4(R10), R11
+	VMOVUPS      (CX)(R11*4), Z20
+	VMOVUPS.Z    64(CX)(R11*4), K1, Z21
+	MOVLQSX      68(R10), R11
+	PREFETCHT0   (CX)(R11*4)
+	PREFETCHT0   64(CX)(R11*4)
+	PREFETCHT0   128(CX)(R11*4)
+	VBROADCASTSS 4(SI), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 4(SI)(AX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 4(SI)(AX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 4(DI), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 4(DI)(AX*1), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 4(DI)(AX*2), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 4(R8), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 4(R8)(AX*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 4(R8)(AX*2), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 4(R9), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         $0x08, R10
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, R9
+	DECQ         R12
+	JNZ          convTile10x2AVX512_pfloop
+	MOVQ         $0x00000008, R12
+	JMP          convTile10x2AVX512_loop
+
+convTile10x2AVX512_short:
+	ADDQ $0x08, R12
 
 convTile10x2AVX512_loop:
 	MOVLQSX      (R10), R11
@@ -7692,7 +11018,7 @@ convTile10x2AVX512_store:
 	RET
 
 // func convTile11x1AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile11x1AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -7754,6 +11080,78 @@ convTile11x1AVX512_k:
 	MOVQ k+0(FP), R12
 	SHRQ $0x01, R12
 	JZ   convTile11x1AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R12
+	JLE  convTile11x1AVX512_short
+
+convTile11x1AVX512_pfloop:
+	MOVLQSX      (R10), R11
+	VMOVUPS.Z    (CX)(R11*4), K1, Z11
+	MOVLQSX      64(R10), R11
+	PREFETCHT0   (CX)(R11*4)
+	PREFETCHT0   64(CX)(R11*4)
+	VBROADCASTSS (SI), Z12
+	VFMADD231PS  Z11, Z12, Z0
+	VBROADCASTSS (SI)(AX*1), Z12
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (SI)(AX*2), Z12
+	VFMADD231PS  Z11, Z12, Z2
+	VBROADCASTSS (DI), Z12
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (DI)(AX*1), Z12
+	VFMADD231PS  Z11, Z12, Z4
+	VBROADCASTSS (DI)(AX*2), Z12
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z11, Z12, Z6
+	VBROADCASTSS (R8)(AX*1), Z12
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R8)(AX*2), Z12
+	VFMADD231PS  Z11, Z12, Z8
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z11, Z12, Z9
+	VBROADCASTSS (R9)(AX*1), Z12
+	VFMADD231PS  Z11, Z12, Z10
+	MOVLQSX      4(R10), R11
+	VMOVUPS.Z    (CX)(R11*4), K1, Z11
+	MOVLQSX      68(R10), R11
+	PREFETCHT0   (CX)(R11*4)
+	PREFETCHT0   64(CX)(R11*4)
+	VBROADCASTSS 4(SI), Z12
+	VFMADD231PS  Z11, Z12, Z0
+	VBROADCASTSS 4(SI)(AX*1), Z12
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 4(SI)(AX*2), Z12
+	VFMADD231PS  Z11, Z12, Z2
+	VBROADCASTSS 4(DI), Z12
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 4(DI)(AX*1), Z12
+	VFMADD231PS  Z11, Z12, Z4
+	VBROADCASTSS 4(DI)(AX*2), Z12
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 4(R8), Z12
+	VFMADD231PS  Z11, Z12, Z6
+	VBROADCASTSS 4(R8)(AX*1), Z12
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 4(R8)(AX*2), Z12
+	VFMADD231PS  Z11, Z12, Z8
+	VBROADCASTSS 4(R9), Z12
+	VFMADD231PS  Z11, Z12, Z9
+	VBROADCASTSS 4(R9)(AX*1), Z12
+	VFMADD231PS  Z11, Z12, Z10
+	ADDQ         $0x08, R10
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, R9
+	DECQ         R12
+	JNZ          convTile11x1AVX512_pfloop
+	MOVQ         $0x00000008, R12
+	JMP          convTile11x1AVX512_loop
+
+convTile11x1AVX512_short:
+	ADDQ $0x08, R12
 
 convTile11x1AVX512_loop:
 	MOVLQSX      (R10), R11
@@ -7874,7 +11272,7 @@ convTile11x1AVX512_store:
 	RET
 
 // func convTile11x2AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile11x2AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -7958,6 +11356,104 @@ convTile11x2AVX512_k:
 	MOVQ k+0(FP), R12
 	SHRQ $0x01, R12
 	JZ   convTile11x2AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R12
+	JLE  convTile11x2AVX512_short
+
+convTile11x2AVX512_pfloop:
+	MOVLQSX      (R10), R11
+	VMOVUPS      (CX)(R11*4), Z22
+	VMOVUPS.Z    64(CX)(R11*4), K1, Z23
+	MOVLQSX      64(R10), R11
+	PREFETCHT0   (CX)(R11*4)
+	PREFETCHT0   64(CX)(R11*4)
+	PREFETCHT0   128(CX)(R11*4)
+	VBROADCASTSS (SI), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS (SI)(AX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS (SI)(AX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS (DI), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS (DI)(AX*1), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS (DI)(AX*2), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS (R8), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS (R8)(AX*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS (R8)(AX*2), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS (R9), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS (R9)(AX*1), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	MOVLQSX      4(R10), R11
+	VMOVUPS      (CX)(R11*4), Z22
+	VMOVUPS.Z    64(CX)(R11*4), K1, Z23
+	MOVLQSX      68(R10), R11
+	PREFETCHT0   (CX)(R11*4)
+	PREFETCHT0   64(CX)(R11*4)
+	PREFETCHT0   128(CX)(R11*4)
+	VBROADCASTSS 4(SI), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 4(SI)(AX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 4(SI)(AX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 4(DI), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 4(DI)(AX*1), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 4(DI)(AX*2), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 4(R8), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 4(R8)(AX*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 4(R8)(AX*2), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 4(R9), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 4(R9)(AX*1), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         $0x08, R10
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, R9
+	DECQ         R12
+	JNZ          convTile11x2AVX512_pfloop
+	MOVQ         $0x00000008, R12
+	JMP          convTile11x2AVX512_loop
+
+convTile11x2AVX512_short:
+	ADDQ $0x08, R12
 
 convTile11x2AVX512_loop:
 	MOVLQSX      (R10), R11
@@ -8125,7 +11621,7 @@ convTile11x2AVX512_store:
 	RET
 
 // func convTile12x1AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile12x1AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -8190,6 +11686,82 @@ convTile12x1AVX512_k:
 	MOVQ k+0(FP), R12
 	SHRQ $0x01, R12
 	JZ   convTile12x1AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R12
+	JLE  convTile12x1AVX512_short
+
+convTile12x1AVX512_pfloop:
+	MOVLQSX      (R10), R11
+	VMOVUPS.Z    (CX)(R11*4), K1, Z12
+	MOVLQSX      64(R10), R11
+	PREFETCHT0   (CX)(R11*4)
+	PREFETCHT0   64(CX)(R11*4)
+	VBROADCASTSS (SI), Z13
+	VFMADD231PS  Z12, Z13, Z0
+	VBROADCASTSS (SI)(AX*1), Z13
+	VFMADD231PS  Z12, Z13, Z1
+	VBROADCASTSS (SI)(AX*2), Z13
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS (DI), Z13
+	VFMADD231PS  Z12, Z13, Z3
+	VBROADCASTSS (DI)(AX*1), Z13
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS (DI)(AX*2), Z13
+	VFMADD231PS  Z12, Z13, Z5
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS (R8)(AX*1), Z13
+	VFMADD231PS  Z12, Z13, Z7
+	VBROADCASTSS (R8)(AX*2), Z13
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS (R9), Z13
+	VFMADD231PS  Z12, Z13, Z9
+	VBROADCASTSS (R9)(AX*1), Z13
+	VFMADD231PS  Z12, Z13, Z10
+	VBROADCASTSS (R9)(AX*2), Z13
+	VFMADD231PS  Z12, Z13, Z11
+	MOVLQSX      4(R10), R11
+	VMOVUPS.Z    (CX)(R11*4), K1, Z12
+	MOVLQSX      68(R10), R11
+	PREFETCHT0   (CX)(R11*4)
+	PREFETCHT0   64(CX)(R11*4)
+	VBROADCASTSS 4(SI), Z13
+	VFMADD231PS  Z12, Z13, Z0
+	VBROADCASTSS 4(SI)(AX*1), Z13
+	VFMADD231PS  Z12, Z13, Z1
+	VBROADCASTSS 4(SI)(AX*2), Z13
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS 4(DI), Z13
+	VFMADD231PS  Z12, Z13, Z3
+	VBROADCASTSS 4(DI)(AX*1), Z13
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS 4(DI)(AX*2), Z13
+	VFMADD231PS  Z12, Z13, Z5
+	VBROADCASTSS 4(R8), Z13
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS 4(R8)(AX*1), Z13
+	VFMADD231PS  Z12, Z13, Z7
+	VBROADCASTSS 4(R8)(AX*2), Z13
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS 4(R9), Z13
+	VFMADD231PS  Z12, Z13, Z9
+	VBROADCASTSS 4(R9)(AX*1), Z13
+	VFMADD231PS  Z12, Z13, Z10
+	VBROADCASTSS 4(R9)(AX*2), Z13
+	VFMADD231PS  Z12, Z13, Z11
+	ADDQ         $0x08, R10
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, R9
+	DECQ         R12
+	JNZ          convTile12x1AVX512_pfloop
+	MOVQ         $0x00000008, R12
+	JMP          convTile12x1AVX512_loop
+
+convTile12x1AVX512_short:
+	ADDQ $0x08, R12
 
 convTile12x1AVX512_loop:
 	MOVLQSX      (R10), R11
@@ -8318,7 +11890,7 @@ convTile12x1AVX512_store:
 	RET
 
 // func convTile12x2AVX512(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·convTile12x2AVX512(SB), NOSPLIT, $0-80
 	MOVQ  lda+16(FP), AX
 	SHLQ  $0x02, AX
@@ -8407,6 +11979,110 @@ convTile12x2AVX512_k:
 	MOVQ k+0(FP), R12
 	SHRQ $0x01, R12
 	JZ   convTile12x2AVX512_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R12
+	JLE  convTile12x2AVX512_short
+
+convTile12x2AVX512_pfloop:
+	MOVLQSX      (R10), R11
+	VMOVUPS      (CX)(R11*4), Z24
+	VMOVUPS.Z    64(CX)(R11*4), K1, Z25
+	MOVLQSX      64(R10), R11
+	PREFETCHT0   (CX)(R11*4)
+	PREFETCHT0   64(CX)(R11*4)
+	PREFETCHT0   128(CX)(R11*4)
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (SI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (DI), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (DI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (DI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (R8), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R8)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (R8)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (R9)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (R9)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	MOVLQSX      4(R10), R11
+	VMOVUPS      (CX)(R11*4), Z24
+	VMOVUPS.Z    64(CX)(R11*4), K1, Z25
+	MOVLQSX      68(R10), R11
+	PREFETCHT0   (CX)(R11*4)
+	PREFETCHT0   64(CX)(R11*4)
+	PREFETCHT0   128(CX)(R11*4)
+	VBROADCASTSS 4(SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(SI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 4(SI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 4(DI), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 4(DI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 4(DI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 4(R8), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 4(R8)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 4(R8)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 4(R9), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 4(R9)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 4(R9)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x08, R10
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, R9
+	DECQ         R12
+	JNZ          convTile12x2AVX512_pfloop
+	MOVQ         $0x00000008, R12
+	JMP          convTile12x2AVX512_loop
+
+convTile12x2AVX512_short:
+	ADDQ $0x08, R12
 
 convTile12x2AVX512_loop:
 	MOVLQSX      (R10), R11
@@ -8596,7 +12272,7 @@ DATA convLaneBits<>+28(SB)/4, $0x00000080
 GLOBL convLaneBits<>(SB), RODATA|NOPTR, $32
 
 // func convTile1x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile1x1AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -8634,6 +12310,33 @@ convTile1x1AVX2_full_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile1x1AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x1AVX2_full_short
+
+convTile1x1AVX2_full_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y1
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	VBROADCASTSS (SI), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y1
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	VBROADCASTSS 4(SI), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x1AVX2_full_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x1AVX2_full_loop
+
+convTile1x1AVX2_full_short:
+	ADDQ $0x08, R9
 
 convTile1x1AVX2_full_loop:
 	MOVLQSX      (DI), R8
@@ -8691,6 +12394,33 @@ convTile1x1AVX2_masked_k:
 	SHRQ $0x01, R9
 	JZ   convTile1x1AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x1AVX2_masked_short
+
+convTile1x1AVX2_masked_pfloop:
+	MOVLQSX      (DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y3, Y1
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	VBROADCASTSS (SI), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	MOVLQSX      4(DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y3, Y1
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	VBROADCASTSS 4(SI), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x1AVX2_masked_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x1AVX2_masked_loop
+
+convTile1x1AVX2_masked_short:
+	ADDQ $0x08, R9
+
 convTile1x1AVX2_masked_loop:
 	MOVLQSX      (DI), R8
 	VMASKMOVPS   (CX)(R8*4), Y3, Y1
@@ -8727,7 +12457,7 @@ convTile1x1AVX2_masked_store:
 	RET
 
 // func convTile1x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile1x2AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -8767,6 +12497,39 @@ convTile1x2AVX2_full_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile1x2AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x2AVX2_full_short
+
+convTile1x2AVX2_full_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	VMOVUPS      32(CX)(R8*4), Y3
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	VMOVUPS      32(CX)(R8*4), Y3
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x2AVX2_full_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x2AVX2_full_loop
+
+convTile1x2AVX2_full_short:
+	ADDQ $0x08, R9
 
 convTile1x2AVX2_full_loop:
 	MOVLQSX      (DI), R8
@@ -8833,6 +12596,39 @@ convTile1x2AVX2_masked_k:
 	SHRQ $0x01, R9
 	JZ   convTile1x2AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x2AVX2_masked_short
+
+convTile1x2AVX2_masked_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	VMASKMOVPS   32(CX)(R8*4), Y5, Y3
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	VMASKMOVPS   32(CX)(R8*4), Y5, Y3
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x2AVX2_masked_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x2AVX2_masked_loop
+
+convTile1x2AVX2_masked_short:
+	ADDQ $0x08, R9
+
 convTile1x2AVX2_masked_loop:
 	MOVLQSX      (DI), R8
 	VMOVUPS      (CX)(R8*4), Y2
@@ -8876,7 +12672,7 @@ convTile1x2AVX2_masked_store:
 	RET
 
 // func convTile1x3AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile1x3AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -8918,6 +12714,43 @@ convTile1x3AVX2_full_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile1x3AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x3AVX2_full_short
+
+convTile1x3AVX2_full_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	VMOVUPS      32(CX)(R8*4), Y4
+	VMOVUPS      64(CX)(R8*4), Y5
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y3, Y6, Y0
+	VFMADD231PS  Y4, Y6, Y1
+	VFMADD231PS  Y5, Y6, Y2
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	VMOVUPS      32(CX)(R8*4), Y4
+	VMOVUPS      64(CX)(R8*4), Y5
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y6
+	VFMADD231PS  Y3, Y6, Y0
+	VFMADD231PS  Y4, Y6, Y1
+	VFMADD231PS  Y5, Y6, Y2
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x3AVX2_full_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x3AVX2_full_loop
+
+convTile1x3AVX2_full_short:
+	ADDQ $0x08, R9
 
 convTile1x3AVX2_full_loop:
 	MOVLQSX      (DI), R8
@@ -8993,6 +12826,43 @@ convTile1x3AVX2_masked_k:
 	SHRQ $0x01, R9
 	JZ   convTile1x3AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x3AVX2_masked_short
+
+convTile1x3AVX2_masked_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	VMOVUPS      32(CX)(R8*4), Y4
+	VMASKMOVPS   64(CX)(R8*4), Y7, Y5
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y3, Y6, Y0
+	VFMADD231PS  Y4, Y6, Y1
+	VFMADD231PS  Y5, Y6, Y2
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	VMOVUPS      32(CX)(R8*4), Y4
+	VMASKMOVPS   64(CX)(R8*4), Y7, Y5
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y6
+	VFMADD231PS  Y3, Y6, Y0
+	VFMADD231PS  Y4, Y6, Y1
+	VFMADD231PS  Y5, Y6, Y2
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x3AVX2_masked_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x3AVX2_masked_loop
+
+convTile1x3AVX2_masked_short:
+	ADDQ $0x08, R9
+
 convTile1x3AVX2_masked_loop:
 	MOVLQSX      (DI), R8
 	VMOVUPS      (CX)(R8*4), Y3
@@ -9043,7 +12913,7 @@ convTile1x3AVX2_masked_store:
 	RET
 
 // func convTile1x4AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile1x4AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -9087,6 +12957,49 @@ convTile1x4AVX2_full_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile1x4AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x4AVX2_full_short
+
+convTile1x4AVX2_full_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	VMOVUPS      64(CX)(R8*4), Y6
+	VMOVUPS      96(CX)(R8*4), Y7
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  Y4, Y8, Y0
+	VFMADD231PS  Y5, Y8, Y1
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	VMOVUPS      64(CX)(R8*4), Y6
+	VMOVUPS      96(CX)(R8*4), Y7
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y8
+	VFMADD231PS  Y4, Y8, Y0
+	VFMADD231PS  Y5, Y8, Y1
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x4AVX2_full_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x4AVX2_full_loop
+
+convTile1x4AVX2_full_short:
+	ADDQ $0x08, R9
 
 convTile1x4AVX2_full_loop:
 	MOVLQSX      (DI), R8
@@ -9171,6 +13084,49 @@ convTile1x4AVX2_masked_k:
 	SHRQ $0x01, R9
 	JZ   convTile1x4AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile1x4AVX2_masked_short
+
+convTile1x4AVX2_masked_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	VMOVUPS      64(CX)(R8*4), Y6
+	VMASKMOVPS   96(CX)(R8*4), Y9, Y7
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  Y4, Y8, Y0
+	VFMADD231PS  Y5, Y8, Y1
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	VMOVUPS      64(CX)(R8*4), Y6
+	VMASKMOVPS   96(CX)(R8*4), Y9, Y7
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y8
+	VFMADD231PS  Y4, Y8, Y0
+	VFMADD231PS  Y5, Y8, Y1
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile1x4AVX2_masked_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile1x4AVX2_masked_loop
+
+convTile1x4AVX2_masked_short:
+	ADDQ $0x08, R9
+
 convTile1x4AVX2_masked_loop:
 	MOVLQSX      (DI), R8
 	VMOVUPS      (CX)(R8*4), Y4
@@ -9228,7 +13184,7 @@ convTile1x4AVX2_masked_store:
 	RET
 
 // func convTile2x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile2x1AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -9269,6 +13225,37 @@ convTile2x1AVX2_full_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile2x1AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x1AVX2_full_short
+
+convTile2x1AVX2_full_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	VBROADCASTSS (SI), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS (SI)(AX*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y2
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	VBROADCASTSS 4(SI), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x1AVX2_full_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x1AVX2_full_loop
+
+convTile2x1AVX2_full_short:
+	ADDQ $0x08, R9
 
 convTile2x1AVX2_full_loop:
 	MOVLQSX      (DI), R8
@@ -9337,6 +13324,37 @@ convTile2x1AVX2_masked_k:
 	SHRQ $0x01, R9
 	JZ   convTile2x1AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x1AVX2_masked_short
+
+convTile2x1AVX2_masked_pfloop:
+	MOVLQSX      (DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y4, Y2
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	VBROADCASTSS (SI), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS (SI)(AX*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	MOVLQSX      4(DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y4, Y2
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	VBROADCASTSS 4(SI), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x1AVX2_masked_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x1AVX2_masked_loop
+
+convTile2x1AVX2_masked_short:
+	ADDQ $0x08, R9
+
 convTile2x1AVX2_masked_loop:
 	MOVLQSX      (DI), R8
 	VMASKMOVPS   (CX)(R8*4), Y4, Y2
@@ -9381,7 +13399,7 @@ convTile2x1AVX2_masked_store:
 	RET
 
 // func convTile2x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile2x2AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -9426,6 +13444,45 @@ convTile2x2AVX2_full_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile2x2AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x2AVX2_full_short
+
+convTile2x2AVX2_full_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (SI)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMOVUPS      32(CX)(R8*4), Y5
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x2AVX2_full_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x2AVX2_full_loop
+
+convTile2x2AVX2_full_short:
+	ADDQ $0x08, R9
 
 convTile2x2AVX2_full_loop:
 	MOVLQSX      (DI), R8
@@ -9509,6 +13566,45 @@ convTile2x2AVX2_masked_k:
 	SHRQ $0x01, R9
 	JZ   convTile2x2AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x2AVX2_masked_short
+
+convTile2x2AVX2_masked_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMASKMOVPS   32(CX)(R8*4), Y7, Y5
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (SI)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y4
+	VMASKMOVPS   32(CX)(R8*4), Y7, Y5
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x2AVX2_masked_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x2AVX2_masked_loop
+
+convTile2x2AVX2_masked_short:
+	ADDQ $0x08, R9
+
 convTile2x2AVX2_masked_loop:
 	MOVLQSX      (DI), R8
 	VMOVUPS      (CX)(R8*4), Y4
@@ -9564,7 +13660,7 @@ convTile2x2AVX2_masked_store:
 	RET
 
 // func convTile2x3AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile2x3AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -9613,6 +13709,51 @@ convTile2x3AVX2_full_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile2x3AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x3AVX2_full_short
+
+convTile2x3AVX2_full_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	VMOVUPS      64(CX)(R8*4), Y8
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Y9
+	VFMADD231PS  Y6, Y9, Y0
+	VFMADD231PS  Y7, Y9, Y1
+	VFMADD231PS  Y8, Y9, Y2
+	VBROADCASTSS (SI)(AX*1), Y9
+	VFMADD231PS  Y6, Y9, Y3
+	VFMADD231PS  Y7, Y9, Y4
+	VFMADD231PS  Y8, Y9, Y5
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	VMOVUPS      64(CX)(R8*4), Y8
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y9
+	VFMADD231PS  Y6, Y9, Y0
+	VFMADD231PS  Y7, Y9, Y1
+	VFMADD231PS  Y8, Y9, Y2
+	VBROADCASTSS 4(SI)(AX*1), Y9
+	VFMADD231PS  Y6, Y9, Y3
+	VFMADD231PS  Y7, Y9, Y4
+	VFMADD231PS  Y8, Y9, Y5
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x3AVX2_full_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x3AVX2_full_loop
+
+convTile2x3AVX2_full_short:
+	ADDQ $0x08, R9
 
 convTile2x3AVX2_full_loop:
 	MOVLQSX      (DI), R8
@@ -9711,6 +13852,51 @@ convTile2x3AVX2_masked_k:
 	SHRQ $0x01, R9
 	JZ   convTile2x3AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x3AVX2_masked_short
+
+convTile2x3AVX2_masked_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	VMASKMOVPS   64(CX)(R8*4), Y10, Y8
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Y9
+	VFMADD231PS  Y6, Y9, Y0
+	VFMADD231PS  Y7, Y9, Y1
+	VFMADD231PS  Y8, Y9, Y2
+	VBROADCASTSS (SI)(AX*1), Y9
+	VFMADD231PS  Y6, Y9, Y3
+	VFMADD231PS  Y7, Y9, Y4
+	VFMADD231PS  Y8, Y9, Y5
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	VMASKMOVPS   64(CX)(R8*4), Y10, Y8
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y9
+	VFMADD231PS  Y6, Y9, Y0
+	VFMADD231PS  Y7, Y9, Y1
+	VFMADD231PS  Y8, Y9, Y2
+	VBROADCASTSS 4(SI)(AX*1), Y9
+	VFMADD231PS  Y6, Y9, Y3
+	VFMADD231PS  Y7, Y9, Y4
+	VFMADD231PS  Y8, Y9, Y5
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x3AVX2_masked_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x3AVX2_masked_loop
+
+convTile2x3AVX2_masked_short:
+	ADDQ $0x08, R9
+
 convTile2x3AVX2_masked_loop:
 	MOVLQSX      (DI), R8
 	VMOVUPS      (CX)(R8*4), Y6
@@ -9777,7 +13963,7 @@ convTile2x3AVX2_masked_store:
 	RET
 
 // func convTile2x4AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile2x4AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -9830,6 +14016,59 @@ convTile2x4AVX2_full_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile2x4AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x4AVX2_full_short
+
+convTile2x4AVX2_full_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y8
+	VMOVUPS      32(CX)(R8*4), Y9
+	VMOVUPS      64(CX)(R8*4), Y10
+	VMOVUPS      96(CX)(R8*4), Y11
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y8, Y12, Y0
+	VFMADD231PS  Y9, Y12, Y1
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y8
+	VMOVUPS      32(CX)(R8*4), Y9
+	VMOVUPS      64(CX)(R8*4), Y10
+	VMOVUPS      96(CX)(R8*4), Y11
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y12
+	VFMADD231PS  Y8, Y12, Y0
+	VFMADD231PS  Y9, Y12, Y1
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 4(SI)(AX*1), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x4AVX2_full_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x4AVX2_full_loop
+
+convTile2x4AVX2_full_short:
+	ADDQ $0x08, R9
 
 convTile2x4AVX2_full_loop:
 	MOVLQSX      (DI), R8
@@ -9943,6 +14182,59 @@ convTile2x4AVX2_masked_k:
 	SHRQ $0x01, R9
 	JZ   convTile2x4AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile2x4AVX2_masked_short
+
+convTile2x4AVX2_masked_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y8
+	VMOVUPS      32(CX)(R8*4), Y9
+	VMOVUPS      64(CX)(R8*4), Y10
+	VMASKMOVPS   96(CX)(R8*4), Y13, Y11
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y8, Y12, Y0
+	VFMADD231PS  Y9, Y12, Y1
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y8
+	VMOVUPS      32(CX)(R8*4), Y9
+	VMOVUPS      64(CX)(R8*4), Y10
+	VMASKMOVPS   96(CX)(R8*4), Y13, Y11
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	PREFETCHT0   128(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y12
+	VFMADD231PS  Y8, Y12, Y0
+	VFMADD231PS  Y9, Y12, Y1
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 4(SI)(AX*1), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile2x4AVX2_masked_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile2x4AVX2_masked_loop
+
+convTile2x4AVX2_masked_short:
+	ADDQ $0x08, R9
+
 convTile2x4AVX2_masked_loop:
 	MOVLQSX      (DI), R8
 	VMOVUPS      (CX)(R8*4), Y8
@@ -10020,7 +14312,7 @@ convTile2x4AVX2_masked_store:
 	RET
 
 // func convTile3x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile3x1AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -10064,6 +14356,41 @@ convTile3x1AVX2_full_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile3x1AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile3x1AVX2_full_short
+
+convTile3x1AVX2_full_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	VBROADCASTSS (SI), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS (SI)(AX*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS (SI)(AX*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y3
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	VBROADCASTSS 4(SI), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x1AVX2_full_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile3x1AVX2_full_loop
+
+convTile3x1AVX2_full_short:
+	ADDQ $0x08, R9
 
 convTile3x1AVX2_full_loop:
 	MOVLQSX      (DI), R8
@@ -10143,6 +14470,41 @@ convTile3x1AVX2_masked_k:
 	SHRQ $0x01, R9
 	JZ   convTile3x1AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile3x1AVX2_masked_short
+
+convTile3x1AVX2_masked_pfloop:
+	MOVLQSX      (DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y5, Y3
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	VBROADCASTSS (SI), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS (SI)(AX*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS (SI)(AX*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	MOVLQSX      4(DI), R8
+	VMASKMOVPS   (CX)(R8*4), Y5, Y3
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	VBROADCASTSS 4(SI), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x1AVX2_masked_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile3x1AVX2_masked_loop
+
+convTile3x1AVX2_masked_short:
+	ADDQ $0x08, R9
+
 convTile3x1AVX2_masked_loop:
 	MOVLQSX      (DI), R8
 	VMASKMOVPS   (CX)(R8*4), Y5, Y3
@@ -10195,7 +14557,7 @@ convTile3x1AVX2_masked_store:
 	RET
 
 // func convTile3x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile3x2AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -10245,6 +14607,51 @@ convTile3x2AVX2_full_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile3x2AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile3x2AVX2_full_short
+
+convTile3x2AVX2_full_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS (SI)(AX*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS (SI)(AX*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMOVUPS      32(CX)(R8*4), Y7
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x2AVX2_full_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile3x2AVX2_full_loop
+
+convTile3x2AVX2_full_short:
+	ADDQ $0x08, R9
 
 convTile3x2AVX2_full_loop:
 	MOVLQSX      (DI), R8
@@ -10345,6 +14752,51 @@ convTile3x2AVX2_masked_k:
 	SHRQ $0x01, R9
 	JZ   convTile3x2AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile3x2AVX2_masked_short
+
+convTile3x2AVX2_masked_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMASKMOVPS   32(CX)(R8*4), Y9, Y7
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS (SI)(AX*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS (SI)(AX*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y6
+	VMASKMOVPS   32(CX)(R8*4), Y9, Y7
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x2AVX2_masked_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile3x2AVX2_masked_loop
+
+convTile3x2AVX2_masked_short:
+	ADDQ $0x08, R9
+
 convTile3x2AVX2_masked_loop:
 	MOVLQSX      (DI), R8
 	VMOVUPS      (CX)(R8*4), Y6
@@ -10412,7 +14864,7 @@ convTile3x2AVX2_masked_store:
 	RET
 
 // func convTile3x3AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile3x3AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -10468,6 +14920,59 @@ convTile3x3AVX2_full_k:
 	MOVQ k+0(FP), R9
 	SHRQ $0x01, R9
 	JZ   convTile3x3AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile3x3AVX2_full_short
+
+convTile3x3AVX2_full_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y9
+	VMOVUPS      32(CX)(R8*4), Y10
+	VMOVUPS      64(CX)(R8*4), Y11
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y9, Y12, Y0
+	VFMADD231PS  Y10, Y12, Y1
+	VFMADD231PS  Y11, Y12, Y2
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y9, Y12, Y3
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (SI)(AX*2), Y12
+	VFMADD231PS  Y9, Y12, Y6
+	VFMADD231PS  Y10, Y12, Y7
+	VFMADD231PS  Y11, Y12, Y8
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y9
+	VMOVUPS      32(CX)(R8*4), Y10
+	VMOVUPS      64(CX)(R8*4), Y11
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y12
+	VFMADD231PS  Y9, Y12, Y0
+	VFMADD231PS  Y10, Y12, Y1
+	VFMADD231PS  Y11, Y12, Y2
+	VBROADCASTSS 4(SI)(AX*1), Y12
+	VFMADD231PS  Y9, Y12, Y3
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 4(SI)(AX*2), Y12
+	VFMADD231PS  Y9, Y12, Y6
+	VFMADD231PS  Y10, Y12, Y7
+	VFMADD231PS  Y11, Y12, Y8
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x3AVX2_full_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile3x3AVX2_full_loop
+
+convTile3x3AVX2_full_short:
+	ADDQ $0x08, R9
 
 convTile3x3AVX2_full_loop:
 	MOVLQSX      (DI), R8
@@ -10589,6 +15094,59 @@ convTile3x3AVX2_masked_k:
 	SHRQ $0x01, R9
 	JZ   convTile3x3AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R9
+	JLE  convTile3x3AVX2_masked_short
+
+convTile3x3AVX2_masked_pfloop:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (CX)(R8*4), Y9
+	VMOVUPS      32(CX)(R8*4), Y10
+	VMASKMOVPS   64(CX)(R8*4), Y13, Y11
+	MOVLQSX      64(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y9, Y12, Y0
+	VFMADD231PS  Y10, Y12, Y1
+	VFMADD231PS  Y11, Y12, Y2
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y9, Y12, Y3
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (SI)(AX*2), Y12
+	VFMADD231PS  Y9, Y12, Y6
+	VFMADD231PS  Y10, Y12, Y7
+	VFMADD231PS  Y11, Y12, Y8
+	MOVLQSX      4(DI), R8
+	VMOVUPS      (CX)(R8*4), Y9
+	VMOVUPS      32(CX)(R8*4), Y10
+	VMASKMOVPS   64(CX)(R8*4), Y13, Y11
+	MOVLQSX      68(DI), R8
+	PREFETCHT0   (CX)(R8*4)
+	PREFETCHT0   64(CX)(R8*4)
+	VBROADCASTSS 4(SI), Y12
+	VFMADD231PS  Y9, Y12, Y0
+	VFMADD231PS  Y10, Y12, Y1
+	VFMADD231PS  Y11, Y12, Y2
+	VBROADCASTSS 4(SI)(AX*1), Y12
+	VFMADD231PS  Y9, Y12, Y3
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 4(SI)(AX*2), Y12
+	VFMADD231PS  Y9, Y12, Y6
+	VFMADD231PS  Y10, Y12, Y7
+	VFMADD231PS  Y11, Y12, Y8
+	ADDQ         $0x08, DI
+	ADDQ         $0x08, SI
+	DECQ         R9
+	JNZ          convTile3x3AVX2_masked_pfloop
+	MOVQ         $0x00000008, R9
+	JMP          convTile3x3AVX2_masked_loop
+
+convTile3x3AVX2_masked_short:
+	ADDQ $0x08, R9
+
 convTile3x3AVX2_masked_loop:
 	MOVLQSX      (DI), R8
 	VMOVUPS      (CX)(R8*4), Y9
@@ -10671,7 +15229,7 @@ convTile3x3AVX2_masked_store:
 	RET
 
 // func convTile4x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile4x1AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -10719,6 +15277,46 @@ convTile4x1AVX2_full_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile4x1AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile4x1AVX2_full_short
+
+convTile4x1AVX2_full_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y4
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	VBROADCASTSS (SI), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS (SI)(AX*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS (SI)(AX*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS (DI), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y4
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	VBROADCASTSS 4(SI), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS 4(DI), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile4x1AVX2_full_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile4x1AVX2_full_loop
+
+convTile4x1AVX2_full_short:
+	ADDQ $0x08, R10
 
 convTile4x1AVX2_full_loop:
 	MOVLQSX      (R8), R9
@@ -10811,6 +15409,46 @@ convTile4x1AVX2_masked_k:
 	SHRQ $0x01, R10
 	JZ   convTile4x1AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile4x1AVX2_masked_short
+
+convTile4x1AVX2_masked_pfloop:
+	MOVLQSX      (R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y6, Y4
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	VBROADCASTSS (SI), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS (SI)(AX*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS (SI)(AX*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS (DI), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	MOVLQSX      4(R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y6, Y4
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	VBROADCASTSS 4(SI), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS 4(DI), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile4x1AVX2_masked_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile4x1AVX2_masked_loop
+
+convTile4x1AVX2_masked_short:
+	ADDQ $0x08, R10
+
 convTile4x1AVX2_masked_loop:
 	MOVLQSX      (R8), R9
 	VMASKMOVPS   (CX)(R9*4), Y6, Y4
@@ -10872,7 +15510,7 @@ convTile4x1AVX2_masked_store:
 	RET
 
 // func convTile4x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile4x2AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -10928,6 +15566,58 @@ convTile4x2AVX2_full_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile4x2AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile4x2AVX2_full_short
+
+convTile4x2AVX2_full_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y8
+	VMOVUPS      32(CX)(R9*4), Y9
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (SI)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (SI)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (DI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y8
+	VMOVUPS      32(CX)(R9*4), Y9
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS 4(SI), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 4(DI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile4x2AVX2_full_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile4x2AVX2_full_loop
+
+convTile4x2AVX2_full_short:
+	ADDQ $0x08, R10
 
 convTile4x2AVX2_full_loop:
 	MOVLQSX      (R8), R9
@@ -11047,6 +15737,58 @@ convTile4x2AVX2_masked_k:
 	SHRQ $0x01, R10
 	JZ   convTile4x2AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile4x2AVX2_masked_short
+
+convTile4x2AVX2_masked_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y8
+	VMASKMOVPS   32(CX)(R9*4), Y11, Y9
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (SI)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (SI)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (DI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y8
+	VMASKMOVPS   32(CX)(R9*4), Y11, Y9
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS 4(SI), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 4(DI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile4x2AVX2_masked_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile4x2AVX2_masked_loop
+
+convTile4x2AVX2_masked_short:
+	ADDQ $0x08, R10
+
 convTile4x2AVX2_masked_loop:
 	MOVLQSX      (R8), R9
 	VMOVUPS      (CX)(R9*4), Y8
@@ -11127,7 +15869,7 @@ convTile4x2AVX2_masked_store:
 	RET
 
 // func convTile5x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile5x1AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -11178,6 +15920,50 @@ convTile5x1AVX2_full_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile5x1AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile5x1AVX2_full_short
+
+convTile5x1AVX2_full_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y5
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y5, Y6, Y0
+	VBROADCASTSS (SI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (SI)(AX*2), Y6
+	VFMADD231PS  Y5, Y6, Y2
+	VBROADCASTSS (DI), Y6
+	VFMADD231PS  Y5, Y6, Y3
+	VBROADCASTSS (DI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y4
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y5
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	VBROADCASTSS 4(SI), Y6
+	VFMADD231PS  Y5, Y6, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y6
+	VFMADD231PS  Y5, Y6, Y2
+	VBROADCASTSS 4(DI), Y6
+	VFMADD231PS  Y5, Y6, Y3
+	VBROADCASTSS 4(DI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y4
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile5x1AVX2_full_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile5x1AVX2_full_loop
+
+convTile5x1AVX2_full_short:
+	ADDQ $0x08, R10
 
 convTile5x1AVX2_full_loop:
 	MOVLQSX      (R8), R9
@@ -11281,6 +16067,50 @@ convTile5x1AVX2_masked_k:
 	SHRQ $0x01, R10
 	JZ   convTile5x1AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile5x1AVX2_masked_short
+
+convTile5x1AVX2_masked_pfloop:
+	MOVLQSX      (R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y7, Y5
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y5, Y6, Y0
+	VBROADCASTSS (SI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (SI)(AX*2), Y6
+	VFMADD231PS  Y5, Y6, Y2
+	VBROADCASTSS (DI), Y6
+	VFMADD231PS  Y5, Y6, Y3
+	VBROADCASTSS (DI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y4
+	MOVLQSX      4(R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y7, Y5
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	VBROADCASTSS 4(SI), Y6
+	VFMADD231PS  Y5, Y6, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y6
+	VFMADD231PS  Y5, Y6, Y2
+	VBROADCASTSS 4(DI), Y6
+	VFMADD231PS  Y5, Y6, Y3
+	VBROADCASTSS 4(DI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y4
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile5x1AVX2_masked_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile5x1AVX2_masked_loop
+
+convTile5x1AVX2_masked_short:
+	ADDQ $0x08, R10
+
 convTile5x1AVX2_masked_loop:
 	MOVLQSX      (R8), R9
 	VMASKMOVPS   (CX)(R9*4), Y7, Y5
@@ -11350,7 +16180,7 @@ convTile5x1AVX2_masked_store:
 	RET
 
 // func convTile5x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile5x2AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -11411,6 +16241,64 @@ convTile5x2AVX2_full_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile5x2AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile5x2AVX2_full_short
+
+convTile5x2AVX2_full_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y10
+	VMOVUPS      32(CX)(R9*4), Y11
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS (SI)(AX*2), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (DI), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS (DI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y10
+	VMOVUPS      32(CX)(R9*4), Y11
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS 4(SI), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 4(DI), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS 4(DI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile5x2AVX2_full_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile5x2AVX2_full_loop
+
+convTile5x2AVX2_full_short:
+	ADDQ $0x08, R10
 
 convTile5x2AVX2_full_loop:
 	MOVLQSX      (R8), R9
@@ -11547,6 +16435,64 @@ convTile5x2AVX2_masked_k:
 	SHRQ $0x01, R10
 	JZ   convTile5x2AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile5x2AVX2_masked_short
+
+convTile5x2AVX2_masked_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y10
+	VMASKMOVPS   32(CX)(R9*4), Y13, Y11
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS (SI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS (SI)(AX*2), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (DI), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS (DI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y10
+	VMASKMOVPS   32(CX)(R9*4), Y13, Y11
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS 4(SI), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 4(DI), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS 4(DI)(AX*1), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile5x2AVX2_masked_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile5x2AVX2_masked_loop
+
+convTile5x2AVX2_masked_short:
+	ADDQ $0x08, R10
+
 convTile5x2AVX2_masked_loop:
 	MOVLQSX      (R8), R9
 	VMOVUPS      (CX)(R9*4), Y10
@@ -11639,7 +16585,7 @@ convTile5x2AVX2_masked_store:
 	RET
 
 // func convTile6x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile6x1AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -11693,6 +16639,54 @@ convTile6x1AVX2_full_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile6x1AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile6x1AVX2_full_short
+
+convTile6x1AVX2_full_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y6
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	VBROADCASTSS (SI), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS (SI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS (SI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS (DI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS (DI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y6
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	VBROADCASTSS 4(SI), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 4(DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS 4(DI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS 4(DI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile6x1AVX2_full_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile6x1AVX2_full_loop
+
+convTile6x1AVX2_full_short:
+	ADDQ $0x08, R10
 
 convTile6x1AVX2_full_loop:
 	MOVLQSX      (R8), R9
@@ -11807,6 +16801,54 @@ convTile6x1AVX2_masked_k:
 	SHRQ $0x01, R10
 	JZ   convTile6x1AVX2_masked_odd
 
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile6x1AVX2_masked_short
+
+convTile6x1AVX2_masked_pfloop:
+	MOVLQSX      (R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y8, Y6
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	VBROADCASTSS (SI), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS (SI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS (SI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS (DI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS (DI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	MOVLQSX      4(R8), R9
+	VMASKMOVPS   (CX)(R9*4), Y8, Y6
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	VBROADCASTSS 4(SI), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS 4(SI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS 4(SI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 4(DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS 4(DI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS 4(DI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile6x1AVX2_masked_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile6x1AVX2_masked_loop
+
+convTile6x1AVX2_masked_short:
+	ADDQ $0x08, R10
+
 convTile6x1AVX2_masked_loop:
 	MOVLQSX      (R8), R9
 	VMASKMOVPS   (CX)(R9*4), Y8, Y6
@@ -11884,7 +16926,7 @@ convTile6x1AVX2_masked_store:
 	RET
 
 // func convTile6x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·convTile6x2AVX2(SB), NOSPLIT, $0-80
 	MOVQ lda+16(FP), AX
 	SHLQ $0x02, AX
@@ -11950,6 +16992,70 @@ convTile6x2AVX2_full_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile6x2AVX2_full_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile6x2AVX2_full_short
+
+convTile6x2AVX2_full_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y12
+	VMOVUPS      32(CX)(R9*4), Y13
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y12
+	VMOVUPS      32(CX)(R9*4), Y13
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS 4(SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 4(DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 4(DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 4(DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile6x2AVX2_full_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile6x2AVX2_full_loop
+
+convTile6x2AVX2_full_short:
+	ADDQ $0x08, R10
 
 convTile6x2AVX2_full_loop:
 	MOVLQSX      (R8), R9
@@ -12102,6 +17208,70 @@ convTile6x2AVX2_masked_k:
 	MOVQ k+0(FP), R10
 	SHRQ $0x01, R10
 	JZ   convTile6x2AVX2_masked_odd
+
+	// Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.
+	SUBQ $0x08, R10
+	JLE  convTile6x2AVX2_masked_short
+
+convTile6x2AVX2_masked_pfloop:
+	MOVLQSX      (R8), R9
+	VMOVUPS      (CX)(R9*4), Y12
+	VMASKMOVPS   32(CX)(R9*4), Y15, Y13
+	MOVLQSX      64(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	MOVLQSX      4(R8), R9
+	VMOVUPS      (CX)(R9*4), Y12
+	VMASKMOVPS   32(CX)(R9*4), Y15, Y13
+	MOVLQSX      68(R8), R9
+	PREFETCHT0   (CX)(R9*4)
+	PREFETCHT0   64(CX)(R9*4)
+	VBROADCASTSS 4(SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 4(DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 4(DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 4(DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x08, R8
+	ADDQ         $0x08, SI
+	ADDQ         $0x08, DI
+	DECQ         R10
+	JNZ          convTile6x2AVX2_masked_pfloop
+	MOVQ         $0x00000008, R10
+	JMP          convTile6x2AVX2_masked_loop
+
+convTile6x2AVX2_masked_short:
+	ADDQ $0x08, R10
 
 convTile6x2AVX2_masked_loop:
 	MOVLQSX      (R8), R9

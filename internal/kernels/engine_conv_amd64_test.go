@@ -19,9 +19,11 @@ func addConvAsm(v map[string]func(m, n, k int, a []float32, lda int, b []float32
 }
 
 // TestConvTiles calls every convTile kernel directly against its Go twin:
-// depths 1..5 and longer (the K loop is unrolled by 2), 1..3 tiles, full
-// and partial masks (lanes masked off are neither written nor read: B
-// ends right after the last lane on), accumulating or not, unaligned.
+// depths 1..5 and longer (the K loop is unrolled by 2; from 18 on it
+// prefetches rows of B ahead), 1..3 tiles, full and partial masks (lanes
+// masked off are neither written nor read: B ends right after the last
+// lane on), accumulating or not, unaligned. The offsets end at a page
+// that cannot be read (on Linux): the prefetching must not read past them.
 func TestConvTiles(t *testing.T) {
 	for _, set := range []struct {
 		name  string
@@ -46,7 +48,7 @@ func testConvTiles(t *testing.T, isa string, tiles [][]convTileFunc, full int) {
 				continue
 			}
 			w := full * v
-			for _, k := range []int{1, 2, 3, 4, 5, 36, 147} {
+			for _, k := range []int{1, 2, 3, 4, 5, 16, 17, 18, 19, 36, 147} {
 				for nblk := 1; nblk <= 3; nblk++ {
 					lanes := full
 					if rng.IntN(2) == 0 {
@@ -72,6 +74,7 @@ func testConvTiles(t *testing.T, isa string, tiles [][]convTileFunc, full int) {
 							}
 						}
 					}
+					offs = guardedInt32s(t, offs)
 					want, bound := convReference(r, n, k, a, lda, b, offs, c, ldc, acc == 1, written)
 					f(k, &a[0], lda, &b[0], &offs[0], &c[0], ldc, nblk, mask, acc)
 					checkConv(t, fmt.Sprintf("convTile%dx%d%s k=%d nblk=%d lanes=%d acc=%d", r, v, isa, k, nblk, lanes, acc),

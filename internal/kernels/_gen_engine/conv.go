@@ -76,7 +76,7 @@ columns [%[3]d·q, %[3]d·q+%[3]d) of C, with AVX-512. In Go (k ≥ 1, nblk ≥ 
 	for q := range bases {
 		bases[q] = GP64()
 	}
-	offp, off, cnt := GP64(), GP64(), GP64()
+	offp, off, cnt, pf := GP64(), GP64(), GP64(), GP64()
 	rowAddr := func(i, disp int) Mem { return convRowAddr(bases, lda, i, disp) }
 	loadB := func(j int) {
 		m := Mem{Base: b, Index: off, Scale: 4, Disp: 64 * j}
@@ -86,11 +86,12 @@ columns [%[3]d·q, %[3]d·q+%[3]d) of C, with AVX-512. In Go (k ≥ 1, nblk ≥ 
 			VMOVUPS(m, bv(j))
 		}
 	}
-	step := func(disp int) {
+	step := func(disp int, pf Register) {
 		MOVLQSX(Mem{Base: offp, Disp: disp}, off)
 		for j := 0; j < v; j++ {
 			loadB(j)
 		}
+		convPrefetch(offp, b, pf, disp, 64*v)
 		for i := 0; i < r; i++ {
 			VBROADCASTSS(rowAddr(i, disp), bcast)
 			for j := 0; j < v; j++ {
@@ -126,7 +127,7 @@ columns [%[3]d·q, %[3]d·q+%[3]d) of C, with AVX-512. In Go (k ≥ 1, nblk ≥ 
 		}
 	}
 
-	convKLoop(name, lda, offp, off, cnt, bases, step)
+	convKLoop(name, lda, offp, off, cnt, pf, bases, step)
 
 	Label(name + "_store")
 	Load(Param("ldc"), off)
@@ -217,7 +218,7 @@ the low 8 bits of mask a run from bit 0):
 	for q := range bases {
 		bases[q] = GP64()
 	}
-	offp, off, cnt := GP64(), GP64(), GP64()
+	offp, off, cnt, pf := GP64(), GP64(), GP64(), GP64()
 	Comment("kmask: lane i all ones when bit i of mask is set.")
 	MOVWLZX(paramAddr("mask"), cnt.As32())
 	VMOVD(cnt.As32(), kmask.AsX())
@@ -241,11 +242,12 @@ the low 8 bits of mask a run from bit 0):
 				VMOVUPS(m, dst)
 			}
 		}
-		step := func(disp int) {
+		step := func(disp int, pf Register) {
 			MOVLQSX(Mem{Base: offp, Disp: disp}, off)
 			for j := 0; j < v; j++ {
 				load(Mem{Base: b, Index: off, Scale: 4, Disp: 32 * j}, bv(j), j == v-1)
 			}
+			convPrefetch(offp, b, pf, disp, 32*v)
 			for i := 0; i < r; i++ {
 				VBROADCASTSS(rowAddr(i, disp), bcast)
 				for j := 0; j < v; j++ {
@@ -275,7 +277,7 @@ the low 8 bits of mask a run from bit 0):
 			}
 		}
 
-		convKLoop(pre, lda, offp, off, cnt, bases, step)
+		convKLoop(pre, lda, offp, off, cnt, pf, bases, step)
 
 		Label(pre + "_store")
 		Load(Param("ldc"), off)
@@ -315,11 +317,33 @@ func convRowAddr(bases []Register, lda Register, i, disp int) Mem {
 	return m
 }
 
+// convPrefetchPairs is how far ahead, in pairs of K steps, a conv tile
+// prefetches the rows of B: a row is at an offset of its own (a channel
+// and tap of the input), so the hardware cannot see the next one coming,
+// and on two threads the input was just written, half by the other core.
+const convPrefetchPairs = 8
+
+// convPrefetch emits, for a K step that reads its row of B at offs[disp/4],
+// a prefetch into L1 of the row convPrefetchPairs pairs ahead (rowBytes
+// bytes from b + 4·offs[...], which may straddle one more cache line),
+// unless pf is nil (the last pairs, whose rows ahead are past offs).
+func convPrefetch(offp, b, pf Register, disp, rowBytes int) {
+	if pf == nil {
+		return
+	}
+	MOVLQSX(Mem{Base: offp, Disp: disp + 8*convPrefetchPairs}, pf)
+	for o := 0; o <= rowBytes; o += 64 {
+		PREFETCHT0(Mem{Base: b, Index: pf, Scale: 4, Disp: o})
+	}
+}
+
 // convKLoop emits a conv tile's K loop from label pre+"_k": the row bases
-// of A (lda in bytes), then step(0) and step(4) per pair of offsets, then
-// a last step(0) for odd k, falling through to pre+"_store". off holds
-// 3·lda while the bases are set up; cnt counts the pairs.
-func convKLoop(pre string, lda, offp, off, cnt Register, bases []Register, step func(disp int)) {
+// of A (lda in bytes), then step(0, ·) and step(4, ·) per pair of offsets,
+// then a last step(0, nil) for odd k, falling through to pre+"_store". The
+// pairs but the last convPrefetchPairs prefetch the rows of B ahead with
+// the register pf; the last ones (whose rows ahead would be past offs) do
+// not. off holds 3·lda while the bases are set up; cnt counts the pairs.
+func convKLoop(pre string, lda, offp, off, cnt, pf Register, bases []Register, step func(disp int, pf Register)) {
 	Label(pre + "_k")
 	Load(Param("a"), bases[0])
 	lda3 := off
@@ -331,18 +355,34 @@ func convKLoop(pre string, lda, offp, off, cnt Register, bases []Register, step 
 	Load(Param("k"), cnt)
 	SHRQ(U8(1), cnt)
 	JZ(LabelRef(pre + "_odd"))
-	Label(pre + "_loop")
-	step(0)
-	step(4)
-	ADDQ(U8(8), offp)
-	for _, base := range bases {
-		ADDQ(U8(8), base)
+	advance := func() {
+		ADDQ(U8(8), offp)
+		for _, base := range bases {
+			ADDQ(U8(8), base)
+		}
 	}
+	Comment("Pairs with a row of B convPrefetchPairs pairs ahead: prefetch it.")
+	SUBQ(U8(convPrefetchPairs), cnt)
+	JLE(LabelRef(pre + "_short"))
+	Label(pre + "_pfloop")
+	step(0, pf)
+	step(4, pf)
+	advance()
+	DECQ(cnt)
+	JNZ(LabelRef(pre + "_pfloop"))
+	MOVQ(U32(convPrefetchPairs), cnt)
+	JMP(LabelRef(pre + "_loop"))
+	Label(pre + "_short")
+	ADDQ(U8(convPrefetchPairs), cnt)
+	Label(pre + "_loop")
+	step(0, nil)
+	step(4, nil)
+	advance()
 	DECQ(cnt)
 	JNZ(LabelRef(pre + "_loop"))
 	Label(pre + "_odd")
 	Load(Param("k"), cnt)
 	TESTQ(U32(1), cnt)
 	JZ(LabelRef(pre + "_store"))
-	step(0)
+	step(0, nil)
 }
