@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/resnetgo/resnet/internal/kernels"
 )
@@ -117,6 +118,10 @@ func (ws *workspace) conv(c *conv, x []float32, outID bufID, h, w int, res, bias
 	out := ws.buf(outID, ws.n*c.outC*oh*ow)
 	if bias == nil {
 		bias = c.bias
+	}
+	if ws.trace != nil && !ws.sizing {
+		t0 := time.Now()
+		defer func() { ws.trace(c, h, w, acc != nil, time.Since(t0)) }()
 	}
 	switch c.kind {
 	case pointwise:

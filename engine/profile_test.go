@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"sort"
@@ -84,15 +85,7 @@ func TestLayerProfile(t *testing.T) {
 		ws.team.close()
 		oh, ow := c.outSize(l.h, l.w)
 		flops := 2 * float64(c.outC*oh*ow*c.inC/c.groups*c.kh*c.kw)
-		kind := fmt.Sprintf("%dx%d/%d", c.kh, c.kw, c.stride)
-		switch {
-		case c.groups > 1:
-			kind += " grouped"
-		case c.winoChoice(batch, oh, ow) == wino4:
-			kind += " winograd4"
-		case c.winoChoice(batch, oh, ow) == wino2:
-			kind += " winograd"
-		}
+		kind := layerKind(c, batch, oh, ow)
 		k := kinds[kind]
 		kinds[kind] = [3]float64{k[0] + ms, k[1] + flops, k[2] + wallMS}
 		total += ms
@@ -109,6 +102,126 @@ func TestLayerProfile(t *testing.T) {
 		fmt.Fprintf(&sb, "\n  %-16s %7.2f cpu-ms (%4.1f%%) %6.1f GFLOP/cpu-s %7.2f ms (%4.1f%%)", k, kinds[k][0], 100*kinds[k][0]/total, kinds[k][1]/kinds[k][0]/1e6, kinds[k][2], 100*kinds[k][2]/totalWall)
 	}
 	t.Logf("%s batch %d, %d threads: convolutions %.2f cpu-ms, %.2f ms per image%s", arch, batch, kernels.Threads(), total, totalWall, sb.String())
+}
+
+// layerKind names how c computes an oh×ow output at batch n, for the
+// profiles' totals: its kernel size and stride, and grouped, winograd
+// (F(2×2)) or winograd4 (F(4×4)).
+func layerKind(c *conv, n, oh, ow int) string {
+	kind := fmt.Sprintf("%dx%d/%d", c.kh, c.kw, c.stride)
+	switch {
+	case c.groups > 1:
+		kind += " grouped"
+	case c.winoChoice(n, oh, ow) == wino4:
+		kind += " winograd4"
+	case c.winoChoice(n, oh, ow) == wino2:
+		kind += " winograd"
+	}
+	return kind
+}
+
+// TestNetworkProfile prints the wall time of every convolution inside
+// whole forward passes at 224×224 (medians over ENGINE_PROFILE_PASSES
+// passes, default 40) and the totals per kind. Unlike TestLayerProfile's
+// layers, run alone on an input they read again and again, each starts
+// with the caches the pass leaves it: an input just written, half by the
+// other thread, and weights not read since the last pass. This is the
+// profile to set beside ONNX Runtime's per-node one (engine/README.md,
+// "Against ONNX Runtime, layer by layer"). A bottleneck's projection
+// shortcut is computed with its third convolution (+down). Set
+// ENGINE_PROFILE_NET to the architecture (ENGINE_PROFILE_BATCH and
+// ENGINE_PROFILE_PRECISION as for TestLayerProfile):
+//
+//	ENGINE_PROFILE_NET=resnet50 go test -run NetworkProfile -v ./engine/
+func TestNetworkProfile(t *testing.T) {
+	arch := os.Getenv("ENGINE_PROFILE_NET")
+	if arch == "" {
+		t.Skip("ENGINE_PROFILE_NET not set")
+	}
+	batch, passes := 1, 40
+	if b := os.Getenv("ENGINE_PROFILE_BATCH"); b != "" {
+		fmt.Sscan(b, &batch)
+	}
+	if b := os.Getenv("ENGINE_PROFILE_PASSES"); b != "" {
+		fmt.Sscan(b, &passes)
+	}
+	m, err := models.New(arch, models.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prec := os.Getenv("ENGINE_PROFILE_PRECISION")
+	p, err := Compile(m, Options{MaxBatch: batch, BF16: strings.Contains(prec, "bf16"), Int8: strings.Contains(prec, "int8")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := randomInput(batch, 3, 224, 224, 1)
+	ctx := context.Background()
+	for range 2 {
+		if _, err := p.Forward(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type layer struct {
+		name, kind string
+		ms         []float64
+	}
+	var layers []*layer
+	i := 0
+	trace := func(c *conv, h, w int, acc bool, d time.Duration) {
+		if i == len(layers) {
+			oh, ow := c.outSize(h, w)
+			kind := layerKind(c, batch, oh, ow)
+			name := fmt.Sprintf("%-16s %4d→%-4d g%-2d %3dx%-3d", kind, c.inC, c.outC, c.groups, h, w)
+			if acc {
+				name += " +down"
+			}
+			layers = append(layers, &layer{name: name, kind: kind})
+		}
+		layers[i].ms = append(layers[i].ms, d.Seconds()*1e3/float64(batch))
+		i++
+	}
+	// The pass takes the workspace back from the free list, trace set.
+	ws, err := p.workspace(batch, 224, 224)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.trace = trace
+	p.release(ws)
+	var pass []float64
+	for range passes {
+		i = 0
+		start := time.Now()
+		if _, err := p.Forward(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+		pass = append(pass, time.Since(start).Seconds()*1e3/float64(batch))
+	}
+	ws, _ = p.workspace(batch, 224, 224)
+	ws.trace = nil
+	p.release(ws)
+	median := func(v []float64) float64 {
+		sort.Float64s(v)
+		return v[len(v)/2]
+	}
+	kinds := map[string]float64{}
+	var total float64
+	for j, l := range layers {
+		ms := median(l.ms)
+		kinds[l.kind] += ms
+		total += ms
+		t.Logf("%3d %s %7.3f ms", j, l.name, ms)
+	}
+	var names []string
+	for k := range kinds {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var sb strings.Builder
+	for _, k := range names {
+		fmt.Fprintf(&sb, "\n  %-16s %7.2f ms (%4.1f%%)", k, kinds[k], 100*kinds[k]/total)
+	}
+	t.Logf("%s batch %d, %d threads, in the network: convolutions %.2f ms of a %.2f ms pass per image (medians of %d passes)%s",
+		arch, batch, kernels.Threads(), total, median(pass), passes, sb.String())
 }
 
 // layerBench builds one convolution layer (random weights, batch norm

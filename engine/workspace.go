@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/resnetgo/resnet/internal/kernels"
 	"github.com/resnetgo/resnet/models"
@@ -40,6 +41,9 @@ type workspace struct {
 	offs    map[*conv][]int32  // direct convolutions' implicit-GEMM offsets for this shape
 	rowOffs map[[2]int][]int32 // Options.Int8: the rows r·plane of a 1×1 layer's input, by (k, plane)
 	team    *team              // the pass's threads, kept between passes (nil: the calling goroutine only)
+	// trace, when set (TestNetworkProfile), is told how long each
+	// convolution of a pass took: c on an h×w input, with acc's product.
+	trace func(c *conv, h, w int, acc bool, d time.Duration)
 }
 
 // workspace returns a free workspace for n images of h×w, building the
