@@ -218,7 +218,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		ax = ws.subsample(acc.x, acc.c.inC, acc.h, acc.w, acc.c.stride, oh, ow)
 	}
 	if c.smallMapT(plane) {
-		ws.pointwiseT(c, x, plane, out, res, bias, acc, ax, relu)
+		ws.pointwiseT(c, x, oh, ow, plane, out, res, bias, acc, ax, relu)
 		return
 	}
 	n, m, k := ws.n, c.outC, c.inC
@@ -328,14 +328,35 @@ const pointwiseTMax = 128
 // epilogue. Wᵀ is built on first use (c.wT), unless the plan was
 // compiled InPlace: a copy of the 829M-parameter WSL model's last-stage
 // weights would break its memory bound.
-func (ws *workspace) pointwiseT(c *conv, x []float32, plane int, out, res, bias []float32, acc *accum, ax []float32, relu bool) {
+//
+// A k×k convolution (direct, with x its input of h×w) takes its im2col
+// matrix for x: each thread builds that of an image, the first time one
+// of its items needs it, in its own buffer, rather than all of them one
+// shared copy that every item then reads — half of it from the other
+// core: ResNet-18's 512-channel 7×7 layers took 10 % less so, its
+// stride-2 one 13 % (TestNetworkProfile, batch 1, two threads), for twice
+// the copying.
+func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res, bias []float32, acc *accum, ax []float32, relu bool) {
 	n, m := ws.n, c.outC
 	blocks := max(1, (chunksPerThread*ws.key.threads+n-1)/n)
 	ocb := min((m+31)/32*32, max(64, ((m+blocks-1)/blocks+31)/32*32))
 	tm := (m + ocb - 1) / ocb
+	k := c.inC * c.kh * c.kw
+	direct := c.kind != pointwise
+	colSize := 0 // the thread's im2col matrix, after its tile
+	var oh, ow int
+	if direct {
+		colSize = k * plane
+		oh, ow = c.outSize(h, w)
+	}
 	if ws.sizing {
-		ws.colSize = max(ws.colSize, plane*ocb)
+		ws.colSize = max(ws.colSize, plane*ocb+colSize)
 		return
+	}
+	// built[worker] is the image whose im2col matrix the thread holds.
+	built := ws.built[:ws.key.threads]
+	for i := range built {
+		built[i] = -1
 	}
 	wt, ldt := c.transposed()
 	var at []float32
@@ -347,15 +368,25 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, plane int, out, res, bias 
 		img, o0 := it/tm, it%tm*ocb
 		o1 := min(o0+ocb, m)
 		cols := o1 - o0
-		tmp := ws.cols[worker][:plane*cols]
+		buf := ws.cols[worker]
+		tmp := buf[:plane*cols]
 		var beta float32
 		if acc != nil {
 			ci := acc.c.inC
 			kernels.SgemmSerialAT(plane, cols, ci, 1, ax[img*ci*plane:], plane, at[o0:], ldat, 0, tmp, cols)
 			beta = 1
 		}
-		k := c.inC * c.kh * c.kw // a direct convolution's x is its im2col
-		kernels.SgemmSerialAT(plane, cols, k, 1, x[img*k*plane:], plane, wt[o0:], ldt, beta, tmp, cols)
+		var xi []float32
+		if direct {
+			xi = buf[plane*ocb : plane*ocb+colSize]
+			if built[worker] != img {
+				im2col(c, x[img*c.inC*h*w:(img+1)*c.inC*h*w], h, w, oh, ow, xi)
+				built[worker] = img
+			}
+		} else {
+			xi = x[img*k*plane:]
+		}
+		kernels.SgemmSerialAT(plane, cols, k, 1, xi, plane, wt[o0:], ldt, beta, tmp, cols)
 		base := img * m * plane
 		transposeInto(out[base+o0*plane:base+o1*plane], plane, tmp, cols)
 		for o := o0; o < o1; o++ {
@@ -419,59 +450,50 @@ func (c *conv) smallMapT(plane int) bool {
 	return plane < pointwiseTMax && plane%16 != 0 && c.groups == 1 && !c.inPlace && !c.bf16 && c.wq == nil
 }
 
-// im2col writes x (ws.n images of c.inC × h×w) as the matrices (K, plane)
-// of c's taps, K = InC·KH·KW, into bufCol: row (ch, ki, kj) of image img
-// holds input channel ch at (oy·s + ki − pad, ox·s + kj − pad) for each
-// output position (oy, ox), 0 outside the image.
-func (ws *workspace) im2col(c *conv, x []float32, h, w, oh, ow int) []float32 {
-	plane, k := oh*ow, c.inC*c.kh*c.kw
-	col := ws.buf(bufCol, ws.n*k*plane)
-	if ws.sizing {
-		return nil
-	}
+// im2col writes one image x (c.inC × h×w) as the matrix (K, oh·ow) of
+// c's taps into col, K = InC·KH·KW: row (ch, ki, kj) holds input channel
+// ch at (oy·s + ki − pad, ox·s + kj − pad) for each output position
+// (oy, ox), 0 outside the image.
+func im2col(c *conv, x []float32, h, w, oh, ow int, col []float32) {
+	plane := oh * ow
 	s := c.stride
 	hp, wp := h+2*c.pad, w+2*c.pad
-	ws.parallelFor(ws.n*c.inC, 8, func(lo, hi int) {
-		// Each channel is first padded into pp (fillPhase), so that every tap's rows
-		// are plain strided reads (a copy call per 7-value row cost
-		// 1.7 ns a value, as much as a quarter of the product).
-		var stack [1024]float32
-		pp := stack[:]
-		if hp*wp > len(stack) {
-			pp = make([]float32, hp*wp)
-		}
-		pp = pp[:hp*wp]
-		for p := lo; p < hi; p++ {
-			img, ch := p/c.inC, p%c.inC
-			src := x[p*h*w : (p+1)*h*w]
-			fillPhase(src, h, w, c.pad, 1, 0, 0, hp, wp, pp)
-			rows := col[(img*k+ch*c.kh*c.kw)*plane:]
-			for t := 0; t < c.kh*c.kw; t++ {
-				ki, kj := t/c.kw, t%c.kw
-				row := rows[t*plane : (t+1)*plane]
-				if s == 1 {
-					for oy := 0; oy < oh; oy++ {
-						d := row[oy*ow : (oy+1)*ow]
-						sr := pp[(oy+ki)*wp+kj:]
-						sr = sr[:len(d)]
-						for q, v := range sr {
-							d[q] = v
-						}
-					}
-					continue
-				}
+	// Each channel is first padded into pp (fillPhase), so that every
+	// tap's rows are plain strided reads (a copy call per 7-value row cost
+	// 1.7 ns a value, as much as a quarter of the product).
+	var stack [1024]float32
+	pp := stack[:]
+	if hp*wp > len(stack) {
+		pp = make([]float32, hp*wp)
+	}
+	pp = pp[:hp*wp]
+	for ch := 0; ch < c.inC; ch++ {
+		fillPhase(x[ch*h*w:(ch+1)*h*w], h, w, c.pad, 1, 0, 0, hp, wp, pp)
+		rows := col[ch*c.kh*c.kw*plane:]
+		for t := 0; t < c.kh*c.kw; t++ {
+			ki, kj := t/c.kw, t%c.kw
+			row := rows[t*plane : (t+1)*plane]
+			if s == 1 {
 				for oy := 0; oy < oh; oy++ {
 					d := row[oy*ow : (oy+1)*ow]
-					sr := pp[(oy*s+ki)*wp+kj:]
-					sr = sr[:(ow-1)*s+1]
-					for q := range d {
-						d[q] = sr[q*s]
+					sr := pp[(oy+ki)*wp+kj:]
+					sr = sr[:len(d)]
+					for q, v := range sr {
+						d[q] = v
 					}
+				}
+				continue
+			}
+			for oy := 0; oy < oh; oy++ {
+				d := row[oy*ow : (oy+1)*ow]
+				sr := pp[(oy*s+ki)*wp+kj:]
+				sr = sr[:(ow-1)*s+1]
+				for q := range d {
+					d[q] = sr[q*s]
 				}
 			}
 		}
-	})
-	return col
+	}
 }
 
 // padGeom is the layout of a convolution's padded input: s² phase planes
@@ -640,7 +662,7 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	if c.smallMapT(oh * ow) {
 		// As the 1×1 layers of small maps: the implicit GEMM would
 		// compute a 7×9 grid in 64 columns for 49 outputs.
-		ws.pointwiseT(c, ws.im2col(c, x, h, w, oh, ow), oh*ow, out, res, bias, nil, nil, relu)
+		ws.pointwiseT(c, x, h, w, oh*ow, out, res, bias, nil, nil, relu)
 		return
 	}
 	wq, hq, cs := padGeom(c, h, w)

@@ -22,7 +22,6 @@ const (
 	bufSub  // the input of a strided 1×1 convolution, subsampled
 	bufPad  // zero-padded (phase-split) input of a direct or Winograd convolution
 	bufWino // Winograd-transformed input shared by the items of one chunk of tiles
-	bufCol  // the im2col matrices of a direct convolution of a small map
 	numBufs
 )
 
@@ -37,6 +36,7 @@ type workspace struct {
 	size    [numBufs]int
 	bufs    [numBufs][]float32
 	colSize int
+	built   []int              // pointwiseT: the image whose im2col matrix each thread holds
 	cols    [][]float32        // one buffer per thread: a direct convolution's tile, Winograd's chunk
 	offs    map[*conv][]int32  // direct convolutions' implicit-GEMM offsets for this shape
 	rowOffs map[[2]int][]int32 // Options.Int8: the rows r·plane of a 1×1 layer's input, by (k, plane)
@@ -72,6 +72,7 @@ func (ws *workspace) alloc() {
 	for i, s := range ws.size {
 		ws.bufs[i] = make([]float32, s)
 	}
+	ws.built = make([]int, ws.key.threads)
 	ws.cols = make([][]float32, ws.key.threads)
 	for i := range ws.cols {
 		ws.cols[i] = make([]float32, ws.colSize)

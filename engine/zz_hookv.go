@@ -1,0 +1,5 @@
+package engine
+
+var zzVariant bool
+
+func zzSet(v bool) { zzVariant = v }
