@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func sgemmTile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile1x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -20,6 +20,23 @@ TEXT ·sgemmTile1x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), CX
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), CX
+	TESTQ      $0x00000002, CX
+	JZ         sgemmTile1x32AVX512_zero
+	MOVQ       res+80(FP), CX
+	MOVQ       ldr+88(FP), R8
+	SHLQ       $0x02, R8
+	IMUL3Q     $0x00000001, R8, R8
+	ADDQ       R8, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 64(CX)
+	PREFETCHT0 124(CX)
+
+sgemmTile1x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -127,7 +144,7 @@ sgemmTile1x32AVX512_write:
 	RET
 
 // func sgemmTile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile2x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -142,6 +159,27 @@ TEXT ·sgemmTile2x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         sgemmTile2x32AVX512_zero
+	MOVQ       res+80(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000002, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+
+sgemmTile2x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -282,7 +320,7 @@ sgemmTile2x32AVX512_write:
 	RET
 
 // func sgemmTile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile3x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -297,6 +335,31 @@ TEXT ·sgemmTile3x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         sgemmTile3x32AVX512_zero
+	MOVQ       res+80(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000003, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+
+sgemmTile3x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -470,7 +533,7 @@ sgemmTile3x32AVX512_write:
 	RET
 
 // func sgemmTile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile4x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -486,6 +549,35 @@ TEXT ·sgemmTile4x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         sgemmTile4x32AVX512_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000004, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+
+sgemmTile4x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -697,7 +789,7 @@ sgemmTile4x32AVX512_write:
 	RET
 
 // func sgemmTile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile5x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -713,6 +805,39 @@ TEXT ·sgemmTile5x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         sgemmTile5x32AVX512_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000005, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+
+sgemmTile5x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -957,7 +1082,7 @@ sgemmTile5x32AVX512_write:
 	RET
 
 // func sgemmTile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile6x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -973,6 +1098,43 @@ TEXT ·sgemmTile6x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         sgemmTile6x32AVX512_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000006, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+
+sgemmTile6x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -1250,7 +1412,7 @@ sgemmTile6x32AVX512_write:
 	RET
 
 // func sgemmTile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile7x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -1267,6 +1429,47 @@ TEXT ·sgemmTile7x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R10
+	TESTQ      $0x00000002, R10
+	JZ         sgemmTile7x32AVX512_zero
+	MOVQ       res+80(FP), R10
+	MOVQ       ldr+88(FP), R11
+	SHLQ       $0x02, R11
+	IMUL3Q     $0x00000007, R11, R12
+	ADDQ       R12, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+
+sgemmTile7x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -1582,7 +1785,7 @@ sgemmTile7x32AVX512_write:
 	RET
 
 // func sgemmTile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile8x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -1599,6 +1802,51 @@ TEXT ·sgemmTile8x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R10
+	TESTQ      $0x00000002, R10
+	JZ         sgemmTile8x32AVX512_zero
+	MOVQ       res+80(FP), R10
+	MOVQ       ldr+88(FP), R11
+	SHLQ       $0x02, R11
+	IMUL3Q     $0x00000008, R11, R12
+	ADDQ       R12, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+
+sgemmTile8x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -1947,7 +2195,7 @@ sgemmTile8x32AVX512_write:
 	RET
 
 // func sgemmTile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile9x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -1964,6 +2212,55 @@ TEXT ·sgemmTile9x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R10
+	TESTQ      $0x00000002, R10
+	JZ         sgemmTile9x32AVX512_zero
+	MOVQ       res+80(FP), R10
+	MOVQ       ldr+88(FP), R11
+	SHLQ       $0x02, R11
+	IMUL3Q     $0x00000009, R11, R12
+	ADDQ       R12, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+
+sgemmTile9x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -2345,7 +2642,7 @@ sgemmTile9x32AVX512_write:
 	RET
 
 // func sgemmTile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile10x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -2363,6 +2660,59 @@ TEXT ·sgemmTile10x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R11
+	TESTQ      $0x00000002, R11
+	JZ         sgemmTile10x32AVX512_zero
+	MOVQ       res+80(FP), R11
+	MOVQ       ldr+88(FP), R12
+	SHLQ       $0x02, R12
+	IMUL3Q     $0x0000000a, R12, R13
+	ADDQ       R13, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+
+sgemmTile10x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -2782,7 +3132,7 @@ sgemmTile10x32AVX512_write:
 	RET
 
 // func sgemmTile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile11x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -2800,6 +3150,63 @@ TEXT ·sgemmTile11x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R11
+	TESTQ      $0x00000002, R11
+	JZ         sgemmTile11x32AVX512_zero
+	MOVQ       res+80(FP), R11
+	MOVQ       ldr+88(FP), R12
+	SHLQ       $0x02, R12
+	IMUL3Q     $0x0000000b, R12, R13
+	ADDQ       R13, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+
+sgemmTile11x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -3252,7 +3659,7 @@ sgemmTile11x32AVX512_write:
 	RET
 
 // func sgemmTile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile12x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -3270,6 +3677,67 @@ TEXT ·sgemmTile12x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R11
+	TESTQ      $0x00000002, R11
+	JZ         sgemmTile12x32AVX512_zero
+	MOVQ       res+80(FP), R11
+	MOVQ       ldr+88(FP), R12
+	SHLQ       $0x02, R12
+	IMUL3Q     $0x0000000c, R12, R13
+	ADDQ       R13, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+
+sgemmTile12x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -3755,7 +4223,7 @@ sgemmTile12x32AVX512_write:
 	RET
 
 // func sgemmTile1x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile1x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -3770,6 +4238,22 @@ TEXT ·sgemmTile1x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), CX
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), CX
+	TESTQ      $0x00000002, CX
+	JZ         sgemmTile1x16AVX512_zero
+	MOVQ       res+80(FP), CX
+	MOVQ       ldr+88(FP), R8
+	SHLQ       $0x02, R8
+	IMUL3Q     $0x00000001, R8, R8
+	ADDQ       R8, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 60(CX)
+
+sgemmTile1x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	MOVQ   AX, CX
@@ -3860,7 +4344,7 @@ sgemmTile1x16AVX512_write:
 	RET
 
 // func sgemmTile2x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile2x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -3875,6 +4359,25 @@ TEXT ·sgemmTile2x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         sgemmTile2x16AVX512_zero
+	MOVQ       res+80(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000002, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+
+sgemmTile2x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -3986,7 +4489,7 @@ sgemmTile2x16AVX512_write:
 	RET
 
 // func sgemmTile3x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile3x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -4001,6 +4504,28 @@ TEXT ·sgemmTile3x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         sgemmTile3x16AVX512_zero
+	MOVQ       res+80(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000003, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+
+sgemmTile3x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -4133,7 +4658,7 @@ sgemmTile3x16AVX512_write:
 	RET
 
 // func sgemmTile4x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile4x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -4149,6 +4674,31 @@ TEXT ·sgemmTile4x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         sgemmTile4x16AVX512_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000004, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+sgemmTile4x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -4307,7 +4857,7 @@ sgemmTile4x16AVX512_write:
 	RET
 
 // func sgemmTile5x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile5x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -4323,6 +4873,34 @@ TEXT ·sgemmTile5x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         sgemmTile5x16AVX512_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000005, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+sgemmTile5x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -4502,7 +5080,7 @@ sgemmTile5x16AVX512_write:
 	RET
 
 // func sgemmTile6x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile6x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -4518,6 +5096,37 @@ TEXT ·sgemmTile6x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         sgemmTile6x16AVX512_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000006, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+sgemmTile6x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -4718,7 +5327,7 @@ sgemmTile6x16AVX512_write:
 	RET
 
 // func sgemmTile7x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile7x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -4735,6 +5344,40 @@ TEXT ·sgemmTile7x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R10
+	TESTQ      $0x00000002, R10
+	JZ         sgemmTile7x16AVX512_zero
+	MOVQ       res+80(FP), R10
+	MOVQ       ldr+88(FP), R11
+	SHLQ       $0x02, R11
+	IMUL3Q     $0x00000007, R11, R12
+	ADDQ       R12, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+
+sgemmTile7x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -4961,7 +5604,7 @@ sgemmTile7x16AVX512_write:
 	RET
 
 // func sgemmTile8x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile8x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -4978,6 +5621,43 @@ TEXT ·sgemmTile8x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R10
+	TESTQ      $0x00000002, R10
+	JZ         sgemmTile8x16AVX512_zero
+	MOVQ       res+80(FP), R10
+	MOVQ       ldr+88(FP), R11
+	SHLQ       $0x02, R11
+	IMUL3Q     $0x00000008, R11, R12
+	ADDQ       R12, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+
+sgemmTile8x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -5225,7 +5905,7 @@ sgemmTile8x16AVX512_write:
 	RET
 
 // func sgemmTile9x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile9x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -5242,6 +5922,46 @@ TEXT ·sgemmTile9x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R10
+	TESTQ      $0x00000002, R10
+	JZ         sgemmTile9x16AVX512_zero
+	MOVQ       res+80(FP), R10
+	MOVQ       ldr+88(FP), R11
+	SHLQ       $0x02, R11
+	IMUL3Q     $0x00000009, R11, R12
+	ADDQ       R12, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+
+sgemmTile9x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -5510,7 +6230,7 @@ sgemmTile9x16AVX512_write:
 	RET
 
 // func sgemmTile10x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile10x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -5528,6 +6248,49 @@ TEXT ·sgemmTile10x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R11
+	TESTQ      $0x00000002, R11
+	JZ         sgemmTile10x16AVX512_zero
+	MOVQ       res+80(FP), R11
+	MOVQ       ldr+88(FP), R12
+	SHLQ       $0x02, R12
+	IMUL3Q     $0x0000000a, R12, R13
+	ADDQ       R13, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+
+sgemmTile10x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -5822,7 +6585,7 @@ sgemmTile10x16AVX512_write:
 	RET
 
 // func sgemmTile11x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile11x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -5840,6 +6603,52 @@ TEXT ·sgemmTile11x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R11
+	TESTQ      $0x00000002, R11
+	JZ         sgemmTile11x16AVX512_zero
+	MOVQ       res+80(FP), R11
+	MOVQ       ldr+88(FP), R12
+	SHLQ       $0x02, R12
+	IMUL3Q     $0x0000000b, R12, R13
+	ADDQ       R13, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+
+sgemmTile11x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -6155,7 +6964,7 @@ sgemmTile11x16AVX512_write:
 	RET
 
 // func sgemmTile12x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile12x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -6173,6 +6982,55 @@ TEXT ·sgemmTile12x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R11
+	TESTQ      $0x00000002, R11
+	JZ         sgemmTile12x16AVX512_zero
+	MOVQ       res+80(FP), R11
+	MOVQ       ldr+88(FP), R12
+	SHLQ       $0x02, R12
+	IMUL3Q     $0x0000000c, R12, R13
+	ADDQ       R13, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+
+sgemmTile12x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -6509,7 +7367,7 @@ sgemmTile12x16AVX512_write:
 	RET
 
 // func sgemmTile1x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·sgemmTile1x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -6524,6 +7382,22 @@ TEXT ·sgemmTile1x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), CX
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), CX
+	TESTQ      $0x00000002, CX
+	JZ         sgemmTile1x16AVX2_zero
+	MOVQ       res+80(FP), CX
+	MOVQ       ldr+88(FP), R8
+	SHLQ       $0x02, R8
+	IMUL3Q     $0x00000001, R8, R8
+	ADDQ       R8, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 60(CX)
+
+sgemmTile1x16AVX2_zero:
 	// Zero the accumulators.
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -6631,7 +7505,7 @@ sgemmTile1x16AVX2_write:
 	RET
 
 // func sgemmTile2x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·sgemmTile2x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -6646,6 +7520,25 @@ TEXT ·sgemmTile2x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         sgemmTile2x16AVX2_zero
+	MOVQ       res+80(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000002, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+
+sgemmTile2x16AVX2_zero:
 	// Zero the accumulators.
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -6786,7 +7679,7 @@ sgemmTile2x16AVX2_write:
 	RET
 
 // func sgemmTile3x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·sgemmTile3x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -6801,6 +7694,28 @@ TEXT ·sgemmTile3x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         sgemmTile3x16AVX2_zero
+	MOVQ       res+80(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000003, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+
+sgemmTile3x16AVX2_zero:
 	// Zero the accumulators.
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -6974,7 +7889,7 @@ sgemmTile3x16AVX2_write:
 	RET
 
 // func sgemmTile4x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·sgemmTile4x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -6990,6 +7905,31 @@ TEXT ·sgemmTile4x16AVX2(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         sgemmTile4x16AVX2_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000004, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+sgemmTile4x16AVX2_zero:
 	// Zero the accumulators.
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -7201,7 +8141,7 @@ sgemmTile4x16AVX2_write:
 	RET
 
 // func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·sgemmTile5x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -7217,6 +8157,34 @@ TEXT ·sgemmTile5x16AVX2(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         sgemmTile5x16AVX2_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000005, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+sgemmTile5x16AVX2_zero:
 	// Zero the accumulators.
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -7461,7 +8429,7 @@ sgemmTile5x16AVX2_write:
 	RET
 
 // func sgemmTile6x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·sgemmTile6x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -7477,6 +8445,37 @@ TEXT ·sgemmTile6x16AVX2(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         sgemmTile6x16AVX2_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000006, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+sgemmTile6x16AVX2_zero:
 	// Zero the accumulators.
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -7754,7 +8753,7 @@ sgemmTile6x16AVX2_write:
 	RET
 
 // func bf16Tile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile1x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -7769,6 +8768,23 @@ TEXT ·bf16Tile1x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), CX
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), CX
+	TESTQ      $0x00000002, CX
+	JZ         bf16Tile1x32AVX512_zero
+	MOVQ       res+80(FP), CX
+	MOVQ       ldr+88(FP), R8
+	SHLQ       $0x02, R8
+	IMUL3Q     $0x00000001, R8, R8
+	ADDQ       R8, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 64(CX)
+	PREFETCHT0 124(CX)
+
+bf16Tile1x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -7946,7 +8962,7 @@ bf16Tile1x32AVX512_write:
 	RET
 
 // func bf16Tile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile2x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -7961,6 +8977,27 @@ TEXT ·bf16Tile2x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         bf16Tile2x32AVX512_zero
+	MOVQ       res+80(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000002, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+
+bf16Tile2x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -8241,7 +9278,7 @@ bf16Tile2x32AVX512_write:
 	RET
 
 // func bf16Tile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile3x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -8256,6 +9293,31 @@ TEXT ·bf16Tile3x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         bf16Tile3x32AVX512_zero
+	MOVQ       res+80(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000003, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+
+bf16Tile3x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -8639,7 +9701,7 @@ bf16Tile3x32AVX512_write:
 	RET
 
 // func bf16Tile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile4x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -8655,6 +9717,35 @@ TEXT ·bf16Tile4x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         bf16Tile4x32AVX512_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000004, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+
+bf16Tile4x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -9146,7 +10237,7 @@ bf16Tile4x32AVX512_write:
 	RET
 
 // func bf16Tile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile5x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -9162,6 +10253,39 @@ TEXT ·bf16Tile5x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         bf16Tile5x32AVX512_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000005, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+
+bf16Tile5x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -9756,7 +10880,7 @@ bf16Tile5x32AVX512_write:
 	RET
 
 // func bf16Tile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile6x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -9772,6 +10896,43 @@ TEXT ·bf16Tile6x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         bf16Tile6x32AVX512_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000006, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+
+bf16Tile6x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -10469,7 +11630,7 @@ bf16Tile6x32AVX512_write:
 	RET
 
 // func bf16Tile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile7x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -10486,6 +11647,47 @@ TEXT ·bf16Tile7x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R10
+	TESTQ      $0x00000002, R10
+	JZ         bf16Tile7x32AVX512_zero
+	MOVQ       res+80(FP), R10
+	MOVQ       ldr+88(FP), R11
+	SHLQ       $0x02, R11
+	IMUL3Q     $0x00000007, R11, R12
+	ADDQ       R12, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+
+bf16Tile7x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -11291,7 +12493,7 @@ bf16Tile7x32AVX512_write:
 	RET
 
 // func bf16Tile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile8x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -11308,6 +12510,51 @@ TEXT ·bf16Tile8x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R10
+	TESTQ      $0x00000002, R10
+	JZ         bf16Tile8x32AVX512_zero
+	MOVQ       res+80(FP), R10
+	MOVQ       ldr+88(FP), R11
+	SHLQ       $0x02, R11
+	IMUL3Q     $0x00000008, R11, R12
+	ADDQ       R12, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+
+bf16Tile8x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -12216,7 +13463,7 @@ bf16Tile8x32AVX512_write:
 	RET
 
 // func bf16Tile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile9x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -12233,6 +13480,55 @@ TEXT ·bf16Tile9x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R10
+	TESTQ      $0x00000002, R10
+	JZ         bf16Tile9x32AVX512_zero
+	MOVQ       res+80(FP), R10
+	MOVQ       ldr+88(FP), R11
+	SHLQ       $0x02, R11
+	IMUL3Q     $0x00000009, R11, R12
+	ADDQ       R12, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+
+bf16Tile9x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -13244,7 +14540,7 @@ bf16Tile9x32AVX512_write:
 	RET
 
 // func bf16Tile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile10x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -13262,6 +14558,59 @@ TEXT ·bf16Tile10x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R11
+	TESTQ      $0x00000002, R11
+	JZ         bf16Tile10x32AVX512_zero
+	MOVQ       res+80(FP), R11
+	MOVQ       ldr+88(FP), R12
+	SHLQ       $0x02, R12
+	IMUL3Q     $0x0000000a, R12, R13
+	ADDQ       R13, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+
+bf16Tile10x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -14381,7 +15730,7 @@ bf16Tile10x32AVX512_write:
 	RET
 
 // func bf16Tile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile11x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -14399,6 +15748,63 @@ TEXT ·bf16Tile11x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R11
+	TESTQ      $0x00000002, R11
+	JZ         bf16Tile11x32AVX512_zero
+	MOVQ       res+80(FP), R11
+	MOVQ       ldr+88(FP), R12
+	SHLQ       $0x02, R12
+	IMUL3Q     $0x0000000b, R12, R13
+	ADDQ       R13, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+
+bf16Tile11x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -15621,7 +17027,7 @@ bf16Tile11x32AVX512_write:
 	RET
 
 // func bf16Tile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile12x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -15639,6 +17045,67 @@ TEXT ·bf16Tile12x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R11
+	TESTQ      $0x00000002, R11
+	JZ         bf16Tile12x32AVX512_zero
+	MOVQ       res+80(FP), R11
+	MOVQ       ldr+88(FP), R12
+	SHLQ       $0x02, R12
+	IMUL3Q     $0x0000000c, R12, R13
+	ADDQ       R13, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 124(R11)
+
+bf16Tile12x32AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -16964,7 +18431,7 @@ bf16Tile12x32AVX512_write:
 	RET
 
 // func bf16Tile1x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile1x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -16979,6 +18446,22 @@ TEXT ·bf16Tile1x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), CX
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), CX
+	TESTQ      $0x00000002, CX
+	JZ         bf16Tile1x16AVX512_zero
+	MOVQ       res+80(FP), CX
+	MOVQ       ldr+88(FP), R8
+	SHLQ       $0x02, R8
+	IMUL3Q     $0x00000001, R8, R8
+	ADDQ       R8, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 60(CX)
+
+bf16Tile1x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	MOVQ   AX, CX
@@ -17104,7 +18587,7 @@ bf16Tile1x16AVX512_write:
 	RET
 
 // func bf16Tile2x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile2x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -17119,6 +18602,25 @@ TEXT ·bf16Tile2x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         bf16Tile2x16AVX512_zero
+	MOVQ       res+80(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000002, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+
+bf16Tile2x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -17300,7 +18802,7 @@ bf16Tile2x16AVX512_write:
 	RET
 
 // func bf16Tile3x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile3x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -17315,6 +18817,28 @@ TEXT ·bf16Tile3x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         bf16Tile3x16AVX512_zero
+	MOVQ       res+80(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000003, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+
+bf16Tile3x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -17552,7 +19076,7 @@ bf16Tile3x16AVX512_write:
 	RET
 
 // func bf16Tile4x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile4x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -17568,6 +19092,31 @@ TEXT ·bf16Tile4x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         bf16Tile4x16AVX512_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000004, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+bf16Tile4x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -17866,7 +19415,7 @@ bf16Tile4x16AVX512_write:
 	RET
 
 // func bf16Tile5x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile5x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -17882,6 +19431,34 @@ TEXT ·bf16Tile5x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         bf16Tile5x16AVX512_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000005, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+bf16Tile5x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -18236,7 +19813,7 @@ bf16Tile5x16AVX512_write:
 	RET
 
 // func bf16Tile6x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile6x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -18252,6 +19829,37 @@ TEXT ·bf16Tile6x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         bf16Tile6x16AVX512_zero
+	MOVQ       res+80(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x00000006, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+bf16Tile6x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -18662,7 +20270,7 @@ bf16Tile6x16AVX512_write:
 	RET
 
 // func bf16Tile7x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile7x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -18679,6 +20287,40 @@ TEXT ·bf16Tile7x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R10
+	TESTQ      $0x00000002, R10
+	JZ         bf16Tile7x16AVX512_zero
+	MOVQ       res+80(FP), R10
+	MOVQ       ldr+88(FP), R11
+	SHLQ       $0x02, R11
+	IMUL3Q     $0x00000007, R11, R12
+	ADDQ       R12, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+
+bf16Tile7x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -19150,7 +20792,7 @@ bf16Tile7x16AVX512_write:
 	RET
 
 // func bf16Tile8x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile8x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -19167,6 +20809,43 @@ TEXT ·bf16Tile8x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R10
+	TESTQ      $0x00000002, R10
+	JZ         bf16Tile8x16AVX512_zero
+	MOVQ       res+80(FP), R10
+	MOVQ       ldr+88(FP), R11
+	SHLQ       $0x02, R11
+	IMUL3Q     $0x00000008, R11, R12
+	ADDQ       R12, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+
+bf16Tile8x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -19694,7 +21373,7 @@ bf16Tile8x16AVX512_write:
 	RET
 
 // func bf16Tile9x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile9x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -19711,6 +21390,46 @@ TEXT ·bf16Tile9x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R10
+	TESTQ      $0x00000002, R10
+	JZ         bf16Tile9x16AVX512_zero
+	MOVQ       res+80(FP), R10
+	MOVQ       ldr+88(FP), R11
+	SHLQ       $0x02, R11
+	IMUL3Q     $0x00000009, R11, R12
+	ADDQ       R12, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+
+bf16Tile9x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -20294,7 +22013,7 @@ bf16Tile9x16AVX512_write:
 	RET
 
 // func bf16Tile10x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile10x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -20312,6 +22031,49 @@ TEXT ·bf16Tile10x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R11
+	TESTQ      $0x00000002, R11
+	JZ         bf16Tile10x16AVX512_zero
+	MOVQ       res+80(FP), R11
+	MOVQ       ldr+88(FP), R12
+	SHLQ       $0x02, R12
+	IMUL3Q     $0x0000000a, R12, R13
+	ADDQ       R13, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+
+bf16Tile10x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -20956,7 +22718,7 @@ bf16Tile10x16AVX512_write:
 	RET
 
 // func bf16Tile11x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile11x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -20974,6 +22736,52 @@ TEXT ·bf16Tile11x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R11
+	TESTQ      $0x00000002, R11
+	JZ         bf16Tile11x16AVX512_zero
+	MOVQ       res+80(FP), R11
+	MOVQ       ldr+88(FP), R12
+	SHLQ       $0x02, R12
+	IMUL3Q     $0x0000000b, R12, R13
+	ADDQ       R13, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+
+bf16Tile11x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
@@ -21674,7 +23482,7 @@ bf16Tile11x16AVX512_write:
 	RET
 
 // func bf16Tile12x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile12x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
@@ -21692,6 +23500,55 @@ TEXT ·bf16Tile12x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
+	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
+	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
+	// residual, a block's input, is in no cache near this core; its next rows
+	// arrive while this tile computes.
+	MOVQ       flags+96(FP), R11
+	TESTQ      $0x00000002, R11
+	JZ         bf16Tile12x16AVX512_zero
+	MOVQ       res+80(FP), R11
+	MOVQ       ldr+88(FP), R12
+	SHLQ       $0x02, R12
+	IMUL3Q     $0x0000000c, R12, R13
+	ADDQ       R13, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+
+bf16Tile12x16AVX512_zero:
 	// Zero the accumulators.
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
