@@ -75,3 +75,17 @@ func serialGemm(name string, kern *microKernel, transA bool, m, n, k int, alpha 
 	checkMatrix("B", b, k, n, ldb)
 	sgemmBlockEp(kern, transA, false, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
 }
+
+// Dot returns the dot product of x and y (of equal lengths) with the
+// micro-kernel Sgemm uses on this CPU, on the calling goroutine: what
+// Sgemm computes for each value of A·Bᵀ when A has at most a few rows (a
+// linear layer on a small batch), in the same order.
+func Dot(x, y []float32) float32 {
+	if len(x) != len(y) {
+		panic(fmt.Sprintf("kernels: Dot of %d and %d values", len(x), len(y)))
+	}
+	if len(x) == 0 {
+		return 0
+	}
+	return gemmKernel.dot(len(x), x, y)
+}

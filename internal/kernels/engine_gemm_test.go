@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -43,4 +44,38 @@ func TestSgemmSerial(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDot checks Dot against a float64 sum (within float32's rounding of
+// n terms: n·2⁻²⁴ of the sum of |x·y|), and that it is what Sgemm computes
+// for A·Bᵀ with one row of A, bit for bit, on lengths across the kernels'
+// vector widths and unrolling.
+func TestDot(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 3, 15, 16, 17, 31, 64, 100, 513, 2048} {
+		x, y := make([]float32, n), make([]float32, n)
+		var want, mag float64
+		for i := range x {
+			x[i], y[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+			want += float64(x[i]) * float64(y[i])
+			mag += math.Abs(float64(x[i]) * float64(y[i]))
+		}
+		got := Dot(x, y)
+		if d := math.Abs(float64(got) - want); d > float64(n+1)*mag/(1<<24) {
+			t.Errorf("n=%d: Dot = %v, want %v (|Δ| %g)", n, got, want, d)
+		}
+		if n > 0 {
+			c := []float32{0}
+			Sgemm(false, true, 1, 1, n, 1, x, n, y, n, 0, c, 1)
+			if c[0] != got {
+				t.Errorf("n=%d: Dot = %v, Sgemm = %v", n, got, c[0])
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Dot of unequal lengths did not panic")
+		}
+	}()
+	Dot(make([]float32, 3), make([]float32, 4))
 }
