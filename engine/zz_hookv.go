@@ -1,5 +1,0 @@
-package engine
-
-var zzVariant bool
-
-func zzSet(v bool) { zzVariant = v }
