@@ -168,7 +168,7 @@ func tiling(m, n, images, threads int, colsFirst bool) (mb, nb int) {
 // tiles split columns before rows: 256 KiB, which every tile then reads
 // but finds in L2. ResNet-50's 64→256 and 128→512 layers at batch 1 on two
 // threads took 5–18 % less so (each layer timed inside alternating passes,
-// three runs, 2026-11-30 07:45 UTC), the 1×1 layers in all 1.9–2.4 %.
+// three runs, 2026-11-30 07:40 UTC), the 1×1 layers in all 1.9–2.4 %.
 const smallWeights = 64 << 10
 
 // subsample returns x (n, c, h, w) taken every s-th row and column into
