@@ -26,20 +26,7 @@ func TestLayerProfile(t *testing.T) {
 	if arch == "" {
 		t.Skip("ENGINE_PROFILE not set")
 	}
-	batch := 1
-	if b := os.Getenv("ENGINE_PROFILE_BATCH"); b != "" {
-		fmt.Sscan(b, &batch)
-	}
-	m, err := models.New(arch, models.Options{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	prec := os.Getenv("ENGINE_PROFILE_PRECISION")
-	p, err := Compile(m, Options{NoWinograd: os.Getenv("ENGINE_PROFILE_WINOGRAD") == "0",
-		BF16: strings.Contains(prec, "bf16"), Int8: strings.Contains(prec, "int8")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, batch := profilePlan(t, arch)
 	type layer struct {
 		c    *conv
 		h, w int
@@ -104,6 +91,28 @@ func TestLayerProfile(t *testing.T) {
 	t.Logf("%s batch %d, %d threads: convolutions %.2f cpu-ms, %.2f ms per image%s", arch, batch, kernels.Threads(), total, totalWall, sb.String())
 }
 
+// profilePlan compiles arch with random weights for the profiles, as
+// their variables ask: ENGINE_PROFILE_BATCH (default 1, also the plan's
+// MaxBatch), ENGINE_PROFILE_PRECISION (bf16, int8 or int8+bf16) and
+// ENGINE_PROFILE_WINOGRAD=0 (Options.NoWinograd).
+func profilePlan(t *testing.T, arch string) (p *Plan, batch int) {
+	batch = 1
+	if b := os.Getenv("ENGINE_PROFILE_BATCH"); b != "" {
+		fmt.Sscan(b, &batch)
+	}
+	m, err := models.New(arch, models.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prec := os.Getenv("ENGINE_PROFILE_PRECISION")
+	p, err = Compile(m, Options{MaxBatch: batch, NoWinograd: os.Getenv("ENGINE_PROFILE_WINOGRAD") == "0",
+		BF16: strings.Contains(prec, "bf16"), Int8: strings.Contains(prec, "int8")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, batch
+}
+
 // layerKind names how c computes an oh×ow output at batch n, for the
 // profiles' totals: its kernel size and stride, and grouped, winograd
 // (F(2×2)) or winograd4 (F(4×4)).
@@ -129,8 +138,9 @@ func layerKind(c *conv, n, oh, ow int) string {
 // profile to set beside ONNX Runtime's per-node one (engine/README.md,
 // "Against ONNX Runtime, layer by layer"). A bottleneck's projection
 // shortcut is computed with its third convolution (+down). Set
-// ENGINE_PROFILE_NET to the architecture (ENGINE_PROFILE_BATCH and
-// ENGINE_PROFILE_PRECISION as for TestLayerProfile):
+// ENGINE_PROFILE_NET to the architecture (ENGINE_PROFILE_BATCH,
+// ENGINE_PROFILE_PRECISION and ENGINE_PROFILE_WINOGRAD as for
+// TestLayerProfile):
 //
 //	ENGINE_PROFILE_NET=resnet50 go test -run NetworkProfile -v ./engine/
 func TestNetworkProfile(t *testing.T) {
@@ -138,21 +148,10 @@ func TestNetworkProfile(t *testing.T) {
 	if arch == "" {
 		t.Skip("ENGINE_PROFILE_NET not set")
 	}
-	batch, passes := 1, 40
-	if b := os.Getenv("ENGINE_PROFILE_BATCH"); b != "" {
-		fmt.Sscan(b, &batch)
-	}
+	p, batch := profilePlan(t, arch)
+	passes := 40
 	if b := os.Getenv("ENGINE_PROFILE_PASSES"); b != "" {
 		fmt.Sscan(b, &passes)
-	}
-	m, err := models.New(arch, models.Options{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	prec := os.Getenv("ENGINE_PROFILE_PRECISION")
-	p, err := Compile(m, Options{MaxBatch: batch, BF16: strings.Contains(prec, "bf16"), Int8: strings.Contains(prec, "int8")})
-	if err != nil {
-		t.Fatal(err)
 	}
 	x := randomInput(batch, 3, 224, 224, 1)
 	ctx := context.Background()
