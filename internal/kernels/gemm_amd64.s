@@ -20,10 +20,7 @@ TEXT ·sgemmTile1x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), CX
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), CX
 	TESTQ      $0x00000002, CX
 	JZ         sgemmTile1x32AVX512_zero
@@ -159,10 +156,7 @@ TEXT ·sgemmTile2x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R8
 	TESTQ      $0x00000002, R8
 	JZ         sgemmTile2x32AVX512_zero
@@ -335,10 +329,7 @@ TEXT ·sgemmTile3x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R8
 	TESTQ      $0x00000002, R8
 	JZ         sgemmTile3x32AVX512_zero
@@ -549,10 +540,7 @@ TEXT ·sgemmTile4x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         sgemmTile4x32AVX512_zero
@@ -805,10 +793,7 @@ TEXT ·sgemmTile5x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         sgemmTile5x32AVX512_zero
@@ -1098,10 +1083,7 @@ TEXT ·sgemmTile6x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         sgemmTile6x32AVX512_zero
@@ -1429,10 +1411,7 @@ TEXT ·sgemmTile7x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R10
 	TESTQ      $0x00000002, R10
 	JZ         sgemmTile7x32AVX512_zero
@@ -1802,10 +1781,7 @@ TEXT ·sgemmTile8x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R10
 	TESTQ      $0x00000002, R10
 	JZ         sgemmTile8x32AVX512_zero
@@ -2212,10 +2188,7 @@ TEXT ·sgemmTile9x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R10
 	TESTQ      $0x00000002, R10
 	JZ         sgemmTile9x32AVX512_zero
@@ -2660,10 +2633,7 @@ TEXT ·sgemmTile10x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R11
 	TESTQ      $0x00000002, R11
 	JZ         sgemmTile10x32AVX512_zero
@@ -3150,10 +3120,7 @@ TEXT ·sgemmTile11x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R11
 	TESTQ      $0x00000002, R11
 	JZ         sgemmTile11x32AVX512_zero
@@ -3677,10 +3644,7 @@ TEXT ·sgemmTile12x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R11
 	TESTQ      $0x00000002, R11
 	JZ         sgemmTile12x32AVX512_zero
@@ -4238,10 +4202,7 @@ TEXT ·sgemmTile1x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), CX
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), CX
 	TESTQ      $0x00000002, CX
 	JZ         sgemmTile1x16AVX512_zero
@@ -4359,10 +4320,7 @@ TEXT ·sgemmTile2x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R8
 	TESTQ      $0x00000002, R8
 	JZ         sgemmTile2x16AVX512_zero
@@ -4504,10 +4462,7 @@ TEXT ·sgemmTile3x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R8
 	TESTQ      $0x00000002, R8
 	JZ         sgemmTile3x16AVX512_zero
@@ -4674,10 +4629,7 @@ TEXT ·sgemmTile4x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         sgemmTile4x16AVX512_zero
@@ -4873,10 +4825,7 @@ TEXT ·sgemmTile5x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         sgemmTile5x16AVX512_zero
@@ -5096,10 +5045,7 @@ TEXT ·sgemmTile6x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         sgemmTile6x16AVX512_zero
@@ -5344,10 +5290,7 @@ TEXT ·sgemmTile7x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R10
 	TESTQ      $0x00000002, R10
 	JZ         sgemmTile7x16AVX512_zero
@@ -5621,10 +5564,7 @@ TEXT ·sgemmTile8x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R10
 	TESTQ      $0x00000002, R10
 	JZ         sgemmTile8x16AVX512_zero
@@ -5922,10 +5862,7 @@ TEXT ·sgemmTile9x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R10
 	TESTQ      $0x00000002, R10
 	JZ         sgemmTile9x16AVX512_zero
@@ -6248,10 +6185,7 @@ TEXT ·sgemmTile10x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R11
 	TESTQ      $0x00000002, R11
 	JZ         sgemmTile10x16AVX512_zero
@@ -6603,10 +6537,7 @@ TEXT ·sgemmTile11x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R11
 	TESTQ      $0x00000002, R11
 	JZ         sgemmTile11x16AVX512_zero
@@ -6982,10 +6913,7 @@ TEXT ·sgemmTile12x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R11
 	TESTQ      $0x00000002, R11
 	JZ         sgemmTile12x16AVX512_zero
@@ -7382,10 +7310,7 @@ TEXT ·sgemmTile1x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), CX
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), CX
 	TESTQ      $0x00000002, CX
 	JZ         sgemmTile1x16AVX2_zero
@@ -7520,10 +7445,7 @@ TEXT ·sgemmTile2x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R8
 	TESTQ      $0x00000002, R8
 	JZ         sgemmTile2x16AVX2_zero
@@ -7694,10 +7616,7 @@ TEXT ·sgemmTile3x16AVX2(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R8
 	TESTQ      $0x00000002, R8
 	JZ         sgemmTile3x16AVX2_zero
@@ -7905,10 +7824,7 @@ TEXT ·sgemmTile4x16AVX2(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         sgemmTile4x16AVX2_zero
@@ -8157,10 +8073,7 @@ TEXT ·sgemmTile5x16AVX2(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         sgemmTile5x16AVX2_zero
@@ -8445,10 +8358,7 @@ TEXT ·sgemmTile6x16AVX2(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         sgemmTile6x16AVX2_zero
@@ -8768,10 +8678,7 @@ TEXT ·bf16Tile1x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), CX
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), CX
 	TESTQ      $0x00000002, CX
 	JZ         bf16Tile1x32AVX512_zero
@@ -8977,10 +8884,7 @@ TEXT ·bf16Tile2x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R8
 	TESTQ      $0x00000002, R8
 	JZ         bf16Tile2x32AVX512_zero
@@ -9293,10 +9197,7 @@ TEXT ·bf16Tile3x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R8
 	TESTQ      $0x00000002, R8
 	JZ         bf16Tile3x32AVX512_zero
@@ -9717,10 +9618,7 @@ TEXT ·bf16Tile4x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         bf16Tile4x32AVX512_zero
@@ -10253,10 +10151,7 @@ TEXT ·bf16Tile5x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         bf16Tile5x32AVX512_zero
@@ -10896,10 +10791,7 @@ TEXT ·bf16Tile6x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         bf16Tile6x32AVX512_zero
@@ -11647,10 +11539,7 @@ TEXT ·bf16Tile7x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R10
 	TESTQ      $0x00000002, R10
 	JZ         bf16Tile7x32AVX512_zero
@@ -12510,10 +12399,7 @@ TEXT ·bf16Tile8x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R10
 	TESTQ      $0x00000002, R10
 	JZ         bf16Tile8x32AVX512_zero
@@ -13480,10 +13366,7 @@ TEXT ·bf16Tile9x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R10
 	TESTQ      $0x00000002, R10
 	JZ         bf16Tile9x32AVX512_zero
@@ -14558,10 +14441,7 @@ TEXT ·bf16Tile10x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R11
 	TESTQ      $0x00000002, R11
 	JZ         bf16Tile10x32AVX512_zero
@@ -15748,10 +15628,7 @@ TEXT ·bf16Tile11x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R11
 	TESTQ      $0x00000002, R11
 	JZ         bf16Tile11x32AVX512_zero
@@ -17045,10 +16922,7 @@ TEXT ·bf16Tile12x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R11
 	TESTQ      $0x00000002, R11
 	JZ         bf16Tile12x32AVX512_zero
@@ -18446,10 +18320,7 @@ TEXT ·bf16Tile1x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), CX
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), CX
 	TESTQ      $0x00000002, CX
 	JZ         bf16Tile1x16AVX512_zero
@@ -18602,10 +18473,7 @@ TEXT ·bf16Tile2x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R8
 	TESTQ      $0x00000002, R8
 	JZ         bf16Tile2x16AVX512_zero
@@ -18817,10 +18685,7 @@ TEXT ·bf16Tile3x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), DI
 	LEAQ (CX)(CX*2), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R8
 	TESTQ      $0x00000002, R8
 	JZ         bf16Tile3x16AVX512_zero
@@ -19092,10 +18957,7 @@ TEXT ·bf16Tile4x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         bf16Tile4x16AVX512_zero
@@ -19431,10 +19293,7 @@ TEXT ·bf16Tile5x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         bf16Tile5x16AVX512_zero
@@ -19829,10 +19688,7 @@ TEXT ·bf16Tile6x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), R8
 	LEAQ (DI)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R9
 	TESTQ      $0x00000002, R9
 	JZ         bf16Tile6x16AVX512_zero
@@ -20287,10 +20143,7 @@ TEXT ·bf16Tile7x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R10
 	TESTQ      $0x00000002, R10
 	JZ         bf16Tile7x16AVX512_zero
@@ -20809,10 +20662,7 @@ TEXT ·bf16Tile8x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R10
 	TESTQ      $0x00000002, R10
 	JZ         bf16Tile8x16AVX512_zero
@@ -21390,10 +21240,7 @@ TEXT ·bf16Tile9x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(R8*1), R9
 	LEAQ (R9)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R10
 	TESTQ      $0x00000002, R10
 	JZ         bf16Tile9x16AVX512_zero
@@ -22031,10 +21878,7 @@ TEXT ·bf16Tile10x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R11
 	TESTQ      $0x00000002, R11
 	JZ         bf16Tile10x16AVX512_zero
@@ -22736,10 +22580,7 @@ TEXT ·bf16Tile11x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R11
 	TESTQ      $0x00000002, R11
 	JZ         bf16Tile11x16AVX512_zero
@@ -23500,10 +23341,7 @@ TEXT ·bf16Tile12x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (R9)(R8*1), R10
 	LEAQ (R10)(R8*1), R8
 
-	// With a residual (flags&2): prefetch the next row block's, mr rows on. The
-	// engine's 1×1 tiles sweep a panel of columns down its row blocks, and the
-	// residual, a block's input, is in no cache near this core; its next rows
-	// arrive while this tile computes.
+	// With a residual (flags&2): prefetch the next row block's rows of it.
 	MOVQ       flags+96(FP), R11
 	TESTQ      $0x00000002, R11
 	JZ         bf16Tile12x16AVX512_zero
@@ -24505,7 +24343,7 @@ packBF16OffsAVX512_done:
 	RET
 
 // func int8Tile1x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile1x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -24516,6 +24354,20 @@ TEXT ·int8Tile1x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), BX
 	LEAQ (CX)(CX*2), CX
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), CX
+	TESTQ      $0x00000002, CX
+	JZ         int8Tile1x32AVX512_zero
+	MOVQ       res+72(FP), CX
+	MOVQ       ldr+88(FP), SI
+	SHLQ       $0x02, SI
+	IMUL3Q     $0x00000001, SI, SI
+	ADDQ       SI, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 64(CX)
+	PREFETCHT0 124(CX)
+
+int8Tile1x32AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -24707,7 +24559,7 @@ int8Tile1x32AVX512_write:
 	RET
 
 // func int8Tile2x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile2x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -24718,6 +24570,24 @@ TEXT ·int8Tile2x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), BX
 	LEAQ (CX)(CX*2), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), SI
+	TESTQ      $0x00000002, SI
+	JZ         int8Tile2x32AVX512_zero
+	MOVQ       res+72(FP), SI
+	MOVQ       ldr+88(FP), DI
+	SHLQ       $0x02, DI
+	IMUL3Q     $0x00000002, DI, R8
+	ADDQ       R8, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 124(SI)
+
+int8Tile2x32AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -25020,7 +24890,7 @@ int8Tile2x32AVX512_write:
 	RET
 
 // func int8Tile3x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile3x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -25031,6 +24901,28 @@ TEXT ·int8Tile3x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), BX
 	LEAQ (CX)(CX*2), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), SI
+	TESTQ      $0x00000002, SI
+	JZ         int8Tile3x32AVX512_zero
+	MOVQ       res+72(FP), SI
+	MOVQ       ldr+88(FP), DI
+	SHLQ       $0x02, DI
+	IMUL3Q     $0x00000003, DI, R8
+	ADDQ       R8, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 124(SI)
+
+int8Tile3x32AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -25444,7 +25336,7 @@ int8Tile3x32AVX512_write:
 	RET
 
 // func int8Tile4x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile4x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -25456,6 +25348,32 @@ TEXT ·int8Tile4x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), SI
 	LEAQ (BX)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), DI
+	TESTQ      $0x00000002, DI
+	JZ         int8Tile4x32AVX512_zero
+	MOVQ       res+72(FP), DI
+	MOVQ       ldr+88(FP), R8
+	SHLQ       $0x02, R8
+	IMUL3Q     $0x00000004, R8, R9
+	ADDQ       R9, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+
+int8Tile4x32AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -25982,7 +25900,7 @@ int8Tile4x32AVX512_write:
 	RET
 
 // func int8Tile5x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile5x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -25994,6 +25912,36 @@ TEXT ·int8Tile5x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), SI
 	LEAQ (BX)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), DI
+	TESTQ      $0x00000002, DI
+	JZ         int8Tile5x32AVX512_zero
+	MOVQ       res+72(FP), DI
+	MOVQ       ldr+88(FP), R8
+	SHLQ       $0x02, R8
+	IMUL3Q     $0x00000005, R8, R9
+	ADDQ       R9, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+
+int8Tile5x32AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -26631,7 +26579,7 @@ int8Tile5x32AVX512_write:
 	RET
 
 // func int8Tile6x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile6x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -26643,6 +26591,40 @@ TEXT ·int8Tile6x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), SI
 	LEAQ (BX)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), DI
+	TESTQ      $0x00000002, DI
+	JZ         int8Tile6x32AVX512_zero
+	MOVQ       res+72(FP), DI
+	MOVQ       ldr+88(FP), R8
+	SHLQ       $0x02, R8
+	IMUL3Q     $0x00000006, R8, R9
+	ADDQ       R9, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 124(DI)
+
+int8Tile6x32AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -27391,7 +27373,7 @@ int8Tile6x32AVX512_write:
 	RET
 
 // func int8Tile7x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile7x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -27404,6 +27386,44 @@ TEXT ·int8Tile7x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (BX)(SI*1), DI
 	LEAQ (DI)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         int8Tile7x32AVX512_zero
+	MOVQ       res+72(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000007, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+
+int8Tile7x32AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -28265,7 +28285,7 @@ int8Tile7x32AVX512_write:
 	RET
 
 // func int8Tile8x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile8x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -28278,6 +28298,48 @@ TEXT ·int8Tile8x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (BX)(SI*1), DI
 	LEAQ (DI)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         int8Tile8x32AVX512_zero
+	MOVQ       res+72(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000008, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+
+int8Tile8x32AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -29250,7 +29312,7 @@ int8Tile8x32AVX512_write:
 	RET
 
 // func int8Tile9x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile9x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -29263,6 +29325,52 @@ TEXT ·int8Tile9x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (BX)(SI*1), DI
 	LEAQ (DI)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         int8Tile9x32AVX512_zero
+	MOVQ       res+72(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000009, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 124(R8)
+
+int8Tile9x32AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -30346,7 +30454,7 @@ int8Tile9x32AVX512_write:
 	RET
 
 // func int8Tile10x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile10x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -30360,6 +30468,56 @@ TEXT ·int8Tile10x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(SI*1), R8
 	LEAQ (R8)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         int8Tile10x32AVX512_zero
+	MOVQ       res+72(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x0000000a, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+
+int8Tile10x32AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -31556,7 +31714,7 @@ int8Tile10x32AVX512_write:
 	RET
 
 // func int8Tile11x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile11x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -31570,6 +31728,60 @@ TEXT ·int8Tile11x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(SI*1), R8
 	LEAQ (R8)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         int8Tile11x32AVX512_zero
+	MOVQ       res+72(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x0000000b, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+
+int8Tile11x32AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -32877,7 +33089,7 @@ int8Tile11x32AVX512_write:
 	RET
 
 // func int8Tile12x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile12x32AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -32891,6 +33103,64 @@ TEXT ·int8Tile12x32AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(SI*1), R8
 	LEAQ (R8)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         int8Tile12x32AVX512_zero
+	MOVQ       res+72(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x0000000c, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 124(R9)
+
+int8Tile12x32AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -34631,7 +34901,7 @@ packU8Offx32AVX512_done:
 	RET
 
 // func int8Tile1x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile1x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -34642,6 +34912,19 @@ TEXT ·int8Tile1x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), BX
 	LEAQ (CX)(CX*2), CX
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), CX
+	TESTQ      $0x00000002, CX
+	JZ         int8Tile1x16AVX512_zero
+	MOVQ       res+72(FP), CX
+	MOVQ       ldr+88(FP), SI
+	SHLQ       $0x02, SI
+	IMUL3Q     $0x00000001, SI, SI
+	ADDQ       SI, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 60(CX)
+
+int8Tile1x16AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	MOVQ   AX, CX
@@ -34777,7 +35060,7 @@ int8Tile1x16AVX512_write:
 	RET
 
 // func int8Tile2x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile2x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -34788,6 +35071,22 @@ TEXT ·int8Tile2x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), BX
 	LEAQ (CX)(CX*2), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), SI
+	TESTQ      $0x00000002, SI
+	JZ         int8Tile2x16AVX512_zero
+	MOVQ       res+72(FP), SI
+	MOVQ       ldr+88(FP), DI
+	SHLQ       $0x02, DI
+	IMUL3Q     $0x00000002, DI, R8
+	ADDQ       R8, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+
+int8Tile2x16AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -34984,7 +35283,7 @@ int8Tile2x16AVX512_write:
 	RET
 
 // func int8Tile3x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile3x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -34995,6 +35294,25 @@ TEXT ·int8Tile3x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ a+8(FP), BX
 	LEAQ (CX)(CX*2), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), SI
+	TESTQ      $0x00000002, SI
+	JZ         int8Tile3x16AVX512_zero
+	MOVQ       res+72(FP), SI
+	MOVQ       ldr+88(FP), DI
+	SHLQ       $0x02, DI
+	IMUL3Q     $0x00000003, DI, R8
+	ADDQ       R8, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+
+int8Tile3x16AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -35252,7 +35570,7 @@ int8Tile3x16AVX512_write:
 	RET
 
 // func int8Tile4x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile4x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -35264,6 +35582,28 @@ TEXT ·int8Tile4x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), SI
 	LEAQ (BX)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), DI
+	TESTQ      $0x00000002, DI
+	JZ         int8Tile4x16AVX512_zero
+	MOVQ       res+72(FP), DI
+	MOVQ       ldr+88(FP), R8
+	SHLQ       $0x02, R8
+	IMUL3Q     $0x00000004, R8, R9
+	ADDQ       R9, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+
+int8Tile4x16AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -35584,7 +35924,7 @@ int8Tile4x16AVX512_write:
 	RET
 
 // func int8Tile5x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile5x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -35596,6 +35936,31 @@ TEXT ·int8Tile5x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), SI
 	LEAQ (BX)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), DI
+	TESTQ      $0x00000002, DI
+	JZ         int8Tile5x16AVX512_zero
+	MOVQ       res+72(FP), DI
+	MOVQ       ldr+88(FP), R8
+	SHLQ       $0x02, R8
+	IMUL3Q     $0x00000005, R8, R9
+	ADDQ       R9, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+
+int8Tile5x16AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -35977,7 +36342,7 @@ int8Tile5x16AVX512_write:
 	RET
 
 // func int8Tile6x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile6x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -35989,6 +36354,34 @@ TEXT ·int8Tile6x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (CX)(CX*2), SI
 	LEAQ (BX)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), DI
+	TESTQ      $0x00000002, DI
+	JZ         int8Tile6x16AVX512_zero
+	MOVQ       res+72(FP), DI
+	MOVQ       ldr+88(FP), R8
+	SHLQ       $0x02, R8
+	IMUL3Q     $0x00000006, R8, R9
+	ADDQ       R9, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+
+int8Tile6x16AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -36431,7 +36824,7 @@ int8Tile6x16AVX512_write:
 	RET
 
 // func int8Tile7x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile7x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -36444,6 +36837,37 @@ TEXT ·int8Tile7x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (BX)(SI*1), DI
 	LEAQ (DI)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         int8Tile7x16AVX512_zero
+	MOVQ       res+72(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000007, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+
+int8Tile7x16AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -36949,7 +37373,7 @@ int8Tile7x16AVX512_write:
 	RET
 
 // func int8Tile8x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile8x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -36962,6 +37386,40 @@ TEXT ·int8Tile8x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (BX)(SI*1), DI
 	LEAQ (DI)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         int8Tile8x16AVX512_zero
+	MOVQ       res+72(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000008, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+
+int8Tile8x16AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -37528,7 +37986,7 @@ int8Tile8x16AVX512_write:
 	RET
 
 // func int8Tile9x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile9x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -37541,6 +37999,43 @@ TEXT ·int8Tile9x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (BX)(SI*1), DI
 	LEAQ (DI)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), R8
+	TESTQ      $0x00000002, R8
+	JZ         int8Tile9x16AVX512_zero
+	MOVQ       res+72(FP), R8
+	MOVQ       ldr+88(FP), R9
+	SHLQ       $0x02, R9
+	IMUL3Q     $0x00000009, R9, R10
+	ADDQ       R10, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+
+int8Tile9x16AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -38168,7 +38663,7 @@ int8Tile9x16AVX512_write:
 	RET
 
 // func int8Tile10x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile10x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -38182,6 +38677,46 @@ TEXT ·int8Tile10x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(SI*1), R8
 	LEAQ (R8)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         int8Tile10x16AVX512_zero
+	MOVQ       res+72(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x0000000a, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+int8Tile10x16AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -38872,7 +39407,7 @@ int8Tile10x16AVX512_write:
 	RET
 
 // func int8Tile11x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile11x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -38886,6 +39421,49 @@ TEXT ·int8Tile11x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(SI*1), R8
 	LEAQ (R8)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         int8Tile11x16AVX512_zero
+	MOVQ       res+72(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x0000000b, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+int8Tile11x16AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -39637,7 +40215,7 @@ int8Tile11x16AVX512_write:
 	RET
 
 // func int8Tile12x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile12x16AVX512(SB), NOSPLIT, $0-104
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
@@ -39651,6 +40229,52 @@ TEXT ·int8Tile12x16AVX512(SB), NOSPLIT, $0-104
 	LEAQ (DI)(SI*1), R8
 	LEAQ (R8)(SI*1), SI
 
+	// With a residual (flags&2): prefetch the next row block's rows of it.
+	MOVQ       flags+96(FP), R9
+	TESTQ      $0x00000002, R9
+	JZ         int8Tile12x16AVX512_zero
+	MOVQ       res+72(FP), R9
+	MOVQ       ldr+88(FP), R10
+	SHLQ       $0x02, R10
+	IMUL3Q     $0x0000000c, R10, R11
+	ADDQ       R11, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+int8Tile12x16AVX512_zero:
 	// Zero the accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1

@@ -75,6 +75,7 @@ read and written. In Go:
 		}
 		return m
 	}
+	prefetchNextResidual(name, mr, 4*nr)
 	Comment("Zero the accumulators.")
 	for i := 0; i < mr*vecs; i++ {
 		VPXORD(x.regs[i], x.regs[i], x.regs[i])

@@ -125,6 +125,35 @@ denormals are flushed to zero). The epilogue is sgemmTile's.`, name, mr, nr), "\
 }
 
 // tileBody emits the kernel of tile and bf16Tile.
+// prefetchNextResidual emits, at the start of a tile that has a residual
+// (flags&2), prefetches of the next row block's rows of it (mr rows on,
+// rowBytes each), then label name+"_zero". The engine's 1×1 tiles sweep a
+// panel of columns down its row blocks, and the residual, a block's
+// input, is in no cache near this core: its next rows arrive while this
+// tile computes.
+func prefetchNextResidual(name string, mr, rowBytes int) {
+	Comment("With a residual (flags&2): prefetch the next row block's rows of it.")
+	fl := Load(Param("flags"), GP64())
+	TESTQ(U32(2), fl)
+	JZ(LabelRef(name + "_zero"))
+	rp, ldp, t := GP64(), GP64(), GP64()
+	Load(Param("res"), rp)
+	Load(Param("ldr"), ldp)
+	SHLQ(U8(2), ldp)
+	IMUL3Q(U32(mr), ldp, t)
+	ADDQ(t, rp)
+	for i := 0; i < mr; i++ {
+		for d := 0; d < rowBytes-4; d += 64 {
+			PREFETCHT0(Mem{Base: rp, Disp: d})
+		}
+		PREFETCHT0(Mem{Base: rp, Disp: rowBytes - 4})
+		if i < mr-1 {
+			ADDQ(ldp, rp)
+		}
+	}
+	Label(name + "_zero")
+}
+
 func tileBody(name string, x isa, mr, vecs, unroll int, bf16 bool) {
 	Pragma("noescape")
 	if mr*vecs+vecs+1 > len(x.regs) || unroll != 4 {
@@ -159,32 +188,7 @@ func tileBody(name string, x isa, mr, vecs, unroll int, bf16 bool) {
 		return m
 	}
 
-	Comment("With a residual (flags&2): prefetch the next row block's, mr rows on. The",
-		"engine's 1×1 tiles sweep a panel of columns down its row blocks, and the",
-		"residual, a block's input, is in no cache near this core; its next rows",
-		"arrive while this tile computes.")
-	{
-		fl := Load(Param("flags"), GP64())
-		TESTQ(U32(2), fl)
-		JZ(LabelRef(name + "_zero"))
-		rp, ldp, t := GP64(), GP64(), GP64()
-		Load(Param("res"), rp)
-		Load(Param("ldr"), ldp)
-		SHLQ(U8(2), ldp)
-		IMUL3Q(U32(mr), ldp, t)
-		ADDQ(t, rp)
-		rowBytes := 4 * vecs * x.lanes
-		for i := 0; i < mr; i++ {
-			for d := 0; d < rowBytes-4; d += 64 {
-				PREFETCHT0(Mem{Base: rp, Disp: d})
-			}
-			PREFETCHT0(Mem{Base: rp, Disp: rowBytes - 4})
-			if i < mr-1 {
-				ADDQ(ldp, rp)
-			}
-		}
-	}
-	Label(name + "_zero")
+	prefetchNextResidual(name, mr, 4*vecs*x.lanes)
 	Comment("Zero the accumulators.")
 	for i := 0; i < mr*vecs; i++ {
 		VXORPS(x.regs[i], x.regs[i], x.regs[i])
