@@ -18,6 +18,7 @@ const (
 // conv is a convolution with its batch norm folded in. w is laid out as
 // PyTorch's, (OutC, InC/Groups·KH·KW), with rows lda values apart.
 type conv struct {
+	name                string // its module in PyTorch's model: conv1, layer2.0.conv2, layer2.0.downsample.0
 	kind                convKind
 	inC, outC, kh, kw   int
 	stride, pad, groups int
@@ -121,7 +122,11 @@ func (ws *workspace) conv(c *conv, x []float32, outID bufID, h, w int, res, bias
 	}
 	if ws.trace != nil && !ws.sizing {
 		t0 := time.Now()
-		defer func() { ws.trace(c, h, w, acc != nil, time.Since(t0)) }()
+		var with *conv
+		if acc != nil {
+			with = acc.c
+		}
+		defer func() { ws.trace(c, with, h, w, time.Since(t0)) }()
 	}
 	switch c.kind {
 	case pointwise:

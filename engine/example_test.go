@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"time"
 
 	"github.com/resnetgo/resnet/engine"
 	"github.com/resnetgo/resnet/models"
@@ -59,4 +60,32 @@ func ExampleOptions_int8() {
 	}
 	fmt.Println(top[0] == top[1])
 	// Output: true
+}
+
+// Plan.Profile times each convolution inside whole forward passes, named
+// as the modules of PyTorch's model.
+func ExamplePlan_Profile() {
+	m, err := models.New("resnet20", models.Options{Seed: 1})
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, err := engine.Compile(m, engine.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	pr, err := p.Profile(context.Background(), tensor.New(1, 3, 32, 32), 3)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var total time.Duration
+	for _, l := range pr.Layers {
+		total += l.Time
+	}
+	fmt.Println(len(pr.Layers), "convolutions, first", pr.Layers[0].Name, pr.Layers[1].Name, "last", pr.Layers[len(pr.Layers)-1].Name)
+	fmt.Println(pr.Layers[7].Name, pr.Layers[7].Kind, pr.Layers[7].InC, "→", pr.Layers[7].OutC, "on", pr.Layers[7].H, "×", pr.Layers[7].W)
+	fmt.Println("every layer timed:", total > 0)
+	// Output:
+	// 19 convolutions, first conv1 layer1.0.conv1 last layer3.2.conv2
+	// layer2.0.conv1 3x3/2 16 → 32 on 32 × 32
+	// every layer timed: true
 }

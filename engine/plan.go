@@ -109,16 +109,25 @@ func Compile(m *models.ResNet, o Options) (*Plan, error) {
 	if p.stem, err = newConv(m.Conv1, m.BN1, o); err != nil {
 		return nil, err
 	}
+	p.stem.name = "conv1"
 	p.stem.signedInput() // the normalised image, for Options.Int8
 	if m.MaxPool != nil {
 		pp := m.MaxPool.PoolParams
 		p.pool = &pp
 	}
-	for _, st := range m.Stages {
-		for _, b := range st {
+	for si, st := range m.Stages {
+		for bi, b := range st {
 			bl, err := newBlock(b, o)
 			if err != nil {
 				return nil, err
+			}
+			prefix := fmt.Sprintf("layer%d.%d.", si+1, bi)
+			bl.conv1.name, bl.conv2.name = prefix+"conv1", prefix+"conv2"
+			if bl.conv3 != nil {
+				bl.conv3.name = prefix + "conv3"
+			}
+			if bl.down != nil {
+				bl.down.name = prefix + "downsample.0"
 			}
 			p.blocks = append(p.blocks, bl)
 		}
@@ -195,21 +204,34 @@ func (p *Plan) Features(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, 
 // forward computes the pooled features of x and, when logits is set, fc
 // of them on the pass's threads.
 func (p *Plan) forward(ctx context.Context, x *tensor.Tensor, logits bool) (f, y *tensor.Tensor, err error) {
+	if err := p.checkInput(x); err != nil {
+		return nil, nil, err
+	}
+	ws, err := p.workspace(min(x.Shape[0], p.maxBatch), x.Shape[2], x.Shape[3])
+	if err != nil {
+		return nil, nil, err
+	}
+	defer p.release(ws)
+	return p.forwardOn(ctx, ws, x, logits)
+}
+
+// checkInput reports whether x is a batch the plan takes.
+func (p *Plan) checkInput(x *tensor.Tensor) error {
 	if x == nil || x.Dims() != 4 || x.Shape[0] < 1 || x.Shape[1] != p.inC {
 		var got []int
 		if x != nil {
 			got = x.Shape
 		}
-		return nil, nil, fmt.Errorf("engine: %s: input shape %s, want (N, %d, H, W)", p.name, tensor.ShapeString(got), p.inC)
+		return fmt.Errorf("engine: %s: input shape %s, want (N, %d, H, W)", p.name, tensor.ShapeString(got), p.inC)
 	}
+	return nil
+}
+
+// forwardOn is forward on the workspace ws, taken for x's shape.
+func (p *Plan) forwardOn(ctx context.Context, ws *workspace, x *tensor.Tensor, logits bool) (f, y *tensor.Tensor, err error) {
 	n, h, w := x.Shape[0], x.Shape[2], x.Shape[3]
 	f = tensor.New(n, p.featDim)
-	chunk := min(n, p.maxBatch)
-	ws, err := p.workspace(chunk, h, w)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer p.release(ws)
+	chunk := ws.key.n
 	if ws.team == nil {
 		// Kept with the workspace: starting the threads for every pass
 		// cost ResNet-50 at batch 1 on two threads 0.7–1 ms of its 29.

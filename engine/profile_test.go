@@ -113,31 +113,14 @@ func profilePlan(t *testing.T, arch string) (p *Plan, batch int) {
 	return p, batch
 }
 
-// layerKind names how c computes an oh×ow output at batch n, for the
-// profiles' totals: its kernel size and stride, and grouped, winograd
-// (F(2×2)) or winograd4 (F(4×4)).
-func layerKind(c *conv, n, oh, ow int) string {
-	kind := fmt.Sprintf("%dx%d/%d", c.kh, c.kw, c.stride)
-	switch {
-	case c.groups > 1:
-		kind += " grouped"
-	case c.winoChoice(n, oh, ow) == wino4:
-		kind += " winograd4"
-	case c.winoChoice(n, oh, ow) == wino2:
-		kind += " winograd"
-	}
-	return kind
-}
-
-// TestNetworkProfile prints the wall time of every convolution inside
-// whole forward passes at 224×224 (medians over ENGINE_PROFILE_PASSES
-// passes, default 40) and the totals per kind. Unlike TestLayerProfile's
-// layers, run alone on an input they read again and again, each starts
-// with the caches the pass leaves it: an input just written, half by the
-// other thread, and weights not read since the last pass. This is the
-// profile to set beside ONNX Runtime's per-node one (engine/README.md,
-// "Against ONNX Runtime, layer by layer"). A bottleneck's projection
-// shortcut is computed with its third convolution (+down). Set
+// TestNetworkProfile prints Plan.Profile's time of every convolution
+// inside whole forward passes at 224×224 (medians over
+// ENGINE_PROFILE_PASSES passes, default 40) and the totals per kind.
+// Unlike TestLayerProfile's layers, run alone on an input they read again
+// and again, each starts with the caches the pass leaves it: an input just
+// written, half by the other thread, and weights not read since the last
+// pass. This is the profile to set beside ONNX Runtime's per-node one
+// (engine/README.md, "Against ONNX Runtime, layer by layer"). Set
 // ENGINE_PROFILE_NET to the architecture (ENGINE_PROFILE_BATCH,
 // ENGINE_PROFILE_PRECISION and ENGINE_PROFILE_WINOGRAD as for
 // TestLayerProfile):
@@ -153,62 +136,17 @@ func TestNetworkProfile(t *testing.T) {
 	if b := os.Getenv("ENGINE_PROFILE_PASSES"); b != "" {
 		fmt.Sscan(b, &passes)
 	}
-	x := randomInput(batch, 3, 224, 224, 1)
-	ctx := context.Background()
-	for range 2 {
-		if _, err := p.Forward(ctx, x); err != nil {
-			t.Fatal(err)
-		}
-	}
-	type layer struct {
-		name, kind string
-		ms         []float64
-	}
-	var layers []*layer
-	i := 0
-	trace := func(c *conv, h, w int, acc bool, d time.Duration) {
-		if i == len(layers) {
-			oh, ow := c.outSize(h, w)
-			kind := layerKind(c, batch, oh, ow)
-			name := fmt.Sprintf("%-16s %4d→%-4d g%-2d %3dx%-3d", kind, c.inC, c.outC, c.groups, h, w)
-			if acc {
-				name += " +down"
-			}
-			layers = append(layers, &layer{name: name, kind: kind})
-		}
-		layers[i].ms = append(layers[i].ms, d.Seconds()*1e3/float64(batch))
-		i++
-	}
-	// The pass takes the workspace back from the free list, trace set.
-	ws, err := p.workspace(batch, 224, 224)
+	pr, err := p.Profile(context.Background(), randomInput(batch, 3, 224, 224, 1), passes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws.trace = trace
-	p.release(ws)
-	var pass []float64
-	for range passes {
-		i = 0
-		start := time.Now()
-		if _, err := p.Forward(ctx, x); err != nil {
-			t.Fatal(err)
-		}
-		pass = append(pass, time.Since(start).Seconds()*1e3/float64(batch))
-	}
-	ws, _ = p.workspace(batch, 224, 224)
-	ws.trace = nil
-	p.release(ws)
-	median := func(v []float64) float64 {
-		sort.Float64s(v)
-		return v[len(v)/2]
-	}
 	kinds := map[string]float64{}
 	var total float64
-	for j, l := range layers {
-		ms := median(l.ms)
-		kinds[l.kind] += ms
+	for j, l := range pr.Layers {
+		ms := l.Time.Seconds() * 1e3
+		kinds[l.Kind] += ms
 		total += ms
-		t.Logf("%3d %s %7.3f ms", j, l.name, ms)
+		t.Logf("%3d %-28s %-16s %4d→%-4d g%-2d %3dx%-3d %7.3f ms", j, l.Name, l.Kind, l.InC, l.OutC, l.Groups, l.H, l.W, ms)
 	}
 	var names []string
 	for k := range kinds {
@@ -220,7 +158,7 @@ func TestNetworkProfile(t *testing.T) {
 		fmt.Fprintf(&sb, "\n  %-16s %7.2f ms (%4.1f%%)", k, kinds[k], 100*kinds[k]/total)
 	}
 	t.Logf("%s batch %d, %d threads, in the network: convolutions %.2f ms of a %.2f ms pass per image (medians of %d passes)%s",
-		arch, batch, kernels.Threads(), total, median(pass), passes, sb.String())
+		arch, batch, kernels.Threads(), total, pr.Pass.Seconds()*1e3, passes, sb.String())
 }
 
 // layerBench builds one convolution layer (random weights, batch norm
@@ -303,5 +241,72 @@ func BenchmarkConvLayer(b *testing.B) {
 			b.ReportMetric(cpu*1e3/float64(b.N), "cpu-ms/op")
 			b.ReportMetric(flops*float64(b.N)/cpu/1e9, "GFLOP/cpu-s")
 		})
+	}
+}
+
+// TestProfile checks Plan.Profile on networks with every kind of
+// shortcut: every convolution once, in the order a pass runs them, named
+// as PyTorch's modules (a bottleneck's projection with its conv3), with a
+// time, and together (one pass: the medians of one value each) no longer
+// than the pass; a batch past MaxBatch (two chunks a pass) times each
+// layer over both; bad arguments are errors.
+func TestProfile(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		arch, first, down string
+		convs, batch      int
+	}{
+		{"resnet20", "layer1.0.conv1", "", 19, 1},                            // option A shortcuts: no projection
+		{"resnet20b", "layer1.0.conv1", "layer2.0.downsample.0", 21, 3},      // basic blocks with projections, 2 chunks
+		{"resnet50", "layer1.0.conv1", "layer1.0.conv3+downsample.0", 49, 1}, // 4 projections with their conv3
+	} {
+		t.Run(tc.arch, func(t *testing.T) {
+			m, err := models.New(tc.arch, models.Options{Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Compile(m, Options{MaxBatch: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			size := 32
+			if tc.arch == "resnet50" {
+				size = 64
+			}
+			pr, err := p.Profile(ctx, randomInput(tc.batch, 3, size, size, 1), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pr.Layers) != tc.convs {
+				t.Fatalf("%d layers, want %d", len(pr.Layers), tc.convs)
+			}
+			if pr.Layers[0].Name != "conv1" || pr.Layers[1].Name != tc.first {
+				t.Errorf("first layers %q, %q", pr.Layers[0].Name, pr.Layers[1].Name)
+			}
+			var sum time.Duration
+			seen, down := map[string]bool{}, false
+			for _, l := range pr.Layers {
+				if seen[l.Name] || l.Time <= 0 || l.Kind == "" || l.InC < 1 || l.OutC < 1 || l.H < 1 {
+					t.Errorf("layer %+v", l)
+				}
+				seen[l.Name] = true
+				down = down || l.Name == tc.down
+				sum += l.Time
+			}
+			if tc.down != "" && !down {
+				t.Errorf("no layer %s", tc.down)
+			}
+			if sum > pr.Pass {
+				t.Errorf("layers %v, more than the pass %v", sum, pr.Pass)
+			}
+		})
+	}
+	m, _ := models.New("resnet20", models.Options{Seed: 1})
+	p, _ := Compile(m, Options{})
+	if _, err := p.Profile(ctx, randomInput(1, 3, 32, 32, 1), 0); err == nil {
+		t.Error("0 passes: no error")
+	}
+	if _, err := p.Profile(ctx, randomInput(1, 1, 32, 32, 1), 1); err == nil {
+		t.Error("1 channel: no error")
 	}
 }

@@ -41,9 +41,10 @@ type workspace struct {
 	offs    map[*conv][]int32  // direct convolutions' implicit-GEMM offsets for this shape
 	rowOffs map[[2]int][]int32 // Options.Int8: the rows r·plane of a 1×1 layer's input, by (k, plane)
 	team    *team              // the pass's threads, kept between passes (nil: the calling goroutine only)
-	// trace, when set (TestNetworkProfile), is told how long each
-	// convolution of a pass took: c on an h×w input, with acc's product.
-	trace func(c *conv, h, w int, acc bool, d time.Duration)
+	// trace, when set (Plan.Profile), is told how long each convolution
+	// of a pass took: c on an h×w input, with acc's product (a
+	// bottleneck's projection shortcut) when acc is not nil.
+	trace func(c, acc *conv, h, w int, d time.Duration)
 }
 
 // workspace returns a free workspace for n images of h×w, building the

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"runtime"
 	"sort"
@@ -22,13 +23,17 @@ func newBenchCmd() *cobra.Command {
 		minTime      time.Duration
 		asJSON       bool
 		useEngine    bool
+		profile      bool
 		prec         precision
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure forward-pass latency and throughput",
 		Long: `Runs warm-up passes, then timed forward passes on a random batch, and prints
-latency percentiles and throughput. With --json it prints one JSON object.`,
+latency percentiles and throughput. With --json it prints one JSON object.
+With --profile it then times each convolution inside --iters more passes of
+the compiled engine and prints them by the name of their module in PyTorch's
+model (conv1, layer2.0.conv2, ...), with the totals per kind.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -47,12 +52,16 @@ latency percentiles and throughput. With --json it prints one JSON object.`,
 			if err := prec.check(cmd.ErrOrStderr(), useEngine); err != nil {
 				return err
 			}
+			if profile && !useEngine {
+				return fmt.Errorf("--profile times the compiled engine's layers: drop --engine=false")
+			}
+			var plan *engine.Plan
 			if useEngine {
 				p, err := engine.Compile(m, engine.Options{InPlace: true, MaxBatch: batch, BF16: prec.bf16, Int8: prec.int8})
 				if err != nil {
 					return err
 				}
-				forward = p.Forward
+				plan, forward = p, p.Forward
 			}
 			x := tensor.New(batch, m.Config.InChannels, size, size)
 			rng := rand.New(rand.NewPCG(1, 2))
@@ -80,11 +89,21 @@ latency percentiles and throughput. With --json it prints one JSON object.`,
 				"iters": len(times), "ms_median": pct(0.5), "ms_p90": pct(0.9), "ms_min": times[0],
 				"ms_per_image": pct(0.5) / float64(batch), "images_per_s": float64(batch) * 1000 / pct(0.5),
 			}
+			var pr *engine.Profile
+			if profile {
+				if pr, err = plan.Profile(ctx, x, iter); err != nil {
+					return err
+				}
+				res["profile"] = profileJSON(pr)
+			}
 			if asJSON {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(res)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s batch %d %dx%d, %d threads, %d runs: median %.2f ms, p90 %.2f ms, min %.2f ms; %.2f ms/image, %.1f images/s\n",
 				name, batch, size, size, res["threads"], len(times), res["ms_median"], res["ms_p90"], res["ms_min"], res["ms_per_image"], res["images_per_s"])
+			if pr != nil {
+				printProfile(cmd.OutOrStdout(), pr, iter)
+			}
 			return nil
 		},
 	}
@@ -97,6 +116,42 @@ latency percentiles and throughput. With --json it prints one JSON object.`,
 	f.DurationVar(&minTime, "min-time", 0, "keep timing until this much time has passed")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.BoolVar(&useEngine, "engine", true, "run the compiled inference engine (false: the layer-by-layer reference path)")
+	f.BoolVar(&profile, "profile", false, "then time each convolution inside --iters more passes (engine only)")
 	prec.register(f)
 	return cmd
+}
+
+// profileJSON is --profile's part of --json: each convolution's median
+// time a pass per image, and the pass's.
+func profileJSON(pr *engine.Profile) map[string]any {
+	var layers []map[string]any
+	for _, l := range pr.Layers {
+		layers = append(layers, map[string]any{"name": l.Name, "kind": l.Kind, "in_channels": l.InC, "out_channels": l.OutC,
+			"groups": l.Groups, "height": l.H, "width": l.W, "ms": l.Time.Seconds() * 1e3})
+	}
+	return map[string]any{"pass_ms": pr.Pass.Seconds() * 1e3, "layers": layers}
+}
+
+// printProfile prints --profile's table: the convolutions in the order a
+// pass runs them, then the totals per kind and what the rest of the pass
+// (pools, fc) took.
+func printProfile(w io.Writer, pr *engine.Profile, passes int) {
+	fmt.Fprintf(w, "\nconvolutions inside %d passes, medians per image:\n", passes)
+	kinds := map[string]time.Duration{}
+	var order []string
+	var total time.Duration
+	for _, l := range pr.Layers {
+		fmt.Fprintf(w, "  %-28s %-16s %5d→%-5d g%-2d %4dx%-4d %8.3f ms\n", l.Name, l.Kind, l.InC, l.OutC, l.Groups, l.H, l.W, l.Time.Seconds()*1e3)
+		if _, ok := kinds[l.Kind]; !ok {
+			order = append(order, l.Kind)
+		}
+		kinds[l.Kind] += l.Time
+		total += l.Time
+	}
+	sort.Strings(order)
+	for _, k := range order {
+		fmt.Fprintf(w, "  %-16s %8.2f ms  %5.1f %%\n", k, kinds[k].Seconds()*1e3, 100*kinds[k].Seconds()/pr.Pass.Seconds())
+	}
+	fmt.Fprintf(w, "  %-16s %8.2f ms  %5.1f %%\n", "the rest", max(0, pr.Pass-total).Seconds()*1e3, 100*max(0, pr.Pass-total).Seconds()/pr.Pass.Seconds())
+	fmt.Fprintf(w, "  %-16s %8.2f ms\n", "pass", pr.Pass.Seconds()*1e3)
 }

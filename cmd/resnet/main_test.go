@@ -92,6 +92,7 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"convert", fixture, filepath.Join(dir, "out.txt")}, "unknown output format"},
 		{[]string{"bench", "--arch", "resnet20", "--batch", "0"}, "must be positive"},
 		{[]string{"bench", "--arch", "resnet20", "--bf16", "--engine=false"}, "--bf16 needs the engine"},
+		{[]string{"bench", "--arch", "resnet20", "--profile", "--engine=false"}, "--profile times the compiled engine"},
 		{[]string{"classify", "--bf16", "--engine=false", "x.png"}, "--bf16 needs the engine"},
 		{[]string{"serve", "--int8", "--engine=false", "--model", "resnet18"}, "--int8 needs the engine"},
 		{[]string{"classify", "--weights", filepath.Join(dir, "junk.pth"), "x.png"}, "junk.pth"},
@@ -150,6 +151,39 @@ func TestBenchJSON(t *testing.T) {
 	v = nil
 	if err := json.Unmarshal([]byte(out), &v); err != nil || v["int8"] != true || v["bf16"] != true {
 		t.Errorf("bench --int8 --bf16 --json: %v %s", err, out)
+	}
+}
+
+// TestBenchProfile checks --profile: the table names every convolution of
+// resnet20 as PyTorch's modules, then the totals; --json carries them.
+func TestBenchProfile(t *testing.T) {
+	out, err := run(t, "bench", "--arch", "resnet20", "--iters", "2", "--warmup", "0", "--profile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"convolutions inside 2 passes", "conv1 ", "layer1.0.conv1", "layer3.2.conv2", "the rest", "pass"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bench --profile lacks %q:\n%s", want, out)
+		}
+	}
+	out, err = run(t, "bench", "--arch", "resnet20", "--iters", "1", "--warmup", "0", "--profile", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Profile struct {
+			PassMS float64 `json:"pass_ms"`
+			Layers []struct {
+				Name string  `json:"name"`
+				MS   float64 `json:"ms"`
+			} `json:"layers"`
+		} `json:"profile"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Profile.Layers) != 19 || v.Profile.Layers[0].Name != "conv1" || v.Profile.PassMS <= 0 {
+		t.Errorf("bench --profile --json: %s", out)
 	}
 }
 
