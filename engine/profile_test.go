@@ -3,8 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"os"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -79,13 +80,8 @@ func TestLayerProfile(t *testing.T) {
 		totalWall += wallMS
 		t.Logf("%3d %-16s %4d→%-4d g%-2d %3dx%-3d %7.3f cpu-ms %6.1f GFLOP/cpu-s %7.3f ms", i, kind, c.inC, c.outC, c.groups, l.h, l.w, ms, flops/ms/1e6, wallMS)
 	}
-	var names []string
-	for k := range kinds {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	var sb strings.Builder
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
 		fmt.Fprintf(&sb, "\n  %-16s %7.2f cpu-ms (%4.1f%%) %6.1f GFLOP/cpu-s %7.2f ms (%4.1f%%)", k, kinds[k][0], 100*kinds[k][0]/total, kinds[k][1]/kinds[k][0]/1e6, kinds[k][2], 100*kinds[k][2]/totalWall)
 	}
 	t.Logf("%s batch %d, %d threads: convolutions %.2f cpu-ms, %.2f ms per image%s", arch, batch, kernels.Threads(), total, totalWall, sb.String())
@@ -148,13 +144,8 @@ func TestNetworkProfile(t *testing.T) {
 		total += ms
 		t.Logf("%3d %-28s %-16s %4d→%-4d g%-2d %3dx%-3d %7.3f ms", j, l.Name, l.Kind, l.InC, l.OutC, l.Groups, l.H, l.W, ms)
 	}
-	var names []string
-	for k := range kinds {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	var sb strings.Builder
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
 		fmt.Fprintf(&sb, "\n  %-16s %7.2f ms (%4.1f%%)", k, kinds[k], 100*kinds[k]/total)
 	}
 	t.Logf("%s batch %d, %d threads, in the network: convolutions %.2f ms of a %.2f ms pass per image (medians of %d passes)%s",
