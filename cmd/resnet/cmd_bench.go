@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sort"
 	"time"
 
@@ -138,18 +140,13 @@ func profileJSON(pr *engine.Profile) map[string]any {
 func printProfile(w io.Writer, pr *engine.Profile, passes int) {
 	fmt.Fprintf(w, "\nconvolutions inside %d passes, medians per image:\n", passes)
 	kinds := map[string]time.Duration{}
-	var order []string
 	var total time.Duration
 	for _, l := range pr.Layers {
 		fmt.Fprintf(w, "  %-28s %-16s %5d→%-5d g%-2d %4dx%-4d %8.3f ms\n", l.Name, l.Kind, l.InC, l.OutC, l.Groups, l.H, l.W, l.Time.Seconds()*1e3)
-		if _, ok := kinds[l.Kind]; !ok {
-			order = append(order, l.Kind)
-		}
 		kinds[l.Kind] += l.Time
 		total += l.Time
 	}
-	sort.Strings(order)
-	for _, k := range order {
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
 		fmt.Fprintf(w, "  %-16s %8.2f ms  %5.1f %%\n", k, kinds[k].Seconds()*1e3, 100*kinds[k].Seconds()/pr.Pass.Seconds())
 	}
 	fmt.Fprintf(w, "  %-16s %8.2f ms  %5.1f %%\n", "the rest", max(0, pr.Pass-total).Seconds()*1e3, 100*max(0, pr.Pass-total).Seconds()/pr.Pass.Seconds())
