@@ -84,7 +84,7 @@ func (f *winoForm) tiles(oh, ow int) int { return ((oh + f.m - 1) / f.m) * ((ow 
 // columns in multiples of 16 as the micro-kernels compute them (ResNet at
 // 224×224, batch 1: the 56×56 and 28×28 layers; 14×14 from batch 2; 7×7
 // from batch 8), else F(2×2) when it has enough (7×7 from batch 2). F(4×4)
-// needs its AVX-512 transforms (kernels.Wino4Native).
+// needs its assembly transforms (kernels.Wino4Native: AVX-512 or AVX2).
 func (c *conv) winoChoice(n, oh, ow int) *winoForm {
 	if !c.winoOK {
 		return nil

@@ -3,8 +3,8 @@
 package kernels
 
 // engineISA names the instruction set of one variant of each engine
-// kernel: ConvGemm, WinoInput and WinoOutput (and F(4×4)'s, AVX-512 only), BiasAct, MaxPool3x3s2Row
-// and EveryOther.
+// kernel: ConvGemm, WinoInput and WinoOutput (and F(4×4)'s), BiasAct,
+// MaxPool3x3s2Row and EveryOther.
 type engineISA int
 
 const (
@@ -40,7 +40,7 @@ func useEngineKernels(isa engineISA) {
 	case engineAVX2:
 		convGemm = convGemmAVX2
 		winoInput, winoOutput = winoInputAVX2Go, winoOutputAVX2Go
-		wino4Input, wino4Output, wino4Native = wino4InputGeneric, wino4OutputGeneric, false
+		wino4Input, wino4Output, wino4Native = wino4InputAVX2Go, wino4OutputAVX2Go, true
 		biasAct, biasActRows = biasActAVX2, biasActRowsAVX2
 		maxPool3x3s2Row = maxPool3x3s2RowAVX2Go
 		everyOther, everyOtherRows = everyOtherAVX2Go, everyOtherRowsGeneric

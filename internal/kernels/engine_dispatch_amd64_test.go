@@ -8,8 +8,10 @@ import "testing"
 // of the test, then puts back the ones init chose.
 func useEngineKernelsFor(t *testing.T, isa engineISA) {
 	conv, wi, wo, ba, mp, eo := convGemm, winoInput, winoOutput, biasAct, maxPool3x3s2Row, everyOther
+	w4i, w4o, w4n, bar, eor := wino4Input, wino4Output, wino4Native, biasActRows, everyOtherRows
 	t.Cleanup(func() {
 		convGemm, winoInput, winoOutput, biasAct, maxPool3x3s2Row, everyOther = conv, wi, wo, ba, mp, eo
+		wino4Input, wino4Output, wino4Native, biasActRows, everyOtherRows = w4i, w4o, w4n, bar, eor
 	})
 	useEngineKernels(isa)
 }
@@ -23,6 +25,7 @@ func TestEngineAVX2Dispatched(t *testing.T) {
 	useEngineKernelsFor(t, engineAVX2)
 	for name, f := range map[string]func(*testing.T){
 		"ConvGemm": TestConvGemm, "WinoInput": TestWinoInput, "WinoOutput": TestWinoOutput,
+		"Wino4Input": TestWino4Input, "Wino4Output": TestWino4Output,
 		"BiasAct": TestBiasAct, "MaxPool3x3s2Row": TestMaxPool3x3s2Row, "EveryOther": TestEveryOther,
 	} {
 		t.Run(name, f)

@@ -72,8 +72,8 @@ func Wino4Output(y []float32, ldy int, m []float32, ldm, n, rows, cols int, bias
 }
 
 // Wino4Native reports whether this CPU runs F(4×4)'s transforms in
-// assembly (AVX-512); where it does not, the engine keeps to F(2×2),
-// whose transforms have AVX2 variants too.
+// assembly (AVX-512 or AVX2); where it does not, the engine keeps to
+// F(2×2), whose portable transforms cost less.
 func Wino4Native() bool { return wino4Native }
 
 // The variants Wino4Input and Wino4Output use (engine_dispatch_amd64.go

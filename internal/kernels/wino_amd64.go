@@ -108,3 +108,28 @@ func wino4OutputAVX512Go(y []float32, ldy int, m []float32, ldm, n, rows, cols i
 	}
 	wino4OutputAVX512(&y[0], ldy, &m[0], ldm, full, tail, smask, rows, bias, rp, r)
 }
+
+func wino4InputAVX2Go(v []float32, ldv int, x []float32, wq, n int) {
+	_ = v[35*ldv+n-1]
+	_ = x[5*wq+4*n+1]
+	wino4InputAVX2(&v[0], ldv, &x[0], wq, n/8, n%8)
+}
+
+func wino4OutputAVX2Go(y []float32, ldy int, m []float32, ldm, n, rows, cols int, bias float32, res []float32, relu bool) {
+	full := n / 8
+	if 32*full > cols {
+		full-- // the last full group writes fewer than 32 columns
+	}
+	var rp *float32
+	if res != nil {
+		_ = res[(rows-1)*ldy+cols-1]
+		rp = &res[0]
+	}
+	_ = y[(rows-1)*ldy+cols-1]
+	_ = m[35*ldm+n-1]
+	r := 0
+	if relu {
+		r = 1
+	}
+	wino4OutputAVX2(&y[0], ldy, &m[0], ldm, full, n-8*full, cols-32*full, rows, bias, rp, r)
+}

@@ -14,8 +14,12 @@ func winoAsm() []winoVariant {
 }
 
 func wino4Asm() []winoVariant {
+	var v []winoVariant
 	if hasAVX512 {
-		return []winoVariant{{"avx512", wino4InputAVX512Go, wino4OutputAVX512Go}}
+		v = append(v, winoVariant{"avx512", wino4InputAVX512Go, wino4OutputAVX512Go})
 	}
-	return nil
+	if hasAVX2 {
+		v = append(v, winoVariant{"avx2", wino4InputAVX2Go, wino4OutputAVX2Go})
+	}
+	return v
 }

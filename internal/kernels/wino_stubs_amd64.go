@@ -44,3 +44,15 @@ func winoInputAVX2(v *float32, ldv int, x *float32, wq int, full int, tail int)
 //
 //go:noescape
 func winoOutputAVX2(y *float32, ldy int, m *float32, ldm int, full int, tail int, cols int, rows int, bias float32, res *float32, relu int)
+
+// wino4InputAVX2 is Wino4Input for full·8 + tail tiles (tail < 8): see
+// wino4InputGeneric.
+//
+//go:noescape
+func wino4InputAVX2(v *float32, ldv int, x *float32, wq int, full int, tail int)
+
+// wino4OutputAVX2 is Wino4Output for full·8 + tail tiles (tail ≤ 8) whose last
+// group writes cols output columns: see wino4OutputGeneric.
+//
+//go:noescape
+func wino4OutputAVX2(y *float32, ldy int, m *float32, ldm int, full int, tail int, cols int, rows int, bias float32, res *float32, relu int)

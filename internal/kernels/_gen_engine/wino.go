@@ -323,6 +323,7 @@ func winoTransformsAVX2() {
 	lanes := lanesTable("winoLanes")
 	winoInputAVX2(lanes)
 	winoOutputAVX2(lanes)
+	wino4TransformsAVX2()
 }
 
 // winoInputAVX2 emits winoInputAVX2: full groups of 8 tiles, then one

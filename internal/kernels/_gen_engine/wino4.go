@@ -24,45 +24,64 @@ func wino4Transforms(even, odd, lo, hi Mem) {
 	wino4Output(lo, hi, c2, c4, c8)
 }
 
+// fmaOps emits the fused multiply-adds of bwd6 and awd6 by a constant c
+// in memory: d = d·c + a (f132), d = a·c + d (f231), d = d − a·c (fn231).
+// The AVX-512 transforms broadcast c from a float; the AVX2 ones read a
+// vector of it.
+type fmaOps struct{ f132, f231, fn231 func(c Mem, a, d VecPhysical) }
+
+var (
+	zmmFMA = fmaOps{
+		func(c Mem, a, d VecPhysical) { VFMADD132PS_BCST(c, a, d) },
+		func(c Mem, a, d VecPhysical) { VFMADD231PS_BCST(c, a, d) },
+		func(c Mem, a, d VecPhysical) { VFNMADD231PS_BCST(c, a, d) },
+	}
+	ymmFMA = fmaOps{
+		func(c Mem, a, d VecPhysical) { VFMADD132PS(c, a, d) },
+		func(c Mem, a, d VecPhysical) { VFMADD231PS(c, a, d) },
+		func(c Mem, a, d VecPhysical) { VFNMADD231PS(c, a, d) },
+	}
+)
+
 // bwd6 emits one dimension of Bᵀ d B on d (clobbered) in the portable
 // twin's order (kernels.bwd6) and returns o0…o5; the registers not
 // returned go back to r.
-func bwd6(r *regs, d [6]VecPhysical, c2, c4 Mem) [6]VecPhysical {
+func bwd6(r *regs, f fmaOps, d [6]VecPhysical, c2, c4 Mem) [6]VecPhysical {
 	d0, d1, d2, d3, d4, d5 := d[0], d[1], d[2], d[3], d[4], d[5]
 	t2, t3 := r.get(), r.get()
-	VSUBPS(d2, d4, t2)            // t2 = d4 − d2
-	VSUBPS(d1, d3, t3)            // t3 = d3 − d1
-	VSUBPS(d3, d5, d5)            // w = d5 − d3
-	VSUBPS(d2, d0, d0)            // u = d0 − d2
-	VFMADD132PS_BCST(c4, t2, d0)  // o0 = 4u + t2
-	VFNMADD231PS_BCST(c4, d2, d4) // t0 = d4 − 4·d2
-	VFNMADD231PS_BCST(c4, d1, d3) // t1 = d3 − 4·d1
-	VADDPS(d3, d4, d1)            // o1 = t0 + t1
-	VSUBPS(d3, d4, d2)            // o2 = t0 − t1
-	VMOVAPS(t2, d3)               //
-	VFMADD231PS_BCST(c2, t3, d3)  // o3 = t2 + 2·t3
-	VFNMADD231PS_BCST(c2, t3, t2) // o4 = t2 − 2·t3
-	VFNMADD231PS_BCST(c4, t3, d5) // o5 = w − 4·t3
+	VSUBPS(d2, d4, t2)  // t2 = d4 − d2
+	VSUBPS(d1, d3, t3)  // t3 = d3 − d1
+	VSUBPS(d3, d5, d5)  // w = d5 − d3
+	VSUBPS(d2, d0, d0)  // u = d0 − d2
+	f.f132(c4, t2, d0)  // o0 = 4u + t2
+	f.fn231(c4, d2, d4) // t0 = d4 − 4·d2
+	f.fn231(c4, d1, d3) // t1 = d3 − 4·d1
+	VADDPS(d3, d4, d1)  // o1 = t0 + t1
+	VSUBPS(d3, d4, d2)  // o2 = t0 − t1
+	VMOVAPS(t2, d3)     //
+	f.f231(c2, t3, d3)  // o3 = t2 + 2·t3
+	f.fn231(c2, t3, t2) // o4 = t2 − 2·t3
+	f.fn231(c4, t3, d5) // o5 = w − 4·t3
 	r.put(d4, t3)
 	return [6]VecPhysical{d0, d1, d2, d3, t2, d5}
 }
 
 // awd6 emits one dimension of Aᵀ M A on m (clobbered) in the portable
 // twin's order (kernels.awd6) and returns y0…y3.
-func awd6(r *regs, m [6]VecPhysical, c2, c4, c8 Mem) [4]VecPhysical {
+func awd6(r *regs, f fmaOps, m [6]VecPhysical, c2, c4, c8 Mem) [4]VecPhysical {
 	m0, m1, m2, m3, m4, m5 := m[0], m[1], m[2], m[3], m[4], m[5]
 	a := r.get()
-	VADDPS(m2, m1, a)            // a = m1 + m2
-	VSUBPS(m2, m1, m1)           // b = m1 − m2
-	VADDPS(m4, m3, m2)           // c = m3 + m4
-	VSUBPS(m4, m3, m3)           // d = m3 − m4
-	VADDPS(a, m0, m0)            //
-	VADDPS(m2, m0, m0)           // y0 = (m0 + a) + c
-	VMOVAPS(m1, m4)              //
-	VFMADD231PS_BCST(c2, m3, m4) // y1 = b + 2·d
-	VFMADD231PS_BCST(c4, m2, a)  // y2 = a + 4·c
-	VFMADD231PS_BCST(c8, m3, m1) //
-	VADDPS(m5, m1, m1)           // y3 = (b + 8·d) + m5
+	VADDPS(m2, m1, a)  // a = m1 + m2
+	VSUBPS(m2, m1, m1) // b = m1 − m2
+	VADDPS(m4, m3, m2) // c = m3 + m4
+	VSUBPS(m4, m3, m3) // d = m3 − m4
+	VADDPS(a, m0, m0)  //
+	VADDPS(m2, m0, m0) // y0 = (m0 + a) + c
+	VMOVAPS(m1, m4)    //
+	f.f231(c2, m3, m4) // y1 = b + 2·d
+	f.f231(c4, m2, a)  // y2 = a + 4·c
+	f.f231(c8, m3, m1) //
+	VADDPS(m5, m1, m1) // y3 = (b + 8·d) + m5
 	r.put(m2, m3, m5)
 	return [4]VecPhysical{m0, m4, a, m1}
 }
@@ -182,7 +201,7 @@ func wino4Input(even, odd, c2, c4 Mem) {
 					r.put(next)
 				}
 			}
-			o := bwd6(r, d, c2, c4)
+			o := bwd6(r, zmmFMA, d, c2, c4)
 			for q, ov := range o {
 				VMOVAPS(ov, Mem{Base: scratch, Disp: 64 * (6*row + q)})
 			}
@@ -199,7 +218,7 @@ func wino4Input(even, odd, c2, c4 Mem) {
 				d[i] = r.get()
 				VMOVAPS(Mem{Base: scratch, Disp: 64 * (6*i + q)}, d[i])
 			}
-			o := bwd6(r, d, c2, c4)
+			o := bwd6(r, zmmFMA, d, c2, c4)
 			for i, ov := range o {
 				store(ov, colPl.at(i))
 			}
@@ -279,7 +298,7 @@ func wino4Output(lo, hi, c2, c4, c8 Mem) {
 					VMOVUPS(pl.at(i), a[i])
 				}
 			}
-			p[q] = awd6(r, a, c2, c4, c8)
+			p[q] = awd6(r, zmmFMA, a, c2, c4, c8)
 		}
 		for row := 0; row < 4; row++ {
 			if row > 0 {
@@ -290,7 +309,7 @@ func wino4Output(lo, hi, c2, c4, c8 Mem) {
 			for q := range a {
 				a[q] = p[q][row]
 			}
-			yv := awd6(r, a, c2, c4, c8)
+			yv := awd6(r, zmmFMA, a, c2, c4, c8)
 			for _, v := range yv {
 				VADDPS_BCST(biasM, v, v)
 			}
