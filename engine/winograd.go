@@ -167,20 +167,38 @@ func winogradWeights(f *winoForm, w []float32, wlda, oc, ic int) []float32 {
 	return u
 }
 
-// winogradTiling splits a layer's tiles (all images' together) into work
-// items of nt tiles (a multiple of 32, the GEMM kernel's width, 64 to
-// 128; the transformed chunk, α²·nt·(InC+ocb) values, near L2's size) by
-// ocb output channels, halving ocb (each part transforms the input
-// again) while there are too few items for the threads.
-func winogradTiling(alpha2, ic, oc, tiles, threads int) (nt, ocb int) {
+// winogradTiling splits a layer's tiles (all images' together) into
+// chunks of nt tiles (a multiple of 32, the GEMM kernel's width, 64 to
+// 128; a chunk's transformed input and output near L2's size) and its
+// oc output channels into parts (winoPart); a work item is one part of
+// one chunk. When the tiles make a single chunk (small maps at small
+// batches) on more than one thread, there is a part per thread: every part
+// reads the chunk's transformed input, shared and half written by the
+// other core, and ResNet-50's 14×14 F(2×2) layers at batch 1 on two
+// threads took 9–10 % less time in two parts than in four (each
+// convolution timed inside passes alternating between the two,
+// 2026-11-30 10:30 UTC). Otherwise the parts double while there are too
+// few items for the threads and they keep at least 96 channels.
+func winogradTiling(alpha2, ic, oc, tiles, threads int) (nt, parts int) {
 	nt = max(64, min(128, (256<<10)/(alpha2*(ic+oc))/32*32))
 	nt = min(nt, (tiles+31)/32*32)
 	items := (tiles + nt - 1) / nt
-	ocb = oc
-	for items*((oc+ocb-1)/ocb) < chunksPerThread*threads && ocb >= 96 {
-		ocb = (ocb/2 + 11) / 12 * 12
+	if items == 1 && threads > 1 {
+		return nt, min(threads, (oc+11)/12)
 	}
-	return nt, ocb
+	parts = 1
+	for items*parts < chunksPerThread*threads && oc/parts >= 96 {
+		parts *= 2
+	}
+	return nt, parts
+}
+
+// winoPart returns the output channels [o0, o1) of part j of oc split
+// into parts as evenly as whole 12-row blocks of the GEMM micro-kernels
+// allow, and maxPart, the most channels a part has.
+func winoPart(oc, parts, j int) (o0, o1, maxPart int) {
+	blocks := (oc + 11) / 12
+	return min(oc, j*blocks/parts*12), min(oc, (j+1)*blocks/parts*12), min(oc, (blocks+parts-1)/parts*12)
 }
 
 // winoSkew is added to the stride of the transformed matrices so that the
@@ -211,8 +229,9 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	pw := tm*tw + 2 // a patch row: a tile row's inputs
 	patchSize := f.alpha * pw
 	tiles := th * tw // per image
-	nt, ocb := winogradTiling(a2, ic, m, n*tiles, ws.key.threads)
-	chunks, ob := (n*tiles+nt-1)/nt, (m+ocb-1)/ocb
+	nt, ob := winogradTiling(a2, ic, m, n*tiles, ws.key.threads)
+	chunks := (n*tiles + nt - 1) / nt
+	_, _, ocb := winoPart(m, ob, 0)
 	vs := ic*nt + winoSkew // stride of the α² matrices of one chunk's V
 	shared := ob > 1
 	// Options.BF16: each item rounds its chunk's V to bfloat16 pairs, α²
@@ -288,8 +307,8 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 		})
 	}
 	ws.parallel(chunks*ob, func(worker, it int) {
-		ci, o0 := it/ob, it%ob*ocb
-		o1 := min(o0+ocb, m)
+		ci := it / ob
+		o0, o1, _ := winoPart(m, ob, it%ob)
 		t0, t1, k := chunk(ci)
 		mb := o1 - o0
 		buf := ws.cols[worker]
