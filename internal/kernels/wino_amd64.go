@@ -12,6 +12,21 @@ func lowBits(n int) uint64 {
 	return 1<<max(n, 0) - 1
 }
 
+// outputArgs checks that y, and res when not nil, hold rows rows of cols
+// outputs ldy apart, and returns the output transforms' res pointer (nil
+// for none) and relu flag.
+func outputArgs(y []float32, ldy, rows, cols int, res []float32, relu bool) (rp *float32, r int) {
+	if res != nil {
+		_ = res[(rows-1)*ldy+cols-1]
+		rp = &res[0]
+	}
+	_ = y[(rows-1)*ldy+cols-1]
+	if relu {
+		r = 1
+	}
+	return rp, r
+}
+
 func winoInputAVX512Go(v []float32, ldv int, x []float32, wq, n int) {
 	full, tail := n/16, n%16
 	// The tail group of L tiles reads floats [0, 2L+2) of each row from
@@ -33,17 +48,8 @@ func winoOutputAVX512Go(y []float32, ldy int, m []float32, ldm, n, rows, cols in
 	}
 	tail := n - 16*full
 	smask := uint32(lowBits(min(cols-32*full, 2*tail)))
-	var rp *float32
-	if res != nil {
-		_ = res[(rows-1)*ldy+cols-1]
-		rp = &res[0]
-	}
-	_ = y[(rows-1)*ldy+cols-1]
+	rp, r := outputArgs(y, ldy, rows, cols, res, relu)
 	_ = m[15*ldm+n-1]
-	r := 0
-	if relu {
-		r = 1
-	}
 	winoOutputAVX512(&y[0], ldy, &m[0], ldm, full, tail, smask, rows, bias, rp, r)
 }
 
@@ -58,17 +64,8 @@ func winoOutputAVX2Go(y []float32, ldy int, m []float32, ldm, n, rows, cols int,
 	if 16*full > cols {
 		full-- // the last full group writes fewer than 16 columns
 	}
-	var rp *float32
-	if res != nil {
-		_ = res[(rows-1)*ldy+cols-1]
-		rp = &res[0]
-	}
-	_ = y[(rows-1)*ldy+cols-1]
+	rp, r := outputArgs(y, ldy, rows, cols, res, relu)
 	_ = m[15*ldm+n-1]
-	r := 0
-	if relu {
-		r = 1
-	}
 	winoOutputAVX2(&y[0], ldy, &m[0], ldm, full, n-8*full, cols-16*full, rows, bias, rp, r)
 }
 
@@ -95,17 +92,8 @@ func wino4OutputAVX512Go(y []float32, ldy int, m []float32, ldm, n, rows, cols i
 	}
 	tail := n - 16*full
 	smask := lowBits(min(cols-64*full, 4*tail))
-	var rp *float32
-	if res != nil {
-		_ = res[(rows-1)*ldy+cols-1]
-		rp = &res[0]
-	}
-	_ = y[(rows-1)*ldy+cols-1]
+	rp, r := outputArgs(y, ldy, rows, cols, res, relu)
 	_ = m[35*ldm+n-1]
-	r := 0
-	if relu {
-		r = 1
-	}
 	wino4OutputAVX512(&y[0], ldy, &m[0], ldm, full, tail, smask, rows, bias, rp, r)
 }
 
@@ -120,16 +108,7 @@ func wino4OutputAVX2Go(y []float32, ldy int, m []float32, ldm, n, rows, cols int
 	if 32*full > cols {
 		full-- // the last full group writes fewer than 32 columns
 	}
-	var rp *float32
-	if res != nil {
-		_ = res[(rows-1)*ldy+cols-1]
-		rp = &res[0]
-	}
-	_ = y[(rows-1)*ldy+cols-1]
+	rp, r := outputArgs(y, ldy, rows, cols, res, relu)
 	_ = m[35*ldm+n-1]
-	r := 0
-	if relu {
-		r = 1
-	}
 	wino4OutputAVX2(&y[0], ldy, &m[0], ldm, full, n-8*full, cols-32*full, rows, bias, rp, r)
 }

@@ -207,23 +207,7 @@ func wino4Input(even, odd, c2, c4 Mem) {
 			}
 			r.put(o[:]...)
 		}
-		MOVQ(v, base)
-		for q := 0; q < 6; q++ {
-			if q > 0 {
-				ADDQ(ldv, base)
-			}
-			colPl.set(base)
-			var d [6]VecPhysical
-			for i := range d {
-				d[i] = r.get()
-				VMOVAPS(Mem{Base: scratch, Disp: 64 * (6*i + q)}, d[i])
-			}
-			o := bwd6(r, zmmFMA, d, c2, c4)
-			for i, ov := range o {
-				store(ov, colPl.at(i))
-			}
-			r.put(o[:]...)
-		}
+		wino4InputColumns(r, zmmFMA, 64, scratch, v, base, ldv, colPl, c2, c4, store)
 	}
 
 	TESTQ(full, full)
@@ -241,6 +225,30 @@ func wino4Input(even, odd, c2, c4 Mem) {
 	Label("wino4Input_done")
 	VZEROUPPER()
 	RET()
+}
+
+// wino4InputColumns emits the column pass of an F(4×4) input transform:
+// for each column q of the rows' (d B), held in scratch (register j of
+// row i at 6i + j, each width bytes), Bᵀ (d B) into planes 6i + q of v
+// (ldv bytes apart) with store; base is a scratch register.
+func wino4InputColumns(r *regs, f fmaOps, width int, scratch, v, base, ldv Register, colPl planes, c2, c4 Mem, store func(VecPhysical, Mem)) {
+	MOVQ(v, base)
+	for q := 0; q < 6; q++ {
+		if q > 0 {
+			ADDQ(ldv, base)
+		}
+		colPl.set(base)
+		var d [6]VecPhysical
+		for i := range d {
+			d[i] = r.get()
+			VMOVAPS(Mem{Base: scratch, Disp: width * (6*i + q)}, d[i])
+		}
+		o := bwd6(r, f, d, c2, c4)
+		for i, ov := range o {
+			store(ov, colPl.at(i))
+		}
+		r.put(o[:]...)
+	}
 }
 
 // wino4Output emits wino4OutputAVX512: full groups of 16 tiles (64

@@ -151,27 +151,13 @@ func wino4InputAVX2(lanes, c2, c4 Mem) {
 			}
 			r.put(o[:]...)
 		}
-		MOVQ(v, base)
-		for q := 0; q < 6; q++ {
-			if q > 0 {
-				ADDQ(ldv, base)
+		wino4InputColumns(r, ymmFMA, 32, scratch, v, base, ldv, colPl, c2, c4, func(o VecPhysical, m Mem) {
+			if masked {
+				VMASKMOVPS(o, sm, m)
+			} else {
+				VMOVUPS(o, m)
 			}
-			colPl.set(base)
-			var d [6]VecPhysical
-			for i := range d {
-				d[i] = r.get()
-				VMOVAPS(Mem{Base: scratch, Disp: 32 * (6*i + q)}, d[i])
-			}
-			o := bwd6(r, ymmFMA, d, c2, c4)
-			for i, ov := range o {
-				if masked {
-					VMASKMOVPS(ov, sm, colPl.at(i))
-				} else {
-					VMOVUPS(ov, colPl.at(i))
-				}
-			}
-			r.put(o[:]...)
-		}
+		})
 	}
 
 	TESTQ(full, full)
