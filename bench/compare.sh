@@ -48,6 +48,7 @@ out="$cache/results.jsonl"
 : >"$out"
 
 for ((r = 1; r <= rounds; r++)); do
+	"$bin" -peak -threads "$threads" >>"$out" || true
 	for a in "${archs[@]}"; do
 		echo "round $r/$rounds: $a" >&2
 		/usr/bin/python3 bench/compare_torch.py --arch "$a" --batch 1,8 --threads "$threads" \
@@ -73,12 +74,18 @@ flags=""
 echo "# bench/compare.sh -t $threads -r $rounds -n $iters$flags ${archs[*]}  (medians over rounds of per-run medians)"
 /usr/bin/python3 - "$out" <<'PY'
 import json, statistics, sys
-runs = {}
+runs, peaks = {}, {}
 for line in open(sys.argv[1]):
     line = line.strip()
     if line.startswith("{"):
         d = json.loads(line)
+        if d["runtime"] == "fma-peak":
+            peaks.setdefault(d["threads"], []).append(d["gflops"])
+            continue
         runs.setdefault((d["arch"], d["batch"], d["runtime"]), []).append(d["ms_per_image"])
+if peaks:
+    print("# FMA peak at each round's start, GFLOP/s: " + "; ".join(
+        f"{t} thread{'s' if t > 1 else ''} " + ", ".join(f"{g:.0f}" for g in v) for t, v in sorted(peaks.items())))
 med = {k: statistics.median(v) for k, v in runs.items()}
 archs = list(dict.fromkeys(k[0] for k in runs))
 bf16 = any(k[2] == "ours-bf16" for k in runs)
@@ -98,7 +105,7 @@ for a in archs:
         o, t, p, h = (med.get((a, b, r)) for r in ("ours", "ort", "pytorch", "ours-bf16"))
         f = lambda v: "–" if v is None else f"{v:.1f}"
         q = lambda x, y: "–" if x is None or y is None else f"{x / y:.2f}"
-        thr = json.loads(open(sys.argv[1]).readline())["threads"]
+        thr = next(json.loads(l)["threads"] for l in open(sys.argv[1]) if l.startswith("{") and '"arch"' in l)
         row = f"| {a} | {b} | {thr} | {f(o)} | {f(t)} | {f(p)} | {q(o, t)} | {q(o, p)} |"
         if bf16:
             row += f" {f(h)} | {q(h, t)} |"

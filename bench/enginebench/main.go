@@ -4,7 +4,11 @@
 //	go run ./bench/enginebench -arch resnet50 -batch 1,8 -threads 2
 //
 // With -mem it also reports the peak resident memory against the size of
-// the weights (the model is compiled with engine.Options.InPlace).
+// the weights (the model is compiled with engine.Options.InPlace). With
+// -peak it only measures the CPU's fused multiply-add peak
+// (kernels.PeakFMA) on one thread and on -threads, a JSON line each:
+// compare.sh records it at each round's start, to show how much of the
+// machine a run had.
 package main
 
 import (
@@ -22,6 +26,7 @@ import (
 	"time"
 
 	"github.com/resnetgo/resnet/engine"
+	"github.com/resnetgo/resnet/internal/kernels"
 	"github.com/resnetgo/resnet/models"
 	"github.com/resnetgo/resnet/tensor"
 )
@@ -42,6 +47,13 @@ type result struct {
 	PeakRSSMB  float64 `json:"peak_rss_mb,omitempty"`
 }
 
+// peak is a -peak line: kernels.PeakFMA on Threads threads.
+type peak struct {
+	Runtime string  `json:"runtime"` // "fma-peak"
+	Threads int     `json:"threads"`
+	GFLOPS  float64 `json:"gflops"`
+}
+
 func main() {
 	arch := flag.String("arch", "resnet50", "architecture")
 	batches := flag.String("batch", "1,8", "comma-separated batch sizes")
@@ -52,8 +64,20 @@ func main() {
 	ref := flag.Bool("reference", false, "time models.ResNet.Forward instead of the engine")
 	bf16 := flag.Bool("bf16", false, "compile with engine.Options.BF16 (bfloat16 products)")
 	int8 := flag.Bool("int8", false, "compile with engine.Options.Int8 (8-bit products)")
+	peakOnly := flag.Bool("peak", false, "only measure the FMA peak on 1 and -threads threads")
 	flag.Parse()
 	runtime.GOMAXPROCS(*threads)
+	if *peakOnly {
+		for _, t := range slices.Compact([]int{1, *threads}) {
+			g, ok := kernels.PeakFMA(t, 200*time.Millisecond)
+			if !ok {
+				log.Fatal("enginebench: no FMA peak loop on this CPU or build")
+			}
+			b, _ := json.Marshal(peak{Runtime: "fma-peak", Threads: t, GFLOPS: g})
+			fmt.Println(string(b))
+		}
+		return
+	}
 
 	m, err := models.New(*arch, models.Options{Seed: 1, NoInit: *mem})
 	if err != nil {

@@ -23,3 +23,15 @@ func gemmKernels() []*microKernel {
 	}
 	return append(ks, &genericKernel)
 }
+
+// peakLoop returns the FMA loop PeakFMA times and its floating-point
+// operations a round, or nil.
+func peakLoop() (func(rounds int), float64) {
+	switch {
+	case hasAVX512:
+		return fmaPeakAVX512, 24 * 16 * 2
+	case hasAVX2:
+		return fmaPeakAVX2, 12 * 8 * 2
+	}
+	return nil, 0
+}
