@@ -1,0 +1,214 @@
+// Command _gen_arm64 writes ../gemm_arm64.s and ../gemm_stubs_arm64.go:
+// the NEON SGEMM micro-kernels for arm64 (r×16 tiles, r ≤ 6, with the
+// epilogue of the amd64 tiles) and the peak-FMA loop. avo generates amd64
+// only, so this program prints the Go assembly itself, from one
+// description of a tile for every height. Run it with
+// `go generate ./internal/kernels/` (see gemm_arm64.go).
+//
+// The Go assembler has no FMUL, FADD or FMAX on vectors; they are emitted
+// as WORD with their encodings (fmul, fadd, fmax below; the generated
+// file names each in a comment). The kernels' tests, run on arm64 (CI:
+// under qemu-user), check what they compute, NaN and ReLU included.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"strings"
+)
+
+var (
+	out   = flag.String("out", "gemm_arm64.s", "assembly output")
+	stubs = flag.String("stubs", "gemm_stubs_arm64.go", "Go declarations output")
+)
+
+// maxRows is the tallest tile: 6 rows of 4 vectors make 24 accumulators,
+// with 4 registers for a row of B and 2 for broadcasts of A.
+const maxRows = 6
+
+// tileArgs is the tiles' frame: the amd64 tiles' signature.
+const (
+	tileSignature = "func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)"
+	tileArgs      = 104
+)
+
+type emitter struct{ s, g bytes.Buffer }
+
+func (e *emitter) ins(format string, args ...any) {
+	fmt.Fprintf(&e.s, "\t"+format+"\n", args...)
+}
+
+func (e *emitter) label(l string) { fmt.Fprintf(&e.s, "%s:\n", l) }
+
+// vec3 emits a three-register vector instruction on 4 single-precision
+// lanes (Vd = Vn op Vm) from its encoding with the registers zero.
+func (e *emitter) vec3(name string, enc uint32, d, n, m int) {
+	e.ins("WORD\t$0x%08x\t// %s V%d.4S, V%d.4S, V%d.4S", enc|uint32(m)<<16|uint32(n)<<5|uint32(d), name, d, n, m)
+}
+
+const (
+	fmulEnc = 0x6e20dc00 // FMUL (vector), Q=1, single precision
+	faddEnc = 0x4e20d400 // FADD (vector)
+	fmaxEnc = 0x4e20f400 // FMAX (vector): NaN if either operand is NaN
+)
+
+func (e *emitter) fmul(d, n, m int) { e.vec3("fmul", fmulEnc, d, n, m) }
+func (e *emitter) fadd(d, n, m int) { e.vec3("fadd", faddEnc, d, n, m) }
+func (e *emitter) fmax(d, n, m int) { e.vec3("fmax", fmaxEnc, d, n, m) }
+
+// regs4 names four consecutive vector registers from v as a list.
+func regs4(v int) string {
+	return fmt.Sprintf("[V%d.S4, V%d.S4, V%d.S4, V%d.S4]", v, v+1, v+2, v+3)
+}
+
+// tile emits sgemmTile{r}x16NEON: the amd64 sgemmTile's contract (see
+// its doc in gemm_stubs_amd64.go) for an r×16 tile. Accumulator (i, v) is
+// V(4i+v); a step of K loads a row of B into V24–V27 (post-incremented by
+// rsb) and each row's value of A, broadcast with LD1R (post-incremented
+// by csa) into V28 or V29 in turn, then issues 4r FMLA. K is unrolled by 2.
+func (e *emitter) tile(r int) {
+	name := fmt.Sprintf("sgemmTile%dx16NEON", r)
+	fmt.Fprintf(&e.g, "\n// %s is sgemmTile%dx32AVX512's contract for an %d×16 tile, with NEON.\n//\n//go:noescape\nfunc %s%s\n",
+		name, r, r, name, strings.TrimPrefix(tileSignature, "func"))
+	fmt.Fprintf(&e.s, "\n// func %s%s\nTEXT ·%s(SB), NOSPLIT|NOFRAME, $0-%d\n", name, strings.TrimPrefix(tileSignature, "func"), name, tileArgs)
+	row := func(i int) string { return fmt.Sprintf("R%d", 6+i) } // A's row i
+	e.ins("MOVD\tk+0(FP), R0")
+	e.ins("MOVD\ta+8(FP), R6")
+	e.ins("MOVD\trsa+16(FP), R2")
+	e.ins("LSL\t$2, R2")
+	e.ins("MOVD\tcsa+24(FP), R3")
+	e.ins("LSL\t$2, R3")
+	e.ins("MOVD\tb+32(FP), R4")
+	e.ins("MOVD\trsb+40(FP), R5")
+	e.ins("LSL\t$2, R5")
+	for i := 1; i < r; i++ {
+		e.ins("ADD\tR2, %s, %s", row(i-1), row(i))
+	}
+	for v := 0; v < 4*r; v++ {
+		e.ins("VEOR\tV%d.B16, V%d.B16, V%d.B16", v, v, v)
+	}
+	step := func() {
+		e.ins("VLD1.P\t(R4)(R5), %s", regs4(24))
+		for i := 0; i < r; i++ {
+			bc := 28 + i%2
+			e.ins("VLD1R.P\t(%s)(R3), [V%d.S4]", row(i), bc)
+			for v := 0; v < 4; v++ {
+				e.ins("VFMLA\tV%d.S4, V%d.S4, V%d.S4", 24+v, bc, 4*i+v)
+			}
+		}
+	}
+	e.ins("LSR\t$1, R0, R12")
+	e.ins("CBZ\tR12, tail")
+	e.label("loop")
+	step()
+	step()
+	e.ins("SUBS\t$1, R12, R12")
+	e.ins("BNE\tloop")
+	e.label("tail")
+	e.ins("TBZ\t$0, R0, scale")
+	step()
+
+	e.label("scale")
+	e.ins("MOVD\tc+48(FP), R13")
+	e.ins("MOVD\tldc+56(FP), R14")
+	e.ins("LSL\t$2, R14")
+	e.ins("FMOVS\talpha+64(FP), F30")
+	e.ins("VDUP\tV30.S[0], V30.S4")
+	for v := 0; v < 4*r; v++ {
+		e.fmul(v, v, 30)
+	}
+	e.ins("// beta == 0 (either sign): C is not read.")
+	e.ins("MOVWU\tbeta+68(FP), R16")
+	e.ins("ANDW\t$0x7fffffff, R16, R16")
+	e.ins("CBZW\tR16, epilogue")
+	e.ins("FMOVS\tbeta+68(FP), F31")
+	e.ins("VDUP\tV31.S[0], V31.S4")
+	e.ins("MOVD\tR13, R17")
+	for i := 0; i < r; i++ {
+		e.ins("VLD1\t(R17), %s", regs4(24))
+		for v := 0; v < 4; v++ {
+			e.ins("VFMLA\tV%d.S4, V31.S4, V%d.S4", 24+v, 4*i+v)
+		}
+		if i < r-1 {
+			e.ins("ADD\tR14, R17, R17")
+		}
+	}
+	e.label("epilogue")
+	e.ins("MOVD\tflags+96(FP), R15")
+	e.ins("TBZ\t$0, R15, residual")
+	e.ins("// Bias: one value per row.")
+	e.ins("MOVD\tbias+72(FP), R16")
+	for i := 0; i < r; i++ {
+		e.ins("VLD1R.P\t4(R16), [V30.S4]")
+		for v := 0; v < 4; v++ {
+			e.fadd(4*i+v, 4*i+v, 30)
+		}
+	}
+	e.label("residual")
+	e.ins("TBZ\t$1, R15, relu")
+	e.ins("// Residual: a tile of its own row stride.")
+	e.ins("MOVD\tres+80(FP), R16")
+	e.ins("MOVD\tldr+88(FP), R17")
+	e.ins("LSL\t$2, R17")
+	for i := 0; i < r; i++ {
+		e.ins("VLD1.P\t(R16)(R17), %s", regs4(24))
+		for v := 0; v < 4; v++ {
+			e.fadd(4*i+v, 4*i+v, 24+v)
+		}
+	}
+	e.label("relu")
+	e.ins("TBZ\t$2, R15, write")
+	e.ins("VEOR\tV30.B16, V30.B16, V30.B16")
+	for v := 0; v < 4*r; v++ {
+		e.fmax(v, v, 30)
+	}
+	e.label("write")
+	for i := 0; i < r; i++ {
+		e.ins("VST1\t%s, (R13)", regs4(4*i))
+		if i < r-1 {
+			e.ins("ADD\tR14, R13, R13")
+		}
+	}
+	e.ins("RET")
+}
+
+// peak emits fmaPeakNEON: n rounds of 24 independent FMLA chains, the
+// throughput ceiling of the tiles.
+func (e *emitter) peak() {
+	const chains = 24
+	fmt.Fprintf(&e.g, "\n// fmaPeakNEON runs n rounds of %d independent FMLA chains (%d operations a round),\n// the throughput ceiling the SGEMM tiles are measured against.\n//\n//go:noescape\nfunc fmaPeakNEON(n int)\n", chains, chains*8)
+	fmt.Fprintf(&e.s, "\n// func fmaPeakNEON(n int)\nTEXT ·fmaPeakNEON(SB), NOSPLIT|NOFRAME, $0-8\n")
+	e.ins("MOVD\tn+0(FP), R0")
+	for v := 0; v < chains+2; v++ {
+		e.ins("VEOR\tV%d.B16, V%d.B16, V%d.B16", v, v, v)
+	}
+	e.ins("CBZ\tR0, done")
+	e.label("loop")
+	for v := 0; v < chains; v++ {
+		e.ins("VFMLA\tV%d.S4, V%d.S4, V%d.S4", chains, chains+1, v)
+	}
+	e.ins("SUBS\t$1, R0, R0")
+	e.ins("BNE\tloop")
+	e.label("done")
+	e.ins("RET")
+}
+
+func main() {
+	flag.Parse()
+	var e emitter
+	e.s.WriteString("// Code generated by command: go run ./_gen_arm64. DO NOT EDIT.\n\n//go:build !purego\n\n#include \"textflag.h\"\n")
+	e.g.WriteString("// Code generated by command: go run ./_gen_arm64. DO NOT EDIT.\n\n//go:build !purego\n\npackage kernels\n")
+	for r := 1; r <= maxRows; r++ {
+		e.tile(r)
+	}
+	e.peak()
+	if err := os.WriteFile(*out, e.s.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(*stubs, e.g.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}

@@ -1,0 +1,33 @@
+//go:build !purego && (amd64 || arm64)
+
+package kernels
+
+// asmTile is an SGEMM micro-kernel in assembly: the tile C = alpha·A·B +
+// beta·C with the epilogue flags ask for (gemm_stubs_amd64.go has the
+// full contract).
+type asmTile func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// checkTile keeps the assembly inside the slices it is handed.
+func checkTile(k, rows, mr, nr int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int) {
+	if k < 1 || rows < 1 || rows > mr || rsa < 0 || csa < 0 || len(a) < (rows-1)*rsa+(k-1)*csa+1 ||
+		rsb < nr || len(b) < (k-1)*rsb+nr || ldc < nr || len(c) < (rows-1)*ldc+nr {
+		panic("kernels: SGEMM micro-kernel called with short panels")
+	}
+}
+
+// args checks ep against a rows×nr tile and returns the assembly's
+// epilogue arguments: bit 0 of flags adds the bias, bit 1 the residual,
+// bit 2 clamps at 0.
+func (ep *tileEpilogue) args(rows, nr int) (bias, res *float32, ldr, flags int) {
+	if len(ep.bias) < rows || ep.res != nil && (ep.ldr < nr || len(ep.res) < (rows-1)*ep.ldr+nr) {
+		panic("kernels: SGEMM epilogue with short bias or residual")
+	}
+	bias, flags = &ep.bias[0], 1
+	if ep.res != nil {
+		res, ldr, flags = &ep.res[0], ep.ldr, flags|2
+	}
+	if ep.relu {
+		flags |= 4
+	}
+	return bias, res, ldr, flags
+}
