@@ -222,7 +222,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		// c itself has stride 1 here (conv3 of a bottleneck), so bufSub is free.
 		ax = ws.subsample(acc.x, acc.c.inC, acc.h, acc.w, acc.c.stride, oh, ow)
 	}
-	if c.smallMapT(plane) || res == nil && acc == nil && c.transposable(plane, pointwiseTMaxPlain) {
+	if c.smallMapT(plane) || acc == nil && c.transposable(plane, pointwiseTMaxPlain) {
 		ws.pointwiseT(c, x, oh, ow, plane, out, res, bias, acc, ax, relu)
 		return
 	}
@@ -323,11 +323,14 @@ func (ws *workspace) rows(k, plane int) []int32 {
 // 224×224; 14×14, 196 = 12·16 + 4, loses only 6 % to the padding).
 const pointwiseTMax = 128
 
-// pointwiseTMaxPlain bounds them for a 1×1 layer with neither a residual
-// nor a shortcut's product to add, whose transposed store then costs
-// little: ResNet-50's 1024→256 and 1024→512 layers at 14×14 took 4–17 %
-// less so (passes alternating in one process, two runs), where its
-// 256→1024 ones, with their residual, took 23–38 % more.
+// pointwiseTMaxPlain bounds them for a 1×1 layer with no shortcut's
+// product to add (a bottleneck's projection, computed with its conv3):
+// ResNet-50's 1024→256 and 1024→512 layers at 14×14 took 4–17 % less so
+// (passes alternating in one process, two runs), and since the
+// transposed store adds the residual in the same pass
+// (kernels.TransposeBiasAct) ResNeXt-101 32x8d's 1024→1024 conv3 layers
+// with theirs 4–13 % less (they had taken 23–38 % more with a pass of its
+// own for the residual).
 const pointwiseTMaxPlain = 256
 
 // pointwiseT is pointwise for a small map of plane positions, computed
@@ -398,40 +401,13 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 			xi = x[img*k*plane:]
 		}
 		panelsAT(plane, o0, o1, k, xi, wt, beta, tmp)
-		base := img * m * plane
-		transposeInto(out[base+o0*plane:base+o1*plane], plane, tmp, cols)
-		for o := o0; o < o1; o++ {
-			d := out[base+o*plane : base+(o+1)*plane]
-			var rr []float32
-			if res != nil {
-				rr = res[base+o*plane : base+(o+1)*plane]
-			}
-			kernels.BiasAct(d, d, rr, bias[o], relu)
+		base := img*m*plane + o0*plane
+		var rr []float32
+		if res != nil {
+			rr = res[base:]
 		}
+		kernels.TransposeBiasAct(out[base:], plane, tmp, cols, rr, plane, bias[o0:o1], plane, cols, relu)
 	})
-}
-
-// transposeInto sets dst[o·plane + i] = src[i·cols + o] for o < cols and
-// i < plane, eight columns of src at a time (a loop over single values
-// cost 1.6–2 ns each, as much as a quarter of the product it stored).
-func transposeInto(dst []float32, plane int, src []float32, cols int) {
-	o := 0
-	for ; o+8 <= cols; o += 8 {
-		d := dst[o*plane : (o+8)*plane]
-		r0, r1, r2, r3 := d[:plane], d[plane:2*plane], d[2*plane:3*plane], d[3*plane:4*plane]
-		r4, r5, r6, r7 := d[4*plane:5*plane], d[5*plane:6*plane], d[6*plane:7*plane], d[7*plane:8*plane]
-		for i := range r0 {
-			t := src[i*cols+o : i*cols+o+8]
-			r0[i], r1[i], r2[i], r3[i] = t[0], t[1], t[2], t[3]
-			r4[i], r5[i], r6[i], r7[i] = t[4], t[5], t[6], t[7]
-		}
-	}
-	for ; o < cols; o++ {
-		d := dst[o*plane : (o+1)*plane]
-		for i := range d {
-			d[i] = src[i*cols+o]
-		}
-	}
 }
 
 // tPanel is the width of the panels of transposed weights, a multiple of

@@ -8,10 +8,10 @@ import "testing"
 // of the test, then puts back the ones init chose.
 func useEngineKernelsFor(t *testing.T, isa engineISA) {
 	conv, wi, wo, ba, mp, eo := convGemm, winoInput, winoOutput, biasAct, maxPool3x3s2Row, everyOther
-	w4i, w4o, w4n, bar, eor := wino4Input, wino4Output, wino4Native, biasActRows, everyOtherRows
+	w4i, w4o, w4n, bar, eor, tba := wino4Input, wino4Output, wino4Native, biasActRows, everyOtherRows, transposeBiasAct
 	t.Cleanup(func() {
 		convGemm, winoInput, winoOutput, biasAct, maxPool3x3s2Row, everyOther = conv, wi, wo, ba, mp, eo
-		wino4Input, wino4Output, wino4Native, biasActRows, everyOtherRows = w4i, w4o, w4n, bar, eor
+		wino4Input, wino4Output, wino4Native, biasActRows, everyOtherRows, transposeBiasAct = w4i, w4o, w4n, bar, eor, tba
 	})
 	useEngineKernels(isa)
 }

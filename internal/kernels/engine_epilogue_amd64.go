@@ -47,3 +47,31 @@ func biasActRowsAVX512(dst []float32, ldd int, src []float32, lds int, res []flo
 func biasActRowsAVX2(dst []float32, ldd int, src []float32, lds int, res []float32, ldr int, rows, n int, b float32, relu bool) {
 	epiloguesAVX2.rows(dst, ldd, src, lds, res, ldr, rows, n, b, relu)
 }
+
+// transposeBiasActAVX512Go runs the assembly on each block of 16 columns
+// and the portable twin on the rest.
+func transposeBiasActAVX512Go(dst []float32, ldd int, src []float32, lds int, res []float32, ldr int, bias []float32, n, cols int, relu bool) {
+	r := 0
+	if relu {
+		r = 1
+	}
+	o := 0
+	for ; o+16 <= cols; o += 16 {
+		_ = dst[(o+15)*ldd+n-1]
+		_ = src[(n-1)*lds+o+15]
+		_ = bias[o+15]
+		var rp *float32
+		if res != nil {
+			_ = res[(o+15)*ldr+n-1]
+			rp = &res[o*ldr]
+		}
+		transposeBiasActAVX512(&dst[o*ldd], 4*ldd, &src[o], 4*lds, rp, 4*ldr, &bias[o], n, r)
+	}
+	if o < cols {
+		var rr []float32
+		if res != nil {
+			rr = res[o*ldr:]
+		}
+		transposeBiasActGeneric(dst[o*ldd:], ldd, src[o:], lds, rr, ldr, bias[o:], n, cols-o, relu)
+	}
+}

@@ -633,3 +633,756 @@ engineBiasResReLUAVX2_done:
 	JNZ  engineBiasResReLUAVX2_row
 	VZEROUPPER
 	RET
+
+// func transposeBiasActAVX512(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, bias *float32, n int, relu int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·transposeBiasActAVX512(SB), NOSPLIT, $0-72
+	MOVQ dst+0(FP), AX
+	MOVQ ldd+8(FP), DX
+	MOVQ src+16(FP), BX
+	MOVQ lds+24(FP), SI
+	MOVQ res+32(FP), DI
+	MOVQ ldr+40(FP), R8
+	MOVQ n+56(FP), R9
+	MOVQ bias+48(FP), R10
+
+	// 16 rows of src a block: src advances 16 rows, dst and res 16 values.
+	MOVQ SI, R11
+	SHLQ $0x04, R11
+	CMPQ R9, $0x10
+	JL   transposeBiasAct_tail
+
+transposeBiasAct_loop:
+	MOVQ        BX, CX
+	VMOVUPS     (CX), Z0
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z1
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z2
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z3
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z4
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z5
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z6
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z7
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z8
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z9
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z10
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z11
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z12
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z13
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z14
+	ADDQ        SI, CX
+	VMOVUPS     (CX), Z15
+	VUNPCKLPS   Z1, Z0, Z16
+	VUNPCKHPS   Z1, Z0, Z17
+	VUNPCKLPS   Z3, Z2, Z18
+	VUNPCKHPS   Z3, Z2, Z19
+	VUNPCKLPS   Z5, Z4, Z20
+	VUNPCKHPS   Z5, Z4, Z21
+	VUNPCKLPS   Z7, Z6, Z22
+	VUNPCKHPS   Z7, Z6, Z23
+	VUNPCKLPS   Z9, Z8, Z24
+	VUNPCKHPS   Z9, Z8, Z25
+	VUNPCKLPS   Z11, Z10, Z26
+	VUNPCKHPS   Z11, Z10, Z27
+	VUNPCKLPS   Z13, Z12, Z28
+	VUNPCKHPS   Z13, Z12, Z29
+	VUNPCKLPS   Z15, Z14, Z30
+	VUNPCKHPS   Z15, Z14, Z31
+	VUNPCKLPD   Z18, Z16, Z0
+	VUNPCKHPD   Z18, Z16, Z1
+	VUNPCKLPD   Z19, Z17, Z2
+	VUNPCKHPD   Z19, Z17, Z3
+	VUNPCKLPD   Z22, Z20, Z4
+	VUNPCKHPD   Z22, Z20, Z5
+	VUNPCKLPD   Z23, Z21, Z6
+	VUNPCKHPD   Z23, Z21, Z7
+	VUNPCKLPD   Z26, Z24, Z8
+	VUNPCKHPD   Z26, Z24, Z9
+	VUNPCKLPD   Z27, Z25, Z10
+	VUNPCKHPD   Z27, Z25, Z11
+	VUNPCKLPD   Z30, Z28, Z12
+	VUNPCKHPD   Z30, Z28, Z13
+	VUNPCKLPD   Z31, Z29, Z14
+	VUNPCKHPD   Z31, Z29, Z15
+	VSHUFF32X4  $0x44, Z4, Z0, Z16
+	VSHUFF32X4  $0xee, Z4, Z0, Z17
+	VSHUFF32X4  $0x44, Z12, Z8, Z18
+	VSHUFF32X4  $0xee, Z12, Z8, Z19
+	VSHUFF32X4  $0x44, Z5, Z1, Z20
+	VSHUFF32X4  $0xee, Z5, Z1, Z21
+	VSHUFF32X4  $0x44, Z13, Z9, Z22
+	VSHUFF32X4  $0xee, Z13, Z9, Z23
+	VSHUFF32X4  $0x44, Z6, Z2, Z24
+	VSHUFF32X4  $0xee, Z6, Z2, Z25
+	VSHUFF32X4  $0x44, Z14, Z10, Z26
+	VSHUFF32X4  $0xee, Z14, Z10, Z27
+	VSHUFF32X4  $0x44, Z7, Z3, Z28
+	VSHUFF32X4  $0xee, Z7, Z3, Z29
+	VSHUFF32X4  $0x44, Z15, Z11, Z30
+	VSHUFF32X4  $0xee, Z15, Z11, Z31
+	VSHUFF32X4  $0x88, Z18, Z16, Z0
+	VSHUFF32X4  $0xdd, Z18, Z16, Z4
+	VSHUFF32X4  $0x88, Z19, Z17, Z8
+	VSHUFF32X4  $0xdd, Z19, Z17, Z12
+	VSHUFF32X4  $0x88, Z22, Z20, Z1
+	VSHUFF32X4  $0xdd, Z22, Z20, Z5
+	VSHUFF32X4  $0x88, Z23, Z21, Z9
+	VSHUFF32X4  $0xdd, Z23, Z21, Z13
+	VSHUFF32X4  $0x88, Z26, Z24, Z2
+	VSHUFF32X4  $0xdd, Z26, Z24, Z6
+	VSHUFF32X4  $0x88, Z27, Z25, Z10
+	VSHUFF32X4  $0xdd, Z27, Z25, Z14
+	VSHUFF32X4  $0x88, Z30, Z28, Z3
+	VSHUFF32X4  $0xdd, Z30, Z28, Z7
+	VSHUFF32X4  $0x88, Z31, Z29, Z11
+	VSHUFF32X4  $0xdd, Z31, Z29, Z15
+	VXORPS      Z16, Z16, Z16
+	MOVQ        AX, CX
+	MOVQ        DI, R12
+	VADDPS.BCST (R10), Z0, Z0
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFa
+	VADDPS      (R12), Z0, Z0
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFa:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFa
+	VMAXPS Z0, Z16, Z0
+
+transposeBiasAct_noreluFa:
+	VMOVUPS     Z0, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 4(R10), Z1, Z1
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFb
+	VADDPS      (R12), Z1, Z1
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFb:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFb
+	VMAXPS Z1, Z16, Z1
+
+transposeBiasAct_noreluFb:
+	VMOVUPS     Z1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 8(R10), Z2, Z2
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFc
+	VADDPS      (R12), Z2, Z2
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFc:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFc
+	VMAXPS Z2, Z16, Z2
+
+transposeBiasAct_noreluFc:
+	VMOVUPS     Z2, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 12(R10), Z3, Z3
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFd
+	VADDPS      (R12), Z3, Z3
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFd:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFd
+	VMAXPS Z3, Z16, Z3
+
+transposeBiasAct_noreluFd:
+	VMOVUPS     Z3, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 16(R10), Z4, Z4
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFe
+	VADDPS      (R12), Z4, Z4
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFe:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFe
+	VMAXPS Z4, Z16, Z4
+
+transposeBiasAct_noreluFe:
+	VMOVUPS     Z4, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 20(R10), Z5, Z5
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFf
+	VADDPS      (R12), Z5, Z5
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFf:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFf
+	VMAXPS Z5, Z16, Z5
+
+transposeBiasAct_noreluFf:
+	VMOVUPS     Z5, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 24(R10), Z6, Z6
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFg
+	VADDPS      (R12), Z6, Z6
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFg:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFg
+	VMAXPS Z6, Z16, Z6
+
+transposeBiasAct_noreluFg:
+	VMOVUPS     Z6, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 28(R10), Z7, Z7
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFh
+	VADDPS      (R12), Z7, Z7
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFh:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFh
+	VMAXPS Z7, Z16, Z7
+
+transposeBiasAct_noreluFh:
+	VMOVUPS     Z7, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 32(R10), Z8, Z8
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFi
+	VADDPS      (R12), Z8, Z8
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFi:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFi
+	VMAXPS Z8, Z16, Z8
+
+transposeBiasAct_noreluFi:
+	VMOVUPS     Z8, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 36(R10), Z9, Z9
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFj
+	VADDPS      (R12), Z9, Z9
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFj:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFj
+	VMAXPS Z9, Z16, Z9
+
+transposeBiasAct_noreluFj:
+	VMOVUPS     Z9, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 40(R10), Z10, Z10
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFk
+	VADDPS      (R12), Z10, Z10
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFk:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFk
+	VMAXPS Z10, Z16, Z10
+
+transposeBiasAct_noreluFk:
+	VMOVUPS     Z10, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 44(R10), Z11, Z11
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFl
+	VADDPS      (R12), Z11, Z11
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFl:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFl
+	VMAXPS Z11, Z16, Z11
+
+transposeBiasAct_noreluFl:
+	VMOVUPS     Z11, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 48(R10), Z12, Z12
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFm
+	VADDPS      (R12), Z12, Z12
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFm:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFm
+	VMAXPS Z12, Z16, Z12
+
+transposeBiasAct_noreluFm:
+	VMOVUPS     Z12, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 52(R10), Z13, Z13
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFn
+	VADDPS      (R12), Z13, Z13
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFn:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFn
+	VMAXPS Z13, Z16, Z13
+
+transposeBiasAct_noreluFn:
+	VMOVUPS     Z13, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 56(R10), Z14, Z14
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFo
+	VADDPS      (R12), Z14, Z14
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFo:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFo
+	VMAXPS Z14, Z16, Z14
+
+transposeBiasAct_noreluFo:
+	VMOVUPS     Z14, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 60(R10), Z15, Z15
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresFp
+	VADDPS      (R12), Z15, Z15
+	ADDQ        R8, R12
+
+transposeBiasAct_noresFp:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluFp
+	VMAXPS Z15, Z16, Z15
+
+transposeBiasAct_noreluFp:
+	VMOVUPS Z15, (CX)
+	ADDQ    R11, BX
+	ADDQ    $0x00000040, AX
+	TESTQ   DI, DI
+	JZ      transposeBiasAct_next
+	ADDQ    $0x00000040, DI
+
+transposeBiasAct_next:
+	SUBQ $0x10, R9
+	CMPQ R9, $0x10
+	JGE  transposeBiasAct_loop
+
+transposeBiasAct_tail:
+	TESTQ R9, R9
+	JZ    transposeBiasAct_done
+
+	// K1: the last block's rows, (1<<n) - 1.
+	MOVQ    R9, CX
+	MOVL    $0x00000001, R11
+	SHLL    CL, R11
+	DECL    R11
+	KMOVW   R11, K1
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	VXORPS  Z6, Z6, Z6
+	VXORPS  Z7, Z7, Z7
+	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
+	VXORPS  Z10, Z10, Z10
+	VXORPS  Z11, Z11, Z11
+	VXORPS  Z12, Z12, Z12
+	VXORPS  Z13, Z13, Z13
+	VXORPS  Z14, Z14, Z14
+	VXORPS  Z15, Z15, Z15
+	MOVQ    BX, CX
+	VMOVUPS (CX), Z0
+	ADDQ    SI, CX
+	CMPQ    R9, $0x01
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z1
+	ADDQ    SI, CX
+	CMPQ    R9, $0x02
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z2
+	ADDQ    SI, CX
+	CMPQ    R9, $0x03
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z3
+	ADDQ    SI, CX
+	CMPQ    R9, $0x04
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z4
+	ADDQ    SI, CX
+	CMPQ    R9, $0x05
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z5
+	ADDQ    SI, CX
+	CMPQ    R9, $0x06
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z6
+	ADDQ    SI, CX
+	CMPQ    R9, $0x07
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z7
+	ADDQ    SI, CX
+	CMPQ    R9, $0x08
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z8
+	ADDQ    SI, CX
+	CMPQ    R9, $0x09
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z9
+	ADDQ    SI, CX
+	CMPQ    R9, $0x0a
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z10
+	ADDQ    SI, CX
+	CMPQ    R9, $0x0b
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z11
+	ADDQ    SI, CX
+	CMPQ    R9, $0x0c
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z12
+	ADDQ    SI, CX
+	CMPQ    R9, $0x0d
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z13
+	ADDQ    SI, CX
+	CMPQ    R9, $0x0e
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z14
+	ADDQ    SI, CX
+	CMPQ    R9, $0x0f
+	JLE     transposeBiasAct_loadedT
+	VMOVUPS (CX), Z15
+
+transposeBiasAct_loadedT:
+	VUNPCKLPS   Z1, Z0, Z16
+	VUNPCKHPS   Z1, Z0, Z17
+	VUNPCKLPS   Z3, Z2, Z18
+	VUNPCKHPS   Z3, Z2, Z19
+	VUNPCKLPS   Z5, Z4, Z20
+	VUNPCKHPS   Z5, Z4, Z21
+	VUNPCKLPS   Z7, Z6, Z22
+	VUNPCKHPS   Z7, Z6, Z23
+	VUNPCKLPS   Z9, Z8, Z24
+	VUNPCKHPS   Z9, Z8, Z25
+	VUNPCKLPS   Z11, Z10, Z26
+	VUNPCKHPS   Z11, Z10, Z27
+	VUNPCKLPS   Z13, Z12, Z28
+	VUNPCKHPS   Z13, Z12, Z29
+	VUNPCKLPS   Z15, Z14, Z30
+	VUNPCKHPS   Z15, Z14, Z31
+	VUNPCKLPD   Z18, Z16, Z0
+	VUNPCKHPD   Z18, Z16, Z1
+	VUNPCKLPD   Z19, Z17, Z2
+	VUNPCKHPD   Z19, Z17, Z3
+	VUNPCKLPD   Z22, Z20, Z4
+	VUNPCKHPD   Z22, Z20, Z5
+	VUNPCKLPD   Z23, Z21, Z6
+	VUNPCKHPD   Z23, Z21, Z7
+	VUNPCKLPD   Z26, Z24, Z8
+	VUNPCKHPD   Z26, Z24, Z9
+	VUNPCKLPD   Z27, Z25, Z10
+	VUNPCKHPD   Z27, Z25, Z11
+	VUNPCKLPD   Z30, Z28, Z12
+	VUNPCKHPD   Z30, Z28, Z13
+	VUNPCKLPD   Z31, Z29, Z14
+	VUNPCKHPD   Z31, Z29, Z15
+	VSHUFF32X4  $0x44, Z4, Z0, Z16
+	VSHUFF32X4  $0xee, Z4, Z0, Z17
+	VSHUFF32X4  $0x44, Z12, Z8, Z18
+	VSHUFF32X4  $0xee, Z12, Z8, Z19
+	VSHUFF32X4  $0x44, Z5, Z1, Z20
+	VSHUFF32X4  $0xee, Z5, Z1, Z21
+	VSHUFF32X4  $0x44, Z13, Z9, Z22
+	VSHUFF32X4  $0xee, Z13, Z9, Z23
+	VSHUFF32X4  $0x44, Z6, Z2, Z24
+	VSHUFF32X4  $0xee, Z6, Z2, Z25
+	VSHUFF32X4  $0x44, Z14, Z10, Z26
+	VSHUFF32X4  $0xee, Z14, Z10, Z27
+	VSHUFF32X4  $0x44, Z7, Z3, Z28
+	VSHUFF32X4  $0xee, Z7, Z3, Z29
+	VSHUFF32X4  $0x44, Z15, Z11, Z30
+	VSHUFF32X4  $0xee, Z15, Z11, Z31
+	VSHUFF32X4  $0x88, Z18, Z16, Z0
+	VSHUFF32X4  $0xdd, Z18, Z16, Z4
+	VSHUFF32X4  $0x88, Z19, Z17, Z8
+	VSHUFF32X4  $0xdd, Z19, Z17, Z12
+	VSHUFF32X4  $0x88, Z22, Z20, Z1
+	VSHUFF32X4  $0xdd, Z22, Z20, Z5
+	VSHUFF32X4  $0x88, Z23, Z21, Z9
+	VSHUFF32X4  $0xdd, Z23, Z21, Z13
+	VSHUFF32X4  $0x88, Z26, Z24, Z2
+	VSHUFF32X4  $0xdd, Z26, Z24, Z6
+	VSHUFF32X4  $0x88, Z27, Z25, Z10
+	VSHUFF32X4  $0xdd, Z27, Z25, Z14
+	VSHUFF32X4  $0x88, Z30, Z28, Z3
+	VSHUFF32X4  $0xdd, Z30, Z28, Z7
+	VSHUFF32X4  $0x88, Z31, Z29, Z11
+	VSHUFF32X4  $0xdd, Z31, Z29, Z15
+	VXORPS      Z16, Z16, Z16
+	MOVQ        AX, CX
+	MOVQ        DI, R12
+	VADDPS.BCST (R10), Z0, Z0
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTa
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z0, Z0
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTa:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTa
+	VMAXPS Z0, Z16, Z0
+
+transposeBiasAct_noreluTa:
+	VMOVUPS     Z0, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 4(R10), Z1, Z1
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTb
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z1, Z1
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTb:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTb
+	VMAXPS Z1, Z16, Z1
+
+transposeBiasAct_noreluTb:
+	VMOVUPS     Z1, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 8(R10), Z2, Z2
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTc
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z2, Z2
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTc:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTc
+	VMAXPS Z2, Z16, Z2
+
+transposeBiasAct_noreluTc:
+	VMOVUPS     Z2, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 12(R10), Z3, Z3
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTd
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z3, Z3
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTd:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTd
+	VMAXPS Z3, Z16, Z3
+
+transposeBiasAct_noreluTd:
+	VMOVUPS     Z3, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 16(R10), Z4, Z4
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTe
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z4, Z4
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTe:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTe
+	VMAXPS Z4, Z16, Z4
+
+transposeBiasAct_noreluTe:
+	VMOVUPS     Z4, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 20(R10), Z5, Z5
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTf
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z5, Z5
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTf:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTf
+	VMAXPS Z5, Z16, Z5
+
+transposeBiasAct_noreluTf:
+	VMOVUPS     Z5, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 24(R10), Z6, Z6
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTg
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z6, Z6
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTg:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTg
+	VMAXPS Z6, Z16, Z6
+
+transposeBiasAct_noreluTg:
+	VMOVUPS     Z6, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 28(R10), Z7, Z7
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTh
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z7, Z7
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTh:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTh
+	VMAXPS Z7, Z16, Z7
+
+transposeBiasAct_noreluTh:
+	VMOVUPS     Z7, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 32(R10), Z8, Z8
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTi
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z8, Z8
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTi:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTi
+	VMAXPS Z8, Z16, Z8
+
+transposeBiasAct_noreluTi:
+	VMOVUPS     Z8, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 36(R10), Z9, Z9
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTj
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z9, Z9
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTj:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTj
+	VMAXPS Z9, Z16, Z9
+
+transposeBiasAct_noreluTj:
+	VMOVUPS     Z9, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 40(R10), Z10, Z10
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTk
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z10, Z10
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTk:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTk
+	VMAXPS Z10, Z16, Z10
+
+transposeBiasAct_noreluTk:
+	VMOVUPS     Z10, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 44(R10), Z11, Z11
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTl
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z11, Z11
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTl:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTl
+	VMAXPS Z11, Z16, Z11
+
+transposeBiasAct_noreluTl:
+	VMOVUPS     Z11, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 48(R10), Z12, Z12
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTm
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z12, Z12
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTm:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTm
+	VMAXPS Z12, Z16, Z12
+
+transposeBiasAct_noreluTm:
+	VMOVUPS     Z12, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 52(R10), Z13, Z13
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTn
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z13, Z13
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTn:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTn
+	VMAXPS Z13, Z16, Z13
+
+transposeBiasAct_noreluTn:
+	VMOVUPS     Z13, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 56(R10), Z14, Z14
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTo
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z14, Z14
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTo:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTo
+	VMAXPS Z14, Z16, Z14
+
+transposeBiasAct_noreluTo:
+	VMOVUPS     Z14, K1, (CX)
+	ADDQ        DX, CX
+	VADDPS.BCST 60(R10), Z15, Z15
+	TESTQ       DI, DI
+	JZ          transposeBiasAct_noresTp
+	VMOVUPS.Z   (R12), K1, Z17
+	VADDPS      Z17, Z15, Z15
+	ADDQ        R8, R12
+
+transposeBiasAct_noresTp:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasAct_noreluTp
+	VMAXPS Z15, Z16, Z15
+
+transposeBiasAct_noreluTp:
+	VMOVUPS Z15, K1, (CX)
+
+transposeBiasAct_done:
+	VZEROUPPER
+	RET

@@ -19,3 +19,9 @@ func addEpilogueRowsAsm(v map[string]func([]float32, int, []float32, int, []floa
 		v["avx2"] = biasActRowsAVX2
 	}
 }
+
+func addTransposeAsm(v map[string]func([]float32, int, []float32, int, []float32, int, []float32, int, int, bool)) {
+	if hasAVX512 {
+		v["avx512"] = transposeBiasActAVX512Go
+	}
+}

@@ -6,3 +6,6 @@ func addEpilogueAsm(map[string]func(dst, src, res []float32, b float32, relu boo
 
 func addEpilogueRowsAsm(map[string]func([]float32, int, []float32, int, []float32, int, int, int, float32, bool)) {
 }
+
+func addTransposeAsm(map[string]func([]float32, int, []float32, int, []float32, int, []float32, int, int, bool)) {
+}

@@ -91,3 +91,9 @@ func engineBiasResAVX2(dst *float32, src *float32, res *float32, n int, b float3
 //
 //go:noescape
 func engineBiasResReLUAVX2(dst *float32, src *float32, res *float32, n int, b float32, rows int, ldd int, lds int, ldr int)
+
+// transposeBiasActAVX512 is TransposeBiasAct for 16 columns of src and
+// n ≥ 1 rows (strides in bytes; res may be nil): see transposeBiasActGeneric.
+//
+//go:noescape
+func transposeBiasActAVX512(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, bias *float32, n int, relu int)

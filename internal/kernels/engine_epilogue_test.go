@@ -160,3 +160,75 @@ func TestBiasActRows(t *testing.T) {
 	}
 	BiasActRows(nil, 0, nil, 0, nil, 0, 0, 5, 1, false)
 }
+
+// TestTransposeBiasAct compares every variant of TransposeBiasAct with
+// BiasAct on the transposed values, bit for bit (NaN as NaN, −0 and
+// ReLU's 0 included), for 1–40 rows (full 16-row blocks and a masked
+// tail) and column counts around the assembly's blocks of 16, with and
+// without residual and ReLU; dst is NaN outside what may be written.
+func TestTransposeBiasAct(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	nan := float32(math.NaN())
+	variants := map[string]func([]float32, int, []float32, int, []float32, int, []float32, int, int, bool){
+		"generic": transposeBiasActGeneric, "dispatched": transposeBiasAct,
+	}
+	addTransposeAsm(variants)
+	for name, f := range variants {
+		for n := 1; n <= 40; n++ {
+			for _, cols := range []int{1, 7, 8, 15, 16, 17, 32, 40} {
+				for mode := 0; mode < 4; mode++ {
+					withRes, relu := mode&1 != 0, mode&2 != 0
+					lds, ldd, ldr := cols+rng.IntN(3), n+rng.IntN(3), n+rng.IntN(3)
+					src := make([]float32, (n-1)*lds+cols)
+					for i := range src {
+						src[i] = float32(rng.NormFloat64())
+					}
+					src[rng.IntN(len(src))] = nan
+					src[rng.IntN(len(src))] = float32(math.Copysign(0, -1))
+					bias := make([]float32, cols)
+					for i := range bias {
+						bias[i] = float32(rng.NormFloat64())
+					}
+					var res []float32
+					if withRes {
+						res = make([]float32, (cols-1)*ldr+n)
+						for i := range res {
+							res[i] = float32(rng.NormFloat64())
+						}
+						res[rng.IntN(len(res))] = nan
+					}
+					dst := nanSlice((cols-1)*ldd + n)
+					f(dst, ldd, src, lds, res, ldr, bias, n, cols, relu)
+					for o := 0; o < cols; o++ {
+						col := make([]float32, n)
+						for i := range col {
+							col[i] = src[i*lds+o]
+						}
+						want := make([]float32, n)
+						var r []float32
+						if withRes {
+							r = res[o*ldr : o*ldr+n]
+						}
+						biasActGeneric(want, col, r, bias[o], relu)
+						for i, w := range want {
+							if g := dst[o*ldd+i]; !sameFloat(g, w) || math.Signbit(float64(g)) != math.Signbit(float64(w)) && g == g {
+								t.Fatalf("%s n=%d cols=%d res=%v relu=%v: dst[%d][%d] = %v, want %v", name, n, cols, withRes, relu, o, i, g, w)
+							}
+						}
+						for i := n; i < ldd && o < cols-1; i++ {
+							if g := dst[o*ldd+i]; g == g {
+								t.Fatalf("%s n=%d cols=%d: wrote dst[%d][%d] past the rows", name, n, cols, o, i)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("TransposeBiasAct with a short dst did not panic")
+		}
+	}()
+	TransposeBiasAct(make([]float32, 4), 3, make([]float32, 4), 2, nil, 0, make([]float32, 2), 2, 2, false)
+}
