@@ -222,7 +222,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		// c itself has stride 1 here (conv3 of a bottleneck), so bufSub is free.
 		ax = ws.subsample(acc.x, acc.c.inC, acc.h, acc.w, acc.c.stride, oh, ow)
 	}
-	if c.smallMapT(plane) || acc == nil && c.transposable(plane, pointwiseTMaxPlain) {
+	if c.smallMapT(plane) || acc == nil && (res == nil || kernels.TransposeBiasActNative()) && c.transposable(plane, pointwiseTMaxPlain) {
 		ws.pointwiseT(c, x, oh, ow, plane, out, res, bias, acc, ax, relu)
 		return
 	}
@@ -326,11 +326,12 @@ const pointwiseTMax = 128
 // pointwiseTMaxPlain bounds them for a 1×1 layer with no shortcut's
 // product to add (a bottleneck's projection, computed with its conv3):
 // ResNet-50's 1024→256 and 1024→512 layers at 14×14 took 4–17 % less so
-// (passes alternating in one process, two runs), and since the
-// transposed store adds the residual in the same pass
-// (kernels.TransposeBiasAct) ResNeXt-101 32x8d's 1024→1024 conv3 layers
-// with theirs 4–13 % less (they had taken 23–38 % more with a pass of its
-// own for the residual).
+// (passes alternating in one process, two runs). Layers with a residual
+// go so only where the transposed store that adds it runs in assembly
+// (kernels.TransposeBiasActNative): ResNeXt-101 32x8d's 1024→1024 conv3
+// layers at 14×14 then took 4–13 % less, ResNet-50's 256→1024 ones on
+// the AVX2 kernels 6–16 %; with the portable store (or, before, a pass of
+// its own for the residual) they took 16–38 % more.
 const pointwiseTMaxPlain = 256
 
 // pointwiseT is pointwise for a small map of plane positions, computed

@@ -4,7 +4,7 @@ package kernels
 
 // engineISA names the instruction set of one variant of each engine
 // kernel: ConvGemm, WinoInput and WinoOutput (and F(4×4)'s), BiasAct,
-// TransposeBiasAct (AVX-512 only), MaxPool3x3s2Row and EveryOther.
+// TransposeBiasAct, MaxPool3x3s2Row and EveryOther.
 type engineISA int
 
 const (
@@ -35,7 +35,7 @@ func useEngineKernels(isa engineISA) {
 		winoInput, winoOutput = winoInputAVX512Go, winoOutputAVX512Go
 		wino4Input, wino4Output, wino4Native = wino4InputAVX512Go, wino4OutputAVX512Go, true
 		biasAct, biasActRows = biasActAVX512, biasActRowsAVX512
-		transposeBiasAct = transposeBiasActAVX512Go
+		transposeBiasAct, transposeNative = transposeBiasActAVX512Go, true
 		maxPool3x3s2Row = maxPool3x3s2RowAVX512Go
 		everyOther, everyOtherRows = everyOtherAVX512Go, everyOtherRowsAVX512Go
 	case engineAVX2:
@@ -43,7 +43,7 @@ func useEngineKernels(isa engineISA) {
 		winoInput, winoOutput = winoInputAVX2Go, winoOutputAVX2Go
 		wino4Input, wino4Output, wino4Native = wino4InputAVX2Go, wino4OutputAVX2Go, true
 		biasAct, biasActRows = biasActAVX2, biasActRowsAVX2
-		transposeBiasAct = transposeBiasActGeneric
+		transposeBiasAct, transposeNative = transposeBiasActAVX2Go, true
 		maxPool3x3s2Row = maxPool3x3s2RowAVX2Go
 		everyOther, everyOtherRows = everyOtherAVX2Go, everyOtherRowsGeneric
 	default:
@@ -51,7 +51,7 @@ func useEngineKernels(isa engineISA) {
 		winoInput, winoOutput = winoInputGeneric, winoOutputGeneric
 		wino4Input, wino4Output, wino4Native = wino4InputGeneric, wino4OutputGeneric, false
 		biasAct, biasActRows = biasActGeneric, biasActRowsGeneric
-		transposeBiasAct = transposeBiasActGeneric
+		transposeBiasAct, transposeNative = transposeBiasActGeneric, false
 		maxPool3x3s2Row = maxPool3x3s2RowGeneric
 		everyOther, everyOtherRows = everyOtherGeneric, everyOtherRowsGeneric
 	}

@@ -8,10 +8,11 @@ import "testing"
 // of the test, then puts back the ones init chose.
 func useEngineKernelsFor(t *testing.T, isa engineISA) {
 	conv, wi, wo, ba, mp, eo := convGemm, winoInput, winoOutput, biasAct, maxPool3x3s2Row, everyOther
-	w4i, w4o, w4n, bar, eor, tba := wino4Input, wino4Output, wino4Native, biasActRows, everyOtherRows, transposeBiasAct
+	w4i, w4o, w4n, bar, eor, tba, tbn := wino4Input, wino4Output, wino4Native, biasActRows, everyOtherRows, transposeBiasAct, transposeNative
 	t.Cleanup(func() {
 		convGemm, winoInput, winoOutput, biasAct, maxPool3x3s2Row, everyOther = conv, wi, wo, ba, mp, eo
-		wino4Input, wino4Output, wino4Native, biasActRows, everyOtherRows, transposeBiasAct = w4i, w4o, w4n, bar, eor, tba
+		wino4Input, wino4Output, wino4Native, biasActRows, everyOtherRows = w4i, w4o, w4n, bar, eor
+		transposeBiasAct, transposeNative = tba, tbn
 	})
 	useEngineKernels(isa)
 }
@@ -26,7 +27,7 @@ func TestEngineAVX2Dispatched(t *testing.T) {
 	for name, f := range map[string]func(*testing.T){
 		"ConvGemm": TestConvGemm, "WinoInput": TestWinoInput, "WinoOutput": TestWinoOutput,
 		"Wino4Input": TestWino4Input, "Wino4Output": TestWino4Output,
-		"BiasAct": TestBiasAct, "MaxPool3x3s2Row": TestMaxPool3x3s2Row, "EveryOther": TestEveryOther,
+		"BiasAct": TestBiasAct, "TransposeBiasAct": TestTransposeBiasAct, "MaxPool3x3s2Row": TestMaxPool3x3s2Row, "EveryOther": TestEveryOther,
 	} {
 		t.Run(name, f)
 	}

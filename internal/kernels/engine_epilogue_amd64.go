@@ -51,21 +51,33 @@ func biasActRowsAVX2(dst []float32, ldd int, src []float32, lds int, res []float
 // transposeBiasActAVX512Go runs the assembly on each block of 16 columns
 // and the portable twin on the rest.
 func transposeBiasActAVX512Go(dst []float32, ldd int, src []float32, lds int, res []float32, ldr int, bias []float32, n, cols int, relu bool) {
+	transposeBlocks(transposeBiasActAVX512, 16, dst, ldd, src, lds, res, ldr, bias, n, cols, relu)
+}
+
+// transposeBiasActAVX2Go: the same with blocks of 8 columns.
+func transposeBiasActAVX2Go(dst []float32, ldd int, src []float32, lds int, res []float32, ldr int, bias []float32, n, cols int, relu bool) {
+	transposeBlocks(transposeBiasActAVX2, 8, dst, ldd, src, lds, res, ldr, bias, n, cols, relu)
+}
+
+// transposeBlocks runs kern on each block of w columns of src (checked
+// here) and the portable twin on the columns left.
+func transposeBlocks(kern func(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, bias *float32, n int, relu int), w int,
+	dst []float32, ldd int, src []float32, lds int, res []float32, ldr int, bias []float32, n, cols int, relu bool) {
 	r := 0
 	if relu {
 		r = 1
 	}
 	o := 0
-	for ; o+16 <= cols; o += 16 {
-		_ = dst[(o+15)*ldd+n-1]
-		_ = src[(n-1)*lds+o+15]
-		_ = bias[o+15]
+	for ; o+w <= cols; o += w {
+		_ = dst[(o+w-1)*ldd+n-1]
+		_ = src[(n-1)*lds+o+w-1]
+		_ = bias[o+w-1]
 		var rp *float32
 		if res != nil {
-			_ = res[(o+15)*ldr+n-1]
+			_ = res[(o+w-1)*ldr+n-1]
 			rp = &res[o*ldr]
 		}
-		transposeBiasActAVX512(&dst[o*ldd], 4*ldd, &src[o], 4*lds, rp, 4*ldr, &bias[o], n, r)
+		kern(&dst[o*ldd], 4*ldd, &src[o], 4*lds, rp, 4*ldr, &bias[o], n, r)
 	}
 	if o < cols {
 		var rr []float32

@@ -1386,3 +1386,402 @@ transposeBiasAct_noreluTp:
 transposeBiasAct_done:
 	VZEROUPPER
 	RET
+
+// func transposeBiasActAVX2(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, bias *float32, n int, relu int)
+// Requires: AVX
+TEXT ·transposeBiasActAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst+0(FP), AX
+	MOVQ ldd+8(FP), CX
+	MOVQ src+16(FP), DX
+	MOVQ lds+24(FP), BX
+	MOVQ res+32(FP), SI
+	MOVQ ldr+40(FP), DI
+	MOVQ n+56(FP), R8
+	MOVQ bias+48(FP), R9
+	MOVQ BX, R11
+	SHLQ $0x03, R11
+	CMPQ R8, $0x08
+	JL   transposeBiasActAVX2_tail
+
+transposeBiasActAVX2_loop:
+	MOVQ         DX, R10
+	VMOVUPS      (R10), Y0
+	ADDQ         BX, R10
+	VMOVUPS      (R10), Y1
+	ADDQ         BX, R10
+	VMOVUPS      (R10), Y2
+	ADDQ         BX, R10
+	VMOVUPS      (R10), Y3
+	ADDQ         BX, R10
+	VMOVUPS      (R10), Y4
+	ADDQ         BX, R10
+	VMOVUPS      (R10), Y5
+	ADDQ         BX, R10
+	VMOVUPS      (R10), Y6
+	ADDQ         BX, R10
+	VMOVUPS      (R10), Y7
+	VUNPCKLPS    Y1, Y0, Y8
+	VUNPCKHPS    Y1, Y0, Y9
+	VUNPCKLPS    Y3, Y2, Y10
+	VUNPCKHPS    Y3, Y2, Y11
+	VUNPCKLPS    Y5, Y4, Y12
+	VUNPCKHPS    Y5, Y4, Y13
+	VUNPCKLPS    Y7, Y6, Y14
+	VUNPCKHPS    Y7, Y6, Y15
+	VSHUFPS      $0x44, Y10, Y8, Y0
+	VSHUFPS      $0xee, Y10, Y8, Y1
+	VSHUFPS      $0x44, Y11, Y9, Y2
+	VSHUFPS      $0xee, Y11, Y9, Y3
+	VSHUFPS      $0x44, Y14, Y12, Y4
+	VSHUFPS      $0xee, Y14, Y12, Y5
+	VSHUFPS      $0x44, Y15, Y13, Y6
+	VSHUFPS      $0xee, Y15, Y13, Y7
+	VPERM2F128   $0x20, Y4, Y0, Y8
+	VPERM2F128   $0x31, Y4, Y0, Y12
+	VPERM2F128   $0x20, Y5, Y1, Y9
+	VPERM2F128   $0x31, Y5, Y1, Y13
+	VPERM2F128   $0x20, Y6, Y2, Y10
+	VPERM2F128   $0x31, Y6, Y2, Y14
+	VPERM2F128   $0x20, Y7, Y3, Y11
+	VPERM2F128   $0x31, Y7, Y3, Y15
+	VXORPS       Y0, Y0, Y0
+	MOVQ         AX, R10
+	MOVQ         SI, R12
+	VBROADCASTSS (R9), Y1
+	VADDPS       Y1, Y8, Y8
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresFa
+	VADDPS       (R12), Y8, Y8
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresFa:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluFa
+	VMAXPS Y8, Y0, Y8
+
+transposeBiasActAVX2_noreluFa:
+	VMOVUPS      Y8, (R10)
+	ADDQ         CX, R10
+	VBROADCASTSS 4(R9), Y1
+	VADDPS       Y1, Y9, Y9
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresFb
+	VADDPS       (R12), Y9, Y9
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresFb:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluFb
+	VMAXPS Y9, Y0, Y9
+
+transposeBiasActAVX2_noreluFb:
+	VMOVUPS      Y9, (R10)
+	ADDQ         CX, R10
+	VBROADCASTSS 8(R9), Y1
+	VADDPS       Y1, Y10, Y10
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresFc
+	VADDPS       (R12), Y10, Y10
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresFc:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluFc
+	VMAXPS Y10, Y0, Y10
+
+transposeBiasActAVX2_noreluFc:
+	VMOVUPS      Y10, (R10)
+	ADDQ         CX, R10
+	VBROADCASTSS 12(R9), Y1
+	VADDPS       Y1, Y11, Y11
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresFd
+	VADDPS       (R12), Y11, Y11
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresFd:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluFd
+	VMAXPS Y11, Y0, Y11
+
+transposeBiasActAVX2_noreluFd:
+	VMOVUPS      Y11, (R10)
+	ADDQ         CX, R10
+	VBROADCASTSS 16(R9), Y1
+	VADDPS       Y1, Y12, Y12
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresFe
+	VADDPS       (R12), Y12, Y12
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresFe:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluFe
+	VMAXPS Y12, Y0, Y12
+
+transposeBiasActAVX2_noreluFe:
+	VMOVUPS      Y12, (R10)
+	ADDQ         CX, R10
+	VBROADCASTSS 20(R9), Y1
+	VADDPS       Y1, Y13, Y13
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresFf
+	VADDPS       (R12), Y13, Y13
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresFf:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluFf
+	VMAXPS Y13, Y0, Y13
+
+transposeBiasActAVX2_noreluFf:
+	VMOVUPS      Y13, (R10)
+	ADDQ         CX, R10
+	VBROADCASTSS 24(R9), Y1
+	VADDPS       Y1, Y14, Y14
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresFg
+	VADDPS       (R12), Y14, Y14
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresFg:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluFg
+	VMAXPS Y14, Y0, Y14
+
+transposeBiasActAVX2_noreluFg:
+	VMOVUPS      Y14, (R10)
+	ADDQ         CX, R10
+	VBROADCASTSS 28(R9), Y1
+	VADDPS       Y1, Y15, Y15
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresFh
+	VADDPS       (R12), Y15, Y15
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresFh:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluFh
+	VMAXPS Y15, Y0, Y15
+
+transposeBiasActAVX2_noreluFh:
+	VMOVUPS Y15, (R10)
+	ADDQ    R11, DX
+	ADDQ    $0x00000020, AX
+	TESTQ   SI, SI
+	JZ      transposeBiasActAVX2_next
+	ADDQ    $0x00000020, SI
+
+transposeBiasActAVX2_next:
+	SUBQ $0x08, R8
+	CMPQ R8, $0x08
+	JGE  transposeBiasActAVX2_loop
+
+transposeBiasActAVX2_tail:
+	TESTQ R8, R8
+	JZ    transposeBiasActAVX2_done
+
+	// The last block's rows: lanes + 4·(16 − n).
+	MOVQ    $0x00000010, R10
+	SUBQ    R8, R10
+	LEAQ    epilogueLanes<>+0(SB), R11
+	LEAQ    (R11)(R10*4), R11
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	MOVQ    DX, R10
+	VMOVUPS (R10), Y0
+	ADDQ    BX, R10
+	CMPQ    R8, $0x01
+	JLE     transposeBiasActAVX2_loadedT
+	VMOVUPS (R10), Y1
+	ADDQ    BX, R10
+	CMPQ    R8, $0x02
+	JLE     transposeBiasActAVX2_loadedT
+	VMOVUPS (R10), Y2
+	ADDQ    BX, R10
+	CMPQ    R8, $0x03
+	JLE     transposeBiasActAVX2_loadedT
+	VMOVUPS (R10), Y3
+	ADDQ    BX, R10
+	CMPQ    R8, $0x04
+	JLE     transposeBiasActAVX2_loadedT
+	VMOVUPS (R10), Y4
+	ADDQ    BX, R10
+	CMPQ    R8, $0x05
+	JLE     transposeBiasActAVX2_loadedT
+	VMOVUPS (R10), Y5
+	ADDQ    BX, R10
+	CMPQ    R8, $0x06
+	JLE     transposeBiasActAVX2_loadedT
+	VMOVUPS (R10), Y6
+	ADDQ    BX, R10
+	CMPQ    R8, $0x07
+	JLE     transposeBiasActAVX2_loadedT
+	VMOVUPS (R10), Y7
+
+transposeBiasActAVX2_loadedT:
+	VUNPCKLPS    Y1, Y0, Y8
+	VUNPCKHPS    Y1, Y0, Y9
+	VUNPCKLPS    Y3, Y2, Y10
+	VUNPCKHPS    Y3, Y2, Y11
+	VUNPCKLPS    Y5, Y4, Y12
+	VUNPCKHPS    Y5, Y4, Y13
+	VUNPCKLPS    Y7, Y6, Y14
+	VUNPCKHPS    Y7, Y6, Y15
+	VSHUFPS      $0x44, Y10, Y8, Y0
+	VSHUFPS      $0xee, Y10, Y8, Y1
+	VSHUFPS      $0x44, Y11, Y9, Y2
+	VSHUFPS      $0xee, Y11, Y9, Y3
+	VSHUFPS      $0x44, Y14, Y12, Y4
+	VSHUFPS      $0xee, Y14, Y12, Y5
+	VSHUFPS      $0x44, Y15, Y13, Y6
+	VSHUFPS      $0xee, Y15, Y13, Y7
+	VPERM2F128   $0x20, Y4, Y0, Y8
+	VPERM2F128   $0x31, Y4, Y0, Y12
+	VPERM2F128   $0x20, Y5, Y1, Y9
+	VPERM2F128   $0x31, Y5, Y1, Y13
+	VPERM2F128   $0x20, Y6, Y2, Y10
+	VPERM2F128   $0x31, Y6, Y2, Y14
+	VPERM2F128   $0x20, Y7, Y3, Y11
+	VPERM2F128   $0x31, Y7, Y3, Y15
+	VXORPS       Y0, Y0, Y0
+	VMOVUPS      (R11), Y2
+	MOVQ         AX, R10
+	MOVQ         SI, R12
+	VBROADCASTSS (R9), Y1
+	VADDPS       Y1, Y8, Y8
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresTa
+	VMASKMOVPS   (R12), Y2, Y1
+	VADDPS       Y1, Y8, Y8
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresTa:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluTa
+	VMAXPS Y8, Y0, Y8
+
+transposeBiasActAVX2_noreluTa:
+	VMASKMOVPS   Y8, Y2, (R10)
+	ADDQ         CX, R10
+	VBROADCASTSS 4(R9), Y1
+	VADDPS       Y1, Y9, Y9
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresTb
+	VMASKMOVPS   (R12), Y2, Y1
+	VADDPS       Y1, Y9, Y9
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresTb:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluTb
+	VMAXPS Y9, Y0, Y9
+
+transposeBiasActAVX2_noreluTb:
+	VMASKMOVPS   Y9, Y2, (R10)
+	ADDQ         CX, R10
+	VBROADCASTSS 8(R9), Y1
+	VADDPS       Y1, Y10, Y10
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresTc
+	VMASKMOVPS   (R12), Y2, Y1
+	VADDPS       Y1, Y10, Y10
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresTc:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluTc
+	VMAXPS Y10, Y0, Y10
+
+transposeBiasActAVX2_noreluTc:
+	VMASKMOVPS   Y10, Y2, (R10)
+	ADDQ         CX, R10
+	VBROADCASTSS 12(R9), Y1
+	VADDPS       Y1, Y11, Y11
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresTd
+	VMASKMOVPS   (R12), Y2, Y1
+	VADDPS       Y1, Y11, Y11
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresTd:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluTd
+	VMAXPS Y11, Y0, Y11
+
+transposeBiasActAVX2_noreluTd:
+	VMASKMOVPS   Y11, Y2, (R10)
+	ADDQ         CX, R10
+	VBROADCASTSS 16(R9), Y1
+	VADDPS       Y1, Y12, Y12
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresTe
+	VMASKMOVPS   (R12), Y2, Y1
+	VADDPS       Y1, Y12, Y12
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresTe:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluTe
+	VMAXPS Y12, Y0, Y12
+
+transposeBiasActAVX2_noreluTe:
+	VMASKMOVPS   Y12, Y2, (R10)
+	ADDQ         CX, R10
+	VBROADCASTSS 20(R9), Y1
+	VADDPS       Y1, Y13, Y13
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresTf
+	VMASKMOVPS   (R12), Y2, Y1
+	VADDPS       Y1, Y13, Y13
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresTf:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluTf
+	VMAXPS Y13, Y0, Y13
+
+transposeBiasActAVX2_noreluTf:
+	VMASKMOVPS   Y13, Y2, (R10)
+	ADDQ         CX, R10
+	VBROADCASTSS 24(R9), Y1
+	VADDPS       Y1, Y14, Y14
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresTg
+	VMASKMOVPS   (R12), Y2, Y1
+	VADDPS       Y1, Y14, Y14
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresTg:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluTg
+	VMAXPS Y14, Y0, Y14
+
+transposeBiasActAVX2_noreluTg:
+	VMASKMOVPS   Y14, Y2, (R10)
+	ADDQ         CX, R10
+	VBROADCASTSS 28(R9), Y1
+	VADDPS       Y1, Y15, Y15
+	TESTQ        SI, SI
+	JZ           transposeBiasActAVX2_noresTh
+	VMASKMOVPS   (R12), Y2, Y1
+	VADDPS       Y1, Y15, Y15
+	ADDQ         DI, R12
+
+transposeBiasActAVX2_noresTh:
+	CMPQ   relu+64(FP), $0x00
+	JE     transposeBiasActAVX2_noreluTh
+	VMAXPS Y15, Y0, Y15
+
+transposeBiasActAVX2_noreluTh:
+	VMASKMOVPS Y15, Y2, (R10)
+
+transposeBiasActAVX2_done:
+	VZEROUPPER
+	RET

@@ -24,4 +24,7 @@ func addTransposeAsm(v map[string]func([]float32, int, []float32, int, []float32
 	if hasAVX512 {
 		v["avx512"] = transposeBiasActAVX512Go
 	}
+	if hasAVX2 {
+		v["avx2"] = transposeBiasActAVX2Go
+	}
 }

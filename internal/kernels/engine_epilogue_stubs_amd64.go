@@ -97,3 +97,9 @@ func engineBiasResReLUAVX2(dst *float32, src *float32, res *float32, n int, b fl
 //
 //go:noescape
 func transposeBiasActAVX512(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, bias *float32, n int, relu int)
+
+// transposeBiasActAVX2 is TransposeBiasAct for 8 columns of src and
+// n ≥ 1 rows (strides in bytes; res may be nil): see transposeBiasActGeneric.
+//
+//go:noescape
+func transposeBiasActAVX2(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, bias *float32, n int, relu int)

@@ -39,6 +39,7 @@ func main() {
 			}
 		}
 		transposeBiasAct()
+		transposeBiasActAVX2(lanes)
 	case "conv":
 		convTiles()
 		convTilesAVX2()
