@@ -222,7 +222,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		// c itself has stride 1 here (conv3 of a bottleneck), so bufSub is free.
 		ax = ws.subsample(acc.x, acc.c.inC, acc.h, acc.w, acc.c.stride, oh, ow)
 	}
-	if c.smallMapT(plane) || acc == nil && (res == nil || kernels.TransposeBiasActNative()) && c.transposable(plane, pointwiseTMaxPlain) {
+	if c.smallMapT(plane) || (res == nil || kernels.TransposeBiasActNative()) && c.transposable(plane, pointwiseTMaxPlain) {
 		ws.pointwiseT(c, x, oh, ow, plane, out, res, bias, acc, ax, relu)
 		return
 	}
@@ -323,10 +323,10 @@ func (ws *workspace) rows(k, plane int) []int32 {
 // 224×224; 14×14, 196 = 12·16 + 4, loses only 6 % to the padding).
 const pointwiseTMax = 128
 
-// pointwiseTMaxPlain bounds them for a 1×1 layer with no shortcut's
-// product to add (a bottleneck's projection, computed with its conv3):
-// ResNet-50's 1024→256 and 1024→512 layers at 14×14 took 4–17 % less so
-// (passes alternating in one process, two runs). Layers with a residual
+// pointwiseTMaxPlain bounds them for the other 1×1 layers: ResNet-50's
+// 1024→256 and 1024→512 layers at 14×14 took 4–17 % less so (passes
+// alternating in one process, two runs), its conv3 with the projection
+// shortcut there 4 % less, ResNeXt-101 32x8d's 5 %. Layers with a residual
 // go so only where the transposed store that adds it runs in assembly
 // (kernels.TransposeBiasActNative): ResNeXt-101 32x8d's 1024→1024 conv3
 // layers at 14×14 then took 4–13 % less, ResNet-50's 256→1024 ones on
