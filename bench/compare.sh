@@ -4,7 +4,11 @@
 # PyTorch (torchvision's model, which it also exports to ONNX, opset 13),
 # ONNX Runtime (npm onnxruntime-node on that file) and ours
 # (bench/enginebench), all with the same thread count, then prints the
-# medians over rounds of ms/image and the ratios ours/ORT and ours/PyTorch.
+# medians over rounds of ms/image and of the ratios ours/ORT and
+# ours/PyTorch within each round (the runtimes of a round run seconds
+# apart; this VM's speed can change by a third between rounds, which a
+# ratio of the medians would mix in). Each round starts with the FMA peak
+# on one thread and on all (enginebench -peak).
 # With -b it also times the engine with engine.Options.BF16 (bfloat16
 # products: not float32-exact, see bench/precision) and adds its columns;
 # with -q, engine.Options.Int8 (with BF16 too when -b is given: each mode
@@ -48,6 +52,7 @@ out="$cache/results.jsonl"
 : >"$out"
 
 for ((r = 1; r <= rounds; r++)); do
+	echo "{\"runtime\": \"round\", \"round\": $r}" >>"$out"
 	"$bin" -peak -threads "$threads" >>"$out" || true
 	for a in "${archs[@]}"; do
 		echo "round $r/$rounds: $a" >&2
@@ -71,18 +76,23 @@ echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo 
 flags=""
 [ $bf16 = 0 ] || flags=" -b"
 [ $int8 = 0 ] || flags="$flags -q"
-echo "# bench/compare.sh -t $threads -r $rounds -n $iters$flags ${archs[*]}  (medians over rounds of per-run medians)"
+echo "# bench/compare.sh -t $threads -r $rounds -n $iters$flags ${archs[*]}  (ms: medians over rounds of per-run medians; ratios: medians over rounds of each round's ratio)"
 /usr/bin/python3 - "$out" <<'PY'
 import json, statistics, sys
-runs, peaks = {}, {}
+runs, peaks, rounds = {}, {}, {}
+rnd = 0
 for line in open(sys.argv[1]):
     line = line.strip()
     if line.startswith("{"):
         d = json.loads(line)
+        if d["runtime"] == "round":
+            rnd = d["round"]
+            continue
         if d["runtime"] == "fma-peak":
             peaks.setdefault(d["threads"], []).append(d["gflops"])
             continue
         runs.setdefault((d["arch"], d["batch"], d["runtime"]), []).append(d["ms_per_image"])
+        rounds[(d["arch"], d["batch"], d["runtime"], rnd)] = d["ms_per_image"]
 if peaks:
     print("# FMA peak at each round's start, GFLOP/s: " + "; ".join(
         f"{t} thread{'s' if t > 1 else ''} " + ", ".join(f"{g:.0f}" for g in v) for t, v in sorted(peaks.items())))
@@ -104,13 +114,22 @@ for a in archs:
     for b in sorted({k[1] for k in runs if k[0] == a}):
         o, t, p, h = (med.get((a, b, r)) for r in ("ours", "ort", "pytorch", "ours-bf16"))
         f = lambda v: "–" if v is None else f"{v:.1f}"
-        q = lambda x, y: "–" if x is None or y is None else f"{x / y:.2f}"
+        def q(x, y):
+            # The median over rounds of the ratio within each round: the
+            # runtimes of one round run seconds apart, where the machine's
+            # speed can change between rounds.
+            if "–" in (x, y):
+                return "–"
+            rs = [rounds[(a, b, x, r)] / rounds[(a, b, y, r)] for r in sorted({k[3] for k in rounds})
+                  if (a, b, x, r) in rounds and (a, b, y, r) in rounds]
+            return f"{statistics.median(rs):.2f}"
         thr = next(json.loads(l)["threads"] for l in open(sys.argv[1]) if l.startswith("{") and '"arch"' in l)
-        row = f"| {a} | {b} | {thr} | {f(o)} | {f(t)} | {f(p)} | {q(o, t)} | {q(o, p)} |"
+        has = lambda r: "–" if med.get((a, b, r)) is None else r
+        row = f"| {a} | {b} | {thr} | {f(o)} | {f(t)} | {f(p)} | {q(has('ours'), has('ort'))} | {q(has('ours'), has('pytorch'))} |"
         if bf16:
-            row += f" {f(h)} | {q(h, t)} |"
+            row += f" {f(h)} | {q(has('ours-bf16'), has('ort'))} |"
         if int8:
             i8 = med.get((a, b, int8))
-            row += f" {f(i8)} | {q(i8, t)} |"
+            row += f" {f(i8)} | {q(has(int8), has('ort'))} |"
         print(row)
 PY
