@@ -650,9 +650,9 @@ TEXT ·transposeBiasActAVX512(SB), NOSPLIT, $0-72
 	MOVQ SI, R11
 	SHLQ $0x04, R11
 	CMPQ R9, $0x10
-	JL   transposeBiasAct_tail
+	JL   transposeBiasActAVX512_tail
 
-transposeBiasAct_loop:
+transposeBiasActAVX512_loop:
 	MOVQ        BX, CX
 	VMOVUPS     (CX), Z0
 	ADDQ        SI, CX
@@ -754,241 +754,241 @@ transposeBiasAct_loop:
 	MOVQ        DI, R12
 	VADDPS.BCST (R10), Z0, Z0
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFa
+	JZ          transposeBiasActAVX512_noresF0
 	VADDPS      (R12), Z0, Z0
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFa:
+transposeBiasActAVX512_noresF0:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFa
+	JE     transposeBiasActAVX512_noreluF0
 	VMAXPS Z0, Z16, Z0
 
-transposeBiasAct_noreluFa:
+transposeBiasActAVX512_noreluF0:
 	VMOVUPS     Z0, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 4(R10), Z1, Z1
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFb
+	JZ          transposeBiasActAVX512_noresF1
 	VADDPS      (R12), Z1, Z1
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFb:
+transposeBiasActAVX512_noresF1:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFb
+	JE     transposeBiasActAVX512_noreluF1
 	VMAXPS Z1, Z16, Z1
 
-transposeBiasAct_noreluFb:
+transposeBiasActAVX512_noreluF1:
 	VMOVUPS     Z1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 8(R10), Z2, Z2
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFc
+	JZ          transposeBiasActAVX512_noresF2
 	VADDPS      (R12), Z2, Z2
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFc:
+transposeBiasActAVX512_noresF2:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFc
+	JE     transposeBiasActAVX512_noreluF2
 	VMAXPS Z2, Z16, Z2
 
-transposeBiasAct_noreluFc:
+transposeBiasActAVX512_noreluF2:
 	VMOVUPS     Z2, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 12(R10), Z3, Z3
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFd
+	JZ          transposeBiasActAVX512_noresF3
 	VADDPS      (R12), Z3, Z3
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFd:
+transposeBiasActAVX512_noresF3:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFd
+	JE     transposeBiasActAVX512_noreluF3
 	VMAXPS Z3, Z16, Z3
 
-transposeBiasAct_noreluFd:
+transposeBiasActAVX512_noreluF3:
 	VMOVUPS     Z3, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 16(R10), Z4, Z4
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFe
+	JZ          transposeBiasActAVX512_noresF4
 	VADDPS      (R12), Z4, Z4
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFe:
+transposeBiasActAVX512_noresF4:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFe
+	JE     transposeBiasActAVX512_noreluF4
 	VMAXPS Z4, Z16, Z4
 
-transposeBiasAct_noreluFe:
+transposeBiasActAVX512_noreluF4:
 	VMOVUPS     Z4, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 20(R10), Z5, Z5
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFf
+	JZ          transposeBiasActAVX512_noresF5
 	VADDPS      (R12), Z5, Z5
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFf:
+transposeBiasActAVX512_noresF5:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFf
+	JE     transposeBiasActAVX512_noreluF5
 	VMAXPS Z5, Z16, Z5
 
-transposeBiasAct_noreluFf:
+transposeBiasActAVX512_noreluF5:
 	VMOVUPS     Z5, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 24(R10), Z6, Z6
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFg
+	JZ          transposeBiasActAVX512_noresF6
 	VADDPS      (R12), Z6, Z6
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFg:
+transposeBiasActAVX512_noresF6:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFg
+	JE     transposeBiasActAVX512_noreluF6
 	VMAXPS Z6, Z16, Z6
 
-transposeBiasAct_noreluFg:
+transposeBiasActAVX512_noreluF6:
 	VMOVUPS     Z6, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 28(R10), Z7, Z7
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFh
+	JZ          transposeBiasActAVX512_noresF7
 	VADDPS      (R12), Z7, Z7
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFh:
+transposeBiasActAVX512_noresF7:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFh
+	JE     transposeBiasActAVX512_noreluF7
 	VMAXPS Z7, Z16, Z7
 
-transposeBiasAct_noreluFh:
+transposeBiasActAVX512_noreluF7:
 	VMOVUPS     Z7, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 32(R10), Z8, Z8
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFi
+	JZ          transposeBiasActAVX512_noresF8
 	VADDPS      (R12), Z8, Z8
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFi:
+transposeBiasActAVX512_noresF8:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFi
+	JE     transposeBiasActAVX512_noreluF8
 	VMAXPS Z8, Z16, Z8
 
-transposeBiasAct_noreluFi:
+transposeBiasActAVX512_noreluF8:
 	VMOVUPS     Z8, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 36(R10), Z9, Z9
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFj
+	JZ          transposeBiasActAVX512_noresF9
 	VADDPS      (R12), Z9, Z9
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFj:
+transposeBiasActAVX512_noresF9:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFj
+	JE     transposeBiasActAVX512_noreluF9
 	VMAXPS Z9, Z16, Z9
 
-transposeBiasAct_noreluFj:
+transposeBiasActAVX512_noreluF9:
 	VMOVUPS     Z9, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 40(R10), Z10, Z10
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFk
+	JZ          transposeBiasActAVX512_noresF10
 	VADDPS      (R12), Z10, Z10
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFk:
+transposeBiasActAVX512_noresF10:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFk
+	JE     transposeBiasActAVX512_noreluF10
 	VMAXPS Z10, Z16, Z10
 
-transposeBiasAct_noreluFk:
+transposeBiasActAVX512_noreluF10:
 	VMOVUPS     Z10, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 44(R10), Z11, Z11
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFl
+	JZ          transposeBiasActAVX512_noresF11
 	VADDPS      (R12), Z11, Z11
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFl:
+transposeBiasActAVX512_noresF11:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFl
+	JE     transposeBiasActAVX512_noreluF11
 	VMAXPS Z11, Z16, Z11
 
-transposeBiasAct_noreluFl:
+transposeBiasActAVX512_noreluF11:
 	VMOVUPS     Z11, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 48(R10), Z12, Z12
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFm
+	JZ          transposeBiasActAVX512_noresF12
 	VADDPS      (R12), Z12, Z12
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFm:
+transposeBiasActAVX512_noresF12:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFm
+	JE     transposeBiasActAVX512_noreluF12
 	VMAXPS Z12, Z16, Z12
 
-transposeBiasAct_noreluFm:
+transposeBiasActAVX512_noreluF12:
 	VMOVUPS     Z12, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 52(R10), Z13, Z13
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFn
+	JZ          transposeBiasActAVX512_noresF13
 	VADDPS      (R12), Z13, Z13
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFn:
+transposeBiasActAVX512_noresF13:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFn
+	JE     transposeBiasActAVX512_noreluF13
 	VMAXPS Z13, Z16, Z13
 
-transposeBiasAct_noreluFn:
+transposeBiasActAVX512_noreluF13:
 	VMOVUPS     Z13, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 56(R10), Z14, Z14
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFo
+	JZ          transposeBiasActAVX512_noresF14
 	VADDPS      (R12), Z14, Z14
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFo:
+transposeBiasActAVX512_noresF14:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFo
+	JE     transposeBiasActAVX512_noreluF14
 	VMAXPS Z14, Z16, Z14
 
-transposeBiasAct_noreluFo:
+transposeBiasActAVX512_noreluF14:
 	VMOVUPS     Z14, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 60(R10), Z15, Z15
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresFp
+	JZ          transposeBiasActAVX512_noresF15
 	VADDPS      (R12), Z15, Z15
 	ADDQ        R8, R12
 
-transposeBiasAct_noresFp:
+transposeBiasActAVX512_noresF15:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluFp
+	JE     transposeBiasActAVX512_noreluF15
 	VMAXPS Z15, Z16, Z15
 
-transposeBiasAct_noreluFp:
+transposeBiasActAVX512_noreluF15:
 	VMOVUPS Z15, (CX)
 	ADDQ    R11, BX
 	ADDQ    $0x00000040, AX
 	TESTQ   DI, DI
-	JZ      transposeBiasAct_next
+	JZ      transposeBiasActAVX512_next
 	ADDQ    $0x00000040, DI
 
-transposeBiasAct_next:
+transposeBiasActAVX512_next:
 	SUBQ $0x10, R9
 	CMPQ R9, $0x10
-	JGE  transposeBiasAct_loop
+	JGE  transposeBiasActAVX512_loop
 
-transposeBiasAct_tail:
+transposeBiasActAVX512_tail:
 	TESTQ R9, R9
-	JZ    transposeBiasAct_done
+	JZ    transposeBiasActAVX512_done
 
 	// K1: the last block's rows, (1<<n) - 1.
 	MOVQ    R9, CX
@@ -1016,66 +1016,66 @@ transposeBiasAct_tail:
 	VMOVUPS (CX), Z0
 	ADDQ    SI, CX
 	CMPQ    R9, $0x01
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z1
 	ADDQ    SI, CX
 	CMPQ    R9, $0x02
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z2
 	ADDQ    SI, CX
 	CMPQ    R9, $0x03
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z3
 	ADDQ    SI, CX
 	CMPQ    R9, $0x04
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z4
 	ADDQ    SI, CX
 	CMPQ    R9, $0x05
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z5
 	ADDQ    SI, CX
 	CMPQ    R9, $0x06
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z6
 	ADDQ    SI, CX
 	CMPQ    R9, $0x07
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z7
 	ADDQ    SI, CX
 	CMPQ    R9, $0x08
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z8
 	ADDQ    SI, CX
 	CMPQ    R9, $0x09
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z9
 	ADDQ    SI, CX
 	CMPQ    R9, $0x0a
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z10
 	ADDQ    SI, CX
 	CMPQ    R9, $0x0b
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z11
 	ADDQ    SI, CX
 	CMPQ    R9, $0x0c
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z12
 	ADDQ    SI, CX
 	CMPQ    R9, $0x0d
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z13
 	ADDQ    SI, CX
 	CMPQ    R9, $0x0e
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z14
 	ADDQ    SI, CX
 	CMPQ    R9, $0x0f
-	JLE     transposeBiasAct_loadedT
+	JLE     transposeBiasActAVX512_loadedT0
 	VMOVUPS (CX), Z15
 
-transposeBiasAct_loadedT:
+transposeBiasActAVX512_loadedT0:
 	VUNPCKLPS   Z1, Z0, Z16
 	VUNPCKHPS   Z1, Z0, Z17
 	VUNPCKLPS   Z3, Z2, Z18
@@ -1145,245 +1145,245 @@ transposeBiasAct_loadedT:
 	MOVQ        DI, R12
 	VADDPS.BCST (R10), Z0, Z0
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTa
+	JZ          transposeBiasActAVX512_noresT0
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z0, Z0
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTa:
+transposeBiasActAVX512_noresT0:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTa
+	JE     transposeBiasActAVX512_noreluT0
 	VMAXPS Z0, Z16, Z0
 
-transposeBiasAct_noreluTa:
+transposeBiasActAVX512_noreluT0:
 	VMOVUPS     Z0, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 4(R10), Z1, Z1
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTb
+	JZ          transposeBiasActAVX512_noresT1
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z1, Z1
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTb:
+transposeBiasActAVX512_noresT1:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTb
+	JE     transposeBiasActAVX512_noreluT1
 	VMAXPS Z1, Z16, Z1
 
-transposeBiasAct_noreluTb:
+transposeBiasActAVX512_noreluT1:
 	VMOVUPS     Z1, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 8(R10), Z2, Z2
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTc
+	JZ          transposeBiasActAVX512_noresT2
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z2, Z2
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTc:
+transposeBiasActAVX512_noresT2:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTc
+	JE     transposeBiasActAVX512_noreluT2
 	VMAXPS Z2, Z16, Z2
 
-transposeBiasAct_noreluTc:
+transposeBiasActAVX512_noreluT2:
 	VMOVUPS     Z2, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 12(R10), Z3, Z3
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTd
+	JZ          transposeBiasActAVX512_noresT3
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z3, Z3
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTd:
+transposeBiasActAVX512_noresT3:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTd
+	JE     transposeBiasActAVX512_noreluT3
 	VMAXPS Z3, Z16, Z3
 
-transposeBiasAct_noreluTd:
+transposeBiasActAVX512_noreluT3:
 	VMOVUPS     Z3, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 16(R10), Z4, Z4
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTe
+	JZ          transposeBiasActAVX512_noresT4
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z4, Z4
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTe:
+transposeBiasActAVX512_noresT4:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTe
+	JE     transposeBiasActAVX512_noreluT4
 	VMAXPS Z4, Z16, Z4
 
-transposeBiasAct_noreluTe:
+transposeBiasActAVX512_noreluT4:
 	VMOVUPS     Z4, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 20(R10), Z5, Z5
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTf
+	JZ          transposeBiasActAVX512_noresT5
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z5, Z5
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTf:
+transposeBiasActAVX512_noresT5:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTf
+	JE     transposeBiasActAVX512_noreluT5
 	VMAXPS Z5, Z16, Z5
 
-transposeBiasAct_noreluTf:
+transposeBiasActAVX512_noreluT5:
 	VMOVUPS     Z5, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 24(R10), Z6, Z6
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTg
+	JZ          transposeBiasActAVX512_noresT6
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z6, Z6
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTg:
+transposeBiasActAVX512_noresT6:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTg
+	JE     transposeBiasActAVX512_noreluT6
 	VMAXPS Z6, Z16, Z6
 
-transposeBiasAct_noreluTg:
+transposeBiasActAVX512_noreluT6:
 	VMOVUPS     Z6, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 28(R10), Z7, Z7
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTh
+	JZ          transposeBiasActAVX512_noresT7
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z7, Z7
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTh:
+transposeBiasActAVX512_noresT7:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTh
+	JE     transposeBiasActAVX512_noreluT7
 	VMAXPS Z7, Z16, Z7
 
-transposeBiasAct_noreluTh:
+transposeBiasActAVX512_noreluT7:
 	VMOVUPS     Z7, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 32(R10), Z8, Z8
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTi
+	JZ          transposeBiasActAVX512_noresT8
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z8, Z8
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTi:
+transposeBiasActAVX512_noresT8:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTi
+	JE     transposeBiasActAVX512_noreluT8
 	VMAXPS Z8, Z16, Z8
 
-transposeBiasAct_noreluTi:
+transposeBiasActAVX512_noreluT8:
 	VMOVUPS     Z8, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 36(R10), Z9, Z9
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTj
+	JZ          transposeBiasActAVX512_noresT9
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z9, Z9
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTj:
+transposeBiasActAVX512_noresT9:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTj
+	JE     transposeBiasActAVX512_noreluT9
 	VMAXPS Z9, Z16, Z9
 
-transposeBiasAct_noreluTj:
+transposeBiasActAVX512_noreluT9:
 	VMOVUPS     Z9, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 40(R10), Z10, Z10
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTk
+	JZ          transposeBiasActAVX512_noresT10
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z10, Z10
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTk:
+transposeBiasActAVX512_noresT10:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTk
+	JE     transposeBiasActAVX512_noreluT10
 	VMAXPS Z10, Z16, Z10
 
-transposeBiasAct_noreluTk:
+transposeBiasActAVX512_noreluT10:
 	VMOVUPS     Z10, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 44(R10), Z11, Z11
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTl
+	JZ          transposeBiasActAVX512_noresT11
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z11, Z11
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTl:
+transposeBiasActAVX512_noresT11:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTl
+	JE     transposeBiasActAVX512_noreluT11
 	VMAXPS Z11, Z16, Z11
 
-transposeBiasAct_noreluTl:
+transposeBiasActAVX512_noreluT11:
 	VMOVUPS     Z11, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 48(R10), Z12, Z12
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTm
+	JZ          transposeBiasActAVX512_noresT12
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z12, Z12
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTm:
+transposeBiasActAVX512_noresT12:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTm
+	JE     transposeBiasActAVX512_noreluT12
 	VMAXPS Z12, Z16, Z12
 
-transposeBiasAct_noreluTm:
+transposeBiasActAVX512_noreluT12:
 	VMOVUPS     Z12, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 52(R10), Z13, Z13
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTn
+	JZ          transposeBiasActAVX512_noresT13
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z13, Z13
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTn:
+transposeBiasActAVX512_noresT13:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTn
+	JE     transposeBiasActAVX512_noreluT13
 	VMAXPS Z13, Z16, Z13
 
-transposeBiasAct_noreluTn:
+transposeBiasActAVX512_noreluT13:
 	VMOVUPS     Z13, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 56(R10), Z14, Z14
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTo
+	JZ          transposeBiasActAVX512_noresT14
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z14, Z14
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTo:
+transposeBiasActAVX512_noresT14:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTo
+	JE     transposeBiasActAVX512_noreluT14
 	VMAXPS Z14, Z16, Z14
 
-transposeBiasAct_noreluTo:
+transposeBiasActAVX512_noreluT14:
 	VMOVUPS     Z14, K1, (CX)
 	ADDQ        DX, CX
 	VADDPS.BCST 60(R10), Z15, Z15
 	TESTQ       DI, DI
-	JZ          transposeBiasAct_noresTp
+	JZ          transposeBiasActAVX512_noresT15
 	VMOVUPS.Z   (R12), K1, Z17
 	VADDPS      Z17, Z15, Z15
 	ADDQ        R8, R12
 
-transposeBiasAct_noresTp:
+transposeBiasActAVX512_noresT15:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasAct_noreluTp
+	JE     transposeBiasActAVX512_noreluT15
 	VMAXPS Z15, Z16, Z15
 
-transposeBiasAct_noreluTp:
+transposeBiasActAVX512_noreluT15:
 	VMOVUPS Z15, K1, (CX)
 
-transposeBiasAct_done:
+transposeBiasActAVX512_done:
 	VZEROUPPER
 	RET
 
@@ -1398,6 +1398,8 @@ TEXT ·transposeBiasActAVX2(SB), NOSPLIT, $0-72
 	MOVQ ldr+40(FP), DI
 	MOVQ n+56(FP), R8
 	MOVQ bias+48(FP), R9
+
+	// 8 rows of src a block: src advances 8 rows, dst and res 8 values.
 	MOVQ BX, R11
 	SHLQ $0x03, R11
 	CMPQ R8, $0x08
@@ -1450,121 +1452,121 @@ transposeBiasActAVX2_loop:
 	VBROADCASTSS (R9), Y1
 	VADDPS       Y1, Y8, Y8
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresFa
+	JZ           transposeBiasActAVX2_noresF0
 	VADDPS       (R12), Y8, Y8
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresFa:
+transposeBiasActAVX2_noresF0:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluFa
+	JE     transposeBiasActAVX2_noreluF0
 	VMAXPS Y8, Y0, Y8
 
-transposeBiasActAVX2_noreluFa:
+transposeBiasActAVX2_noreluF0:
 	VMOVUPS      Y8, (R10)
 	ADDQ         CX, R10
 	VBROADCASTSS 4(R9), Y1
 	VADDPS       Y1, Y9, Y9
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresFb
+	JZ           transposeBiasActAVX2_noresF1
 	VADDPS       (R12), Y9, Y9
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresFb:
+transposeBiasActAVX2_noresF1:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluFb
+	JE     transposeBiasActAVX2_noreluF1
 	VMAXPS Y9, Y0, Y9
 
-transposeBiasActAVX2_noreluFb:
+transposeBiasActAVX2_noreluF1:
 	VMOVUPS      Y9, (R10)
 	ADDQ         CX, R10
 	VBROADCASTSS 8(R9), Y1
 	VADDPS       Y1, Y10, Y10
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresFc
+	JZ           transposeBiasActAVX2_noresF2
 	VADDPS       (R12), Y10, Y10
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresFc:
+transposeBiasActAVX2_noresF2:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluFc
+	JE     transposeBiasActAVX2_noreluF2
 	VMAXPS Y10, Y0, Y10
 
-transposeBiasActAVX2_noreluFc:
+transposeBiasActAVX2_noreluF2:
 	VMOVUPS      Y10, (R10)
 	ADDQ         CX, R10
 	VBROADCASTSS 12(R9), Y1
 	VADDPS       Y1, Y11, Y11
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresFd
+	JZ           transposeBiasActAVX2_noresF3
 	VADDPS       (R12), Y11, Y11
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresFd:
+transposeBiasActAVX2_noresF3:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluFd
+	JE     transposeBiasActAVX2_noreluF3
 	VMAXPS Y11, Y0, Y11
 
-transposeBiasActAVX2_noreluFd:
+transposeBiasActAVX2_noreluF3:
 	VMOVUPS      Y11, (R10)
 	ADDQ         CX, R10
 	VBROADCASTSS 16(R9), Y1
 	VADDPS       Y1, Y12, Y12
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresFe
+	JZ           transposeBiasActAVX2_noresF4
 	VADDPS       (R12), Y12, Y12
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresFe:
+transposeBiasActAVX2_noresF4:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluFe
+	JE     transposeBiasActAVX2_noreluF4
 	VMAXPS Y12, Y0, Y12
 
-transposeBiasActAVX2_noreluFe:
+transposeBiasActAVX2_noreluF4:
 	VMOVUPS      Y12, (R10)
 	ADDQ         CX, R10
 	VBROADCASTSS 20(R9), Y1
 	VADDPS       Y1, Y13, Y13
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresFf
+	JZ           transposeBiasActAVX2_noresF5
 	VADDPS       (R12), Y13, Y13
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresFf:
+transposeBiasActAVX2_noresF5:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluFf
+	JE     transposeBiasActAVX2_noreluF5
 	VMAXPS Y13, Y0, Y13
 
-transposeBiasActAVX2_noreluFf:
+transposeBiasActAVX2_noreluF5:
 	VMOVUPS      Y13, (R10)
 	ADDQ         CX, R10
 	VBROADCASTSS 24(R9), Y1
 	VADDPS       Y1, Y14, Y14
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresFg
+	JZ           transposeBiasActAVX2_noresF6
 	VADDPS       (R12), Y14, Y14
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresFg:
+transposeBiasActAVX2_noresF6:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluFg
+	JE     transposeBiasActAVX2_noreluF6
 	VMAXPS Y14, Y0, Y14
 
-transposeBiasActAVX2_noreluFg:
+transposeBiasActAVX2_noreluF6:
 	VMOVUPS      Y14, (R10)
 	ADDQ         CX, R10
 	VBROADCASTSS 28(R9), Y1
 	VADDPS       Y1, Y15, Y15
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresFh
+	JZ           transposeBiasActAVX2_noresF7
 	VADDPS       (R12), Y15, Y15
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresFh:
+transposeBiasActAVX2_noresF7:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluFh
+	JE     transposeBiasActAVX2_noreluF7
 	VMAXPS Y15, Y0, Y15
 
-transposeBiasActAVX2_noreluFh:
+transposeBiasActAVX2_noreluF7:
 	VMOVUPS Y15, (R10)
 	ADDQ    R11, DX
 	ADDQ    $0x00000020, AX
@@ -1598,34 +1600,34 @@ transposeBiasActAVX2_tail:
 	VMOVUPS (R10), Y0
 	ADDQ    BX, R10
 	CMPQ    R8, $0x01
-	JLE     transposeBiasActAVX2_loadedT
+	JLE     transposeBiasActAVX2_loadedT0
 	VMOVUPS (R10), Y1
 	ADDQ    BX, R10
 	CMPQ    R8, $0x02
-	JLE     transposeBiasActAVX2_loadedT
+	JLE     transposeBiasActAVX2_loadedT0
 	VMOVUPS (R10), Y2
 	ADDQ    BX, R10
 	CMPQ    R8, $0x03
-	JLE     transposeBiasActAVX2_loadedT
+	JLE     transposeBiasActAVX2_loadedT0
 	VMOVUPS (R10), Y3
 	ADDQ    BX, R10
 	CMPQ    R8, $0x04
-	JLE     transposeBiasActAVX2_loadedT
+	JLE     transposeBiasActAVX2_loadedT0
 	VMOVUPS (R10), Y4
 	ADDQ    BX, R10
 	CMPQ    R8, $0x05
-	JLE     transposeBiasActAVX2_loadedT
+	JLE     transposeBiasActAVX2_loadedT0
 	VMOVUPS (R10), Y5
 	ADDQ    BX, R10
 	CMPQ    R8, $0x06
-	JLE     transposeBiasActAVX2_loadedT
+	JLE     transposeBiasActAVX2_loadedT0
 	VMOVUPS (R10), Y6
 	ADDQ    BX, R10
 	CMPQ    R8, $0x07
-	JLE     transposeBiasActAVX2_loadedT
+	JLE     transposeBiasActAVX2_loadedT0
 	VMOVUPS (R10), Y7
 
-transposeBiasActAVX2_loadedT:
+transposeBiasActAVX2_loadedT0:
 	VUNPCKLPS    Y1, Y0, Y8
 	VUNPCKHPS    Y1, Y0, Y9
 	VUNPCKLPS    Y3, Y2, Y10
@@ -1651,135 +1653,150 @@ transposeBiasActAVX2_loadedT:
 	VPERM2F128   $0x20, Y7, Y3, Y11
 	VPERM2F128   $0x31, Y7, Y3, Y15
 	VXORPS       Y0, Y0, Y0
-	VMOVUPS      (R11), Y2
 	MOVQ         AX, R10
 	MOVQ         SI, R12
 	VBROADCASTSS (R9), Y1
 	VADDPS       Y1, Y8, Y8
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresTa
+	JZ           transposeBiasActAVX2_noresT0
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   (R12), Y2, Y1
 	VADDPS       Y1, Y8, Y8
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresTa:
+transposeBiasActAVX2_noresT0:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluTa
+	JE     transposeBiasActAVX2_noreluT0
 	VMAXPS Y8, Y0, Y8
 
-transposeBiasActAVX2_noreluTa:
+transposeBiasActAVX2_noreluT0:
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   Y8, Y2, (R10)
 	ADDQ         CX, R10
 	VBROADCASTSS 4(R9), Y1
 	VADDPS       Y1, Y9, Y9
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresTb
+	JZ           transposeBiasActAVX2_noresT1
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   (R12), Y2, Y1
 	VADDPS       Y1, Y9, Y9
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresTb:
+transposeBiasActAVX2_noresT1:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluTb
+	JE     transposeBiasActAVX2_noreluT1
 	VMAXPS Y9, Y0, Y9
 
-transposeBiasActAVX2_noreluTb:
+transposeBiasActAVX2_noreluT1:
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   Y9, Y2, (R10)
 	ADDQ         CX, R10
 	VBROADCASTSS 8(R9), Y1
 	VADDPS       Y1, Y10, Y10
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresTc
+	JZ           transposeBiasActAVX2_noresT2
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   (R12), Y2, Y1
 	VADDPS       Y1, Y10, Y10
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresTc:
+transposeBiasActAVX2_noresT2:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluTc
+	JE     transposeBiasActAVX2_noreluT2
 	VMAXPS Y10, Y0, Y10
 
-transposeBiasActAVX2_noreluTc:
+transposeBiasActAVX2_noreluT2:
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   Y10, Y2, (R10)
 	ADDQ         CX, R10
 	VBROADCASTSS 12(R9), Y1
 	VADDPS       Y1, Y11, Y11
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresTd
+	JZ           transposeBiasActAVX2_noresT3
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   (R12), Y2, Y1
 	VADDPS       Y1, Y11, Y11
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresTd:
+transposeBiasActAVX2_noresT3:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluTd
+	JE     transposeBiasActAVX2_noreluT3
 	VMAXPS Y11, Y0, Y11
 
-transposeBiasActAVX2_noreluTd:
+transposeBiasActAVX2_noreluT3:
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   Y11, Y2, (R10)
 	ADDQ         CX, R10
 	VBROADCASTSS 16(R9), Y1
 	VADDPS       Y1, Y12, Y12
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresTe
+	JZ           transposeBiasActAVX2_noresT4
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   (R12), Y2, Y1
 	VADDPS       Y1, Y12, Y12
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresTe:
+transposeBiasActAVX2_noresT4:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluTe
+	JE     transposeBiasActAVX2_noreluT4
 	VMAXPS Y12, Y0, Y12
 
-transposeBiasActAVX2_noreluTe:
+transposeBiasActAVX2_noreluT4:
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   Y12, Y2, (R10)
 	ADDQ         CX, R10
 	VBROADCASTSS 20(R9), Y1
 	VADDPS       Y1, Y13, Y13
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresTf
+	JZ           transposeBiasActAVX2_noresT5
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   (R12), Y2, Y1
 	VADDPS       Y1, Y13, Y13
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresTf:
+transposeBiasActAVX2_noresT5:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluTf
+	JE     transposeBiasActAVX2_noreluT5
 	VMAXPS Y13, Y0, Y13
 
-transposeBiasActAVX2_noreluTf:
+transposeBiasActAVX2_noreluT5:
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   Y13, Y2, (R10)
 	ADDQ         CX, R10
 	VBROADCASTSS 24(R9), Y1
 	VADDPS       Y1, Y14, Y14
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresTg
+	JZ           transposeBiasActAVX2_noresT6
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   (R12), Y2, Y1
 	VADDPS       Y1, Y14, Y14
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresTg:
+transposeBiasActAVX2_noresT6:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluTg
+	JE     transposeBiasActAVX2_noreluT6
 	VMAXPS Y14, Y0, Y14
 
-transposeBiasActAVX2_noreluTg:
+transposeBiasActAVX2_noreluT6:
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   Y14, Y2, (R10)
 	ADDQ         CX, R10
 	VBROADCASTSS 28(R9), Y1
 	VADDPS       Y1, Y15, Y15
 	TESTQ        SI, SI
-	JZ           transposeBiasActAVX2_noresTh
+	JZ           transposeBiasActAVX2_noresT7
+	VMOVUPS      (R11), Y2
 	VMASKMOVPS   (R12), Y2, Y1
 	VADDPS       Y1, Y15, Y15
 	ADDQ         DI, R12
 
-transposeBiasActAVX2_noresTh:
+transposeBiasActAVX2_noresT7:
 	CMPQ   relu+64(FP), $0x00
-	JE     transposeBiasActAVX2_noreluTh
+	JE     transposeBiasActAVX2_noreluT7
 	VMAXPS Y15, Y0, Y15
 
-transposeBiasActAVX2_noreluTh:
+transposeBiasActAVX2_noreluT7:
+	VMOVUPS    (R11), Y2
 	VMASKMOVPS Y15, Y2, (R10)
 
 transposeBiasActAVX2_done:
