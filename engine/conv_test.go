@@ -211,3 +211,43 @@ func TestDirectTiling(t *testing.T) {
 		}
 	}
 }
+
+// TestWinoTiling checks how a Winograd layer's work is split: the parts
+// of the output channels cover them in order without gaps, each at most
+// maxPart and, but for the last, a whole number of 12-row blocks, their
+// sizes differing by at most one block; a single chunk of tiles on more
+// than one thread makes one part per thread (never more parts than
+// blocks); chunks hold a multiple of 32 tiles, 64 to 128.
+func TestWinoTiling(t *testing.T) {
+	for oc := 1; oc <= 300; oc++ {
+		for parts := 1; parts <= 8 && parts <= (oc+11)/12; parts++ {
+			next, lo, hi := 0, oc, 0
+			for j := range parts {
+				o0, o1, maxPart := winoPart(oc, parts, j)
+				if o0 != next || o1 < o0 || o1-o0 > maxPart || j < parts-1 && (o1-o0)%12 != 0 {
+					t.Fatalf("oc=%d parts=%d: part %d is [%d, %d) (max %d) after %d", oc, parts, j, o0, o1, maxPart, next)
+				}
+				if j < parts-1 || oc%12 == 0 {
+					lo, hi = min(lo, o1-o0), max(hi, o1-o0)
+				}
+				next = o1
+			}
+			if next != oc || hi-lo > 12 {
+				t.Fatalf("oc=%d parts=%d: parts end at %d, sizes %d…%d", oc, parts, next, lo, hi)
+			}
+		}
+	}
+	for _, tc := range []struct{ alpha2, ic, oc, tiles, threads, parts int }{
+		{16, 256, 256, 49, 2, 2}, // ResNet-50's 14×14 F(2×2) at batch 1: one chunk, a part per thread
+		{36, 128, 128, 49, 2, 2}, // its 28×28 F(4×4)
+		{16, 256, 256, 49, 1, 4}, // one thread: parts double while items are few
+		{36, 64, 64, 196, 2, 1},  // 56×56: four chunks, 64 channels
+		{16, 512, 512, 16, 8, 8}, // more threads than usual
+		{16, 24, 12, 16, 4, 1},   // one block of channels
+	} {
+		nt, parts := winogradTiling(tc.alpha2, tc.ic, tc.oc, tc.tiles, tc.threads)
+		if parts != tc.parts || nt%32 != 0 || nt < 64 && nt < (tc.tiles+31)/32*32 || nt > 128 {
+			t.Errorf("winogradTiling(%+v) = %d tiles a chunk, %d parts", tc, nt, parts)
+		}
+	}
+}
