@@ -98,6 +98,7 @@ if peaks:
         f"{t} thread{'s' if t > 1 else ''} " + ", ".join(f"{g:.0f}" for g in v) for t, v in sorted(peaks.items())))
 med = {k: statistics.median(v) for k, v in runs.items()}
 archs = list(dict.fromkeys(k[0] for k in runs))
+thr = next(json.loads(l)["threads"] for l in open(sys.argv[1]) if l.startswith("{") and '"arch"' in l)
 bf16 = any(k[2] == "ours-bf16" for k in runs)
 int8 = next((k[2] for k in runs if k[2].startswith("ours-int8")), None)
 head = "| arch | batch | threads | ours ms/img | ORT ms/img | PyTorch ms/img | ours/ORT | ours/PyTorch |"
@@ -123,7 +124,6 @@ for a in archs:
             rs = [rounds[(a, b, x, r)] / rounds[(a, b, y, r)] for r in sorted({k[3] for k in rounds})
                   if (a, b, x, r) in rounds and (a, b, y, r) in rounds]
             return f"{statistics.median(rs):.2f}"
-        thr = next(json.loads(l)["threads"] for l in open(sys.argv[1]) if l.startswith("{") and '"arch"' in l)
         has = lambda r: "–" if med.get((a, b, r)) is None else r
         row = f"| {a} | {b} | {thr} | {f(o)} | {f(t)} | {f(p)} | {q(has('ours'), has('ort'))} | {q(has('ours'), has('pytorch'))} |"
         if bf16:

@@ -25,19 +25,9 @@ var bf16AVX512Kernel = microKernel{
 	mr:   12, nr: 32,
 	kc: 384, mc: 144, nc: 2048,
 	strided: true,
-	tile: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
-		checkTile(k, rows, 12, 32, a, rsa, csa, b, rsb, c, ldc)
-		bf16Tiles[1][rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, nil, nil, 0, 0)
-	},
-	half: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
-		checkTile(k, rows, 12, 16, a, rsa, csa, b, rsb, c, ldc)
-		bf16Tiles[0][rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, nil, nil, 0, 0)
-	},
-	tileEp: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
-		checkTile(k, rows, 12, 32, a, rsa, csa, b, rsb, c, ldc)
-		bias, res, ldr, flags := ep.args(rows, 32)
-		bf16Tiles[1][rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, bias, res, ldr, flags)
-	},
+	tile:    tileOf(bf16Tiles[1][:], 32),
+	half:    tileOf(bf16Tiles[0][:], 16),
+	tileEp:  tileEpOf(bf16Tiles[1][:], 32),
 }
 
 func init() {

@@ -30,19 +30,9 @@ var avx512Kernel = microKernel{
 	mr:   12, nr: 32,
 	kc: 384, mc: 144, nc: 2048,
 	strided: true,
-	tile: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
-		checkTile(k, rows, 12, 32, a, rsa, csa, b, rsb, c, ldc)
-		avx512Tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, nil, nil, 0, 0)
-	},
-	half: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
-		checkTile(k, rows, 12, 16, a, rsa, csa, b, rsb, c, ldc)
-		avx512HalfTiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, nil, nil, 0, 0)
-	},
-	tileEp: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
-		checkTile(k, rows, 12, 32, a, rsa, csa, b, rsb, c, ldc)
-		bias, res, ldr, flags := ep.args(rows, 32)
-		avx512Tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, bias, res, ldr, flags)
-	},
+	tile:    tileOf(avx512Tiles[:], 32),
+	half:    tileOf(avx512HalfTiles[:], 16),
+	tileEp:  tileEpOf(avx512Tiles[:], 32),
 	dot: func(n int, x, y []float32) float32 {
 		x, y = x[:n], y[:n]
 		return sdotAVX512(n, &x[0], &y[0])
@@ -54,15 +44,8 @@ var avx2Kernel = microKernel{
 	mr:   6, nr: 16,
 	kc: 384, mc: 72, nc: 2048,
 	strided: true,
-	tile: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
-		checkTile(k, rows, 6, 16, a, rsa, csa, b, rsb, c, ldc)
-		avx2Tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, nil, nil, 0, 0)
-	},
-	tileEp: func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
-		checkTile(k, rows, 6, 16, a, rsa, csa, b, rsb, c, ldc)
-		bias, res, ldr, flags := ep.args(rows, 16)
-		avx2Tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, bias, res, ldr, flags)
-	},
+	tile:    tileOf(avx2Tiles[:], 16),
+	tileEp:  tileEpOf(avx2Tiles[:], 16),
 	dot: func(n int, x, y []float32) float32 {
 		x, y = x[:n], y[:n]
 		return sdotAVX2(n, &x[0], &y[0])

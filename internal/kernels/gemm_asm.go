@@ -7,6 +7,27 @@ package kernels
 // full contract).
 type asmTile func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 
+// tileOf returns a microKernel's tile for the assembly tiles, tiles[r]
+// computing r rows of nr columns (r < len(tiles)), each call checked.
+func tileOf(tiles []asmTile, nr int) func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
+	mr := len(tiles) - 1
+	return func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
+		checkTile(k, rows, mr, nr, a, rsa, csa, b, rsb, c, ldc)
+		tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, nil, nil, 0, 0)
+	}
+}
+
+// tileEpOf is tileOf for a microKernel's tileEp: the tile with its
+// epilogue.
+func tileEpOf(tiles []asmTile, nr int) func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
+	mr := len(tiles) - 1
+	return func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
+		checkTile(k, rows, mr, nr, a, rsa, csa, b, rsb, c, ldc)
+		bias, res, ldr, flags := ep.args(rows, nr)
+		tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, bias, res, ldr, flags)
+	}
+}
+
 // checkTile keeps the assembly inside the slices it is handed.
 func checkTile(k, rows, mr, nr int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int) {
 	if k < 1 || rows < 1 || rows > mr || rsa < 0 || csa < 0 || len(a) < (rows-1)*rsa+(k-1)*csa+1 ||

@@ -31,6 +31,26 @@ func winoTransforms() {
 	winoTransformsAVX2()
 }
 
+// groupLoop emits the driver of a transform that takes its tiles in
+// groups: full unmasked groups (advance moves the pointers past one),
+// then, unless tail (which emits its test and the jump to done) finds no
+// tiles left, one masked group, and the return.
+func groupLoop(name string, full Register, advance func(), tail func(done LabelRef), group func(masked bool)) {
+	TESTQ(full, full)
+	JZ(LabelRef(name + "_tail"))
+	Label(name + "_loop")
+	group(false)
+	advance()
+	DECQ(full)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_tail")
+	tail(LabelRef(name + "_done"))
+	group(true)
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
 // regs hands out zmm registers by name, so that the transforms can
 // compute in place without tracking physical registers by hand.
 type regs struct{ free []VecPhysical }
@@ -152,21 +172,13 @@ func winoInput(even, odd Mem) {
 		}
 	}
 
-	TESTQ(full, full)
-	JZ(LabelRef("winoInput_tail"))
-	Label("winoInput_loop")
-	group(false)
-	ADDQ(U32(128), x)
-	ADDQ(U32(64), v)
-	DECQ(full)
-	JNZ(LabelRef("winoInput_loop"))
-	Label("winoInput_tail")
-	TESTQ(tail, tail)
-	JZ(LabelRef("winoInput_done"))
-	group(true)
-	Label("winoInput_done")
-	VZEROUPPER()
-	RET()
+	groupLoop("winoInput", full, func() {
+		ADDQ(U32(128), x)
+		ADDQ(U32(64), v)
+	}, func(done LabelRef) {
+		TESTQ(tail, tail)
+		JZ(done)
+	}, group)
 }
 
 // winoOutput emits winoOutputAVX512: full groups of 16 tiles (32 output
@@ -295,22 +307,14 @@ func winoOutput(lo, hi Mem) {
 		Label(lbl("end"))
 	}
 
-	TESTQ(full, full)
-	JZ(LabelRef("winoOutput_tail"))
-	Label("winoOutput_loop")
-	group(false)
-	ADDQ(U32(128), y)
-	ADDQ(U32(128), res)
-	ADDQ(U32(64), m)
-	DECQ(full)
-	JNZ(LabelRef("winoOutput_loop"))
-	Label("winoOutput_tail")
-	TESTQ(tail, tail)
-	JZ(LabelRef("winoOutput_done"))
-	group(true)
-	Label("winoOutput_done")
-	VZEROUPPER()
-	RET()
+	groupLoop("winoOutput", full, func() {
+		ADDQ(U32(128), y)
+		ADDQ(U32(128), res)
+		ADDQ(U32(64), m)
+	}, func(done LabelRef) {
+		TESTQ(tail, tail)
+		JZ(done)
+	}, group)
 }
 
 // newYRegs hands out the 16 ymm registers.
@@ -474,29 +478,21 @@ func winoInputAVX2(lanes Mem) {
 		r.put(d1[:]...)
 	}
 
-	TESTQ(full, full)
-	JZ(LabelRef("winoInputAVX2_tail"))
-	Label("winoInputAVX2_loop")
-	group(false)
-	ADDQ(U32(64), x)
-	ADDQ(U32(32), v)
-	DECQ(full)
-	JNZ(LabelRef("winoInputAVX2_loop"))
-	Label("winoInputAVX2_tail")
-	TESTQ(tail, tail)
-	JZ(LabelRef("winoInputAVX2_done"))
-	Comment("sm: lanes + 4·(16 − tail); lp: lanes + 4·(16 − need), need = 2·tail + 2.")
-	t := GP64()
-	MOVQ(U32(16), t)
-	SUBQ(tail, t)
-	LEAQ(lanes, lp)
-	VMOVUPS(Mem{Base: lp, Index: t, Scale: 4}, sm)
-	LEAQ(Mem{Base: t, Index: t, Scale: 1, Disp: -18}, t) // 2·(16 − tail) − 18 = 14 − 2·tail = 16 − need
-	LEAQ(Mem{Base: lp, Index: t, Scale: 4}, lp)
-	group(true)
-	Label("winoInputAVX2_done")
-	VZEROUPPER()
-	RET()
+	groupLoop("winoInputAVX2", full, func() {
+		ADDQ(U32(64), x)
+		ADDQ(U32(32), v)
+	}, func(done LabelRef) {
+		TESTQ(tail, tail)
+		JZ(done)
+		Comment("sm: lanes + 4·(16 − tail); lp: lanes + 4·(16 − need), need = 2·tail + 2.")
+		t := GP64()
+		MOVQ(U32(16), t)
+		SUBQ(tail, t)
+		LEAQ(lanes, lp)
+		VMOVUPS(Mem{Base: lp, Index: t, Scale: 4}, sm)
+		LEAQ(Mem{Base: t, Index: t, Scale: 1, Disp: -18}, t) // 2·(16 − tail) − 18 = 14 − 2·tail = 16 − need
+		LEAQ(Mem{Base: lp, Index: t, Scale: 4}, lp)
+	}, group)
 }
 
 // winoOutputAVX2 emits winoOutputAVX2: full groups of 8 tiles (16 output
@@ -644,20 +640,12 @@ func winoOutputAVX2(lanes Mem) {
 		Label(lbl("end"))
 	}
 
-	TESTQ(full, full)
-	JZ(LabelRef("winoOutputAVX2_tail"))
-	Label("winoOutputAVX2_loop")
-	group(false)
-	ADDQ(U32(64), y)
-	ADDQ(U32(64), res)
-	ADDQ(U32(32), m)
-	DECQ(full)
-	JNZ(LabelRef("winoOutputAVX2_loop"))
-	Label("winoOutputAVX2_tail")
-	CMPQ(tailP, U8(0))
-	JE(LabelRef("winoOutputAVX2_done"))
-	group(true)
-	Label("winoOutputAVX2_done")
-	VZEROUPPER()
-	RET()
+	groupLoop("winoOutputAVX2", full, func() {
+		ADDQ(U32(64), y)
+		ADDQ(U32(64), res)
+		ADDQ(U32(32), m)
+	}, func(done LabelRef) {
+		CMPQ(tailP, U8(0))
+		JE(done)
+	}, group)
 }

@@ -210,21 +210,13 @@ func wino4Input(even, odd, c2, c4 Mem) {
 		wino4InputColumns(r, zmmFMA, 64, scratch, v, base, ldv, colPl, c2, c4, store)
 	}
 
-	TESTQ(full, full)
-	JZ(LabelRef("wino4Input_tail"))
-	Label("wino4Input_loop")
-	group(false)
-	ADDQ(U32(256), x)
-	ADDQ(U32(64), v)
-	DECQ(full)
-	JNZ(LabelRef("wino4Input_loop"))
-	Label("wino4Input_tail")
-	TESTQ(tail, tail)
-	JZ(LabelRef("wino4Input_done"))
-	group(true)
-	Label("wino4Input_done")
-	VZEROUPPER()
-	RET()
+	groupLoop("wino4Input", full, func() {
+		ADDQ(U32(256), x)
+		ADDQ(U32(64), v)
+	}, func(done LabelRef) {
+		TESTQ(tail, tail)
+		JZ(done)
+	}, group)
 }
 
 // wino4InputColumns emits the column pass of an F(4×4) input transform:
@@ -379,20 +371,12 @@ func wino4Output(lo, hi, c2, c4, c8 Mem) {
 		Label(lbl("end", 0))
 	}
 
-	TESTQ(full, full)
-	JZ(LabelRef("wino4Output_tail"))
-	Label("wino4Output_loop")
-	group(false)
-	ADDQ(U32(256), y)
-	ADDQ(U32(256), res)
-	ADDQ(U32(64), m)
-	DECQ(full)
-	JNZ(LabelRef("wino4Output_loop"))
-	Label("wino4Output_tail")
-	TESTQ(tail, tail)
-	JZ(LabelRef("wino4Output_done"))
-	group(true)
-	Label("wino4Output_done")
-	VZEROUPPER()
-	RET()
+	groupLoop("wino4Output", full, func() {
+		ADDQ(U32(256), y)
+		ADDQ(U32(256), res)
+		ADDQ(U32(64), m)
+	}, func(done LabelRef) {
+		TESTQ(tail, tail)
+		JZ(done)
+	}, group)
 }
