@@ -4,7 +4,7 @@ package kernels
 
 // engineISA names the instruction set of one variant of each engine
 // kernel: ConvGemm, WinoInput and WinoOutput (and F(4×4)'s), BiasAct,
-// TransposeBiasAct, MaxPool3x3s2Row and EveryOther.
+// TransposeBiasAct, MaxPool3x3s2Row, EveryOther and Im2colChannel.
 type engineISA int
 
 const (
@@ -38,6 +38,7 @@ func useEngineKernels(isa engineISA) {
 		transposeBiasAct, transposeNative = transposeBiasActAVX512Go, true
 		maxPool3x3s2Row = maxPool3x3s2RowAVX512Go
 		everyOther, everyOtherRows = everyOtherAVX512Go, everyOtherRowsAVX512Go
+		im2colChannel = im2colChannelAVX512Go
 	case engineAVX2:
 		convGemm = convGemmAVX2
 		winoInput, winoOutput = winoInputAVX2Go, winoOutputAVX2Go
@@ -46,6 +47,7 @@ func useEngineKernels(isa engineISA) {
 		transposeBiasAct, transposeNative = transposeBiasActAVX2Go, true
 		maxPool3x3s2Row = maxPool3x3s2RowAVX2Go
 		everyOther, everyOtherRows = everyOtherAVX2Go, everyOtherRowsGeneric
+		im2colChannel = im2colChannelGeneric
 	default:
 		convGemm = convGemmPacked
 		winoInput, winoOutput = winoInputGeneric, winoOutputGeneric
@@ -54,5 +56,6 @@ func useEngineKernels(isa engineISA) {
 		transposeBiasAct, transposeNative = transposeBiasActGeneric, false
 		maxPool3x3s2Row = maxPool3x3s2RowGeneric
 		everyOther, everyOtherRows = everyOtherGeneric, everyOtherRowsGeneric
+		im2colChannel = im2colChannelGeneric
 	}
 }

@@ -50,3 +50,41 @@ func everyOtherGeneric(dst, src []float32) {
 		dst[q] = src[2*q]
 	}
 }
+
+// Im2colChannel writes the kh·kw rows of one channel's im2colChannel matrix: row
+// t = (ki, kj), at dst[t·oh·ow:], holds src[(oy·s + ki)·wp + ox·s + kj]
+// at oy·ow + ox, for the oh×ow outputs of a kh×kw convolution at stride
+// s whose input channel src is already zero-padded (rows wp apart).
+func Im2colChannel(dst, src []float32, wp, kh, kw, s, oh, ow int) {
+	if kh <= 0 || kw <= 0 || oh <= 0 || ow <= 0 {
+		return
+	}
+	if s <= 0 || wp < (ow-1)*s+kw || len(dst) < kh*kw*oh*ow || len(src) < ((oh-1)*s+kh-1)*wp+(ow-1)*s+kw {
+		panic(fmt.Sprintf("kernels: Im2colChannel: %d×%d taps at stride %d for %d×%d outputs, dst %d, src %d (wp %d)", kh, kw, s, oh, ow, len(dst), len(src), wp))
+	}
+	im2colChannel(dst, src, wp, kh, kw, s, oh, ow)
+}
+
+// im2colChannel is the variant Im2colChannel uses.
+var im2colChannel = im2colChannelGeneric
+
+// im2colChannelGeneric is the portable twin of the assembly.
+func im2colChannelGeneric(dst, src []float32, wp, kh, kw, s, oh, ow int) {
+	plane := oh * ow
+	for t := 0; t < kh*kw; t++ {
+		ki, kj := t/kw, t%kw
+		row := dst[t*plane : (t+1)*plane]
+		for oy := 0; oy < oh; oy++ {
+			d := row[oy*ow : (oy+1)*ow]
+			sr := src[(oy*s+ki)*wp+kj:]
+			if s == 1 {
+				copy(d, sr[:ow])
+				continue
+			}
+			sr = sr[:(ow-1)*s+1]
+			for q := range d {
+				d[q] = sr[q*s]
+			}
+		}
+	}
+}

@@ -29,3 +29,16 @@ func everyOtherAVX2Go(dst, src []float32) {
 		dst[q] = src[2*q]
 	}
 }
+
+// im2colChannelAVX512Go runs the AVX-512 kernel of strides 1 and 2 (Im2colChannel's
+// checks done), the portable twin for others.
+func im2colChannelAVX512Go(dst, src []float32, wp, kh, kw, s, oh, ow int) {
+	switch s {
+	case 1:
+		im2colS1AVX512(&dst[0], &src[0], wp, kh, kw, oh, ow)
+	case 2:
+		im2colS2AVX512(&dst[0], &src[0], wp, kh, kw, oh, ow)
+	default:
+		im2colChannelGeneric(dst, src, wp, kh, kw, s, oh, ow)
+	}
+}

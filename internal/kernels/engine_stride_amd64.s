@@ -119,3 +119,163 @@ everyAVX2_loop:
 	JNZ         everyAVX2_loop
 	VZEROUPPER
 	RET
+
+// func im2colS1AVX512(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)
+// Requires: AVX, AVX512F
+TEXT ·im2colS1AVX512(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), DX
+	MOVQ ow+48(FP), CX
+
+	// steps = (ow−1)/16 unmasked steps a row, then t = ow − 16·steps (1..16)
+	// outputs: K1 = (1<<t) − 1 for them.
+	LEAQ  -1(CX), BX
+	SHRQ  $0x04, BX
+	MOVQ  BX, SI
+	SHLQ  $0x04, SI
+	NEGQ  SI
+	ADDQ  CX, SI
+	MOVQ  SI, CX
+	MOVL  $0x00000001, DI
+	SHLL  CL, DI
+	DECL  DI
+	KMOVW DI, K1
+
+	// dst advances ow values a row: 64 bytes a full step, then the tail's 4t.
+	SHLQ $0x02, SI
+	MOVQ wp+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ kh+24(FP), DI
+
+im2colS1AVX512_ki:
+	MOVQ DX, R8
+	MOVQ kw+32(FP), R9
+
+im2colS1AVX512_kj:
+	MOVQ R8, R10
+	MOVQ oh+40(FP), R11
+
+im2colS1AVX512_oy:
+	MOVQ R10, R12
+	MOVQ BX, R13
+
+im2colS1AVX512_step:
+	TESTQ   R13, R13
+	JZ      im2colS1AVX512_tail
+	VMOVUPS (R12), Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, R12
+	ADDQ    $0x00000040, AX
+	DECQ    R13
+	JMP     im2colS1AVX512_step
+
+im2colS1AVX512_tail:
+	VMOVUPS.Z (R12), K1, Z0
+	VMOVUPS   Z0, K1, (AX)
+	ADDQ      SI, AX
+	ADDQ      CX, R10
+	DECQ      R11
+	JNZ       im2colS1AVX512_oy
+	ADDQ      $0x00000004, R8
+	DECQ      R9
+	JNZ       im2colS1AVX512_kj
+	MOVQ      wp+16(FP), R8
+	LEAQ      (DX)(R8*4), DX
+	DECQ      DI
+	JNZ       im2colS1AVX512_ki
+	VZEROUPPER
+	RET
+
+// func im2colS2AVX512(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)
+// Requires: AVX, AVX512F
+TEXT ·im2colS2AVX512(SB), NOSPLIT, $0-56
+	MOVQ    dst+0(FP), AX
+	MOVQ    src+8(FP), DX
+	MOVQ    ow+48(FP), CX
+	VMOVUPS strideEven<>+0(SB), Z31
+
+	// steps = (ow−1)/16 unmasked steps a row, then t = ow − 16·steps (1..16)
+	// outputs: K1 = (1<<t) − 1 for them.
+	LEAQ  -1(CX), BX
+	SHRQ  $0x04, BX
+	MOVQ  BX, SI
+	SHLQ  $0x04, SI
+	NEGQ  SI
+	ADDQ  CX, SI
+	MOVQ  SI, CX
+	MOVL  $0x00000001, DI
+	SHLL  CL, DI
+	DECL  DI
+	KMOVW DI, K1
+
+	// The 2t−1 values a tail reads: K2 (the first 16) and K3 (the rest).
+	LEAQ  -1(SI)(SI*1), DI
+	MOVQ  DI, CX
+	CMPQ  DI, $0x00000010
+	JB    im2colS2AVX512_short
+	MOVL  $0x0000ffff, DI
+	KMOVW DI, K2
+	SUBQ  $0x00000010, CX
+	MOVL  $0x00000001, DI
+	SHLL  CL, DI
+	DECL  DI
+	KMOVW DI, K3
+	JMP   im2colS2AVX512_masks
+
+im2colS2AVX512_short:
+	MOVL  $0x00000001, DI
+	SHLL  CL, DI
+	DECL  DI
+	KMOVW DI, K2
+	KXORW K3, K3, K3
+
+im2colS2AVX512_masks:
+	// dst advances ow values a row: 64 bytes a full step, then the tail's 4t.
+	SHLQ $0x02, SI
+	MOVQ wp+16(FP), CX
+	SHLQ $0x03, CX
+	MOVQ kh+24(FP), DI
+
+im2colS2AVX512_ki:
+	MOVQ DX, R8
+	MOVQ kw+32(FP), R9
+
+im2colS2AVX512_kj:
+	MOVQ R8, R10
+	MOVQ oh+40(FP), R11
+
+im2colS2AVX512_oy:
+	MOVQ R10, R12
+	MOVQ BX, R13
+
+im2colS2AVX512_step:
+	TESTQ     R13, R13
+	JZ        im2colS2AVX512_tail
+	VMOVUPS   (R12), Z0
+	VMOVAPS   Z31, Z2
+	VPERMI2PS 64(R12), Z0, Z2
+	VMOVUPS   Z2, (AX)
+	ADDQ      $0x00000080, R12
+	ADDQ      $0x00000040, AX
+	DECQ      R13
+	JMP       im2colS2AVX512_step
+
+im2colS2AVX512_tail:
+	VMOVUPS.Z (R12), K2, Z0
+	VMOVUPS.Z 64(R12), K3, Z1
+	VMOVAPS   Z31, Z2
+	VPERMI2PS Z1, Z0, Z2
+	VMOVUPS   Z2, K1, (AX)
+	ADDQ      SI, AX
+	ADDQ      CX, R10
+	DECQ      R11
+	JNZ       im2colS2AVX512_oy
+	ADDQ      $0x00000004, R8
+	DECQ      R9
+	JNZ       im2colS2AVX512_kj
+	MOVQ      wp+16(FP), R8
+	LEAQ      (DX)(R8*4), DX
+	DECQ      DI
+	JNZ       im2colS2AVX512_ki
+	VZEROUPPER
+	RET

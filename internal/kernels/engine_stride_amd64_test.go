@@ -16,3 +16,9 @@ func addStrideRowsAsm(v map[string]func([]float32, int, []float32, int, int, int
 		v["avx512"] = everyOtherRowsAVX512Go
 	}
 }
+
+func addIm2colChannelAsm(v map[string]func(dst, src []float32, wp, kh, kw, s, oh, ow int)) {
+	if hasAVX512 {
+		v["avx512"] = im2colChannelAVX512Go
+	}
+}

@@ -5,3 +5,5 @@ package kernels
 func addStrideAsm(map[string]func(dst, src []float32)) {}
 
 func addStrideRowsAsm(map[string]func([]float32, int, []float32, int, int, int)) {}
+
+func addIm2colChannelAsm(map[string]func(dst, src []float32, wp, kh, kw, s, oh, ow int)) {}

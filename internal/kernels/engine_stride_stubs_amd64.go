@@ -15,3 +15,17 @@ func everyOtherAVX512(dst *float32, src *float32, n int, rows int, ldd int, lds 
 //
 //go:noescape
 func everyOtherAVX2(dst *float32, src *float32, steps int)
+
+// im2colS1AVX512 writes the kh·kw rows of oh·ow values of the im2col matrix
+// of the padded channel src (rows wp apart) at stride 1 into dst
+// (all sizes ≥ 1); see im2colChannelGeneric.
+//
+//go:noescape
+func im2colS1AVX512(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)
+
+// im2colS2AVX512 writes the kh·kw rows of oh·ow values of the im2col matrix
+// of the padded channel src (rows wp apart) at stride 2 into dst
+// (all sizes ≥ 1); see im2colChannelGeneric.
+//
+//go:noescape
+func im2colS2AVX512(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)

@@ -98,3 +98,90 @@ func TestEveryOtherRows(t *testing.T) {
 	}
 	EveryOtherRows(nil, 0, nil, 0, 0, 5)
 }
+
+// im2colChannelVariants lists every Im2colChannel implementation this CPU runs.
+func im2colChannelVariants() map[string]func(dst, src []float32, wp, kh, kw, s, oh, ow int) {
+	v := map[string]func(dst, src []float32, wp, kh, kw, s, oh, ow int){"generic": im2colChannelGeneric, "dispatched": im2colChannel}
+	addIm2colChannelAsm(v)
+	return v
+}
+
+// TestIm2colChannel compares every variant with the definition on kernel sizes,
+// strides and output widths around the 16-lane steps; src ends at the
+// last value read and dst has NaN guards on both sides.
+func TestIm2colChannel(t *testing.T) {
+	for name, f := range im2colChannelVariants() {
+		for _, k := range [][2]int{{1, 1}, {3, 3}, {7, 7}, {1, 3}} {
+			for s := 1; s <= 3; s++ {
+				for _, ow := range []int{1, 7, 15, 16, 17, 31, 32, 33, 56} {
+					oh := 1 + ow%5
+					kh, kw := k[0], k[1]
+					wp := (ow-1)*s + kw + ow%3
+					need := ((oh-1)*s+kh-1)*wp + (ow-1)*s + kw
+					src := make([]float32, need)
+					for i := range src {
+						src[i] = float32(i + 1)
+					}
+					n := kh * kw * oh * ow
+					buf := make([]float32, n+2)
+					for i := range buf {
+						buf[i] = float32(math.NaN())
+					}
+					Im2colChannel(buf[1:n+1], src, wp, kh, kw, s, oh, ow) // the checks
+					for i := range buf {
+						buf[i] = float32(math.NaN())
+					}
+					f(buf[1:n+1], src, wp, kh, kw, s, oh, ow)
+					if buf[0] == buf[0] || buf[n+1] == buf[n+1] {
+						t.Fatalf("%s %v s=%d ow=%d: wrote outside dst", name, k, s, ow)
+					}
+					for ki := 0; ki < kh; ki++ {
+						for kj := 0; kj < kw; kj++ {
+							for oy := 0; oy < oh; oy++ {
+								for ox := 0; ox < ow; ox++ {
+									got := buf[1+((ki*kw+kj)*oh+oy)*ow+ox]
+									if want := src[(oy*s+ki)*wp+ox*s+kj]; got != want {
+										t.Fatalf("%s %v s=%d oh=%d ow=%d: tap (%d,%d) at (%d,%d) = %v, want %v", name, k, s, oh, ow, ki, kj, oy, ox, got, want)
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestIm2colChannelChecks: a src or dst too short is refused with a panic naming
+// the sizes, before any kernel reads or writes.
+func TestIm2colChannelChecks(t *testing.T) {
+	for _, c := range []struct{ dst, src int }{{9 * 49, 80}, {9*49 - 1, 81}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("dst %d src %d: no panic", c.dst, c.src)
+				}
+			}()
+			Im2colChannel(make([]float32, c.dst), make([]float32, c.src), 9, 3, 3, 1, 7, 7)
+		}()
+	}
+	Im2colChannel(make([]float32, 9*49), make([]float32, 81), 9, 3, 3, 1, 7, 7)
+}
+
+// BenchmarkIm2colChannel times each variant on a channel of ResNet's 7×7 3×3
+// layers and of its stride-2 one from 14×14:
+//
+//	go test -run X -bench Im2colChannel ./internal/kernels/
+func BenchmarkIm2colChannel(b *testing.B) {
+	for _, c := range []struct{ s, hp int }{{1, 9}, {2, 16}} {
+		src, dst := make([]float32, c.hp*c.hp), make([]float32, 9*49)
+		for name, f := range im2colChannelVariants() {
+			b.Run(fmt.Sprintf("s=%d/%s", c.s, name), func(b *testing.B) {
+				for b.Loop() {
+					f(dst, src, c.hp, 3, 3, c.s, 7, 7)
+				}
+			})
+		}
+	}
+}

@@ -6,7 +6,7 @@
 //	-set conv      ../engine_conv_amd64.s: the implicit-GEMM convolution tiles
 //	-set wino      ../wino_amd64.s: the Winograd F(2×2, 3×3) transforms
 //	-set pool      ../engine_pool_amd64.s: the 3×3 stride-2 max pool rows
-//	-set stride    ../engine_stride_amd64.s: every other value of a row
+//	-set stride    ../engine_stride_amd64.s: every other value of a row, im2col rows
 //
 // Run it with `go generate ./internal/kernels/` (the go:generate lines are
 // in engine_*_amd64.go and wino_amd64.go).
@@ -49,8 +49,11 @@ func main() {
 		maxPoolRow()
 		maxPoolRowAVX2()
 	case "stride":
-		everyOther()
+		even := evenTable()
+		everyOther(even)
 		everyOtherAVX2()
+		im2col(1, even)
+		im2col(2, even)
 	default:
 		panic("unknown -set " + *set)
 	}

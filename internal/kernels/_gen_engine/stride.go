@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -10,11 +12,7 @@ import (
 // for q < n and i < rows, 16 a step from two loads and a VPERMI2PS, the
 // last step of each row masked (src is read only up to src[2n−2] of a
 // row); the masks are computed once for all rows.
-func everyOther() {
-	even := GLOBL("strideEven", RODATA|NOPTR)
-	for i := 0; i < 16; i++ {
-		DATA(4*i, U32(2*i))
-	}
+func everyOther(even Mem) {
 	TEXT("everyOtherAVX512", NOSPLIT, "func(dst, src *float32, n, rows, ldd, lds int)")
 	Doc("everyOtherAVX512 sets dst[i*ldd+q] = src[i*lds+2q] for q < n and i < rows",
 		"(n, rows ≥ 1); see everyOtherGeneric.")
@@ -121,4 +119,131 @@ func everyOtherAVX2() {
 	JNZ(LabelRef("everyAVX2_loop"))
 	VZEROUPPER()
 	RET()
+}
+
+// im2col emits im2colS<s>AVX512: the kh·kw rows of a convolution's
+// im2col matrix for one zero-padded channel (see im2colChannelGeneric), a row of
+// ow outputs a step of 16 at a time and a masked last step, the masks
+// computed once for all rows (stride 2: two loads and a VPERMI2PS, as
+// everyOtherAVX512).
+func im2col(s int, even Mem) {
+	name := fmt.Sprintf("im2colS%dAVX512", s)
+	TEXT(name, NOSPLIT, "func(dst, src *float32, wp, kh, kw, oh, ow int)")
+	Doc(name+" writes the kh·kw rows of oh·ow values of the im2col matrix",
+		fmt.Sprintf("of the padded channel src (rows wp apart) at stride %d into dst", s),
+		"(all sizes ≥ 1); see im2colChannelGeneric.")
+	Pragma("noescape")
+	dst := Load(Param("dst"), GP64())
+	rowB := Load(Param("src"), GP64())
+	ow := Load(Param("ow"), GP64())
+	if s == 2 {
+		VMOVUPS(even, Z31)
+	}
+	Comment("steps = (ow−1)/16 unmasked steps a row, then t = ow − 16·steps (1..16)",
+		"outputs: K1 = (1<<t) − 1 for them.")
+	steps := GP64()
+	LEAQ(Mem{Base: ow, Disp: -1}, steps)
+	SHRQ(U8(4), steps)
+	t := GP64()
+	MOVQ(steps, t)
+	SHLQ(U8(4), t)
+	NEGQ(t)
+	ADDQ(ow, t)
+	MOVQ(t, RCX)
+	m := GP32()
+	MOVL(U32(1), m)
+	SHLL(CL, m)
+	DECL(m)
+	KMOVW(m, K1)
+	if s == 2 {
+		Comment("The 2t−1 values a tail reads: K2 (the first 16) and K3 (the rest).")
+		m2 := GP64()
+		LEAQ(Mem{Base: t, Index: t, Scale: 1, Disp: -1}, m2)
+		MOVQ(m2, RCX)
+		CMPQ(m2, U32(16))
+		JB(LabelRef(name + "_short"))
+		MOVL(U32(0xffff), m)
+		KMOVW(m, K2)
+		SUBQ(U32(16), RCX)
+		MOVL(U32(1), m)
+		SHLL(CL, m)
+		DECL(m)
+		KMOVW(m, K3)
+		JMP(LabelRef(name + "_masks"))
+		Label(name + "_short")
+		MOVL(U32(1), m)
+		SHLL(CL, m)
+		DECL(m)
+		KMOVW(m, K2)
+		KXORW(K3, K3, K3)
+		Label(name + "_masks")
+	}
+	Comment("dst advances ow values a row: 64 bytes a full step, then the tail's 4t.")
+	SHLQ(U8(2), t)
+	rowStep := Load(Param("wp"), GP64())
+	SHLQ(U8(2+s-1), rowStep) // s rows of the padded channel a row of output
+	kiC := Load(Param("kh"), GP64())
+	Label(name + "_ki")
+	tap := GP64()
+	MOVQ(rowB, tap)
+	kjC := Load(Param("kw"), GP64())
+	Label(name + "_kj")
+	sp := GP64()
+	MOVQ(tap, sp)
+	oyC := Load(Param("oh"), GP64())
+	Label(name + "_oy")
+	p, c := GP64(), GP64()
+	MOVQ(sp, p)
+	MOVQ(steps, c)
+	Label(name + "_step")
+	TESTQ(c, c)
+	JZ(LabelRef(name + "_tail"))
+	if s == 1 {
+		VMOVUPS(Mem{Base: p}, Z0)
+		VMOVUPS(Z0, Mem{Base: dst})
+		ADDQ(U32(64), p)
+	} else {
+		VMOVUPS(Mem{Base: p}, Z0)
+		VMOVAPS(Z31, Z2)
+		VPERMI2PS(Mem{Base: p, Disp: 64}, Z0, Z2)
+		VMOVUPS(Z2, Mem{Base: dst})
+		ADDQ(U32(128), p)
+	}
+	ADDQ(U32(64), dst)
+	DECQ(c)
+	JMP(LabelRef(name + "_step"))
+	Label(name + "_tail")
+	if s == 1 {
+		VMOVUPS_Z(Mem{Base: p}, K1, Z0)
+		VMOVUPS(Z0, K1, Mem{Base: dst})
+	} else {
+		VMOVUPS_Z(Mem{Base: p}, K2, Z0)
+		VMOVUPS_Z(Mem{Base: p, Disp: 64}, K3, Z1)
+		VMOVAPS(Z31, Z2)
+		VPERMI2PS(Z1, Z0, Z2)
+		VMOVUPS(Z2, K1, Mem{Base: dst})
+	}
+	ADDQ(t, dst)
+	ADDQ(rowStep, sp)
+	DECQ(oyC)
+	JNZ(LabelRef(name + "_oy"))
+	ADDQ(U32(4), tap)
+	DECQ(kjC)
+	JNZ(LabelRef(name + "_kj"))
+	wp := Load(Param("wp"), GP64())
+	LEAQ(Mem{Base: rowB, Index: wp, Scale: 4}, rowB)
+	DECQ(kiC)
+	JNZ(LabelRef(name + "_ki"))
+	VZEROUPPER()
+	RET()
+}
+
+// evenTable emits the VPERMI2PS indices 0, 2, … 30: the even values of
+// two registers.
+func evenTable() Mem {
+	even := GLOBL("strideEven", RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		DATA(4*i, U32(2*i))
+	}
+	return even
 }
