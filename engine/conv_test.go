@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -248,6 +249,79 @@ func TestWinoTiling(t *testing.T) {
 		nt, parts := winogradTiling(tc.alpha2, tc.ic, tc.oc, tc.tiles, tc.threads)
 		if parts != tc.parts || nt%32 != 0 || nt < 64 && nt < (tc.tiles+31)/32*32 || nt > 128 {
 			t.Errorf("winogradTiling(%+v) = %d tiles a chunk, %d parts", tc, nt, parts)
+		}
+	}
+}
+
+// TestConvPool compares the stem fused with the max pool (convPool) with
+// the convolution followed by the pool, bit for bit: the same products
+// and epilogue, and max is exact. The shapes give one tile or many,
+// shared pool rows, odd output sizes (the last tile ends on an odd row)
+// and batches; thread counts change the tiling; a NaN in the input
+// reaches the pooled output the same way. The BF16 and Int8 products go
+// through the same tiles and epilogue.
+func TestConvPool(t *testing.T) {
+	cases := []convCase{
+		{3, 64, 7, 2, 3, 1, 1, 224, 224, false, true}, // ResNet's stem
+		{3, 64, 7, 2, 3, 1, 2, 225, 97, false, true},  // odd output rows
+		{3, 64, 7, 2, 3, 1, 1, 37, 29, false, true},
+		{3, 64, 7, 2, 3, 1, 3, 1, 1, false, true}, // a 1×1 image
+		{3, 64, 7, 2, 3, 1, 1, 9, 200, false, true},
+		{5, 20, 3, 1, 1, 1, 2, 61, 40, false, true},
+	}
+	opts := map[string]Options{"float32": {}, "bf16": {BF16: true}, "int8": {Int8: true}}
+	for _, tc := range cases {
+		for _, threads := range []int{1, 2, 3} {
+			for _, nan := range []bool{false, true} {
+				for oname, o := range opts {
+					if nan && oname != "float32" {
+						continue // quantizing a NaN is not defined
+					}
+					name := fmt.Sprintf("%v/threads%d/nan%v/%s", tc, threads, nan, oname)
+					c, bn := nnConv(tc), nnBN(tc.outC)
+					cv, err := newConv(c, bn, o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					cv.signedInput()
+					x := randomInput(tc.n, tc.inC, tc.h, tc.w, 5)
+					if nan {
+						x.Data[len(x.Data)/2] = float32(math.NaN())
+					}
+					ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, threads}, sizing: true, n: tc.n}
+					oh, ow := cv.outSize(tc.h, tc.w)
+					ph, pw := resnetPool.OutSize(oh, ow)
+					if _, _, _, err := ws.convPool(cv, nil, bufT1, tc.h, tc.w); err != nil {
+						t.Fatal(err)
+					}
+					ws.conv(cv, nil, bufT2, tc.h, tc.w, nil, nil, nil, true)
+					ws.buf(bufAct0, tc.n*tc.outC*ph*pw)
+					ws.alloc()
+					ws.team = newTeam(threads)
+					for run := 0; run < 2; run++ { // the second run reuses dirty buffers
+						got, gh, gw, err := ws.convPool(cv, x.Data, bufT1, tc.h, tc.w)
+						if err != nil || gh != ph || gw != pw {
+							t.Fatalf("%s: %dx%d, %v; want %dx%d", name, gh, gw, err, ph, pw)
+						}
+						full, _, _, _ := ws.conv(cv, x.Data, bufT2, tc.h, tc.w, nil, nil, nil, true)
+						want := ws.buf(bufAct0, tc.n*tc.outC*ph*pw)
+						maxPool(ws.team, &resnetPool, tc.n*tc.outC, oh, ow, full, want)
+						nans := 0
+						for i, v := range want {
+							if g := got[i]; math.Float32bits(g) != math.Float32bits(v) && !(g != g && v != v) {
+								t.Fatalf("%s run %d: value %d (channel %d, row %d) = %v, want %v", name, run, i, i/(ph*pw)%tc.outC, i/pw%ph, g, v)
+							}
+							if v != v {
+								nans++
+							}
+						}
+						if nan != (nans > 0) {
+							t.Fatalf("%s: %d NaN in the pooled output", name, nans)
+						}
+					}
+					ws.team.close()
+				}
+			}
 		}
 	}
 }

@@ -32,7 +32,9 @@
 // epilogue runs on the GEMM micro-kernel's registers before the store
 // (kernels.SgemmSerialEpilogue); a direct tile's on the thread's buffer
 // as it is copied out; so there is no separate batch-norm, add or ReLU
-// pass. Pointwise weights whose rows would be a multiple of 2 KiB apart
+// pass. ResNet's max pool runs on the stem's tiles too (convPool): each
+// holds whole rows of the stem's output and pools them, so that output
+// is never stored. Pointwise weights whose rows would be a multiple of 2 KiB apart
 // get a padded row stride in the compiled copy (rows in one L1 set evict
 // each other). Layout is NCHW throughout, so there is no conversion at
 // the edges.

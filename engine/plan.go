@@ -280,12 +280,20 @@ func (p *Plan) run(ctx context.Context, ws *workspace, x []float32, n, h, w int,
 	if p.pool == nil {
 		stemOut = bufAct0
 	}
-	act, h, w, err := ws.conv(p.stem, x, stemOut, h, w, nil, nil, nil, true)
+	var act []float32
+	var err error
+	pooled := ws.poolFuses(p.stem, p.pool, h, w)
+
+	if pooled {
+		act, h, w, err = ws.convPool(p.stem, x, bufAct0, h, w)
+	} else {
+		act, h, w, err = ws.conv(p.stem, x, stemOut, h, w, nil, nil, nil, true)
+	}
 	if err != nil {
 		return fmt.Errorf("engine: %s: %w", p.name, err)
 	}
 	c := p.stem.outC
-	if p.pool != nil {
+	if p.pool != nil && !pooled {
 		oh, ow := p.pool.OutSize(h, w)
 		if oh <= 0 || ow <= 0 {
 			return fmt.Errorf("engine: %s: input too small for the max pool", p.name)

@@ -19,7 +19,8 @@ type LayerTime struct {
 	Name string
 	// Kind is how the engine computes it: the kernel size and stride (1x1/1,
 	// 3x3/2, 7x7/2), and "grouped", "winograd" (F(2×2, 3×3)) or "winograd4"
-	// (F(4×4, 3×3)).
+	// (F(4×4, 3×3)); "+maxpool" when the max pool after it (ResNet's stem)
+	// is computed in its tiles and timed with it.
 	Kind string
 	// InC, OutC and Groups are its channels and groups, H×W its input.
 	InC, OutC, Groups, H, W int
@@ -62,7 +63,7 @@ func (p *Plan) Profile(ctx context.Context, x *tensor.Tensor, passes int) (*Prof
 	}
 	var layers []*layer
 	index := map[[2]*conv]*layer{}
-	ws.trace = func(c, acc *conv, h, w int, d time.Duration) {
+	ws.trace = func(c, acc *conv, h, w int, pooled bool, d time.Duration) {
 		l := index[[2]*conv{c, acc}]
 		if l == nil {
 			oh, ow := c.outSize(h, w)
@@ -72,7 +73,11 @@ func (p *Plan) Profile(ctx context.Context, x *tensor.Tensor, passes int) (*Prof
 				prefix := c.name[:strings.LastIndex(c.name, ".")+1]
 				name += "+" + strings.TrimPrefix(acc.name, prefix)
 			}
-			l = &layer{LayerTime: LayerTime{Name: name, Kind: layerKind(c, ws.key.n, oh, ow),
+			kind := layerKind(c, ws.key.n, oh, ow)
+			if pooled {
+				kind += " +maxpool"
+			}
+			l = &layer{LayerTime: LayerTime{Name: name, Kind: kind,
 				InC: c.inC, OutC: c.outC, Groups: c.groups, H: h, W: w}}
 			index[[2]*conv{c, acc}] = l
 			layers = append(layers, l)

@@ -22,6 +22,7 @@ const (
 	bufSub  // the input of a strided 1×1 convolution, subsampled
 	bufPad  // zero-padded (phase-split) input of a direct or Winograd convolution
 	bufWino // Winograd-transformed input shared by the items of one chunk of tiles
+	bufSide // a stem fused with the max pool: each tile's last row, pooled across (convPool)
 	numBufs
 )
 
@@ -43,8 +44,9 @@ type workspace struct {
 	team    *team              // the pass's threads, kept between passes (nil: the calling goroutine only)
 	// trace, when set (Plan.Profile), is told how long each convolution
 	// of a pass took: c on an h×w input, with acc's product (a
-	// bottleneck's projection shortcut) when acc is not nil.
-	trace func(c, acc *conv, h, w int, d time.Duration)
+	// bottleneck's projection shortcut) when acc is not nil, and the max
+	// pool after it when pooled.
+	trace func(c, acc *conv, h, w int, pooled bool, d time.Duration)
 }
 
 // workspace returns a free workspace for n images of h×w, building the
