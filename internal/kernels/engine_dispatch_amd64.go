@@ -47,7 +47,7 @@ func useEngineKernels(isa engineISA) {
 		transposeBiasAct, transposeNative = transposeBiasActAVX2Go, true
 		maxPool3x3s2Row = maxPool3x3s2RowAVX2Go
 		everyOther, everyOtherRows = everyOtherAVX2Go, everyOtherRowsGeneric
-		im2colChannel = im2colChannelGeneric
+		im2colChannel = im2colChannelAVX2Go
 	default:
 		convGemm = convGemmPacked
 		winoInput, winoOutput = winoInputGeneric, winoOutputGeneric

@@ -279,3 +279,188 @@ im2colS2AVX512_tail:
 	JNZ       im2colS2AVX512_ki
 	VZEROUPPER
 	RET
+
+DATA strideLanes<>+0(SB)/4, $0xffffffff
+DATA strideLanes<>+4(SB)/4, $0xffffffff
+DATA strideLanes<>+8(SB)/4, $0xffffffff
+DATA strideLanes<>+12(SB)/4, $0xffffffff
+DATA strideLanes<>+16(SB)/4, $0xffffffff
+DATA strideLanes<>+20(SB)/4, $0xffffffff
+DATA strideLanes<>+24(SB)/4, $0xffffffff
+DATA strideLanes<>+28(SB)/4, $0xffffffff
+DATA strideLanes<>+32(SB)/4, $0xffffffff
+DATA strideLanes<>+36(SB)/4, $0xffffffff
+DATA strideLanes<>+40(SB)/4, $0xffffffff
+DATA strideLanes<>+44(SB)/4, $0xffffffff
+DATA strideLanes<>+48(SB)/4, $0xffffffff
+DATA strideLanes<>+52(SB)/4, $0xffffffff
+DATA strideLanes<>+56(SB)/4, $0xffffffff
+DATA strideLanes<>+60(SB)/4, $0xffffffff
+DATA strideLanes<>+64(SB)/4, $0x00000000
+DATA strideLanes<>+68(SB)/4, $0x00000000
+DATA strideLanes<>+72(SB)/4, $0x00000000
+DATA strideLanes<>+76(SB)/4, $0x00000000
+DATA strideLanes<>+80(SB)/4, $0x00000000
+DATA strideLanes<>+84(SB)/4, $0x00000000
+DATA strideLanes<>+88(SB)/4, $0x00000000
+DATA strideLanes<>+92(SB)/4, $0x00000000
+DATA strideLanes<>+96(SB)/4, $0x00000000
+DATA strideLanes<>+100(SB)/4, $0x00000000
+DATA strideLanes<>+104(SB)/4, $0x00000000
+DATA strideLanes<>+108(SB)/4, $0x00000000
+DATA strideLanes<>+112(SB)/4, $0x00000000
+DATA strideLanes<>+116(SB)/4, $0x00000000
+DATA strideLanes<>+120(SB)/4, $0x00000000
+DATA strideLanes<>+124(SB)/4, $0x00000000
+GLOBL strideLanes<>(SB), RODATA|NOPTR, $128
+
+// func im2colS1AVX2(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)
+// Requires: AVX
+TEXT ·im2colS1AVX2(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ow+48(FP), DX
+
+	// steps = (ow−1)/8 full steps a row, then t = ow − 8·steps (1..8) outputs.
+	LEAQ    -1(DX), BX
+	SHRQ    $0x03, BX
+	MOVQ    BX, SI
+	SHLQ    $0x03, SI
+	NEGQ    SI
+	ADDQ    DX, SI
+	LEAQ    strideLanes<>+0(SB), DX
+	MOVQ    SI, DI
+	SHLQ    $0x02, DI
+	NEGQ    DI
+	ADDQ    DX, DI
+	VMOVUPS 64(DI), Y15
+	SHLQ    $0x02, SI
+	MOVQ    wp+16(FP), DX
+	SHLQ    $0x02, DX
+	MOVQ    kh+24(FP), DI
+
+im2colS1AVX2_ki:
+	MOVQ CX, R8
+	MOVQ kw+32(FP), R9
+
+im2colS1AVX2_kj:
+	MOVQ R8, R10
+	MOVQ oh+40(FP), R11
+
+im2colS1AVX2_oy:
+	MOVQ R10, R12
+	MOVQ BX, R13
+
+im2colS1AVX2_step:
+	TESTQ   R13, R13
+	JZ      im2colS1AVX2_tail
+	VMOVUPS (R12), Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x00000020, R12
+	ADDQ    $0x00000020, AX
+	DECQ    R13
+	JMP     im2colS1AVX2_step
+
+im2colS1AVX2_tail:
+	VMASKMOVPS (R12), Y15, Y0
+	VMASKMOVPS Y0, Y15, (AX)
+	ADDQ       SI, AX
+	ADDQ       DX, R10
+	DECQ       R11
+	JNZ        im2colS1AVX2_oy
+	ADDQ       $0x00000004, R8
+	DECQ       R9
+	JNZ        im2colS1AVX2_kj
+	MOVQ       wp+16(FP), R8
+	LEAQ       (CX)(R8*4), CX
+	DECQ       DI
+	JNZ        im2colS1AVX2_ki
+	VZEROUPPER
+	RET
+
+// func im2colS2AVX2(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)
+// Requires: AVX, AVX2, CMOV
+TEXT ·im2colS2AVX2(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ow+48(FP), DX
+
+	// steps = (ow−1)/8 full steps a row, then t = ow − 8·steps (1..8) outputs.
+	LEAQ    -1(DX), BX
+	SHRQ    $0x03, BX
+	MOVQ    BX, SI
+	SHLQ    $0x03, SI
+	NEGQ    SI
+	ADDQ    DX, SI
+	LEAQ    strideLanes<>+0(SB), DX
+	MOVQ    SI, DI
+	SHLQ    $0x02, DI
+	NEGQ    DI
+	ADDQ    DX, DI
+	VMOVUPS 64(DI), Y15
+
+	// The 2t−1 values the last step reads: lo ≤ 8 of them in s0–7, hi in s8–15.
+	LEAQ    -1(SI)(SI*1), DI
+	MOVQ    DI, R8
+	SUBQ    $0x08, R8
+	XORQ    R9, R9
+	CMOVQLT R9, R8
+	SUBQ    R8, DI
+	SHLQ    $0x02, DI
+	NEGQ    DI
+	ADDQ    DX, DI
+	VMOVUPS 64(DI), Y13
+	MOVQ    R8, DI
+	SHLQ    $0x02, DI
+	NEGQ    DI
+	ADDQ    DX, DI
+	VMOVUPS 64(DI), Y14
+	SHLQ    $0x02, SI
+	MOVQ    wp+16(FP), DX
+	SHLQ    $0x03, DX
+	MOVQ    kh+24(FP), DI
+
+im2colS2AVX2_ki:
+	MOVQ CX, R8
+	MOVQ kw+32(FP), R9
+
+im2colS2AVX2_kj:
+	MOVQ R8, R10
+	MOVQ oh+40(FP), R11
+
+im2colS2AVX2_oy:
+	MOVQ R10, R12
+	MOVQ BX, R13
+
+im2colS2AVX2_step:
+	TESTQ   R13, R13
+	JZ      im2colS2AVX2_tail
+	VMOVUPS (R12), Y0
+	VMOVUPS 32(R12), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VPERMPD $0xd8, Y2, Y2
+	VMOVUPS Y2, (AX)
+	ADDQ    $0x00000040, R12
+	ADDQ    $0x00000020, AX
+	DECQ    R13
+	JMP     im2colS2AVX2_step
+
+im2colS2AVX2_tail:
+	VMASKMOVPS (R12), Y13, Y0
+	VMASKMOVPS 32(R12), Y14, Y1
+	VSHUFPS    $0x88, Y1, Y0, Y2
+	VPERMPD    $0xd8, Y2, Y2
+	VMASKMOVPS Y2, Y15, (AX)
+	ADDQ       SI, AX
+	ADDQ       DX, R10
+	DECQ       R11
+	JNZ        im2colS2AVX2_oy
+	ADDQ       $0x00000004, R8
+	DECQ       R9
+	JNZ        im2colS2AVX2_kj
+	MOVQ       wp+16(FP), R8
+	LEAQ       (CX)(R8*4), CX
+	DECQ       DI
+	JNZ        im2colS2AVX2_ki
+	VZEROUPPER
+	RET

@@ -21,4 +21,7 @@ func addIm2colChannelAsm(v map[string]func(dst, src []float32, wp, kh, kw, s, oh
 	if hasAVX512 {
 		v["avx512"] = im2colChannelAVX512Go
 	}
+	if hasAVX2 {
+		v["avx2"] = im2colChannelAVX2Go
+	}
 }

@@ -29,3 +29,17 @@ func im2colS1AVX512(dst *float32, src *float32, wp int, kh int, kw int, oh int, 
 //
 //go:noescape
 func im2colS2AVX512(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)
+
+// im2colS1AVX2 writes the kh·kw rows of oh·ow values of the im2col matrix
+// of the padded channel src (rows wp apart) at stride 1 into dst
+// (all sizes ≥ 1); see im2colChannelGeneric.
+//
+//go:noescape
+func im2colS1AVX2(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)
+
+// im2colS2AVX2 writes the kh·kw rows of oh·ow values of the im2col matrix
+// of the padded channel src (rows wp apart) at stride 2 into dst
+// (all sizes ≥ 1); see im2colChannelGeneric.
+//
+//go:noescape
+func im2colS2AVX2(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)

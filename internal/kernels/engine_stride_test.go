@@ -170,16 +170,16 @@ func TestIm2colChannelChecks(t *testing.T) {
 }
 
 // BenchmarkIm2colChannel times each variant on a channel of ResNet's 7×7 3×3
-// layers and of its stride-2 one from 14×14:
+// layers, of its stride-2 one from 14×14 and of the one from 28×28:
 //
 //	go test -run X -bench Im2colChannel ./internal/kernels/
 func BenchmarkIm2colChannel(b *testing.B) {
-	for _, c := range []struct{ s, hp int }{{1, 9}, {2, 16}} {
-		src, dst := make([]float32, c.hp*c.hp), make([]float32, 9*49)
+	for _, c := range []struct{ s, hp, o int }{{1, 9, 7}, {2, 16, 7}, {2, 30, 14}} {
+		src, dst := make([]float32, c.hp*c.hp), make([]float32, 9*c.o*c.o)
 		for name, f := range im2colChannelVariants() {
-			b.Run(fmt.Sprintf("s=%d/%s", c.s, name), func(b *testing.B) {
+			b.Run(fmt.Sprintf("s=%d/%dx%d/%s", c.s, c.o, c.o, name), func(b *testing.B) {
 				for b.Loop() {
-					f(dst, src, c.hp, 3, 3, c.s, 7, 7)
+					f(dst, src, c.hp, 3, 3, c.s, c.o, c.o)
 				}
 			})
 		}

@@ -54,6 +54,9 @@ func main() {
 		everyOtherAVX2()
 		im2col(1, even)
 		im2col(2, even)
+		lanes := lanesTable("strideLanes")
+		im2colAVX2(1, lanes)
+		im2colAVX2(2, lanes)
 	default:
 		panic("unknown -set " + *set)
 	}

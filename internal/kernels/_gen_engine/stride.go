@@ -247,3 +247,113 @@ func evenTable() Mem {
 	}
 	return even
 }
+
+// im2colAVX2 emits im2colS<s>AVX2, im2col's twin on 8 lanes: full steps
+// of 8 outputs, then a last step under VMASKMOVPS masks from lanes
+// (lanesTable) computed once for all rows. At stride 2 a step loads
+// s0–7 and s8–15, and VSHUFPS (the even values of each 128-bit half)
+// then VPERMPD put the even ones in order; the last step loads only the
+// 2t−1 values it needs.
+func im2colAVX2(s int, lanes Mem) {
+	name := fmt.Sprintf("im2colS%dAVX2", s)
+	TEXT(name, NOSPLIT, "func(dst, src *float32, wp, kh, kw, oh, ow int)")
+	Doc(name+" writes the kh·kw rows of oh·ow values of the im2col matrix",
+		fmt.Sprintf("of the padded channel src (rows wp apart) at stride %d into dst", s),
+		"(all sizes ≥ 1); see im2colChannelGeneric.")
+	Pragma("noescape")
+	dst := Load(Param("dst"), GP64())
+	rowB := Load(Param("src"), GP64())
+	ow := Load(Param("ow"), GP64())
+	Comment("steps = (ow−1)/8 full steps a row, then t = ow − 8·steps (1..8) outputs.")
+	steps := GP64()
+	LEAQ(Mem{Base: ow, Disp: -1}, steps)
+	SHRQ(U8(3), steps)
+	t := GP64()
+	MOVQ(steps, t)
+	SHLQ(U8(3), t)
+	NEGQ(t)
+	ADDQ(ow, t)
+	tbl := GP64()
+	LEAQ(lanes, tbl)
+	// mask loads the VMASKMOVPS mask of the first n (0..8) lanes into y:
+	// the table's 8 values from index 16 − n.
+	mask := func(n Register, y VecPhysical) {
+		a := GP64()
+		MOVQ(n, a)
+		SHLQ(U8(2), a)
+		NEGQ(a)
+		ADDQ(tbl, a)
+		VMOVUPS(Mem{Base: a, Disp: 64}, y)
+	}
+	mask(t, Y15)
+	if s == 2 {
+		Comment("The 2t−1 values the last step reads: lo ≤ 8 of them in s0–7, hi in s8–15.")
+		r, hi, zero := GP64(), GP64(), GP64()
+		LEAQ(Mem{Base: t, Index: t, Scale: 1, Disp: -1}, r)
+		MOVQ(r, hi)
+		SUBQ(U8(8), hi)
+		XORQ(zero, zero)
+		CMOVQLT(zero, hi)
+		SUBQ(hi, r)
+		mask(r, Y13)
+		mask(hi, Y14)
+	}
+	SHLQ(U8(2), t)
+	rowStep := Load(Param("wp"), GP64())
+	SHLQ(U8(2+s-1), rowStep)
+	kiC := Load(Param("kh"), GP64())
+	Label(name + "_ki")
+	tap := GP64()
+	MOVQ(rowB, tap)
+	kjC := Load(Param("kw"), GP64())
+	Label(name + "_kj")
+	sp := GP64()
+	MOVQ(tap, sp)
+	oyC := Load(Param("oh"), GP64())
+	Label(name + "_oy")
+	p, c := GP64(), GP64()
+	MOVQ(sp, p)
+	MOVQ(steps, c)
+	Label(name + "_step")
+	TESTQ(c, c)
+	JZ(LabelRef(name + "_tail"))
+	if s == 1 {
+		VMOVUPS(Mem{Base: p}, Y0)
+		VMOVUPS(Y0, Mem{Base: dst})
+		ADDQ(U32(32), p)
+	} else {
+		VMOVUPS(Mem{Base: p}, Y0)
+		VMOVUPS(Mem{Base: p, Disp: 32}, Y1)
+		VSHUFPS(U8(0x88), Y1, Y0, Y2)
+		VPERMPD(U8(0xd8), Y2, Y2)
+		VMOVUPS(Y2, Mem{Base: dst})
+		ADDQ(U32(64), p)
+	}
+	ADDQ(U32(32), dst)
+	DECQ(c)
+	JMP(LabelRef(name + "_step"))
+	Label(name + "_tail")
+	if s == 1 {
+		VMASKMOVPS(Mem{Base: p}, Y15, Y0)
+		VMASKMOVPS(Y0, Y15, Mem{Base: dst})
+	} else {
+		VMASKMOVPS(Mem{Base: p}, Y13, Y0)
+		VMASKMOVPS(Mem{Base: p, Disp: 32}, Y14, Y1)
+		VSHUFPS(U8(0x88), Y1, Y0, Y2)
+		VPERMPD(U8(0xd8), Y2, Y2)
+		VMASKMOVPS(Y2, Y15, Mem{Base: dst})
+	}
+	ADDQ(t, dst)
+	ADDQ(rowStep, sp)
+	DECQ(oyC)
+	JNZ(LabelRef(name + "_oy"))
+	ADDQ(U32(4), tap)
+	DECQ(kjC)
+	JNZ(LabelRef(name + "_kj"))
+	wp := Load(Param("wp"), GP64())
+	LEAQ(Mem{Base: rowB, Index: wp, Scale: 4}, rowB)
+	DECQ(kiC)
+	JNZ(LabelRef(name + "_ki"))
+	VZEROUPPER()
+	RET()
+}
