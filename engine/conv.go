@@ -379,7 +379,13 @@ const pointwiseTMaxPlain = 256
 // computed into the thread's buffer and stored transposed through the
 // epilogue. Wᵀ is built on first use (c.wT), unless the plan was
 // compiled InPlace: a copy of the 829M-parameter WSL model's last-stage
-// weights would break its memory bound.
+// weights would break its memory bound. An InPlace plan gathers Wᵀ's
+// panels from W as it goes instead (productT), where that is done in
+// assembly (kernels.PackTransposeNative): ResNet-50's pass at batch 1
+// then took 3 % longer than with the copy, against 7 % when its small maps
+// were not computed transposed at all; ResNet-18's 4 % against 7 %, and
+// at batch 8 1.5 % against 5 % (passes alternating between the two
+// plans in one process, 2026-11-30 14:00 UTC).
 //
 // A k×k convolution (direct, with x its input of h×w) takes its im2col
 // matrix for x: each thread builds that of an image, the first time one
@@ -410,10 +416,9 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 	for i := range built {
 		built[i] = -1
 	}
-	wt := c.transposed()
-	var at []float32
+	c.transposed() // built here rather than by the first item
 	if acc != nil {
-		at = acc.c.transposed()
+		acc.c.transposed()
 	}
 	ws.parallel(n*tm, func(worker, it int) {
 		img, o0 := it/tm, it%tm*ocb
@@ -424,7 +429,7 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 		var beta float32
 		if acc != nil {
 			ci := acc.c.inC
-			panelsAT(plane, o0, o1, ci, ax[img*ci*plane:], at, 0, tmp)
+			acc.c.productT(plane, o0, o1, ax[img*ci*plane:], 0, tmp)
 			beta = 1
 		}
 		var xi []float32
@@ -437,7 +442,7 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 		} else {
 			xi = x[img*k*plane:]
 		}
-		panelsAT(plane, o0, o1, k, xi, wt, beta, tmp)
+		c.productT(plane, o0, o1, xi, beta, tmp)
 		base := img*m*plane + o0*plane
 		var rr []float32
 		if res != nil {
@@ -461,6 +466,9 @@ const tPanel = 32
 // after (TestNetworkProfile, two threads, three interleaved runs of each
 // build); its 1×1 layers there did not change.
 func (c *conv) transposed() []float32 {
+	if c.inPlace {
+		return nil // productT reads W as stored
+	}
 	c.wT.once.Do(func() {
 		k := c.inC * c.kh * c.kw
 		u := make([]float32, (c.outC+tPanel-1)/tPanel*k*tPanel)
@@ -475,11 +483,20 @@ func (c *conv) transposed() []float32 {
 	return c.wT.u
 }
 
-// panelsAT computes output channels [o0, o1) (o0 a multiple of tPanel) of
-// xᵀ·W for one image's input x (k × plane, rows plane apart) and the
-// transposed weights wt (c.transposed): tmp (plane × (o1−o0)) = xᵀ·W +
-// beta·tmp, a panel at a time.
-func panelsAT(plane, o0, o1, k int, x, wt []float32, beta float32, tmp []float32) {
+// productT computes output channels [o0, o1) (o0 a multiple of tPanel)
+// of xᵀ·Wᵀ for one image's input x (K × plane, rows plane apart, K =
+// InC·KH·KW, one group): tmp (plane × (o1−o0)) = xᵀ·Wᵀ + beta·tmp, on
+// the transposed weights a panel at a time (kernels.SgemmSerialAT), or,
+// in an InPlace plan, on the weights as stored, which the GEMM gathers
+// into the same panels as it goes (kernels.SgemmSerialATBT: the same
+// sums, bit for bit).
+func (c *conv) productT(plane, o0, o1 int, x []float32, beta float32, tmp []float32) {
+	k := c.inC * c.kh * c.kw
+	if c.inPlace {
+		kernels.SgemmSerialATBT(plane, o1-o0, k, 1, x, plane, c.w[o0*c.lda:], c.lda, beta, tmp, o1-o0)
+		return
+	}
+	wt := c.transposed()
 	for o := o0; o < o1; o += tPanel {
 		kernels.SgemmSerialAT(plane, min(tPanel, o1-o), k, 1, x, plane, wt[o/tPanel*k*tPanel:], tPanel, beta, tmp[o-o0:], o1-o0)
 	}
@@ -504,9 +521,10 @@ func (c *conv) directT(plane int) bool {
 }
 
 // transposable reports whether c may compute a map of plane positions
-// transposed, the map having fewer than max.
+// transposed, the map having fewer than max (and, in an InPlace plan, the
+// weights' panels gathered in assembly).
 func (c *conv) transposable(plane, max int) bool {
-	return plane < max && plane%16 != 0 && c.groups == 1 && !c.inPlace && !c.bf16 && c.wq == nil
+	return plane < max && plane%16 != 0 && c.groups == 1 && !c.bf16 && c.wq == nil && (!c.inPlace || kernels.PackTransposeNative())
 }
 
 // im2col writes one image x (c.inC × h×w) as the matrix (K, oh·ow) of

@@ -131,7 +131,9 @@ func TestDirectConv(t *testing.T) {
 		if tc.k == 1 && tc.groups == 1 && tc.pad == 0 {
 			continue
 		}
-		t.Run(tc.String(), func(t *testing.T) { checkConvLayer(t, tc, Options{NoWinograd: true}, direct, false) })
+		for _, o := range []Options{{NoWinograd: true}, {NoWinograd: true, InPlace: true}} {
+			t.Run(fmt.Sprintf("inplace=%v/%v", o.InPlace, tc), func(t *testing.T) { checkConvLayer(t, tc, o, direct, false) })
+		}
 	}
 }
 
@@ -184,7 +186,7 @@ func TestPointwiseLayers(t *testing.T) {
 		hw := 1 + rng.IntN(16)
 		cases = append(cases, convCase{1 + rng.IntN(300), 1 + rng.IntN(300), 1, 1 + rng.IntN(2), 0, 1, 1 + rng.IntN(3), hw, hw + rng.IntN(3), rng.IntN(2) == 0, rng.IntN(2) == 0})
 	}
-	for _, o := range []Options{{}, {InPlace: true}} { // InPlace: no transposed path
+	for _, o := range []Options{{}, {InPlace: true}} { // InPlace: the small maps gather W (SgemmSerialATBT)
 		for _, tc := range cases {
 			t.Run(fmt.Sprintf("inplace=%v/%v", o.InPlace, tc), func(t *testing.T) { checkConvLayer(t, tc, o, pointwise, false) })
 		}

@@ -377,3 +377,56 @@ func TestSteadyStateMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanInPlace compiles each network with and without InPlace and
+// compares the logits bit for bit: the in-place plan's small maps gather
+// the weights as stored into the panels the other plan keeps a copy of
+// (kernels.SgemmSerialATBT), the same sums in the same order. At 224×224
+// the last stage's maps are 7×7 and the stride-2 3×3 layers from 28×28
+// are computed transposed; 96×96 gives 3×3 maps. Without the assembly
+// gather (kernels.PackTransposeNative) the in-place plan computes its small
+// maps untransposed, and the two agree within SPEC §6.
+func TestPlanInPlace(t *testing.T) {
+	for _, tc := range []struct {
+		arch string
+		n, h int
+	}{{"resnet18", 2, 224}, {"resnet50", 1, 224}, {"resnet18", 1, 96}, {"resnet20", 3, 32}} {
+		if testing.Short() && tc.arch == "resnet50" {
+			continue
+		}
+		m1, err := models.New(tc.arch, models.Options{Seed: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m2, _ := models.New(tc.arch, models.Options{Seed: 8})
+		p1, err := Compile(m1, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p2, err := Compile(m2, Options{InPlace: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := randomInput(tc.n, 3, tc.h, tc.h, 13)
+		want, err := p1.Forward(context.Background(), x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := p2.Forward(context.Background(), x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !kernels.PackTransposeNative() {
+			// The in-place plan computes its small maps untransposed.
+			if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
+				t.Errorf("%s %d×%d in place: %v", tc.arch, tc.h, tc.h, err)
+			}
+			continue
+		}
+		for i, v := range want.Data {
+			if math.Float32bits(got.Data[i]) != math.Float32bits(v) {
+				t.Fatalf("%s %d×%d: logit %d is %v in place, %v with the copy", tc.arch, tc.h, tc.h, i, got.Data[i], v)
+			}
+		}
+	}
+}

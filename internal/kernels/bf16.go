@@ -149,13 +149,13 @@ var bf16Kernel = &bf16GenericKernel
 // where each pair adds its odd product and then its even one to a float32
 // accumulator.
 func SgemmSerialBF16(m, n, kp int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	serialGemm("SgemmSerialBF16", bf16Kernel, false, m, n, kp, 1, a, lda, b, ldb, beta, c, ldc, nil)
+	serialGemm("SgemmSerialBF16", bf16Kernel, false, false, m, n, kp, 1, a, lda, b, ldb, beta, c, ldc, nil)
 }
 
 // SgemmSerialEpilogueBF16 is SgemmSerialBF16 followed by ep, fused:
 // C = epilogue(A·B + beta·C).
 func SgemmSerialEpilogueBF16(m, n, kp int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
-	serialGemm("SgemmSerialEpilogueBF16", bf16Kernel, false, m, n, kp, 1, a, lda, b, ldb, beta, c, ldc, &ep)
+	serialGemm("SgemmSerialEpilogueBF16", bf16Kernel, false, false, m, n, kp, 1, a, lda, b, ldb, beta, c, ldc, &ep)
 }
 
 // bf16GenericKernel is the portable bf16 micro-kernel: genericKernel's

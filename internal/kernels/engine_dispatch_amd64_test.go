@@ -8,11 +8,11 @@ import "testing"
 // of the test, then puts back the ones init chose.
 func useEngineKernelsFor(t *testing.T, isa engineISA) {
 	conv, wi, wo, ba, mp, eo := convGemm, winoInput, winoOutput, biasAct, maxPool3x3s2Row, everyOther
-	w4i, w4o, w4n, bar, eor, tba, tbn, i2c := wino4Input, wino4Output, wino4Native, biasActRows, everyOtherRows, transposeBiasAct, transposeNative, im2colChannel
+	w4i, w4o, w4n, bar, eor, tba, tbn, i2c, tbl := wino4Input, wino4Output, wino4Native, biasActRows, everyOtherRows, transposeBiasAct, transposeNative, im2colChannel, packTranspose16
 	t.Cleanup(func() {
 		convGemm, winoInput, winoOutput, biasAct, maxPool3x3s2Row, everyOther = conv, wi, wo, ba, mp, eo
 		wino4Input, wino4Output, wino4Native, biasActRows, everyOtherRows = w4i, w4o, w4n, bar, eor
-		transposeBiasAct, transposeNative, im2colChannel = tba, tbn, i2c
+		transposeBiasAct, transposeNative, im2colChannel, packTranspose16 = tba, tbn, i2c, tbl
 	})
 	useEngineKernels(isa)
 }

@@ -87,3 +87,11 @@ func transposeBlocks(kern func(dst *float32, ldd int, src *float32, lds int, res
 		transposeBiasActGeneric(dst[o*ldd:], ldd, src[o:], lds, rr, ldr, bias[o:], n, cols-o, relu)
 	}
 }
+
+// packTranspose16AVX512Go checks the slices and runs the kernel (strides
+// in values).
+func packTranspose16AVX512Go(dst []float32, ldd int, src []float32, lds, blocks int) {
+	_ = dst[(16*blocks-1)*ldd+15]
+	_ = src[15*lds+16*blocks-1]
+	transposeBlocksAVX512(&dst[0], 4*ldd, &src[0], 4*lds, blocks)
+}

@@ -103,3 +103,10 @@ func transposeBiasActAVX512(dst *float32, ldd int, src *float32, lds int, res *f
 //
 //go:noescape
 func transposeBiasActAVX2(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, bias *float32, n int, relu int)
+
+// transposeBlocksAVX512 stores the transposes of blocks 16×16 blocks of src
+// (columns 16b…, rows lds bytes apart) from row 16b of dst (rows ldd bytes
+// apart), blocks ≥ 1; see packTranspose16Generic.
+//
+//go:noescape
+func transposeBlocksAVX512(dst *float32, ldd int, src *float32, lds int, blocks int)

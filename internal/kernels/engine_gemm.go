@@ -9,7 +9,7 @@ import "fmt"
 // tile it just computed while the tile is still in cache. A and B are read
 // in place by the strided micro-kernels, as in Sgemm.
 func SgemmSerial(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	serialGemm("SgemmSerial", gemmKernel, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+	serialGemm("SgemmSerial", gemmKernel, false, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
 }
 
 // SgemmSerialAT is SgemmSerial with A transposed: C = alpha·Aᵀ·B +
@@ -19,7 +19,18 @@ func SgemmSerial(m, n, k int, alpha float32, a []float32, lda int, b []float32, 
 // micro-kernels tile in twelves, instead of columns, which they tile in
 // 16s and 32s (7×7 = 49 columns cost 64).
 func SgemmSerialAT(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	serialGemm("SgemmSerialAT", gemmKernel, true, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+	serialGemm("SgemmSerialAT", gemmKernel, true, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+}
+
+// SgemmSerialATBT is SgemmSerialAT with B transposed too: C = alpha·Aᵀ·Bᵀ +
+// beta·C, where B is stored n×k (row stride ldb) and gathered into
+// panels as the product goes (16×16 blocks transposed in registers on
+// AVX-512). The inference engine computes a small map's layer so when it
+// keeps no transposed copy of the weights (engine.Options.InPlace): B is
+// then the weights as stored. The sums are SgemmSerialAT's on Bᵀ, in the
+// same order, so the two agree bit for bit.
+func SgemmSerialATBT(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	serialGemm("SgemmSerialATBT", gemmKernel, true, true, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
 }
 
 // Epilogue is what SgemmSerialEpilogue does to each value of C after the
@@ -38,13 +49,13 @@ type Epilogue struct {
 // SgemmSerialEpilogue is SgemmSerial (alpha 1) followed by ep, fused:
 // C = epilogue(A·B + beta·C).
 func SgemmSerialEpilogue(m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
-	serialGemm("SgemmSerialEpilogue", gemmKernel, false, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, &ep)
+	serialGemm("SgemmSerialEpilogue", gemmKernel, false, false, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, &ep)
 }
 
 // serialGemm checks the arguments of the Sgemm*Serial* functions (A is
-// k×m when transA) and runs the blocked algorithm with kern on the
-// calling goroutine, with the epilogue ep when it is not nil.
-func serialGemm(name string, kern *microKernel, transA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) {
+// k×m when transA, B n×k when transB) and runs the blocked algorithm with
+// kern on the calling goroutine, with the epilogue ep when it is not nil.
+func serialGemm(name string, kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernels: %s with negative size m=%d n=%d k=%d", name, m, n, k))
 	}
@@ -72,8 +83,12 @@ func serialGemm(name string, kern *microKernel, transA bool, m, n, k int, alpha 
 	} else {
 		checkMatrix("A", a, m, k, lda)
 	}
-	checkMatrix("B", b, k, n, ldb)
-	sgemmBlockEp(kern, transA, false, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
+	if transB {
+		checkMatrix("B", b, n, k, ldb)
+	} else {
+		checkMatrix("B", b, k, n, ldb)
+	}
+	sgemmBlockEp(kern, transA, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
 }
 
 // Dot returns the dot product of x and y (of equal lengths) with the

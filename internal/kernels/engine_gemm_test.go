@@ -46,6 +46,44 @@ func TestSgemmSerial(t *testing.T) {
 	}
 }
 
+// TestSgemmSerialATBT checks SgemmSerialATBT against SgemmSerialAT on
+// the explicit transpose of B, bit for bit (the same kernel on the same
+// values in the same order), with and without beta, on strided operands,
+// the engine's 49 and 196 rows, depths with and without a remainder of
+// 16, and widths that leave a partial panel.
+func TestSgemmSerialATBT(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, s := range [][3]int{{1, 1, 1}, {5, 7, 3}, {13, 33, 17}, {49, 64, 70}, {49, 96, 520}, {196, 64, 1024}, {49, 40, 900}, {30, 17, 400}, {49, 256, 4608}} {
+		m, n, k := s[0], s[1], s[2]
+		lda, ldb, ldc := m+3, k+5, n+2
+		a := make([]float32, k*lda)
+		b := make([]float32, n*ldb)
+		c0 := make([]float32, m*ldc)
+		for _, x := range [][]float32{a, b, c0} {
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+		}
+		bt := make([]float32, k*n) // Bᵀ, k×n
+		for j := 0; j < n; j++ {
+			for p := 0; p < k; p++ {
+				bt[p*n+j] = b[j*ldb+p]
+			}
+		}
+		for _, beta := range []float32{0, 1} {
+			want := append([]float32(nil), c0...)
+			got := append([]float32(nil), c0...)
+			SgemmSerialAT(m, n, k, 1, a, lda, bt, n, beta, want, ldc)
+			SgemmSerialATBT(m, n, k, 1, a, lda, b, ldb, beta, got, ldc)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%v beta=%v: c[%d] = %v, want %v", s, beta, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
 // TestDot checks Dot against a float64 sum (within float32's rounding of
 // n terms: n·2⁻²⁴ of the sum of |x·y|), and that it is what Sgemm computes
 // for A·Bᵀ with one row of A, bit for bit, on lengths across the kernels'

@@ -413,6 +413,21 @@ func packA(trans bool, a []float32, lda, i0, mc, p0, kc, mr int, dst []float32) 
 // packB copies op(B)[p0:p0+kc, j0:j0+nc] into dst as nr-wide micro-panels,
 // each stored row by row (kc groups of nr values), zero-padding the last
 // panel's missing columns.
+// packTranspose16, when set (an AVX-512 CPU), stores the transposes of
+// blocks 16×16 blocks of src side by side (columns 16b…) from row 16b of
+// dst: packTranspose16Generic in assembly.
+var packTranspose16 func(dst []float32, ldd int, src []float32, lds, blocks int)
+
+// packTranspose16Generic is packTranspose16's definition, for its tests:
+// dst[(16b+q)·ldd + i] = src[i·lds + 16b + q].
+func packTranspose16Generic(dst []float32, ldd int, src []float32, lds, blocks int) {
+	for i := 0; i < 16; i++ {
+		for q := 0; q < 16*blocks; q++ {
+			dst[q*ldd+i] = src[i*lds+q]
+		}
+	}
+}
+
 func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) {
 	for jr := 0; jr < nc; jr += nr {
 		panel := dst[jr*kc : (jr+nr)*kc]
@@ -424,6 +439,21 @@ func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) 
 				d := panel[p*nr : p*nr+nr]
 				copy(d[:cols], src[:cols])
 				clear(d[cols:])
+			}
+			continue
+		}
+		if full := kc / 16; packTranspose16 != nil && cols == nr && nr%16 == 0 && full > 0 {
+			// 16×16 blocks transposed in registers (an InPlace engine
+			// plan's small maps gather their weights so), the last
+			// kc mod 16 rows of the panel as below.
+			for jb := 0; jb < nr; jb += 16 {
+				packTranspose16(panel[jb:], nr, b[(j0+jr+jb)*ldb+p0:], ldb, full)
+			}
+			for j := 0; j < nr; j++ {
+				row := (j0+jr+j)*ldb + p0
+				for p := 16 * full; p < kc; p++ {
+					panel[p*nr+j] = b[row+p]
+				}
 			}
 			continue
 		}
@@ -446,3 +476,9 @@ func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) 
 		}
 	}
 }
+
+// PackTransposeNative reports whether the GEMMs gather a transposed B in
+// assembly (SgemmSerialATBT at full speed: 16×16 blocks transposed in
+// registers); without it they gather it value by value, at about the cost
+// of the product itself.
+func PackTransposeNative() bool { return packTranspose16 != nil }

@@ -2,7 +2,7 @@
 // their AVX2+FMA twins (suffix AVX2, 8 lanes in the 16 ymm registers) with
 // avo, one set per -set value, each into its own .s file and Go stubs:
 //
-//	-set epilogue  ../engine_epilogue_amd64.s: bias, residual add, ReLU (also on a transpose)
+//	-set epilogue  ../engine_epilogue_amd64.s: bias, residual add, ReLU (also on a transpose); transposed blocks
 //	-set conv      ../engine_conv_amd64.s: the implicit-GEMM convolution tiles
 //	-set wino      ../wino_amd64.s: the Winograd F(2×2, 3×3) transforms
 //	-set pool      ../engine_pool_amd64.s: the 3×3 stride-2 max pool rows
@@ -40,6 +40,7 @@ func main() {
 		}
 		transposeBiasAct()
 		transposeBiasActAVX2(lanes)
+		transposeBlocks()
 	case "conv":
 		convTiles()
 		convTilesAVX2()

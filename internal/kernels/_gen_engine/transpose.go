@@ -39,39 +39,7 @@ func transposeBiasAct() {
 	in, tmp := zmm[:16], zmm[16:]
 	transposeKernel(transposeISA{
 		suffix: "AVX512", w: 16, rows: in, cols: in, zero: tmp[0],
-		transpose: func() {
-			// Pairs: tmp[2i] = a0 b0 a1 b1 | a4 b4 a5 b5 | …, tmp[2i+1]
-			// the odd pairs, for rows a = 2i, b = 2i+1.
-			for i := 0; i < 8; i++ {
-				VUNPCKLPS(in[2*i+1], in[2*i], tmp[2*i])
-				VUNPCKHPS(in[2*i+1], in[2*i], tmp[2*i+1])
-			}
-			// Quads: in[4g+j] holds column j, j+4, j+8 and j+12 of rows
-			// 4g…4g+3, one 128-bit lane each.
-			for g := 0; g < 4; g++ {
-				t0, t1, t2, t3 := tmp[4*g], tmp[4*g+1], tmp[4*g+2], tmp[4*g+3]
-				VUNPCKLPD(t2, t0, in[4*g])
-				VUNPCKHPD(t2, t0, in[4*g+1])
-				VUNPCKLPD(t3, t1, in[4*g+2])
-				VUNPCKHPD(t3, t1, in[4*g+3])
-			}
-			// Lanes: for each j, the four groups' lanes 0–1 and 2–3 side
-			// by side, then lane q of each group: column j + 4q.
-			for j := 0; j < 4; j++ {
-				v, w, x, y := tmp[4*j], tmp[4*j+1], tmp[4*j+2], tmp[4*j+3]
-				VSHUFF32X4(U8(0x44), in[4+j], in[j], v)
-				VSHUFF32X4(U8(0xee), in[4+j], in[j], w)
-				VSHUFF32X4(U8(0x44), in[12+j], in[8+j], x)
-				VSHUFF32X4(U8(0xee), in[12+j], in[8+j], y)
-			}
-			for j := 0; j < 4; j++ {
-				v, w, x, y := tmp[4*j], tmp[4*j+1], tmp[4*j+2], tmp[4*j+3]
-				VSHUFF32X4(U8(0x88), x, v, in[j])
-				VSHUFF32X4(U8(0xdd), x, v, in[j+4])
-				VSHUFF32X4(U8(0x88), y, w, in[j+8])
-				VSHUFF32X4(U8(0xdd), y, w, in[j+12])
-			}
-		},
+		transpose: func() { zmmTranspose(in, tmp) },
 		tailMask: func(n Register) {
 			Comment("K1: the last block's rows, (1<<n) - 1.")
 			lowMask(n, K1)
@@ -253,6 +221,85 @@ func transposeKernel(x transposeISA) {
 	x.tailMask(n)
 	block(true, "T")
 	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// zmmTranspose transposes the 16×16 block whose row i is in[i] so that
+// in[j] holds column j, through tmp (16 more registers), in four rounds of
+// 16 shuffles: pairs, quads, then 128-bit lanes twice.
+func zmmTranspose(in, tmp []VecPhysical) {
+	// Pairs: tmp[2i] = a0 b0 a1 b1 | a4 b4 a5 b5 | …, tmp[2i+1]
+	// the odd pairs, for rows a = 2i, b = 2i+1.
+	for i := 0; i < 8; i++ {
+		VUNPCKLPS(in[2*i+1], in[2*i], tmp[2*i])
+		VUNPCKHPS(in[2*i+1], in[2*i], tmp[2*i+1])
+	}
+	// Quads: in[4g+j] holds column j, j+4, j+8 and j+12 of rows
+	// 4g…4g+3, one 128-bit lane each.
+	for g := 0; g < 4; g++ {
+		t0, t1, t2, t3 := tmp[4*g], tmp[4*g+1], tmp[4*g+2], tmp[4*g+3]
+		VUNPCKLPD(t2, t0, in[4*g])
+		VUNPCKHPD(t2, t0, in[4*g+1])
+		VUNPCKLPD(t3, t1, in[4*g+2])
+		VUNPCKHPD(t3, t1, in[4*g+3])
+	}
+	// Lanes: for each j, the four groups' lanes 0–1 and 2–3 side
+	// by side, then lane q of each group: column j + 4q.
+	for j := 0; j < 4; j++ {
+		v, w, x, y := tmp[4*j], tmp[4*j+1], tmp[4*j+2], tmp[4*j+3]
+		VSHUFF32X4(U8(0x44), in[4+j], in[j], v)
+		VSHUFF32X4(U8(0xee), in[4+j], in[j], w)
+		VSHUFF32X4(U8(0x44), in[12+j], in[8+j], x)
+		VSHUFF32X4(U8(0xee), in[12+j], in[8+j], y)
+	}
+	for j := 0; j < 4; j++ {
+		v, w, x, y := tmp[4*j], tmp[4*j+1], tmp[4*j+2], tmp[4*j+3]
+		VSHUFF32X4(U8(0x88), x, v, in[j])
+		VSHUFF32X4(U8(0xdd), x, v, in[j+4])
+		VSHUFF32X4(U8(0x88), y, w, in[j+8])
+		VSHUFF32X4(U8(0xdd), y, w, in[j+12])
+	}
+}
+
+// transposeBlocks emits transposeBlocksAVX512: blocks 16×16 blocks side by
+// side, block b of src (16 rows lds bytes apart, columns 16b … 16b+15)
+// stored transposed from row 16b of dst (rows ldd bytes apart): how the
+// GEMM gathers panels of a transposed B (packB).
+func transposeBlocks() {
+	TEXT("transposeBlocksAVX512", NOSPLIT, "func(dst *float32, ldd int, src *float32, lds int, blocks int)")
+	Doc("transposeBlocksAVX512 stores the transposes of blocks 16×16 blocks of src",
+		"(columns 16b…, rows lds bytes apart) from row 16b of dst (rows ldd bytes",
+		"apart), blocks ≥ 1; see packTranspose16Generic.")
+	Pragma("noescape")
+	dst := Load(Param("dst"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	src := Load(Param("src"), GP64())
+	lds := Load(Param("lds"), GP64())
+	nb := Load(Param("blocks"), GP64())
+	in, tmp := zmm[:16], zmm[16:]
+	rp, dp := GP64(), GP64()
+	Label("transposeBlocks_loop")
+	MOVQ(src, rp)
+	for i, r := range in {
+		VMOVUPS(Mem{Base: rp}, r)
+		if i < 15 {
+			ADDQ(lds, rp)
+		}
+	}
+	zmmTranspose(in, tmp)
+	MOVQ(dst, dp)
+	for c, o := range in {
+		VMOVUPS(o, Mem{Base: dp})
+		if c < 15 {
+			ADDQ(ldd, dp)
+		}
+	}
+	ADDQ(ldd, dp)
+	MOVQ(dp, dst)
+	ADDQ(U32(64), src)
+	DECQ(nb)
+	JNZ(LabelRef("transposeBlocks_loop"))
 	VZEROUPPER()
 	RET()
 }
