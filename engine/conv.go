@@ -385,7 +385,7 @@ const pointwiseTMaxPlain = 256
 // then took 3 % longer than with the copy, against 7 % when its small maps
 // were not computed transposed at all; ResNet-18's 4 % against 7 %, and
 // at batch 8 1.5 % against 5 % (passes alternating between the two
-// plans in one process, 2026-11-30 14:00 UTC).
+// plans in one process, 2026-11-30 13:33 UTC).
 //
 // A k×k convolution (direct, with x its input of h×w) takes its im2col
 // matrix for x: each thread builds that of an image, the first time one
@@ -515,7 +515,7 @@ func (c *conv) smallMapT(plane int) bool { return c.transposable(plane, pointwis
 // positions: the stride-2 layers from 28×28 to 14×14 took 11 % less so
 // in ResNet-50 at batch 1 (16 % at batch 8), 31 % in ResNet-18, where the
 // implicit GEMM computes a 14×15 grid (passes alternating in one process,
-// two threads, 2026-11-30 13:40 UTC).
+// two threads, 2026-11-30 13:20 UTC).
 func (c *conv) directT(plane int) bool {
 	return c.smallMapT(plane) || c.stride > 1 && c.transposable(plane, pointwiseTMaxPlain)
 }
