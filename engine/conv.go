@@ -552,10 +552,7 @@ func im2col(c *conv, x []float32, h, w, oh, ow int, col []float32) {
 	clear(pp)
 	taps := c.kh * c.kw
 	for ch := 0; ch < c.inC; ch++ {
-		xc := x[ch*h*w : (ch+1)*h*w]
-		for y := 0; y < h; y++ {
-			copy(pp[(y+c.pad)*wp+c.pad:], xc[y*w:(y+1)*w])
-		}
+		kernels.CopyRows(pp[c.pad*wp+c.pad:], wp, x[ch*h*w:(ch+1)*h*w], w, h, w)
 		kernels.Im2colChannel(col[ch*taps*plane:(ch+1)*taps*plane], pp, wp, c.kh, c.kw, s, oh, ow)
 	}
 }
@@ -687,9 +684,10 @@ func fillPhase(x []float32, h, w, pad, s, a, b, hq, wq int, dst []float32) {
 	y0, x0 := r0*s+a-pad, lo*s+b-pad // the first value copied
 	switch s {
 	case 1:
-		for r := r0; r < r1; r++ {
-			copy(dst[r*wq+lo:r*wq+hi], x[(y0+r-r0)*w+x0:])
-		}
+		// the image's rows in one call (ResNeXt-101 32x8d's grouped 3×3
+		// layers at 14×14 pad their groups per tile: 1–7 % less time
+		// than with a copy a row, passes alternating in one process)
+		kernels.CopyRows(dst[r0*wq+lo:], wq, x[y0*w+x0:], w, r1-r0, hi-lo)
 	case 2:
 		// every other value of every other row, in one call
 		kernels.EveryOtherRows(dst[r0*wq+lo:], wq, x[y0*w+x0:], 2*w, r1-r0, hi-lo)

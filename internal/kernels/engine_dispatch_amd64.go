@@ -40,6 +40,7 @@ func useEngineKernels(isa engineISA) {
 		maxPool3x3s2Row = maxPool3x3s2RowAVX512Go
 		everyOther, everyOtherRows = everyOtherAVX512Go, everyOtherRowsAVX512Go
 		im2colChannel = im2colChannelAVX512Go
+		copyRows = copyRowsAVX512Go
 	case engineAVX2:
 		convGemm = convGemmAVX2
 		winoInput, winoOutput = winoInputAVX2Go, winoOutputAVX2Go
@@ -50,6 +51,7 @@ func useEngineKernels(isa engineISA) {
 		maxPool3x3s2Row = maxPool3x3s2RowAVX2Go
 		everyOther, everyOtherRows = everyOtherAVX2Go, everyOtherRowsGeneric
 		im2colChannel = im2colChannelAVX2Go
+		copyRows = copyRowsAVX2Go
 	default:
 		convGemm = convGemmPacked
 		winoInput, winoOutput = winoInputGeneric, winoOutputGeneric
@@ -60,5 +62,6 @@ func useEngineKernels(isa engineISA) {
 		maxPool3x3s2Row = maxPool3x3s2RowGeneric
 		everyOther, everyOtherRows = everyOtherGeneric, everyOtherRowsGeneric
 		im2colChannel = im2colChannelGeneric
+		copyRows = copyRowsGeneric
 	}
 }

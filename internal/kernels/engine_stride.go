@@ -88,3 +88,26 @@ func im2colChannelGeneric(dst, src []float32, wp, kh, kw, s, oh, ow int) {
 		}
 	}
 }
+
+// CopyRows copies rows rows of n values from src (rows lds apart) to dst
+// (rows ldd apart): an image's rows into a zero-padded plane, a call a
+// plane rather than a copy a row.
+func CopyRows(dst []float32, ldd int, src []float32, lds, rows, n int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if ldd < n || lds < 0 || len(dst) < (rows-1)*ldd+n || len(src) < (rows-1)*lds+n {
+		panic(fmt.Sprintf("kernels: CopyRows: %d rows of %d values, dst %d (ldd %d), src %d (lds %d)", rows, n, len(dst), ldd, len(src), lds))
+	}
+	copyRows(dst, ldd, src, lds, rows, n)
+}
+
+// copyRows is the variant CopyRows uses.
+var copyRows = copyRowsGeneric
+
+// copyRowsGeneric is the portable twin of the assembly.
+func copyRowsGeneric(dst []float32, ldd int, src []float32, lds, rows, n int) {
+	for r := 0; r < rows; r++ {
+		copy(dst[r*ldd:r*ldd+n], src[r*lds:r*lds+n])
+	}
+}

@@ -63,3 +63,12 @@ func im2colChannelAVX2Go(dst, src []float32, wp, kh, kw, s, oh, ow int) {
 		im2colChannelGeneric(dst, src, wp, kh, kw, s, oh, ow)
 	}
 }
+
+// copyRowsAVX512Go and copyRowsAVX2Go expect CopyRows' checks done.
+func copyRowsAVX512Go(dst []float32, ldd int, src []float32, lds, rows, n int) {
+	copyRowsAVX512(&dst[0], &src[0], ldd, lds, rows, n)
+}
+
+func copyRowsAVX2Go(dst []float32, ldd int, src []float32, lds, rows, n int) {
+	copyRowsAVX2(&dst[0], &src[0], ldd, lds, rows, n)
+}

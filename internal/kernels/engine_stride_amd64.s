@@ -464,3 +464,102 @@ im2colS2AVX2_tail:
 	JNZ        im2colS2AVX2_ki
 	VZEROUPPER
 	RET
+
+// func copyRowsAVX512(dst *float32, src *float32, ldd int, lds int, rows int, n int)
+// Requires: AVX, AVX512F
+TEXT ·copyRowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), DX
+	MOVQ ldd+16(FP), BX
+	SHLQ $0x02, BX
+	MOVQ lds+24(FP), SI
+	SHLQ $0x02, SI
+	MOVQ rows+32(FP), DI
+	MOVQ n+40(FP), CX
+
+	// steps = (n−1)/16 whole vectors a row, then t = n − 16·steps (1..16) values.
+	LEAQ  -1(CX), R8
+	SHRQ  $0x04, R8
+	MOVQ  R8, R9
+	SHLQ  $0x04, R9
+	NEGQ  R9
+	ADDQ  CX, R9
+	MOVQ  R9, CX
+	MOVL  $0x00000001, R9
+	SHLL  CL, R9
+	DECL  R9
+	KMOVW R9, K1
+
+copyRowsAVX512_row:
+	MOVQ DX, CX
+	MOVQ AX, R9
+	MOVQ R8, R10
+
+copyRowsAVX512_step:
+	TESTQ   R10, R10
+	JZ      copyRowsAVX512_tail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (R9)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, R9
+	DECQ    R10
+	JMP     copyRowsAVX512_step
+
+copyRowsAVX512_tail:
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   Z0, K1, (R9)
+	ADDQ      BX, AX
+	ADDQ      SI, DX
+	DECQ      DI
+	JNZ       copyRowsAVX512_row
+	VZEROUPPER
+	RET
+
+// func copyRowsAVX2(dst *float32, src *float32, ldd int, lds int, rows int, n int)
+// Requires: AVX
+TEXT ·copyRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ldd+16(FP), DX
+	SHLQ $0x02, DX
+	MOVQ lds+24(FP), BX
+	SHLQ $0x02, BX
+	MOVQ rows+32(FP), SI
+	MOVQ n+40(FP), DI
+
+	// steps = (n−1)/8 whole vectors a row, then t = n − 8·steps (1..8) values.
+	LEAQ    -1(DI), R8
+	SHRQ    $0x03, R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	NEGQ    R9
+	ADDQ    DI, R9
+	LEAQ    strideLanes<>+0(SB), DI
+	SHLQ    $0x02, R9
+	SUBQ    R9, DI
+	VMOVUPS 64(DI), Y15
+
+copyRowsAVX2_row:
+	MOVQ CX, DI
+	MOVQ AX, R9
+	MOVQ R8, R10
+
+copyRowsAVX2_step:
+	TESTQ   R10, R10
+	JZ      copyRowsAVX2_tail
+	VMOVUPS (DI), Y0
+	VMOVUPS Y0, (R9)
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000020, R9
+	DECQ    R10
+	JMP     copyRowsAVX2_step
+
+copyRowsAVX2_tail:
+	VMASKMOVPS (DI), Y15, Y0
+	VMASKMOVPS Y0, Y15, (R9)
+	ADDQ       DX, AX
+	ADDQ       BX, CX
+	DECQ       SI
+	JNZ        copyRowsAVX2_row
+	VZEROUPPER
+	RET

@@ -25,3 +25,12 @@ func addIm2colChannelAsm(v map[string]func(dst, src []float32, wp, kh, kw, s, oh
 		v["avx2"] = im2colChannelAVX2Go
 	}
 }
+
+func addCopyRowsAsm(v map[string]func([]float32, int, []float32, int, int, int)) {
+	if hasAVX512 {
+		v["avx512"] = copyRowsAVX512Go
+	}
+	if hasAVX2 {
+		v["avx2"] = copyRowsAVX2Go
+	}
+}

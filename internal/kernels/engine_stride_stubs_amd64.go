@@ -43,3 +43,15 @@ func im2colS1AVX2(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow
 //
 //go:noescape
 func im2colS2AVX2(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)
+
+// copyRowsAVX512 copies rows rows of n values from src (rows lds values apart) to
+// dst (ldd apart), rows, n ≥ 1; see copyRowsGeneric.
+//
+//go:noescape
+func copyRowsAVX512(dst *float32, src *float32, ldd int, lds int, rows int, n int)
+
+// copyRowsAVX2 copies rows rows of n values from src (rows lds values apart) to
+// dst (ldd apart), rows, n ≥ 1; see copyRowsGeneric.
+//
+//go:noescape
+func copyRowsAVX2(dst *float32, src *float32, ldd int, lds int, rows int, n int)

@@ -185,3 +185,60 @@ func BenchmarkIm2colChannel(b *testing.B) {
 		}
 	}
 }
+
+// copyRowsVariants lists every CopyRows implementation this CPU runs.
+func copyRowsVariants() map[string]func([]float32, int, []float32, int, int, int) {
+	v := map[string]func([]float32, int, []float32, int, int, int){"generic": copyRowsGeneric, "dispatched": copyRows}
+	addCopyRowsAsm(v)
+	return v
+}
+
+// TestCopyRows runs every variant on widths around the vector steps, with
+// NaN guards around each destination row and src ending at its last value
+// read.
+func TestCopyRows(t *testing.T) {
+	for name, f := range copyRowsVariants() {
+		for _, n := range []int{1, 7, 8, 9, 14, 15, 16, 17, 33, 56} {
+			rows, ldd, lds := 1+n%4, n+3, n+n%5
+			src := make([]float32, (rows-1)*lds+n)
+			for i := range src {
+				src[i] = float32(i + 1)
+			}
+			dst := make([]float32, (rows-1)*ldd+n+2)
+			for i := range dst {
+				dst[i] = float32(math.NaN())
+			}
+			CopyRows(dst[1:], ldd, src, lds, rows, n) // the checks
+			for i := range dst {
+				dst[i] = float32(math.NaN())
+			}
+			f(dst[1:], ldd, src, lds, rows, n)
+			for i, v := range dst {
+				r, q := (i-1)/ldd, (i-1)%ldd
+				if i >= 1 && r < rows && q < n {
+					if want := src[r*lds+q]; v != want {
+						t.Fatalf("%s n=%d: row %d value %d = %v, want %v", name, n, r, q, v, want)
+					}
+				} else if v == v {
+					t.Fatalf("%s n=%d: wrote dst[%d] outside the rows", name, n, i-1)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkCopyRows times each variant on a 14×14 and a 56×56 plane:
+//
+//	go test -run X -bench CopyRows ./internal/kernels/
+func BenchmarkCopyRows(b *testing.B) {
+	for _, n := range []int{14, 56} {
+		src, dst := make([]float32, n*n), make([]float32, (n+2)*(n+2))
+		for name, f := range copyRowsVariants() {
+			b.Run(fmt.Sprintf("%dx%d/%s", n, n, name), func(b *testing.B) {
+				for b.Loop() {
+					f(dst[n+3:], n+2, src, n, n, n)
+				}
+			})
+		}
+	}
+}

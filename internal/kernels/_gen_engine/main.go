@@ -6,7 +6,7 @@
 //	-set conv      ../engine_conv_amd64.s: the implicit-GEMM convolution tiles
 //	-set wino      ../wino_amd64.s: the Winograd F(2×2, 3×3) transforms
 //	-set pool      ../engine_pool_amd64.s: the 3×3 stride-2 max pool rows
-//	-set stride    ../engine_stride_amd64.s: every other value of a row, im2col rows
+//	-set stride    ../engine_stride_amd64.s: every other value of a row, im2col rows, row copies
 //
 // Run it with `go generate ./internal/kernels/` (the go:generate lines are
 // in engine_*_amd64.go and wino_amd64.go).
@@ -58,6 +58,7 @@ func main() {
 		lanes := lanesTable("strideLanes")
 		im2colAVX2(1, lanes)
 		im2colAVX2(2, lanes)
+		copyRows(lanes)
 	default:
 		panic("unknown -set " + *set)
 	}

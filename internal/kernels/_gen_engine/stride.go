@@ -357,3 +357,84 @@ func im2colAVX2(s int, lanes Mem) {
 	VZEROUPPER()
 	RET()
 }
+
+// copyRows emits copyRowsAVX512 and copyRowsAVX2: rows rows of n values
+// from src (rows lds values apart) to dst (ldd apart), whole vectors then
+// a masked last step a row, the mask computed once.
+func copyRows(lanes Mem) {
+	for _, avx2 := range []bool{false, true} {
+		name, w := "copyRowsAVX512", 16
+		if avx2 {
+			name, w = "copyRowsAVX2", 8
+		}
+		TEXT(name, NOSPLIT, "func(dst, src *float32, ldd, lds, rows, n int)")
+		Doc(name+" copies rows rows of n values from src (rows lds values apart) to",
+			"dst (ldd apart), rows, n ≥ 1; see copyRowsGeneric.")
+		Pragma("noescape")
+		dst := Load(Param("dst"), GP64())
+		src := Load(Param("src"), GP64())
+		ldd := Load(Param("ldd"), GP64())
+		SHLQ(U8(2), ldd)
+		lds := Load(Param("lds"), GP64())
+		SHLQ(U8(2), lds)
+		rows := Load(Param("rows"), GP64())
+		n := Load(Param("n"), GP64())
+		sh := map[int]uint8{16: 4, 8: 3}[w]
+		Comment(fmt.Sprintf("steps = (n−1)/%d whole vectors a row, then t = n − %d·steps (1..%d) values.", w, w, w))
+		steps := GP64()
+		LEAQ(Mem{Base: n, Disp: -1}, steps)
+		SHRQ(U8(sh), steps)
+		t := GP64()
+		MOVQ(steps, t)
+		SHLQ(U8(sh), t)
+		NEGQ(t)
+		ADDQ(n, t)
+		if avx2 {
+			a := GP64()
+			LEAQ(lanes, a)
+			SHLQ(U8(2), t)
+			SUBQ(t, a)
+			VMOVUPS(Mem{Base: a, Disp: 64}, Y15)
+		} else {
+			MOVQ(t, RCX)
+			m := GP32()
+			MOVL(U32(1), m)
+			SHLL(CL, m)
+			DECL(m)
+			KMOVW(m, K1)
+		}
+		Label(name + "_row")
+		p, d, c := GP64(), GP64(), GP64()
+		MOVQ(src, p)
+		MOVQ(dst, d)
+		MOVQ(steps, c)
+		Label(name + "_step")
+		TESTQ(c, c)
+		JZ(LabelRef(name + "_tail"))
+		if avx2 {
+			VMOVUPS(Mem{Base: p}, Y0)
+			VMOVUPS(Y0, Mem{Base: d})
+		} else {
+			VMOVUPS(Mem{Base: p}, Z0)
+			VMOVUPS(Z0, Mem{Base: d})
+		}
+		ADDQ(U32(4*w), p)
+		ADDQ(U32(4*w), d)
+		DECQ(c)
+		JMP(LabelRef(name + "_step"))
+		Label(name + "_tail")
+		if avx2 {
+			VMASKMOVPS(Mem{Base: p}, Y15, Y0)
+			VMASKMOVPS(Y0, Y15, Mem{Base: d})
+		} else {
+			VMOVUPS_Z(Mem{Base: p}, K1, Z0)
+			VMOVUPS(Z0, K1, Mem{Base: d})
+		}
+		ADDQ(ldd, dst)
+		ADDQ(lds, src)
+		DECQ(rows)
+		JNZ(LabelRef(name + "_row"))
+		VZEROUPPER()
+		RET()
+	}
+}
