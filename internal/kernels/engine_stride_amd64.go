@@ -42,26 +42,12 @@ func im2colChannelAVX512Go(dst, src []float32, wp, kh, kw, s, oh, ow int) {
 		im2colChannelAVX2Go(dst, src, wp, kh, kw, s, oh, ow)
 		return
 	}
-	switch s {
-	case 1:
-		im2colS1AVX512(&dst[0], &src[0], wp, kh, kw, oh, ow)
-	case 2:
-		im2colS2AVX512(&dst[0], &src[0], wp, kh, kw, oh, ow)
-	default:
-		im2colChannelGeneric(dst, src, wp, kh, kw, s, oh, ow)
-	}
+	im2colWith(im2colS1AVX512, im2colS2AVX512, dst, src, wp, kh, kw, s, oh, ow)
 }
 
 // im2colChannelAVX2Go is im2colChannelAVX512Go's AVX2 twin.
 func im2colChannelAVX2Go(dst, src []float32, wp, kh, kw, s, oh, ow int) {
-	switch s {
-	case 1:
-		im2colS1AVX2(&dst[0], &src[0], wp, kh, kw, oh, ow)
-	case 2:
-		im2colS2AVX2(&dst[0], &src[0], wp, kh, kw, oh, ow)
-	default:
-		im2colChannelGeneric(dst, src, wp, kh, kw, s, oh, ow)
-	}
+	im2colWith(im2colS1AVX2, im2colS2AVX2, dst, src, wp, kh, kw, s, oh, ow)
 }
 
 // copyRowsAVX512Go and copyRowsAVX2Go expect CopyRows' checks done.
@@ -71,4 +57,17 @@ func copyRowsAVX512Go(dst []float32, ldd int, src []float32, lds, rows, n int) {
 
 func copyRowsAVX2Go(dst []float32, ldd int, src []float32, lds, rows, n int) {
 	copyRowsAVX2(&dst[0], &src[0], ldd, lds, rows, n)
+}
+
+// im2colWith runs s1 or s2, the kernels of strides 1 and 2, or the
+// portable twin at other strides.
+func im2colWith(s1, s2 func(dst, src *float32, wp, kh, kw, oh, ow int), dst, src []float32, wp, kh, kw, s, oh, ow int) {
+	switch s {
+	case 1:
+		s1(&dst[0], &src[0], wp, kh, kw, oh, ow)
+	case 2:
+		s2(&dst[0], &src[0], wp, kh, kw, oh, ow)
+	default:
+		im2colChannelGeneric(dst, src, wp, kh, kw, s, oh, ow)
+	}
 }

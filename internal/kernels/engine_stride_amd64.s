@@ -120,166 +120,6 @@ everyAVX2_loop:
 	VZEROUPPER
 	RET
 
-// func im2colS1AVX512(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)
-// Requires: AVX, AVX512F
-TEXT ·im2colS1AVX512(SB), NOSPLIT, $0-56
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), DX
-	MOVQ ow+48(FP), CX
-
-	// steps = (ow−1)/16 unmasked steps a row, then t = ow − 16·steps (1..16)
-	// outputs: K1 = (1<<t) − 1 for them.
-	LEAQ  -1(CX), BX
-	SHRQ  $0x04, BX
-	MOVQ  BX, SI
-	SHLQ  $0x04, SI
-	NEGQ  SI
-	ADDQ  CX, SI
-	MOVQ  SI, CX
-	MOVL  $0x00000001, DI
-	SHLL  CL, DI
-	DECL  DI
-	KMOVW DI, K1
-
-	// dst advances ow values a row: 64 bytes a full step, then the tail's 4t.
-	SHLQ $0x02, SI
-	MOVQ wp+16(FP), CX
-	SHLQ $0x02, CX
-	MOVQ kh+24(FP), DI
-
-im2colS1AVX512_ki:
-	MOVQ DX, R8
-	MOVQ kw+32(FP), R9
-
-im2colS1AVX512_kj:
-	MOVQ R8, R10
-	MOVQ oh+40(FP), R11
-
-im2colS1AVX512_oy:
-	MOVQ R10, R12
-	MOVQ BX, R13
-
-im2colS1AVX512_step:
-	TESTQ   R13, R13
-	JZ      im2colS1AVX512_tail
-	VMOVUPS (R12), Z0
-	VMOVUPS Z0, (AX)
-	ADDQ    $0x00000040, R12
-	ADDQ    $0x00000040, AX
-	DECQ    R13
-	JMP     im2colS1AVX512_step
-
-im2colS1AVX512_tail:
-	VMOVUPS.Z (R12), K1, Z0
-	VMOVUPS   Z0, K1, (AX)
-	ADDQ      SI, AX
-	ADDQ      CX, R10
-	DECQ      R11
-	JNZ       im2colS1AVX512_oy
-	ADDQ      $0x00000004, R8
-	DECQ      R9
-	JNZ       im2colS1AVX512_kj
-	MOVQ      wp+16(FP), R8
-	LEAQ      (DX)(R8*4), DX
-	DECQ      DI
-	JNZ       im2colS1AVX512_ki
-	VZEROUPPER
-	RET
-
-// func im2colS2AVX512(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)
-// Requires: AVX, AVX512F
-TEXT ·im2colS2AVX512(SB), NOSPLIT, $0-56
-	MOVQ    dst+0(FP), AX
-	MOVQ    src+8(FP), DX
-	MOVQ    ow+48(FP), CX
-	VMOVUPS strideEven<>+0(SB), Z31
-
-	// steps = (ow−1)/16 unmasked steps a row, then t = ow − 16·steps (1..16)
-	// outputs: K1 = (1<<t) − 1 for them.
-	LEAQ  -1(CX), BX
-	SHRQ  $0x04, BX
-	MOVQ  BX, SI
-	SHLQ  $0x04, SI
-	NEGQ  SI
-	ADDQ  CX, SI
-	MOVQ  SI, CX
-	MOVL  $0x00000001, DI
-	SHLL  CL, DI
-	DECL  DI
-	KMOVW DI, K1
-
-	// The 2t−1 values a tail reads: K2 (the first 16) and K3 (the rest).
-	LEAQ  -1(SI)(SI*1), DI
-	MOVQ  DI, CX
-	CMPQ  DI, $0x00000010
-	JB    im2colS2AVX512_short
-	MOVL  $0x0000ffff, DI
-	KMOVW DI, K2
-	SUBQ  $0x00000010, CX
-	MOVL  $0x00000001, DI
-	SHLL  CL, DI
-	DECL  DI
-	KMOVW DI, K3
-	JMP   im2colS2AVX512_masks
-
-im2colS2AVX512_short:
-	MOVL  $0x00000001, DI
-	SHLL  CL, DI
-	DECL  DI
-	KMOVW DI, K2
-	KXORW K3, K3, K3
-
-im2colS2AVX512_masks:
-	// dst advances ow values a row: 64 bytes a full step, then the tail's 4t.
-	SHLQ $0x02, SI
-	MOVQ wp+16(FP), CX
-	SHLQ $0x03, CX
-	MOVQ kh+24(FP), DI
-
-im2colS2AVX512_ki:
-	MOVQ DX, R8
-	MOVQ kw+32(FP), R9
-
-im2colS2AVX512_kj:
-	MOVQ R8, R10
-	MOVQ oh+40(FP), R11
-
-im2colS2AVX512_oy:
-	MOVQ R10, R12
-	MOVQ BX, R13
-
-im2colS2AVX512_step:
-	TESTQ     R13, R13
-	JZ        im2colS2AVX512_tail
-	VMOVUPS   (R12), Z0
-	VMOVAPS   Z31, Z2
-	VPERMI2PS 64(R12), Z0, Z2
-	VMOVUPS   Z2, (AX)
-	ADDQ      $0x00000080, R12
-	ADDQ      $0x00000040, AX
-	DECQ      R13
-	JMP       im2colS2AVX512_step
-
-im2colS2AVX512_tail:
-	VMOVUPS.Z (R12), K2, Z0
-	VMOVUPS.Z 64(R12), K3, Z1
-	VMOVAPS   Z31, Z2
-	VPERMI2PS Z1, Z0, Z2
-	VMOVUPS   Z2, K1, (AX)
-	ADDQ      SI, AX
-	ADDQ      CX, R10
-	DECQ      R11
-	JNZ       im2colS2AVX512_oy
-	ADDQ      $0x00000004, R8
-	DECQ      R9
-	JNZ       im2colS2AVX512_kj
-	MOVQ      wp+16(FP), R8
-	LEAQ      (DX)(R8*4), DX
-	DECQ      DI
-	JNZ       im2colS2AVX512_ki
-	VZEROUPPER
-	RET
-
 DATA strideLanes<>+0(SB)/4, $0xffffffff
 DATA strideLanes<>+4(SB)/4, $0xffffffff
 DATA strideLanes<>+8(SB)/4, $0xffffffff
@@ -314,30 +154,181 @@ DATA strideLanes<>+120(SB)/4, $0x00000000
 DATA strideLanes<>+124(SB)/4, $0x00000000
 GLOBL strideLanes<>(SB), RODATA|NOPTR, $128
 
+// func im2colS1AVX512(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)
+// Requires: AVX, AVX512F
+TEXT ·im2colS1AVX512(SB), NOSPLIT, $0-56
+	MOVQ  dst+0(FP), AX
+	MOVQ  src+8(FP), DX
+	MOVQ  ow+48(FP), BX
+	LEAQ  -1(BX), SI
+	SHRQ  $0x04, SI
+	MOVQ  SI, CX
+	SHLQ  $0x04, CX
+	NEGQ  CX
+	ADDQ  BX, CX
+	MOVL  $0x00000001, DI
+	SHLL  CL, DI
+	DECL  DI
+	KMOVW DI, K1
+
+	// dst advances a row of ow values: 4·ow bytes.
+	LEAQ (BX)(BX*2), CX
+	ADDQ BX, CX
+	MOVQ wp+16(FP), BX
+	SHLQ $0x02, BX
+	MOVQ kh+24(FP), DI
+
+im2colS1AVX512_ki:
+	MOVQ DX, R8
+	MOVQ kw+32(FP), R9
+
+im2colS1AVX512_kj:
+	MOVQ R8, R10
+	MOVQ oh+40(FP), R11
+
+im2colS1AVX512_oy:
+	MOVQ R10, R12
+	MOVQ AX, R13
+	MOVQ SI, R14
+
+im2colS1AVX512_step:
+	TESTQ   R14, R14
+	JZ      im2colS1AVX512_last
+	VMOVUPS (R12), Z0
+	VMOVUPS Z0, (R13)
+	ADDQ    $0x00000040, R12
+	ADDQ    $0x00000040, R13
+	DECQ    R14
+	JMP     im2colS1AVX512_step
+
+im2colS1AVX512_last:
+	VMOVUPS.Z (R12), K1, Z0
+	VMOVUPS   Z0, K1, (R13)
+	ADDQ      CX, AX
+	ADDQ      BX, R10
+	DECQ      R11
+	JNZ       im2colS1AVX512_oy
+	ADDQ      $0x00000004, R8
+	DECQ      R9
+	JNZ       im2colS1AVX512_kj
+	MOVQ      wp+16(FP), R8
+	LEAQ      (DX)(R8*4), DX
+	DECQ      DI
+	JNZ       im2colS1AVX512_ki
+	VZEROUPPER
+	RET
+
+// func im2colS2AVX512(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·im2colS2AVX512(SB), NOSPLIT, $0-56
+	MOVQ    dst+0(FP), AX
+	MOVQ    src+8(FP), DX
+	MOVQ    ow+48(FP), BX
+	LEAQ    -1(BX), SI
+	SHRQ    $0x04, SI
+	MOVQ    SI, DI
+	SHLQ    $0x04, DI
+	NEGQ    DI
+	ADDQ    BX, DI
+	VMOVUPS strideEven<>+0(SB), Z31
+	MOVQ    DI, CX
+	MOVL    $0x00000001, R8
+	SHLL    CL, R8
+	DECL    R8
+	KMOVW   R8, K1
+
+	// The 2t−1 values the last step reads: lo ≤ 16 of them (K2), hi the rest (K3).
+	LEAQ    -1(DI)(DI*1), CX
+	MOVQ    CX, DI
+	SUBQ    $0x10, DI
+	XORQ    R8, R8
+	CMOVQLT R8, DI
+	SUBQ    DI, CX
+	MOVL    $0x00000001, R8
+	SHLL    CL, R8
+	DECL    R8
+	KMOVW   R8, K2
+	MOVQ    DI, CX
+	MOVL    $0x00000001, DI
+	SHLL    CL, DI
+	DECL    DI
+	KMOVW   DI, K3
+
+	// dst advances a row of ow values: 4·ow bytes.
+	LEAQ (BX)(BX*2), CX
+	ADDQ BX, CX
+	MOVQ wp+16(FP), BX
+	SHLQ $0x03, BX
+	MOVQ kh+24(FP), DI
+
+im2colS2AVX512_ki:
+	MOVQ DX, R8
+	MOVQ kw+32(FP), R9
+
+im2colS2AVX512_kj:
+	MOVQ R8, R10
+	MOVQ oh+40(FP), R11
+
+im2colS2AVX512_oy:
+	MOVQ R10, R12
+	MOVQ AX, R13
+	MOVQ SI, R14
+
+im2colS2AVX512_step:
+	TESTQ     R14, R14
+	JZ        im2colS2AVX512_last
+	VMOVUPS   (R12), Z0
+	VMOVAPS   Z31, Z2
+	VPERMI2PS 64(R12), Z0, Z2
+	VMOVUPS   Z2, (R13)
+	ADDQ      $0x00000080, R12
+	ADDQ      $0x00000040, R13
+	DECQ      R14
+	JMP       im2colS2AVX512_step
+
+im2colS2AVX512_last:
+	VMOVUPS.Z (R12), K2, Z0
+	VMOVUPS.Z 64(R12), K3, Z1
+	VMOVAPS   Z31, Z2
+	VPERMI2PS Z1, Z0, Z2
+	VMOVUPS   Z2, K1, (R13)
+	ADDQ      CX, AX
+	ADDQ      BX, R10
+	DECQ      R11
+	JNZ       im2colS2AVX512_oy
+	ADDQ      $0x00000004, R8
+	DECQ      R9
+	JNZ       im2colS2AVX512_kj
+	MOVQ      wp+16(FP), R8
+	LEAQ      (DX)(R8*4), DX
+	DECQ      DI
+	JNZ       im2colS2AVX512_ki
+	VZEROUPPER
+	RET
+
 // func im2colS1AVX2(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)
 // Requires: AVX
 TEXT ·im2colS1AVX2(SB), NOSPLIT, $0-56
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ ow+48(FP), DX
-
-	// steps = (ow−1)/8 full steps a row, then t = ow − 8·steps (1..8) outputs.
+	MOVQ    dst+0(FP), AX
+	MOVQ    src+8(FP), CX
+	MOVQ    ow+48(FP), DX
 	LEAQ    -1(DX), BX
 	SHRQ    $0x03, BX
 	MOVQ    BX, SI
 	SHLQ    $0x03, SI
 	NEGQ    SI
 	ADDQ    DX, SI
-	LEAQ    strideLanes<>+0(SB), DX
-	MOVQ    SI, DI
-	SHLQ    $0x02, DI
-	NEGQ    DI
-	ADDQ    DX, DI
-	VMOVUPS 64(DI), Y15
+	LEAQ    strideLanes<>+0(SB), DI
 	SHLQ    $0x02, SI
-	MOVQ    wp+16(FP), DX
-	SHLQ    $0x02, DX
-	MOVQ    kh+24(FP), DI
+	SUBQ    SI, DI
+	VMOVUPS 64(DI), Y15
+
+	// dst advances a row of ow values: 4·ow bytes.
+	LEAQ (DX)(DX*2), SI
+	ADDQ DX, SI
+	MOVQ wp+16(FP), DX
+	SHLQ $0x02, DX
+	MOVQ kh+24(FP), DI
 
 im2colS1AVX2_ki:
 	MOVQ CX, R8
@@ -349,21 +340,22 @@ im2colS1AVX2_kj:
 
 im2colS1AVX2_oy:
 	MOVQ R10, R12
-	MOVQ BX, R13
+	MOVQ AX, R13
+	MOVQ BX, R14
 
 im2colS1AVX2_step:
-	TESTQ   R13, R13
-	JZ      im2colS1AVX2_tail
+	TESTQ   R14, R14
+	JZ      im2colS1AVX2_last
 	VMOVUPS (R12), Y0
-	VMOVUPS Y0, (AX)
+	VMOVUPS Y0, (R13)
 	ADDQ    $0x00000020, R12
-	ADDQ    $0x00000020, AX
-	DECQ    R13
+	ADDQ    $0x00000020, R13
+	DECQ    R14
 	JMP     im2colS1AVX2_step
 
-im2colS1AVX2_tail:
+im2colS1AVX2_last:
 	VMASKMOVPS (R12), Y15, Y0
-	VMASKMOVPS Y0, Y15, (AX)
+	VMASKMOVPS Y0, Y15, (R13)
 	ADDQ       SI, AX
 	ADDQ       DX, R10
 	DECQ       R11
@@ -381,44 +373,43 @@ im2colS1AVX2_tail:
 // func im2colS2AVX2(dst *float32, src *float32, wp int, kh int, kw int, oh int, ow int)
 // Requires: AVX, AVX2, CMOV
 TEXT ·im2colS2AVX2(SB), NOSPLIT, $0-56
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ ow+48(FP), DX
-
-	// steps = (ow−1)/8 full steps a row, then t = ow − 8·steps (1..8) outputs.
+	MOVQ    dst+0(FP), AX
+	MOVQ    src+8(FP), CX
+	MOVQ    ow+48(FP), DX
 	LEAQ    -1(DX), BX
 	SHRQ    $0x03, BX
 	MOVQ    BX, SI
 	SHLQ    $0x03, SI
 	NEGQ    SI
 	ADDQ    DX, SI
-	LEAQ    strideLanes<>+0(SB), DX
-	MOVQ    SI, DI
-	SHLQ    $0x02, DI
-	NEGQ    DI
-	ADDQ    DX, DI
+	LEAQ    strideLanes<>+0(SB), DI
+	MOVQ    SI, R8
+	SHLQ    $0x02, R8
+	SUBQ    R8, DI
 	VMOVUPS 64(DI), Y15
 
 	// The 2t−1 values the last step reads: lo ≤ 8 of them in s0–7, hi in s8–15.
-	LEAQ    -1(SI)(SI*1), DI
-	MOVQ    DI, R8
-	SUBQ    $0x08, R8
-	XORQ    R9, R9
-	CMOVQLT R9, R8
-	SUBQ    R8, DI
-	SHLQ    $0x02, DI
-	NEGQ    DI
-	ADDQ    DX, DI
-	VMOVUPS 64(DI), Y13
-	MOVQ    R8, DI
-	SHLQ    $0x02, DI
-	NEGQ    DI
-	ADDQ    DX, DI
-	VMOVUPS 64(DI), Y14
+	LEAQ    -1(SI)(SI*1), SI
+	MOVQ    SI, DI
+	SUBQ    $0x08, DI
+	XORQ    R8, R8
+	CMOVQLT R8, DI
+	SUBQ    DI, SI
+	LEAQ    strideLanes<>+0(SB), R8
 	SHLQ    $0x02, SI
-	MOVQ    wp+16(FP), DX
-	SHLQ    $0x03, DX
-	MOVQ    kh+24(FP), DI
+	SUBQ    SI, R8
+	VMOVUPS 64(R8), Y13
+	LEAQ    strideLanes<>+0(SB), SI
+	SHLQ    $0x02, DI
+	SUBQ    DI, SI
+	VMOVUPS 64(SI), Y14
+
+	// dst advances a row of ow values: 4·ow bytes.
+	LEAQ (DX)(DX*2), SI
+	ADDQ DX, SI
+	MOVQ wp+16(FP), DX
+	SHLQ $0x03, DX
+	MOVQ kh+24(FP), DI
 
 im2colS2AVX2_ki:
 	MOVQ CX, R8
@@ -430,27 +421,28 @@ im2colS2AVX2_kj:
 
 im2colS2AVX2_oy:
 	MOVQ R10, R12
-	MOVQ BX, R13
+	MOVQ AX, R13
+	MOVQ BX, R14
 
 im2colS2AVX2_step:
-	TESTQ   R13, R13
-	JZ      im2colS2AVX2_tail
+	TESTQ   R14, R14
+	JZ      im2colS2AVX2_last
 	VMOVUPS (R12), Y0
 	VMOVUPS 32(R12), Y1
 	VSHUFPS $0x88, Y1, Y0, Y2
 	VPERMPD $0xd8, Y2, Y2
-	VMOVUPS Y2, (AX)
+	VMOVUPS Y2, (R13)
 	ADDQ    $0x00000040, R12
-	ADDQ    $0x00000020, AX
-	DECQ    R13
+	ADDQ    $0x00000020, R13
+	DECQ    R14
 	JMP     im2colS2AVX2_step
 
-im2colS2AVX2_tail:
+im2colS2AVX2_last:
 	VMASKMOVPS (R12), Y13, Y0
 	VMASKMOVPS 32(R12), Y14, Y1
 	VSHUFPS    $0x88, Y1, Y0, Y2
 	VPERMPD    $0xd8, Y2, Y2
-	VMASKMOVPS Y2, Y15, (AX)
+	VMASKMOVPS Y2, Y15, (R13)
 	ADDQ       SI, AX
 	ADDQ       DX, R10
 	DECQ       R11
@@ -468,16 +460,14 @@ im2colS2AVX2_tail:
 // func copyRowsAVX512(dst *float32, src *float32, ldd int, lds int, rows int, n int)
 // Requires: AVX, AVX512F
 TEXT ·copyRowsAVX512(SB), NOSPLIT, $0-48
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), DX
-	MOVQ ldd+16(FP), BX
-	SHLQ $0x02, BX
-	MOVQ lds+24(FP), SI
-	SHLQ $0x02, SI
-	MOVQ rows+32(FP), DI
-	MOVQ n+40(FP), CX
-
-	// steps = (n−1)/16 whole vectors a row, then t = n − 16·steps (1..16) values.
+	MOVQ  dst+0(FP), AX
+	MOVQ  src+8(FP), DX
+	MOVQ  ldd+16(FP), BX
+	SHLQ  $0x02, BX
+	MOVQ  lds+24(FP), SI
+	SHLQ  $0x02, SI
+	MOVQ  rows+32(FP), DI
+	MOVQ  n+40(FP), CX
 	LEAQ  -1(CX), R8
 	SHRQ  $0x04, R8
 	MOVQ  R8, R9
@@ -497,7 +487,7 @@ copyRowsAVX512_row:
 
 copyRowsAVX512_step:
 	TESTQ   R10, R10
-	JZ      copyRowsAVX512_tail
+	JZ      copyRowsAVX512_last
 	VMOVUPS (CX), Z0
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x00000040, CX
@@ -505,7 +495,7 @@ copyRowsAVX512_step:
 	DECQ    R10
 	JMP     copyRowsAVX512_step
 
-copyRowsAVX512_tail:
+copyRowsAVX512_last:
 	VMOVUPS.Z (CX), K1, Z0
 	VMOVUPS   Z0, K1, (R9)
 	ADDQ      BX, AX
@@ -518,16 +508,14 @@ copyRowsAVX512_tail:
 // func copyRowsAVX2(dst *float32, src *float32, ldd int, lds int, rows int, n int)
 // Requires: AVX
 TEXT ·copyRowsAVX2(SB), NOSPLIT, $0-48
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ ldd+16(FP), DX
-	SHLQ $0x02, DX
-	MOVQ lds+24(FP), BX
-	SHLQ $0x02, BX
-	MOVQ rows+32(FP), SI
-	MOVQ n+40(FP), DI
-
-	// steps = (n−1)/8 whole vectors a row, then t = n − 8·steps (1..8) values.
+	MOVQ    dst+0(FP), AX
+	MOVQ    src+8(FP), CX
+	MOVQ    ldd+16(FP), DX
+	SHLQ    $0x02, DX
+	MOVQ    lds+24(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    rows+32(FP), SI
+	MOVQ    n+40(FP), DI
 	LEAQ    -1(DI), R8
 	SHRQ    $0x03, R8
 	MOVQ    R8, R9
@@ -546,7 +534,7 @@ copyRowsAVX2_row:
 
 copyRowsAVX2_step:
 	TESTQ   R10, R10
-	JZ      copyRowsAVX2_tail
+	JZ      copyRowsAVX2_last
 	VMOVUPS (DI), Y0
 	VMOVUPS Y0, (R9)
 	ADDQ    $0x00000020, DI
@@ -554,7 +542,7 @@ copyRowsAVX2_step:
 	DECQ    R10
 	JMP     copyRowsAVX2_step
 
-copyRowsAVX2_tail:
+copyRowsAVX2_last:
 	VMASKMOVPS (DI), Y15, Y0
 	VMASKMOVPS Y0, Y15, (R9)
 	ADDQ       DX, AX

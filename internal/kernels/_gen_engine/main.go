@@ -53,12 +53,15 @@ func main() {
 		even := evenTable()
 		everyOther(even)
 		everyOtherAVX2()
-		im2col(1, even)
-		im2col(2, even)
 		lanes := lanesTable("strideLanes")
-		im2colAVX2(1, lanes)
-		im2colAVX2(2, lanes)
-		copyRows(lanes)
+		for _, s := range []int{1, 2} {
+			im2col(avx512Steps(s, even))
+		}
+		for _, s := range []int{1, 2} {
+			im2col(avx2Steps(s, lanes))
+		}
+		copyRows(avx512Steps(1, even))
+		copyRows(avx2Steps(1, lanes))
 	default:
 		panic("unknown -set " + *set)
 	}

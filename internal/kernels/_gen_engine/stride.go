@@ -121,67 +121,185 @@ func everyOtherAVX2() {
 	RET()
 }
 
-// im2col emits im2colS<s>AVX512: the kh·kw rows of a convolution's
-// im2col matrix for one zero-padded channel (see im2colChannelGeneric), a row of
-// ow outputs a step of 16 at a time and a masked last step, the masks
-// computed once for all rows (stride 2: two loads and a VPERMI2PS, as
-// everyOtherAVX512).
-func im2col(s int, even Mem) {
-	name := fmt.Sprintf("im2colS%dAVX512", s)
+// rowSteps is how an ISA copies a row of values a vector at a time: w
+// lanes a step, each full step reading s·w values of the source (stride
+// s: the even ones kept) and the last step masked.
+type rowSteps struct {
+	suffix string
+	w, s   int
+	// masks sets up the last step's masks once, from t (1..w values to
+	// write).
+	masks func(t Register)
+	// full writes a whole step from p to d; last the masked last step.
+	full, last func(p, d Register)
+}
+
+// stepsAndTail returns the whole steps of w lanes a row of n ≥ 1 values
+// leaves before its last step, (n−1)/w, and the values t (1..w) of that
+// step.
+func stepsAndTail(n Register, w int) (steps, t Register) {
+	sh := map[int]uint8{16: 4, 8: 3}[w]
+	steps = GP64()
+	LEAQ(Mem{Base: n, Disp: -1}, steps)
+	SHRQ(U8(sh), steps)
+	t = GP64()
+	MOVQ(steps, t)
+	SHLQ(U8(sh), t)
+	NEGQ(t)
+	ADDQ(n, t)
+	return steps, t
+}
+
+// vmaskFor loads into y the VMASKMOVPS mask of the first n (0..8) lanes:
+// the 8 values of lanes (lanesTable) from index 16 − n.
+func vmaskFor(lanes Mem, n Register, y VecPhysical) {
+	a := GP64()
+	LEAQ(lanes, a)
+	b := GP64()
+	MOVQ(n, b)
+	SHLQ(U8(2), b)
+	SUBQ(b, a)
+	VMOVUPS(Mem{Base: a, Disp: 64}, y)
+}
+
+// avx512Steps is rowSteps on zmm registers: at stride 2 two loads and a
+// VPERMI2PS with the even indices (as everyOtherAVX512), the last step
+// reading only the 2t−1 values it needs (K2, K3) and writing t (K1).
+func avx512Steps(s int, even Mem) rowSteps {
+	x := rowSteps{suffix: "AVX512", w: 16, s: s}
+	if s == 1 {
+		x.masks = func(t Register) { lowMask(t, K1) }
+		x.full = func(p, d Register) {
+			VMOVUPS(Mem{Base: p}, Z0)
+			VMOVUPS(Z0, Mem{Base: d})
+		}
+		x.last = func(p, d Register) {
+			VMOVUPS_Z(Mem{Base: p}, K1, Z0)
+			VMOVUPS(Z0, K1, Mem{Base: d})
+		}
+		return x
+	}
+	x.masks = func(t Register) {
+		VMOVUPS(even, Z31)
+		lowMask(t, K1)
+		Comment("The 2t−1 values the last step reads: lo ≤ 16 of them (K2), hi the rest (K3).")
+		r, hi, zero := GP64(), GP64(), GP64()
+		LEAQ(Mem{Base: t, Index: t, Scale: 1, Disp: -1}, r)
+		MOVQ(r, hi)
+		SUBQ(U8(16), hi)
+		XORQ(zero, zero)
+		CMOVQLT(zero, hi)
+		SUBQ(hi, r)
+		lowMask(r, K2)
+		lowMask(hi, K3)
+	}
+	x.full = func(p, d Register) {
+		VMOVUPS(Mem{Base: p}, Z0)
+		VMOVAPS(Z31, Z2)
+		VPERMI2PS(Mem{Base: p, Disp: 64}, Z0, Z2)
+		VMOVUPS(Z2, Mem{Base: d})
+	}
+	x.last = func(p, d Register) {
+		VMOVUPS_Z(Mem{Base: p}, K2, Z0)
+		VMOVUPS_Z(Mem{Base: p, Disp: 64}, K3, Z1)
+		VMOVAPS(Z31, Z2)
+		VPERMI2PS(Z1, Z0, Z2)
+		VMOVUPS(Z2, K1, Mem{Base: d})
+	}
+	return x
+}
+
+// avx2Steps is rowSteps on ymm registers with VMASKMOVPS masks from lanes:
+// at stride 2 a step loads s0–7 and s8–15, and VSHUFPS (the even values of
+// each 128-bit half) then VPERMPD put the even ones in order.
+func avx2Steps(s int, lanes Mem) rowSteps {
+	x := rowSteps{suffix: "AVX2", w: 8, s: s}
+	if s == 1 {
+		x.masks = func(t Register) { vmaskFor(lanes, t, Y15) }
+		x.full = func(p, d Register) {
+			VMOVUPS(Mem{Base: p}, Y0)
+			VMOVUPS(Y0, Mem{Base: d})
+		}
+		x.last = func(p, d Register) {
+			VMASKMOVPS(Mem{Base: p}, Y15, Y0)
+			VMASKMOVPS(Y0, Y15, Mem{Base: d})
+		}
+		return x
+	}
+	x.masks = func(t Register) {
+		vmaskFor(lanes, t, Y15)
+		Comment("The 2t−1 values the last step reads: lo ≤ 8 of them in s0–7, hi in s8–15.")
+		r, hi, zero := GP64(), GP64(), GP64()
+		LEAQ(Mem{Base: t, Index: t, Scale: 1, Disp: -1}, r)
+		MOVQ(r, hi)
+		SUBQ(U8(8), hi)
+		XORQ(zero, zero)
+		CMOVQLT(zero, hi)
+		SUBQ(hi, r)
+		vmaskFor(lanes, r, Y13)
+		vmaskFor(lanes, hi, Y14)
+	}
+	evens := func() {
+		VSHUFPS(U8(0x88), Y1, Y0, Y2)
+		VPERMPD(U8(0xd8), Y2, Y2)
+	}
+	x.full = func(p, d Register) {
+		VMOVUPS(Mem{Base: p}, Y0)
+		VMOVUPS(Mem{Base: p, Disp: 32}, Y1)
+		evens()
+		VMOVUPS(Y2, Mem{Base: d})
+	}
+	x.last = func(p, d Register) {
+		VMASKMOVPS(Mem{Base: p}, Y13, Y0)
+		VMASKMOVPS(Mem{Base: p, Disp: 32}, Y14, Y1)
+		evens()
+		VMASKMOVPS(Y2, Y15, Mem{Base: d})
+	}
+	return x
+}
+
+// rowLoop emits the copy of one row of n values from src to dst with x's
+// steps (steps whole ones, then the last): src and dst are left as they
+// were.
+func rowLoop(name string, x rowSteps, src, dst, steps Register) {
+	p, d, c := GP64(), GP64(), GP64()
+	MOVQ(src, p)
+	MOVQ(dst, d)
+	MOVQ(steps, c)
+	Label(name + "_step")
+	TESTQ(c, c)
+	JZ(LabelRef(name + "_last"))
+	x.full(p, d)
+	ADDQ(U32(4*x.w*x.s), p)
+	ADDQ(U32(4*x.w), d)
+	DECQ(c)
+	JMP(LabelRef(name + "_step"))
+	Label(name + "_last")
+	x.last(p, d)
+}
+
+// im2col emits im2colS<s><suffix>: the kh·kw rows of a convolution's
+// im2col matrix for one zero-padded channel (see im2colChannelGeneric),
+// each row of ow outputs in x's steps, the masks computed once for all
+// rows.
+func im2col(x rowSteps) {
+	name := fmt.Sprintf("im2colS%d%s", x.s, x.suffix)
 	TEXT(name, NOSPLIT, "func(dst, src *float32, wp, kh, kw, oh, ow int)")
 	Doc(name+" writes the kh·kw rows of oh·ow values of the im2col matrix",
-		fmt.Sprintf("of the padded channel src (rows wp apart) at stride %d into dst", s),
+		fmt.Sprintf("of the padded channel src (rows wp apart) at stride %d into dst", x.s),
 		"(all sizes ≥ 1); see im2colChannelGeneric.")
 	Pragma("noescape")
 	dst := Load(Param("dst"), GP64())
 	rowB := Load(Param("src"), GP64())
 	ow := Load(Param("ow"), GP64())
-	if s == 2 {
-		VMOVUPS(even, Z31)
-	}
-	Comment("steps = (ow−1)/16 unmasked steps a row, then t = ow − 16·steps (1..16)",
-		"outputs: K1 = (1<<t) − 1 for them.")
-	steps := GP64()
-	LEAQ(Mem{Base: ow, Disp: -1}, steps)
-	SHRQ(U8(4), steps)
-	t := GP64()
-	MOVQ(steps, t)
-	SHLQ(U8(4), t)
-	NEGQ(t)
-	ADDQ(ow, t)
-	MOVQ(t, RCX)
-	m := GP32()
-	MOVL(U32(1), m)
-	SHLL(CL, m)
-	DECL(m)
-	KMOVW(m, K1)
-	if s == 2 {
-		Comment("The 2t−1 values a tail reads: K2 (the first 16) and K3 (the rest).")
-		m2 := GP64()
-		LEAQ(Mem{Base: t, Index: t, Scale: 1, Disp: -1}, m2)
-		MOVQ(m2, RCX)
-		CMPQ(m2, U32(16))
-		JB(LabelRef(name + "_short"))
-		MOVL(U32(0xffff), m)
-		KMOVW(m, K2)
-		SUBQ(U32(16), RCX)
-		MOVL(U32(1), m)
-		SHLL(CL, m)
-		DECL(m)
-		KMOVW(m, K3)
-		JMP(LabelRef(name + "_masks"))
-		Label(name + "_short")
-		MOVL(U32(1), m)
-		SHLL(CL, m)
-		DECL(m)
-		KMOVW(m, K2)
-		KXORW(K3, K3, K3)
-		Label(name + "_masks")
-	}
-	Comment("dst advances ow values a row: 64 bytes a full step, then the tail's 4t.")
-	SHLQ(U8(2), t)
+	steps, t := stepsAndTail(ow, x.w)
+	x.masks(t)
+	Comment("dst advances a row of ow values: 4·ow bytes.")
+	owB := GP64()
+	LEAQ(Mem{Base: ow, Index: ow, Scale: 2}, owB) // 3·ow
+	ADDQ(ow, owB)
 	rowStep := Load(Param("wp"), GP64())
-	SHLQ(U8(2+s-1), rowStep) // s rows of the padded channel a row of output
+	SHLQ(U8(2+x.s-1), rowStep) // s rows of the padded channel a row of output
 	kiC := Load(Param("kh"), GP64())
 	Label(name + "_ki")
 	tap := GP64()
@@ -192,38 +310,8 @@ func im2col(s int, even Mem) {
 	MOVQ(tap, sp)
 	oyC := Load(Param("oh"), GP64())
 	Label(name + "_oy")
-	p, c := GP64(), GP64()
-	MOVQ(sp, p)
-	MOVQ(steps, c)
-	Label(name + "_step")
-	TESTQ(c, c)
-	JZ(LabelRef(name + "_tail"))
-	if s == 1 {
-		VMOVUPS(Mem{Base: p}, Z0)
-		VMOVUPS(Z0, Mem{Base: dst})
-		ADDQ(U32(64), p)
-	} else {
-		VMOVUPS(Mem{Base: p}, Z0)
-		VMOVAPS(Z31, Z2)
-		VPERMI2PS(Mem{Base: p, Disp: 64}, Z0, Z2)
-		VMOVUPS(Z2, Mem{Base: dst})
-		ADDQ(U32(128), p)
-	}
-	ADDQ(U32(64), dst)
-	DECQ(c)
-	JMP(LabelRef(name + "_step"))
-	Label(name + "_tail")
-	if s == 1 {
-		VMOVUPS_Z(Mem{Base: p}, K1, Z0)
-		VMOVUPS(Z0, K1, Mem{Base: dst})
-	} else {
-		VMOVUPS_Z(Mem{Base: p}, K2, Z0)
-		VMOVUPS_Z(Mem{Base: p, Disp: 64}, K3, Z1)
-		VMOVAPS(Z31, Z2)
-		VPERMI2PS(Z1, Z0, Z2)
-		VMOVUPS(Z2, K1, Mem{Base: dst})
-	}
-	ADDQ(t, dst)
+	rowLoop(name, x, sp, dst, steps)
+	ADDQ(owB, dst)
 	ADDQ(rowStep, sp)
 	DECQ(oyC)
 	JNZ(LabelRef(name + "_oy"))
@@ -234,6 +322,35 @@ func im2col(s int, even Mem) {
 	LEAQ(Mem{Base: rowB, Index: wp, Scale: 4}, rowB)
 	DECQ(kiC)
 	JNZ(LabelRef(name + "_ki"))
+	VZEROUPPER()
+	RET()
+}
+
+// copyRows emits copyRows<suffix>: rows rows of n values from src (rows
+// lds values apart) to dst (ldd apart), in x's steps (stride 1), the mask
+// computed once.
+func copyRows(x rowSteps) {
+	name := "copyRows" + x.suffix
+	TEXT(name, NOSPLIT, "func(dst, src *float32, ldd, lds, rows, n int)")
+	Doc(name+" copies rows rows of n values from src (rows lds values apart) to",
+		"dst (ldd apart), rows, n ≥ 1; see copyRowsGeneric.")
+	Pragma("noescape")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	SHLQ(U8(2), ldd)
+	lds := Load(Param("lds"), GP64())
+	SHLQ(U8(2), lds)
+	rows := Load(Param("rows"), GP64())
+	n := Load(Param("n"), GP64())
+	steps, t := stepsAndTail(n, x.w)
+	x.masks(t)
+	Label(name + "_row")
+	rowLoop(name, x, src, dst, steps)
+	ADDQ(ldd, dst)
+	ADDQ(lds, src)
+	DECQ(rows)
+	JNZ(LabelRef(name + "_row"))
 	VZEROUPPER()
 	RET()
 }
@@ -246,195 +363,4 @@ func evenTable() Mem {
 		DATA(4*i, U32(2*i))
 	}
 	return even
-}
-
-// im2colAVX2 emits im2colS<s>AVX2, im2col's twin on 8 lanes: full steps
-// of 8 outputs, then a last step under VMASKMOVPS masks from lanes
-// (lanesTable) computed once for all rows. At stride 2 a step loads
-// s0–7 and s8–15, and VSHUFPS (the even values of each 128-bit half)
-// then VPERMPD put the even ones in order; the last step loads only the
-// 2t−1 values it needs.
-func im2colAVX2(s int, lanes Mem) {
-	name := fmt.Sprintf("im2colS%dAVX2", s)
-	TEXT(name, NOSPLIT, "func(dst, src *float32, wp, kh, kw, oh, ow int)")
-	Doc(name+" writes the kh·kw rows of oh·ow values of the im2col matrix",
-		fmt.Sprintf("of the padded channel src (rows wp apart) at stride %d into dst", s),
-		"(all sizes ≥ 1); see im2colChannelGeneric.")
-	Pragma("noescape")
-	dst := Load(Param("dst"), GP64())
-	rowB := Load(Param("src"), GP64())
-	ow := Load(Param("ow"), GP64())
-	Comment("steps = (ow−1)/8 full steps a row, then t = ow − 8·steps (1..8) outputs.")
-	steps := GP64()
-	LEAQ(Mem{Base: ow, Disp: -1}, steps)
-	SHRQ(U8(3), steps)
-	t := GP64()
-	MOVQ(steps, t)
-	SHLQ(U8(3), t)
-	NEGQ(t)
-	ADDQ(ow, t)
-	tbl := GP64()
-	LEAQ(lanes, tbl)
-	// mask loads the VMASKMOVPS mask of the first n (0..8) lanes into y:
-	// the table's 8 values from index 16 − n.
-	mask := func(n Register, y VecPhysical) {
-		a := GP64()
-		MOVQ(n, a)
-		SHLQ(U8(2), a)
-		NEGQ(a)
-		ADDQ(tbl, a)
-		VMOVUPS(Mem{Base: a, Disp: 64}, y)
-	}
-	mask(t, Y15)
-	if s == 2 {
-		Comment("The 2t−1 values the last step reads: lo ≤ 8 of them in s0–7, hi in s8–15.")
-		r, hi, zero := GP64(), GP64(), GP64()
-		LEAQ(Mem{Base: t, Index: t, Scale: 1, Disp: -1}, r)
-		MOVQ(r, hi)
-		SUBQ(U8(8), hi)
-		XORQ(zero, zero)
-		CMOVQLT(zero, hi)
-		SUBQ(hi, r)
-		mask(r, Y13)
-		mask(hi, Y14)
-	}
-	SHLQ(U8(2), t)
-	rowStep := Load(Param("wp"), GP64())
-	SHLQ(U8(2+s-1), rowStep)
-	kiC := Load(Param("kh"), GP64())
-	Label(name + "_ki")
-	tap := GP64()
-	MOVQ(rowB, tap)
-	kjC := Load(Param("kw"), GP64())
-	Label(name + "_kj")
-	sp := GP64()
-	MOVQ(tap, sp)
-	oyC := Load(Param("oh"), GP64())
-	Label(name + "_oy")
-	p, c := GP64(), GP64()
-	MOVQ(sp, p)
-	MOVQ(steps, c)
-	Label(name + "_step")
-	TESTQ(c, c)
-	JZ(LabelRef(name + "_tail"))
-	if s == 1 {
-		VMOVUPS(Mem{Base: p}, Y0)
-		VMOVUPS(Y0, Mem{Base: dst})
-		ADDQ(U32(32), p)
-	} else {
-		VMOVUPS(Mem{Base: p}, Y0)
-		VMOVUPS(Mem{Base: p, Disp: 32}, Y1)
-		VSHUFPS(U8(0x88), Y1, Y0, Y2)
-		VPERMPD(U8(0xd8), Y2, Y2)
-		VMOVUPS(Y2, Mem{Base: dst})
-		ADDQ(U32(64), p)
-	}
-	ADDQ(U32(32), dst)
-	DECQ(c)
-	JMP(LabelRef(name + "_step"))
-	Label(name + "_tail")
-	if s == 1 {
-		VMASKMOVPS(Mem{Base: p}, Y15, Y0)
-		VMASKMOVPS(Y0, Y15, Mem{Base: dst})
-	} else {
-		VMASKMOVPS(Mem{Base: p}, Y13, Y0)
-		VMASKMOVPS(Mem{Base: p, Disp: 32}, Y14, Y1)
-		VSHUFPS(U8(0x88), Y1, Y0, Y2)
-		VPERMPD(U8(0xd8), Y2, Y2)
-		VMASKMOVPS(Y2, Y15, Mem{Base: dst})
-	}
-	ADDQ(t, dst)
-	ADDQ(rowStep, sp)
-	DECQ(oyC)
-	JNZ(LabelRef(name + "_oy"))
-	ADDQ(U32(4), tap)
-	DECQ(kjC)
-	JNZ(LabelRef(name + "_kj"))
-	wp := Load(Param("wp"), GP64())
-	LEAQ(Mem{Base: rowB, Index: wp, Scale: 4}, rowB)
-	DECQ(kiC)
-	JNZ(LabelRef(name + "_ki"))
-	VZEROUPPER()
-	RET()
-}
-
-// copyRows emits copyRowsAVX512 and copyRowsAVX2: rows rows of n values
-// from src (rows lds values apart) to dst (ldd apart), whole vectors then
-// a masked last step a row, the mask computed once.
-func copyRows(lanes Mem) {
-	for _, avx2 := range []bool{false, true} {
-		name, w := "copyRowsAVX512", 16
-		if avx2 {
-			name, w = "copyRowsAVX2", 8
-		}
-		TEXT(name, NOSPLIT, "func(dst, src *float32, ldd, lds, rows, n int)")
-		Doc(name+" copies rows rows of n values from src (rows lds values apart) to",
-			"dst (ldd apart), rows, n ≥ 1; see copyRowsGeneric.")
-		Pragma("noescape")
-		dst := Load(Param("dst"), GP64())
-		src := Load(Param("src"), GP64())
-		ldd := Load(Param("ldd"), GP64())
-		SHLQ(U8(2), ldd)
-		lds := Load(Param("lds"), GP64())
-		SHLQ(U8(2), lds)
-		rows := Load(Param("rows"), GP64())
-		n := Load(Param("n"), GP64())
-		sh := map[int]uint8{16: 4, 8: 3}[w]
-		Comment(fmt.Sprintf("steps = (n−1)/%d whole vectors a row, then t = n − %d·steps (1..%d) values.", w, w, w))
-		steps := GP64()
-		LEAQ(Mem{Base: n, Disp: -1}, steps)
-		SHRQ(U8(sh), steps)
-		t := GP64()
-		MOVQ(steps, t)
-		SHLQ(U8(sh), t)
-		NEGQ(t)
-		ADDQ(n, t)
-		if avx2 {
-			a := GP64()
-			LEAQ(lanes, a)
-			SHLQ(U8(2), t)
-			SUBQ(t, a)
-			VMOVUPS(Mem{Base: a, Disp: 64}, Y15)
-		} else {
-			MOVQ(t, RCX)
-			m := GP32()
-			MOVL(U32(1), m)
-			SHLL(CL, m)
-			DECL(m)
-			KMOVW(m, K1)
-		}
-		Label(name + "_row")
-		p, d, c := GP64(), GP64(), GP64()
-		MOVQ(src, p)
-		MOVQ(dst, d)
-		MOVQ(steps, c)
-		Label(name + "_step")
-		TESTQ(c, c)
-		JZ(LabelRef(name + "_tail"))
-		if avx2 {
-			VMOVUPS(Mem{Base: p}, Y0)
-			VMOVUPS(Y0, Mem{Base: d})
-		} else {
-			VMOVUPS(Mem{Base: p}, Z0)
-			VMOVUPS(Z0, Mem{Base: d})
-		}
-		ADDQ(U32(4*w), p)
-		ADDQ(U32(4*w), d)
-		DECQ(c)
-		JMP(LabelRef(name + "_step"))
-		Label(name + "_tail")
-		if avx2 {
-			VMASKMOVPS(Mem{Base: p}, Y15, Y0)
-			VMASKMOVPS(Y0, Y15, Mem{Base: d})
-		} else {
-			VMOVUPS_Z(Mem{Base: p}, K1, Z0)
-			VMOVUPS(Z0, K1, Mem{Base: d})
-		}
-		ADDQ(ldd, dst)
-		ADDQ(lds, src)
-		DECQ(rows)
-		JNZ(LabelRef(name + "_row"))
-		VZEROUPPER()
-		RET()
-	}
 }
