@@ -162,6 +162,21 @@ func vmaskFor(lanes Mem, n Register, y VecPhysical) {
 	VMOVUPS(Mem{Base: a, Disp: 64}, y)
 }
 
+// lastReads splits the 2t−1 values a stride-2 last step of t outputs
+// reads into those of its first register of w lanes (lo ≤ w) and of its
+// second (hi, maybe 0).
+func lastReads(t Register, w int) (lo, hi Register) {
+	lo, hi = GP64(), GP64()
+	zero := GP64()
+	LEAQ(Mem{Base: t, Index: t, Scale: 1, Disp: -1}, lo)
+	MOVQ(lo, hi)
+	SUBQ(U8(w), hi)
+	XORQ(zero, zero)
+	CMOVQLT(zero, hi)
+	SUBQ(hi, lo)
+	return lo, hi
+}
+
 // avx512Steps is rowSteps on zmm registers: at stride 2 two loads and a
 // VPERMI2PS with the even indices (as everyOtherAVX512), the last step
 // reading only the 2t−1 values it needs (K2, K3) and writing t (K1).
@@ -183,14 +198,8 @@ func avx512Steps(s int, even Mem) rowSteps {
 		VMOVUPS(even, Z31)
 		lowMask(t, K1)
 		Comment("The 2t−1 values the last step reads: lo ≤ 16 of them (K2), hi the rest (K3).")
-		r, hi, zero := GP64(), GP64(), GP64()
-		LEAQ(Mem{Base: t, Index: t, Scale: 1, Disp: -1}, r)
-		MOVQ(r, hi)
-		SUBQ(U8(16), hi)
-		XORQ(zero, zero)
-		CMOVQLT(zero, hi)
-		SUBQ(hi, r)
-		lowMask(r, K2)
+		lo, hi := lastReads(t, 16)
+		lowMask(lo, K2)
 		lowMask(hi, K3)
 	}
 	x.full = func(p, d Register) {
@@ -229,14 +238,8 @@ func avx2Steps(s int, lanes Mem) rowSteps {
 	x.masks = func(t Register) {
 		vmaskFor(lanes, t, Y15)
 		Comment("The 2t−1 values the last step reads: lo ≤ 8 of them in s0–7, hi in s8–15.")
-		r, hi, zero := GP64(), GP64(), GP64()
-		LEAQ(Mem{Base: t, Index: t, Scale: 1, Disp: -1}, r)
-		MOVQ(r, hi)
-		SUBQ(U8(8), hi)
-		XORQ(zero, zero)
-		CMOVQLT(zero, hi)
-		SUBQ(hi, r)
-		vmaskFor(lanes, r, Y13)
+		lo, hi := lastReads(t, 8)
+		vmaskFor(lanes, lo, Y13)
 		vmaskFor(lanes, hi, Y14)
 	}
 	evens := func() {
