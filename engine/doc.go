@@ -19,7 +19,9 @@
 //     micro-kernels of up to 12 output channels by 128 columns (AVX2: 6
 //     by 32), so that a ResNeXt group of 4 channels still fills the
 //     registers. No im2col matrix is built (without AVX2, blocks of it
-//     are).
+//     are), except on small maps of one group (7×7, and the stride-2
+//     outputs of fewer than 256 positions), which are computed
+//     transposed on one (pointwiseT, directT).
 //
 // 3×3 stride-1 convolutions of ≥ 64 channels run Winograd F(4×4, 3×3)
 // or F(2×2, 3×3) instead (winograd.go) when the batch has enough tiles,
