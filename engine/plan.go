@@ -18,7 +18,10 @@ type Options struct {
 	// instead of copying them, so compiling costs no second copy of the
 	// weights (what a 829M-parameter WSL model needs). The model's
 	// convolution weights then hold the plan's values and the model must
-	// not be run or saved afterwards; drop it.
+	// not be run or saved afterwards; drop it. The small maps' transposed
+	// products then gather the weights' panels as they go instead of
+	// keeping a transposed copy (with AVX-512; without it they are not
+	// transposed): ResNet-50 at batch 1 took 3 % longer a pass so.
 	InPlace bool
 	// NoWinograd turns off Winograd F(4×4, 3×3) and F(2×2, 3×3)
 	// (winograd.go), which 3×3 stride-1 convolutions of ≥ 64 channels
