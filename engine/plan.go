@@ -20,8 +20,8 @@ type Options struct {
 	// convolution weights then hold the plan's values and the model must
 	// not be run or saved afterwards; drop it. The small maps' transposed
 	// products then gather the weights' panels as they go instead of
-	// keeping a transposed copy (with AVX-512; without it they are not
-	// transposed): ResNet-50 at batch 1 took 3 % longer a pass so.
+	// keeping a transposed copy (with AVX-512 or AVX2; without them they
+	// are not transposed): ResNet-50 at batch 1 took 3 % longer a pass so.
 	InPlace bool
 	// NoWinograd turns off Winograd F(4×4, 3×3) and F(2×2, 3×3)
 	// (winograd.go), which 3×3 stride-1 convolutions of ≥ 64 channels

@@ -36,7 +36,7 @@ func useEngineKernels(isa engineISA) {
 		wino4Input, wino4Output, wino4Native = wino4InputAVX512Go, wino4OutputAVX512Go, true
 		biasAct, biasActRows = biasActAVX512, biasActRowsAVX512
 		transposeBiasAct, transposeNative = transposeBiasActAVX512Go, true
-		packTranspose16 = packTranspose16AVX512Go
+		packTranspose, packTransposeW = packTransposeAVX512Go, 16
 		maxPool3x3s2Row = maxPool3x3s2RowAVX512Go
 		everyOther, everyOtherRows = everyOtherAVX512Go, everyOtherRowsAVX512Go
 		im2colChannel = im2colChannelAVX512Go
@@ -47,7 +47,7 @@ func useEngineKernels(isa engineISA) {
 		wino4Input, wino4Output, wino4Native = wino4InputAVX2Go, wino4OutputAVX2Go, true
 		biasAct, biasActRows = biasActAVX2, biasActRowsAVX2
 		transposeBiasAct, transposeNative = transposeBiasActAVX2Go, true
-		packTranspose16 = nil
+		packTranspose, packTransposeW = packTransposeAVX2Go, 8
 		maxPool3x3s2Row = maxPool3x3s2RowAVX2Go
 		everyOther, everyOtherRows = everyOtherAVX2Go, everyOtherRowsGeneric
 		im2colChannel = im2colChannelAVX2Go
@@ -58,7 +58,7 @@ func useEngineKernels(isa engineISA) {
 		wino4Input, wino4Output, wino4Native = wino4InputGeneric, wino4OutputGeneric, false
 		biasAct, biasActRows = biasActGeneric, biasActRowsGeneric
 		transposeBiasAct, transposeNative = transposeBiasActGeneric, false
-		packTranspose16 = nil
+		packTranspose, packTransposeW = nil, 0
 		maxPool3x3s2Row = maxPool3x3s2RowGeneric
 		everyOther, everyOtherRows = everyOtherGeneric, everyOtherRowsGeneric
 		im2colChannel = im2colChannelGeneric

@@ -88,10 +88,16 @@ func transposeBlocks(kern func(dst *float32, ldd int, src *float32, lds int, res
 	}
 }
 
-// packTranspose16AVX512Go checks the slices and runs the kernel (strides
-// in values).
-func packTranspose16AVX512Go(dst []float32, ldd int, src []float32, lds, blocks int) {
+// packTransposeAVX512Go and packTransposeAVX2Go check the slices and run
+// the kernels (strides in values).
+func packTransposeAVX512Go(dst []float32, ldd int, src []float32, lds, blocks int) {
 	_ = dst[(16*blocks-1)*ldd+15]
 	_ = src[15*lds+16*blocks-1]
 	transposeBlocksAVX512(&dst[0], 4*ldd, &src[0], 4*lds, blocks)
+}
+
+func packTransposeAVX2Go(dst []float32, ldd int, src []float32, lds, blocks int) {
+	_ = dst[(8*blocks-1)*ldd+7]
+	_ = src[7*lds+8*blocks-1]
+	transposeBlocksAVX2(&dst[0], 4*ldd, &src[0], 4*lds, blocks)
 }

@@ -1812,7 +1812,7 @@ TEXT ·transposeBlocksAVX512(SB), NOSPLIT, $0-40
 	MOVQ lds+24(FP), BX
 	MOVQ blocks+32(FP), SI
 
-transposeBlocks_loop:
+transposeBlocksAVX512_loop:
 	MOVQ       DX, DI
 	VMOVUPS    (DI), Z0
 	ADDQ       BX, DI
@@ -1943,6 +1943,78 @@ transposeBlocks_loop:
 	ADDQ       CX, AX
 	ADDQ       $0x00000040, DX
 	DECQ       SI
-	JNZ        transposeBlocks_loop
+	JNZ        transposeBlocksAVX512_loop
+	VZEROUPPER
+	RET
+
+// func transposeBlocksAVX2(dst *float32, ldd int, src *float32, lds int, blocks int)
+// Requires: AVX
+TEXT ·transposeBlocksAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), AX
+	MOVQ ldd+8(FP), CX
+	MOVQ src+16(FP), DX
+	MOVQ lds+24(FP), BX
+	MOVQ blocks+32(FP), SI
+
+transposeBlocksAVX2_loop:
+	MOVQ       DX, DI
+	VMOVUPS    (DI), Y0
+	ADDQ       BX, DI
+	VMOVUPS    (DI), Y1
+	ADDQ       BX, DI
+	VMOVUPS    (DI), Y2
+	ADDQ       BX, DI
+	VMOVUPS    (DI), Y3
+	ADDQ       BX, DI
+	VMOVUPS    (DI), Y4
+	ADDQ       BX, DI
+	VMOVUPS    (DI), Y5
+	ADDQ       BX, DI
+	VMOVUPS    (DI), Y6
+	ADDQ       BX, DI
+	VMOVUPS    (DI), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS    Y8, (AX)
+	ADDQ       CX, AX
+	VMOVUPS    Y9, (AX)
+	ADDQ       CX, AX
+	VMOVUPS    Y10, (AX)
+	ADDQ       CX, AX
+	VMOVUPS    Y11, (AX)
+	ADDQ       CX, AX
+	VMOVUPS    Y12, (AX)
+	ADDQ       CX, AX
+	VMOVUPS    Y13, (AX)
+	ADDQ       CX, AX
+	VMOVUPS    Y14, (AX)
+	ADDQ       CX, AX
+	VMOVUPS    Y15, (AX)
+	ADDQ       CX, AX
+	ADDQ       $0x00000020, DX
+	DECQ       SI
+	JNZ        transposeBlocksAVX2_loop
 	VZEROUPPER
 	RET

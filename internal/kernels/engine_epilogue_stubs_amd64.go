@@ -106,7 +106,14 @@ func transposeBiasActAVX2(dst *float32, ldd int, src *float32, lds int, res *flo
 
 // transposeBlocksAVX512 stores the transposes of blocks 16×16 blocks of src
 // (columns 16b…, rows lds bytes apart) from row 16b of dst (rows ldd bytes
-// apart), blocks ≥ 1; see packTranspose16Generic.
+// apart), blocks ≥ 1; see packTransposeGeneric.
 //
 //go:noescape
 func transposeBlocksAVX512(dst *float32, ldd int, src *float32, lds int, blocks int)
+
+// transposeBlocksAVX2 stores the transposes of blocks 8×8 blocks of src
+// (columns 8b…, rows lds bytes apart) from row 8b of dst (rows ldd bytes
+// apart), blocks ≥ 1; see packTransposeGeneric.
+//
+//go:noescape
+func transposeBlocksAVX2(dst *float32, ldd int, src *float32, lds int, blocks int)

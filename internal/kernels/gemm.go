@@ -413,16 +413,19 @@ func packA(trans bool, a []float32, lda, i0, mc, p0, kc, mr int, dst []float32) 
 // packB copies op(B)[p0:p0+kc, j0:j0+nc] into dst as nr-wide micro-panels,
 // each stored row by row (kc groups of nr values), zero-padding the last
 // panel's missing columns.
-// packTranspose16, when set (an AVX-512 CPU), stores the transposes of
-// blocks 16×16 blocks of src side by side (columns 16b…) from row 16b of
-// dst: packTranspose16Generic in assembly.
-var packTranspose16 func(dst []float32, ldd int, src []float32, lds, blocks int)
+// packTranspose, when set (an AVX-512 or AVX2 CPU), stores the
+// transposes of blocks w×w blocks of src side by side (columns wb…) from
+// row wb of dst, w = packTransposeW: packTransposeGeneric in assembly.
+var (
+	packTranspose  func(dst []float32, ldd int, src []float32, lds, blocks int)
+	packTransposeW int
+)
 
-// packTranspose16Generic is packTranspose16's definition, for its tests:
-// dst[(16b+q)·ldd + i] = src[i·lds + 16b + q].
-func packTranspose16Generic(dst []float32, ldd int, src []float32, lds, blocks int) {
-	for i := 0; i < 16; i++ {
-		for q := 0; q < 16*blocks; q++ {
+// packTransposeGeneric is packTranspose's definition, for its tests:
+// dst[(wb+q)·ldd + i] = src[i·lds + wb + q] for i, q < w.
+func packTransposeGeneric(w int, dst []float32, ldd int, src []float32, lds, blocks int) {
+	for i := 0; i < w; i++ {
+		for q := 0; q < w*blocks; q++ {
 			dst[q*ldd+i] = src[i*lds+q]
 		}
 	}
@@ -442,16 +445,17 @@ func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) 
 			}
 			continue
 		}
-		if full := kc / 16; packTranspose16 != nil && cols == nr && nr%16 == 0 && full > 0 {
-			// 16×16 blocks transposed in registers (an InPlace engine
+		if w := packTransposeW; packTranspose != nil && cols == nr && nr%w == 0 && kc >= w {
+			// w×w blocks transposed in registers (an InPlace engine
 			// plan's small maps gather their weights so), the last
-			// kc mod 16 rows of the panel as below.
-			for jb := 0; jb < nr; jb += 16 {
-				packTranspose16(panel[jb:], nr, b[(j0+jr+jb)*ldb+p0:], ldb, full)
+			// kc mod w rows of the panel as below.
+			full := kc / w
+			for jb := 0; jb < nr; jb += w {
+				packTranspose(panel[jb:], nr, b[(j0+jr+jb)*ldb+p0:], ldb, full)
 			}
 			for j := 0; j < nr; j++ {
 				row := (j0+jr+j)*ldb + p0
-				for p := 16 * full; p < kc; p++ {
+				for p := w * full; p < kc; p++ {
 					panel[p*nr+j] = b[row+p]
 				}
 			}
@@ -478,7 +482,7 @@ func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) 
 }
 
 // PackTransposeNative reports whether the GEMMs gather a transposed B in
-// assembly (SgemmSerialATBT at full speed: 16×16 blocks transposed in
-// registers); without it they gather it value by value, at about the cost
-// of the product itself.
-func PackTransposeNative() bool { return packTranspose16 != nil }
+// assembly (SgemmSerialATBT at full speed: 16×16 or 8×8 blocks
+// transposed in registers); without it they gather it value by value, at
+// about the cost of the product itself.
+func PackTransposeNative() bool { return packTranspose != nil }

@@ -40,7 +40,8 @@ func main() {
 		}
 		transposeBiasAct()
 		transposeBiasActAVX2(lanes)
-		transposeBlocks()
+		transposeBlocks(false)
+		transposeBlocks(true)
 	case "conv":
 		convTiles()
 		convTilesAVX2()

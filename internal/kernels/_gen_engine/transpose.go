@@ -74,26 +74,8 @@ func transposeBiasActAVX2(lanes Mem) {
 	var lp Register
 	transposeKernel(transposeISA{
 		suffix: "AVX2", w: 8, rows: rows, cols: tmp, zero: zero,
-		setup: func() { lp = GP64() },
-		transpose: func() {
-			for i := 0; i < 4; i++ {
-				VUNPCKLPS(rows[2*i+1], rows[2*i], tmp[2*i])
-				VUNPCKHPS(rows[2*i+1], rows[2*i], tmp[2*i+1])
-			}
-			// rows[4h+j]: column j (low half) and j+4 (high half) of
-			// rows 4h…4h+3.
-			for h := 0; h < 2; h++ {
-				t0, t1, t2, t3 := tmp[4*h], tmp[4*h+1], tmp[4*h+2], tmp[4*h+3]
-				VSHUFPS(U8(0x44), t2, t0, rows[4*h])
-				VSHUFPS(U8(0xee), t2, t0, rows[4*h+1])
-				VSHUFPS(U8(0x44), t3, t1, rows[4*h+2])
-				VSHUFPS(U8(0xee), t3, t1, rows[4*h+3])
-			}
-			for j := 0; j < 4; j++ {
-				VPERM2F128(U8(0x20), rows[4+j], rows[j], tmp[j])
-				VPERM2F128(U8(0x31), rows[4+j], rows[j], tmp[4+j])
-			}
-		},
+		setup:     func() { lp = GP64() },
+		transpose: func() { ymmTranspose(rows, tmp) },
 		tailMask: func(n Register) {
 			Comment("The last block's rows: lanes + 4·(16 − n).")
 			c := GP64()
@@ -262,44 +244,80 @@ func zmmTranspose(in, tmp []VecPhysical) {
 	}
 }
 
-// transposeBlocks emits transposeBlocksAVX512: blocks 16×16 blocks side by
-// side, block b of src (16 rows lds bytes apart, columns 16b … 16b+15)
-// stored transposed from row 16b of dst (rows ldd bytes apart): how the
-// GEMM gathers panels of a transposed B (packB).
-func transposeBlocks() {
-	TEXT("transposeBlocksAVX512", NOSPLIT, "func(dst *float32, ldd int, src *float32, lds int, blocks int)")
-	Doc("transposeBlocksAVX512 stores the transposes of blocks 16×16 blocks of src",
-		"(columns 16b…, rows lds bytes apart) from row 16b of dst (rows ldd bytes",
-		"apart), blocks ≥ 1; see packTranspose16Generic.")
+// ymmTranspose transposes the 8×8 block whose row i is in rows[i] into
+// cols (cols[j] column j), through the registers of both: pairs, quads
+// within the 128-bit halves, then the halves with VPERM2F128.
+func ymmTranspose(rows, cols []VecPhysical) {
+	tmp := cols
+	for i := 0; i < 4; i++ {
+		VUNPCKLPS(rows[2*i+1], rows[2*i], tmp[2*i])
+		VUNPCKHPS(rows[2*i+1], rows[2*i], tmp[2*i+1])
+	}
+	// rows[4h+j]: column j (low half) and j+4 (high half) of rows
+	// 4h…4h+3.
+	for h := 0; h < 2; h++ {
+		t0, t1, t2, t3 := tmp[4*h], tmp[4*h+1], tmp[4*h+2], tmp[4*h+3]
+		VSHUFPS(U8(0x44), t2, t0, rows[4*h])
+		VSHUFPS(U8(0xee), t2, t0, rows[4*h+1])
+		VSHUFPS(U8(0x44), t3, t1, rows[4*h+2])
+		VSHUFPS(U8(0xee), t3, t1, rows[4*h+3])
+	}
+	for j := 0; j < 4; j++ {
+		VPERM2F128(U8(0x20), rows[4+j], rows[j], tmp[j])
+		VPERM2F128(U8(0x31), rows[4+j], rows[j], tmp[4+j])
+	}
+}
+
+// transposeBlocks emits transposeBlocks<suffix>: blocks w×w blocks side
+// by side, block b of src (w rows lds bytes apart, columns wb … wb+w−1)
+// stored transposed from row wb of dst (rows ldd bytes apart): how the
+// GEMM gathers panels of a transposed B (packB). AVX-512 blocks are 16×16
+// (zmmTranspose), AVX2 ones 8×8 (ymmTranspose).
+func transposeBlocks(avx2 bool) {
+	name, w := "transposeBlocksAVX512", 16
+	in, tmp := zmm[:16], zmm[16:]
+	out := in
+	if avx2 {
+		name, w = "transposeBlocksAVX2", 8
+		in, tmp = ymm[:8], ymm[8:]
+		out = tmp
+	}
+	TEXT(name, NOSPLIT, "func(dst *float32, ldd int, src *float32, lds int, blocks int)")
+	Doc(fmt.Sprintf("%s stores the transposes of blocks %d×%d blocks of src", name, w, w),
+		fmt.Sprintf("(columns %db…, rows lds bytes apart) from row %db of dst (rows ldd bytes", w, w),
+		"apart), blocks ≥ 1; see packTransposeGeneric.")
 	Pragma("noescape")
 	dst := Load(Param("dst"), GP64())
 	ldd := Load(Param("ldd"), GP64())
 	src := Load(Param("src"), GP64())
 	lds := Load(Param("lds"), GP64())
 	nb := Load(Param("blocks"), GP64())
-	in, tmp := zmm[:16], zmm[16:]
 	rp, dp := GP64(), GP64()
-	Label("transposeBlocks_loop")
+	Label(name + "_loop")
 	MOVQ(src, rp)
 	for i, r := range in {
 		VMOVUPS(Mem{Base: rp}, r)
-		if i < 15 {
+		if i < w-1 {
 			ADDQ(lds, rp)
 		}
 	}
-	zmmTranspose(in, tmp)
+	if avx2 {
+		ymmTranspose(in, tmp)
+	} else {
+		zmmTranspose(in, tmp)
+	}
 	MOVQ(dst, dp)
-	for c, o := range in {
+	for c, o := range out {
 		VMOVUPS(o, Mem{Base: dp})
-		if c < 15 {
+		if c < w-1 {
 			ADDQ(ldd, dp)
 		}
 	}
 	ADDQ(ldd, dp)
 	MOVQ(dp, dst)
-	ADDQ(U32(64), src)
+	ADDQ(U32(4*w), src)
 	DECQ(nb)
-	JNZ(LabelRef("transposeBlocks_loop"))
+	JNZ(LabelRef(name + "_loop"))
 	VZEROUPPER()
 	RET()
 }
