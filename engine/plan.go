@@ -286,7 +286,6 @@ func (p *Plan) run(ctx context.Context, ws *workspace, x []float32, n, h, w int,
 	var act []float32
 	var err error
 	pooled := ws.poolFuses(p.stem, p.pool, h, w)
-
 	if pooled {
 		act, h, w, err = ws.convPool(p.stem, x, bufAct0, h, w)
 	} else {

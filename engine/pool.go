@@ -9,7 +9,7 @@ import "github.com/resnetgo/resnet/internal/kernels"
 // planes h×w planes of x → oh×ow planes of out.
 func maxPool(t *team, p *kernels.PoolParams, planes, h, w int, x, out []float32) {
 	oh, ow := p.OutSize(h, w)
-	if *p == (kernels.PoolParams{KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}) {
+	if *p == resnetPool {
 		// ResNet's pool: a vectorised kernel per output row.
 		t.forRange(planes, 4, func(lo, hi int) {
 			for c := lo; c < hi; c++ {

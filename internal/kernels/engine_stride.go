@@ -51,7 +51,7 @@ func everyOtherGeneric(dst, src []float32) {
 	}
 }
 
-// Im2colChannel writes the kh·kw rows of one channel's im2colChannel matrix: row
+// Im2colChannel writes the kh·kw rows of one channel's im2col matrix: row
 // t = (ki, kj), at dst[t·oh·ow:], holds src[(oy·s + ki)·wp + ox·s + kj]
 // at oy·ow + ox, for the oh×ow outputs of a kh×kw convolution at stride
 // s whose input channel src is already zero-padded (rows wp apart).

@@ -221,8 +221,8 @@ winoInput_loop:
 	JNZ       winoInput_loop
 
 winoInput_tail:
-	TESTQ     R9, R9
-	JZ        winoInput_done
+	CMPQ      R9, $0x00
+	JE        winoInput_done
 	VMOVUPS.Z (BX), K2, Z0
 	VMOVUPS.Z 64(BX), K3, Z1
 	VMOVUPS.Z 8(BX), K4, Z2
@@ -459,8 +459,8 @@ winoOutput_end1:
 	JNZ  winoOutput_loop
 
 winoOutput_tail:
-	TESTQ     R10, R10
-	JZ        winoOutput_done
+	CMPQ      R10, $0x00
+	JE        winoOutput_done
 	MOVQ      BX, CX
 	VMOVUPS.Z (CX), K1, Z0
 	VMOVUPS.Z (CX)(SI*1), K1, Z1
@@ -1040,8 +1040,8 @@ wino4Input_loop:
 	JNZ               wino4Input_loop
 
 wino4Input_tail:
-	TESTQ             R10, R10
-	JZ                wino4Input_done
+	CMPQ              R10, $0x00
+	JE                wino4Input_done
 	MOVQ              DI, R11
 	VMOVUPS.Z         (R11), K2, Z0
 	VMOVUPS.Z         64(R11), K3, Z1
@@ -1841,8 +1841,8 @@ wino4Output_end1a:
 	JNZ  wino4Output_loop
 
 wino4Output_tail:
-	TESTQ            R12, R12
-	JZ               wino4Output_done
+	CMPQ             R12, $0x00
+	JE               wino4Output_done
 	MOVQ             SI, CX
 	MOVQ             CX, R13
 	LEAQ             (R13)(R9*1), R14
@@ -2359,8 +2359,8 @@ winoInputAVX2_loop:
 	JNZ         winoInputAVX2_loop
 
 winoInputAVX2_tail:
-	TESTQ R9, R9
-	JZ    winoInputAVX2_done
+	CMPQ R9, $0x00
+	JE   winoInputAVX2_done
 
 	// sm: lanes + 4·(16 − tail); lp: lanes + 4·(16 − need), need = 2·tail + 2.
 	MOVQ        $0x00000010, R8
@@ -3389,8 +3389,8 @@ wino4InputAVX2_loop:
 	JNZ          wino4InputAVX2_loop
 
 wino4InputAVX2_tail:
-	TESTQ        R9, R9
-	JZ           wino4InputAVX2_done
+	CMPQ         R9, $0x00
+	JE           wino4InputAVX2_done
 	MOVQ         $0x00000020, R12
 	SUBQ         R9, R12
 	LEAQ         wino4Lanes<>+0(SB), R8

@@ -33,9 +33,10 @@ func winoTransforms() {
 
 // groupLoop emits the driver of a transform that takes its tiles in
 // groups: full unmasked groups (advance moves the pointers past one),
-// then, unless tail (which emits its test and the jump to done) finds no
-// tiles left, one masked group, and the return.
-func groupLoop(name string, full Register, advance func(), tail func(done LabelRef), group func(masked bool)) {
+// then, unless no tiles are left (tail, a register or the parameter in
+// memory, is 0), the masked group's setup
+// (when not nil) and that group, and the return.
+func groupLoop(name string, full Register, tail Op, advance, setup func(), group func(masked bool)) {
 	TESTQ(full, full)
 	JZ(LabelRef(name + "_tail"))
 	Label(name + "_loop")
@@ -44,7 +45,11 @@ func groupLoop(name string, full Register, advance func(), tail func(done LabelR
 	DECQ(full)
 	JNZ(LabelRef(name + "_loop"))
 	Label(name + "_tail")
-	tail(LabelRef(name + "_done"))
+	CMPQ(tail, U8(0))
+	JE(LabelRef(name + "_done"))
+	if setup != nil {
+		setup()
+	}
 	group(true)
 	Label(name + "_done")
 	VZEROUPPER()
@@ -172,13 +177,10 @@ func winoInput(even, odd Mem) {
 		}
 	}
 
-	groupLoop("winoInput", full, func() {
+	groupLoop("winoInput", full, tail, func() {
 		ADDQ(U32(128), x)
 		ADDQ(U32(64), v)
-	}, func(done LabelRef) {
-		TESTQ(tail, tail)
-		JZ(done)
-	}, group)
+	}, nil, group)
 }
 
 // winoOutput emits winoOutputAVX512: full groups of 16 tiles (32 output
@@ -307,14 +309,11 @@ func winoOutput(lo, hi Mem) {
 		Label(lbl("end"))
 	}
 
-	groupLoop("winoOutput", full, func() {
+	groupLoop("winoOutput", full, tail, func() {
 		ADDQ(U32(128), y)
 		ADDQ(U32(128), res)
 		ADDQ(U32(64), m)
-	}, func(done LabelRef) {
-		TESTQ(tail, tail)
-		JZ(done)
-	}, group)
+	}, nil, group)
 }
 
 // newYRegs hands out the 16 ymm registers.
@@ -478,12 +477,10 @@ func winoInputAVX2(lanes Mem) {
 		r.put(d1[:]...)
 	}
 
-	groupLoop("winoInputAVX2", full, func() {
+	groupLoop("winoInputAVX2", full, tail, func() {
 		ADDQ(U32(64), x)
 		ADDQ(U32(32), v)
-	}, func(done LabelRef) {
-		TESTQ(tail, tail)
-		JZ(done)
+	}, func() {
 		Comment("sm: lanes + 4·(16 − tail); lp: lanes + 4·(16 − need), need = 2·tail + 2.")
 		t := GP64()
 		MOVQ(U32(16), t)
@@ -640,12 +637,9 @@ func winoOutputAVX2(lanes Mem) {
 		Label(lbl("end"))
 	}
 
-	groupLoop("winoOutputAVX2", full, func() {
+	groupLoop("winoOutputAVX2", full, tailP, func() {
 		ADDQ(U32(64), y)
 		ADDQ(U32(64), res)
 		ADDQ(U32(32), m)
-	}, func(done LabelRef) {
-		CMPQ(tailP, U8(0))
-		JE(done)
-	}, group)
+	}, nil, group)
 }

@@ -210,13 +210,10 @@ func wino4Input(even, odd, c2, c4 Mem) {
 		wino4InputColumns(r, zmmFMA, 64, scratch, v, base, ldv, colPl, c2, c4, store)
 	}
 
-	groupLoop("wino4Input", full, func() {
+	groupLoop("wino4Input", full, tail, func() {
 		ADDQ(U32(256), x)
 		ADDQ(U32(64), v)
-	}, func(done LabelRef) {
-		TESTQ(tail, tail)
-		JZ(done)
-	}, group)
+	}, nil, group)
 }
 
 // wino4InputColumns emits the column pass of an F(4×4) input transform:
@@ -371,12 +368,9 @@ func wino4Output(lo, hi, c2, c4, c8 Mem) {
 		Label(lbl("end", 0))
 	}
 
-	groupLoop("wino4Output", full, func() {
+	groupLoop("wino4Output", full, tail, func() {
 		ADDQ(U32(256), y)
 		ADDQ(U32(256), res)
 		ADDQ(U32(64), m)
-	}, func(done LabelRef) {
-		TESTQ(tail, tail)
-		JZ(done)
-	}, group)
+	}, nil, group)
 }

@@ -160,12 +160,10 @@ func wino4InputAVX2(lanes, c2, c4 Mem) {
 		})
 	}
 
-	groupLoop("wino4InputAVX2", full, func() {
+	groupLoop("wino4InputAVX2", full, tail, func() {
 		ADDQ(U32(128), x)
 		ADDQ(U32(32), v)
-	}, func(done LabelRef) {
-		TESTQ(tail, tail)
-		JZ(done)
+	}, func() {
 		t := GP64()
 		MOVQ(U32(32), t)
 		SUBQ(tail, t)
@@ -340,12 +338,9 @@ func wino4OutputAVX2(lanes, c2, c4, c8 Mem) {
 		Label(lbl("end", 0))
 	}
 
-	groupLoop("wino4OutputAVX2", full, func() {
+	groupLoop("wino4OutputAVX2", full, tailP, func() {
 		ADDQ(U32(128), y)
 		ADDQ(U32(128), res)
 		ADDQ(U32(32), m)
-	}, func(done LabelRef) {
-		CMPQ(tailP, U8(0))
-		JE(done)
-	}, group)
+	}, nil, group)
 }
