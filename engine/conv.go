@@ -410,10 +410,10 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 	tm := (m + ocb - 1) / ocb
 	k := c.inC * c.kh * c.kw
 	direct := c.kind != pointwise
-	colSize := 0 // the thread's im2col matrix, after its tile
+	colSize := 0 // the thread's im2col matrix and padded plane, after its tile
 	var oh, ow int
 	if direct {
-		colSize = k * plane
+		colSize = k*plane + (h+2*c.pad)*(w+2*c.pad)
 		oh, ow = c.outSize(h, w)
 	}
 	if ws.sizing {
@@ -443,9 +443,9 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 		}
 		var xi []float32
 		if direct {
-			xi = buf[plane*ocb : plane*ocb+colSize]
+			xi = buf[plane*ocb : plane*ocb+k*plane]
 			if built[worker] != img {
-				im2col(c, x[img*c.inC*h*w:(img+1)*c.inC*h*w], h, w, oh, ow, xi)
+				im2col(c, x[img*c.inC*h*w:(img+1)*c.inC*h*w], h, w, oh, ow, xi, buf[plane*ocb+k*plane:plane*ocb+colSize])
 				built[worker] = img
 			}
 		} else {
@@ -539,8 +539,11 @@ func (c *conv) transposable(plane, max int) bool {
 // im2col writes one image x (c.inC × h×w) as the matrix (K, oh·ow) of
 // c's taps into col, K = InC·KH·KW: row (ch, ki, kj) holds input channel
 // ch at (oy·s + ki − pad, ox·s + kj − pad) for each output position
-// (oy, ox), 0 outside the image.
-func im2col(c *conv, x []float32, h, w, oh, ow int, col []float32) {
+// (oy, ox), 0 outside the image. pp is scratch for one padded channel,
+// (h+2·pad)×(w+2·pad) values, from the thread's buffer: a local array
+// escaped to the heap (the kernels are assembly) and made a pass
+// allocate 4 KiB a call.
+func im2col(c *conv, x []float32, h, w, oh, ow int, col, pp []float32) {
 	plane := oh * ow
 	s := c.stride
 	hp, wp := h+2*c.pad, w+2*c.pad
@@ -550,11 +553,6 @@ func im2col(c *conv, x []float32, h, w, oh, ow int, col []float32) {
 	// layers (226k values) took 204 µs, a fifth of the layer; ResNet-50's
 	// three such layers (its stride-2 one included) took 13–16 % less
 	// with the kernel (passes alternating in one process, 2026-11-30).
-	var stack [1024]float32
-	pp := stack[:]
-	if hp*wp > len(stack) {
-		pp = make([]float32, hp*wp)
-	}
 	pp = pp[:hp*wp]
 	// The border stays zero from channel to channel: only the image
 	// rows are copied in.
