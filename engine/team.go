@@ -18,13 +18,16 @@ import (
 // between loops, say to read a context, does not keep a core busy long).
 type team struct {
 	size int
-	// ctr is the current loop: generation<<48 | items<<24 | next item.
-	// Items are claimed by compare-and-swap, so a worker late for a loop
+	// ctr is the current loop: generation<<48 | items<<24; a change of
+	// generation starts the workers. slots[i] is thread i's share of its
+	// items, written before ctr. Items are claimed by compare-and-swap on
+	// a slot that holds the generation too, so a worker late for a loop
 	// (its generation gone) can never take an item of the next one.
-	ctr  atomic.Uint64
-	fin  atomic.Int64 // items of the current loop finished
-	fn   func(worker, item int)
-	quit atomic.Bool
+	ctr   atomic.Uint64
+	slots []teamSlot
+	fin   atomic.Int64 // items of the current loop finished
+	fn    func(worker, item int)
+	quit  atomic.Bool
 
 	mu     sync.Mutex
 	cond   *sync.Cond
@@ -54,7 +57,7 @@ func newTeam(size int) *team {
 	if size <= 1 {
 		return nil
 	}
-	t := &team{size: size}
+	t := &team{size: size, slots: make([]teamSlot, size)}
 	t.cond = sync.NewCond(&t.mu)
 	t.wg.Add(size - 1)
 	for id := 1; id < size; id++ {
@@ -75,8 +78,9 @@ func (t *team) close() {
 	t.wg.Wait()
 }
 
-// run calls fn(worker, item) for every item in [0, items), the team's
-// goroutines taking items in turn, and returns when all are done. worker
+// run calls fn(worker, item) for every item in [0, items), each of the
+// team's goroutines taking its share first (work), and returns when all
+// are done. worker
 // is in [0, size) and no two calls running at once share it.
 func (t *team) run(items int, fn func(worker, item int)) {
 	if t == nil || items <= 1 || items > teamMaxItems {
@@ -87,7 +91,12 @@ func (t *team) run(items int, fn func(worker, item int)) {
 	}
 	t.fn = fn
 	t.fin.Store(0)
-	gen := t.ctr.Load()>>48 + 1
+	gen := (t.ctr.Load()>>48 + 1) & 0xffff
+	// Thread i's share: items [i·items/size, (i+1)·items/size).
+	for i := range t.slots {
+		lo, hi := uint64(i*items/t.size), uint64((i+1)*items/t.size)
+		t.slots[i].v.Store(gen<<48 | lo<<teamItemBits | hi)
+	}
 	t.ctr.Store(gen<<48 | uint64(items)<<teamItemBits)
 	if t.parked.Load() > 0 {
 		t.mu.Lock()
@@ -103,21 +112,64 @@ func (t *team) run(items int, fn func(worker, item int)) {
 	t.fn = nil
 }
 
-// work takes items of the current loop until none are left.
+// A teamSlot is one thread's share of the current loop, alone on its
+// cache line: generation<<48 | next<<24 | end.
+type teamSlot struct {
+	v atomic.Uint64
+	_ [56]byte
+}
+
+// work takes items of the current loop until none are left: first the
+// thread's own share, from its front, then items from the back of the
+// share that has the most left (a thread that runs slower ends up with
+// fewer). Shares are contiguous and item order follows the layers'
+// address order (image, then channels, then positions), so a thread
+// writes mostly the lines it wrote the last time the buffer was used,
+// and reads mostly those it wrote in the layer before: not lines held
+// by the other core. With the items claimed in turn from one counter
+// instead, ResNet-50 at batch 1 took 1.6 % longer, ResNeXt-101 32x8d
+// 1.5 %, ResNeXt-50 2.6 %, ResNet-18 1.6 %, and at batch 8 2.7–3.7 %
+// (passes alternating between the two in one process, 2026-11-30).
 func (t *team) work(worker int) {
+	gen := t.ctr.Load() >> 48
 	done := int64(0)
+	own := &t.slots[worker].v
 	for {
-		v := t.ctr.Load()
-		next, items := v&teamItemMask, v>>teamItemBits&teamItemMask
-		if next >= items {
+		v := own.Load()
+		if v>>48 != gen {
+			break // a later loop: this one's items are all taken
+		}
+		next, end := v>>teamItemBits&teamItemMask, v&teamItemMask
+		if next >= end {
 			break
 		}
-		if !t.ctr.CompareAndSwap(v, v+1) {
+		if !own.CompareAndSwap(v, v+1<<teamItemBits) {
 			continue
 		}
 		// The loop cannot end before this item is counted in fin, so fn
 		// is still this loop's.
 		t.fn(worker, int(next))
+		done++
+	}
+	for {
+		var victim *atomic.Uint64
+		var vv, most uint64
+		for i := range t.slots {
+			v := t.slots[i].v.Load()
+			if v>>48 != gen {
+				continue
+			}
+			if next, end := v>>teamItemBits&teamItemMask, v&teamItemMask; end > next && end-next > most {
+				victim, vv, most = &t.slots[i].v, v, end-next
+			}
+		}
+		if victim == nil {
+			break
+		}
+		if !victim.CompareAndSwap(vv, vv-1) {
+			continue
+		}
+		t.fn(worker, int(vv&teamItemMask-1))
 		done++
 	}
 	if done > 0 {
