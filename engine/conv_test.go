@@ -118,6 +118,16 @@ func TestDirectConv(t *testing.T) {
 		{512, 512, 3, 1, 1, 1, 1, 7, 7, true, true},    // split by output channels
 		{256, 256, 3, 2, 1, 1, 1, 28, 28, false, true}, // by rows and columns
 		{100, 98, 3, 2, 1, 1, 2, 13, 11, false, true},
+		// groups of a multiple of 16 channels, computed transposed with
+		// AVX-512 (groupedT): resnext101_32x8d's 14×14 and stride-2 14×14
+		// layers, 16 a group at 28×28 (rows of two tiles) with a residual
+		// and a batch, 48 a group (panels shared by two groups) on 33
+		// columns, and 16 a group at stride 2 with 8 groups
+		{1024, 1024, 3, 1, 1, 32, 1, 14, 14, false, true},
+		{2048, 2048, 3, 2, 1, 32, 1, 14, 14, false, true},
+		{512, 512, 3, 1, 1, 32, 2, 28, 28, true, true},
+		{384, 384, 3, 1, 1, 8, 1, 5, 33, false, false},
+		{128, 128, 3, 2, 1, 8, 1, 9, 4, false, true},
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 12 {

@@ -92,3 +92,66 @@ func convTileGeneric(rows, cols, k int, a []float32, lda int, b []float32, offs 
 		}
 	}
 }
+
+// ConvGemmT computes the implicit GEMM of ConvGemm transposed, on a block
+// of oh rows of ow grid positions: positions as rows of C, the m output
+// channels as its columns, with A the weights transposed (k × m, row
+// stride lda):
+//
+//	c[(y·ow+x)·ldc + j] = Σ_p b[y·ldb + offs[p] + x] · a[p·lda + j]
+//
+// for y < oh, x < ow, j < m. Unlike ConvGemm's grid, only the ow
+// positions of each row are computed, not the padded row's columns past
+// them: ResNeXt's grouped layers at 7×7 computed 63 columns for 49
+// outputs. With AVX-512 (ConvGemmTNative) a row's positions are one tile
+// (up to 14, else several), broadcast from B against 16 or 32 channels
+// of A; elsewhere a portable loop.
+func ConvGemmT(m, oh, ow, k int, a []float32, lda int, b []float32, ldb int, offs []int32, c []float32, ldc int) {
+	if m < 0 || oh < 0 || ow < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels: ConvGemmT with negative size m=%d oh=%d ow=%d k=%d", m, oh, ow, k))
+	}
+	if m == 0 || oh == 0 || ow == 0 {
+		return
+	}
+	checkMatrix("C", c, oh*ow, m, ldc)
+	if k == 0 {
+		scaleC(oh*ow, m, 0, c, ldc)
+		return
+	}
+	checkMatrix("A", a, k, m, lda)
+	if len(offs) < k || ldb < 0 {
+		panic(fmt.Sprintf("kernels: ConvGemmT: %d offsets for k=%d, ldb %d", len(offs), k, ldb))
+	}
+	for _, o := range offs[:k] {
+		if o < 0 || (oh-1)*ldb+int(o)+ow > len(b) {
+			panic(fmt.Sprintf("kernels: ConvGemmT: %d rows of %d positions %d apart from %d outside %d values", oh, ow, ldb, o, len(b)))
+		}
+	}
+	convGemmT(m, oh, ow, k, a, lda, b, ldb, offs, c, ldc)
+}
+
+// ConvGemmTNative reports whether ConvGemmT runs in assembly here.
+func ConvGemmTNative() bool { return convTNative }
+
+// convGemmT is ConvGemmT's implementation for this CPU (set at init).
+var (
+	convGemmT   = convGemmTGeneric
+	convTNative bool
+)
+
+// convGemmTGeneric is ConvGemmT's portable twin: each sum in the order of
+// p, as the tiles make it.
+func convGemmTGeneric(m, oh, ow, k int, a []float32, lda int, b []float32, ldb int, offs []int32, c []float32, ldc int) {
+	for y := 0; y < oh; y++ {
+		for x := 0; x < ow; x++ {
+			crow := c[(y*ow+x)*ldc : (y*ow+x)*ldc+m]
+			clear(crow)
+			for p, o := range offs[:k] {
+				v := b[y*ldb+int(o)+x]
+				for j, w := range a[p*lda : p*lda+m] {
+					crow[j] += v * w
+				}
+			}
+		}
+	}
+}

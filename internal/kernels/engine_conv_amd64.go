@@ -93,3 +93,43 @@ func convGemmTiles(tiles [][]convTileFunc, lanes, upTo, block int, m, n, k int, 
 		}
 	}
 }
+
+// convTileTFunc is one transposed implicit-GEMM micro-kernel.
+type convTileTFunc func(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTilesTAVX512[r][v] computes r positions by 16v channels.
+var convTilesTAVX512 = [][3]convTileTFunc{
+	{},
+	{nil, convTileT1x1AVX512, convTileT1x2AVX512},
+	{nil, convTileT2x1AVX512, convTileT2x2AVX512},
+	{nil, convTileT3x1AVX512, convTileT3x2AVX512},
+	{nil, convTileT4x1AVX512, convTileT4x2AVX512},
+	{nil, convTileT5x1AVX512, convTileT5x2AVX512},
+	{nil, convTileT6x1AVX512, convTileT6x2AVX512},
+	{nil, convTileT7x1AVX512, convTileT7x2AVX512},
+	{nil, convTileT8x1AVX512, convTileT8x2AVX512},
+	{nil, convTileT9x1AVX512, convTileT9x2AVX512},
+	{nil, convTileT10x1AVX512, convTileT10x2AVX512},
+	{nil, convTileT11x1AVX512, convTileT11x2AVX512},
+	{nil, convTileT12x1AVX512, convTileT12x2AVX512},
+	{nil, convTileT13x1AVX512, convTileT13x2AVX512},
+	{nil, convTileT14x1AVX512, convTileT14x2AVX512},
+}
+
+// convGemmTAVX512 runs ConvGemmT on the AVX-512 tiles: 32 channels at a
+// time (16 for the last when m is an odd multiple of 16), each row's
+// positions in tiles of up to 14, all oh rows in one call; channels past
+// the last multiple of 16 on the portable loop.
+func convGemmTAVX512(m, oh, ow, k int, a []float32, lda int, b []float32, ldb int, offs []int32, c []float32, ldc int) {
+	full := m &^ 15
+	for j := 0; j < full; j += 32 {
+		v := min(2, (full-j)/16)
+		for x0 := 0; x0 < ow; x0 += len(convTilesTAVX512) - 1 {
+			r := min(len(convTilesTAVX512)-1, ow-x0)
+			convTilesTAVX512[r][v](k, &a[j], lda, &b[x0], ldb, &offs[0], &c[x0*ldc+j], ldc, ow*ldc, oh)
+		}
+	}
+	if full < m {
+		convGemmTGeneric(m-full, oh, ow, k, a[full:], lda, b, ldb, offs, c[full:], ldc)
+	}
+}

@@ -17375,3 +17375,2173 @@ convTile6x2AVX2_masked_store:
 	JNZ        convTile6x2AVX2_masked
 	VZEROUPPER
 	RET
+
+// func convTileT1x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT1x1AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT1x1AVX512_block:
+	VXORPS Z0, Z0, Z0
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT1x1AVX512_k:
+	MOVLQSX          (DI), R8
+	VMOVUPS          (SI), Z1
+	VFMADD231PS.BCST (CX)(R8*4), Z1, Z0
+	ADDQ             $0x04, DI
+	ADDQ             AX, SI
+	DECQ             R9
+	JNZ              convTileT1x1AVX512_k
+	MOVQ             ldc+56(FP), R8
+	SHLQ             $0x02, R8
+	MOVQ             DX, R9
+	VMOVUPS          Z0, (R9)
+	MOVQ             ldcq+64(FP), R8
+	LEAQ             (DX)(R8*4), DX
+	MOVQ             ldb+32(FP), R8
+	LEAQ             (CX)(R8*4), CX
+	DECQ             BX
+	JNZ              convTileT1x1AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT1x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT1x2AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT1x2AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT1x2AVX512_k:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (SI), Z2
+	VMOVUPS      64(SI), Z3
+	VBROADCASTSS (CX)(R8*4), Z4
+	VFMADD231PS  Z2, Z4, Z0
+	VFMADD231PS  Z3, Z4, Z1
+	ADDQ         $0x04, DI
+	ADDQ         AX, SI
+	DECQ         R9
+	JNZ          convTileT1x2AVX512_k
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         DX, R9
+	VMOVUPS      Z0, (R9)
+	VMOVUPS      Z1, 64(R9)
+	MOVQ         ldcq+64(FP), R8
+	LEAQ         (DX)(R8*4), DX
+	MOVQ         ldb+32(FP), R8
+	LEAQ         (CX)(R8*4), CX
+	DECQ         BX
+	JNZ          convTileT1x2AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT2x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT2x1AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT2x1AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT2x1AVX512_k:
+	MOVLQSX          (DI), R8
+	VMOVUPS          (SI), Z2
+	VFMADD231PS.BCST (CX)(R8*4), Z2, Z0
+	VFMADD231PS.BCST 4(CX)(R8*4), Z2, Z1
+	ADDQ             $0x04, DI
+	ADDQ             AX, SI
+	DECQ             R9
+	JNZ              convTileT2x1AVX512_k
+	MOVQ             ldc+56(FP), R8
+	SHLQ             $0x02, R8
+	MOVQ             DX, R9
+	VMOVUPS          Z0, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z1, (R9)
+	MOVQ             ldcq+64(FP), R8
+	LEAQ             (DX)(R8*4), DX
+	MOVQ             ldb+32(FP), R8
+	LEAQ             (CX)(R8*4), CX
+	DECQ             BX
+	JNZ              convTileT2x1AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT2x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT2x2AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT2x2AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT2x2AVX512_k:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (SI), Z4
+	VMOVUPS      64(SI), Z5
+	VBROADCASTSS (CX)(R8*4), Z6
+	VFMADD231PS  Z4, Z6, Z0
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS 4(CX)(R8*4), Z6
+	VFMADD231PS  Z4, Z6, Z2
+	VFMADD231PS  Z5, Z6, Z3
+	ADDQ         $0x04, DI
+	ADDQ         AX, SI
+	DECQ         R9
+	JNZ          convTileT2x2AVX512_k
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         DX, R9
+	VMOVUPS      Z0, (R9)
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z2, (R9)
+	VMOVUPS      Z3, 64(R9)
+	MOVQ         ldcq+64(FP), R8
+	LEAQ         (DX)(R8*4), DX
+	MOVQ         ldb+32(FP), R8
+	LEAQ         (CX)(R8*4), CX
+	DECQ         BX
+	JNZ          convTileT2x2AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT3x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT3x1AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT3x1AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT3x1AVX512_k:
+	MOVLQSX          (DI), R8
+	VMOVUPS          (SI), Z3
+	VFMADD231PS.BCST (CX)(R8*4), Z3, Z0
+	VFMADD231PS.BCST 4(CX)(R8*4), Z3, Z1
+	VFMADD231PS.BCST 8(CX)(R8*4), Z3, Z2
+	ADDQ             $0x04, DI
+	ADDQ             AX, SI
+	DECQ             R9
+	JNZ              convTileT3x1AVX512_k
+	MOVQ             ldc+56(FP), R8
+	SHLQ             $0x02, R8
+	MOVQ             DX, R9
+	VMOVUPS          Z0, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z1, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z2, (R9)
+	MOVQ             ldcq+64(FP), R8
+	LEAQ             (DX)(R8*4), DX
+	MOVQ             ldb+32(FP), R8
+	LEAQ             (CX)(R8*4), CX
+	DECQ             BX
+	JNZ              convTileT3x1AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT3x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT3x2AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT3x2AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT3x2AVX512_k:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (SI), Z6
+	VMOVUPS      64(SI), Z7
+	VBROADCASTSS (CX)(R8*4), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(CX)(R8*4), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 8(CX)(R8*4), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x04, DI
+	ADDQ         AX, SI
+	DECQ         R9
+	JNZ          convTileT3x2AVX512_k
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         DX, R9
+	VMOVUPS      Z0, (R9)
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z2, (R9)
+	VMOVUPS      Z3, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z4, (R9)
+	VMOVUPS      Z5, 64(R9)
+	MOVQ         ldcq+64(FP), R8
+	LEAQ         (DX)(R8*4), DX
+	MOVQ         ldb+32(FP), R8
+	LEAQ         (CX)(R8*4), CX
+	DECQ         BX
+	JNZ          convTileT3x2AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT4x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT4x1AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT4x1AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT4x1AVX512_k:
+	MOVLQSX          (DI), R8
+	VMOVUPS          (SI), Z4
+	VFMADD231PS.BCST (CX)(R8*4), Z4, Z0
+	VFMADD231PS.BCST 4(CX)(R8*4), Z4, Z1
+	VFMADD231PS.BCST 8(CX)(R8*4), Z4, Z2
+	VFMADD231PS.BCST 12(CX)(R8*4), Z4, Z3
+	ADDQ             $0x04, DI
+	ADDQ             AX, SI
+	DECQ             R9
+	JNZ              convTileT4x1AVX512_k
+	MOVQ             ldc+56(FP), R8
+	SHLQ             $0x02, R8
+	MOVQ             DX, R9
+	VMOVUPS          Z0, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z1, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z2, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z3, (R9)
+	MOVQ             ldcq+64(FP), R8
+	LEAQ             (DX)(R8*4), DX
+	MOVQ             ldb+32(FP), R8
+	LEAQ             (CX)(R8*4), CX
+	DECQ             BX
+	JNZ              convTileT4x1AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT4x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT4x2AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT4x2AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT4x2AVX512_k:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (SI), Z8
+	VMOVUPS      64(SI), Z9
+	VBROADCASTSS (CX)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(CX)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x04, DI
+	ADDQ         AX, SI
+	DECQ         R9
+	JNZ          convTileT4x2AVX512_k
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         DX, R9
+	VMOVUPS      Z0, (R9)
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z2, (R9)
+	VMOVUPS      Z3, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z4, (R9)
+	VMOVUPS      Z5, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z6, (R9)
+	VMOVUPS      Z7, 64(R9)
+	MOVQ         ldcq+64(FP), R8
+	LEAQ         (DX)(R8*4), DX
+	MOVQ         ldb+32(FP), R8
+	LEAQ         (CX)(R8*4), CX
+	DECQ         BX
+	JNZ          convTileT4x2AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT5x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT5x1AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT5x1AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT5x1AVX512_k:
+	MOVLQSX          (DI), R8
+	VMOVUPS          (SI), Z5
+	VFMADD231PS.BCST (CX)(R8*4), Z5, Z0
+	VFMADD231PS.BCST 4(CX)(R8*4), Z5, Z1
+	VFMADD231PS.BCST 8(CX)(R8*4), Z5, Z2
+	VFMADD231PS.BCST 12(CX)(R8*4), Z5, Z3
+	VFMADD231PS.BCST 16(CX)(R8*4), Z5, Z4
+	ADDQ             $0x04, DI
+	ADDQ             AX, SI
+	DECQ             R9
+	JNZ              convTileT5x1AVX512_k
+	MOVQ             ldc+56(FP), R8
+	SHLQ             $0x02, R8
+	MOVQ             DX, R9
+	VMOVUPS          Z0, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z1, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z2, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z3, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z4, (R9)
+	MOVQ             ldcq+64(FP), R8
+	LEAQ             (DX)(R8*4), DX
+	MOVQ             ldb+32(FP), R8
+	LEAQ             (CX)(R8*4), CX
+	DECQ             BX
+	JNZ              convTileT5x1AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT5x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT5x2AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT5x2AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT5x2AVX512_k:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (SI), Z10
+	VMOVUPS      64(SI), Z11
+	VBROADCASTSS (CX)(R8*4), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 4(CX)(R8*4), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 8(CX)(R8*4), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 12(CX)(R8*4), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 16(CX)(R8*4), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         $0x04, DI
+	ADDQ         AX, SI
+	DECQ         R9
+	JNZ          convTileT5x2AVX512_k
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         DX, R9
+	VMOVUPS      Z0, (R9)
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z2, (R9)
+	VMOVUPS      Z3, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z4, (R9)
+	VMOVUPS      Z5, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z6, (R9)
+	VMOVUPS      Z7, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z8, (R9)
+	VMOVUPS      Z9, 64(R9)
+	MOVQ         ldcq+64(FP), R8
+	LEAQ         (DX)(R8*4), DX
+	MOVQ         ldb+32(FP), R8
+	LEAQ         (CX)(R8*4), CX
+	DECQ         BX
+	JNZ          convTileT5x2AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT6x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT6x1AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT6x1AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT6x1AVX512_k:
+	MOVLQSX          (DI), R8
+	VMOVUPS          (SI), Z6
+	VFMADD231PS.BCST (CX)(R8*4), Z6, Z0
+	VFMADD231PS.BCST 4(CX)(R8*4), Z6, Z1
+	VFMADD231PS.BCST 8(CX)(R8*4), Z6, Z2
+	VFMADD231PS.BCST 12(CX)(R8*4), Z6, Z3
+	VFMADD231PS.BCST 16(CX)(R8*4), Z6, Z4
+	VFMADD231PS.BCST 20(CX)(R8*4), Z6, Z5
+	ADDQ             $0x04, DI
+	ADDQ             AX, SI
+	DECQ             R9
+	JNZ              convTileT6x1AVX512_k
+	MOVQ             ldc+56(FP), R8
+	SHLQ             $0x02, R8
+	MOVQ             DX, R9
+	VMOVUPS          Z0, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z1, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z2, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z3, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z4, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z5, (R9)
+	MOVQ             ldcq+64(FP), R8
+	LEAQ             (DX)(R8*4), DX
+	MOVQ             ldb+32(FP), R8
+	LEAQ             (CX)(R8*4), CX
+	DECQ             BX
+	JNZ              convTileT6x1AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT6x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT6x2AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT6x2AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT6x2AVX512_k:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (SI), Z12
+	VMOVUPS      64(SI), Z13
+	VBROADCASTSS (CX)(R8*4), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 4(CX)(R8*4), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 8(CX)(R8*4), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 12(CX)(R8*4), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 16(CX)(R8*4), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 20(CX)(R8*4), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x04, DI
+	ADDQ         AX, SI
+	DECQ         R9
+	JNZ          convTileT6x2AVX512_k
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         DX, R9
+	VMOVUPS      Z0, (R9)
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z2, (R9)
+	VMOVUPS      Z3, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z4, (R9)
+	VMOVUPS      Z5, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z6, (R9)
+	VMOVUPS      Z7, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z8, (R9)
+	VMOVUPS      Z9, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z10, (R9)
+	VMOVUPS      Z11, 64(R9)
+	MOVQ         ldcq+64(FP), R8
+	LEAQ         (DX)(R8*4), DX
+	MOVQ         ldb+32(FP), R8
+	LEAQ         (CX)(R8*4), CX
+	DECQ         BX
+	JNZ          convTileT6x2AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT7x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT7x1AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT7x1AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT7x1AVX512_k:
+	MOVLQSX          (DI), R8
+	VMOVUPS          (SI), Z7
+	VFMADD231PS.BCST (CX)(R8*4), Z7, Z0
+	VFMADD231PS.BCST 4(CX)(R8*4), Z7, Z1
+	VFMADD231PS.BCST 8(CX)(R8*4), Z7, Z2
+	VFMADD231PS.BCST 12(CX)(R8*4), Z7, Z3
+	VFMADD231PS.BCST 16(CX)(R8*4), Z7, Z4
+	VFMADD231PS.BCST 20(CX)(R8*4), Z7, Z5
+	VFMADD231PS.BCST 24(CX)(R8*4), Z7, Z6
+	ADDQ             $0x04, DI
+	ADDQ             AX, SI
+	DECQ             R9
+	JNZ              convTileT7x1AVX512_k
+	MOVQ             ldc+56(FP), R8
+	SHLQ             $0x02, R8
+	MOVQ             DX, R9
+	VMOVUPS          Z0, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z1, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z2, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z3, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z4, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z5, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z6, (R9)
+	MOVQ             ldcq+64(FP), R8
+	LEAQ             (DX)(R8*4), DX
+	MOVQ             ldb+32(FP), R8
+	LEAQ             (CX)(R8*4), CX
+	DECQ             BX
+	JNZ              convTileT7x1AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT7x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT7x2AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT7x2AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT7x2AVX512_k:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (SI), Z14
+	VMOVUPS      64(SI), Z15
+	VBROADCASTSS (CX)(R8*4), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 4(CX)(R8*4), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 8(CX)(R8*4), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 12(CX)(R8*4), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 16(CX)(R8*4), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 20(CX)(R8*4), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 24(CX)(R8*4), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x04, DI
+	ADDQ         AX, SI
+	DECQ         R9
+	JNZ          convTileT7x2AVX512_k
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         DX, R9
+	VMOVUPS      Z0, (R9)
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z2, (R9)
+	VMOVUPS      Z3, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z4, (R9)
+	VMOVUPS      Z5, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z6, (R9)
+	VMOVUPS      Z7, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z8, (R9)
+	VMOVUPS      Z9, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z10, (R9)
+	VMOVUPS      Z11, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z12, (R9)
+	VMOVUPS      Z13, 64(R9)
+	MOVQ         ldcq+64(FP), R8
+	LEAQ         (DX)(R8*4), DX
+	MOVQ         ldb+32(FP), R8
+	LEAQ         (CX)(R8*4), CX
+	DECQ         BX
+	JNZ          convTileT7x2AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT8x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT8x1AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT8x1AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT8x1AVX512_k:
+	MOVLQSX          (DI), R8
+	VMOVUPS          (SI), Z8
+	VFMADD231PS.BCST (CX)(R8*4), Z8, Z0
+	VFMADD231PS.BCST 4(CX)(R8*4), Z8, Z1
+	VFMADD231PS.BCST 8(CX)(R8*4), Z8, Z2
+	VFMADD231PS.BCST 12(CX)(R8*4), Z8, Z3
+	VFMADD231PS.BCST 16(CX)(R8*4), Z8, Z4
+	VFMADD231PS.BCST 20(CX)(R8*4), Z8, Z5
+	VFMADD231PS.BCST 24(CX)(R8*4), Z8, Z6
+	VFMADD231PS.BCST 28(CX)(R8*4), Z8, Z7
+	ADDQ             $0x04, DI
+	ADDQ             AX, SI
+	DECQ             R9
+	JNZ              convTileT8x1AVX512_k
+	MOVQ             ldc+56(FP), R8
+	SHLQ             $0x02, R8
+	MOVQ             DX, R9
+	VMOVUPS          Z0, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z1, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z2, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z3, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z4, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z5, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z6, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z7, (R9)
+	MOVQ             ldcq+64(FP), R8
+	LEAQ             (DX)(R8*4), DX
+	MOVQ             ldb+32(FP), R8
+	LEAQ             (CX)(R8*4), CX
+	DECQ             BX
+	JNZ              convTileT8x1AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT8x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT8x2AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT8x2AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT8x2AVX512_k:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (SI), Z16
+	VMOVUPS      64(SI), Z17
+	VBROADCASTSS (CX)(R8*4), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(CX)(R8*4), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(CX)(R8*4), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(CX)(R8*4), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 16(CX)(R8*4), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 20(CX)(R8*4), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 24(CX)(R8*4), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 28(CX)(R8*4), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x04, DI
+	ADDQ         AX, SI
+	DECQ         R9
+	JNZ          convTileT8x2AVX512_k
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         DX, R9
+	VMOVUPS      Z0, (R9)
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z2, (R9)
+	VMOVUPS      Z3, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z4, (R9)
+	VMOVUPS      Z5, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z6, (R9)
+	VMOVUPS      Z7, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z8, (R9)
+	VMOVUPS      Z9, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z10, (R9)
+	VMOVUPS      Z11, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z12, (R9)
+	VMOVUPS      Z13, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z14, (R9)
+	VMOVUPS      Z15, 64(R9)
+	MOVQ         ldcq+64(FP), R8
+	LEAQ         (DX)(R8*4), DX
+	MOVQ         ldb+32(FP), R8
+	LEAQ         (CX)(R8*4), CX
+	DECQ         BX
+	JNZ          convTileT8x2AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT9x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT9x1AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT9x1AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT9x1AVX512_k:
+	MOVLQSX          (DI), R8
+	VMOVUPS          (SI), Z9
+	VFMADD231PS.BCST (CX)(R8*4), Z9, Z0
+	VFMADD231PS.BCST 4(CX)(R8*4), Z9, Z1
+	VFMADD231PS.BCST 8(CX)(R8*4), Z9, Z2
+	VFMADD231PS.BCST 12(CX)(R8*4), Z9, Z3
+	VFMADD231PS.BCST 16(CX)(R8*4), Z9, Z4
+	VFMADD231PS.BCST 20(CX)(R8*4), Z9, Z5
+	VFMADD231PS.BCST 24(CX)(R8*4), Z9, Z6
+	VFMADD231PS.BCST 28(CX)(R8*4), Z9, Z7
+	VFMADD231PS.BCST 32(CX)(R8*4), Z9, Z8
+	ADDQ             $0x04, DI
+	ADDQ             AX, SI
+	DECQ             R9
+	JNZ              convTileT9x1AVX512_k
+	MOVQ             ldc+56(FP), R8
+	SHLQ             $0x02, R8
+	MOVQ             DX, R9
+	VMOVUPS          Z0, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z1, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z2, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z3, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z4, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z5, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z6, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z7, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z8, (R9)
+	MOVQ             ldcq+64(FP), R8
+	LEAQ             (DX)(R8*4), DX
+	MOVQ             ldb+32(FP), R8
+	LEAQ             (CX)(R8*4), CX
+	DECQ             BX
+	JNZ              convTileT9x1AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT9x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT9x2AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT9x2AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT9x2AVX512_k:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (SI), Z18
+	VMOVUPS      64(SI), Z19
+	VBROADCASTSS (CX)(R8*4), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 4(CX)(R8*4), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 8(CX)(R8*4), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 12(CX)(R8*4), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 16(CX)(R8*4), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 20(CX)(R8*4), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 24(CX)(R8*4), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 28(CX)(R8*4), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 32(CX)(R8*4), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         $0x04, DI
+	ADDQ         AX, SI
+	DECQ         R9
+	JNZ          convTileT9x2AVX512_k
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         DX, R9
+	VMOVUPS      Z0, (R9)
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z2, (R9)
+	VMOVUPS      Z3, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z4, (R9)
+	VMOVUPS      Z5, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z6, (R9)
+	VMOVUPS      Z7, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z8, (R9)
+	VMOVUPS      Z9, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z10, (R9)
+	VMOVUPS      Z11, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z12, (R9)
+	VMOVUPS      Z13, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z14, (R9)
+	VMOVUPS      Z15, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z16, (R9)
+	VMOVUPS      Z17, 64(R9)
+	MOVQ         ldcq+64(FP), R8
+	LEAQ         (DX)(R8*4), DX
+	MOVQ         ldb+32(FP), R8
+	LEAQ         (CX)(R8*4), CX
+	DECQ         BX
+	JNZ          convTileT9x2AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT10x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT10x1AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT10x1AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT10x1AVX512_k:
+	MOVLQSX          (DI), R8
+	VMOVUPS          (SI), Z10
+	VFMADD231PS.BCST (CX)(R8*4), Z10, Z0
+	VFMADD231PS.BCST 4(CX)(R8*4), Z10, Z1
+	VFMADD231PS.BCST 8(CX)(R8*4), Z10, Z2
+	VFMADD231PS.BCST 12(CX)(R8*4), Z10, Z3
+	VFMADD231PS.BCST 16(CX)(R8*4), Z10, Z4
+	VFMADD231PS.BCST 20(CX)(R8*4), Z10, Z5
+	VFMADD231PS.BCST 24(CX)(R8*4), Z10, Z6
+	VFMADD231PS.BCST 28(CX)(R8*4), Z10, Z7
+	VFMADD231PS.BCST 32(CX)(R8*4), Z10, Z8
+	VFMADD231PS.BCST 36(CX)(R8*4), Z10, Z9
+	ADDQ             $0x04, DI
+	ADDQ             AX, SI
+	DECQ             R9
+	JNZ              convTileT10x1AVX512_k
+	MOVQ             ldc+56(FP), R8
+	SHLQ             $0x02, R8
+	MOVQ             DX, R9
+	VMOVUPS          Z0, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z1, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z2, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z3, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z4, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z5, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z6, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z7, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z8, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z9, (R9)
+	MOVQ             ldcq+64(FP), R8
+	LEAQ             (DX)(R8*4), DX
+	MOVQ             ldb+32(FP), R8
+	LEAQ             (CX)(R8*4), CX
+	DECQ             BX
+	JNZ              convTileT10x1AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT10x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT10x2AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT10x2AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT10x2AVX512_k:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (SI), Z20
+	VMOVUPS      64(SI), Z21
+	VBROADCASTSS (CX)(R8*4), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 4(CX)(R8*4), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 8(CX)(R8*4), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 12(CX)(R8*4), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 16(CX)(R8*4), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 20(CX)(R8*4), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 24(CX)(R8*4), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 28(CX)(R8*4), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 32(CX)(R8*4), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 36(CX)(R8*4), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         $0x04, DI
+	ADDQ         AX, SI
+	DECQ         R9
+	JNZ          convTileT10x2AVX512_k
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         DX, R9
+	VMOVUPS      Z0, (R9)
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z2, (R9)
+	VMOVUPS      Z3, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z4, (R9)
+	VMOVUPS      Z5, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z6, (R9)
+	VMOVUPS      Z7, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z8, (R9)
+	VMOVUPS      Z9, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z10, (R9)
+	VMOVUPS      Z11, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z12, (R9)
+	VMOVUPS      Z13, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z14, (R9)
+	VMOVUPS      Z15, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z16, (R9)
+	VMOVUPS      Z17, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z18, (R9)
+	VMOVUPS      Z19, 64(R9)
+	MOVQ         ldcq+64(FP), R8
+	LEAQ         (DX)(R8*4), DX
+	MOVQ         ldb+32(FP), R8
+	LEAQ         (CX)(R8*4), CX
+	DECQ         BX
+	JNZ          convTileT10x2AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT11x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT11x1AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT11x1AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT11x1AVX512_k:
+	MOVLQSX          (DI), R8
+	VMOVUPS          (SI), Z11
+	VFMADD231PS.BCST (CX)(R8*4), Z11, Z0
+	VFMADD231PS.BCST 4(CX)(R8*4), Z11, Z1
+	VFMADD231PS.BCST 8(CX)(R8*4), Z11, Z2
+	VFMADD231PS.BCST 12(CX)(R8*4), Z11, Z3
+	VFMADD231PS.BCST 16(CX)(R8*4), Z11, Z4
+	VFMADD231PS.BCST 20(CX)(R8*4), Z11, Z5
+	VFMADD231PS.BCST 24(CX)(R8*4), Z11, Z6
+	VFMADD231PS.BCST 28(CX)(R8*4), Z11, Z7
+	VFMADD231PS.BCST 32(CX)(R8*4), Z11, Z8
+	VFMADD231PS.BCST 36(CX)(R8*4), Z11, Z9
+	VFMADD231PS.BCST 40(CX)(R8*4), Z11, Z10
+	ADDQ             $0x04, DI
+	ADDQ             AX, SI
+	DECQ             R9
+	JNZ              convTileT11x1AVX512_k
+	MOVQ             ldc+56(FP), R8
+	SHLQ             $0x02, R8
+	MOVQ             DX, R9
+	VMOVUPS          Z0, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z1, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z2, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z3, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z4, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z5, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z6, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z7, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z8, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z9, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z10, (R9)
+	MOVQ             ldcq+64(FP), R8
+	LEAQ             (DX)(R8*4), DX
+	MOVQ             ldb+32(FP), R8
+	LEAQ             (CX)(R8*4), CX
+	DECQ             BX
+	JNZ              convTileT11x1AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT11x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT11x2AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT11x2AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
+	VXORPS Z20, Z20, Z20
+	VXORPS Z21, Z21, Z21
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT11x2AVX512_k:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (SI), Z22
+	VMOVUPS      64(SI), Z23
+	VBROADCASTSS (CX)(R8*4), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 4(CX)(R8*4), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 8(CX)(R8*4), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 12(CX)(R8*4), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 16(CX)(R8*4), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 20(CX)(R8*4), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 24(CX)(R8*4), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 28(CX)(R8*4), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 32(CX)(R8*4), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 36(CX)(R8*4), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 40(CX)(R8*4), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         $0x04, DI
+	ADDQ         AX, SI
+	DECQ         R9
+	JNZ          convTileT11x2AVX512_k
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         DX, R9
+	VMOVUPS      Z0, (R9)
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z2, (R9)
+	VMOVUPS      Z3, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z4, (R9)
+	VMOVUPS      Z5, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z6, (R9)
+	VMOVUPS      Z7, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z8, (R9)
+	VMOVUPS      Z9, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z10, (R9)
+	VMOVUPS      Z11, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z12, (R9)
+	VMOVUPS      Z13, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z14, (R9)
+	VMOVUPS      Z15, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z16, (R9)
+	VMOVUPS      Z17, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z18, (R9)
+	VMOVUPS      Z19, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z20, (R9)
+	VMOVUPS      Z21, 64(R9)
+	MOVQ         ldcq+64(FP), R8
+	LEAQ         (DX)(R8*4), DX
+	MOVQ         ldb+32(FP), R8
+	LEAQ         (CX)(R8*4), CX
+	DECQ         BX
+	JNZ          convTileT11x2AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT12x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT12x1AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT12x1AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT12x1AVX512_k:
+	MOVLQSX          (DI), R8
+	VMOVUPS          (SI), Z12
+	VFMADD231PS.BCST (CX)(R8*4), Z12, Z0
+	VFMADD231PS.BCST 4(CX)(R8*4), Z12, Z1
+	VFMADD231PS.BCST 8(CX)(R8*4), Z12, Z2
+	VFMADD231PS.BCST 12(CX)(R8*4), Z12, Z3
+	VFMADD231PS.BCST 16(CX)(R8*4), Z12, Z4
+	VFMADD231PS.BCST 20(CX)(R8*4), Z12, Z5
+	VFMADD231PS.BCST 24(CX)(R8*4), Z12, Z6
+	VFMADD231PS.BCST 28(CX)(R8*4), Z12, Z7
+	VFMADD231PS.BCST 32(CX)(R8*4), Z12, Z8
+	VFMADD231PS.BCST 36(CX)(R8*4), Z12, Z9
+	VFMADD231PS.BCST 40(CX)(R8*4), Z12, Z10
+	VFMADD231PS.BCST 44(CX)(R8*4), Z12, Z11
+	ADDQ             $0x04, DI
+	ADDQ             AX, SI
+	DECQ             R9
+	JNZ              convTileT12x1AVX512_k
+	MOVQ             ldc+56(FP), R8
+	SHLQ             $0x02, R8
+	MOVQ             DX, R9
+	VMOVUPS          Z0, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z1, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z2, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z3, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z4, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z5, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z6, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z7, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z8, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z9, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z10, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z11, (R9)
+	MOVQ             ldcq+64(FP), R8
+	LEAQ             (DX)(R8*4), DX
+	MOVQ             ldb+32(FP), R8
+	LEAQ             (CX)(R8*4), CX
+	DECQ             BX
+	JNZ              convTileT12x1AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT12x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT12x2AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT12x2AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
+	VXORPS Z20, Z20, Z20
+	VXORPS Z21, Z21, Z21
+	VXORPS Z22, Z22, Z22
+	VXORPS Z23, Z23, Z23
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT12x2AVX512_k:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (SI), Z24
+	VMOVUPS      64(SI), Z25
+	VBROADCASTSS (CX)(R8*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(CX)(R8*4), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(CX)(R8*4), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(CX)(R8*4), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(CX)(R8*4), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(CX)(R8*4), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(CX)(R8*4), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(CX)(R8*4), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(CX)(R8*4), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(CX)(R8*4), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(CX)(R8*4), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(CX)(R8*4), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x04, DI
+	ADDQ         AX, SI
+	DECQ         R9
+	JNZ          convTileT12x2AVX512_k
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         DX, R9
+	VMOVUPS      Z0, (R9)
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z2, (R9)
+	VMOVUPS      Z3, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z4, (R9)
+	VMOVUPS      Z5, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z6, (R9)
+	VMOVUPS      Z7, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z8, (R9)
+	VMOVUPS      Z9, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z10, (R9)
+	VMOVUPS      Z11, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z12, (R9)
+	VMOVUPS      Z13, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z14, (R9)
+	VMOVUPS      Z15, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z16, (R9)
+	VMOVUPS      Z17, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z18, (R9)
+	VMOVUPS      Z19, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z20, (R9)
+	VMOVUPS      Z21, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z22, (R9)
+	VMOVUPS      Z23, 64(R9)
+	MOVQ         ldcq+64(FP), R8
+	LEAQ         (DX)(R8*4), DX
+	MOVQ         ldb+32(FP), R8
+	LEAQ         (CX)(R8*4), CX
+	DECQ         BX
+	JNZ          convTileT12x2AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT13x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT13x1AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT13x1AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT13x1AVX512_k:
+	MOVLQSX          (DI), R8
+	VMOVUPS          (SI), Z13
+	VFMADD231PS.BCST (CX)(R8*4), Z13, Z0
+	VFMADD231PS.BCST 4(CX)(R8*4), Z13, Z1
+	VFMADD231PS.BCST 8(CX)(R8*4), Z13, Z2
+	VFMADD231PS.BCST 12(CX)(R8*4), Z13, Z3
+	VFMADD231PS.BCST 16(CX)(R8*4), Z13, Z4
+	VFMADD231PS.BCST 20(CX)(R8*4), Z13, Z5
+	VFMADD231PS.BCST 24(CX)(R8*4), Z13, Z6
+	VFMADD231PS.BCST 28(CX)(R8*4), Z13, Z7
+	VFMADD231PS.BCST 32(CX)(R8*4), Z13, Z8
+	VFMADD231PS.BCST 36(CX)(R8*4), Z13, Z9
+	VFMADD231PS.BCST 40(CX)(R8*4), Z13, Z10
+	VFMADD231PS.BCST 44(CX)(R8*4), Z13, Z11
+	VFMADD231PS.BCST 48(CX)(R8*4), Z13, Z12
+	ADDQ             $0x04, DI
+	ADDQ             AX, SI
+	DECQ             R9
+	JNZ              convTileT13x1AVX512_k
+	MOVQ             ldc+56(FP), R8
+	SHLQ             $0x02, R8
+	MOVQ             DX, R9
+	VMOVUPS          Z0, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z1, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z2, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z3, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z4, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z5, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z6, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z7, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z8, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z9, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z10, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z11, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z12, (R9)
+	MOVQ             ldcq+64(FP), R8
+	LEAQ             (DX)(R8*4), DX
+	MOVQ             ldb+32(FP), R8
+	LEAQ             (CX)(R8*4), CX
+	DECQ             BX
+	JNZ              convTileT13x1AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT13x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT13x2AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT13x2AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
+	VXORPS Z20, Z20, Z20
+	VXORPS Z21, Z21, Z21
+	VXORPS Z22, Z22, Z22
+	VXORPS Z23, Z23, Z23
+	VXORPS Z24, Z24, Z24
+	VXORPS Z25, Z25, Z25
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT13x2AVX512_k:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (SI), Z26
+	VMOVUPS      64(SI), Z27
+	VBROADCASTSS (CX)(R8*4), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 4(CX)(R8*4), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 8(CX)(R8*4), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 12(CX)(R8*4), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 16(CX)(R8*4), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 20(CX)(R8*4), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 24(CX)(R8*4), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 28(CX)(R8*4), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 32(CX)(R8*4), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 36(CX)(R8*4), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 40(CX)(R8*4), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 44(CX)(R8*4), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 48(CX)(R8*4), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	ADDQ         $0x04, DI
+	ADDQ         AX, SI
+	DECQ         R9
+	JNZ          convTileT13x2AVX512_k
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         DX, R9
+	VMOVUPS      Z0, (R9)
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z2, (R9)
+	VMOVUPS      Z3, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z4, (R9)
+	VMOVUPS      Z5, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z6, (R9)
+	VMOVUPS      Z7, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z8, (R9)
+	VMOVUPS      Z9, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z10, (R9)
+	VMOVUPS      Z11, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z12, (R9)
+	VMOVUPS      Z13, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z14, (R9)
+	VMOVUPS      Z15, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z16, (R9)
+	VMOVUPS      Z17, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z18, (R9)
+	VMOVUPS      Z19, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z20, (R9)
+	VMOVUPS      Z21, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z22, (R9)
+	VMOVUPS      Z23, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z24, (R9)
+	VMOVUPS      Z25, 64(R9)
+	MOVQ         ldcq+64(FP), R8
+	LEAQ         (DX)(R8*4), DX
+	MOVQ         ldb+32(FP), R8
+	LEAQ         (CX)(R8*4), CX
+	DECQ         BX
+	JNZ          convTileT13x2AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT14x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT14x1AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT14x1AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT14x1AVX512_k:
+	MOVLQSX          (DI), R8
+	VMOVUPS          (SI), Z14
+	VFMADD231PS.BCST (CX)(R8*4), Z14, Z0
+	VFMADD231PS.BCST 4(CX)(R8*4), Z14, Z1
+	VFMADD231PS.BCST 8(CX)(R8*4), Z14, Z2
+	VFMADD231PS.BCST 12(CX)(R8*4), Z14, Z3
+	VFMADD231PS.BCST 16(CX)(R8*4), Z14, Z4
+	VFMADD231PS.BCST 20(CX)(R8*4), Z14, Z5
+	VFMADD231PS.BCST 24(CX)(R8*4), Z14, Z6
+	VFMADD231PS.BCST 28(CX)(R8*4), Z14, Z7
+	VFMADD231PS.BCST 32(CX)(R8*4), Z14, Z8
+	VFMADD231PS.BCST 36(CX)(R8*4), Z14, Z9
+	VFMADD231PS.BCST 40(CX)(R8*4), Z14, Z10
+	VFMADD231PS.BCST 44(CX)(R8*4), Z14, Z11
+	VFMADD231PS.BCST 48(CX)(R8*4), Z14, Z12
+	VFMADD231PS.BCST 52(CX)(R8*4), Z14, Z13
+	ADDQ             $0x04, DI
+	ADDQ             AX, SI
+	DECQ             R9
+	JNZ              convTileT14x1AVX512_k
+	MOVQ             ldc+56(FP), R8
+	SHLQ             $0x02, R8
+	MOVQ             DX, R9
+	VMOVUPS          Z0, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z1, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z2, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z3, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z4, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z5, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z6, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z7, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z8, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z9, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z10, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z11, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z12, (R9)
+	ADDQ             R8, R9
+	VMOVUPS          Z13, (R9)
+	MOVQ             ldcq+64(FP), R8
+	LEAQ             (DX)(R8*4), DX
+	MOVQ             ldb+32(FP), R8
+	LEAQ             (CX)(R8*4), CX
+	DECQ             BX
+	JNZ              convTileT14x1AVX512_block
+	VZEROUPPER
+	RET
+
+// func convTileT14x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·convTileT14x2AVX512(SB), NOSPLIT, $0-80
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ b+24(FP), CX
+	MOVQ c+48(FP), DX
+	MOVQ nblk+72(FP), BX
+
+convTileT14x2AVX512_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
+	VXORPS Z20, Z20, Z20
+	VXORPS Z21, Z21, Z21
+	VXORPS Z22, Z22, Z22
+	VXORPS Z23, Z23, Z23
+	VXORPS Z24, Z24, Z24
+	VXORPS Z25, Z25, Z25
+	VXORPS Z26, Z26, Z26
+	VXORPS Z27, Z27, Z27
+	MOVQ   a+8(FP), SI
+	MOVQ   offs+40(FP), DI
+	MOVQ   k+0(FP), R9
+
+convTileT14x2AVX512_k:
+	MOVLQSX      (DI), R8
+	VMOVUPS      (SI), Z28
+	VMOVUPS      64(SI), Z29
+	VBROADCASTSS (CX)(R8*4), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 4(CX)(R8*4), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 8(CX)(R8*4), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 12(CX)(R8*4), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 16(CX)(R8*4), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 20(CX)(R8*4), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 24(CX)(R8*4), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 28(CX)(R8*4), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 32(CX)(R8*4), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 36(CX)(R8*4), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 40(CX)(R8*4), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 44(CX)(R8*4), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 48(CX)(R8*4), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 52(CX)(R8*4), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	ADDQ         $0x04, DI
+	ADDQ         AX, SI
+	DECQ         R9
+	JNZ          convTileT14x2AVX512_k
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         DX, R9
+	VMOVUPS      Z0, (R9)
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z2, (R9)
+	VMOVUPS      Z3, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z4, (R9)
+	VMOVUPS      Z5, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z6, (R9)
+	VMOVUPS      Z7, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z8, (R9)
+	VMOVUPS      Z9, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z10, (R9)
+	VMOVUPS      Z11, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z12, (R9)
+	VMOVUPS      Z13, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z14, (R9)
+	VMOVUPS      Z15, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z16, (R9)
+	VMOVUPS      Z17, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z18, (R9)
+	VMOVUPS      Z19, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z20, (R9)
+	VMOVUPS      Z21, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z22, (R9)
+	VMOVUPS      Z23, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z24, (R9)
+	VMOVUPS      Z25, 64(R9)
+	ADDQ         R8, R9
+	VMOVUPS      Z26, (R9)
+	VMOVUPS      Z27, 64(R9)
+	MOVQ         ldcq+64(FP), R8
+	LEAQ         (DX)(R8*4), DX
+	MOVQ         ldb+32(FP), R8
+	LEAQ         (CX)(R8*4), CX
+	DECQ         BX
+	JNZ          convTileT14x2AVX512_block
+	VZEROUPPER
+	RET

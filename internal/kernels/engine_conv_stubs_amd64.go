@@ -1560,3 +1560,507 @@ func convTile6x1AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *flo
 //
 //go:noescape
 func convTile6x2AVX2(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, mask uint16, acc int)
+
+// convTileT1x1AVX512 computes nblk tiles of 1×16 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 1; i++ {
+//			for j := 0; j < 16; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT1x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT1x2AVX512 computes nblk tiles of 1×32 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 1; i++ {
+//			for j := 0; j < 32; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT1x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT2x1AVX512 computes nblk tiles of 2×16 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 2; i++ {
+//			for j := 0; j < 16; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT2x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT2x2AVX512 computes nblk tiles of 2×32 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 2; i++ {
+//			for j := 0; j < 32; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT2x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT3x1AVX512 computes nblk tiles of 3×16 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 3; i++ {
+//			for j := 0; j < 16; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT3x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT3x2AVX512 computes nblk tiles of 3×32 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 3; i++ {
+//			for j := 0; j < 32; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT3x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT4x1AVX512 computes nblk tiles of 4×16 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 4; i++ {
+//			for j := 0; j < 16; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT4x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT4x2AVX512 computes nblk tiles of 4×32 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 4; i++ {
+//			for j := 0; j < 32; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT4x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT5x1AVX512 computes nblk tiles of 5×16 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 5; i++ {
+//			for j := 0; j < 16; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT5x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT5x2AVX512 computes nblk tiles of 5×32 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 5; i++ {
+//			for j := 0; j < 32; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT5x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT6x1AVX512 computes nblk tiles of 6×16 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 6; i++ {
+//			for j := 0; j < 16; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT6x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT6x2AVX512 computes nblk tiles of 6×32 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 6; i++ {
+//			for j := 0; j < 32; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT6x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT7x1AVX512 computes nblk tiles of 7×16 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 7; i++ {
+//			for j := 0; j < 16; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT7x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT7x2AVX512 computes nblk tiles of 7×32 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 7; i++ {
+//			for j := 0; j < 32; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT7x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT8x1AVX512 computes nblk tiles of 8×16 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 8; i++ {
+//			for j := 0; j < 16; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT8x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT8x2AVX512 computes nblk tiles of 8×32 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 8; i++ {
+//			for j := 0; j < 32; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT8x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT9x1AVX512 computes nblk tiles of 9×16 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 9; i++ {
+//			for j := 0; j < 16; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT9x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT9x2AVX512 computes nblk tiles of 9×32 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 9; i++ {
+//			for j := 0; j < 32; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT9x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT10x1AVX512 computes nblk tiles of 10×16 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 10; i++ {
+//			for j := 0; j < 16; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT10x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT10x2AVX512 computes nblk tiles of 10×32 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 10; i++ {
+//			for j := 0; j < 32; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT10x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT11x1AVX512 computes nblk tiles of 11×16 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 11; i++ {
+//			for j := 0; j < 16; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT11x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT11x2AVX512 computes nblk tiles of 11×32 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 11; i++ {
+//			for j := 0; j < 32; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT11x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT12x1AVX512 computes nblk tiles of 12×16 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 12; i++ {
+//			for j := 0; j < 16; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT12x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT12x2AVX512 computes nblk tiles of 12×32 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 12; i++ {
+//			for j := 0; j < 32; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT12x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT13x1AVX512 computes nblk tiles of 13×16 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 13; i++ {
+//			for j := 0; j < 16; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT13x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT13x2AVX512 computes nblk tiles of 13×32 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 13; i++ {
+//			for j := 0; j < 32; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT13x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT14x1AVX512 computes nblk tiles of 14×16 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 14; i++ {
+//			for j := 0; j < 16; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT14x1AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// convTileT14x2AVX512 computes nblk tiles of 14×32 with AVX-512.
+// In Go (k ≥ 1, nblk ≥ 1):
+//
+//	for q := 0; q < nblk; q++ {
+//		for i := 0; i < 14; i++ {
+//			for j := 0; j < 32; j++ {
+//				var s float32
+//				for p := 0; p < k; p++ {
+//					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+//				}
+//				c[q*ldcq+i*ldc+j] = s
+//			}
+//		}
+//	}
+//
+//go:noescape
+func convTileT14x2AVX512(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)

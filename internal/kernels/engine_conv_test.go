@@ -170,3 +170,99 @@ func TestConvGemmPanics(t *testing.T) {
 		}()
 	}
 }
+
+// TestConvGemmT checks ConvGemmT (the dispatched kernels and the portable
+// twin) against a float64 reference on random shapes: channel counts
+// across the 16- and 32-channel tiles and a remainder past the last
+// multiple of 16, rows of 1..30 positions (one tile up to 14, else
+// several), one to a dozen rows, unaligned operands; C's padding and a
+// guard past it stay NaN.
+func TestConvGemmT(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	type shape struct{ m, oh, ow, k int }
+	shapes := []shape{{16, 1, 1, 1}, {32, 14, 14, 288}, {64, 7, 7, 576}, {16, 14, 14, 144}, {32, 28, 28, 9}, {48, 3, 15, 20}, {24, 2, 5, 7}, {5, 3, 3, 4}}
+	for range 40 {
+		shapes = append(shapes, shape{1 + rng.IntN(80), 1 + rng.IntN(12), 1 + rng.IntN(30), 1 + rng.IntN(100)})
+	}
+	variants := map[string]func(m, oh, ow, k int, a []float32, lda int, b []float32, ldb int, offs []int32, c []float32, ldc int){
+		"exported": ConvGemmT,
+		"twin":     convGemmTGeneric,
+	}
+	nan := float32(math.NaN())
+	for name, f := range variants {
+		for si, s := range shapes {
+			lda, ldc, ldb, off := s.m+si%3*16, s.m+si%5, s.ow+2+si%3, si%4
+			a := make([]float32, off+s.k*lda)
+			for i := range a {
+				a[i] = rng.Float32()*2 - 1
+			}
+			a = a[off:]
+			span := (s.oh-1)*ldb + s.ow + rng.IntN(200)
+			b := make([]float32, off+span)
+			for i := range b {
+				b[i] = rng.Float32()*2 - 1
+			}
+			b = b[off:]
+			offs := make([]int32, s.k)
+			for p := range offs {
+				offs[p] = int32(rng.IntN(span - (s.oh-1)*ldb - s.ow + 1))
+			}
+			n := s.oh * s.ow
+			c := make([]float32, off+n*ldc+1)
+			for i := range c {
+				c[i] = nan
+			}
+			c = c[off:]
+			f(s.m, s.oh, s.ow, s.k, a, lda, b, ldb, offs, c, ldc)
+			what := fmt.Sprintf("%s m=%d oh=%d ow=%d k=%d", name, s.m, s.oh, s.ow, s.k)
+			for y := 0; y < s.oh; y++ {
+				for x := 0; x < s.ow; x++ {
+					row := (y*s.ow + x) * ldc
+					for j := 0; j < ldc; j++ {
+						g := c[row+j]
+						if j >= s.m {
+							if g == g {
+								t.Fatalf("%s: c[%d,%d] = %v written outside C", what, y*s.ow+x, j, g)
+							}
+							continue
+						}
+						var want, bound float64
+						for p := 0; p < s.k; p++ {
+							v := float64(b[y*ldb+int(offs[p])+x]) * float64(a[p*lda+j])
+							want += v
+							bound += math.Abs(v)
+						}
+						if math.Abs(float64(g)-want) > 1e-6*bound+1e-6 {
+							t.Fatalf("%s: position (%d, %d) channel %d = %v, want %v", what, y, x, j, g, want)
+						}
+					}
+				}
+			}
+			if g := c[n*ldc]; g == g {
+				t.Fatalf("%s: guard after C overwritten", what)
+			}
+		}
+	}
+}
+
+// TestConvGemmTPanics checks that operands too short are refused before
+// any kernel reads them.
+func TestConvGemmTPanics(t *testing.T) {
+	a, b, c := make([]float32, 3*16), make([]float32, 20), make([]float32, 4*16)
+	for name, f := range map[string]func(){
+		"B row past the end": func() { ConvGemmT(16, 2, 2, 3, a, 16, b, 10, []int32{0, 8, 9}, c, 16) },
+		"negative offset":    func() { ConvGemmT(16, 2, 2, 3, a, 16, b, 10, []int32{0, -1, 2}, c, 16) },
+		"few offsets":        func() { ConvGemmT(16, 2, 2, 3, a, 16, b, 10, []int32{0, 1}, c, 16) },
+		"short C":            func() { ConvGemmT(16, 2, 2, 3, a, 16, b, 10, []int32{0, 1, 2}, c[:63], 16) },
+		"short A":            func() { ConvGemmT(16, 2, 2, 3, a[:47], 16, b, 10, []int32{0, 1, 2}, c, 16) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}

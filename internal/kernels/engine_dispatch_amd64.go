@@ -3,7 +3,7 @@
 package kernels
 
 // engineISA names the instruction set of one variant of each engine
-// kernel: ConvGemm, WinoInput and WinoOutput (and F(4×4)'s), BiasAct,
+// kernel: ConvGemm (and ConvGemmT), WinoInput and WinoOutput (and F(4×4)'s), BiasAct,
 // TransposeBiasAct, MaxPool3x3s2Row, EveryOther and Im2colChannel.
 type engineISA int
 
@@ -32,6 +32,7 @@ func useEngineKernels(isa engineISA) {
 	switch isa {
 	case engineAVX512:
 		convGemm = convGemmAVX512
+		convGemmT, convTNative = convGemmTAVX512, true
 		winoInput, winoOutput = winoInputAVX512Go, winoOutputAVX512Go
 		wino4Input, wino4Output, wino4Native = wino4InputAVX512Go, wino4OutputAVX512Go, true
 		biasAct, biasActRows = biasActAVX512, biasActRowsAVX512
@@ -43,6 +44,7 @@ func useEngineKernels(isa engineISA) {
 		copyRows = copyRowsAVX512Go
 	case engineAVX2:
 		convGemm = convGemmAVX2
+		convGemmT, convTNative = convGemmTGeneric, false
 		winoInput, winoOutput = winoInputAVX2Go, winoOutputAVX2Go
 		wino4Input, wino4Output, wino4Native = wino4InputAVX2Go, wino4OutputAVX2Go, true
 		biasAct, biasActRows = biasActAVX2, biasActRowsAVX2
@@ -54,6 +56,7 @@ func useEngineKernels(isa engineISA) {
 		copyRows = copyRowsAVX2Go
 	default:
 		convGemm = convGemmPacked
+		convGemmT, convTNative = convGemmTGeneric, false
 		winoInput, winoOutput = winoInputGeneric, winoOutputGeneric
 		wino4Input, wino4Output, wino4Native = wino4InputGeneric, wino4OutputGeneric, false
 		biasAct, biasActRows = biasActGeneric, biasActRowsGeneric

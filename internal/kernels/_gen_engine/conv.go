@@ -386,3 +386,103 @@ func convKLoop(pre string, lda, offp, off, cnt, pf Register, bases []Register, s
 	JZ(LabelRef(pre + "_store"))
 	step(0, nil)
 }
+
+// convTMaxRows is the most positions a transposed conv tile holds: with
+// two vectors of output channels, 14 rows take 28 accumulators, two
+// vectors of A and a broadcast (a 14×14 map's row in one tile).
+const convTMaxRows = 14
+
+// convTilesT emits convTileT{R}x{V}AVX512 for every R ≤ 14 and V ≤ 2.
+func convTilesT() {
+	for r := 1; r <= convTMaxRows; r++ {
+		for v := 1; v <= 2; v++ {
+			convTileT(r, v)
+		}
+	}
+}
+
+// convTileT emits convTileT{R}x{V}AVX512: the implicit GEMM of convTile
+// transposed, positions as rows and output channels as columns. Row i of
+// a tile is the grid position b + i, its value for row p of B (input
+// channel and tap) at b[offs[p] + i] and broadcast; row p of A (the
+// weights transposed, K × channels) is 16V floats, lda apart. nblk tiles
+// are stacked: tile q reads B from b + q·ldb and writes R rows of C,
+// ldc apart, from c + q·ldcq. A grouped layer's output row at a small map
+// is one tile, with no grid columns past the row computed.
+func convTileT(r, v int) {
+	name := fmt.Sprintf("convTileT%dx%dAVX512", r, v)
+	TEXT(name, NOSPLIT, "func(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)")
+	Doc(strings.Split(fmt.Sprintf(`%[1]s computes nblk tiles of %[2]d×%[3]d with AVX-512.
+In Go (k ≥ 1, nblk ≥ 1):
+
+	for q := 0; q < nblk; q++ {
+		for i := 0; i < %[2]d; i++ {
+			for j := 0; j < %[3]d; j++ {
+				var s float32
+				for p := 0; p < k; p++ {
+					s += b[q*ldb+int(offs[p])+i] * a[p*lda+j]
+				}
+				c[q*ldcq+i*ldc+j] = s
+			}
+		}
+	}`, name, r, 16*v), "\n")...)
+	Pragma("noescape")
+	acc := func(i, j int) VecPhysical { return zmm[i*v+j] }
+	av := func(j int) VecPhysical { return zmm[r*v+j] }
+	bc := zmm[r*v+v]
+
+	lda := Load(Param("lda"), GP64())
+	SHLQ(U8(2), lda)
+	b := Load(Param("b"), GP64())
+	c := Load(Param("c"), GP64())
+	nblk := Load(Param("nblk"), GP64())
+	ap, offp, off, cnt := GP64(), GP64(), GP64(), GP64()
+
+	Label(name + "_block")
+	for i := 0; i < r*v; i++ {
+		VXORPS(zmm[i], zmm[i], zmm[i])
+	}
+	Load(Param("a"), ap)
+	Load(Param("offs"), offp)
+	Load(Param("k"), cnt)
+	Label(name + "_k")
+	MOVLQSX(Mem{Base: offp}, off)
+	for j := 0; j < v; j++ {
+		VMOVUPS(Mem{Base: ap, Disp: 64 * j}, av(j))
+	}
+	for i := 0; i < r; i++ {
+		m := Mem{Base: b, Index: off, Scale: 4, Disp: 4 * i}
+		if v == 1 {
+			VFMADD231PS_BCST(m, av(0), acc(i, 0))
+			continue
+		}
+		VBROADCASTSS(m, bc)
+		for j := 0; j < v; j++ {
+			VFMADD231PS(av(j), bc, acc(i, j))
+		}
+	}
+	ADDQ(U8(4), offp)
+	ADDQ(lda, ap)
+	DECQ(cnt)
+	JNZ(LabelRef(name + "_k"))
+
+	Load(Param("ldc"), off)
+	SHLQ(U8(2), off)
+	MOVQ(c, cnt)
+	for i := 0; i < r; i++ {
+		for j := 0; j < v; j++ {
+			VMOVUPS(acc(i, j), Mem{Base: cnt, Disp: 64 * j})
+		}
+		if i < r-1 {
+			ADDQ(off, cnt)
+		}
+	}
+	Load(Param("ldcq"), off)
+	LEAQ(Mem{Base: c, Index: off, Scale: 4}, c)
+	Load(Param("ldb"), off)
+	LEAQ(Mem{Base: b, Index: off, Scale: 4}, b)
+	DECQ(nblk)
+	JNZ(LabelRef(name + "_block"))
+	VZEROUPPER()
+	RET()
+}

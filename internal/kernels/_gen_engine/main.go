@@ -3,7 +3,7 @@
 // avo, one set per -set value, each into its own .s file and Go stubs:
 //
 //	-set epilogue  ../engine_epilogue_amd64.s: bias, residual add, ReLU (also on a transpose); transposed blocks
-//	-set conv      ../engine_conv_amd64.s: the implicit-GEMM convolution tiles
+//	-set conv      ../engine_conv_amd64.s: the implicit-GEMM convolution tiles (also transposed)
 //	-set wino      ../wino_amd64.s: the Winograd F(2×2, 3×3) transforms
 //	-set pool      ../engine_pool_amd64.s: the 3×3 stride-2 max pool rows
 //	-set stride    ../engine_stride_amd64.s: every other value of a row, im2col rows, row copies
@@ -45,6 +45,7 @@ func main() {
 	case "conv":
 		convTiles()
 		convTilesAVX2()
+		convTilesT()
 	case "wino":
 		winoTransforms()
 	case "pool":
