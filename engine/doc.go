@@ -21,7 +21,9 @@
 //     registers. No im2col matrix is built (without AVX2, blocks of it
 //     are), except on small maps of one group (7×7, and the stride-2
 //     outputs of fewer than 256 positions), which are computed
-//     transposed on one (pointwiseT, directT).
+//     transposed on one (pointwiseT, directT). Grouped layers at small
+//     maps compute each group transposed on its padded input, the output
+//     positions as rows (kernels.ConvGemmT, groupedT), with AVX-512.
 //
 // 3×3 stride-1 convolutions of ≥ 64 channels run Winograd F(4×4, 3×3)
 // or F(2×2, 3×3) instead (winograd.go) when the batch has enough tiles,
@@ -30,7 +32,8 @@
 //
 // Each layer is split into (image, row block, column block) tiles that the
 // threads of the workspace's team (team.go: workers kept between passes
-// that spin between loops) take from a shared counter. A pointwise tile's
+// that spin between loops) take, each its own contiguous share first,
+// then what is left of the others'. A pointwise tile's
 // epilogue runs on the GEMM micro-kernel's registers before the store
 // (kernels.SgemmSerialEpilogue); a direct tile's on the thread's buffer
 // as it is copied out; so there is no separate batch-norm, add or ReLU

@@ -216,7 +216,7 @@ func (t *team) park(seen uint64) {
 
 // forRange calls fn(lo, hi) over [0, n) split into at most
 // chunksPerThread·size contiguous chunks of at least grain items, which
-// the threads take in turn: a thread that runs slower (a core shared
+// the threads take as run's items: a thread that runs slower (a core shared
 // with the host's other work: on the development VM one vCPU at times ran
 // 30–40 % slower than the other, measured with taskset) takes fewer.
 func (t *team) forRange(n, grain int, fn func(lo, hi int)) {

@@ -114,8 +114,9 @@ func (ws *workspace) buf(id bufID, size int) []float32 {
 	return ws.bufs[id][:size]
 }
 
-// parallel calls fn(worker, item) for every item in [0, items), the
-// threads taking items in turn from a shared counter.
+// parallel calls fn(worker, item) for every item in [0, items) on the
+// team: each thread its own contiguous share first, then the rest of the
+// others' (team.work).
 func (ws *workspace) parallel(items int, fn func(worker, item int)) {
 	ws.team.run(items, fn)
 }
