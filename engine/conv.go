@@ -468,9 +468,10 @@ const tPanel = 32
 // transposed returns a convolution's weights transposed, (K, OutC) for
 // K = InC/Groups·KH·KW, in panels of tPanel output channels, each K ×
 // tPanel and contiguous (channels past OutC zero), building them on first
-// use. A group's channels are columns of one panel or whole panels. A tile then streams its panels of weights from memory in order,
-// where rows of the whole transpose put each 128 bytes it reads on a page
-// of its own: ResNet-50's 3×3 layers at 7×7 (9.4 MB of weights each, read
+// use; a group's channels are columns of one panel or whole panels. A
+// tile then streams its panels of weights from memory in order, where
+// rows of the whole transpose put each 128 bytes it reads on a page of
+// its own: ResNet-50's 3×3 layers at 7×7 (9.4 MB of weights each, read
 // once a pass at batch 1) took 2.13–2.17 ms together before, 2.02–2.04
 // after (TestNetworkProfile, two threads, three interleaved runs of each
 // build); its 1×1 layers there did not change.
