@@ -7,23 +7,24 @@
 // the sum of the nodes exceeds the pass timed without it (compare_ort.js).
 //
 //   NODE_PATH=~/.cache/resnet-bench/npm/node_modules \
-//     node bench/ort_layers.js ~/.cache/resnet-bench/resnet50.onnx [THREADS] [ITERS]
+//     node bench/ort_layers.js ~/.cache/resnet-bench/resnet50.onnx [THREADS] [ITERS] [BATCH]
 const ort = require('onnxruntime-node');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
 async function main() {
-  const [file, threads = '2', iters = '20'] = process.argv.slice(2);
+  const [file, threads = '2', iters = '20', batchArg = '1'] = process.argv.slice(2);
+  const batch = parseInt(batchArg);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ort-layers-'));
   const sess = await ort.InferenceSession.create(file, {
     intraOpNumThreads: parseInt(threads), interOpNumThreads: 1, executionMode: 'sequential',
     graphOptimizationLevel: 'all', executionProviders: ['cpu'],
     enableProfiling: true, profileFilePrefix: path.join(dir, 'profile'),
   });
-  const data = new Float32Array(3 * 224 * 224);
+  const data = new Float32Array(batch * 3 * 224 * 224);
   for (let i = 0; i < data.length; i++) data[i] = (i % 251) / 125 - 1;
-  const feeds = { [sess.inputNames[0]]: new ort.Tensor('float32', data, [1, 3, 224, 224]) };
+  const feeds = { [sess.inputNames[0]]: new ort.Tensor('float32', data, [batch, 3, 224, 224]) };
   const n = parseInt(iters) + 2;
   for (let i = 0; i < n; i++) await sess.run(feeds);
   sess.endProfiling();
@@ -49,7 +50,7 @@ async function main() {
     const k = kindOf(name, v.op, basic);
     kinds.set(k, (kinds.get(k) || 0) + us);
   }
-  console.log(`\n${path.basename(file)}, ${threads} threads, batch 1: ${(total / 1000).toFixed(2)} ms in ${nodes.size} nodes (medians of ${iters} profiled passes)`);
+  console.log(`\n${path.basename(file)}, ${threads} threads, batch ${batch}: ${(total / 1000).toFixed(2)} ms a pass in ${nodes.size} nodes (medians of ${iters} profiled passes)`);
   for (const [k, us] of [...kinds].sort()) console.log(`  ${k.padEnd(22)} ${(us / 1000).toFixed(2).padStart(7)} ms`);
 }
 

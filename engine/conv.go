@@ -386,7 +386,15 @@ const pointwiseTMaxPlain = 256
 // 1×1 layers of ResNet's last stage ran at 131 GFLOP/s against 160–180
 // on larger maps). Items are (image, block of output channels), each
 // computed into the thread's buffer and stored transposed through the
-// epilogue. Wᵀ is built on first use (c.wT), unless the plan was
+// epilogue; a 1×1 layer at a batch of more than one image takes them
+// panel-major instead, (panel of 32 output channels, image), so that a
+// thread runs a panel of Wᵀ over each image of its share while the
+// panel is in its cache, rather than stream all of Wᵀ from memory again
+// for every image: ResNeXt-101 32x8d's 2048→2048 layers at 7×7 and batch
+// 8 took 9.5 ms instead of 12.2 (16 MB of weights each), its 1024→1024
+// ones at 14×14 3 % less, and passes at batch 8 3.4 % less for ResNet-50,
+// 6.8 % for ResNeXt-50 32x4d, 4.5 % for ResNeXt-101 32x8d (alternating
+// in one process, 2026-11-30 18:4x UTC). Wᵀ is built on first use (c.wT), unless the plan was
 // compiled InPlace: a copy of the 829M-parameter WSL model's last-stage
 // weights would break its memory bound. An InPlace plan gathers Wᵀ's
 // panels from W as it goes instead (productT), where that is done in
@@ -405,11 +413,17 @@ const pointwiseTMaxPlain = 256
 // the copying.
 func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res, bias []float32, acc *accum, ax []float32, relu bool) {
 	n, m := ws.n, c.outC
-	blocks := max(1, (chunksPerThread*ws.key.threads+n-1)/n)
-	ocb := min((m+31)/32*32, max(64, ((m+blocks-1)/blocks+31)/32*32))
-	tm := (m + ocb - 1) / ocb
 	k := c.inC * c.kh * c.kw
 	direct := c.kind != pointwise
+	// A 1×1 layer at a batch of images takes its items panel by panel,
+	// the images inner (panelMajor).
+	panelMajor := n > 1 && !direct
+	ocb := tPanel
+	if !panelMajor {
+		blocks := max(1, (chunksPerThread*ws.key.threads+n-1)/n)
+		ocb = min((m+31)/32*32, max(64, ((m+blocks-1)/blocks+31)/32*32))
+	}
+	tm := (m + ocb - 1) / ocb
 	colSize := 0 // the thread's im2col matrix and padded plane, after its tile
 	var oh, ow int
 	if direct {
@@ -431,6 +445,9 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 	}
 	ws.parallel(n*tm, func(worker, it int) {
 		img, o0 := it/tm, it%tm*ocb
+		if panelMajor {
+			img, o0 = it%n, it/n*ocb
+		}
 		o1 := min(o0+ocb, m)
 		cols := o1 - o0
 		buf := ws.cols[worker]

@@ -190,6 +190,8 @@ func TestPointwiseLayers(t *testing.T) {
 		{33, 70, 1, 1, 0, 1, 1, 1, 1, true, true},
 		{16, 24, 1, 1, 0, 1, 2, 8, 8, false, true},
 		{128, 512, 1, 2, 0, 1, 1, 28, 28, true, true},
+		{300, 70, 1, 1, 0, 1, 4, 7, 7, true, true},      // panel-major items, the last panel partial
+		{256, 1024, 1, 1, 0, 1, 3, 14, 14, true, false}, // ResNet-50's conv3 at 14×14, a batch
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for range 6 {
