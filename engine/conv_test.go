@@ -339,3 +339,39 @@ func TestConvPool(t *testing.T) {
 		}
 	}
 }
+
+// TestFillPhases2 checks fillPhases2 against fillPhase for each of the
+// two planes it writes, on odd and even sizes and paddings 0–3 (the
+// planes start NaN, so every value must be written).
+func TestFillPhases2(t *testing.T) {
+	for _, pad := range []int{0, 1, 2, 3} {
+		for h := 1; h <= 9; h++ {
+			for _, w := range []int{1, 2, 5, 14, 15, 33, 56} {
+				x := make([]float32, h*w)
+				for i := range x {
+					x[i] = float32(i + 1)
+				}
+				c := &conv{stride: 2, pad: pad}
+				wq, hq, _ := padGeom(c, h, w)
+				for a := range 2 {
+					got := [2][]float32{make([]float32, hq*wq), make([]float32, hq*wq)}
+					for _, g := range got {
+						for i := range g {
+							g[i] = float32(math.NaN())
+						}
+					}
+					fillPhases2(x, h, w, pad, a, hq, wq, got[0], got[1])
+					for b := range 2 {
+						want := make([]float32, hq*wq)
+						fillPhase(x, h, w, pad, 2, a, b, hq, wq, want)
+						for i := range want {
+							if got[b][i] != want[i] {
+								t.Fatalf("pad=%d %dx%d phase (%d, %d): [%d] = %v, want %v", pad, h, w, a, b, i, got[b][i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -4,7 +4,7 @@ package kernels
 
 // engineISA names the instruction set of one variant of each engine
 // kernel: ConvGemm (and ConvGemmT), WinoInput and WinoOutput (and F(4×4)'s), BiasAct,
-// TransposeBiasAct, MaxPool3x3s2Row, EveryOther and Im2colChannel.
+// TransposeBiasAct, MaxPool3x3s2Row, EveryOther, DeinterleaveRows and Im2colChannel.
 type engineISA int
 
 const (
@@ -15,14 +15,20 @@ const (
 
 // The engine kernels' dispatch (cpu.go holds the GEMM's): the widest
 // variant this CPU runs, unless RESNET_NOASM is set.
-func init() {
+func init() { useEngineKernels(defaultEngineISA()) }
+
+// defaultEngineISA is the widest engine ISA this CPU runs, or the
+// portable twins when RESNET_NOASM is set.
+func defaultEngineISA() engineISA {
 	switch {
 	case asmDisabled:
+		return engineGo
 	case hasAVX512:
-		useEngineKernels(engineAVX512)
+		return engineAVX512
 	case hasAVX2:
-		useEngineKernels(engineAVX2)
+		return engineAVX2
 	}
+	return engineGo
 }
 
 // useEngineKernels points the engine kernels' variables at the variants
@@ -42,6 +48,7 @@ func useEngineKernels(isa engineISA) {
 		everyOther, everyOtherRows = everyOtherAVX512Go, everyOtherRowsAVX512Go
 		im2colChannel = im2colChannelAVX512Go
 		copyRows = copyRowsAVX512Go
+		deinterleaveRows = deinterleaveRowsAVX512Go
 	case engineAVX2:
 		convGemm = convGemmAVX2
 		convGemmT, convTNative = convGemmTGeneric, false
@@ -54,6 +61,7 @@ func useEngineKernels(isa engineISA) {
 		everyOther, everyOtherRows = everyOtherAVX2Go, everyOtherRowsGeneric
 		im2colChannel = im2colChannelAVX2Go
 		copyRows = copyRowsAVX2Go
+		deinterleaveRows = deinterleaveRowsAVX2Go
 	default:
 		convGemm = convGemmPacked
 		convGemmT, convTNative = convGemmTGeneric, false
@@ -66,5 +74,6 @@ func useEngineKernels(isa engineISA) {
 		everyOther, everyOtherRows = everyOtherGeneric, everyOtherRowsGeneric
 		im2colChannel = im2colChannelGeneric
 		copyRows = copyRowsGeneric
+		deinterleaveRows = deinterleaveRowsGeneric
 	}
 }

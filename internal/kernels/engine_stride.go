@@ -51,6 +51,42 @@ func everyOtherGeneric(dst, src []float32) {
 	}
 }
 
+// DeinterleaveRows splits each of rows rows of n values of src (rows lds
+// apart) into its even-indexed values, (n+1)/2 of them at even[i·ldd:],
+// and its odd-indexed ones, n/2 at odd[i·ldd:]: the two column phases of
+// a stride-2 layer's input rows in one pass over them (EveryOtherRows
+// twice reads each row twice). odd may be empty when n is 1.
+func DeinterleaveRows(even, odd []float32, ldd int, src []float32, lds, rows, n int) {
+	if n <= 0 || rows <= 0 {
+		return
+	}
+	ne, no := (n+1)/2, n/2
+	if ldd < ne || lds < 0 || len(even) < (rows-1)*ldd+ne || no > 0 && len(odd) < (rows-1)*ldd+no || len(src) < (rows-1)*lds+n {
+		panic(fmt.Sprintf("kernels: DeinterleaveRows: %d rows of %d values, even %d, odd %d (ldd %d), src %d (lds %d)", rows, n, len(even), len(odd), ldd, len(src), lds))
+	}
+	if no == 0 {
+		odd = even // never written
+	}
+	deinterleaveRows(even, odd, ldd, src, lds, rows, n)
+}
+
+// deinterleaveRows is the variant DeinterleaveRows uses.
+var deinterleaveRows = deinterleaveRowsGeneric
+
+// deinterleaveRowsGeneric is the portable twin of the assembly.
+func deinterleaveRowsGeneric(even, odd []float32, ldd int, src []float32, lds, rows, n int) {
+	for i := 0; i < rows; i++ {
+		row := src[i*lds : i*lds+n]
+		e, o := even[i*ldd:], odd[i*ldd:]
+		for q := 0; 2*q < n; q++ {
+			e[q] = row[2*q]
+		}
+		for q := 0; 2*q+1 < n; q++ {
+			o[q] = row[2*q+1]
+		}
+	}
+}
+
 // Im2colChannel writes the kh·kw rows of one channel's im2col matrix: row
 // t = (ki, kj), at dst[t·oh·ow:], holds src[(oy·s + ki)·wp + ox·s + kj]
 // at oy·ow + ox, for the oh×ow outputs of a kh×kw convolution at stride

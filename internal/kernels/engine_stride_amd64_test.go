@@ -34,3 +34,12 @@ func addCopyRowsAsm(v map[string]func([]float32, int, []float32, int, int, int))
 		v["avx2"] = copyRowsAVX2Go
 	}
 }
+
+func addDeinterleaveAsm(v map[string]func([]float32, []float32, int, []float32, int, int, int)) {
+	if hasAVX512 {
+		v["avx512"] = deinterleaveRowsAVX512Go
+	}
+	if hasAVX2 {
+		v["avx2"] = deinterleaveRowsAVX2Go
+	}
+}

@@ -9,3 +9,5 @@ func addStrideRowsAsm(map[string]func([]float32, int, []float32, int, int, int))
 func addIm2colChannelAsm(map[string]func(dst, src []float32, wp, kh, kw, s, oh, ow int)) {}
 
 func addCopyRowsAsm(map[string]func([]float32, int, []float32, int, int, int)) {}
+
+func addDeinterleaveAsm(map[string]func([]float32, []float32, int, []float32, int, int, int)) {}

@@ -55,3 +55,15 @@ func copyRowsAVX512(dst *float32, src *float32, ldd int, lds int, rows int, n in
 //
 //go:noescape
 func copyRowsAVX2(dst *float32, src *float32, ldd int, lds int, rows int, n int)
+
+// deinterleaveAVX512 sets ev[i*ldd+q] = src[i*lds+2q] for 2q < n and
+// od[i*ldd+q] = src[i*lds+2q+1] for 2q+1 < n, for i < rows (n, rows ≥ 1);
+// see deinterleaveRowsGeneric.
+//
+//go:noescape
+func deinterleaveAVX512(ev *float32, od *float32, src *float32, n int, rows int, ldd int, lds int)
+
+// deinterleaveAVX2 is deinterleaveAVX512 with AVX2; see deinterleaveRowsGeneric.
+//
+//go:noescape
+func deinterleaveAVX2(ev *float32, od *float32, src *float32, n int, rows int, ldd int, lds int)

@@ -242,3 +242,91 @@ func BenchmarkCopyRows(b *testing.B) {
 		}
 	}
 }
+
+// TestDeinterleaveRows runs every variant (through DeinterleaveRows'
+// checks) on 1..6 rows of 1..70 values, across the vector steps and their
+// masked ends, with padded strides; src ends at its last value read, and
+// both outputs are NaN outside what must be written.
+func TestDeinterleaveRows(t *testing.T) {
+	variants := map[string]func([]float32, []float32, int, []float32, int, int, int){"generic": deinterleaveRowsGeneric, "dispatched": deinterleaveRows}
+	addDeinterleaveAsm(variants)
+	for name, f := range variants {
+		for n := 1; n <= 70; n++ {
+			rows := 1 + n%6
+			ne, no := (n+1)/2, n/2
+			ldd, lds := ne+n%3, n+n%5
+			src := make([]float32, (rows-1)*lds+n)
+			for i := range src {
+				src[i] = float32(i + 1)
+			}
+			nan := func(k int) []float32 {
+				b := make([]float32, k)
+				for i := range b {
+					b[i] = float32(math.NaN())
+				}
+				return b
+			}
+			even, odd := nan((rows-1)*ldd+ne+2), nan((rows-1)*ldd+no+2)
+			orig := deinterleaveRows
+			deinterleaveRows = f
+			DeinterleaveRows(even[1:], odd[1:], ldd, src, lds, rows, n)
+			deinterleaveRows = orig
+			for _, out := range []struct {
+				d      []float32
+				k, off int
+			}{{even, ne, 0}, {odd, no, 1}} {
+				for i, v := range out.d {
+					r, q := (i-1)/ldd, (i-1)%ldd
+					if i >= 1 && r < rows && q < out.k {
+						if want := src[r*lds+2*q+out.off]; v != want {
+							t.Fatalf("%s n=%d rows=%d: row %d value %d of phase %d = %v, want %v", name, n, rows, r, q, out.off, v, want)
+						}
+					} else if v == v {
+						t.Fatalf("%s n=%d rows=%d: phase %d: wrote [%d] outside the rows", name, n, rows, out.off, i-1)
+					}
+				}
+			}
+		}
+	}
+	DeinterleaveRows(nil, nil, 0, nil, 0, 0, 5)
+	for _, bad := range []func(){
+		func() { DeinterleaveRows(make([]float32, 3), make([]float32, 3), 3, make([]float32, 7), 7, 1, 8) },  // even too short
+		func() { DeinterleaveRows(make([]float32, 4), make([]float32, 4), 4, make([]float32, 7), 8, 1, 8) },  // src too short
+		func() { DeinterleaveRows(make([]float32, 9), make([]float32, 3), 4, make([]float32, 16), 8, 2, 8) }, // odd too short
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("DeinterleaveRows with too short a slice did not panic")
+				}
+			}()
+			bad()
+		}()
+	}
+}
+
+// BenchmarkDeinterleaveRows times each variant on the rows of a 56×56
+// and a 14×14 plane of one row phase, against EveryOtherRows twice:
+//
+//	go test -run X -bench Deinterleave ./internal/kernels/
+func BenchmarkDeinterleaveRows(b *testing.B) {
+	variants := map[string]func([]float32, []float32, int, []float32, int, int, int){"generic": deinterleaveRowsGeneric}
+	addDeinterleaveAsm(variants)
+	for _, w := range []int{56, 14} {
+		src := make([]float32, w*w)
+		even, odd := make([]float32, w*w/2), make([]float32, w*w/2)
+		for name, f := range variants {
+			b.Run(fmt.Sprintf("%s/%d", name, w), func(b *testing.B) {
+				for range b.N {
+					f(even, odd, w/2+1, src, 2*w, w/2, w)
+				}
+			})
+		}
+		b.Run(fmt.Sprintf("everyOtherRows-twice/%d", w), func(b *testing.B) {
+			for range b.N {
+				EveryOtherRows(even, w/2+1, src, 2*w, w/2, w/2)
+				EveryOtherRows(odd, w/2+1, src[1:], 2*w, w/2, w/2)
+			}
+		})
+	}
+}

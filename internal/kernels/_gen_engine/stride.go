@@ -367,3 +367,178 @@ func evenTable() Mem {
 	}
 	return even
 }
+
+// oddTable emits the VPERMI2PS indices 1, 3, … 31: the odd values of two
+// registers.
+func oddTable() Mem {
+	odd := GLOBL("strideOdd", RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		DATA(4*i, U32(2*i+1))
+	}
+	return odd
+}
+
+// splitTail splits the t source values of a row's last step (t < 2w)
+// into those of its first register of w lanes (lo = min(t, w)) and of its
+// second (hi = max(t − w, 0)), and returns the even outputs it makes,
+// (t+1)/2, and the odd ones, t/2.
+func splitTail(t Register, w int) (lo, hi, ne, no Register) {
+	lo, hi, ne, no = GP64(), GP64(), GP64(), GP64()
+	wr := GP64()
+	MOVQ(U32(w), wr)
+	MOVQ(t, lo)
+	CMPQ(lo, wr)
+	CMOVQGT(wr, lo)
+	MOVQ(t, hi)
+	SUBQ(U8(w), hi)
+	zero := GP64()
+	XORQ(zero, zero)
+	CMOVQLT(zero, hi)
+	LEAQ(Mem{Base: t, Disp: 1}, ne)
+	SHRQ(U8(1), ne)
+	MOVQ(t, no)
+	SHRQ(U8(1), no)
+	return lo, hi, ne, no
+}
+
+// deinterleave emits deinterleaveAVX512: the even and odd values of each
+// of rows rows of n source values, 32 values a step from two loads and a
+// VPERMI2PS for each half, the last step (0–31 values) masked on every
+// access; the masks are computed once for all rows.
+func deinterleave(even, odd Mem) {
+	TEXT("deinterleaveAVX512", NOSPLIT, "func(ev, od, src *float32, n, rows, ldd, lds int)")
+	Doc("deinterleaveAVX512 sets ev[i*ldd+q] = src[i*lds+2q] for 2q < n and",
+		"od[i*ldd+q] = src[i*lds+2q+1] for 2q+1 < n, for i < rows (n, rows ≥ 1);",
+		"see deinterleaveRowsGeneric.")
+	Pragma("noescape")
+	ev := Load(Param("ev"), GP64())
+	od := Load(Param("od"), GP64())
+	src := Load(Param("src"), GP64())
+	n := Load(Param("n"), GP64())
+	rows := Load(Param("rows"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	SHLQ(U8(2), ldd)
+	lds := Load(Param("lds"), GP64())
+	SHLQ(U8(2), lds)
+	VMOVUPS(even, Z30)
+	VMOVUPS(odd, Z31)
+	Comment("steps = n/32 whole steps a row, then t = n mod 32 values: K1 and K2",
+		"read them, K3 writes their (t+1)/2 even values, K4 their t/2 odd ones.")
+	steps := GP64()
+	MOVQ(n, steps)
+	SHRQ(U8(5), steps)
+	t := GP64()
+	MOVQ(n, t)
+	ANDQ(U8(31), t)
+	lo, hi, ne, no := splitTail(t, 16)
+	lowMask(lo, K1)
+	lowMask(hi, K2)
+	lowMask(ne, K3)
+	lowMask(no, K4)
+	Label("deint_rows")
+	e, o, p, c := GP64(), GP64(), GP64(), GP64()
+	MOVQ(ev, e)
+	MOVQ(od, o)
+	MOVQ(src, p)
+	MOVQ(steps, c)
+	Label("deint_step")
+	TESTQ(c, c)
+	JZ(LabelRef("deint_tail"))
+	VMOVUPS(Mem{Base: p}, Z0)
+	VMOVUPS(Mem{Base: p, Disp: 64}, Z1)
+	VMOVAPS(Z30, Z2)
+	VPERMI2PS(Z1, Z0, Z2)
+	VMOVAPS(Z31, Z3)
+	VPERMI2PS(Z1, Z0, Z3)
+	VMOVUPS(Z2, Mem{Base: e})
+	VMOVUPS(Z3, Mem{Base: o})
+	ADDQ(U32(128), p)
+	ADDQ(U32(64), e)
+	ADDQ(U32(64), o)
+	DECQ(c)
+	JMP(LabelRef("deint_step"))
+	Label("deint_tail")
+	VMOVUPS_Z(Mem{Base: p}, K1, Z0)
+	VMOVUPS_Z(Mem{Base: p, Disp: 64}, K2, Z1)
+	VMOVAPS(Z30, Z2)
+	VPERMI2PS(Z1, Z0, Z2)
+	VMOVAPS(Z31, Z3)
+	VPERMI2PS(Z1, Z0, Z3)
+	VMOVUPS(Z2, K3, Mem{Base: e})
+	VMOVUPS(Z3, K4, Mem{Base: o})
+	ADDQ(ldd, ev)
+	ADDQ(ldd, od)
+	ADDQ(lds, src)
+	DECQ(rows)
+	JNZ(LabelRef("deint_rows"))
+	VZEROUPPER()
+	RET()
+}
+
+// deinterleaveAVX2 emits deinterleaveAVX2, deinterleaveAVX512 on ymm
+// registers: 16 values a step, whose VSHUFPS (0x88 the even values of
+// each 128-bit half, 0xdd the odd) and VPERMPD put in order; the last step
+// (0–15 values) reads and writes through VMASKMOVPS masks from lanes.
+func deinterleaveAVX2(lanes Mem) {
+	TEXT("deinterleaveAVX2", NOSPLIT, "func(ev, od, src *float32, n, rows, ldd, lds int)")
+	Doc("deinterleaveAVX2 is deinterleaveAVX512 with AVX2; see deinterleaveRowsGeneric.")
+	Pragma("noescape")
+	ev := Load(Param("ev"), GP64())
+	od := Load(Param("od"), GP64())
+	src := Load(Param("src"), GP64())
+	n := Load(Param("n"), GP64())
+	rows := Load(Param("rows"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	SHLQ(U8(2), ldd)
+	lds := Load(Param("lds"), GP64())
+	SHLQ(U8(2), lds)
+	steps := GP64()
+	MOVQ(n, steps)
+	SHRQ(U8(4), steps)
+	t := GP64()
+	MOVQ(n, t)
+	ANDQ(U8(15), t)
+	lo, hi, ne, no := splitTail(t, 8)
+	vmaskFor(lanes, lo, Y15)
+	vmaskFor(lanes, hi, Y14)
+	vmaskFor(lanes, ne, Y13)
+	vmaskFor(lanes, no, Y12)
+	split := func() {
+		VSHUFPS(U8(0x88), Y1, Y0, Y2)
+		VPERMPD(U8(0xd8), Y2, Y2)
+		VSHUFPS(U8(0xdd), Y1, Y0, Y3)
+		VPERMPD(U8(0xd8), Y3, Y3)
+	}
+	Label("deintAVX2_rows")
+	e, o, p, c := GP64(), GP64(), GP64(), GP64()
+	MOVQ(ev, e)
+	MOVQ(od, o)
+	MOVQ(src, p)
+	MOVQ(steps, c)
+	Label("deintAVX2_step")
+	TESTQ(c, c)
+	JZ(LabelRef("deintAVX2_tail"))
+	VMOVUPS(Mem{Base: p}, Y0)
+	VMOVUPS(Mem{Base: p, Disp: 32}, Y1)
+	split()
+	VMOVUPS(Y2, Mem{Base: e})
+	VMOVUPS(Y3, Mem{Base: o})
+	ADDQ(U32(64), p)
+	ADDQ(U32(32), e)
+	ADDQ(U32(32), o)
+	DECQ(c)
+	JMP(LabelRef("deintAVX2_step"))
+	Label("deintAVX2_tail")
+	VMASKMOVPS(Mem{Base: p}, Y15, Y0)
+	VMASKMOVPS(Mem{Base: p, Disp: 32}, Y14, Y1)
+	split()
+	VMASKMOVPS(Y2, Y13, Mem{Base: e})
+	VMASKMOVPS(Y3, Y12, Mem{Base: o})
+	ADDQ(ldd, ev)
+	ADDQ(ldd, od)
+	ADDQ(lds, src)
+	DECQ(rows)
+	JNZ(LabelRef("deintAVX2_rows"))
+	VZEROUPPER()
+	RET()
+}
