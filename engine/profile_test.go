@@ -206,6 +206,7 @@ func BenchmarkConvLayer(b *testing.B) {
 		{"3x3-512-14-s2", convCase{512, 512, 3, 2, 1, 1, 1, 14, 14, false, true}, Options{NoWinograd: true}},
 		{"1x1-64-64-56", convCase{64, 64, 1, 1, 0, 1, 1, 56, 56, false, true}, Options{}},
 		{"1x1-64-256-56", convCase{64, 256, 1, 1, 0, 1, 1, 56, 56, false, true}, Options{}},
+		{"1x1-64-256-56-res", convCase{64, 256, 1, 1, 0, 1, 1, 56, 56, true, true}, Options{}},
 		{"1x1-256-64-56", convCase{256, 64, 1, 1, 0, 1, 1, 56, 56, false, true}, Options{}},
 		{"1x1-512-128-28", convCase{512, 128, 1, 1, 0, 1, 1, 28, 28, false, true}, Options{}},
 		{"1x1-1024-256-14", convCase{1024, 256, 1, 1, 0, 1, 1, 14, 14, false, true}, Options{}},

@@ -84,6 +84,57 @@ func TestSgemmSerialATBT(t *testing.T) {
 	}
 }
 
+// TestSgemmSerialATPanels checks SgemmSerialAT on contiguous panels of
+// B (ldb = 32, 32 columns a call: the engine's transposed weights, whose
+// later tiles prefetch the next slice of the panels, tilePF) against the
+// same panels with a row stride of 33 (no prefetching), bit for bit: the
+// same kernel on the same values in the same order. The last panel's
+// prefetch would run past B, and is dropped.
+func TestSgemmSerialATPanels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, s := range [][2]int{{49, 70}, {49, 2048}, {196, 1024}, {30, 520}, {12, 800}, {25, 385}} {
+		m, k := s[0], s[1]
+		const panels = 3
+		lda, ldc := m+3, 32*panels+1
+		a := make([]float32, k*lda)
+		b := make([]float32, panels*k*32)
+		c0 := make([]float32, m*ldc)
+		for _, x := range [][]float32{a, b, c0} {
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+		}
+		b33 := make([]float32, panels*k*33)
+		for p := 0; p < panels; p++ {
+			for r := 0; r < k; r++ {
+				copy(b33[(p*k+r)*33:][:32], b[(p*k+r)*32:][:32])
+			}
+		}
+		for _, beta := range []float32{0, 1} {
+			want := append([]float32(nil), c0...)
+			got := append([]float32(nil), c0...)
+			for p := 0; p < panels; p++ {
+				SgemmSerialAT(m, 32, k, 1, a, lda, b33[p*k*33:], 33, beta, want[32*p:], ldc)
+				SgemmSerialAT(m, 32, k, 1, a, lda, b[p*k*32:], 32, beta, got[32*p:], ldc)
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("m=%d k=%d beta=%v: c[%d] = %v, want %v", m, k, beta, i, got[i], want[i])
+				}
+			}
+		}
+	}
+	if gemmKernel.tilePF != nil {
+		defer func() {
+			if recover() == nil {
+				t.Error("tilePF with a short prefetch stream did not panic")
+			}
+		}()
+		x := make([]float32, 64*32)
+		gemmKernel.tilePF(64, 12, x, 1, 12, x, 32, x, 32, 1, 0, x[:64*16-1])
+	}
+}
+
 // TestDot checks Dot against a float64 sum (within float32's rounding of
 // n terms: n·2⁻²⁴ of the sum of |x·y|), and that it is what Sgemm computes
 // for A·Bᵀ with one row of A, bit for bit, on lengths across the kernels'

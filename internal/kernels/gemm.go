@@ -50,6 +50,9 @@ type microKernel struct {
 	// registers, before C is stored; without it sgemmBlock runs the
 	// epilogue on the stored tile.
 	tileEp func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue)
+	// tilePF, when set, is tile that also prefetches pf (one 64-byte line
+	// a step of k, into L2), kc·16 values (pf may lie past the panels).
+	tilePF func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, pf []float32)
 	// half, when set, is tile for the first nr/2 columns only: the right
 	// edge when no more are left (half the multiply-adds of a full tile).
 	half func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32)
@@ -279,6 +282,13 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 	bufs.b = grow(bufs.b, kcMax*ncMax)
 	bufs.tmp = grow(bufs.tmp, mr*nr)
 	pa, pb, tmp := bufs.a, bufs.b, bufs.tmp
+	// A transposed product on B's contiguous panels (ldb = nr, read in
+	// place: the engine's small maps, Cᵀ = Xᵀ·Wᵀ on the transposed
+	// weights) streams each slice of B from memory in its first tile,
+	// while the slice's later tiles find it in cache: those prefetch the
+	// next slice (tilePF), the next kc rows of the panel or the next
+	// panel's first.
+	pfNext := kern.tilePF != nil && transA && !transB && inPlaceB && ldb == nr && n1-n0 == nr
 
 	for jc := n0; jc < n1; jc += kern.nc {
 		nc := min(kern.nc, n1-jc)
@@ -334,6 +344,15 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 						}
 						if nn == nr {
 							switch {
+							case te == nil && pfNext && ir > 0 && ir <= 2*mr:
+								// The second and third tiles of this slice
+								// each prefetch half the next kc rows of B.
+								o := (pc+kc)*ldb + jc + jr + (ir/mr-1)*kc*nr/2
+								if o+kc*nr/2 <= len(b) {
+									kern.tilePF(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet, b[o:o+kc*nr/2])
+								} else {
+									kern.tile(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet)
+								}
 							case te == nil:
 								kern.tile(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet)
 							case kern.tileEp != nil:

@@ -33,6 +33,7 @@ var avx512Kernel = microKernel{
 	tile:    tileOf(avx512Tiles[:], 32),
 	half:    tileOf(avx512HalfTiles[:], 16),
 	tileEp:  tileEpOf(avx512Tiles[:], 32),
+	tilePF:  tilePFOf(avx512Tiles[:], 32),
 	dot: func(n int, x, y []float32) float32 {
 		x, y = x[:n], y[:n]
 		return sdotAVX512(n, &x[0], &y[0])

@@ -17,6 +17,19 @@ func tileOf(tiles []asmTile, nr int) func(k, rows int, a []float32, rsa, csa int
 	}
 }
 
+// tilePFOf is tileOf for a microKernel's tilePF: the tile prefetching
+// pf, a line a step of k (flags 8: res is the stream).
+func tilePFOf(tiles []asmTile, nr int) func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, pf []float32) {
+	mr := len(tiles) - 1
+	return func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, pf []float32) {
+		checkTile(k, rows, mr, nr, a, rsa, csa, b, rsb, c, ldc)
+		if len(pf) < k*16 {
+			panic("kernels: SGEMM micro-kernel called with a short prefetch stream")
+		}
+		tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, nil, &pf[0], 0, 8)
+	}
+}
+
 // tileEpOf is tileOf for a microKernel's tileEp: the tile with its
 // epilogue.
 func tileEpOf(tiles []asmTile, nr int) func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {

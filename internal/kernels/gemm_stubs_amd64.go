@@ -9,8 +9,10 @@ package kernels
 // and B with the row stride rsb (a packed panel has rsb = 32), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 32; j++ {
@@ -34,8 +36,10 @@ func sgemmTile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 32), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 32; j++ {
@@ -59,8 +63,10 @@ func sgemmTile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 32), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 32; j++ {
@@ -84,8 +90,10 @@ func sgemmTile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 32), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 32; j++ {
@@ -109,8 +117,10 @@ func sgemmTile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 32), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 32; j++ {
@@ -134,8 +144,10 @@ func sgemmTile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 32), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 32; j++ {
@@ -159,8 +171,10 @@ func sgemmTile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 32), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 7; i++ {
 //		for j := 0; j < 32; j++ {
@@ -184,8 +198,10 @@ func sgemmTile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 32), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 8; i++ {
 //		for j := 0; j < 32; j++ {
@@ -209,8 +225,10 @@ func sgemmTile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 32), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 9; i++ {
 //		for j := 0; j < 32; j++ {
@@ -234,8 +252,10 @@ func sgemmTile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 32), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 10; i++ {
 //		for j := 0; j < 32; j++ {
@@ -259,8 +279,10 @@ func sgemmTile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // and B with the row stride rsb (a packed panel has rsb = 32), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 11; i++ {
 //		for j := 0; j < 32; j++ {
@@ -284,8 +306,10 @@ func sgemmTile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // and B with the row stride rsb (a packed panel has rsb = 32), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 12; i++ {
 //		for j := 0; j < 32; j++ {
@@ -309,8 +333,10 @@ func sgemmTile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 16; j++ {
@@ -334,8 +360,10 @@ func sgemmTile1x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 16; j++ {
@@ -359,8 +387,10 @@ func sgemmTile2x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 16; j++ {
@@ -384,8 +414,10 @@ func sgemmTile3x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 16; j++ {
@@ -409,8 +441,10 @@ func sgemmTile4x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 16; j++ {
@@ -434,8 +468,10 @@ func sgemmTile5x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 16; j++ {
@@ -459,8 +495,10 @@ func sgemmTile6x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 7; i++ {
 //		for j := 0; j < 16; j++ {
@@ -484,8 +522,10 @@ func sgemmTile7x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 8; i++ {
 //		for j := 0; j < 16; j++ {
@@ -509,8 +549,10 @@ func sgemmTile8x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 9; i++ {
 //		for j := 0; j < 16; j++ {
@@ -534,8 +576,10 @@ func sgemmTile9x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 10; i++ {
 //		for j := 0; j < 16; j++ {
@@ -559,8 +603,10 @@ func sgemmTile10x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 11; i++ {
 //		for j := 0; j < 16; j++ {
@@ -584,8 +630,10 @@ func sgemmTile11x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 12; i++ {
 //		for j := 0; j < 16; j++ {
@@ -609,8 +657,10 @@ func sgemmTile12x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 16; j++ {
@@ -634,8 +684,10 @@ func sgemmTile1x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 16; j++ {
@@ -659,8 +711,10 @@ func sgemmTile2x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 16; j++ {
@@ -684,8 +738,10 @@ func sgemmTile3x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 16; j++ {
@@ -709,8 +765,10 @@ func sgemmTile4x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 16; j++ {
@@ -734,8 +792,10 @@ func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // and B with the row stride rsb (a packed panel has rsb = 16), then the
 // epilogue flags ask for, on the registers before they are stored: with bit 0,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-// epilogue:
+// bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+// 2), res is a prefetch stream instead: each step of k in the unrolled loop
+// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// without the epilogue:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 16; j++ {

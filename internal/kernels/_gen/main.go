@@ -85,8 +85,10 @@ with %[4]s, where A is addressed with the row and column strides rsa and csa
 and B with the row stride rsb (a packed panel has rsb = %[3]d), then the
 epilogue flags ask for, on the registers before they are stored: with bit 0,
 C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
-bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). In Go, without the
-epilogue:
+bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
+2), res is a prefetch stream instead: each step of k in the unrolled loop
+prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+without the epilogue:
 
 	for i := 0; i < %[2]d; i++ {
 		for j := 0; j < %[3]d; j++ {
@@ -218,6 +220,23 @@ func tileBody(name string, x isa, mr, vecs, unroll int, bf16 bool) {
 	MOVQ(k, n)
 	SHRQ(U8(2), n)
 	JZ(LabelRef(name + "_tail"))
+	if !bf16 {
+		Comment("flags&8: res is a prefetch stream instead of a residual, a line",
+			"(PREFETCHT1) each step of k in the unrolled loop (the next slice of B).")
+		pfl := Load(Param("flags"), GP64())
+		TESTQ(U32(8), pfl)
+		JZ(LabelRef(name + "_loop"))
+		pf := Load(Param("res"), GP64())
+		Label(name + "_pfloop")
+		for u := 0; u < unroll; u++ {
+			PREFETCHT1(Mem{Base: pf, Disp: 64 * u})
+			step(u)
+		}
+		ADDQ(U32(64*unroll), pf)
+		DECQ(n)
+		JNZ(LabelRef(name + "_pfloop"))
+		JMP(LabelRef(name + "_tail"))
+	}
 	Label(name + "_loop")
 	for u := 0; u < unroll; u++ {
 		step(u)
