@@ -125,13 +125,22 @@ func TestSgemmSerialATPanels(t *testing.T) {
 		}
 	}
 	if gemmKernel.tilePF != nil {
-		defer func() {
-			if recover() == nil {
-				t.Error("tilePF with a short prefetch stream did not panic")
-			}
-		}()
 		x := make([]float32, 64*32)
-		gemmKernel.tilePF(64, 12, x, 1, 12, x, 32, x, 32, 1, 0, x[:64*16-1])
+		for _, bad := range []func(){
+			func() { gemmKernel.tilePF(64, 12, x, 1, 12, x, 32, x, 32, 1, 0, nil, nil) },
+			func() {
+				gemmKernel.tilePF(64, 12, x, 1, 12, x, 32, x, 32, 1, 0, &tileEpilogue{bias: x, res: x, ldr: 32}, x)
+			},
+		} {
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Error("tilePF without a prefetch stream, or with a residual, did not panic")
+					}
+				}()
+				bad()
+			}()
+		}
 	}
 }
 

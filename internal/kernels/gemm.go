@@ -52,7 +52,7 @@ type microKernel struct {
 	tileEp func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue)
 	// tilePF, when set, is tile that also prefetches pf (one 64-byte line
 	// a step of k, into L2), kc·16 values (pf may lie past the panels).
-	tilePF func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, pf []float32)
+	tilePF func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue, pf []float32)
 	// half, when set, is tile for the first nr/2 columns only: the right
 	// edge when no more are left (half the multiply-adds of a full tile).
 	half func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32)
@@ -289,6 +289,12 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 	// next slice (tilePF), the next kc rows of the panel or the next
 	// panel's first.
 	pfNext := kern.tilePF != nil && transA && !transB && inPlaceB && ldb == nr && n1-n0 == nr
+	// A product with A in place and K in one slice (Winograd's, the 1×1
+	// layers of few input channels) streams each tile's rows of A from
+	// memory in its first panel of columns; those tiles prefetch the next
+	// tile's rows (the rows are contiguous, lda ≈ k apart). A residual
+	// epilogue takes the stream's register: such tiles do not.
+	pfA := kern.tilePF != nil && !transA && inPlaceA && k <= kern.kc && n1-n0 > nr && kern.tileEp != nil
 
 	for jc := n0; jc < n1; jc += kern.nc {
 		nc := min(kern.nc, n1-jc)
@@ -344,15 +350,14 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 						}
 						if nn == nr {
 							switch {
-							case te == nil && pfNext && ir > 0 && ir <= 2*mr:
+							case pfA && jr == 0 && (te == nil || te.res == nil) && (ic+ir+mr)*lda < len(a):
+								// The next tile's rows of A (and a few
+								// more), while this one streams its own.
+								kern.tilePF(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet, te, a[(ic+ir+mr)*lda:])
+							case te == nil && pfNext && ir > 0 && ir <= 2*mr && (pc+kc)*ldb+jc+jr+(ir/mr-1)*kc*nr/2 < len(b):
 								// The second and third tiles of this slice
 								// each prefetch half the next kc rows of B.
-								o := (pc+kc)*ldb + jc + jr + (ir/mr-1)*kc*nr/2
-								if o+kc*nr/2 <= len(b) {
-									kern.tilePF(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet, b[o:o+kc*nr/2])
-								} else {
-									kern.tile(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet)
-								}
+								kern.tilePF(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet, nil, b[(pc+kc)*ldb+jc+jr+(ir/mr-1)*kc*nr/2:])
 							case te == nil:
 								kern.tile(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet)
 							case kern.tileEp != nil:

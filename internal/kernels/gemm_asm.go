@@ -18,15 +18,24 @@ func tileOf(tiles []asmTile, nr int) func(k, rows int, a []float32, rsa, csa int
 }
 
 // tilePFOf is tileOf for a microKernel's tilePF: the tile prefetching
-// pf, a line a step of k (flags 8: res is the stream).
-func tilePFOf(tiles []asmTile, nr int) func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, pf []float32) {
+// from pf on, a line a step of k (flags 8: res is the stream), with ep's
+// bias and ReLU when ep is not nil (never a residual: res is taken). The
+// prefetches are hints and may run past pf's end: a prefetch neither
+// faults nor changes memory or registers.
+func tilePFOf(tiles []asmTile, nr int) func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue, pf []float32) {
 	mr := len(tiles) - 1
-	return func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, pf []float32) {
+	return func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue, pf []float32) {
 		checkTile(k, rows, mr, nr, a, rsa, csa, b, rsb, c, ldc)
-		if len(pf) < k*16 {
-			panic("kernels: SGEMM micro-kernel called with a short prefetch stream")
+		if len(pf) == 0 || ep != nil && ep.res != nil {
+			panic("kernels: SGEMM micro-kernel called with no prefetch stream, or a residual")
 		}
-		tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, nil, &pf[0], 0, 8)
+		var bias *float32
+		flags := 8
+		if ep != nil {
+			bias, _, _, flags = ep.args(rows, nr)
+			flags |= 8
+		}
+		tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, bias, &pf[0], 0, flags)
 	}
 }
 
