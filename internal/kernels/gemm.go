@@ -282,13 +282,14 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 	bufs.b = grow(bufs.b, kcMax*ncMax)
 	bufs.tmp = grow(bufs.tmp, mr*nr)
 	pa, pb, tmp := bufs.a, bufs.b, bufs.tmp
-	// A transposed product on B's contiguous panels (ldb = nr, read in
-	// place: the engine's small maps, Cᵀ = Xᵀ·Wᵀ on the transposed
-	// weights) streams each slice of B from memory in its first tile,
-	// while the slice's later tiles find it in cache: those prefetch the
-	// next slice (tilePF), the next kc rows of the panel or the next
-	// panel's first.
-	pfNext := kern.tilePF != nil && transA && !transB && inPlaceB && ldb == nr && n1-n0 == nr
+	// A transposed product on a narrow B whose rows are contiguous (ldb =
+	// n ≤ 64, read in place: the engine's small maps, Cᵀ = Xᵀ·Wᵀ on a
+	// panel of the transposed weights) streams each slice of B from
+	// memory in its first row of tiles, while the slice's later tiles
+	// find it in cache: the second and later tiles of its first column
+	// panel prefetch the next slice (tilePF, kc lines each), the next kc
+	// rows of the panel or the next panel's first.
+	pfNext := kern.tilePF != nil && transA && !transB && inPlaceB && ldb == n1-n0 && n0 == 0 && ldb%nr == 0 && ldb <= 64
 	// A product with A in place and K in one slice (Winograd's, the 1×1
 	// layers of few input channels) streams each tile's rows of A from
 	// memory in its first panel of columns; those tiles prefetch the next
@@ -354,10 +355,11 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 								// The next tile's rows of A (and a few
 								// more), while this one streams its own.
 								kern.tilePF(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet, te, a[(ic+ir+mr)*lda:])
-							case te == nil && pfNext && ir > 0 && ir <= 2*mr && (pc+kc)*ldb+jc+jr+(ir/mr-1)*kc*nr/2 < len(b):
-								// The second and third tiles of this slice
-								// each prefetch half the next kc rows of B.
-								kern.tilePF(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet, nil, b[(pc+kc)*ldb+jc+jr+(ir/mr-1)*kc*nr/2:])
+							case te == nil && pfNext && jr == 0 && ir > 0 && ir <= ldb/16*mr && (pc+kc)*ldb+(ir/mr-1)*kc*16 < len(b):
+								// The second and later tiles of this slice
+								// (of its first panel) each prefetch kc
+								// lines of the next kc rows of B.
+								kern.tilePF(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet, nil, b[(pc+kc)*ldb+(ir/mr-1)*kc*16:])
 							case te == nil:
 								kern.tile(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet)
 							case kern.tileEp != nil:

@@ -47,6 +47,7 @@ var avx2Kernel = microKernel{
 	strided: true,
 	tile:    tileOf(avx2Tiles[:], 16),
 	tileEp:  tileEpOf(avx2Tiles[:], 16),
+	tilePF:  tilePFOf(avx2Tiles[:], 16),
 	dot: func(n int, x, y []float32) float32 {
 		x, y = x[:n], y[:n]
 		return sdotAVX2(n, &x[0], &y[0])
