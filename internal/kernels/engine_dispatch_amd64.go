@@ -49,6 +49,7 @@ func useEngineKernels(isa engineISA) {
 		im2colChannel = im2colChannelAVX512Go
 		copyRows = copyRowsAVX512Go
 		deinterleaveRows = deinterleaveRowsAVX512Go
+		copyPlanes = copyPlanesAVX512Go
 	case engineAVX2:
 		convGemm = convGemmAVX2
 		convGemmT, convTNative = convGemmTGeneric, false
@@ -62,6 +63,7 @@ func useEngineKernels(isa engineISA) {
 		im2colChannel = im2colChannelAVX2Go
 		copyRows = copyRowsAVX2Go
 		deinterleaveRows = deinterleaveRowsAVX2Go
+		copyPlanes = copyPlanesAVX2Go
 	default:
 		convGemm = convGemmPacked
 		convGemmT, convTNative = convGemmTGeneric, false
@@ -75,5 +77,6 @@ func useEngineKernels(isa engineISA) {
 		im2colChannel = im2colChannelGeneric
 		copyRows = copyRowsGeneric
 		deinterleaveRows = deinterleaveRowsGeneric
+		copyPlanes = copyPlanesGeneric
 	}
 }

@@ -22,7 +22,7 @@ func TestEngineAVX2Dispatched(t *testing.T) {
 		"ConvGemm": TestConvGemm, "WinoInput": TestWinoInput, "WinoOutput": TestWinoOutput,
 		"Wino4Input": TestWino4Input, "Wino4Output": TestWino4Output,
 		"BiasAct": TestBiasAct, "TransposeBiasAct": TestTransposeBiasAct, "MaxPool3x3s2Row": TestMaxPool3x3s2Row, "EveryOther": TestEveryOther,
-		"Im2colChannel": TestIm2colChannel, "CopyRows": TestCopyRows, "DeinterleaveRows": TestDeinterleaveRows, "SgemmSerialATBT": TestSgemmSerialATBT,
+		"Im2colChannel": TestIm2colChannel, "CopyRows": TestCopyRows, "DeinterleaveRows": TestDeinterleaveRows, "CopyPlanes": TestCopyPlanes, "SgemmSerialATBT": TestSgemmSerialATBT,
 	} {
 		t.Run(name, f)
 	}

@@ -51,6 +51,29 @@ func everyOtherGeneric(dst, src []float32) {
 	}
 }
 
+// CopyPlanes is CopyRows on planes planes at once: plane p's rows from
+// src[p·sps:] to dst[p·dps:] (a group's channels into their zero-padded
+// planes, a call a group rather than a channel).
+func CopyPlanes(dst []float32, ldd, dps int, src []float32, lds, sps, rows, n, planes int) {
+	if rows <= 0 || n <= 0 || planes <= 0 {
+		return
+	}
+	if ldd < n || lds < 0 || dps < 0 || sps < 0 || len(dst) < (planes-1)*dps+(rows-1)*ldd+n || len(src) < (planes-1)*sps+(rows-1)*lds+n {
+		panic(fmt.Sprintf("kernels: CopyPlanes: %d planes (%d, %d apart) of %d rows of %d values, dst %d (ldd %d), src %d (lds %d)", planes, dps, sps, rows, n, len(dst), ldd, len(src), lds))
+	}
+	copyPlanes(dst, ldd, dps, src, lds, sps, rows, n, planes)
+}
+
+// copyPlanes is the variant CopyPlanes uses.
+var copyPlanes = copyPlanesGeneric
+
+// copyPlanesGeneric is the portable twin of the assembly.
+func copyPlanesGeneric(dst []float32, ldd, dps int, src []float32, lds, sps, rows, n, planes int) {
+	for p := 0; p < planes; p++ {
+		copyRowsGeneric(dst[p*dps:], ldd, src[p*sps:], lds, rows, n)
+	}
+}
+
 // DeinterleaveRows splits each of rows rows of n values of src (rows lds
 // apart) into its even-indexed values, (n+1)/2 of them at even[i·ldd:],
 // and its odd-indexed ones, n/2 at odd[i·ldd:]: the two column phases of

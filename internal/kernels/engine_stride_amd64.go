@@ -87,3 +87,12 @@ func deinterleaveRowsAVX512Go(even, odd []float32, ldd int, src []float32, lds, 
 func deinterleaveRowsAVX2Go(even, odd []float32, ldd int, src []float32, lds, rows, n int) {
 	deinterleaveAVX2(&even[0], &odd[0], &src[0], n, rows, ldd, lds)
 }
+
+// copyPlanesAVX512Go and copyPlanesAVX2Go expect CopyPlanes' checks done.
+func copyPlanesAVX512Go(dst []float32, ldd, dps int, src []float32, lds, sps, rows, n, planes int) {
+	copyPlanesAVX512(&dst[0], &src[0], ldd, lds, rows, n, planes, dps, sps)
+}
+
+func copyPlanesAVX2Go(dst []float32, ldd, dps int, src []float32, lds, sps, rows, n, planes int) {
+	copyPlanesAVX2(&dst[0], &src[0], ldd, lds, rows, n, planes, dps, sps)
+}

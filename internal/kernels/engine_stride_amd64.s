@@ -745,3 +745,120 @@ deintAVX2_tail:
 	JNZ        deintAVX2_rows
 	VZEROUPPER
 	RET
+
+// func copyPlanesAVX512(dst *float32, src *float32, ldd int, lds int, rows int, n int, planes int, dps int, sps int)
+// Requires: AVX, AVX512F
+TEXT ·copyPlanesAVX512(SB), NOSPLIT, $0-72
+	MOVQ  dst+0(FP), AX
+	MOVQ  src+8(FP), DX
+	MOVQ  ldd+16(FP), BX
+	SHLQ  $0x02, BX
+	MOVQ  lds+24(FP), SI
+	SHLQ  $0x02, SI
+	MOVQ  n+40(FP), CX
+	LEAQ  -1(CX), DI
+	SHRQ  $0x04, DI
+	MOVQ  DI, R8
+	SHLQ  $0x04, R8
+	NEGQ  R8
+	ADDQ  CX, R8
+	MOVQ  R8, CX
+	MOVL  $0x00000001, R8
+	SHLL  CL, R8
+	DECL  R8
+	KMOVW R8, K1
+	MOVQ  planes+48(FP), CX
+
+copyPlanesAVX512_plane:
+	MOVQ AX, R8
+	MOVQ DX, R9
+	MOVQ rows+32(FP), R10
+
+copyPlanesAVX512_row:
+	MOVQ R9, R11
+	MOVQ R8, R12
+	MOVQ DI, R13
+
+copyPlanesAVX512_step:
+	TESTQ   R13, R13
+	JZ      copyPlanesAVX512_last
+	VMOVUPS (R11), Z0
+	VMOVUPS Z0, (R12)
+	ADDQ    $0x00000040, R11
+	ADDQ    $0x00000040, R12
+	DECQ    R13
+	JMP     copyPlanesAVX512_step
+
+copyPlanesAVX512_last:
+	VMOVUPS.Z (R11), K1, Z0
+	VMOVUPS   Z0, K1, (R12)
+	ADDQ      BX, R8
+	ADDQ      SI, R9
+	DECQ      R10
+	JNZ       copyPlanesAVX512_row
+	MOVQ      dps+56(FP), R8
+	LEAQ      (AX)(R8*4), AX
+	MOVQ      sps+64(FP), R8
+	LEAQ      (DX)(R8*4), DX
+	DECQ      CX
+	JNZ       copyPlanesAVX512_plane
+	VZEROUPPER
+	RET
+
+// func copyPlanesAVX2(dst *float32, src *float32, ldd int, lds int, rows int, n int, planes int, dps int, sps int)
+// Requires: AVX
+TEXT ·copyPlanesAVX2(SB), NOSPLIT, $0-72
+	MOVQ    dst+0(FP), AX
+	MOVQ    src+8(FP), CX
+	MOVQ    ldd+16(FP), DX
+	SHLQ    $0x02, DX
+	MOVQ    lds+24(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    n+40(FP), SI
+	LEAQ    -1(SI), DI
+	SHRQ    $0x03, DI
+	MOVQ    DI, R8
+	SHLQ    $0x03, R8
+	NEGQ    R8
+	ADDQ    SI, R8
+	LEAQ    strideLanes<>+0(SB), SI
+	SHLQ    $0x02, R8
+	SUBQ    R8, SI
+	VMOVUPS 64(SI), Y15
+	MOVQ    planes+48(FP), SI
+
+copyPlanesAVX2_plane:
+	MOVQ AX, R8
+	MOVQ CX, R9
+	MOVQ rows+32(FP), R10
+
+copyPlanesAVX2_row:
+	MOVQ R9, R11
+	MOVQ R8, R12
+	MOVQ DI, R13
+
+copyPlanesAVX2_step:
+	TESTQ   R13, R13
+	JZ      copyPlanesAVX2_last
+	VMOVUPS (R11), Y0
+	VMOVUPS Y0, (R12)
+	ADDQ    $0x00000020, R11
+	ADDQ    $0x00000020, R12
+	DECQ    R13
+	JMP     copyPlanesAVX2_step
+
+copyPlanesAVX2_last:
+	VMASKMOVPS (R11), Y15, Y0
+	VMASKMOVPS Y0, Y15, (R12)
+	ADDQ       DX, R8
+	ADDQ       BX, R9
+	DECQ       R10
+	JNZ        copyPlanesAVX2_row
+	MOVQ       dps+56(FP), R8
+	LEAQ       (AX)(R8*4), AX
+	MOVQ       sps+64(FP), R8
+	LEAQ       (CX)(R8*4), CX
+	DECQ       SI
+	JNZ        copyPlanesAVX2_plane
+	VZEROUPPER
+	RET

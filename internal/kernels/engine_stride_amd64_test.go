@@ -43,3 +43,12 @@ func addDeinterleaveAsm(v map[string]func([]float32, []float32, int, []float32, 
 		v["avx2"] = deinterleaveRowsAVX2Go
 	}
 }
+
+func addCopyPlanesAsm(v map[string]func([]float32, int, int, []float32, int, int, int, int, int)) {
+	if hasAVX512 {
+		v["avx512"] = copyPlanesAVX512Go
+	}
+	if hasAVX2 {
+		v["avx2"] = copyPlanesAVX2Go
+	}
+}

@@ -11,3 +11,5 @@ func addIm2colChannelAsm(map[string]func(dst, src []float32, wp, kh, kw, s, oh, 
 func addCopyRowsAsm(map[string]func([]float32, int, []float32, int, int, int)) {}
 
 func addDeinterleaveAsm(map[string]func([]float32, []float32, int, []float32, int, int, int)) {}
+
+func addCopyPlanesAsm(map[string]func([]float32, int, int, []float32, int, int, int, int, int)) {}

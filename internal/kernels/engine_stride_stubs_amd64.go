@@ -67,3 +67,17 @@ func deinterleaveAVX512(ev *float32, od *float32, src *float32, n int, rows int,
 //
 //go:noescape
 func deinterleaveAVX2(ev *float32, od *float32, src *float32, n int, rows int, ldd int, lds int)
+
+// copyPlanesAVX512 copies planes planes of rows rows of n values from src (rows lds
+// values apart, planes sps apart) to dst (ldd, dps), all counts ≥ 1; see
+// copyPlanesGeneric.
+//
+//go:noescape
+func copyPlanesAVX512(dst *float32, src *float32, ldd int, lds int, rows int, n int, planes int, dps int, sps int)
+
+// copyPlanesAVX2 copies planes planes of rows rows of n values from src (rows lds
+// values apart, planes sps apart) to dst (ldd, dps), all counts ≥ 1; see
+// copyPlanesGeneric.
+//
+//go:noescape
+func copyPlanesAVX2(dst *float32, src *float32, ldd int, lds int, rows int, n int, planes int, dps int, sps int)

@@ -330,3 +330,49 @@ func BenchmarkDeinterleaveRows(b *testing.B) {
 		})
 	}
 }
+
+// TestCopyPlanes runs every variant (through CopyPlanes' checks) on 1–4
+// planes of 1–4 rows of widths around the vector steps, with padded
+// strides, NaN guards around each destination row, and src ending at its
+// last value read.
+func TestCopyPlanes(t *testing.T) {
+	variants := map[string]func([]float32, int, int, []float32, int, int, int, int, int){"generic": copyPlanesGeneric, "dispatched": copyPlanes}
+	addCopyPlanesAsm(variants)
+	for name, f := range variants {
+		for _, n := range []int{1, 7, 8, 9, 14, 15, 16, 17, 33, 56} {
+			planes, rows := 1+n%4, 1+n%3
+			ldd, lds := n+2, n+n%5
+			dps, sps := rows*ldd+3, rows*lds+n%2
+			src := make([]float32, (planes-1)*sps+(rows-1)*lds+n)
+			for i := range src {
+				src[i] = float32(i + 1)
+			}
+			dst := make([]float32, (planes-1)*dps+(rows-1)*ldd+n+2)
+			for i := range dst {
+				dst[i] = float32(math.NaN())
+			}
+			orig := copyPlanes
+			copyPlanes = f
+			CopyPlanes(dst[1:], ldd, dps, src, lds, sps, rows, n, planes)
+			copyPlanes = orig
+			for i, v := range dst {
+				j := i - 1
+				p, r, q := j/dps, j%dps/ldd, j%dps%ldd
+				if i >= 1 && p < planes && r < rows && q < n {
+					if want := src[p*sps+r*lds+q]; v != want {
+						t.Fatalf("%s n=%d: plane %d row %d value %d = %v, want %v", name, n, p, r, q, v, want)
+					}
+				} else if v == v {
+					t.Fatalf("%s n=%d: wrote dst[%d] outside the planes", name, n, j)
+				}
+			}
+		}
+	}
+	CopyPlanes(nil, 0, 0, nil, 0, 0, 0, 4, 2)
+	defer func() {
+		if recover() == nil {
+			t.Error("CopyPlanes with too short a destination did not panic")
+		}
+	}()
+	CopyPlanes(make([]float32, 10), 4, 6, make([]float32, 16), 4, 8, 2, 4, 2)
+}

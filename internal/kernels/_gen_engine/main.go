@@ -6,7 +6,7 @@
 //	-set conv      ../engine_conv_amd64.s: the implicit-GEMM convolution tiles (also transposed)
 //	-set wino      ../wino_amd64.s: the Winograd F(2×2, 3×3) transforms
 //	-set pool      ../engine_pool_amd64.s: the 3×3 stride-2 max pool rows
-//	-set stride    ../engine_stride_amd64.s: every other value of a row, im2col rows, row copies, even/odd splits
+//	-set stride    ../engine_stride_amd64.s: every other value of a row, im2col rows, row and plane copies, even/odd splits
 //
 // Run it with `go generate ./internal/kernels/` (the go:generate lines are
 // in engine_*_amd64.go and wino_amd64.go).
@@ -66,6 +66,8 @@ func main() {
 		copyRows(avx2Steps(1, lanes))
 		deinterleave(even, oddTable())
 		deinterleaveAVX2(lanes)
+		copyPlanes(avx512Steps(1, even))
+		copyPlanes(avx2Steps(1, lanes))
 	default:
 		panic("unknown -set " + *set)
 	}

@@ -542,3 +542,43 @@ func deinterleaveAVX2(lanes Mem) {
 	VZEROUPPER()
 	RET()
 }
+
+// copyPlanes emits copyPlanes<suffix>: copyRows on planes planes at once,
+// plane p's rows from src + p·sps to dst + p·dps, the mask computed once.
+func copyPlanes(x rowSteps) {
+	name := "copyPlanes" + x.suffix
+	TEXT(name, NOSPLIT, "func(dst, src *float32, ldd, lds, rows, n, planes, dps, sps int)")
+	Doc(name+" copies planes planes of rows rows of n values from src (rows lds",
+		"values apart, planes sps apart) to dst (ldd, dps), all counts ≥ 1; see",
+		"copyPlanesGeneric.")
+	Pragma("noescape")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	SHLQ(U8(2), ldd)
+	lds := Load(Param("lds"), GP64())
+	SHLQ(U8(2), lds)
+	n := Load(Param("n"), GP64())
+	steps, t := stepsAndTail(n, x.w)
+	x.masks(t)
+	planes := Load(Param("planes"), GP64())
+	Label(name + "_plane")
+	d, s := GP64(), GP64()
+	MOVQ(dst, d)
+	MOVQ(src, s)
+	rows := Load(Param("rows"), GP64())
+	Label(name + "_row")
+	rowLoop(name, x, s, d, steps)
+	ADDQ(ldd, d)
+	ADDQ(lds, s)
+	DECQ(rows)
+	JNZ(LabelRef(name + "_row"))
+	dps := Load(Param("dps"), GP64())
+	LEAQ(Mem{Base: dst, Index: dps, Scale: 4}, dst)
+	sps := Load(Param("sps"), GP64())
+	LEAQ(Mem{Base: src, Index: sps, Scale: 4}, src)
+	DECQ(planes)
+	JNZ(LabelRef(name + "_plane"))
+	VZEROUPPER()
+	RET()
+}
