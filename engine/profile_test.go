@@ -203,6 +203,7 @@ func BenchmarkConvLayer(b *testing.B) {
 		{"3x3-512-7-b8", convCase{512, 512, 3, 1, 1, 1, 8, 7, 7, false, true}, Options{NoWinograd: true}},
 		{"3x3-512-7-b8-wino", convCase{512, 512, 3, 1, 1, 1, 8, 7, 7, false, true}, Options{}},
 		{"3x3-128-56-s2", convCase{128, 128, 3, 2, 1, 1, 1, 56, 56, false, true}, Options{NoWinograd: true}},
+		{"3x3-64-128-56-s2", convCase{64, 128, 3, 2, 1, 1, 1, 56, 56, false, true}, Options{NoWinograd: true}},
 		{"3x3-256-28-s2", convCase{256, 256, 3, 2, 1, 1, 1, 28, 28, false, true}, Options{NoWinograd: true}},
 		{"3x3-512-14-s2", convCase{512, 512, 3, 2, 1, 1, 1, 14, 14, false, true}, Options{NoWinograd: true}},
 		{"1x1-64-64-56", convCase{64, 64, 1, 1, 0, 1, 1, 56, 56, false, true}, Options{}},
