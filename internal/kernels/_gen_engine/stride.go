@@ -411,15 +411,7 @@ func deinterleave(even, odd Mem) {
 		"od[i*ldd+q] = src[i*lds+2q+1] for 2q+1 < n, for i < rows (n, rows ≥ 1);",
 		"see deinterleaveRowsGeneric.")
 	Pragma("noescape")
-	ev := Load(Param("ev"), GP64())
-	od := Load(Param("od"), GP64())
-	src := Load(Param("src"), GP64())
-	n := Load(Param("n"), GP64())
-	rows := Load(Param("rows"), GP64())
-	ldd := Load(Param("ldd"), GP64())
-	SHLQ(U8(2), ldd)
-	lds := Load(Param("lds"), GP64())
-	SHLQ(U8(2), lds)
+	ev, od, src, n, rows, ldd, lds := deinterleaveParams()
 	VMOVUPS(even, Z30)
 	VMOVUPS(odd, Z31)
 	Comment("steps = n/32 whole steps a row, then t = n mod 32 values: K1 and K2",
@@ -483,15 +475,7 @@ func deinterleaveAVX2(lanes Mem) {
 	TEXT("deinterleaveAVX2", NOSPLIT, "func(ev, od, src *float32, n, rows, ldd, lds int)")
 	Doc("deinterleaveAVX2 is deinterleaveAVX512 with AVX2; see deinterleaveRowsGeneric.")
 	Pragma("noescape")
-	ev := Load(Param("ev"), GP64())
-	od := Load(Param("od"), GP64())
-	src := Load(Param("src"), GP64())
-	n := Load(Param("n"), GP64())
-	rows := Load(Param("rows"), GP64())
-	ldd := Load(Param("ldd"), GP64())
-	SHLQ(U8(2), ldd)
-	lds := Load(Param("lds"), GP64())
-	SHLQ(U8(2), lds)
+	ev, od, src, n, rows, ldd, lds := deinterleaveParams()
 	steps := GP64()
 	MOVQ(n, steps)
 	SHRQ(U8(4), steps)
@@ -581,4 +565,19 @@ func copyPlanes(x rowSteps) {
 	JNZ(LabelRef(name + "_plane"))
 	VZEROUPPER()
 	RET()
+}
+
+// deinterleaveParams loads the deinterleave kernels' arguments, the row
+// strides in bytes.
+func deinterleaveParams() (ev, od, src, n, rows, ldd, lds Register) {
+	ev = Load(Param("ev"), GP64())
+	od = Load(Param("od"), GP64())
+	src = Load(Param("src"), GP64())
+	n = Load(Param("n"), GP64())
+	rows = Load(Param("rows"), GP64())
+	ldd = Load(Param("ldd"), GP64())
+	SHLQ(U8(2), ldd)
+	lds = Load(Param("lds"), GP64())
+	SHLQ(U8(2), lds)
+	return
 }
