@@ -50,8 +50,9 @@ type microKernel struct {
 	// registers, before C is stored; without it sgemmBlock runs the
 	// epilogue on the stored tile.
 	tileEp func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue)
-	// tilePF, when set, is tile that also prefetches pf (one 64-byte line
-	// a step of k, into L2), kc·16 values (pf may lie past the panels).
+	// tilePF, when set, is tileEp (tile when ep is nil; never with a
+	// residual) that also prefetches from pf on, one 64-byte line a step
+	// of k into L2: a hint, which may run past pf's end.
 	tilePF func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue, pf []float32)
 	// half, when set, is tile for the first nr/2 columns only: the right
 	// edge when no more are left (half the multiply-adds of a full tile).
