@@ -394,8 +394,8 @@ const pointwiseTMaxPlain = 256
 // 8 took 9.5 ms instead of 12.2 (16 MB of weights each), its 1024→1024
 // ones at 14×14 3 % less, and passes at batch 8 3.4 % less for ResNet-50,
 // 6.8 % for ResNeXt-50 32x4d, 4.5 % for ResNeXt-101 32x8d (alternating
-// in one process, 2026-11-30 18:4x UTC). Wᵀ is built on first use (c.wT), unless the plan was
-// compiled InPlace: a copy of the 829M-parameter WSL model's last-stage
+// in one process, 2026-11-30 18:4x UTC). Wᵀ is built on first use
+// (c.wT), unless the plan was compiled InPlace: a copy of the 829M-parameter WSL model's last-stage
 // weights would break its memory bound. An InPlace plan gathers Wᵀ's
 // panels from W as it goes instead (productT), where that is done in
 // assembly (kernels.PackTransposeNative): ResNet-50's pass at batch 1
@@ -737,7 +737,9 @@ func fillPhases2(x []float32, h, w, pad, a, hq, wq int, p0, p1 []float32) {
 }
 
 // fillPhase writes phase plane (a, b) of one zero-padded channel:
-// dst[r, q] = x[r·s+a−pad, q·s+b−pad], 0 outside the image.
+// dst[r, q] = x[r·s+a−pad, q·s+b−pad], 0 outside the image. The layers
+// use it at strides other than 2 (fillPhases2, which TestFillPhases2
+// checks against it).
 func fillPhase(x []float32, h, w, pad, s, a, b, hq, wq int, dst []float32) {
 	dst = dst[:hq*wq]
 	// Rows [r0, r1) hold image rows y = r·s + a − pad; the others are zero.
@@ -778,9 +780,6 @@ func fillPhase(x []float32, h, w, pad, s, a, b, hq, wq int, dst []float32) {
 		// layers at 14×14 pad their groups per tile: 1–7 % less time
 		// than with a copy a row, passes alternating in one process)
 		kernels.CopyRows(dst[r0*wq+lo:], wq, x[y0*w+x0:], w, r1-r0, hi-lo)
-	case 2:
-		// every other value of every other row, in one call
-		kernels.EveryOtherRows(dst[r0*wq+lo:], wq, x[y0*w+x0:], 2*w, r1-r0, hi-lo)
 	default:
 		for r := r0; r < r1; r++ {
 			d, src := dst[r*wq+lo:r*wq+hi], x[(y0+(r-r0)*s)*w+x0:]

@@ -573,6 +573,8 @@ GLOBL strideOdd<>(SB), RODATA|NOPTR, $64
 // func deinterleaveAVX512(ev *float32, od *float32, src *float32, n int, rows int, ldd int, lds int)
 // Requires: AVX, AVX512F, CMOV
 TEXT ·deinterleaveAVX512(SB), NOSPLIT, $0-56
+	VMOVUPS strideEven<>+0(SB), Z30
+	VMOVUPS strideOdd<>+0(SB), Z31
 	MOVQ    ev+0(FP), AX
 	MOVQ    od+8(FP), DX
 	MOVQ    src+16(FP), BX
@@ -582,11 +584,8 @@ TEXT ·deinterleaveAVX512(SB), NOSPLIT, $0-56
 	SHLQ    $0x02, DI
 	MOVQ    lds+48(FP), R8
 	SHLQ    $0x02, R8
-	VMOVUPS strideEven<>+0(SB), Z30
-	VMOVUPS strideOdd<>+0(SB), Z31
 
-	// steps = n/32 whole steps a row, then t = n mod 32 values: K1 and K2
-	// read them, K3 writes their (t+1)/2 even values, K4 their t/2 odd ones.
+	// steps = n/32 whole steps a row, then t = n mod 32 values.
 	MOVQ    CX, R9
 	SHRQ    $0x05, R9
 	MOVQ    CX, R12
@@ -602,35 +601,38 @@ TEXT ·deinterleaveAVX512(SB), NOSPLIT, $0-56
 	LEAQ    1(R12), R11
 	SHRQ    $0x01, R11
 	SHRQ    $0x01, R12
-	MOVL    $0x00000001, R13
-	SHLL    CL, R13
-	DECL    R13
-	KMOVW   R13, K1
-	MOVQ    R10, CX
-	MOVL    $0x00000001, R10
-	SHLL    CL, R10
-	DECL    R10
-	KMOVW   R10, K2
-	MOVQ    R11, CX
-	MOVL    $0x00000001, R10
-	SHLL    CL, R10
-	DECL    R10
-	KMOVW   R10, K3
-	MOVQ    R12, CX
-	MOVL    $0x00000001, R10
-	SHLL    CL, R10
-	DECL    R10
-	KMOVW   R10, K4
 
-deint_rows:
+	// K1 and K2 read the last step's values, K3 writes their even
+	// values, K4 their odd ones.
+	MOVL  $0x00000001, R13
+	SHLL  CL, R13
+	DECL  R13
+	KMOVW R13, K1
+	MOVQ  R10, CX
+	MOVL  $0x00000001, R10
+	SHLL  CL, R10
+	DECL  R10
+	KMOVW R10, K2
+	MOVQ  R11, CX
+	MOVL  $0x00000001, R10
+	SHLL  CL, R10
+	DECL  R10
+	KMOVW R10, K3
+	MOVQ  R12, CX
+	MOVL  $0x00000001, R10
+	SHLL  CL, R10
+	DECL  R10
+	KMOVW R10, K4
+
+deinterleaveAVX512_rows:
 	MOVQ AX, CX
 	MOVQ DX, R10
 	MOVQ BX, R11
 	MOVQ R9, R12
 
-deint_step:
+deinterleaveAVX512_step:
 	TESTQ     R12, R12
-	JZ        deint_tail
+	JZ        deinterleaveAVX512_tail
 	VMOVUPS   (R11), Z0
 	VMOVUPS   64(R11), Z1
 	VMOVAPS   Z30, Z2
@@ -643,9 +645,9 @@ deint_step:
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000040, R10
 	DECQ      R12
-	JMP       deint_step
+	JMP       deinterleaveAVX512_step
 
-deint_tail:
+deinterleaveAVX512_tail:
 	VMOVUPS.Z (R11), K1, Z0
 	VMOVUPS.Z 64(R11), K2, Z1
 	VMOVAPS   Z30, Z2
@@ -658,22 +660,24 @@ deint_tail:
 	ADDQ      DI, DX
 	ADDQ      R8, BX
 	DECQ      SI
-	JNZ       deint_rows
+	JNZ       deinterleaveAVX512_rows
 	VZEROUPPER
 	RET
 
 // func deinterleaveAVX2(ev *float32, od *float32, src *float32, n int, rows int, ldd int, lds int)
 // Requires: AVX, AVX2, CMOV
 TEXT ·deinterleaveAVX2(SB), NOSPLIT, $0-56
-	MOVQ    ev+0(FP), AX
-	MOVQ    od+8(FP), CX
-	MOVQ    src+16(FP), DX
-	MOVQ    n+24(FP), BX
-	MOVQ    rows+32(FP), SI
-	MOVQ    ldd+40(FP), DI
-	SHLQ    $0x02, DI
-	MOVQ    lds+48(FP), R8
-	SHLQ    $0x02, R8
+	MOVQ ev+0(FP), AX
+	MOVQ od+8(FP), CX
+	MOVQ src+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ rows+32(FP), SI
+	MOVQ ldd+40(FP), DI
+	SHLQ $0x02, DI
+	MOVQ lds+48(FP), R8
+	SHLQ $0x02, R8
+
+	// steps = n/16 whole steps a row, then t = n mod 16 values.
 	MOVQ    BX, R9
 	SHRQ    $0x04, R9
 	ANDQ    $0x0f, BX
@@ -706,15 +710,15 @@ TEXT ·deinterleaveAVX2(SB), NOSPLIT, $0-56
 	SUBQ    BX, R10
 	VMOVUPS 64(R10), Y12
 
-deintAVX2_rows:
+deinterleaveAVX2_rows:
 	MOVQ AX, BX
 	MOVQ CX, R10
 	MOVQ DX, R11
 	MOVQ R9, R12
 
-deintAVX2_step:
+deinterleaveAVX2_step:
 	TESTQ   R12, R12
-	JZ      deintAVX2_tail
+	JZ      deinterleaveAVX2_tail
 	VMOVUPS (R11), Y0
 	VMOVUPS 32(R11), Y1
 	VSHUFPS $0x88, Y1, Y0, Y2
@@ -727,9 +731,9 @@ deintAVX2_step:
 	ADDQ    $0x00000020, BX
 	ADDQ    $0x00000020, R10
 	DECQ    R12
-	JMP     deintAVX2_step
+	JMP     deinterleaveAVX2_step
 
-deintAVX2_tail:
+deinterleaveAVX2_tail:
 	VMASKMOVPS (R11), Y15, Y0
 	VMASKMOVPS 32(R11), Y14, Y1
 	VSHUFPS    $0x88, Y1, Y0, Y2
@@ -742,7 +746,7 @@ deintAVX2_tail:
 	ADDQ       DI, CX
 	ADDQ       R8, DX
 	DECQ       SI
-	JNZ        deintAVX2_rows
+	JNZ        deinterleaveAVX2_rows
 	VZEROUPPER
 	RET
 
