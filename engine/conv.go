@@ -867,8 +867,17 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	// Options.BF16: each tile rounds its columns of B to bfloat16 pairs
 	// (kernels.PackBF16Offs, from the rows ConvGemm would read) after its
 	// output in the thread's buffer, and multiplies them with
-	// kernels.SgemmSerialBF16.
+	// kernels.SgemmSerialBF16, on whole panels of 32 columns (ldt, the
+	// columns past the tile's junk, not stored): a partial panel at the
+	// right edge would be packed again and its tile computed aside and
+	// merged in Go, for every slice of K. ResNet-18's 512-channel 7×7
+	// layers (63 grid columns) took 0.49 ms so instead of 0.61 (alone, two
+	// threads; float32 0.69–0.76).
+	bf16 := c.wb != nil && c.wq == nil
 	kp, ldx := kernels.BF16Pairs(k), nb
+	if bf16 {
+		ldx = (nb + 31) / 32 * 32
+	}
 	if ldx%1024 == 0 {
 		ldx += 16
 	}
@@ -882,9 +891,37 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	if c.wq != nil {
 		bfSize = kq*nc + nc
 	}
+	// Options.BF16 with tiles of rows of the same columns (a small map's
+	// layer, split by output channels): the columns are rounded to
+	// bfloat16 pairs once, into bufShared, by all threads (pairs of rows
+	// split among them), rather than by every tile again: those 7×7
+	// layers took 0.61 ms instead of 0.75, and with the whole panels
+	// (above) passes with BF16 at batch 1 took 9.0–9.1 ms instead of
+	// 9.5–9.9 for ResNet-18, 20.9–21.6 instead of 21.4–22.3 for ResNet-50
+	// (builds alternating, 2026-11-30 21:5x UTC); batch 8 unchanged.
+	var packed []float32
+	packSize := kp * ldx
+	if bf16 && tm > 1 && !local {
+		packed = ws.buf(bufShared, n*g*tn*packSize)
+	}
 	if ws.sizing {
-		ws.colSize = max(ws.colSize, padSize+mb*nb+bfSize)
+		ws.colSize = max(ws.colSize, padSize+mb*ldx+bfSize)
 		return
+	}
+	if packed != nil {
+		blocks := n * g * tn
+		parts := max(1, min((chunksPerThread*ws.key.threads+blocks-1)/blocks, kp/32))
+		ws.parallel(blocks*parts, func(_, it int) {
+			blk, part := it/parts, it%parts
+			img, r := blk/(g*tn), blk%(g*tn)
+			grp, jb := r/tn, r%tn
+			j0 := jb * nb
+			cols := min(j0+nb, gn) - j0
+			p0, p1 := part*kp/parts, (part+1)*kp/parts // pairs of rows
+			r0, r1 := 2*p0, min(2*p1, k)
+			src := pad[(img*phases*c.inC+grp*icg)*cs+j0:]
+			kernels.PackBF16Offs(packed[blk*packSize+p0*ldx:], ldx, src, offs[r0:r1], r1-r0, cols)
+		})
 	}
 	plane := oh * ow
 	// padded[worker] is 1 once the thread has zeroed its padded planes'
@@ -905,7 +942,11 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		cols := j1 - j0
 		m0, m1 := grp*ocg+i0, grp*ocg+i1
 		buf := ws.cols[worker]
-		tmp := buf[padSize : padSize+(m1-m0)*cols]
+		ldt := cols // tmp's row stride
+		if bf16 {
+			ldt = (cols + 31) / 32 * 32
+		}
+		tmp := buf[padSize : padSize+(m1-m0)*ldt]
 		var src []float32
 		if local && s == 1 {
 			// The zero borders of the group's planes are written by the
@@ -963,17 +1004,22 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 			xb, xs := buf[padSize+mb*nb:padSize+mb*nb+kq*nc], buf[padSize+mb*nb+kq*nc:padSize+mb*nb+bfSize]
 			c.q8(m0, m1, k, cols, src, offs, xb, xs, false, tmp, cols, kernels.Epilogue{})
 		case c.wb != nil:
-			xb := buf[padSize+mb*nb : padSize+mb*nb+bfSize]
-			kernels.PackBF16Offs(xb, ldx, src, offs, k, cols)
-			kernels.SgemmSerialBF16(m1-m0, cols, kp, c.wb[m0*c.ldb:], c.ldb, xb, ldx, 0, tmp, cols)
+			var xb []float32
+			if packed != nil {
+				xb = packed[((img*g+grp)*tn+r%tn)*packSize:][:packSize]
+			} else {
+				xb = buf[padSize+mb*ldx : padSize+mb*ldx+bfSize]
+				kernels.PackBF16Offs(xb, ldx, src, offs, k, cols)
+			}
+			kernels.SgemmSerialBF16(m1-m0, ldt, kp, c.wb[m0*c.ldb:], c.ldb, xb, ldx, 0, tmp, ldt)
 		default:
 			kernels.ConvGemm(m1-m0, cols, k, c.w[m0*c.lda:], c.lda, src, offs, tmp, cols, false)
 		}
 		if pooled {
-			poolEpilogue(out[img*m*ph*pw:], side[(img*tn+j0/nb)*m*pw:], bias, oh, ow, wq, m0, m1, j0/wq, j1/wq, tmp, cols, relu)
+			poolEpilogue(out[img*m*ph*pw:], side[(img*tn+j0/nb)*m*pw:], bias, oh, ow, wq, m0, m1, j0/wq, j1/wq, tmp, ldt, relu)
 			return
 		}
-		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, m0, m1, j0, j1, tmp, cols, relu)
+		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, m0, m1, j0, j1, tmp, ldt, relu)
 	})
 	if pooled && tn > 1 {
 		// The pool rows two tiles share: the later tile wrote its part.

@@ -161,15 +161,20 @@ func layerBench(b *testing.B, tc convCase, o Options) (run func()) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var res []float32 // tc.res: a residual the size of the output
+	if tc.res {
+		oh, ow := cv.outSize(tc.h, tc.w)
+		res = randomInput(tc.n, tc.outC, oh, ow, 2).Data
+	}
 	ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, kernels.Threads()}, sizing: true, n: tc.n}
-	if _, _, _, err := ws.conv(cv, nil, bufT1, tc.h, tc.w, nil, nil, nil, tc.relu); err != nil {
+	if _, _, _, err := ws.conv(cv, nil, bufT1, tc.h, tc.w, res, nil, nil, tc.relu); err != nil {
 		b.Fatal(err)
 	}
 	ws.alloc()
 	ws.team = newTeam(ws.key.threads)
 	b.Cleanup(ws.team.close)
 	x := randomInput(tc.n, tc.inC, tc.h, tc.w, 1).Data
-	return func() { ws.conv(cv, x, bufT1, tc.h, tc.w, nil, nil, nil, tc.relu) }
+	return func() { ws.conv(cv, x, bufT1, tc.h, tc.w, res, nil, nil, tc.relu) }
 }
 
 // BenchmarkConvLayer measures single layers of the ResNets at 224×224
@@ -213,6 +218,7 @@ func BenchmarkConvLayer(b *testing.B) {
 		{"1x1-512-128-28", convCase{512, 128, 1, 1, 0, 1, 1, 28, 28, false, true}, Options{}},
 		{"1x1-1024-256-14", convCase{1024, 256, 1, 1, 0, 1, 1, 14, 14, false, true}, Options{}},
 		{"1x1-256-1024-14", convCase{256, 1024, 1, 1, 0, 1, 1, 14, 14, false, true}, Options{}},
+		{"1x1-256-1024-14-res", convCase{256, 1024, 1, 1, 0, 1, 1, 14, 14, true, true}, Options{}},
 		{"1x1-2048-512-7", convCase{2048, 512, 1, 1, 0, 1, 1, 7, 7, false, true}, Options{}},
 		{"1x1-512-2048-7", convCase{512, 2048, 1, 1, 0, 1, 1, 7, 7, false, true}, Options{}},
 		{"1x1-1024-256-14-b8", convCase{1024, 256, 1, 1, 0, 1, 8, 14, 14, false, true}, Options{}},

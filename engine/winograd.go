@@ -214,7 +214,7 @@ const winoSkew = 16
 // the chunk's last tile hold junk and are not used), transformed back into
 // out with bias, residual and ReLU. When the output channels are split
 // (too few chunks for the threads), every chunk's V is transformed once,
-// by all threads, into bufWino before the items run; otherwise each item
+// by all threads, into bufShared before the items run; otherwise each item
 // transforms its own chunk into the thread's buffer, where the GEMMs find
 // it in cache. The transforms read each tile row's α input rows from a
 // zero-padded patch the thread copies into its buffer (fillPatch), not
@@ -243,7 +243,7 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	}
 	var vall []float32
 	if shared {
-		vall = ws.buf(bufWino, chunks*a2*vs)
+		vall = ws.buf(bufShared, chunks*a2*vs)
 	}
 	if ws.sizing {
 		if shared {

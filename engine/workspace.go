@@ -15,14 +15,14 @@ type bufID int
 const (
 	bufAct0 bufID = iota // block inputs and outputs, in turn
 	bufAct1
-	bufStem // stem convolution output, before the max pool
-	bufT1   // a block's first convolution output
-	bufT2   // a bottleneck's 3×3 output
-	bufRes  // a shortcut computed separately (basic block projection, option A)
-	bufSub  // the input of a strided 1×1 convolution, subsampled
-	bufPad  // zero-padded (phase-split) input of a direct or Winograd convolution
-	bufWino // Winograd-transformed input shared by the items of one chunk of tiles
-	bufSide // a stem fused with the max pool: each tile's last row, pooled across (convPool)
+	bufStem   // stem convolution output, before the max pool
+	bufT1     // a block's first convolution output
+	bufT2     // a bottleneck's 3×3 output
+	bufRes    // a shortcut computed separately (basic block projection, option A)
+	bufSub    // the input of a strided 1×1 convolution, subsampled
+	bufPad    // zero-padded (phase-split) input of a direct or Winograd convolution
+	bufShared // what the items of one layer share: Winograd-transformed input, an implicit GEMM's columns packed as BF16
+	bufSide   // a stem fused with the max pool: each tile's last row, pooled across (convPool)
 	numBufs
 )
 
