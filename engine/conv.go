@@ -31,6 +31,7 @@ type conv struct {
 	bf16                bool           // compiled with Options.BF16
 	winoB               [2]lazyWeights // Options.BF16: the Winograd forms' weights as bfloat16 pairs
 	wb                  []float32      // Options.BF16: the weights as bfloat16 pairs (kernels.PackBF16Rows)
+	wbT                 lazyWeights    // Options.BF16: wb transposed (small maps)
 	ldb                 int            // wb's row stride, in words
 	wq                  []float32      // Options.Int8: the weights as quads of signed bytes (kernels.PackS8Rows)
 	sq                  []float32      // wq's scales, one per output channel
@@ -271,6 +272,10 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		ws.pointwiseT(c, x, oh, ow, plane, out, res, bias, acc, ax, relu)
 		return
 	}
+	if c.transposableBF16(plane) && (acc == nil || acc.c.transposableBF16(plane)) {
+		ws.pointwiseTBF16(c, x, plane, out, res, bias, acc, ax, relu)
+		return
+	}
 	n, m, k := ws.n, c.outC, c.inC
 	mb, nb := tiling(m, plane, n, ws.key.threads, c.wq != nil || c.wb != nil || m*k <= smallWeights)
 	bf16 := c.wb != nil
@@ -418,12 +423,7 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 	// A 1×1 layer at a batch of images takes its items panel by panel,
 	// the images inner (panelMajor).
 	panelMajor := n > 1 && !direct
-	ocb := tPanel
-	if !panelMajor {
-		blocks := max(1, (chunksPerThread*ws.key.threads+n-1)/n)
-		ocb = min((m+31)/32*32, max(64, ((m+blocks-1)/blocks+31)/32*32))
-	}
-	tm := (m + ocb - 1) / ocb
+	ocb, tm := ws.tBlocks(m, panelMajor)
 	colSize := 0 // the thread's im2col matrix and padded plane, after its tile
 	var oh, ow int
 	if direct {
@@ -476,6 +476,123 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 		}
 		kernels.TransposeBiasAct(out[base:], plane, tmp, cols, rr, plane, bias[o0:o1], plane, cols, relu)
 	})
+}
+
+// tBlocks returns the output channels of a transposed layer's items, ocb
+// (a multiple of tPanel), and how many blocks of them its m channels make:
+// a panel each when the items are panel-major, else enough blocks for
+// chunksPerThread items a thread over the batch, of at least 64 channels.
+func (ws *workspace) tBlocks(m int, panelMajor bool) (ocb, tm int) {
+	ocb = tPanel
+	if !panelMajor {
+		blocks := max(1, (chunksPerThread*ws.key.threads+ws.n-1)/ws.n)
+		ocb = min((m+31)/32*32, max(64, ((m+blocks-1)/blocks+31)/32*32))
+	}
+	return ocb, (m + ocb - 1) / ocb
+}
+
+// transposableBF16 reports whether a 1×1 layer compiled with
+// Options.BF16 computes a map of plane positions transposed
+// (pointwiseTBF16): fewer than pointwiseTMaxPlain positions, not a
+// multiple of 16, one group, and a copy of the weights allowed.
+func (c *conv) transposableBF16(plane int) bool {
+	return c.kind == pointwise && c.wb != nil && c.wq == nil && !c.inPlace && c.groups == 1 && plane < pointwiseTMaxPlain && plane%16 != 0
+}
+
+// pointwiseTBF16 is pointwiseT with Options.BF16: the images' inputs (x,
+// and acc's ax) are rounded to bfloat16 pairs once, into bufShared, by
+// all threads (pairs of rows split among them), and each item multiplies
+// them, transposed, with its panels of the transposed pairs of weights
+// (kernels.SgemmSerialATBF16): the positions are the product's rows.
+// As columns (pointwise's tiles), 49 positions cost 64, and every tile
+// that split the output channels packed the same columns again. ResNet-50
+// at batch 1 (two threads, profiles of test binaries alternating three
+// times, 2026-11-30 22:2x UTC): its 512→2048 conv3 layers at 7×7 took
+// 0.20–0.23 ms instead of 0.27–0.29, its 256→1024 ones at 14×14 0.17–0.22
+// instead of 0.22–0.26, its 1×1 layers 7.7–8.2 ms instead of 8.4–8.7,
+// the pass 16.6–17.4 instead of 17.6–18.3.
+func (ws *workspace) pointwiseTBF16(c *conv, x []float32, plane int, out, res, bias []float32, acc *accum, ax []float32, relu bool) {
+	n, m, k := ws.n, c.outC, c.inC
+	kp, ldx := kernels.BF16Pairs(k), plane // plane < 256: rows never 4 KiB apart
+	size, akp, asize := kp*ldx, 0, 0       // an image's packed input (and acc's)
+	if acc != nil {
+		akp = kernels.BF16Pairs(acc.c.inC)
+		asize = akp * ldx
+	}
+	packed := ws.buf(bufShared, n*(size+asize))
+	panelMajor := n > 1
+	ocb, tm := ws.tBlocks(m, panelMajor)
+	if ws.sizing {
+		ws.colSize = max(ws.colSize, plane*ocb)
+		return
+	}
+	c.transposedBF16() // built here rather than by the first item
+	if acc != nil {
+		acc.c.transposedBF16()
+	}
+	parts := max(1, min((chunksPerThread*ws.key.threads+n-1)/n, kp/32))
+	ws.parallel(n*parts, func(_, it int) {
+		img, part := it/parts, it%parts
+		p0, p1 := part*kp/parts, (part+1)*kp/parts
+		r0, r1 := 2*p0, min(2*p1, k)
+		kernels.PackBF16(packed[img*size+p0*ldx:], ldx, x[(img*k+r0)*plane:], plane, r1-r0, plane)
+		if acc != nil {
+			ci := acc.c.inC
+			p0, p1 := part*akp/parts, (part+1)*akp/parts
+			r0, r1 := 2*p0, min(2*p1, ci)
+			kernels.PackBF16(packed[n*size+img*asize+p0*ldx:], ldx, ax[(img*ci+r0)*plane:], plane, r1-r0, plane)
+		}
+	})
+	ws.parallel(n*tm, func(worker, it int) {
+		img, o0 := it/tm, it%tm*ocb
+		if panelMajor {
+			img, o0 = it%n, it/n*ocb
+		}
+		o1 := min(o0+ocb, m)
+		cols := o1 - o0
+		tmp := ws.cols[worker][:plane*cols]
+		var beta float32
+		if acc != nil {
+			acc.c.productTBF16(plane, o0, o1, packed[n*size+img*asize:], ldx, 0, tmp)
+			beta = 1
+		}
+		c.productTBF16(plane, o0, o1, packed[img*size:], ldx, beta, tmp)
+		base := img*m*plane + o0*plane
+		var rr []float32
+		if res != nil {
+			rr = res[base:]
+		}
+		kernels.TransposeBiasAct(out[base:], plane, tmp, cols, rr, plane, bias[o0:o1], plane, cols, relu)
+	})
+}
+
+// transposedBF16 returns a BF16 convolution's pairs of weights
+// transposed, (K/2, OutC) words in panels of tPanel output channels (as
+// transposed), building them on first use.
+func (c *conv) transposedBF16() []float32 {
+	c.wbT.once.Do(func() {
+		kp := kernels.BF16Pairs(c.inC / c.groups * c.kh * c.kw)
+		u := make([]float32, (c.outC+tPanel-1)/tPanel*kp*tPanel)
+		for o := 0; o < c.outC; o++ {
+			pan := u[o/tPanel*kp*tPanel+o%tPanel:]
+			for p, v := range c.wb[o*c.ldb : o*c.ldb+kp] {
+				pan[p*tPanel] = v
+			}
+		}
+		c.wbT.u = u
+	})
+	return c.wbT.u
+}
+
+// productTBF16 is productT on BF16 pairs: tmp (plane × (o1−o0)) =
+// xbᵀ·Wᵀ + beta·tmp for one image's packed input xb (K/2 × plane words,
+// rows ldx apart).
+func (c *conv) productTBF16(plane, o0, o1 int, xb []float32, ldx int, beta float32, tmp []float32) {
+	kp := kernels.BF16Pairs(c.inC / c.groups * c.kh * c.kw)
+	wt := c.transposedBF16()
+	for o := o0; o < o1; o += tPanel {
+		kernels.SgemmSerialATBF16(plane, min(tPanel, o1-o), kp, xb, ldx, wt[o/tPanel*kp*tPanel:], tPanel, beta, tmp[o-o0:], o1-o0)
+	}
 }
 
 // tPanel is the width of the panels of transposed weights, a multiple of

@@ -152,6 +152,18 @@ func SgemmSerialBF16(m, n, kp int, a []float32, lda int, b []float32, ldb int, b
 	serialGemm("SgemmSerialBF16", bf16Kernel, false, false, m, n, kp, 1, a, lda, b, ldb, beta, c, ldc, nil)
 }
 
+// SgemmSerialATBF16 is SgemmSerialBF16 with A transposed: A is stored
+// kp × m words (rows lda apart, as PackBF16 writes a matrix of m
+// columns) and read in place. The engine computes the 1×1 layers of small
+// maps so with BF16, as Cᵀ = Xᵀ·Wᵀ on the packed input: the positions
+// are the rows of C, which the micro-kernels tile in twelves (7×7 = 49
+// rows cost 52), instead of its columns, which they tile in 32s (49 cost
+// 64). The sums are SgemmSerialBF16's on A's transpose, in the same
+// order, bit for bit.
+func SgemmSerialATBF16(m, n, kp int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	serialGemm("SgemmSerialATBF16", bf16Kernel, true, false, m, n, kp, 1, a, lda, b, ldb, beta, c, ldc, nil)
+}
+
 // SgemmSerialEpilogueBF16 is SgemmSerialBF16 followed by ep, fused:
 // C = epilogue(A·B + beta·C).
 func SgemmSerialEpilogueBF16(m, n, kp int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {

@@ -151,6 +151,50 @@ func TestPackBF16RowsInPlace(t *testing.T) {
 // products of the bfloat16-rounded operands. Bound: float32 accumulation
 // of 2·kp products and the epilogue's three additions, (2·kp + 4)·2⁻²⁴ ×
 // the sum of the terms' magnitudes (the products themselves are exact).
+// TestSgemmATBF16 checks SgemmSerialATBF16 against SgemmSerialBF16 on the
+// transpose of its A, bit for bit (the same pairs summed in the same
+// order), on both kernels, at the engine's small maps (49 and 196 rows on
+// a 32-column panel) and odd sizes, with beta 0 and 1.
+func TestSgemmATBF16(t *testing.T) {
+	kernels := []*microKernel{bf16Kernel}
+	if bf16Kernel != &bf16GenericKernel {
+		kernels = append(kernels, &bf16GenericKernel)
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, kern := range kernels {
+		for _, s := range [][3]int{{1, 1, 1}, {49, 32, 2048}, {196, 32, 256}, {13, 17, 9}, {150, 40, 801}} {
+			m, n, k := s[0], s[1], s[2]
+			kp := BF16Pairs(k)
+			lda, ldb, ldc := m+3, n+1, n+2
+			x := bf16TestMatrix(rng, k*m, false) // k × m: A's transpose
+			w := bf16TestMatrix(rng, k*n, false)
+			at, b := make([]float32, kp*lda), make([]float32, kp*ldb)
+			PackBF16(at, lda, x, m, k, m)
+			PackBF16(b, ldb, w, n, k, n)
+			a := make([]float32, m*kp) // at transposed: m × kp words
+			for p := 0; p < kp; p++ {
+				for i := 0; i < m; i++ {
+					a[i*kp+p] = at[p*lda+i]
+				}
+			}
+			c0 := bf16TestMatrix(rng, m*ldc, false)
+			for _, beta := range []float32{0, 1} {
+				saved := bf16Kernel
+				bf16Kernel = kern
+				got, want := append([]float32(nil), c0...), append([]float32(nil), c0...)
+				SgemmSerialATBF16(m, n, kp, at, lda, b, ldb, beta, got, ldc)
+				SgemmSerialBF16(m, n, kp, a, kp, b, ldb, beta, want, ldc)
+				bf16Kernel = saved
+				for i, v := range got {
+					if math.Float32bits(v) != math.Float32bits(want[i]) {
+						t.Fatalf("%s %v beta %v: C[%d] = %v, want %v", kern.name, s, beta, i, v, want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestSgemmBF16(t *testing.T) {
 	kernels := []*microKernel{bf16Kernel}
 	if bf16Kernel != &bf16GenericKernel {
