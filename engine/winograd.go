@@ -201,6 +201,10 @@ func winoPart(oc, parts, j int) (o0, o1, maxPart int) {
 	return min(oc, j*blocks/parts*12), min(oc, (j+1)*blocks/parts*12), min(oc, (blocks+parts-1)/parts*12)
 }
 
+// winoGroup is how many channels of V a BF16 layer transforms into its
+// float32 scratch before rounding them to pairs (even).
+const winoGroup = 16
+
 // winoSkew is added to the stride of the transformed matrices so that the
 // α² values of one tile, written or read together, fall in different
 // cache sets (the strides are otherwise often multiples of 4 KiB).
@@ -234,22 +238,39 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	_, _, ocb := winoPart(m, ob, 0)
 	vs := ic*nt + winoSkew // stride of the α² matrices of one chunk's V
 	shared := ob > 1
-	// Options.BF16: each item rounds its chunk's V to bfloat16 pairs, α²
-	// matrices of stride vbs, in the thread's buffer.
+	// Options.BF16: V is bfloat16 pairs, α² matrices of stride vbs (in
+	// bufShared, or the thread's buffer), transformed winoGroup channels
+	// at a time into a float32 scratch of the thread's (stride ss) and
+	// rounded from there: V as float32 is never stored whole (a chunk of
+	// F(4×4) at 64 channels is 590 KB of it), nor rounded again by every
+	// item of a shared chunk. With BF16 at batch 1 (profiles of test
+	// binaries alternating three times, 2026-11-30 22:5x UTC) ResNet-18's
+	// Winograd layers took 3.6–4.7 ms instead of 4.3–6.6, its pass 7.5–10.8
+	// instead of 8.0–11.6; ResNet-50's 3.9–4.2 instead of 4.7–4.9, its pass
+	// 16.6–16.9 instead of 17.5–17.8.
 	bf16 := c.bf16
-	kp, vbs := kernels.BF16Pairs(ic), 0
+	kp, vbs, ss := kernels.BF16Pairs(ic), 0, 0
 	if bf16 {
-		vbs = kp*nt + winoSkew
+		vbs, ss = kp*nt+winoSkew, winoGroup*nt+winoSkew
 	}
 	var vall []float32
-	if shared {
+	switch {
+	case shared && bf16:
+		vall = ws.buf(bufShared, chunks*a2*vbs)
+	case shared:
 		vall = ws.buf(bufShared, chunks*a2*vs)
 	}
 	if ws.sizing {
-		if shared {
-			ws.colSize = max(ws.colSize, a2*(nt*ocb+winoSkew+vbs)+patchSize)
-		} else {
-			ws.colSize = max(ws.colSize, a2*(nt*(ic+ocb)+2*winoSkew+vbs)+patchSize)
+		mSize := a2 * (nt*ocb + winoSkew) // M
+		switch {
+		case bf16 && shared:
+			ws.colSize = max(ws.colSize, mSize+a2*ss+patchSize)
+		case bf16:
+			ws.colSize = max(ws.colSize, mSize+a2*(vbs+ss)+patchSize)
+		case shared:
+			ws.colSize = max(ws.colSize, mSize+patchSize)
+		default:
+			ws.colSize = max(ws.colSize, mSize+a2*vs+patchSize)
 		}
 		return
 	}
@@ -279,31 +300,54 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 		}
 	}
 	// transform writes channels [c0, c1) of chunk ci's V into v (α²
-	// matrices of stride vs, rows of k).
-	transform := func(v []float32, ci, c0, c1 int, patch []float32) {
+	// matrices of stride ld, rows of k), channel ch in row ch − cb.
+	transform := func(v []float32, ld, ci, c0, c1, cb int, patch []float32) {
 		t0, t1, k := chunk(ci)
 		segments(t0, t1, func(t, e, img, ty, tx int) {
 			cols := tm*(e-t) + 2
 			y0, x0 := tm*ty-1, tm*tx-1
 			for ch := c0; ch < c1; ch++ {
 				fillPatch(x[(img*ic+ch)*h*w:(img*ic+ch+1)*h*w], h, w, y0, x0, f.alpha, cols, patch, pw)
-				f.input(v[ch*k+t-t0:], vs, patch, pw, e-t)
+				row := (ch - cb) * k
+				f.input(v[row+t-t0:], ld, patch, pw, e-t)
 				if winoRoundV {
 					for xi := 0; xi < a2; xi++ {
-						for i, val := range v[xi*vs+ch*k+t-t0 : xi*vs+ch*k+e-t0] {
-							v[xi*vs+ch*k+t-t0+i] = kernels.BF16Value(val)
+						for i, val := range v[xi*ld+row+t-t0 : xi*ld+row+e-t0] {
+							v[xi*ld+row+t-t0+i] = kernels.BF16Value(val)
 						}
 					}
 				}
 			}
 		})
 	}
+	// transformBF16 writes channels [c0, c1) (c0 even) of chunk ci's V
+	// as bfloat16 pairs into vb (α² matrices of stride vbs, pair rows of
+	// k), through scratch.
+	transformBF16 := func(vb []float32, ci, c0, c1 int, scratch, patch []float32) {
+		_, _, k := chunk(ci)
+		for g0 := c0; g0 < c1; g0 += winoGroup {
+			g1 := min(g0+winoGroup, c1)
+			transform(scratch, ss, ci, g0, g1, g0, patch)
+			for xi := 0; xi < a2; xi++ {
+				kernels.PackBF16(vb[xi*vbs+g0/2*k:], k, scratch[xi*ss:], k, g1-g0, k)
+			}
+		}
+	}
+	// A thread's buffer: M (α² matrices of stride ms), then V (when not
+	// shared: float32, or BF16 pairs), the BF16 scratch, the patch.
+	mSize := a2 * (nt*ocb + winoSkew)
 	if shared {
-		const chans = 16 // channels per transform item
+		const chans = 16 // channels per transform item (winoGroup)
 		parts := (ic + chans - 1) / chans
 		ws.parallel(chunks*parts, func(worker, it int) {
 			ci, p := it/parts, it%parts
-			transform(vall[ci*a2*vs:(ci+1)*a2*vs], ci, p*chans, min(ic, (p+1)*chans), ws.cols[worker][ws.colSize-patchSize:])
+			buf := ws.cols[worker]
+			patch := buf[len(buf)-patchSize:]
+			if bf16 {
+				transformBF16(vall[ci*a2*vbs:(ci+1)*a2*vbs], ci, p*chans, min(ic, (p+1)*chans), buf[mSize:mSize+a2*ss], patch)
+				return
+			}
+			transform(vall[ci*a2*vs:(ci+1)*a2*vs], vs, ci, p*chans, min(ic, (p+1)*chans), 0, patch)
 		})
 	}
 	ws.parallel(chunks*ob, func(worker, it int) {
@@ -312,19 +356,25 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 		t0, t1, k := chunk(ci)
 		mb := o1 - o0
 		buf := ws.cols[worker]
+		patch := buf[len(buf)-patchSize:]
 		ms := mb*k + winoSkew // stride of the α² matrices of M
-		var v, mm []float32
-		if shared {
-			v, mm = vall[ci*a2*vs:(ci+1)*a2*vs], buf[:a2*ms]
-		} else {
-			v, mm = buf[:a2*vs], buf[a2*vs:a2*(vs+ms)]
-			transform(v, ci, 0, ic, buf[len(buf)-patchSize:])
+		mm := buf[:a2*ms]
+		var v []float32 // V: float32 (stride vs) or BF16 pairs (stride vbs)
+		switch {
+		case shared && bf16:
+			v = vall[ci*a2*vbs : (ci+1)*a2*vbs]
+		case shared:
+			v = vall[ci*a2*vs : (ci+1)*a2*vs]
+		case bf16:
+			v = buf[mSize : mSize+a2*vbs]
+			transformBF16(v, ci, 0, ic, buf[mSize+a2*vbs:mSize+a2*(vbs+ss)], patch)
+		default:
+			v = buf[mSize : mSize+a2*vs]
+			transform(v, vs, ci, 0, ic, 0, patch)
 		}
 		if bf16 {
-			vb := buf[len(buf)-patchSize-a2*vbs : len(buf)-patchSize]
 			for xi := 0; xi < a2; xi++ {
-				kernels.PackBF16(vb[xi*vbs:], k, v[xi*vs:], k, ic, k)
-				kernels.SgemmSerialBF16(mb, k, kp, ub[(xi*m+o0)*ldub:], ldub, vb[xi*vbs:], k, 0, mm[xi*ms:], k)
+				kernels.SgemmSerialBF16(mb, k, kp, ub[(xi*m+o0)*ldub:], ldub, v[xi*vbs:], k, 0, mm[xi*ms:], k)
 			}
 		} else {
 			lda := gemmLDA(ic)
