@@ -364,12 +364,15 @@ var pointwiseCases = []convCase{
 }
 
 // directCases are the implicit-GEMM layers the precision modes' layer
-// tests run: the stem, stride 2, small maps (split by output channels,
-// their columns packed once for all tiles with BF16: at a batch, with an
-// odd K), groups (one channel each, ResNeXt's 4 and 8), odd K.
+// tests run: the stem, stride 2, small maps (with BF16 computed
+// transposed on their im2col matrix; with Int8 split by output channels,
+// their columns packed once for all tiles: at a batch, with an odd K), a
+// 16×16 map split by channels (packed once with BF16 too), groups (one
+// channel each, ResNeXt's 4 and 8), odd K.
 var directCases = []convCase{
 	{3, 64, 7, 2, 3, 1, 1, 45, 38, false, true},
 	{128, 128, 3, 2, 1, 1, 1, 28, 28, false, true},
+	{256, 256, 3, 2, 1, 1, 1, 32, 32, true, true},
 	{512, 512, 3, 1, 1, 1, 1, 7, 7, true, true},
 	{512, 256, 3, 1, 1, 1, 2, 7, 6, false, true},
 	{129, 128, 3, 1, 1, 1, 1, 7, 6, true, true},

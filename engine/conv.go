@@ -171,7 +171,7 @@ var resnetPool = kernels.PoolParams{KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 
 func (ws *workspace) poolFuses(c *conv, p *kernels.PoolParams, h, w int) bool {
 	oh, ow := c.outSize(h, w)
 	return p != nil && *p == resnetPool && c.kind == direct && oh > 0 && ow > 0 &&
-		c.winoChoice(ws.n, oh, ow) == nil && !c.directT(oh*ow)
+		c.winoChoice(ws.n, oh, ow) == nil && !c.directT(oh*ow) && !c.transposableBF16(oh*ow)
 }
 
 // convPool runs c with ReLU and then ResNet's max pool (poolFuses) into
@@ -287,7 +287,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		return
 	}
 	if c.transposableBF16(plane) && (acc == nil || acc.c.transposableBF16(plane)) {
-		ws.pointwiseTBF16(c, x, plane, out, res, bias, acc, ax, relu)
+		ws.pointwiseTBF16(c, x, oh, ow, plane, out, res, bias, acc, ax, relu)
 		return
 	}
 	n, m, k := ws.n, c.outC, c.inC
@@ -517,7 +517,7 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 		if direct {
 			xi = buf[plane*ocb : plane*ocb+k*plane]
 			if built[worker] != img {
-				im2col(c, x[img*c.inC*h*w:(img+1)*c.inC*h*w], h, w, oh, ow, xi, buf[plane*ocb+k*plane:plane*ocb+colSize])
+				im2col(c, x[img*c.inC*h*w:(img+1)*c.inC*h*w], h, w, oh, ow, 0, c.inC, xi, buf[plane*ocb+k*plane:plane*ocb+colSize])
 				built[worker] = img
 			}
 		} else {
@@ -551,12 +551,14 @@ func (ws *workspace) tBlocks(m int, panelMajor bool) (ocb, tm int) {
 // (pointwiseTBF16): fewer than pointwiseTMaxPlain positions, not a
 // multiple of 16, one group, and a copy of the weights allowed.
 func (c *conv) transposableBF16(plane int) bool {
-	return c.kind == pointwise && c.wb != nil && c.wq == nil && !c.inPlace && c.groups == 1 && plane < pointwiseTMaxPlain && plane%16 != 0
+	return c.wb != nil && c.wq == nil && !c.inPlace && c.groups == 1 && plane < pointwiseTMaxPlain && plane%16 != 0
 }
 
-// pointwiseTBF16 is pointwiseT with Options.BF16: the images' inputs (x,
-// and acc's ax) are rounded to bfloat16 pairs once, into bufShared, by
-// all threads (pairs of rows split among them), and each item multiplies
+// pointwiseTBF16 is pointwiseT with Options.BF16, for 1×1 layers and the
+// k×k ones of small maps (direct's, on their im2col matrix): the images'
+// inputs (x, and acc's ax) are rounded to bfloat16 pairs once, into
+// bufShared, by all threads (pairs of rows, or channels, split among
+// them), and each item multiplies
 // them, transposed, with its panels of the transposed pairs of weights
 // (kernels.SgemmSerialATBF16): the positions are the product's rows.
 // As columns (pointwise's tiles), 49 positions cost 64, and every tile
@@ -566,8 +568,10 @@ func (c *conv) transposableBF16(plane int) bool {
 // 0.20–0.23 ms instead of 0.27–0.29, its 256→1024 ones at 14×14 0.17–0.22
 // instead of 0.22–0.26, its 1×1 layers 7.7–8.2 ms instead of 8.4–8.7,
 // the pass 16.6–17.4 instead of 17.6–18.3.
-func (ws *workspace) pointwiseTBF16(c *conv, x []float32, plane int, out, res, bias []float32, acc *accum, ax []float32, relu bool) {
-	n, m, k := ws.n, c.outC, c.inC
+func (ws *workspace) pointwiseTBF16(c *conv, x []float32, h, w, plane int, out, res, bias []float32, acc *accum, ax []float32, relu bool) {
+	n, m := ws.n, c.outC
+	taps := c.kh * c.kw
+	k := c.inC * taps
 	kp, ldx := kernels.BF16Pairs(k), plane // plane < 256: rows never 4 KiB apart
 	size, akp, asize := kp*ldx, 0, 0       // an image's packed input (and acc's)
 	if acc != nil {
@@ -577,27 +581,39 @@ func (ws *workspace) pointwiseTBF16(c *conv, x []float32, plane int, out, res, b
 	packed := ws.buf(bufShared, n*(size+asize))
 	panelMajor := n > 1
 	ocb, tm := ws.tBlocks(m, panelMajor)
+	// A k×k layer (direct, x its h×w input) takes its im2col matrix,
+	// made and rounded imChans channels an item through the thread's
+	// buffer (their rows, then a padded channel for im2col).
+	const imChans = 16 // even: an item's rows start a pair
+	imSize, hp, wp := 0, h+2*c.pad, w+2*c.pad
+	if c.kind == direct {
+		imSize = imChans * taps * plane
+	}
 	if ws.sizing {
 		ws.colSize = max(ws.colSize, plane*ocb)
+		if c.kind == direct {
+			ws.colSize = max(ws.colSize, imSize+hp*wp)
+		}
 		return
 	}
 	c.transposedBF16() // built here rather than by the first item
 	if acc != nil {
 		acc.c.transposedBF16()
 	}
-	parts := max(1, min((chunksPerThread*ws.key.threads+n-1)/n, kp/32))
-	ws.parallel(n*parts, func(_, it int) {
-		img, part := it/parts, it%parts
-		p0, p1 := part*kp/parts, (part+1)*kp/parts
-		r0, r1 := 2*p0, min(2*p1, k)
-		kernels.PackBF16(packed[img*size+p0*ldx:], ldx, x[(img*k+r0)*plane:], plane, r1-r0, plane)
-		if acc != nil {
-			ci := acc.c.inC
-			p0, p1 := part*akp/parts, (part+1)*akp/parts
-			r0, r1 := 2*p0, min(2*p1, ci)
-			kernels.PackBF16(packed[n*size+img*asize+p0*ldx:], ldx, ax[(img*ci+r0)*plane:], plane, r1-r0, plane)
-		}
-	})
+	if c.kind == direct {
+		oh, ow := c.outSize(h, w)
+		parts := (c.inC + imChans - 1) / imChans
+		ws.parallel(n*parts, func(worker, it int) {
+			img, c0 := it/parts, it%parts*imChans
+			c1 := min(c.inC, c0+imChans)
+			buf := ws.cols[worker]
+			col := buf[:imSize]
+			im2col(c, x[img*c.inC*h*w:(img+1)*c.inC*h*w], h, w, oh, ow, c0, c1, col, buf[imSize:imSize+hp*wp])
+			kernels.PackBF16(packed[img*size+c0*taps/2*ldx:], ldx, col, plane, (c1-c0)*taps, plane)
+		})
+	} else {
+		ws.packPairsT(c, x, plane, packed, size, acc, ax, kp, akp, ldx)
+	}
 	ws.parallel(n*tm, func(worker, it int) {
 		img, o0 := it/tm, it%tm*ocb
 		if panelMajor {
@@ -618,6 +634,27 @@ func (ws *workspace) pointwiseTBF16(c *conv, x []float32, plane int, out, res, b
 			rr = res[base:]
 		}
 		kernels.TransposeBiasAct(out[base:], plane, tmp, cols, rr, plane, bias[o0:o1], plane, cols, relu)
+	})
+}
+
+// packPairsT rounds a 1×1 layer's input x (ws.n images of k rows of plane
+// values) to bfloat16 pairs into packed (an image's size words apart,
+// rows ldx apart), and acc's ax after them, pairs of rows split among the
+// threads.
+func (ws *workspace) packPairsT(c *conv, x []float32, plane int, packed []float32, size int, acc *accum, ax []float32, kp, akp, ldx int) {
+	n, k := ws.n, c.inC
+	parts := max(1, min((chunksPerThread*ws.key.threads+n-1)/n, kp/32))
+	ws.parallel(n*parts, func(_, it int) {
+		img, part := it/parts, it%parts
+		p0, p1 := part*kp/parts, (part+1)*kp/parts
+		r0, r1 := 2*p0, min(2*p1, k)
+		kernels.PackBF16(packed[img*size+p0*ldx:], ldx, x[(img*k+r0)*plane:], plane, r1-r0, plane)
+		if acc != nil {
+			ci := acc.c.inC
+			p0, p1 := part*akp/parts, (part+1)*akp/parts
+			r0, r1 := 2*p0, min(2*p1, ci)
+			kernels.PackBF16(packed[n*size+img*akp*ldx+p0*ldx:], ldx, ax[(img*ci+r0)*plane:], plane, r1-r0, plane)
+		}
 	})
 }
 
@@ -733,7 +770,7 @@ func (c *conv) transposable(plane, max int) bool {
 // (h+2·pad)×(w+2·pad) values, from the thread's buffer: a local array
 // escaped to the heap (the kernels are assembly) and made a pass
 // allocate 4 KiB a call.
-func im2col(c *conv, x []float32, h, w, oh, ow int, col, pp []float32) {
+func im2col(c *conv, x []float32, h, w, oh, ow, ch0, ch1 int, col, pp []float32) {
 	plane := oh * ow
 	s := c.stride
 	hp, wp := h+2*c.pad, w+2*c.pad
@@ -748,9 +785,9 @@ func im2col(c *conv, x []float32, h, w, oh, ow int, col, pp []float32) {
 	// rows are copied in.
 	clear(pp)
 	taps := c.kh * c.kw
-	for ch := 0; ch < c.inC; ch++ {
+	for ch := ch0; ch < ch1; ch++ {
 		kernels.CopyRows(pp[c.pad*wp+c.pad:], wp, x[ch*h*w:(ch+1)*h*w], w, h, w)
-		kernels.Im2colChannel(col[ch*taps*plane:(ch+1)*taps*plane], pp, wp, c.kh, c.kw, s, oh, ow)
+		kernels.Im2colChannel(col[(ch-ch0)*taps*plane:(ch-ch0+1)*taps*plane], pp, wp, c.kh, c.kw, s, oh, ow)
 	}
 }
 
@@ -995,6 +1032,14 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		// As the 1×1 layers of small maps: the implicit GEMM would
 		// compute a 7×9 grid in 64 columns for 49 outputs.
 		ws.pointwiseT(c, x, h, w, oh*ow, out, res, bias, nil, nil, relu)
+		return
+	}
+	if c.transposableBF16(oh*ow) && !pooled {
+		// The same with BF16: ResNet-18's stride-2 layers at batch 1
+		// took 0.92–1.01 ms instead of 1.15–1.34, ResNet-50's 1.66–1.80
+		// instead of 2.10–2.15 (profiles of test binaries alternating,
+		// 2026-11-30 22:4x UTC).
+		ws.pointwiseTBF16(c, x, h, w, oh*ow, out, res, bias, nil, nil, relu)
 		return
 	}
 	wq, hq, cs := padGeom(c, h, w)
