@@ -564,7 +564,7 @@ func (c *conv) transposableBF16(plane int) bool {
 // As columns (pointwise's tiles), 49 positions cost 64, and every tile
 // that split the output channels packed the same columns again. ResNet-50
 // at batch 1 (two threads, profiles of test binaries alternating three
-// times, 2026-11-30 22:2x UTC): its 512→2048 conv3 layers at 7×7 took
+// times, 2026-11-30 22:1x UTC): its 512→2048 conv3 layers at 7×7 took
 // 0.20–0.23 ms instead of 0.27–0.29, its 256→1024 ones at 14×14 0.17–0.22
 // instead of 0.22–0.26, its 1×1 layers 7.7–8.2 ms instead of 8.4–8.7,
 // the pass 16.6–17.4 instead of 17.6–18.3.

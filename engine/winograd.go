@@ -244,7 +244,7 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	// rounded from there: V as float32 is never stored whole (a chunk of
 	// F(4×4) at 64 channels is 590 KB of it), nor rounded again by every
 	// item of a shared chunk. With BF16 at batch 1 (profiles of test
-	// binaries alternating three times, 2026-11-30 22:5x UTC) ResNet-18's
+	// binaries alternating three times, 2026-11-30 22:3x UTC) ResNet-18's
 	// Winograd layers took 3.6–4.7 ms instead of 4.3–6.6, its pass 7.5–10.8
 	// instead of 8.0–11.6; ResNet-50's 3.9–4.2 instead of 4.7–4.9, its pass
 	// 16.6–16.9 instead of 17.5–17.8.
