@@ -499,11 +499,7 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 		acc.c.transposed()
 	}
 	ws.parallel(n*tm, func(worker, it int) {
-		img, o0 := it/tm, it%tm*ocb
-		if panelMajor {
-			img, o0 = it%n, it/n*ocb
-		}
-		o1 := min(o0+ocb, m)
+		img, o0, o1 := tItem(it, n, m, tm, ocb, panelMajor)
 		cols := o1 - o0
 		buf := ws.cols[worker]
 		tmp := buf[:plane*cols]
@@ -546,10 +542,21 @@ func (ws *workspace) tBlocks(m int, panelMajor bool) (ocb, tm int) {
 	return ocb, (m + ocb - 1) / ocb
 }
 
-// transposableBF16 reports whether a 1×1 layer compiled with
-// Options.BF16 computes a map of plane positions transposed
-// (pointwiseTBF16): fewer than pointwiseTMaxPlain positions, not a
-// multiple of 16, one group, and a copy of the weights allowed.
+// tItem returns a transposed layer's item it of n images × tm blocks of
+// ocb of its m output channels (tBlocks): its image and channels [o0, o1),
+// the images inner when panelMajor.
+func tItem(it, n, m, tm, ocb int, panelMajor bool) (img, o0, o1 int) {
+	img, o0 = it/tm, it%tm*ocb
+	if panelMajor {
+		img, o0 = it%n, it/n*ocb
+	}
+	return img, o0, min(o0+ocb, m)
+}
+
+// transposableBF16 reports whether a layer compiled with Options.BF16
+// (1×1, or k×k on its im2col matrix) computes a map of plane positions
+// transposed (pointwiseTBF16): fewer than pointwiseTMaxPlain positions,
+// not a multiple of 16, one group, and a copy of the weights allowed.
 func (c *conv) transposableBF16(plane int) bool {
 	return c.wb != nil && c.wq == nil && !c.inPlace && c.groups == 1 && plane < pointwiseTMaxPlain && plane%16 != 0
 }
@@ -615,11 +622,7 @@ func (ws *workspace) pointwiseTBF16(c *conv, x []float32, h, w, plane int, out, 
 		ws.packPairsT(c, x, plane, packed, size, acc, ax, kp, akp, ldx)
 	}
 	ws.parallel(n*tm, func(worker, it int) {
-		img, o0 := it/tm, it%tm*ocb
-		if panelMajor {
-			img, o0 = it%n, it/n*ocb
-		}
-		o1 := min(o0+ocb, m)
+		img, o0, o1 := tItem(it, n, m, tm, ocb, panelMajor)
 		cols := o1 - o0
 		tmp := ws.cols[worker][:plane*cols]
 		var beta float32
@@ -663,17 +666,23 @@ func (ws *workspace) packPairsT(c *conv, x []float32, plane int, packed []float3
 // transposed), building them on first use.
 func (c *conv) transposedBF16() []float32 {
 	c.wbT.once.Do(func() {
-		kp := kernels.BF16Pairs(c.inC / c.groups * c.kh * c.kw)
-		u := make([]float32, (c.outC+tPanel-1)/tPanel*kp*tPanel)
-		for o := 0; o < c.outC; o++ {
-			pan := u[o/tPanel*kp*tPanel+o%tPanel:]
-			for p, v := range c.wb[o*c.ldb : o*c.ldb+kp] {
-				pan[p*tPanel] = v
-			}
-		}
-		c.wbT.u = u
+		c.wbT.u = panelsT(c.wb, c.ldb, c.outC, kernels.BF16Pairs(c.inC/c.groups*c.kh*c.kw))
 	})
 	return c.wbT.u
+}
+
+// panelsT returns the k values of each of w's rows (rows ld apart)
+// transposed into panels of tPanel rows, each k × tPanel and contiguous,
+// zero past the last row.
+func panelsT(w []float32, ld, rows, k int) []float32 {
+	u := make([]float32, (rows+tPanel-1)/tPanel*k*tPanel)
+	for o := 0; o < rows; o++ {
+		pan := u[o/tPanel*k*tPanel+o%tPanel:]
+		for p, v := range w[o*ld : o*ld+k] {
+			pan[p*tPanel] = v
+		}
+	}
+	return u
 }
 
 // productTBF16 is productT on BF16 pairs: tmp (plane × (o1−o0)) =
@@ -706,15 +715,7 @@ func (c *conv) transposed() []float32 {
 		return nil // productT reads W as stored
 	}
 	c.wT.once.Do(func() {
-		k := c.inC / c.groups * c.kh * c.kw
-		u := make([]float32, (c.outC+tPanel-1)/tPanel*k*tPanel)
-		for o := 0; o < c.outC; o++ {
-			pan := u[o/tPanel*k*tPanel+o%tPanel:]
-			for p, v := range c.w[o*c.lda : o*c.lda+k] {
-				pan[p*tPanel] = v
-			}
-		}
-		c.wT.u = u
+		c.wT.u = panelsT(c.w, c.lda, c.outC, c.inC/c.groups*c.kh*c.kw)
 	})
 	return c.wT.u
 }
