@@ -59,6 +59,22 @@ func (c *conv) q8(m0, m1, k, cols int, src []float32, offs []int32, xb, xs []flo
 	c.gemmQ8(m0, m1, k, cols, xb, xs, addC, out, ldo, ep)
 }
 
+// eachPanel calls fn, on the team, for each 32-column panel of the
+// column blocks of a layer's Int8 input quantized once for its tiles:
+// blocks of nb of the gn columns, tn a row of blocks (then the next image
+// or group); fn gets the block, its first column j0, the panel's first
+// column j in the block and its width cw.
+func (ws *workspace) eachPanel(blocks, nb, gn, tn int, fn func(blk, j0, j, cw int)) {
+	panels := (nb + 31) / 32
+	ws.parallel(blocks*panels, func(_, it int) {
+		blk, j := it/panels, it%panels*32
+		j0 := blk % tn * nb
+		if cols := min(j0+nb, gn) - j0; j < cols {
+			fn(blk, j0, j, min(32, cols-j))
+		}
+	})
+}
+
 // packQ8 is q8's quantization of the input: columns PackU8 packs each
 // 32-column panel of on its own, so a tile's columns may be packed a panel
 // at a time (xb and xs from the panel's first column on).
@@ -340,21 +356,15 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		return
 	}
 	if shared != nil {
-		panels := (nb + 31) / 32
-		ws.parallel(n*tn*panels, func(_, it int) {
-			blk, j := it/panels, it%panels*32
-			img, j0 := blk/tn, blk%tn*nb
-			cols := min(j0+nb, plane) - j0
-			if j >= cols {
-				return
-			}
+		ws.eachPanel(n*tn, nb, plane, tn, func(blk, j0, j, cw int) {
+			img := blk / tn
 			base := shared[blk*(qs+aqs):]
 			if qs > 0 {
-				c.packQ8(base[kq*j:], base[kq*nc+j:], x[img*k*plane+j0+j:], xOffs, k, min(32, cols-j))
+				c.packQ8(base[kq*j:], base[kq*nc+j:], x[img*k*plane+j0+j:], xOffs, k, cw)
 			}
 			if aqs > 0 {
 				ci := acc.c.inC
-				acc.c.packQ8(base[qs+akq*j:], base[qs+akq*nc+j:], ax[img*ci*plane+j0+j:], aOffs, ci, min(32, cols-j))
+				acc.c.packQ8(base[qs+akq*j:], base[qs+akq*nc+j:], ax[img*ci*plane+j0+j:], aOffs, ci, cw)
 			}
 		})
 	}
@@ -619,7 +629,7 @@ func (ws *workspace) pointwiseTBF16(c *conv, x []float32, h, w, plane int, out, 
 			kernels.PackBF16(packed[img*size+c0*taps/2*ldx:], ldx, col, plane, (c1-c0)*taps, plane)
 		})
 	} else {
-		ws.packPairsT(c, x, plane, packed, size, acc, ax, kp, akp, ldx)
+		ws.packPairsT(c, x, plane, packed, acc, ax)
 	}
 	ws.parallel(n*tm, func(worker, it int) {
 		img, o0, o1 := tItem(it, n, m, tm, ocb, panelMajor)
@@ -640,23 +650,25 @@ func (ws *workspace) pointwiseTBF16(c *conv, x []float32, h, w, plane int, out, 
 	})
 }
 
-// packPairsT rounds a 1×1 layer's input x (ws.n images of k rows of plane
-// values) to bfloat16 pairs into packed (an image's size words apart,
-// rows ldx apart), and acc's ax after them, pairs of rows split among the
-// threads.
-func (ws *workspace) packPairsT(c *conv, x []float32, plane int, packed []float32, size int, acc *accum, ax []float32, kp, akp, ldx int) {
+// packPairsT rounds a 1×1 layer's input x (ws.n images of InC rows of
+// plane values) to bfloat16 pairs into packed (an image's pairs of rows
+// after the other's, rows plane apart), and acc's ax after them, pairs of
+// rows split among the threads.
+func (ws *workspace) packPairsT(c *conv, x []float32, plane int, packed []float32, acc *accum, ax []float32) {
 	n, k := ws.n, c.inC
+	kp := kernels.BF16Pairs(k)
 	parts := max(1, min((chunksPerThread*ws.key.threads+n-1)/n, kp/32))
 	ws.parallel(n*parts, func(_, it int) {
 		img, part := it/parts, it%parts
-		p0, p1 := part*kp/parts, (part+1)*kp/parts
-		r0, r1 := 2*p0, min(2*p1, k)
-		kernels.PackBF16(packed[img*size+p0*ldx:], ldx, x[(img*k+r0)*plane:], plane, r1-r0, plane)
+		pack := func(dst, src []float32, k int) {
+			kp := kernels.BF16Pairs(k)
+			p0, p1 := part*kp/parts, (part+1)*kp/parts
+			r0, r1 := 2*p0, min(2*p1, k)
+			kernels.PackBF16(dst[(img*kp+p0)*plane:], plane, src[(img*k+r0)*plane:], plane, r1-r0, plane)
+		}
+		pack(packed, x, k)
 		if acc != nil {
-			ci := acc.c.inC
-			p0, p1 := part*akp/parts, (part+1)*akp/parts
-			r0, r1 := 2*p0, min(2*p1, ci)
-			kernels.PackBF16(packed[n*size+img*akp*ldx+p0*ldx:], ldx, ax[(img*ci+r0)*plane:], plane, r1-r0, plane)
+			pack(packed[n*kp*plane:], ax, acc.c.inC)
 		}
 	})
 }
@@ -1136,17 +1148,10 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		return
 	}
 	if packed != nil && c.wq != nil {
-		blocks, panels := n*g*tn, (nb+31)/32
-		ws.parallel(blocks*panels, func(_, it int) {
-			blk, j := it/panels, it%panels*32
-			img, r := blk/(g*tn), blk%(g*tn)
-			grp, j0 := r/tn, r%tn*nb
-			cols := min(j0+nb, gn) - j0
-			if j >= cols {
-				return
-			}
+		ws.eachPanel(n*g*tn, nb, gn, tn, func(blk, j0, j, cw int) {
+			img, grp := blk/(g*tn), blk%(g*tn)/tn
 			src := pad[(img*phases*c.inC+grp*icg)*cs+j0+j:]
-			c.packQ8(packed[blk*packSize+kq*j:], packed[blk*packSize+kq*nc+j:], src, offs, k, min(32, cols-j))
+			c.packQ8(packed[blk*packSize+kq*j:], packed[blk*packSize+kq*nc+j:], src, offs, k, cw)
 		})
 	} else if packed != nil {
 		blocks := n * g * tn

@@ -21,7 +21,7 @@ const (
 	bufRes    // a shortcut computed separately (basic block projection, option A)
 	bufSub    // the input of a strided 1×1 convolution, subsampled
 	bufPad    // zero-padded (phase-split) input of a direct or Winograd convolution
-	bufShared // what the items of one layer share: Winograd-transformed input, an implicit GEMM's columns packed as BF16
+	bufShared // what the items of one layer share: Winograd's transformed input, its input rounded (BF16) or quantized (Int8) once for all its tiles
 	bufSide   // a stem fused with the max pool: each tile's last row, pooled across (convPool)
 	numBufs
 )
