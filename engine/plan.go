@@ -306,15 +306,15 @@ func (p *Plan) run(ctx context.Context, ws *workspace, x []float32, n, h, w int,
 		}
 		act, h, w = out, oh, ow
 	}
-	cur := 0
+	cur := bufAct0 // the buffer act is in
 	for _, b := range p.blocks {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if act, h, w, err = ws.block(b, act, bufAct0+bufID(1-cur), h, w); err != nil {
+		if act, cur, h, w, err = ws.block(b, act, cur, h, w); err != nil {
 			return fmt.Errorf("engine: %s: %w", p.name, err)
 		}
-		cur, c = 1-cur, b.outC
+		c = b.outC
 	}
 	if !ws.sizing {
 		avgPool(ws.team, act, n*c, h*w, feat)

@@ -127,10 +127,18 @@ func (ws *workspace) parallelFor(n, grain int, fn func(lo, hi int)) {
 	ws.team.forRange(n, grain, fn)
 }
 
-// block runs one residual unit: x (n, inC, h, w) → buffer outID.
-func (ws *workspace) block(b *block, x []float32, outID bufID, h, w int) ([]float32, int, int, error) {
+// block runs one residual unit: x (n, inC, h, w), in activation buffer
+// in, into the other activation buffer, or, for a bottleneck with an
+// identity shortcut, over x itself: its last convolution, a 1×1 layer,
+// reads each value of the residual just before it stores the output's
+// there (kernels.Epilogue), and so does not read the output's lines from
+// memory before writing them (ResNet-50's 56×56 and 28×28 ones took
+// 20–30 % less so at batch 8). It returns the buffer it wrote.
+func (ws *workspace) block(b *block, x []float32, in bufID, h, w int) (y []float32, out bufID, oh, ow int, err error) {
+	out = bufAct0 + bufAct1 - in
 	var res []float32
-	oh, ow := b.conv1.outSize(h, w)
+	identity := false
+	oh, ow = b.conv1.outSize(h, w)
 	oh, ow = b.conv2.outSize(oh, ow)
 	if b.conv3 != nil {
 		oh, ow = b.conv3.outSize(oh, ow)
@@ -140,13 +148,12 @@ func (ws *workspace) block(b *block, x []float32, outID bufID, h, w int) ([]floa
 	case b.down != nil && b.conv3 != nil:
 		// accumulated into conv3's tiles below
 	case b.down != nil:
-		var err error
 		if res, _, _, err = ws.conv(b.down, x, bufRes, h, w, nil, nil, nil, false); err != nil {
-			return nil, 0, 0, err
+			return nil, 0, 0, 0, err
 		}
 	case b.shortcut == models.ShortcutA && (b.inC != b.outC || oh != h || ow != w):
 		if (h+1)/2 != oh || (w+1)/2 != ow || b.outC < b.inC || (b.outC-b.inC)%2 != 0 {
-			return nil, 0, 0, fmt.Errorf("shortcut A from (%d, %d, %d) to (%d, %d, %d)", b.inC, h, w, b.outC, oh, ow)
+			return nil, 0, 0, 0, fmt.Errorf("shortcut A from (%d, %d, %d) to (%d, %d, %d)", b.inC, h, w, b.outC, oh, ow)
 		}
 		res = ws.buf(bufRes, ws.n*b.outC*oh*ow)
 		if !ws.sizing {
@@ -154,25 +161,31 @@ func (ws *workspace) block(b *block, x []float32, outID bufID, h, w int) ([]floa
 		}
 	default:
 		if b.inC != b.outC || oh != h || ow != w {
-			return nil, 0, 0, fmt.Errorf("identity shortcut from (%d, %d, %d) to (%d, %d, %d)", b.inC, h, w, b.outC, oh, ow)
+			return nil, 0, 0, 0, fmt.Errorf("identity shortcut from (%d, %d, %d) to (%d, %d, %d)", b.inC, h, w, b.outC, oh, ow)
 		}
-		res = x
+		res, identity = x, true
 	}
 	t1, h1, w1, err := ws.conv(b.conv1, x, bufT1, h, w, nil, nil, nil, true)
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, 0, 0, 0, err
 	}
 	if b.conv3 == nil {
-		return ws.conv(b.conv2, t1, outID, h1, w1, res, nil, nil, true)
+		y, oh, ow, err = ws.conv(b.conv2, t1, out, h1, w1, res, nil, nil, true)
+		return y, out, oh, ow, err
 	}
 	t2, h2, w2, err := ws.conv(b.conv2, t1, bufT2, h1, w1, nil, nil, nil, true)
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, 0, 0, 0, err
 	}
 	if b.down != nil && b.shortcut != models.NoShortcut {
-		return ws.conv(b.conv3, t2, outID, h2, w2, nil, b.sumBias, &accum{c: b.down, x: x, h: h, w: w}, true)
+		y, oh, ow, err = ws.conv(b.conv3, t2, out, h2, w2, nil, b.sumBias, &accum{c: b.down, x: x, h: h, w: w}, true)
+		return y, out, oh, ow, err
 	}
-	return ws.conv(b.conv3, t2, outID, h2, w2, res, nil, nil, true)
+	if identity && b.conv3.residualOverOut(h2*w2) {
+		out = in
+	}
+	y, oh, ow, err = ws.conv(b.conv3, t2, out, h2, w2, res, nil, nil, true)
+	return y, out, oh, ow, err
 }
 
 // padSubsample is the option-A shortcut: x[:, :, ::2, ::2] with the new

@@ -107,35 +107,44 @@ var (
 	transposeNative  = false
 )
 
-// transposeBiasActGeneric is the portable twin of the assembly: the
-// transpose, eight columns of src at a time (a loop over single values
-// cost 1.6–2 ns each, as much as a quarter of the product it stored),
-// then biasActGeneric on each row of dst in place.
+// transposeBiasActGeneric is the portable twin of the assembly: eight
+// columns of src at a time (a loop over single values cost 1.6–2 ns
+// each, as much as a quarter of the product it stored), each value
+// getting BiasAct's epilogue as it is stored. Like the assembly, it reads
+// each value's residual just before storing the value, so res may be dst
+// itself (the engine's identity blocks write their output over their
+// input).
 func transposeBiasActGeneric(dst []float32, ldd int, src []float32, lds int, res []float32, ldr int, bias []float32, n, cols int, relu bool) {
-	o := 0
-	for ; o+8 <= cols; o += 8 {
-		var d [8][]float32
-		for j := range d {
+	for o := 0; o < cols; o += 8 {
+		w := min(8, cols-o)
+		var d, r [8][]float32
+		var b [8]float32
+		for j := range w {
 			d[j] = dst[(o+j)*ldd : (o+j)*ldd+n]
+			if res != nil {
+				r[j] = res[(o+j)*ldr : (o+j)*ldr+n]
+			}
+			b[j] = bias[o+j]
 		}
 		for i := range n {
-			t := src[i*lds+o : i*lds+o+8]
-			d[0][i], d[1][i], d[2][i], d[3][i] = t[0], t[1], t[2], t[3]
-			d[4][i], d[5][i], d[6][i], d[7][i] = t[4], t[5], t[6], t[7]
+			var v [8]float32
+			copy(v[:w], src[i*lds+o:i*lds+o+w])
+			for j := range w {
+				v[j] += b[j]
+			}
+			if res != nil {
+				for j := range w {
+					v[j] += r[j][i]
+				}
+			}
+			if relu {
+				for j := range w {
+					v[j] = max(v[j], 0)
+				}
+			}
+			for j := range w {
+				d[j][i] = v[j]
+			}
 		}
-	}
-	for ; o < cols; o++ {
-		d := dst[o*ldd : o*ldd+n]
-		for i := range d {
-			d[i] = src[i*lds+o]
-		}
-	}
-	for o := range cols {
-		d := dst[o*ldd : o*ldd+n]
-		var r []float32
-		if res != nil {
-			r = res[o*ldr : o*ldr+n]
-		}
-		biasActGeneric(d, d, r, bias[o], relu)
 	}
 }

@@ -221,6 +221,18 @@ func TestTransposeBiasAct(t *testing.T) {
 							}
 						}
 					}
+					if withRes {
+						// dst may be res itself: the same values.
+						over := append([]float32(nil), res...)
+						f(over, ldr, src, lds, over, ldr, bias, n, cols, relu)
+						for o := 0; o < cols; o++ {
+							for i := 0; i < n; i++ {
+								if g, w := over[o*ldr+i], dst[o*ldd+i]; math.Float32bits(g) != math.Float32bits(w) {
+									t.Fatalf("%s n=%d cols=%d relu=%v over the residual: dst[%d][%d] = %v, want %v", name, n, cols, relu, o, i, g, w)
+								}
+							}
+						}
+					}
 				}
 			}
 		}

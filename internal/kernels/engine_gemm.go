@@ -39,6 +39,14 @@ func SgemmSerialATBT(m, n, k int, alpha float32, a []float32, lda int, b []float
 // clamp at 0 when ReLU (NaN stays NaN). The arithmetic is BiasAct's on
 // the product, so the result is the same as SgemmSerial then BiasAct row
 // by row, without the second pass over C.
+//
+// Res may be C itself (the same first value and LDR = ldc) when beta is
+// 0 and ResidualOverC(k, false) (SgemmSerialEpilogueBF16: ResidualOverC(kp,
+// true)): the output is then written over the residual, each value's
+// read before it is stored, with the same result (the inference engine's
+// identity blocks, whose last convolution so does not read the output's
+// lines from memory before writing them). Res and C must not overlap
+// otherwise.
 type Epilogue struct {
 	Bias []float32 // one value per row of C
 	Res  []float32 // m×n with row stride LDR, or nil
@@ -50,6 +58,25 @@ type Epilogue struct {
 // C = epilogue(A·B + beta·C).
 func SgemmSerialEpilogue(m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
 	serialGemm("SgemmSerialEpilogue", gemmKernel, false, false, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, &ep)
+}
+
+// ResidualOverC reports whether SgemmSerialEpilogue (SgemmSerialEpilogueBF16
+// when bf16, k counting pairs) may take its residual in C itself: when
+// its micro-kernel sums K in one slice, k at least 1 and at most 384 in
+// assembly (values, or pairs with AVX512-BF16; 256 on the portable
+// kernels), so that the product is stored only once, with the epilogue.
+func ResidualOverC(k int, bf16 bool) bool {
+	kern := gemmKernel
+	if bf16 {
+		kern = bf16Kernel
+	}
+	return k >= 1 && k <= kern.kc
+}
+
+// aliases reports whether ep's residual is C itself: the same first value
+// and row stride.
+func (ep *Epilogue) aliases(c []float32, ldc int) bool {
+	return len(ep.Res) > 0 && len(c) > 0 && &ep.Res[0] == &c[0] && ep.LDR == ldc
 }
 
 // serialGemm checks the arguments of the Sgemm*Serial* functions (A is
@@ -69,6 +96,9 @@ func serialGemm(name string, kern *microKernel, transA, transB bool, m, n, k int
 		}
 		if ep.Res != nil {
 			checkMatrix("Res", ep.Res, m, n, ep.LDR)
+			if ep.aliases(c, ldc) && (beta != 0 || k == 0 || k > kern.kc || alpha == 0) {
+				panic(fmt.Sprintf("kernels: %s: the residual is C, with beta %g, k=%d, alpha %g (want 0, 1 to %d, not 0)", name, beta, k, alpha, kern.kc))
+			}
 		}
 	}
 	if k == 0 || alpha == 0 {

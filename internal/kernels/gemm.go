@@ -57,6 +57,10 @@ type microKernel struct {
 	// half, when set, is tile for the first nr/2 columns only: the right
 	// edge when no more are left (half the multiply-adds of a full tile).
 	half func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32)
+	// tileNB, when set, is tileEp (tile when ep is nil) that also
+	// prefetches the next panel of B in place to its right, nr floats on
+	// from each row it reads: hints, which may run past b's end.
+	tileNB func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue)
 }
 
 // apply runs the epilogue on the stored rows×cols tile c (row stride ldc).
@@ -261,6 +265,11 @@ func sgemmBlock(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, a
 // sgemmBlockEp is sgemmBlock with the epilogue ep (nil: none) run on each
 // tile of C with the last slice of K.
 func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) {
+	// A residual that is C itself (Epilogue) must be read before the
+	// product is stored over it: K in one slice (serialGemm checks), and
+	// tiles without an epilogue in registers computed aside, as the right
+	// edge's.
+	alias := ep != nil && ep.aliases(c, ldc)
 	mr, nr := kern.mr, kern.nr
 	// Strided kernels read A, and B unless transposed, in place: copying
 	// them on every call costs more than the packed panels' locality
@@ -350,12 +359,16 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 								te.res, te.ldr = ep.Res[(ic+ir)*ep.LDR+jc+jr:], ep.LDR
 							}
 						}
-						if nn == nr {
+						if nn == nr && (te == nil || kern.tileEp != nil || !alias) {
 							switch {
 							case pfA && jr == 0 && (te == nil || te.res == nil) && (ic+ir+mr)*lda < len(a):
 								// The next tile's rows of A (and a few
 								// more), while this one streams its own.
 								kern.tilePF(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet, te, a[(ic+ir+mr)*lda:])
+							case kern.tileNB != nil && ir == 0 && jr+nr < fullB:
+								// The first tile of a panel of B in place
+								// prefetches the next panel's lines.
+								kern.tileNB(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet, te)
 							case te == nil && pfNext && jr == 0 && ir > 0 && ir <= ldb/16*mr && (pc+kc)*ldb+(ir/mr-1)*kc*16 < len(b):
 								// The second and later tiles of this slice
 								// (of its first panel) each prefetch kc
@@ -384,18 +397,26 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 						for i := 0; i < mm; i++ {
 							crow := c[off+i*ldc : off+i*ldc+nn]
 							trow := tmp[i*ldt : i*ldt+nn]
+							dst := crow // the merged row, before the epilogue
+							if te != nil {
+								dst = trow // C may be the residual: read it first
+							}
 							if bet == 0 {
 								for j, t := range trow {
-									crow[j] = alpha * t
+									dst[j] = alpha * t
 								}
 							} else {
 								for j, t := range trow {
-									crow[j] = alpha*t + bet*crow[j]
+									dst[j] = alpha*t + bet*crow[j]
 								}
 							}
-						}
-						if te != nil {
-							te.apply(c[off:], ldc, mm, nn)
+							if te != nil {
+								var r []float32
+								if te.res != nil {
+									r = te.res[i*te.ldr : i*te.ldr+nn]
+								}
+								BiasAct(crow, trow, r, te.bias[i], te.relu)
+							}
 						}
 					}
 				}

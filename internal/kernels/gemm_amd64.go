@@ -34,6 +34,7 @@ var avx512Kernel = microKernel{
 	half:    tileOf(avx512HalfTiles[:], 16),
 	tileEp:  tileEpOf(avx512Tiles[:], 32),
 	tilePF:  tilePFOf(avx512Tiles[:], 32),
+	tileNB:  tileNBOf(avx512Tiles[:], 32),
 	dot: func(n int, x, y []float32) float32 {
 		x, y = x[:n], y[:n]
 		return sdotAVX512(n, &x[0], &y[0])
@@ -48,6 +49,7 @@ var avx2Kernel = microKernel{
 	tile:    tileOf(avx2Tiles[:], 16),
 	tileEp:  tileEpOf(avx2Tiles[:], 16),
 	tilePF:  tilePFOf(avx2Tiles[:], 16),
+	tileNB:  tileNBOf(avx2Tiles[:], 16),
 	dot: func(n int, x, y []float32) float32 {
 		x, y = x[:n], y[:n]
 		return sdotAVX2(n, &x[0], &y[0])

@@ -50,6 +50,21 @@ func tileEpOf(tiles []asmTile, nr int) func(k, rows int, a []float32, rsa, csa i
 	}
 }
 
+// tileNBOf is tileEpOf for a microKernel's tileNB: flags 16, with ep's
+// epilogue when ep is not nil.
+func tileNBOf(tiles []asmTile, nr int) func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
+	mr := len(tiles) - 1
+	return func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
+		checkTile(k, rows, mr, nr, a, rsa, csa, b, rsb, c, ldc)
+		var bias, res *float32
+		var ldr, flags int
+		if ep != nil {
+			bias, res, ldr, flags = ep.args(rows, nr)
+		}
+		tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, bias, res, ldr, flags|16)
+	}
+}
+
 // checkTile keeps the assembly inside the slices it is handed.
 func checkTile(k, rows, mr, nr int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int) {
 	if k < 1 || rows < 1 || rows > mr || rsa < 0 || csa < 0 || len(a) < (rows-1)*rsa+(k-1)*csa+1 ||

@@ -59,6 +59,60 @@ func TestSgemmEpilogue(t *testing.T) {
 	}
 }
 
+// TestSgemmEpilogueOverResidual checks every micro-kernel this CPU runs
+// with its residual in C itself (Epilogue): the same values, bit for bit,
+// as with the residual beside C, at K up to the one slice ResidualOverC
+// allows, over edges of both tile sizes, NaN in the residual; and that
+// more K than that, or beta 1, is refused.
+func TestSgemmEpilogueOverResidual(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, kern := range gemmKernels() {
+		for _, sh := range []struct{ m, n, k int }{{1, 1, 1}, {13, 33, 5}, {25, 70, kern.kc}, {40, 31, 129}, {12, 64, 64}} {
+			for _, relu := range []bool{false, true} {
+				m, n, k := sh.m, sh.n, sh.k
+				lda, ldb, ldc := k+1, n+3, n+5
+				a := matrix(rng, m, k, lda, 0)
+				b := matrix(rng, k, n, ldb, 0)
+				bias := make([]float32, m)
+				for i := range bias {
+					bias[i] = rng.Float32() - 0.5
+				}
+				res := matrix(rng, m, n, ldc, 0)
+				res[0] = float32(math.NaN())
+				want := make([]float32, len(res))
+				sgemmBlockEp(kern, false, false, 0, m, 0, n, k, 1, a, lda, b, ldb, 0, want, ldc, &Epilogue{Bias: bias, Res: res, LDR: ldc, ReLU: relu})
+				got := append([]float32(nil), res...)
+				sgemmBlockEp(kern, false, false, 0, m, 0, n, k, 1, a, lda, b, ldb, 0, got, ldc, &Epilogue{Bias: bias, Res: got, LDR: ldc, ReLU: relu})
+				for i := 0; i < m; i++ {
+					for j := 0; j < n; j++ {
+						if g, w := got[i*ldc+j], want[i*ldc+j]; math.Float32bits(g) != math.Float32bits(w) {
+							t.Fatalf("%s %dx%dx%d relu %v: C[%d, %d] = %v over the residual, %v beside it", kern.name, m, n, k, relu, i, j, g, w)
+						}
+					}
+				}
+			}
+		}
+	}
+	if !ResidualOverC(1, false) || ResidualOverC(0, false) || ResidualOverC(gemmKernel.kc+1, false) || ResidualOverC(bf16Kernel.kc+1, true) {
+		t.Error("ResidualOverC: wrong bounds")
+	}
+	a, b := make([]float32, 2*(gemmKernel.kc+1)), make([]float32, 2*(gemmKernel.kc+1))
+	for _, tc := range []struct {
+		k    int
+		beta float32
+	}{{gemmKernel.kc + 1, 0}, {3, 1}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("k=%d beta %g with the residual in C: no panic", tc.k, tc.beta)
+				}
+			}()
+			c := make([]float32, 4)
+			SgemmSerialEpilogue(2, 2, tc.k, a, tc.k, b, 2, tc.beta, c, 2, Epilogue{Bias: make([]float32, 2), Res: c, LDR: 2})
+		}()
+	}
+}
+
 // TestSgemmSerialEpilogueErrors: short bias or residual panic with a
 // message, before any kernel reads past them.
 func TestSgemmSerialEpilogueErrors(t *testing.T) {

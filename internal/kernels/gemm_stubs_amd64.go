@@ -11,7 +11,9 @@ package kernels
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 32 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 1; i++ {
@@ -38,7 +40,9 @@ func sgemmTile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 32 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 2; i++ {
@@ -65,7 +69,9 @@ func sgemmTile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 32 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 3; i++ {
@@ -92,7 +98,9 @@ func sgemmTile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 32 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 4; i++ {
@@ -119,7 +127,9 @@ func sgemmTile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 32 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 5; i++ {
@@ -146,7 +156,9 @@ func sgemmTile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 32 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 6; i++ {
@@ -173,7 +185,9 @@ func sgemmTile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 32 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 7; i++ {
@@ -200,7 +214,9 @@ func sgemmTile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 32 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 8; i++ {
@@ -227,7 +243,9 @@ func sgemmTile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 32 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 9; i++ {
@@ -254,7 +272,9 @@ func sgemmTile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 32 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 10; i++ {
@@ -281,7 +301,9 @@ func sgemmTile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 32 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 11; i++ {
@@ -308,7 +330,9 @@ func sgemmTile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 32 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 12; i++ {
@@ -335,7 +359,9 @@ func sgemmTile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 1; i++ {
@@ -362,7 +388,9 @@ func sgemmTile1x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 2; i++ {
@@ -389,7 +417,9 @@ func sgemmTile2x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 3; i++ {
@@ -416,7 +446,9 @@ func sgemmTile3x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 4; i++ {
@@ -443,7 +475,9 @@ func sgemmTile4x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 5; i++ {
@@ -470,7 +504,9 @@ func sgemmTile5x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 6; i++ {
@@ -497,7 +533,9 @@ func sgemmTile6x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 7; i++ {
@@ -524,7 +562,9 @@ func sgemmTile7x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 8; i++ {
@@ -551,7 +591,9 @@ func sgemmTile8x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 9; i++ {
@@ -578,7 +620,9 @@ func sgemmTile9x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 10; i++ {
@@ -605,7 +649,9 @@ func sgemmTile10x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 11; i++ {
@@ -632,7 +678,9 @@ func sgemmTile11x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 12; i++ {
@@ -659,7 +707,9 @@ func sgemmTile12x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 1; i++ {
@@ -686,7 +736,9 @@ func sgemmTile1x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 2; i++ {
@@ -713,7 +765,9 @@ func sgemmTile2x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 3; i++ {
@@ -740,7 +794,9 @@ func sgemmTile3x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 4; i++ {
@@ -767,7 +823,9 @@ func sgemmTile4x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 5; i++ {
@@ -794,7 +852,9 @@ func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 // bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
-// prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+// prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+// (not with bit 3), each step of k prefetches into L2 the lines of B's row
+// that the next panel to the right holds (B in place, 16 floats on). In Go,
 // without the epilogue:
 //
 //	for i := 0; i < 6; i++ {

@@ -87,7 +87,9 @@ epilogue flags ask for, on the registers before they are stored: with bit 0,
 C[i, j] += bias[i]; then with bit 1, C[i, j] += res[i*ldr+j]; then with
 bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 2), res is a prefetch stream instead: each step of k in the unrolled loop
-prefetches one 64-byte line of it into L2 (the next slice of B). In Go,
+prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
+(not with bit 3), each step of k prefetches into L2 the lines of B's row
+that the next panel to the right holds (B in place, %[3]d floats on). In Go,
 without the epilogue:
 
 	for i := 0; i < %[2]d; i++ {
@@ -124,6 +126,28 @@ pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
 denormals are flushed to zero). The epilogue is sgemmTile's.`, name, mr, nr), "\n")...)
 	tileBody(name, avx512, mr, vecs, 4, true)
+}
+
+// nextB emits, for flags&16, the loop of a tile that also prefetches the
+// next panel of B, in place to its right: each step of k the lines
+// (PREFETCHT1) of B's row that panel holds, vecs·lanes floats on from the
+// row this step reads. It ends at name+"_tail"; without flags&16 it falls
+// through.
+func nextB(name string, x isa, vecs, unroll int, b, n Register, step func(int)) {
+	fl := Load(Param("flags"), GP64())
+	TESTQ(U32(16), fl)
+	JZ(LabelRef(name + "_nonb"))
+	Label(name + "_nbloop") // n counts the unrolled steps, b is B's row
+	for u := 0; u < unroll; u++ {
+		for d := 0; d < 4*vecs*x.lanes; d += 64 {
+			PREFETCHT1(Mem{Base: b, Disp: 4*vecs*x.lanes + d})
+		}
+		step(u)
+	}
+	DECQ(n)
+	JNZ(LabelRef(name + "_nbloop"))
+	JMP(LabelRef(name + "_tail"))
+	Label(name + "_nonb")
 }
 
 // tileBody emits the kernel of tile and bf16Tile.
@@ -221,6 +245,7 @@ func tileBody(name string, x isa, mr, vecs, unroll int, bf16 bool) {
 	SHRQ(U8(2), n)
 	JZ(LabelRef(name + "_tail"))
 	if !bf16 {
+		nextB(name, x, vecs, unroll, b, n, step)
 		Comment("flags&8: res is a prefetch stream instead of a residual, a line",
 			"(PREFETCHT1) each step of k in the unrolled loop (the next slice of B).")
 		pfl := Load(Param("flags"), GP64())
