@@ -415,17 +415,22 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 	})
 }
 
-// residualOverOut reports whether the 1×1 layer c, on a map of plane
-// positions, may write its output over its residual (an identity block's
-// input, see workspace.block): whether the path pointwise takes for it
-// reads each value of the residual before it stores the output's there,
-// having stored nothing else there before. The transposed paths do
-// (kernels.TransposeBiasAct), Int8's product (one pass over K), and the
-// float32 and BF16 GEMMs when they sum K in one slice
-// (kernels.ResidualOverC). The result is the same either way.
+// residualOverOut reports whether c, on a map of plane positions (its
+// output's), may write its output over its residual (an identity block's
+// input, see workspace.block): whether the path it takes reads each value
+// of the residual before it stores the output's there, having stored
+// nothing else there before. The direct and Winograd paths do (their
+// products go to the thread's buffer, and the epilogues that store them
+// add the residual value by value: gridEpilogue, the Winograd output
+// transforms, kernels.TransposeBiasAct); of the 1×1 layers, the
+// transposed paths, Int8's product (one pass over K), and the float32 and
+// BF16 GEMMs when they sum K in one slice (kernels.ResidualOverC). The
+// result is the same either way.
 func (c *conv) residualOverOut(plane int) bool {
 	switch {
-	case c.kind != pointwise || c.stride != 1:
+	case c.kind == direct:
+		return true
+	case c.stride != 1:
 		return false
 	case c.smallMapT(plane) || kernels.TransposeBiasActNative() && c.transposable(plane, pointwiseTMaxPlain), c.transposableBF16(plane), c.wq != nil:
 		return true

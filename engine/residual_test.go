@@ -8,34 +8,45 @@ import (
 	"github.com/resnetgo/resnet/internal/kernels"
 )
 
-// TestResidualOverOut checks the 1×1 layers that write their output over
-// their residual (an identity bottleneck's conv3, workspace.block): on
-// every path pointwise takes for them, float32, BF16 and Int8, the output
-// so written equals, bit for bit, the one written beside a copy of the
-// residual; and the layers whose GEMM sums K in more than one slice are
-// not given their residual so.
+// TestResidualOverOut checks the layers that write their output over
+// their residual (an identity block's last convolution, workspace.block):
+// on every path a 1×1 or 3×3 layer takes, float32, BF16 and Int8, the
+// output so written equals, bit for bit, the one written beside a copy of
+// the residual; and the 1×1 layers whose GEMM sums K in more than one
+// slice are not given their residual so.
 func TestResidualOverOut(t *testing.T) {
+	defer func() { winoForce = 0 }()
 	cases := []struct {
 		tc   convCase
 		want bool // residualOverOut in float32 with the assembly kernels
+		form int  // Winograd's F(form×form), or 0 for none
 	}{
-		{convCase{64, 256, 1, 1, 0, 1, 2, 56, 56, true, true}, true},   // columns' GEMM, K one slice
-		{convCase{128, 512, 1, 1, 0, 1, 1, 28, 28, true, true}, true},  // columns' GEMM
-		{convCase{40, 38, 1, 1, 0, 1, 1, 9, 37, true, false}, true},    // edges of both kinds, no ReLU
-		{convCase{256, 1024, 1, 1, 0, 1, 2, 14, 14, true, true}, true}, // transposed
-		{convCase{512, 256, 1, 1, 0, 1, 1, 7, 7, true, true}, true},    // transposed, small map
-		{convCase{512, 256, 1, 1, 0, 1, 1, 28, 28, true, true}, false}, // K in two slices
+		{convCase{64, 64, 3, 1, 1, 1, 2, 24, 22, true, true}, true, 4},    // Winograd F(4×4), edge tiles
+		{convCase{64, 64, 3, 1, 1, 1, 1, 13, 14, true, true}, true, 2},    // Winograd F(2×2), edge tiles
+		{convCase{24, 24, 3, 1, 1, 1, 1, 7, 7, true, true}, true, 0},      // transposed, on im2col
+		{convCase{24, 24, 3, 1, 1, 1, 2, 19, 21, true, false}, true, 0},   // implicit GEMM grid
+		{convCase{64, 64, 3, 1, 1, 32, 1, 14, 14, true, true}, true, 0},   // grouped
+		{convCase{64, 256, 1, 1, 0, 1, 2, 56, 56, true, true}, true, 0},   // columns' GEMM, K one slice
+		{convCase{128, 512, 1, 1, 0, 1, 1, 28, 28, true, true}, true, 0},  // columns' GEMM
+		{convCase{40, 38, 1, 1, 0, 1, 1, 9, 37, true, false}, true, 0},    // edges of both kinds, no ReLU
+		{convCase{256, 1024, 1, 1, 0, 1, 2, 14, 14, true, true}, true, 0}, // transposed
+		{convCase{512, 256, 1, 1, 0, 1, 1, 7, 7, true, true}, true, 0},    // transposed, small map
+		{convCase{512, 256, 1, 1, 0, 1, 1, 28, 28, true, true}, false, 0}, // K in two slices
 	}
 	for _, prec := range []string{"float32", "bf16", "int8"} {
-		o := Options{BF16: prec == "bf16", Int8: prec == "int8"}
 		for _, c := range cases {
 			tc := c.tc
+			o := Options{BF16: prec == "bf16", Int8: prec == "int8", NoWinograd: c.form == 0}
 			t.Run(fmt.Sprint(prec, "/", tc), func(t *testing.T) {
 				cv, err := newConv(nnConv(tc), nnBN(tc.outC), o)
 				if err != nil {
 					t.Fatal(err)
 				}
 				plane := tc.h * tc.w
+				winoForce = c.form
+				if f := cv.winoChoice(tc.n, tc.h, tc.w); (f != nil) != (c.form != 0) {
+					t.Fatalf("Winograd form %v, want F(%d×%d)", f, c.form, c.form)
+				}
 				over := cv.residualOverOut(plane)
 				if prec == "float32" && kernels.TransposeBiasActNative() && over != c.want {
 					t.Errorf("residualOverOut = %v, want %v", over, c.want)
