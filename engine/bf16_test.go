@@ -161,12 +161,10 @@ func checkOutputs(t *testing.T, tc convCase, out []float32, oh, ow int, res, bia
 // the epilogue, and returns a copy of its output.
 func runLayer(t *testing.T, cv *conv, tc convCase, x, res, bias []float32, acc *accum) *tensor.Tensor {
 	t.Helper()
-	ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, kernels.Threads()}, sizing: true, n: tc.n}
-	if _, _, _, err := ws.conv(cv, nil, bufT1, tc.h, tc.w, res, bias, acc, tc.relu); err != nil {
-		t.Fatal(err)
-	}
-	ws.alloc()
-	ws.team = newTeam(ws.key.threads)
+	ws := sizedWorkspace(t, tc.n, tc.h, tc.w, kernels.Threads(), func(ws *workspace) error {
+		_, _, _, err := ws.conv(cv, nil, bufT1, tc.h, tc.w, res, bias, acc, tc.relu)
+		return err
+	})
 	defer ws.team.close()
 	out, oh, ow, err := ws.conv(cv, x, bufT1, tc.h, tc.w, res, bias, acc, tc.relu)
 	if err != nil {

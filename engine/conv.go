@@ -298,11 +298,11 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		// c itself has stride 1 here (conv3 of a bottleneck), so bufSub is free.
 		ax = ws.subsample(acc.x, acc.c.inC, acc.h, acc.w, acc.c.stride, oh, ow)
 	}
-	if c.smallMapT(plane) || (res == nil || kernels.TransposeBiasActNative()) && c.transposable(plane, pointwiseTMaxPlain) {
+	switch c.pointwisePath(plane, res != nil, acc) {
+	case pathT:
 		ws.pointwiseT(c, x, oh, ow, plane, out, res, bias, acc, ax, relu)
 		return
-	}
-	if c.transposableBF16(plane) && (acc == nil || acc.c.transposableBF16(plane)) {
+	case pathTBF16:
 		ws.pointwiseTBF16(c, x, oh, ow, plane, out, res, bias, acc, ax, relu)
 		return
 	}
@@ -415,6 +415,28 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 	})
 }
 
+// pointwisePath names the ways pointwise computes a 1×1 layer.
+type pointwisePath int
+
+const (
+	pathCols  pointwisePath = iota // tiles of the map's columns, epilogue in the GEMM
+	pathT                          // transposed (pointwiseT)
+	pathTBF16                      // transposed on bfloat16 pairs (pointwiseTBF16)
+)
+
+// pointwisePath returns the way pointwise computes c on a map of plane
+// positions, with a residual or not (the transposed store adds it fast
+// only in assembly), and with acc's projection accumulated when not nil.
+func (c *conv) pointwisePath(plane int, res bool, acc *accum) pointwisePath {
+	switch {
+	case c.smallMapT(plane) || (!res || kernels.TransposeBiasActNative()) && c.transposable(plane, pointwiseTMaxPlain):
+		return pathT
+	case c.transposableBF16(plane) && (acc == nil || acc.c.transposableBF16(plane)):
+		return pathTBF16
+	}
+	return pathCols
+}
+
 // residualOverOut reports whether c, on a map of plane positions (its
 // output's), may write its output over its residual (an identity block's
 // input, see workspace.block): whether the path it takes reads each value
@@ -432,7 +454,7 @@ func (c *conv) residualOverOut(plane int) bool {
 		return true
 	case c.stride != 1:
 		return false
-	case c.smallMapT(plane) || kernels.TransposeBiasActNative() && c.transposable(plane, pointwiseTMaxPlain), c.transposableBF16(plane), c.wq != nil:
+	case c.pointwisePath(plane, true, nil) != pathCols, c.wq != nil:
 		return true
 	case c.wb != nil:
 		return kernels.ResidualOverC(kernels.BF16Pairs(c.inC), true)

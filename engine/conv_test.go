@@ -24,6 +24,20 @@ func (tc convCase) String() string {
 	return fmt.Sprintf("%d→%d_k%d_s%d_p%d_g%d/%dx%dx%d_res%v_relu%v", tc.inC, tc.outC, tc.k, tc.stride, tc.pad, tc.groups, tc.n, tc.h, tc.w, tc.res, tc.relu)
 }
 
+// sizedWorkspace returns a workspace for n images of h×w on threads
+// threads whose buffers size's dry run (ws.sizing set) sized, allocated,
+// with a team the caller closes.
+func sizedWorkspace(tb testing.TB, n, h, w, threads int, size func(ws *workspace) error) *workspace {
+	tb.Helper()
+	ws := &workspace{key: wsKey{n, h, w, threads}, sizing: true, n: n}
+	if err := size(ws); err != nil {
+		tb.Fatal(err)
+	}
+	ws.alloc()
+	ws.team = newTeam(threads)
+	return ws
+}
+
 // nnConv returns tc's convolution with random weights.
 func nnConv(tc convCase) *nn.Conv2d {
 	rng := rand.New(rand.NewPCG(uint64(tc.inC*7+tc.outC), uint64(tc.h*31+tc.w)))
@@ -74,16 +88,14 @@ func checkConvLayer(t *testing.T, tc convCase, o Options, want convKind, wino bo
 	if cv.kind != want || cv.winoOK != wino {
 		t.Fatalf("%v: compiled as kind %d (Winograd %v), want %d (%v)", tc, cv.kind, cv.winoOK, want, wino)
 	}
-	ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, kernels.Threads()}, sizing: true, n: tc.n}
 	var r []float32
 	if res != nil {
 		r = res.Data
 	}
-	if _, _, _, err := ws.conv(cv, nil, bufT1, tc.h, tc.w, r, nil, nil, tc.relu); err != nil {
-		t.Fatal(err)
-	}
-	ws.alloc()
-	ws.team = newTeam(ws.key.threads)
+	ws := sizedWorkspace(t, tc.n, tc.h, tc.w, kernels.Threads(), func(ws *workspace) error {
+		_, _, _, err := ws.conv(cv, nil, bufT1, tc.h, tc.w, r, nil, nil, tc.relu)
+		return err
+	})
 	defer ws.team.close()
 	for run := 0; run < 2; run++ { // the second run reuses dirty buffers
 		out, oh, ow, err := ws.conv(cv, x.Data, bufT1, tc.h, tc.w, r, nil, nil, tc.relu)
@@ -302,16 +314,16 @@ func TestConvPool(t *testing.T) {
 					if nan {
 						x.Data[len(x.Data)/2] = float32(math.NaN())
 					}
-					ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, threads}, sizing: true, n: tc.n}
 					oh, ow := cv.outSize(tc.h, tc.w)
 					ph, pw := resnetPool.OutSize(oh, ow)
-					if _, _, _, err := ws.convPool(cv, nil, bufT1, tc.h, tc.w); err != nil {
-						t.Fatal(err)
-					}
-					ws.conv(cv, nil, bufT2, tc.h, tc.w, nil, nil, nil, true)
-					ws.buf(bufAct0, tc.n*tc.outC*ph*pw)
-					ws.alloc()
-					ws.team = newTeam(threads)
+					ws := sizedWorkspace(t, tc.n, tc.h, tc.w, threads, func(ws *workspace) error {
+						if _, _, _, err := ws.convPool(cv, nil, bufT1, tc.h, tc.w); err != nil {
+							return err
+						}
+						ws.conv(cv, nil, bufT2, tc.h, tc.w, nil, nil, nil, true)
+						ws.buf(bufAct0, tc.n*tc.outC*ph*pw)
+						return nil
+					})
 					for run := 0; run < 2; run++ { // the second run reuses dirty buffers
 						got, gh, gw, err := ws.convPool(cv, x.Data, bufT1, tc.h, tc.w)
 						if err != nil || gh != ph || gw != pw {

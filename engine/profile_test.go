@@ -56,12 +56,10 @@ func TestLayerProfile(t *testing.T) {
 	var total, totalWall float64
 	for i, l := range layers {
 		c := l.c
-		ws := &workspace{key: wsKey{batch, l.h, l.w, kernels.Threads()}, sizing: true, n: batch}
-		if _, _, _, err := ws.conv(c, nil, bufT1, l.h, l.w, nil, nil, nil, true); err != nil {
-			t.Fatal(err)
-		}
-		ws.alloc()
-		ws.team = newTeam(ws.key.threads)
+		ws := sizedWorkspace(t, batch, l.h, l.w, kernels.Threads(), func(ws *workspace) error {
+			_, _, _, err := ws.conv(c, nil, bufT1, l.h, l.w, nil, nil, nil, true)
+			return err
+		})
 		x := randomInput(batch, c.inC, l.h, l.w, 1).Data
 		ws.conv(c, x, bufT1, l.h, l.w, nil, nil, nil, true)
 		cpu0, wall0 := cpuTime(), time.Now()
@@ -166,12 +164,10 @@ func layerBench(b *testing.B, tc convCase, o Options) (run func()) {
 		oh, ow := cv.outSize(tc.h, tc.w)
 		res = randomInput(tc.n, tc.outC, oh, ow, 2).Data
 	}
-	ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, kernels.Threads()}, sizing: true, n: tc.n}
-	if _, _, _, err := ws.conv(cv, nil, bufT1, tc.h, tc.w, res, nil, nil, tc.relu); err != nil {
-		b.Fatal(err)
-	}
-	ws.alloc()
-	ws.team = newTeam(ws.key.threads)
+	ws := sizedWorkspace(b, tc.n, tc.h, tc.w, kernels.Threads(), func(ws *workspace) error {
+		_, _, _, err := ws.conv(cv, nil, bufT1, tc.h, tc.w, res, nil, nil, tc.relu)
+		return err
+	})
 	b.Cleanup(ws.team.close)
 	x := randomInput(tc.n, tc.inC, tc.h, tc.w, 1).Data
 	return func() { ws.conv(cv, x, bufT1, tc.h, tc.w, res, nil, nil, tc.relu) }

@@ -56,14 +56,14 @@ func TestResidualOverOut(t *testing.T) {
 				}
 				x := randomInput(tc.n, tc.inC, tc.h, tc.w, 1).Data
 				res := randomInput(tc.n, tc.outC, tc.h, tc.w, 2).Data
-				ws := &workspace{key: wsKey{tc.n, tc.h, tc.w, kernels.Threads()}, sizing: true, n: tc.n}
-				for _, id := range []bufID{bufT1, bufAct0} {
-					if _, _, _, err := ws.conv(cv, nil, id, tc.h, tc.w, res, nil, nil, tc.relu); err != nil {
-						t.Fatal(err)
+				ws := sizedWorkspace(t, tc.n, tc.h, tc.w, kernels.Threads(), func(ws *workspace) error {
+					for _, id := range []bufID{bufT1, bufAct0} {
+						if _, _, _, err := ws.conv(cv, nil, id, tc.h, tc.w, res, nil, nil, tc.relu); err != nil {
+							return err
+						}
 					}
-				}
-				ws.alloc()
-				ws.team = newTeam(ws.key.threads)
+					return nil
+				})
 				defer ws.team.close()
 				beside, _, _, err := ws.conv(cv, x, bufT1, tc.h, tc.w, res, nil, nil, tc.relu)
 				if err != nil {

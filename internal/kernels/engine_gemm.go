@@ -70,8 +70,12 @@ func ResidualOverC(k int, bf16 bool) bool {
 	if bf16 {
 		kern = bf16Kernel
 	}
-	return k >= 1 && k <= kern.kc
+	return kern.oneSlice(k)
 }
+
+// oneSlice reports whether the blocked GEMM sums k ≥ 1 values of K in
+// one slice with kern.
+func (kern *microKernel) oneSlice(k int) bool { return k >= 1 && k <= kern.kc }
 
 // aliases reports whether ep's residual is C itself: the same first value
 // and row stride.
@@ -96,7 +100,7 @@ func serialGemm(name string, kern *microKernel, transA, transB bool, m, n, k int
 		}
 		if ep.Res != nil {
 			checkMatrix("Res", ep.Res, m, n, ep.LDR)
-			if ep.aliases(c, ldc) && (beta != 0 || k == 0 || k > kern.kc || alpha == 0) {
+			if ep.aliases(c, ldc) && (beta != 0 || !kern.oneSlice(k) || alpha == 0) {
 				panic(fmt.Sprintf("kernels: %s: the residual is C, with beta %g, k=%d, alpha %g (want 0, 1 to %d, not 0)", name, beta, k, alpha, kern.kc))
 			}
 		}
