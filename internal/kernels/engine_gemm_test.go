@@ -11,7 +11,7 @@ import (
 // sizes past the blocking limits and the engine's 49 rows (a 7×7 map).
 func TestSgemmSerial(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, s := range [][3]int{{1, 1, 1}, {5, 7, 3}, {13, 33, 17}, {64, 100, 70}, {150, 40, 400}, {12, 2100, 9}, {49, 64, 70}, {49, 96, 520}} {
+	for _, s := range [][3]int{{1, 1, 1}, {5, 7, 3}, {13, 33, 17}, {64, 100, 70}, {150, 40, 400}, {12, 2100, 9}, {49, 64, 70}, {49, 96, 520}, {20, 48, 70}, {64, 16, 520}} {
 		for _, transA := range []bool{false, true} {
 			m, n, k := s[0], s[1], s[2]
 			lda, ldb, ldc := k+3, n+5, n+2

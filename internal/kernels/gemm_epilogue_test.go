@@ -17,6 +17,7 @@ func TestSgemmEpilogue(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	shapes := []struct{ m, n, k int }{
 		{1, 1, 1}, {12, 32, 64}, {13, 33, 5}, {25, 70, 400}, {64, 49, 900}, {7, 100, 3}, {40, 31, 129},
+		{5, 16, 7}, {12, 48, 64}, {25, 80, 400}, // a right edge of half a tile, read in place
 	}
 	for _, kern := range gemmKernels() {
 		for _, sh := range shapes {
@@ -67,7 +68,7 @@ func TestSgemmEpilogue(t *testing.T) {
 func TestSgemmEpilogueOverResidual(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, kern := range gemmKernels() {
-		for _, sh := range []struct{ m, n, k int }{{1, 1, 1}, {13, 33, 5}, {25, 70, kern.kc}, {40, 31, 129}, {12, 64, 64}} {
+		for _, sh := range []struct{ m, n, k int }{{1, 1, 1}, {13, 33, 5}, {25, 70, kern.kc}, {40, 31, 129}, {12, 64, 64}, {13, 16, 5}, {25, 48, 64}} {
 			for _, relu := range []bool{false, true} {
 				m, n, k := sh.m, sh.n, sh.k
 				lda, ldb, ldc := k+1, n+3, n+5
