@@ -12,6 +12,30 @@ func SgemmSerial(m, n, k int, alpha float32, a []float32, lda int, b []float32, 
 	serialGemm("SgemmSerial", gemmKernel, false, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
 }
 
+// SerialColumns returns how many columns to ask SgemmSerial (and
+// SgemmSerialEpilogue) for when a product has n columns of data and room
+// for up to a multiple of 16, columns past n being ignored: n when this
+// CPU's micro-kernel reads its right edge in place (whole tiles, half a
+// tile, and at most dotCols columns past those a column at a time), else
+// n rounded up to 16, which the tiles compute whole. On AVX-512, 49
+// columns (Winograd's tiles of a 14×14 or 28×28 map) cost 32 + 16 + 1
+// instead of 64.
+func SerialColumns(n int) int {
+	kern := gemmKernel
+	up := (n + 15) / 16 * 16
+	if !kern.strided || n%16 == 0 {
+		return up
+	}
+	edge, half := n%kern.nr, 0
+	if kern.half != nil && edge >= kern.nr/2 {
+		half = kern.nr / 2
+	}
+	if kern.dotRows != nil && edge-half <= dotCols {
+		return n
+	}
+	return up
+}
+
 // SgemmSerialAT is SgemmSerial with A transposed: C = alpha·Aᵀ·B +
 // beta·C, where A is stored k×m (row stride lda) and read in place. The
 // inference engine computes the 1×1 convolutions of small maps so, as

@@ -177,3 +177,103 @@ func TestDot(t *testing.T) {
 	}()
 	Dot(make([]float32, 3), make([]float32, 4))
 }
+
+// TestDotRows checks every micro-kernel's dotRows (a right edge of C a
+// column at a time) against float64 sums: every height up to mr, depths
+// below, at and past a vector and with a remainder, rows and outputs
+// strided; a NaN in one row of A reaches that row's sum only. The bound
+// is (k + 8)·2⁻²⁴·Σ|a·b|: a rounding per multiply-add of a lane, the
+// four halvings of the lanes, the tail's additions.
+func TestDotRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, kern := range gemmKernels() {
+		if kern.dotRows == nil {
+			continue
+		}
+		for rows := 1; rows <= kern.mr; rows++ {
+			for _, k := range []int{1, 7, 8, 16, 31, 64, 257} {
+				lda, ldc := k+3, 2
+				a := make([]float32, (rows-1)*lda+k)
+				b := make([]float32, k)
+				for _, x := range [][]float32{a, b} {
+					for i := range x {
+						x[i] = float32(rng.NormFloat64())
+					}
+				}
+				nanRow := -1
+				if rows > 1 {
+					nanRow = rows / 2
+					a[nanRow*lda+k/2] = float32(math.NaN())
+				}
+				c := make([]float32, (rows-1)*ldc+2)
+				for i := range c {
+					c[i] = -7 // every value past the outputs stays so
+				}
+				kern.dotRows(k, rows, a, lda, b, c, ldc)
+				for i := 0; i < rows; i++ {
+					var want, mag float64
+					for p := 0; p < k; p++ {
+						v := float64(a[i*lda+p]) * float64(b[p])
+						want += v
+						mag += math.Abs(v)
+					}
+					got := c[i*ldc]
+					if i == nanRow {
+						if got == got {
+							t.Fatalf("%s rows=%d k=%d: row %d = %v, want NaN", kern.name, rows, k, i, got)
+						}
+						continue
+					}
+					if tol := float64(k+8) * math.Pow(2, -24) * mag; math.Abs(float64(got)-want) > tol {
+						t.Fatalf("%s rows=%d k=%d: row %d = %v, want %v (±%.3g)", kern.name, rows, k, i, got, want, tol)
+					}
+					if c[i*ldc+1] != -7 {
+						t.Fatalf("%s rows=%d k=%d: wrote past row %d's output", kern.name, rows, k, i)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSerialColumns checks that SerialColumns(n) lies between n and n
+// rounded up to 16, and that a product asked for that many columns has
+// its first n right (float64 sums, the bound of TestDotRows), with B's
+// rows as wide as the rounding: Winograd's chunks of any number of tiles.
+// On AVX-512, 49 columns are computed as 49 (32 + 16 + 1).
+func TestSerialColumns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	const m, k = 13, 40
+	for n := 1; n <= 100; n++ {
+		up := (n + 15) / 16 * 16
+		cols := SerialColumns(n)
+		if cols < n || cols > up {
+			t.Fatalf("SerialColumns(%d) = %d, want %d to %d", n, cols, n, up)
+		}
+		a := make([]float32, m*k)
+		b := make([]float32, k*up)
+		for _, x := range [][]float32{a, b} {
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+		}
+		c := make([]float32, m*up)
+		SgemmSerial(m, cols, k, 1, a, k, b, up, 0, c, up)
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				var want, mag float64
+				for p := 0; p < k; p++ {
+					v := float64(a[i*k+p]) * float64(b[p*up+j])
+					want += v
+					mag += math.Abs(v)
+				}
+				if tol := float64(k+8) * math.Pow(2, -24) * mag; math.Abs(float64(c[i*up+j])-want) > tol {
+					t.Fatalf("n=%d (%d columns): C[%d, %d] = %v, want %v", n, cols, i, j, c[i*up+j], want)
+				}
+			}
+		}
+	}
+	if gemmKernel.name == "avx512" && SerialColumns(49) != 49 {
+		t.Errorf("SerialColumns(49) = %d on AVX-512, want 49", SerialColumns(49))
+	}
+}

@@ -61,7 +61,16 @@ type microKernel struct {
 	// prefetches the next panel of B in place to its right, nr floats on
 	// from each row it reads: hints, which may run past b's end.
 	tileNB func(k, rows int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue)
+	// dotRows, when set, writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for
+	// i < rows ≤ mr and p < k: one column of C from A in place and that
+	// column of B gathered, for a right edge of at most dotCols columns,
+	// where a tile would compute 16 or 32.
+	dotRows func(k, rows int, a []float32, lda int, b, c []float32, ldc int)
 }
+
+// dotCols is the widest right edge of C computed a column at a time with
+// microKernel.dotRows: each column reads A's rows again.
+const dotCols = 4
 
 // apply runs the epilogue on the stored rows×cols tile c (row stride ldc).
 func (ep *tileEpilogue) apply(c []float32, ldc, rows, cols int) {
@@ -320,16 +329,41 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 			if inPlaceB {
 				fullB = nc / nr * nr
 			}
-			// A right edge of exactly nr/2 columns is read in place too, by
-			// the half-width kernel, which stores into C itself (through
+			// A right edge of B in place of nr/2 columns is read in place too,
+			// by the half-width kernel, which stores into C itself (through
 			// tmp when C is the residual) instead of packing the edge for
 			// each slice and merging its tile: 64×16 products with K = 64
 			// (the last chunk of a 56×56 F(4×4) layer) 2.3 → 1.4 µs,
 			// 256×48 with K = 256 35.4 → 31.6, 128×368 with K = 512 (a
-			// 28×28 1×1 layer's tile at batch 1) 227 → 222.
-			halfB := inPlaceB && nc-fullB == nr/2 && kern.half != nil
-			if fullB < nc && !halfB {
+			// 28×28 1×1 layer's tile at batch 1) 227 → 222. The last few
+			// columns past that (at most dotCols; all of them when fewer
+			// than nr/2) are gathered and computed a column at a time
+			// (dotRows) where a tile would compute 16 or 32: Winograd's 49
+			// tiles of a 14×14 or 28×28 map at batch 1 as 32 + 16 + 1
+			// columns instead of 64.
+			edge, halfW, dotW := nc-fullB, 0, 0
+			if inPlaceB && edge > 0 {
+				dotOK := kern.dotRows != nil && inPlaceA && !transA
+				if kern.half != nil && edge >= nr/2 {
+					halfW = nr / 2
+				}
+				dotW = edge - halfW
+				if dotW > 0 && (!dotOK || dotW > dotCols) {
+					halfW, dotW = 0, 0 // packed, below
+				}
+			}
+			inPlaceEdge := halfW+dotW > 0
+			if fullB < nc && !inPlaceEdge {
 				packB(transB, b, ldb, pc, kc, jc+fullB, nc-fullB, nr, pb)
+			}
+			if dotW > 0 {
+				// The narrow columns, each gathered into a row of pb.
+				for j := 0; j < dotW; j++ {
+					col := pb[j*kc : (j+1)*kc]
+					for p := range col {
+						col[p] = b[(pc+p)*ldb+jc+fullB+halfW+j]
+					}
+				}
 			}
 			for ic := m0; ic < m1; ic += kern.mc {
 				mc := min(kern.mc, m1-ic)
@@ -339,7 +373,7 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 				for jr := 0; jr < nc; jr += nr {
 					var bp []float32
 					rsb := nr
-					if jr < fullB || halfB {
+					if jr < fullB || inPlaceEdge {
 						bp, rsb = b[pc*ldb+jc+jr:], ldb
 					} else {
 						bp = pb[(jr-fullB)*kc : (jr-fullB+nr)*kc]
@@ -392,10 +426,21 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 							}
 							continue
 						}
-						if halfB && (te == nil || !alias) {
-							kern.half(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet)
-							if te != nil {
-								te.apply(c[off:], ldc, mm, nn)
+						if inPlaceEdge {
+							if halfW > 0 && (te == nil || !alias) {
+								kern.half(kc, mm, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet)
+								if te != nil {
+									te.apply(c[off:], ldc, mm, halfW)
+								}
+							} else if halfW > 0 {
+								kern.half(kc, mm, ap, rsa, csa, bp, rsb, tmp, halfW, 1, 0)
+								mergeTile(c[off:], ldc, tmp, halfW, mm, halfW, alpha, bet, te, 0)
+							}
+							for j := 0; j < dotW; j++ {
+								kern.dotRows(kc, mm, ap, rsa, pb[j*kc:(j+1)*kc], tmp[j:], dotW)
+							}
+							if dotW > 0 {
+								mergeTile(c[off:], ldc, tmp, dotW, mm, dotW, alpha, bet, te, halfW)
 							}
 							continue
 						}
@@ -409,33 +454,41 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 						} else {
 							kern.tile(kc, mm, ap, rsa, csa, bp, rsb, tmp, nr, 1, 0)
 						}
-						for i := 0; i < mm; i++ {
-							crow := c[off+i*ldc : off+i*ldc+nn]
-							trow := tmp[i*ldt : i*ldt+nn]
-							dst := crow // the merged row, before the epilogue
-							if te != nil {
-								dst = trow // C may be the residual: read it first
-							}
-							if bet == 0 {
-								for j, t := range trow {
-									dst[j] = alpha * t
-								}
-							} else {
-								for j, t := range trow {
-									dst[j] = alpha*t + bet*crow[j]
-								}
-							}
-							if te != nil {
-								var r []float32
-								if te.res != nil {
-									r = te.res[i*te.ldr : i*te.ldr+nn]
-								}
-								BiasAct(crow, trow, r, te.bias[i], te.relu)
-							}
-						}
+						mergeTile(c[off:], ldc, tmp, ldt, mm, nn, alpha, bet, te, 0)
 					}
 				}
 			}
+		}
+	}
+}
+
+// mergeTile writes columns [col0, col0+cols) of a tile of C (c at its
+// first value, rows ldc apart) from t, their unscaled products (rows ldt
+// apart): alpha·t + beta·C, then te's epilogue from its column col0. The
+// residual is read before C is stored, so it may be C itself.
+func mergeTile(c []float32, ldc int, t []float32, ldt, rows, cols int, alpha, beta float32, te *tileEpilogue, col0 int) {
+	for i := 0; i < rows; i++ {
+		crow := c[i*ldc+col0 : i*ldc+col0+cols]
+		trow := t[i*ldt : i*ldt+cols]
+		dst := crow // the merged row, before the epilogue
+		if te != nil {
+			dst = trow // C may be the residual: read it first
+		}
+		if beta == 0 {
+			for j, v := range trow {
+				dst[j] = alpha * v
+			}
+		} else {
+			for j, v := range trow {
+				dst[j] = alpha*v + beta*crow[j]
+			}
+		}
+		if te != nil {
+			var r []float32
+			if te.res != nil {
+				r = te.res[i*te.ldr+col0 : i*te.ldr+col0+cols]
+			}
+			BiasAct(crow, trow, r, te.bias[i], te.relu)
 		}
 	}
 }

@@ -25,6 +25,19 @@ var avx2Tiles = [...]asmTile{nil,
 	sgemmTile4x16AVX2, sgemmTile5x16AVX2, sgemmTile6x16AVX2,
 }
 
+// avx512DotRows[r] and avx2DotRows[r] compute r dot products with one
+// vector: a right edge of C of a few columns, one at a time.
+var avx512DotRows = [...]asmDotRows{nil,
+	sdotRows1AVX512, sdotRows2AVX512, sdotRows3AVX512, sdotRows4AVX512,
+	sdotRows5AVX512, sdotRows6AVX512, sdotRows7AVX512, sdotRows8AVX512,
+	sdotRows9AVX512, sdotRows10AVX512, sdotRows11AVX512, sdotRows12AVX512,
+}
+
+var avx2DotRows = [...]asmDotRows{nil,
+	sdotRows1AVX2, sdotRows2AVX2, sdotRows3AVX2, sdotRows4AVX2,
+	sdotRows5AVX2, sdotRows6AVX2,
+}
+
 var avx512Kernel = microKernel{
 	name: "avx512",
 	mr:   12, nr: 32,
@@ -35,6 +48,7 @@ var avx512Kernel = microKernel{
 	tileEp:  tileEpOf(avx512Tiles[:], 32),
 	tilePF:  tilePFOf(avx512Tiles[:], 32),
 	tileNB:  tileNBOf(avx512Tiles[:], 32),
+	dotRows: dotRowsOf(avx512DotRows[:], 16),
 	dot: func(n int, x, y []float32) float32 {
 		x, y = x[:n], y[:n]
 		return sdotAVX512(n, &x[0], &y[0])
@@ -50,6 +64,7 @@ var avx2Kernel = microKernel{
 	tileEp:  tileEpOf(avx2Tiles[:], 16),
 	tilePF:  tilePFOf(avx2Tiles[:], 16),
 	tileNB:  tileNBOf(avx2Tiles[:], 16),
+	dotRows: dotRowsOf(avx2DotRows[:], 8),
 	dot: func(n int, x, y []float32) float32 {
 		x, y = x[:n], y[:n]
 		return sdotAVX2(n, &x[0], &y[0])

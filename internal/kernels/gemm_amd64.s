@@ -47193,6 +47193,1662 @@ sdotAVX2_done:
 	MOVSS X0, ret+24(FP)
 	RET
 
+// func sdotRows1AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sdotRows1AVX512(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), CX
+	VXORPS Z0, Z0, Z0
+	SHRQ   $0x04, AX
+	JZ     sdotRows1AVX512_reduce
+
+sdotRows1AVX512_loop:
+	VMOVUPS     (DX), Z1
+	VFMADD231PS (BX), Z1, Z0
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	DECQ        AX
+	JNZ         sdotRows1AVX512_loop
+
+sdotRows1AVX512_reduce:
+	MOVQ          c+32(FP), AX
+	MOVQ          ldc+40(FP), CX
+	SHLQ          $0x02, CX
+	VEXTRACTF64X4 $0x01, Z0, Y2
+	VADDPS        Y2, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X2
+	VADDPS        X2, X0, X0
+	VMOVHLPS      X0, X0, X2
+	VADDPS        X2, X0, X0
+	VMOVSHDUP     X0, X2
+	VADDSS        X2, X0, X0
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows2AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sdotRows2AVX512(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	SHRQ   $0x04, AX
+	JZ     sdotRows2AVX512_reduce
+
+sdotRows2AVX512_loop:
+	VMOVUPS     (DX), Z2
+	VFMADD231PS (BX), Z2, Z0
+	VFMADD231PS (BX)(CX*1), Z2, Z1
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	DECQ        AX
+	JNZ         sdotRows2AVX512_loop
+
+sdotRows2AVX512_reduce:
+	MOVQ          c+32(FP), AX
+	MOVQ          ldc+40(FP), CX
+	SHLQ          $0x02, CX
+	VEXTRACTF64X4 $0x01, Z0, Y3
+	VADDPS        Y3, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X3
+	VADDPS        X3, X0, X0
+	VMOVHLPS      X0, X0, X3
+	VADDPS        X3, X0, X0
+	VMOVSHDUP     X0, X3
+	VADDSS        X3, X0, X0
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z1, Y3
+	VADDPS        Y3, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X3
+	VADDPS        X3, X1, X1
+	VMOVHLPS      X1, X1, X3
+	VADDPS        X3, X1, X1
+	VMOVSHDUP     X1, X3
+	VADDSS        X3, X1, X1
+	VMOVSS        X1, (AX)
+	ADDQ          CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows3AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sdotRows3AVX512(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	SHRQ   $0x04, AX
+	JZ     sdotRows3AVX512_reduce
+
+sdotRows3AVX512_loop:
+	VMOVUPS     (DX), Z3
+	VFMADD231PS (BX), Z3, Z0
+	VFMADD231PS (BX)(CX*1), Z3, Z1
+	VFMADD231PS (BX)(CX*2), Z3, Z2
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	DECQ        AX
+	JNZ         sdotRows3AVX512_loop
+
+sdotRows3AVX512_reduce:
+	MOVQ          c+32(FP), AX
+	MOVQ          ldc+40(FP), CX
+	SHLQ          $0x02, CX
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X4
+	VADDPS        X4, X0, X0
+	VMOVHLPS      X0, X0, X4
+	VADDPS        X4, X0, X0
+	VMOVSHDUP     X0, X4
+	VADDSS        X4, X0, X0
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z1, Y4
+	VADDPS        Y4, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X4
+	VADDPS        X4, X1, X1
+	VMOVHLPS      X1, X1, X4
+	VADDPS        X4, X1, X1
+	VMOVSHDUP     X1, X4
+	VADDSS        X4, X1, X1
+	VMOVSS        X1, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z2, Y4
+	VADDPS        Y4, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X4
+	VADDPS        X4, X2, X2
+	VMOVHLPS      X2, X2, X4
+	VADDPS        X4, X2, X2
+	VMOVSHDUP     X2, X4
+	VADDSS        X4, X2, X2
+	VMOVSS        X2, (AX)
+	ADDQ          CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows4AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sdotRows4AVX512(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	LEAQ   (BX)(SI*1), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	SHRQ   $0x04, AX
+	JZ     sdotRows4AVX512_reduce
+
+sdotRows4AVX512_loop:
+	VMOVUPS     (DX), Z4
+	VFMADD231PS (BX), Z4, Z0
+	VFMADD231PS (BX)(CX*1), Z4, Z1
+	VFMADD231PS (BX)(CX*2), Z4, Z2
+	VFMADD231PS (SI), Z4, Z3
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	DECQ        AX
+	JNZ         sdotRows4AVX512_loop
+
+sdotRows4AVX512_reduce:
+	MOVQ          c+32(FP), AX
+	MOVQ          ldc+40(FP), CX
+	SHLQ          $0x02, CX
+	VEXTRACTF64X4 $0x01, Z0, Y5
+	VADDPS        Y5, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X5
+	VADDPS        X5, X0, X0
+	VMOVHLPS      X0, X0, X5
+	VADDPS        X5, X0, X0
+	VMOVSHDUP     X0, X5
+	VADDSS        X5, X0, X0
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z1, Y5
+	VADDPS        Y5, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X5
+	VADDPS        X5, X1, X1
+	VMOVHLPS      X1, X1, X5
+	VADDPS        X5, X1, X1
+	VMOVSHDUP     X1, X5
+	VADDSS        X5, X1, X1
+	VMOVSS        X1, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z2, Y5
+	VADDPS        Y5, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X5
+	VADDPS        X5, X2, X2
+	VMOVHLPS      X2, X2, X5
+	VADDPS        X5, X2, X2
+	VMOVSHDUP     X2, X5
+	VADDSS        X5, X2, X2
+	VMOVSS        X2, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z3, Y5
+	VADDPS        Y5, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X5
+	VADDPS        X5, X3, X3
+	VMOVHLPS      X3, X3, X5
+	VADDPS        X5, X3, X3
+	VMOVSHDUP     X3, X5
+	VADDSS        X5, X3, X3
+	VMOVSS        X3, (AX)
+	ADDQ          CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows5AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sdotRows5AVX512(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	LEAQ   (BX)(SI*1), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	SHRQ   $0x04, AX
+	JZ     sdotRows5AVX512_reduce
+
+sdotRows5AVX512_loop:
+	VMOVUPS     (DX), Z5
+	VFMADD231PS (BX), Z5, Z0
+	VFMADD231PS (BX)(CX*1), Z5, Z1
+	VFMADD231PS (BX)(CX*2), Z5, Z2
+	VFMADD231PS (SI), Z5, Z3
+	VFMADD231PS (SI)(CX*1), Z5, Z4
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	DECQ        AX
+	JNZ         sdotRows5AVX512_loop
+
+sdotRows5AVX512_reduce:
+	MOVQ          c+32(FP), AX
+	MOVQ          ldc+40(FP), CX
+	SHLQ          $0x02, CX
+	VEXTRACTF64X4 $0x01, Z0, Y6
+	VADDPS        Y6, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X6
+	VADDPS        X6, X0, X0
+	VMOVHLPS      X0, X0, X6
+	VADDPS        X6, X0, X0
+	VMOVSHDUP     X0, X6
+	VADDSS        X6, X0, X0
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z1, Y6
+	VADDPS        Y6, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X6
+	VADDPS        X6, X1, X1
+	VMOVHLPS      X1, X1, X6
+	VADDPS        X6, X1, X1
+	VMOVSHDUP     X1, X6
+	VADDSS        X6, X1, X1
+	VMOVSS        X1, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z2, Y6
+	VADDPS        Y6, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X6
+	VADDPS        X6, X2, X2
+	VMOVHLPS      X2, X2, X6
+	VADDPS        X6, X2, X2
+	VMOVSHDUP     X2, X6
+	VADDSS        X6, X2, X2
+	VMOVSS        X2, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z3, Y6
+	VADDPS        Y6, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X6
+	VADDPS        X6, X3, X3
+	VMOVHLPS      X3, X3, X6
+	VADDPS        X6, X3, X3
+	VMOVSHDUP     X3, X6
+	VADDSS        X6, X3, X3
+	VMOVSS        X3, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z4, Y6
+	VADDPS        Y6, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X6
+	VADDPS        X6, X4, X4
+	VMOVHLPS      X4, X4, X6
+	VADDPS        X6, X4, X4
+	VMOVSHDUP     X4, X6
+	VADDSS        X6, X4, X4
+	VMOVSS        X4, (AX)
+	ADDQ          CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows6AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sdotRows6AVX512(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	LEAQ   (BX)(SI*1), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	SHRQ   $0x04, AX
+	JZ     sdotRows6AVX512_reduce
+
+sdotRows6AVX512_loop:
+	VMOVUPS     (DX), Z6
+	VFMADD231PS (BX), Z6, Z0
+	VFMADD231PS (BX)(CX*1), Z6, Z1
+	VFMADD231PS (BX)(CX*2), Z6, Z2
+	VFMADD231PS (SI), Z6, Z3
+	VFMADD231PS (SI)(CX*1), Z6, Z4
+	VFMADD231PS (SI)(CX*2), Z6, Z5
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	DECQ        AX
+	JNZ         sdotRows6AVX512_loop
+
+sdotRows6AVX512_reduce:
+	MOVQ          c+32(FP), AX
+	MOVQ          ldc+40(FP), CX
+	SHLQ          $0x02, CX
+	VEXTRACTF64X4 $0x01, Z0, Y7
+	VADDPS        Y7, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X7
+	VADDPS        X7, X0, X0
+	VMOVHLPS      X0, X0, X7
+	VADDPS        X7, X0, X0
+	VMOVSHDUP     X0, X7
+	VADDSS        X7, X0, X0
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z1, Y7
+	VADDPS        Y7, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X7
+	VADDPS        X7, X1, X1
+	VMOVHLPS      X1, X1, X7
+	VADDPS        X7, X1, X1
+	VMOVSHDUP     X1, X7
+	VADDSS        X7, X1, X1
+	VMOVSS        X1, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z2, Y7
+	VADDPS        Y7, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X7
+	VADDPS        X7, X2, X2
+	VMOVHLPS      X2, X2, X7
+	VADDPS        X7, X2, X2
+	VMOVSHDUP     X2, X7
+	VADDSS        X7, X2, X2
+	VMOVSS        X2, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z3, Y7
+	VADDPS        Y7, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X7
+	VADDPS        X7, X3, X3
+	VMOVHLPS      X3, X3, X7
+	VADDPS        X7, X3, X3
+	VMOVSHDUP     X3, X7
+	VADDSS        X7, X3, X3
+	VMOVSS        X3, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z4, Y7
+	VADDPS        Y7, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X7
+	VADDPS        X7, X4, X4
+	VMOVHLPS      X4, X4, X7
+	VADDPS        X7, X4, X4
+	VMOVSHDUP     X4, X7
+	VADDSS        X7, X4, X4
+	VMOVSS        X4, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z5, Y7
+	VADDPS        Y7, Y5, Y5
+	VEXTRACTF128  $0x01, Y5, X7
+	VADDPS        X7, X5, X5
+	VMOVHLPS      X5, X5, X7
+	VADDPS        X7, X5, X5
+	VMOVSHDUP     X5, X7
+	VADDSS        X7, X5, X5
+	VMOVSS        X5, (AX)
+	ADDQ          CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows7AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sdotRows7AVX512(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	LEAQ   (BX)(SI*1), DI
+	LEAQ   (DI)(SI*1), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	SHRQ   $0x04, AX
+	JZ     sdotRows7AVX512_reduce
+
+sdotRows7AVX512_loop:
+	VMOVUPS     (DX), Z7
+	VFMADD231PS (BX), Z7, Z0
+	VFMADD231PS (BX)(CX*1), Z7, Z1
+	VFMADD231PS (BX)(CX*2), Z7, Z2
+	VFMADD231PS (DI), Z7, Z3
+	VFMADD231PS (DI)(CX*1), Z7, Z4
+	VFMADD231PS (DI)(CX*2), Z7, Z5
+	VFMADD231PS (SI), Z7, Z6
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, DI
+	ADDQ        $0x40, SI
+	DECQ        AX
+	JNZ         sdotRows7AVX512_loop
+
+sdotRows7AVX512_reduce:
+	MOVQ          c+32(FP), AX
+	MOVQ          ldc+40(FP), CX
+	SHLQ          $0x02, CX
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X8
+	VADDPS        X8, X0, X0
+	VMOVHLPS      X0, X0, X8
+	VADDPS        X8, X0, X0
+	VMOVSHDUP     X0, X8
+	VADDSS        X8, X0, X0
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z1, Y8
+	VADDPS        Y8, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X8
+	VADDPS        X8, X1, X1
+	VMOVHLPS      X1, X1, X8
+	VADDPS        X8, X1, X1
+	VMOVSHDUP     X1, X8
+	VADDSS        X8, X1, X1
+	VMOVSS        X1, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z2, Y8
+	VADDPS        Y8, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X8
+	VADDPS        X8, X2, X2
+	VMOVHLPS      X2, X2, X8
+	VADDPS        X8, X2, X2
+	VMOVSHDUP     X2, X8
+	VADDSS        X8, X2, X2
+	VMOVSS        X2, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z3, Y8
+	VADDPS        Y8, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X8
+	VADDPS        X8, X3, X3
+	VMOVHLPS      X3, X3, X8
+	VADDPS        X8, X3, X3
+	VMOVSHDUP     X3, X8
+	VADDSS        X8, X3, X3
+	VMOVSS        X3, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X8
+	VADDPS        X8, X4, X4
+	VMOVHLPS      X4, X4, X8
+	VADDPS        X8, X4, X4
+	VMOVSHDUP     X4, X8
+	VADDSS        X8, X4, X4
+	VMOVSS        X4, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z5, Y8
+	VADDPS        Y8, Y5, Y5
+	VEXTRACTF128  $0x01, Y5, X8
+	VADDPS        X8, X5, X5
+	VMOVHLPS      X5, X5, X8
+	VADDPS        X8, X5, X5
+	VMOVSHDUP     X5, X8
+	VADDSS        X8, X5, X5
+	VMOVSS        X5, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z6, Y8
+	VADDPS        Y8, Y6, Y6
+	VEXTRACTF128  $0x01, Y6, X8
+	VADDPS        X8, X6, X6
+	VMOVHLPS      X6, X6, X8
+	VADDPS        X8, X6, X6
+	VMOVSHDUP     X6, X8
+	VADDSS        X8, X6, X6
+	VMOVSS        X6, (AX)
+	ADDQ          CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows8AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sdotRows8AVX512(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	LEAQ   (BX)(SI*1), DI
+	LEAQ   (DI)(SI*1), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	SHRQ   $0x04, AX
+	JZ     sdotRows8AVX512_reduce
+
+sdotRows8AVX512_loop:
+	VMOVUPS     (DX), Z8
+	VFMADD231PS (BX), Z8, Z0
+	VFMADD231PS (BX)(CX*1), Z8, Z1
+	VFMADD231PS (BX)(CX*2), Z8, Z2
+	VFMADD231PS (DI), Z8, Z3
+	VFMADD231PS (DI)(CX*1), Z8, Z4
+	VFMADD231PS (DI)(CX*2), Z8, Z5
+	VFMADD231PS (SI), Z8, Z6
+	VFMADD231PS (SI)(CX*1), Z8, Z7
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, DI
+	ADDQ        $0x40, SI
+	DECQ        AX
+	JNZ         sdotRows8AVX512_loop
+
+sdotRows8AVX512_reduce:
+	MOVQ          c+32(FP), AX
+	MOVQ          ldc+40(FP), CX
+	SHLQ          $0x02, CX
+	VEXTRACTF64X4 $0x01, Z0, Y9
+	VADDPS        Y9, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X9
+	VADDPS        X9, X0, X0
+	VMOVHLPS      X0, X0, X9
+	VADDPS        X9, X0, X0
+	VMOVSHDUP     X0, X9
+	VADDSS        X9, X0, X0
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z1, Y9
+	VADDPS        Y9, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X9
+	VADDPS        X9, X1, X1
+	VMOVHLPS      X1, X1, X9
+	VADDPS        X9, X1, X1
+	VMOVSHDUP     X1, X9
+	VADDSS        X9, X1, X1
+	VMOVSS        X1, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z2, Y9
+	VADDPS        Y9, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X9
+	VADDPS        X9, X2, X2
+	VMOVHLPS      X2, X2, X9
+	VADDPS        X9, X2, X2
+	VMOVSHDUP     X2, X9
+	VADDSS        X9, X2, X2
+	VMOVSS        X2, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z3, Y9
+	VADDPS        Y9, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X9
+	VADDPS        X9, X3, X3
+	VMOVHLPS      X3, X3, X9
+	VADDPS        X9, X3, X3
+	VMOVSHDUP     X3, X9
+	VADDSS        X9, X3, X3
+	VMOVSS        X3, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z4, Y9
+	VADDPS        Y9, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X9
+	VADDPS        X9, X4, X4
+	VMOVHLPS      X4, X4, X9
+	VADDPS        X9, X4, X4
+	VMOVSHDUP     X4, X9
+	VADDSS        X9, X4, X4
+	VMOVSS        X4, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z5, Y9
+	VADDPS        Y9, Y5, Y5
+	VEXTRACTF128  $0x01, Y5, X9
+	VADDPS        X9, X5, X5
+	VMOVHLPS      X5, X5, X9
+	VADDPS        X9, X5, X5
+	VMOVSHDUP     X5, X9
+	VADDSS        X9, X5, X5
+	VMOVSS        X5, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z6, Y9
+	VADDPS        Y9, Y6, Y6
+	VEXTRACTF128  $0x01, Y6, X9
+	VADDPS        X9, X6, X6
+	VMOVHLPS      X6, X6, X9
+	VADDPS        X9, X6, X6
+	VMOVSHDUP     X6, X9
+	VADDSS        X9, X6, X6
+	VMOVSS        X6, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z7, Y9
+	VADDPS        Y9, Y7, Y7
+	VEXTRACTF128  $0x01, Y7, X9
+	VADDPS        X9, X7, X7
+	VMOVHLPS      X7, X7, X9
+	VADDPS        X9, X7, X7
+	VMOVSHDUP     X7, X9
+	VADDSS        X9, X7, X7
+	VMOVSS        X7, (AX)
+	ADDQ          CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows9AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sdotRows9AVX512(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	LEAQ   (BX)(SI*1), DI
+	LEAQ   (DI)(SI*1), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	SHRQ   $0x04, AX
+	JZ     sdotRows9AVX512_reduce
+
+sdotRows9AVX512_loop:
+	VMOVUPS     (DX), Z9
+	VFMADD231PS (BX), Z9, Z0
+	VFMADD231PS (BX)(CX*1), Z9, Z1
+	VFMADD231PS (BX)(CX*2), Z9, Z2
+	VFMADD231PS (DI), Z9, Z3
+	VFMADD231PS (DI)(CX*1), Z9, Z4
+	VFMADD231PS (DI)(CX*2), Z9, Z5
+	VFMADD231PS (SI), Z9, Z6
+	VFMADD231PS (SI)(CX*1), Z9, Z7
+	VFMADD231PS (SI)(CX*2), Z9, Z8
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, DI
+	ADDQ        $0x40, SI
+	DECQ        AX
+	JNZ         sdotRows9AVX512_loop
+
+sdotRows9AVX512_reduce:
+	MOVQ          c+32(FP), AX
+	MOVQ          ldc+40(FP), CX
+	SHLQ          $0x02, CX
+	VEXTRACTF64X4 $0x01, Z0, Y10
+	VADDPS        Y10, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X10
+	VADDPS        X10, X0, X0
+	VMOVHLPS      X0, X0, X10
+	VADDPS        X10, X0, X0
+	VMOVSHDUP     X0, X10
+	VADDSS        X10, X0, X0
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z1, Y10
+	VADDPS        Y10, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X10
+	VADDPS        X10, X1, X1
+	VMOVHLPS      X1, X1, X10
+	VADDPS        X10, X1, X1
+	VMOVSHDUP     X1, X10
+	VADDSS        X10, X1, X1
+	VMOVSS        X1, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z2, Y10
+	VADDPS        Y10, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X10
+	VADDPS        X10, X2, X2
+	VMOVHLPS      X2, X2, X10
+	VADDPS        X10, X2, X2
+	VMOVSHDUP     X2, X10
+	VADDSS        X10, X2, X2
+	VMOVSS        X2, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z3, Y10
+	VADDPS        Y10, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X10
+	VADDPS        X10, X3, X3
+	VMOVHLPS      X3, X3, X10
+	VADDPS        X10, X3, X3
+	VMOVSHDUP     X3, X10
+	VADDSS        X10, X3, X3
+	VMOVSS        X3, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z4, Y10
+	VADDPS        Y10, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X10
+	VADDPS        X10, X4, X4
+	VMOVHLPS      X4, X4, X10
+	VADDPS        X10, X4, X4
+	VMOVSHDUP     X4, X10
+	VADDSS        X10, X4, X4
+	VMOVSS        X4, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z5, Y10
+	VADDPS        Y10, Y5, Y5
+	VEXTRACTF128  $0x01, Y5, X10
+	VADDPS        X10, X5, X5
+	VMOVHLPS      X5, X5, X10
+	VADDPS        X10, X5, X5
+	VMOVSHDUP     X5, X10
+	VADDSS        X10, X5, X5
+	VMOVSS        X5, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z6, Y10
+	VADDPS        Y10, Y6, Y6
+	VEXTRACTF128  $0x01, Y6, X10
+	VADDPS        X10, X6, X6
+	VMOVHLPS      X6, X6, X10
+	VADDPS        X10, X6, X6
+	VMOVSHDUP     X6, X10
+	VADDSS        X10, X6, X6
+	VMOVSS        X6, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z7, Y10
+	VADDPS        Y10, Y7, Y7
+	VEXTRACTF128  $0x01, Y7, X10
+	VADDPS        X10, X7, X7
+	VMOVHLPS      X7, X7, X10
+	VADDPS        X10, X7, X7
+	VMOVSHDUP     X7, X10
+	VADDSS        X10, X7, X7
+	VMOVSS        X7, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z8, Y10
+	VADDPS        Y10, Y8, Y8
+	VEXTRACTF128  $0x01, Y8, X10
+	VADDPS        X10, X8, X8
+	VMOVHLPS      X8, X8, X10
+	VADDPS        X10, X8, X8
+	VMOVSHDUP     X8, X10
+	VADDSS        X10, X8, X8
+	VMOVSS        X8, (AX)
+	ADDQ          CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows10AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sdotRows10AVX512(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	LEAQ   (BX)(SI*1), DI
+	LEAQ   (DI)(SI*1), R8
+	LEAQ   (R8)(SI*1), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	SHRQ   $0x04, AX
+	JZ     sdotRows10AVX512_reduce
+
+sdotRows10AVX512_loop:
+	VMOVUPS     (DX), Z10
+	VFMADD231PS (BX), Z10, Z0
+	VFMADD231PS (BX)(CX*1), Z10, Z1
+	VFMADD231PS (BX)(CX*2), Z10, Z2
+	VFMADD231PS (DI), Z10, Z3
+	VFMADD231PS (DI)(CX*1), Z10, Z4
+	VFMADD231PS (DI)(CX*2), Z10, Z5
+	VFMADD231PS (R8), Z10, Z6
+	VFMADD231PS (R8)(CX*1), Z10, Z7
+	VFMADD231PS (R8)(CX*2), Z10, Z8
+	VFMADD231PS (SI), Z10, Z9
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, DI
+	ADDQ        $0x40, R8
+	ADDQ        $0x40, SI
+	DECQ        AX
+	JNZ         sdotRows10AVX512_loop
+
+sdotRows10AVX512_reduce:
+	MOVQ          c+32(FP), AX
+	MOVQ          ldc+40(FP), CX
+	SHLQ          $0x02, CX
+	VEXTRACTF64X4 $0x01, Z0, Y11
+	VADDPS        Y11, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X11
+	VADDPS        X11, X0, X0
+	VMOVHLPS      X0, X0, X11
+	VADDPS        X11, X0, X0
+	VMOVSHDUP     X0, X11
+	VADDSS        X11, X0, X0
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z1, Y11
+	VADDPS        Y11, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X11
+	VADDPS        X11, X1, X1
+	VMOVHLPS      X1, X1, X11
+	VADDPS        X11, X1, X1
+	VMOVSHDUP     X1, X11
+	VADDSS        X11, X1, X1
+	VMOVSS        X1, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z2, Y11
+	VADDPS        Y11, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X11
+	VADDPS        X11, X2, X2
+	VMOVHLPS      X2, X2, X11
+	VADDPS        X11, X2, X2
+	VMOVSHDUP     X2, X11
+	VADDSS        X11, X2, X2
+	VMOVSS        X2, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z3, Y11
+	VADDPS        Y11, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X11
+	VADDPS        X11, X3, X3
+	VMOVHLPS      X3, X3, X11
+	VADDPS        X11, X3, X3
+	VMOVSHDUP     X3, X11
+	VADDSS        X11, X3, X3
+	VMOVSS        X3, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z4, Y11
+	VADDPS        Y11, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X11
+	VADDPS        X11, X4, X4
+	VMOVHLPS      X4, X4, X11
+	VADDPS        X11, X4, X4
+	VMOVSHDUP     X4, X11
+	VADDSS        X11, X4, X4
+	VMOVSS        X4, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z5, Y11
+	VADDPS        Y11, Y5, Y5
+	VEXTRACTF128  $0x01, Y5, X11
+	VADDPS        X11, X5, X5
+	VMOVHLPS      X5, X5, X11
+	VADDPS        X11, X5, X5
+	VMOVSHDUP     X5, X11
+	VADDSS        X11, X5, X5
+	VMOVSS        X5, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z6, Y11
+	VADDPS        Y11, Y6, Y6
+	VEXTRACTF128  $0x01, Y6, X11
+	VADDPS        X11, X6, X6
+	VMOVHLPS      X6, X6, X11
+	VADDPS        X11, X6, X6
+	VMOVSHDUP     X6, X11
+	VADDSS        X11, X6, X6
+	VMOVSS        X6, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z7, Y11
+	VADDPS        Y11, Y7, Y7
+	VEXTRACTF128  $0x01, Y7, X11
+	VADDPS        X11, X7, X7
+	VMOVHLPS      X7, X7, X11
+	VADDPS        X11, X7, X7
+	VMOVSHDUP     X7, X11
+	VADDSS        X11, X7, X7
+	VMOVSS        X7, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z8, Y11
+	VADDPS        Y11, Y8, Y8
+	VEXTRACTF128  $0x01, Y8, X11
+	VADDPS        X11, X8, X8
+	VMOVHLPS      X8, X8, X11
+	VADDPS        X11, X8, X8
+	VMOVSHDUP     X8, X11
+	VADDSS        X11, X8, X8
+	VMOVSS        X8, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z9, Y11
+	VADDPS        Y11, Y9, Y9
+	VEXTRACTF128  $0x01, Y9, X11
+	VADDPS        X11, X9, X9
+	VMOVHLPS      X9, X9, X11
+	VADDPS        X11, X9, X9
+	VMOVSHDUP     X9, X11
+	VADDSS        X11, X9, X9
+	VMOVSS        X9, (AX)
+	ADDQ          CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows11AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sdotRows11AVX512(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	LEAQ   (BX)(SI*1), DI
+	LEAQ   (DI)(SI*1), R8
+	LEAQ   (R8)(SI*1), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	SHRQ   $0x04, AX
+	JZ     sdotRows11AVX512_reduce
+
+sdotRows11AVX512_loop:
+	VMOVUPS     (DX), Z11
+	VFMADD231PS (BX), Z11, Z0
+	VFMADD231PS (BX)(CX*1), Z11, Z1
+	VFMADD231PS (BX)(CX*2), Z11, Z2
+	VFMADD231PS (DI), Z11, Z3
+	VFMADD231PS (DI)(CX*1), Z11, Z4
+	VFMADD231PS (DI)(CX*2), Z11, Z5
+	VFMADD231PS (R8), Z11, Z6
+	VFMADD231PS (R8)(CX*1), Z11, Z7
+	VFMADD231PS (R8)(CX*2), Z11, Z8
+	VFMADD231PS (SI), Z11, Z9
+	VFMADD231PS (SI)(CX*1), Z11, Z10
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, DI
+	ADDQ        $0x40, R8
+	ADDQ        $0x40, SI
+	DECQ        AX
+	JNZ         sdotRows11AVX512_loop
+
+sdotRows11AVX512_reduce:
+	MOVQ          c+32(FP), AX
+	MOVQ          ldc+40(FP), CX
+	SHLQ          $0x02, CX
+	VEXTRACTF64X4 $0x01, Z0, Y12
+	VADDPS        Y12, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X12
+	VADDPS        X12, X0, X0
+	VMOVHLPS      X0, X0, X12
+	VADDPS        X12, X0, X0
+	VMOVSHDUP     X0, X12
+	VADDSS        X12, X0, X0
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z1, Y12
+	VADDPS        Y12, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X12
+	VADDPS        X12, X1, X1
+	VMOVHLPS      X1, X1, X12
+	VADDPS        X12, X1, X1
+	VMOVSHDUP     X1, X12
+	VADDSS        X12, X1, X1
+	VMOVSS        X1, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z2, Y12
+	VADDPS        Y12, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X12
+	VADDPS        X12, X2, X2
+	VMOVHLPS      X2, X2, X12
+	VADDPS        X12, X2, X2
+	VMOVSHDUP     X2, X12
+	VADDSS        X12, X2, X2
+	VMOVSS        X2, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z3, Y12
+	VADDPS        Y12, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X12
+	VADDPS        X12, X3, X3
+	VMOVHLPS      X3, X3, X12
+	VADDPS        X12, X3, X3
+	VMOVSHDUP     X3, X12
+	VADDSS        X12, X3, X3
+	VMOVSS        X3, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z4, Y12
+	VADDPS        Y12, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X12
+	VADDPS        X12, X4, X4
+	VMOVHLPS      X4, X4, X12
+	VADDPS        X12, X4, X4
+	VMOVSHDUP     X4, X12
+	VADDSS        X12, X4, X4
+	VMOVSS        X4, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z5, Y12
+	VADDPS        Y12, Y5, Y5
+	VEXTRACTF128  $0x01, Y5, X12
+	VADDPS        X12, X5, X5
+	VMOVHLPS      X5, X5, X12
+	VADDPS        X12, X5, X5
+	VMOVSHDUP     X5, X12
+	VADDSS        X12, X5, X5
+	VMOVSS        X5, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z6, Y12
+	VADDPS        Y12, Y6, Y6
+	VEXTRACTF128  $0x01, Y6, X12
+	VADDPS        X12, X6, X6
+	VMOVHLPS      X6, X6, X12
+	VADDPS        X12, X6, X6
+	VMOVSHDUP     X6, X12
+	VADDSS        X12, X6, X6
+	VMOVSS        X6, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z7, Y12
+	VADDPS        Y12, Y7, Y7
+	VEXTRACTF128  $0x01, Y7, X12
+	VADDPS        X12, X7, X7
+	VMOVHLPS      X7, X7, X12
+	VADDPS        X12, X7, X7
+	VMOVSHDUP     X7, X12
+	VADDSS        X12, X7, X7
+	VMOVSS        X7, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z8, Y12
+	VADDPS        Y12, Y8, Y8
+	VEXTRACTF128  $0x01, Y8, X12
+	VADDPS        X12, X8, X8
+	VMOVHLPS      X8, X8, X12
+	VADDPS        X12, X8, X8
+	VMOVSHDUP     X8, X12
+	VADDSS        X12, X8, X8
+	VMOVSS        X8, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z9, Y12
+	VADDPS        Y12, Y9, Y9
+	VEXTRACTF128  $0x01, Y9, X12
+	VADDPS        X12, X9, X9
+	VMOVHLPS      X9, X9, X12
+	VADDPS        X12, X9, X9
+	VMOVSHDUP     X9, X12
+	VADDSS        X12, X9, X9
+	VMOVSS        X9, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z10, Y12
+	VADDPS        Y12, Y10, Y10
+	VEXTRACTF128  $0x01, Y10, X12
+	VADDPS        X12, X10, X10
+	VMOVHLPS      X10, X10, X12
+	VADDPS        X12, X10, X10
+	VMOVSHDUP     X10, X12
+	VADDSS        X12, X10, X10
+	VMOVSS        X10, (AX)
+	ADDQ          CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows12AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sdotRows12AVX512(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	LEAQ   (BX)(SI*1), DI
+	LEAQ   (DI)(SI*1), R8
+	LEAQ   (R8)(SI*1), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	SHRQ   $0x04, AX
+	JZ     sdotRows12AVX512_reduce
+
+sdotRows12AVX512_loop:
+	VMOVUPS     (DX), Z12
+	VFMADD231PS (BX), Z12, Z0
+	VFMADD231PS (BX)(CX*1), Z12, Z1
+	VFMADD231PS (BX)(CX*2), Z12, Z2
+	VFMADD231PS (DI), Z12, Z3
+	VFMADD231PS (DI)(CX*1), Z12, Z4
+	VFMADD231PS (DI)(CX*2), Z12, Z5
+	VFMADD231PS (R8), Z12, Z6
+	VFMADD231PS (R8)(CX*1), Z12, Z7
+	VFMADD231PS (R8)(CX*2), Z12, Z8
+	VFMADD231PS (SI), Z12, Z9
+	VFMADD231PS (SI)(CX*1), Z12, Z10
+	VFMADD231PS (SI)(CX*2), Z12, Z11
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, DI
+	ADDQ        $0x40, R8
+	ADDQ        $0x40, SI
+	DECQ        AX
+	JNZ         sdotRows12AVX512_loop
+
+sdotRows12AVX512_reduce:
+	MOVQ          c+32(FP), AX
+	MOVQ          ldc+40(FP), CX
+	SHLQ          $0x02, CX
+	VEXTRACTF64X4 $0x01, Z0, Y13
+	VADDPS        Y13, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X13
+	VADDPS        X13, X0, X0
+	VMOVHLPS      X0, X0, X13
+	VADDPS        X13, X0, X0
+	VMOVSHDUP     X0, X13
+	VADDSS        X13, X0, X0
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z1, Y13
+	VADDPS        Y13, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X13
+	VADDPS        X13, X1, X1
+	VMOVHLPS      X1, X1, X13
+	VADDPS        X13, X1, X1
+	VMOVSHDUP     X1, X13
+	VADDSS        X13, X1, X1
+	VMOVSS        X1, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z2, Y13
+	VADDPS        Y13, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X13
+	VADDPS        X13, X2, X2
+	VMOVHLPS      X2, X2, X13
+	VADDPS        X13, X2, X2
+	VMOVSHDUP     X2, X13
+	VADDSS        X13, X2, X2
+	VMOVSS        X2, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z3, Y13
+	VADDPS        Y13, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X13
+	VADDPS        X13, X3, X3
+	VMOVHLPS      X3, X3, X13
+	VADDPS        X13, X3, X3
+	VMOVSHDUP     X3, X13
+	VADDSS        X13, X3, X3
+	VMOVSS        X3, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z4, Y13
+	VADDPS        Y13, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X13
+	VADDPS        X13, X4, X4
+	VMOVHLPS      X4, X4, X13
+	VADDPS        X13, X4, X4
+	VMOVSHDUP     X4, X13
+	VADDSS        X13, X4, X4
+	VMOVSS        X4, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z5, Y13
+	VADDPS        Y13, Y5, Y5
+	VEXTRACTF128  $0x01, Y5, X13
+	VADDPS        X13, X5, X5
+	VMOVHLPS      X5, X5, X13
+	VADDPS        X13, X5, X5
+	VMOVSHDUP     X5, X13
+	VADDSS        X13, X5, X5
+	VMOVSS        X5, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z6, Y13
+	VADDPS        Y13, Y6, Y6
+	VEXTRACTF128  $0x01, Y6, X13
+	VADDPS        X13, X6, X6
+	VMOVHLPS      X6, X6, X13
+	VADDPS        X13, X6, X6
+	VMOVSHDUP     X6, X13
+	VADDSS        X13, X6, X6
+	VMOVSS        X6, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z7, Y13
+	VADDPS        Y13, Y7, Y7
+	VEXTRACTF128  $0x01, Y7, X13
+	VADDPS        X13, X7, X7
+	VMOVHLPS      X7, X7, X13
+	VADDPS        X13, X7, X7
+	VMOVSHDUP     X7, X13
+	VADDSS        X13, X7, X7
+	VMOVSS        X7, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z8, Y13
+	VADDPS        Y13, Y8, Y8
+	VEXTRACTF128  $0x01, Y8, X13
+	VADDPS        X13, X8, X8
+	VMOVHLPS      X8, X8, X13
+	VADDPS        X13, X8, X8
+	VMOVSHDUP     X8, X13
+	VADDSS        X13, X8, X8
+	VMOVSS        X8, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z9, Y13
+	VADDPS        Y13, Y9, Y9
+	VEXTRACTF128  $0x01, Y9, X13
+	VADDPS        X13, X9, X9
+	VMOVHLPS      X9, X9, X13
+	VADDPS        X13, X9, X9
+	VMOVSHDUP     X9, X13
+	VADDSS        X13, X9, X9
+	VMOVSS        X9, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z10, Y13
+	VADDPS        Y13, Y10, Y10
+	VEXTRACTF128  $0x01, Y10, X13
+	VADDPS        X13, X10, X10
+	VMOVHLPS      X10, X10, X13
+	VADDPS        X13, X10, X10
+	VMOVSHDUP     X10, X13
+	VADDSS        X13, X10, X10
+	VMOVSS        X10, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF64X4 $0x01, Z11, Y13
+	VADDPS        Y13, Y11, Y11
+	VEXTRACTF128  $0x01, Y11, X13
+	VADDPS        X13, X11, X11
+	VMOVHLPS      X11, X11, X13
+	VADDPS        X13, X11, X11
+	VMOVSHDUP     X11, X13
+	VADDSS        X13, X11, X11
+	VMOVSS        X11, (AX)
+	ADDQ          CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows1AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, FMA3
+TEXT ·sdotRows1AVX2(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), CX
+	VXORPS Y0, Y0, Y0
+	SHRQ   $0x03, AX
+	JZ     sdotRows1AVX2_reduce
+
+sdotRows1AVX2_loop:
+	VMOVUPS     (DX), Y1
+	VFMADD231PS (BX), Y1, Y0
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	DECQ        AX
+	JNZ         sdotRows1AVX2_loop
+
+sdotRows1AVX2_reduce:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	VMOVSHDUP    X0, X2
+	VADDSS       X2, X0, X0
+	VMOVSS       X0, (AX)
+	ADDQ         CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows2AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, FMA3
+TEXT ·sdotRows2AVX2(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	SHRQ   $0x03, AX
+	JZ     sdotRows2AVX2_reduce
+
+sdotRows2AVX2_loop:
+	VMOVUPS     (DX), Y2
+	VFMADD231PS (BX), Y2, Y0
+	VFMADD231PS (BX)(CX*1), Y2, Y1
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	DECQ        AX
+	JNZ         sdotRows2AVX2_loop
+
+sdotRows2AVX2_reduce:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
+	VMOVHLPS     X0, X0, X3
+	VADDPS       X3, X0, X0
+	VMOVSHDUP    X0, X3
+	VADDSS       X3, X0, X0
+	VMOVSS       X0, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y1, X3
+	VADDPS       X3, X1, X1
+	VMOVHLPS     X1, X1, X3
+	VADDPS       X3, X1, X1
+	VMOVSHDUP    X1, X3
+	VADDSS       X3, X1, X1
+	VMOVSS       X1, (AX)
+	ADDQ         CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows3AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, FMA3
+TEXT ·sdotRows3AVX2(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	SHRQ   $0x03, AX
+	JZ     sdotRows3AVX2_reduce
+
+sdotRows3AVX2_loop:
+	VMOVUPS     (DX), Y3
+	VFMADD231PS (BX), Y3, Y0
+	VFMADD231PS (BX)(CX*1), Y3, Y1
+	VFMADD231PS (BX)(CX*2), Y3, Y2
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	DECQ        AX
+	JNZ         sdotRows3AVX2_loop
+
+sdotRows3AVX2_reduce:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VMOVHLPS     X0, X0, X4
+	VADDPS       X4, X0, X0
+	VMOVSHDUP    X0, X4
+	VADDSS       X4, X0, X0
+	VMOVSS       X0, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPS       X4, X1, X1
+	VMOVHLPS     X1, X1, X4
+	VADDPS       X4, X1, X1
+	VMOVSHDUP    X1, X4
+	VADDSS       X4, X1, X1
+	VMOVSS       X1, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y2, X4
+	VADDPS       X4, X2, X2
+	VMOVHLPS     X2, X2, X4
+	VADDPS       X4, X2, X2
+	VMOVSHDUP    X2, X4
+	VADDSS       X4, X2, X2
+	VMOVSS       X2, (AX)
+	ADDQ         CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows4AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, FMA3
+TEXT ·sdotRows4AVX2(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	LEAQ   (BX)(SI*1), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	SHRQ   $0x03, AX
+	JZ     sdotRows4AVX2_reduce
+
+sdotRows4AVX2_loop:
+	VMOVUPS     (DX), Y4
+	VFMADD231PS (BX), Y4, Y0
+	VFMADD231PS (BX)(CX*1), Y4, Y1
+	VFMADD231PS (BX)(CX*2), Y4, Y2
+	VFMADD231PS (SI), Y4, Y3
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	DECQ        AX
+	JNZ         sdotRows4AVX2_loop
+
+sdotRows4AVX2_reduce:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	VEXTRACTF128 $0x01, Y0, X5
+	VADDPS       X5, X0, X0
+	VMOVHLPS     X0, X0, X5
+	VADDPS       X5, X0, X0
+	VMOVSHDUP    X0, X5
+	VADDSS       X5, X0, X0
+	VMOVSS       X0, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y1, X5
+	VADDPS       X5, X1, X1
+	VMOVHLPS     X1, X1, X5
+	VADDPS       X5, X1, X1
+	VMOVSHDUP    X1, X5
+	VADDSS       X5, X1, X1
+	VMOVSS       X1, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y2, X5
+	VADDPS       X5, X2, X2
+	VMOVHLPS     X2, X2, X5
+	VADDPS       X5, X2, X2
+	VMOVSHDUP    X2, X5
+	VADDSS       X5, X2, X2
+	VMOVSS       X2, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y3, X5
+	VADDPS       X5, X3, X3
+	VMOVHLPS     X3, X3, X5
+	VADDPS       X5, X3, X3
+	VMOVSHDUP    X3, X5
+	VADDSS       X5, X3, X3
+	VMOVSS       X3, (AX)
+	ADDQ         CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows5AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, FMA3
+TEXT ·sdotRows5AVX2(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	LEAQ   (BX)(SI*1), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	SHRQ   $0x03, AX
+	JZ     sdotRows5AVX2_reduce
+
+sdotRows5AVX2_loop:
+	VMOVUPS     (DX), Y5
+	VFMADD231PS (BX), Y5, Y0
+	VFMADD231PS (BX)(CX*1), Y5, Y1
+	VFMADD231PS (BX)(CX*2), Y5, Y2
+	VFMADD231PS (SI), Y5, Y3
+	VFMADD231PS (SI)(CX*1), Y5, Y4
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	DECQ        AX
+	JNZ         sdotRows5AVX2_loop
+
+sdotRows5AVX2_reduce:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	VEXTRACTF128 $0x01, Y0, X6
+	VADDPS       X6, X0, X0
+	VMOVHLPS     X0, X0, X6
+	VADDPS       X6, X0, X0
+	VMOVSHDUP    X0, X6
+	VADDSS       X6, X0, X0
+	VMOVSS       X0, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y1, X6
+	VADDPS       X6, X1, X1
+	VMOVHLPS     X1, X1, X6
+	VADDPS       X6, X1, X1
+	VMOVSHDUP    X1, X6
+	VADDSS       X6, X1, X1
+	VMOVSS       X1, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y2, X6
+	VADDPS       X6, X2, X2
+	VMOVHLPS     X2, X2, X6
+	VADDPS       X6, X2, X2
+	VMOVSHDUP    X2, X6
+	VADDSS       X6, X2, X2
+	VMOVSS       X2, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y3, X6
+	VADDPS       X6, X3, X3
+	VMOVHLPS     X3, X3, X6
+	VADDPS       X6, X3, X3
+	VMOVSHDUP    X3, X6
+	VADDSS       X6, X3, X3
+	VMOVSS       X3, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y4, X6
+	VADDPS       X6, X4, X4
+	VMOVHLPS     X4, X4, X6
+	VADDPS       X6, X4, X4
+	VMOVSHDUP    X4, X6
+	VADDSS       X6, X4, X4
+	VMOVSS       X4, (AX)
+	ADDQ         CX, AX
+	VZEROUPPER
+	RET
+
+// func sdotRows6AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// Requires: AVX, FMA3
+TEXT ·sdotRows6AVX2(SB), NOSPLIT, $0-48
+	MOVQ   k+0(FP), AX
+	MOVQ   lda+16(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   b+24(FP), DX
+	MOVQ   a+8(FP), BX
+	LEAQ   (CX)(CX*2), SI
+	LEAQ   (BX)(SI*1), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	SHRQ   $0x03, AX
+	JZ     sdotRows6AVX2_reduce
+
+sdotRows6AVX2_loop:
+	VMOVUPS     (DX), Y6
+	VFMADD231PS (BX), Y6, Y0
+	VFMADD231PS (BX)(CX*1), Y6, Y1
+	VFMADD231PS (BX)(CX*2), Y6, Y2
+	VFMADD231PS (SI), Y6, Y3
+	VFMADD231PS (SI)(CX*1), Y6, Y4
+	VFMADD231PS (SI)(CX*2), Y6, Y5
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	DECQ        AX
+	JNZ         sdotRows6AVX2_loop
+
+sdotRows6AVX2_reduce:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	VEXTRACTF128 $0x01, Y0, X7
+	VADDPS       X7, X0, X0
+	VMOVHLPS     X0, X0, X7
+	VADDPS       X7, X0, X0
+	VMOVSHDUP    X0, X7
+	VADDSS       X7, X0, X0
+	VMOVSS       X0, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y1, X7
+	VADDPS       X7, X1, X1
+	VMOVHLPS     X1, X1, X7
+	VADDPS       X7, X1, X1
+	VMOVSHDUP    X1, X7
+	VADDSS       X7, X1, X1
+	VMOVSS       X1, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y2, X7
+	VADDPS       X7, X2, X2
+	VMOVHLPS     X2, X2, X7
+	VADDPS       X7, X2, X2
+	VMOVSHDUP    X2, X7
+	VADDSS       X7, X2, X2
+	VMOVSS       X2, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y3, X7
+	VADDPS       X7, X3, X3
+	VMOVHLPS     X3, X3, X7
+	VADDPS       X7, X3, X3
+	VMOVSHDUP    X3, X7
+	VADDSS       X7, X3, X3
+	VMOVSS       X3, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y4, X7
+	VADDPS       X7, X4, X4
+	VMOVHLPS     X4, X4, X7
+	VADDPS       X7, X4, X4
+	VMOVSHDUP    X4, X7
+	VADDSS       X7, X4, X4
+	VMOVSS       X4, (AX)
+	ADDQ         CX, AX
+	VEXTRACTF128 $0x01, Y5, X7
+	VADDPS       X7, X5, X5
+	VMOVHLPS     X5, X5, X7
+	VADDPS       X7, X5, X5
+	VMOVSHDUP    X5, X7
+	VADDSS       X7, X5, X5
+	VMOVSS       X5, (AX)
+	ADDQ         CX, AX
+	VZEROUPPER
+	RET
+
 // func fmaPeakAVX512(n int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·fmaPeakAVX512(SB), NOSPLIT, $0-8

@@ -89,3 +89,28 @@ func (ep *tileEpilogue) args(rows, nr int) (bias, res *float32, ldr, flags int) 
 	}
 	return bias, res, ldr, flags
 }
+
+// asmDotRows is an assembly sdotRows kernel: c[i*ldc] = Σ_p a[i*lda+p]·b[p]
+// for its fixed number of rows and p < k, k a multiple of its lanes.
+type asmDotRows func(k int, a *float32, lda int, b, c *float32, ldc int)
+
+// dotRowsOf returns a microKernel's dotRows for the assembly kernels
+// rows[r] (r rows, r < len(rows)) of lanes-wide vectors: they sum the
+// first k − k mod lanes columns, the rest are added in order after, each
+// call checked.
+func dotRowsOf(rows []asmDotRows, lanes int) func(k, n int, a []float32, lda int, b, c []float32, ldc int) {
+	return func(k, n int, a []float32, lda int, b, c []float32, ldc int) {
+		if k < 1 || n < 1 || n >= len(rows) || lda < k || len(a) < (n-1)*lda+k || len(b) < k || ldc < 1 || len(c) < (n-1)*ldc+1 {
+			panic("kernels: dotRows called with short operands")
+		}
+		kv := k - k%lanes
+		rows[n](kv, &a[0], lda, &b[0], &c[0], ldc)
+		for i := 0; i < n && kv < k; i++ {
+			s := c[i*ldc]
+			for p, v := range a[i*lda+kv : i*lda+k] {
+				s += v * b[kv+p]
+			}
+			c[i*ldc] = s
+		}
+	}
+}

@@ -68,7 +68,7 @@ func TestSgemmEpilogue(t *testing.T) {
 func TestSgemmEpilogueOverResidual(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, kern := range gemmKernels() {
-		for _, sh := range []struct{ m, n, k int }{{1, 1, 1}, {13, 33, 5}, {25, 70, kern.kc}, {40, 31, 129}, {12, 64, 64}, {13, 16, 5}, {25, 48, 64}} {
+		for _, sh := range []struct{ m, n, k int }{{1, 1, 1}, {13, 33, 5}, {25, 70, kern.kc}, {40, 31, 129}, {12, 64, 64}, {13, 16, 5}, {25, 48, 64}, {12, 49, 64}, {7, 35, 20}} {
 			for _, relu := range []bool{false, true} {
 				m, n, k := sh.m, sh.n, sh.k
 				lda, ldb, ldc := k+1, n+3, n+5

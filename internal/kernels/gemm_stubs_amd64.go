@@ -1854,6 +1854,114 @@ func sdotAVX512(n int, x *float32, y *float32) float32
 //go:noescape
 func sdotAVX2(n int, x *float32, y *float32) float32
 
+// sdotRows1AVX512 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 1 and p < k
+// (k a multiple of 16): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows1AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows2AVX512 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 2 and p < k
+// (k a multiple of 16): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows2AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows3AVX512 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 3 and p < k
+// (k a multiple of 16): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows3AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows4AVX512 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 4 and p < k
+// (k a multiple of 16): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows4AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows5AVX512 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 5 and p < k
+// (k a multiple of 16): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows5AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows6AVX512 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 6 and p < k
+// (k a multiple of 16): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows6AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows7AVX512 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 7 and p < k
+// (k a multiple of 16): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows7AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows8AVX512 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 8 and p < k
+// (k a multiple of 16): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows8AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows9AVX512 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 9 and p < k
+// (k a multiple of 16): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows9AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows10AVX512 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 10 and p < k
+// (k a multiple of 16): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows10AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows11AVX512 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 11 and p < k
+// (k a multiple of 16): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows11AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows12AVX512 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 12 and p < k
+// (k a multiple of 16): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows12AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows1AVX2 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 1 and p < k
+// (k a multiple of 8): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows1AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows2AVX2 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 2 and p < k
+// (k a multiple of 8): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows2AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows3AVX2 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 3 and p < k
+// (k a multiple of 8): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows3AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows4AVX2 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 4 and p < k
+// (k a multiple of 8): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows4AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows5AVX2 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 5 and p < k
+// (k a multiple of 8): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows5AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// sdotRows6AVX2 writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < 6 and p < k
+// (k a multiple of 8): lanes of fused multiply-adds, then the lanes' halves added.
+//
+//go:noescape
+func sdotRows6AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
 // fmaPeakAVX512 runs n rounds of 24 independent VFMADD231PS chains (768 operations a round),
 // the throughput ceiling the SGEMM benchmarks are measured against.
 func fmaPeakAVX512(n int)

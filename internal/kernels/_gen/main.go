@@ -60,6 +60,12 @@ func main() {
 	}
 	dot(avx512)
 	dot(avx2)
+	for rows := 1; rows <= 12; rows++ {
+		dotRows(avx512, rows)
+	}
+	for rows := 1; rows <= 6; rows++ {
+		dotRows(avx2, rows)
+	}
 	peak(avx512, 24)
 	peak(avx2, 12)
 	bf16Peak(24)
@@ -476,6 +482,85 @@ func dot(x isa) {
 	Label(name + "_done")
 	VZEROUPPER()
 	Store(X0, ReturnIndex(0))
+	RET()
+}
+
+// dotRows emits sdotRows{mr}{ISA}: the mr dot products of rows of A (lda
+// apart) with one vector b, each written to c (ldc apart): a column of
+// C = A·B for a right edge of C too narrow for a tile. Row i sums in
+// lane l the products of columns l, l+lanes, … (a fused multiply-add
+// each, in order), then its lanes in halves (upper half onto lower, down
+// to one); k is a multiple of lanes (the caller adds the rest).
+func dotRows(x isa, mr int) {
+	name := fmt.Sprintf("sdotRows%d%s", mr, x.name)
+	TEXT(name, NOSPLIT, "func(k int, a *float32, lda int, b, c *float32, ldc int)")
+	Pragma("noescape")
+	Doc(name+" writes c[i*ldc] = Σ_p a[i*lda+p]·b[p] for i < "+fmt.Sprint(mr)+" and p < k",
+		"(k a multiple of "+fmt.Sprint(x.lanes)+"): lanes of fused multiply-adds, then the lanes' halves added.")
+	if mr+2 > len(x.regs) || mr > 12 {
+		panic("unsupported dotRows height")
+	}
+	k := Load(Param("k"), GP64())
+	rs := Load(Param("lda"), GP64())
+	SHLQ(U8(2), rs)
+	b := Load(Param("b"), GP64())
+	bases := make([]Register, (mr+2)/3)
+	bases[0] = Load(Param("a"), GP64())
+	rs3 := GP64()
+	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
+	for q := 1; q < len(bases); q++ {
+		bases[q] = GP64()
+		LEAQ(Mem{Base: bases[q-1], Index: rs3, Scale: 1}, bases[q])
+	}
+	rowAddr := func(i int) Mem {
+		m := Mem{Base: bases[i/3]}
+		if i%3 != 0 {
+			m.Index, m.Scale = rs, uint8(i%3)
+		}
+		return m
+	}
+	acc := x.regs[:mr]
+	bv := x.regs[mr]
+	for _, r := range acc {
+		VXORPS(r, r, r)
+	}
+	n := GP64()
+	MOVQ(k, n)
+	SHRQ(U8(map[int]uint8{8: 3, 16: 4}[x.lanes]), n)
+	JZ(LabelRef(name + "_reduce"))
+	Label(name + "_loop")
+	VMOVUPS(Mem{Base: b}, bv)
+	for i, r := range acc {
+		VFMADD231PS(rowAddr(i), bv, r)
+	}
+	ADDQ(U8(4*x.lanes), b)
+	for _, r := range bases {
+		ADDQ(U8(4*x.lanes), r)
+	}
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+
+	Label(name + "_reduce")
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc)
+	t := x.regs[mr+1]
+	xr := func(v VecPhysical) Register { return v.AsX() }
+	for _, r := range acc {
+		if x.lanes == 16 {
+			VEXTRACTF64X4(U8(1), r, t.AsY())
+			VADDPS(t.AsY(), r.AsY(), r.AsY())
+		}
+		VEXTRACTF128(U8(1), r.AsY(), xr(t))
+		VADDPS(xr(t), xr(r), xr(r))
+		VMOVHLPS(xr(r), xr(r), xr(t))
+		VADDPS(xr(t), xr(r), xr(r))
+		VMOVSHDUP(xr(r), xr(t))
+		VADDSS(xr(t), xr(r), xr(r))
+		VMOVSS(xr(r), Mem{Base: c})
+		ADDQ(ldc, c)
+	}
+	VZEROUPPER()
 	RET()
 }
 
