@@ -168,17 +168,18 @@ func winogradWeights(f *winoForm, w []float32, wlda, oc, ic int) []float32 {
 }
 
 // winogradTiling splits a layer's tiles (all images' together) into
-// chunks of nt tiles (a multiple of 32, the GEMM kernel's width, 64 to
-// 128; a chunk's transformed input and output near L2's size) and its
-// oc output channels into parts (winoPart); a work item is one part of
-// one chunk. When the tiles make a single chunk (small maps at small
-// batches) on more than one thread, there is a part per thread: every part
-// reads the chunk's transformed input, shared and half written by the
-// other core, and ResNet-50's 14×14 F(2×2) layers at batch 1 on two
-// threads took 9–10 % less time in two parts than in four (each
-// convolution timed inside passes alternating between the two,
-// 2026-11-30 10:30 UTC). Otherwise the parts double while there are too
-// few items for the threads and they keep at least 96 channels.
+// chunks of at most nt tiles (a multiple of 32, the GEMM kernel's width,
+// 64 to 128; a chunk's transformed input and output near L2's size;
+// winograd evens them out) and its oc output channels into parts
+// (winoPart); a work item is one part of one chunk. When the tiles make a
+// single chunk (small maps at small batches) on more than one thread,
+// there is a part per thread: every part reads the chunk's transformed
+// input, shared and half written by the other core, and ResNet-50's 14×14
+// F(2×2) layers at batch 1 on two threads took 9–10 % less time in two
+// parts than in four (each convolution timed inside passes alternating
+// between the two, 2026-11-30 10:30 UTC). Otherwise the parts double while
+// there are too few items for the threads and they keep at least 96
+// channels.
 func winogradTiling(alpha2, ic, oc, tiles, threads int) (nt, parts int) {
 	nt = max(64, min(128, (256<<10)/(alpha2*(ic+oc))/32*32))
 	nt = min(nt, (tiles+31)/32*32)
@@ -235,8 +236,18 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	tiles := th * tw // per image
 	nt, ob := winogradTiling(a2, ic, m, n*tiles, ws.key.threads)
 	chunks := (n*tiles + nt - 1) / nt
+	// Chunks of equal size where the GEMMs compute that many columns
+	// and no more: a 56×56 F(4×4) layer at batch 1 (196 tiles) as four
+	// chunks of 49 (32 + 16 + 1 columns) instead of 64, 64, 64 and 4,
+	// which left one thread 128 tiles and the other 68: ResNet-50's
+	// 0.39–0.53 → 0.34–0.47 ms, ResNet-18's 0.38–0.45 → 0.33–0.41, its
+	// pass 9.63 → 9.38 ms (passes alternating in one process).
+	if bal := (n*tiles + chunks - 1) / chunks; kernels.SerialColumns(bal) == bal {
+		nt = bal
+	}
+	ntS := (nt + 15) / 16 * 16 // a chunk's columns in its matrices
 	_, _, ocb := winoPart(m, ob, 0)
-	vs := ic*nt + winoSkew // stride of the α² matrices of one chunk's V
+	vs := ic*ntS + winoSkew // stride of the α² matrices of one chunk's V
 	shared := ob > 1
 	// Options.BF16: V is bfloat16 pairs, α² matrices of stride vbs (in
 	// bufShared, or the thread's buffer), transformed winoGroup channels
@@ -251,7 +262,7 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	bf16 := c.bf16
 	kp, vbs, ss := kernels.BF16Pairs(ic), 0, 0
 	if bf16 {
-		vbs, ss = kp*nt+winoSkew, winoGroup*nt+winoSkew
+		vbs, ss = kp*ntS+winoSkew, winoGroup*ntS+winoSkew
 	}
 	var vall []float32
 	switch {
@@ -261,7 +272,7 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 		vall = ws.buf(bufShared, chunks*a2*vs)
 	}
 	if ws.sizing {
-		mSize := a2 * (nt*ocb + winoSkew) // M
+		mSize := a2 * (ntS*ocb + winoSkew) // M
 		switch {
 		case bf16 && shared:
 			ws.colSize = max(ws.colSize, mSize+a2*ss+patchSize)
@@ -286,7 +297,7 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	chunk := func(ci int) (t0, t1, k int) {
 		t0 = ci * nt
 		t1 = min(t0+nt, n*tiles)
-		return t0, t1, min(nt, (t1-t0+15)/16*16) // a 16-column edge has its own micro-kernel
+		return t0, t1, min(ntS, (t1-t0+15)/16*16) // a 16-column edge has its own micro-kernel
 	}
 	// segments calls fn for each run of tiles [t, e) of [t0, t1) in one
 	// tile row ty of image img, from tile column tx.
@@ -335,7 +346,7 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	}
 	// A thread's buffer: M (α² matrices of stride ms), then V (when not
 	// shared: float32, or BF16 pairs), the BF16 scratch, the patch.
-	mSize := a2 * (nt*ocb + winoSkew)
+	mSize := a2 * (ntS*ocb + winoSkew)
 	if shared {
 		const chans = 16 // channels per transform item (winoGroup)
 		parts := (ic + chans - 1) / chans
