@@ -47196,10 +47196,12 @@ sdotAVX2_done:
 // func sdotRows1AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sdotRows1AVX512(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), CX
 	VXORPS Z0, Z0, Z0
@@ -47234,10 +47236,12 @@ sdotRows1AVX512_reduce:
 // func sdotRows2AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sdotRows2AVX512(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	VXORPS Z0, Z0, Z0
@@ -47284,10 +47288,12 @@ sdotRows2AVX512_reduce:
 // func sdotRows3AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sdotRows3AVX512(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	VXORPS Z0, Z0, Z0
@@ -47346,10 +47352,12 @@ sdotRows3AVX512_reduce:
 // func sdotRows4AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sdotRows4AVX512(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	LEAQ   (BX)(SI*1), SI
@@ -47422,10 +47430,12 @@ sdotRows4AVX512_reduce:
 // func sdotRows5AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sdotRows5AVX512(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	LEAQ   (BX)(SI*1), SI
@@ -47510,10 +47520,12 @@ sdotRows5AVX512_reduce:
 // func sdotRows6AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sdotRows6AVX512(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	LEAQ   (BX)(SI*1), SI
@@ -47610,10 +47622,12 @@ sdotRows6AVX512_reduce:
 // func sdotRows7AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sdotRows7AVX512(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	LEAQ   (BX)(SI*1), DI
@@ -47724,10 +47738,12 @@ sdotRows7AVX512_reduce:
 // func sdotRows8AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sdotRows8AVX512(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	LEAQ   (BX)(SI*1), DI
@@ -47850,10 +47866,12 @@ sdotRows8AVX512_reduce:
 // func sdotRows9AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sdotRows9AVX512(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	LEAQ   (BX)(SI*1), DI
@@ -47988,10 +48006,12 @@ sdotRows9AVX512_reduce:
 // func sdotRows10AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sdotRows10AVX512(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	LEAQ   (BX)(SI*1), DI
@@ -48140,10 +48160,12 @@ sdotRows10AVX512_reduce:
 // func sdotRows11AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sdotRows11AVX512(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	LEAQ   (BX)(SI*1), DI
@@ -48304,10 +48326,12 @@ sdotRows11AVX512_reduce:
 // func sdotRows12AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sdotRows12AVX512(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	LEAQ   (BX)(SI*1), DI
@@ -48480,10 +48504,12 @@ sdotRows12AVX512_reduce:
 // func sdotRows1AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, FMA3
 TEXT ·sdotRows1AVX2(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), CX
 	VXORPS Y0, Y0, Y0
@@ -48516,10 +48542,12 @@ sdotRows1AVX2_reduce:
 // func sdotRows2AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, FMA3
 TEXT ·sdotRows2AVX2(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	VXORPS Y0, Y0, Y0
@@ -48562,10 +48590,12 @@ sdotRows2AVX2_reduce:
 // func sdotRows3AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, FMA3
 TEXT ·sdotRows3AVX2(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	VXORPS Y0, Y0, Y0
@@ -48618,10 +48648,12 @@ sdotRows3AVX2_reduce:
 // func sdotRows4AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, FMA3
 TEXT ·sdotRows4AVX2(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	LEAQ   (BX)(SI*1), SI
@@ -48686,10 +48718,12 @@ sdotRows4AVX2_reduce:
 // func sdotRows5AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, FMA3
 TEXT ·sdotRows5AVX2(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	LEAQ   (BX)(SI*1), SI
@@ -48764,10 +48798,12 @@ sdotRows5AVX2_reduce:
 // func sdotRows6AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 // Requires: AVX, FMA3
 TEXT ·sdotRows6AVX2(SB), NOSPLIT, $0-48
-	MOVQ   k+0(FP), AX
-	MOVQ   lda+16(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   b+24(FP), DX
+	MOVQ k+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
 	MOVQ   a+8(FP), BX
 	LEAQ   (CX)(CX*2), SI
 	LEAQ   (BX)(SI*1), SI

@@ -59,22 +59,8 @@ read and written. In Go:
 	rs := Load(Param("lda"), GP64())
 	SHLQ(U8(2), rs)
 	b := Load(Param("b"), GP64())
-	Comment("Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).")
-	bases := make([]Register, (mr+2)/3)
-	bases[0] = Load(Param("a"), GP64())
-	rs3 := GP64()
-	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
-	for q := 1; q < len(bases); q++ {
-		bases[q] = GP64()
-		LEAQ(Mem{Base: bases[q-1], Index: rs3, Scale: 1}, bases[q])
-	}
-	rowAddr := func(i, u int) Mem {
-		m := Mem{Base: bases[i/3], Disp: 4 * u}
-		if i%3 != 0 {
-			m.Index, m.Scale = rs, uint8(i%3)
-		}
-		return m
-	}
+	bases, rowAt := rowBases(mr, rs)
+	rowAddr := func(i, u int) Mem { return rowAt(i, 4*u) }
 	prefetchNextResidual(name, mr, 4*nr)
 	Comment("Zero the accumulators.")
 	for i := 0; i < mr*vecs; i++ {

@@ -134,6 +134,29 @@ denormals are flushed to zero). The epilogue is sgemmTile's.`, name, mr, nr), "\
 	tileBody(name, avx512, mr, vecs, 4, true)
 }
 
+// rowBases loads A's address (parameter a) and returns the registers
+// addressing mr of its rows, rs bytes apart, and the address of row i
+// plus disp bytes: rows 3q, 3q+1 and 3q+2 are at (aq), (aq)(rs*1) and
+// (aq)(rs*2), so that stepping along k adds to the len(bases) registers.
+func rowBases(mr int, rs Register) (bases []Register, row func(i, disp int) Mem) {
+	Comment("Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).")
+	bases = make([]Register, (mr+2)/3)
+	bases[0] = Load(Param("a"), GP64())
+	rs3 := GP64()
+	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
+	for q := 1; q < len(bases); q++ {
+		bases[q] = GP64()
+		LEAQ(Mem{Base: bases[q-1], Index: rs3, Scale: 1}, bases[q])
+	}
+	return bases, func(i, disp int) Mem {
+		m := Mem{Base: bases[i/3], Disp: disp}
+		if i%3 != 0 {
+			m.Index, m.Scale = rs, uint8(i%3)
+		}
+		return m
+	}
+}
+
 // nextB emits, for flags&16, the loop of a tile that also prefetches the
 // next panel of B, in place to its right: each step of k the lines
 // (PREFETCHT1) of B's row that panel holds, vecs·lanes floats on from the
@@ -203,22 +226,8 @@ func tileBody(name string, x isa, mr, vecs, unroll int, bf16 bool) {
 	b := Load(Param("b"), GP64())
 	rsb := Load(Param("rsb"), GP64())
 	SHLQ(U8(2), rsb)
-	Comment("Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).")
-	bases := make([]Register, (mr+2)/3)
-	bases[0] = Load(Param("a"), GP64())
-	rs3 := GP64()
-	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
-	for q := 1; q < len(bases); q++ {
-		bases[q] = GP64()
-		LEAQ(Mem{Base: bases[q-1], Index: rs3, Scale: 1}, bases[q])
-	}
-	rowAddr := func(i int) Mem {
-		m := Mem{Base: bases[i/3]}
-		if i%3 != 0 {
-			m.Index, m.Scale = rs, uint8(i%3)
-		}
-		return m
-	}
+	bases, rowAt := rowBases(mr, rs)
+	rowAddr := func(i int) Mem { return rowAt(i, 0) }
 
 	prefetchNextResidual(name, mr, 4*vecs*x.lanes)
 	Comment("Zero the accumulators.")
@@ -504,21 +513,8 @@ func dotRows(x isa, mr int) {
 	rs := Load(Param("lda"), GP64())
 	SHLQ(U8(2), rs)
 	b := Load(Param("b"), GP64())
-	bases := make([]Register, (mr+2)/3)
-	bases[0] = Load(Param("a"), GP64())
-	rs3 := GP64()
-	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
-	for q := 1; q < len(bases); q++ {
-		bases[q] = GP64()
-		LEAQ(Mem{Base: bases[q-1], Index: rs3, Scale: 1}, bases[q])
-	}
-	rowAddr := func(i int) Mem {
-		m := Mem{Base: bases[i/3]}
-		if i%3 != 0 {
-			m.Index, m.Scale = rs, uint8(i%3)
-		}
-		return m
-	}
+	bases, rowAt := rowBases(mr, rs)
+	rowAddr := func(i int) Mem { return rowAt(i, 0) }
 	acc := x.regs[:mr]
 	bv := x.regs[mr]
 	for _, r := range acc {
