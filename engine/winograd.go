@@ -242,7 +242,15 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	// which left one thread 128 tiles and the other 68: ResNet-50's
 	// 0.39–0.53 → 0.34–0.47 ms, ResNet-18's 0.38–0.45 → 0.33–0.41, its
 	// pass 9.63 → 9.38 ms (passes alternating in one process).
-	if bal := (n*tiles + chunks - 1) / chunks; kernels.SerialColumns(bal) == bal {
+	columns := kernels.SerialColumns // how many columns a GEMM is best asked for
+	if c.bf16 {
+		// A column at a time on bfloat16 pairs cost more than the
+		// junk columns of a whole tile (ResNet-50's and ResNet-18's
+		// BF16 Winograd layers 0–10 % slower so at batch 1): the BF16
+		// kernel has none, and its chunks are not evened out.
+		columns = kernels.SerialColumnsBF16
+	}
+	if bal := (n*tiles + chunks - 1) / chunks; columns(bal) == bal {
 		nt = bal
 	}
 	ntS := (nt + 15) / 16 * 16 // a chunk's columns in its matrices
@@ -384,8 +392,9 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 			transform(v, vs, ci, 0, ic, 0, patch)
 		}
 		if bf16 {
+			nw := columns(t1 - t0)
 			for xi := 0; xi < a2; xi++ {
-				kernels.SgemmSerialBF16(mb, k, kp, ub[(xi*m+o0)*ldub:], ldub, v[xi*vbs:], k, 0, mm[xi*ms:], k)
+				kernels.SgemmSerialBF16(mb, nw, kp, ub[(xi*m+o0)*ldub:], ldub, v[xi*vbs:], k, 0, mm[xi*ms:], k)
 			}
 		} else {
 			// The GEMMs compute the chunk's tiles and no more when the
@@ -395,7 +404,7 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 			// 28×28 F(4×4) ones 0.52 → 0.50, the stride-1 3×3 layers
 			// −2.9 %).
 			lda := gemmLDA(ic)
-			nw := kernels.SerialColumns(t1 - t0)
+			nw := columns(t1 - t0)
 			for xi := 0; xi < a2; xi++ {
 				c.gemm(u[xi*m*lda:], lda, o0, o1, nw, ic, v[xi*vs:], k, 0, mm[xi*ms:], k)
 			}

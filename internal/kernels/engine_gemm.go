@@ -20,8 +20,12 @@ func SgemmSerial(m, n, k int, alpha float32, a []float32, lda int, b []float32, 
 // n rounded up to 16, which the tiles compute whole. On AVX-512, 49
 // columns (Winograd's tiles of a 14×14 or 28×28 map) cost 32 + 16 + 1
 // instead of 64.
-func SerialColumns(n int) int {
-	kern := gemmKernel
+func SerialColumns(n int) int { return serialColumns(gemmKernel, n) }
+
+// SerialColumnsBF16 is SerialColumns for SgemmSerialBF16.
+func SerialColumnsBF16(n int) int { return serialColumns(bf16Kernel, n) }
+
+func serialColumns(kern *microKernel, n int) int {
 	up := (n + 15) / 16 * 16
 	if !kern.strided || n%16 == 0 {
 		return up
