@@ -252,6 +252,7 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	}
 	if bal := (n*tiles + chunks - 1) / chunks; columns(bal) == bal {
 		nt = bal
+		chunks = (n*tiles + nt - 1) / nt // no empty chunk at the end
 	}
 	ntS := (nt + 15) / 16 * 16 // a chunk's columns in its matrices
 	_, _, ocb := winoPart(m, ob, 0)
