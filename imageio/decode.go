@@ -23,6 +23,7 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/resnetgo/resnet/imageio/internal/jpeg"
 	"golang.org/x/image/bmp"
@@ -152,14 +153,14 @@ func decodeBytes(data []byte, opt Options, need func(w, h int) image.Rectangle) 
 	} else {
 		cfg, err := f.config(bytes.NewReader(data))
 		if err != nil {
-			return nil, name, fmt.Errorf("imageio: %s: %w", name, err)
+			return nil, name, decodeError(name, err)
 		}
 		if err := checkSize(cfg.Width, cfg.Height, opt); err != nil {
 			return nil, name, err
 		}
 		img, err = f.decode(bytes.NewReader(data))
 		if err != nil {
-			return nil, name, fmt.Errorf("imageio: %s: %w", name, err)
+			return nil, name, decodeError(name, err)
 		}
 	}
 	b := img.Bounds()
@@ -211,4 +212,14 @@ func checkSize(w, h int, opt Options) error {
 		return fmt.Errorf("%w: %dx%d = %d pixels > %d", ErrTooLarge, w, h, int64(w)*int64(h), limit)
 	}
 	return nil
+}
+
+// decodeError wraps a decoder's error for format name, naming the format
+// unless the decoder's message already starts with it (the standard
+// library's "png: invalid format: …").
+func decodeError(name string, err error) error {
+	if strings.HasPrefix(err.Error(), name+": ") {
+		return fmt.Errorf("imageio: %w", err)
+	}
+	return fmt.Errorf("imageio: %s: %w", name, err)
 }

@@ -101,6 +101,11 @@ func TestBadInput(t *testing.T) {
 			if !strings.Contains(err.Error(), path) {
 				t.Errorf("error %q does not name the file", err)
 			}
+			for _, f := range []string{"png: ", "jpeg: ", "gif: "} {
+				if strings.Count(err.Error(), f) > 1 {
+					t.Errorf("error %q names the format twice", err)
+				}
+			}
 			if c.is != nil && !errors.Is(err, c.is) {
 				t.Errorf("error %q is not %v", err, c.is)
 			}

@@ -215,7 +215,8 @@ func resultPrinter(w io.Writer, asJSON bool) func(classify.Result) {
 			return
 		}
 		if r.Err != nil {
-			fmt.Fprintf(w, "%s: error: %v\n\n", r.File, r.Err)
+			// The error usually names the file already.
+			fmt.Fprintf(w, "%s: error: %s\n\n", r.File, strings.TrimPrefix(r.Err.Error(), r.File+": "))
 			return
 		}
 		fmt.Fprintf(w, "%s\n", r.File)

@@ -229,6 +229,13 @@ func TestClassifyDirectoryWithBadFiles(t *testing.T) {
 	if good != 2 || bad != 1 {
 		t.Errorf("%d good, %d bad:\n%s", good, bad, out)
 	}
+	// The table names the failed file once on its line.
+	out, _ = run(t, "classify", "--weights", weights, "--arch", "resnet20", "--topk", "3", imgs)
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "error") && strings.Count(l, "text.jpg") != 1 {
+			t.Errorf("error line %q does not name the file once", l)
+		}
+	}
 }
 
 func copyFile(t *testing.T, src, dst string) {
