@@ -30,11 +30,7 @@ func serialColumns(kern *microKernel, n int) int {
 	if !kern.strided || n%16 == 0 {
 		return up
 	}
-	edge, half := n%kern.nr, 0
-	if kern.half != nil && edge >= kern.nr/2 {
-		half = kern.nr / 2
-	}
-	if kern.dotRows != nil && edge-half <= dotCols {
+	if _, _, ok := kern.edgeSplit(n%kern.nr, true); ok {
 		return n
 	}
 	return up

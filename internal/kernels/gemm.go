@@ -72,6 +72,23 @@ type microKernel struct {
 // microKernel.dotRows: each column reads A's rows again.
 const dotCols = 4
 
+// edgeSplit splits a right edge of B in place, edge columns (fewer than
+// nr), into the columns the half-width tile computes (nr/2 when the edge
+// is that wide and the kernel has one) and those computed a column at a
+// time after them (at most dotCols, with dotRows, when dots: A read in
+// place, not transposed); ok is false when the edge must be packed
+// instead.
+func (kern *microKernel) edgeSplit(edge int, dots bool) (halfW, dotW int, ok bool) {
+	if kern.half != nil && edge >= kern.nr/2 {
+		halfW = kern.nr / 2
+	}
+	dotW = edge - halfW
+	if dotW > 0 && (!dots || kern.dotRows == nil || dotW > dotCols) {
+		return 0, 0, false
+	}
+	return halfW, dotW, true
+}
+
 // apply runs the epilogue on the stored rows×cols tile c (row stride ldc).
 func (ep *tileEpilogue) apply(c []float32, ldc, rows, cols int) {
 	for i := 0; i < rows; i++ {
@@ -341,18 +358,11 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 			// (dotRows) where a tile would compute 16 or 32: Winograd's 49
 			// tiles of a 14×14 or 28×28 map at batch 1 as 32 + 16 + 1
 			// columns instead of 64.
-			edge, halfW, dotW := nc-fullB, 0, 0
-			if inPlaceB && edge > 0 {
-				dotOK := kern.dotRows != nil && inPlaceA && !transA
-				if kern.half != nil && edge >= nr/2 {
-					halfW = nr / 2
-				}
-				dotW = edge - halfW
-				if dotW > 0 && (!dotOK || dotW > dotCols) {
-					halfW, dotW = 0, 0 // packed, below
-				}
+			var halfW, dotW int
+			inPlaceEdge := false
+			if edge := nc - fullB; inPlaceB && edge > 0 {
+				halfW, dotW, inPlaceEdge = kern.edgeSplit(edge, inPlaceA && !transA)
 			}
-			inPlaceEdge := halfW+dotW > 0
 			if fullB < nc && !inPlaceEdge {
 				packB(transB, b, ldb, pc, kc, jc+fullB, nc-fullB, nr, pb)
 			}

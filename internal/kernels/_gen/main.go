@@ -468,16 +468,7 @@ func dot(x isa) {
 	VADDPS(r[1], r[0], r[0])
 	VADDPS(r[3], r[2], r[2])
 	VADDPS(r[2], r[0], r[0])
-	if x.lanes == 16 {
-		VEXTRACTF64X4(U8(1), Z0, Y1)
-		VADDPS(Y1, Y0, Y0)
-	}
-	VEXTRACTF128(U8(1), Y0, X1)
-	VADDPS(X1, X0, X0)
-	VMOVHLPS(X0, X0, X1)
-	VADDPS(X1, X0, X0)
-	VMOVSHDUP(X0, X1)
-	VADDSS(X1, X0, X0)
+	laneSum(x, r[0], r[1])
 	Comment("Scalar tail, after the reduction: VEX scalar ops clear the upper lanes.")
 	TESTQ(n, n)
 	JZ(LabelRef(name + "_done"))
@@ -492,6 +483,22 @@ func dot(x isa) {
 	VZEROUPPER()
 	Store(X0, ReturnIndex(0))
 	RET()
+}
+
+// laneSum adds the lanes of r into its lowest, in halves (upper half onto
+// lower, down to one lane), with t as scratch; the upper lanes of r are
+// then cleared (VEX-encoded operations on its low part).
+func laneSum(x isa, r, t VecPhysical) {
+	if x.lanes == 16 {
+		VEXTRACTF64X4(U8(1), r, t.AsY())
+		VADDPS(t.AsY(), r.AsY(), r.AsY())
+	}
+	VEXTRACTF128(U8(1), r.AsY(), t.AsX())
+	VADDPS(t.AsX(), r.AsX(), r.AsX())
+	VMOVHLPS(r.AsX(), r.AsX(), t.AsX())
+	VADDPS(t.AsX(), r.AsX(), r.AsX())
+	VMOVSHDUP(r.AsX(), t.AsX())
+	VADDSS(t.AsX(), r.AsX(), r.AsX())
 }
 
 // dotRows emits sdotRows{mr}{ISA}: the mr dot products of rows of A (lda
@@ -540,20 +547,9 @@ func dotRows(x isa, mr int) {
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(2), ldc)
-	t := x.regs[mr+1]
-	xr := func(v VecPhysical) Register { return v.AsX() }
 	for _, r := range acc {
-		if x.lanes == 16 {
-			VEXTRACTF64X4(U8(1), r, t.AsY())
-			VADDPS(t.AsY(), r.AsY(), r.AsY())
-		}
-		VEXTRACTF128(U8(1), r.AsY(), xr(t))
-		VADDPS(xr(t), xr(r), xr(r))
-		VMOVHLPS(xr(r), xr(r), xr(t))
-		VADDPS(xr(t), xr(r), xr(r))
-		VMOVSHDUP(xr(r), xr(t))
-		VADDSS(xr(t), xr(r), xr(r))
-		VMOVSS(xr(r), Mem{Base: c})
+		laneSum(x, r, x.regs[mr+1])
+		VMOVSS(r.AsX(), Mem{Base: c})
 		ADDQ(ldc, c)
 	}
 	VZEROUPPER()
