@@ -38,6 +38,9 @@ type workspace struct {
 	bufs    [numBufs][]float32
 	colSize int
 	built   []int              // pointwiseT: the image whose im2col matrix each thread holds
+	last    []int              // direct with the pool: the item each thread ran last
+	merged  []bool             // direct with the pool: the items that merged the pool row they share with the item before
+	flags   int                // the size of merged
 	cols    [][]float32        // one buffer per thread: a direct convolution's tile, Winograd's chunk
 	offs    map[*conv][]int32  // direct convolutions' implicit-GEMM offsets for this shape
 	rowOffs map[[2]int][]int32 // Options.Int8: the rows r·plane of a 1×1 layer's input, by (k, plane)
@@ -76,6 +79,8 @@ func (ws *workspace) alloc() {
 		ws.bufs[i] = make([]float32, s)
 	}
 	ws.built = make([]int, ws.key.threads)
+	ws.last = make([]int, ws.key.threads)
+	ws.merged = make([]bool, ws.flags)
 	ws.cols = make([][]float32, ws.key.threads)
 	for i := range ws.cols {
 		ws.cols[i] = make([]float32, ws.colSize)
