@@ -1193,7 +1193,7 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	if ws.sizing {
 		ws.colSize = max(ws.colSize, padSize+mb*ldx+bfSize)
 		if pooled {
-			ws.flags = max(ws.flags, n*g*tm*tn)
+			ws.mergedSize = max(ws.mergedSize, n*g*tm*tn)
 		}
 		return
 	}
@@ -1245,10 +1245,15 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 			ws.last[i] = -1
 		}
 	}
-	ws.parallel(n*g*tm*tn, func(worker, it int) {
+	// tile returns item it's image, group, column tile and first row in
+	// its group.
+	tile := func(it int) (img, grp, tj, i0 int) {
 		img, r := it/(g*tm*tn), it%(g*tm*tn)
-		grp, r := r/(tm*tn), r%(tm*tn)
-		j0, i0 := r%tn*nb, r/tn*mb
+		return img, r / (tm * tn), r % tn, r % (tm * tn) / tn * mb
+	}
+	ws.parallel(n*g*tm*tn, func(worker, it int) {
+		img, grp, tj, i0 := tile(it)
+		j0 := tj * nb
 		j1, i1 := min(j0+nb, gn), min(i0+mb, ocg)
 		cols := j1 - j0
 		m0, m1 := grp*ocg+i0, grp*ocg+i1
@@ -1312,7 +1317,7 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		}
 		switch {
 		case c.wq != nil && packed != nil:
-			blk := packed[((img*g+grp)*tn+r%tn)*packSize:]
+			blk := packed[((img*g+grp)*tn+tj)*packSize:]
 			c.gemmQ8(m0, m1, k, cols, blk[:kq*nc], blk[kq*nc:kq*nc+nc], false, tmp, cols, kernels.Epilogue{})
 		case c.wq != nil:
 			xb, xs := buf[padSize+mb*nb:padSize+mb*nb+kq*nc], buf[padSize+mb*nb+kq*nc:padSize+mb*nb+bfSize]
@@ -1320,7 +1325,7 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		case c.wb != nil:
 			var xb []float32
 			if packed != nil {
-				xb = packed[((img*g+grp)*tn+r%tn)*packSize:][:packSize]
+				xb = packed[((img*g+grp)*tn+tj)*packSize:][:packSize]
 			} else {
 				xb = buf[padSize+mb*ldx : padSize+mb*ldx+bfSize]
 				kernels.PackBF16Offs(xb, ldx, src, offs, k, cols)
@@ -1331,8 +1336,8 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		}
 		if pooled {
 			var prev []float32 // the side rows of the tile before, when this thread ran it last
-			if t := r % tn; t > 0 && ws.last[worker] == it-1 {
-				prev = side[(img*tn+t-1)*m*pw:]
+			if tj > 0 && ws.last[worker] == it-1 {
+				prev = side[(img*tn+tj-1)*m*pw:]
 				merged[it] = true
 			}
 			ws.last[worker] = it
@@ -1364,20 +1369,23 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	rows := nb / wq
 	ws.parallelFor(len(merged), grain, func(lo, hi int) {
 		for it := lo; it < hi; it++ {
-			t := it % tn
-			if t == 0 || merged[it] {
+			img, grp, tj, i0 := tile(it)
+			if tj == 0 || merged[it] {
 				continue
 			}
-			img, r := it/(g*tm*tn), it%(g*tm*tn)
-			grp, i0 := r/(tm*tn), r%(tm*tn)/tn*mb
 			for ch := grp*ocg + i0; ch < grp*ocg+min(i0+mb, ocg); ch++ {
-				d := out[((img*m+ch)*ph+t*rows/2)*pw:][:pw]
-				for q, v := range side[((img*tn+t-1)*m+ch)*pw:][:pw] {
-					d[q] = max(d[q], v)
-				}
+				maxInto(out[((img*m+ch)*ph+tj*rows/2)*pw:][:pw], side[((img*tn+tj-1)*m+ch)*pw:])
 			}
 		}
 	})
+}
+
+// maxInto sets d[q] to max(d[q], s[q]) for q < len(d): a pool row's
+// part from another tile merged in.
+func maxInto(d, s []float32) {
+	for q, v := range s[:len(d)] {
+		d[q] = max(d[q], v)
+	}
 }
 
 // poolEpilogue is direct's epilogue when pooled: the tile holds rows
@@ -1411,10 +1419,7 @@ func poolEpilogue(out, side, prev, bias []float32, oh, ow, wq, m0, m1, r0, r1 in
 		if prev != nil {
 			// Row r0−1's part of pool row r0/2, which the loop wrote
 			// (the tile has at least row r0, so its window ends inside).
-			d := o[r0/2*pw:][:pw]
-			for q, v := range prev[i*pw:][:pw] {
-				d[q] = max(d[q], v)
-			}
+			maxInto(o[r0/2*pw:][:pw], prev[i*pw:])
 		}
 		if r1 < oh {
 			last := row(r1 - 1)
