@@ -27,8 +27,8 @@ func reluInput(n, c, h, w int, seed uint64) []float32 {
 // products summed exactly, scaled in float64. What is left is float32's
 // rounding of the scaling and the epilogue: at most eight roundings
 // (conversion, two products, a second product's three, three sums), each
-// within 2⁻²⁴ of the magnitudes summed. With the AVX512-VNNI kernels where
-// the CPU has them, else the portable ones.
+// within 2⁻²⁴ of the magnitudes summed. With the AVX512-VNNI or AVX-VNNI
+// kernels where the CPU has them, else the portable ones.
 func TestPointwiseInt8(t *testing.T) {
 	for _, tc := range pointwiseCases {
 		for _, withAcc := range []bool{false, true} {

@@ -49454,3 +49454,3149 @@ vnniPeakAVX512_loop:
 vnniPeakAVX512_done:
 	VZEROUPPER
 	RET
+
+DATA int8LaneIndex<>+0(SB)/4, $0x00000000
+DATA int8LaneIndex<>+4(SB)/4, $0x00000001
+DATA int8LaneIndex<>+8(SB)/4, $0x00000002
+DATA int8LaneIndex<>+12(SB)/4, $0x00000003
+DATA int8LaneIndex<>+16(SB)/4, $0x00000004
+DATA int8LaneIndex<>+20(SB)/4, $0x00000005
+DATA int8LaneIndex<>+24(SB)/4, $0x00000006
+DATA int8LaneIndex<>+28(SB)/4, $0x00000007
+DATA int8LaneIndex<>+32(SB)/4, $0x00000008
+DATA int8LaneIndex<>+36(SB)/4, $0x00000009
+DATA int8LaneIndex<>+40(SB)/4, $0x0000000a
+DATA int8LaneIndex<>+44(SB)/4, $0x0000000b
+DATA int8LaneIndex<>+48(SB)/4, $0x0000000c
+DATA int8LaneIndex<>+52(SB)/4, $0x0000000d
+DATA int8LaneIndex<>+56(SB)/4, $0x0000000e
+DATA int8LaneIndex<>+60(SB)/4, $0x0000000f
+GLOBL int8LaneIndex<>(SB), RODATA|NOPTR, $64
+
+// func int8Tile1x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
+// Requires: AVX, AVX2
+TEXT ·int8Tile1x16AVX2(SB), NOSPLIT, $0-112
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+	MOVQ ldb+32(FP), BX
+	SHLQ $0x02, BX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), SI
+	LEAQ (CX)(CX*2), CX
+
+	// Zero the accumulators.
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	MOVQ  AX, CX
+	SHRQ  $0x02, CX
+	JZ    int8Tile1x16AVX2_tail
+
+int8Tile1x16AVX2_loop:
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD (SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 4(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 8(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 12(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xce
+	ADDQ $0x10, SI
+	DECQ CX
+	JNZ  int8Tile1x16AVX2_loop
+
+int8Tile1x16AVX2_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile1x16AVX2_scale
+
+int8Tile1x16AVX2_tailloop:
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD (SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xce
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile1x16AVX2_tailloop
+
+int8Tile1x16AVX2_scale:
+	MOVQ  flags+104(FP), AX
+	TESTQ $0x00000010, AX
+	JZ    int8Tile1x16AVX2_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+88(FP), CX
+	VPBROADCASTD (CX), Y14
+	VPSUBD       Y14, Y0, Y0
+	VPSUBD       Y14, Y1, Y1
+
+int8Tile1x16AVX2_convert:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+64(FP), CX
+	VMOVUPS      (CX), Y12
+	VMOVUPS      32(CX), Y13
+	MOVQ         sa+56(FP), CX
+	VBROADCASTSS (CX), Y14
+	VCVTDQ2PS    Y0, Y0
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y14, Y0, Y0
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       Y13, Y1, Y1
+	VMULPS       Y14, Y1, Y1
+	MOVQ         c+40(FP), CX
+	MOVQ         ldc+48(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
+	JZ           int8Tile1x16AVX2_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   CX, DX
+	VADDPS (DX), Y0, Y0
+	VADDPS 32(DX), Y1, Y1
+
+int8Tile1x16AVX2_bias:
+	TESTQ        $0x00000001, AX
+	JZ           int8Tile1x16AVX2_res
+	MOVQ         bias+72(FP), DX
+	VBROADCASTSS (DX), Y14
+	VADDPS       Y14, Y0, Y0
+	VADDPS       Y14, Y1, Y1
+
+int8Tile1x16AVX2_res:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile1x16AVX2_relu
+	MOVQ   res+80(FP), DX
+	MOVQ   ldr+96(FP), BX
+	SHLQ   $0x02, BX
+	VADDPS (DX), Y0, Y0
+	VADDPS 32(DX), Y1, Y1
+
+int8Tile1x16AVX2_relu:
+	TESTQ  $0x00000004, AX
+	JZ     int8Tile1x16AVX2_write
+	VXORPS Y14, Y14, Y14
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Y0, Y14, Y0
+	VMAXPS Y1, Y14, Y1
+
+int8Tile1x16AVX2_write:
+	VMOVUPS Y0, (CX)
+	VMOVUPS Y1, 32(CX)
+	VZEROUPPER
+	RET
+
+// func int8Tile2x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
+// Requires: AVX, AVX2
+TEXT ·int8Tile2x16AVX2(SB), NOSPLIT, $0-112
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+	MOVQ ldb+32(FP), BX
+	SHLQ $0x02, BX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), SI
+	LEAQ (CX)(CX*2), DI
+
+	// Zero the accumulators.
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	MOVQ  AX, DI
+	SHRQ  $0x02, DI
+	JZ    int8Tile2x16AVX2_tail
+
+int8Tile2x16AVX2_loop:
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD (SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 4(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 4(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 8(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 8(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 12(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 12(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xde
+	ADDQ $0x10, SI
+	DECQ DI
+	JNZ  int8Tile2x16AVX2_loop
+
+int8Tile2x16AVX2_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile2x16AVX2_scale
+
+int8Tile2x16AVX2_tailloop:
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD (SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xde
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile2x16AVX2_tailloop
+
+int8Tile2x16AVX2_scale:
+	MOVQ  flags+104(FP), AX
+	TESTQ $0x00000010, AX
+	JZ    int8Tile2x16AVX2_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+88(FP), CX
+	VPBROADCASTD (CX), Y14
+	VPSUBD       Y14, Y0, Y0
+	VPSUBD       Y14, Y1, Y1
+	VPBROADCASTD 4(CX), Y14
+	VPSUBD       Y14, Y2, Y2
+	VPSUBD       Y14, Y3, Y3
+
+int8Tile2x16AVX2_convert:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+64(FP), CX
+	VMOVUPS      (CX), Y12
+	VMOVUPS      32(CX), Y13
+	MOVQ         sa+56(FP), CX
+	VBROADCASTSS (CX), Y14
+	VCVTDQ2PS    Y0, Y0
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y14, Y0, Y0
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       Y13, Y1, Y1
+	VMULPS       Y14, Y1, Y1
+	VBROADCASTSS 4(CX), Y14
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y14, Y2, Y2
+	VCVTDQ2PS    Y3, Y3
+	VMULPS       Y13, Y3, Y3
+	VMULPS       Y14, Y3, Y3
+	MOVQ         c+40(FP), CX
+	MOVQ         ldc+48(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
+	JZ           int8Tile2x16AVX2_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   CX, BX
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   DX, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+
+int8Tile2x16AVX2_bias:
+	TESTQ        $0x00000001, AX
+	JZ           int8Tile2x16AVX2_res
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Y14
+	VADDPS       Y14, Y0, Y0
+	VADDPS       Y14, Y1, Y1
+	VBROADCASTSS 4(BX), Y14
+	VADDPS       Y14, Y2, Y2
+	VADDPS       Y14, Y3, Y3
+
+int8Tile2x16AVX2_res:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile2x16AVX2_relu
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+96(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   SI, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+
+int8Tile2x16AVX2_relu:
+	TESTQ  $0x00000004, AX
+	JZ     int8Tile2x16AVX2_write
+	VXORPS Y14, Y14, Y14
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Y0, Y14, Y0
+	VMAXPS Y1, Y14, Y1
+	VMAXPS Y2, Y14, Y2
+	VMAXPS Y3, Y14, Y3
+
+int8Tile2x16AVX2_write:
+	VMOVUPS Y0, (CX)
+	VMOVUPS Y1, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y2, (CX)
+	VMOVUPS Y3, 32(CX)
+	VZEROUPPER
+	RET
+
+// func int8Tile3x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
+// Requires: AVX, AVX2
+TEXT ·int8Tile3x16AVX2(SB), NOSPLIT, $0-112
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+	MOVQ ldb+32(FP), BX
+	SHLQ $0x02, BX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), SI
+	LEAQ (CX)(CX*2), DI
+
+	// Zero the accumulators.
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	MOVQ  AX, DI
+	SHRQ  $0x02, DI
+	JZ    int8Tile3x16AVX2_tail
+
+int8Tile3x16AVX2_loop:
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD (SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 4(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 4(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 4(SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 8(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 8(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 8(SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 12(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 12(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 12(SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xee
+	ADDQ $0x10, SI
+	DECQ DI
+	JNZ  int8Tile3x16AVX2_loop
+
+int8Tile3x16AVX2_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile3x16AVX2_scale
+
+int8Tile3x16AVX2_tailloop:
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD (SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xee
+	ADDQ $0x04, SI
+	DECQ AX
+	JNZ  int8Tile3x16AVX2_tailloop
+
+int8Tile3x16AVX2_scale:
+	MOVQ  flags+104(FP), AX
+	TESTQ $0x00000010, AX
+	JZ    int8Tile3x16AVX2_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+88(FP), CX
+	VPBROADCASTD (CX), Y14
+	VPSUBD       Y14, Y0, Y0
+	VPSUBD       Y14, Y1, Y1
+	VPBROADCASTD 4(CX), Y14
+	VPSUBD       Y14, Y2, Y2
+	VPSUBD       Y14, Y3, Y3
+	VPBROADCASTD 8(CX), Y14
+	VPSUBD       Y14, Y4, Y4
+	VPSUBD       Y14, Y5, Y5
+
+int8Tile3x16AVX2_convert:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+64(FP), CX
+	VMOVUPS      (CX), Y12
+	VMOVUPS      32(CX), Y13
+	MOVQ         sa+56(FP), CX
+	VBROADCASTSS (CX), Y14
+	VCVTDQ2PS    Y0, Y0
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y14, Y0, Y0
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       Y13, Y1, Y1
+	VMULPS       Y14, Y1, Y1
+	VBROADCASTSS 4(CX), Y14
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y14, Y2, Y2
+	VCVTDQ2PS    Y3, Y3
+	VMULPS       Y13, Y3, Y3
+	VMULPS       Y14, Y3, Y3
+	VBROADCASTSS 8(CX), Y14
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y14, Y4, Y4
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y13, Y5, Y5
+	VMULPS       Y14, Y5, Y5
+	MOVQ         c+40(FP), CX
+	MOVQ         ldc+48(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
+	JZ           int8Tile3x16AVX2_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   CX, BX
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   DX, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+	ADDQ   DX, BX
+	VADDPS (BX), Y4, Y4
+	VADDPS 32(BX), Y5, Y5
+
+int8Tile3x16AVX2_bias:
+	TESTQ        $0x00000001, AX
+	JZ           int8Tile3x16AVX2_res
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Y14
+	VADDPS       Y14, Y0, Y0
+	VADDPS       Y14, Y1, Y1
+	VBROADCASTSS 4(BX), Y14
+	VADDPS       Y14, Y2, Y2
+	VADDPS       Y14, Y3, Y3
+	VBROADCASTSS 8(BX), Y14
+	VADDPS       Y14, Y4, Y4
+	VADDPS       Y14, Y5, Y5
+
+int8Tile3x16AVX2_res:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile3x16AVX2_relu
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+96(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   SI, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+	ADDQ   SI, BX
+	VADDPS (BX), Y4, Y4
+	VADDPS 32(BX), Y5, Y5
+
+int8Tile3x16AVX2_relu:
+	TESTQ  $0x00000004, AX
+	JZ     int8Tile3x16AVX2_write
+	VXORPS Y14, Y14, Y14
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Y0, Y14, Y0
+	VMAXPS Y1, Y14, Y1
+	VMAXPS Y2, Y14, Y2
+	VMAXPS Y3, Y14, Y3
+	VMAXPS Y4, Y14, Y4
+	VMAXPS Y5, Y14, Y5
+
+int8Tile3x16AVX2_write:
+	VMOVUPS Y0, (CX)
+	VMOVUPS Y1, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y2, (CX)
+	VMOVUPS Y3, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y4, (CX)
+	VMOVUPS Y5, 32(CX)
+	VZEROUPPER
+	RET
+
+// func int8Tile4x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
+// Requires: AVX, AVX2
+TEXT ·int8Tile4x16AVX2(SB), NOSPLIT, $0-112
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+	MOVQ ldb+32(FP), BX
+	SHLQ $0x02, BX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), SI
+	LEAQ (CX)(CX*2), DI
+	LEAQ (SI)(DI*1), DI
+
+	// Zero the accumulators.
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	MOVQ  AX, R8
+	SHRQ  $0x02, R8
+	JZ    int8Tile4x16AVX2_tail
+
+int8Tile4x16AVX2_loop:
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD (SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD (DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xfe
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 4(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 4(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 4(SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 4(DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xfe
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 8(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 8(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 8(SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 8(DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xfe
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 12(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 12(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 12(SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 12(DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xfe
+	ADDQ $0x10, SI
+	ADDQ $0x10, DI
+	DECQ R8
+	JNZ  int8Tile4x16AVX2_loop
+
+int8Tile4x16AVX2_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile4x16AVX2_scale
+
+int8Tile4x16AVX2_tailloop:
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD (SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD (DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xfe
+	ADDQ $0x04, SI
+	ADDQ $0x04, DI
+	DECQ AX
+	JNZ  int8Tile4x16AVX2_tailloop
+
+int8Tile4x16AVX2_scale:
+	MOVQ  flags+104(FP), AX
+	TESTQ $0x00000010, AX
+	JZ    int8Tile4x16AVX2_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+88(FP), CX
+	VPBROADCASTD (CX), Y14
+	VPSUBD       Y14, Y0, Y0
+	VPSUBD       Y14, Y1, Y1
+	VPBROADCASTD 4(CX), Y14
+	VPSUBD       Y14, Y2, Y2
+	VPSUBD       Y14, Y3, Y3
+	VPBROADCASTD 8(CX), Y14
+	VPSUBD       Y14, Y4, Y4
+	VPSUBD       Y14, Y5, Y5
+	VPBROADCASTD 12(CX), Y14
+	VPSUBD       Y14, Y6, Y6
+	VPSUBD       Y14, Y7, Y7
+
+int8Tile4x16AVX2_convert:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+64(FP), CX
+	VMOVUPS      (CX), Y12
+	VMOVUPS      32(CX), Y13
+	MOVQ         sa+56(FP), CX
+	VBROADCASTSS (CX), Y14
+	VCVTDQ2PS    Y0, Y0
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y14, Y0, Y0
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       Y13, Y1, Y1
+	VMULPS       Y14, Y1, Y1
+	VBROADCASTSS 4(CX), Y14
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y14, Y2, Y2
+	VCVTDQ2PS    Y3, Y3
+	VMULPS       Y13, Y3, Y3
+	VMULPS       Y14, Y3, Y3
+	VBROADCASTSS 8(CX), Y14
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y14, Y4, Y4
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y13, Y5, Y5
+	VMULPS       Y14, Y5, Y5
+	VBROADCASTSS 12(CX), Y14
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y14, Y6, Y6
+	VCVTDQ2PS    Y7, Y7
+	VMULPS       Y13, Y7, Y7
+	VMULPS       Y14, Y7, Y7
+	MOVQ         c+40(FP), CX
+	MOVQ         ldc+48(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
+	JZ           int8Tile4x16AVX2_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   CX, BX
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   DX, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+	ADDQ   DX, BX
+	VADDPS (BX), Y4, Y4
+	VADDPS 32(BX), Y5, Y5
+	ADDQ   DX, BX
+	VADDPS (BX), Y6, Y6
+	VADDPS 32(BX), Y7, Y7
+
+int8Tile4x16AVX2_bias:
+	TESTQ        $0x00000001, AX
+	JZ           int8Tile4x16AVX2_res
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Y14
+	VADDPS       Y14, Y0, Y0
+	VADDPS       Y14, Y1, Y1
+	VBROADCASTSS 4(BX), Y14
+	VADDPS       Y14, Y2, Y2
+	VADDPS       Y14, Y3, Y3
+	VBROADCASTSS 8(BX), Y14
+	VADDPS       Y14, Y4, Y4
+	VADDPS       Y14, Y5, Y5
+	VBROADCASTSS 12(BX), Y14
+	VADDPS       Y14, Y6, Y6
+	VADDPS       Y14, Y7, Y7
+
+int8Tile4x16AVX2_res:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile4x16AVX2_relu
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+96(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   SI, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+	ADDQ   SI, BX
+	VADDPS (BX), Y4, Y4
+	VADDPS 32(BX), Y5, Y5
+	ADDQ   SI, BX
+	VADDPS (BX), Y6, Y6
+	VADDPS 32(BX), Y7, Y7
+
+int8Tile4x16AVX2_relu:
+	TESTQ  $0x00000004, AX
+	JZ     int8Tile4x16AVX2_write
+	VXORPS Y14, Y14, Y14
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Y0, Y14, Y0
+	VMAXPS Y1, Y14, Y1
+	VMAXPS Y2, Y14, Y2
+	VMAXPS Y3, Y14, Y3
+	VMAXPS Y4, Y14, Y4
+	VMAXPS Y5, Y14, Y5
+	VMAXPS Y6, Y14, Y6
+	VMAXPS Y7, Y14, Y7
+
+int8Tile4x16AVX2_write:
+	VMOVUPS Y0, (CX)
+	VMOVUPS Y1, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y2, (CX)
+	VMOVUPS Y3, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y4, (CX)
+	VMOVUPS Y5, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y6, (CX)
+	VMOVUPS Y7, 32(CX)
+	VZEROUPPER
+	RET
+
+// func int8Tile5x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
+// Requires: AVX, AVX2
+TEXT ·int8Tile5x16AVX2(SB), NOSPLIT, $0-112
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+	MOVQ ldb+32(FP), BX
+	SHLQ $0x02, BX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), SI
+	LEAQ (CX)(CX*2), DI
+	LEAQ (SI)(DI*1), DI
+
+	// Zero the accumulators.
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	MOVQ  AX, R8
+	SHRQ  $0x02, R8
+	JZ    int8Tile5x16AVX2_tail
+
+int8Tile5x16AVX2_loop:
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD (SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD (DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD (DI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y8
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y9
+	BYTE         $0xc4
+	BYTE         $0x42
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 4(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 4(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 4(SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 4(DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 4(DI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y8
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y9
+	BYTE         $0xc4
+	BYTE         $0x42
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 8(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 8(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 8(SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 8(DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 8(DI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y8
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y9
+	BYTE         $0xc4
+	BYTE         $0x42
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 12(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 12(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 12(SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 12(DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 12(DI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y8
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y9
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xce
+	ADDQ $0x10, SI
+	ADDQ $0x10, DI
+	DECQ R8
+	JNZ  int8Tile5x16AVX2_loop
+
+int8Tile5x16AVX2_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile5x16AVX2_scale
+
+int8Tile5x16AVX2_tailloop:
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD (SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD (DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD (DI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y8
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y9
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xce
+	ADDQ $0x04, SI
+	ADDQ $0x04, DI
+	DECQ AX
+	JNZ  int8Tile5x16AVX2_tailloop
+
+int8Tile5x16AVX2_scale:
+	MOVQ  flags+104(FP), AX
+	TESTQ $0x00000010, AX
+	JZ    int8Tile5x16AVX2_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+88(FP), CX
+	VPBROADCASTD (CX), Y14
+	VPSUBD       Y14, Y0, Y0
+	VPSUBD       Y14, Y1, Y1
+	VPBROADCASTD 4(CX), Y14
+	VPSUBD       Y14, Y2, Y2
+	VPSUBD       Y14, Y3, Y3
+	VPBROADCASTD 8(CX), Y14
+	VPSUBD       Y14, Y4, Y4
+	VPSUBD       Y14, Y5, Y5
+	VPBROADCASTD 12(CX), Y14
+	VPSUBD       Y14, Y6, Y6
+	VPSUBD       Y14, Y7, Y7
+	VPBROADCASTD 16(CX), Y14
+	VPSUBD       Y14, Y8, Y8
+	VPSUBD       Y14, Y9, Y9
+
+int8Tile5x16AVX2_convert:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+64(FP), CX
+	VMOVUPS      (CX), Y12
+	VMOVUPS      32(CX), Y13
+	MOVQ         sa+56(FP), CX
+	VBROADCASTSS (CX), Y14
+	VCVTDQ2PS    Y0, Y0
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y14, Y0, Y0
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       Y13, Y1, Y1
+	VMULPS       Y14, Y1, Y1
+	VBROADCASTSS 4(CX), Y14
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y14, Y2, Y2
+	VCVTDQ2PS    Y3, Y3
+	VMULPS       Y13, Y3, Y3
+	VMULPS       Y14, Y3, Y3
+	VBROADCASTSS 8(CX), Y14
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y14, Y4, Y4
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y13, Y5, Y5
+	VMULPS       Y14, Y5, Y5
+	VBROADCASTSS 12(CX), Y14
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y14, Y6, Y6
+	VCVTDQ2PS    Y7, Y7
+	VMULPS       Y13, Y7, Y7
+	VMULPS       Y14, Y7, Y7
+	VBROADCASTSS 16(CX), Y14
+	VCVTDQ2PS    Y8, Y8
+	VMULPS       Y12, Y8, Y8
+	VMULPS       Y14, Y8, Y8
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       Y13, Y9, Y9
+	VMULPS       Y14, Y9, Y9
+	MOVQ         c+40(FP), CX
+	MOVQ         ldc+48(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
+	JZ           int8Tile5x16AVX2_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   CX, BX
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   DX, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+	ADDQ   DX, BX
+	VADDPS (BX), Y4, Y4
+	VADDPS 32(BX), Y5, Y5
+	ADDQ   DX, BX
+	VADDPS (BX), Y6, Y6
+	VADDPS 32(BX), Y7, Y7
+	ADDQ   DX, BX
+	VADDPS (BX), Y8, Y8
+	VADDPS 32(BX), Y9, Y9
+
+int8Tile5x16AVX2_bias:
+	TESTQ        $0x00000001, AX
+	JZ           int8Tile5x16AVX2_res
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Y14
+	VADDPS       Y14, Y0, Y0
+	VADDPS       Y14, Y1, Y1
+	VBROADCASTSS 4(BX), Y14
+	VADDPS       Y14, Y2, Y2
+	VADDPS       Y14, Y3, Y3
+	VBROADCASTSS 8(BX), Y14
+	VADDPS       Y14, Y4, Y4
+	VADDPS       Y14, Y5, Y5
+	VBROADCASTSS 12(BX), Y14
+	VADDPS       Y14, Y6, Y6
+	VADDPS       Y14, Y7, Y7
+	VBROADCASTSS 16(BX), Y14
+	VADDPS       Y14, Y8, Y8
+	VADDPS       Y14, Y9, Y9
+
+int8Tile5x16AVX2_res:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile5x16AVX2_relu
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+96(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   SI, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+	ADDQ   SI, BX
+	VADDPS (BX), Y4, Y4
+	VADDPS 32(BX), Y5, Y5
+	ADDQ   SI, BX
+	VADDPS (BX), Y6, Y6
+	VADDPS 32(BX), Y7, Y7
+	ADDQ   SI, BX
+	VADDPS (BX), Y8, Y8
+	VADDPS 32(BX), Y9, Y9
+
+int8Tile5x16AVX2_relu:
+	TESTQ  $0x00000004, AX
+	JZ     int8Tile5x16AVX2_write
+	VXORPS Y14, Y14, Y14
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Y0, Y14, Y0
+	VMAXPS Y1, Y14, Y1
+	VMAXPS Y2, Y14, Y2
+	VMAXPS Y3, Y14, Y3
+	VMAXPS Y4, Y14, Y4
+	VMAXPS Y5, Y14, Y5
+	VMAXPS Y6, Y14, Y6
+	VMAXPS Y7, Y14, Y7
+	VMAXPS Y8, Y14, Y8
+	VMAXPS Y9, Y14, Y9
+
+int8Tile5x16AVX2_write:
+	VMOVUPS Y0, (CX)
+	VMOVUPS Y1, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y2, (CX)
+	VMOVUPS Y3, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y4, (CX)
+	VMOVUPS Y5, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y6, (CX)
+	VMOVUPS Y7, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y8, (CX)
+	VMOVUPS Y9, 32(CX)
+	VZEROUPPER
+	RET
+
+// func int8Tile6x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
+// Requires: AVX, AVX2
+TEXT ·int8Tile6x16AVX2(SB), NOSPLIT, $0-112
+	MOVQ kq+0(FP), AX
+	MOVQ lda+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ b+24(FP), DX
+	MOVQ ldb+32(FP), BX
+	SHLQ $0x02, BX
+
+	// Rows 3q, 3q+1, 3q+2 of A are at (aq), (aq)(rs*1), (aq)(rs*2).
+	MOVQ a+8(FP), SI
+	LEAQ (CX)(CX*2), DI
+	LEAQ (SI)(DI*1), DI
+
+	// Zero the accumulators.
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	MOVQ  AX, R8
+	SHRQ  $0x02, R8
+	JZ    int8Tile6x16AVX2_tail
+
+int8Tile6x16AVX2_loop:
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD (SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD (DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD (DI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y8
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y9
+	BYTE         $0xc4
+	BYTE         $0x42
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (DI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y10
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y11
+	BYTE         $0xc4
+	BYTE         $0x42
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 4(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 4(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 4(SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 4(DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 4(DI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y8
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y9
+	BYTE         $0xc4
+	BYTE         $0x42
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 4(DI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y10
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y11
+	BYTE         $0xc4
+	BYTE         $0x42
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 8(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 8(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 8(SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 8(DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 8(DI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y8
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y9
+	BYTE         $0xc4
+	BYTE         $0x42
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 8(DI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y10
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y11
+	BYTE         $0xc4
+	BYTE         $0x42
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD 12(SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 12(SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD 12(SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD 12(DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD 12(DI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y8
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y9
+	BYTE         $0xc4
+	BYTE         $0x42
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD 12(DI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y10
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y11
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xde
+	ADDQ $0x10, SI
+	ADDQ $0x10, DI
+	DECQ R8
+	JNZ  int8Tile6x16AVX2_loop
+
+int8Tile6x16AVX2_tail:
+	ANDQ $0x03, AX
+	JZ   int8Tile6x16AVX2_scale
+
+int8Tile6x16AVX2_tailloop:
+	VMOVDQU      (DX), Y12
+	VMOVDQU      32(DX), Y13
+	ADDQ         BX, DX
+	VPBROADCASTD (SI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (SI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xde
+	VPBROADCASTD (SI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xee
+	VPBROADCASTD (DI), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xfe
+	VPBROADCASTD (DI)(CX*1), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y8
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y9
+	BYTE         $0xc4
+	BYTE         $0x42
+	BYTE         $0x15
+	BYTE         $0x50
+	BYTE         $0xce
+	VPBROADCASTD (DI)(CX*2), Y14
+
+	// VPDPBUSD (VEX) Y14, Y12, Y10
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd6
+
+	// VPDPBUSD (VEX) Y14, Y13, Y11
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xde
+	ADDQ $0x04, SI
+	ADDQ $0x04, DI
+	DECQ AX
+	JNZ  int8Tile6x16AVX2_tailloop
+
+int8Tile6x16AVX2_scale:
+	MOVQ  flags+104(FP), AX
+	TESTQ $0x00000010, AX
+	JZ    int8Tile6x16AVX2_convert
+
+	// Less corr[i]: B held signed values offset by 128.
+	MOVQ         corr+88(FP), CX
+	VPBROADCASTD (CX), Y14
+	VPSUBD       Y14, Y0, Y0
+	VPSUBD       Y14, Y1, Y1
+	VPBROADCASTD 4(CX), Y14
+	VPSUBD       Y14, Y2, Y2
+	VPSUBD       Y14, Y3, Y3
+	VPBROADCASTD 8(CX), Y14
+	VPSUBD       Y14, Y4, Y4
+	VPSUBD       Y14, Y5, Y5
+	VPBROADCASTD 12(CX), Y14
+	VPSUBD       Y14, Y6, Y6
+	VPSUBD       Y14, Y7, Y7
+	VPBROADCASTD 16(CX), Y14
+	VPSUBD       Y14, Y8, Y8
+	VPSUBD       Y14, Y9, Y9
+	VPBROADCASTD 20(CX), Y14
+	VPSUBD       Y14, Y10, Y10
+	VPSUBD       Y14, Y11, Y11
+
+int8Tile6x16AVX2_convert:
+	// float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.
+	MOVQ         sb+64(FP), CX
+	VMOVUPS      (CX), Y12
+	VMOVUPS      32(CX), Y13
+	MOVQ         sa+56(FP), CX
+	VBROADCASTSS (CX), Y14
+	VCVTDQ2PS    Y0, Y0
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y14, Y0, Y0
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       Y13, Y1, Y1
+	VMULPS       Y14, Y1, Y1
+	VBROADCASTSS 4(CX), Y14
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y14, Y2, Y2
+	VCVTDQ2PS    Y3, Y3
+	VMULPS       Y13, Y3, Y3
+	VMULPS       Y14, Y3, Y3
+	VBROADCASTSS 8(CX), Y14
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y14, Y4, Y4
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y13, Y5, Y5
+	VMULPS       Y14, Y5, Y5
+	VBROADCASTSS 12(CX), Y14
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y14, Y6, Y6
+	VCVTDQ2PS    Y7, Y7
+	VMULPS       Y13, Y7, Y7
+	VMULPS       Y14, Y7, Y7
+	VBROADCASTSS 16(CX), Y14
+	VCVTDQ2PS    Y8, Y8
+	VMULPS       Y12, Y8, Y8
+	VMULPS       Y14, Y8, Y8
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       Y13, Y9, Y9
+	VMULPS       Y14, Y9, Y9
+	VBROADCASTSS 20(CX), Y14
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y12, Y10, Y10
+	VMULPS       Y14, Y10, Y10
+	VCVTDQ2PS    Y11, Y11
+	VMULPS       Y13, Y11, Y11
+	VMULPS       Y14, Y11, Y11
+	MOVQ         c+40(FP), CX
+	MOVQ         ldc+48(FP), DX
+	SHLQ         $0x02, DX
+	TESTQ        $0x00000008, AX
+	JZ           int8Tile6x16AVX2_bias
+
+	// Add C (a second product summed into the same tile).
+	MOVQ   CX, BX
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   DX, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+	ADDQ   DX, BX
+	VADDPS (BX), Y4, Y4
+	VADDPS 32(BX), Y5, Y5
+	ADDQ   DX, BX
+	VADDPS (BX), Y6, Y6
+	VADDPS 32(BX), Y7, Y7
+	ADDQ   DX, BX
+	VADDPS (BX), Y8, Y8
+	VADDPS 32(BX), Y9, Y9
+	ADDQ   DX, BX
+	VADDPS (BX), Y10, Y10
+	VADDPS 32(BX), Y11, Y11
+
+int8Tile6x16AVX2_bias:
+	TESTQ        $0x00000001, AX
+	JZ           int8Tile6x16AVX2_res
+	MOVQ         bias+72(FP), BX
+	VBROADCASTSS (BX), Y14
+	VADDPS       Y14, Y0, Y0
+	VADDPS       Y14, Y1, Y1
+	VBROADCASTSS 4(BX), Y14
+	VADDPS       Y14, Y2, Y2
+	VADDPS       Y14, Y3, Y3
+	VBROADCASTSS 8(BX), Y14
+	VADDPS       Y14, Y4, Y4
+	VADDPS       Y14, Y5, Y5
+	VBROADCASTSS 12(BX), Y14
+	VADDPS       Y14, Y6, Y6
+	VADDPS       Y14, Y7, Y7
+	VBROADCASTSS 16(BX), Y14
+	VADDPS       Y14, Y8, Y8
+	VADDPS       Y14, Y9, Y9
+	VBROADCASTSS 20(BX), Y14
+	VADDPS       Y14, Y10, Y10
+	VADDPS       Y14, Y11, Y11
+
+int8Tile6x16AVX2_res:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile6x16AVX2_relu
+	MOVQ   res+80(FP), BX
+	MOVQ   ldr+96(FP), SI
+	SHLQ   $0x02, SI
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ   SI, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+	ADDQ   SI, BX
+	VADDPS (BX), Y4, Y4
+	VADDPS 32(BX), Y5, Y5
+	ADDQ   SI, BX
+	VADDPS (BX), Y6, Y6
+	VADDPS 32(BX), Y7, Y7
+	ADDQ   SI, BX
+	VADDPS (BX), Y8, Y8
+	VADDPS 32(BX), Y9, Y9
+	ADDQ   SI, BX
+	VADDPS (BX), Y10, Y10
+	VADDPS 32(BX), Y11, Y11
+
+int8Tile6x16AVX2_relu:
+	TESTQ  $0x00000004, AX
+	JZ     int8Tile6x16AVX2_write
+	VXORPS Y14, Y14, Y14
+
+	// VMAXPS returns its first Go operand when either is NaN.
+	VMAXPS Y0, Y14, Y0
+	VMAXPS Y1, Y14, Y1
+	VMAXPS Y2, Y14, Y2
+	VMAXPS Y3, Y14, Y3
+	VMAXPS Y4, Y14, Y4
+	VMAXPS Y5, Y14, Y5
+	VMAXPS Y6, Y14, Y6
+	VMAXPS Y7, Y14, Y7
+	VMAXPS Y8, Y14, Y8
+	VMAXPS Y9, Y14, Y9
+	VMAXPS Y10, Y14, Y10
+	VMAXPS Y11, Y14, Y11
+
+int8Tile6x16AVX2_write:
+	VMOVUPS Y0, (CX)
+	VMOVUPS Y1, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y2, (CX)
+	VMOVUPS Y3, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y4, (CX)
+	VMOVUPS Y5, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y6, (CX)
+	VMOVUPS Y7, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y8, (CX)
+	VMOVUPS Y9, 32(CX)
+	ADDQ    DX, CX
+	VMOVUPS Y10, (CX)
+	VMOVUPS Y11, 32(CX)
+	VZEROUPPER
+	RET
+
+// func packU8x16AVX2(dst *float32, ldd int, sb *float32, src *float32, offs *int32, k int, cols int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·packU8x16AVX2(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), AX
+	MOVQ ldd+8(FP), CX
+	SHLQ $0x02, CX
+	MOVQ sb+16(FP), DX
+	MOVQ src+24(FP), BX
+	MOVQ offs+32(FP), SI
+	MOVQ k+40(FP), DI
+	MOVQ cols+48(FP), R8
+
+	// Y12, Y13: the VMASKMOVPS masks of the columns j < cols of each vector.
+	MOVQ         R8, X14
+	VPBROADCASTD X14, Y14
+	VMOVDQU      int8LaneIndex<>+0(SB), Y12
+	VPCMPGTD     Y12, Y14, Y12
+	VMOVDQU      int8LaneIndex<>+32(SB), Y13
+	VPCMPGTD     Y13, Y14, Y13
+	MOVL         $0x437f0000, R8
+	MOVQ         R8, X8
+	VPBROADCASTD X8, Y8
+	VPXOR        Y10, Y10, Y10
+	VPXOR        Y0, Y0, Y0
+	VPXOR        Y1, Y1, Y1
+
+	// Pass 1: the columns' maxima.
+	MOVQ  SI, R8
+	MOVQ  DI, R9
+	TESTQ R9, R9
+	JZ    packU8x16AVX2_scales
+
+packU8x16AVX2_max:
+	MOVLQSX    (R8), R10
+	LEAQ       (BX)(R10*4), R10
+	VMASKMOVPS (R10), Y12, Y4
+
+	// mx = val > mx ? val : mx (NaN keeps mx)
+	VMAXPS     Y0, Y4, Y0
+	VMASKMOVPS 32(R10), Y13, Y5
+
+	// mx = val > mx ? val : mx (NaN keeps mx)
+	VMAXPS Y1, Y5, Y1
+	ADDQ   $0x04, R8
+	DECQ   R9
+	JNZ    packU8x16AVX2_max
+
+packU8x16AVX2_scales:
+	// inv = lim/mx where mx ≠ 0, else 0; sb = mx/lim.
+	VDIVPS  Y0, Y8, Y2
+	VCMPPS  $0x04, Y10, Y0, Y14
+	VANDPS  Y14, Y2, Y2
+	VDIVPS  Y8, Y0, Y4
+	VMOVUPS Y4, (DX)
+
+	// inv = lim/mx where mx ≠ 0, else 0; sb = mx/lim.
+	VDIVPS  Y1, Y8, Y3
+	VCMPPS  $0x04, Y10, Y1, Y14
+	VANDPS  Y14, Y3, Y3
+	VDIVPS  Y8, Y1, Y5
+	VMOVUPS Y5, 32(DX)
+
+	// Pass 2: quads of rows, quantized and interleaved into words.
+	MOVQ  SI, R8
+	MOVQ  DI, R9
+	TESTQ R9, R9
+	JZ    packU8x16AVX2_done
+
+packU8x16AVX2_quad:
+	MOVLQSX    (R8), R10
+	LEAQ       (BX)(R10*4), R10
+	VMASKMOVPS (R10), Y12, Y4
+	VMULPS     Y2, Y4, Y4
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS     Y10, Y4, Y4
+	VCVTPS2DQ  Y4, Y4
+	VMOVDQA    Y4, Y6
+	VMASKMOVPS 32(R10), Y13, Y5
+	VMULPS     Y3, Y5, Y5
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS     Y10, Y5, Y5
+	VCVTPS2DQ  Y5, Y5
+	VMOVDQA    Y5, Y7
+	CMPQ       R9, $0x01
+	JLE        packU8x16AVX2_store
+	MOVLQSX    4(R8), R10
+	LEAQ       (BX)(R10*4), R10
+	VMASKMOVPS (R10), Y12, Y4
+	VMULPS     Y2, Y4, Y4
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS     Y10, Y4, Y4
+	VCVTPS2DQ  Y4, Y4
+	VPSLLD     $0x08, Y4, Y4
+	VPOR       Y4, Y6, Y6
+	VMASKMOVPS 32(R10), Y13, Y5
+	VMULPS     Y3, Y5, Y5
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS     Y10, Y5, Y5
+	VCVTPS2DQ  Y5, Y5
+	VPSLLD     $0x08, Y5, Y5
+	VPOR       Y5, Y7, Y7
+	CMPQ       R9, $0x02
+	JLE        packU8x16AVX2_store
+	MOVLQSX    8(R8), R10
+	LEAQ       (BX)(R10*4), R10
+	VMASKMOVPS (R10), Y12, Y4
+	VMULPS     Y2, Y4, Y4
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS     Y10, Y4, Y4
+	VCVTPS2DQ  Y4, Y4
+	VPSLLD     $0x10, Y4, Y4
+	VPOR       Y4, Y6, Y6
+	VMASKMOVPS 32(R10), Y13, Y5
+	VMULPS     Y3, Y5, Y5
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS     Y10, Y5, Y5
+	VCVTPS2DQ  Y5, Y5
+	VPSLLD     $0x10, Y5, Y5
+	VPOR       Y5, Y7, Y7
+	CMPQ       R9, $0x03
+	JLE        packU8x16AVX2_store
+	MOVLQSX    12(R8), R10
+	LEAQ       (BX)(R10*4), R10
+	VMASKMOVPS (R10), Y12, Y4
+	VMULPS     Y2, Y4, Y4
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS     Y10, Y4, Y4
+	VCVTPS2DQ  Y4, Y4
+	VPSLLD     $0x18, Y4, Y4
+	VPOR       Y4, Y6, Y6
+	VMASKMOVPS 32(R10), Y13, Y5
+	VMULPS     Y3, Y5, Y5
+
+	// max(v, 0), NaN to 0: then v ≤ 255·(1+2⁻²⁴)², which rounds to 255 at most.
+	VMAXPS    Y10, Y5, Y5
+	VCVTPS2DQ Y5, Y5
+	VPSLLD    $0x18, Y5, Y5
+	VPOR      Y5, Y7, Y7
+
+packU8x16AVX2_store:
+	VMOVDQU Y6, (AX)
+	VMOVDQU Y7, 32(AX)
+	ADDQ    CX, AX
+	ADDQ    $0x10, R8
+	SUBQ    $0x04, R9
+	JG      packU8x16AVX2_quad
+
+packU8x16AVX2_done:
+	VZEROUPPER
+	RET
+
+// func packU8Offx16AVX2(dst *float32, ldd int, sb *float32, src *float32, offs *int32, k int, cols int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·packU8Offx16AVX2(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), AX
+	MOVQ ldd+8(FP), CX
+	SHLQ $0x02, CX
+	MOVQ sb+16(FP), DX
+	MOVQ src+24(FP), BX
+	MOVQ offs+32(FP), SI
+	MOVQ k+40(FP), DI
+	MOVQ cols+48(FP), R8
+
+	// Y12, Y13: the VMASKMOVPS masks of the columns j < cols of each vector.
+	MOVQ         R8, X14
+	VPBROADCASTD X14, Y14
+	VMOVDQU      int8LaneIndex<>+0(SB), Y12
+	VPCMPGTD     Y12, Y14, Y12
+	VMOVDQU      int8LaneIndex<>+32(SB), Y13
+	VPCMPGTD     Y13, Y14, Y13
+	MOVL         $0x42fe0000, R8
+	MOVQ         R8, X8
+	VPBROADCASTD X8, Y8
+	VPXOR        Y10, Y10, Y10
+	MOVL         $0x7fffffff, R8
+	MOVQ         R8, X9
+	VPBROADCASTD X9, Y9
+	MOVL         $0x00000080, R8
+	MOVQ         R8, X11
+	VPBROADCASTD X11, Y11
+	VPXOR        Y0, Y0, Y0
+	VPXOR        Y1, Y1, Y1
+
+	// Pass 1: the columns' maxima.
+	MOVQ  SI, R8
+	MOVQ  DI, R9
+	TESTQ R9, R9
+	JZ    packU8Offx16AVX2_scales
+
+packU8Offx16AVX2_max:
+	MOVLQSX    (R8), R10
+	LEAQ       (BX)(R10*4), R10
+	VMASKMOVPS (R10), Y12, Y4
+	VANDPS     Y9, Y4, Y4
+
+	// mx = val > mx ? val : mx (NaN keeps mx)
+	VMAXPS     Y0, Y4, Y0
+	VMASKMOVPS 32(R10), Y13, Y5
+	VANDPS     Y9, Y5, Y5
+
+	// mx = val > mx ? val : mx (NaN keeps mx)
+	VMAXPS Y1, Y5, Y1
+	ADDQ   $0x04, R8
+	DECQ   R9
+	JNZ    packU8Offx16AVX2_max
+
+packU8Offx16AVX2_scales:
+	// inv = lim/mx where mx ≠ 0, else 0; sb = mx/lim.
+	VDIVPS  Y0, Y8, Y2
+	VCMPPS  $0x04, Y10, Y0, Y14
+	VANDPS  Y14, Y2, Y2
+	VDIVPS  Y8, Y0, Y4
+	VMOVUPS Y4, (DX)
+
+	// inv = lim/mx where mx ≠ 0, else 0; sb = mx/lim.
+	VDIVPS  Y1, Y8, Y3
+	VCMPPS  $0x04, Y10, Y1, Y14
+	VANDPS  Y14, Y3, Y3
+	VDIVPS  Y8, Y1, Y5
+	VMOVUPS Y5, 32(DX)
+
+	// Pass 2: quads of rows, quantized and interleaved into words.
+	MOVQ  SI, R8
+	MOVQ  DI, R9
+	TESTQ R9, R9
+	JZ    packU8Offx16AVX2_done
+
+packU8Offx16AVX2_quad:
+	MOVLQSX    (R8), R10
+	LEAQ       (BX)(R10*4), R10
+	VMASKMOVPS (R10), Y12, Y4
+	VMULPS     Y2, Y4, Y4
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS     $0x07, Y4, Y4, Y14
+	VANDPS     Y14, Y4, Y4
+	VCVTPS2DQ  Y4, Y4
+	VPADDD     Y11, Y4, Y4
+	VMOVDQA    Y4, Y6
+	VMASKMOVPS 32(R10), Y13, Y5
+	VMULPS     Y3, Y5, Y5
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS     $0x07, Y5, Y5, Y14
+	VANDPS     Y14, Y5, Y5
+	VCVTPS2DQ  Y5, Y5
+	VPADDD     Y11, Y5, Y5
+	VMOVDQA    Y5, Y7
+	CMPQ       R9, $0x01
+	JLE        packU8Offx16AVX2_store
+	MOVLQSX    4(R8), R10
+	LEAQ       (BX)(R10*4), R10
+	VMASKMOVPS (R10), Y12, Y4
+	VMULPS     Y2, Y4, Y4
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS     $0x07, Y4, Y4, Y14
+	VANDPS     Y14, Y4, Y4
+	VCVTPS2DQ  Y4, Y4
+	VPADDD     Y11, Y4, Y4
+	VPSLLD     $0x08, Y4, Y4
+	VPOR       Y4, Y6, Y6
+	VMASKMOVPS 32(R10), Y13, Y5
+	VMULPS     Y3, Y5, Y5
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS     $0x07, Y5, Y5, Y14
+	VANDPS     Y14, Y5, Y5
+	VCVTPS2DQ  Y5, Y5
+	VPADDD     Y11, Y5, Y5
+	VPSLLD     $0x08, Y5, Y5
+	VPOR       Y5, Y7, Y7
+	CMPQ       R9, $0x02
+	JLE        packU8Offx16AVX2_store
+	MOVLQSX    8(R8), R10
+	LEAQ       (BX)(R10*4), R10
+	VMASKMOVPS (R10), Y12, Y4
+	VMULPS     Y2, Y4, Y4
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS     $0x07, Y4, Y4, Y14
+	VANDPS     Y14, Y4, Y4
+	VCVTPS2DQ  Y4, Y4
+	VPADDD     Y11, Y4, Y4
+	VPSLLD     $0x10, Y4, Y4
+	VPOR       Y4, Y6, Y6
+	VMASKMOVPS 32(R10), Y13, Y5
+	VMULPS     Y3, Y5, Y5
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS     $0x07, Y5, Y5, Y14
+	VANDPS     Y14, Y5, Y5
+	VCVTPS2DQ  Y5, Y5
+	VPADDD     Y11, Y5, Y5
+	VPSLLD     $0x10, Y5, Y5
+	VPOR       Y5, Y7, Y7
+	CMPQ       R9, $0x03
+	JLE        packU8Offx16AVX2_store
+	MOVLQSX    12(R8), R10
+	LEAQ       (BX)(R10*4), R10
+	VMASKMOVPS (R10), Y12, Y4
+	VMULPS     Y2, Y4, Y4
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS     $0x07, Y4, Y4, Y14
+	VANDPS     Y14, Y4, Y4
+	VCVTPS2DQ  Y4, Y4
+	VPADDD     Y11, Y4, Y4
+	VPSLLD     $0x18, Y4, Y4
+	VPOR       Y4, Y6, Y6
+	VMASKMOVPS 32(R10), Y13, Y5
+	VMULPS     Y3, Y5, Y5
+
+	// NaN to 0, then 128 + round(v).
+	VCMPPS    $0x07, Y5, Y5, Y14
+	VANDPS    Y14, Y5, Y5
+	VCVTPS2DQ Y5, Y5
+	VPADDD    Y11, Y5, Y5
+	VPSLLD    $0x18, Y5, Y5
+	VPOR      Y5, Y7, Y7
+
+packU8Offx16AVX2_store:
+	VMOVDQU Y6, (AX)
+	VMOVDQU Y7, 32(AX)
+	ADDQ    CX, AX
+	ADDQ    $0x10, R8
+	SUBQ    $0x04, R9
+	JG      packU8Offx16AVX2_quad
+
+packU8Offx16AVX2_done:
+	VZEROUPPER
+	RET
+
+// func vnniPeakAVX2(n int)
+// Requires: AVX
+TEXT ·vnniPeakAVX2(SB), NOSPLIT, $0-8
+	MOVQ   n+0(FP), AX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	TESTQ  AX, AX
+	JZ     vnniPeakAVX2_done
+
+vnniPeakAVX2_loop:
+	// VPDPBUSD (VEX) Y12, Y13, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD (VEX) Y12, Y13, Y1
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xcc
+
+	// VPDPBUSD (VEX) Y12, Y13, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD (VEX) Y12, Y13, Y3
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xdc
+
+	// VPDPBUSD (VEX) Y12, Y13, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xe4
+
+	// VPDPBUSD (VEX) Y12, Y13, Y5
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xec
+
+	// VPDPBUSD (VEX) Y12, Y13, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xf4
+
+	// VPDPBUSD (VEX) Y12, Y13, Y7
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xfc
+
+	// VPDPBUSD (VEX) Y12, Y13, Y8
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xc4
+
+	// VPDPBUSD (VEX) Y12, Y13, Y9
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xcc
+
+	// VPDPBUSD (VEX) Y12, Y13, Y10
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xd4
+
+	// VPDPBUSD (VEX) Y12, Y13, Y11
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x15
+	BYTE $0x50
+	BYTE $0xdc
+	DECQ AX
+	JNZ  vnniPeakAVX2_loop
+
+vnniPeakAVX2_done:
+	VZEROUPPER
+	RET

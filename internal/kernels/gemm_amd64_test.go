@@ -19,7 +19,8 @@ func BenchmarkSgemmPeakFMA(b *testing.B) {
 		{"avx512", hasAVX512, fmaPeakAVX512, 24 * 16 * 2},
 		{"avx2", hasAVX2, fmaPeakAVX2, 12 * 8 * 2},
 		{"avx512-bf16", hasAVX512BF16, bf16PeakAVX512, 24 * 16 * 4},
-		{"avx512-vnni", useVNNI, vnniPeakAVX512, 24 * 16 * 8}, // int8 operations
+		{"avx512-vnni", hasAVX512VNNI, vnniPeakAVX512, 24 * 16 * 8}, // int8 operations
+		{"avx-vnni", hasAVXVNNI, vnniPeakAVX2, 12 * 8 * 8},
 	} {
 		b.Run(p.name, func(b *testing.B) {
 			if !p.ok {
@@ -53,9 +54,13 @@ func TestFMAPeakRuns(t *testing.T) {
 		bf16PeakAVX512(0)
 		bf16PeakAVX512(3)
 	}
-	if useVNNI {
+	if hasAVX512VNNI {
 		vnniPeakAVX512(0)
 		vnniPeakAVX512(3)
+	}
+	if hasAVXVNNI {
+		vnniPeakAVX2(0)
+		vnniPeakAVX2(3)
 	}
 }
 

@@ -1977,3 +1977,191 @@ func bf16PeakAVX512(n int)
 // vnniPeakAVX512 runs n rounds of 24 independent VPDPBUSD chains (3072 operations a round),
 // the throughput ceiling the int8 GEMM is measured against.
 func vnniPeakAVX512(n int)
+
+// int8Tile1x16AVX2 computes the 1×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with AVX-VNNI's VPDPBUSD on ymm registers, B's quads ldb
+// words apart (a panel of PackU8's, or its second half), then the epilogue the
+// flags ask for, on the registers: with bit 3, + C[i, j]; with bit 0, + bias[i];
+// with bit 1, + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). All 16
+// columns of C are written. In Go:
+//
+//	for i := 0; i < 1; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*ldb+j]) >> (8 * t)))
+//				}
+//			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile1x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
+
+// int8Tile2x16AVX2 computes the 2×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with AVX-VNNI's VPDPBUSD on ymm registers, B's quads ldb
+// words apart (a panel of PackU8's, or its second half), then the epilogue the
+// flags ask for, on the registers: with bit 3, + C[i, j]; with bit 0, + bias[i];
+// with bit 1, + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). All 16
+// columns of C are written. In Go:
+//
+//	for i := 0; i < 2; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*ldb+j]) >> (8 * t)))
+//				}
+//			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile2x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
+
+// int8Tile3x16AVX2 computes the 3×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with AVX-VNNI's VPDPBUSD on ymm registers, B's quads ldb
+// words apart (a panel of PackU8's, or its second half), then the epilogue the
+// flags ask for, on the registers: with bit 3, + C[i, j]; with bit 0, + bias[i];
+// with bit 1, + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). All 16
+// columns of C are written. In Go:
+//
+//	for i := 0; i < 3; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*ldb+j]) >> (8 * t)))
+//				}
+//			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile3x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
+
+// int8Tile4x16AVX2 computes the 4×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with AVX-VNNI's VPDPBUSD on ymm registers, B's quads ldb
+// words apart (a panel of PackU8's, or its second half), then the epilogue the
+// flags ask for, on the registers: with bit 3, + C[i, j]; with bit 0, + bias[i];
+// with bit 1, + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). All 16
+// columns of C are written. In Go:
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*ldb+j]) >> (8 * t)))
+//				}
+//			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile4x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
+
+// int8Tile5x16AVX2 computes the 5×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with AVX-VNNI's VPDPBUSD on ymm registers, B's quads ldb
+// words apart (a panel of PackU8's, or its second half), then the epilogue the
+// flags ask for, on the registers: with bit 3, + C[i, j]; with bit 0, + bias[i];
+// with bit 1, + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). All 16
+// columns of C are written. In Go:
+//
+//	for i := 0; i < 5; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*ldb+j]) >> (8 * t)))
+//				}
+//			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile5x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
+
+// int8Tile6x16AVX2 computes the 6×16 tile C = sa[i]·sb[j]·(A·B)[i, j]
+// from quads of bytes with AVX-VNNI's VPDPBUSD on ymm registers, B's quads ldb
+// words apart (a panel of PackU8's, or its second half), then the epilogue the
+// flags ask for, on the registers: with bit 3, + C[i, j]; with bit 0, + bias[i];
+// with bit 1, + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). All 16
+// columns of C are written. In Go:
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s int32
+//			for q := 0; q < kq; q++ {
+//				for t := 0; t < 4; t++ {
+//					s += int32(int8(bits(a[i*lda+q]) >> (8 * t))) * int32(uint8(bits(b[q*ldb+j]) >> (8 * t)))
+//				}
+//			}
+//			if flags&16 != 0 {
+//				s -= corr[i]
+//			}
+//			v := float32(s) * sb[j]
+//			v *= sa[i]
+//			// then the epilogue, one rounded operation at a time
+//		}
+//	}
+//
+//go:noescape
+func int8Tile6x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
+
+// packU8x16AVX2 quantizes 16 columns of a panel whose quads are ldd words
+// apart (see PackU8 and packU8PanelGeneric, which it equals bit for bit): for
+// each column j < cols (0 ≤ cols ≤ 16), mx = the largest src[offs[r]+j] (0 at
+// least, NaN skipped), sb[j] = mx/255, and word j of quad q of dst gets, in byte
+// t, row 4q+t (0 past row k) times 255/mx (0 when mx is 0), rounded to nearest
+// even, clamped to [0, 255]; columns past cols are 0 (and their scales), and
+// are not read.
+//
+//go:noescape
+func packU8x16AVX2(dst *float32, ldd int, sb *float32, src *float32, offs *int32, k int, cols int)
+
+// packU8Offx16AVX2 quantizes 16 columns of signed values of a panel whose
+// quads are ldd words apart (see PackU8Offset and packU8PanelGeneric, which it
+// equals bit for bit): for each column j < cols (0 ≤ cols ≤ 16), mx = the
+// largest |src[offs[r]+j]| (NaN skipped), sb[j] = mx/127, and word j of quad q
+// of dst gets, in byte t, 128 + row 4q+t times 127/mx (0 when mx is 0; NaN to
+// 0), rounded to nearest even; bytes past row k are 0, columns past cols 128
+// (scale 0), and are not read.
+//
+//go:noescape
+func packU8Offx16AVX2(dst *float32, ldd int, sb *float32, src *float32, offs *int32, k int, cols int)
+
+// vnniPeakAVX2 runs n rounds of 12 independent VPDPBUSD (AVX-VNNI) chains (768 operations a round),
+// the throughput ceiling the AVX-VNNI int8 GEMM is measured against.
+func vnniPeakAVX2(n int)

@@ -11,7 +11,8 @@ import (
 // (column of B, computed over all of K when the column is packed), and the
 // GEMM sums the byte products exactly in int32 before it scales them back
 // to float32. AVX512-VNNI's VPDPBUSD does 64 such multiply-adds a zmm
-// instruction. Unsigned activations suit ResNet, where every convolution
+// instruction, AVX-VNNI's (CPUs with AVX2 but no AVX-512, e.g. Intel's
+// since Alder Lake) 32 a ymm one. Unsigned activations suit ResNet, where every convolution
 // but the stem reads the output of a ReLU; negative inputs are clamped
 // to 0.
 //
@@ -247,8 +248,9 @@ func PackS8Rows(dst []float32, ldd int, sa, src []float32, lds, m, k int) error 
 // the offset is taken back) stay within int32.
 const MaxU8Quads = (1<<31 - 1) / (4 * 127 * 255)
 
-// Int8Native reports whether GemmU8S8 and PackU8 run the AVX512-VNNI
-// kernels; without them they run portable twins, correct but slow.
+// Int8Native reports whether GemmU8S8 and PackU8 run the AVX512-VNNI or
+// AVX-VNNI kernels; without them they run portable twins, correct but
+// slow.
 func Int8Native() bool { return useVNNI }
 
 // GemmU8S8 computes C = epilogue(sa[i]·sb[j]·((A·B)[i, j] − corr[i])

@@ -4,9 +4,19 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
-// useVNNI: GemmU8S8 and PackU8 run the AVX512-VNNI kernels (VPDPBUSD on
-// zmm registers; the tiles also use AVX512F).
-var useVNNI = !asmDisabled && hasAVX512 && cpu.X86.HasAVX512VNNI
+var (
+	// useVNNI: GemmU8S8 and PackU8 run assembly: the AVX512-VNNI kernels
+	// (VPDPBUSD on zmm registers; the tiles also use AVX512F), or on a CPU
+	// with AVX2 and AVX-VNNI but not those (Intel's cores since Alder
+	// Lake), the AVX-VNNI ones (int8AVX2).
+	useVNNI = !asmDisabled && (hasAVX512VNNI || hasAVXVNNI)
+	// int8AVX2: the assembly is the AVX-VNNI kernels (VEX VPDPBUSD on
+	// ymm registers, 6×16 tiles).
+	int8AVX2 = useVNNI && !hasAVX512VNNI
+
+	hasAVX512VNNI = hasAVX512 && cpu.X86.HasAVX512VNNI
+	hasAVXVNNI    = hasAVX2 && cpu.X86.HasAVXVNNI
+)
 
 type int8AsmTile func(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 
@@ -23,6 +33,10 @@ var int8Tiles = [2][13]int8AsmTile{
 // int8TileAsm is int8TileGeneric with the VNNI kernels; GemmU8S8 checked
 // the extents (the tile writes its first cols columns).
 func int8TileAsm(kq, rows, width, cols int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, corr []int32, ldr, flags int) {
+	if int8AVX2 {
+		int8TileAVX2(kq, rows, width, cols, a, lda, b, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+		return
+	}
 	var pb, pr *float32
 	var pc *int32
 	if corr != nil {
@@ -44,16 +58,107 @@ var packU8Panels = [2][2]func(dst, sb, src *float32, offs *int32, k, cols int){
 	{packU8Offx16AVX512, packU8Offx32AVX512},
 }
 
-// packU8PanelAsm is packU8PanelGeneric with the AVX-512 kernels; PackU8
-// checked the extents.
+// packU8PanelAsm is packU8PanelGeneric with the AVX-512 kernels (AVX-VNNI:
+// the AVX2 ones); PackU8 checked the extents.
 func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width int, offset bool) {
 	var po *int32
 	if k > 0 {
 		po = &offs[0]
+	}
+	if int8AVX2 {
+		pack := packU8x16AVX2
+		if offset {
+			pack = packU8Offx16AVX2
+		}
+		// A panel of 32 in two halves of 16, the second from column 16
+		// of src when it has any of B's columns (else src's first value,
+		// none of which its all-off masks read).
+		for h := 0; h < width; h += 16 {
+			n := min(max(cols-h, 0), 16)
+			s := &src[0]
+			if n > 0 {
+				s = &src[h]
+			}
+			pack(&dst[h], width, &sb[h], s, po, k, n)
+		}
+		return
 	}
 	o := 0
 	if offset {
 		o = 1
 	}
 	packU8Panels[o][width/16-1](&dst[0], &sb[0], &src[0], po, k, cols)
+}
+
+// int8TileAVX2Rows computes an r×16 tile with AVX-VNNI (gemm_stubs_amd64.go),
+// calling the kernels directly so that the compiler sees them keep no
+// pointer (a stack buffer passed through a function value escapes).
+func int8TileAVX2Rows(r, kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int) {
+	switch r {
+	case 1:
+		int8Tile1x16AVX2(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case 2:
+		int8Tile2x16AVX2(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case 3:
+		int8Tile3x16AVX2(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case 4:
+		int8Tile4x16AVX2(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case 5:
+		int8Tile5x16AVX2(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case 6:
+		int8Tile6x16AVX2(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	default:
+		panic("kernels: AVX-VNNI int8 tile of more than 6 rows")
+	}
+}
+
+// int8TileAVX2 is int8TileAsm with the AVX-VNNI kernels: the rows×width
+// tile in 6×16 ones, a panel of 32 in two halves. A half with fewer than
+// 16 of C's columns is computed whole into a buffer, product and scales
+// only, and its columns of C then take the epilogue here, as
+// int8TileGeneric applies it (each step rounded to float32, so the same
+// bits): the kernels have no lane masks, and VMASKMOVPS stores are slow
+// on some CPUs.
+func int8TileAVX2(kq, rows, width, cols int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, corr []int32, ldr, flags int) {
+	var buf [6 * 16]float32
+	for h := 0; h < width && h < cols; h += 16 {
+		n := min(cols-h, 16)
+		for r0 := 0; r0 < rows; r0 += 6 {
+			rr := min(rows-r0, 6)
+			var pcorr *int32
+			if flags&16 != 0 {
+				pcorr = &corr[r0]
+			}
+			if n == 16 {
+				var pb, pr *float32
+				if flags&1 != 0 {
+					pb = &bias[r0]
+				}
+				if flags&2 != 0 {
+					pr = &res[r0*ldr+h]
+				}
+				int8TileAVX2Rows(rr, kq, &a[r0*lda], lda, &b[h], width, &c[r0*ldc+h], ldc, &sa[r0], &sb[h], pb, pr, pcorr, ldr, flags&0x1f)
+				continue
+			}
+			int8TileAVX2Rows(rr, kq, &a[r0*lda], lda, &b[h], width, &buf[0], 16, &sa[r0], &sb[h], nil, nil, pcorr, 0, flags&16)
+			for i := 0; i < rr; i++ {
+				row := c[(r0+i)*ldc+h : (r0+i)*ldc+h+n]
+				for j, v := range buf[i*16 : i*16+n] {
+					if flags&8 != 0 {
+						v = float32(v + row[j])
+					}
+					if flags&1 != 0 {
+						v = float32(v + bias[r0+i])
+					}
+					if flags&2 != 0 {
+						v = float32(v + res[(r0+i)*ldr+h+j])
+					}
+					if flags&4 != 0 && v < 0 {
+						v = 0
+					}
+					row[j] = v
+				}
+			}
+		}
+	}
 }

@@ -1,6 +1,8 @@
 // Command _gen writes ../gemm_amd64.s and its Go declarations
 // ../gemm_stubs_amd64.go with avo: the AVX-512 and AVX2+FMA SGEMM
-// micro-kernels, one per tile height, and the peak-FMA reference loops.
+// micro-kernels, one per tile height, the bfloat16 (AVX512-BF16) and 8-bit
+// (AVX512-VNNI, and AVX-VNNI in int8avx2.go) ones, and the peak reference
+// loops.
 // Run it with `go generate ./internal/kernels/` (see gemm_amd64.go).
 package main
 
@@ -70,6 +72,13 @@ func main() {
 	peak(avx2, 12)
 	bf16Peak(24)
 	vnniPeak(24)
+	int8AVX2Data()
+	for rows := 1; rows <= 6; rows++ {
+		int8TileAVX2(rows)
+	}
+	packU8AVX2(false)
+	packU8AVX2(true)
+	vnniPeakAVX2(12)
 	Generate()
 }
 
