@@ -12,21 +12,6 @@ func lowBits(n int) uint64 {
 	return 1<<max(n, 0) - 1
 }
 
-// outputArgs checks that y, and res when not nil, hold rows rows of cols
-// outputs ldy apart, and returns the output transforms' res pointer (nil
-// for none) and relu flag.
-func outputArgs(y []float32, ldy, rows, cols int, res []float32, relu bool) (rp *float32, r int) {
-	if res != nil {
-		_ = res[(rows-1)*ldy+cols-1]
-		rp = &res[0]
-	}
-	_ = y[(rows-1)*ldy+cols-1]
-	if relu {
-		r = 1
-	}
-	return rp, r
-}
-
 func winoInputAVX512Go(v []float32, ldv int, x []float32, wq, n int) {
 	full, tail := n/16, n%16
 	// The tail group of L tiles reads floats [0, 2L+2) of each row from
