@@ -5,7 +5,7 @@ import "os"
 // The arm64 kernels' generator is plain Go (avo writes amd64 only); its
 // directive is here, in a file every platform builds, so that go generate
 // on any machine keeps gemm_arm64.s up to date.
-//go:generate go run ./_gen_arm64 -out gemm_arm64.s -stubs gemm_stubs_arm64.go -wino-out wino_arm64.s -wino-stubs wino_stubs_arm64.go
+//go:generate go run ./_gen_arm64 -out gemm_arm64.s -stubs gemm_stubs_arm64.go -engine-out engine_arm64.s -engine-stubs engine_stubs_arm64.go
 
 // asmDisabled forces the portable kernels when RESNET_NOASM=1. It is read
 // once, here, at init.

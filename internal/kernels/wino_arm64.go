@@ -3,7 +3,7 @@
 package kernels
 
 // The arm64 Winograd transforms, F(2×2, 3×3) and F(4×4, 3×3): NEON, four
-// tiles a register (wino_arm64.s, written by _gen_arm64), the tiles past
+// tiles a register (engine_arm64.s, written by _gen_arm64), the tiles past
 // the last group of four on the portable twins.
 func init() {
 	if !asmDisabled {

@@ -1,8 +1,10 @@
 // Command _gen_arm64 writes ../gemm_arm64.s and ../gemm_stubs_arm64.go:
 // the NEON SGEMM micro-kernels for arm64 (r×16 tiles, r ≤ 6, with the
 // epilogue of the amd64 tiles) and the peak-FMA loop; and
-// ../wino_arm64.s and ../wino_stubs_arm64.go: the Winograd F(2×2, 3×3)
-// and F(4×4, 3×3) transforms (wino.go in this directory). avo generates amd64
+// ../engine_arm64.s and ../engine_stubs_arm64.go: engine kernels, the
+// Winograd F(2×2, 3×3) and F(4×4, 3×3) transforms (wino.go in this
+// directory), the convolutions' epilogue (epilogue.go) and ResNet's max
+// pool (pool.go). avo generates amd64
 // only, so this program prints the Go assembly itself, from one
 // description of a tile for every height. Run it with
 // `go generate ./internal/kernels/` (see gemm_arm64.go).
@@ -23,10 +25,10 @@ import (
 )
 
 var (
-	out       = flag.String("out", "gemm_arm64.s", "assembly output")
-	stubs     = flag.String("stubs", "gemm_stubs_arm64.go", "Go declarations output")
-	winoOut   = flag.String("wino-out", "wino_arm64.s", "the Winograd transforms' assembly output")
-	winoStubs = flag.String("wino-stubs", "wino_stubs_arm64.go", "the Winograd transforms' Go declarations output")
+	out      = flag.String("out", "gemm_arm64.s", "assembly output")
+	stubs    = flag.String("stubs", "gemm_stubs_arm64.go", "Go declarations output")
+	engOut   = flag.String("engine-out", "engine_arm64.s", "the engine kernels' assembly output")
+	engStubs = flag.String("engine-stubs", "engine_stubs_arm64.go", "the engine kernels' Go declarations output")
 )
 
 // maxRows is the tallest tile: 6 rows of 4 vectors make 24 accumulators,
@@ -40,7 +42,7 @@ const (
 )
 
 // emitter collects the assembly (s, ws) and Go declarations (g, w) of
-// the SGEMM and Winograd files; ins and label write to cur (nil: s).
+// the SGEMM and engine files; ins and label write to cur (nil: s).
 type emitter struct {
 	s, g, ws, w bytes.Buffer
 	cur         *bytes.Buffer
@@ -235,10 +237,12 @@ func main() {
 	e.winoOutput()
 	e.wino4Input()
 	e.wino4Output()
+	e.biasActRows()
+	e.maxPoolRow()
 	for _, f := range []struct {
 		name string
 		buf  *bytes.Buffer
-	}{{*out, &e.s}, {*stubs, &e.g}, {*winoOut, &e.ws}, {*winoStubs, &e.w}} {
+	}{{*out, &e.s}, {*stubs, &e.g}, {*engOut, &e.ws}, {*engStubs, &e.w}} {
 		if err := os.WriteFile(f.name, f.buf.Bytes(), 0o644); err != nil {
 			log.Fatal(err)
 		}

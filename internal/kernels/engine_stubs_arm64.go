@@ -32,3 +32,15 @@ func wino4InputNEON(v *float32, ldv int, x *float32, wq int, groups int, scratch
 //
 //go:noescape
 func wino4OutputNEON(y *float32, ldy int, m *float32, ldm int, groups, rows int, bias float32, res *float32, relu int, scratch *float32)
+
+// biasActRowsNEON computes BiasActRows (engine_epilogue.go) with NEON: rows
+// rows of n values; res may be nil, relu is 0 or 1.
+//
+//go:noescape
+func biasActRowsNEON(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, rows, n int, b float32, relu int)
+
+// maxPool3x3s2RowNEON computes the first 4·groups outputs of MaxPool3x3s2Row
+// (engine_pool.go) with NEON; it reads 8·groups values of each row.
+//
+//go:noescape
+func maxPool3x3s2RowNEON(dst, r0, r1, r2 *float32, groups int)

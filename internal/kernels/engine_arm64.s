@@ -958,3 +958,118 @@ nores:
 	BNE	loop
 done:
 	RET
+
+// func biasActRowsNEON(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, rows, n int, b float32, relu int)
+TEXT ·biasActRowsNEON(SB), NOSPLIT|NOFRAME, $0-80
+	MOVD	dst+0(FP), R0
+	MOVD	ldd+8(FP), R1
+	LSL	$2, R1
+	MOVD	src+16(FP), R2
+	MOVD	lds+24(FP), R3
+	LSL	$2, R3
+	MOVD	res+32(FP), R4
+	MOVD	ldr+40(FP), R5
+	LSL	$2, R5
+	MOVD	rows+48(FP), R6
+	MOVD	n+56(FP), R7
+	FMOVS	b+64(FP), F31
+	VDUP	V31.S[0], V29.S4
+	MOVD	relu+72(FP), R8
+	VEOR	V30.B16, V30.B16, V30.B16
+	CBZ	R6, done
+row:
+	MOVD	R0, R9
+	MOVD	R2, R10
+	MOVD	R4, R11
+	MOVD	R7, R12
+loop16:
+	CMP	$16, R12
+	BLT	loop4
+	VLD1.P	64(R10), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD	$0x4e3dd400	// fadd V0.4S, V0.4S, V29.4S
+	WORD	$0x4e3dd421	// fadd V1.4S, V1.4S, V29.4S
+	WORD	$0x4e3dd442	// fadd V2.4S, V2.4S, V29.4S
+	WORD	$0x4e3dd463	// fadd V3.4S, V3.4S, V29.4S
+	CBZ	R4, nores16
+	VLD1.P	64(R11), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD	$0x4e24d400	// fadd V0.4S, V0.4S, V4.4S
+	WORD	$0x4e25d421	// fadd V1.4S, V1.4S, V5.4S
+	WORD	$0x4e26d442	// fadd V2.4S, V2.4S, V6.4S
+	WORD	$0x4e27d463	// fadd V3.4S, V3.4S, V7.4S
+nores16:
+	CBZ	R8, store16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+store16:
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R9)
+	SUB	$16, R12
+	B	loop16
+loop4:
+	CMP	$4, R12
+	BLT	loop1
+	VLD1.P	16(R10), [V0.S4]
+	WORD	$0x4e3dd400	// fadd V0.4S, V0.4S, V29.4S
+	CBZ	R4, nores4
+	VLD1.P	16(R11), [V4.S4]
+	WORD	$0x4e24d400	// fadd V0.4S, V0.4S, V4.4S
+nores4:
+	CBZ	R8, store4
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+store4:
+	VST1.P	[V0.S4], 16(R9)
+	SUB	$4, R12
+	B	loop4
+loop1:
+	CBZ	R12, next
+	FMOVS.P	4(R10), F0
+	FADDS	F31, F0, F0
+	CBZ	R4, nores1
+	FMOVS.P	4(R11), F4
+	FADDS	F4, F0, F0
+nores1:
+	CBZ	R8, store1
+	FMAXS	F30, F0, F0
+store1:
+	FMOVS.P	F0, 4(R9)
+	SUB	$1, R12
+	B	loop1
+next:
+	ADD	R1, R0
+	ADD	R3, R2
+	CBZ	R4, nores
+	ADD	R5, R4
+nores:
+	SUBS	$1, R6, R6
+	BNE	row
+done:
+	RET
+
+// func maxPool3x3s2RowNEON(dst, r0, r1, r2 *float32, groups int)
+TEXT ·maxPool3x3s2RowNEON(SB), NOSPLIT|NOFRAME, $0-40
+	MOVD	dst+0(FP), R0
+	MOVD	r0+8(FP), R1
+	MOVD	r1+16(FP), R2
+	MOVD	r2+24(FP), R3
+	MOVD	groups+32(FP), R4
+	MOVW	$0xff800000, R5 // −∞
+	VDUP	R5, V31.S4
+	CBZ	R4, done
+loop:
+	VLD2.P	32(R1), [V0.S4, V1.S4]
+	VLD2.P	32(R2), [V2.S4, V3.S4]
+	VLD2.P	32(R3), [V4.S4, V5.S4]
+	WORD	$0x4e22f400	// fmax V0.4S, V0.4S, V2.4S
+	WORD	$0x4e24f400	// fmax V0.4S, V0.4S, V4.4S
+	WORD	$0x4e23f421	// fmax V1.4S, V1.4S, V3.4S
+	WORD	$0x4e25f421	// fmax V1.4S, V1.4S, V5.4S
+	VEXT	$12, V1.B16, V31.B16, V6.B16
+	WORD	$0x4e21f407	// fmax V7.4S, V0.4S, V1.4S
+	WORD	$0x4e26f4e7	// fmax V7.4S, V7.4S, V6.4S
+	VST1.P	[V7.S4], 16(R0)
+	VORR	V1.B16, V1.B16, V31.B16
+	SUBS	$1, R4, R4
+	BNE	loop
+done:
+	RET

@@ -1,0 +1,98 @@
+package main
+
+import "fmt"
+
+// biasActRows emits biasActRowsNEON: BiasActRows's contract
+// (engine_epilogue.go) on NEON, 16 values a step, then 4, then one: for
+// each row, dst = (src + b) + res, then max(·, 0) when relu (FMAX: NaN
+// stays NaN), the portable twin's operations in its order.
+func (e *emitter) biasActRows() {
+	const sig = "(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, rows, n int, b float32, relu int)"
+	fmt.Fprintf(&e.w, "\n// biasActRowsNEON computes BiasActRows (engine_epilogue.go) with NEON: rows\n// rows of n values; res may be nil, relu is 0 or 1.\n//\n//go:noescape\nfunc biasActRowsNEON%s\n", sig)
+	fmt.Fprintf(&e.ws, "\n// func biasActRowsNEON%s\nTEXT ·biasActRowsNEON(SB), NOSPLIT|NOFRAME, $0-80\n", sig)
+	e.to(&e.ws, func() {
+		e.ins("MOVD\tdst+0(FP), R0")
+		e.ins("MOVD\tldd+8(FP), R1")
+		e.ins("LSL\t$2, R1")
+		e.ins("MOVD\tsrc+16(FP), R2")
+		e.ins("MOVD\tlds+24(FP), R3")
+		e.ins("LSL\t$2, R3")
+		e.ins("MOVD\tres+32(FP), R4")
+		e.ins("MOVD\tldr+40(FP), R5")
+		e.ins("LSL\t$2, R5")
+		e.ins("MOVD\trows+48(FP), R6")
+		e.ins("MOVD\tn+56(FP), R7")
+		e.ins("FMOVS\tb+64(FP), F31")
+		e.ins("VDUP\tV31.S[0], V29.S4")
+		e.ins("MOVD\trelu+72(FP), R8")
+		e.ins("VEOR\tV30.B16, V30.B16, V30.B16")
+		e.ins("CBZ\tR6, done")
+		e.label("row")
+		e.ins("MOVD\tR0, R9")
+		e.ins("MOVD\tR2, R10")
+		e.ins("MOVD\tR4, R11")
+		e.ins("MOVD\tR7, R12")
+		// body emits one step of w vectors (w = 4 or 1) from src at R10
+		// (res at R11) into dst at R9, each post-incremented.
+		body := func(w int, sfx string) {
+			regs := func(v int) string {
+				if w == 1 {
+					return fmt.Sprintf("[V%d.S4]", v)
+				}
+				return regs4(v)
+			}
+			e.ins("VLD1.P\t%d(R10), %s", 16*w, regs(0))
+			for v := 0; v < w; v++ {
+				e.fadd(v, v, 29)
+			}
+			e.ins("CBZ\tR4, nores%s", sfx)
+			e.ins("VLD1.P\t%d(R11), %s", 16*w, regs(4))
+			for v := 0; v < w; v++ {
+				e.fadd(v, v, 4+v)
+			}
+			e.label("nores" + sfx)
+			e.ins("CBZ\tR8, store%s", sfx)
+			for v := 0; v < w; v++ {
+				e.fmax(v, v, 30)
+			}
+			e.label("store" + sfx)
+			e.ins("VST1.P\t%s, %d(R9)", regs(0), 16*w)
+		}
+		e.label("loop16")
+		e.ins("CMP\t$16, R12")
+		e.ins("BLT\tloop4")
+		body(4, "16")
+		e.ins("SUB\t$16, R12")
+		e.ins("B\tloop16")
+		e.label("loop4")
+		e.ins("CMP\t$4, R12")
+		e.ins("BLT\tloop1")
+		body(1, "4")
+		e.ins("SUB\t$4, R12")
+		e.ins("B\tloop4")
+		e.label("loop1")
+		e.ins("CBZ\tR12, next")
+		e.ins("FMOVS.P\t4(R10), F0")
+		e.ins("FADDS\tF31, F0, F0")
+		e.ins("CBZ\tR4, nores1")
+		e.ins("FMOVS.P\t4(R11), F4")
+		e.ins("FADDS\tF4, F0, F0")
+		e.label("nores1")
+		e.ins("CBZ\tR8, store1")
+		e.ins("FMAXS\tF30, F0, F0")
+		e.label("store1")
+		e.ins("FMOVS.P\tF0, 4(R9)")
+		e.ins("SUB\t$1, R12")
+		e.ins("B\tloop1")
+		e.label("next")
+		e.ins("ADD\tR1, R0")
+		e.ins("ADD\tR3, R2")
+		e.ins("CBZ\tR4, nores")
+		e.ins("ADD\tR5, R4")
+		e.label("nores")
+		e.ins("SUBS\t$1, R6, R6")
+		e.ins("BNE\trow")
+		e.label("done")
+		e.ins("RET")
+	})
+}
