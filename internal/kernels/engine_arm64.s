@@ -1046,6 +1046,94 @@ nores:
 done:
 	RET
 
+// func transposeBiasActNEON(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, bias *float32, iblocks, oblocks int, relu int)
+TEXT ·transposeBiasActNEON(SB), NOSPLIT|NOFRAME, $0-80
+	MOVD	dst+0(FP), R0
+	MOVD	ldd+8(FP), R1
+	LSL	$2, R1
+	MOVD	src+16(FP), R2
+	MOVD	lds+24(FP), R3
+	LSL	$2, R3
+	MOVD	res+32(FP), R4
+	MOVD	ldr+40(FP), R5
+	LSL	$2, R5
+	MOVD	bias+48(FP), R6
+	MOVD	iblocks+56(FP), R7
+	MOVD	oblocks+64(FP), R8
+	MOVD	relu+72(FP), R9
+	VEOR	V31.B16, V31.B16, V31.B16
+	CBZ	R7, done
+	CBZ	R8, done
+oblock:
+	// Channels o…o+3: their bias, rows of dst (and res), and src's columns.
+	VLD1R.P	4(R6), [V16.S4]
+	VLD1R.P	4(R6), [V17.S4]
+	VLD1R.P	4(R6), [V18.S4]
+	VLD1R.P	4(R6), [V19.S4]
+	MOVD	R0, R10
+	ADD	R1, R10, R11
+	ADD	R1, R11, R12
+	ADD	R1, R12, R13
+	MOVD	R4, R14
+	ADD	R5, R14, R15
+	ADD	R5, R15, R16
+	ADD	R5, R16, R17
+	MOVD	R2, R19
+	MOVD	R7, R20
+iblock:
+	MOVD	R19, R21
+	VLD1	(R21), [V0.S4]
+	ADD	R3, R21, R21
+	VLD1	(R21), [V1.S4]
+	ADD	R3, R21, R21
+	VLD1	(R21), [V2.S4]
+	ADD	R3, R21, R21
+	VLD1	(R21), [V3.S4]
+	VTRN1	V1.S4, V0.S4, V4.S4
+	VTRN2	V1.S4, V0.S4, V5.S4
+	VTRN1	V3.S4, V2.S4, V6.S4
+	VTRN2	V3.S4, V2.S4, V7.S4
+	VTRN1	V6.D2, V4.D2, V0.D2
+	VTRN1	V7.D2, V5.D2, V1.D2
+	VTRN2	V6.D2, V4.D2, V2.D2
+	VTRN2	V7.D2, V5.D2, V3.D2
+	WORD	$0x4e30d400	// fadd V0.4S, V0.4S, V16.4S
+	WORD	$0x4e31d421	// fadd V1.4S, V1.4S, V17.4S
+	WORD	$0x4e32d442	// fadd V2.4S, V2.4S, V18.4S
+	WORD	$0x4e33d463	// fadd V3.4S, V3.4S, V19.4S
+	CBZ	R4, nores
+	VLD1.P	16(R14), [V8.S4]
+	WORD	$0x4e28d400	// fadd V0.4S, V0.4S, V8.4S
+	VLD1.P	16(R15), [V9.S4]
+	WORD	$0x4e29d421	// fadd V1.4S, V1.4S, V9.4S
+	VLD1.P	16(R16), [V10.S4]
+	WORD	$0x4e2ad442	// fadd V2.4S, V2.4S, V10.4S
+	VLD1.P	16(R17), [V11.S4]
+	WORD	$0x4e2bd463	// fadd V3.4S, V3.4S, V11.4S
+nores:
+	CBZ	R9, store
+	WORD	$0x4e3ff400	// fmax V0.4S, V0.4S, V31.4S
+	WORD	$0x4e3ff421	// fmax V1.4S, V1.4S, V31.4S
+	WORD	$0x4e3ff442	// fmax V2.4S, V2.4S, V31.4S
+	WORD	$0x4e3ff463	// fmax V3.4S, V3.4S, V31.4S
+store:
+	VST1.P	[V0.S4], 16(R10)
+	VST1.P	[V1.S4], 16(R11)
+	VST1.P	[V2.S4], 16(R12)
+	VST1.P	[V3.S4], 16(R13)
+	ADD	R3<<2, R19, R19
+	SUBS	$1, R20, R20
+	BNE	iblock
+	ADD	R1<<2, R0, R0
+	CBZ	R4, nextres
+	ADD	R5<<2, R4, R4
+nextres:
+	ADD	$16, R2
+	SUBS	$1, R8, R8
+	BNE	oblock
+done:
+	RET
+
 // func maxPool3x3s2RowNEON(dst, r0, r1, r2 *float32, groups int)
 TEXT ·maxPool3x3s2RowNEON(SB), NOSPLIT|NOFRAME, $0-40
 	MOVD	dst+0(FP), R0

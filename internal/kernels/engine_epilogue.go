@@ -96,7 +96,7 @@ func TransposeBiasAct(dst []float32, ldd int, src []float32, lds int, res []floa
 }
 
 // TransposeBiasActNative reports whether TransposeBiasAct runs in
-// assembly here (AVX-512 or AVX2), about ten times faster than its
+// assembly here (AVX-512, AVX2 or NEON), about ten times faster than its
 // portable twin (BenchmarkTransposeBiasAct).
 func TransposeBiasActNative() bool { return transposeNative }
 

@@ -2,12 +2,13 @@
 
 package kernels
 
-// The arm64 epilogue of the direct convolutions: NEON (engine_arm64.s,
-// written by _gen_arm64). TransposeBiasAct keeps its portable twin
-// (TransposeBiasActNative is false).
+// The arm64 epilogues, BiasAct (the direct convolutions') and
+// TransposeBiasAct (the small maps' transposed layers'): NEON
+// (engine_arm64.s, written by _gen_arm64).
 func init() {
 	if !asmDisabled {
 		biasAct, biasActRows = biasActNEONGo, biasActRowsNEONGo
+		transposeBiasAct, transposeNative = transposeBiasActNEONGo, true
 	}
 }
 
@@ -34,4 +35,40 @@ func biasActRowsNEONGo(dst []float32, ldd int, src []float32, lds int, res []flo
 		r = 1
 	}
 	biasActRowsNEON(&dst[0], ldd, &src[0], lds, rp, ldr, rows, n, b, r)
+}
+
+// transposeBiasActNEONGo is transposeBiasActNEON on the 4×4 blocks of the
+// arguments TransposeBiasAct checked, and the portable twin on the rows
+// and columns past them.
+func transposeBiasActNEONGo(dst []float32, ldd int, src []float32, lds int, res []float32, ldr int, bias []float32, n, cols int, relu bool) {
+	n4, c4 := n/4*4, cols/4*4
+	if n4 > 0 && c4 > 0 {
+		_ = dst[(c4-1)*ldd+n4-1]
+		_ = src[(n4-1)*lds+c4-1]
+		_ = bias[c4-1]
+		var rp *float32
+		if res != nil {
+			_ = res[(c4-1)*ldr+n4-1]
+			rp = &res[0]
+		}
+		r := 0
+		if relu {
+			r = 1
+		}
+		transposeBiasActNEON(&dst[0], ldd, &src[0], lds, rp, ldr, &bias[0], n4/4, c4/4, r)
+	}
+	if c4 < cols && n4 > 0 {
+		var rr []float32
+		if res != nil {
+			rr = res[c4*ldr:]
+		}
+		transposeBiasActGeneric(dst[c4*ldd:], ldd, src[c4:], lds, rr, ldr, bias[c4:], n4, cols-c4, relu)
+	}
+	if n4 < n {
+		var rr []float32
+		if res != nil {
+			rr = res[n4:]
+		}
+		transposeBiasActGeneric(dst[n4:], ldd, src[n4*lds:], lds, rr, ldr, bias, n-n4, cols, relu)
+	}
 }

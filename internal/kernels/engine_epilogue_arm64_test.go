@@ -10,5 +10,6 @@ func addEpilogueRowsAsm(v map[string]func([]float32, int, []float32, int, []floa
 	v["neon"] = biasActRowsNEONGo
 }
 
-func addTransposeAsm(map[string]func([]float32, int, []float32, int, []float32, int, []float32, int, int, bool)) {
+func addTransposeAsm(v map[string]func([]float32, int, []float32, int, []float32, int, []float32, int, int, bool)) {
+	v["neon"] = transposeBiasActNEONGo
 }

@@ -39,6 +39,13 @@ func wino4OutputNEON(y *float32, ldy int, m *float32, ldm int, groups, rows int,
 //go:noescape
 func biasActRowsNEON(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, rows, n int, b float32, relu int)
 
+// transposeBiasActNEON computes TransposeBiasAct (engine_epilogue.go) with NEON
+// for 4·iblocks rows and 4·oblocks columns of src; res may be nil, relu is 0 or
+// 1.
+//
+//go:noescape
+func transposeBiasActNEON(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, bias *float32, iblocks, oblocks int, relu int)
+
 // maxPool3x3s2RowNEON computes the first 4·groups outputs of MaxPool3x3s2Row
 // (engine_pool.go) with NEON; it reads 8·groups values of each row.
 //

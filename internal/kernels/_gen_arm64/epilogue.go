@@ -96,3 +96,93 @@ func (e *emitter) biasActRows() {
 		e.ins("RET")
 	})
 }
+
+// transposeBiasAct emits transposeBiasActNEON: TransposeBiasAct's
+// contract (engine_epilogue.go) for the first 4·iblocks rows and
+// 4·oblocks columns of src, a 4×4 block at a time: four rows of src
+// loaded, transposed with TRN1 and TRN2 (on words, then on doublewords),
+// and each of the four channels' four positions stored with BiasAct's
+// epilogue, its residual read just before (res may be dst itself).
+func (e *emitter) transposeBiasAct() {
+	const sig = "(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, bias *float32, iblocks, oblocks int, relu int)"
+	fmt.Fprintf(&e.w, "\n// transposeBiasActNEON computes TransposeBiasAct (engine_epilogue.go) with NEON\n// for 4·iblocks rows and 4·oblocks columns of src; res may be nil, relu is 0 or\n// 1.\n//\n//go:noescape\nfunc transposeBiasActNEON%s\n", sig)
+	fmt.Fprintf(&e.ws, "\n// func transposeBiasActNEON%s\nTEXT ·transposeBiasActNEON(SB), NOSPLIT|NOFRAME, $0-80\n", sig)
+	e.to(&e.ws, func() {
+		e.ins("MOVD\tdst+0(FP), R0")
+		e.ins("MOVD\tldd+8(FP), R1")
+		e.ins("LSL\t$2, R1")
+		e.ins("MOVD\tsrc+16(FP), R2")
+		e.ins("MOVD\tlds+24(FP), R3")
+		e.ins("LSL\t$2, R3")
+		e.ins("MOVD\tres+32(FP), R4")
+		e.ins("MOVD\tldr+40(FP), R5")
+		e.ins("LSL\t$2, R5")
+		e.ins("MOVD\tbias+48(FP), R6")
+		e.ins("MOVD\tiblocks+56(FP), R7")
+		e.ins("MOVD\toblocks+64(FP), R8")
+		e.ins("MOVD\trelu+72(FP), R9")
+		e.ins("VEOR\tV31.B16, V31.B16, V31.B16")
+		e.ins("CBZ\tR7, done")
+		e.ins("CBZ\tR8, done")
+		e.label("oblock")
+		e.ins("// Channels o…o+3: their bias, rows of dst (and res), and src's columns.")
+		for k := 0; k < 4; k++ {
+			e.ins("VLD1R.P\t4(R6), [V%d.S4]", 16+k)
+		}
+		e.ins("MOVD\tR0, R10")
+		e.ins("ADD\tR1, R10, R11")
+		e.ins("ADD\tR1, R11, R12")
+		e.ins("ADD\tR1, R12, R13")
+		e.ins("MOVD\tR4, R14")
+		e.ins("ADD\tR5, R14, R15")
+		e.ins("ADD\tR5, R15, R16")
+		e.ins("ADD\tR5, R16, R17")
+		e.ins("MOVD\tR2, R19")
+		e.ins("MOVD\tR7, R20")
+		e.label("iblock")
+		e.ins("MOVD\tR19, R21")
+		for k := 0; k < 4; k++ {
+			e.ins("VLD1\t(R21), [V%d.S4]", k)
+			if k < 3 {
+				e.ins("ADD\tR3, R21, R21")
+			}
+		}
+		e.ins("VTRN1\tV1.S4, V0.S4, V4.S4")
+		e.ins("VTRN2\tV1.S4, V0.S4, V5.S4")
+		e.ins("VTRN1\tV3.S4, V2.S4, V6.S4")
+		e.ins("VTRN2\tV3.S4, V2.S4, V7.S4")
+		e.ins("VTRN1\tV6.D2, V4.D2, V0.D2")
+		e.ins("VTRN1\tV7.D2, V5.D2, V1.D2")
+		e.ins("VTRN2\tV6.D2, V4.D2, V2.D2")
+		e.ins("VTRN2\tV7.D2, V5.D2, V3.D2")
+		for k := 0; k < 4; k++ {
+			e.fadd(k, k, 16+k)
+		}
+		e.ins("CBZ\tR4, nores")
+		for k := 0; k < 4; k++ {
+			e.ins("VLD1.P\t16(R%d), [V%d.S4]", 14+k, 8+k)
+			e.fadd(k, k, 8+k)
+		}
+		e.label("nores")
+		e.ins("CBZ\tR9, store")
+		for k := 0; k < 4; k++ {
+			e.fmax(k, k, 31)
+		}
+		e.label("store")
+		for k := 0; k < 4; k++ {
+			e.ins("VST1.P\t[V%d.S4], 16(R%d)", k, 10+k)
+		}
+		e.ins("ADD\tR3<<2, R19, R19")
+		e.ins("SUBS\t$1, R20, R20")
+		e.ins("BNE\tiblock")
+		e.ins("ADD\tR1<<2, R0, R0")
+		e.ins("CBZ\tR4, nextres")
+		e.ins("ADD\tR5<<2, R4, R4")
+		e.label("nextres")
+		e.ins("ADD\t$16, R2")
+		e.ins("SUBS\t$1, R8, R8")
+		e.ins("BNE\toblock")
+		e.label("done")
+		e.ins("RET")
+	})
+}

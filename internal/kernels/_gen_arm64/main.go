@@ -238,6 +238,7 @@ func main() {
 	e.wino4Input()
 	e.wino4Output()
 	e.biasActRows()
+	e.transposeBiasAct()
 	e.maxPoolRow()
 	for _, f := range []struct {
 		name string
