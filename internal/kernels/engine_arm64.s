@@ -1103,12 +1103,12 @@ iblock:
 	WORD	$0x4e33d463	// fadd V3.4S, V3.4S, V19.4S
 	CBZ	R4, nores
 	VLD1.P	16(R14), [V8.S4]
-	WORD	$0x4e28d400	// fadd V0.4S, V0.4S, V8.4S
 	VLD1.P	16(R15), [V9.S4]
-	WORD	$0x4e29d421	// fadd V1.4S, V1.4S, V9.4S
 	VLD1.P	16(R16), [V10.S4]
-	WORD	$0x4e2ad442	// fadd V2.4S, V2.4S, V10.4S
 	VLD1.P	16(R17), [V11.S4]
+	WORD	$0x4e28d400	// fadd V0.4S, V0.4S, V8.4S
+	WORD	$0x4e29d421	// fadd V1.4S, V1.4S, V9.4S
+	WORD	$0x4e2ad442	// fadd V2.4S, V2.4S, V10.4S
 	WORD	$0x4e2bd463	// fadd V3.4S, V3.4S, V11.4S
 nores:
 	CBZ	R9, store

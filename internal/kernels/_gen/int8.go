@@ -111,6 +111,16 @@ read and written. In Go:
 	MOVQ(flags, lanes)
 	SHRQ(U8(16), lanes)
 	KMOVW(lanes.As32(), K1)
+	int8Epilogue(name, tileRegs{x, mr, vecs, acc, true}, bv, bcast, flags)
+}
+
+// int8Epilogue emits the end of an int8 tile, from its flags on: less
+// corr[i] (flags bit 4), the conversion to float32 and the two scales,
+// then + C (bit 3), the bias (bit 0), the residual (bit 1) and ReLU (bit
+// 2), and the store; bv(v) and bcast are free vector registers (the
+// AVX-512 tiles' K1 masks their last vector when t.mask).
+func int8Epilogue(name string, t tileRegs, bv func(v int) VecPhysical, bcast VecPhysical, flags Register) {
+	mr, vecs, acc := t.mr, t.vecs, t.acc
 	TESTQ(U32(16), flags)
 	JZ(LabelRef(name + "_convert"))
 	Comment("Less corr[i]: B held signed values offset by 128.")
@@ -125,7 +135,7 @@ read and written. In Go:
 	Comment("float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.")
 	sb := Load(Param("sb"), GP64())
 	for v := 0; v < vecs; v++ {
-		VMOVUPS(Mem{Base: sb, Disp: 64 * v}, bv(v))
+		VMOVUPS(Mem{Base: sb, Disp: 4 * t.x.lanes * v}, bv(v))
 	}
 	sa := Load(Param("sa"), GP64())
 	for i := 0; i < mr; i++ {
@@ -142,7 +152,6 @@ read and written. In Go:
 	TESTQ(U32(8), flags)
 	JZ(LabelRef(name + "_bias"))
 	Comment("Add C (a second product summed into the same tile).")
-	t := tileRegs{x, mr, vecs, acc, true}
 	cr := GP64()
 	MOVQ(c, cr)
 	t.addMem(cr, ldc)

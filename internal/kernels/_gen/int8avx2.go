@@ -111,61 +111,7 @@ columns of C are written. In Go:
 	JNZ(LabelRef(name + "_tailloop"))
 
 	Label(name + "_scale")
-	flags := Load(Param("flags"), GP64())
-	TESTQ(U32(16), flags)
-	JZ(LabelRef(name + "_convert"))
-	Comment("Less corr[i]: B held signed values offset by 128.")
-	corr := Load(Param("corr"), GP64())
-	for i := 0; i < mr; i++ {
-		VPBROADCASTD(Mem{Base: corr, Disp: 4 * i}, bcast)
-		for v := 0; v < vecs; v++ {
-			VPSUBD(bcast, acc(i, v), acc(i, v))
-		}
-	}
-	Label(name + "_convert")
-	Comment("float32(sum) · sb[j], then · sa[i]: two roundings, as in Go.")
-	sb := Load(Param("sb"), GP64())
-	for v := 0; v < vecs; v++ {
-		VMOVUPS(Mem{Base: sb, Disp: 32 * v}, bv(v))
-	}
-	sa := Load(Param("sa"), GP64())
-	for i := 0; i < mr; i++ {
-		VBROADCASTSS(Mem{Base: sa, Disp: 4 * i}, bcast)
-		for v := 0; v < vecs; v++ {
-			VCVTDQ2PS(acc(i, v), acc(i, v))
-			VMULPS(bv(v), acc(i, v), acc(i, v))
-			VMULPS(bcast, acc(i, v), acc(i, v))
-		}
-	}
-	c := Load(Param("c"), GP64())
-	ldc := Load(Param("ldc"), GP64())
-	SHLQ(U8(2), ldc)
-	t := tileRegs{x, mr, vecs, acc, false}
-	TESTQ(U32(8), flags)
-	JZ(LabelRef(name + "_bias"))
-	Comment("Add C (a second product summed into the same tile).")
-	cr := GP64()
-	MOVQ(c, cr)
-	t.addMem(cr, ldc)
-	Label(name + "_bias")
-	TESTQ(U32(1), flags)
-	JZ(LabelRef(name + "_res"))
-	t.addBias(Load(Param("bias"), GP64()), bcast)
-	Label(name + "_res")
-	TESTQ(U32(2), flags)
-	JZ(LabelRef(name + "_relu"))
-	res := Load(Param("res"), GP64())
-	ldr := Load(Param("ldr"), GP64())
-	SHLQ(U8(2), ldr)
-	t.addMem(res, ldr)
-	Label(name + "_relu")
-	TESTQ(U32(4), flags)
-	JZ(LabelRef(name + "_write"))
-	t.relu(bcast)
-	Label(name + "_write")
-	t.store(c, ldc)
-	VZEROUPPER()
-	RET()
+	int8Epilogue(name, tileRegs{x, mr, vecs, acc, false}, bv, bcast, Load(Param("flags"), GP64()))
 }
 
 // packU8AVX2 emits packU8x16AVX2 (with offset, packU8Offx16AVX2): packU8's

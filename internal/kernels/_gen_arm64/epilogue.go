@@ -8,9 +8,7 @@ import "fmt"
 // stays NaN), the portable twin's operations in its order.
 func (e *emitter) biasActRows() {
 	const sig = "(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, rows, n int, b float32, relu int)"
-	fmt.Fprintf(&e.w, "\n// biasActRowsNEON computes BiasActRows (engine_epilogue.go) with NEON: rows\n// rows of n values; res may be nil, relu is 0 or 1.\n//\n//go:noescape\nfunc biasActRowsNEON%s\n", sig)
-	fmt.Fprintf(&e.ws, "\n// func biasActRowsNEON%s\nTEXT ·biasActRowsNEON(SB), NOSPLIT|NOFRAME, $0-80\n", sig)
-	e.to(&e.ws, func() {
+	e.engineFunc("biasActRowsNEON", sig, 80, "biasActRowsNEON computes BiasActRows (engine_epilogue.go) with NEON: rows\nrows of n values; res may be nil, relu is 0 or 1.", func() {
 		e.ins("MOVD\tdst+0(FP), R0")
 		e.ins("MOVD\tldd+8(FP), R1")
 		e.ins("LSL\t$2, R1")
@@ -42,21 +40,8 @@ func (e *emitter) biasActRows() {
 				return regs4(v)
 			}
 			e.ins("VLD1.P\t%d(R10), %s", 16*w, regs(0))
-			for v := 0; v < w; v++ {
-				e.fadd(v, v, 29)
-			}
-			e.ins("CBZ\tR4, nores%s", sfx)
-			e.ins("VLD1.P\t%d(R11), %s", 16*w, regs(4))
-			for v := 0; v < w; v++ {
-				e.fadd(v, v, 4+v)
-			}
-			e.label("nores" + sfx)
-			e.ins("CBZ\tR8, store%s", sfx)
-			for v := 0; v < w; v++ {
-				e.fmax(v, v, 30)
-			}
-			e.label("store" + sfx)
-			e.ins("VST1.P\t%s, %d(R9)", regs(0), 16*w)
+			e.epilogue(sfx, seq(0, w), same(29, w), "R4", []string{fmt.Sprintf("VLD1.P\t%d(R11), %s", 16*w, regs(4))},
+				seq(4, w), "R8", 30, fmt.Sprintf("VST1.P\t%s, %d(R9)", regs(0), 16*w))
 		}
 		e.label("loop16")
 		e.ins("CMP\t$16, R12")
@@ -105,9 +90,7 @@ func (e *emitter) biasActRows() {
 // epilogue, its residual read just before (res may be dst itself).
 func (e *emitter) transposeBiasAct() {
 	const sig = "(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, bias *float32, iblocks, oblocks int, relu int)"
-	fmt.Fprintf(&e.w, "\n// transposeBiasActNEON computes TransposeBiasAct (engine_epilogue.go) with NEON\n// for 4·iblocks rows and 4·oblocks columns of src; res may be nil, relu is 0 or\n// 1.\n//\n//go:noescape\nfunc transposeBiasActNEON%s\n", sig)
-	fmt.Fprintf(&e.ws, "\n// func transposeBiasActNEON%s\nTEXT ·transposeBiasActNEON(SB), NOSPLIT|NOFRAME, $0-80\n", sig)
-	e.to(&e.ws, func() {
+	e.engineFunc("transposeBiasActNEON", sig, 80, "transposeBiasActNEON computes TransposeBiasAct (engine_epilogue.go) with NEON\nfor 4·iblocks rows and 4·oblocks columns of src; res may be nil, relu is 0 or\n1.", func() {
 		e.ins("MOVD\tdst+0(FP), R0")
 		e.ins("MOVD\tldd+8(FP), R1")
 		e.ins("LSL\t$2, R1")
@@ -155,23 +138,12 @@ func (e *emitter) transposeBiasAct() {
 		e.ins("VTRN1\tV7.D2, V5.D2, V1.D2")
 		e.ins("VTRN2\tV6.D2, V4.D2, V2.D2")
 		e.ins("VTRN2\tV7.D2, V5.D2, V3.D2")
+		var loads, stores []string
 		for k := 0; k < 4; k++ {
-			e.fadd(k, k, 16+k)
+			loads = append(loads, fmt.Sprintf("VLD1.P\t16(R%d), [V%d.S4]", 14+k, 8+k))
+			stores = append(stores, fmt.Sprintf("VST1.P\t[V%d.S4], 16(R%d)", k, 10+k))
 		}
-		e.ins("CBZ\tR4, nores")
-		for k := 0; k < 4; k++ {
-			e.ins("VLD1.P\t16(R%d), [V%d.S4]", 14+k, 8+k)
-			e.fadd(k, k, 8+k)
-		}
-		e.label("nores")
-		e.ins("CBZ\tR9, store")
-		for k := 0; k < 4; k++ {
-			e.fmax(k, k, 31)
-		}
-		e.label("store")
-		for k := 0; k < 4; k++ {
-			e.ins("VST1.P\t[V%d.S4], 16(R%d)", k, 10+k)
-		}
+		e.epilogue("", seq(0, 4), seq(16, 4), "R4", loads, seq(8, 4), "R9", 31, stores...)
 		e.ins("ADD\tR3<<2, R19, R19")
 		e.ins("SUBS\t$1, R20, R20")
 		e.ins("BNE\tiblock")

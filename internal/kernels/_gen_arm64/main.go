@@ -63,6 +63,60 @@ func (e *emitter) to(buf *bytes.Buffer, f func()) {
 	e.cur = saved
 }
 
+// engineFunc emits the engine kernel name (Go signature sig, frame
+// bytes of arguments, doc its comment's lines) into the engine files,
+// its instructions written by body.
+func (e *emitter) engineFunc(name, sig string, frame int, doc string, body func()) {
+	fmt.Fprintf(&e.w, "\n// %s\n//\n//go:noescape\nfunc %s%s\n", strings.ReplaceAll(doc, "\n", "\n// "), name, sig)
+	fmt.Fprintf(&e.ws, "\n// func %s%s\nTEXT ·%s(SB), NOSPLIT|NOFRAME, $0-%d\n", name, sig, name, frame)
+	e.to(&e.ws, body)
+}
+
+// epilogue emits BiasAct's steps on the vectors V(acc[i]) and stores
+// them: + V(bias[i]); then, unless register resp is zero, the residual
+// that loadRes loads into V(res[i]) is added; then, unless register relu
+// is zero, max(·, 0) with V(zero) holding 0 (FMAX: NaN stays NaN); then
+// the instructions store. sfx makes its labels unique.
+func (e *emitter) epilogue(sfx string, acc, bias []int, resp string, loadRes []string, res []int, relu string, zero int, store ...string) {
+	for i, a := range acc {
+		e.fadd(a, a, bias[i])
+	}
+	e.ins("CBZ\t%s, nores%s", resp, sfx)
+	for _, l := range loadRes {
+		e.ins("%s", l)
+	}
+	for i, a := range acc {
+		e.fadd(a, a, res[i])
+	}
+	e.label("nores" + sfx)
+	e.ins("CBZ\t%s, store%s", relu, sfx)
+	for _, a := range acc {
+		e.fmax(a, a, zero)
+	}
+	e.label("store" + sfx)
+	for _, st := range store {
+		e.ins("%s", st)
+	}
+}
+
+// seq returns n consecutive register numbers from v; same returns v n
+// times.
+func seq(v, n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = v + i
+	}
+	return s
+}
+
+func same(v, n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = v
+	}
+	return s
+}
+
 func (e *emitter) ins(format string, args ...any) {
 	fmt.Fprintf(e.out(), "\t"+format+"\n", args...)
 }

@@ -1,7 +1,5 @@
 package main
 
-import "fmt"
-
 // maxPoolRow emits maxPool3x3s2RowNEON(dst, r0, r1, r2, groups): the
 // first 4·groups outputs of MaxPool3x3s2Row (engine_pool.go), four a
 // step: LD2 splits 8 columns of each row into the even and odd ones (the
@@ -12,9 +10,7 @@ import "fmt"
 // twin's max.
 func (e *emitter) maxPoolRow() {
 	const sig = "(dst, r0, r1, r2 *float32, groups int)"
-	fmt.Fprintf(&e.w, "\n// maxPool3x3s2RowNEON computes the first 4·groups outputs of MaxPool3x3s2Row\n// (engine_pool.go) with NEON; it reads 8·groups values of each row.\n//\n//go:noescape\nfunc maxPool3x3s2RowNEON%s\n", sig)
-	fmt.Fprintf(&e.ws, "\n// func maxPool3x3s2RowNEON%s\nTEXT ·maxPool3x3s2RowNEON(SB), NOSPLIT|NOFRAME, $0-40\n", sig)
-	e.to(&e.ws, func() {
+	e.engineFunc("maxPool3x3s2RowNEON", sig, 40, "maxPool3x3s2RowNEON computes the first 4·groups outputs of MaxPool3x3s2Row\n(engine_pool.go) with NEON; it reads 8·groups values of each row.", func() {
 		e.ins("MOVD\tdst+0(FP), R0")
 		e.ins("MOVD\tr0+8(FP), R1")
 		e.ins("MOVD\tr1+16(FP), R2")

@@ -26,9 +26,7 @@ func (e *emitter) ext4(d, n, m int) {
 // V(16+4i+q), and the 16 results go back to V0–V15.
 func (e *emitter) winoInput() {
 	const sig = "(v *float32, ldv int, x *float32, wq int, groups int)"
-	fmt.Fprintf(&e.w, "\n// winoInputNEON computes WinoInput's transform (wino.go) for groups·4 tiles,\n// four at a time, one a lane, in the portable twin's order.\n//\n//go:noescape\nfunc winoInputNEON%s\n", sig)
-	fmt.Fprintf(&e.ws, "\n// func winoInputNEON%s\nTEXT ·winoInputNEON(SB), NOSPLIT|NOFRAME, $0-40\n", sig)
-	e.to(&e.ws, func() {
+	e.engineFunc("winoInputNEON", sig, 40, "winoInputNEON computes WinoInput's transform (wino.go) for groups·4 tiles,\nfour at a time, one a lane, in the portable twin's order.", func() {
 		e.ins("MOVD\tv+0(FP), R0")
 		e.ins("MOVD\tldv+8(FP), R1")
 		e.ins("LSL\t$2, R1")
@@ -87,9 +85,7 @@ func (e *emitter) winoInput() {
 // odd columns into V24 and V25, stored interleaved by ST2.
 func (e *emitter) winoOutput() {
 	const sig = "(y *float32, ldy int, m *float32, ldm int, groups, rows int, bias float32, res *float32, relu int)"
-	fmt.Fprintf(&e.w, "\n// winoOutputNEON computes WinoOutput's transform and epilogue (wino.go) for\n// groups·4 tiles, four at a time, one a lane, all 2·4 columns of each of rows\n// (1 or 2) output rows, in the portable twin's order; res may be nil, relu is 0\n// or 1.\n//\n//go:noescape\nfunc winoOutputNEON%s\n", sig)
-	fmt.Fprintf(&e.ws, "\n// func winoOutputNEON%s\nTEXT ·winoOutputNEON(SB), NOSPLIT|NOFRAME, $0-72\n", sig)
-	e.to(&e.ws, func() {
+	e.engineFunc("winoOutputNEON", sig, 72, "winoOutputNEON computes WinoOutput's transform and epilogue (wino.go) for\ngroups·4 tiles, four at a time, one a lane, all 2·4 columns of each of rows\n(1 or 2) output rows, in the portable twin's order; res may be nil, relu is 0\nor 1.", func() {
 		e.ins("MOVD\ty+0(FP), R0")
 		e.ins("MOVD\tldy+8(FP), R1")
 		e.ins("LSL\t$2, R1")
@@ -133,18 +129,8 @@ func (e *emitter) winoOutput() {
 			e.fadd(24, 24, p(r, 2))
 			e.fsub(25, p(r, 1), p(r, 2))
 			e.fsub(25, 25, p(r, 3))
-			e.fadd(24, 24, 30)
-			e.fadd(25, 25, 30)
-			e.ins("CBZ\tR6, nores%d", r)
-			e.ins("VLD2\t(%s), [V26.S4, V27.S4]", rr)
-			e.fadd(24, 24, 26)
-			e.fadd(25, 25, 27)
-			e.label(fmt.Sprintf("nores%d", r))
-			e.ins("CBZ\tR7, store%d", r)
-			e.fmax(24, 24, 31)
-			e.fmax(25, 25, 31)
-			e.label(fmt.Sprintf("store%d", r))
-			e.ins("VST2\t[V24.S4, V25.S4], (%s)", yr)
+			e.epilogue(fmt.Sprint(r), seq(24, 2), same(30, 2), "R6", []string{fmt.Sprintf("VLD2\t(%s), [V26.S4, V27.S4]", rr)},
+				seq(26, 2), "R7", 31, fmt.Sprintf("VST2\t[V24.S4, V25.S4], (%s)", yr))
 		}
 		e.label("next")
 		e.ins("ADD\t$32, R0")
@@ -229,9 +215,7 @@ func (e *emitter) awd6(m0, y0 int) {
 // transform then reads its six.
 func (e *emitter) wino4Input() {
 	const sig = "(v *float32, ldv int, x *float32, wq int, groups int, scratch *float32)"
-	fmt.Fprintf(&e.w, "\n// wino4InputNEON computes Wino4Input's transform (wino4.go) for groups·4 tiles,\n// four at a time, one a lane, in the portable twin's order; scratch holds 144\n// floats.\n//\n//go:noescape\nfunc wino4InputNEON%s\n", sig)
-	fmt.Fprintf(&e.ws, "\n// func wino4InputNEON%s\nTEXT ·wino4InputNEON(SB), NOSPLIT|NOFRAME, $0-48\n", sig)
-	e.to(&e.ws, func() {
+	e.engineFunc("wino4InputNEON", sig, 48, "wino4InputNEON computes Wino4Input's transform (wino4.go) for groups·4 tiles,\nfour at a time, one a lane, in the portable twin's order; scratch holds 144\nfloats.", func() {
 		e.ins("MOVD\tv+0(FP), R0")
 		e.ins("MOVD\tldv+8(FP), R1")
 		e.ins("LSL\t$2, R1")
@@ -294,9 +278,7 @@ func (e *emitter) wino4Input() {
 // tiles into 16 consecutive outputs.
 func (e *emitter) wino4Output() {
 	const sig = "(y *float32, ldy int, m *float32, ldm int, groups, rows int, bias float32, res *float32, relu int, scratch *float32)"
-	fmt.Fprintf(&e.w, "\n// wino4OutputNEON computes Wino4Output's transform and epilogue (wino4.go) for\n// groups·4 tiles, four at a time, one a lane, all 4·4 columns of each of rows\n// (1 to 4) output rows, in the portable twin's order; res may be nil, relu is 0\n// or 1, scratch holds 144 floats.\n//\n//go:noescape\nfunc wino4OutputNEON%s\n", sig)
-	fmt.Fprintf(&e.ws, "\n// func wino4OutputNEON%s\nTEXT ·wino4OutputNEON(SB), NOSPLIT|NOFRAME, $0-80\n", sig)
-	e.to(&e.ws, func() {
+	e.engineFunc("wino4OutputNEON", sig, 80, "wino4OutputNEON computes Wino4Output's transform and epilogue (wino4.go) for\ngroups·4 tiles, four at a time, one a lane, all 4·4 columns of each of rows\n(1 to 4) output rows, in the portable twin's order; res may be nil, relu is 0\nor 1, scratch holds 144 floats.", func() {
 		e.ins("MOVD\ty+0(FP), R0")
 		e.ins("MOVD\tldy+8(FP), R1")
 		e.ins("LSL\t$2, R1")
@@ -346,21 +328,8 @@ func (e *emitter) wino4Output() {
 				e.ins("FMOVQ\t%d(R8), F%d", 16*(6*r+q), q)
 			}
 			e.awd6(0, 6)
-			for q := 0; q < 4; q++ {
-				e.fadd(6+q, 6+q, 31)
-			}
-			e.ins("CBZ\tR6, nores%d", r)
-			e.ins("VLD4\t(R14), [V16.S4, V17.S4, V18.S4, V19.S4]")
-			for q := 0; q < 4; q++ {
-				e.fadd(6+q, 6+q, 16+q)
-			}
-			e.label(fmt.Sprintf("nores%d", r))
-			e.ins("CBZ\tR7, store%d", r)
-			for q := 0; q < 4; q++ {
-				e.fmax(6+q, 6+q, 27)
-			}
-			e.label(fmt.Sprintf("store%d", r))
-			e.ins("VST4\t[V6.S4, V7.S4, V8.S4, V9.S4], (R13)")
+			e.epilogue(fmt.Sprint(r), seq(6, 4), same(31, 4), "R6", []string{"VLD4\t(R14), [V16.S4, V17.S4, V18.S4, V19.S4]"},
+				seq(16, 4), "R7", 27, "VST4\t[V6.S4, V7.S4, V8.S4, V9.S4], (R13)")
 		}
 		e.label("next")
 		e.ins("ADD\t$64, R0")
