@@ -1161,3 +1161,87 @@ loop:
 	BNE	loop
 done:
 	RET
+
+// func everyOtherRowsNEON(dst *float32, ldd int, src *float32, lds int, rows, groups, tail int)
+TEXT ·everyOtherRowsNEON(SB), NOSPLIT|NOFRAME, $0-56
+	MOVD	dst+0(FP), R0
+	MOVD	ldd+8(FP), R1
+	LSL	$2, R1
+	MOVD	src+16(FP), R2
+	MOVD	lds+24(FP), R3
+	LSL	$2, R3
+	MOVD	rows+32(FP), R4
+	MOVD	groups+40(FP), R5
+	MOVD	tail+48(FP), R6
+	CBZ	R4, done
+row:
+	MOVD	R0, R9
+	MOVD	R2, R10
+	MOVD	R5, R11
+	CBZ	R11, tail
+step:
+	VLD2.P	32(R10), [V0.S4, V1.S4]
+	VST1.P	[V0.S4], 16(R9)
+	SUBS	$1, R11, R11
+	BNE	step
+tail:
+	MOVD	R6, R11
+	CBZ	R11, next
+one:
+	FMOVS.P	8(R10), F0
+	FMOVS.P	F0, 4(R9)
+	SUBS	$1, R11, R11
+	BNE	one
+next:
+	ADD	R1, R0
+	ADD	R3, R2
+	SUBS	$1, R4, R4
+	BNE	row
+done:
+	RET
+
+// func deinterleaveRowsNEON(even, odd *float32, ldd int, src *float32, lds int, rows, groups, tail int)
+TEXT ·deinterleaveRowsNEON(SB), NOSPLIT|NOFRAME, $0-64
+	MOVD	even+0(FP), R0
+	MOVD	odd+8(FP), R1
+	MOVD	ldd+16(FP), R2
+	LSL	$2, R2
+	MOVD	src+24(FP), R3
+	MOVD	lds+32(FP), R4
+	LSL	$2, R4
+	MOVD	rows+40(FP), R5
+	MOVD	groups+48(FP), R6
+	MOVD	tail+56(FP), R7
+	CBZ	R5, done
+row:
+	MOVD	R0, R9
+	MOVD	R1, R10
+	MOVD	R3, R11
+	MOVD	R6, R12
+	CBZ	R12, tail
+step:
+	VLD2.P	32(R11), [V0.S4, V1.S4]
+	VST1.P	[V0.S4], 16(R9)
+	VST1.P	[V1.S4], 16(R10)
+	SUBS	$1, R12, R12
+	BNE	step
+tail:
+	MOVD	R7, R12
+pair:
+	CBZ	R12, next
+	FMOVS.P	4(R11), F0
+	FMOVS.P	F0, 4(R9)
+	SUBS	$1, R12, R12
+	CBZ	R12, next
+	FMOVS.P	4(R11), F1
+	FMOVS.P	F1, 4(R10)
+	SUBS	$1, R12, R12
+	B	pair
+next:
+	ADD	R2, R0
+	ADD	R2, R1
+	ADD	R4, R3
+	SUBS	$1, R5, R5
+	BNE	row
+done:
+	RET

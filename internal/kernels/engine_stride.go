@@ -127,7 +127,8 @@ func Im2colChannel(dst, src []float32, wp, kh, kw, s, oh, ow int) {
 // im2colChannel is the variant Im2colChannel uses.
 var im2colChannel = im2colChannelGeneric
 
-// im2colChannelGeneric is the portable twin of the assembly.
+// im2colChannelGeneric is the portable twin of the assembly (at stride 2
+// with this CPU's everyOther, which has its own twin).
 func im2colChannelGeneric(dst, src []float32, wp, kh, kw, s, oh, ow int) {
 	plane := oh * ow
 	for t := 0; t < kh*kw; t++ {
@@ -136,8 +137,12 @@ func im2colChannelGeneric(dst, src []float32, wp, kh, kw, s, oh, ow int) {
 		for oy := 0; oy < oh; oy++ {
 			d := row[oy*ow : (oy+1)*ow]
 			sr := src[(oy*s+ki)*wp+kj:]
-			if s == 1 {
+			switch s {
+			case 1:
 				copy(d, sr[:ow])
+				continue
+			case 2:
+				everyOther(d, sr[:2*ow-1]) // this CPU's (NEON on arm64)
 				continue
 			}
 			sr = sr[:(ow-1)*s+1]

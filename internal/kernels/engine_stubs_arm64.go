@@ -51,3 +51,16 @@ func transposeBiasActNEON(dst *float32, ldd int, src *float32, lds int, res *flo
 //
 //go:noescape
 func maxPool3x3s2RowNEON(dst, r0, r1, r2 *float32, groups int)
+
+// everyOtherRowsNEON computes EveryOtherRows (engine_stride.go) with NEON for
+// rows rows of 4·groups + tail values; the steps of 4 read 8 source values
+// each.
+//
+//go:noescape
+func everyOtherRowsNEON(dst *float32, ldd int, src *float32, lds int, rows, groups, tail int)
+
+// deinterleaveRowsNEON computes DeinterleaveRows (engine_stride.go) with NEON
+// for rows rows of 8·groups + tail values.
+//
+//go:noescape
+func deinterleaveRowsNEON(even, odd *float32, ldd int, src *float32, lds int, rows, groups, tail int)

@@ -3,8 +3,8 @@
 // epilogue of the amd64 tiles) and the peak-FMA loop; and
 // ../engine_arm64.s and ../engine_stubs_arm64.go: engine kernels, the
 // Winograd F(2×2, 3×3) and F(4×4, 3×3) transforms (wino.go in this
-// directory), the convolutions' epilogue (epilogue.go) and ResNet's max
-// pool (pool.go). avo generates amd64
+// directory), the convolutions' epilogues (epilogue.go), ResNet's max
+// pool (pool.go) and the stride-2 layers' subsampling (stride.go). avo generates amd64
 // only, so this program prints the Go assembly itself, from one
 // description of a tile for every height. Run it with
 // `go generate ./internal/kernels/` (see gemm_arm64.go).
@@ -294,6 +294,8 @@ func main() {
 	e.biasActRows()
 	e.transposeBiasAct()
 	e.maxPoolRow()
+	e.everyOtherRows()
+	e.deinterleaveRows()
 	for _, f := range []struct {
 		name string
 		buf  *bytes.Buffer
