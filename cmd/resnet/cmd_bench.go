@@ -86,8 +86,10 @@ model (conv1, layer2.0.conv2, ...), with the totals per kind.`,
 			}
 			sort.Float64s(times)
 			pct := func(p float64) float64 { return times[min(len(times)-1, int(p*float64(len(times))))] }
+			ks := kernels.Running()
 			res := map[string]any{
 				"arch": name, "engine": useEngine, "bf16": prec.bf16, "bf16_native": prec.bf16 && kernels.BF16Native(), "int8": prec.int8, "int8_native": prec.int8 && kernels.Int8Native(), "batch": batch, "size": size, "threads": runtime.GOMAXPROCS(0),
+				"kernels": ks.GEMM, "int8_kernels": ks.Int8, "bf16_kernels": ks.BF16,
 				"iters": len(times), "ms_median": pct(0.5), "ms_p90": pct(0.9), "ms_min": times[0],
 				"ms_per_image": pct(0.5) / float64(batch), "images_per_s": float64(batch) * 1000 / pct(0.5),
 			}
@@ -101,8 +103,15 @@ model (conv1, layer2.0.conv2, ...), with the totals per kind.`,
 			if asJSON {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(res)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s batch %d %dx%d, %d threads, %d runs: median %.2f ms, p90 %.2f ms, min %.2f ms; %.2f ms/image, %.1f images/s\n",
-				name, batch, size, size, res["threads"], len(times), res["ms_median"], res["ms_p90"], res["ms_min"], res["ms_per_image"], res["images_per_s"])
+			kdesc := ks.GEMM
+			if prec.int8 {
+				kdesc += ", int8 " + ks.Int8
+			}
+			if prec.bf16 {
+				kdesc += ", bf16 " + ks.BF16
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s batch %d %dx%d, %d threads (%s kernels), %d runs: median %.2f ms, p90 %.2f ms, min %.2f ms; %.2f ms/image, %.1f images/s\n",
+				name, batch, size, size, res["threads"], kdesc, len(times), res["ms_median"], res["ms_p90"], res["ms_min"], res["ms_per_image"], res["images_per_s"])
 			if pr != nil {
 				printProfile(cmd.OutOrStdout(), pr, iter)
 			}

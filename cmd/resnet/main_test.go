@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/resnetgo/resnet/internal/kernels"
 	"github.com/resnetgo/resnet/internal/testutil"
 	"github.com/resnetgo/resnet/npy"
 )
@@ -136,6 +137,10 @@ func TestBenchJSON(t *testing.T) {
 		if _, ok := v[k].(float64); !ok {
 			t.Errorf("bench --json lacks %s: %s", k, out)
 		}
+	}
+	ks := kernels.Running()
+	if v["kernels"] != ks.GEMM || v["int8_kernels"] != ks.Int8 || v["bf16_kernels"] != ks.BF16 {
+		t.Errorf("bench --json kernels %v, %v, %v; running %+v", v["kernels"], v["int8_kernels"], v["bf16_kernels"], ks)
 	}
 	out, err = run(t, "bench", "--arch", "resnet20", "--iters", "1", "--warmup", "0", "--bf16", "--json")
 	if err != nil {

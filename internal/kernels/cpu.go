@@ -18,3 +18,25 @@ func init() {
 		gemmKernel = gemmKernels()[0]
 	}
 }
+
+// Kernels names the kernel sets this process runs, for reports: GEMM is
+// the SGEMM micro-kernel's instruction set ("avx512", "avx2", "neon" or
+// "generic", the portable one), which the engine's other kernels follow;
+// Int8 and BF16 those of the optional precision modes' products
+// ("avx512-vnni", "avx-vnni" or "generic"; "avx512-bf16" or "generic").
+type Kernels struct{ GEMM, Int8, BF16 string }
+
+// Running returns the kernel sets this process runs.
+func Running() Kernels {
+	k := Kernels{GEMM: gemmKernel.name, Int8: "generic", BF16: "generic"}
+	switch {
+	case useVNNI && int8AVX2:
+		k.Int8 = "avx-vnni"
+	case useVNNI:
+		k.Int8 = "avx512-vnni"
+	}
+	if BF16Native() {
+		k.BF16 = "avx512-bf16"
+	}
+	return k
+}

@@ -2,8 +2,9 @@
 
 package kernels
 
-// useVNNI is false: the int8 kernels are the portable twins.
-const useVNNI = false
+// useVNNI and int8AVX2 are false: the int8 kernels are the portable
+// twins.
+const useVNNI, int8AVX2 = false, false
 
 func int8TileAsm(kq, rows, width, cols int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, corr []int32, ldr, flags int) {
 	panic("kernels: no int8 assembly on this platform")
