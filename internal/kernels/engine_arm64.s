@@ -1134,6 +1134,39 @@ nextres:
 done:
 	RET
 
+// func transposeBlocksNEON(dst *float32, ldd int, src *float32, lds int, blocks int)
+TEXT ·transposeBlocksNEON(SB), NOSPLIT|NOFRAME, $0-40
+	MOVD	dst+0(FP), R0
+	MOVD	ldd+8(FP), R1
+	MOVD	src+16(FP), R2
+	MOVD	lds+24(FP), R3
+	MOVD	blocks+32(FP), R4
+	ADD	R3, R2, R5
+	ADD	R3, R5, R6
+	ADD	R3, R6, R7
+	CBZ	R4, done
+loop:
+	VLD1.P	16(R2), [V0.S4]
+	VLD1.P	16(R5), [V1.S4]
+	VLD1.P	16(R6), [V2.S4]
+	VLD1.P	16(R7), [V3.S4]
+	VTRN1	V1.S4, V0.S4, V4.S4
+	VTRN2	V1.S4, V0.S4, V5.S4
+	VTRN1	V3.S4, V2.S4, V6.S4
+	VTRN2	V3.S4, V2.S4, V7.S4
+	VTRN1	V6.D2, V4.D2, V0.D2
+	VTRN1	V7.D2, V5.D2, V1.D2
+	VTRN2	V6.D2, V4.D2, V2.D2
+	VTRN2	V7.D2, V5.D2, V3.D2
+	VST1.P	[V0.S4], (R0)(R1)
+	VST1.P	[V1.S4], (R0)(R1)
+	VST1.P	[V2.S4], (R0)(R1)
+	VST1.P	[V3.S4], (R0)(R1)
+	SUBS	$1, R4, R4
+	BNE	loop
+done:
+	RET
+
 // func maxPool3x3s2RowNEON(dst, r0, r1, r2 *float32, groups int)
 TEXT ·maxPool3x3s2RowNEON(SB), NOSPLIT|NOFRAME, $0-40
 	MOVD	dst+0(FP), R0

@@ -9,7 +9,16 @@ func init() {
 	if !asmDisabled {
 		biasAct, biasActRows = biasActNEONGo, biasActRowsNEONGo
 		transposeBiasAct, transposeNative = transposeBiasActNEONGo, true
+		packTranspose, packTransposeW = packTransposeNEONGo, 4
 	}
+}
+
+// packTransposeNEONGo is packTranspose with NEON's 4×4 blocks: an
+// in-place plan's small maps gather their transposed weights so.
+func packTransposeNEONGo(dst []float32, ldd int, src []float32, lds, blocks int) {
+	_ = dst[(4*blocks-1)*ldd+3]
+	_ = src[3*lds+4*blocks-1]
+	transposeBlocksNEON(&dst[0], 4*ldd, &src[0], 4*lds, blocks)
 }
 
 func biasActNEONGo(dst, src, res []float32, b float32, relu bool) {

@@ -13,3 +13,7 @@ func addEpilogueRowsAsm(v map[string]func([]float32, int, []float32, int, []floa
 func addTransposeAsm(v map[string]func([]float32, int, []float32, int, []float32, int, []float32, int, int, bool)) {
 	v["neon"] = transposeBiasActNEONGo
 }
+
+func packTransposeAsm() []packTransposeVariant {
+	return []packTransposeVariant{{4, packTransposeNEONGo}}
+}

@@ -9,3 +9,5 @@ func addEpilogueRowsAsm(map[string]func([]float32, int, []float32, int, []float3
 
 func addTransposeAsm(map[string]func([]float32, int, []float32, int, []float32, int, []float32, int, int, bool)) {
 }
+
+func packTransposeAsm() []packTransposeVariant { return nil }

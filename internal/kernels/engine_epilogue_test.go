@@ -266,3 +266,41 @@ func BenchmarkTransposeBiasAct(b *testing.B) {
 		}
 	}
 }
+
+// packTransposeVariant is an assembly block transpose (packTranspose)
+// and its block width.
+type packTransposeVariant struct {
+	w int
+	f func([]float32, int, []float32, int, int)
+}
+
+// TestPackTranspose compares the assembly block transposes (AVX-512
+// 16×16, AVX2 8×8, NEON 4×4) with their definition on 1–3 blocks and
+// strides past the block (the values moved, bit for bit; the rest of dst
+// untouched).
+func TestPackTranspose(t *testing.T) {
+	for _, v := range packTransposeAsm() {
+		w := v.w
+		for blocks := 1; blocks <= 3; blocks++ {
+			for _, st := range [][2]int{{w, w * blocks}, {32, w*blocks + 5}, {37, 1000}} {
+				ldd, lds := st[0], st[1]
+				src := make([]float32, (w-1)*lds+w*blocks)
+				for i := range src {
+					src[i] = float32(i) + 0.5
+				}
+				want := make([]float32, (w*blocks-1)*ldd+w+3)
+				for i := range want {
+					want[i] = -1
+				}
+				got := append([]float32(nil), want...)
+				packTransposeGeneric(w, want, ldd, src, lds, blocks)
+				v.f(got, ldd, src, lds, blocks)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("%d×%d blocks=%d ldd=%d lds=%d: dst[%d] = %v, want %v", w, w, blocks, ldd, lds, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -46,6 +46,12 @@ func biasActRowsNEON(dst *float32, ldd int, src *float32, lds int, res *float32,
 //go:noescape
 func transposeBiasActNEON(dst *float32, ldd int, src *float32, lds int, res *float32, ldr int, bias *float32, iblocks, oblocks int, relu int)
 
+// transposeBlocksNEON stores the transposes of blocks 4×4 blocks of src side by
+// side into dst (packTranspose, gemm.go, with w = 4); ldd and lds are in bytes.
+//
+//go:noescape
+func transposeBlocksNEON(dst *float32, ldd int, src *float32, lds int, blocks int)
+
 // maxPool3x3s2RowNEON computes the first 4·groups outputs of MaxPool3x3s2Row
 // (engine_pool.go) with NEON; it reads 8·groups values of each row.
 //

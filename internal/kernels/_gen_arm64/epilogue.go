@@ -130,14 +130,7 @@ func (e *emitter) transposeBiasAct() {
 				e.ins("ADD\tR3, R21, R21")
 			}
 		}
-		e.ins("VTRN1\tV1.S4, V0.S4, V4.S4")
-		e.ins("VTRN2\tV1.S4, V0.S4, V5.S4")
-		e.ins("VTRN1\tV3.S4, V2.S4, V6.S4")
-		e.ins("VTRN2\tV3.S4, V2.S4, V7.S4")
-		e.ins("VTRN1\tV6.D2, V4.D2, V0.D2")
-		e.ins("VTRN1\tV7.D2, V5.D2, V1.D2")
-		e.ins("VTRN2\tV6.D2, V4.D2, V2.D2")
-		e.ins("VTRN2\tV7.D2, V5.D2, V3.D2")
+		e.trn4x4()
 		var loads, stores []string
 		for k := 0; k < 4; k++ {
 			loads = append(loads, fmt.Sprintf("VLD1.P\t16(R%d), [V%d.S4]", 14+k, 8+k))
@@ -157,4 +150,48 @@ func (e *emitter) transposeBiasAct() {
 		e.label("done")
 		e.ins("RET")
 	})
+}
+
+// transposeBlocks emits transposeBlocksNEON: packTranspose's contract
+// (gemm.go) for 4×4 blocks: 4 rows of src (lds bytes apart), blocks
+// blocks of 4 columns side by side, each transposed with TRN1/TRN2 into 4
+// rows of 4 values of dst (ldd bytes apart), block b from row 4b.
+func (e *emitter) transposeBlocks() {
+	const sig = "(dst *float32, ldd int, src *float32, lds int, blocks int)"
+	e.engineFunc("transposeBlocksNEON", sig, 40, "transposeBlocksNEON stores the transposes of blocks 4×4 blocks of src side by\nside into dst (packTranspose, gemm.go, with w = 4); ldd and lds are in bytes.", func() {
+		e.ins("MOVD\tdst+0(FP), R0")
+		e.ins("MOVD\tldd+8(FP), R1")
+		e.ins("MOVD\tsrc+16(FP), R2")
+		e.ins("MOVD\tlds+24(FP), R3")
+		e.ins("MOVD\tblocks+32(FP), R4")
+		e.ins("ADD\tR3, R2, R5")
+		e.ins("ADD\tR3, R5, R6")
+		e.ins("ADD\tR3, R6, R7")
+		e.ins("CBZ\tR4, done")
+		e.label("loop")
+		for i, r := range []int{2, 5, 6, 7} { // src's rows
+			e.ins("VLD1.P\t16(R%d), [V%d.S4]", r, i)
+		}
+		e.trn4x4()
+		for q := 0; q < 4; q++ {
+			e.ins("VST1.P\t[V%d.S4], (R0)(R1)", q)
+		}
+		e.ins("SUBS\t$1, R4, R4")
+		e.ins("BNE\tloop")
+		e.label("done")
+		e.ins("RET")
+	})
+}
+
+// trn4x4 transposes the 4×4 block in V0–V3 (row i in V(i)) in place,
+// through V4–V7.
+func (e *emitter) trn4x4() {
+	e.ins("VTRN1\tV1.S4, V0.S4, V4.S4")
+	e.ins("VTRN2\tV1.S4, V0.S4, V5.S4")
+	e.ins("VTRN1\tV3.S4, V2.S4, V6.S4")
+	e.ins("VTRN2\tV3.S4, V2.S4, V7.S4")
+	e.ins("VTRN1\tV6.D2, V4.D2, V0.D2")
+	e.ins("VTRN1\tV7.D2, V5.D2, V1.D2")
+	e.ins("VTRN2\tV6.D2, V4.D2, V2.D2")
+	e.ins("VTRN2\tV7.D2, V5.D2, V3.D2")
 }

@@ -293,6 +293,7 @@ func main() {
 	e.wino4Output()
 	e.biasActRows()
 	e.transposeBiasAct()
+	e.transposeBlocks()
 	e.maxPoolRow()
 	e.everyOtherRows()
 	e.deinterleaveRows()
