@@ -9,8 +9,9 @@
 // int8.go hold its optional bfloat16 (AVX512-BF16) and 8-bit
 // (AVX512-VNNI, or AVX-VNNI on ymm) products. The amd64 assembly is
 // generated with avo (_gen, _gen_engine; see gemm_amd64.go): AVX-512 and
-// AVX2+FMA. On arm64 the SGEMM micro-kernels, the Winograd transforms,
-// the epilogues, the max pool and the subsampling use NEON (_gen_arm64, a plain Go generator;
-// the other kernels run their portable versions there). RESNET_NOASM=1 or the purego build tag forces
+// AVX2+FMA. On arm64 the SGEMM micro-kernels, the implicit GEMM, the
+// Winograd transforms, the epilogues, the max pool and the subsampling
+// use NEON (_gen_arm64, a plain Go generator; the other kernels run their
+// portable versions there). RESNET_NOASM=1 or the purego build tag forces
 // the portable twins.
 package kernels

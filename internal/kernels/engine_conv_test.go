@@ -128,6 +128,14 @@ func TestConvGemm(t *testing.T) {
 	if testing.Short() {
 		shapes = shapes[:30]
 	}
+	// Every row-block height by every tile width and partial vector
+	// (NEON's 1–6 rows × 4–16 columns and 1–3 columns past them, AVX2's
+	// and AVX-512's heights and masks too), small depths.
+	for m := 1; m <= 13; m++ {
+		for _, n := range []int{3, 4, 7, 8, 12, 13, 16, 21, 26, 31, 47, 50} {
+			shapes = append(shapes, shape{m, n, 1 + (m+n)%5})
+		}
+	}
 	for name, f := range convVariants() {
 		for si, s := range shapes {
 			for _, acc := range []bool{false, true} {

@@ -70,3 +70,147 @@ func everyOtherRowsNEON(dst *float32, ldd int, src *float32, lds int, rows, grou
 //
 //go:noescape
 func deinterleaveRowsNEON(even, odd *float32, ldd int, src *float32, lds int, rows, groups, tail int)
+
+// convTile1x1NEON computes ConvGemm's tile (engine_conv.go) with NEON: 1 rows by
+// 4 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile1x1NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile1x2NEON computes ConvGemm's tile (engine_conv.go) with NEON: 1 rows by
+// 8 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile1x2NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile1x3NEON computes ConvGemm's tile (engine_conv.go) with NEON: 1 rows by
+// 12 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile1x3NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile1x4NEON computes ConvGemm's tile (engine_conv.go) with NEON: 1 rows by
+// 16 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile1x4NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile2x1NEON computes ConvGemm's tile (engine_conv.go) with NEON: 2 rows by
+// 4 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile2x1NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile2x2NEON computes ConvGemm's tile (engine_conv.go) with NEON: 2 rows by
+// 8 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile2x2NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile2x3NEON computes ConvGemm's tile (engine_conv.go) with NEON: 2 rows by
+// 12 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile2x3NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile2x4NEON computes ConvGemm's tile (engine_conv.go) with NEON: 2 rows by
+// 16 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile2x4NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile3x1NEON computes ConvGemm's tile (engine_conv.go) with NEON: 3 rows by
+// 4 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile3x1NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile3x2NEON computes ConvGemm's tile (engine_conv.go) with NEON: 3 rows by
+// 8 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile3x2NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile3x3NEON computes ConvGemm's tile (engine_conv.go) with NEON: 3 rows by
+// 12 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile3x3NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile3x4NEON computes ConvGemm's tile (engine_conv.go) with NEON: 3 rows by
+// 16 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile3x4NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile4x1NEON computes ConvGemm's tile (engine_conv.go) with NEON: 4 rows by
+// 4 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile4x1NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile4x2NEON computes ConvGemm's tile (engine_conv.go) with NEON: 4 rows by
+// 8 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile4x2NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile4x3NEON computes ConvGemm's tile (engine_conv.go) with NEON: 4 rows by
+// 12 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile4x3NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile4x4NEON computes ConvGemm's tile (engine_conv.go) with NEON: 4 rows by
+// 16 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile4x4NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile5x1NEON computes ConvGemm's tile (engine_conv.go) with NEON: 5 rows by
+// 4 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile5x1NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile5x2NEON computes ConvGemm's tile (engine_conv.go) with NEON: 5 rows by
+// 8 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile5x2NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile5x3NEON computes ConvGemm's tile (engine_conv.go) with NEON: 5 rows by
+// 12 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile5x3NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile5x4NEON computes ConvGemm's tile (engine_conv.go) with NEON: 5 rows by
+// 16 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile5x4NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile6x1NEON computes ConvGemm's tile (engine_conv.go) with NEON: 6 rows by
+// 4 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile6x1NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile6x2NEON computes ConvGemm's tile (engine_conv.go) with NEON: 6 rows by
+// 8 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile6x2NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile6x3NEON computes ConvGemm's tile (engine_conv.go) with NEON: 6 rows by
+// 12 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile6x3NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTile6x4NEON computes ConvGemm's tile (engine_conv.go) with NEON: 6 rows by
+// 16 columns of C, nblk such blocks side by side; C is added to when acc is 1.
+//
+//go:noescape
+func convTile6x4NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)

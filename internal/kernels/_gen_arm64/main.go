@@ -4,7 +4,8 @@
 // ../engine_arm64.s and ../engine_stubs_arm64.go: engine kernels, the
 // Winograd F(2×2, 3×3) and F(4×4, 3×3) transforms (wino.go in this
 // directory), the convolutions' epilogues (epilogue.go), ResNet's max
-// pool (pool.go) and the stride-2 layers' subsampling (stride.go). avo generates amd64
+// pool (pool.go), the stride-2 layers' subsampling (stride.go) and the
+// direct convolutions' implicit GEMM (conv.go). avo generates amd64
 // only, so this program prints the Go assembly itself, from one
 // description of a tile for every height. Run it with
 // `go generate ./internal/kernels/` (see gemm_arm64.go).
@@ -297,6 +298,11 @@ func main() {
 	e.maxPoolRow()
 	e.everyOtherRows()
 	e.deinterleaveRows()
+	for r := 1; r <= 6; r++ {
+		for v := 1; v <= 4; v++ {
+			e.convTile(r, v)
+		}
+	}
 	for _, f := range []struct {
 		name string
 		buf  *bytes.Buffer
