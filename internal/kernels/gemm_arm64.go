@@ -8,6 +8,12 @@ var neonTiles = [...]asmTile{nil,
 	sgemmTile4x16NEON, sgemmTile5x16NEON, sgemmTile6x16NEON,
 }
 
+// neonDotRows[r] computes r dot products with one vector: a right edge
+// of C of a few columns (Winograd's 49 tiles as 48 + 1), one at a time.
+var neonDotRows = [...]asmDotRows{nil,
+	sdotRows1NEON, sdotRows2NEON, sdotRows3NEON, sdotRows4NEON, sdotRows5NEON, sdotRows6NEON,
+}
+
 // neonKernel is the arm64 SGEMM micro-kernel: 6×16 tiles of NEON's
 // 4-lane registers (24 accumulators), A and B read in place.
 var neonKernel = microKernel{
@@ -17,5 +23,6 @@ var neonKernel = microKernel{
 	strided: true,
 	tile:    tileOf(neonTiles[:], 16),
 	tileEp:  tileEpOf(neonTiles[:], 16),
+	dotRows: dotRowsOf(neonDotRows[:], 4),
 	dot:     func(n int, x, y []float32) float32 { return genericKernel.dot(n, x, y) },
 }

@@ -1258,6 +1258,276 @@ write:
 	VST1	[V20.S4, V21.S4, V22.S4, V23.S4], (R13)
 	RET
 
+// func sdotRows1NEON(k int, a *float32, lda int, b, c *float32, ldc int)
+TEXT ·sdotRows1NEON(SB), NOSPLIT|NOFRAME, $0-48
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R3
+	MOVD	c+32(FP), R4
+	MOVD	ldc+40(FP), R5
+	LSL	$2, R5
+	VEOR	V0.B16, V0.B16, V0.B16
+	LSR	$2, R0, R12
+	CBZ	R12, sum
+loop:
+	VLD1.P	16(R3), [V8.S4]
+	VLD1.P	16(R6), [V16.S4]
+	VFMLA	V8.S4, V16.S4, V0.S4
+	SUBS	$1, R12, R12
+	BNE	loop
+sum:
+	WORD	$0x6e20d400	// faddp V0.4S, V0.4S, V0.4S
+	WORD	$0x7e30d800	// faddp S0, V0.2S
+	FMOVS	F0, (R4)
+	RET
+
+// func sdotRows2NEON(k int, a *float32, lda int, b, c *float32, ldc int)
+TEXT ·sdotRows2NEON(SB), NOSPLIT|NOFRAME, $0-48
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R3
+	MOVD	c+32(FP), R4
+	MOVD	ldc+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	LSR	$2, R0, R12
+	CBZ	R12, sum
+loop:
+	VLD1.P	16(R3), [V8.S4]
+	VLD1.P	16(R6), [V16.S4]
+	VFMLA	V8.S4, V16.S4, V0.S4
+	VLD1.P	16(R7), [V17.S4]
+	VFMLA	V8.S4, V17.S4, V1.S4
+	SUBS	$1, R12, R12
+	BNE	loop
+sum:
+	WORD	$0x6e20d400	// faddp V0.4S, V0.4S, V0.4S
+	WORD	$0x7e30d800	// faddp S0, V0.2S
+	FMOVS	F0, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e21d421	// faddp V1.4S, V1.4S, V1.4S
+	WORD	$0x7e30d821	// faddp S1, V1.2S
+	FMOVS	F1, (R4)
+	RET
+
+// func sdotRows3NEON(k int, a *float32, lda int, b, c *float32, ldc int)
+TEXT ·sdotRows3NEON(SB), NOSPLIT|NOFRAME, $0-48
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R3
+	MOVD	c+32(FP), R4
+	MOVD	ldc+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	LSR	$2, R0, R12
+	CBZ	R12, sum
+loop:
+	VLD1.P	16(R3), [V8.S4]
+	VLD1.P	16(R6), [V16.S4]
+	VFMLA	V8.S4, V16.S4, V0.S4
+	VLD1.P	16(R7), [V17.S4]
+	VFMLA	V8.S4, V17.S4, V1.S4
+	VLD1.P	16(R8), [V18.S4]
+	VFMLA	V8.S4, V18.S4, V2.S4
+	SUBS	$1, R12, R12
+	BNE	loop
+sum:
+	WORD	$0x6e20d400	// faddp V0.4S, V0.4S, V0.4S
+	WORD	$0x7e30d800	// faddp S0, V0.2S
+	FMOVS	F0, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e21d421	// faddp V1.4S, V1.4S, V1.4S
+	WORD	$0x7e30d821	// faddp S1, V1.2S
+	FMOVS	F1, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e22d442	// faddp V2.4S, V2.4S, V2.4S
+	WORD	$0x7e30d842	// faddp S2, V2.2S
+	FMOVS	F2, (R4)
+	RET
+
+// func sdotRows4NEON(k int, a *float32, lda int, b, c *float32, ldc int)
+TEXT ·sdotRows4NEON(SB), NOSPLIT|NOFRAME, $0-48
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R3
+	MOVD	c+32(FP), R4
+	MOVD	ldc+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	LSR	$2, R0, R12
+	CBZ	R12, sum
+loop:
+	VLD1.P	16(R3), [V8.S4]
+	VLD1.P	16(R6), [V16.S4]
+	VFMLA	V8.S4, V16.S4, V0.S4
+	VLD1.P	16(R7), [V17.S4]
+	VFMLA	V8.S4, V17.S4, V1.S4
+	VLD1.P	16(R8), [V18.S4]
+	VFMLA	V8.S4, V18.S4, V2.S4
+	VLD1.P	16(R9), [V19.S4]
+	VFMLA	V8.S4, V19.S4, V3.S4
+	SUBS	$1, R12, R12
+	BNE	loop
+sum:
+	WORD	$0x6e20d400	// faddp V0.4S, V0.4S, V0.4S
+	WORD	$0x7e30d800	// faddp S0, V0.2S
+	FMOVS	F0, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e21d421	// faddp V1.4S, V1.4S, V1.4S
+	WORD	$0x7e30d821	// faddp S1, V1.2S
+	FMOVS	F1, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e22d442	// faddp V2.4S, V2.4S, V2.4S
+	WORD	$0x7e30d842	// faddp S2, V2.2S
+	FMOVS	F2, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e23d463	// faddp V3.4S, V3.4S, V3.4S
+	WORD	$0x7e30d863	// faddp S3, V3.2S
+	FMOVS	F3, (R4)
+	RET
+
+// func sdotRows5NEON(k int, a *float32, lda int, b, c *float32, ldc int)
+TEXT ·sdotRows5NEON(SB), NOSPLIT|NOFRAME, $0-48
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R3
+	MOVD	c+32(FP), R4
+	MOVD	ldc+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	ADD	R2, R9, R10
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	LSR	$2, R0, R12
+	CBZ	R12, sum
+loop:
+	VLD1.P	16(R3), [V8.S4]
+	VLD1.P	16(R6), [V16.S4]
+	VFMLA	V8.S4, V16.S4, V0.S4
+	VLD1.P	16(R7), [V17.S4]
+	VFMLA	V8.S4, V17.S4, V1.S4
+	VLD1.P	16(R8), [V18.S4]
+	VFMLA	V8.S4, V18.S4, V2.S4
+	VLD1.P	16(R9), [V19.S4]
+	VFMLA	V8.S4, V19.S4, V3.S4
+	VLD1.P	16(R10), [V20.S4]
+	VFMLA	V8.S4, V20.S4, V4.S4
+	SUBS	$1, R12, R12
+	BNE	loop
+sum:
+	WORD	$0x6e20d400	// faddp V0.4S, V0.4S, V0.4S
+	WORD	$0x7e30d800	// faddp S0, V0.2S
+	FMOVS	F0, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e21d421	// faddp V1.4S, V1.4S, V1.4S
+	WORD	$0x7e30d821	// faddp S1, V1.2S
+	FMOVS	F1, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e22d442	// faddp V2.4S, V2.4S, V2.4S
+	WORD	$0x7e30d842	// faddp S2, V2.2S
+	FMOVS	F2, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e23d463	// faddp V3.4S, V3.4S, V3.4S
+	WORD	$0x7e30d863	// faddp S3, V3.2S
+	FMOVS	F3, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e24d484	// faddp V4.4S, V4.4S, V4.4S
+	WORD	$0x7e30d884	// faddp S4, V4.2S
+	FMOVS	F4, (R4)
+	RET
+
+// func sdotRows6NEON(k int, a *float32, lda int, b, c *float32, ldc int)
+TEXT ·sdotRows6NEON(SB), NOSPLIT|NOFRAME, $0-48
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R3
+	MOVD	c+32(FP), R4
+	MOVD	ldc+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	ADD	R2, R9, R10
+	ADD	R2, R10, R11
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	LSR	$2, R0, R12
+	CBZ	R12, sum
+loop:
+	VLD1.P	16(R3), [V8.S4]
+	VLD1.P	16(R6), [V16.S4]
+	VFMLA	V8.S4, V16.S4, V0.S4
+	VLD1.P	16(R7), [V17.S4]
+	VFMLA	V8.S4, V17.S4, V1.S4
+	VLD1.P	16(R8), [V18.S4]
+	VFMLA	V8.S4, V18.S4, V2.S4
+	VLD1.P	16(R9), [V19.S4]
+	VFMLA	V8.S4, V19.S4, V3.S4
+	VLD1.P	16(R10), [V20.S4]
+	VFMLA	V8.S4, V20.S4, V4.S4
+	VLD1.P	16(R11), [V21.S4]
+	VFMLA	V8.S4, V21.S4, V5.S4
+	SUBS	$1, R12, R12
+	BNE	loop
+sum:
+	WORD	$0x6e20d400	// faddp V0.4S, V0.4S, V0.4S
+	WORD	$0x7e30d800	// faddp S0, V0.2S
+	FMOVS	F0, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e21d421	// faddp V1.4S, V1.4S, V1.4S
+	WORD	$0x7e30d821	// faddp S1, V1.2S
+	FMOVS	F1, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e22d442	// faddp V2.4S, V2.4S, V2.4S
+	WORD	$0x7e30d842	// faddp S2, V2.2S
+	FMOVS	F2, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e23d463	// faddp V3.4S, V3.4S, V3.4S
+	WORD	$0x7e30d863	// faddp S3, V3.2S
+	FMOVS	F3, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e24d484	// faddp V4.4S, V4.4S, V4.4S
+	WORD	$0x7e30d884	// faddp S4, V4.2S
+	FMOVS	F4, (R4)
+	ADD	R5, R4, R4
+	WORD	$0x6e25d4a5	// faddp V5.4S, V5.4S, V5.4S
+	WORD	$0x7e30d8a5	// faddp S5, V5.2S
+	FMOVS	F5, (R4)
+	RET
+
 // func fmaPeakNEON(n int)
 TEXT ·fmaPeakNEON(SB), NOSPLIT|NOFRAME, $0-8
 	MOVD	n+0(FP), R0

@@ -34,6 +34,42 @@ func sgemmTile5x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *
 //go:noescape
 func sgemmTile6x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 
+// sdotRows1NEON computes 1 dot products of rows of A with b (asmDotRows), k a
+// multiple of 4.
+//
+//go:noescape
+func sdotRows1NEON(k int, a *float32, lda int, b, c *float32, ldc int)
+
+// sdotRows2NEON computes 2 dot products of rows of A with b (asmDotRows), k a
+// multiple of 4.
+//
+//go:noescape
+func sdotRows2NEON(k int, a *float32, lda int, b, c *float32, ldc int)
+
+// sdotRows3NEON computes 3 dot products of rows of A with b (asmDotRows), k a
+// multiple of 4.
+//
+//go:noescape
+func sdotRows3NEON(k int, a *float32, lda int, b, c *float32, ldc int)
+
+// sdotRows4NEON computes 4 dot products of rows of A with b (asmDotRows), k a
+// multiple of 4.
+//
+//go:noescape
+func sdotRows4NEON(k int, a *float32, lda int, b, c *float32, ldc int)
+
+// sdotRows5NEON computes 5 dot products of rows of A with b (asmDotRows), k a
+// multiple of 4.
+//
+//go:noescape
+func sdotRows5NEON(k int, a *float32, lda int, b, c *float32, ldc int)
+
+// sdotRows6NEON computes 6 dot products of rows of A with b (asmDotRows), k a
+// multiple of 4.
+//
+//go:noescape
+func sdotRows6NEON(k int, a *float32, lda int, b, c *float32, ldc int)
+
 // fmaPeakNEON runs n rounds of 24 independent FMLA chains (192 operations a round),
 // the throughput ceiling the SGEMM tiles are measured against.
 //
