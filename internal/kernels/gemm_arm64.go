@@ -24,5 +24,20 @@ var neonKernel = microKernel{
 	tile:    tileOf(neonTiles[:], 16),
 	tileEp:  tileEpOf(neonTiles[:], 16),
 	dotRows: dotRowsOf(neonDotRows[:], 4),
-	dot:     func(n int, x, y []float32) float32 { return genericKernel.dot(n, x, y) },
+	dot:     neonDot,
+}
+
+// neonDot is the NEON kernel's dot: the first n − n mod 4 products summed
+// by sdotRows1NEON (a vector accumulator, its lanes then summed), the rest
+// added in order (the classifier's rows, Dot).
+func neonDot(n int, x, y []float32) float32 {
+	_, _ = x[n-1], y[n-1]
+	var s float32
+	if kv := n - n%4; kv > 0 {
+		sdotRows1NEON(kv, &x[0], kv, &y[0], &s, 1)
+	}
+	for p := n - n%4; p < n; p++ {
+		s += x[p] * y[p]
+	}
+	return s
 }
