@@ -10,6 +10,7 @@ package kernels
 func init() {
 	if !asmDisabled {
 		convGemm = convGemmNEON
+		convGemmT, convTNative = convGemmTNEON, true
 	}
 }
 
@@ -65,5 +66,26 @@ func convGemmNEON(m, n, k int, a []float32, lda int, b []float32, offs []int32, 
 				}
 			}
 		}
+	}
+}
+
+// convTilesTNEON[r] computes r positions by 16 channels of ConvGemmT.
+var convTilesTNEON = [7]func(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int){
+	nil, convTileT1x4NEON, convTileT2x4NEON, convTileT3x4NEON, convTileT4x4NEON, convTileT5x4NEON, convTileT6x4NEON,
+}
+
+// convGemmTNEON runs ConvGemmT on the NEON tiles: 16 channels at a time,
+// each row's positions in tiles of up to 6, all oh rows in one call;
+// channels past the last multiple of 16 on the portable loop.
+func convGemmTNEON(m, oh, ow, k int, a []float32, lda int, b []float32, ldb int, offs []int32, c []float32, ldc int) {
+	full := m &^ 15
+	for j := 0; j < full; j += 16 {
+		for x0 := 0; x0 < ow; x0 += 6 {
+			r := min(6, ow-x0)
+			convTilesTNEON[r](k, &a[j], lda, &b[x0], ldb, &offs[0], &c[x0*ldc+j], ldc, ow*ldc, oh)
+		}
+	}
+	if full < m {
+		convGemmTGeneric(m-full, oh, ow, k, a[full:], lda, b, ldb, offs, c[full:], ldc)
 	}
 }

@@ -95,6 +95,12 @@ func convTile1x3NEON(k int, a *float32, lda int, b *float32, offs *int32, c *flo
 //go:noescape
 func convTile1x4NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
 
+// convTileT1x4NEON computes nblk tiles of ConvGemmT (engine_conv.go) with NEON, 1
+// positions by 16 channels each, rows ldb apart in B and ldcq in C.
+//
+//go:noescape
+func convTileT1x4NEON(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
 // convTile2x1NEON computes ConvGemm's tile (engine_conv.go) with NEON: 2 rows by
 // 4 columns of C, nblk such blocks side by side; C is added to when acc is 1.
 //
@@ -118,6 +124,12 @@ func convTile2x3NEON(k int, a *float32, lda int, b *float32, offs *int32, c *flo
 //
 //go:noescape
 func convTile2x4NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTileT2x4NEON computes nblk tiles of ConvGemmT (engine_conv.go) with NEON, 2
+// positions by 16 channels each, rows ldb apart in B and ldcq in C.
+//
+//go:noescape
+func convTileT2x4NEON(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
 
 // convTile3x1NEON computes ConvGemm's tile (engine_conv.go) with NEON: 3 rows by
 // 4 columns of C, nblk such blocks side by side; C is added to when acc is 1.
@@ -143,6 +155,12 @@ func convTile3x3NEON(k int, a *float32, lda int, b *float32, offs *int32, c *flo
 //go:noescape
 func convTile3x4NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
 
+// convTileT3x4NEON computes nblk tiles of ConvGemmT (engine_conv.go) with NEON, 3
+// positions by 16 channels each, rows ldb apart in B and ldcq in C.
+//
+//go:noescape
+func convTileT3x4NEON(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
 // convTile4x1NEON computes ConvGemm's tile (engine_conv.go) with NEON: 4 rows by
 // 4 columns of C, nblk such blocks side by side; C is added to when acc is 1.
 //
@@ -166,6 +184,12 @@ func convTile4x3NEON(k int, a *float32, lda int, b *float32, offs *int32, c *flo
 //
 //go:noescape
 func convTile4x4NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTileT4x4NEON computes nblk tiles of ConvGemmT (engine_conv.go) with NEON, 4
+// positions by 16 channels each, rows ldb apart in B and ldcq in C.
+//
+//go:noescape
+func convTileT4x4NEON(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
 
 // convTile5x1NEON computes ConvGemm's tile (engine_conv.go) with NEON: 5 rows by
 // 4 columns of C, nblk such blocks side by side; C is added to when acc is 1.
@@ -191,6 +215,12 @@ func convTile5x3NEON(k int, a *float32, lda int, b *float32, offs *int32, c *flo
 //go:noescape
 func convTile5x4NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
 
+// convTileT5x4NEON computes nblk tiles of ConvGemmT (engine_conv.go) with NEON, 5
+// positions by 16 channels each, rows ldb apart in B and ldcq in C.
+//
+//go:noescape
+func convTileT5x4NEON(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
 // convTile6x1NEON computes ConvGemm's tile (engine_conv.go) with NEON: 6 rows by
 // 4 columns of C, nblk such blocks side by side; C is added to when acc is 1.
 //
@@ -214,3 +244,9 @@ func convTile6x3NEON(k int, a *float32, lda int, b *float32, offs *int32, c *flo
 //
 //go:noescape
 func convTile6x4NEON(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)
+
+// convTileT6x4NEON computes nblk tiles of ConvGemmT (engine_conv.go) with NEON, 6
+// positions by 16 channels each, rows ldb apart in B and ldcq in C.
+//
+//go:noescape
+func convTileT6x4NEON(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)

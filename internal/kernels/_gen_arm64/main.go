@@ -305,6 +305,7 @@ func main() {
 		for v := 1; v <= 4; v++ {
 			e.convTile(r, v)
 		}
+		e.convTileT(r, 4)
 	}
 	for _, f := range []struct {
 		name string
