@@ -26,16 +26,7 @@ func (e *emitter) convTile(r, v int) {
 		e.ins("CBZ\tR7, done")
 		e.ins("CBZ\tR0, done")
 		row := func(i int) string { return fmt.Sprintf("R%d", 19+i) } // A's row i
-		regs := func(base int) string {
-			s := "["
-			for j := 0; j < v; j++ {
-				if j > 0 {
-					s += ", "
-				}
-				s += fmt.Sprintf("V%d.S4", base+j)
-			}
-			return s + "]"
-		}
+		regs := func(base int) string { return regsN(base, v) }
 		e.label("block")
 		e.ins("MOVD\tR1, %s", row(0))
 		for i := 1; i < r; i++ {
@@ -106,16 +97,7 @@ func (e *emitter) convTileT(r, v int) {
 		e.ins("MOVD\tnblk+72(FP), R9")
 		e.ins("CBZ\tR9, done")
 		e.ins("CBZ\tR0, done")
-		regs := func(base int) string {
-			s := "["
-			for j := 0; j < v; j++ {
-				if j > 0 {
-					s += ", "
-				}
-				s += fmt.Sprintf("V%d.S4", base+j)
-			}
-			return s + "]"
-		}
+		regs := func(base int) string { return regsN(base, v) }
 		e.label("block")
 		for x := 0; x < r*v; x++ {
 			e.ins("VEOR\tV%d.B16, V%d.B16, V%d.B16", x, x, x)

@@ -33,12 +33,7 @@ func (e *emitter) biasActRows() {
 		// body emits one step of w vectors (w = 4 or 1) from src at R10
 		// (res at R11) into dst at R9, each post-incremented.
 		body := func(w int, sfx string) {
-			regs := func(v int) string {
-				if w == 1 {
-					return fmt.Sprintf("[V%d.S4]", v)
-				}
-				return regs4(v)
-			}
+			regs := func(v int) string { return regsN(v, w) }
 			e.ins("VLD1.P\t%d(R10), %s", 16*w, regs(0))
 			e.epilogue(sfx, seq(0, w), same(29, w), "R4", []string{fmt.Sprintf("VLD1.P\t%d(R11), %s", 16*w, regs(4))},
 				seq(4, w), "R8", 30, fmt.Sprintf("VST1.P\t%s, %d(R9)", regs(0), 16*w))

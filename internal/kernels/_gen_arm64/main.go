@@ -141,8 +141,20 @@ func (e *emitter) fadd(d, n, m int) { e.vec3("fadd", faddEnc, d, n, m) }
 func (e *emitter) fmax(d, n, m int) { e.vec3("fmax", fmaxEnc, d, n, m) }
 
 // regs4 names four consecutive vector registers from v as a list.
-func regs4(v int) string {
-	return fmt.Sprintf("[V%d.S4, V%d.S4, V%d.S4, V%d.S4]", v, v+1, v+2, v+3)
+func regs4(v int) string { return regsN(v, 4) }
+
+// regsN names n consecutive vector registers from v as a list.
+func regsN(v, n int) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for j := 0; j < n; j++ {
+		if j > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "V%d.S4", v+j)
+	}
+	b.WriteString("]")
+	return b.String()
 }
 
 // tile emits sgemmTile{r}x16NEON: the amd64 sgemmTile's contract (see
