@@ -7,12 +7,6 @@ package kernels
 // of gathering it into blocks for the SGEMM (convGemmPacked), which for
 // ResNeXt's groups of 4 output channels copied a value of B for every 4
 // multiply-adds.
-func init() {
-	if !asmDisabled {
-		convGemm = convGemmNEON
-		convGemmT, convTNative = convGemmTNEON, true
-	}
-}
 
 // convTileNEONFunc is one NEON implicit-GEMM tile (engine_stubs_arm64.go).
 type convTileNEONFunc func(k int, a *float32, lda int, b *float32, offs *int32, c *float32, ldc int, nblk int, acc int)

@@ -5,13 +5,6 @@ package kernels
 // The arm64 epilogues, BiasAct (the direct convolutions') and
 // TransposeBiasAct (the small maps' transposed layers'): NEON
 // (engine_arm64.s, written by _gen_arm64).
-func init() {
-	if !asmDisabled {
-		biasAct, biasActRows = biasActNEONGo, biasActRowsNEONGo
-		transposeBiasAct, transposeNative = transposeBiasActNEONGo, true
-		packTranspose, packTransposeW = packTransposeNEONGo, 4
-	}
-}
 
 // packTransposeNEONGo is packTranspose with NEON's 4×4 blocks: an
 // in-place plan's small maps gather their transposed weights so.

@@ -5,11 +5,6 @@ package kernels
 // ResNet's max pool rows on arm64: NEON (engine_arm64.s, written by
 // _gen_arm64), four outputs a step; the outputs whose windows reach past
 // the last whole step's columns on the portable twin.
-func init() {
-	if !asmDisabled {
-		maxPool3x3s2Row = maxPool3x3s2RowNEONGo
-	}
-}
 
 func maxPool3x3s2RowNEONGo(dst, r0, r1, r2 []float32, w int) {
 	// A step of 4 outputs from output 4g reads columns 8g to 8g+7.

@@ -4,12 +4,6 @@ package kernels
 
 // The stride-2 layers' subsampling on arm64: NEON (engine_arm64.s,
 // written by _gen_arm64), LD2 splitting 8 values a step.
-func init() {
-	if !asmDisabled {
-		everyOther, everyOtherRows = everyOtherNEONGo, everyOtherRowsNEONGo
-		deinterleaveRows = deinterleaveRowsNEONGo
-	}
-}
 
 func everyOtherNEONGo(dst, src []float32) {
 	everyOtherRowsNEONGo(dst, len(dst), src, len(src), 1, len(dst))

@@ -5,12 +5,6 @@ package kernels
 // The arm64 Winograd transforms, F(2×2, 3×3) and F(4×4, 3×3): NEON, four
 // tiles a register (engine_arm64.s, written by _gen_arm64), the tiles past
 // the last group of four on the portable twins.
-func init() {
-	if !asmDisabled {
-		winoInput, winoOutput = winoInputNEONGo, winoOutputNEONGo
-		wino4Input, wino4Output, wino4Native = wino4InputNEONGo, wino4OutputNEONGo, true
-	}
-}
 
 func winoInputNEONGo(v []float32, ldv int, x []float32, wq, n int) {
 	groups := n / 4
