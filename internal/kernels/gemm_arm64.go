@@ -8,6 +8,13 @@ var neonTiles = [...]asmTile{nil,
 	sgemmTile4x16NEON, sgemmTile5x16NEON, sgemmTile6x16NEON,
 }
 
+// neonHalfTiles[r] computes an r×8 tile: the right edge of C when 8 to
+// 12 columns are left (with dotRows for those past 8).
+var neonHalfTiles = [...]asmTile{nil,
+	sgemmTile1x8NEON, sgemmTile2x8NEON, sgemmTile3x8NEON,
+	sgemmTile4x8NEON, sgemmTile5x8NEON, sgemmTile6x8NEON,
+}
+
 // neonDotRows[r] computes r dot products with one vector: a right edge
 // of C of a few columns (Winograd's 49 tiles as 48 + 1), one at a time.
 var neonDotRows = [...]asmDotRows{nil,
@@ -23,6 +30,7 @@ var neonKernel = microKernel{
 	strided: true,
 	tile:    tileOf(neonTiles[:], 16),
 	tileEp:  tileEpOf(neonTiles[:], 16),
+	half:    tileOf(neonHalfTiles[:], 8),
 	dotRows: dotRowsOf(neonDotRows[:], 4),
 	dot:     neonDot,
 }

@@ -1258,6 +1258,882 @@ write:
 	VST1	[V20.S4, V21.S4, V22.S4, V23.S4], (R13)
 	RET
 
+// func sgemmTile1x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·sgemmTile1x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4], (R13)
+	RET
+
+// func sgemmTile2x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·sgemmTile2x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V2.S4
+	VFMLA	V25.S4, V31.S4, V3.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d442	// fadd V2.4S, V2.4S, V24.4S
+	WORD	$0x4e39d463	// fadd V3.4S, V3.4S, V25.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V2.S4, V3.S4], (R13)
+	RET
+
+// func sgemmTile3x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·sgemmTile3x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+	VLD1R.P	(R8)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V4.S4
+	VFMLA	V25.S4, V28.S4, V5.S4
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+	VLD1R.P	(R8)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V4.S4
+	VFMLA	V25.S4, V28.S4, V5.S4
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+	VLD1R.P	(R8)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V4.S4
+	VFMLA	V25.S4, V28.S4, V5.S4
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	WORD	$0x6e3edc84	// fmul V4.4S, V4.4S, V30.4S
+	WORD	$0x6e3edca5	// fmul V5.4S, V5.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V2.S4
+	VFMLA	V25.S4, V31.S4, V3.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V4.S4
+	VFMLA	V25.S4, V31.S4, V5.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed484	// fadd V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ed4a5	// fadd V5.4S, V5.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d442	// fadd V2.4S, V2.4S, V24.4S
+	WORD	$0x4e39d463	// fadd V3.4S, V3.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+	WORD	$0x4e3ef484	// fmax V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ef4a5	// fmax V5.4S, V5.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V2.S4, V3.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V4.S4, V5.S4], (R13)
+	RET
+
+// func sgemmTile4x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·sgemmTile4x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+	VLD1R.P	(R8)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V4.S4
+	VFMLA	V25.S4, V28.S4, V5.S4
+	VLD1R.P	(R9)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V6.S4
+	VFMLA	V25.S4, V29.S4, V7.S4
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+	VLD1R.P	(R8)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V4.S4
+	VFMLA	V25.S4, V28.S4, V5.S4
+	VLD1R.P	(R9)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V6.S4
+	VFMLA	V25.S4, V29.S4, V7.S4
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+	VLD1R.P	(R8)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V4.S4
+	VFMLA	V25.S4, V28.S4, V5.S4
+	VLD1R.P	(R9)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V6.S4
+	VFMLA	V25.S4, V29.S4, V7.S4
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	WORD	$0x6e3edc84	// fmul V4.4S, V4.4S, V30.4S
+	WORD	$0x6e3edca5	// fmul V5.4S, V5.4S, V30.4S
+	WORD	$0x6e3edcc6	// fmul V6.4S, V6.4S, V30.4S
+	WORD	$0x6e3edce7	// fmul V7.4S, V7.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V2.S4
+	VFMLA	V25.S4, V31.S4, V3.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V4.S4
+	VFMLA	V25.S4, V31.S4, V5.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V6.S4
+	VFMLA	V25.S4, V31.S4, V7.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed484	// fadd V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ed4a5	// fadd V5.4S, V5.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed4c6	// fadd V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ed4e7	// fadd V7.4S, V7.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d442	// fadd V2.4S, V2.4S, V24.4S
+	WORD	$0x4e39d463	// fadd V3.4S, V3.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d4c6	// fadd V6.4S, V6.4S, V24.4S
+	WORD	$0x4e39d4e7	// fadd V7.4S, V7.4S, V25.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+	WORD	$0x4e3ef484	// fmax V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ef4a5	// fmax V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ef4c6	// fmax V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ef4e7	// fmax V7.4S, V7.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V2.S4, V3.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V4.S4, V5.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V6.S4, V7.S4], (R13)
+	RET
+
+// func sgemmTile5x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·sgemmTile5x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	ADD	R2, R9, R10
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+	VLD1R.P	(R8)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V4.S4
+	VFMLA	V25.S4, V28.S4, V5.S4
+	VLD1R.P	(R9)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V6.S4
+	VFMLA	V25.S4, V29.S4, V7.S4
+	VLD1R.P	(R10)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V8.S4
+	VFMLA	V25.S4, V28.S4, V9.S4
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+	VLD1R.P	(R8)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V4.S4
+	VFMLA	V25.S4, V28.S4, V5.S4
+	VLD1R.P	(R9)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V6.S4
+	VFMLA	V25.S4, V29.S4, V7.S4
+	VLD1R.P	(R10)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V8.S4
+	VFMLA	V25.S4, V28.S4, V9.S4
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+	VLD1R.P	(R8)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V4.S4
+	VFMLA	V25.S4, V28.S4, V5.S4
+	VLD1R.P	(R9)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V6.S4
+	VFMLA	V25.S4, V29.S4, V7.S4
+	VLD1R.P	(R10)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V8.S4
+	VFMLA	V25.S4, V28.S4, V9.S4
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	WORD	$0x6e3edc84	// fmul V4.4S, V4.4S, V30.4S
+	WORD	$0x6e3edca5	// fmul V5.4S, V5.4S, V30.4S
+	WORD	$0x6e3edcc6	// fmul V6.4S, V6.4S, V30.4S
+	WORD	$0x6e3edce7	// fmul V7.4S, V7.4S, V30.4S
+	WORD	$0x6e3edd08	// fmul V8.4S, V8.4S, V30.4S
+	WORD	$0x6e3edd29	// fmul V9.4S, V9.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V2.S4
+	VFMLA	V25.S4, V31.S4, V3.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V4.S4
+	VFMLA	V25.S4, V31.S4, V5.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V6.S4
+	VFMLA	V25.S4, V31.S4, V7.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V8.S4
+	VFMLA	V25.S4, V31.S4, V9.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed484	// fadd V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ed4a5	// fadd V5.4S, V5.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed4c6	// fadd V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ed4e7	// fadd V7.4S, V7.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed508	// fadd V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ed529	// fadd V9.4S, V9.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d442	// fadd V2.4S, V2.4S, V24.4S
+	WORD	$0x4e39d463	// fadd V3.4S, V3.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d4c6	// fadd V6.4S, V6.4S, V24.4S
+	WORD	$0x4e39d4e7	// fadd V7.4S, V7.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+	WORD	$0x4e3ef484	// fmax V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ef4a5	// fmax V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ef4c6	// fmax V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ef4e7	// fmax V7.4S, V7.4S, V30.4S
+	WORD	$0x4e3ef508	// fmax V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ef529	// fmax V9.4S, V9.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V2.S4, V3.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V4.S4, V5.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V6.S4, V7.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V8.S4, V9.S4], (R13)
+	RET
+
+// func sgemmTile6x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·sgemmTile6x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	ADD	R2, R9, R10
+	ADD	R2, R10, R11
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+	VLD1R.P	(R8)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V4.S4
+	VFMLA	V25.S4, V28.S4, V5.S4
+	VLD1R.P	(R9)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V6.S4
+	VFMLA	V25.S4, V29.S4, V7.S4
+	VLD1R.P	(R10)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V8.S4
+	VFMLA	V25.S4, V28.S4, V9.S4
+	VLD1R.P	(R11)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V10.S4
+	VFMLA	V25.S4, V29.S4, V11.S4
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+	VLD1R.P	(R8)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V4.S4
+	VFMLA	V25.S4, V28.S4, V5.S4
+	VLD1R.P	(R9)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V6.S4
+	VFMLA	V25.S4, V29.S4, V7.S4
+	VLD1R.P	(R10)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V8.S4
+	VFMLA	V25.S4, V28.S4, V9.S4
+	VLD1R.P	(R11)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V10.S4
+	VFMLA	V25.S4, V29.S4, V11.S4
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V0.S4
+	VFMLA	V25.S4, V28.S4, V1.S4
+	VLD1R.P	(R7)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V2.S4
+	VFMLA	V25.S4, V29.S4, V3.S4
+	VLD1R.P	(R8)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V4.S4
+	VFMLA	V25.S4, V28.S4, V5.S4
+	VLD1R.P	(R9)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V6.S4
+	VFMLA	V25.S4, V29.S4, V7.S4
+	VLD1R.P	(R10)(R3), [V28.S4]
+	VFMLA	V24.S4, V28.S4, V8.S4
+	VFMLA	V25.S4, V28.S4, V9.S4
+	VLD1R.P	(R11)(R3), [V29.S4]
+	VFMLA	V24.S4, V29.S4, V10.S4
+	VFMLA	V25.S4, V29.S4, V11.S4
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	WORD	$0x6e3edc84	// fmul V4.4S, V4.4S, V30.4S
+	WORD	$0x6e3edca5	// fmul V5.4S, V5.4S, V30.4S
+	WORD	$0x6e3edcc6	// fmul V6.4S, V6.4S, V30.4S
+	WORD	$0x6e3edce7	// fmul V7.4S, V7.4S, V30.4S
+	WORD	$0x6e3edd08	// fmul V8.4S, V8.4S, V30.4S
+	WORD	$0x6e3edd29	// fmul V9.4S, V9.4S, V30.4S
+	WORD	$0x6e3edd4a	// fmul V10.4S, V10.4S, V30.4S
+	WORD	$0x6e3edd6b	// fmul V11.4S, V11.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V2.S4
+	VFMLA	V25.S4, V31.S4, V3.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V4.S4
+	VFMLA	V25.S4, V31.S4, V5.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V6.S4
+	VFMLA	V25.S4, V31.S4, V7.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V8.S4
+	VFMLA	V25.S4, V31.S4, V9.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V10.S4
+	VFMLA	V25.S4, V31.S4, V11.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed484	// fadd V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ed4a5	// fadd V5.4S, V5.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed4c6	// fadd V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ed4e7	// fadd V7.4S, V7.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed508	// fadd V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ed529	// fadd V9.4S, V9.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed54a	// fadd V10.4S, V10.4S, V30.4S
+	WORD	$0x4e3ed56b	// fadd V11.4S, V11.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d442	// fadd V2.4S, V2.4S, V24.4S
+	WORD	$0x4e39d463	// fadd V3.4S, V3.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d4c6	// fadd V6.4S, V6.4S, V24.4S
+	WORD	$0x4e39d4e7	// fadd V7.4S, V7.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d54a	// fadd V10.4S, V10.4S, V24.4S
+	WORD	$0x4e39d56b	// fadd V11.4S, V11.4S, V25.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+	WORD	$0x4e3ef484	// fmax V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ef4a5	// fmax V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ef4c6	// fmax V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ef4e7	// fmax V7.4S, V7.4S, V30.4S
+	WORD	$0x4e3ef508	// fmax V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ef529	// fmax V9.4S, V9.4S, V30.4S
+	WORD	$0x4e3ef54a	// fmax V10.4S, V10.4S, V30.4S
+	WORD	$0x4e3ef56b	// fmax V11.4S, V11.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V2.S4, V3.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V4.S4, V5.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V6.S4, V7.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V8.S4, V9.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V10.S4, V11.S4], (R13)
+	RET
+
 // func sdotRows1NEON(k int, a *float32, lda int, b, c *float32, ldc int)
 TEXT ·sdotRows1NEON(SB), NOSPLIT|NOFRAME, $0-48
 	MOVD	k+0(FP), R0

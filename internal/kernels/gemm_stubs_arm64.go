@@ -34,6 +34,36 @@ func sgemmTile5x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *
 //go:noescape
 func sgemmTile6x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 
+// sgemmTile1x8NEON is sgemmTile1x32AVX512's contract for an 1×8 tile, with NEON.
+//
+//go:noescape
+func sgemmTile1x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// sgemmTile2x8NEON is sgemmTile2x32AVX512's contract for an 2×8 tile, with NEON.
+//
+//go:noescape
+func sgemmTile2x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// sgemmTile3x8NEON is sgemmTile3x32AVX512's contract for an 3×8 tile, with NEON.
+//
+//go:noescape
+func sgemmTile3x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// sgemmTile4x8NEON is sgemmTile4x32AVX512's contract for an 4×8 tile, with NEON.
+//
+//go:noescape
+func sgemmTile4x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// sgemmTile5x8NEON is sgemmTile5x32AVX512's contract for an 5×8 tile, with NEON.
+//
+//go:noescape
+func sgemmTile5x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// sgemmTile6x8NEON is sgemmTile6x32AVX512's contract for an 6×8 tile, with NEON.
+//
+//go:noescape
+func sgemmTile6x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
 // sdotRows1NEON computes 1 dot products of rows of A with b (asmDotRows), k a
 // multiple of 4.
 //
