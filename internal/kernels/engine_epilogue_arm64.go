@@ -27,16 +27,7 @@ func biasActRowsNEONGo(dst []float32, ldd int, src []float32, lds int, res []flo
 	}
 	_ = dst[(rows-1)*ldd+n-1]
 	_ = src[(rows-1)*lds+n-1]
-	var rp *float32
-	if res != nil {
-		_ = res[(rows-1)*ldr+n-1]
-		rp = &res[0]
-	}
-	r := 0
-	if relu {
-		r = 1
-	}
-	biasActRowsNEON(&dst[0], ldd, &src[0], lds, rp, ldr, rows, n, b, r)
+	biasActRowsNEON(&dst[0], ldd, &src[0], lds, resPtr(res, ldr, rows, n), ldr, rows, n, b, flag(relu))
 }
 
 // transposeBiasActNEONGo is transposeBiasActNEON on the 4×4 blocks of the
@@ -48,29 +39,12 @@ func transposeBiasActNEONGo(dst []float32, ldd int, src []float32, lds int, res 
 		_ = dst[(c4-1)*ldd+n4-1]
 		_ = src[(n4-1)*lds+c4-1]
 		_ = bias[c4-1]
-		var rp *float32
-		if res != nil {
-			_ = res[(c4-1)*ldr+n4-1]
-			rp = &res[0]
-		}
-		r := 0
-		if relu {
-			r = 1
-		}
-		transposeBiasActNEON(&dst[0], ldd, &src[0], lds, rp, ldr, &bias[0], n4/4, c4/4, r)
+		transposeBiasActNEON(&dst[0], ldd, &src[0], lds, resPtr(res, ldr, c4, n4), ldr, &bias[0], n4/4, c4/4, flag(relu))
 	}
 	if c4 < cols && n4 > 0 {
-		var rr []float32
-		if res != nil {
-			rr = res[c4*ldr:]
-		}
-		transposeBiasActGeneric(dst[c4*ldd:], ldd, src[c4:], lds, rr, ldr, bias[c4:], n4, cols-c4, relu)
+		transposeBiasActGeneric(dst[c4*ldd:], ldd, src[c4:], lds, resFrom(res, c4*ldr), ldr, bias[c4:], n4, cols-c4, relu)
 	}
 	if n4 < n {
-		var rr []float32
-		if res != nil {
-			rr = res[n4:]
-		}
-		transposeBiasActGeneric(dst[n4:], ldd, src[n4*lds:], lds, rr, ldr, bias, n-n4, cols, relu)
+		transposeBiasActGeneric(dst[n4:], ldd, src[n4*lds:], lds, resFrom(res, n4), ldr, bias, n-n4, cols, relu)
 	}
 }

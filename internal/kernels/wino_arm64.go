@@ -29,11 +29,7 @@ func winoOutputNEONGo(y []float32, ldy int, m []float32, ldm, n, rows, cols int,
 		winoOutputNEON(&y[0], ldy, &m[0], ldm, groups, rows, bias, rp, r)
 	}
 	if t := 4 * groups; t < n {
-		var rt []float32
-		if res != nil {
-			rt = res[2*t:]
-		}
-		winoOutputGeneric(y[2*t:], ldy, m[t:], ldm, n-t, rows, cols-2*t, bias, rt, relu)
+		winoOutputGeneric(y[2*t:], ldy, m[t:], ldm, n-t, rows, cols-2*t, bias, resFrom(res, 2*t), relu)
 	}
 }
 
@@ -62,10 +58,6 @@ func wino4OutputNEONGo(y []float32, ldy int, m []float32, ldm, n, rows, cols int
 		wino4OutputNEON(&y[0], ldy, &m[0], ldm, groups, rows, bias, rp, r, &scratch[0])
 	}
 	if t := 4 * groups; t < n {
-		var rt []float32
-		if res != nil {
-			rt = res[4*t:]
-		}
-		wino4OutputGeneric(y[4*t:], ldy, m[t:], ldm, n-t, rows, cols-4*t, bias, rt, relu)
+		wino4OutputGeneric(y[4*t:], ldy, m[t:], ldm, n-t, rows, cols-4*t, bias, resFrom(res, 4*t), relu)
 	}
 }

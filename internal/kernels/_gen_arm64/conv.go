@@ -48,8 +48,7 @@ func (e *emitter) convTile(r, v int) {
 				e.ins("VFMLA\tV%d.S4, V%d.S4, V%d.S4", 24+j, bc, v*i+j)
 			}
 		}
-		e.ins("SUBS\t$1, R10, R10")
-		e.ins("BNE\tstep")
+		e.countDown("R10", "step")
 		e.ins("MOVD\tR5, R12")
 		for i := 0; i < r; i++ {
 			e.ins("CBZ\tR8, store%d", i)
@@ -65,10 +64,8 @@ func (e *emitter) convTile(r, v int) {
 		}
 		e.ins("ADD\t$%d, R3", 16*v)
 		e.ins("ADD\t$%d, R5", 16*v)
-		e.ins("SUBS\t$1, R7, R7")
-		e.ins("BNE\tblock")
-		e.label("done")
-		e.ins("RET")
+		e.countDown("R7", "block")
+		e.done()
 	})
 }
 
@@ -117,8 +114,7 @@ func (e *emitter) convTileT(r, v int) {
 				e.ins("VFMLA\tV%d.S4, V%d.S4, V%d.S4", 24+j, bc, v*i+j)
 			}
 		}
-		e.ins("SUBS\t$1, R12, R12")
-		e.ins("BNE\tstep")
+		e.countDown("R12", "step")
 		e.ins("MOVD\tR6, R14")
 		for i := 0; i < r; i++ {
 			e.ins("VST1\t%s, (R14)", regs(v*i))
@@ -128,9 +124,7 @@ func (e *emitter) convTileT(r, v int) {
 		}
 		e.ins("ADD\tR4, R3, R3")
 		e.ins("ADD\tR8, R6, R6")
-		e.ins("SUBS\t$1, R9, R9")
-		e.ins("BNE\tblock")
-		e.label("done")
-		e.ins("RET")
+		e.countDown("R9", "block")
+		e.done()
 	})
 }

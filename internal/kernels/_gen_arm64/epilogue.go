@@ -70,10 +70,8 @@ func (e *emitter) biasActRows() {
 		e.ins("CBZ\tR4, nores")
 		e.ins("ADD\tR5, R4")
 		e.label("nores")
-		e.ins("SUBS\t$1, R6, R6")
-		e.ins("BNE\trow")
-		e.label("done")
-		e.ins("RET")
+		e.countDown("R6", "row")
+		e.done()
 	})
 }
 
@@ -133,17 +131,14 @@ func (e *emitter) transposeBiasAct() {
 		}
 		e.epilogue("", seq(0, 4), seq(16, 4), "R4", loads, seq(8, 4), "R9", 31, stores...)
 		e.ins("ADD\tR3<<2, R19, R19")
-		e.ins("SUBS\t$1, R20, R20")
-		e.ins("BNE\tiblock")
+		e.countDown("R20", "iblock")
 		e.ins("ADD\tR1<<2, R0, R0")
 		e.ins("CBZ\tR4, nextres")
 		e.ins("ADD\tR5<<2, R4, R4")
 		e.label("nextres")
 		e.ins("ADD\t$16, R2")
-		e.ins("SUBS\t$1, R8, R8")
-		e.ins("BNE\toblock")
-		e.label("done")
-		e.ins("RET")
+		e.countDown("R8", "oblock")
+		e.done()
 	})
 }
 
@@ -171,10 +166,8 @@ func (e *emitter) transposeBlocks() {
 		for q := 0; q < 4; q++ {
 			e.ins("VST1.P\t[V%d.S4], (R0)(R1)", q)
 		}
-		e.ins("SUBS\t$1, R4, R4")
-		e.ins("BNE\tloop")
-		e.label("done")
-		e.ins("RET")
+		e.countDown("R4", "loop")
+		e.done()
 	})
 }
 

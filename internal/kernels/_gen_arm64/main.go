@@ -118,6 +118,19 @@ func same(v, n int) []int {
 	return s
 }
 
+// countDown emits the end of a loop counted down in reg: decrement, and
+// back to label while not zero.
+func (e *emitter) countDown(reg, label string) {
+	e.ins("SUBS\t$1, %s, %s", reg, reg)
+	e.ins("BNE\t%s", label)
+}
+
+// done emits the label "done", where a kernel's loops end, and RET.
+func (e *emitter) done() {
+	e.label("done")
+	e.ins("RET")
+}
+
 func (e *emitter) ins(format string, args ...any) {
 	fmt.Fprintf(e.out(), "\t"+format+"\n", args...)
 }
@@ -196,8 +209,7 @@ func (e *emitter) tile(r, vecs int) {
 	e.label("loop")
 	step()
 	step()
-	e.ins("SUBS\t$1, R12, R12")
-	e.ins("BNE\tloop")
+	e.countDown("R12", "loop")
 	e.label("tail")
 	e.ins("TBZ\t$0, R0, scale")
 	step()
@@ -281,10 +293,8 @@ func (e *emitter) peak() {
 	for v := 0; v < chains; v++ {
 		e.ins("VFMLA\tV%d.S4, V%d.S4, V%d.S4", chains, chains+1, v)
 	}
-	e.ins("SUBS\t$1, R0, R0")
-	e.ins("BNE\tloop")
-	e.label("done")
-	e.ins("RET")
+	e.countDown("R0", "loop")
+	e.done()
 }
 
 func main() {
@@ -367,8 +377,7 @@ func (e *emitter) dotRows(r int) {
 		e.ins("VLD1.P\t16(%s), [V%d.S4]", row(i), 16+i)
 		e.ins("VFMLA\tV8.S4, V%d.S4, V%d.S4", 16+i, i)
 	}
-	e.ins("SUBS\t$1, R12, R12")
-	e.ins("BNE\tloop")
+	e.countDown("R12", "loop")
 	e.label("sum")
 	for i := 0; i < r; i++ {
 		e.vec3("faddp", faddpEnc, i, i, i)

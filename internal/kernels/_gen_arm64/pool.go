@@ -32,9 +32,7 @@ func (e *emitter) maxPoolRow() {
 		e.fmax(7, 7, 6)
 		e.ins("VST1.P\t[V7.S4], 16(R0)")
 		e.ins("VORR\tV1.B16, V1.B16, V31.B16")
-		e.ins("SUBS\t$1, R4, R4")
-		e.ins("BNE\tloop")
-		e.label("done")
-		e.ins("RET")
+		e.countDown("R4", "loop")
+		e.done()
 	})
 }

@@ -71,10 +71,8 @@ func (e *emitter) winoInput() {
 		for p := 2; p < 6; p++ {
 			e.ins("ADD\t$32, R%d", p)
 		}
-		e.ins("SUBS\t$1, R6, R6")
-		e.ins("BNE\tloop")
-		e.label("done")
-		e.ins("RET")
+		e.countDown("R6", "loop")
+		e.done()
 	})
 }
 
@@ -138,10 +136,8 @@ func (e *emitter) winoOutput() {
 		e.ins("CBZ\tR6, nores")
 		e.ins("ADD\t$32, R6")
 		e.label("nores")
-		e.ins("SUBS\t$1, R4, R4")
-		e.ins("BNE\tloop")
-		e.label("done")
-		e.ins("RET")
+		e.countDown("R4", "loop")
+		e.done()
 	})
 }
 
@@ -263,10 +259,8 @@ func (e *emitter) wino4Input() {
 		}
 		e.ins("ADD\t$16, R0")
 		e.ins("ADD\t$64, R2")
-		e.ins("SUBS\t$1, R6, R6")
-		e.ins("BNE\tloop")
-		e.label("done")
-		e.ins("RET")
+		e.countDown("R6", "loop")
+		e.done()
 	})
 }
 
@@ -337,9 +331,7 @@ func (e *emitter) wino4Output() {
 		e.ins("CBZ\tR6, nores")
 		e.ins("ADD\t$64, R6")
 		e.label("nores")
-		e.ins("SUBS\t$1, R4, R4")
-		e.ins("BNE\tloop")
-		e.label("done")
-		e.ins("RET")
+		e.countDown("R4", "loop")
+		e.done()
 	})
 }
