@@ -87,7 +87,7 @@ type Options struct {
 	BF16 bool
 	// Int8 compiles the engine with engine.Options.Int8: most
 	// convolutions' products from 8-bit values, faster on CPUs with
-	// AVX512-VNNI or AVX-VNNI, less precise than BF16 (engine/README "Int8"). It may
+	// AVX512-VNNI, AVX-VNNI or arm64's SDOT, less precise than BF16 (engine/README "Int8"). It may
 	// be combined with BF16, which then covers the layers Int8 leaves
 	// (Winograd's); ignored with Reference.
 	Int8 bool

@@ -51,7 +51,7 @@
 // float32. About 1.3–1.6× as fast, but not within float32 tolerance.
 //
 // Options.Int8 (off by default) runs the 1×1 and implicit-GEMM
-// convolutions on bytes with AVX512-VNNI or AVX-VNNI (kernels.GemmU8S8): weights as
+// convolutions on bytes with AVX512-VNNI, AVX-VNNI or arm64's SDOT (kernels.GemmU8S8): weights as
 // signed bytes with a scale per output channel, made once; each tile
 // quantizes its columns of the input (post-ReLU, so unsigned; the stem's
 // offset by 128) with a scale per column into the thread's buffer

@@ -30,7 +30,7 @@ func Example() {
 }
 
 // The optional precision modes trade float32 fidelity for speed on CPUs
-// with AVX512-VNNI or AVX-VNNI (Int8) and AVX512-BF16 (BF16); elsewhere they run
+// with AVX512-VNNI, AVX-VNNI or arm64's SDOT (Int8) and AVX512-BF16 (BF16); elsewhere they run
 // portable code. The logits move by about 1 % of their range
 // (bench/precision), so the prediction here stays the float32 one.
 func ExampleOptions_int8() {

@@ -27,7 +27,7 @@ func reluInput(n, c, h, w int, seed uint64) []float32 {
 // products summed exactly, scaled in float64. What is left is float32's
 // rounding of the scaling and the epilogue: at most eight roundings
 // (conversion, two products, a second product's three, three sums), each
-// within 2⁻²⁴ of the magnitudes summed. With the AVX512-VNNI or AVX-VNNI
+// within 2⁻²⁴ of the magnitudes summed. With the AVX512-VNNI, AVX-VNNI or SDOT
 // kernels where the CPU has them, else the portable ones.
 func TestPointwiseInt8(t *testing.T) {
 	for _, tc := range pointwiseCases {

@@ -47,8 +47,8 @@ type Options struct {
 	// (every convolution of a ResNet but the stem reads the output of a
 	// ReLU; the stem's signed input is offset by 128), the products summed
 	// exactly in int32 and scaled back to float32 before the epilogue.
-	// With AVX512-VNNI (or AVX2 and AVX-VNNI) they run at up to four times
-	// float32's rate, and
+	// With AVX512-VNNI (or AVX2 and AVX-VNNI, or arm64's dot-product
+	// extension) they run at up to four times float32's rate, and
 	// those weights take a quarter of the memory. It costs more precision
 	// than BF16 (engine/README "Int8"); Winograd's products (bfloat16 with
 	// BF16) and the classifier stay float32. Off by default; without either

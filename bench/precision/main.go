@@ -36,7 +36,7 @@ func main() {
 	n := flag.Int("n", 8, "random inputs per architecture")
 	flag.Parse()
 	ctx := context.Background()
-	fmt.Printf("# AVX512-BF16 kernels: %v, AVX512-VNNI or AVX-VNNI kernels: %v\n", kernels.BF16Native(), kernels.Int8Native())
+	fmt.Printf("# AVX512-BF16 kernels: %v, AVX512-VNNI, AVX-VNNI or SDOT kernels: %v\n", kernels.BF16Native(), kernels.Int8Native())
 	fmt.Println("| network | mode | inputs | max abs Δlogit | max Δ / logit range | relative L2 | top-1 agree | top-5 overlap |")
 	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|")
 	photos, _ := filepath.Glob("imageio/testdata/*.jpg")

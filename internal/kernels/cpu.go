@@ -23,17 +23,14 @@ func init() {
 // the SGEMM micro-kernel's instruction set ("avx512", "avx2", "neon" or
 // "generic", the portable one), which the engine's other kernels follow;
 // Int8 and BF16 those of the optional precision modes' products
-// ("avx512-vnni", "avx-vnni" or "generic"; "avx512-bf16" or "generic").
+// ("avx512-vnni", "avx-vnni", "neon-dotprod" or "generic"; "avx512-bf16" or "generic").
 type Kernels struct{ GEMM, Int8, BF16 string }
 
 // Running returns the kernel sets this process runs.
 func Running() Kernels {
 	k := Kernels{GEMM: gemmKernel.name, Int8: "generic", BF16: "generic"}
-	switch {
-	case useVNNI && int8AVX2:
-		k.Int8 = "avx-vnni"
-	case useVNNI:
-		k.Int8 = "avx512-vnni"
+	if int8Asm {
+		k.Int8 = int8KernelName()
 	}
 	if BF16Native() {
 		k.BF16 = "avx512-bf16"

@@ -3687,3 +3687,3062 @@ step:
 	BNE	block
 done:
 	RET
+
+// func int8Tile1x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+TEXT ·int8Tile1x16NEON(SB), NOSPLIT|NOFRAME, $0-112
+	MOVD	kq+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R4
+	MOVD	ldb+32(FP), R5
+	LSL	$2, R5
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VMOVI	$128, V30.B16
+	CBZ	R0, sums
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VEOR	V30.B16, V24.B16, V24.B16
+	VEOR	V30.B16, V25.B16, V25.B16
+	VEOR	V30.B16, V26.B16, V26.B16
+	VEOR	V30.B16, V27.B16, V27.B16
+	VLD1R.P	4(R6), [V28.S4]
+	WORD	$0x4e9c9700	// sdot V0.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9721	// sdot V1.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9742	// sdot V2.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9763	// sdot V3.4S, V27.16B, V28.16B
+	SUBS	$1, R0, R0
+	BNE	loop
+sums:
+	// Less corr[i], then float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	corr+88(FP), R12
+	MOVD	sb+64(FP), R13
+	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
+	MOVD	sa+56(FP), R13
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x4e21d800	// scvtf V0, V0
+	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
+	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x4e21d821	// scvtf V1, V1
+	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
+	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x4e21d842	// scvtf V2, V2
+	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
+	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	WORD	$0x4e21d863	// scvtf V3, V3
+	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
+	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
+	MOVD	c+40(FP), R13
+	MOVD	ldc+48(FP), R14
+	LSL	$2, R14
+	MOVD	flags+104(FP), R15
+	TBZ	$3, R15, bias
+	// + C: a second product summed into the same tile.
+	MOVD	R13, R16
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+bias:
+	TBZ	$0, R15, residual
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd400	// fadd V0.4S, V0.4S, V28.4S
+	WORD	$0x4e3cd421	// fadd V1.4S, V1.4S, V28.4S
+	WORD	$0x4e3cd442	// fadd V2.4S, V2.4S, V28.4S
+	WORD	$0x4e3cd463	// fadd V3.4S, V3.4S, V28.4S
+residual:
+	TBZ	$1, R15, relu
+	MOVD	res+80(FP), R16
+	MOVD	ldr+96(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	// Values below 0 (not −0, not NaN) become 0.
+	WORD	$0x4ea0e81c	// fcmlt V28, V0
+	WORD	$0x4e7c1c00	// bic V0.4S, V0.4S, V28.4S
+	WORD	$0x4ea0e83c	// fcmlt V28, V1
+	WORD	$0x4e7c1c21	// bic V1.4S, V1.4S, V28.4S
+	WORD	$0x4ea0e85c	// fcmlt V28, V2
+	WORD	$0x4e7c1c42	// bic V2.4S, V2.4S, V28.4S
+	WORD	$0x4ea0e87c	// fcmlt V28, V3
+	WORD	$0x4e7c1c63	// bic V3.4S, V3.4S, V28.4S
+write:
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
+	RET
+
+// func int8Tile2x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+TEXT ·int8Tile2x16NEON(SB), NOSPLIT|NOFRAME, $0-112
+	MOVD	kq+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R4
+	MOVD	ldb+32(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VMOVI	$128, V30.B16
+	CBZ	R0, sums
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VEOR	V30.B16, V24.B16, V24.B16
+	VEOR	V30.B16, V25.B16, V25.B16
+	VEOR	V30.B16, V26.B16, V26.B16
+	VEOR	V30.B16, V27.B16, V27.B16
+	VLD1R.P	4(R6), [V28.S4]
+	WORD	$0x4e9c9700	// sdot V0.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9721	// sdot V1.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9742	// sdot V2.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9763	// sdot V3.4S, V27.16B, V28.16B
+	VLD1R.P	4(R7), [V29.S4]
+	WORD	$0x4e9d9704	// sdot V4.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9725	// sdot V5.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9746	// sdot V6.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9767	// sdot V7.4S, V27.16B, V29.16B
+	SUBS	$1, R0, R0
+	BNE	loop
+sums:
+	// Less corr[i], then float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	corr+88(FP), R12
+	MOVD	sb+64(FP), R13
+	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
+	MOVD	sa+56(FP), R13
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x4e21d800	// scvtf V0, V0
+	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
+	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x4e21d821	// scvtf V1, V1
+	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
+	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x4e21d842	// scvtf V2, V2
+	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
+	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	WORD	$0x4e21d863	// scvtf V3, V3
+	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
+	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x4e21d884	// scvtf V4, V4
+	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
+	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x4e21d8a5	// scvtf V5, V5
+	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
+	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x4e21d8c6	// scvtf V6, V6
+	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
+	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+	WORD	$0x4e21d8e7	// scvtf V7, V7
+	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
+	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
+	MOVD	c+40(FP), R13
+	MOVD	ldc+48(FP), R14
+	LSL	$2, R14
+	MOVD	flags+104(FP), R15
+	TBZ	$3, R15, bias
+	// + C: a second product summed into the same tile.
+	MOVD	R13, R16
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+bias:
+	TBZ	$0, R15, residual
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd400	// fadd V0.4S, V0.4S, V28.4S
+	WORD	$0x4e3cd421	// fadd V1.4S, V1.4S, V28.4S
+	WORD	$0x4e3cd442	// fadd V2.4S, V2.4S, V28.4S
+	WORD	$0x4e3cd463	// fadd V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd484	// fadd V4.4S, V4.4S, V28.4S
+	WORD	$0x4e3cd4a5	// fadd V5.4S, V5.4S, V28.4S
+	WORD	$0x4e3cd4c6	// fadd V6.4S, V6.4S, V28.4S
+	WORD	$0x4e3cd4e7	// fadd V7.4S, V7.4S, V28.4S
+residual:
+	TBZ	$1, R15, relu
+	MOVD	res+80(FP), R16
+	MOVD	ldr+96(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	// Values below 0 (not −0, not NaN) become 0.
+	WORD	$0x4ea0e81c	// fcmlt V28, V0
+	WORD	$0x4e7c1c00	// bic V0.4S, V0.4S, V28.4S
+	WORD	$0x4ea0e83c	// fcmlt V28, V1
+	WORD	$0x4e7c1c21	// bic V1.4S, V1.4S, V28.4S
+	WORD	$0x4ea0e85c	// fcmlt V28, V2
+	WORD	$0x4e7c1c42	// bic V2.4S, V2.4S, V28.4S
+	WORD	$0x4ea0e87c	// fcmlt V28, V3
+	WORD	$0x4e7c1c63	// bic V3.4S, V3.4S, V28.4S
+	WORD	$0x4ea0e89c	// fcmlt V28, V4
+	WORD	$0x4e7c1c84	// bic V4.4S, V4.4S, V28.4S
+	WORD	$0x4ea0e8bc	// fcmlt V28, V5
+	WORD	$0x4e7c1ca5	// bic V5.4S, V5.4S, V28.4S
+	WORD	$0x4ea0e8dc	// fcmlt V28, V6
+	WORD	$0x4e7c1cc6	// bic V6.4S, V6.4S, V28.4S
+	WORD	$0x4ea0e8fc	// fcmlt V28, V7
+	WORD	$0x4e7c1ce7	// bic V7.4S, V7.4S, V28.4S
+write:
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
+	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
+	RET
+
+// func int8Tile3x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+TEXT ·int8Tile3x16NEON(SB), NOSPLIT|NOFRAME, $0-112
+	MOVD	kq+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R4
+	MOVD	ldb+32(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	VMOVI	$128, V30.B16
+	CBZ	R0, sums
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VEOR	V30.B16, V24.B16, V24.B16
+	VEOR	V30.B16, V25.B16, V25.B16
+	VEOR	V30.B16, V26.B16, V26.B16
+	VEOR	V30.B16, V27.B16, V27.B16
+	VLD1R.P	4(R6), [V28.S4]
+	WORD	$0x4e9c9700	// sdot V0.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9721	// sdot V1.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9742	// sdot V2.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9763	// sdot V3.4S, V27.16B, V28.16B
+	VLD1R.P	4(R7), [V29.S4]
+	WORD	$0x4e9d9704	// sdot V4.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9725	// sdot V5.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9746	// sdot V6.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9767	// sdot V7.4S, V27.16B, V29.16B
+	VLD1R.P	4(R8), [V28.S4]
+	WORD	$0x4e9c9708	// sdot V8.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9729	// sdot V9.4S, V25.16B, V28.16B
+	WORD	$0x4e9c974a	// sdot V10.4S, V26.16B, V28.16B
+	WORD	$0x4e9c976b	// sdot V11.4S, V27.16B, V28.16B
+	SUBS	$1, R0, R0
+	BNE	loop
+sums:
+	// Less corr[i], then float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	corr+88(FP), R12
+	MOVD	sb+64(FP), R13
+	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
+	MOVD	sa+56(FP), R13
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x4e21d800	// scvtf V0, V0
+	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
+	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x4e21d821	// scvtf V1, V1
+	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
+	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x4e21d842	// scvtf V2, V2
+	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
+	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	WORD	$0x4e21d863	// scvtf V3, V3
+	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
+	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x4e21d884	// scvtf V4, V4
+	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
+	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x4e21d8a5	// scvtf V5, V5
+	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
+	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x4e21d8c6	// scvtf V6, V6
+	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
+	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+	WORD	$0x4e21d8e7	// scvtf V7, V7
+	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
+	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
+	WORD	$0x4e21d908	// scvtf V8, V8
+	WORD	$0x6e38dd08	// fmul V8.4S, V8.4S, V24.4S
+	WORD	$0x6e3ddd08	// fmul V8.4S, V8.4S, V29.4S
+	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
+	WORD	$0x4e21d929	// scvtf V9, V9
+	WORD	$0x6e39dd29	// fmul V9.4S, V9.4S, V25.4S
+	WORD	$0x6e3ddd29	// fmul V9.4S, V9.4S, V29.4S
+	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
+	WORD	$0x4e21d94a	// scvtf V10, V10
+	WORD	$0x6e3add4a	// fmul V10.4S, V10.4S, V26.4S
+	WORD	$0x6e3ddd4a	// fmul V10.4S, V10.4S, V29.4S
+	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
+	WORD	$0x4e21d96b	// scvtf V11, V11
+	WORD	$0x6e3bdd6b	// fmul V11.4S, V11.4S, V27.4S
+	WORD	$0x6e3ddd6b	// fmul V11.4S, V11.4S, V29.4S
+	MOVD	c+40(FP), R13
+	MOVD	ldc+48(FP), R14
+	LSL	$2, R14
+	MOVD	flags+104(FP), R15
+	TBZ	$3, R15, bias
+	// + C: a second product summed into the same tile.
+	MOVD	R13, R16
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+bias:
+	TBZ	$0, R15, residual
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd400	// fadd V0.4S, V0.4S, V28.4S
+	WORD	$0x4e3cd421	// fadd V1.4S, V1.4S, V28.4S
+	WORD	$0x4e3cd442	// fadd V2.4S, V2.4S, V28.4S
+	WORD	$0x4e3cd463	// fadd V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd484	// fadd V4.4S, V4.4S, V28.4S
+	WORD	$0x4e3cd4a5	// fadd V5.4S, V5.4S, V28.4S
+	WORD	$0x4e3cd4c6	// fadd V6.4S, V6.4S, V28.4S
+	WORD	$0x4e3cd4e7	// fadd V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd508	// fadd V8.4S, V8.4S, V28.4S
+	WORD	$0x4e3cd529	// fadd V9.4S, V9.4S, V28.4S
+	WORD	$0x4e3cd54a	// fadd V10.4S, V10.4S, V28.4S
+	WORD	$0x4e3cd56b	// fadd V11.4S, V11.4S, V28.4S
+residual:
+	TBZ	$1, R15, relu
+	MOVD	res+80(FP), R16
+	MOVD	ldr+96(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	// Values below 0 (not −0, not NaN) become 0.
+	WORD	$0x4ea0e81c	// fcmlt V28, V0
+	WORD	$0x4e7c1c00	// bic V0.4S, V0.4S, V28.4S
+	WORD	$0x4ea0e83c	// fcmlt V28, V1
+	WORD	$0x4e7c1c21	// bic V1.4S, V1.4S, V28.4S
+	WORD	$0x4ea0e85c	// fcmlt V28, V2
+	WORD	$0x4e7c1c42	// bic V2.4S, V2.4S, V28.4S
+	WORD	$0x4ea0e87c	// fcmlt V28, V3
+	WORD	$0x4e7c1c63	// bic V3.4S, V3.4S, V28.4S
+	WORD	$0x4ea0e89c	// fcmlt V28, V4
+	WORD	$0x4e7c1c84	// bic V4.4S, V4.4S, V28.4S
+	WORD	$0x4ea0e8bc	// fcmlt V28, V5
+	WORD	$0x4e7c1ca5	// bic V5.4S, V5.4S, V28.4S
+	WORD	$0x4ea0e8dc	// fcmlt V28, V6
+	WORD	$0x4e7c1cc6	// bic V6.4S, V6.4S, V28.4S
+	WORD	$0x4ea0e8fc	// fcmlt V28, V7
+	WORD	$0x4e7c1ce7	// bic V7.4S, V7.4S, V28.4S
+	WORD	$0x4ea0e91c	// fcmlt V28, V8
+	WORD	$0x4e7c1d08	// bic V8.4S, V8.4S, V28.4S
+	WORD	$0x4ea0e93c	// fcmlt V28, V9
+	WORD	$0x4e7c1d29	// bic V9.4S, V9.4S, V28.4S
+	WORD	$0x4ea0e95c	// fcmlt V28, V10
+	WORD	$0x4e7c1d4a	// bic V10.4S, V10.4S, V28.4S
+	WORD	$0x4ea0e97c	// fcmlt V28, V11
+	WORD	$0x4e7c1d6b	// bic V11.4S, V11.4S, V28.4S
+write:
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
+	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
+	VST1.P	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)(R14)
+	RET
+
+// func int8Tile4x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+TEXT ·int8Tile4x16NEON(SB), NOSPLIT|NOFRAME, $0-112
+	MOVD	kq+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R4
+	MOVD	ldb+32(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	VEOR	V12.B16, V12.B16, V12.B16
+	VEOR	V13.B16, V13.B16, V13.B16
+	VEOR	V14.B16, V14.B16, V14.B16
+	VEOR	V15.B16, V15.B16, V15.B16
+	VMOVI	$128, V30.B16
+	CBZ	R0, sums
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VEOR	V30.B16, V24.B16, V24.B16
+	VEOR	V30.B16, V25.B16, V25.B16
+	VEOR	V30.B16, V26.B16, V26.B16
+	VEOR	V30.B16, V27.B16, V27.B16
+	VLD1R.P	4(R6), [V28.S4]
+	WORD	$0x4e9c9700	// sdot V0.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9721	// sdot V1.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9742	// sdot V2.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9763	// sdot V3.4S, V27.16B, V28.16B
+	VLD1R.P	4(R7), [V29.S4]
+	WORD	$0x4e9d9704	// sdot V4.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9725	// sdot V5.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9746	// sdot V6.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9767	// sdot V7.4S, V27.16B, V29.16B
+	VLD1R.P	4(R8), [V28.S4]
+	WORD	$0x4e9c9708	// sdot V8.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9729	// sdot V9.4S, V25.16B, V28.16B
+	WORD	$0x4e9c974a	// sdot V10.4S, V26.16B, V28.16B
+	WORD	$0x4e9c976b	// sdot V11.4S, V27.16B, V28.16B
+	VLD1R.P	4(R9), [V29.S4]
+	WORD	$0x4e9d970c	// sdot V12.4S, V24.16B, V29.16B
+	WORD	$0x4e9d972d	// sdot V13.4S, V25.16B, V29.16B
+	WORD	$0x4e9d974e	// sdot V14.4S, V26.16B, V29.16B
+	WORD	$0x4e9d976f	// sdot V15.4S, V27.16B, V29.16B
+	SUBS	$1, R0, R0
+	BNE	loop
+sums:
+	// Less corr[i], then float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	corr+88(FP), R12
+	MOVD	sb+64(FP), R13
+	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
+	MOVD	sa+56(FP), R13
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x4e21d800	// scvtf V0, V0
+	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
+	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x4e21d821	// scvtf V1, V1
+	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
+	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x4e21d842	// scvtf V2, V2
+	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
+	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	WORD	$0x4e21d863	// scvtf V3, V3
+	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
+	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x4e21d884	// scvtf V4, V4
+	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
+	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x4e21d8a5	// scvtf V5, V5
+	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
+	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x4e21d8c6	// scvtf V6, V6
+	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
+	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+	WORD	$0x4e21d8e7	// scvtf V7, V7
+	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
+	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
+	WORD	$0x4e21d908	// scvtf V8, V8
+	WORD	$0x6e38dd08	// fmul V8.4S, V8.4S, V24.4S
+	WORD	$0x6e3ddd08	// fmul V8.4S, V8.4S, V29.4S
+	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
+	WORD	$0x4e21d929	// scvtf V9, V9
+	WORD	$0x6e39dd29	// fmul V9.4S, V9.4S, V25.4S
+	WORD	$0x6e3ddd29	// fmul V9.4S, V9.4S, V29.4S
+	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
+	WORD	$0x4e21d94a	// scvtf V10, V10
+	WORD	$0x6e3add4a	// fmul V10.4S, V10.4S, V26.4S
+	WORD	$0x6e3ddd4a	// fmul V10.4S, V10.4S, V29.4S
+	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
+	WORD	$0x4e21d96b	// scvtf V11, V11
+	WORD	$0x6e3bdd6b	// fmul V11.4S, V11.4S, V27.4S
+	WORD	$0x6e3ddd6b	// fmul V11.4S, V11.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc858c	// sub V12.4S, V12.4S, V28.4S
+	WORD	$0x4e21d98c	// scvtf V12, V12
+	WORD	$0x6e38dd8c	// fmul V12.4S, V12.4S, V24.4S
+	WORD	$0x6e3ddd8c	// fmul V12.4S, V12.4S, V29.4S
+	WORD	$0x6ebc85ad	// sub V13.4S, V13.4S, V28.4S
+	WORD	$0x4e21d9ad	// scvtf V13, V13
+	WORD	$0x6e39ddad	// fmul V13.4S, V13.4S, V25.4S
+	WORD	$0x6e3dddad	// fmul V13.4S, V13.4S, V29.4S
+	WORD	$0x6ebc85ce	// sub V14.4S, V14.4S, V28.4S
+	WORD	$0x4e21d9ce	// scvtf V14, V14
+	WORD	$0x6e3addce	// fmul V14.4S, V14.4S, V26.4S
+	WORD	$0x6e3dddce	// fmul V14.4S, V14.4S, V29.4S
+	WORD	$0x6ebc85ef	// sub V15.4S, V15.4S, V28.4S
+	WORD	$0x4e21d9ef	// scvtf V15, V15
+	WORD	$0x6e3bddef	// fmul V15.4S, V15.4S, V27.4S
+	WORD	$0x6e3dddef	// fmul V15.4S, V15.4S, V29.4S
+	MOVD	c+40(FP), R13
+	MOVD	ldc+48(FP), R14
+	LSL	$2, R14
+	MOVD	flags+104(FP), R15
+	TBZ	$3, R15, bias
+	// + C: a second product summed into the same tile.
+	MOVD	R13, R16
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+bias:
+	TBZ	$0, R15, residual
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd400	// fadd V0.4S, V0.4S, V28.4S
+	WORD	$0x4e3cd421	// fadd V1.4S, V1.4S, V28.4S
+	WORD	$0x4e3cd442	// fadd V2.4S, V2.4S, V28.4S
+	WORD	$0x4e3cd463	// fadd V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd484	// fadd V4.4S, V4.4S, V28.4S
+	WORD	$0x4e3cd4a5	// fadd V5.4S, V5.4S, V28.4S
+	WORD	$0x4e3cd4c6	// fadd V6.4S, V6.4S, V28.4S
+	WORD	$0x4e3cd4e7	// fadd V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd508	// fadd V8.4S, V8.4S, V28.4S
+	WORD	$0x4e3cd529	// fadd V9.4S, V9.4S, V28.4S
+	WORD	$0x4e3cd54a	// fadd V10.4S, V10.4S, V28.4S
+	WORD	$0x4e3cd56b	// fadd V11.4S, V11.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd58c	// fadd V12.4S, V12.4S, V28.4S
+	WORD	$0x4e3cd5ad	// fadd V13.4S, V13.4S, V28.4S
+	WORD	$0x4e3cd5ce	// fadd V14.4S, V14.4S, V28.4S
+	WORD	$0x4e3cd5ef	// fadd V15.4S, V15.4S, V28.4S
+residual:
+	TBZ	$1, R15, relu
+	MOVD	res+80(FP), R16
+	MOVD	ldr+96(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	// Values below 0 (not −0, not NaN) become 0.
+	WORD	$0x4ea0e81c	// fcmlt V28, V0
+	WORD	$0x4e7c1c00	// bic V0.4S, V0.4S, V28.4S
+	WORD	$0x4ea0e83c	// fcmlt V28, V1
+	WORD	$0x4e7c1c21	// bic V1.4S, V1.4S, V28.4S
+	WORD	$0x4ea0e85c	// fcmlt V28, V2
+	WORD	$0x4e7c1c42	// bic V2.4S, V2.4S, V28.4S
+	WORD	$0x4ea0e87c	// fcmlt V28, V3
+	WORD	$0x4e7c1c63	// bic V3.4S, V3.4S, V28.4S
+	WORD	$0x4ea0e89c	// fcmlt V28, V4
+	WORD	$0x4e7c1c84	// bic V4.4S, V4.4S, V28.4S
+	WORD	$0x4ea0e8bc	// fcmlt V28, V5
+	WORD	$0x4e7c1ca5	// bic V5.4S, V5.4S, V28.4S
+	WORD	$0x4ea0e8dc	// fcmlt V28, V6
+	WORD	$0x4e7c1cc6	// bic V6.4S, V6.4S, V28.4S
+	WORD	$0x4ea0e8fc	// fcmlt V28, V7
+	WORD	$0x4e7c1ce7	// bic V7.4S, V7.4S, V28.4S
+	WORD	$0x4ea0e91c	// fcmlt V28, V8
+	WORD	$0x4e7c1d08	// bic V8.4S, V8.4S, V28.4S
+	WORD	$0x4ea0e93c	// fcmlt V28, V9
+	WORD	$0x4e7c1d29	// bic V9.4S, V9.4S, V28.4S
+	WORD	$0x4ea0e95c	// fcmlt V28, V10
+	WORD	$0x4e7c1d4a	// bic V10.4S, V10.4S, V28.4S
+	WORD	$0x4ea0e97c	// fcmlt V28, V11
+	WORD	$0x4e7c1d6b	// bic V11.4S, V11.4S, V28.4S
+	WORD	$0x4ea0e99c	// fcmlt V28, V12
+	WORD	$0x4e7c1d8c	// bic V12.4S, V12.4S, V28.4S
+	WORD	$0x4ea0e9bc	// fcmlt V28, V13
+	WORD	$0x4e7c1dad	// bic V13.4S, V13.4S, V28.4S
+	WORD	$0x4ea0e9dc	// fcmlt V28, V14
+	WORD	$0x4e7c1dce	// bic V14.4S, V14.4S, V28.4S
+	WORD	$0x4ea0e9fc	// fcmlt V28, V15
+	WORD	$0x4e7c1def	// bic V15.4S, V15.4S, V28.4S
+write:
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
+	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
+	VST1.P	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)(R14)
+	VST1.P	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)(R14)
+	RET
+
+// func int8Tile5x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+TEXT ·int8Tile5x16NEON(SB), NOSPLIT|NOFRAME, $0-112
+	MOVD	kq+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R4
+	MOVD	ldb+32(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	ADD	R2, R9, R10
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	VEOR	V12.B16, V12.B16, V12.B16
+	VEOR	V13.B16, V13.B16, V13.B16
+	VEOR	V14.B16, V14.B16, V14.B16
+	VEOR	V15.B16, V15.B16, V15.B16
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	VMOVI	$128, V30.B16
+	CBZ	R0, sums
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VEOR	V30.B16, V24.B16, V24.B16
+	VEOR	V30.B16, V25.B16, V25.B16
+	VEOR	V30.B16, V26.B16, V26.B16
+	VEOR	V30.B16, V27.B16, V27.B16
+	VLD1R.P	4(R6), [V28.S4]
+	WORD	$0x4e9c9700	// sdot V0.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9721	// sdot V1.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9742	// sdot V2.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9763	// sdot V3.4S, V27.16B, V28.16B
+	VLD1R.P	4(R7), [V29.S4]
+	WORD	$0x4e9d9704	// sdot V4.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9725	// sdot V5.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9746	// sdot V6.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9767	// sdot V7.4S, V27.16B, V29.16B
+	VLD1R.P	4(R8), [V28.S4]
+	WORD	$0x4e9c9708	// sdot V8.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9729	// sdot V9.4S, V25.16B, V28.16B
+	WORD	$0x4e9c974a	// sdot V10.4S, V26.16B, V28.16B
+	WORD	$0x4e9c976b	// sdot V11.4S, V27.16B, V28.16B
+	VLD1R.P	4(R9), [V29.S4]
+	WORD	$0x4e9d970c	// sdot V12.4S, V24.16B, V29.16B
+	WORD	$0x4e9d972d	// sdot V13.4S, V25.16B, V29.16B
+	WORD	$0x4e9d974e	// sdot V14.4S, V26.16B, V29.16B
+	WORD	$0x4e9d976f	// sdot V15.4S, V27.16B, V29.16B
+	VLD1R.P	4(R10), [V28.S4]
+	WORD	$0x4e9c9710	// sdot V16.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9731	// sdot V17.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9752	// sdot V18.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9773	// sdot V19.4S, V27.16B, V28.16B
+	SUBS	$1, R0, R0
+	BNE	loop
+sums:
+	// Less corr[i], then float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	corr+88(FP), R12
+	MOVD	sb+64(FP), R13
+	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
+	MOVD	sa+56(FP), R13
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x4e21d800	// scvtf V0, V0
+	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
+	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x4e21d821	// scvtf V1, V1
+	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
+	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x4e21d842	// scvtf V2, V2
+	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
+	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	WORD	$0x4e21d863	// scvtf V3, V3
+	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
+	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x4e21d884	// scvtf V4, V4
+	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
+	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x4e21d8a5	// scvtf V5, V5
+	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
+	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x4e21d8c6	// scvtf V6, V6
+	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
+	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+	WORD	$0x4e21d8e7	// scvtf V7, V7
+	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
+	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
+	WORD	$0x4e21d908	// scvtf V8, V8
+	WORD	$0x6e38dd08	// fmul V8.4S, V8.4S, V24.4S
+	WORD	$0x6e3ddd08	// fmul V8.4S, V8.4S, V29.4S
+	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
+	WORD	$0x4e21d929	// scvtf V9, V9
+	WORD	$0x6e39dd29	// fmul V9.4S, V9.4S, V25.4S
+	WORD	$0x6e3ddd29	// fmul V9.4S, V9.4S, V29.4S
+	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
+	WORD	$0x4e21d94a	// scvtf V10, V10
+	WORD	$0x6e3add4a	// fmul V10.4S, V10.4S, V26.4S
+	WORD	$0x6e3ddd4a	// fmul V10.4S, V10.4S, V29.4S
+	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
+	WORD	$0x4e21d96b	// scvtf V11, V11
+	WORD	$0x6e3bdd6b	// fmul V11.4S, V11.4S, V27.4S
+	WORD	$0x6e3ddd6b	// fmul V11.4S, V11.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc858c	// sub V12.4S, V12.4S, V28.4S
+	WORD	$0x4e21d98c	// scvtf V12, V12
+	WORD	$0x6e38dd8c	// fmul V12.4S, V12.4S, V24.4S
+	WORD	$0x6e3ddd8c	// fmul V12.4S, V12.4S, V29.4S
+	WORD	$0x6ebc85ad	// sub V13.4S, V13.4S, V28.4S
+	WORD	$0x4e21d9ad	// scvtf V13, V13
+	WORD	$0x6e39ddad	// fmul V13.4S, V13.4S, V25.4S
+	WORD	$0x6e3dddad	// fmul V13.4S, V13.4S, V29.4S
+	WORD	$0x6ebc85ce	// sub V14.4S, V14.4S, V28.4S
+	WORD	$0x4e21d9ce	// scvtf V14, V14
+	WORD	$0x6e3addce	// fmul V14.4S, V14.4S, V26.4S
+	WORD	$0x6e3dddce	// fmul V14.4S, V14.4S, V29.4S
+	WORD	$0x6ebc85ef	// sub V15.4S, V15.4S, V28.4S
+	WORD	$0x4e21d9ef	// scvtf V15, V15
+	WORD	$0x6e3bddef	// fmul V15.4S, V15.4S, V27.4S
+	WORD	$0x6e3dddef	// fmul V15.4S, V15.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8610	// sub V16.4S, V16.4S, V28.4S
+	WORD	$0x4e21da10	// scvtf V16, V16
+	WORD	$0x6e38de10	// fmul V16.4S, V16.4S, V24.4S
+	WORD	$0x6e3dde10	// fmul V16.4S, V16.4S, V29.4S
+	WORD	$0x6ebc8631	// sub V17.4S, V17.4S, V28.4S
+	WORD	$0x4e21da31	// scvtf V17, V17
+	WORD	$0x6e39de31	// fmul V17.4S, V17.4S, V25.4S
+	WORD	$0x6e3dde31	// fmul V17.4S, V17.4S, V29.4S
+	WORD	$0x6ebc8652	// sub V18.4S, V18.4S, V28.4S
+	WORD	$0x4e21da52	// scvtf V18, V18
+	WORD	$0x6e3ade52	// fmul V18.4S, V18.4S, V26.4S
+	WORD	$0x6e3dde52	// fmul V18.4S, V18.4S, V29.4S
+	WORD	$0x6ebc8673	// sub V19.4S, V19.4S, V28.4S
+	WORD	$0x4e21da73	// scvtf V19, V19
+	WORD	$0x6e3bde73	// fmul V19.4S, V19.4S, V27.4S
+	WORD	$0x6e3dde73	// fmul V19.4S, V19.4S, V29.4S
+	MOVD	c+40(FP), R13
+	MOVD	ldc+48(FP), R14
+	LSL	$2, R14
+	MOVD	flags+104(FP), R15
+	TBZ	$3, R15, bias
+	// + C: a second product summed into the same tile.
+	MOVD	R13, R16
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d610	// fadd V16.4S, V16.4S, V24.4S
+	WORD	$0x4e39d631	// fadd V17.4S, V17.4S, V25.4S
+	WORD	$0x4e3ad652	// fadd V18.4S, V18.4S, V26.4S
+	WORD	$0x4e3bd673	// fadd V19.4S, V19.4S, V27.4S
+bias:
+	TBZ	$0, R15, residual
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd400	// fadd V0.4S, V0.4S, V28.4S
+	WORD	$0x4e3cd421	// fadd V1.4S, V1.4S, V28.4S
+	WORD	$0x4e3cd442	// fadd V2.4S, V2.4S, V28.4S
+	WORD	$0x4e3cd463	// fadd V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd484	// fadd V4.4S, V4.4S, V28.4S
+	WORD	$0x4e3cd4a5	// fadd V5.4S, V5.4S, V28.4S
+	WORD	$0x4e3cd4c6	// fadd V6.4S, V6.4S, V28.4S
+	WORD	$0x4e3cd4e7	// fadd V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd508	// fadd V8.4S, V8.4S, V28.4S
+	WORD	$0x4e3cd529	// fadd V9.4S, V9.4S, V28.4S
+	WORD	$0x4e3cd54a	// fadd V10.4S, V10.4S, V28.4S
+	WORD	$0x4e3cd56b	// fadd V11.4S, V11.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd58c	// fadd V12.4S, V12.4S, V28.4S
+	WORD	$0x4e3cd5ad	// fadd V13.4S, V13.4S, V28.4S
+	WORD	$0x4e3cd5ce	// fadd V14.4S, V14.4S, V28.4S
+	WORD	$0x4e3cd5ef	// fadd V15.4S, V15.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd610	// fadd V16.4S, V16.4S, V28.4S
+	WORD	$0x4e3cd631	// fadd V17.4S, V17.4S, V28.4S
+	WORD	$0x4e3cd652	// fadd V18.4S, V18.4S, V28.4S
+	WORD	$0x4e3cd673	// fadd V19.4S, V19.4S, V28.4S
+residual:
+	TBZ	$1, R15, relu
+	MOVD	res+80(FP), R16
+	MOVD	ldr+96(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d610	// fadd V16.4S, V16.4S, V24.4S
+	WORD	$0x4e39d631	// fadd V17.4S, V17.4S, V25.4S
+	WORD	$0x4e3ad652	// fadd V18.4S, V18.4S, V26.4S
+	WORD	$0x4e3bd673	// fadd V19.4S, V19.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	// Values below 0 (not −0, not NaN) become 0.
+	WORD	$0x4ea0e81c	// fcmlt V28, V0
+	WORD	$0x4e7c1c00	// bic V0.4S, V0.4S, V28.4S
+	WORD	$0x4ea0e83c	// fcmlt V28, V1
+	WORD	$0x4e7c1c21	// bic V1.4S, V1.4S, V28.4S
+	WORD	$0x4ea0e85c	// fcmlt V28, V2
+	WORD	$0x4e7c1c42	// bic V2.4S, V2.4S, V28.4S
+	WORD	$0x4ea0e87c	// fcmlt V28, V3
+	WORD	$0x4e7c1c63	// bic V3.4S, V3.4S, V28.4S
+	WORD	$0x4ea0e89c	// fcmlt V28, V4
+	WORD	$0x4e7c1c84	// bic V4.4S, V4.4S, V28.4S
+	WORD	$0x4ea0e8bc	// fcmlt V28, V5
+	WORD	$0x4e7c1ca5	// bic V5.4S, V5.4S, V28.4S
+	WORD	$0x4ea0e8dc	// fcmlt V28, V6
+	WORD	$0x4e7c1cc6	// bic V6.4S, V6.4S, V28.4S
+	WORD	$0x4ea0e8fc	// fcmlt V28, V7
+	WORD	$0x4e7c1ce7	// bic V7.4S, V7.4S, V28.4S
+	WORD	$0x4ea0e91c	// fcmlt V28, V8
+	WORD	$0x4e7c1d08	// bic V8.4S, V8.4S, V28.4S
+	WORD	$0x4ea0e93c	// fcmlt V28, V9
+	WORD	$0x4e7c1d29	// bic V9.4S, V9.4S, V28.4S
+	WORD	$0x4ea0e95c	// fcmlt V28, V10
+	WORD	$0x4e7c1d4a	// bic V10.4S, V10.4S, V28.4S
+	WORD	$0x4ea0e97c	// fcmlt V28, V11
+	WORD	$0x4e7c1d6b	// bic V11.4S, V11.4S, V28.4S
+	WORD	$0x4ea0e99c	// fcmlt V28, V12
+	WORD	$0x4e7c1d8c	// bic V12.4S, V12.4S, V28.4S
+	WORD	$0x4ea0e9bc	// fcmlt V28, V13
+	WORD	$0x4e7c1dad	// bic V13.4S, V13.4S, V28.4S
+	WORD	$0x4ea0e9dc	// fcmlt V28, V14
+	WORD	$0x4e7c1dce	// bic V14.4S, V14.4S, V28.4S
+	WORD	$0x4ea0e9fc	// fcmlt V28, V15
+	WORD	$0x4e7c1def	// bic V15.4S, V15.4S, V28.4S
+	WORD	$0x4ea0ea1c	// fcmlt V28, V16
+	WORD	$0x4e7c1e10	// bic V16.4S, V16.4S, V28.4S
+	WORD	$0x4ea0ea3c	// fcmlt V28, V17
+	WORD	$0x4e7c1e31	// bic V17.4S, V17.4S, V28.4S
+	WORD	$0x4ea0ea5c	// fcmlt V28, V18
+	WORD	$0x4e7c1e52	// bic V18.4S, V18.4S, V28.4S
+	WORD	$0x4ea0ea7c	// fcmlt V28, V19
+	WORD	$0x4e7c1e73	// bic V19.4S, V19.4S, V28.4S
+write:
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
+	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
+	VST1.P	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)(R14)
+	VST1.P	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)(R14)
+	VST1.P	[V16.S4, V17.S4, V18.S4, V19.S4], (R13)(R14)
+	RET
+
+// func int8Tile6x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+TEXT ·int8Tile6x16NEON(SB), NOSPLIT|NOFRAME, $0-112
+	MOVD	kq+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R4
+	MOVD	ldb+32(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	ADD	R2, R9, R10
+	ADD	R2, R10, R11
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	VEOR	V12.B16, V12.B16, V12.B16
+	VEOR	V13.B16, V13.B16, V13.B16
+	VEOR	V14.B16, V14.B16, V14.B16
+	VEOR	V15.B16, V15.B16, V15.B16
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	VEOR	V20.B16, V20.B16, V20.B16
+	VEOR	V21.B16, V21.B16, V21.B16
+	VEOR	V22.B16, V22.B16, V22.B16
+	VEOR	V23.B16, V23.B16, V23.B16
+	VMOVI	$128, V30.B16
+	CBZ	R0, sums
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VEOR	V30.B16, V24.B16, V24.B16
+	VEOR	V30.B16, V25.B16, V25.B16
+	VEOR	V30.B16, V26.B16, V26.B16
+	VEOR	V30.B16, V27.B16, V27.B16
+	VLD1R.P	4(R6), [V28.S4]
+	WORD	$0x4e9c9700	// sdot V0.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9721	// sdot V1.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9742	// sdot V2.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9763	// sdot V3.4S, V27.16B, V28.16B
+	VLD1R.P	4(R7), [V29.S4]
+	WORD	$0x4e9d9704	// sdot V4.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9725	// sdot V5.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9746	// sdot V6.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9767	// sdot V7.4S, V27.16B, V29.16B
+	VLD1R.P	4(R8), [V28.S4]
+	WORD	$0x4e9c9708	// sdot V8.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9729	// sdot V9.4S, V25.16B, V28.16B
+	WORD	$0x4e9c974a	// sdot V10.4S, V26.16B, V28.16B
+	WORD	$0x4e9c976b	// sdot V11.4S, V27.16B, V28.16B
+	VLD1R.P	4(R9), [V29.S4]
+	WORD	$0x4e9d970c	// sdot V12.4S, V24.16B, V29.16B
+	WORD	$0x4e9d972d	// sdot V13.4S, V25.16B, V29.16B
+	WORD	$0x4e9d974e	// sdot V14.4S, V26.16B, V29.16B
+	WORD	$0x4e9d976f	// sdot V15.4S, V27.16B, V29.16B
+	VLD1R.P	4(R10), [V28.S4]
+	WORD	$0x4e9c9710	// sdot V16.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9731	// sdot V17.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9752	// sdot V18.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9773	// sdot V19.4S, V27.16B, V28.16B
+	VLD1R.P	4(R11), [V29.S4]
+	WORD	$0x4e9d9714	// sdot V20.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9735	// sdot V21.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9756	// sdot V22.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9777	// sdot V23.4S, V27.16B, V29.16B
+	SUBS	$1, R0, R0
+	BNE	loop
+sums:
+	// Less corr[i], then float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	corr+88(FP), R12
+	MOVD	sb+64(FP), R13
+	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
+	MOVD	sa+56(FP), R13
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x4e21d800	// scvtf V0, V0
+	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
+	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x4e21d821	// scvtf V1, V1
+	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
+	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x4e21d842	// scvtf V2, V2
+	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
+	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	WORD	$0x4e21d863	// scvtf V3, V3
+	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
+	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x4e21d884	// scvtf V4, V4
+	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
+	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x4e21d8a5	// scvtf V5, V5
+	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
+	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x4e21d8c6	// scvtf V6, V6
+	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
+	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+	WORD	$0x4e21d8e7	// scvtf V7, V7
+	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
+	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
+	WORD	$0x4e21d908	// scvtf V8, V8
+	WORD	$0x6e38dd08	// fmul V8.4S, V8.4S, V24.4S
+	WORD	$0x6e3ddd08	// fmul V8.4S, V8.4S, V29.4S
+	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
+	WORD	$0x4e21d929	// scvtf V9, V9
+	WORD	$0x6e39dd29	// fmul V9.4S, V9.4S, V25.4S
+	WORD	$0x6e3ddd29	// fmul V9.4S, V9.4S, V29.4S
+	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
+	WORD	$0x4e21d94a	// scvtf V10, V10
+	WORD	$0x6e3add4a	// fmul V10.4S, V10.4S, V26.4S
+	WORD	$0x6e3ddd4a	// fmul V10.4S, V10.4S, V29.4S
+	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
+	WORD	$0x4e21d96b	// scvtf V11, V11
+	WORD	$0x6e3bdd6b	// fmul V11.4S, V11.4S, V27.4S
+	WORD	$0x6e3ddd6b	// fmul V11.4S, V11.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc858c	// sub V12.4S, V12.4S, V28.4S
+	WORD	$0x4e21d98c	// scvtf V12, V12
+	WORD	$0x6e38dd8c	// fmul V12.4S, V12.4S, V24.4S
+	WORD	$0x6e3ddd8c	// fmul V12.4S, V12.4S, V29.4S
+	WORD	$0x6ebc85ad	// sub V13.4S, V13.4S, V28.4S
+	WORD	$0x4e21d9ad	// scvtf V13, V13
+	WORD	$0x6e39ddad	// fmul V13.4S, V13.4S, V25.4S
+	WORD	$0x6e3dddad	// fmul V13.4S, V13.4S, V29.4S
+	WORD	$0x6ebc85ce	// sub V14.4S, V14.4S, V28.4S
+	WORD	$0x4e21d9ce	// scvtf V14, V14
+	WORD	$0x6e3addce	// fmul V14.4S, V14.4S, V26.4S
+	WORD	$0x6e3dddce	// fmul V14.4S, V14.4S, V29.4S
+	WORD	$0x6ebc85ef	// sub V15.4S, V15.4S, V28.4S
+	WORD	$0x4e21d9ef	// scvtf V15, V15
+	WORD	$0x6e3bddef	// fmul V15.4S, V15.4S, V27.4S
+	WORD	$0x6e3dddef	// fmul V15.4S, V15.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8610	// sub V16.4S, V16.4S, V28.4S
+	WORD	$0x4e21da10	// scvtf V16, V16
+	WORD	$0x6e38de10	// fmul V16.4S, V16.4S, V24.4S
+	WORD	$0x6e3dde10	// fmul V16.4S, V16.4S, V29.4S
+	WORD	$0x6ebc8631	// sub V17.4S, V17.4S, V28.4S
+	WORD	$0x4e21da31	// scvtf V17, V17
+	WORD	$0x6e39de31	// fmul V17.4S, V17.4S, V25.4S
+	WORD	$0x6e3dde31	// fmul V17.4S, V17.4S, V29.4S
+	WORD	$0x6ebc8652	// sub V18.4S, V18.4S, V28.4S
+	WORD	$0x4e21da52	// scvtf V18, V18
+	WORD	$0x6e3ade52	// fmul V18.4S, V18.4S, V26.4S
+	WORD	$0x6e3dde52	// fmul V18.4S, V18.4S, V29.4S
+	WORD	$0x6ebc8673	// sub V19.4S, V19.4S, V28.4S
+	WORD	$0x4e21da73	// scvtf V19, V19
+	WORD	$0x6e3bde73	// fmul V19.4S, V19.4S, V27.4S
+	WORD	$0x6e3dde73	// fmul V19.4S, V19.4S, V29.4S
+	VLD1R.P	4(R12), [V28.S4]
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x6ebc8694	// sub V20.4S, V20.4S, V28.4S
+	WORD	$0x4e21da94	// scvtf V20, V20
+	WORD	$0x6e38de94	// fmul V20.4S, V20.4S, V24.4S
+	WORD	$0x6e3dde94	// fmul V20.4S, V20.4S, V29.4S
+	WORD	$0x6ebc86b5	// sub V21.4S, V21.4S, V28.4S
+	WORD	$0x4e21dab5	// scvtf V21, V21
+	WORD	$0x6e39deb5	// fmul V21.4S, V21.4S, V25.4S
+	WORD	$0x6e3ddeb5	// fmul V21.4S, V21.4S, V29.4S
+	WORD	$0x6ebc86d6	// sub V22.4S, V22.4S, V28.4S
+	WORD	$0x4e21dad6	// scvtf V22, V22
+	WORD	$0x6e3aded6	// fmul V22.4S, V22.4S, V26.4S
+	WORD	$0x6e3dded6	// fmul V22.4S, V22.4S, V29.4S
+	WORD	$0x6ebc86f7	// sub V23.4S, V23.4S, V28.4S
+	WORD	$0x4e21daf7	// scvtf V23, V23
+	WORD	$0x6e3bdef7	// fmul V23.4S, V23.4S, V27.4S
+	WORD	$0x6e3ddef7	// fmul V23.4S, V23.4S, V29.4S
+	MOVD	c+40(FP), R13
+	MOVD	ldc+48(FP), R14
+	LSL	$2, R14
+	MOVD	flags+104(FP), R15
+	TBZ	$3, R15, bias
+	// + C: a second product summed into the same tile.
+	MOVD	R13, R16
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d610	// fadd V16.4S, V16.4S, V24.4S
+	WORD	$0x4e39d631	// fadd V17.4S, V17.4S, V25.4S
+	WORD	$0x4e3ad652	// fadd V18.4S, V18.4S, V26.4S
+	WORD	$0x4e3bd673	// fadd V19.4S, V19.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d694	// fadd V20.4S, V20.4S, V24.4S
+	WORD	$0x4e39d6b5	// fadd V21.4S, V21.4S, V25.4S
+	WORD	$0x4e3ad6d6	// fadd V22.4S, V22.4S, V26.4S
+	WORD	$0x4e3bd6f7	// fadd V23.4S, V23.4S, V27.4S
+bias:
+	TBZ	$0, R15, residual
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd400	// fadd V0.4S, V0.4S, V28.4S
+	WORD	$0x4e3cd421	// fadd V1.4S, V1.4S, V28.4S
+	WORD	$0x4e3cd442	// fadd V2.4S, V2.4S, V28.4S
+	WORD	$0x4e3cd463	// fadd V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd484	// fadd V4.4S, V4.4S, V28.4S
+	WORD	$0x4e3cd4a5	// fadd V5.4S, V5.4S, V28.4S
+	WORD	$0x4e3cd4c6	// fadd V6.4S, V6.4S, V28.4S
+	WORD	$0x4e3cd4e7	// fadd V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd508	// fadd V8.4S, V8.4S, V28.4S
+	WORD	$0x4e3cd529	// fadd V9.4S, V9.4S, V28.4S
+	WORD	$0x4e3cd54a	// fadd V10.4S, V10.4S, V28.4S
+	WORD	$0x4e3cd56b	// fadd V11.4S, V11.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd58c	// fadd V12.4S, V12.4S, V28.4S
+	WORD	$0x4e3cd5ad	// fadd V13.4S, V13.4S, V28.4S
+	WORD	$0x4e3cd5ce	// fadd V14.4S, V14.4S, V28.4S
+	WORD	$0x4e3cd5ef	// fadd V15.4S, V15.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd610	// fadd V16.4S, V16.4S, V28.4S
+	WORD	$0x4e3cd631	// fadd V17.4S, V17.4S, V28.4S
+	WORD	$0x4e3cd652	// fadd V18.4S, V18.4S, V28.4S
+	WORD	$0x4e3cd673	// fadd V19.4S, V19.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd694	// fadd V20.4S, V20.4S, V28.4S
+	WORD	$0x4e3cd6b5	// fadd V21.4S, V21.4S, V28.4S
+	WORD	$0x4e3cd6d6	// fadd V22.4S, V22.4S, V28.4S
+	WORD	$0x4e3cd6f7	// fadd V23.4S, V23.4S, V28.4S
+residual:
+	TBZ	$1, R15, relu
+	MOVD	res+80(FP), R16
+	MOVD	ldr+96(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d610	// fadd V16.4S, V16.4S, V24.4S
+	WORD	$0x4e39d631	// fadd V17.4S, V17.4S, V25.4S
+	WORD	$0x4e3ad652	// fadd V18.4S, V18.4S, V26.4S
+	WORD	$0x4e3bd673	// fadd V19.4S, V19.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d694	// fadd V20.4S, V20.4S, V24.4S
+	WORD	$0x4e39d6b5	// fadd V21.4S, V21.4S, V25.4S
+	WORD	$0x4e3ad6d6	// fadd V22.4S, V22.4S, V26.4S
+	WORD	$0x4e3bd6f7	// fadd V23.4S, V23.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	// Values below 0 (not −0, not NaN) become 0.
+	WORD	$0x4ea0e81c	// fcmlt V28, V0
+	WORD	$0x4e7c1c00	// bic V0.4S, V0.4S, V28.4S
+	WORD	$0x4ea0e83c	// fcmlt V28, V1
+	WORD	$0x4e7c1c21	// bic V1.4S, V1.4S, V28.4S
+	WORD	$0x4ea0e85c	// fcmlt V28, V2
+	WORD	$0x4e7c1c42	// bic V2.4S, V2.4S, V28.4S
+	WORD	$0x4ea0e87c	// fcmlt V28, V3
+	WORD	$0x4e7c1c63	// bic V3.4S, V3.4S, V28.4S
+	WORD	$0x4ea0e89c	// fcmlt V28, V4
+	WORD	$0x4e7c1c84	// bic V4.4S, V4.4S, V28.4S
+	WORD	$0x4ea0e8bc	// fcmlt V28, V5
+	WORD	$0x4e7c1ca5	// bic V5.4S, V5.4S, V28.4S
+	WORD	$0x4ea0e8dc	// fcmlt V28, V6
+	WORD	$0x4e7c1cc6	// bic V6.4S, V6.4S, V28.4S
+	WORD	$0x4ea0e8fc	// fcmlt V28, V7
+	WORD	$0x4e7c1ce7	// bic V7.4S, V7.4S, V28.4S
+	WORD	$0x4ea0e91c	// fcmlt V28, V8
+	WORD	$0x4e7c1d08	// bic V8.4S, V8.4S, V28.4S
+	WORD	$0x4ea0e93c	// fcmlt V28, V9
+	WORD	$0x4e7c1d29	// bic V9.4S, V9.4S, V28.4S
+	WORD	$0x4ea0e95c	// fcmlt V28, V10
+	WORD	$0x4e7c1d4a	// bic V10.4S, V10.4S, V28.4S
+	WORD	$0x4ea0e97c	// fcmlt V28, V11
+	WORD	$0x4e7c1d6b	// bic V11.4S, V11.4S, V28.4S
+	WORD	$0x4ea0e99c	// fcmlt V28, V12
+	WORD	$0x4e7c1d8c	// bic V12.4S, V12.4S, V28.4S
+	WORD	$0x4ea0e9bc	// fcmlt V28, V13
+	WORD	$0x4e7c1dad	// bic V13.4S, V13.4S, V28.4S
+	WORD	$0x4ea0e9dc	// fcmlt V28, V14
+	WORD	$0x4e7c1dce	// bic V14.4S, V14.4S, V28.4S
+	WORD	$0x4ea0e9fc	// fcmlt V28, V15
+	WORD	$0x4e7c1def	// bic V15.4S, V15.4S, V28.4S
+	WORD	$0x4ea0ea1c	// fcmlt V28, V16
+	WORD	$0x4e7c1e10	// bic V16.4S, V16.4S, V28.4S
+	WORD	$0x4ea0ea3c	// fcmlt V28, V17
+	WORD	$0x4e7c1e31	// bic V17.4S, V17.4S, V28.4S
+	WORD	$0x4ea0ea5c	// fcmlt V28, V18
+	WORD	$0x4e7c1e52	// bic V18.4S, V18.4S, V28.4S
+	WORD	$0x4ea0ea7c	// fcmlt V28, V19
+	WORD	$0x4e7c1e73	// bic V19.4S, V19.4S, V28.4S
+	WORD	$0x4ea0ea9c	// fcmlt V28, V20
+	WORD	$0x4e7c1e94	// bic V20.4S, V20.4S, V28.4S
+	WORD	$0x4ea0eabc	// fcmlt V28, V21
+	WORD	$0x4e7c1eb5	// bic V21.4S, V21.4S, V28.4S
+	WORD	$0x4ea0eadc	// fcmlt V28, V22
+	WORD	$0x4e7c1ed6	// bic V22.4S, V22.4S, V28.4S
+	WORD	$0x4ea0eafc	// fcmlt V28, V23
+	WORD	$0x4e7c1ef7	// bic V23.4S, V23.4S, V28.4S
+write:
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
+	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
+	VST1.P	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)(R14)
+	VST1.P	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)(R14)
+	VST1.P	[V16.S4, V17.S4, V18.S4, V19.S4], (R13)(R14)
+	VST1.P	[V20.S4, V21.S4, V22.S4, V23.S4], (R13)(R14)
+	RET
+
+// func s8RowSumsNEON(a *float32, lda, m, kq int, corr, out *int32)
+TEXT ·s8RowSumsNEON(SB), NOSPLIT|NOFRAME, $0-48
+	MOVD	a+0(FP), R0
+	MOVD	lda+8(FP), R1
+	LSL	$2, R1
+	MOVD	m+16(FP), R2
+	MOVD	kq+24(FP), R3
+	MOVD	corr+32(FP), R4
+	MOVD	out+40(FP), R5
+	VMOVI	$1, V31.B16
+	CBZ	R2, done
+row:
+	MOVD	R0, R6
+	VEOR	V0.B16, V0.B16, V0.B16
+	LSR	$2, R3, R7
+	CBZ	R7, tail
+four:
+	VLD1.P	16(R6), [V1.B16]
+	WORD	$0x4e9f9420	// sdot V0.4S, V1.16B, V31.16B
+	SUBS	$1, R7, R7
+	BNE	four
+tail:
+	AND	$3, R3, R7
+	CBZ	R7, sum
+one:
+	VEOR	V1.B16, V1.B16, V1.B16
+	MOVWU.P	4(R6), R8
+	VMOV	R8, V1.S[0]
+	WORD	$0x4e9f9420	// sdot V0.4S, V1.16B, V31.16B
+	SUBS	$1, R7, R7
+	BNE	one
+sum:
+	VADDV	V0.S4, V0
+	VMOV	V0.S[0], R8
+	LSL	$7, R8, R8
+	MOVD	$0, R9
+	CBZ	R4, store
+	MOVW.P	4(R4), R9
+store:
+	SUBW	R8, R9, R9
+	MOVW.P	R9, 4(R5)
+	ADD	R1, R0
+	SUBS	$1, R2, R2
+	BNE	row
+done:
+	RET
+
+// func packU8Cols4NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+TEXT ·packU8Cols4NEON(SB), NOSPLIT|NOFRAME, $0-56
+	MOVD	dst+0(FP), R0
+	MOVD	ldd+8(FP), R1
+	LSL	$2, R1
+	MOVD	sb+16(FP), R2
+	MOVD	src+24(FP), R3
+	MOVD	offs+32(FP), R4
+	MOVD	k+40(FP), R5
+	MOVD	mask+48(FP), R6
+	VLD1	(R6), [V22.S4]
+	// The columns' largest values (magnitudes) in V16…V19.
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	MOVD	R4, R7
+	MOVD	R5, R9
+	CBZ	R9, scales
+max:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x4e20c610	// fmaxnm V16.4S, V16.4S, V0.4S
+	SUBS	$1, R9, R9
+	BNE	max
+scales:
+	MOVW	$0x437f0000, R9	// 255.0
+	VDUP	R9, V20.S4
+	WORD	$0x6e34fe18	// fdiv V24.4S, V16.4S, V20.4S
+	WORD	$0x6e34fe39	// fdiv V25.4S, V17.4S, V20.4S
+	WORD	$0x6e34fe5a	// fdiv V26.4S, V18.4S, V20.4S
+	WORD	$0x6e34fe7b	// fdiv V27.4S, V19.4S, V20.4S
+	VST1	[V24.S4, V25.S4, V26.S4, V27.S4], (R2)
+	// inv = 255/mx, 0 where mx is 0.
+	WORD	$0x4ea0da18	// fcmeq V24, V16
+	WORD	$0x6e30fe90	// fdiv V16.4S, V20.4S, V16.4S
+	WORD	$0x4e781e10	// bic V16.4S, V16.4S, V24.4S
+	WORD	$0x4ea0da39	// fcmeq V25, V17
+	WORD	$0x6e31fe91	// fdiv V17.4S, V20.4S, V17.4S
+	WORD	$0x4e791e31	// bic V17.4S, V17.4S, V25.4S
+	WORD	$0x4ea0da5a	// fcmeq V26, V18
+	WORD	$0x6e32fe92	// fdiv V18.4S, V20.4S, V18.4S
+	WORD	$0x4e7a1e52	// bic V18.4S, V18.4S, V26.4S
+	WORD	$0x4ea0da7b	// fcmeq V27, V19
+	WORD	$0x6e33fe93	// fdiv V19.4S, V20.4S, V19.4S
+	WORD	$0x4e7b1e73	// bic V19.4S, V19.4S, V27.4S
+	MOVD	R4, R7
+	LSR	$2, R5, R9
+	CBZ	R9, tail
+quad:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488b	// uqxtn V11, V4
+	WORD	$0x6e2148ab	// uqxtn2 V11, V5
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+	SUBS	$1, R9, R9
+	BNE	quad
+tail:
+	AND	$3, R5, R9
+	CBZ	R9, done
+	// 1 to 3 rows left: the quad's other bytes are 0.
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	CMP	$1, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	CMP	$2, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+last:
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+done:
+	RET
+
+// func packU8OffCols4NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+TEXT ·packU8OffCols4NEON(SB), NOSPLIT|NOFRAME, $0-56
+	MOVD	dst+0(FP), R0
+	MOVD	ldd+8(FP), R1
+	LSL	$2, R1
+	MOVD	sb+16(FP), R2
+	MOVD	src+24(FP), R3
+	MOVD	offs+32(FP), R4
+	MOVD	k+40(FP), R5
+	MOVD	mask+48(FP), R6
+	VLD1	(R6), [V22.S4]
+	// The columns' largest values (magnitudes) in V16…V19.
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	MOVD	R4, R7
+	MOVD	R5, R9
+	CBZ	R9, scales
+max:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x4ea0f800	// fabs V0, V0
+	WORD	$0x4e20c610	// fmaxnm V16.4S, V16.4S, V0.4S
+	SUBS	$1, R9, R9
+	BNE	max
+scales:
+	MOVW	$0x42fe0000, R9	// 127.0
+	VDUP	R9, V20.S4
+	WORD	$0x6e34fe18	// fdiv V24.4S, V16.4S, V20.4S
+	WORD	$0x6e34fe39	// fdiv V25.4S, V17.4S, V20.4S
+	WORD	$0x6e34fe5a	// fdiv V26.4S, V18.4S, V20.4S
+	WORD	$0x6e34fe7b	// fdiv V27.4S, V19.4S, V20.4S
+	VST1	[V24.S4, V25.S4, V26.S4, V27.S4], (R2)
+	// inv = 127/mx, 0 where mx is 0.
+	WORD	$0x4ea0da18	// fcmeq V24, V16
+	WORD	$0x6e30fe90	// fdiv V16.4S, V20.4S, V16.4S
+	WORD	$0x4e781e10	// bic V16.4S, V16.4S, V24.4S
+	WORD	$0x4ea0da39	// fcmeq V25, V17
+	WORD	$0x6e31fe91	// fdiv V17.4S, V20.4S, V17.4S
+	WORD	$0x4e791e31	// bic V17.4S, V17.4S, V25.4S
+	WORD	$0x4ea0da5a	// fcmeq V26, V18
+	WORD	$0x6e32fe92	// fdiv V18.4S, V20.4S, V18.4S
+	WORD	$0x4e7a1e52	// bic V18.4S, V18.4S, V26.4S
+	WORD	$0x4ea0da7b	// fcmeq V27, V19
+	WORD	$0x6e33fe93	// fdiv V19.4S, V20.4S, V19.4S
+	WORD	$0x4e7b1e73	// bic V19.4S, V19.4S, V27.4S
+	VMOVI	$128, V21.B16
+	VUSHR	$24, V21.S4, V21.S4	// 128 a lane
+	MOVD	R4, R7
+	LSR	$2, R5, R9
+	CBZ	R9, tail
+quad:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	VADD	V21.S4, V1.S4, V1.S4
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	VADD	V21.S4, V1.S4, V1.S4
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	VADD	V21.S4, V1.S4, V1.S4
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	VADD	V21.S4, V1.S4, V1.S4
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488b	// uqxtn V11, V4
+	WORD	$0x6e2148ab	// uqxtn2 V11, V5
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+	SUBS	$1, R9, R9
+	BNE	quad
+tail:
+	AND	$3, R5, R9
+	CBZ	R9, done
+	// 1 to 3 rows left: the quad's other bytes are 0.
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	VADD	V21.S4, V1.S4, V1.S4
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	CMP	$1, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	VADD	V21.S4, V1.S4, V1.S4
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	CMP	$2, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4]
+	VAND	V22.B16, V0.B16, V0.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	VADD	V21.S4, V1.S4, V1.S4
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+last:
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+done:
+	RET
+
+// func packU8Cols8NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+TEXT ·packU8Cols8NEON(SB), NOSPLIT|NOFRAME, $0-56
+	MOVD	dst+0(FP), R0
+	MOVD	ldd+8(FP), R1
+	LSL	$2, R1
+	MOVD	sb+16(FP), R2
+	MOVD	src+24(FP), R3
+	MOVD	offs+32(FP), R4
+	MOVD	k+40(FP), R5
+	MOVD	mask+48(FP), R6
+	VLD1	(R6), [V22.S4]
+	// The columns' largest values (magnitudes) in V16…V19.
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	MOVD	R4, R7
+	MOVD	R5, R9
+	CBZ	R9, scales
+max:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x4e20c610	// fmaxnm V16.4S, V16.4S, V0.4S
+	WORD	$0x4e21c631	// fmaxnm V17.4S, V17.4S, V1.4S
+	SUBS	$1, R9, R9
+	BNE	max
+scales:
+	MOVW	$0x437f0000, R9	// 255.0
+	VDUP	R9, V20.S4
+	WORD	$0x6e34fe18	// fdiv V24.4S, V16.4S, V20.4S
+	WORD	$0x6e34fe39	// fdiv V25.4S, V17.4S, V20.4S
+	WORD	$0x6e34fe5a	// fdiv V26.4S, V18.4S, V20.4S
+	WORD	$0x6e34fe7b	// fdiv V27.4S, V19.4S, V20.4S
+	VST1	[V24.S4, V25.S4, V26.S4, V27.S4], (R2)
+	// inv = 255/mx, 0 where mx is 0.
+	WORD	$0x4ea0da18	// fcmeq V24, V16
+	WORD	$0x6e30fe90	// fdiv V16.4S, V20.4S, V16.4S
+	WORD	$0x4e781e10	// bic V16.4S, V16.4S, V24.4S
+	WORD	$0x4ea0da39	// fcmeq V25, V17
+	WORD	$0x6e31fe91	// fdiv V17.4S, V20.4S, V17.4S
+	WORD	$0x4e791e31	// bic V17.4S, V17.4S, V25.4S
+	WORD	$0x4ea0da5a	// fcmeq V26, V18
+	WORD	$0x6e32fe92	// fdiv V18.4S, V20.4S, V18.4S
+	WORD	$0x4e7a1e52	// bic V18.4S, V18.4S, V26.4S
+	WORD	$0x4ea0da7b	// fcmeq V27, V19
+	WORD	$0x6e33fe93	// fdiv V19.4S, V20.4S, V19.4S
+	WORD	$0x4e7b1e73	// bic V19.4S, V19.4S, V27.4S
+	MOVD	R4, R7
+	LSR	$2, R5, R9
+	CBZ	R9, tail
+quad:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488b	// uqxtn V11, V4
+	WORD	$0x6e2148ab	// uqxtn2 V11, V5
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+	SUBS	$1, R9, R9
+	BNE	quad
+tail:
+	AND	$3, R5, R9
+	CBZ	R9, done
+	// 1 to 3 rows left: the quad's other bytes are 0.
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	CMP	$1, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	CMP	$2, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+last:
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+done:
+	RET
+
+// func packU8OffCols8NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+TEXT ·packU8OffCols8NEON(SB), NOSPLIT|NOFRAME, $0-56
+	MOVD	dst+0(FP), R0
+	MOVD	ldd+8(FP), R1
+	LSL	$2, R1
+	MOVD	sb+16(FP), R2
+	MOVD	src+24(FP), R3
+	MOVD	offs+32(FP), R4
+	MOVD	k+40(FP), R5
+	MOVD	mask+48(FP), R6
+	VLD1	(R6), [V22.S4]
+	// The columns' largest values (magnitudes) in V16…V19.
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	MOVD	R4, R7
+	MOVD	R5, R9
+	CBZ	R9, scales
+max:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x4ea0f800	// fabs V0, V0
+	WORD	$0x4e20c610	// fmaxnm V16.4S, V16.4S, V0.4S
+	WORD	$0x4ea0f821	// fabs V1, V1
+	WORD	$0x4e21c631	// fmaxnm V17.4S, V17.4S, V1.4S
+	SUBS	$1, R9, R9
+	BNE	max
+scales:
+	MOVW	$0x42fe0000, R9	// 127.0
+	VDUP	R9, V20.S4
+	WORD	$0x6e34fe18	// fdiv V24.4S, V16.4S, V20.4S
+	WORD	$0x6e34fe39	// fdiv V25.4S, V17.4S, V20.4S
+	WORD	$0x6e34fe5a	// fdiv V26.4S, V18.4S, V20.4S
+	WORD	$0x6e34fe7b	// fdiv V27.4S, V19.4S, V20.4S
+	VST1	[V24.S4, V25.S4, V26.S4, V27.S4], (R2)
+	// inv = 127/mx, 0 where mx is 0.
+	WORD	$0x4ea0da18	// fcmeq V24, V16
+	WORD	$0x6e30fe90	// fdiv V16.4S, V20.4S, V16.4S
+	WORD	$0x4e781e10	// bic V16.4S, V16.4S, V24.4S
+	WORD	$0x4ea0da39	// fcmeq V25, V17
+	WORD	$0x6e31fe91	// fdiv V17.4S, V20.4S, V17.4S
+	WORD	$0x4e791e31	// bic V17.4S, V17.4S, V25.4S
+	WORD	$0x4ea0da5a	// fcmeq V26, V18
+	WORD	$0x6e32fe92	// fdiv V18.4S, V20.4S, V18.4S
+	WORD	$0x4e7a1e52	// bic V18.4S, V18.4S, V26.4S
+	WORD	$0x4ea0da7b	// fcmeq V27, V19
+	WORD	$0x6e33fe93	// fdiv V19.4S, V20.4S, V19.4S
+	WORD	$0x4e7b1e73	// bic V19.4S, V19.4S, V27.4S
+	VMOVI	$128, V21.B16
+	VUSHR	$24, V21.S4, V21.S4	// 128 a lane
+	MOVD	R4, R7
+	LSR	$2, R5, R9
+	CBZ	R9, tail
+quad:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488b	// uqxtn V11, V4
+	WORD	$0x6e2148ab	// uqxtn2 V11, V5
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+	SUBS	$1, R9, R9
+	BNE	quad
+tail:
+	AND	$3, R5, R9
+	CBZ	R9, done
+	// 1 to 3 rows left: the quad's other bytes are 0.
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	CMP	$1, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	CMP	$2, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4]
+	VAND	V22.B16, V1.B16, V1.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+last:
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+done:
+	RET
+
+// func packU8Cols12NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+TEXT ·packU8Cols12NEON(SB), NOSPLIT|NOFRAME, $0-56
+	MOVD	dst+0(FP), R0
+	MOVD	ldd+8(FP), R1
+	LSL	$2, R1
+	MOVD	sb+16(FP), R2
+	MOVD	src+24(FP), R3
+	MOVD	offs+32(FP), R4
+	MOVD	k+40(FP), R5
+	MOVD	mask+48(FP), R6
+	VLD1	(R6), [V22.S4]
+	// The columns' largest values (magnitudes) in V16…V19.
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	MOVD	R4, R7
+	MOVD	R5, R9
+	CBZ	R9, scales
+max:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x4e20c610	// fmaxnm V16.4S, V16.4S, V0.4S
+	WORD	$0x4e21c631	// fmaxnm V17.4S, V17.4S, V1.4S
+	WORD	$0x4e22c652	// fmaxnm V18.4S, V18.4S, V2.4S
+	SUBS	$1, R9, R9
+	BNE	max
+scales:
+	MOVW	$0x437f0000, R9	// 255.0
+	VDUP	R9, V20.S4
+	WORD	$0x6e34fe18	// fdiv V24.4S, V16.4S, V20.4S
+	WORD	$0x6e34fe39	// fdiv V25.4S, V17.4S, V20.4S
+	WORD	$0x6e34fe5a	// fdiv V26.4S, V18.4S, V20.4S
+	WORD	$0x6e34fe7b	// fdiv V27.4S, V19.4S, V20.4S
+	VST1	[V24.S4, V25.S4, V26.S4, V27.S4], (R2)
+	// inv = 255/mx, 0 where mx is 0.
+	WORD	$0x4ea0da18	// fcmeq V24, V16
+	WORD	$0x6e30fe90	// fdiv V16.4S, V20.4S, V16.4S
+	WORD	$0x4e781e10	// bic V16.4S, V16.4S, V24.4S
+	WORD	$0x4ea0da39	// fcmeq V25, V17
+	WORD	$0x6e31fe91	// fdiv V17.4S, V20.4S, V17.4S
+	WORD	$0x4e791e31	// bic V17.4S, V17.4S, V25.4S
+	WORD	$0x4ea0da5a	// fcmeq V26, V18
+	WORD	$0x6e32fe92	// fdiv V18.4S, V20.4S, V18.4S
+	WORD	$0x4e7a1e52	// bic V18.4S, V18.4S, V26.4S
+	WORD	$0x4ea0da7b	// fcmeq V27, V19
+	WORD	$0x6e33fe93	// fdiv V19.4S, V20.4S, V19.4S
+	WORD	$0x4e7b1e73	// bic V19.4S, V19.4S, V27.4S
+	MOVD	R4, R7
+	LSR	$2, R5, R9
+	CBZ	R9, tail
+quad:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488b	// uqxtn V11, V4
+	WORD	$0x6e2148ab	// uqxtn2 V11, V5
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+	SUBS	$1, R9, R9
+	BNE	quad
+tail:
+	AND	$3, R5, R9
+	CBZ	R9, done
+	// 1 to 3 rows left: the quad's other bytes are 0.
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	CMP	$1, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	CMP	$2, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+last:
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+done:
+	RET
+
+// func packU8OffCols12NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+TEXT ·packU8OffCols12NEON(SB), NOSPLIT|NOFRAME, $0-56
+	MOVD	dst+0(FP), R0
+	MOVD	ldd+8(FP), R1
+	LSL	$2, R1
+	MOVD	sb+16(FP), R2
+	MOVD	src+24(FP), R3
+	MOVD	offs+32(FP), R4
+	MOVD	k+40(FP), R5
+	MOVD	mask+48(FP), R6
+	VLD1	(R6), [V22.S4]
+	// The columns' largest values (magnitudes) in V16…V19.
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	MOVD	R4, R7
+	MOVD	R5, R9
+	CBZ	R9, scales
+max:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x4ea0f800	// fabs V0, V0
+	WORD	$0x4e20c610	// fmaxnm V16.4S, V16.4S, V0.4S
+	WORD	$0x4ea0f821	// fabs V1, V1
+	WORD	$0x4e21c631	// fmaxnm V17.4S, V17.4S, V1.4S
+	WORD	$0x4ea0f842	// fabs V2, V2
+	WORD	$0x4e22c652	// fmaxnm V18.4S, V18.4S, V2.4S
+	SUBS	$1, R9, R9
+	BNE	max
+scales:
+	MOVW	$0x42fe0000, R9	// 127.0
+	VDUP	R9, V20.S4
+	WORD	$0x6e34fe18	// fdiv V24.4S, V16.4S, V20.4S
+	WORD	$0x6e34fe39	// fdiv V25.4S, V17.4S, V20.4S
+	WORD	$0x6e34fe5a	// fdiv V26.4S, V18.4S, V20.4S
+	WORD	$0x6e34fe7b	// fdiv V27.4S, V19.4S, V20.4S
+	VST1	[V24.S4, V25.S4, V26.S4, V27.S4], (R2)
+	// inv = 127/mx, 0 where mx is 0.
+	WORD	$0x4ea0da18	// fcmeq V24, V16
+	WORD	$0x6e30fe90	// fdiv V16.4S, V20.4S, V16.4S
+	WORD	$0x4e781e10	// bic V16.4S, V16.4S, V24.4S
+	WORD	$0x4ea0da39	// fcmeq V25, V17
+	WORD	$0x6e31fe91	// fdiv V17.4S, V20.4S, V17.4S
+	WORD	$0x4e791e31	// bic V17.4S, V17.4S, V25.4S
+	WORD	$0x4ea0da5a	// fcmeq V26, V18
+	WORD	$0x6e32fe92	// fdiv V18.4S, V20.4S, V18.4S
+	WORD	$0x4e7a1e52	// bic V18.4S, V18.4S, V26.4S
+	WORD	$0x4ea0da7b	// fcmeq V27, V19
+	WORD	$0x6e33fe93	// fdiv V19.4S, V20.4S, V19.4S
+	WORD	$0x4e7b1e73	// bic V19.4S, V19.4S, V27.4S
+	VMOVI	$128, V21.B16
+	VUSHR	$24, V21.S4, V21.S4	// 128 a lane
+	MOVD	R4, R7
+	LSR	$2, R5, R9
+	CBZ	R9, tail
+quad:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488b	// uqxtn V11, V4
+	WORD	$0x6e2148ab	// uqxtn2 V11, V5
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+	SUBS	$1, R9, R9
+	BNE	quad
+tail:
+	AND	$3, R5, R9
+	CBZ	R9, done
+	// 1 to 3 rows left: the quad's other bytes are 0.
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	CMP	$1, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	CMP	$2, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4]
+	VAND	V22.B16, V2.B16, V2.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	VEOR	V3.B16, V3.B16, V3.B16
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	VADD	V21.S4, V2.S4, V2.S4
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+last:
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+done:
+	RET
+
+// func packU8Cols16NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+TEXT ·packU8Cols16NEON(SB), NOSPLIT|NOFRAME, $0-56
+	MOVD	dst+0(FP), R0
+	MOVD	ldd+8(FP), R1
+	LSL	$2, R1
+	MOVD	sb+16(FP), R2
+	MOVD	src+24(FP), R3
+	MOVD	offs+32(FP), R4
+	MOVD	k+40(FP), R5
+	MOVD	mask+48(FP), R6
+	VLD1	(R6), [V22.S4]
+	// The columns' largest values (magnitudes) in V16…V19.
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	MOVD	R4, R7
+	MOVD	R5, R9
+	CBZ	R9, scales
+max:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x4e20c610	// fmaxnm V16.4S, V16.4S, V0.4S
+	WORD	$0x4e21c631	// fmaxnm V17.4S, V17.4S, V1.4S
+	WORD	$0x4e22c652	// fmaxnm V18.4S, V18.4S, V2.4S
+	WORD	$0x4e23c673	// fmaxnm V19.4S, V19.4S, V3.4S
+	SUBS	$1, R9, R9
+	BNE	max
+scales:
+	MOVW	$0x437f0000, R9	// 255.0
+	VDUP	R9, V20.S4
+	WORD	$0x6e34fe18	// fdiv V24.4S, V16.4S, V20.4S
+	WORD	$0x6e34fe39	// fdiv V25.4S, V17.4S, V20.4S
+	WORD	$0x6e34fe5a	// fdiv V26.4S, V18.4S, V20.4S
+	WORD	$0x6e34fe7b	// fdiv V27.4S, V19.4S, V20.4S
+	VST1	[V24.S4, V25.S4, V26.S4, V27.S4], (R2)
+	// inv = 255/mx, 0 where mx is 0.
+	WORD	$0x4ea0da18	// fcmeq V24, V16
+	WORD	$0x6e30fe90	// fdiv V16.4S, V20.4S, V16.4S
+	WORD	$0x4e781e10	// bic V16.4S, V16.4S, V24.4S
+	WORD	$0x4ea0da39	// fcmeq V25, V17
+	WORD	$0x6e31fe91	// fdiv V17.4S, V20.4S, V17.4S
+	WORD	$0x4e791e31	// bic V17.4S, V17.4S, V25.4S
+	WORD	$0x4ea0da5a	// fcmeq V26, V18
+	WORD	$0x6e32fe92	// fdiv V18.4S, V20.4S, V18.4S
+	WORD	$0x4e7a1e52	// bic V18.4S, V18.4S, V26.4S
+	WORD	$0x4ea0da7b	// fcmeq V27, V19
+	WORD	$0x6e33fe93	// fdiv V19.4S, V20.4S, V19.4S
+	WORD	$0x4e7b1e73	// bic V19.4S, V19.4S, V27.4S
+	MOVD	R4, R7
+	LSR	$2, R5, R9
+	CBZ	R9, tail
+quad:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	WORD	$0x6e33dc63	// fmul V3.4S, V3.4S, V19.4S
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	WORD	$0x4e21a863	// fcvtns V3, V3
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	WORD	$0x6e33dc63	// fmul V3.4S, V3.4S, V19.4S
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	WORD	$0x4e21a863	// fcvtns V3, V3
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	WORD	$0x6e33dc63	// fmul V3.4S, V3.4S, V19.4S
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	WORD	$0x4e21a863	// fcvtns V3, V3
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	WORD	$0x6e33dc63	// fmul V3.4S, V3.4S, V19.4S
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	WORD	$0x4e21a863	// fcvtns V3, V3
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488b	// uqxtn V11, V4
+	WORD	$0x6e2148ab	// uqxtn2 V11, V5
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+	SUBS	$1, R9, R9
+	BNE	quad
+tail:
+	AND	$3, R5, R9
+	CBZ	R9, done
+	// 1 to 3 rows left: the quad's other bytes are 0.
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	WORD	$0x6e33dc63	// fmul V3.4S, V3.4S, V19.4S
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	WORD	$0x4e21a863	// fcvtns V3, V3
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	CMP	$1, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	WORD	$0x6e33dc63	// fmul V3.4S, V3.4S, V19.4S
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	WORD	$0x4e21a863	// fcvtns V3, V3
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	CMP	$2, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	WORD	$0x6e33dc63	// fmul V3.4S, V3.4S, V19.4S
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	WORD	$0x4e21a863	// fcvtns V3, V3
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+last:
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+done:
+	RET
+
+// func packU8OffCols16NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+TEXT ·packU8OffCols16NEON(SB), NOSPLIT|NOFRAME, $0-56
+	MOVD	dst+0(FP), R0
+	MOVD	ldd+8(FP), R1
+	LSL	$2, R1
+	MOVD	sb+16(FP), R2
+	MOVD	src+24(FP), R3
+	MOVD	offs+32(FP), R4
+	MOVD	k+40(FP), R5
+	MOVD	mask+48(FP), R6
+	VLD1	(R6), [V22.S4]
+	// The columns' largest values (magnitudes) in V16…V19.
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	MOVD	R4, R7
+	MOVD	R5, R9
+	CBZ	R9, scales
+max:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x4ea0f800	// fabs V0, V0
+	WORD	$0x4e20c610	// fmaxnm V16.4S, V16.4S, V0.4S
+	WORD	$0x4ea0f821	// fabs V1, V1
+	WORD	$0x4e21c631	// fmaxnm V17.4S, V17.4S, V1.4S
+	WORD	$0x4ea0f842	// fabs V2, V2
+	WORD	$0x4e22c652	// fmaxnm V18.4S, V18.4S, V2.4S
+	WORD	$0x4ea0f863	// fabs V3, V3
+	WORD	$0x4e23c673	// fmaxnm V19.4S, V19.4S, V3.4S
+	SUBS	$1, R9, R9
+	BNE	max
+scales:
+	MOVW	$0x42fe0000, R9	// 127.0
+	VDUP	R9, V20.S4
+	WORD	$0x6e34fe18	// fdiv V24.4S, V16.4S, V20.4S
+	WORD	$0x6e34fe39	// fdiv V25.4S, V17.4S, V20.4S
+	WORD	$0x6e34fe5a	// fdiv V26.4S, V18.4S, V20.4S
+	WORD	$0x6e34fe7b	// fdiv V27.4S, V19.4S, V20.4S
+	VST1	[V24.S4, V25.S4, V26.S4, V27.S4], (R2)
+	// inv = 127/mx, 0 where mx is 0.
+	WORD	$0x4ea0da18	// fcmeq V24, V16
+	WORD	$0x6e30fe90	// fdiv V16.4S, V20.4S, V16.4S
+	WORD	$0x4e781e10	// bic V16.4S, V16.4S, V24.4S
+	WORD	$0x4ea0da39	// fcmeq V25, V17
+	WORD	$0x6e31fe91	// fdiv V17.4S, V20.4S, V17.4S
+	WORD	$0x4e791e31	// bic V17.4S, V17.4S, V25.4S
+	WORD	$0x4ea0da5a	// fcmeq V26, V18
+	WORD	$0x6e32fe92	// fdiv V18.4S, V20.4S, V18.4S
+	WORD	$0x4e7a1e52	// bic V18.4S, V18.4S, V26.4S
+	WORD	$0x4ea0da7b	// fcmeq V27, V19
+	WORD	$0x6e33fe93	// fdiv V19.4S, V20.4S, V19.4S
+	WORD	$0x4e7b1e73	// bic V19.4S, V19.4S, V27.4S
+	VMOVI	$128, V21.B16
+	VUSHR	$24, V21.S4, V21.S4	// 128 a lane
+	MOVD	R4, R7
+	LSR	$2, R5, R9
+	CBZ	R9, tail
+quad:
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	WORD	$0x6e33dc63	// fmul V3.4S, V3.4S, V19.4S
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	VADD	V21.S4, V2.S4, V2.S4
+	WORD	$0x4e21a863	// fcvtns V3, V3
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	WORD	$0x6e33dc63	// fmul V3.4S, V3.4S, V19.4S
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	VADD	V21.S4, V2.S4, V2.S4
+	WORD	$0x4e21a863	// fcvtns V3, V3
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	WORD	$0x6e33dc63	// fmul V3.4S, V3.4S, V19.4S
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	VADD	V21.S4, V2.S4, V2.S4
+	WORD	$0x4e21a863	// fcvtns V3, V3
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	WORD	$0x6e33dc63	// fmul V3.4S, V3.4S, V19.4S
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	VADD	V21.S4, V2.S4, V2.S4
+	WORD	$0x4e21a863	// fcvtns V3, V3
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488b	// uqxtn V11, V4
+	WORD	$0x6e2148ab	// uqxtn2 V11, V5
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+	SUBS	$1, R9, R9
+	BNE	quad
+tail:
+	AND	$3, R5, R9
+	CBZ	R9, done
+	// 1 to 3 rows left: the quad's other bytes are 0.
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	WORD	$0x6e33dc63	// fmul V3.4S, V3.4S, V19.4S
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	VADD	V21.S4, V2.S4, V2.S4
+	WORD	$0x4e21a863	// fcvtns V3, V3
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214888	// uqxtn V8, V4
+	WORD	$0x6e2148a8	// uqxtn2 V8, V5
+	CMP	$1, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	WORD	$0x6e33dc63	// fmul V3.4S, V3.4S, V19.4S
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	VADD	V21.S4, V2.S4, V2.S4
+	WORD	$0x4e21a863	// fcvtns V3, V3
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e214889	// uqxtn V9, V4
+	WORD	$0x6e2148a9	// uqxtn2 V9, V5
+	CMP	$2, R9
+	BEQ	last
+	MOVW.P	4(R7), R8
+	ADD	R8<<2, R3, R8
+	VLD1	(R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND	V22.B16, V3.B16, V3.B16
+	WORD	$0x6e30dc00	// fmul V0.4S, V0.4S, V16.4S
+	WORD	$0x6e31dc21	// fmul V1.4S, V1.4S, V17.4S
+	WORD	$0x6e32dc42	// fmul V2.4S, V2.4S, V18.4S
+	WORD	$0x6e33dc63	// fmul V3.4S, V3.4S, V19.4S
+	WORD	$0x4e21a800	// fcvtns V0, V0
+	VADD	V21.S4, V0.S4, V0.S4
+	WORD	$0x4e21a821	// fcvtns V1, V1
+	VADD	V21.S4, V1.S4, V1.S4
+	WORD	$0x4e21a842	// fcvtns V2, V2
+	VADD	V21.S4, V2.S4, V2.S4
+	WORD	$0x4e21a863	// fcvtns V3, V3
+	VADD	V21.S4, V3.S4, V3.S4
+	WORD	$0x2e612804	// sqxtun V4, V0
+	WORD	$0x6e612824	// sqxtun2 V4, V1
+	WORD	$0x2e612845	// sqxtun V5, V2
+	WORD	$0x6e612865	// sqxtun2 V5, V3
+	WORD	$0x2e21488a	// uqxtn V10, V4
+	WORD	$0x6e2148aa	// uqxtn2 V10, V5
+last:
+	VST4	[V8.B16, V9.B16, V10.B16, V11.B16], (R0)
+	ADD	R1, R0
+done:
+	RET

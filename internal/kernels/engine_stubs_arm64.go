@@ -250,3 +250,165 @@ func convTile6x4NEON(k int, a *float32, lda int, b *float32, offs *int32, c *flo
 //
 //go:noescape
 func convTileT6x4NEON(k int, a *float32, lda int, b *float32, ldb int, offs *int32, c *float32, ldc int, ldcq int, nblk int)
+
+// int8Tile1x16NEON computes an 1×16 tile of GemmU8S8 (int8TileGeneric's
+// contract for rows of A lda words apart and B's 16-column half of a panel, quad
+// q's words at b + q·ldb) with SDOT, B's bytes read as b − 128 (their top bit
+// flipped): C = epilogue(sa[i]·sb[j]·(Σ A·(B − 128) − corr[i])), so corr must
+// hold the caller's correction less 128·Σ_k A[i, k] (s8RowSumsNEON); flags as
+// int8TileGeneric's but bit 4, corr being always subtracted. ReLU keeps −0
+// and NaN, as int8TileGeneric's v < 0 test.
+//
+//go:noescape
+func int8Tile1x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+
+// int8Tile2x16NEON computes an 2×16 tile of GemmU8S8 (int8TileGeneric's
+// contract for rows of A lda words apart and B's 16-column half of a panel, quad
+// q's words at b + q·ldb) with SDOT, B's bytes read as b − 128 (their top bit
+// flipped): C = epilogue(sa[i]·sb[j]·(Σ A·(B − 128) − corr[i])), so corr must
+// hold the caller's correction less 128·Σ_k A[i, k] (s8RowSumsNEON); flags as
+// int8TileGeneric's but bit 4, corr being always subtracted. ReLU keeps −0
+// and NaN, as int8TileGeneric's v < 0 test.
+//
+//go:noescape
+func int8Tile2x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+
+// int8Tile3x16NEON computes an 3×16 tile of GemmU8S8 (int8TileGeneric's
+// contract for rows of A lda words apart and B's 16-column half of a panel, quad
+// q's words at b + q·ldb) with SDOT, B's bytes read as b − 128 (their top bit
+// flipped): C = epilogue(sa[i]·sb[j]·(Σ A·(B − 128) − corr[i])), so corr must
+// hold the caller's correction less 128·Σ_k A[i, k] (s8RowSumsNEON); flags as
+// int8TileGeneric's but bit 4, corr being always subtracted. ReLU keeps −0
+// and NaN, as int8TileGeneric's v < 0 test.
+//
+//go:noescape
+func int8Tile3x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+
+// int8Tile4x16NEON computes an 4×16 tile of GemmU8S8 (int8TileGeneric's
+// contract for rows of A lda words apart and B's 16-column half of a panel, quad
+// q's words at b + q·ldb) with SDOT, B's bytes read as b − 128 (their top bit
+// flipped): C = epilogue(sa[i]·sb[j]·(Σ A·(B − 128) − corr[i])), so corr must
+// hold the caller's correction less 128·Σ_k A[i, k] (s8RowSumsNEON); flags as
+// int8TileGeneric's but bit 4, corr being always subtracted. ReLU keeps −0
+// and NaN, as int8TileGeneric's v < 0 test.
+//
+//go:noescape
+func int8Tile4x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+
+// int8Tile5x16NEON computes an 5×16 tile of GemmU8S8 (int8TileGeneric's
+// contract for rows of A lda words apart and B's 16-column half of a panel, quad
+// q's words at b + q·ldb) with SDOT, B's bytes read as b − 128 (their top bit
+// flipped): C = epilogue(sa[i]·sb[j]·(Σ A·(B − 128) − corr[i])), so corr must
+// hold the caller's correction less 128·Σ_k A[i, k] (s8RowSumsNEON); flags as
+// int8TileGeneric's but bit 4, corr being always subtracted. ReLU keeps −0
+// and NaN, as int8TileGeneric's v < 0 test.
+//
+//go:noescape
+func int8Tile5x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+
+// int8Tile6x16NEON computes an 6×16 tile of GemmU8S8 (int8TileGeneric's
+// contract for rows of A lda words apart and B's 16-column half of a panel, quad
+// q's words at b + q·ldb) with SDOT, B's bytes read as b − 128 (their top bit
+// flipped): C = epilogue(sa[i]·sb[j]·(Σ A·(B − 128) − corr[i])), so corr must
+// hold the caller's correction less 128·Σ_k A[i, k] (s8RowSumsNEON); flags as
+// int8TileGeneric's but bit 4, corr being always subtracted. ReLU keeps −0
+// and NaN, as int8TileGeneric's v < 0 test.
+//
+//go:noescape
+func int8Tile6x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+
+// s8RowSumsNEON sets out[i] = corr[i] (0 when corr is nil) − 128·Σ_k A[i, k]
+// for the m rows of kq quads of signed bytes of A (lda words apart): what the
+// int8 tiles subtract, B's bytes being read less 128. SDOT with bytes of 1
+// sums four quads a step.
+//
+//go:noescape
+func s8RowSumsNEON(a *float32, lda, m, kq int, corr, out *int32)
+
+// packU8Cols4NEON quantizes 16 columns of a panel of PackU8 (quad q's 16
+// words at dst + q·ldd, their scales at sb; packU8PanelGeneric's contract, bit
+// for bit) reading 4 values of each row src + offs[r] (the last four ANDed
+// with mask; columns past them are zero): mx = the column's largest value
+// (FMAXNM: NaN skipped), sb = mx/255, and each value times 255/mx (0 when mx
+// is 0) to int32 by FCVTNS (to nearest even, NaN 0), narrowed with
+// saturation to a byte; ST4 interleaves four rows' bytes into quads.
+//
+//go:noescape
+func packU8Cols4NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+
+// packU8OffCols4NEON quantizes 16 columns of a panel of PackU8Offset (quad q's 16
+// words at dst + q·ldd, their scales at sb; packU8PanelGeneric's contract, bit
+// for bit) reading 4 values of each row src + offs[r] (the last four ANDed
+// with mask; columns past them are zero): mx = the column's largest value magnitude
+// (FMAXNM: NaN skipped), sb = mx/127, and each value times 127/mx (0 when mx
+// is 0) to int32 by FCVTNS (to nearest even, NaN 0), plus 128, narrowed with
+// saturation to a byte; ST4 interleaves four rows' bytes into quads.
+//
+//go:noescape
+func packU8OffCols4NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+
+// packU8Cols8NEON quantizes 16 columns of a panel of PackU8 (quad q's 16
+// words at dst + q·ldd, their scales at sb; packU8PanelGeneric's contract, bit
+// for bit) reading 8 values of each row src + offs[r] (the last four ANDed
+// with mask; columns past them are zero): mx = the column's largest value
+// (FMAXNM: NaN skipped), sb = mx/255, and each value times 255/mx (0 when mx
+// is 0) to int32 by FCVTNS (to nearest even, NaN 0), narrowed with
+// saturation to a byte; ST4 interleaves four rows' bytes into quads.
+//
+//go:noescape
+func packU8Cols8NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+
+// packU8OffCols8NEON quantizes 16 columns of a panel of PackU8Offset (quad q's 16
+// words at dst + q·ldd, their scales at sb; packU8PanelGeneric's contract, bit
+// for bit) reading 8 values of each row src + offs[r] (the last four ANDed
+// with mask; columns past them are zero): mx = the column's largest value magnitude
+// (FMAXNM: NaN skipped), sb = mx/127, and each value times 127/mx (0 when mx
+// is 0) to int32 by FCVTNS (to nearest even, NaN 0), plus 128, narrowed with
+// saturation to a byte; ST4 interleaves four rows' bytes into quads.
+//
+//go:noescape
+func packU8OffCols8NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+
+// packU8Cols12NEON quantizes 16 columns of a panel of PackU8 (quad q's 16
+// words at dst + q·ldd, their scales at sb; packU8PanelGeneric's contract, bit
+// for bit) reading 12 values of each row src + offs[r] (the last four ANDed
+// with mask; columns past them are zero): mx = the column's largest value
+// (FMAXNM: NaN skipped), sb = mx/255, and each value times 255/mx (0 when mx
+// is 0) to int32 by FCVTNS (to nearest even, NaN 0), narrowed with
+// saturation to a byte; ST4 interleaves four rows' bytes into quads.
+//
+//go:noescape
+func packU8Cols12NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+
+// packU8OffCols12NEON quantizes 16 columns of a panel of PackU8Offset (quad q's 16
+// words at dst + q·ldd, their scales at sb; packU8PanelGeneric's contract, bit
+// for bit) reading 12 values of each row src + offs[r] (the last four ANDed
+// with mask; columns past them are zero): mx = the column's largest value magnitude
+// (FMAXNM: NaN skipped), sb = mx/127, and each value times 127/mx (0 when mx
+// is 0) to int32 by FCVTNS (to nearest even, NaN 0), plus 128, narrowed with
+// saturation to a byte; ST4 interleaves four rows' bytes into quads.
+//
+//go:noescape
+func packU8OffCols12NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+
+// packU8Cols16NEON quantizes 16 columns of a panel of PackU8 (quad q's 16
+// words at dst + q·ldd, their scales at sb; packU8PanelGeneric's contract, bit
+// for bit) reading 16 values of each row src + offs[r] (the last four ANDed
+// with mask; columns past them are zero): mx = the column's largest value
+// (FMAXNM: NaN skipped), sb = mx/255, and each value times 255/mx (0 when mx
+// is 0) to int32 by FCVTNS (to nearest even, NaN 0), narrowed with
+// saturation to a byte; ST4 interleaves four rows' bytes into quads.
+//
+//go:noescape
+func packU8Cols16NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
+
+// packU8OffCols16NEON quantizes 16 columns of a panel of PackU8Offset (quad q's 16
+// words at dst + q·ldd, their scales at sb; packU8PanelGeneric's contract, bit
+// for bit) reading 16 values of each row src + offs[r] (the last four ANDed
+// with mask; columns past them are zero): mx = the column's largest value magnitude
+// (FMAXNM: NaN skipped), sb = mx/127, and each value times 127/mx (0 when mx
+// is 0) to int32 by FCVTNS (to nearest even, NaN 0), plus 128, narrowed with
+// saturation to a byte; ST4 interleaves four rows' bytes into quads.
+//
+//go:noescape
+func packU8OffCols16NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)

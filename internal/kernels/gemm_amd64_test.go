@@ -2,43 +2,18 @@
 
 package kernels
 
-import (
-	"sync"
-	"testing"
-)
+import "testing"
 
 // BenchmarkSgemmPeakFMA measures the FMA throughput ceiling on
 // GOMAXPROCS goroutines, to quote BenchmarkSgemm as a fraction of it.
 func BenchmarkSgemmPeakFMA(b *testing.B) {
-	for _, p := range []struct {
-		name  string
-		ok    bool
-		fn    func(int)
-		flops float64 // per round
-	}{
+	benchPeaks(b, []peakLoopCase{
 		{"avx512", hasAVX512, fmaPeakAVX512, 24 * 16 * 2},
 		{"avx2", hasAVX2, fmaPeakAVX2, 12 * 8 * 2},
 		{"avx512-bf16", hasAVX512BF16, bf16PeakAVX512, 24 * 16 * 4},
 		{"avx512-vnni", hasAVX512VNNI, vnniPeakAVX512, 24 * 16 * 8}, // int8 operations
 		{"avx-vnni", hasAVXVNNI, vnniPeakAVX2, 12 * 8 * 8},
-	} {
-		b.Run(p.name, func(b *testing.B) {
-			if !p.ok {
-				b.Skip("CPU lacks", p.name)
-			}
-			const rounds = 1 << 16
-			threads := Threads()
-			cpu0 := processCPUSeconds()
-			for b.Loop() {
-				var wg sync.WaitGroup
-				for range threads {
-					wg.Go(func() { p.fn(rounds) })
-				}
-				wg.Wait()
-			}
-			reportGFLOPS(b, p.flops*rounds*float64(threads), cpu0)
-		})
-	}
+	})
 }
 
 func TestFMAPeakRuns(t *testing.T) {

@@ -3,8 +3,41 @@ package kernels
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
+
+// peakLoopCase is a throughput loop of BenchmarkSgemmPeakFMA: fn runs its
+// rounds of independent chains, ops operations a round.
+type peakLoopCase struct {
+	name string
+	ok   bool
+	fn   func(rounds int)
+	ops  float64
+}
+
+// benchPeaks runs each loop on GOMAXPROCS goroutines and reports its
+// GFLOP/s (or int8 GOP/s) per CPU-second.
+func benchPeaks(b *testing.B, loops []peakLoopCase) {
+	for _, p := range loops {
+		b.Run(p.name, func(b *testing.B) {
+			if !p.ok {
+				b.Skip("CPU lacks", p.name)
+			}
+			const rounds = 1 << 16
+			threads := Threads()
+			cpu0 := processCPUSeconds()
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for range threads {
+					wg.Go(func() { p.fn(rounds) })
+				}
+				wg.Wait()
+			}
+			reportGFLOPS(b, p.ops*rounds*float64(threads), cpu0)
+		})
+	}
+}
 
 // benchShapes are the products behind ResNet-50 at 224×224, batch 1, as
 // im2col GEMMs C[Cout, OH·OW] = W[Cout, Cin·kh·kw] × col, plus the

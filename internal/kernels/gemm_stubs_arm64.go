@@ -105,3 +105,9 @@ func sdotRows6NEON(k int, a *float32, lda int, b, c *float32, ldc int)
 //
 //go:noescape
 func fmaPeakNEON(n int)
+
+// sdotPeakNEON runs n rounds of 24 independent SDOT chains (768 int8 operations a round),
+// the throughput ceiling the int8 tiles are measured against.
+//
+//go:noescape
+func sdotPeakNEON(n int)

@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // 8-bit products for the engine's optional Int8 precision mode: a layer's
@@ -12,7 +13,9 @@ import (
 // GEMM sums the byte products exactly in int32 before it scales them back
 // to float32. AVX512-VNNI's VPDPBUSD does 64 such multiply-adds a zmm
 // instruction, AVX-VNNI's (CPUs with AVX2 but no AVX-512, e.g. Intel's
-// since Alder Lake) 32 a ymm one. Unsigned activations suit ResNet, where every convolution
+// since Alder Lake) 32 a ymm one, arm64's SDOT (the dot-product
+// extension) 16 a NEON one, on signed bytes (B's read less 128, and the
+// sums corrected, int8_arm64.go). Unsigned activations suit ResNet, where every convolution
 // but the stem reads the output of a ReLU; negative inputs are clamped
 // to 0.
 //
@@ -119,7 +122,7 @@ func packU8(dst, sb, src []float32, offs []int32, k, n int, offset bool) {
 	for j0 := 0; j0 < n; j0 += 32 {
 		w, cols := panelWidth(n, j0), min(32, n-j0)
 		d := dst[kq*j0 : kq*(j0+w)]
-		if useVNNI {
+		if int8Asm {
 			packU8PanelAsm(d, sb[j0:j0+w], src[j0:], offs, k, cols, w, offset)
 		} else {
 			packU8PanelGeneric(d, sb[j0:j0+w], src[j0:], offs, k, cols, w, offset)
@@ -248,10 +251,10 @@ func PackS8Rows(dst []float32, ldd int, sa, src []float32, lds, m, k int) error 
 // the offset is taken back) stay within int32.
 const MaxU8Quads = (1<<31 - 1) / (4 * 127 * 255)
 
-// Int8Native reports whether GemmU8S8 and PackU8 run the AVX512-VNNI or
-// AVX-VNNI kernels; without them they run portable twins, correct but
-// slow.
-func Int8Native() bool { return useVNNI }
+// Int8Native reports whether GemmU8S8 and PackU8 run the AVX512-VNNI,
+// AVX-VNNI or arm64 SDOT kernels; without them they run portable twins,
+// correct but slow.
+func Int8Native() bool { return int8Asm }
 
 // GemmU8S8 computes C = epilogue(sa[i]·sb[j]·((A·B)[i, j] − corr[i])
 // (+ C when addC)) for the m×n product of A, m rows of kq quads of signed
@@ -304,6 +307,19 @@ func GemmU8S8(m, n, kq int, a []float32, lda int, sa []float32, corr []int32, b,
 	if ep.ReLU {
 		flags |= 4
 	}
+	if int8SDOT && int8Asm && kq > 0 {
+		// SDOT multiplies signed bytes: the tiles read B's bytes less 128
+		// and subtract corr less 128·Σ_k A[i, k], computed once here.
+		buf := sdotCorrPool.Get().(*[]int32)
+		defer sdotCorrPool.Put(buf)
+		if cap(*buf) < m {
+			*buf = make([]int32, m)
+		}
+		eff := (*buf)[:m]
+		s8RowSums(eff, a, lda, m, kq, corr)
+		corr = eff
+		flags |= 16
+	}
 	for j0 := 0; j0 < n; j0 += 32 {
 		w, cols := panelWidth(n, j0), min(32, n-j0)
 		bp, sbp := b[kq*j0:kq*(j0+w)], sb[j0:j0+w]
@@ -327,11 +343,41 @@ func GemmU8S8(m, n, kq int, a []float32, lda int, sa []float32, corr []int32, b,
 			if kq > 0 {
 				ai = a[i0*lda:]
 			}
-			if useVNNI && kq > 0 {
+			if int8Asm && kq > 0 {
 				int8TileAsm(kq, rows, w, cols, ai, lda, bp, c[i0*ldc+j0:], ldc, sa[i0:i0+rows], sbp, bias, res, ci32, ep.LDR, tf)
 			} else {
 				int8TileGeneric(kq, rows, w, cols, ai, lda, bp, c[i0*ldc+j0:], ldc, sa[i0:i0+rows], sbp, bias, res, ci32, ep.LDR, tf)
 			}
+		}
+	}
+}
+
+// sdotCorrPool holds GemmU8S8's buffers of corrections for the SDOT
+// tiles (int8SDOT).
+var sdotCorrPool = sync.Pool{New: func() any { return new([]int32) }}
+
+// int8EdgeEpilogue finishes rows×n values of C (c at the first, rows ldc
+// apart) from t (rows ldt apart), an int8 tile's product and scales
+// computed aside, with flags' addition of C, bias, residual (res at the
+// tile's first column, rows ldr apart) and ReLU, each step rounded to
+// float32 as int8TileGeneric's: the bits the kernels' own epilogue gives.
+func int8EdgeEpilogue(t []float32, ldt, rows, n int, c []float32, ldc int, bias, res []float32, ldr, flags int) {
+	for i := 0; i < rows; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for j, v := range t[i*ldt : i*ldt+n] {
+			if flags&8 != 0 {
+				v = float32(v + row[j])
+			}
+			if flags&1 != 0 {
+				v = float32(v + bias[i])
+			}
+			if flags&2 != 0 {
+				v = float32(v + res[i*ldr+j])
+			}
+			if flags&4 != 0 && v < 0 {
+				v = 0
+			}
+			row[j] = v
 		}
 	}
 }

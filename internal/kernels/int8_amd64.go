@@ -5,18 +5,33 @@ package kernels
 import "golang.org/x/sys/cpu"
 
 var (
-	// useVNNI: GemmU8S8 and PackU8 run assembly: the AVX512-VNNI kernels
+	// int8Asm: GemmU8S8 and PackU8 run assembly: the AVX512-VNNI kernels
 	// (VPDPBUSD on zmm registers; the tiles also use AVX512F), or on a CPU
 	// with AVX2 and AVX-VNNI but not those (Intel's cores since Alder
 	// Lake), the AVX-VNNI ones (int8AVX2).
-	useVNNI = !asmDisabled && (hasAVX512VNNI || hasAVXVNNI)
+	int8Asm = !asmDisabled && (hasAVX512VNNI || hasAVXVNNI)
 	// int8AVX2: the assembly is the AVX-VNNI kernels (VEX VPDPBUSD on
 	// ymm registers, 6×16 tiles).
-	int8AVX2 = useVNNI && !hasAVX512VNNI
+	int8AVX2 = int8Asm && !hasAVX512VNNI
 
 	hasAVX512VNNI = hasAVX512 && cpu.X86.HasAVX512VNNI
 	hasAVXVNNI    = hasAVX2 && cpu.X86.HasAVXVNNI
 )
+
+// int8KernelName names the int8 kernels that run (Running).
+func int8KernelName() string {
+	if int8AVX2 {
+		return "avx-vnni"
+	}
+	return "avx512-vnni"
+}
+
+// int8SDOT is false: VPDPBUSD multiplies B's unsigned bytes as they are.
+const int8SDOT = false
+
+func s8RowSums(out []int32, a []float32, lda, m, kq int, corr []int32) {
+	panic("kernels: no SDOT on amd64")
+}
 
 type int8AsmTile func(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 
@@ -141,24 +156,14 @@ func int8TileAVX2(kq, rows, width, cols int, a []float32, lda int, b, c []float3
 				continue
 			}
 			int8TileAVX2Rows(rr, kq, &a[r0*lda], lda, &b[h], width, &buf[0], 16, &sa[r0], &sb[h], nil, nil, pcorr, 0, flags&16)
-			for i := 0; i < rr; i++ {
-				row := c[(r0+i)*ldc+h : (r0+i)*ldc+h+n]
-				for j, v := range buf[i*16 : i*16+n] {
-					if flags&8 != 0 {
-						v = float32(v + row[j])
-					}
-					if flags&1 != 0 {
-						v = float32(v + bias[r0+i])
-					}
-					if flags&2 != 0 {
-						v = float32(v + res[(r0+i)*ldr+h+j])
-					}
-					if flags&4 != 0 && v < 0 {
-						v = 0
-					}
-					row[j] = v
-				}
+			var bias0, res0 []float32
+			if flags&1 != 0 {
+				bias0 = bias[r0:]
 			}
+			if flags&2 != 0 {
+				res0 = res[r0*ldr+h:]
+			}
+			int8EdgeEpilogue(buf[:], 16, rr, n, c[r0*ldc+h:], ldc, bias0, res0, ldr, flags)
 		}
 	}
 }

@@ -4,14 +4,6 @@ package kernels
 
 import "testing"
 
-// forceGenericInt8 runs f with the portable int8 kernels.
-func forceGenericInt8(f func()) {
-	saved := useVNNI
-	useVNNI = false
-	defer func() { useVNNI = saved }()
-	f()
-}
-
 // TestInt8AVXVNNIDispatched runs the int8 kernels' tests with the AVX-VNNI
 // kernels dispatched, as on a CPU with AVX2 and AVX-VNNI but no
 // AVX512-VNNI: against the portable twins bit for bit, and the definition.
@@ -19,9 +11,9 @@ func TestInt8AVXVNNIDispatched(t *testing.T) {
 	if asmDisabled || !hasAVXVNNI {
 		t.Skip("no AVX-VNNI (or RESNET_NOASM=1)")
 	}
-	savedUse, savedAVX2 := useVNNI, int8AVX2
-	useVNNI, int8AVX2 = true, true
-	defer func() { useVNNI, int8AVX2 = savedUse, savedAVX2 }()
+	savedUse, savedAVX2 := int8Asm, int8AVX2
+	int8Asm, int8AVX2 = true, true
+	defer func() { int8Asm, int8AVX2 = savedUse, savedAVX2 }()
 	t.Run("PackU8", TestPackU8)
 	t.Run("GemmU8S8", TestGemmU8S8)
 }

@@ -1,15 +1,21 @@
-//go:build !amd64 || purego
+//go:build !(amd64 || arm64) || purego
 
 package kernels
 
-// useVNNI and int8AVX2 are false: the int8 kernels are the portable
-// twins.
-const useVNNI, int8AVX2 = false, false
+// int8Asm, int8AVX2 and int8SDOT are false: the int8 kernels are the
+// portable twins.
+const int8Asm, int8AVX2, int8SDOT = false, false, false
+
+func int8KernelName() string { return "generic" }
 
 func int8TileAsm(kq, rows, width, cols int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, corr []int32, ldr, flags int) {
 	panic("kernels: no int8 assembly on this platform")
 }
 
 func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width int, offset bool) {
+	panic("kernels: no int8 assembly on this platform")
+}
+
+func s8RowSums(out []int32, a []float32, lda, m, kq int, corr []int32) {
 	panic("kernels: no int8 assembly on this platform")
 }

@@ -39,7 +39,7 @@ func TestPackU8(t *testing.T) {
 	for _, offset := range []bool{false, true} {
 		rng := rand.New(rand.NewPCG(3, 4))
 		for _, k := range []int{1, 2, 3, 4, 5, 7, 64, 67} {
-			for _, n := range []int{1, 5, 16, 17, 31, 32, 33, 48, 49, 100} {
+			for _, n := range []int{1, 5, 10, 16, 17, 27, 31, 32, 33, 44, 48, 49, 100} {
 				t.Run(fmt.Sprintf("offset=%v/k=%d/n=%d", offset, k, n), func(t *testing.T) { checkPackU8(t, rng, offset, k, n) })
 			}
 		}
@@ -68,7 +68,7 @@ func checkPackU8(t *testing.T, rng *rand.Rand, offset bool, k, n int) {
 		pack, lim, zero = PackU8Offset, 127, 128
 	}
 	pack(dst, sb, src, offs, k, n)
-	if useVNNI {
+	if int8Asm {
 		// The assembly against its twin, bit for bit.
 		d2, s2 := make([]float32, len(dst)), make([]float32, len(sb))
 		for j0 := 0; j0 < n; j0 += 32 {
@@ -218,7 +218,10 @@ func int8TestOperands(rng *rand.Rand, m, n, k int, offset bool) (a, sa, b, sb []
 
 func TestGemmU8S8(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, s := range [][3]int{{1, 1, 4}, {12, 32, 64}, {13, 33, 67}, {5, 17, 8}, {24, 16, 3}, {7, 100, 256}, {30, 49, 1}, {3, 5, 0}} {
+	// Every tile height of every kernel set (AVX-512: 1–12 rows;
+	// AVX-VNNI and NEON: 1–6), partial halves and K's tails included.
+	for _, s := range [][3]int{{1, 1, 4}, {12, 32, 64}, {13, 33, 67}, {5, 17, 8}, {24, 16, 3}, {7, 100, 256}, {30, 49, 1}, {3, 5, 0},
+		{2, 20, 9}, {3, 40, 12}, {4, 16, 20}, {8, 33, 5}, {9, 7, 16}, {10, 64, 33}, {11, 31, 13}} {
 		m, n, k := s[0], s[1], s[2]
 		kq := U8Quads(k)
 		for _, offset := range []bool{false, true} {
@@ -285,7 +288,7 @@ func TestGemmU8S8(t *testing.T) {
 						}
 					}
 				}
-				if useVNNI {
+				if int8Asm {
 					// The assembly against its twin, bit for bit.
 					gen := append([]float32(nil), c0...)
 					forceGenericInt8(func() { GemmU8S8(m, n, kq, a, kq, sa, corr, b, sb, addC, gen, ldc, ep) })

@@ -1,0 +1,135 @@
+//go:build !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// int8Asm: GemmU8S8 and PackU8 run the NEON kernels with SDOT (the
+// dot-product extension, FEAT_DotProd: Neoverse N1 and later, Apple M1
+// and later).
+var int8Asm = !asmDisabled && cpu.ARM64.HasASIMDDP
+
+// int8SDOT: the tiles multiply signed bytes, B's read less 128, and
+// GemmU8S8 passes them corrections that take 128·Σ_k A[i, k] back.
+const int8SDOT = true
+
+// int8KernelName names the int8 kernels that run (Running).
+func int8KernelName() string { return "neon-dotprod" }
+
+// s8RowSums sets out[i] = corr[i] (0 when corr is nil) − 128·Σ_k A[i, k]
+// for the m rows of kq quads of A (lda words apart), kq ≥ 1.
+func s8RowSums(out []int32, a []float32, lda, m, kq int, corr []int32) {
+	var pc *int32
+	if corr != nil {
+		pc = &corr[0]
+	}
+	s8RowSumsNEON(&a[0], lda, m, kq, pc, &out[0])
+}
+
+// int8TileNEONRows computes an r×16 tile with SDOT (engine_stubs_arm64.go),
+// calling the kernels directly so that the compiler sees them keep no
+// pointer (a stack buffer passed through a function value escapes).
+func int8TileNEONRows(r, kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int) {
+	switch r {
+	case 1:
+		int8Tile1x16NEON(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case 2:
+		int8Tile2x16NEON(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case 3:
+		int8Tile3x16NEON(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case 4:
+		int8Tile4x16NEON(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case 5:
+		int8Tile5x16NEON(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case 6:
+		int8Tile6x16NEON(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	default:
+		panic("kernels: NEON int8 tile of more than 6 rows")
+	}
+}
+
+// int8TileAsm is int8TileGeneric with the NEON kernels, corr holding
+// s8RowSums' corrections (GemmU8S8): the rows×width tile in 6×16 ones, a
+// panel of 32 in two halves. A half with fewer than 16 of C's columns is
+// computed whole into a buffer, product and scales only, and its columns
+// of C then take the epilogue in int8EdgeEpilogue (NEON has no lane
+// masks).
+func int8TileAsm(kq, rows, width, cols int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, corr []int32, ldr, flags int) {
+	var buf [6 * 16]float32
+	for h := 0; h < width && h < cols; h += 16 {
+		n := min(cols-h, 16)
+		for r0 := 0; r0 < rows; r0 += 6 {
+			rr := min(rows-r0, 6)
+			if n == 16 {
+				var pb, pr *float32
+				if flags&1 != 0 {
+					pb = &bias[r0]
+				}
+				if flags&2 != 0 {
+					pr = &res[r0*ldr+h]
+				}
+				int8TileNEONRows(rr, kq, &a[r0*lda], lda, &b[h], width, &c[r0*ldc+h], ldc, &sa[r0], &sb[h], pb, pr, &corr[r0], ldr, flags&0x1f)
+				continue
+			}
+			int8TileNEONRows(rr, kq, &a[r0*lda], lda, &b[h], width, &buf[0], 16, &sa[r0], &sb[h], nil, nil, &corr[r0], 0, flags&16)
+			var bias0, res0 []float32
+			if flags&1 != 0 {
+				bias0 = bias[r0:]
+			}
+			if flags&2 != 0 {
+				res0 = res[r0*ldr+h:]
+			}
+			int8EdgeEpilogue(buf[:], 16, rr, n, c[r0*ldc+h:], ldc, bias0, res0, ldr, flags)
+		}
+	}
+}
+
+// packU8Half quantizes a 16-column half of a panel with the NEON kernel
+// that reads 4·nv columns, the last vector's lanes ANDed with mask.
+func packU8Half(nv int, offset bool, dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32) {
+	switch {
+	case nv == 1 && !offset:
+		packU8Cols4NEON(dst, ldd, sb, src, offs, k, mask)
+	case nv == 2 && !offset:
+		packU8Cols8NEON(dst, ldd, sb, src, offs, k, mask)
+	case nv == 3 && !offset:
+		packU8Cols12NEON(dst, ldd, sb, src, offs, k, mask)
+	case nv == 4 && !offset:
+		packU8Cols16NEON(dst, ldd, sb, src, offs, k, mask)
+	case nv == 1:
+		packU8OffCols4NEON(dst, ldd, sb, src, offs, k, mask)
+	case nv == 2:
+		packU8OffCols8NEON(dst, ldd, sb, src, offs, k, mask)
+	case nv == 3:
+		packU8OffCols12NEON(dst, ldd, sb, src, offs, k, mask)
+	default:
+		packU8OffCols16NEON(dst, ldd, sb, src, offs, k, mask)
+	}
+}
+
+// packU8PanelAsm is packU8PanelGeneric with the NEON kernels, a panel of
+// 32 in two halves of 16; PackU8 checked the extents and k ≥ 1. The
+// kernels read whole vectors of 4 values: a panel whose last vector would
+// run past src (its last row's last columns at src's very end) takes the
+// portable twin.
+func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width int, offset bool) {
+	var last int32
+	for _, o := range offs[:k] {
+		last = max(last, o)
+	}
+	if int(last)+(cols+3)/4*4 > len(src) {
+		packU8PanelGeneric(dst, sb, src, offs, k, cols, width, offset)
+		return
+	}
+	for h := 0; h < width; h += 16 {
+		n := min(cols-h, 16) // ≥ 1: a panel of 32 has more than 16 columns
+		nv := (n + 3) / 4
+		var mask [4]uint32
+		for l := range mask {
+			if 4*(nv-1)+l < n {
+				mask[l] = ^uint32(0)
+			}
+		}
+		packU8Half(nv, offset, &dst[h], width, &sb[h], &src[h], &offs[0], k, &mask[0])
+	}
+}
