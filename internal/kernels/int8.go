@@ -106,10 +106,12 @@ func packU8(dst, sb, src []float32, offs []int32, k, n int, offset bool) {
 	if len(offs) < k {
 		panic(fmt.Sprintf("kernels: PackU8: %d offsets for k=%d", len(offs), k))
 	}
+	var last int32 // the last row's offset
 	for _, o := range offs[:k] {
 		if o < 0 || int(o)+n > len(src) {
 			panic(fmt.Sprintf("kernels: PackU8: row at %d with %d columns outside %d values", o, n, len(src)))
 		}
+		last = max(last, o)
 	}
 	kq, nc := U8Quads(k), U8Cols(n)
 	if len(dst) < kq*nc || len(sb) < nc {
@@ -123,7 +125,9 @@ func packU8(dst, sb, src []float32, offs []int32, k, n int, offset bool) {
 		w, cols := panelWidth(n, j0), min(32, n-j0)
 		d := dst[kq*j0 : kq*(j0+w)]
 		if int8Asm {
-			packU8PanelAsm(d, sb[j0:j0+w], src[j0:], offs, k, cols, w, offset)
+			// Each row may be read room values from the panel's first column.
+			room := len(src) - int(last) - j0
+			packU8PanelAsm(d, sb[j0:j0+w], src[j0:], offs, k, cols, w, room, offset)
 		} else {
 			packU8PanelGeneric(d, sb[j0:j0+w], src[j0:], offs, k, cols, w, offset)
 		}

@@ -75,7 +75,7 @@ var packU8Panels = [2][2]func(dst, sb, src *float32, offs *int32, k, cols int){
 
 // packU8PanelAsm is packU8PanelGeneric with the AVX-512 kernels (AVX-VNNI:
 // the AVX2 ones); PackU8 checked the extents.
-func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width int, offset bool) {
+func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width, room int, offset bool) {
 	var po *int32
 	if k > 0 {
 		po = &offs[0]

@@ -108,16 +108,13 @@ func packU8Half(nv int, offset bool, dst *float32, ldd int, sb, src *float32, of
 }
 
 // packU8PanelAsm is packU8PanelGeneric with the NEON kernels, a panel of
-// 32 in two halves of 16; PackU8 checked the extents and k ≥ 1. The
-// kernels read whole vectors of 4 values: a panel whose last vector would
-// run past src (its last row's last columns at src's very end) takes the
-// portable twin.
-func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width int, offset bool) {
-	var last int32
-	for _, o := range offs[:k] {
-		last = max(last, o)
-	}
-	if int(last)+(cols+3)/4*4 > len(src) {
+// 32 in two halves of 16; PackU8 checked the extents and k ≥ 1, and every
+// row may be read room values from the panel's first column. The kernels
+// read whole vectors of 4 values: a panel whose last vector would run past
+// that (its last row's last columns at src's very end) takes the portable
+// twin.
+func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width, room int, offset bool) {
+	if (cols+3)/4*4 > room {
 		packU8PanelGeneric(dst, sb, src, offs, k, cols, width, offset)
 		return
 	}

@@ -12,7 +12,7 @@ func int8TileAsm(kq, rows, width, cols int, a []float32, lda int, b, c []float32
 	panic("kernels: no int8 assembly on this platform")
 }
 
-func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width int, offset bool) {
+func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width, room int, offset bool) {
 	panic("kernels: no int8 assembly on this platform")
 }
 
