@@ -3717,33 +3717,35 @@ loop:
 	SUBS	$1, R0, R0
 	BNE	loop
 sums:
-	// Less corr[i], then float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	flags+104(FP), R15
+	// Less corr[i].
 	MOVD	corr+88(FP), R12
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+convert:
+	// float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
 	MOVD	sb+64(FP), R13
 	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
 	MOVD	sa+56(FP), R13
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
 	WORD	$0x4e21d800	// scvtf V0, V0
 	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
 	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
-	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
 	WORD	$0x4e21d821	// scvtf V1, V1
 	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
 	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
-	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
 	WORD	$0x4e21d842	// scvtf V2, V2
 	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
 	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
-	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
 	WORD	$0x4e21d863	// scvtf V3, V3
 	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
 	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
 	MOVD	c+40(FP), R13
 	MOVD	ldc+48(FP), R14
 	LSL	$2, R14
-	MOVD	flags+104(FP), R15
 	TBZ	$3, R15, bias
 	// + C: a second product summed into the same tile.
 	MOVD	R13, R16
@@ -3824,51 +3826,53 @@ loop:
 	SUBS	$1, R0, R0
 	BNE	loop
 sums:
-	// Less corr[i], then float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	flags+104(FP), R15
+	// Less corr[i].
 	MOVD	corr+88(FP), R12
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+convert:
+	// float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
 	MOVD	sb+64(FP), R13
 	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
 	MOVD	sa+56(FP), R13
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
 	WORD	$0x4e21d800	// scvtf V0, V0
 	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
 	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
-	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
 	WORD	$0x4e21d821	// scvtf V1, V1
 	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
 	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
-	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
 	WORD	$0x4e21d842	// scvtf V2, V2
 	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
 	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
-	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
 	WORD	$0x4e21d863	// scvtf V3, V3
 	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
 	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
 	WORD	$0x4e21d884	// scvtf V4, V4
 	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
 	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
-	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
 	WORD	$0x4e21d8a5	// scvtf V5, V5
 	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
 	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
-	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
 	WORD	$0x4e21d8c6	// scvtf V6, V6
 	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
 	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
-	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
 	WORD	$0x4e21d8e7	// scvtf V7, V7
 	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
 	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
 	MOVD	c+40(FP), R13
 	MOVD	ldc+48(FP), R14
 	LSL	$2, R14
-	MOVD	flags+104(FP), R15
 	TBZ	$3, R15, bias
 	// + C: a second product summed into the same tile.
 	MOVD	R13, R16
@@ -3983,69 +3987,71 @@ loop:
 	SUBS	$1, R0, R0
 	BNE	loop
 sums:
-	// Less corr[i], then float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	flags+104(FP), R15
+	// Less corr[i].
 	MOVD	corr+88(FP), R12
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
+	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
+	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
+	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
+convert:
+	// float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
 	MOVD	sb+64(FP), R13
 	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
 	MOVD	sa+56(FP), R13
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
 	WORD	$0x4e21d800	// scvtf V0, V0
 	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
 	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
-	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
 	WORD	$0x4e21d821	// scvtf V1, V1
 	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
 	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
-	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
 	WORD	$0x4e21d842	// scvtf V2, V2
 	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
 	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
-	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
 	WORD	$0x4e21d863	// scvtf V3, V3
 	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
 	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
 	WORD	$0x4e21d884	// scvtf V4, V4
 	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
 	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
-	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
 	WORD	$0x4e21d8a5	// scvtf V5, V5
 	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
 	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
-	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
 	WORD	$0x4e21d8c6	// scvtf V6, V6
 	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
 	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
-	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
 	WORD	$0x4e21d8e7	// scvtf V7, V7
 	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
 	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
 	WORD	$0x4e21d908	// scvtf V8, V8
 	WORD	$0x6e38dd08	// fmul V8.4S, V8.4S, V24.4S
 	WORD	$0x6e3ddd08	// fmul V8.4S, V8.4S, V29.4S
-	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
 	WORD	$0x4e21d929	// scvtf V9, V9
 	WORD	$0x6e39dd29	// fmul V9.4S, V9.4S, V25.4S
 	WORD	$0x6e3ddd29	// fmul V9.4S, V9.4S, V29.4S
-	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
 	WORD	$0x4e21d94a	// scvtf V10, V10
 	WORD	$0x6e3add4a	// fmul V10.4S, V10.4S, V26.4S
 	WORD	$0x6e3ddd4a	// fmul V10.4S, V10.4S, V29.4S
-	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
 	WORD	$0x4e21d96b	// scvtf V11, V11
 	WORD	$0x6e3bdd6b	// fmul V11.4S, V11.4S, V27.4S
 	WORD	$0x6e3ddd6b	// fmul V11.4S, V11.4S, V29.4S
 	MOVD	c+40(FP), R13
 	MOVD	ldc+48(FP), R14
 	LSL	$2, R14
-	MOVD	flags+104(FP), R15
 	TBZ	$3, R15, bias
 	// + C: a second product summed into the same tile.
 	MOVD	R13, R16
@@ -4194,87 +4200,89 @@ loop:
 	SUBS	$1, R0, R0
 	BNE	loop
 sums:
-	// Less corr[i], then float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	flags+104(FP), R15
+	// Less corr[i].
 	MOVD	corr+88(FP), R12
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
+	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
+	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
+	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc858c	// sub V12.4S, V12.4S, V28.4S
+	WORD	$0x6ebc85ad	// sub V13.4S, V13.4S, V28.4S
+	WORD	$0x6ebc85ce	// sub V14.4S, V14.4S, V28.4S
+	WORD	$0x6ebc85ef	// sub V15.4S, V15.4S, V28.4S
+convert:
+	// float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
 	MOVD	sb+64(FP), R13
 	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
 	MOVD	sa+56(FP), R13
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
 	WORD	$0x4e21d800	// scvtf V0, V0
 	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
 	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
-	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
 	WORD	$0x4e21d821	// scvtf V1, V1
 	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
 	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
-	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
 	WORD	$0x4e21d842	// scvtf V2, V2
 	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
 	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
-	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
 	WORD	$0x4e21d863	// scvtf V3, V3
 	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
 	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
 	WORD	$0x4e21d884	// scvtf V4, V4
 	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
 	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
-	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
 	WORD	$0x4e21d8a5	// scvtf V5, V5
 	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
 	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
-	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
 	WORD	$0x4e21d8c6	// scvtf V6, V6
 	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
 	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
-	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
 	WORD	$0x4e21d8e7	// scvtf V7, V7
 	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
 	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
 	WORD	$0x4e21d908	// scvtf V8, V8
 	WORD	$0x6e38dd08	// fmul V8.4S, V8.4S, V24.4S
 	WORD	$0x6e3ddd08	// fmul V8.4S, V8.4S, V29.4S
-	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
 	WORD	$0x4e21d929	// scvtf V9, V9
 	WORD	$0x6e39dd29	// fmul V9.4S, V9.4S, V25.4S
 	WORD	$0x6e3ddd29	// fmul V9.4S, V9.4S, V29.4S
-	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
 	WORD	$0x4e21d94a	// scvtf V10, V10
 	WORD	$0x6e3add4a	// fmul V10.4S, V10.4S, V26.4S
 	WORD	$0x6e3ddd4a	// fmul V10.4S, V10.4S, V29.4S
-	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
 	WORD	$0x4e21d96b	// scvtf V11, V11
 	WORD	$0x6e3bdd6b	// fmul V11.4S, V11.4S, V27.4S
 	WORD	$0x6e3ddd6b	// fmul V11.4S, V11.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc858c	// sub V12.4S, V12.4S, V28.4S
 	WORD	$0x4e21d98c	// scvtf V12, V12
 	WORD	$0x6e38dd8c	// fmul V12.4S, V12.4S, V24.4S
 	WORD	$0x6e3ddd8c	// fmul V12.4S, V12.4S, V29.4S
-	WORD	$0x6ebc85ad	// sub V13.4S, V13.4S, V28.4S
 	WORD	$0x4e21d9ad	// scvtf V13, V13
 	WORD	$0x6e39ddad	// fmul V13.4S, V13.4S, V25.4S
 	WORD	$0x6e3dddad	// fmul V13.4S, V13.4S, V29.4S
-	WORD	$0x6ebc85ce	// sub V14.4S, V14.4S, V28.4S
 	WORD	$0x4e21d9ce	// scvtf V14, V14
 	WORD	$0x6e3addce	// fmul V14.4S, V14.4S, V26.4S
 	WORD	$0x6e3dddce	// fmul V14.4S, V14.4S, V29.4S
-	WORD	$0x6ebc85ef	// sub V15.4S, V15.4S, V28.4S
 	WORD	$0x4e21d9ef	// scvtf V15, V15
 	WORD	$0x6e3bddef	// fmul V15.4S, V15.4S, V27.4S
 	WORD	$0x6e3dddef	// fmul V15.4S, V15.4S, V29.4S
 	MOVD	c+40(FP), R13
 	MOVD	ldc+48(FP), R14
 	LSL	$2, R14
-	MOVD	flags+104(FP), R15
 	TBZ	$3, R15, bias
 	// + C: a second product summed into the same tile.
 	MOVD	R13, R16
@@ -4457,105 +4465,107 @@ loop:
 	SUBS	$1, R0, R0
 	BNE	loop
 sums:
-	// Less corr[i], then float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	flags+104(FP), R15
+	// Less corr[i].
 	MOVD	corr+88(FP), R12
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
+	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
+	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
+	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc858c	// sub V12.4S, V12.4S, V28.4S
+	WORD	$0x6ebc85ad	// sub V13.4S, V13.4S, V28.4S
+	WORD	$0x6ebc85ce	// sub V14.4S, V14.4S, V28.4S
+	WORD	$0x6ebc85ef	// sub V15.4S, V15.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8610	// sub V16.4S, V16.4S, V28.4S
+	WORD	$0x6ebc8631	// sub V17.4S, V17.4S, V28.4S
+	WORD	$0x6ebc8652	// sub V18.4S, V18.4S, V28.4S
+	WORD	$0x6ebc8673	// sub V19.4S, V19.4S, V28.4S
+convert:
+	// float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
 	MOVD	sb+64(FP), R13
 	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
 	MOVD	sa+56(FP), R13
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
 	WORD	$0x4e21d800	// scvtf V0, V0
 	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
 	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
-	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
 	WORD	$0x4e21d821	// scvtf V1, V1
 	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
 	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
-	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
 	WORD	$0x4e21d842	// scvtf V2, V2
 	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
 	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
-	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
 	WORD	$0x4e21d863	// scvtf V3, V3
 	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
 	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
 	WORD	$0x4e21d884	// scvtf V4, V4
 	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
 	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
-	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
 	WORD	$0x4e21d8a5	// scvtf V5, V5
 	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
 	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
-	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
 	WORD	$0x4e21d8c6	// scvtf V6, V6
 	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
 	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
-	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
 	WORD	$0x4e21d8e7	// scvtf V7, V7
 	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
 	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
 	WORD	$0x4e21d908	// scvtf V8, V8
 	WORD	$0x6e38dd08	// fmul V8.4S, V8.4S, V24.4S
 	WORD	$0x6e3ddd08	// fmul V8.4S, V8.4S, V29.4S
-	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
 	WORD	$0x4e21d929	// scvtf V9, V9
 	WORD	$0x6e39dd29	// fmul V9.4S, V9.4S, V25.4S
 	WORD	$0x6e3ddd29	// fmul V9.4S, V9.4S, V29.4S
-	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
 	WORD	$0x4e21d94a	// scvtf V10, V10
 	WORD	$0x6e3add4a	// fmul V10.4S, V10.4S, V26.4S
 	WORD	$0x6e3ddd4a	// fmul V10.4S, V10.4S, V29.4S
-	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
 	WORD	$0x4e21d96b	// scvtf V11, V11
 	WORD	$0x6e3bdd6b	// fmul V11.4S, V11.4S, V27.4S
 	WORD	$0x6e3ddd6b	// fmul V11.4S, V11.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc858c	// sub V12.4S, V12.4S, V28.4S
 	WORD	$0x4e21d98c	// scvtf V12, V12
 	WORD	$0x6e38dd8c	// fmul V12.4S, V12.4S, V24.4S
 	WORD	$0x6e3ddd8c	// fmul V12.4S, V12.4S, V29.4S
-	WORD	$0x6ebc85ad	// sub V13.4S, V13.4S, V28.4S
 	WORD	$0x4e21d9ad	// scvtf V13, V13
 	WORD	$0x6e39ddad	// fmul V13.4S, V13.4S, V25.4S
 	WORD	$0x6e3dddad	// fmul V13.4S, V13.4S, V29.4S
-	WORD	$0x6ebc85ce	// sub V14.4S, V14.4S, V28.4S
 	WORD	$0x4e21d9ce	// scvtf V14, V14
 	WORD	$0x6e3addce	// fmul V14.4S, V14.4S, V26.4S
 	WORD	$0x6e3dddce	// fmul V14.4S, V14.4S, V29.4S
-	WORD	$0x6ebc85ef	// sub V15.4S, V15.4S, V28.4S
 	WORD	$0x4e21d9ef	// scvtf V15, V15
 	WORD	$0x6e3bddef	// fmul V15.4S, V15.4S, V27.4S
 	WORD	$0x6e3dddef	// fmul V15.4S, V15.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8610	// sub V16.4S, V16.4S, V28.4S
 	WORD	$0x4e21da10	// scvtf V16, V16
 	WORD	$0x6e38de10	// fmul V16.4S, V16.4S, V24.4S
 	WORD	$0x6e3dde10	// fmul V16.4S, V16.4S, V29.4S
-	WORD	$0x6ebc8631	// sub V17.4S, V17.4S, V28.4S
 	WORD	$0x4e21da31	// scvtf V17, V17
 	WORD	$0x6e39de31	// fmul V17.4S, V17.4S, V25.4S
 	WORD	$0x6e3dde31	// fmul V17.4S, V17.4S, V29.4S
-	WORD	$0x6ebc8652	// sub V18.4S, V18.4S, V28.4S
 	WORD	$0x4e21da52	// scvtf V18, V18
 	WORD	$0x6e3ade52	// fmul V18.4S, V18.4S, V26.4S
 	WORD	$0x6e3dde52	// fmul V18.4S, V18.4S, V29.4S
-	WORD	$0x6ebc8673	// sub V19.4S, V19.4S, V28.4S
 	WORD	$0x4e21da73	// scvtf V19, V19
 	WORD	$0x6e3bde73	// fmul V19.4S, V19.4S, V27.4S
 	WORD	$0x6e3dde73	// fmul V19.4S, V19.4S, V29.4S
 	MOVD	c+40(FP), R13
 	MOVD	ldc+48(FP), R14
 	LSL	$2, R14
-	MOVD	flags+104(FP), R15
 	TBZ	$3, R15, bias
 	// + C: a second product summed into the same tile.
 	MOVD	R13, R16
@@ -4772,123 +4782,1475 @@ loop:
 	SUBS	$1, R0, R0
 	BNE	loop
 sums:
-	// Less corr[i], then float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	flags+104(FP), R15
+	// Less corr[i].
 	MOVD	corr+88(FP), R12
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
+	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
+	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
+	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc858c	// sub V12.4S, V12.4S, V28.4S
+	WORD	$0x6ebc85ad	// sub V13.4S, V13.4S, V28.4S
+	WORD	$0x6ebc85ce	// sub V14.4S, V14.4S, V28.4S
+	WORD	$0x6ebc85ef	// sub V15.4S, V15.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8610	// sub V16.4S, V16.4S, V28.4S
+	WORD	$0x6ebc8631	// sub V17.4S, V17.4S, V28.4S
+	WORD	$0x6ebc8652	// sub V18.4S, V18.4S, V28.4S
+	WORD	$0x6ebc8673	// sub V19.4S, V19.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8694	// sub V20.4S, V20.4S, V28.4S
+	WORD	$0x6ebc86b5	// sub V21.4S, V21.4S, V28.4S
+	WORD	$0x6ebc86d6	// sub V22.4S, V22.4S, V28.4S
+	WORD	$0x6ebc86f7	// sub V23.4S, V23.4S, V28.4S
+convert:
+	// float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
 	MOVD	sb+64(FP), R13
 	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
 	MOVD	sa+56(FP), R13
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
 	WORD	$0x4e21d800	// scvtf V0, V0
 	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
 	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
-	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
 	WORD	$0x4e21d821	// scvtf V1, V1
 	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
 	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
-	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
 	WORD	$0x4e21d842	// scvtf V2, V2
 	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
 	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
-	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
 	WORD	$0x4e21d863	// scvtf V3, V3
 	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
 	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
 	WORD	$0x4e21d884	// scvtf V4, V4
 	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
 	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
-	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
 	WORD	$0x4e21d8a5	// scvtf V5, V5
 	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
 	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
-	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
 	WORD	$0x4e21d8c6	// scvtf V6, V6
 	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
 	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
-	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
 	WORD	$0x4e21d8e7	// scvtf V7, V7
 	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
 	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
 	WORD	$0x4e21d908	// scvtf V8, V8
 	WORD	$0x6e38dd08	// fmul V8.4S, V8.4S, V24.4S
 	WORD	$0x6e3ddd08	// fmul V8.4S, V8.4S, V29.4S
-	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
 	WORD	$0x4e21d929	// scvtf V9, V9
 	WORD	$0x6e39dd29	// fmul V9.4S, V9.4S, V25.4S
 	WORD	$0x6e3ddd29	// fmul V9.4S, V9.4S, V29.4S
-	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
 	WORD	$0x4e21d94a	// scvtf V10, V10
 	WORD	$0x6e3add4a	// fmul V10.4S, V10.4S, V26.4S
 	WORD	$0x6e3ddd4a	// fmul V10.4S, V10.4S, V29.4S
-	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
 	WORD	$0x4e21d96b	// scvtf V11, V11
 	WORD	$0x6e3bdd6b	// fmul V11.4S, V11.4S, V27.4S
 	WORD	$0x6e3ddd6b	// fmul V11.4S, V11.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc858c	// sub V12.4S, V12.4S, V28.4S
 	WORD	$0x4e21d98c	// scvtf V12, V12
 	WORD	$0x6e38dd8c	// fmul V12.4S, V12.4S, V24.4S
 	WORD	$0x6e3ddd8c	// fmul V12.4S, V12.4S, V29.4S
-	WORD	$0x6ebc85ad	// sub V13.4S, V13.4S, V28.4S
 	WORD	$0x4e21d9ad	// scvtf V13, V13
 	WORD	$0x6e39ddad	// fmul V13.4S, V13.4S, V25.4S
 	WORD	$0x6e3dddad	// fmul V13.4S, V13.4S, V29.4S
-	WORD	$0x6ebc85ce	// sub V14.4S, V14.4S, V28.4S
 	WORD	$0x4e21d9ce	// scvtf V14, V14
 	WORD	$0x6e3addce	// fmul V14.4S, V14.4S, V26.4S
 	WORD	$0x6e3dddce	// fmul V14.4S, V14.4S, V29.4S
-	WORD	$0x6ebc85ef	// sub V15.4S, V15.4S, V28.4S
 	WORD	$0x4e21d9ef	// scvtf V15, V15
 	WORD	$0x6e3bddef	// fmul V15.4S, V15.4S, V27.4S
 	WORD	$0x6e3dddef	// fmul V15.4S, V15.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8610	// sub V16.4S, V16.4S, V28.4S
 	WORD	$0x4e21da10	// scvtf V16, V16
 	WORD	$0x6e38de10	// fmul V16.4S, V16.4S, V24.4S
 	WORD	$0x6e3dde10	// fmul V16.4S, V16.4S, V29.4S
-	WORD	$0x6ebc8631	// sub V17.4S, V17.4S, V28.4S
 	WORD	$0x4e21da31	// scvtf V17, V17
 	WORD	$0x6e39de31	// fmul V17.4S, V17.4S, V25.4S
 	WORD	$0x6e3dde31	// fmul V17.4S, V17.4S, V29.4S
-	WORD	$0x6ebc8652	// sub V18.4S, V18.4S, V28.4S
 	WORD	$0x4e21da52	// scvtf V18, V18
 	WORD	$0x6e3ade52	// fmul V18.4S, V18.4S, V26.4S
 	WORD	$0x6e3dde52	// fmul V18.4S, V18.4S, V29.4S
-	WORD	$0x6ebc8673	// sub V19.4S, V19.4S, V28.4S
 	WORD	$0x4e21da73	// scvtf V19, V19
 	WORD	$0x6e3bde73	// fmul V19.4S, V19.4S, V27.4S
 	WORD	$0x6e3dde73	// fmul V19.4S, V19.4S, V29.4S
-	VLD1R.P	4(R12), [V28.S4]
 	VLD1R.P	4(R13), [V29.S4]
-	WORD	$0x6ebc8694	// sub V20.4S, V20.4S, V28.4S
 	WORD	$0x4e21da94	// scvtf V20, V20
 	WORD	$0x6e38de94	// fmul V20.4S, V20.4S, V24.4S
 	WORD	$0x6e3dde94	// fmul V20.4S, V20.4S, V29.4S
-	WORD	$0x6ebc86b5	// sub V21.4S, V21.4S, V28.4S
 	WORD	$0x4e21dab5	// scvtf V21, V21
 	WORD	$0x6e39deb5	// fmul V21.4S, V21.4S, V25.4S
 	WORD	$0x6e3ddeb5	// fmul V21.4S, V21.4S, V29.4S
-	WORD	$0x6ebc86d6	// sub V22.4S, V22.4S, V28.4S
 	WORD	$0x4e21dad6	// scvtf V22, V22
 	WORD	$0x6e3aded6	// fmul V22.4S, V22.4S, V26.4S
 	WORD	$0x6e3dded6	// fmul V22.4S, V22.4S, V29.4S
-	WORD	$0x6ebc86f7	// sub V23.4S, V23.4S, V28.4S
 	WORD	$0x4e21daf7	// scvtf V23, V23
 	WORD	$0x6e3bdef7	// fmul V23.4S, V23.4S, V27.4S
 	WORD	$0x6e3ddef7	// fmul V23.4S, V23.4S, V29.4S
 	MOVD	c+40(FP), R13
 	MOVD	ldc+48(FP), R14
 	LSL	$2, R14
+	TBZ	$3, R15, bias
+	// + C: a second product summed into the same tile.
+	MOVD	R13, R16
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d610	// fadd V16.4S, V16.4S, V24.4S
+	WORD	$0x4e39d631	// fadd V17.4S, V17.4S, V25.4S
+	WORD	$0x4e3ad652	// fadd V18.4S, V18.4S, V26.4S
+	WORD	$0x4e3bd673	// fadd V19.4S, V19.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d694	// fadd V20.4S, V20.4S, V24.4S
+	WORD	$0x4e39d6b5	// fadd V21.4S, V21.4S, V25.4S
+	WORD	$0x4e3ad6d6	// fadd V22.4S, V22.4S, V26.4S
+	WORD	$0x4e3bd6f7	// fadd V23.4S, V23.4S, V27.4S
+bias:
+	TBZ	$0, R15, residual
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd400	// fadd V0.4S, V0.4S, V28.4S
+	WORD	$0x4e3cd421	// fadd V1.4S, V1.4S, V28.4S
+	WORD	$0x4e3cd442	// fadd V2.4S, V2.4S, V28.4S
+	WORD	$0x4e3cd463	// fadd V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd484	// fadd V4.4S, V4.4S, V28.4S
+	WORD	$0x4e3cd4a5	// fadd V5.4S, V5.4S, V28.4S
+	WORD	$0x4e3cd4c6	// fadd V6.4S, V6.4S, V28.4S
+	WORD	$0x4e3cd4e7	// fadd V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd508	// fadd V8.4S, V8.4S, V28.4S
+	WORD	$0x4e3cd529	// fadd V9.4S, V9.4S, V28.4S
+	WORD	$0x4e3cd54a	// fadd V10.4S, V10.4S, V28.4S
+	WORD	$0x4e3cd56b	// fadd V11.4S, V11.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd58c	// fadd V12.4S, V12.4S, V28.4S
+	WORD	$0x4e3cd5ad	// fadd V13.4S, V13.4S, V28.4S
+	WORD	$0x4e3cd5ce	// fadd V14.4S, V14.4S, V28.4S
+	WORD	$0x4e3cd5ef	// fadd V15.4S, V15.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd610	// fadd V16.4S, V16.4S, V28.4S
+	WORD	$0x4e3cd631	// fadd V17.4S, V17.4S, V28.4S
+	WORD	$0x4e3cd652	// fadd V18.4S, V18.4S, V28.4S
+	WORD	$0x4e3cd673	// fadd V19.4S, V19.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd694	// fadd V20.4S, V20.4S, V28.4S
+	WORD	$0x4e3cd6b5	// fadd V21.4S, V21.4S, V28.4S
+	WORD	$0x4e3cd6d6	// fadd V22.4S, V22.4S, V28.4S
+	WORD	$0x4e3cd6f7	// fadd V23.4S, V23.4S, V28.4S
+residual:
+	TBZ	$1, R15, relu
+	MOVD	res+80(FP), R16
+	MOVD	ldr+96(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d610	// fadd V16.4S, V16.4S, V24.4S
+	WORD	$0x4e39d631	// fadd V17.4S, V17.4S, V25.4S
+	WORD	$0x4e3ad652	// fadd V18.4S, V18.4S, V26.4S
+	WORD	$0x4e3bd673	// fadd V19.4S, V19.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d694	// fadd V20.4S, V20.4S, V24.4S
+	WORD	$0x4e39d6b5	// fadd V21.4S, V21.4S, V25.4S
+	WORD	$0x4e3ad6d6	// fadd V22.4S, V22.4S, V26.4S
+	WORD	$0x4e3bd6f7	// fadd V23.4S, V23.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	// Values below 0 (not −0, not NaN) become 0.
+	WORD	$0x4ea0e81c	// fcmlt V28, V0
+	WORD	$0x4e7c1c00	// bic V0.4S, V0.4S, V28.4S
+	WORD	$0x4ea0e83c	// fcmlt V28, V1
+	WORD	$0x4e7c1c21	// bic V1.4S, V1.4S, V28.4S
+	WORD	$0x4ea0e85c	// fcmlt V28, V2
+	WORD	$0x4e7c1c42	// bic V2.4S, V2.4S, V28.4S
+	WORD	$0x4ea0e87c	// fcmlt V28, V3
+	WORD	$0x4e7c1c63	// bic V3.4S, V3.4S, V28.4S
+	WORD	$0x4ea0e89c	// fcmlt V28, V4
+	WORD	$0x4e7c1c84	// bic V4.4S, V4.4S, V28.4S
+	WORD	$0x4ea0e8bc	// fcmlt V28, V5
+	WORD	$0x4e7c1ca5	// bic V5.4S, V5.4S, V28.4S
+	WORD	$0x4ea0e8dc	// fcmlt V28, V6
+	WORD	$0x4e7c1cc6	// bic V6.4S, V6.4S, V28.4S
+	WORD	$0x4ea0e8fc	// fcmlt V28, V7
+	WORD	$0x4e7c1ce7	// bic V7.4S, V7.4S, V28.4S
+	WORD	$0x4ea0e91c	// fcmlt V28, V8
+	WORD	$0x4e7c1d08	// bic V8.4S, V8.4S, V28.4S
+	WORD	$0x4ea0e93c	// fcmlt V28, V9
+	WORD	$0x4e7c1d29	// bic V9.4S, V9.4S, V28.4S
+	WORD	$0x4ea0e95c	// fcmlt V28, V10
+	WORD	$0x4e7c1d4a	// bic V10.4S, V10.4S, V28.4S
+	WORD	$0x4ea0e97c	// fcmlt V28, V11
+	WORD	$0x4e7c1d6b	// bic V11.4S, V11.4S, V28.4S
+	WORD	$0x4ea0e99c	// fcmlt V28, V12
+	WORD	$0x4e7c1d8c	// bic V12.4S, V12.4S, V28.4S
+	WORD	$0x4ea0e9bc	// fcmlt V28, V13
+	WORD	$0x4e7c1dad	// bic V13.4S, V13.4S, V28.4S
+	WORD	$0x4ea0e9dc	// fcmlt V28, V14
+	WORD	$0x4e7c1dce	// bic V14.4S, V14.4S, V28.4S
+	WORD	$0x4ea0e9fc	// fcmlt V28, V15
+	WORD	$0x4e7c1def	// bic V15.4S, V15.4S, V28.4S
+	WORD	$0x4ea0ea1c	// fcmlt V28, V16
+	WORD	$0x4e7c1e10	// bic V16.4S, V16.4S, V28.4S
+	WORD	$0x4ea0ea3c	// fcmlt V28, V17
+	WORD	$0x4e7c1e31	// bic V17.4S, V17.4S, V28.4S
+	WORD	$0x4ea0ea5c	// fcmlt V28, V18
+	WORD	$0x4e7c1e52	// bic V18.4S, V18.4S, V28.4S
+	WORD	$0x4ea0ea7c	// fcmlt V28, V19
+	WORD	$0x4e7c1e73	// bic V19.4S, V19.4S, V28.4S
+	WORD	$0x4ea0ea9c	// fcmlt V28, V20
+	WORD	$0x4e7c1e94	// bic V20.4S, V20.4S, V28.4S
+	WORD	$0x4ea0eabc	// fcmlt V28, V21
+	WORD	$0x4e7c1eb5	// bic V21.4S, V21.4S, V28.4S
+	WORD	$0x4ea0eadc	// fcmlt V28, V22
+	WORD	$0x4e7c1ed6	// bic V22.4S, V22.4S, V28.4S
+	WORD	$0x4ea0eafc	// fcmlt V28, V23
+	WORD	$0x4e7c1ef7	// bic V23.4S, V23.4S, V28.4S
+write:
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
+	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
+	VST1.P	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)(R14)
+	VST1.P	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)(R14)
+	VST1.P	[V16.S4, V17.S4, V18.S4, V19.S4], (R13)(R14)
+	VST1.P	[V20.S4, V21.S4, V22.S4, V23.S4], (R13)(R14)
+	RET
+
+// func int8Tile1x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+TEXT ·int8Tile1x16I8MM(SB), NOSPLIT|NOFRAME, $0-112
+	MOVD	kq+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R4
+	MOVD	ldb+32(FP), R5
+	LSL	$2, R5
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	CBZ	R0, sums
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	4(R6), [V28.S4]
+	WORD	$0x4e9c9f00	// usdot V0.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9f21	// usdot V1.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9f42	// usdot V2.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9f63	// usdot V3.4S, V27.16B, V28.16B
+	SUBS	$1, R0, R0
+	BNE	loop
+sums:
 	MOVD	flags+104(FP), R15
+	TBZ	$4, R15, convert
+	// Less corr[i].
+	MOVD	corr+88(FP), R12
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+convert:
+	// float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	sb+64(FP), R13
+	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
+	MOVD	sa+56(FP), R13
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d800	// scvtf V0, V0
+	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
+	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
+	WORD	$0x4e21d821	// scvtf V1, V1
+	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
+	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
+	WORD	$0x4e21d842	// scvtf V2, V2
+	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
+	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
+	WORD	$0x4e21d863	// scvtf V3, V3
+	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
+	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
+	MOVD	c+40(FP), R13
+	MOVD	ldc+48(FP), R14
+	LSL	$2, R14
+	TBZ	$3, R15, bias
+	// + C: a second product summed into the same tile.
+	MOVD	R13, R16
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+bias:
+	TBZ	$0, R15, residual
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd400	// fadd V0.4S, V0.4S, V28.4S
+	WORD	$0x4e3cd421	// fadd V1.4S, V1.4S, V28.4S
+	WORD	$0x4e3cd442	// fadd V2.4S, V2.4S, V28.4S
+	WORD	$0x4e3cd463	// fadd V3.4S, V3.4S, V28.4S
+residual:
+	TBZ	$1, R15, relu
+	MOVD	res+80(FP), R16
+	MOVD	ldr+96(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	// Values below 0 (not −0, not NaN) become 0.
+	WORD	$0x4ea0e81c	// fcmlt V28, V0
+	WORD	$0x4e7c1c00	// bic V0.4S, V0.4S, V28.4S
+	WORD	$0x4ea0e83c	// fcmlt V28, V1
+	WORD	$0x4e7c1c21	// bic V1.4S, V1.4S, V28.4S
+	WORD	$0x4ea0e85c	// fcmlt V28, V2
+	WORD	$0x4e7c1c42	// bic V2.4S, V2.4S, V28.4S
+	WORD	$0x4ea0e87c	// fcmlt V28, V3
+	WORD	$0x4e7c1c63	// bic V3.4S, V3.4S, V28.4S
+write:
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
+	RET
+
+// func int8Tile2x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+TEXT ·int8Tile2x16I8MM(SB), NOSPLIT|NOFRAME, $0-112
+	MOVD	kq+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R4
+	MOVD	ldb+32(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	CBZ	R0, sums
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	4(R6), [V28.S4]
+	WORD	$0x4e9c9f00	// usdot V0.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9f21	// usdot V1.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9f42	// usdot V2.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9f63	// usdot V3.4S, V27.16B, V28.16B
+	VLD1R.P	4(R7), [V29.S4]
+	WORD	$0x4e9d9f04	// usdot V4.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9f25	// usdot V5.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9f46	// usdot V6.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9f67	// usdot V7.4S, V27.16B, V29.16B
+	SUBS	$1, R0, R0
+	BNE	loop
+sums:
+	MOVD	flags+104(FP), R15
+	TBZ	$4, R15, convert
+	// Less corr[i].
+	MOVD	corr+88(FP), R12
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+convert:
+	// float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	sb+64(FP), R13
+	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
+	MOVD	sa+56(FP), R13
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d800	// scvtf V0, V0
+	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
+	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
+	WORD	$0x4e21d821	// scvtf V1, V1
+	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
+	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
+	WORD	$0x4e21d842	// scvtf V2, V2
+	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
+	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
+	WORD	$0x4e21d863	// scvtf V3, V3
+	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
+	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d884	// scvtf V4, V4
+	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
+	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
+	WORD	$0x4e21d8a5	// scvtf V5, V5
+	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
+	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
+	WORD	$0x4e21d8c6	// scvtf V6, V6
+	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
+	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
+	WORD	$0x4e21d8e7	// scvtf V7, V7
+	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
+	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
+	MOVD	c+40(FP), R13
+	MOVD	ldc+48(FP), R14
+	LSL	$2, R14
+	TBZ	$3, R15, bias
+	// + C: a second product summed into the same tile.
+	MOVD	R13, R16
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+bias:
+	TBZ	$0, R15, residual
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd400	// fadd V0.4S, V0.4S, V28.4S
+	WORD	$0x4e3cd421	// fadd V1.4S, V1.4S, V28.4S
+	WORD	$0x4e3cd442	// fadd V2.4S, V2.4S, V28.4S
+	WORD	$0x4e3cd463	// fadd V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd484	// fadd V4.4S, V4.4S, V28.4S
+	WORD	$0x4e3cd4a5	// fadd V5.4S, V5.4S, V28.4S
+	WORD	$0x4e3cd4c6	// fadd V6.4S, V6.4S, V28.4S
+	WORD	$0x4e3cd4e7	// fadd V7.4S, V7.4S, V28.4S
+residual:
+	TBZ	$1, R15, relu
+	MOVD	res+80(FP), R16
+	MOVD	ldr+96(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	// Values below 0 (not −0, not NaN) become 0.
+	WORD	$0x4ea0e81c	// fcmlt V28, V0
+	WORD	$0x4e7c1c00	// bic V0.4S, V0.4S, V28.4S
+	WORD	$0x4ea0e83c	// fcmlt V28, V1
+	WORD	$0x4e7c1c21	// bic V1.4S, V1.4S, V28.4S
+	WORD	$0x4ea0e85c	// fcmlt V28, V2
+	WORD	$0x4e7c1c42	// bic V2.4S, V2.4S, V28.4S
+	WORD	$0x4ea0e87c	// fcmlt V28, V3
+	WORD	$0x4e7c1c63	// bic V3.4S, V3.4S, V28.4S
+	WORD	$0x4ea0e89c	// fcmlt V28, V4
+	WORD	$0x4e7c1c84	// bic V4.4S, V4.4S, V28.4S
+	WORD	$0x4ea0e8bc	// fcmlt V28, V5
+	WORD	$0x4e7c1ca5	// bic V5.4S, V5.4S, V28.4S
+	WORD	$0x4ea0e8dc	// fcmlt V28, V6
+	WORD	$0x4e7c1cc6	// bic V6.4S, V6.4S, V28.4S
+	WORD	$0x4ea0e8fc	// fcmlt V28, V7
+	WORD	$0x4e7c1ce7	// bic V7.4S, V7.4S, V28.4S
+write:
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
+	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
+	RET
+
+// func int8Tile3x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+TEXT ·int8Tile3x16I8MM(SB), NOSPLIT|NOFRAME, $0-112
+	MOVD	kq+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R4
+	MOVD	ldb+32(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	CBZ	R0, sums
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	4(R6), [V28.S4]
+	WORD	$0x4e9c9f00	// usdot V0.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9f21	// usdot V1.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9f42	// usdot V2.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9f63	// usdot V3.4S, V27.16B, V28.16B
+	VLD1R.P	4(R7), [V29.S4]
+	WORD	$0x4e9d9f04	// usdot V4.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9f25	// usdot V5.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9f46	// usdot V6.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9f67	// usdot V7.4S, V27.16B, V29.16B
+	VLD1R.P	4(R8), [V28.S4]
+	WORD	$0x4e9c9f08	// usdot V8.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9f29	// usdot V9.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9f4a	// usdot V10.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9f6b	// usdot V11.4S, V27.16B, V28.16B
+	SUBS	$1, R0, R0
+	BNE	loop
+sums:
+	MOVD	flags+104(FP), R15
+	TBZ	$4, R15, convert
+	// Less corr[i].
+	MOVD	corr+88(FP), R12
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
+	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
+	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
+	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
+convert:
+	// float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	sb+64(FP), R13
+	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
+	MOVD	sa+56(FP), R13
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d800	// scvtf V0, V0
+	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
+	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
+	WORD	$0x4e21d821	// scvtf V1, V1
+	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
+	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
+	WORD	$0x4e21d842	// scvtf V2, V2
+	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
+	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
+	WORD	$0x4e21d863	// scvtf V3, V3
+	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
+	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d884	// scvtf V4, V4
+	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
+	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
+	WORD	$0x4e21d8a5	// scvtf V5, V5
+	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
+	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
+	WORD	$0x4e21d8c6	// scvtf V6, V6
+	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
+	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
+	WORD	$0x4e21d8e7	// scvtf V7, V7
+	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
+	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d908	// scvtf V8, V8
+	WORD	$0x6e38dd08	// fmul V8.4S, V8.4S, V24.4S
+	WORD	$0x6e3ddd08	// fmul V8.4S, V8.4S, V29.4S
+	WORD	$0x4e21d929	// scvtf V9, V9
+	WORD	$0x6e39dd29	// fmul V9.4S, V9.4S, V25.4S
+	WORD	$0x6e3ddd29	// fmul V9.4S, V9.4S, V29.4S
+	WORD	$0x4e21d94a	// scvtf V10, V10
+	WORD	$0x6e3add4a	// fmul V10.4S, V10.4S, V26.4S
+	WORD	$0x6e3ddd4a	// fmul V10.4S, V10.4S, V29.4S
+	WORD	$0x4e21d96b	// scvtf V11, V11
+	WORD	$0x6e3bdd6b	// fmul V11.4S, V11.4S, V27.4S
+	WORD	$0x6e3ddd6b	// fmul V11.4S, V11.4S, V29.4S
+	MOVD	c+40(FP), R13
+	MOVD	ldc+48(FP), R14
+	LSL	$2, R14
+	TBZ	$3, R15, bias
+	// + C: a second product summed into the same tile.
+	MOVD	R13, R16
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+bias:
+	TBZ	$0, R15, residual
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd400	// fadd V0.4S, V0.4S, V28.4S
+	WORD	$0x4e3cd421	// fadd V1.4S, V1.4S, V28.4S
+	WORD	$0x4e3cd442	// fadd V2.4S, V2.4S, V28.4S
+	WORD	$0x4e3cd463	// fadd V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd484	// fadd V4.4S, V4.4S, V28.4S
+	WORD	$0x4e3cd4a5	// fadd V5.4S, V5.4S, V28.4S
+	WORD	$0x4e3cd4c6	// fadd V6.4S, V6.4S, V28.4S
+	WORD	$0x4e3cd4e7	// fadd V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd508	// fadd V8.4S, V8.4S, V28.4S
+	WORD	$0x4e3cd529	// fadd V9.4S, V9.4S, V28.4S
+	WORD	$0x4e3cd54a	// fadd V10.4S, V10.4S, V28.4S
+	WORD	$0x4e3cd56b	// fadd V11.4S, V11.4S, V28.4S
+residual:
+	TBZ	$1, R15, relu
+	MOVD	res+80(FP), R16
+	MOVD	ldr+96(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	// Values below 0 (not −0, not NaN) become 0.
+	WORD	$0x4ea0e81c	// fcmlt V28, V0
+	WORD	$0x4e7c1c00	// bic V0.4S, V0.4S, V28.4S
+	WORD	$0x4ea0e83c	// fcmlt V28, V1
+	WORD	$0x4e7c1c21	// bic V1.4S, V1.4S, V28.4S
+	WORD	$0x4ea0e85c	// fcmlt V28, V2
+	WORD	$0x4e7c1c42	// bic V2.4S, V2.4S, V28.4S
+	WORD	$0x4ea0e87c	// fcmlt V28, V3
+	WORD	$0x4e7c1c63	// bic V3.4S, V3.4S, V28.4S
+	WORD	$0x4ea0e89c	// fcmlt V28, V4
+	WORD	$0x4e7c1c84	// bic V4.4S, V4.4S, V28.4S
+	WORD	$0x4ea0e8bc	// fcmlt V28, V5
+	WORD	$0x4e7c1ca5	// bic V5.4S, V5.4S, V28.4S
+	WORD	$0x4ea0e8dc	// fcmlt V28, V6
+	WORD	$0x4e7c1cc6	// bic V6.4S, V6.4S, V28.4S
+	WORD	$0x4ea0e8fc	// fcmlt V28, V7
+	WORD	$0x4e7c1ce7	// bic V7.4S, V7.4S, V28.4S
+	WORD	$0x4ea0e91c	// fcmlt V28, V8
+	WORD	$0x4e7c1d08	// bic V8.4S, V8.4S, V28.4S
+	WORD	$0x4ea0e93c	// fcmlt V28, V9
+	WORD	$0x4e7c1d29	// bic V9.4S, V9.4S, V28.4S
+	WORD	$0x4ea0e95c	// fcmlt V28, V10
+	WORD	$0x4e7c1d4a	// bic V10.4S, V10.4S, V28.4S
+	WORD	$0x4ea0e97c	// fcmlt V28, V11
+	WORD	$0x4e7c1d6b	// bic V11.4S, V11.4S, V28.4S
+write:
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
+	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
+	VST1.P	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)(R14)
+	RET
+
+// func int8Tile4x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+TEXT ·int8Tile4x16I8MM(SB), NOSPLIT|NOFRAME, $0-112
+	MOVD	kq+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R4
+	MOVD	ldb+32(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	VEOR	V12.B16, V12.B16, V12.B16
+	VEOR	V13.B16, V13.B16, V13.B16
+	VEOR	V14.B16, V14.B16, V14.B16
+	VEOR	V15.B16, V15.B16, V15.B16
+	CBZ	R0, sums
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	4(R6), [V28.S4]
+	WORD	$0x4e9c9f00	// usdot V0.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9f21	// usdot V1.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9f42	// usdot V2.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9f63	// usdot V3.4S, V27.16B, V28.16B
+	VLD1R.P	4(R7), [V29.S4]
+	WORD	$0x4e9d9f04	// usdot V4.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9f25	// usdot V5.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9f46	// usdot V6.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9f67	// usdot V7.4S, V27.16B, V29.16B
+	VLD1R.P	4(R8), [V28.S4]
+	WORD	$0x4e9c9f08	// usdot V8.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9f29	// usdot V9.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9f4a	// usdot V10.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9f6b	// usdot V11.4S, V27.16B, V28.16B
+	VLD1R.P	4(R9), [V29.S4]
+	WORD	$0x4e9d9f0c	// usdot V12.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9f2d	// usdot V13.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9f4e	// usdot V14.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9f6f	// usdot V15.4S, V27.16B, V29.16B
+	SUBS	$1, R0, R0
+	BNE	loop
+sums:
+	MOVD	flags+104(FP), R15
+	TBZ	$4, R15, convert
+	// Less corr[i].
+	MOVD	corr+88(FP), R12
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
+	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
+	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
+	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc858c	// sub V12.4S, V12.4S, V28.4S
+	WORD	$0x6ebc85ad	// sub V13.4S, V13.4S, V28.4S
+	WORD	$0x6ebc85ce	// sub V14.4S, V14.4S, V28.4S
+	WORD	$0x6ebc85ef	// sub V15.4S, V15.4S, V28.4S
+convert:
+	// float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	sb+64(FP), R13
+	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
+	MOVD	sa+56(FP), R13
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d800	// scvtf V0, V0
+	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
+	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
+	WORD	$0x4e21d821	// scvtf V1, V1
+	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
+	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
+	WORD	$0x4e21d842	// scvtf V2, V2
+	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
+	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
+	WORD	$0x4e21d863	// scvtf V3, V3
+	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
+	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d884	// scvtf V4, V4
+	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
+	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
+	WORD	$0x4e21d8a5	// scvtf V5, V5
+	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
+	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
+	WORD	$0x4e21d8c6	// scvtf V6, V6
+	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
+	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
+	WORD	$0x4e21d8e7	// scvtf V7, V7
+	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
+	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d908	// scvtf V8, V8
+	WORD	$0x6e38dd08	// fmul V8.4S, V8.4S, V24.4S
+	WORD	$0x6e3ddd08	// fmul V8.4S, V8.4S, V29.4S
+	WORD	$0x4e21d929	// scvtf V9, V9
+	WORD	$0x6e39dd29	// fmul V9.4S, V9.4S, V25.4S
+	WORD	$0x6e3ddd29	// fmul V9.4S, V9.4S, V29.4S
+	WORD	$0x4e21d94a	// scvtf V10, V10
+	WORD	$0x6e3add4a	// fmul V10.4S, V10.4S, V26.4S
+	WORD	$0x6e3ddd4a	// fmul V10.4S, V10.4S, V29.4S
+	WORD	$0x4e21d96b	// scvtf V11, V11
+	WORD	$0x6e3bdd6b	// fmul V11.4S, V11.4S, V27.4S
+	WORD	$0x6e3ddd6b	// fmul V11.4S, V11.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d98c	// scvtf V12, V12
+	WORD	$0x6e38dd8c	// fmul V12.4S, V12.4S, V24.4S
+	WORD	$0x6e3ddd8c	// fmul V12.4S, V12.4S, V29.4S
+	WORD	$0x4e21d9ad	// scvtf V13, V13
+	WORD	$0x6e39ddad	// fmul V13.4S, V13.4S, V25.4S
+	WORD	$0x6e3dddad	// fmul V13.4S, V13.4S, V29.4S
+	WORD	$0x4e21d9ce	// scvtf V14, V14
+	WORD	$0x6e3addce	// fmul V14.4S, V14.4S, V26.4S
+	WORD	$0x6e3dddce	// fmul V14.4S, V14.4S, V29.4S
+	WORD	$0x4e21d9ef	// scvtf V15, V15
+	WORD	$0x6e3bddef	// fmul V15.4S, V15.4S, V27.4S
+	WORD	$0x6e3dddef	// fmul V15.4S, V15.4S, V29.4S
+	MOVD	c+40(FP), R13
+	MOVD	ldc+48(FP), R14
+	LSL	$2, R14
+	TBZ	$3, R15, bias
+	// + C: a second product summed into the same tile.
+	MOVD	R13, R16
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+bias:
+	TBZ	$0, R15, residual
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd400	// fadd V0.4S, V0.4S, V28.4S
+	WORD	$0x4e3cd421	// fadd V1.4S, V1.4S, V28.4S
+	WORD	$0x4e3cd442	// fadd V2.4S, V2.4S, V28.4S
+	WORD	$0x4e3cd463	// fadd V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd484	// fadd V4.4S, V4.4S, V28.4S
+	WORD	$0x4e3cd4a5	// fadd V5.4S, V5.4S, V28.4S
+	WORD	$0x4e3cd4c6	// fadd V6.4S, V6.4S, V28.4S
+	WORD	$0x4e3cd4e7	// fadd V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd508	// fadd V8.4S, V8.4S, V28.4S
+	WORD	$0x4e3cd529	// fadd V9.4S, V9.4S, V28.4S
+	WORD	$0x4e3cd54a	// fadd V10.4S, V10.4S, V28.4S
+	WORD	$0x4e3cd56b	// fadd V11.4S, V11.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd58c	// fadd V12.4S, V12.4S, V28.4S
+	WORD	$0x4e3cd5ad	// fadd V13.4S, V13.4S, V28.4S
+	WORD	$0x4e3cd5ce	// fadd V14.4S, V14.4S, V28.4S
+	WORD	$0x4e3cd5ef	// fadd V15.4S, V15.4S, V28.4S
+residual:
+	TBZ	$1, R15, relu
+	MOVD	res+80(FP), R16
+	MOVD	ldr+96(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	// Values below 0 (not −0, not NaN) become 0.
+	WORD	$0x4ea0e81c	// fcmlt V28, V0
+	WORD	$0x4e7c1c00	// bic V0.4S, V0.4S, V28.4S
+	WORD	$0x4ea0e83c	// fcmlt V28, V1
+	WORD	$0x4e7c1c21	// bic V1.4S, V1.4S, V28.4S
+	WORD	$0x4ea0e85c	// fcmlt V28, V2
+	WORD	$0x4e7c1c42	// bic V2.4S, V2.4S, V28.4S
+	WORD	$0x4ea0e87c	// fcmlt V28, V3
+	WORD	$0x4e7c1c63	// bic V3.4S, V3.4S, V28.4S
+	WORD	$0x4ea0e89c	// fcmlt V28, V4
+	WORD	$0x4e7c1c84	// bic V4.4S, V4.4S, V28.4S
+	WORD	$0x4ea0e8bc	// fcmlt V28, V5
+	WORD	$0x4e7c1ca5	// bic V5.4S, V5.4S, V28.4S
+	WORD	$0x4ea0e8dc	// fcmlt V28, V6
+	WORD	$0x4e7c1cc6	// bic V6.4S, V6.4S, V28.4S
+	WORD	$0x4ea0e8fc	// fcmlt V28, V7
+	WORD	$0x4e7c1ce7	// bic V7.4S, V7.4S, V28.4S
+	WORD	$0x4ea0e91c	// fcmlt V28, V8
+	WORD	$0x4e7c1d08	// bic V8.4S, V8.4S, V28.4S
+	WORD	$0x4ea0e93c	// fcmlt V28, V9
+	WORD	$0x4e7c1d29	// bic V9.4S, V9.4S, V28.4S
+	WORD	$0x4ea0e95c	// fcmlt V28, V10
+	WORD	$0x4e7c1d4a	// bic V10.4S, V10.4S, V28.4S
+	WORD	$0x4ea0e97c	// fcmlt V28, V11
+	WORD	$0x4e7c1d6b	// bic V11.4S, V11.4S, V28.4S
+	WORD	$0x4ea0e99c	// fcmlt V28, V12
+	WORD	$0x4e7c1d8c	// bic V12.4S, V12.4S, V28.4S
+	WORD	$0x4ea0e9bc	// fcmlt V28, V13
+	WORD	$0x4e7c1dad	// bic V13.4S, V13.4S, V28.4S
+	WORD	$0x4ea0e9dc	// fcmlt V28, V14
+	WORD	$0x4e7c1dce	// bic V14.4S, V14.4S, V28.4S
+	WORD	$0x4ea0e9fc	// fcmlt V28, V15
+	WORD	$0x4e7c1def	// bic V15.4S, V15.4S, V28.4S
+write:
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
+	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
+	VST1.P	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)(R14)
+	VST1.P	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)(R14)
+	RET
+
+// func int8Tile5x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+TEXT ·int8Tile5x16I8MM(SB), NOSPLIT|NOFRAME, $0-112
+	MOVD	kq+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R4
+	MOVD	ldb+32(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	ADD	R2, R9, R10
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	VEOR	V12.B16, V12.B16, V12.B16
+	VEOR	V13.B16, V13.B16, V13.B16
+	VEOR	V14.B16, V14.B16, V14.B16
+	VEOR	V15.B16, V15.B16, V15.B16
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	CBZ	R0, sums
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	4(R6), [V28.S4]
+	WORD	$0x4e9c9f00	// usdot V0.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9f21	// usdot V1.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9f42	// usdot V2.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9f63	// usdot V3.4S, V27.16B, V28.16B
+	VLD1R.P	4(R7), [V29.S4]
+	WORD	$0x4e9d9f04	// usdot V4.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9f25	// usdot V5.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9f46	// usdot V6.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9f67	// usdot V7.4S, V27.16B, V29.16B
+	VLD1R.P	4(R8), [V28.S4]
+	WORD	$0x4e9c9f08	// usdot V8.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9f29	// usdot V9.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9f4a	// usdot V10.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9f6b	// usdot V11.4S, V27.16B, V28.16B
+	VLD1R.P	4(R9), [V29.S4]
+	WORD	$0x4e9d9f0c	// usdot V12.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9f2d	// usdot V13.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9f4e	// usdot V14.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9f6f	// usdot V15.4S, V27.16B, V29.16B
+	VLD1R.P	4(R10), [V28.S4]
+	WORD	$0x4e9c9f10	// usdot V16.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9f31	// usdot V17.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9f52	// usdot V18.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9f73	// usdot V19.4S, V27.16B, V28.16B
+	SUBS	$1, R0, R0
+	BNE	loop
+sums:
+	MOVD	flags+104(FP), R15
+	TBZ	$4, R15, convert
+	// Less corr[i].
+	MOVD	corr+88(FP), R12
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
+	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
+	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
+	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc858c	// sub V12.4S, V12.4S, V28.4S
+	WORD	$0x6ebc85ad	// sub V13.4S, V13.4S, V28.4S
+	WORD	$0x6ebc85ce	// sub V14.4S, V14.4S, V28.4S
+	WORD	$0x6ebc85ef	// sub V15.4S, V15.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8610	// sub V16.4S, V16.4S, V28.4S
+	WORD	$0x6ebc8631	// sub V17.4S, V17.4S, V28.4S
+	WORD	$0x6ebc8652	// sub V18.4S, V18.4S, V28.4S
+	WORD	$0x6ebc8673	// sub V19.4S, V19.4S, V28.4S
+convert:
+	// float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	sb+64(FP), R13
+	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
+	MOVD	sa+56(FP), R13
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d800	// scvtf V0, V0
+	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
+	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
+	WORD	$0x4e21d821	// scvtf V1, V1
+	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
+	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
+	WORD	$0x4e21d842	// scvtf V2, V2
+	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
+	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
+	WORD	$0x4e21d863	// scvtf V3, V3
+	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
+	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d884	// scvtf V4, V4
+	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
+	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
+	WORD	$0x4e21d8a5	// scvtf V5, V5
+	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
+	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
+	WORD	$0x4e21d8c6	// scvtf V6, V6
+	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
+	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
+	WORD	$0x4e21d8e7	// scvtf V7, V7
+	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
+	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d908	// scvtf V8, V8
+	WORD	$0x6e38dd08	// fmul V8.4S, V8.4S, V24.4S
+	WORD	$0x6e3ddd08	// fmul V8.4S, V8.4S, V29.4S
+	WORD	$0x4e21d929	// scvtf V9, V9
+	WORD	$0x6e39dd29	// fmul V9.4S, V9.4S, V25.4S
+	WORD	$0x6e3ddd29	// fmul V9.4S, V9.4S, V29.4S
+	WORD	$0x4e21d94a	// scvtf V10, V10
+	WORD	$0x6e3add4a	// fmul V10.4S, V10.4S, V26.4S
+	WORD	$0x6e3ddd4a	// fmul V10.4S, V10.4S, V29.4S
+	WORD	$0x4e21d96b	// scvtf V11, V11
+	WORD	$0x6e3bdd6b	// fmul V11.4S, V11.4S, V27.4S
+	WORD	$0x6e3ddd6b	// fmul V11.4S, V11.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d98c	// scvtf V12, V12
+	WORD	$0x6e38dd8c	// fmul V12.4S, V12.4S, V24.4S
+	WORD	$0x6e3ddd8c	// fmul V12.4S, V12.4S, V29.4S
+	WORD	$0x4e21d9ad	// scvtf V13, V13
+	WORD	$0x6e39ddad	// fmul V13.4S, V13.4S, V25.4S
+	WORD	$0x6e3dddad	// fmul V13.4S, V13.4S, V29.4S
+	WORD	$0x4e21d9ce	// scvtf V14, V14
+	WORD	$0x6e3addce	// fmul V14.4S, V14.4S, V26.4S
+	WORD	$0x6e3dddce	// fmul V14.4S, V14.4S, V29.4S
+	WORD	$0x4e21d9ef	// scvtf V15, V15
+	WORD	$0x6e3bddef	// fmul V15.4S, V15.4S, V27.4S
+	WORD	$0x6e3dddef	// fmul V15.4S, V15.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21da10	// scvtf V16, V16
+	WORD	$0x6e38de10	// fmul V16.4S, V16.4S, V24.4S
+	WORD	$0x6e3dde10	// fmul V16.4S, V16.4S, V29.4S
+	WORD	$0x4e21da31	// scvtf V17, V17
+	WORD	$0x6e39de31	// fmul V17.4S, V17.4S, V25.4S
+	WORD	$0x6e3dde31	// fmul V17.4S, V17.4S, V29.4S
+	WORD	$0x4e21da52	// scvtf V18, V18
+	WORD	$0x6e3ade52	// fmul V18.4S, V18.4S, V26.4S
+	WORD	$0x6e3dde52	// fmul V18.4S, V18.4S, V29.4S
+	WORD	$0x4e21da73	// scvtf V19, V19
+	WORD	$0x6e3bde73	// fmul V19.4S, V19.4S, V27.4S
+	WORD	$0x6e3dde73	// fmul V19.4S, V19.4S, V29.4S
+	MOVD	c+40(FP), R13
+	MOVD	ldc+48(FP), R14
+	LSL	$2, R14
+	TBZ	$3, R15, bias
+	// + C: a second product summed into the same tile.
+	MOVD	R13, R16
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+	VLD1.P	(R16)(R14), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d610	// fadd V16.4S, V16.4S, V24.4S
+	WORD	$0x4e39d631	// fadd V17.4S, V17.4S, V25.4S
+	WORD	$0x4e3ad652	// fadd V18.4S, V18.4S, V26.4S
+	WORD	$0x4e3bd673	// fadd V19.4S, V19.4S, V27.4S
+bias:
+	TBZ	$0, R15, residual
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd400	// fadd V0.4S, V0.4S, V28.4S
+	WORD	$0x4e3cd421	// fadd V1.4S, V1.4S, V28.4S
+	WORD	$0x4e3cd442	// fadd V2.4S, V2.4S, V28.4S
+	WORD	$0x4e3cd463	// fadd V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd484	// fadd V4.4S, V4.4S, V28.4S
+	WORD	$0x4e3cd4a5	// fadd V5.4S, V5.4S, V28.4S
+	WORD	$0x4e3cd4c6	// fadd V6.4S, V6.4S, V28.4S
+	WORD	$0x4e3cd4e7	// fadd V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd508	// fadd V8.4S, V8.4S, V28.4S
+	WORD	$0x4e3cd529	// fadd V9.4S, V9.4S, V28.4S
+	WORD	$0x4e3cd54a	// fadd V10.4S, V10.4S, V28.4S
+	WORD	$0x4e3cd56b	// fadd V11.4S, V11.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd58c	// fadd V12.4S, V12.4S, V28.4S
+	WORD	$0x4e3cd5ad	// fadd V13.4S, V13.4S, V28.4S
+	WORD	$0x4e3cd5ce	// fadd V14.4S, V14.4S, V28.4S
+	WORD	$0x4e3cd5ef	// fadd V15.4S, V15.4S, V28.4S
+	VLD1R.P	4(R16), [V28.S4]
+	WORD	$0x4e3cd610	// fadd V16.4S, V16.4S, V28.4S
+	WORD	$0x4e3cd631	// fadd V17.4S, V17.4S, V28.4S
+	WORD	$0x4e3cd652	// fadd V18.4S, V18.4S, V28.4S
+	WORD	$0x4e3cd673	// fadd V19.4S, V19.4S, V28.4S
+residual:
+	TBZ	$1, R15, relu
+	MOVD	res+80(FP), R16
+	MOVD	ldr+96(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d610	// fadd V16.4S, V16.4S, V24.4S
+	WORD	$0x4e39d631	// fadd V17.4S, V17.4S, V25.4S
+	WORD	$0x4e3ad652	// fadd V18.4S, V18.4S, V26.4S
+	WORD	$0x4e3bd673	// fadd V19.4S, V19.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	// Values below 0 (not −0, not NaN) become 0.
+	WORD	$0x4ea0e81c	// fcmlt V28, V0
+	WORD	$0x4e7c1c00	// bic V0.4S, V0.4S, V28.4S
+	WORD	$0x4ea0e83c	// fcmlt V28, V1
+	WORD	$0x4e7c1c21	// bic V1.4S, V1.4S, V28.4S
+	WORD	$0x4ea0e85c	// fcmlt V28, V2
+	WORD	$0x4e7c1c42	// bic V2.4S, V2.4S, V28.4S
+	WORD	$0x4ea0e87c	// fcmlt V28, V3
+	WORD	$0x4e7c1c63	// bic V3.4S, V3.4S, V28.4S
+	WORD	$0x4ea0e89c	// fcmlt V28, V4
+	WORD	$0x4e7c1c84	// bic V4.4S, V4.4S, V28.4S
+	WORD	$0x4ea0e8bc	// fcmlt V28, V5
+	WORD	$0x4e7c1ca5	// bic V5.4S, V5.4S, V28.4S
+	WORD	$0x4ea0e8dc	// fcmlt V28, V6
+	WORD	$0x4e7c1cc6	// bic V6.4S, V6.4S, V28.4S
+	WORD	$0x4ea0e8fc	// fcmlt V28, V7
+	WORD	$0x4e7c1ce7	// bic V7.4S, V7.4S, V28.4S
+	WORD	$0x4ea0e91c	// fcmlt V28, V8
+	WORD	$0x4e7c1d08	// bic V8.4S, V8.4S, V28.4S
+	WORD	$0x4ea0e93c	// fcmlt V28, V9
+	WORD	$0x4e7c1d29	// bic V9.4S, V9.4S, V28.4S
+	WORD	$0x4ea0e95c	// fcmlt V28, V10
+	WORD	$0x4e7c1d4a	// bic V10.4S, V10.4S, V28.4S
+	WORD	$0x4ea0e97c	// fcmlt V28, V11
+	WORD	$0x4e7c1d6b	// bic V11.4S, V11.4S, V28.4S
+	WORD	$0x4ea0e99c	// fcmlt V28, V12
+	WORD	$0x4e7c1d8c	// bic V12.4S, V12.4S, V28.4S
+	WORD	$0x4ea0e9bc	// fcmlt V28, V13
+	WORD	$0x4e7c1dad	// bic V13.4S, V13.4S, V28.4S
+	WORD	$0x4ea0e9dc	// fcmlt V28, V14
+	WORD	$0x4e7c1dce	// bic V14.4S, V14.4S, V28.4S
+	WORD	$0x4ea0e9fc	// fcmlt V28, V15
+	WORD	$0x4e7c1def	// bic V15.4S, V15.4S, V28.4S
+	WORD	$0x4ea0ea1c	// fcmlt V28, V16
+	WORD	$0x4e7c1e10	// bic V16.4S, V16.4S, V28.4S
+	WORD	$0x4ea0ea3c	// fcmlt V28, V17
+	WORD	$0x4e7c1e31	// bic V17.4S, V17.4S, V28.4S
+	WORD	$0x4ea0ea5c	// fcmlt V28, V18
+	WORD	$0x4e7c1e52	// bic V18.4S, V18.4S, V28.4S
+	WORD	$0x4ea0ea7c	// fcmlt V28, V19
+	WORD	$0x4e7c1e73	// bic V19.4S, V19.4S, V28.4S
+write:
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
+	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
+	VST1.P	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)(R14)
+	VST1.P	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)(R14)
+	VST1.P	[V16.S4, V17.S4, V18.S4, V19.S4], (R13)(R14)
+	RET
+
+// func int8Tile6x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
+TEXT ·int8Tile6x16I8MM(SB), NOSPLIT|NOFRAME, $0-112
+	MOVD	kq+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	lda+16(FP), R2
+	LSL	$2, R2
+	MOVD	b+24(FP), R4
+	MOVD	ldb+32(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	ADD	R2, R9, R10
+	ADD	R2, R10, R11
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	VEOR	V12.B16, V12.B16, V12.B16
+	VEOR	V13.B16, V13.B16, V13.B16
+	VEOR	V14.B16, V14.B16, V14.B16
+	VEOR	V15.B16, V15.B16, V15.B16
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	VEOR	V20.B16, V20.B16, V20.B16
+	VEOR	V21.B16, V21.B16, V21.B16
+	VEOR	V22.B16, V22.B16, V22.B16
+	VEOR	V23.B16, V23.B16, V23.B16
+	CBZ	R0, sums
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	4(R6), [V28.S4]
+	WORD	$0x4e9c9f00	// usdot V0.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9f21	// usdot V1.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9f42	// usdot V2.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9f63	// usdot V3.4S, V27.16B, V28.16B
+	VLD1R.P	4(R7), [V29.S4]
+	WORD	$0x4e9d9f04	// usdot V4.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9f25	// usdot V5.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9f46	// usdot V6.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9f67	// usdot V7.4S, V27.16B, V29.16B
+	VLD1R.P	4(R8), [V28.S4]
+	WORD	$0x4e9c9f08	// usdot V8.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9f29	// usdot V9.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9f4a	// usdot V10.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9f6b	// usdot V11.4S, V27.16B, V28.16B
+	VLD1R.P	4(R9), [V29.S4]
+	WORD	$0x4e9d9f0c	// usdot V12.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9f2d	// usdot V13.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9f4e	// usdot V14.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9f6f	// usdot V15.4S, V27.16B, V29.16B
+	VLD1R.P	4(R10), [V28.S4]
+	WORD	$0x4e9c9f10	// usdot V16.4S, V24.16B, V28.16B
+	WORD	$0x4e9c9f31	// usdot V17.4S, V25.16B, V28.16B
+	WORD	$0x4e9c9f52	// usdot V18.4S, V26.16B, V28.16B
+	WORD	$0x4e9c9f73	// usdot V19.4S, V27.16B, V28.16B
+	VLD1R.P	4(R11), [V29.S4]
+	WORD	$0x4e9d9f14	// usdot V20.4S, V24.16B, V29.16B
+	WORD	$0x4e9d9f35	// usdot V21.4S, V25.16B, V29.16B
+	WORD	$0x4e9d9f56	// usdot V22.4S, V26.16B, V29.16B
+	WORD	$0x4e9d9f77	// usdot V23.4S, V27.16B, V29.16B
+	SUBS	$1, R0, R0
+	BNE	loop
+sums:
+	MOVD	flags+104(FP), R15
+	TBZ	$4, R15, convert
+	// Less corr[i].
+	MOVD	corr+88(FP), R12
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8400	// sub V0.4S, V0.4S, V28.4S
+	WORD	$0x6ebc8421	// sub V1.4S, V1.4S, V28.4S
+	WORD	$0x6ebc8442	// sub V2.4S, V2.4S, V28.4S
+	WORD	$0x6ebc8463	// sub V3.4S, V3.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8484	// sub V4.4S, V4.4S, V28.4S
+	WORD	$0x6ebc84a5	// sub V5.4S, V5.4S, V28.4S
+	WORD	$0x6ebc84c6	// sub V6.4S, V6.4S, V28.4S
+	WORD	$0x6ebc84e7	// sub V7.4S, V7.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8508	// sub V8.4S, V8.4S, V28.4S
+	WORD	$0x6ebc8529	// sub V9.4S, V9.4S, V28.4S
+	WORD	$0x6ebc854a	// sub V10.4S, V10.4S, V28.4S
+	WORD	$0x6ebc856b	// sub V11.4S, V11.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc858c	// sub V12.4S, V12.4S, V28.4S
+	WORD	$0x6ebc85ad	// sub V13.4S, V13.4S, V28.4S
+	WORD	$0x6ebc85ce	// sub V14.4S, V14.4S, V28.4S
+	WORD	$0x6ebc85ef	// sub V15.4S, V15.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8610	// sub V16.4S, V16.4S, V28.4S
+	WORD	$0x6ebc8631	// sub V17.4S, V17.4S, V28.4S
+	WORD	$0x6ebc8652	// sub V18.4S, V18.4S, V28.4S
+	WORD	$0x6ebc8673	// sub V19.4S, V19.4S, V28.4S
+	VLD1R.P	4(R12), [V28.S4]
+	WORD	$0x6ebc8694	// sub V20.4S, V20.4S, V28.4S
+	WORD	$0x6ebc86b5	// sub V21.4S, V21.4S, V28.4S
+	WORD	$0x6ebc86d6	// sub V22.4S, V22.4S, V28.4S
+	WORD	$0x6ebc86f7	// sub V23.4S, V23.4S, V28.4S
+convert:
+	// float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.
+	MOVD	sb+64(FP), R13
+	VLD1	(R13), [V24.S4, V25.S4, V26.S4, V27.S4]
+	MOVD	sa+56(FP), R13
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d800	// scvtf V0, V0
+	WORD	$0x6e38dc00	// fmul V0.4S, V0.4S, V24.4S
+	WORD	$0x6e3ddc00	// fmul V0.4S, V0.4S, V29.4S
+	WORD	$0x4e21d821	// scvtf V1, V1
+	WORD	$0x6e39dc21	// fmul V1.4S, V1.4S, V25.4S
+	WORD	$0x6e3ddc21	// fmul V1.4S, V1.4S, V29.4S
+	WORD	$0x4e21d842	// scvtf V2, V2
+	WORD	$0x6e3adc42	// fmul V2.4S, V2.4S, V26.4S
+	WORD	$0x6e3ddc42	// fmul V2.4S, V2.4S, V29.4S
+	WORD	$0x4e21d863	// scvtf V3, V3
+	WORD	$0x6e3bdc63	// fmul V3.4S, V3.4S, V27.4S
+	WORD	$0x6e3ddc63	// fmul V3.4S, V3.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d884	// scvtf V4, V4
+	WORD	$0x6e38dc84	// fmul V4.4S, V4.4S, V24.4S
+	WORD	$0x6e3ddc84	// fmul V4.4S, V4.4S, V29.4S
+	WORD	$0x4e21d8a5	// scvtf V5, V5
+	WORD	$0x6e39dca5	// fmul V5.4S, V5.4S, V25.4S
+	WORD	$0x6e3ddca5	// fmul V5.4S, V5.4S, V29.4S
+	WORD	$0x4e21d8c6	// scvtf V6, V6
+	WORD	$0x6e3adcc6	// fmul V6.4S, V6.4S, V26.4S
+	WORD	$0x6e3ddcc6	// fmul V6.4S, V6.4S, V29.4S
+	WORD	$0x4e21d8e7	// scvtf V7, V7
+	WORD	$0x6e3bdce7	// fmul V7.4S, V7.4S, V27.4S
+	WORD	$0x6e3ddce7	// fmul V7.4S, V7.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d908	// scvtf V8, V8
+	WORD	$0x6e38dd08	// fmul V8.4S, V8.4S, V24.4S
+	WORD	$0x6e3ddd08	// fmul V8.4S, V8.4S, V29.4S
+	WORD	$0x4e21d929	// scvtf V9, V9
+	WORD	$0x6e39dd29	// fmul V9.4S, V9.4S, V25.4S
+	WORD	$0x6e3ddd29	// fmul V9.4S, V9.4S, V29.4S
+	WORD	$0x4e21d94a	// scvtf V10, V10
+	WORD	$0x6e3add4a	// fmul V10.4S, V10.4S, V26.4S
+	WORD	$0x6e3ddd4a	// fmul V10.4S, V10.4S, V29.4S
+	WORD	$0x4e21d96b	// scvtf V11, V11
+	WORD	$0x6e3bdd6b	// fmul V11.4S, V11.4S, V27.4S
+	WORD	$0x6e3ddd6b	// fmul V11.4S, V11.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21d98c	// scvtf V12, V12
+	WORD	$0x6e38dd8c	// fmul V12.4S, V12.4S, V24.4S
+	WORD	$0x6e3ddd8c	// fmul V12.4S, V12.4S, V29.4S
+	WORD	$0x4e21d9ad	// scvtf V13, V13
+	WORD	$0x6e39ddad	// fmul V13.4S, V13.4S, V25.4S
+	WORD	$0x6e3dddad	// fmul V13.4S, V13.4S, V29.4S
+	WORD	$0x4e21d9ce	// scvtf V14, V14
+	WORD	$0x6e3addce	// fmul V14.4S, V14.4S, V26.4S
+	WORD	$0x6e3dddce	// fmul V14.4S, V14.4S, V29.4S
+	WORD	$0x4e21d9ef	// scvtf V15, V15
+	WORD	$0x6e3bddef	// fmul V15.4S, V15.4S, V27.4S
+	WORD	$0x6e3dddef	// fmul V15.4S, V15.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21da10	// scvtf V16, V16
+	WORD	$0x6e38de10	// fmul V16.4S, V16.4S, V24.4S
+	WORD	$0x6e3dde10	// fmul V16.4S, V16.4S, V29.4S
+	WORD	$0x4e21da31	// scvtf V17, V17
+	WORD	$0x6e39de31	// fmul V17.4S, V17.4S, V25.4S
+	WORD	$0x6e3dde31	// fmul V17.4S, V17.4S, V29.4S
+	WORD	$0x4e21da52	// scvtf V18, V18
+	WORD	$0x6e3ade52	// fmul V18.4S, V18.4S, V26.4S
+	WORD	$0x6e3dde52	// fmul V18.4S, V18.4S, V29.4S
+	WORD	$0x4e21da73	// scvtf V19, V19
+	WORD	$0x6e3bde73	// fmul V19.4S, V19.4S, V27.4S
+	WORD	$0x6e3dde73	// fmul V19.4S, V19.4S, V29.4S
+	VLD1R.P	4(R13), [V29.S4]
+	WORD	$0x4e21da94	// scvtf V20, V20
+	WORD	$0x6e38de94	// fmul V20.4S, V20.4S, V24.4S
+	WORD	$0x6e3dde94	// fmul V20.4S, V20.4S, V29.4S
+	WORD	$0x4e21dab5	// scvtf V21, V21
+	WORD	$0x6e39deb5	// fmul V21.4S, V21.4S, V25.4S
+	WORD	$0x6e3ddeb5	// fmul V21.4S, V21.4S, V29.4S
+	WORD	$0x4e21dad6	// scvtf V22, V22
+	WORD	$0x6e3aded6	// fmul V22.4S, V22.4S, V26.4S
+	WORD	$0x6e3dded6	// fmul V22.4S, V22.4S, V29.4S
+	WORD	$0x4e21daf7	// scvtf V23, V23
+	WORD	$0x6e3bdef7	// fmul V23.4S, V23.4S, V27.4S
+	WORD	$0x6e3ddef7	// fmul V23.4S, V23.4S, V29.4S
+	MOVD	c+40(FP), R13
+	MOVD	ldc+48(FP), R14
+	LSL	$2, R14
 	TBZ	$3, R15, bias
 	// + C: a second product summed into the same tile.
 	MOVD	R13, R16

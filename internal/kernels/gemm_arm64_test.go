@@ -20,3 +20,17 @@ func TestSDOTPeakRuns(t *testing.T) {
 		sdotPeakNEON(3)
 	}
 }
+
+// TestInt8SDOTDispatched runs the int8 kernels' tests with the SDOT tiles
+// dispatched where the CPU has FEAT_I8MM too (qemu-user's does), as on a
+// CPU with the dot-product extension only (Neoverse N1): against the
+// portable twins bit for bit, and the definition.
+func TestInt8SDOTDispatched(t *testing.T) {
+	if !int8I8MM {
+		t.Skip("the SDOT tiles are the ones dispatched (or RESNET_NOASM=1)")
+	}
+	int8I8MM = false
+	defer func() { int8I8MM = true }()
+	t.Run("PackU8", TestPackU8)
+	t.Run("GemmU8S8", TestGemmU8S8)
+}

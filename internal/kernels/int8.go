@@ -311,7 +311,7 @@ func GemmU8S8(m, n, kq int, a []float32, lda int, sa []float32, corr []int32, b,
 	if ep.ReLU {
 		flags |= 4
 	}
-	if int8SDOT && int8Asm && kq > 0 {
+	if int8Asm && int8NeedsRowSums() && kq > 0 {
 		// SDOT multiplies signed bytes: the tiles read B's bytes less 128
 		// and subtract corr less 128·Σ_k A[i, k], computed once here.
 		buf := sdotCorrPool.Get().(*[]int32)
@@ -357,7 +357,7 @@ func GemmU8S8(m, n, kq int, a []float32, lda int, sa []float32, corr []int32, b,
 }
 
 // sdotCorrPool holds GemmU8S8's buffers of corrections for the SDOT
-// tiles (int8SDOT).
+// tiles (int8NeedsRowSums).
 var sdotCorrPool = sync.Pool{New: func() any { return new([]int32) }}
 
 // int8EdgeEpilogue finishes rows×n values of C (c at the first, rows ldc

@@ -26,8 +26,9 @@ func int8KernelName() string {
 	return "avx512-vnni"
 }
 
-// int8SDOT is false: VPDPBUSD multiplies B's unsigned bytes as they are.
-const int8SDOT = false
+// int8NeedsRowSums is false: VPDPBUSD multiplies B's unsigned bytes as
+// they are.
+func int8NeedsRowSums() bool { return false }
 
 func s8RowSums(out []int32, a []float32, lda, m, kq int, corr []int32) {
 	panic("kernels: no SDOT on amd64")

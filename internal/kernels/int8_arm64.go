@@ -4,17 +4,29 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
-// int8Asm: GemmU8S8 and PackU8 run the NEON kernels with SDOT (the
-// dot-product extension, FEAT_DotProd: Neoverse N1 and later, Apple M1
-// and later).
-var int8Asm = !asmDisabled && cpu.ARM64.HasASIMDDP
+var (
+	// int8Asm: GemmU8S8 and PackU8 run the NEON kernels with SDOT (the
+	// dot-product extension, FEAT_DotProd: Neoverse N1 and later, Apple
+	// M1 and later).
+	int8Asm = !asmDisabled && cpu.ARM64.HasASIMDDP
+	// int8I8MM: the tiles are those with FEAT_I8MM's USDOT (Neoverse V1,
+	// N2 and later, Apple M2 and later), which multiplies B's unsigned
+	// bytes as they are; else SDOT's, on signed bytes only.
+	int8I8MM = int8Asm && cpu.ARM64.HasI8MM
+)
 
-// int8SDOT: the tiles multiply signed bytes, B's read less 128, and
-// GemmU8S8 passes them corrections that take 128·Σ_k A[i, k] back.
-const int8SDOT = true
+// int8NeedsRowSums reports whether the tiles are SDOT's: they read B's
+// bytes less 128, and GemmU8S8 passes them corrections that take
+// 128·Σ_k A[i, k] back (s8RowSums).
+func int8NeedsRowSums() bool { return !int8I8MM }
 
 // int8KernelName names the int8 kernels that run (Running).
-func int8KernelName() string { return "neon-dotprod" }
+func int8KernelName() string {
+	if int8I8MM {
+		return "neon-i8mm"
+	}
+	return "neon-dotprod"
+}
 
 // s8RowSums sets out[i] = corr[i] (0 when corr is nil) − 128·Σ_k A[i, k]
 // for the m rows of kq quads of A (lda words apart), kq ≥ 1.
@@ -26,30 +38,44 @@ func s8RowSums(out []int32, a []float32, lda, m, kq int, corr []int32) {
 	s8RowSumsNEON(&a[0], lda, m, kq, pc, &out[0])
 }
 
-// int8TileNEONRows computes an r×16 tile with SDOT (engine_stubs_arm64.go),
-// calling the kernels directly so that the compiler sees them keep no
-// pointer (a stack buffer passed through a function value escapes).
+// int8TileNEONRows computes an r×16 tile with USDOT (int8I8MM) or SDOT
+// (engine_stubs_arm64.go), calling the kernels directly so that the
+// compiler sees them keep no pointer (a stack buffer passed through a
+// function value escapes).
 func int8TileNEONRows(r, kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int) {
-	switch r {
-	case 1:
+	switch {
+	case r == 1 && int8I8MM:
+		int8Tile1x16I8MM(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case r == 2 && int8I8MM:
+		int8Tile2x16I8MM(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case r == 3 && int8I8MM:
+		int8Tile3x16I8MM(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case r == 4 && int8I8MM:
+		int8Tile4x16I8MM(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case r == 5 && int8I8MM:
+		int8Tile5x16I8MM(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case r == 6 && int8I8MM:
+		int8Tile6x16I8MM(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+	case r == 1:
 		int8Tile1x16NEON(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
-	case 2:
+	case r == 2:
 		int8Tile2x16NEON(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
-	case 3:
+	case r == 3:
 		int8Tile3x16NEON(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
-	case 4:
+	case r == 4:
 		int8Tile4x16NEON(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
-	case 5:
+	case r == 5:
 		int8Tile5x16NEON(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
-	case 6:
+	case r == 6:
 		int8Tile6x16NEON(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
 	default:
 		panic("kernels: NEON int8 tile of more than 6 rows")
 	}
 }
 
-// int8TileAsm is int8TileGeneric with the NEON kernels, corr holding
-// s8RowSums' corrections (GemmU8S8): the rows×width tile in 6×16 ones, a
+// int8TileAsm is int8TileGeneric with the NEON kernels (for SDOT's, corr
+// holds s8RowSums' corrections and flags bit 4 is set: GemmU8S8): the
+// rows×width tile in 6×16 ones, a
 // panel of 32 in two halves. A half with fewer than 16 of C's columns is
 // computed whole into a buffer, product and scales only, and its columns
 // of C then take the epilogue in int8EdgeEpilogue (NEON has no lane
@@ -60,6 +86,10 @@ func int8TileAsm(kq, rows, width, cols int, a []float32, lda int, b, c []float32
 		n := min(cols-h, 16)
 		for r0 := 0; r0 < rows; r0 += 6 {
 			rr := min(rows-r0, 6)
+			var pcorr *int32
+			if flags&16 != 0 {
+				pcorr = &corr[r0]
+			}
 			if n == 16 {
 				var pb, pr *float32
 				if flags&1 != 0 {
@@ -68,10 +98,10 @@ func int8TileAsm(kq, rows, width, cols int, a []float32, lda int, b, c []float32
 				if flags&2 != 0 {
 					pr = &res[r0*ldr+h]
 				}
-				int8TileNEONRows(rr, kq, &a[r0*lda], lda, &b[h], width, &c[r0*ldc+h], ldc, &sa[r0], &sb[h], pb, pr, &corr[r0], ldr, flags&0x1f)
+				int8TileNEONRows(rr, kq, &a[r0*lda], lda, &b[h], width, &c[r0*ldc+h], ldc, &sa[r0], &sb[h], pb, pr, pcorr, ldr, flags&0x1f)
 				continue
 			}
-			int8TileNEONRows(rr, kq, &a[r0*lda], lda, &b[h], width, &buf[0], 16, &sa[r0], &sb[h], nil, nil, &corr[r0], 0, flags&16)
+			int8TileNEONRows(rr, kq, &a[r0*lda], lda, &b[h], width, &buf[0], 16, &sa[r0], &sb[h], nil, nil, pcorr, 0, flags&16)
 			var bias0, res0 []float32
 			if flags&1 != 0 {
 				bias0 = bias[r0:]

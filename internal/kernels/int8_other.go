@@ -2,9 +2,11 @@
 
 package kernels
 
-// int8Asm, int8AVX2 and int8SDOT are false: the int8 kernels are the
-// portable twins.
-const int8Asm, int8AVX2, int8SDOT = false, false, false
+// int8Asm and int8AVX2 are false: the int8 kernels are the portable
+// twins.
+const int8Asm, int8AVX2 = false, false
+
+func int8NeedsRowSums() bool { return false }
 
 func int8KernelName() string { return "generic" }
 

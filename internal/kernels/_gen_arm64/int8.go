@@ -11,6 +11,7 @@ import "fmt"
 
 const (
 	sdotEnc   = 0x4e809400 // SDOT (vector), 4S += 16B · 16B, four bytes a lane
+	usdotEnc  = 0x4e809c00 // USDOT (vector), FEAT_I8MM: unsigned bytes (Vn) by signed (Vm)
 	scvtfEnc  = 0x4e21d800 // SCVTF (vector, integer), 4S: int32 to float32, to nearest even
 	fcvtnsEnc = 0x4e21a800 // FCVTNS (vector), 4S: float32 to int32, to nearest even (NaN: 0)
 	fcmltEnc  = 0x4ea0e800 // FCMLT (vector, zero), 4S: all ones where Vn < 0 (not for NaN or −0)
@@ -36,9 +37,18 @@ func (e *emitter) sdot(d, n, m int) {
 	e.ins("WORD\t$0x%08x\t// sdot V%d.4S, V%d.16B, V%d.16B", sdotEnc|uint32(m)<<16|uint32(n)<<5|uint32(d), d, n, m)
 }
 
+// usdot emits USDOT Vd.4S, Vn.16B, Vm.16B (FEAT_I8MM): each lane of Vd
+// plus the dot product of the lane's four unsigned bytes in Vn and signed
+// bytes in Vm.
+func (e *emitter) usdot(d, n, m int) {
+	e.ins("WORD\t$0x%08x\t// usdot V%d.4S, V%d.16B, V%d.16B", usdotEnc|uint32(m)<<16|uint32(n)<<5|uint32(d), d, n, m)
+}
+
 // int8Tile emits int8Tile{r}x16NEON: r ≤ 6 rows of A (quads of signed
-// bytes) times a 16-word row of B a quad, B's bytes read as b − 128.
-func (e *emitter) int8Tile(r int) {
+// bytes) times a 16-word row of B a quad, B's bytes read as b − 128 for
+// SDOT; with i8mm, int8Tile{r}x16I8MM, the same with FEAT_I8MM's USDOT,
+// which multiplies B's unsigned bytes as they are.
+func (e *emitter) int8Tile(r int, i8mm bool) {
 	name := fmt.Sprintf("int8Tile%dx16NEON", r)
 	const sig = "(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)"
 	doc := fmt.Sprintf(`%s computes an %d×16 tile of GemmU8S8 (int8TileGeneric's
@@ -48,6 +58,14 @@ flipped): C = epilogue(sa[i]·sb[j]·(Σ A·(B − 128) − corr[i])), so corr m
 hold the caller's correction less 128·Σ_k A[i, k] (s8RowSumsNEON); flags as
 int8TileGeneric's but bit 4, corr being always subtracted. ReLU keeps −0
 and NaN, as int8TileGeneric's v < 0 test.`, name, r)
+	if i8mm {
+		name = fmt.Sprintf("int8Tile%dx16I8MM", r)
+		doc = fmt.Sprintf(`%s computes an %d×16 tile of GemmU8S8 (int8TileGeneric's
+contract, flags included, for rows of A lda words apart and B's 16-column half
+of a panel, quad q's words at b + q·ldb) with USDOT (FEAT_I8MM: B's unsigned
+bytes times A's signed ones). ReLU keeps −0 and NaN, as int8TileGeneric's
+v < 0 test.`, name, r)
+	}
 	e.engineFunc(name, sig, 112, doc, func() {
 		row := func(i int) string { return fmt.Sprintf("R%d", 6+i) }
 		acc := func(i, v int) int { return 4*i + v }
@@ -64,33 +82,51 @@ and NaN, as int8TileGeneric's v < 0 test.`, name, r)
 		for v := 0; v < 4*r; v++ {
 			e.ins("VEOR\tV%d.B16, V%d.B16, V%d.B16", v, v, v)
 		}
-		e.ins("VMOVI\t$128, V30.B16")
+		if !i8mm {
+			e.ins("VMOVI\t$128, V30.B16")
+		}
 		e.ins("CBZ\tR0, sums")
 		e.label("loop")
 		e.ins("VLD1.P\t(R4)(R5), %s", regsN(24, 4))
-		for v := 0; v < 4; v++ {
-			e.ins("VEOR\tV30.B16, V%d.B16, V%d.B16", 24+v, 24+v)
+		if !i8mm {
+			for v := 0; v < 4; v++ {
+				e.ins("VEOR\tV30.B16, V%d.B16, V%d.B16", 24+v, 24+v)
+			}
 		}
 		for i := 0; i < r; i++ {
 			bc := 28 + i%2
 			e.ins("VLD1R.P\t4(%s), [V%d.S4]", row(i), bc)
 			for v := 0; v < 4; v++ {
-				e.sdot(acc(i, v), 24+v, bc)
+				if i8mm {
+					e.usdot(acc(i, v), 24+v, bc)
+				} else {
+					e.sdot(acc(i, v), 24+v, bc)
+				}
 			}
 		}
 		e.countDown("R0", "loop")
 
 		e.label("sums")
-		e.ins("// Less corr[i], then float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.")
+		e.ins("MOVD\tflags+104(FP), R15")
+		if i8mm {
+			e.ins("TBZ\t$4, R15, convert")
+		}
+		e.ins("// Less corr[i].")
 		e.ins("MOVD\tcorr+88(FP), R12")
+		for i := 0; i < r; i++ {
+			e.ins("VLD1R.P\t4(R12), [V28.S4]")
+			for v := 0; v < 4; v++ {
+				e.vec3("sub", subEnc, acc(i, v), acc(i, v), 28)
+			}
+		}
+		e.label("convert")
+		e.ins("// float32(sum)·sb[j], then ·sa[i]: two roundings, as in Go.")
 		e.ins("MOVD\tsb+64(FP), R13")
 		e.ins("VLD1\t(R13), %s", regsN(24, 4))
 		e.ins("MOVD\tsa+56(FP), R13")
 		for i := 0; i < r; i++ {
-			e.ins("VLD1R.P\t4(R12), [V28.S4]")
 			e.ins("VLD1R.P\t4(R13), [V29.S4]")
 			for v := 0; v < 4; v++ {
-				e.vec3("sub", subEnc, acc(i, v), acc(i, v), 28)
 				e.vec2("scvtf", scvtfEnc, acc(i, v), acc(i, v))
 				e.fmul(acc(i, v), acc(i, v), 24+v)
 				e.fmul(acc(i, v), acc(i, v), 29)
@@ -109,7 +145,6 @@ and NaN, as int8TileGeneric's v < 0 test.`, name, r)
 		e.ins("MOVD\tc+40(FP), R13")
 		e.ins("MOVD\tldc+48(FP), R14")
 		e.ins("LSL\t$2, R14")
-		e.ins("MOVD\tflags+104(FP), R15")
 		e.ins("TBZ\t$3, R15, bias")
 		e.ins("// + C: a second product summed into the same tile.")
 		e.ins("MOVD\tR13, R16")

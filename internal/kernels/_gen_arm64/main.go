@@ -345,8 +345,10 @@ func main() {
 		}
 		e.convTileT(r, 4)
 	}
-	for r := 1; r <= 6; r++ {
-		e.int8Tile(r)
+	for _, i8mm := range []bool{false, true} {
+		for r := 1; r <= 6; r++ {
+			e.int8Tile(r, i8mm)
+		}
 	}
 	e.s8RowSums()
 	for nv := 1; nv <= 4; nv++ {
