@@ -72,11 +72,17 @@ func (p *Plan) workspace(n, h, w int) (*workspace, error) {
 	return ws, nil
 }
 
+// spare is the capacity every activation buffer has past its values:
+// kernels that read a row's last few values as a whole vector
+// (kernels.PackU8 on arm64) may then do so for the last row too, which
+// would otherwise take the portable code.
+const spare = 4
+
 // alloc ends the dry run: it allocates the buffers it sized.
 func (ws *workspace) alloc() {
 	ws.sizing = false
 	for i, s := range ws.size {
-		ws.bufs[i] = make([]float32, s)
+		ws.bufs[i] = make([]float32, s, s+spare)
 	}
 	ws.built = make([]int, ws.key.threads)
 	ws.last = make([]int, ws.key.threads)

@@ -59,7 +59,10 @@ func panelWidth(n, j0 int) int {
 // fewer are left; U8Cols(n) columns in all, the padding 0), panel by
 // panel: the panel starting at column j0 is U8Quads(k)·width words at
 // dst[U8Quads(k)·j0], quad q's word of column j0+j at q·width+j. sb
-// receives U8Cols(n) scales.
+// receives U8Cols(n) scales. The arm64 kernels read a row's last
+// columns as a vector of 4 and ignore the values past them: within src's
+// capacity when it has room there (the engine's buffers keep a few
+// values spare), else that panel is computed without them.
 func PackU8(dst, sb, src []float32, offs []int32, k, n int) {
 	packU8(dst, sb, src, offs, k, n, false)
 }
@@ -125,8 +128,10 @@ func packU8(dst, sb, src []float32, offs []int32, k, n int, offset bool) {
 		w, cols := panelWidth(n, j0), min(32, n-j0)
 		d := dst[kq*j0 : kq*(j0+w)]
 		if int8Asm {
-			// Each row may be read room values from the panel's first column.
-			room := len(src) - int(last) - j0
+			// Each row may be read room values from the panel's first
+			// column: up to src's capacity, its own memory (kernels that
+			// read whole vectors ignore the values past a row's columns).
+			room := cap(src) - int(last) - j0
 			packU8PanelAsm(d, sb[j0:j0+w], src[j0:], offs, k, cols, w, room, offset)
 		} else {
 			packU8PanelGeneric(d, sb[j0:j0+w], src[j0:], offs, k, cols, w, offset)
