@@ -75,8 +75,7 @@ func int8TileNEONRows(r, kq int, a *float32, lda int, b *float32, ldb int, c *fl
 
 // int8TileAsm is int8TileGeneric with the NEON kernels (for SDOT's, corr
 // holds s8RowSums' corrections and flags bit 4 is set: GemmU8S8): the
-// rows×width tile in 6×16 ones, a
-// panel of 32 in two halves. A half with fewer than 16 of C's columns is
+// rows×width tile in 6×16 ones, a panel of 32 in two halves. A half with fewer than 16 of C's columns is
 // computed whole into a buffer, product and scales only, and its columns
 // of C then take the epilogue in int8EdgeEpilogue (NEON has no lane
 // masks).

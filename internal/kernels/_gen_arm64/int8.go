@@ -304,20 +304,15 @@ saturation to a byte; ST4 interleaves four rows' bytes into quads.`,
 			e.ins("VMOVI\t$128, V21.B16")
 			e.ins("VUSHR\t$24, V21.S4, V21.S4\t// 128 a lane")
 		}
-		// quant quantizes row t of a quad, read into V0…, to the bytes of V(8+t).
+		// quant quantizes row t of a quad, read into V0… (the vectors past
+		// nv keep their constants), to the bytes of V(8+t).
 		quant := func(t int) {
 			load()
-			for v := 0; v < 4; v++ {
-				if v >= nv {
-					e.ins("VEOR\tV%d.B16, V%d.B16, V%d.B16", v, v, v)
-					continue
-				}
+			for v := 0; v < nv; v++ {
 				e.fmul(v, v, 16+v)
 			}
-			for v := 0; v < 4; v++ {
-				if v < nv {
-					e.vec2("fcvtns", fcvtnsEnc, v, v)
-				}
+			for v := 0; v < nv; v++ {
+				e.vec2("fcvtns", fcvtnsEnc, v, v)
 				if offset {
 					e.ins("VADD\tV21.S4, V%d.S4, V%d.S4", v, v)
 				}
@@ -328,6 +323,15 @@ saturation to a byte; ST4 interleaves four rows' bytes into quads.`,
 			e.vec2("sqxtun2", sqxtunEnc|upperHalf, 5, 3)
 			e.vec2("uqxtn", uqxtnEnc, 8+t, 4)
 			e.vec2("uqxtn2", uqxtnEnc|upperHalf, 8+t, 5)
+		}
+		// The vectors past the columns read hold what a zero quantizes to,
+		// set once: 0, or 128 with the offset.
+		for v := nv; v < 4; v++ {
+			if offset {
+				e.ins("VORR\tV21.B16, V21.B16, V%d.B16", v)
+			} else {
+				e.ins("VEOR\tV%d.B16, V%d.B16, V%d.B16", v, v, v)
+			}
 		}
 		store := func() { e.ins("VST4\t[V8.B16, V9.B16, V10.B16, V11.B16], (R0)"); e.ins("ADD\tR1, R0") }
 		e.ins("MOVD\tR4, R7")
