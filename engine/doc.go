@@ -27,8 +27,8 @@
 //
 // 3×3 stride-1 convolutions of ≥ 64 channels run Winograd F(4×4, 3×3)
 // or F(2×2, 3×3) instead (winograd.go) when the batch has enough tiles,
-// unless Options.NoWinograd; their transforms read zero-padded patches of
-// the input that each thread copies for itself.
+// unless Options.NoWinograd; their transforms read zero-padded copies of
+// the input's channels that each thread makes for itself.
 //
 // Each layer is split into (image, row block, column block) tiles that the
 // threads of the workspace's team (team.go: workers kept between passes

@@ -218,11 +218,11 @@ const winoSkew = 16
 // transformed input tiles (V, α² matrices InC × nt; M = U·V, columns past
 // the chunk's last tile hold junk and are not used), transformed back into
 // out with bias, residual and ReLU. When the output channels are split
-// (too few chunks for the threads), every chunk's V is transformed once,
-// by all threads, into bufShared before the items run; otherwise each item
-// transforms its own chunk into the thread's buffer, where the GEMMs find
-// it in cache. The transforms read each tile row's α input rows from a
-// zero-padded patch the thread copies into its buffer (fillPatch), not
+// (too few chunks for the threads, shared below), every chunk's V is
+// transformed once, by all threads, into bufShared before the items run;
+// otherwise each item transforms its own chunk into the thread's buffer,
+// where the GEMMs find it in cache. The transforms read each channel's
+// rows from a zero-padded copy the thread makes in its buffer, not
 // from a padded copy of the whole input: such a pass, its values then
 // read by the other thread, took a 2-thread 56×56 F(4×4) layer from 340
 // to 470 µs (writing lines another core has cached costs a round trip
@@ -231,9 +231,9 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	n, m, ic := ws.n, c.outC, c.inC
 	tm, a2 := f.m, f.alpha*f.alpha
 	th, tw := (oh+tm-1)/tm, (ow+tm-1)/tm
-	pw := tm*tw + 2 // a patch row: a tile row's inputs
-	patchSize := f.alpha * pw
-	tiles := th * tw // per image
+	pw := tm*tw + 2               // a row of the padded plane: a tile row's inputs
+	patchSize := (tm*th + 2) * pw // the padded plane (transform)
+	tiles := th * tw              // per image
 	nt, ob := winogradTiling(a2, ic, m, n*tiles, ws.key.threads)
 	chunks := (n*tiles + nt - 1) / nt
 	// Chunks of equal size where the GEMMs compute that many columns
@@ -257,7 +257,17 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	ntS := (nt + 15) / 16 * 16 // a chunk's columns in its matrices
 	_, _, ocb := winoPart(m, ob, 0)
 	vs := ic*ntS + winoSkew // stride of the α² matrices of one chunk's V
-	shared := ob > 1
+	// shared: the chunks' V transformed once, by all threads, into
+	// bufShared before the items run, when their output channels are
+	// split into parts. Not for one chunk in two parts (small maps at
+	// batch 1 on two threads): each of the two items transforms the whole
+	// chunk into its own buffer, twice the transforms' work but no wait
+	// for them and no lines of V written by the other core. ResNet-50's
+	// 14×14 layers took 412–445 µs instead of 480–550, its 28×28 ones
+	// 345–365 instead of 441–476 (alone, on two threads, alternating). With
+	// more threads the duplicated work grows with them while each thread's
+	// share of the GEMMs shrinks; they keep the shared transform.
+	shared := ob > 1 && (chunks > 1 || ob > 2)
 	// Options.BF16: V is bfloat16 pairs, α² matrices of stride vbs (in
 	// bufShared, or the thread's buffer), transformed winoGroup channels
 	// at a time into a float32 scratch of the thread's (stride ss) and
@@ -320,25 +330,39 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 		}
 	}
 	// transform writes channels [c0, c1) of chunk ci's V into v (α²
-	// matrices of stride ld, rows of k), channel ch in row ch − cb.
-	transform := func(v []float32, ld, ci, c0, c1, cb int, patch []float32) {
+	// matrices of stride ld, rows of k), channel ch in row ch − cb. It
+	// copies the rows the chunk's tiles of an image read of each channel
+	// into plane, the thread's zero-padded copy of a channel (rows pw
+	// apart, the input's row y in row y + 1), and transforms each tile
+	// row from there: a channel's rows in one call (kernels.CopyRows)
+	// rather than a padded patch for each tile row, which had taken more
+	// time than the transforms themselves (ResNet-50's 14×14 layers: 46
+	// of 78 µs a layer on one thread).
+	transform := func(v []float32, ld, ci, c0, c1, cb int, plane []float32) {
 		t0, t1, k := chunk(ci)
-		segments(t0, t1, func(t, e, img, ty, tx int) {
-			cols := tm*(e-t) + 2
-			y0, x0 := tm*ty-1, tm*tx-1
+		clear(plane) // the borders; the rows inside are copied before they are read
+		for img := t0 / tiles; img*tiles < t1; img++ {
+			a, b := max(t0, img*tiles)-img*tiles, min(t1, (img+1)*tiles)-img*tiles // the image's tiles in the chunk
+			y0, y1 := max(0, tm*(a/tw)-1), min(h, tm*((b-1)/tw)+f.alpha-1)         // the input rows they read
 			for ch := c0; ch < c1; ch++ {
-				fillPatch(x[(img*ic+ch)*h*w:(img*ic+ch+1)*h*w], h, w, y0, x0, f.alpha, cols, patch, pw)
-				row := (ch - cb) * k
-				f.input(v[row+t-t0:], ld, patch, pw, e-t)
-				if winoRoundV {
-					for xi := 0; xi < a2; xi++ {
-						for i, val := range v[xi*ld+row+t-t0 : xi*ld+row+e-t0] {
-							v[xi*ld+row+t-t0+i] = kernels.BF16Value(val)
+				src := x[(img*ic+ch)*h*w:]
+				kernels.CopyRows(plane[(y0+1)*pw+1:], pw, src[y0*w:], w, y1-y0, w)
+				row := (ch-cb)*k + img*tiles - t0
+				for r := a; r < b; {
+					ty, tx := r/tw, r%tw
+					e := min(b, r-tx+tw)
+					f.input(v[row+r:], ld, plane[tm*ty*pw+tm*tx:], pw, e-r)
+					if winoRoundV {
+						for xi := 0; xi < a2; xi++ {
+							for i, val := range v[xi*ld+row+r : xi*ld+row+e] {
+								v[xi*ld+row+r+i] = kernels.BF16Value(val)
+							}
 						}
 					}
+					r = e
 				}
 			}
-		})
+		}
 	}
 	// transformBF16 writes channels [c0, c1) (c0 even) of chunk ci's V
 	// as bfloat16 pairs into vb (α² matrices of stride vbs, pair rows of
@@ -423,27 +447,4 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 			}
 		})
 	})
-}
-
-// fillPatch writes rows [y0, y0+rows) and columns [x0, x0+cols) of the
-// h×w plane x into patch (rows pw apart), zeros outside the plane.
-func fillPatch(x []float32, h, w, y0, x0, rows, cols int, patch []float32, pw int) {
-	lo, hi := max(0, -x0), min(cols, w-x0) // columns inside the plane
-	for i := 0; i < rows; i++ {
-		row := patch[i*pw : i*pw+cols]
-		y := y0 + i
-		if y < 0 || y >= h || lo >= hi {
-			for j := range row {
-				row[j] = 0
-			}
-			continue
-		}
-		for j := 0; j < lo; j++ {
-			row[j] = 0
-		}
-		copy(row[lo:hi], x[y*w+x0+lo:])
-		for j := hi; j < cols; j++ {
-			row[j] = 0
-		}
-	}
 }
