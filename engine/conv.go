@@ -935,7 +935,7 @@ func (ws *workspace) padInput(c *conv, x []float32, h, w int) (pad []float32, wq
 			for p := lo; p < hi; p++ {
 				img, ch, a := p/(ic*2), p/2%ic, p%2
 				src := x[(img*ic+ch)*h*w : (img*ic+ch+1)*h*w]
-				fillPhases2(src, h, w, c.pad, a, hq, wq, pad[((img*phases+2*a)*ic+ch)*cs:], pad[((img*phases+2*a+1)*ic+ch)*cs:])
+				fillPhases2(src, h, w, c.pad, a, 0, hq, wq, pad[((img*phases+2*a)*ic+ch)*cs:], pad[((img*phases+2*a+1)*ic+ch)*cs:])
 			}
 		})
 		return pad, wq, cs
@@ -947,7 +947,7 @@ func (ws *workspace) padInput(c *conv, x []float32, h, w int) (pad []float32, wq
 			img, ch, ph := p/(ic*phases), p/phases%ic, p%phases
 			src := x[(img*ic+ch)*h*w : (img*ic+ch+1)*h*w]
 			dst := pad[((img*phases+ph)*ic+ch)*cs:][:hq*wq]
-			fillPhase(src, h, w, c.pad, s, ph/s, ph%s, hq, wq, dst)
+			fillPhase(src, h, w, c.pad, s, ph/s, ph%s, 0, hq, wq, dst)
 		}
 	})
 	return pad, wq, cs
@@ -962,13 +962,14 @@ func (ws *workspace) padInput(c *conv, x []float32, h, w int) (pad []float32, wq
 // 19:1x UTC); ResNet-50's 56→28 layer 1–2 % less in the network, where
 // the split is 12 % of its CPU time (reading an input half of which the
 // other core wrote).
-func fillPhases2(x []float32, h, w, pad, a, hq, wq int, p0, p1 []float32) {
+func fillPhases2(x []float32, h, w, pad, a, top, hq, wq int, p0, p1 []float32) {
 	p0, p1 = p0[:hq*wq], p1[:hq*wq]
-	// Rows [r0, r1) hold image rows y = 2r + a − pad; the others are zero.
-	r0 := min(hq, max(0, (pad-a+1)/2))
+	// Rows [r0, r1) hold image rows y = 2(top + r) + a − pad; the others
+	// are zero.
+	r0 := min(hq, max(0, (pad-a+1)/2-top))
 	r1 := r0
 	if last := h - 1 + pad - a; last >= 0 {
-		r1 = max(r0, min(hq, last/2+1))
+		r1 = max(r0, min(hq, last/2+1-top))
 	}
 	clear(p0[:r0*wq])
 	clear(p0[r1*wq:])
@@ -1001,21 +1002,23 @@ func fillPhases2(x []float32, h, w, pad, a, hq, wq int, p0, p1 []float32) {
 			ro[q] = 0
 		}
 	}
-	y0 := 2*r0 + a - pad
+	y0 := 2*(top+r0) + a - pad
 	kernels.DeinterleaveRows(pe[r0*wq+qe:], po[r0*wq+qo:], wq, x[y0*w:], 2*w, r1-r0, w)
 }
 
-// fillPhase writes phase plane (a, b) of one zero-padded channel:
-// dst[r, q] = x[r·s+a−pad, q·s+b−pad], 0 outside the image. The layers
+// fillPhase writes rows [top, top+hq) of phase plane (a, b) of one
+// zero-padded channel: dst[r, q] = x[(top+r)·s+a−pad, q·s+b−pad], 0
+// outside the image. The layers
 // use it at strides other than 2 (fillPhases2, which TestFillPhases2
 // checks against it).
-func fillPhase(x []float32, h, w, pad, s, a, b, hq, wq int, dst []float32) {
+func fillPhase(x []float32, h, w, pad, s, a, b, top, hq, wq int, dst []float32) {
 	dst = dst[:hq*wq]
-	// Rows [r0, r1) hold image rows y = r·s + a − pad; the others are zero.
-	r0 := min(hq, max(0, (pad-a+s-1)/s))
+	// Rows [r0, r1) hold image rows y = (top + r)·s + a − pad; the others
+	// are zero.
+	r0 := min(hq, max(0, (pad-a+s-1)/s-top))
 	r1 := r0
 	if last := h - 1 + pad - a; last >= 0 {
-		r1 = max(r0, min(hq, last/s+1))
+		r1 = max(r0, min(hq, last/s+1-top))
 	}
 	clear(dst[:r0*wq])
 	clear(dst[r1*wq:])
@@ -1042,7 +1045,7 @@ func fillPhase(x []float32, h, w, pad, s, a, b, hq, wq int, dst []float32) {
 	if lo == hi {
 		return
 	}
-	y0, x0 := r0*s+a-pad, lo*s+b-pad // the first value copied
+	y0, x0 := (top+r0)*s+a-pad, lo*s+b-pad // the first value copied
 	switch s {
 	case 1:
 		// the image's rows in one call (ResNeXt-101 32x8d's grouped 3×3
@@ -1100,6 +1103,10 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		// instead of 2.10–2.15 (profiles of test binaries alternating,
 		// 2026-11-30 22:4x UTC).
 		ws.pointwiseTBF16(c, x, h, w, oh*ow, out, res, bias, nil, nil, relu)
+		return
+	}
+	if g == 1 && !pooled && c.wb == nil && c.wq == nil && ws.key.threads > 1 && n%ws.key.threads != 0 {
+		ws.directBands(c, x, h, w, oh, ow, out, res, bias, relu)
 		return
 	}
 	wq, hq, cs := padGeom(c, h, w)
@@ -1286,13 +1293,13 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 				if s == 2 {
 					src := xg[ch*h*w : (ch+1)*h*w]
 					for a := range 2 {
-						fillPhases2(src, h, w, c.pad, a, hq, wq, buf[(2*a*icg+ch)*cs:], buf[((2*a+1)*icg+ch)*cs:])
+						fillPhases2(src, h, w, c.pad, a, 0, hq, wq, buf[(2*a*icg+ch)*cs:], buf[((2*a+1)*icg+ch)*cs:])
 					}
 					continue
 				}
 				for a := 0; a < s; a++ {
 					for b := 0; b < s; b++ {
-						fillPhase(xg[ch*h*w:(ch+1)*h*w], h, w, c.pad, s, a, b, hq, wq, src[((a*s+b)*icg+ch)*cs:][:hq*wq])
+						fillPhase(xg[ch*h*w:(ch+1)*h*w], h, w, c.pad, s, a, b, 0, hq, wq, src[((a*s+b)*icg+ch)*cs:][:hq*wq])
 					}
 				}
 			}
@@ -1377,6 +1384,92 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 				maxInto(out[((img*m+ch)*ph+tj*rows/2)*pw:][:pw], side[((img*tn+tj-1)*m+ch)*pw:])
 			}
 		}
+	})
+}
+
+// bandFloats bounds a band's padded input (directBands): 96k floats,
+// 384 KiB, in L2 with the product's slice of the weights.
+const bandFloats = 96 << 10
+
+// bandRows returns how many output rows directBands gives a band at most
+// (rows; bands of an image split its oh rows evenly) and how many phase
+// rows of the padded input its channels' planes hold (prows): as many
+// rows as bandFloats allows, but at least 2 bands for each thread over
+// the batch.
+func bandRows(c *conv, n, oh, wq, threads int) (rows, prows int) {
+	s := c.stride
+	extra := (c.kh - 1) / s // phase rows a band reads past its output rows
+	per := s * s * c.inC * wq
+	rows = max(1, bandFloats/per-extra)
+	bands := max((oh+rows-1)/rows, (2*threads+n-1)/n)
+	bands = min(bands, oh)
+	rows = (oh + bands - 1) / bands
+	return rows, rows + extra
+}
+
+// directBands computes a one-group direct convolution in float32 (a
+// stride-2 3×3 layer, or a 3×3 without Winograd) in bands of output rows:
+// an item is one band of one image, which pads the input rows the band
+// reads, every channel, into phase planes in the thread's buffer
+// (fillPhases2, fillPhase from row top on), multiplies all output
+// channels' weights with them (kernels.ConvGemm, B in L2) and stores its
+// rows (gridEpilogue). Before, the whole input was padded first into
+// bufPad by all threads and the tiles read it, half of it from the other
+// core, and that pass wrote lines the other core had read in the layer
+// before: ResNet-50's 56→28 layer spent 226 of its 964 µs on two threads
+// in it (44 µs when its lines were the writer's); in bands it took 680
+// µs, 0.74 ms instead of 0.85 in the network at batch 1 (ResNet-18's
+// 0.37–0.41 instead of 0.49). Each band pads one phase row a plane more
+// than it computes (the taps below its last row), and the pass streams
+// through the input where the bands read a few rows of each channel: when
+// the images split evenly among the threads (the pass's share of each
+// thread then being the images its tiles read first) or on one thread,
+// the layers keep the pass (alone, batch 2 on two threads 667–711 µs an
+// image either way; one thread 1210–1230 µs against 1290–1300 in bands;
+// in ResNet-50 at batch 8 0.74–0.76 ms against 0.77–0.78).
+func (ws *workspace) directBands(c *conv, x []float32, h, w, oh, ow int, out, res, bias []float32, relu bool) {
+	n, m, ic := ws.n, c.outC, c.inC
+	s := c.stride
+	k := ic * c.kh * c.kw
+	wq, _, _ := padGeom(c, h, w)
+	rows, prows := bandRows(c, n, oh, wq, ws.key.threads)
+	cs := prows * wq // a phase plane of a channel in the band
+	if cs%1024 == 0 {
+		cs += 32
+	}
+	bands := (oh + rows - 1) / rows
+	padSize := s * s * ic * cs
+	if ws.sizing {
+		ws.colSize = max(ws.colSize, padSize+m*((rows-1)*wq+ow))
+		return
+	}
+	offs := ws.offsets(c, wq, cs, ic)
+	plane := oh * ow
+	ws.parallel(n*bands, func(worker, it int) {
+		img, b := it/bands, it%bands
+		y0, y1 := b*oh/bands, (b+1)*oh/bands // the band's output rows
+		top, pr := y0, y1-y0+prows-rows      // its first phase row, and how many it reads
+		buf := ws.cols[worker]
+		src := buf[:padSize]
+		xi := x[img*ic*h*w:]
+		for ch := 0; ch < ic; ch++ {
+			xc := xi[ch*h*w : (ch+1)*h*w]
+			switch s {
+			case 2:
+				for a := range 2 {
+					fillPhases2(xc, h, w, c.pad, a, top, pr, wq, src[(2*a*ic+ch)*cs:], src[((2*a+1)*ic+ch)*cs:])
+				}
+			default:
+				for ph := 0; ph < s*s; ph++ {
+					fillPhase(xc, h, w, c.pad, s, ph/s, ph%s, top, pr, wq, src[(ph*ic+ch)*cs:])
+				}
+			}
+		}
+		j0, j1 := y0*wq, (y1-1)*wq+ow // grid columns, without the last row's junk
+		cols := j1 - j0
+		tmp := buf[padSize : padSize+m*cols]
+		kernels.ConvGemm(m, cols, k, c.w, c.lda, src, offs, tmp, cols, false)
+		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, 0, m, j0, j1, tmp, cols, relu)
 	})
 }
 
@@ -1494,10 +1587,11 @@ func directTiling(gn, ocg, pairs, threads int, packsB bool) (nb, mb int) {
 
 // offsets returns (and keeps, for this workspace's shape) where row
 // (ch, ki, kj) of c's implicit GEMM starts in a padded input whose phase
-// planes hold chans channels (padInput's, or a group's own), relative to
-// its group's first channel.
+// planes hold chans channels (padInput's, a band's, or a group's own),
+// cs apart, relative to its group's first channel.
 func (ws *workspace) offsets(c *conv, wq, cs, chans int) []int32 {
-	if o, ok := ws.offs[c]; ok {
+	key := offsKey{c, wq, cs, chans}
+	if o, ok := ws.offs[key]; ok {
 		return o
 	}
 	s, taps := c.stride, c.kh*c.kw
@@ -1511,8 +1605,8 @@ func (ws *workspace) offsets(c *conv, wq, cs, chans int) []int32 {
 		}
 	}
 	if ws.offs == nil {
-		ws.offs = map[*conv][]int32{}
+		ws.offs = map[offsKey][]int32{}
 	}
-	ws.offs[c] = o
+	ws.offs[key] = o
 	return o
 }

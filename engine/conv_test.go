@@ -130,6 +130,15 @@ func TestDirectConv(t *testing.T) {
 		{512, 512, 3, 1, 1, 1, 1, 7, 7, true, true},    // split by output channels
 		{256, 256, 3, 2, 1, 1, 1, 28, 28, false, true}, // by rows and columns
 		{100, 98, 3, 2, 1, 1, 2, 13, 11, false, true},
+		// one group in bands of output rows (directBands): ResNet-50's
+		// 56→28 layer (bands of 4 and 5 rows), stride 1 with a batch (odd:
+		// bands are for images that do not split evenly among threads) and
+		// a residual, stride 3, and a band of one row (more channels than
+		// bandFloats holds two phase rows of)
+		{128, 128, 3, 2, 1, 1, 1, 56, 56, false, true},
+		{64, 48, 3, 1, 1, 1, 3, 31, 17, true, true},
+		{60, 20, 3, 3, 1, 1, 1, 40, 23, false, false},
+		{1200, 8, 3, 2, 1, 1, 1, 20, 20, true, false},
 		// groups of a multiple of 16 channels, computed transposed with
 		// AVX-512 (groupedT): resnext101_32x8d's 14×14 and stride-2 14×14
 		// layers, 16 a group at 28×28 (rows of two tiles) with a residual
@@ -352,10 +361,12 @@ func TestConvPool(t *testing.T) {
 	}
 }
 
-// TestFillPhases2 checks fillPhases2 against fillPhase for each of the
-// two planes it writes, on odd and even sizes and paddings 0–3 (the
-// planes start NaN, so every value must be written).
+// TestFillPhases2 checks fillPhase against its definition at strides 1–3
+// and fillPhases2 against fillPhase for each of the two planes it writes,
+// on odd and even sizes, paddings 0–3 and bands of rows starting at every
+// row (top; the planes start NaN, so every value must be written).
 func TestFillPhases2(t *testing.T) {
+	nan := float32(math.NaN())
 	for _, pad := range []int{0, 1, 2, 3} {
 		for h := 1; h <= 9; h++ {
 			for _, w := range []int{1, 2, 5, 14, 15, 33, 56} {
@@ -363,22 +374,53 @@ func TestFillPhases2(t *testing.T) {
 				for i := range x {
 					x[i] = float32(i + 1)
 				}
-				c := &conv{stride: 2, pad: pad}
-				wq, hq, _ := padGeom(c, h, w)
-				for a := range 2 {
-					got := [2][]float32{make([]float32, hq*wq), make([]float32, hq*wq)}
-					for _, g := range got {
-						for i := range g {
-							g[i] = float32(math.NaN())
+				for s := 1; s <= 3; s++ {
+					wq, hq, _ := padGeom(&conv{stride: s, pad: pad}, h, w)
+					for top := 0; top < hq; top++ {
+						rows := hq - top
+						if top > 0 {
+							rows = min(rows, 3)
 						}
-					}
-					fillPhases2(x, h, w, pad, a, hq, wq, got[0], got[1])
-					for b := range 2 {
-						want := make([]float32, hq*wq)
-						fillPhase(x, h, w, pad, 2, a, b, hq, wq, want)
-						for i := range want {
-							if got[b][i] != want[i] {
-								t.Fatalf("pad=%d %dx%d phase (%d, %d): [%d] = %v, want %v", pad, h, w, a, b, i, got[b][i], want[i])
+						for a := range s {
+							for b := range s {
+								got := make([]float32, rows*wq)
+								for i := range got {
+									got[i] = nan
+								}
+								fillPhase(x, h, w, pad, s, a, b, top, rows, wq, got)
+								for r := range rows {
+									for q := range wq {
+										y, xc := (top+r)*s+a-pad, q*s+b-pad
+										want := float32(0)
+										if y >= 0 && y < h && xc >= 0 && xc < w {
+											want = x[y*w+xc]
+										}
+										if v := got[r*wq+q]; v != want {
+											t.Fatalf("fillPhase pad=%d %dx%d s=%d phase (%d, %d) top %d: [%d, %d] = %v, want %v", pad, h, w, s, a, b, top, r, q, v, want)
+										}
+									}
+								}
+							}
+						}
+						if s != 2 {
+							continue
+						}
+						for a := range 2 {
+							got := [2][]float32{make([]float32, rows*wq), make([]float32, rows*wq)}
+							for _, g := range got {
+								for i := range g {
+									g[i] = nan
+								}
+							}
+							fillPhases2(x, h, w, pad, a, top, rows, wq, got[0], got[1])
+							for b := range 2 {
+								want := make([]float32, rows*wq)
+								fillPhase(x, h, w, pad, 2, a, b, top, rows, wq, want)
+								for i := range want {
+									if got[b][i] != want[i] {
+										t.Fatalf("pad=%d %dx%d phase (%d, %d) top %d: [%d] = %v, want %v", pad, h, w, a, b, top, i, got[b][i], want[i])
+									}
+								}
 							}
 						}
 					}

@@ -28,6 +28,13 @@ const (
 
 type wsKey struct{ n, h, w, threads int }
 
+// offsKey is what a direct convolution's offsets depend on besides the
+// workspace's shape: the layout of the padded input it reads.
+type offsKey struct {
+	c             *conv
+	wq, cs, chans int
+}
+
 // workspace is the memory plan for one input shape: every buffer a
 // forward pass needs, sized by a dry run (sizing) of the plan.
 type workspace struct {
@@ -37,14 +44,14 @@ type workspace struct {
 	size       [numBufs]int
 	bufs       [numBufs][]float32
 	colSize    int
-	built      []int              // pointwiseT: the image whose im2col matrix each thread holds
-	last       []int              // direct with the pool: the item each thread ran last
-	merged     []bool             // direct with the pool: the items that merged the pool row they share with the item before
-	mergedSize int                // the length of merged
-	cols       [][]float32        // one buffer per thread: a direct convolution's tile, Winograd's chunk
-	offs       map[*conv][]int32  // direct convolutions' implicit-GEMM offsets for this shape
-	rowOffs    map[[2]int][]int32 // Options.Int8: the rows r·plane of a 1×1 layer's input, by (k, plane)
-	team       *team              // the pass's threads, kept between passes (nil: the calling goroutine only)
+	built      []int               // pointwiseT: the image whose im2col matrix each thread holds
+	last       []int               // direct with the pool: the item each thread ran last
+	merged     []bool              // direct with the pool: the items that merged the pool row they share with the item before
+	mergedSize int                 // the length of merged
+	cols       [][]float32         // one buffer per thread: a direct convolution's tile, Winograd's chunk
+	offs       map[offsKey][]int32 // direct convolutions' implicit-GEMM offsets for this shape
+	rowOffs    map[[2]int][]int32  // Options.Int8: the rows r·plane of a 1×1 layer's input, by (k, plane)
+	team       *team               // the pass's threads, kept between passes (nil: the calling goroutine only)
 	// trace, when set (Plan.Profile), is told how long each convolution
 	// of a pass took: c on an h×w input, with acc's product (a
 	// bottleneck's projection shortcut) when acc is not nil, and the max
