@@ -1137,16 +1137,32 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	// grouped layer as much as its multiply-adds).
 	local := tn == 1 && tm == 1 && g > 1
 	gT := local && c.groupedT(oh*ow)
+	// band: the stem with its pool on an image that the threads share
+	// pads the rows each tile reads into the thread's buffer, as
+	// directBands does, rather than the whole image first into bufPad
+	// (lines that the other core read in the pass before). Its tiles are
+	// whole rows; the planes hold the tile's rows, the taps' rows below
+	// them and a row that the last grid row's junk columns run into.
+	band := pooled && g == 1 && c.wb == nil && c.wq == nil && ws.key.threads > 1 && n%ws.key.threads != 0
 	var pad []float32
 	chans := icg // channels of a phase plane set in the padded input
-	if !local {
+	bandRows := 0
+	switch {
+	case band:
+		bandRows = nb/wq + (c.kh-1)/s + 1
+		cs = bandRows * wq
+		if cs%1024 == 0 {
+			cs += 32
+		}
+		chans = c.inC
+	case !local:
 		pad, _, _ = ws.padInput(c, x, h, w)
 		chans = c.inC
 	}
 	offs := ws.offsets(c, wq, cs, chans)
 	padSize := 0
-	if local {
-		padSize = phases * icg * cs
+	if local || band {
+		padSize = phases * chans * cs
 	}
 	// Options.BF16: each tile rounds its columns of B to bfloat16 pairs
 	// (kernels.PackBF16Offs, from the rows ConvGemm would read) after its
@@ -1303,6 +1319,9 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 					}
 				}
 			}
+		} else if band {
+			src = buf[:padSize]
+			padBand(c, x[img*c.inC*h*w:], h, w, wq, j0/wq, bandRows, cs, src)
 		} else {
 			src = pad[(img*phases*c.inC+grp*icg)*cs+j0:]
 		}
@@ -1411,9 +1430,8 @@ func bandRows(c *conv, n, oh, wq, threads int) (rows, prows int) {
 // stride-2 3×3 layer, or a 3×3 without Winograd) in bands of output rows:
 // an item is one band of one image, which pads the input rows the band
 // reads, every channel, into phase planes in the thread's buffer
-// (fillPhases2, fillPhase from row top on), multiplies all output
-// channels' weights with them (kernels.ConvGemm, B in L2) and stores its
-// rows (gridEpilogue). Before, the whole input was padded first into
+// (padBand), multiplies all output channels' weights with them
+// (kernels.ConvGemm, B in L2) and stores its rows (gridEpilogue). Before, the whole input was padded first into
 // bufPad by all threads and the tiles read it, half of it from the other
 // core, and that pass wrote lines the other core had read in the layer
 // before: ResNet-50's 56→28 layer spent 226 of its 964 µs on two threads
@@ -1451,26 +1469,32 @@ func (ws *workspace) directBands(c *conv, x []float32, h, w, oh, ow int, out, re
 		top, pr := y0, y1-y0+prows-rows      // its first phase row, and how many it reads
 		buf := ws.cols[worker]
 		src := buf[:padSize]
-		xi := x[img*ic*h*w:]
-		for ch := 0; ch < ic; ch++ {
-			xc := xi[ch*h*w : (ch+1)*h*w]
-			switch s {
-			case 2:
-				for a := range 2 {
-					fillPhases2(xc, h, w, c.pad, a, top, pr, wq, src[(2*a*ic+ch)*cs:], src[((2*a+1)*ic+ch)*cs:])
-				}
-			default:
-				for ph := 0; ph < s*s; ph++ {
-					fillPhase(xc, h, w, c.pad, s, ph/s, ph%s, top, pr, wq, src[(ph*ic+ch)*cs:])
-				}
-			}
-		}
+		padBand(c, x[img*ic*h*w:], h, w, wq, top, pr, cs, src)
 		j0, j1 := y0*wq, (y1-1)*wq+ow // grid columns, without the last row's junk
 		cols := j1 - j0
 		tmp := buf[padSize : padSize+m*cols]
 		kernels.ConvGemm(m, cols, k, c.w, c.lda, src, offs, tmp, cols, false)
 		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, 0, m, j0, j1, tmp, cols, relu)
 	})
+}
+
+// padBand writes phase rows [top, top+rows) of the zero-padded input of
+// c, x (InC, h, w: one image), into dst: phase plane ph of channel ch at
+// (ph·InC + ch)·cs, rows wq apart, as ws.offsets lays them out for cs.
+func padBand(c *conv, x []float32, h, w, wq, top, rows, cs int, dst []float32) {
+	s, ic := c.stride, c.inC
+	for ch := 0; ch < ic; ch++ {
+		xc := x[ch*h*w : (ch+1)*h*w]
+		if s == 2 {
+			for a := range 2 {
+				fillPhases2(xc, h, w, c.pad, a, top, rows, wq, dst[(2*a*ic+ch)*cs:], dst[((2*a+1)*ic+ch)*cs:])
+			}
+			continue
+		}
+		for ph := 0; ph < s*s; ph++ {
+			fillPhase(xc, h, w, c.pad, s, ph/s, ph%s, top, rows, wq, dst[(ph*ic+ch)*cs:])
+		}
+	}
 }
 
 // maxInto sets d[q] to max(d[q], s[q]) for q < len(d): a pool row's
