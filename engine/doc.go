@@ -24,6 +24,10 @@
 //     transposed on one (pointwiseT, directT). Grouped layers at small
 //     maps compute each group transposed on its padded input, the output
 //     positions as rows (kernels.ConvGemmT, groupedT), with AVX-512.
+//     When the images do not split evenly among the threads (batch 1),
+//     one-group layers (and the stem) pad the rows each tile reads into
+//     the thread's own buffer instead (directBands, padBand): a padding
+//     pass would write lines the other core read in the layer before.
 //
 // 3×3 stride-1 convolutions of ≥ 64 channels run Winograd F(4×4, 3×3)
 // or F(2×2, 3×3) instead (winograd.go) when the batch has enough tiles,
