@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/resnetgo/resnet/internal/kernels"
@@ -424,6 +425,57 @@ func TestFillPhases2(t *testing.T) {
 							}
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestDirectBands checks that the one-group direct convolutions computed
+// in bands of output rows (directBands: images that do not split evenly
+// among the threads) give the same values, bit for bit, as the padding
+// pass and its tiles (one thread), which compute each value with the same
+// products in the same order: stride 2 and 1, a residual, batches of 1–3
+// on 2 and 3 threads, more channels than a band holds two phase rows of.
+func TestDirectBands(t *testing.T) {
+	for _, tc := range []convCase{
+		{64, 128, 3, 2, 1, 1, 1, 56, 56, false, true},
+		{48, 40, 3, 1, 1, 1, 3, 23, 19, true, true},
+		{1200, 8, 3, 2, 1, 1, 2, 20, 20, true, false},
+		{30, 20, 5, 3, 2, 1, 1, 31, 26, false, true},
+	} {
+		c, bn := nnConv(tc), nnBN(tc.outC)
+		cv, err := newConv(c, bn, Options{NoWinograd: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := randomInput(tc.n, tc.inC, tc.h, tc.w, 7).Data
+		oh, ow := cv.outSize(tc.h, tc.w)
+		var res []float32
+		if tc.res {
+			res = randomInput(tc.n, tc.outC, oh, ow, 8).Data
+		}
+		run := func(threads int) []float32 {
+			ws := sizedWorkspace(t, tc.n, tc.h, tc.w, threads, func(ws *workspace) error {
+				_, _, _, err := ws.conv(cv, nil, bufT1, tc.h, tc.w, res, nil, nil, tc.relu)
+				return err
+			})
+			defer ws.team.close()
+			out, _, _, err := ws.conv(cv, x, bufT1, tc.h, tc.w, res, nil, nil, tc.relu)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return slices.Clone(out[:tc.n*tc.outC*oh*ow])
+		}
+		want := run(1)
+		for _, threads := range []int{2, 3} {
+			if tc.n%threads == 0 {
+				continue // the pass, not bands
+			}
+			got := run(threads)
+			for i, v := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(v) {
+					t.Fatalf("%v on %d threads: value %d = %v, want %v (one thread)", tc, threads, i, got[i], v)
 				}
 			}
 		}
