@@ -436,13 +436,15 @@ func TestFillPhases2(t *testing.T) {
 // among the threads) give the same values, bit for bit, as the padding
 // pass and its tiles (one thread), which compute each value with the same
 // products in the same order: stride 2 and 1, a residual, batches of 1–3
-// on 2 and 3 threads, more channels than a band holds two phase rows of.
+// on 2 and 3 threads, more channels than a band holds two phase rows of,
+// the stem.
 func TestDirectBands(t *testing.T) {
 	for _, tc := range []convCase{
 		{64, 128, 3, 2, 1, 1, 1, 56, 56, false, true},
 		{48, 40, 3, 1, 1, 1, 3, 23, 19, true, true},
 		{1200, 8, 3, 2, 1, 1, 2, 20, 20, true, false},
 		{30, 20, 5, 3, 2, 1, 1, 31, 26, false, true},
+		{3, 64, 7, 2, 3, 1, 1, 45, 37, false, true}, // the stem (TestConvPool: with its pool, the same)
 	} {
 		c, bn := nnConv(tc), nnBN(tc.outC)
 		cv, err := newConv(c, bn, Options{NoWinograd: true})
