@@ -1008,9 +1008,8 @@ func fillPhases2(x []float32, h, w, pad, a, top, hq, wq int, p0, p1 []float32) {
 
 // fillPhase writes rows [top, top+hq) of phase plane (a, b) of one
 // zero-padded channel: dst[r, q] = x[(top+r)·s+a−pad, q·s+b−pad], 0
-// outside the image. The layers
-// use it at strides other than 2 (fillPhases2, which TestFillPhases2
-// checks against it).
+// outside the image. The layers use it at strides other than 2
+// (fillPhases2, which TestFillPhases2 checks against it).
 func fillPhase(x []float32, h, w, pad, s, a, b, top, hq, wq int, dst []float32) {
 	dst = dst[:hq*wq]
 	// Rows [r0, r1) hold image rows y = (top + r)·s + a − pad; the others
@@ -1431,10 +1430,10 @@ func bandRows(c *conv, n, oh, wq, threads int) (rows, prows int) {
 // an item is one band of one image, which pads the input rows the band
 // reads, every channel, into phase planes in the thread's buffer
 // (padBand), multiplies all output channels' weights with them
-// (kernels.ConvGemm, B in L2) and stores its rows (gridEpilogue). Before, the whole input was padded first into
-// bufPad by all threads and the tiles read it, half of it from the other
-// core, and that pass wrote lines the other core had read in the layer
-// before: ResNet-50's 56→28 layer spent 226 of its 964 µs on two threads
+// (kernels.ConvGemm, B in L2) and stores its rows (gridEpilogue).
+// Before, the whole input was padded first into bufPad by all threads
+// and the tiles read it, half of it from the other core, and that pass
+// wrote lines the other core had read in the layer before: ResNet-50's 56→28 layer spent 226 of its 964 µs on two threads
 // in it (44 µs when its lines were the writer's); in bands it took 680
 // µs, 0.74 ms instead of 0.85 in the network at batch 1 (ResNet-18's
 // 0.37–0.41 instead of 0.49). Each band pads one phase row a plane more
