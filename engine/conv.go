@@ -858,11 +858,17 @@ func padGeom(c *conv, h, w int) (wq, hq, cs int) {
 	hp, wp := h+2*c.pad, w+2*c.pad
 	wq = (wp + s - 1) / s
 	hq = (hp+s-1)/s + 2 // spare rows: the last tap's rows (or Winograd tile) run past the image
-	cs = hq * wq
-	if cs%1024 == 0 {
-		cs += 32 // keep the channels out of one cache set
+	return wq, hq, planeStride(hq, wq)
+}
+
+// planeStride is how far apart a padded input's phase planes of rows×wq
+// values are: rows·wq, or 32 more when that is a multiple of 1024 (which
+// would put every channel's rows in the same cache sets).
+func planeStride(rows, wq int) int {
+	if cs := rows * wq; cs%1024 != 0 {
+		return cs
 	}
-	return wq, hq, cs
+	return rows*wq + 32
 }
 
 // gridEpilogue is the epilogue of a convolution computed on the grid of
@@ -1145,14 +1151,11 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	band := pooled && g == 1 && c.wb == nil && c.wq == nil && ws.key.threads > 1 && n%ws.key.threads != 0
 	var pad []float32
 	chans := icg // channels of a phase plane set in the padded input
-	bandRows := 0
+	prows := 0   // phase rows a tile pads (band)
 	switch {
 	case band:
-		bandRows = nb/wq + (c.kh-1)/s + 1
-		cs = bandRows * wq
-		if cs%1024 == 0 {
-			cs += 32
-		}
+		prows = nb/wq + (c.kh-1)/s + 1
+		cs = planeStride(prows, wq)
 		chans = c.inC
 	case !local:
 		pad, _, _ = ws.padInput(c, x, h, w)
@@ -1320,7 +1323,7 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 			}
 		} else if band {
 			src = buf[:padSize]
-			padBand(c, x[img*c.inC*h*w:], h, w, wq, j0/wq, bandRows, cs, src)
+			padBand(c, x[img*c.inC*h*w:], h, w, wq, j0/wq, prows, cs, src)
 		} else {
 			src = pad[(img*phases*c.inC+grp*icg)*cs+j0:]
 		}
@@ -1409,20 +1412,18 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 // 384 KiB, in L2 with the product's slice of the weights.
 const bandFloats = 96 << 10
 
-// bandRows returns how many output rows directBands gives a band at most
-// (rows; bands of an image split its oh rows evenly) and how many phase
-// rows of the padded input its channels' planes hold (prows): as many
-// rows as bandFloats allows, but at least 2 bands for each thread over
+// bandGeom returns how directBands splits each image's oh output rows:
+// into bands as even as whole rows allow, of at most rows rows, each
+// reading extra phase rows of the padded input past its own. The bands
+// are as tall as bandFloats allows, but at least 2 for each thread over
 // the batch.
-func bandRows(c *conv, n, oh, wq, threads int) (rows, prows int) {
+func bandGeom(c *conv, n, oh, wq, threads int) (bands, rows, extra int) {
 	s := c.stride
-	extra := (c.kh - 1) / s // phase rows a band reads past its output rows
-	per := s * s * c.inC * wq
-	rows = max(1, bandFloats/per-extra)
-	bands := max((oh+rows-1)/rows, (2*threads+n-1)/n)
-	bands = min(bands, oh)
+	extra = (c.kh - 1) / s
+	rows = max(1, bandFloats/(s*s*c.inC*wq)-extra)
+	bands = min(oh, max((oh+rows-1)/rows, (2*threads+n-1)/n))
 	rows = (oh + bands - 1) / bands
-	return rows, rows + extra
+	return (oh + rows - 1) / rows, rows, extra
 }
 
 // directBands computes a one-group direct convolution in float32 (a
@@ -1449,12 +1450,8 @@ func (ws *workspace) directBands(c *conv, x []float32, h, w, oh, ow int, out, re
 	s := c.stride
 	k := ic * c.kh * c.kw
 	wq, _, _ := padGeom(c, h, w)
-	rows, prows := bandRows(c, n, oh, wq, ws.key.threads)
-	cs := prows * wq // a phase plane of a channel in the band
-	if cs%1024 == 0 {
-		cs += 32
-	}
-	bands := (oh + rows - 1) / rows
+	bands, rows, extra := bandGeom(c, n, oh, wq, ws.key.threads)
+	cs := planeStride(rows+extra, wq) // a phase plane of a channel in the band
 	padSize := s * s * ic * cs
 	if ws.sizing {
 		ws.colSize = max(ws.colSize, padSize+m*((rows-1)*wq+ow))
@@ -1465,7 +1462,7 @@ func (ws *workspace) directBands(c *conv, x []float32, h, w, oh, ow int, out, re
 	ws.parallel(n*bands, func(worker, it int) {
 		img, b := it/bands, it%bands
 		y0, y1 := b*oh/bands, (b+1)*oh/bands // the band's output rows
-		top, pr := y0, y1-y0+prows-rows      // its first phase row, and how many it reads
+		top, pr := y0, y1-y0+extra           // its first phase row, and how many it reads
 		buf := ws.cols[worker]
 		src := buf[:padSize]
 		padBand(c, x[img*ic*h*w:], h, w, wq, top, pr, cs, src)
