@@ -1129,10 +1129,11 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 	}
 	tn, tm := (gn+nb-1)/nb, (ocg+mb-1)/mb
 	var side []float32
-	ph, pw := 0, 0
+	ph, pw, poolScratch := 0, 0, 0
 	if pooled {
 		ph, pw = resnetPool.OutSize(oh, ow)
 		side = ws.buf(bufSide, n*tn*m*pw)
+		poolScratch = (nb/wq/2 + 1) * pw // a channel's pool rows (poolEpilogue)
 	}
 	s := c.stride
 	phases := s * s
@@ -1216,7 +1217,7 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		packed = ws.buf(bufShared, n*g*tn*packSize)
 	}
 	if ws.sizing {
-		ws.colSize = max(ws.colSize, padSize+mb*ldx+bfSize)
+		ws.colSize = max(ws.colSize, padSize+mb*ldx+bfSize+poolScratch)
 		if pooled {
 			ws.mergedSize = max(ws.mergedSize, n*g*tm*tn)
 		}
@@ -1369,7 +1370,8 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 				merged[it] = true
 			}
 			ws.last[worker] = it
-			poolEpilogue(out[img*m*ph*pw:], side[(img*tn+j0/nb)*m*pw:], prev, bias, oh, ow, wq, m0, m1, j0/wq, j1/wq, tmp, ldt, relu)
+			scratch := buf[padSize+mb*ldx+bfSize:][:poolScratch]
+			poolEpilogue(out[img*m*ph*pw:], side[(img*tn+j0/nb)*m*pw:], prev, bias, scratch, oh, ow, wq, m0, m1, j0/wq, j1/wq, tmp, ldt, relu)
 			return
 		}
 		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, m0, m1, j0, j1, tmp, ldt, relu)
@@ -1503,42 +1505,60 @@ func maxInto(d, s []float32) {
 
 // poolEpilogue is direct's epilogue when pooled: the tile holds rows
 // [r0, r1) of c's output grid (r0 even; r1 even or oh), output channels
-// m0..m1 of one image, at g with row stride ldg. Each channel's rows get
-// the bias and ReLU in place; then each pool row py whose window (rows
-// 2py−1 .. 2py+1 inside [0, oh)) ends inside the tile is written to out
-// (the image's pooled planes) from the window's rows the tile holds (row
-// r0−1 is the previous tile's), and the tile's last row, which the next
-// tile's first pool row needs too, is pooled across on its own into side
-// (at i·pw for channel i), for direct to merge with that row. When prev
-// is not nil it holds the previous tile's side rows (at i·pw for channel
-// i), which the tile merges into its first pool row itself.
-func poolEpilogue(out, side, prev, bias []float32, oh, ow, wq, m0, m1, r0, r1 int, g []float32, ldg int, relu bool) {
+// m0..m1 of one image, at g with row stride ldg, before the bias and
+// ReLU. Each pool row py whose window (rows 2py−1 .. 2py+1 inside
+// [0, oh)) ends inside the tile is pooled from the window's rows the tile
+// holds (row r0−1 is the previous tile's) into scratch (room for
+// (r1−r0)/2 + 1 pool rows), and the channel's rows are then copied to out
+// (the image's pooled planes) with kernels.CopyNT; the tile's last row,
+// which the next tile's first pool row needs too, is pooled across on its
+// own into side (at i·pw for channel i), for direct to merge with that
+// row. The bias and ReLU are applied to the pooled values only, a quarter
+// of the grid's: both are monotone (a float sum rounds monotonically), so
+// the max of the activated values is the activated max, bit for bit, and
+// NaN still propagates. When prev is not nil it holds the previous tile's
+// side rows (at i·pw for channel i, activated), which the tile merges into
+// its first pool row itself.
+//
+// The non-temporal stores: the pooled output's lines were last read by
+// both cores (a later layer's input, split among the threads by output
+// channels), and ordinary stores take each such line from the other core
+// first (about 10 ns a line on this VM, against 1.8 for a non-temporal
+// store). ResNet-18's stem with its pool took 0.72–0.74 ms instead of
+// 0.82–0.83 at batch 1 (network profiles alternating, 2026-12-01), the
+// next layer, which then reads its input from memory, up to 9 µs longer.
+// The tile fences its stores before it returns.
+func poolEpilogue(out, side, prev, bias, scratch []float32, oh, ow, wq, m0, m1, r0, r1 int, g []float32, ldg int, relu bool) {
 	r1 = min(r1, oh)
 	ph, pw := resnetPool.OutSize(oh, ow)
-	rows := r1 - r0
 	for i := m0; i < m1; i++ {
 		gi := g[(i-m0)*ldg:]
-		kernels.BiasActRows(gi, wq, gi, wq, nil, 0, rows, ow, bias[i], relu)
 		row := func(r int) []float32 { return gi[(r-r0)*wq:][:ow] }
-		o := out[i*ph*pw:]
-		for py := r0 / 2; py < ph; py++ {
+		py := r0 / 2
+		for ; py < ph; py++ {
 			a, b := max(2*py-1, 0, r0), min(2*py+1, oh-1)
 			if b >= r1 {
 				// Row r1−1 alone: its pool row is the next tile's.
 				break
 			}
-			kernels.MaxPool3x3s2Row(o[py*pw:], row(a), row((a+b)/2), row(b), ow)
+			kernels.MaxPool3x3s2Row(scratch[(py-r0/2)*pw:], row(a), row((a+b)/2), row(b), ow)
 		}
-		if prev != nil {
-			// Row r0−1's part of pool row r0/2, which the loop wrote
-			// (the tile has at least row r0, so its window ends inside).
-			maxInto(o[r0/2*pw:][:pw], prev[i*pw:])
+		if pooled := scratch[:(py-r0/2)*pw]; len(pooled) > 0 {
+			kernels.BiasAct(pooled, pooled, nil, bias[i], relu)
+			if prev != nil {
+				// Row r0−1's part of pool row r0/2 (the tile has at
+				// least row r0, so that row's window ends inside).
+				maxInto(pooled[:pw], prev[i*pw:])
+			}
+			kernels.CopyNT(out[(i*ph+r0/2)*pw:][:len(pooled)], pooled)
 		}
 		if r1 < oh {
-			last := row(r1 - 1)
-			kernels.MaxPool3x3s2Row(side[i*pw:], last, last, last, ow)
+			last, sd := row(r1-1), side[i*pw:][:pw]
+			kernels.MaxPool3x3s2Row(sd, last, last, last, ow)
+			kernels.BiasAct(sd, sd, nil, bias[i], relu)
 		}
 	}
+	kernels.StoreFence()
 }
 
 // groupedT reports whether a grouped convolution computes each group of

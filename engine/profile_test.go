@@ -314,3 +314,36 @@ func TestProfile(t *testing.T) {
 		t.Error("1 channel: no error")
 	}
 }
+
+// BenchmarkStemPool measures ResNet's stem with its max pool fused
+// (convPool) at 224×224, batch 1 and 8, in GFLOP per CPU second of the
+// convolution's multiply-adds:
+//
+//	go test -run X -bench StemPool ./engine/
+func BenchmarkStemPool(b *testing.B) {
+	for _, n := range []int{1, 8} {
+		b.Run(fmt.Sprintf("batch%d", n), func(b *testing.B) {
+			tc := convCase{3, 64, 7, 2, 3, 1, n, 224, 224, false, true}
+			cv, err := newConv(nnConv(tc), nnBN(tc.outC), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ws := sizedWorkspace(b, n, tc.h, tc.w, kernels.Threads(), func(ws *workspace) error {
+				_, _, _, err := ws.convPool(cv, nil, bufAct0, tc.h, tc.w)
+				return err
+			})
+			b.Cleanup(ws.team.close)
+			x := randomInput(n, tc.inC, tc.h, tc.w, 1).Data
+			ws.convPool(cv, x, bufAct0, tc.h, tc.w)
+			flops := 2 * float64(n*tc.outC*112*112*tc.inC*tc.k*tc.k)
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			for range b.N {
+				ws.convPool(cv, x, bufAct0, tc.h, tc.w)
+			}
+			cpu := (cpuTime() - cpu0).Seconds()
+			b.ReportMetric(cpu*1e3/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(flops*float64(b.N)/cpu/1e9, "GFLOP/cpu-s")
+		})
+	}
+}

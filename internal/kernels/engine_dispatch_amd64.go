@@ -50,6 +50,7 @@ func useEngineKernels(isa engineISA) {
 		copyRows = copyRowsAVX512Go
 		deinterleaveRows = deinterleaveRowsAVX512Go
 		copyPlanes = copyPlanesAVX512Go
+		copyNT, storeFence = copyNTAVX512Go, storeFenceAsm
 	case engineAVX2:
 		convGemm = convGemmAVX2
 		convGemmT, convTNative = convGemmTGeneric, false
@@ -64,6 +65,7 @@ func useEngineKernels(isa engineISA) {
 		copyRows = copyRowsAVX2Go
 		deinterleaveRows = deinterleaveRowsAVX2Go
 		copyPlanes = copyPlanesAVX2Go
+		copyNT, storeFence = copyNTAVX2Go, storeFenceAsm
 	default:
 		convGemm = convGemmPacked
 		convGemmT, convTNative = convGemmTGeneric, false
@@ -78,5 +80,6 @@ func useEngineKernels(isa engineISA) {
 		copyRows = copyRowsGeneric
 		deinterleaveRows = deinterleaveRowsGeneric
 		copyPlanes = copyPlanesGeneric
+		copyNT, storeFence = copyNTGeneric, func() {}
 	}
 }

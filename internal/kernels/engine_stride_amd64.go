@@ -2,6 +2,8 @@
 
 package kernels
 
+import "unsafe"
+
 //go:generate go run -C _gen_engine . -set stride -out ../engine_stride_amd64.s -stubs ../engine_stride_stubs_amd64.go -pkg kernels
 
 func everyOtherAVX512Go(dst, src []float32) {
@@ -48,6 +50,23 @@ func im2colChannelAVX512Go(dst, src []float32, wp, kh, kw, s, oh, ow int) {
 // im2colChannelAVX2Go is im2colChannelAVX512Go's AVX2 twin.
 func im2colChannelAVX2Go(dst, src []float32, wp, kh, kw, s, oh, ow int) {
 	im2colWith(im2colS1AVX2, im2colS2AVX2, dst, src, wp, kh, kw, s, oh, ow)
+}
+
+// copyNTAVX512Go and copyNTAVX2Go copy dst's first values up to a 64-byte
+// line and the tail past its last whole line with copy, the lines between
+// with the kernel (len(src) = len(dst) > 0).
+func copyNTAVX512Go(dst, src []float32) { copyNTWith(copyNTAVX512, dst, src) }
+
+func copyNTAVX2Go(dst, src []float32) { copyNTWith(copyNTAVX2, dst, src) }
+
+func copyNTWith(kernel func(dst, src *float32, lines int), dst, src []float32) {
+	head := min(int(64-uintptr(unsafe.Pointer(&dst[0]))%64)%64/4, len(dst))
+	copy(dst[:head], src)
+	lines := (len(dst) - head) / 16
+	if lines > 0 {
+		kernel(&dst[head], &src[head], lines)
+	}
+	copy(dst[head+16*lines:], src[head+16*lines:])
 }
 
 // copyRowsAVX512Go and copyRowsAVX2Go expect CopyRows' checks done.

@@ -866,3 +866,45 @@ copyPlanesAVX2_last:
 	JNZ        copyPlanesAVX2_plane
 	VZEROUPPER
 	RET
+
+// func copyNTAVX512(dst *float32, src *float32, lines int)
+// Requires: AVX, AVX512F
+TEXT ·copyNTAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lines+16(FP), DX
+
+copyNTAVX512_line:
+	VMOVUPS  (CX), Z0
+	VMOVNTPS Z0, (AX)
+	ADDQ     $0x40, CX
+	ADDQ     $0x40, AX
+	DECQ     DX
+	JNZ      copyNTAVX512_line
+	VZEROUPPER
+	RET
+
+// func copyNTAVX2(dst *float32, src *float32, lines int)
+// Requires: AVX
+TEXT ·copyNTAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lines+16(FP), DX
+
+copyNTAVX2_line:
+	VMOVUPS  (CX), Y0
+	VMOVNTPS Y0, (AX)
+	VMOVUPS  32(CX), Y0
+	VMOVNTPS Y0, 32(AX)
+	ADDQ     $0x40, CX
+	ADDQ     $0x40, AX
+	DECQ     DX
+	JNZ      copyNTAVX2_line
+	VZEROUPPER
+	RET
+
+// func storeFenceAsm()
+// Requires: MMX+
+TEXT ·storeFenceAsm(SB), NOSPLIT, $0
+	SFENCE
+	RET

@@ -52,3 +52,12 @@ func addCopyPlanesAsm(v map[string]func([]float32, int, int, []float32, int, int
 		v["avx2"] = copyPlanesAVX2Go
 	}
 }
+
+func addCopyNTAsm(v map[string]func(dst, src []float32)) {
+	if hasAVX512 {
+		v["avx512"] = copyNTAVX512Go
+	}
+	if hasAVX2 {
+		v["avx2"] = copyNTAVX2Go
+	}
+}

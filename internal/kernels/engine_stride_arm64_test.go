@@ -17,3 +17,5 @@ func addDeinterleaveAsm(v map[string]func([]float32, []float32, int, []float32, 
 }
 
 func addCopyPlanesAsm(map[string]func([]float32, int, int, []float32, int, int, int, int, int)) {}
+
+func addCopyNTAsm(map[string]func(dst, src []float32)) {}

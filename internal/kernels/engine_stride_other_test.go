@@ -13,3 +13,5 @@ func addCopyRowsAsm(map[string]func([]float32, int, []float32, int, int, int)) {
 func addDeinterleaveAsm(map[string]func([]float32, []float32, int, []float32, int, int, int)) {}
 
 func addCopyPlanesAsm(map[string]func([]float32, int, int, []float32, int, int, int, int, int)) {}
+
+func addCopyNTAsm(map[string]func(dst, src []float32)) {}

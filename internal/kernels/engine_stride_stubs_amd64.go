@@ -81,3 +81,18 @@ func copyPlanesAVX512(dst *float32, src *float32, ldd int, lds int, rows int, n 
 //
 //go:noescape
 func copyPlanesAVX2(dst *float32, src *float32, ldd int, lds int, rows int, n int, planes int, dps int, sps int)
+
+// copyNTAVX512 copies lines·16 values from src to dst (lines ≥ 1, dst 64-byte
+// aligned) with non-temporal stores; see CopyNT.
+//
+//go:noescape
+func copyNTAVX512(dst *float32, src *float32, lines int)
+
+// copyNTAVX2 copies lines·16 values from src to dst (lines ≥ 1, dst 64-byte
+// aligned) with non-temporal stores; see CopyNT.
+//
+//go:noescape
+func copyNTAVX2(dst *float32, src *float32, lines int)
+
+// storeFenceAsm is SFENCE; see StoreFence.
+func storeFenceAsm()

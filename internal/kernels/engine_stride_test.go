@@ -227,6 +227,53 @@ func TestCopyRows(t *testing.T) {
 	}
 }
 
+// TestCopyNT runs every CopyNT variant on lengths across the 64-byte
+// lines at each of the 16 offsets of dst within a line (the head before
+// the first whole line, the lines, the tail: the offsets cover every
+// place in a line whatever buf's own alignment), with NaN guards around
+// dst and src ending at its last value read, after StoreFence.
+func TestCopyNT(t *testing.T) {
+	variants := map[string]func(dst, src []float32){"generic": copyNTGeneric, "dispatched": copyNT}
+	addCopyNTAsm(variants)
+	buf := make([]float32, 256+32)
+	for name, f := range variants {
+		for off := 0; off < 16; off++ {
+			for _, n := range []int{1, 2, 15, 16, 17, 31, 32, 33, 47, 48, 64, 100, 224, 255} {
+				src := make([]float32, n)
+				for i := range src {
+					src[i] = float32(i + 1)
+				}
+				for i := range buf {
+					buf[i] = float32(math.NaN())
+				}
+				dst := buf[off+1 : off+1+n]
+				if name == "dispatched" {
+					CopyNT(dst, src) // the checks
+				} else {
+					f(dst, src)
+				}
+				StoreFence()
+				for i, v := range buf {
+					switch {
+					case i > off && i <= off+n:
+						if want := src[i-off-1]; v != want {
+							t.Fatalf("%s off=%d n=%d: dst[%d] = %v, want %v", name, off, n, i-off-1, v, want)
+						}
+					case v == v:
+						t.Fatalf("%s off=%d n=%d: wrote buf[%d] outside dst", name, off, n, i)
+					}
+				}
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("CopyNT with a short src did not panic")
+		}
+	}()
+	CopyNT(make([]float32, 3), make([]float32, 2))
+}
+
 // BenchmarkCopyRows times each variant on a 14×14 and a 56×56 plane:
 //
 //	go test -run X -bench CopyRows ./internal/kernels/

@@ -68,6 +68,9 @@ func main() {
 		deinterleaveAVX2(lanes)
 		copyPlanes(avx512Steps(1, even))
 		copyPlanes(avx2Steps(1, lanes))
+		copyNT("AVX512", 16)
+		copyNT("AVX2", 8)
+		storeFence()
 	default:
 		panic("unknown -set " + *set)
 	}

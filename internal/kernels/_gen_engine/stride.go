@@ -571,3 +571,43 @@ func copyPlanes(x rowSteps) {
 	VZEROUPPER()
 	RET()
 }
+
+// copyNT emits copyNT{suffix}: the lines·16 values of src copied to dst,
+// whose 64-byte lines are whole and aligned, with non-temporal stores
+// (VMOVNTPS, w lanes a register), src read unaligned.
+func copyNT(suffix string, w int) {
+	name := "copyNT" + suffix
+	TEXT(name, NOSPLIT, "func(dst, src *float32, lines int)")
+	Doc(name+" copies lines·16 values from src to dst (lines ≥ 1, dst 64-byte",
+		"aligned) with non-temporal stores; see CopyNT.")
+	Pragma("noescape")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	lines := Load(Param("lines"), GP64())
+	regs := 16 / w
+	Label(name + "_line")
+	for r := 0; r < regs; r++ {
+		var v VecPhysical = Z0
+		if w == 8 {
+			v = Y0
+		}
+		m := Mem{Base: src, Disp: 4 * w * r}
+		VMOVUPS(m, v)
+		VMOVNTPS(v, Mem{Base: dst, Disp: 4 * w * r})
+	}
+	ADDQ(U8(64), src)
+	ADDQ(U8(64), dst)
+	DECQ(lines)
+	JNZ(LabelRef(name + "_line"))
+	VZEROUPPER()
+	RET()
+}
+
+// storeFence emits storeFenceAsm: SFENCE, which orders the non-temporal
+// stores before it before every store after it.
+func storeFence() {
+	TEXT("storeFenceAsm", NOSPLIT, "func()")
+	Doc("storeFenceAsm is SFENCE; see StoreFence.")
+	SFENCE()
+	RET()
+}
