@@ -165,6 +165,34 @@ func TestSgemmEdgeSizes(t *testing.T) {
 	}
 }
 
+// TestRowTile checks that the row tiles of a block cover its rows once,
+// in order, each at most mr high, and, with A in place, as even as whole
+// rows allow (heights within one of each other).
+func TestRowTile(t *testing.T) {
+	for _, mr := range []int{2, 6, 12} {
+		for mc := 1; mc <= 150; mc++ {
+			for _, inPlace := range []bool{false, true} {
+				tiles := (mc + mr - 1) / mr
+				next, lo, hi := 0, mr, 0
+				for i := range tiles {
+					ir, mm := rowTile(i, tiles, mc, mr, inPlace)
+					if ir != next || mm < 1 || mm > mr {
+						t.Fatalf("mr=%d mc=%d inPlace=%v: tile %d at row %d, %d rows; want row %d, 1..%d rows", mr, mc, inPlace, i, ir, mm, next, mr)
+					}
+					next += mm
+					lo, hi = min(lo, mm), max(hi, mm)
+				}
+				if next != mc {
+					t.Fatalf("mr=%d mc=%d inPlace=%v: tiles end at row %d", mr, mc, inPlace, next)
+				}
+				if inPlace && hi-lo > 1 {
+					t.Fatalf("mr=%d mc=%d: tiles of %d to %d rows", mr, mc, lo, hi)
+				}
+			}
+		}
+	}
+}
+
 func TestSgemmTransposesAndScalars(t *testing.T) {
 	for _, kern := range testKernels() {
 		t.Run(kern.name, func(t *testing.T) {
