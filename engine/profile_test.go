@@ -224,6 +224,11 @@ func BenchmarkConvLayer(b *testing.B) {
 		{"1x1-2048-2048-7-res", convCase{2048, 2048, 1, 1, 0, 1, 1, 7, 7, true, true}, Options{}},
 		{"1x1-2048-2048-7-b8", convCase{2048, 2048, 1, 1, 0, 1, 8, 7, 7, false, true}, Options{}},
 		{"1x1-1024-1024-14-b8", convCase{1024, 1024, 1, 1, 0, 1, 8, 14, 14, false, true}, Options{}},
+		{"1x1-256-1024-14-b8", convCase{256, 1024, 1, 1, 0, 1, 8, 14, 14, false, true}, Options{}},
+		{"1x1-256-1024-14-b8-res", convCase{256, 1024, 1, 1, 0, 1, 8, 14, 14, true, true}, Options{}},
+		{"1x1-128-512-28-b8-res", convCase{128, 512, 1, 1, 0, 1, 8, 28, 28, true, true}, Options{}},
+		{"1x1-128-512-28-b8", convCase{128, 512, 1, 1, 0, 1, 8, 28, 28, false, true}, Options{}},
+		{"1x1-512-128-28-b8", convCase{512, 128, 1, 1, 0, 1, 8, 28, 28, false, true}, Options{}},
 	} {
 		b.Run(l.name, func(b *testing.B) {
 			if !l.o.NoWinograd {
