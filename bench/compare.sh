@@ -14,21 +14,27 @@
 # with -q, engine.Options.Int8 (with BF16 too when -b is given: each mode
 # at its fastest) likewise.
 #
-#   bench/compare.sh [-t THREADS] [-r ROUNDS] [-n ITERS] [-b] [-q] [ARCH ...]
+# Each runtime times each batch size ITERS times (-n) and on until MIN
+# seconds have passed (-s, default 1): the median of five 8 ms passes
+# moved by 15 % between runs minutes apart on this VM, that of a second's
+# passes by a few.
+#
+#   bench/compare.sh [-t THREADS] [-r ROUNDS] [-n ITERS] [-s MIN] [-b] [-q] [ARCH ...]
 #
 # Needs /usr/bin/python3 with torch + torchvision, node and npm (once, to
 # install onnxruntime-node with --ignore-scripts into the cache), and Go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-threads=2 rounds=3 iters=10 bf16=0 int8=0
-while getopts "t:r:n:bq" o; do
+threads=2 rounds=3 iters=10 mins=1 bf16=0 int8=0
+while getopts "t:r:n:s:bq" o; do
 	case $o in
 	b) bf16=1 ;;
 	q) int8=1 ;;
 	t) threads=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	n) iters=$OPTARG ;;
+	s) mins=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -57,17 +63,17 @@ for ((r = 1; r <= rounds; r++)); do
 	for a in "${archs[@]}"; do
 		echo "round $r/$rounds: $a" >&2
 		/usr/bin/python3 bench/compare_torch.py --arch "$a" --batch 1,8 --threads "$threads" \
-			--iters "$iters" --onnx "$cache/$a.onnx" >>"$out"
+			--iters "$iters" --min-time "$mins" --onnx "$cache/$a.onnx" >>"$out"
 		if [ $ort = 1 ]; then
 			NODE_PATH="$cache/npm/node_modules" node bench/compare_ort.js "$cache/$a.onnx" "$a" 1,8 \
-				"$threads" "$iters" >>"$out"
+				"$threads" "$iters" 224 "$mins" >>"$out"
 		fi
-		"$bin" -arch "$a" -batch 1,8 -threads "$threads" -iters "$iters" >>"$out"
+		"$bin" -arch "$a" -batch 1,8 -threads "$threads" -iters "$iters" -min-time "${mins}s" >>"$out"
 		if [ $bf16 = 1 ]; then
-			"$bin" -arch "$a" -batch 1,8 -threads "$threads" -iters "$iters" -bf16 >>"$out"
+			"$bin" -arch "$a" -batch 1,8 -threads "$threads" -iters "$iters" -min-time "${mins}s" -bf16 >>"$out"
 		fi
 		if [ $int8 = 1 ]; then
-			"$bin" -arch "$a" -batch 1,8 -threads "$threads" -iters "$iters" -int8 -bf16=$([ $bf16 = 1 ] && echo true || echo false) >>"$out"
+			"$bin" -arch "$a" -batch 1,8 -threads "$threads" -iters "$iters" -min-time "${mins}s" -int8 -bf16=$([ $bf16 = 1 ] && echo true || echo false) >>"$out"
 		fi
 	done
 done
@@ -76,7 +82,7 @@ echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo 
 flags=""
 [ $bf16 = 0 ] || flags=" -b"
 [ $int8 = 0 ] || flags="$flags -q"
-echo "# bench/compare.sh -t $threads -r $rounds -n $iters$flags ${archs[*]}  (ms: medians over rounds of per-run medians; ratios: medians over rounds of each round's ratio)"
+echo "# bench/compare.sh -t $threads -r $rounds -n $iters -s $mins$flags ${archs[*]}  (ms: medians over rounds of per-run medians; ratios: medians over rounds of each round's ratio)"
 /usr/bin/python3 - "$out" <<'PY'
 import json, statistics, sys
 runs, peaks, rounds = {}, {}, {}

@@ -2,12 +2,15 @@
 // JSON line per batch size; used by compare.sh. NODE_PATH must reach the
 // package (compare.sh installs it with `npm install --ignore-scripts`).
 //
-//   node bench/compare_ort.js MODEL.onnx ARCH 1,8 THREADS ITERS [SIZE]
+//   node bench/compare_ort.js MODEL.onnx ARCH 1,8 THREADS ITERS [SIZE [MIN_SECONDS]]
+//
+// Each batch size is timed ITERS times, and on until MIN_SECONDS (default
+// 0) have passed.
 const ort = require('onnxruntime-node');
 
 async function main() {
-  const [file, arch, batches = '1,8', threads = '2', iters = '10', size = '224'] = process.argv.slice(2);
-  const T = parseInt(threads), N = parseInt(iters), S = parseInt(size);
+  const [file, arch, batches = '1,8', threads = '2', iters = '10', size = '224', minS = '0'] = process.argv.slice(2);
+  const T = parseInt(threads), N = parseInt(iters), S = parseInt(size), minNs = BigInt(Math.round(parseFloat(minS) * 1e9));
   const sess = await ort.InferenceSession.create(file, {
     intraOpNumThreads: T, interOpNumThreads: 1, executionMode: 'sequential',
     graphOptimizationLevel: 'all', executionProviders: ['cpu'],
@@ -18,7 +21,8 @@ async function main() {
     const feeds = { [sess.inputNames[0]]: new ort.Tensor('float32', data, [b, 3, S, S]) };
     for (let i = 0; i < 2; i++) await sess.run(feeds);
     const ms = [];
-    for (let i = 0; i < N; i++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < N || process.hrtime.bigint() - start < minNs; i++) {
       const t = process.hrtime.bigint();
       await sess.run(feeds);
       ms.push(Number(process.hrtime.bigint() - t) / 1e6);

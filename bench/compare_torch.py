@@ -14,6 +14,7 @@ p.add_argument("--arch", default="resnet50")
 p.add_argument("--batch", default="1,8")
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--iters", type=int, default=10)
+p.add_argument("--min-time", type=float, default=0, help="keep timing past --iters until this many seconds have passed")
 p.add_argument("--size", type=int, default=224)
 p.add_argument("--onnx", help="write the model here as ONNX (opset 13) if the file is missing")
 a = p.parse_args()
@@ -36,7 +37,8 @@ with torch.no_grad():
         for _ in range(2):
             model(x)
         ms = []
-        for _ in range(a.iters):
+        start = time.perf_counter()
+        while len(ms) < a.iters or time.perf_counter() - start < a.min_time:
             t = time.perf_counter()
             model(x)
             ms.append((time.perf_counter() - t) * 1e3)

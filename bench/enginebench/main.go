@@ -59,6 +59,7 @@ func main() {
 	batches := flag.String("batch", "1,8", "comma-separated batch sizes")
 	threads := flag.Int("threads", runtime.NumCPU(), "threads (GOMAXPROCS)")
 	iters := flag.Int("iters", 10, "timed runs per batch size")
+	minTime := flag.Duration("min-time", 0, "keep timing runs past -iters until this much time has passed (per batch size)")
 	size := flag.Int("size", 0, "input side (0: the architecture's)")
 	mem := flag.Bool("mem", false, "zero weights (no random init), compile in place, report peak RSS")
 	ref := flag.Bool("reference", false, "time models.ResNet.Forward instead of the engine")
@@ -118,7 +119,8 @@ func main() {
 			}
 		}
 		var ms []float64
-		for i := 0; i < *iters; i++ {
+		start := time.Now()
+		for i := 0; i < *iters || time.Since(start) < *minTime; i++ {
 			t := time.Now()
 			if _, err := forward(ctx, x); err != nil {
 				log.Fatal(err)
