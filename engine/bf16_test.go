@@ -210,13 +210,12 @@ func TestWinogradBF16(t *testing.T) {
 				if form == 4 {
 					f, i = wino4, 1
 				}
-				ref.wino[i].once.Do(func() {
-					u := winogradWeights(f, ref.w, ref.lda, ref.outC, ref.inC)
-					for j, v := range u {
-						u[j] = kernels.BF16Value(v)
-					}
-					ref.wino[i].u = u
-				})
+				u := winogradWeights(f, ref.w, ref.lda, ref.outC, ref.inC)
+				for j, v := range u {
+					u[j] = kernels.BF16Value(v)
+				}
+				ref.wino[i].once.Do(func() { ref.wino[i].u = u })
+				ref.winoT[i].once.Do(func() { ref.winoT[i].u = winoPanelsT(u, f.alpha*f.alpha, ref.outC, ref.inC) })
 				x := randomInput(tc.n, tc.inC, tc.h, tc.w, 5).Data
 				var res []float32
 				if tc.res {

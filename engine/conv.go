@@ -26,6 +26,7 @@ type conv struct {
 	lda                 int
 	winoOK              bool           // a 3×3 stride-1 layer Winograd may run (winograd.go)
 	wino                [2]lazyWeights // F(2×2)'s and F(4×4)'s weights, built on first use
+	winoT               [2]lazyWeights // the same transposed, in panels (winoUT)
 	wT                  lazyWeights    // a pointwise layer's weights transposed (small maps)
 	inPlace             bool           // compiled with Options.InPlace: no transposed copy
 	bf16                bool           // compiled with Options.BF16

@@ -194,6 +194,72 @@ func winogradTiling(alpha2, ic, oc, tiles, threads int) (nt, parts int) {
 	return nt, parts
 }
 
+// winoPartT is winoPart for the transposed products (winoTransposed):
+// parts of whole panels of tPanel channels.
+func winoPartT(oc, parts, j int) (o0, o1, maxPart int) {
+	panels := (oc + tPanel - 1) / tPanel
+	return min(oc, j*panels/parts*tPanel), min(oc, (j+1)*panels/parts*tPanel), min(oc, (panels+parts-1)/parts*tPanel)
+}
+
+// zeroBias is the bias of the transposing store of the transposed
+// products (TransposeBiasAct adds one): read only.
+var zeroBias [winoTMaxChannels]float32
+
+// winoTMaxChannels bounds the output channels of a layer whose Winograd
+// products are computed transposed.
+const winoTMaxChannels = 2048
+
+// winoTransposed reports whether c's products in form f for a batch of n
+// images are computed transposed: Mᵀ = Vᵀ·Uᵀ, the chunk's tiles as rows
+// and the output channels as columns, on Uᵀ in panels of tPanel channels
+// (winoUT), then stored as M (kernels.TransposeBiasAct, with a zero bias:
+// −0 becomes +0, nothing else changes; the sums are the GEMM's, in the
+// same order). At batch 1 a chunk has 49 tiles (ResNet's 56×56 and 28×28
+// maps in F(4×4)), no multiple of the kernels' 32 columns, and the right
+// edge of M = U·V ran as a 16-column tile and a column at a time (a
+// gathered column of V, a dot product a row); as rows, 49 tiles are five
+// row tiles of 9–10 and every column tile is whole. On one thread a
+// 128×49 product with K = 128 took 8.1 µs instead of 10.0, 64×196 with
+// K = 64 8.4 instead of 9.5. In the network (test binaries alternating,
+// three pairs, 2026-12-01 19:4x UTC, a slow phase of the VM) the F(4×4)
+// layers took 5–9 % less: ResNet-18's 3.44–3.46 ms instead of 3.61–3.80,
+// its pass 9.93–10.06 instead of 10.20–10.31; ResNet-50's 2.87–2.90
+// instead of 2.99–3.15. Its 14×14 F(2×2) layers (256×49 products with K =
+// 256: 32.4 µs instead of 36.3 alone) took 2–3 % longer so, the store
+// then weighing more, and keep M = U·V, as does batch 8 (chunks of more
+// tiles: ResNet-50's F(4×4) layers 5 % slower transposed). Float32 only
+// (BF16 has its own products), with the store in assembly.
+func (c *conv) winoTransposed(f *winoForm, n int) bool {
+	return f == wino4 && n == 1 && !c.bf16 && c.outC <= winoTMaxChannels && kernels.TransposeBiasActNative()
+}
+
+// winoUT returns f's transformed weights of c transposed for the
+// transposed products (winoTransposed), building them on first use: α²
+// matrices (InC, OutC) in panels of tPanel output channels, each InC ×
+// tPanel and contiguous (channels past OutC zero). The untransposed ones
+// are not kept for them.
+func (c *conv) winoUT(f *winoForm) []float32 {
+	ww := &c.winoT[0]
+	if f == wino4 {
+		ww = &c.winoT[1]
+	}
+	ww.once.Do(func() {
+		ww.u = winoPanelsT(winogradWeights(f, c.w, c.lda, c.outC, c.inC), f.alpha*f.alpha, c.outC, c.inC)
+	})
+	return ww.u
+}
+
+// winoPanelsT lays out a2 transformed weight matrices u (oc × ic, rows
+// gemmLDA(ic) apart, as winogradWeights makes them) as winoUT's panels.
+func winoPanelsT(u []float32, a2, oc, ic int) []float32 {
+	lda, np := gemmLDA(ic), (oc+tPanel-1)/tPanel
+	ut := make([]float32, a2*np*ic*tPanel)
+	for xi := 0; xi < a2; xi++ {
+		copy(ut[xi*np*ic*tPanel:], panelsT(u[xi*oc*lda:], lda, oc, ic))
+	}
+	return ut
+}
+
 // winoPart returns the output channels [o0, o1) of part j of oc split
 // into parts as evenly as whole 12-row blocks of the GEMM micro-kernels
 // allow, and maxPart, the most channels a part has.
@@ -255,7 +321,16 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 		chunks = (n*tiles + nt - 1) / nt // no empty chunk at the end
 	}
 	ntS := (nt + 15) / 16 * 16 // a chunk's columns in its matrices
-	_, _, ocb := winoPart(m, ob, 0)
+	tr := c.winoTransposed(f, n)
+	part := winoPart
+	if tr {
+		part = winoPartT
+	}
+	_, _, ocb := part(m, ob, 0)
+	tSize := 0 // the transposed products' scratch (tr), nt × ocb
+	if tr {
+		tSize = nt * ocb
+	}
 	vs := ic*ntS + winoSkew // stride of the α² matrices of one chunk's V
 	// shared: the chunks' V transformed once, by all threads, into
 	// bufShared before the items run, when their output channels are
@@ -298,17 +373,20 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 		case bf16:
 			ws.colSize = max(ws.colSize, mSize+a2*(vbs+ss)+patchSize)
 		case shared:
-			ws.colSize = max(ws.colSize, mSize+patchSize)
+			ws.colSize = max(ws.colSize, mSize+tSize+patchSize)
 		default:
-			ws.colSize = max(ws.colSize, mSize+a2*vs+patchSize)
+			ws.colSize = max(ws.colSize, mSize+a2*vs+tSize+patchSize)
 		}
 		return
 	}
-	var u, ub []float32
+	var u, ub, ut []float32
 	var ldub int
-	if bf16 {
+	switch {
+	case bf16:
 		ub, ldub = c.winoUB(f)
-	} else {
+	case tr:
+		ut = c.winoUT(f)
+	default:
 		u = c.winoU(f)
 	}
 	plane := oh * ow
@@ -396,7 +474,7 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	}
 	ws.parallel(chunks*ob, func(worker, it int) {
 		ci := it / ob
-		o0, o1, _ := winoPart(m, ob, it%ob)
+		o0, o1, _ := part(m, ob, it%ob)
 		t0, t1, k := chunk(ci)
 		mb := o1 - o0
 		buf := ws.cols[worker]
@@ -430,8 +508,21 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 			// −2.9 %).
 			lda := gemmLDA(ic)
 			nw := columns(t1 - t0)
-			for xi := 0; xi < a2; xi++ {
-				c.gemm(u[xi*m*lda:], lda, o0, o1, nw, ic, v[xi*vs:], k, 0, mm[xi*ms:], k)
+			if tr {
+				// Mᵀ = Vᵀ·Uᵀ a panel of output channels at a time, the
+				// chunk's tiles as rows, then M stored from it.
+				tiles, np := t1-t0, (m+tPanel-1)/tPanel
+				mt := buf[len(buf)-patchSize-tSize:][:tiles*mb]
+				for xi := 0; xi < a2; xi++ {
+					for o := o0; o < o1; o += tPanel {
+						kernels.SgemmSerialAT(tiles, min(tPanel, o1-o), ic, 1, v[xi*vs:], k, ut[(xi*np+o/tPanel)*ic*tPanel:], tPanel, 0, mt[o-o0:], mb)
+					}
+					kernels.TransposeBiasAct(mm[xi*ms:], k, mt, mb, nil, 0, zeroBias[:mb], tiles, mb, false)
+				}
+			} else {
+				for xi := 0; xi < a2; xi++ {
+					c.gemm(u[xi*m*lda:], lda, o0, o1, nw, ic, v[xi*vs:], k, 0, mm[xi*ms:], k)
+				}
 			}
 		}
 		segments(t0, t1, func(t, e, img, ty, tx int) {
