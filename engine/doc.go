@@ -32,7 +32,9 @@
 // 3×3 stride-1 convolutions of ≥ 64 channels run Winograd F(4×4, 3×3)
 // or F(2×2, 3×3) instead (winograd.go) when the batch has enough tiles,
 // unless Options.NoWinograd; their transforms read zero-padded copies of
-// the input's channels that each thread makes for itself.
+// the input's channels that each thread makes for itself. At batch 1
+// F(4×4)'s products are computed transposed (winoTransposed), the
+// chunk's tiles as rows, so that no right edge of a few columns is left.
 //
 // Each layer is split into (image, row block, column block) tiles that the
 // threads of the workspace's team (team.go: workers kept between passes
@@ -43,7 +45,8 @@
 // as it is copied out; so there is no separate batch-norm, add or ReLU
 // pass. ResNet's max pool runs on the stem's tiles too (convPool): each
 // holds whole rows of the stem's output and pools them, so that output
-// is never stored. Pointwise weights whose rows would be a multiple of 2 KiB apart
+// is never stored, adds the bias and ReLU to the pooled values only, and
+// writes them with non-temporal stores (kernels.CopyNT). Pointwise weights whose rows would be a multiple of 2 KiB apart
 // get a padded row stride in the compiled copy (rows in one L1 set evict
 // each other). Layout is NCHW throughout, so there is no conversion at
 // the edges.
