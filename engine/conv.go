@@ -736,13 +736,19 @@ func (c *conv) transposedBF16() []float32 {
 // zero past the last row.
 func panelsT(w []float32, ld, rows, k int) []float32 {
 	u := make([]float32, (rows+tPanel-1)/tPanel*k*tPanel)
+	panelsTInto(u, w, ld, rows, k)
+	return u
+}
+
+// panelsTInto is panelsT into u, which holds ⌈rows/tPanel⌉·k·tPanel
+// zeros.
+func panelsTInto(u, w []float32, ld, rows, k int) {
 	for o := 0; o < rows; o++ {
 		pan := u[o/tPanel*k*tPanel+o%tPanel:]
 		for p, v := range w[o*ld : o*ld+k] {
 			pan[p*tPanel] = v
 		}
 	}
-	return u
 }
 
 // productTBF16 is productT on BF16 pairs: tmp (plane × (o1−o0)) =
@@ -793,9 +799,16 @@ func (c *conv) productT(plane, o0, o1 int, x []float32, beta float32, tmp []floa
 		kernels.SgemmSerialATBT(plane, o1-o0, k, 1, x, plane, c.w[o0*c.lda:], c.lda, beta, tmp, o1-o0)
 		return
 	}
-	wt := c.transposed()
+	productPanelsT(plane, o0, o1, k, x, plane, c.transposed(), beta, tmp)
+}
+
+// productPanelsT computes columns [o0, o1) (o0 a multiple of tPanel) of
+// xᵀ·Wᵀ for x (k × rows, row stride ldx) and Wᵀ in panels of tPanel
+// columns, each k × tPanel and contiguous (panelsT): c (rows × (o1−o0))
+// = xᵀ·Wᵀ + beta·c, a panel at a time (kernels.SgemmSerialAT).
+func productPanelsT(rows, o0, o1, k int, x []float32, ldx int, wt []float32, beta float32, c []float32) {
 	for o := o0; o < o1; o += tPanel {
-		kernels.SgemmSerialAT(plane, min(tPanel, o1-o), k, 1, x, plane, wt[o/tPanel*k*tPanel:], tPanel, beta, tmp[o-o0:], o1-o0)
+		kernels.SgemmSerialAT(rows, min(tPanel, o1-o), k, 1, x, ldx, wt[o/tPanel*k*tPanel:], tPanel, beta, c[o-o0:], o1-o0)
 	}
 }
 

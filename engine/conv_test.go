@@ -260,7 +260,7 @@ func TestWinoTiling(t *testing.T) {
 		for parts := 1; parts <= 8 && parts <= (oc+11)/12; parts++ {
 			next, lo, hi := 0, oc, 0
 			for j := range parts {
-				o0, o1, maxPart := winoPart(oc, parts, j)
+				o0, o1, maxPart := winoPart(oc, parts, j, 12)
 				if o0 != next || o1 < o0 || o1-o0 > maxPart || j < parts-1 && (o1-o0)%12 != 0 {
 					t.Fatalf("oc=%d parts=%d: part %d is [%d, %d) (max %d) after %d", oc, parts, j, o0, o1, maxPart, next)
 				}

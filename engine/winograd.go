@@ -194,13 +194,6 @@ func winogradTiling(alpha2, ic, oc, tiles, threads int) (nt, parts int) {
 	return nt, parts
 }
 
-// winoPartT is winoPart for the transposed products (winoTransposed):
-// parts of whole panels of tPanel channels.
-func winoPartT(oc, parts, j int) (o0, o1, maxPart int) {
-	panels := (oc + tPanel - 1) / tPanel
-	return min(oc, j*panels/parts*tPanel), min(oc, (j+1)*panels/parts*tPanel), min(oc, (panels+parts-1)/parts*tPanel)
-}
-
 // zeroBias is the bias of the transposing store of the transposed
 // products (TransposeBiasAct adds one): read only.
 var zeroBias [winoTMaxChannels]float32
@@ -255,17 +248,19 @@ func winoPanelsT(u []float32, a2, oc, ic int) []float32 {
 	lda, np := gemmLDA(ic), (oc+tPanel-1)/tPanel
 	ut := make([]float32, a2*np*ic*tPanel)
 	for xi := 0; xi < a2; xi++ {
-		copy(ut[xi*np*ic*tPanel:], panelsT(u[xi*oc*lda:], lda, oc, ic))
+		panelsTInto(ut[xi*np*ic*tPanel:], u[xi*oc*lda:], lda, oc, ic)
 	}
 	return ut
 }
 
 // winoPart returns the output channels [o0, o1) of part j of oc split
-// into parts as evenly as whole 12-row blocks of the GEMM micro-kernels
-// allow, and maxPart, the most channels a part has.
-func winoPart(oc, parts, j int) (o0, o1, maxPart int) {
-	blocks := (oc + 11) / 12
-	return min(oc, j*blocks/parts*12), min(oc, (j+1)*blocks/parts*12), min(oc, (blocks+parts-1)/parts*12)
+// into parts as evenly as whole blocks of block channels allow, and
+// maxPart, the most channels a part has: blocks of 12 rows of the GEMM
+// micro-kernels for M = U·V, of tPanel columns for the transposed
+// products (winoTransposed).
+func winoPart(oc, parts, j, block int) (o0, o1, maxPart int) {
+	blocks := (oc + block - 1) / block
+	return min(oc, j*blocks/parts*block), min(oc, (j+1)*blocks/parts*block), min(oc, (blocks+parts-1)/parts*block)
 }
 
 // winoGroup is how many channels of V a BF16 layer transforms into its
@@ -322,11 +317,11 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	}
 	ntS := (nt + 15) / 16 * 16 // a chunk's columns in its matrices
 	tr := c.winoTransposed(f, n)
-	part := winoPart
+	partBlock := 12 // output channels a part holds whole blocks of (winoPart)
 	if tr {
-		part = winoPartT
+		partBlock = tPanel
 	}
-	_, _, ocb := part(m, ob, 0)
+	_, _, ocb := winoPart(m, ob, 0, partBlock)
 	tSize := 0 // the transposed products' scratch (tr), nt × ocb
 	if tr {
 		tSize = nt * ocb
@@ -474,7 +469,7 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	}
 	ws.parallel(chunks*ob, func(worker, it int) {
 		ci := it / ob
-		o0, o1, _ := part(m, ob, it%ob)
+		o0, o1, _ := winoPart(m, ob, it%ob, partBlock)
 		t0, t1, k := chunk(ci)
 		mb := o1 - o0
 		buf := ws.cols[worker]
@@ -511,12 +506,10 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 			if tr {
 				// Mᵀ = Vᵀ·Uᵀ a panel of output channels at a time, the
 				// chunk's tiles as rows, then M stored from it.
-				tiles, np := t1-t0, (m+tPanel-1)/tPanel
+				tiles, ust := t1-t0, (m+tPanel-1)/tPanel*ic*tPanel // ust: stride of the α² matrices of Uᵀ
 				mt := buf[len(buf)-patchSize-tSize:][:tiles*mb]
 				for xi := 0; xi < a2; xi++ {
-					for o := o0; o < o1; o += tPanel {
-						kernels.SgemmSerialAT(tiles, min(tPanel, o1-o), ic, 1, v[xi*vs:], k, ut[(xi*np+o/tPanel)*ic*tPanel:], tPanel, 0, mt[o-o0:], mb)
-					}
+					productPanelsT(tiles, o0, o1, ic, v[xi*vs:], k, ut[xi*ust:], 0, mt)
 					kernels.TransposeBiasAct(mm[xi*ms:], k, mt, mb, nil, 0, zeroBias[:mb], tiles, mb, false)
 				}
 			} else {
