@@ -543,8 +543,12 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 		colSize = k*plane + (h+2*c.pad)*(w+2*c.pad)
 		oh, ow = c.outSize(h, w)
 	}
+	// The thread's item through its buffer and then to out with
+	// non-temporal stores (storeT), after the im2col matrix (room kept
+	// whatever the layer: the dry run has no residual to tell).
+	ntSize := ntRoom(plane * ocb)
 	if ws.sizing {
-		ws.colSize = max(ws.colSize, plane*ocb+colSize)
+		ws.colSize = max(ws.colSize, plane*ocb+colSize+ntSize)
 		return
 	}
 	// built[worker] is the image whose im2col matrix the thread holds.
@@ -579,12 +583,57 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 		}
 		c.productT(plane, o0, o1, xi, beta, tmp)
 		base := img*m*plane + o0*plane
-		var rr []float32
+		var rr, st []float32
 		if res != nil {
 			rr = res[base:]
 		}
-		kernels.TransposeBiasAct(out[base:], plane, tmp, cols, rr, plane, bias[o0:o1], plane, cols, relu)
+		if ntStoreT(res, acc) {
+			st = buf[plane*ocb+colSize : plane*ocb+colSize+ntSize]
+		}
+		storeT(out[base:], plane, tmp, cols, rr, bias[o0:o1], relu, st)
 	})
+}
+
+// ntStoreT reports whether a transposed layer stores its items through
+// the thread's buffer and then with non-temporal stores (storeT): the
+// layers that add a residual (over their input, in identity blocks) or a
+// projection shortcut, where the CPU has such stores. Their output's
+// lines were last read by every thread (each transposed item of the
+// block's first layer reads all its input), and an ordinary store must
+// first take a line from the other core; a non-temporal one need not
+// (kernels.CopyNT). ResNet-50 at batch 1 on two threads (network profiles
+// of test binaries alternating, three pairs, 2026-12-01 21:1x UTC): its
+// 14×14 conv3 layers 2.85–2.87 ms → 2.48–2.56, its 7×7 ones 1.90–1.92 →
+// 1.77–1.78, the pass 25.5–25.7 → 24.6–25.0; at batch 8 those layers
+// 2–5 % less. The other transposed layers gained nothing measurable.
+func ntStoreT(res []float32, acc *accum) bool {
+	return (res != nil || acc != nil) && kernels.CopyNTNative()
+}
+
+// ntRoom returns the room storeT needs for an item of size values: size
+// where ntStoreT may hold, else 0.
+func ntRoom(size int) int {
+	if kernels.CopyNTNative() {
+		return size
+	}
+	return 0
+}
+
+// storeT stores a transposed layer's item: tmp, its product (plane rows
+// of cols output channels), transposed into out (cols planes from its
+// start) with the bias, the residual rr (nil: none; it may be out itself)
+// and ReLU (kernels.TransposeBiasAct). With st (room for plane·cols
+// values) it stores into st and then copies st to out with non-temporal
+// stores, fenced (ntStoreT).
+func storeT(out []float32, plane int, tmp []float32, cols int, rr, bias []float32, relu bool, st []float32) {
+	if st == nil {
+		kernels.TransposeBiasAct(out, plane, tmp, cols, rr, plane, bias, plane, cols, relu)
+		return
+	}
+	st = st[:plane*cols]
+	kernels.TransposeBiasAct(st, plane, tmp, cols, rr, plane, bias, plane, cols, relu)
+	kernels.CopyNT(out[:plane*cols], st)
+	kernels.StoreFence()
 }
 
 // tBlocks returns the output channels of a transposed layer's items, ocb
@@ -654,8 +703,9 @@ func (ws *workspace) pointwiseTBF16(c *conv, x []float32, h, w, plane int, out, 
 	if c.kind == direct {
 		imSize = imChans * taps * plane
 	}
+	ntSize := ntRoom(plane * ocb) // storeT's buffer, after the product's
 	if ws.sizing {
-		ws.colSize = max(ws.colSize, plane*ocb)
+		ws.colSize = max(ws.colSize, plane*ocb+ntSize)
 		if c.kind == direct {
 			ws.colSize = max(ws.colSize, imSize+hp*wp)
 		}
@@ -690,11 +740,14 @@ func (ws *workspace) pointwiseTBF16(c *conv, x []float32, h, w, plane int, out, 
 		}
 		c.productTBF16(plane, o0, o1, packed[img*size:], ldx, beta, tmp)
 		base := img*m*plane + o0*plane
-		var rr []float32
+		var rr, st []float32
 		if res != nil {
 			rr = res[base:]
 		}
-		kernels.TransposeBiasAct(out[base:], plane, tmp, cols, rr, plane, bias[o0:o1], plane, cols, relu)
+		if ntStoreT(res, acc) {
+			st = ws.cols[worker][plane*ocb : plane*ocb+ntSize]
+		}
+		storeT(out[base:], plane, tmp, cols, rr, bias[o0:o1], relu, st)
 	})
 }
 

@@ -87,3 +87,43 @@ func TestResidualOverOut(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreT checks that a transposed item stored through the thread's
+// buffer with non-temporal stores (storeT with st, ntStoreT's layers)
+// equals, bit for bit, the item stored directly: items at every offset in
+// a cache line, with a residual that is the output itself or beside it,
+// with and without ReLU, NaN included.
+func TestStoreT(t *testing.T) {
+	for _, plane := range []int{49, 196, 13} {
+		for _, cols := range []int{32, 17, 64} {
+			for off := range 16 {
+				for _, over := range []bool{false, true} {
+					relu := off%2 == 0
+					tmp := randomInput(1, 1, plane, cols, 3).Data
+					tmp[off*7%len(tmp)] = float32(math.NaN())
+					bias := randomInput(1, 1, 1, cols, 4).Data
+					res := randomInput(1, 1, cols, plane+off, 5).Data
+					want := make([]float32, off+cols*plane+5)
+					got := make([]float32, len(want))
+					for i := range want {
+						want[i], got[i] = -7, -7
+					}
+					rw, rg := res[off:], res[off:]
+					if over {
+						copy(want[off:], res[off:])
+						copy(got[off:], res[off:])
+						rw, rg = want[off:], got[off:]
+					}
+					storeT(want[off:], plane, tmp, cols, rw, bias, relu, nil)
+					st := make([]float32, plane*cols+3)
+					storeT(got[off:], plane, tmp, cols, rg, bias, relu, st)
+					for i := range want {
+						if math.Float32bits(want[i]) != math.Float32bits(got[i]) {
+							t.Fatalf("plane %d, %d channels, offset %d, residual over the output %v: value %d is %g, want %g", plane, cols, off, over, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

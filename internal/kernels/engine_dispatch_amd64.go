@@ -50,7 +50,7 @@ func useEngineKernels(isa engineISA) {
 		copyRows = copyRowsAVX512Go
 		deinterleaveRows = deinterleaveRowsAVX512Go
 		copyPlanes = copyPlanesAVX512Go
-		copyNT, storeFence = copyNTAVX512Go, storeFenceAsm
+		copyNT, storeFence, copyNTNative = copyNTAVX512Go, storeFenceAsm, true
 	case engineAVX2:
 		convGemm = convGemmAVX2
 		convGemmT, convTNative = convGemmTGeneric, false
@@ -65,7 +65,7 @@ func useEngineKernels(isa engineISA) {
 		copyRows = copyRowsAVX2Go
 		deinterleaveRows = deinterleaveRowsAVX2Go
 		copyPlanes = copyPlanesAVX2Go
-		copyNT, storeFence = copyNTAVX2Go, storeFenceAsm
+		copyNT, storeFence, copyNTNative = copyNTAVX2Go, storeFenceAsm, true
 	default:
 		convGemm = convGemmPacked
 		convGemmT, convTNative = convGemmTGeneric, false
@@ -80,6 +80,6 @@ func useEngineKernels(isa engineISA) {
 		copyRows = copyRowsGeneric
 		deinterleaveRows = deinterleaveRowsGeneric
 		copyPlanes = copyPlanesGeneric
-		copyNT, storeFence = copyNTGeneric, func() {}
+		copyNT, storeFence, copyNTNative = copyNTGeneric, func() {}, false
 	}
 }

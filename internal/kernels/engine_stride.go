@@ -202,10 +202,16 @@ func CopyNT(dst, src []float32) {
 // before it tells others that dst is ready.
 func StoreFence() { storeFence() }
 
-// copyNT and storeFence are the variants CopyNT and StoreFence use.
+// CopyNTNative reports whether CopyNT has non-temporal stores on this
+// CPU (rather than being copy).
+func CopyNTNative() bool { return copyNTNative }
+
+// copyNT and storeFence are the variants CopyNT and StoreFence use;
+// copyNTNative is set with assembly ones.
 var (
-	copyNT     = copyNTGeneric
-	storeFence = func() {}
+	copyNT       = copyNTGeneric
+	storeFence   = func() {}
+	copyNTNative = false
 )
 
 // copyNTGeneric is the portable twin: an ordinary copy.
