@@ -326,6 +326,16 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 	if tr {
 		tSize = nt * ocb
 	}
+	// Chunks of one image each (small maps at batch 1) store an item's
+	// output, channels [o0, o1) of the image, through the thread's buffer
+	// and then with non-temporal stores when it is written over its
+	// residual (an identity block's second layer; ntRoom, storeT): those
+	// lines were last read by every thread, whose transforms of the
+	// block's first layer read all of its input.
+	ntSize := 0
+	if nt == tiles {
+		ntSize = ntRoom(ocb * oh * ow)
+	}
 	vs := ic*ntS + winoSkew // stride of the α² matrices of one chunk's V
 	// shared: the chunks' V transformed once, by all threads, into
 	// bufShared before the items run, when their output channels are
@@ -364,13 +374,13 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 		mSize := a2 * (ntS*ocb + winoSkew) // M
 		switch {
 		case bf16 && shared:
-			ws.colSize = max(ws.colSize, mSize+a2*ss+patchSize)
+			ws.colSize = max(ws.colSize, mSize+a2*ss+ntSize+patchSize)
 		case bf16:
-			ws.colSize = max(ws.colSize, mSize+a2*(vbs+ss)+patchSize)
+			ws.colSize = max(ws.colSize, mSize+a2*(vbs+ss)+ntSize+patchSize)
 		case shared:
-			ws.colSize = max(ws.colSize, mSize+tSize+patchSize)
+			ws.colSize = max(ws.colSize, mSize+ntSize+tSize+patchSize)
 		default:
-			ws.colSize = max(ws.colSize, mSize+a2*vs+tSize+patchSize)
+			ws.colSize = max(ws.colSize, mSize+a2*vs+ntSize+tSize+patchSize)
 		}
 		return
 	}
@@ -518,6 +528,12 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 				}
 			}
 		}
+		dst, dbase := out, 0 // where channel oc of image img starts: dbase + (img·m + oc)·plane
+		var st []float32
+		if ntSize > 0 && len(res) > 0 && &res[0] == &out[0] {
+			st = buf[len(buf)-patchSize-tSize-ntSize:][:mb*plane]
+			dst, dbase = st, -(t0/tiles*m+o0)*plane
+		}
 		segments(t0, t1, func(t, e, img, ty, tx int) {
 			rows, cols := min(tm, oh-tm*ty), min(ow-tm*tx, tm*(e-t))
 			base := img*m*plane + tm*ty*ow + tm*tx
@@ -527,8 +543,12 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 				if res != nil {
 					rr = res[at:]
 				}
-				f.output(out[at:], ow, mm[(oc-o0)*k+t-t0:], ms, e-t, rows, cols, bias[oc], rr, relu)
+				f.output(dst[dbase+at:], ow, mm[(oc-o0)*k+t-t0:], ms, e-t, rows, cols, bias[oc], rr, relu)
 			}
 		})
+		if st != nil {
+			kernels.CopyNT(out[-dbase:][:len(st)], st)
+			kernels.StoreFence()
+		}
 	})
 }
