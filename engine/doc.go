@@ -46,7 +46,9 @@
 // pass. ResNet's max pool runs on the stem's tiles too (convPool): each
 // holds whole rows of the stem's output and pools them, so that output
 // is never stored, adds the bias and ReLU to the pooled values only, and
-// writes them with non-temporal stores (kernels.CopyNT). Pointwise weights whose rows would be a multiple of 2 KiB apart
+// writes them with non-temporal stores (kernels.CopyNT), as do the small
+// maps' layers that write over their residual (storeT), whose lines the
+// other core has read. Pointwise weights whose rows would be a multiple of 2 KiB apart
 // get a padded row stride in the compiled copy (rows in one L1 set evict
 // each other). Layout is NCHW throughout, so there is no conversion at
 // the edges.
