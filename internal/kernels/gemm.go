@@ -66,6 +66,11 @@ type microKernel struct {
 	// column of B gathered, for a right edge of at most dotCols columns,
 	// where a tile would compute 16 or 32.
 	dotRows func(k, rows int, a []float32, lda int, b, c []float32, ldc int)
+	// tileRun, when set, is tileEp (tile when ep is nil) for count ≥ 1
+	// tiles of rows each, one below the other (A, C, the bias and the
+	// residual rows·stride further on), on the same panel of B: one call
+	// instead of count.
+	tileRun func(k, rows, count int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue)
 }
 
 // dotCols is the widest right edge of C computed a column at a time with
@@ -390,7 +395,7 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 						bp = pb[(jr-fullB)*kc : (jr-fullB+nr)*kc]
 					}
 					nn := min(nr, nc-jr)
-					for t := range tiles {
+					for t := 0; t < tiles; t++ {
 						ir, mm := rowTile(t, tiles, mc, mr, inPlaceA)
 						var ap []float32
 						rsa, csa := 1, mr
@@ -413,6 +418,31 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 							}
 						}
 						if nn == nr && (te == nil || kern.tileEp != nil || !alias) {
+							// A tile that neither prefetches nor needs its
+							// epilogue in Go (tileEp, or none) takes the
+							// tiles of its height below it that would not
+							// either in the same call. Their sums are the
+							// same.
+							plain := func(t, ir int) bool {
+								return !(pfA && jr == 0) && !(kern.tileNB != nil && ir == 0 && jr+nr < fullB) &&
+									!(te == nil && pfNext && jr == 0 && t > 0 && t <= ldb/16) &&
+									(te == nil || kern.tileEp != nil)
+							}
+							if kern.tileRun != nil && plain(t, ir) {
+								run := 1
+								for t+run < tiles {
+									ir2, mm2 := rowTile(t+run, tiles, mc, mr, inPlaceA)
+									if mm2 != mm || !plain(t+run, ir2) {
+										break
+									}
+									run++
+								}
+								if run > 1 {
+									kern.tileRun(kc, mm, run, ap, rsa, csa, bp, rsb, c[off:], ldc, alpha, bet, te)
+									t += run - 1
+									continue
+								}
+							}
 							switch {
 							case pfA && jr == 0 && (te == nil || te.res == nil) && (ic+ir+mm)*lda < len(a):
 								// The next tile's rows of A (and a few
@@ -487,8 +517,13 @@ func rowTile(t, tiles, mc, mr int, inPlaceA bool) (ir, mm int) {
 	if !inPlaceA {
 		return t * mr, min(mr, mc-t*mr)
 	}
-	ir = t * mc / tiles
-	return ir, (t+1)*mc/tiles - ir
+	// The taller tiles first, so that tiles of one height are runs
+	// (microKernel.tileRun).
+	q, r := mc/tiles, mc%tiles
+	if t < r {
+		return t * (q + 1), q + 1
+	}
+	return r*(q+1) + (t-r)*q, q
 }
 
 // mergeTile writes columns [col0, col0+cols) of a tile of C (c at its

@@ -48,6 +48,7 @@ var avx512Kernel = microKernel{
 	tileEp:  tileEpOf(avx512Tiles[:], 32),
 	tilePF:  tilePFOf(avx512Tiles[:], 32),
 	tileNB:  tileNBOf(avx512Tiles[:], 32),
+	tileRun: tileRunOf(avx512Tiles[:], 32),
 	dotRows: dotRowsOf(avx512DotRows[:], 16),
 	dot: func(n int, x, y []float32) float32 {
 		x, y = x[:n], y[:n]
@@ -64,6 +65,7 @@ var avx2Kernel = microKernel{
 	tileEp:  tileEpOf(avx2Tiles[:], 16),
 	tilePF:  tilePFOf(avx2Tiles[:], 16),
 	tileNB:  tileNBOf(avx2Tiles[:], 16),
+	tileRun: tileRunOf(avx2Tiles[:], 16),
 	dotRows: dotRowsOf(avx2DotRows[:], 8),
 	dot: func(n int, x, y []float32) float32 {
 		x, y = x[:n], y[:n]

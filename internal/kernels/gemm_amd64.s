@@ -7,6 +7,7 @@
 // func sgemmTile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile1x32AVX512(SB), NOSPLIT, $0-104
+sgemmTile1x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -227,12 +228,47 @@ sgemmTile1x32AVX512_relu:
 sgemmTile1x32AVX512_write:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile1x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile1x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000004, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile1x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile1x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000004, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile1x32AVX512_top
+
+sgemmTile1x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile2x32AVX512(SB), NOSPLIT, $0-104
+sgemmTile2x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -514,12 +550,47 @@ sgemmTile2x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z2, (AX)
 	VMOVUPS Z3, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile2x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile2x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000008, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile2x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile2x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000008, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile2x32AVX512_top
+
+sgemmTile2x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile3x32AVX512(SB), NOSPLIT, $0-104
+sgemmTile3x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -862,12 +933,47 @@ sgemmTile3x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z4, (AX)
 	VMOVUPS Z5, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile3x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile3x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x0000000c, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile3x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile3x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000000c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile3x32AVX512_top
+
+sgemmTile3x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile4x32AVX512(SB), NOSPLIT, $0-104
+sgemmTile4x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -1285,12 +1391,47 @@ sgemmTile4x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z6, (AX)
 	VMOVUPS Z7, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile4x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile4x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000010, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile4x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile4x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000010, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile4x32AVX512_top
+
+sgemmTile4x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile5x32AVX512(SB), NOSPLIT, $0-104
+sgemmTile5x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -1769,12 +1910,47 @@ sgemmTile5x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z8, (AX)
 	VMOVUPS Z9, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile5x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile5x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000014, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile5x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile5x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000014, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile5x32AVX512_top
+
+sgemmTile5x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile6x32AVX512(SB), NOSPLIT, $0-104
+sgemmTile6x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -2314,12 +2490,47 @@ sgemmTile6x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z10, (AX)
 	VMOVUPS Z11, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile6x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile6x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000018, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile6x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile6x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000018, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile6x32AVX512_top
+
+sgemmTile6x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile7x32AVX512(SB), NOSPLIT, $0-104
+sgemmTile7x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -2934,12 +3145,47 @@ sgemmTile7x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z12, (AX)
 	VMOVUPS Z13, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile7x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x0000001c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x0000001c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile7x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x0000001c, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile7x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile7x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000001c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile7x32AVX512_top
+
+sgemmTile7x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile8x32AVX512(SB), NOSPLIT, $0-104
+sgemmTile8x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -3615,12 +3861,47 @@ sgemmTile8x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z14, (AX)
 	VMOVUPS Z15, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile8x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000020, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000020, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile8x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000020, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile8x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile8x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000020, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile8x32AVX512_top
+
+sgemmTile8x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile9x32AVX512(SB), NOSPLIT, $0-104
+sgemmTile9x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -4357,12 +4638,47 @@ sgemmTile9x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z16, (AX)
 	VMOVUPS Z17, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile9x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000024, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000024, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile9x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000024, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile9x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile9x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000024, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile9x32AVX512_top
+
+sgemmTile9x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile10x32AVX512(SB), NOSPLIT, $0-104
+sgemmTile10x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -5174,12 +5490,47 @@ sgemmTile10x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z18, (AX)
 	VMOVUPS Z19, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile10x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000028, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000028, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile10x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000028, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile10x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile10x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000028, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile10x32AVX512_top
+
+sgemmTile10x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile11x32AVX512(SB), NOSPLIT, $0-104
+sgemmTile11x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -6052,12 +6403,47 @@ sgemmTile11x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z20, (AX)
 	VMOVUPS Z21, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile11x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x0000002c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x0000002c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile11x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x0000002c, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile11x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile11x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000002c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile11x32AVX512_top
+
+sgemmTile11x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile12x32AVX512(SB), NOSPLIT, $0-104
+sgemmTile12x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -6991,12 +7377,47 @@ sgemmTile12x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z22, (AX)
 	VMOVUPS Z23, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile12x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile12x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000030, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile12x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile12x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile12x32AVX512_top
+
+sgemmTile12x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile1x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile1x16AVX512(SB), NOSPLIT, $0-104
+sgemmTile1x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -7179,12 +7600,47 @@ sgemmTile1x16AVX512_relu:
 
 sgemmTile1x16AVX512_write:
 	VMOVUPS Z0, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile1x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile1x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000004, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile1x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile1x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000004, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile1x16AVX512_top
+
+sgemmTile1x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile2x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile2x16AVX512(SB), NOSPLIT, $0-104
+sgemmTile2x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -7407,12 +7863,47 @@ sgemmTile2x16AVX512_write:
 	VMOVUPS Z0, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile2x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile2x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000008, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile2x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile2x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000008, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile2x16AVX512_top
+
+sgemmTile2x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile3x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile3x16AVX512(SB), NOSPLIT, $0-104
+sgemmTile3x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -7675,12 +8166,47 @@ sgemmTile3x16AVX512_write:
 	VMOVUPS Z1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z2, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile3x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile3x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x0000000c, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile3x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile3x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000000c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile3x16AVX512_top
+
+sgemmTile3x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile4x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile4x16AVX512(SB), NOSPLIT, $0-104
+sgemmTile4x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -7997,12 +8523,47 @@ sgemmTile4x16AVX512_write:
 	VMOVUPS Z2, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z3, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile4x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile4x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000010, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile4x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile4x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000010, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile4x16AVX512_top
+
+sgemmTile4x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile5x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile5x16AVX512(SB), NOSPLIT, $0-104
+sgemmTile5x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -8359,12 +8920,47 @@ sgemmTile5x16AVX512_write:
 	VMOVUPS Z3, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z4, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile5x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile5x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000014, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile5x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile5x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000014, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile5x16AVX512_top
+
+sgemmTile5x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile6x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile6x16AVX512(SB), NOSPLIT, $0-104
+sgemmTile6x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -8761,12 +9357,47 @@ sgemmTile6x16AVX512_write:
 	VMOVUPS Z4, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z5, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile6x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile6x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000018, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile6x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile6x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000018, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile6x16AVX512_top
+
+sgemmTile6x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile7x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile7x16AVX512(SB), NOSPLIT, $0-104
+sgemmTile7x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -9217,12 +9848,47 @@ sgemmTile7x16AVX512_write:
 	VMOVUPS Z5, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z6, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile7x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x0000001c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x0000001c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile7x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x0000001c, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile7x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile7x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000001c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile7x16AVX512_top
+
+sgemmTile7x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile8x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile8x16AVX512(SB), NOSPLIT, $0-104
+sgemmTile8x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -9713,12 +10379,47 @@ sgemmTile8x16AVX512_write:
 	VMOVUPS Z6, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z7, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile8x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000020, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000020, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile8x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000020, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile8x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile8x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000020, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile8x16AVX512_top
+
+sgemmTile8x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile9x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile9x16AVX512(SB), NOSPLIT, $0-104
+sgemmTile9x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -10249,12 +10950,47 @@ sgemmTile9x16AVX512_write:
 	VMOVUPS Z7, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z8, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile9x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000024, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000024, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile9x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000024, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile9x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile9x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000024, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile9x16AVX512_top
+
+sgemmTile9x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile10x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile10x16AVX512(SB), NOSPLIT, $0-104
+sgemmTile10x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -10839,12 +11575,47 @@ sgemmTile10x16AVX512_write:
 	VMOVUPS Z8, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z9, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile10x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000028, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000028, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile10x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000028, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile10x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile10x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000028, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile10x16AVX512_top
+
+sgemmTile10x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile11x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile11x16AVX512(SB), NOSPLIT, $0-104
+sgemmTile11x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -11469,12 +12240,47 @@ sgemmTile11x16AVX512_write:
 	VMOVUPS Z9, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z10, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile11x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x0000002c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x0000002c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile11x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x0000002c, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile11x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile11x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000002c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile11x16AVX512_top
+
+sgemmTile11x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile12x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·sgemmTile12x16AVX512(SB), NOSPLIT, $0-104
+sgemmTile12x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -12139,12 +12945,47 @@ sgemmTile12x16AVX512_write:
 	VMOVUPS Z10, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z11, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile12x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile12x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000030, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile12x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile12x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile12x16AVX512_top
+
+sgemmTile12x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile1x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·sgemmTile1x16AVX2(SB), NOSPLIT, $0-104
+sgemmTile1x16AVX2_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -12360,12 +13201,47 @@ sgemmTile1x16AVX2_relu:
 sgemmTile1x16AVX2_write:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile1x16AVX2_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile1x16AVX2_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000004, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile1x16AVX2_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile1x16AVX2_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000004, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile1x16AVX2_top
+
+sgemmTile1x16AVX2_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile2x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·sgemmTile2x16AVX2(SB), NOSPLIT, $0-104
+sgemmTile2x16AVX2_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -12641,12 +13517,47 @@ sgemmTile2x16AVX2_write:
 	ADDQ    CX, AX
 	VMOVUPS Y2, (AX)
 	VMOVUPS Y3, 32(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile2x16AVX2_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile2x16AVX2_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000008, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile2x16AVX2_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile2x16AVX2_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000008, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile2x16AVX2_top
+
+sgemmTile2x16AVX2_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile3x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·sgemmTile3x16AVX2(SB), NOSPLIT, $0-104
+sgemmTile3x16AVX2_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -12982,12 +13893,47 @@ sgemmTile3x16AVX2_write:
 	ADDQ    CX, AX
 	VMOVUPS Y4, (AX)
 	VMOVUPS Y5, 32(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile3x16AVX2_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile3x16AVX2_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x0000000c, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile3x16AVX2_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile3x16AVX2_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000000c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile3x16AVX2_top
+
+sgemmTile3x16AVX2_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile4x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·sgemmTile4x16AVX2(SB), NOSPLIT, $0-104
+sgemmTile4x16AVX2_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -13397,12 +14343,47 @@ sgemmTile4x16AVX2_write:
 	ADDQ    CX, AX
 	VMOVUPS Y6, (AX)
 	VMOVUPS Y7, 32(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile4x16AVX2_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile4x16AVX2_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000010, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile4x16AVX2_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile4x16AVX2_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000010, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile4x16AVX2_top
+
+sgemmTile4x16AVX2_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·sgemmTile5x16AVX2(SB), NOSPLIT, $0-104
+sgemmTile5x16AVX2_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -13872,12 +14853,47 @@ sgemmTile5x16AVX2_write:
 	ADDQ    CX, AX
 	VMOVUPS Y8, (AX)
 	VMOVUPS Y9, 32(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile5x16AVX2_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile5x16AVX2_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000014, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile5x16AVX2_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile5x16AVX2_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000014, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile5x16AVX2_top
+
+sgemmTile5x16AVX2_done:
 	VZEROUPPER
 	RET
 
 // func sgemmTile6x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·sgemmTile6x16AVX2(SB), NOSPLIT, $0-104
+sgemmTile6x16AVX2_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -14407,6 +15423,40 @@ sgemmTile6x16AVX2_write:
 	ADDQ    CX, AX
 	VMOVUPS Y10, (AX)
 	VMOVUPS Y11, 32(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    sgemmTile6x16AVX2_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     sgemmTile6x16AVX2_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000018, CX
+	MOVQ   CX, bias+72(FP)
+
+sgemmTile6x16AVX2_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     sgemmTile6x16AVX2_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000018, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    sgemmTile6x16AVX2_top
+
+sgemmTile6x16AVX2_done:
 	VZEROUPPER
 	RET
 

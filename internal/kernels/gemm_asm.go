@@ -65,6 +65,29 @@ func tileNBOf(tiles []asmTile, nr int) func(k, rows int, a []float32, rsa, csa i
 	}
 }
 
+// tileRunOf returns a microKernel's tileRun for the assembly tiles
+// (flags>>8: the tiles after the first), each call checked against the
+// whole run.
+func tileRunOf(tiles []asmTile, nr int) func(k, rows, count int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
+	mr := len(tiles) - 1
+	return func(k, rows, count int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
+		if count < 1 || count > 1<<20 {
+			panic("kernels: SGEMM micro-kernel run of no tiles")
+		}
+		all := count * rows
+		checkTile(k, min(rows, mr), mr, nr, a, rsa, csa, b, rsb, c, ldc)
+		if rows > mr || rsa < 0 || len(a) < (all-1)*rsa+(k-1)*csa+1 || len(c) < (all-1)*ldc+nr {
+			panic("kernels: SGEMM micro-kernel run with short panels")
+		}
+		var bias, res *float32
+		var ldr, flags int
+		if ep != nil {
+			bias, res, ldr, flags = ep.args(all, nr)
+		}
+		tiles[rows](k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, bias, res, ldr, flags|(count-1)<<8)
+	}
+}
+
 // checkTile keeps the assembly inside the slices it is handed.
 func checkTile(k, rows, mr, nr int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int) {
 	if k < 1 || rows < 1 || rows > mr || rsa < 0 || csa < 0 || len(a) < (rows-1)*rsa+(k-1)*csa+1 ||

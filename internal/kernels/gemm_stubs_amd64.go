@@ -13,8 +13,10 @@ package kernels
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 32 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 32 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 1 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 32; j++ {
@@ -42,8 +44,10 @@ func sgemmTile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 32 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 32 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 2 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 32; j++ {
@@ -71,8 +75,10 @@ func sgemmTile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 32 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 32 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 3 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 32; j++ {
@@ -100,8 +106,10 @@ func sgemmTile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 32 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 32 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 4 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 32; j++ {
@@ -129,8 +137,10 @@ func sgemmTile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 32 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 32 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 5 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 32; j++ {
@@ -158,8 +168,10 @@ func sgemmTile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 32 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 32 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 6 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 32; j++ {
@@ -187,8 +199,10 @@ func sgemmTile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 32 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 32 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 7 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 7; i++ {
 //		for j := 0; j < 32; j++ {
@@ -216,8 +230,10 @@ func sgemmTile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 32 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 32 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 8 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 8; i++ {
 //		for j := 0; j < 32; j++ {
@@ -245,8 +261,10 @@ func sgemmTile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 32 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 32 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 9 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 9; i++ {
 //		for j := 0; j < 32; j++ {
@@ -274,8 +292,10 @@ func sgemmTile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 32 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 32 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 10 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 10; i++ {
 //		for j := 0; j < 32; j++ {
@@ -303,8 +323,10 @@ func sgemmTile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 32 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 32 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 11 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 11; i++ {
 //		for j := 0; j < 32; j++ {
@@ -332,8 +354,10 @@ func sgemmTile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 32 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 32 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 12 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 12; i++ {
 //		for j := 0; j < 32; j++ {
@@ -361,8 +385,10 @@ func sgemmTile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 1 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 16; j++ {
@@ -390,8 +416,10 @@ func sgemmTile1x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 2 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 16; j++ {
@@ -419,8 +447,10 @@ func sgemmTile2x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 3 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 16; j++ {
@@ -448,8 +478,10 @@ func sgemmTile3x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 4 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 16; j++ {
@@ -477,8 +509,10 @@ func sgemmTile4x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 5 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 16; j++ {
@@ -506,8 +540,10 @@ func sgemmTile5x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 6 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 16; j++ {
@@ -535,8 +571,10 @@ func sgemmTile6x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 7 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 7; i++ {
 //		for j := 0; j < 16; j++ {
@@ -564,8 +602,10 @@ func sgemmTile7x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 8 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 8; i++ {
 //		for j := 0; j < 16; j++ {
@@ -593,8 +633,10 @@ func sgemmTile8x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 9 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 9; i++ {
 //		for j := 0; j < 16; j++ {
@@ -622,8 +664,10 @@ func sgemmTile9x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 10 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 10; i++ {
 //		for j := 0; j < 16; j++ {
@@ -651,8 +695,10 @@ func sgemmTile10x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 11 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 11; i++ {
 //		for j := 0; j < 16; j++ {
@@ -680,8 +726,10 @@ func sgemmTile11x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 12 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 12; i++ {
 //		for j := 0; j < 16; j++ {
@@ -709,8 +757,10 @@ func sgemmTile12x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb i
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 1 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 16; j++ {
@@ -738,8 +788,10 @@ func sgemmTile1x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 2 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 16; j++ {
@@ -767,8 +819,10 @@ func sgemmTile2x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 3 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 16; j++ {
@@ -796,8 +850,10 @@ func sgemmTile3x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 4 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 16; j++ {
@@ -825,8 +881,10 @@ func sgemmTile4x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 5 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 16; j++ {
@@ -854,8 +912,10 @@ func sgemmTile5x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // 2), res is a prefetch stream instead: each step of k in the unrolled loop
 // prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 // (not with bit 3), each step of k prefetches into L2 the lines of B's row
-// that the next panel to the right holds (B in place, 16 floats on). In Go,
-// without the epilogue:
+// that the next panel to the right holds (B in place, 16 floats on). With
+// flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+// 6 rows of A, C, bias and res below the one before, with the same B. In
+// Go, without the epilogue:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 16; j++ {

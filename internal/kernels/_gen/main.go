@@ -104,8 +104,10 @@ bit 2, C[i, j] = max(C[i, j], 0) (NaN stays NaN). With bit 3 (and not 1 or
 2), res is a prefetch stream instead: each step of k in the unrolled loop
 prefetches one 64-byte line of it into L2 (the next slice of B). With bit 4
 (not with bit 3), each step of k prefetches into L2 the lines of B's row
-that the next panel to the right holds (B in place, %[3]d floats on). In Go,
-without the epilogue:
+that the next panel to the right holds (B in place, %[3]d floats on). With
+flags>>8 = n > 0 (and neither bit 3 nor bit 4), n more tiles follow, each
+%[2]d rows of A, C, bias and res below the one before, with the same B. In
+Go, without the epilogue:
 
 	for i := 0; i < %[2]d; i++ {
 		for j := 0; j < %[3]d; j++ {
@@ -227,6 +229,9 @@ func tileBody(name string, x isa, mr, vecs, unroll int, bf16 bool) {
 	bv := func(v int) VecPhysical { return x.regs[mr*vecs+v] }
 	bcast := x.regs[mr*vecs+vecs]
 
+	if !bf16 {
+		Label(name + "_top")
+	}
 	k := Load(Param("k"), GP64())
 	rs := Load(Param("rsa"), GP64())
 	cs := Load(Param("csa"), GP64())
@@ -356,8 +361,43 @@ func tileBody(name string, x isa, mr, vecs, unroll int, bf16 bool) {
 
 	Label(name + "_write")
 	t.store(c, ldc)
+	if !bf16 {
+		nextTile(name, mr)
+	}
 	VZEROUPPER()
 	RET()
+}
+
+// nextTile emits the end of a tile that flags>>8 more tiles follow: the
+// next one's mr rows of A, C, the bias and the residual (with flags&1
+// and flags&2) start mr rows further on; the count goes down by one in
+// the flags and the kernel starts again at name+"_top".
+func nextTile(name string, mr int) {
+	Comment("flags>>8: more tiles of the same height below this one.")
+	fl := Load(Param("flags"), GP64())
+	CMPQ(fl, U32(255))
+	JLS(LabelRef(name + "_done"))
+	SUBQ(U32(256), fl)
+	Store(fl, Param("flags"))
+	step := func(ptr, stride string) {
+		p, st := Load(Param(ptr), GP64()), Load(Param(stride), GP64())
+		IMUL3Q(U32(4*mr), st, st)
+		ADDQ(st, p)
+		Store(p, Param(ptr))
+	}
+	step("a", "rsa")
+	step("c", "ldc")
+	TESTQ(U32(1), fl)
+	JZ(LabelRef(name + "_nobias"))
+	bp := Load(Param("bias"), GP64())
+	ADDQ(U32(4*mr), bp)
+	Store(bp, Param("bias"))
+	Label(name + "_nobias")
+	TESTQ(U32(2), fl)
+	JZ(LabelRef(name + "_top"))
+	step("res", "ldr")
+	JMP(LabelRef(name + "_top"))
+	Label(name + "_done")
 }
 
 // tileRegs is a tile's mr×vecs accumulators, acc(i, v) holding vector v
