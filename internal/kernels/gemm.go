@@ -509,7 +509,7 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 // panels; with A read in place, the block's rows shared as evenly as
 // whole rows allow, since a tile of few rows loads nearly as much per
 // multiply-add as a full one: 49 rows (a 7×7 map's positions, computed
-// transposed) as 9+10+10+10+10 rather than 4·12+1, whose 1-row tile loads
+// transposed) as 10+10+10+10+9 rather than 4·12+1, whose 1-row tile loads
 // a broadcast and two vectors for every two multiply-adds (a 49×32
 // product with K = 4608 on one thread took 69.5 µs instead of 72.2, 48
 // rows 68.1). The sums are the same whatever the tile.
