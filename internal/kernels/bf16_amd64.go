@@ -28,6 +28,7 @@ var bf16AVX512Kernel = microKernel{
 	tile:    tileOf(bf16Tiles[1][:], 32),
 	half:    tileOf(bf16Tiles[0][:], 16),
 	tileEp:  tileEpOf(bf16Tiles[1][:], 32),
+	tileRun: tileRunOf(bf16Tiles[1][:], 32),
 }
 
 func init() {

@@ -15463,6 +15463,7 @@ sgemmTile6x16AVX2_done:
 // func bf16Tile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile1x32AVX512(SB), NOSPLIT, $0-104
+bf16Tile1x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -15663,12 +15664,47 @@ bf16Tile1x32AVX512_relu:
 bf16Tile1x32AVX512_write:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile1x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile1x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000004, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile1x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile1x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000004, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile1x32AVX512_top
+
+bf16Tile1x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile2x32AVX512(SB), NOSPLIT, $0-104
+bf16Tile2x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -15976,12 +16012,47 @@ bf16Tile2x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z2, (AX)
 	VMOVUPS Z3, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile2x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile2x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000008, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile2x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile2x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000008, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile2x32AVX512_top
+
+bf16Tile2x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile3x32AVX512(SB), NOSPLIT, $0-104
+bf16Tile3x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -16396,12 +16467,47 @@ bf16Tile3x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z4, (AX)
 	VMOVUPS Z5, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile3x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile3x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x0000000c, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile3x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile3x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000000c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile3x32AVX512_top
+
+bf16Tile3x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile4x32AVX512(SB), NOSPLIT, $0-104
+bf16Tile4x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -16929,12 +17035,47 @@ bf16Tile4x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z6, (AX)
 	VMOVUPS Z7, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile4x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile4x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000010, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile4x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile4x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000010, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile4x32AVX512_top
+
+bf16Tile4x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile5x32AVX512(SB), NOSPLIT, $0-104
+bf16Tile5x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -17569,12 +17710,47 @@ bf16Tile5x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z8, (AX)
 	VMOVUPS Z9, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile5x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile5x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000014, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile5x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile5x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000014, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile5x32AVX512_top
+
+bf16Tile5x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile6x32AVX512(SB), NOSPLIT, $0-104
+bf16Tile6x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -18316,12 +18492,47 @@ bf16Tile6x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z10, (AX)
 	VMOVUPS Z11, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile6x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile6x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000018, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile6x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile6x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000018, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile6x32AVX512_top
+
+bf16Tile6x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile7x32AVX512(SB), NOSPLIT, $0-104
+bf16Tile7x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -19176,12 +19387,47 @@ bf16Tile7x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z12, (AX)
 	VMOVUPS Z13, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile7x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x0000001c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x0000001c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile7x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x0000001c, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile7x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile7x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000001c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile7x32AVX512_top
+
+bf16Tile7x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile8x32AVX512(SB), NOSPLIT, $0-104
+bf16Tile8x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -20143,12 +20389,47 @@ bf16Tile8x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z14, (AX)
 	VMOVUPS Z15, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile8x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000020, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000020, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile8x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000020, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile8x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile8x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000020, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile8x32AVX512_top
+
+bf16Tile8x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile9x32AVX512(SB), NOSPLIT, $0-104
+bf16Tile9x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -21217,12 +21498,47 @@ bf16Tile9x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z16, (AX)
 	VMOVUPS Z17, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile9x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000024, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000024, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile9x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000024, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile9x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile9x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000024, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile9x32AVX512_top
+
+bf16Tile9x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile10x32AVX512(SB), NOSPLIT, $0-104
+bf16Tile10x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -22404,12 +22720,47 @@ bf16Tile10x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z18, (AX)
 	VMOVUPS Z19, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile10x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000028, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000028, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile10x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000028, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile10x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile10x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000028, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile10x32AVX512_top
+
+bf16Tile10x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile11x32AVX512(SB), NOSPLIT, $0-104
+bf16Tile11x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -23698,12 +24049,47 @@ bf16Tile11x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z20, (AX)
 	VMOVUPS Z21, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile11x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x0000002c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x0000002c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile11x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x0000002c, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile11x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile11x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000002c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile11x32AVX512_top
+
+bf16Tile11x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile12x32AVX512(SB), NOSPLIT, $0-104
+bf16Tile12x32AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -25099,12 +25485,47 @@ bf16Tile12x32AVX512_write:
 	ADDQ    CX, AX
 	VMOVUPS Z22, (AX)
 	VMOVUPS Z23, 64(AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile12x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile12x32AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000030, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile12x32AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile12x32AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile12x32AVX512_top
+
+bf16Tile12x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile1x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile1x16AVX512(SB), NOSPLIT, $0-104
+bf16Tile1x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -25252,12 +25673,47 @@ bf16Tile1x16AVX512_relu:
 
 bf16Tile1x16AVX512_write:
 	VMOVUPS Z0, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile1x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile1x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000004, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile1x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile1x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000004, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile1x16AVX512_top
+
+bf16Tile1x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile2x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile2x16AVX512(SB), NOSPLIT, $0-104
+bf16Tile2x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -25464,12 +25920,47 @@ bf16Tile2x16AVX512_write:
 	VMOVUPS Z0, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile2x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile2x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000008, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile2x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile2x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000008, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile2x16AVX512_top
+
+bf16Tile2x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile3x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile3x16AVX512(SB), NOSPLIT, $0-104
+bf16Tile3x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -25735,12 +26226,47 @@ bf16Tile3x16AVX512_write:
 	VMOVUPS Z1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z2, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile3x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile3x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x0000000c, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile3x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile3x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000000c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile3x16AVX512_top
+
+bf16Tile3x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile4x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile4x16AVX512(SB), NOSPLIT, $0-104
+bf16Tile4x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -26071,12 +26597,47 @@ bf16Tile4x16AVX512_write:
 	VMOVUPS Z2, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z3, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile4x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile4x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000010, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile4x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile4x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000010, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile4x16AVX512_top
+
+bf16Tile4x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile5x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile5x16AVX512(SB), NOSPLIT, $0-104
+bf16Tile5x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -26466,12 +27027,47 @@ bf16Tile5x16AVX512_write:
 	VMOVUPS Z3, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z4, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile5x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile5x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000014, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile5x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile5x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000014, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile5x16AVX512_top
+
+bf16Tile5x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile6x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile6x16AVX512(SB), NOSPLIT, $0-104
+bf16Tile6x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -26920,12 +27516,47 @@ bf16Tile6x16AVX512_write:
 	VMOVUPS Z4, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z5, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile6x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile6x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000018, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile6x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile6x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000018, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile6x16AVX512_top
+
+bf16Tile6x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile7x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile7x16AVX512(SB), NOSPLIT, $0-104
+bf16Tile7x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -27439,12 +28070,47 @@ bf16Tile7x16AVX512_write:
 	VMOVUPS Z5, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z6, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile7x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x0000001c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x0000001c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile7x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x0000001c, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile7x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile7x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000001c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile7x16AVX512_top
+
+bf16Tile7x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile8x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile8x16AVX512(SB), NOSPLIT, $0-104
+bf16Tile8x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -28017,12 +28683,47 @@ bf16Tile8x16AVX512_write:
 	VMOVUPS Z6, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z7, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile8x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000020, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000020, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile8x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000020, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile8x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile8x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000020, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile8x16AVX512_top
+
+bf16Tile8x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile9x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile9x16AVX512(SB), NOSPLIT, $0-104
+bf16Tile9x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -28654,12 +29355,47 @@ bf16Tile9x16AVX512_write:
 	VMOVUPS Z7, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z8, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile9x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000024, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000024, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile9x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000024, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile9x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile9x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000024, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile9x16AVX512_top
+
+bf16Tile9x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile10x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile10x16AVX512(SB), NOSPLIT, $0-104
+bf16Tile10x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -29356,12 +30092,47 @@ bf16Tile10x16AVX512_write:
 	VMOVUPS Z8, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z9, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile10x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000028, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000028, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile10x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000028, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile10x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile10x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000028, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile10x16AVX512_top
+
+bf16Tile10x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile11x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile11x16AVX512(SB), NOSPLIT, $0-104
+bf16Tile11x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -30117,12 +30888,47 @@ bf16Tile11x16AVX512_write:
 	VMOVUPS Z9, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z10, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile11x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x0000002c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x0000002c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile11x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x0000002c, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile11x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile11x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000002c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile11x16AVX512_top
+
+bf16Tile11x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func bf16Tile12x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·bf16Tile12x16AVX512(SB), NOSPLIT, $0-104
+bf16Tile12x16AVX512_top:
 	MOVQ k+0(FP), AX
 	MOVQ rsa+16(FP), CX
 	MOVQ csa+24(FP), DX
@@ -30937,6 +31743,40 @@ bf16Tile12x16AVX512_write:
 	VMOVUPS Z10, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z11, (AX)
+
+	// flags>>8: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	CMPQ   AX, $0x000000ff
+	JLS    bf16Tile12x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+48(FP), CX
+	MOVQ   ldc+56(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     bf16Tile12x16AVX512_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000030, CX
+	MOVQ   CX, bias+72(FP)
+
+bf16Tile12x16AVX512_nobias:
+	TESTQ  $0x00000002, AX
+	JZ     bf16Tile12x16AVX512_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    bf16Tile12x16AVX512_top
+
+bf16Tile12x16AVX512_done:
 	VZEROUPPER
 	RET
 

@@ -939,7 +939,8 @@ func sgemmTile6x16AVX2(k int, a *float32, rsa int, csa int, b *float32, rsb int,
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -949,7 +950,8 @@ func bf16Tile1x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -959,7 +961,8 @@ func bf16Tile2x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -969,7 +972,8 @@ func bf16Tile3x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -979,7 +983,8 @@ func bf16Tile4x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -989,7 +994,8 @@ func bf16Tile5x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -999,7 +1005,8 @@ func bf16Tile6x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1009,7 +1016,8 @@ func bf16Tile7x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1019,7 +1027,8 @@ func bf16Tile8x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1029,7 +1038,8 @@ func bf16Tile9x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1039,7 +1049,8 @@ func bf16Tile10x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1049,7 +1060,8 @@ func bf16Tile11x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1059,7 +1071,8 @@ func bf16Tile12x32AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile1x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1069,7 +1082,8 @@ func bf16Tile1x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile2x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1079,7 +1093,8 @@ func bf16Tile2x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile3x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1089,7 +1104,8 @@ func bf16Tile3x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile4x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1099,7 +1115,8 @@ func bf16Tile4x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile5x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1109,7 +1126,8 @@ func bf16Tile5x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile6x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1119,7 +1137,8 @@ func bf16Tile6x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile7x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1129,7 +1148,8 @@ func bf16Tile7x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile8x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1139,7 +1159,8 @@ func bf16Tile8x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile9x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1149,7 +1170,8 @@ func bf16Tile9x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile10x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1159,7 +1181,8 @@ func bf16Tile10x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile11x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)
@@ -1169,7 +1192,8 @@ func bf16Tile11x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb in
 // bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 // pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 // accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-// denormals are flushed to zero). The epilogue is sgemmTile's.
+// denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+// are sgemmTile's.
 //
 //go:noescape
 func bf16Tile12x16AVX512(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32, bias *float32, res *float32, ldr int, flags int)

@@ -141,7 +141,8 @@ bfloat16 values: A[i, p] and B[p, j] are 32-bit words each holding the
 bfloat16 values of K rows 2p (low half) and 2p+1 (high half), k counts the
 pairs, and each pair adds A_hi·B_hi and then A_lo·B_lo to the float32
 accumulator (VDPBF16PS: the products are exact, the sums round to nearest,
-denormals are flushed to zero). The epilogue is sgemmTile's.`, name, mr, nr), "\n")...)
+denormals are flushed to zero). The epilogue and the runs of tiles (flags>>8)
+are sgemmTile's.`, name, mr, nr), "\n")...)
 	tileBody(name, avx512, mr, vecs, 4, true)
 }
 
@@ -229,9 +230,7 @@ func tileBody(name string, x isa, mr, vecs, unroll int, bf16 bool) {
 	bv := func(v int) VecPhysical { return x.regs[mr*vecs+v] }
 	bcast := x.regs[mr*vecs+vecs]
 
-	if !bf16 {
-		Label(name + "_top")
-	}
+	Label(name + "_top")
 	k := Load(Param("k"), GP64())
 	rs := Load(Param("rsa"), GP64())
 	cs := Load(Param("csa"), GP64())
@@ -361,9 +360,7 @@ func tileBody(name string, x isa, mr, vecs, unroll int, bf16 bool) {
 
 	Label(name + "_write")
 	t.store(c, ldc)
-	if !bf16 {
-		nextTile(name, mr)
-	}
+	nextTile(name, mr)
 	VZEROUPPER()
 	RET()
 }
