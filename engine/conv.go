@@ -560,6 +560,7 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 	if acc != nil {
 		acc.c.transposed()
 	}
+	nt := ntStoreT(res, acc)
 	ws.parallel(n*tm, func(worker, it int) {
 		img, o0, o1 := tItem(it, n, m, tm, ocb, panelMajor)
 		cols := o1 - o0
@@ -587,7 +588,7 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 		if res != nil {
 			rr = res[base:]
 		}
-		if ntStoreT(res, acc) {
+		if nt {
 			st = buf[plane*ocb+colSize : plane*ocb+colSize+ntSize]
 		}
 		storeT(out[base:], plane, tmp, cols, rr, bias[o0:o1], relu, st)
@@ -632,7 +633,14 @@ func storeT(out []float32, plane int, tmp []float32, cols int, rr, bias []float3
 	}
 	st = st[:plane*cols]
 	kernels.TransposeBiasAct(st, plane, tmp, cols, rr, plane, bias, plane, cols, relu)
-	kernels.CopyNT(out[:plane*cols], st)
+	flushNT(out, st)
+}
+
+// flushNT copies st, an item stored in the thread's buffer, to the start
+// of out with non-temporal stores, fenced before the thread goes on
+// (storeT, and the Winograd layers over their residual).
+func flushNT(out, st []float32) {
+	kernels.CopyNT(out[:len(st)], st)
 	kernels.StoreFence()
 }
 
@@ -729,6 +737,7 @@ func (ws *workspace) pointwiseTBF16(c *conv, x []float32, h, w, plane int, out, 
 	} else {
 		ws.packPairsT(c, x, plane, packed, acc, ax)
 	}
+	nt := ntStoreT(res, acc)
 	ws.parallel(n*tm, func(worker, it int) {
 		img, o0, o1 := tItem(it, n, m, tm, ocb, panelMajor)
 		cols := o1 - o0
@@ -744,7 +753,7 @@ func (ws *workspace) pointwiseTBF16(c *conv, x []float32, h, w, plane int, out, 
 		if res != nil {
 			rr = res[base:]
 		}
-		if ntStoreT(res, acc) {
+		if nt {
 			st = ws.cols[worker][plane*ocb : plane*ocb+ntSize]
 		}
 		storeT(out[base:], plane, tmp, cols, rr, bias[o0:o1], relu, st)

@@ -547,8 +547,7 @@ func (ws *workspace) winograd(f *winoForm, c *conv, x []float32, h, w, oh, ow in
 			}
 		})
 		if st != nil {
-			kernels.CopyNT(out[-dbase:][:len(st)], st)
-			kernels.StoreFence()
+			flushNT(out[-dbase:], st)
 		}
 	})
 }

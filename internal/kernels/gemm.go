@@ -395,6 +395,16 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 						bp = pb[(jr-fullB)*kc : (jr-fullB+nr)*kc]
 					}
 					nn := min(nr, nc-jr)
+					// plain reports whether tile t (at row ir) of this
+					// panel neither prefetches nor needs its epilogue in
+					// Go (tileEp, or none): such tiles of one height go
+					// to tileRun together. Their sums are the same.
+					epLast := ep != nil && pc+kc == k // the tiles' te is set
+					plain := func(t, ir int) bool {
+						return !(pfA && jr == 0) && !(kern.tileNB != nil && ir == 0 && jr+nr < fullB) &&
+							!(!epLast && pfNext && jr == 0 && t > 0 && t <= ldb/16) &&
+							(!epLast || kern.tileEp != nil)
+					}
 					for t := 0; t < tiles; t++ {
 						ir, mm := rowTile(t, tiles, mc, mr, inPlaceA)
 						var ap []float32
@@ -418,16 +428,8 @@ func sgemmBlockEp(kern *microKernel, transA, transB bool, m0, m1, n0, n1, k int,
 							}
 						}
 						if nn == nr && (te == nil || kern.tileEp != nil || !alias) {
-							// A tile that neither prefetches nor needs its
-							// epilogue in Go (tileEp, or none) takes the
-							// tiles of its height below it that would not
-							// either in the same call. Their sums are the
-							// same.
-							plain := func(t, ir int) bool {
-								return !(pfA && jr == 0) && !(kern.tileNB != nil && ir == 0 && jr+nr < fullB) &&
-									!(te == nil && pfNext && jr == 0 && t > 0 && t <= ldb/16) &&
-									(te == nil || kern.tileEp != nil)
-							}
+							// A plain tile takes the plain tiles of its
+							// height below it into the same call.
 							if kern.tileRun != nil && plain(t, ir) {
 								run := 1
 								for t+run < tiles {

@@ -71,12 +71,12 @@ func tileNBOf(tiles []asmTile, nr int) func(k, rows int, a []float32, rsa, csa i
 func tileRunOf(tiles []asmTile, nr int) func(k, rows, count int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
 	mr := len(tiles) - 1
 	return func(k, rows, count int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, ep *tileEpilogue) {
-		if count < 1 || count > 1<<20 {
+		if count < 1 {
 			panic("kernels: SGEMM micro-kernel run of no tiles")
 		}
 		all := count * rows
-		checkTile(k, min(rows, mr), mr, nr, a, rsa, csa, b, rsb, c, ldc)
-		if rows > mr || rsa < 0 || len(a) < (all-1)*rsa+(k-1)*csa+1 || len(c) < (all-1)*ldc+nr {
+		checkTile(k, rows, mr, nr, a, rsa, csa, b, rsb, c, ldc)
+		if len(a) < (all-1)*rsa+(k-1)*csa+1 || len(c) < (all-1)*ldc+nr {
 			panic("kernels: SGEMM micro-kernel run with short panels")
 		}
 		var bias, res *float32
