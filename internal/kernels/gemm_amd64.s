@@ -31983,6 +31983,7 @@ packBF16OffsAVX512_done:
 // func int8Tile1x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile1x32AVX512(SB), NOSPLIT, $0-104
+int8Tile1x32AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -32193,12 +32194,57 @@ int8Tile1x32AVX512_relu:
 int8Tile1x32AVX512_write:
 	VMOVUPS Z0, (CX)
 	VMOVUPS Z1, K1, 64(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile1x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000004, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile1x32AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000004, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile1x32AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile1x32AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000004, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile1x32AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile1x32AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000004, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile1x32AVX512_top
+
+int8Tile1x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile2x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile2x32AVX512(SB), NOSPLIT, $0-104
+int8Tile2x32AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -32524,12 +32570,57 @@ int8Tile2x32AVX512_write:
 	ADDQ    DX, CX
 	VMOVUPS Z2, (CX)
 	VMOVUPS Z3, K1, 64(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile2x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000008, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile2x32AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000008, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile2x32AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile2x32AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000008, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile2x32AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile2x32AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000008, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile2x32AVX512_top
+
+int8Tile2x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile3x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile3x32AVX512(SB), NOSPLIT, $0-104
+int8Tile3x32AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -32970,12 +33061,57 @@ int8Tile3x32AVX512_write:
 	ADDQ    DX, CX
 	VMOVUPS Z4, (CX)
 	VMOVUPS Z5, K1, 64(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile3x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x0000000c, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile3x32AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x0000000c, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile3x32AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile3x32AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x0000000c, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile3x32AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile3x32AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000000c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile3x32AVX512_top
+
+int8Tile3x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile4x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile4x32AVX512(SB), NOSPLIT, $0-104
+int8Tile4x32AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -33534,12 +33670,57 @@ int8Tile4x32AVX512_write:
 	ADDQ    DX, CX
 	VMOVUPS Z6, (CX)
 	VMOVUPS Z7, K1, 64(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile4x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000010, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile4x32AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000010, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile4x32AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile4x32AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000010, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile4x32AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile4x32AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000010, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile4x32AVX512_top
+
+int8Tile4x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile5x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile5x32AVX512(SB), NOSPLIT, $0-104
+int8Tile5x32AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -34213,12 +34394,57 @@ int8Tile5x32AVX512_write:
 	ADDQ    DX, CX
 	VMOVUPS Z8, (CX)
 	VMOVUPS Z9, K1, 64(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile5x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000014, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile5x32AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000014, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile5x32AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile5x32AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000014, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile5x32AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile5x32AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000014, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile5x32AVX512_top
+
+int8Tile5x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile6x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile6x32AVX512(SB), NOSPLIT, $0-104
+int8Tile6x32AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -35007,12 +35233,57 @@ int8Tile6x32AVX512_write:
 	ADDQ    DX, CX
 	VMOVUPS Z10, (CX)
 	VMOVUPS Z11, K1, 64(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile6x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000018, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile6x32AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000018, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile6x32AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile6x32AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000018, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile6x32AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile6x32AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000018, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile6x32AVX512_top
+
+int8Tile6x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile7x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile7x32AVX512(SB), NOSPLIT, $0-104
+int8Tile7x32AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -35919,12 +36190,57 @@ int8Tile7x32AVX512_write:
 	ADDQ    DX, CX
 	VMOVUPS Z12, (CX)
 	VMOVUPS Z13, K1, 64(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile7x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x0000001c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x0000001c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x0000001c, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile7x32AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x0000001c, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile7x32AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile7x32AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x0000001c, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile7x32AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile7x32AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000001c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile7x32AVX512_top
+
+int8Tile7x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile8x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile8x32AVX512(SB), NOSPLIT, $0-104
+int8Tile8x32AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -36946,12 +37262,57 @@ int8Tile8x32AVX512_write:
 	ADDQ    DX, CX
 	VMOVUPS Z14, (CX)
 	VMOVUPS Z15, K1, 64(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile8x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000020, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000020, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000020, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile8x32AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000020, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile8x32AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile8x32AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000020, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile8x32AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile8x32AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000020, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile8x32AVX512_top
+
+int8Tile8x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile9x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile9x32AVX512(SB), NOSPLIT, $0-104
+int8Tile9x32AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -38088,12 +38449,57 @@ int8Tile9x32AVX512_write:
 	ADDQ    DX, CX
 	VMOVUPS Z16, (CX)
 	VMOVUPS Z17, K1, 64(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile9x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000024, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000024, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000024, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile9x32AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000024, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile9x32AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile9x32AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000024, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile9x32AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile9x32AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000024, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile9x32AVX512_top
+
+int8Tile9x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile10x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile10x32AVX512(SB), NOSPLIT, $0-104
+int8Tile10x32AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -39348,12 +39754,57 @@ int8Tile10x32AVX512_write:
 	ADDQ    DX, CX
 	VMOVUPS Z18, (CX)
 	VMOVUPS Z19, K1, 64(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile10x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000028, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000028, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000028, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile10x32AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000028, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile10x32AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile10x32AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000028, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile10x32AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile10x32AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000028, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile10x32AVX512_top
+
+int8Tile10x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile11x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile11x32AVX512(SB), NOSPLIT, $0-104
+int8Tile11x32AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -40723,12 +41174,57 @@ int8Tile11x32AVX512_write:
 	ADDQ    DX, CX
 	VMOVUPS Z20, (CX)
 	VMOVUPS Z21, K1, 64(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile11x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x0000002c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x0000002c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x0000002c, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile11x32AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x0000002c, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile11x32AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile11x32AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x0000002c, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile11x32AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile11x32AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000002c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile11x32AVX512_top
+
+int8Tile11x32AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile12x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile12x32AVX512(SB), NOSPLIT, $0-104
+int8Tile12x32AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -42213,6 +42709,50 @@ int8Tile12x32AVX512_write:
 	ADDQ    DX, CX
 	VMOVUPS Z22, (CX)
 	VMOVUPS Z23, K1, 64(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile12x32AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000030, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile12x32AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000030, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile12x32AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile12x32AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000030, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile12x32AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile12x32AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile12x32AVX512_top
+
+int8Tile12x32AVX512_done:
 	VZEROUPPER
 	RET
 
@@ -42541,6 +43081,7 @@ packU8Offx32AVX512_done:
 // func int8Tile1x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile1x16AVX512(SB), NOSPLIT, $0-104
+int8Tile1x16AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -42694,12 +43235,57 @@ int8Tile1x16AVX512_relu:
 
 int8Tile1x16AVX512_write:
 	VMOVUPS Z0, K1, (CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile1x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000004, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile1x16AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000004, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile1x16AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile1x16AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000004, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile1x16AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile1x16AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000004, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile1x16AVX512_top
+
+int8Tile1x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile2x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile2x16AVX512(SB), NOSPLIT, $0-104
+int8Tile2x16AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -42917,12 +43503,57 @@ int8Tile2x16AVX512_write:
 	VMOVUPS Z0, K1, (CX)
 	ADDQ    DX, CX
 	VMOVUPS Z1, K1, (CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile2x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000008, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile2x16AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000008, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile2x16AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile2x16AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000008, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile2x16AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile2x16AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000008, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile2x16AVX512_top
+
+int8Tile2x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile3x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile3x16AVX512(SB), NOSPLIT, $0-104
+int8Tile3x16AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -43204,12 +43835,57 @@ int8Tile3x16AVX512_write:
 	VMOVUPS Z1, K1, (CX)
 	ADDQ    DX, CX
 	VMOVUPS Z2, K1, (CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile3x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x0000000c, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile3x16AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x0000000c, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile3x16AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile3x16AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x0000000c, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile3x16AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile3x16AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000000c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile3x16AVX512_top
+
+int8Tile3x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile4x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile4x16AVX512(SB), NOSPLIT, $0-104
+int8Tile4x16AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -43558,12 +44234,57 @@ int8Tile4x16AVX512_write:
 	VMOVUPS Z2, K1, (CX)
 	ADDQ    DX, CX
 	VMOVUPS Z3, K1, (CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile4x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000010, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile4x16AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000010, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile4x16AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile4x16AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000010, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile4x16AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile4x16AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000010, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile4x16AVX512_top
+
+int8Tile4x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile5x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile5x16AVX512(SB), NOSPLIT, $0-104
+int8Tile5x16AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -43976,12 +44697,57 @@ int8Tile5x16AVX512_write:
 	VMOVUPS Z3, K1, (CX)
 	ADDQ    DX, CX
 	VMOVUPS Z4, K1, (CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile5x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000014, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile5x16AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000014, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile5x16AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile5x16AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000014, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile5x16AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile5x16AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000014, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile5x16AVX512_top
+
+int8Tile5x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile6x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile6x16AVX512(SB), NOSPLIT, $0-104
+int8Tile6x16AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -44458,12 +45224,57 @@ int8Tile6x16AVX512_write:
 	VMOVUPS Z4, K1, (CX)
 	ADDQ    DX, CX
 	VMOVUPS Z5, K1, (CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile6x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000018, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile6x16AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000018, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile6x16AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile6x16AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000018, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile6x16AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile6x16AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000018, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile6x16AVX512_top
+
+int8Tile6x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile7x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile7x16AVX512(SB), NOSPLIT, $0-104
+int8Tile7x16AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -45007,12 +45818,57 @@ int8Tile7x16AVX512_write:
 	VMOVUPS Z5, K1, (CX)
 	ADDQ    DX, CX
 	VMOVUPS Z6, K1, (CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile7x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x0000001c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x0000001c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x0000001c, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile7x16AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x0000001c, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile7x16AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile7x16AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x0000001c, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile7x16AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile7x16AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000001c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile7x16AVX512_top
+
+int8Tile7x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile8x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile8x16AVX512(SB), NOSPLIT, $0-104
+int8Tile8x16AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -45620,12 +46476,57 @@ int8Tile8x16AVX512_write:
 	VMOVUPS Z6, K1, (CX)
 	ADDQ    DX, CX
 	VMOVUPS Z7, K1, (CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile8x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000020, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000020, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000020, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile8x16AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000020, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile8x16AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile8x16AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000020, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile8x16AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile8x16AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000020, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile8x16AVX512_top
+
+int8Tile8x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile9x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile9x16AVX512(SB), NOSPLIT, $0-104
+int8Tile9x16AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -46297,12 +47198,57 @@ int8Tile9x16AVX512_write:
 	VMOVUPS Z7, K1, (CX)
 	ADDQ    DX, CX
 	VMOVUPS Z8, K1, (CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile9x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000024, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000024, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000024, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile9x16AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000024, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile9x16AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile9x16AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000024, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile9x16AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile9x16AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000024, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile9x16AVX512_top
+
+int8Tile9x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile10x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile10x16AVX512(SB), NOSPLIT, $0-104
+int8Tile10x16AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -47041,12 +47987,57 @@ int8Tile10x16AVX512_write:
 	VMOVUPS Z8, K1, (CX)
 	ADDQ    DX, CX
 	VMOVUPS Z9, K1, (CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile10x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000028, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000028, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000028, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile10x16AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000028, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile10x16AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile10x16AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000028, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile10x16AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile10x16AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000028, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile10x16AVX512_top
+
+int8Tile10x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile11x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile11x16AVX512(SB), NOSPLIT, $0-104
+int8Tile11x16AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -47849,12 +48840,57 @@ int8Tile11x16AVX512_write:
 	VMOVUPS Z9, K1, (CX)
 	ADDQ    DX, CX
 	VMOVUPS Z10, K1, (CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile11x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x0000002c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x0000002c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x0000002c, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile11x16AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x0000002c, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile11x16AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile11x16AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x0000002c, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile11x16AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile11x16AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x0000002c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile11x16AVX512_top
+
+int8Tile11x16AVX512_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile12x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·int8Tile12x16AVX512(SB), NOSPLIT, $0-104
+int8Tile12x16AVX512_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -48721,6 +49757,50 @@ int8Tile12x16AVX512_write:
 	VMOVUPS Z10, K1, (CX)
 	ADDQ    DX, CX
 	VMOVUPS Z11, K1, (CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+96(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile12x16AVX512_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+96(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+32(FP)
+	MOVQ   sa+48(FP), CX
+	ADDQ   $0x00000030, CX
+	MOVQ   CX, sa+48(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile12x16AVX512_nobias
+	MOVQ   bias+64(FP), CX
+	ADDQ   $0x00000030, CX
+	MOVQ   CX, bias+64(FP)
+
+int8Tile12x16AVX512_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile12x16AVX512_nocorr
+	MOVQ  corr+80(FP), CX
+	ADDQ  $0x00000030, CX
+	MOVQ  CX, corr+80(FP)
+
+int8Tile12x16AVX512_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile12x16AVX512_top
+	MOVQ   res+72(FP), AX
+	MOVQ   ldr+88(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+72(FP)
+	JMP    int8Tile12x16AVX512_top
+
+int8Tile12x16AVX512_done:
 	VZEROUPPER
 	RET
 

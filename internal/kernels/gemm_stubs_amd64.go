@@ -1227,7 +1227,8 @@ func packBF16OffsAVX512(dst *float32, ldd int, src *float32, offs *int32, pairs 
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 1 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1254,7 +1255,8 @@ func int8Tile1x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 2 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1281,7 +1283,8 @@ func int8Tile2x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 3 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1308,7 +1311,8 @@ func int8Tile3x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 4 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1335,7 +1339,8 @@ func int8Tile4x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 5 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1362,7 +1367,8 @@ func int8Tile5x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 6 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1389,7 +1395,8 @@ func int8Tile6x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 7 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 7; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1416,7 +1423,8 @@ func int8Tile7x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 8 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 8; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1443,7 +1451,8 @@ func int8Tile8x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 9 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 9; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1470,7 +1479,8 @@ func int8Tile9x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 10 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 10; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1497,7 +1507,8 @@ func int8Tile10x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 11 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 11; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1524,7 +1535,8 @@ func int8Tile11x32AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 12 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 12; i++ {
 //		for j := 0; j < 32; j++ {
@@ -1574,7 +1586,8 @@ func packU8Offx32AVX512(dst *float32, sb *float32, src *float32, offs *int32, k 
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 1 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1601,7 +1614,8 @@ func int8Tile1x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 2 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1628,7 +1642,8 @@ func int8Tile2x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 3 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1655,7 +1670,8 @@ func int8Tile3x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 4 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1682,7 +1698,8 @@ func int8Tile4x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 5 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1709,7 +1726,8 @@ func int8Tile5x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 6 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1736,7 +1754,8 @@ func int8Tile6x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 7 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 7; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1763,7 +1782,8 @@ func int8Tile7x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 8 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 8; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1790,7 +1810,8 @@ func int8Tile8x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 9 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 9; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1817,7 +1838,8 @@ func int8Tile9x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ldc
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 10 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 10; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1844,7 +1866,8 @@ func int8Tile10x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 11 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 11; i++ {
 //		for j := 0; j < 16; j++ {
@@ -1871,7 +1894,8 @@ func int8Tile11x16AVX512(kq int, a *float32, lda int, b *float32, c *float32, ld
 // registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 // + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 // lanes of each row's last 16 columns that are C's: only those of C and res are
-// read and written. In Go:
+// read and written. Bits 8–15 = n > 0: n more tiles follow, each 12 rows of A,
+// C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 //
 //	for i := 0; i < 12; i++ {
 //		for j := 0; j < 16; j++ {

@@ -335,8 +335,14 @@ func GemmU8S8(m, n, kq int, a []float32, lda int, sa []float32, corr []int32, b,
 		// The last 16 columns' lanes that are C's: the kernels mask the
 		// others' loads and stores.
 		tf := flags | (1<<(cols-(w-16))-1)<<16
-		for i0 := 0; i0 < m; i0 += 12 {
-			rows := min(12, m-i0)
+		for i0 := 0; i0 < m; {
+			rows, runs := min(12, m-i0), 0
+			if rows == 12 && kq > 0 && int8Runs() {
+				// The panel's full tiles in one call (at most 256 a call:
+				// the count has 8 bits): their rows of A, C, sa, the bias,
+				// the residual and corr follow 12 rows apart.
+				runs = min((m-i0)/12, 256) - 1
+			}
 			var bias, res []float32
 			var ci32 []int32
 			if corr != nil {
@@ -353,10 +359,11 @@ func GemmU8S8(m, n, kq int, a []float32, lda int, sa []float32, corr []int32, b,
 				ai = a[i0*lda:]
 			}
 			if int8Asm && kq > 0 {
-				int8TileAsm(kq, rows, w, cols, ai, lda, bp, c[i0*ldc+j0:], ldc, sa[i0:i0+rows], sbp, bias, res, ci32, ep.LDR, tf)
+				int8TileAsm(kq, rows, w, cols, ai, lda, bp, c[i0*ldc+j0:], ldc, sa[i0:i0+rows], sbp, bias, res, ci32, ep.LDR, tf|runs<<8)
 			} else {
 				int8TileGeneric(kq, rows, w, cols, ai, lda, bp, c[i0*ldc+j0:], ldc, sa[i0:i0+rows], sbp, bias, res, ci32, ep.LDR, tf)
 			}
+			i0 += rows * (runs + 1)
 		}
 	}
 }

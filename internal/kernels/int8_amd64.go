@@ -19,6 +19,10 @@ var (
 )
 
 // int8KernelName names the int8 kernels that run (Running).
+// int8Runs reports whether int8TileAsm takes runs of 12-row tiles (flags
+// bits 8–15: how many more follow), as the AVX512-VNNI tiles do.
+func int8Runs() bool { return int8Asm && !int8AVX2 }
+
 func int8KernelName() string {
 	if int8AVX2 {
 		return "avx-vnni"

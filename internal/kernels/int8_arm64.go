@@ -21,6 +21,9 @@ var (
 func int8NeedsRowSums() bool { return !int8I8MM }
 
 // int8KernelName names the int8 kernels that run (Running).
+// int8Runs is false: the NEON tiles take one tile a call.
+func int8Runs() bool { return false }
+
 func int8KernelName() string {
 	if int8I8MM {
 		return "neon-i8mm"

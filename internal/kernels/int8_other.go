@@ -10,6 +10,8 @@ func int8NeedsRowSums() bool { return false }
 
 func int8KernelName() string { return "generic" }
 
+func int8Runs() bool { return false }
+
 func int8TileAsm(kq, rows, width, cols int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, corr []int32, ldr, flags int) {
 	panic("kernels: no int8 assembly on this platform")
 }

@@ -238,9 +238,11 @@ func int8TestOperands(rng *rand.Rand, m, n, k int, offset bool) (a, sa, b, sb []
 func TestGemmU8S8(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	// Every tile height of every kernel set (AVX-512: 1–12 rows;
-	// AVX-VNNI and NEON: 1–6), partial halves and K's tails included.
+	// AVX-VNNI and NEON: 1–6), partial halves and K's tails included; runs
+	// of 12-row tiles (AVX-512) of 2, 3 and 258 tiles (a call of 256, the
+	// most the count holds, then one of 2), with a shorter tile after.
 	for _, s := range [][3]int{{1, 1, 4}, {12, 32, 64}, {13, 33, 67}, {5, 17, 8}, {24, 16, 3}, {7, 100, 256}, {30, 49, 1}, {3, 5, 0},
-		{2, 20, 9}, {3, 40, 12}, {4, 16, 20}, {8, 33, 5}, {9, 7, 16}, {10, 64, 33}, {11, 31, 13}} {
+		{2, 20, 9}, {3, 40, 12}, {4, 16, 20}, {8, 33, 5}, {9, 7, 16}, {10, 64, 33}, {11, 31, 13}, {41, 35, 70}, {258*12 + 7, 3, 5}} {
 		m, n, k := s[0], s[1], s[2]
 		kq := U8Quads(k)
 		for _, offset := range []bool{false, true} {

@@ -21,7 +21,9 @@ const int8Signature = "func(kq int, a *float32, lda int, b *float32, c *float32,
 // counts the quads. The exact int32 sums, less corr[i] (flags bit 4: B
 // held signed values offset by 128), are converted to float32 and scaled
 // by row (sa) and column (sb), then C is added (flags bit 3), the bias
-// (bit 0), the residual (bit 1) and ReLU applied (bit 2).
+// (bit 0), the residual (bit 1) and ReLU applied (bit 2). Flags bits 8–15
+// count the tiles of the same height that follow on the same panel of B
+// (int8NextTile).
 func int8Tile(mr, vecs int) {
 	nr := 16 * vecs
 	name := fmt.Sprintf("int8Tile%dx%dAVX512", mr, nr)
@@ -31,7 +33,8 @@ from quads of bytes with VPDPBUSD, then the epilogue the flags ask for, on the
 registers: with bit 3, + C[i, j]; with bit 0, + bias[i]; with bit 1,
 + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). Bits 16–31 are the
 lanes of each row's last 16 columns that are C's: only those of C and res are
-read and written. In Go:
+read and written. Bits 8–15 = n > 0: n more tiles follow, each %[2]d rows of A,
+C, sa, bias, res and corr below the one before, with the same B and sb. In Go:
 
 	for i := 0; i < %[2]d; i++ {
 		for j := 0; j < %[3]d; j++ {
@@ -55,6 +58,7 @@ read and written. In Go:
 	bv := func(v int) VecPhysical { return x.regs[mr*vecs+v] }
 	bcast := x.regs[mr*vecs+vecs]
 
+	Label(name + "_top")
 	kq := Load(Param("kq"), GP64())
 	rs := Load(Param("lda"), GP64())
 	SHLQ(U8(2), rs)
@@ -111,15 +115,57 @@ read and written. In Go:
 	MOVQ(flags, lanes)
 	SHRQ(U8(16), lanes)
 	KMOVW(lanes.As32(), K1)
-	int8Epilogue(name, tileRegs{x, mr, vecs, acc, true}, bv, bcast, flags)
+	int8Epilogue(name, tileRegs{x, mr, vecs, acc, true}, bv, bcast, flags, true)
+}
+
+// int8NextTile emits the end of an int8 tile that flags bits 8–15 say
+// more tiles follow: the next one's mr rows of A, C, sa, the bias (flags
+// bit 0), the residual (bit 1) and corr (bit 4) start mr rows further
+// on; the count goes down by one in the flags and the kernel starts again
+// at name+"_top" (as sgemmTile's nextTile).
+func int8NextTile(name string, mr int) {
+	Comment("flags bits 8–15: more tiles of the same height below this one.")
+	fl := Load(Param("flags"), GP64())
+	TESTQ(U32(0xff00), fl)
+	JZ(LabelRef(name + "_done"))
+	SUBQ(U32(256), fl)
+	Store(fl, Param("flags"))
+	rows := func(ptr, stride string) {
+		p, st := Load(Param(ptr), GP64()), Load(Param(stride), GP64())
+		IMUL3Q(U32(4*mr), st, st)
+		ADDQ(st, p)
+		Store(p, Param(ptr))
+	}
+	values := func(ptr string) {
+		p := Load(Param(ptr), GP64())
+		ADDQ(U32(4*mr), p)
+		Store(p, Param(ptr))
+	}
+	rows("a", "lda")
+	rows("c", "ldc")
+	values("sa")
+	TESTQ(U32(1), fl)
+	JZ(LabelRef(name + "_nobias"))
+	values("bias")
+	Label(name + "_nobias")
+	TESTQ(U32(16), fl)
+	JZ(LabelRef(name + "_nocorr"))
+	values("corr")
+	Label(name + "_nocorr")
+	TESTQ(U32(2), fl)
+	JZ(LabelRef(name + "_top"))
+	rows("res", "ldr")
+	JMP(LabelRef(name + "_top"))
+	Label(name + "_done")
 }
 
 // int8Epilogue emits the end of an int8 tile, from its flags on: less
 // corr[i] (flags bit 4), the conversion to float32 and the two scales,
 // then + C (bit 3), the bias (bit 0), the residual (bit 1) and ReLU (bit
 // 2), and the store; bv(v) and bcast are free vector registers (the
-// AVX-512 tiles' K1 masks their last vector when t.mask).
-func int8Epilogue(name string, t tileRegs, bv func(v int) VecPhysical, bcast VecPhysical, flags Register) {
+// AVX-512 tiles' K1 masks their last vector when t.mask). With runs, the
+// tile then starts again on the next tile of a run (int8NextTile).
+func int8Epilogue(name string, t tileRegs, bv func(v int) VecPhysical, bcast VecPhysical, flags Register, runs bool) {
 	mr, vecs, acc := t.mr, t.vecs, t.acc
 	TESTQ(U32(16), flags)
 	JZ(LabelRef(name + "_convert"))
@@ -172,6 +218,9 @@ func int8Epilogue(name string, t tileRegs, bv func(v int) VecPhysical, bcast Vec
 	t.relu(bcast)
 	Label(name + "_write")
 	t.store(c, ldc)
+	if runs {
+		int8NextTile(name, mr)
+	}
 	VZEROUPPER()
 	RET()
 }

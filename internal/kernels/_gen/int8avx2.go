@@ -111,7 +111,7 @@ columns of C are written. In Go:
 	JNZ(LabelRef(name + "_tailloop"))
 
 	Label(name + "_scale")
-	int8Epilogue(name, tileRegs{x, mr, vecs, acc, false}, bv, bcast, Load(Param("flags"), GP64()))
+	int8Epilogue(name, tileRegs{x, mr, vecs, acc, false}, bv, bcast, Load(Param("flags"), GP64()), false)
 }
 
 // packU8AVX2 emits packU8x16AVX2 (with offset, packU8Offx16AVX2): packU8's
