@@ -46,6 +46,6 @@ func newRootCmd() *cobra.Command {
 		},
 	}
 	root.PersistentFlags().IntVar(&threads, "threads", 0, "worker threads (0 = all cores)")
-	root.AddCommand(newModelsCmd(), newInspectCmd(), newConvertCmd(), newRunCmd(), newBenchCmd(), newClassifyCmd(), newDownloadCmd(), newCacheCmd(), newTrainCmd(), newFinetuneCmd(), newServeCmd(), newLoadtestCmd(), newExperimentCmd())
+	root.AddCommand(newModelsCmd(), newInspectCmd(), newConvertCmd(), newRunCmd(), newBenchCmd(), newClassifyCmd(), newDownloadCmd(), newCacheCmd(), newTrainCmd(), newFinetuneCmd(), newServeCmd(), newLoadtestCmd(), newExperimentCmd(), newExportCmd())
 	return root
 }

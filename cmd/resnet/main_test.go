@@ -252,3 +252,57 @@ func copyFile(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// TestExport: `resnet export` writes the built-in network with its class
+// names and preprocessing as metadata, a checkpoint's network under its
+// state_dict names, and refuses bad flags without leaving a file
+// (onnx's tests check the graph itself, and .ci/onnx.sh runs the files
+// with ONNX Runtime).
+func TestExport(t *testing.T) {
+	dir := t.TempDir()
+	builtin := filepath.Join(dir, "builtin.onnx")
+	out, err := run(t, "export", builtin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(builtin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"Ankle boot"`, `"Grayscale":true`, "layer3.2.bn2.running_var", "GlobalAveragePool"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("the built-in network's ONNX file lacks %q", want)
+		}
+	}
+	if !strings.Contains(out, "wrote "+builtin+" (resnet20") {
+		t.Errorf("output %q", out)
+	}
+	ckpt := filepath.Join(dir, "ckpt.onnx")
+	if out, err = run(t, "export", "--arch", "resnet20", "--weights", fixture, "--batch", "2", "--size", "32", "--external-data", ckpt); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "weights in "+ckpt+".data") {
+		t.Errorf("output %q", out)
+	}
+	if fi, err := os.Stat(ckpt + ".data"); err != nil || fi.Size() < 4*269722 {
+		t.Errorf("external data: %v, %v", fi, err)
+	}
+	bad := filepath.Join(dir, "bad.onnx")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"export", "--arch", "resnet20", "--size", "-3", bad}, "--size -3"},
+		{[]string{"export", "--arch", "resnet21", bad}, "unknown architecture"},
+		{[]string{"export", "--arch", "resnet20", "--batch", "-1", bad}, "negative input size"},
+		{[]string{"export", "--arch", "resnet20", filepath.Join(dir, "missing", "x.onnx")}, "no such file"},
+		{[]string{"export", "--arch", "resnet20"}, "accepts 1 arg"},
+	} {
+		if _, err := run(t, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.want)
+		}
+	}
+	if _, err := os.Stat(bad); !os.IsNotExist(err) {
+		t.Error("a failed export left a file")
+	}
+}
