@@ -74,7 +74,10 @@ func (o Options) maxSize() int {
 	return maxProto
 }
 
-// Export writes m to w as an ONNX model holding its weights. It fails
+// Export writes m to w as an ONNX model holding its weights (m's own,
+// as read or trained: a model whose storage engine.Compile used InPlace
+// no longer holds them, and neither does a classify.Classifier's on the
+// engine; load it with classify.Options.Reference to export it). It fails
 // for a model whose file would exceed protocol buffers' 2 GiB (use
 // ExportFile, which stores the weights beside it).
 func Export(ctx context.Context, w io.Writer, m *models.ResNet, o Options) error {
