@@ -22,6 +22,7 @@ package onnx
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -30,6 +31,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/resnetgo/resnet/internal/atomicfile"
 	"github.com/resnetgo/resnet/models"
@@ -336,6 +338,9 @@ func (g *graph) value(num protowire.Number, name string, dims ...any) {
 
 // build encodes m's ModelProto (with its weights in ext when not nil).
 func build(m *models.ResNet, o Options, ext *externalData) (*message, error) {
+	if m == nil || m.Conv1 == nil || m.BN1 == nil || m.FC == nil || m.FC.Weight == nil {
+		return nil, errors.New("onnx: the model holds no layers (a classify.Classifier compiled for the engine keeps only its plan: load it with Options.Reference)")
+	}
 	c := m.Config
 	if o.Batch < 0 || o.Height < 0 || o.Width < 0 {
 		return nil, fmt.Errorf("onnx: negative input size %+v", o)
@@ -421,6 +426,9 @@ func (g *graph) convBN(prefix string, conv *nn.Conv2d, cname string, bn *nn.Batc
 
 // conv adds a Conv node named name on x.
 func (g *graph) conv(name string, c *nn.Conv2d, x string) (string, error) {
+	if c == nil {
+		return "", fmt.Errorf("onnx: %s is missing", name)
+	}
 	wn, err := g.weight(name+".weight", paramValue(c.Weight))
 	if err != nil {
 		return "", err
@@ -442,6 +450,9 @@ func (g *graph) conv(name string, c *nn.Conv2d, x string) (string, error) {
 // bn adds a BatchNormalization node named name on x (inference: the
 // running statistics), then a Relu when relu.
 func (g *graph) bn(name string, b *nn.BatchNorm2d, x string, relu bool) (string, error) {
+	if b == nil {
+		return "", fmt.Errorf("onnx: %s is missing", name)
+	}
 	in := []string{x}
 	for _, t := range []struct {
 		suffix string
@@ -463,6 +474,9 @@ func (g *graph) bn(name string, b *nn.BatchNorm2d, x string, relu bool) (string,
 // block adds one residual unit on x, its tensors under prefix
 // (layer1.0.), and returns its output.
 func (g *graph) block(prefix string, b *models.Block, x string) (string, error) {
+	if b == nil || b.BN1 == nil || b.Conv2 == nil || (b.Conv3 == nil) != (b.BN3 == nil) {
+		return "", fmt.Errorf("onnx: %s: an incomplete block", strings.TrimSuffix(prefix, "."))
+	}
 	y, err := g.convBN(prefix, b.Conv1, "conv1", b.BN1, "bn1", x)
 	if err != nil {
 		return "", err

@@ -284,6 +284,17 @@ func TestExportErrors(t *testing.T) {
 	if err := ExportFile(context.Background(), filepath.Join(dir, "missing", "m.onnx"), m, Options{}); err == nil {
 		t.Error("no error for a missing directory")
 	}
+	// A hollow model (a compiled classifier's) and a block without its
+	// layers are refused.
+	if err := Export(context.Background(), &bytes.Buffer{}, &models.ResNet{Config: m.Config, FC: m.FC}, Options{}); err == nil || !strings.Contains(err.Error(), "no layers") {
+		t.Errorf("hollow model: %v", err)
+	}
+	saved := m.Stages[1][0].Conv2
+	m.Stages[1][0].Conv2 = nil
+	if err := Export(context.Background(), &bytes.Buffer{}, m, Options{}); err == nil || !strings.Contains(err.Error(), "layer2.0") {
+		t.Errorf("block without conv2: %v", err)
+	}
+	m.Stages[1][0].Conv2 = saved
 	// A tensor whose shape disagrees with its values is refused.
 	m.FC.Bias.Value = &tensor.Tensor{Shape: []int{11}, Data: make([]float32, 10)}
 	if err := Export(context.Background(), &bytes.Buffer{}, m, Options{}); err == nil || !strings.Contains(err.Error(), "fc.bias") {
