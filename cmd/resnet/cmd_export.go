@@ -98,6 +98,6 @@ Fashion-MNIST network.`,
 	f.StringVarP(&model, "model", "m", "", "hub name of pretrained weights (see 'resnet models')")
 	f.IntVar(&o.Batch, "batch", 0, "fix the batch size in the graph (0: any)")
 	f.IntVar(&size, "size", 0, "fix the input's height and width (0: any)")
-	f.BoolVar(&o.ExternalData, "external-data", false, "store the weights in OUT.data even when they would fit in OUT")
+	f.BoolVar(&o.ExternalData, "external-data", false, "store the weights beside the model (OUT.onnx.data) even when they would fit in it")
 	return cmd
 }
