@@ -52446,6 +52446,7 @@ GLOBL int8LaneIndex<>(SB), RODATA|NOPTR, $64
 // func int8Tile1x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX2
 TEXT ·int8Tile1x16AVX2(SB), NOSPLIT, $0-112
+int8Tile1x16AVX2_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -52632,12 +52633,57 @@ int8Tile1x16AVX2_relu:
 int8Tile1x16AVX2_write:
 	VMOVUPS Y0, (CX)
 	VMOVUPS Y1, 32(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+104(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile1x16AVX2_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+104(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+40(FP), CX
+	MOVQ   ldc+48(FP), DX
+	IMUL3Q $0x00000004, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+40(FP)
+	MOVQ   sa+56(FP), CX
+	ADDQ   $0x00000004, CX
+	MOVQ   CX, sa+56(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile1x16AVX2_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000004, CX
+	MOVQ   CX, bias+72(FP)
+
+int8Tile1x16AVX2_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile1x16AVX2_nocorr
+	MOVQ  corr+88(FP), CX
+	ADDQ  $0x00000004, CX
+	MOVQ  CX, corr+88(FP)
+
+int8Tile1x16AVX2_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile1x16AVX2_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+96(FP), CX
+	IMUL3Q $0x00000004, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    int8Tile1x16AVX2_top
+
+int8Tile1x16AVX2_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile2x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX2
 TEXT ·int8Tile2x16AVX2(SB), NOSPLIT, $0-112
+int8Tile2x16AVX2_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -52925,12 +52971,57 @@ int8Tile2x16AVX2_write:
 	ADDQ    DX, CX
 	VMOVUPS Y2, (CX)
 	VMOVUPS Y3, 32(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+104(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile2x16AVX2_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+104(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+40(FP), CX
+	MOVQ   ldc+48(FP), DX
+	IMUL3Q $0x00000008, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+40(FP)
+	MOVQ   sa+56(FP), CX
+	ADDQ   $0x00000008, CX
+	MOVQ   CX, sa+56(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile2x16AVX2_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000008, CX
+	MOVQ   CX, bias+72(FP)
+
+int8Tile2x16AVX2_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile2x16AVX2_nocorr
+	MOVQ  corr+88(FP), CX
+	ADDQ  $0x00000008, CX
+	MOVQ  CX, corr+88(FP)
+
+int8Tile2x16AVX2_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile2x16AVX2_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+96(FP), CX
+	IMUL3Q $0x00000008, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    int8Tile2x16AVX2_top
+
+int8Tile2x16AVX2_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile3x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX2
 TEXT ·int8Tile3x16AVX2(SB), NOSPLIT, $0-112
+int8Tile3x16AVX2_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -53319,12 +53410,57 @@ int8Tile3x16AVX2_write:
 	ADDQ    DX, CX
 	VMOVUPS Y4, (CX)
 	VMOVUPS Y5, 32(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+104(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile3x16AVX2_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+104(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+40(FP), CX
+	MOVQ   ldc+48(FP), DX
+	IMUL3Q $0x0000000c, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+40(FP)
+	MOVQ   sa+56(FP), CX
+	ADDQ   $0x0000000c, CX
+	MOVQ   CX, sa+56(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile3x16AVX2_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x0000000c, CX
+	MOVQ   CX, bias+72(FP)
+
+int8Tile3x16AVX2_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile3x16AVX2_nocorr
+	MOVQ  corr+88(FP), CX
+	ADDQ  $0x0000000c, CX
+	MOVQ  CX, corr+88(FP)
+
+int8Tile3x16AVX2_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile3x16AVX2_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+96(FP), CX
+	IMUL3Q $0x0000000c, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    int8Tile3x16AVX2_top
+
+int8Tile3x16AVX2_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile4x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX2
 TEXT ·int8Tile4x16AVX2(SB), NOSPLIT, $0-112
+int8Tile4x16AVX2_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -53817,12 +53953,57 @@ int8Tile4x16AVX2_write:
 	ADDQ    DX, CX
 	VMOVUPS Y6, (CX)
 	VMOVUPS Y7, 32(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+104(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile4x16AVX2_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+104(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+40(FP), CX
+	MOVQ   ldc+48(FP), DX
+	IMUL3Q $0x00000010, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+40(FP)
+	MOVQ   sa+56(FP), CX
+	ADDQ   $0x00000010, CX
+	MOVQ   CX, sa+56(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile4x16AVX2_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000010, CX
+	MOVQ   CX, bias+72(FP)
+
+int8Tile4x16AVX2_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile4x16AVX2_nocorr
+	MOVQ  corr+88(FP), CX
+	ADDQ  $0x00000010, CX
+	MOVQ  CX, corr+88(FP)
+
+int8Tile4x16AVX2_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile4x16AVX2_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+96(FP), CX
+	IMUL3Q $0x00000010, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    int8Tile4x16AVX2_top
+
+int8Tile4x16AVX2_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile5x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX2
 TEXT ·int8Tile5x16AVX2(SB), NOSPLIT, $0-112
+int8Tile5x16AVX2_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -54416,12 +54597,57 @@ int8Tile5x16AVX2_write:
 	ADDQ    DX, CX
 	VMOVUPS Y8, (CX)
 	VMOVUPS Y9, 32(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+104(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile5x16AVX2_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+104(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+40(FP), CX
+	MOVQ   ldc+48(FP), DX
+	IMUL3Q $0x00000014, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+40(FP)
+	MOVQ   sa+56(FP), CX
+	ADDQ   $0x00000014, CX
+	MOVQ   CX, sa+56(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile5x16AVX2_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000014, CX
+	MOVQ   CX, bias+72(FP)
+
+int8Tile5x16AVX2_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile5x16AVX2_nocorr
+	MOVQ  corr+88(FP), CX
+	ADDQ  $0x00000014, CX
+	MOVQ  CX, corr+88(FP)
+
+int8Tile5x16AVX2_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile5x16AVX2_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+96(FP), CX
+	IMUL3Q $0x00000014, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    int8Tile5x16AVX2_top
+
+int8Tile5x16AVX2_done:
 	VZEROUPPER
 	RET
 
 // func int8Tile6x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa *float32, sb *float32, bias *float32, res *float32, corr *int32, ldr int, flags int)
 // Requires: AVX, AVX2
 TEXT ·int8Tile6x16AVX2(SB), NOSPLIT, $0-112
+int8Tile6x16AVX2_top:
 	MOVQ kq+0(FP), AX
 	MOVQ lda+16(FP), CX
 	SHLQ $0x02, CX
@@ -55116,6 +55342,50 @@ int8Tile6x16AVX2_write:
 	ADDQ    DX, CX
 	VMOVUPS Y10, (CX)
 	VMOVUPS Y11, 32(CX)
+
+	// flags bits 8–15: more tiles of the same height below this one.
+	MOVQ   flags+104(FP), AX
+	TESTQ  $0x0000ff00, AX
+	JZ     int8Tile6x16AVX2_done
+	SUBQ   $0x00000100, AX
+	MOVQ   AX, flags+104(FP)
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, a+8(FP)
+	MOVQ   c+40(FP), CX
+	MOVQ   ldc+48(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, c+40(FP)
+	MOVQ   sa+56(FP), CX
+	ADDQ   $0x00000018, CX
+	MOVQ   CX, sa+56(FP)
+	TESTQ  $0x00000001, AX
+	JZ     int8Tile6x16AVX2_nobias
+	MOVQ   bias+72(FP), CX
+	ADDQ   $0x00000018, CX
+	MOVQ   CX, bias+72(FP)
+
+int8Tile6x16AVX2_nobias:
+	TESTQ $0x00000010, AX
+	JZ    int8Tile6x16AVX2_nocorr
+	MOVQ  corr+88(FP), CX
+	ADDQ  $0x00000018, CX
+	MOVQ  CX, corr+88(FP)
+
+int8Tile6x16AVX2_nocorr:
+	TESTQ  $0x00000002, AX
+	JZ     int8Tile6x16AVX2_top
+	MOVQ   res+80(FP), AX
+	MOVQ   ldr+96(FP), CX
+	IMUL3Q $0x00000018, CX, CX
+	ADDQ   CX, AX
+	MOVQ   AX, res+80(FP)
+	JMP    int8Tile6x16AVX2_top
+
+int8Tile6x16AVX2_done:
 	VZEROUPPER
 	RET
 

@@ -2091,7 +2091,8 @@ func vnniPeakAVX512(n int)
 // words apart (a panel of PackU8's, or its second half), then the epilogue the
 // flags ask for, on the registers: with bit 3, + C[i, j]; with bit 0, + bias[i];
 // with bit 1, + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). All 16
-// columns of C are written. In Go:
+// columns of C are written. Bits 8–15 = n > 0: n more tiles follow, each 1 rows
+// of A, C, sa, bias, res and corr below the one before, with the same B. In Go:
 //
 //	for i := 0; i < 1; i++ {
 //		for j := 0; j < 16; j++ {
@@ -2118,7 +2119,8 @@ func int8Tile1x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // words apart (a panel of PackU8's, or its second half), then the epilogue the
 // flags ask for, on the registers: with bit 3, + C[i, j]; with bit 0, + bias[i];
 // with bit 1, + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). All 16
-// columns of C are written. In Go:
+// columns of C are written. Bits 8–15 = n > 0: n more tiles follow, each 2 rows
+// of A, C, sa, bias, res and corr below the one before, with the same B. In Go:
 //
 //	for i := 0; i < 2; i++ {
 //		for j := 0; j < 16; j++ {
@@ -2145,7 +2147,8 @@ func int8Tile2x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // words apart (a panel of PackU8's, or its second half), then the epilogue the
 // flags ask for, on the registers: with bit 3, + C[i, j]; with bit 0, + bias[i];
 // with bit 1, + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). All 16
-// columns of C are written. In Go:
+// columns of C are written. Bits 8–15 = n > 0: n more tiles follow, each 3 rows
+// of A, C, sa, bias, res and corr below the one before, with the same B. In Go:
 //
 //	for i := 0; i < 3; i++ {
 //		for j := 0; j < 16; j++ {
@@ -2172,7 +2175,8 @@ func int8Tile3x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // words apart (a panel of PackU8's, or its second half), then the epilogue the
 // flags ask for, on the registers: with bit 3, + C[i, j]; with bit 0, + bias[i];
 // with bit 1, + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). All 16
-// columns of C are written. In Go:
+// columns of C are written. Bits 8–15 = n > 0: n more tiles follow, each 4 rows
+// of A, C, sa, bias, res and corr below the one before, with the same B. In Go:
 //
 //	for i := 0; i < 4; i++ {
 //		for j := 0; j < 16; j++ {
@@ -2199,7 +2203,8 @@ func int8Tile4x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // words apart (a panel of PackU8's, or its second half), then the epilogue the
 // flags ask for, on the registers: with bit 3, + C[i, j]; with bit 0, + bias[i];
 // with bit 1, + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). All 16
-// columns of C are written. In Go:
+// columns of C are written. Bits 8–15 = n > 0: n more tiles follow, each 5 rows
+// of A, C, sa, bias, res and corr below the one before, with the same B. In Go:
 //
 //	for i := 0; i < 5; i++ {
 //		for j := 0; j < 16; j++ {
@@ -2226,7 +2231,8 @@ func int8Tile5x16AVX2(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // words apart (a panel of PackU8's, or its second half), then the epilogue the
 // flags ask for, on the registers: with bit 3, + C[i, j]; with bit 0, + bias[i];
 // with bit 1, + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). All 16
-// columns of C are written. In Go:
+// columns of C are written. Bits 8–15 = n > 0: n more tiles follow, each 6 rows
+// of A, C, sa, bias, res and corr below the one before, with the same B. In Go:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 16; j++ {

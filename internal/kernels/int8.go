@@ -343,13 +343,14 @@ func GemmU8S8(m, n, kq int, a []float32, lda int, sa []float32, corr []int32, b,
 				// the residual and corr follow 12 rows apart.
 				runs = min((m-i0)/12, 256) - 1
 			}
+			span := rows * (runs + 1) // the rows the call computes
 			var bias, res []float32
 			var ci32 []int32
 			if corr != nil {
-				ci32 = corr[i0 : i0+rows]
+				ci32 = corr[i0 : i0+span]
 			}
 			if flags&1 != 0 {
-				bias = ep.Bias[i0 : i0+rows]
+				bias = ep.Bias[i0 : i0+span]
 			}
 			if flags&2 != 0 {
 				res = ep.Res[i0*ep.LDR+j0:]
@@ -359,11 +360,11 @@ func GemmU8S8(m, n, kq int, a []float32, lda int, sa []float32, corr []int32, b,
 				ai = a[i0*lda:]
 			}
 			if int8Asm && kq > 0 {
-				int8TileAsm(kq, rows, w, cols, ai, lda, bp, c[i0*ldc+j0:], ldc, sa[i0:i0+rows], sbp, bias, res, ci32, ep.LDR, tf|runs<<8)
+				int8TileAsm(kq, rows, w, cols, ai, lda, bp, c[i0*ldc+j0:], ldc, sa[i0:i0+span], sbp, bias, res, ci32, ep.LDR, tf|runs<<8)
 			} else {
-				int8TileGeneric(kq, rows, w, cols, ai, lda, bp, c[i0*ldc+j0:], ldc, sa[i0:i0+rows], sbp, bias, res, ci32, ep.LDR, tf)
+				int8TileGeneric(kq, rows, w, cols, ai, lda, bp, c[i0*ldc+j0:], ldc, sa[i0:i0+span], sbp, bias, res, ci32, ep.LDR, tf)
 			}
-			i0 += rows * (runs + 1)
+			i0 += span
 		}
 	}
 }

@@ -20,8 +20,9 @@ var (
 
 // int8KernelName names the int8 kernels that run (Running).
 // int8Runs reports whether int8TileAsm takes runs of 12-row tiles (flags
-// bits 8–15: how many more follow), as the AVX512-VNNI tiles do.
-func int8Runs() bool { return int8Asm && !int8AVX2 }
+// bits 8–15: how many more follow): the AVX512-VNNI tiles run them, and
+// the AVX-VNNI wrapper hands them on as runs of its 6-row tiles.
+func int8Runs() bool { return int8Asm }
 
 func int8KernelName() string {
 	if int8AVX2 {
@@ -141,10 +142,16 @@ func int8TileAVX2Rows(r, kq int, a *float32, lda int, b *float32, ldb int, c *fl
 // on some CPUs.
 func int8TileAVX2(kq, rows, width, cols int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, corr []int32, ldr, flags int) {
 	var buf [6 * 16]float32
+	// A run of rows-high tiles (flags bits 8–15) is rows·(n+1) rows: the
+	// whole halves take them as runs of 6-row tiles.
+	rows *= 1 + flags>>8&0xff
 	for h := 0; h < width && h < cols; h += 16 {
 		n := min(cols-h, 16)
-		for r0 := 0; r0 < rows; r0 += 6 {
-			rr := min(rows-r0, 6)
+		for r0 := 0; r0 < rows; {
+			rr, runs := min(rows-r0, 6), 0
+			if n == 16 && rr == 6 {
+				runs = min((rows-r0)/6, 256) - 1
+			}
 			var pcorr *int32
 			if flags&16 != 0 {
 				pcorr = &corr[r0]
@@ -157,7 +164,8 @@ func int8TileAVX2(kq, rows, width, cols int, a []float32, lda int, b, c []float3
 				if flags&2 != 0 {
 					pr = &res[r0*ldr+h]
 				}
-				int8TileAVX2Rows(rr, kq, &a[r0*lda], lda, &b[h], width, &c[r0*ldc+h], ldc, &sa[r0], &sb[h], pb, pr, pcorr, ldr, flags&0x1f)
+				int8TileAVX2Rows(rr, kq, &a[r0*lda], lda, &b[h], width, &c[r0*ldc+h], ldc, &sa[r0], &sb[h], pb, pr, pcorr, ldr, flags&0x1f|runs<<8)
+				r0 += rr * (runs + 1)
 				continue
 			}
 			int8TileAVX2Rows(rr, kq, &a[r0*lda], lda, &b[h], width, &buf[0], 16, &sa[r0], &sb[h], nil, nil, pcorr, 0, flags&16)
@@ -169,6 +177,7 @@ func int8TileAVX2(kq, rows, width, cols int, a []float32, lda int, b, c []float3
 				res0 = res[r0*ldr+h:]
 			}
 			int8EdgeEpilogue(buf[:], 16, rr, n, c[r0*ldc+h:], ldc, bias0, res0, ldr, flags)
+			r0 += rr
 		}
 	}
 }

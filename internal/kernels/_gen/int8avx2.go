@@ -35,7 +35,8 @@ from quads of bytes with AVX-VNNI's VPDPBUSD on ymm registers, B's quads ldb
 words apart (a panel of PackU8's, or its second half), then the epilogue the
 flags ask for, on the registers: with bit 3, + C[i, j]; with bit 0, + bias[i];
 with bit 1, + res[i*ldr+j]; with bit 2, max(·, 0) (NaN stays NaN). All %[3]d
-columns of C are written. In Go:
+columns of C are written. Bits 8–15 = n > 0: n more tiles follow, each %[2]d rows
+of A, C, sa, bias, res and corr below the one before, with the same B. In Go:
 
 	for i := 0; i < %[2]d; i++ {
 		for j := 0; j < %[3]d; j++ {
@@ -62,6 +63,7 @@ columns of C are written. In Go:
 	bv := func(v int) VecPhysical { return x.regs[12+v] }
 	bcast := Y14
 
+	Label(name + "_top")
 	kq := Load(Param("kq"), GP64())
 	rs := Load(Param("lda"), GP64())
 	SHLQ(U8(2), rs)
@@ -111,7 +113,7 @@ columns of C are written. In Go:
 	JNZ(LabelRef(name + "_tailloop"))
 
 	Label(name + "_scale")
-	int8Epilogue(name, tileRegs{x, mr, vecs, acc, false}, bv, bcast, Load(Param("flags"), GP64()), false)
+	int8Epilogue(name, tileRegs{x, mr, vecs, acc, false}, bv, bcast, Load(Param("flags"), GP64()), true)
 }
 
 // packU8AVX2 emits packU8x16AVX2 (with offset, packU8Offx16AVX2): packU8's
