@@ -376,25 +376,33 @@ func nextTile(name string, mr int) {
 	JLS(LabelRef(name + "_done"))
 	SUBQ(U32(256), fl)
 	Store(fl, Param("flags"))
-	step := func(ptr, stride string) {
-		p, st := Load(Param(ptr), GP64()), Load(Param(stride), GP64())
-		IMUL3Q(U32(4*mr), st, st)
-		ADDQ(st, p)
-		Store(p, Param(ptr))
-	}
-	step("a", "rsa")
-	step("c", "ldc")
+	stepRows("a", "rsa", mr)
+	stepRows("c", "ldc", mr)
 	TESTQ(U32(1), fl)
 	JZ(LabelRef(name + "_nobias"))
-	bp := Load(Param("bias"), GP64())
-	ADDQ(U32(4*mr), bp)
-	Store(bp, Param("bias"))
+	stepValues("bias", mr)
 	Label(name + "_nobias")
 	TESTQ(U32(2), fl)
 	JZ(LabelRef(name + "_top"))
-	step("res", "ldr")
+	stepRows("res", "ldr", mr)
 	JMP(LabelRef(name + "_top"))
 	Label(name + "_done")
+}
+
+// stepRows moves the pointer parameter ptr mr rows on, rows stride
+// (another parameter, in floats) apart: to the next tile of a run.
+func stepRows(ptr, stride string, mr int) {
+	p, st := Load(Param(ptr), GP64()), Load(Param(stride), GP64())
+	IMUL3Q(U32(4*mr), st, st)
+	ADDQ(st, p)
+	Store(p, Param(ptr))
+}
+
+// stepValues moves the pointer parameter ptr mr 4-byte values on.
+func stepValues(ptr string, mr int) {
+	p := Load(Param(ptr), GP64())
+	ADDQ(U32(4*mr), p)
+	Store(p, Param(ptr))
 }
 
 // tileRegs is a tile's mr×vecs accumulators, acc(i, v) holding vector v
