@@ -18,12 +18,12 @@ var (
 	hasAVXVNNI    = hasAVX2 && cpu.X86.HasAVXVNNI
 )
 
-// int8KernelName names the int8 kernels that run (Running).
 // int8Runs reports whether int8TileAsm takes runs of 12-row tiles (flags
 // bits 8–15: how many more follow): the AVX512-VNNI tiles run them, and
 // the AVX-VNNI wrapper hands them on as runs of its 6-row tiles.
 func int8Runs() bool { return int8Asm }
 
+// int8KernelName names the int8 kernels that run (Running).
 func int8KernelName() string {
 	if int8AVX2 {
 		return "avx-vnni"
