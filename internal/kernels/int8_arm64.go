@@ -20,10 +20,10 @@ var (
 // 128·Σ_k A[i, k] back (s8RowSums).
 func int8NeedsRowSums() bool { return !int8I8MM }
 
-// int8KernelName names the int8 kernels that run (Running).
 // int8Runs is false: the NEON tiles take one tile a call.
 func int8Runs() bool { return false }
 
+// int8KernelName names the int8 kernels that run (Running).
 func int8KernelName() string {
 	if int8I8MM {
 		return "neon-i8mm"
