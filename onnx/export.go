@@ -221,13 +221,22 @@ func floatAttr(name string, v float32) attribute {
 	return attribute{name: name, f: v, kind: attrTypeFloat}
 }
 
+// claim reserves name for one value of the graph (a node's output or an
+// initializer).
+func (g *graph) claim(name string) error {
+	if g.names[name] {
+		return fmt.Errorf("onnx: two values named %q", name)
+	}
+	g.names[name] = true
+	return nil
+}
+
 // node adds a node of type op named name, whose output is name too, and
 // returns that name.
 func (g *graph) node(op, name string, inputs []string, attrs ...attribute) (string, error) {
-	if g.names[name] {
-		return "", fmt.Errorf("onnx: two nodes named %q", name)
+	if err := g.claim(name); err != nil {
+		return "", err
 	}
-	g.names[name] = true
 	var n message
 	for _, in := range inputs {
 		n.string(nodeInput, in)
@@ -259,10 +268,9 @@ func (g *graph) weight(name string, t *tensor.Tensor) (string, error) {
 	if t == nil {
 		return "", fmt.Errorf("onnx: %s is missing", name)
 	}
-	if g.names[name] {
-		return "", fmt.Errorf("onnx: two tensors named %q", name)
+	if err := g.claim(name); err != nil {
+		return "", err
 	}
-	g.names[name] = true
 	var tm message
 	dims := make([]int64, len(t.Shape))
 	n := 1
@@ -294,10 +302,9 @@ func (g *graph) weight(name string, t *tensor.Tensor) (string, error) {
 
 // int64s adds the int64 initializer name (a vector) and returns its name.
 func (g *graph) int64s(name string, vs ...int64) (string, error) {
-	if g.names[name] {
-		return "", fmt.Errorf("onnx: two tensors named %q", name)
+	if err := g.claim(name); err != nil {
+		return "", err
 	}
-	g.names[name] = true
 	var tm message
 	tm.int64s(tensorDims, []int64{int64(len(vs))})
 	tm.int64(tensorDataType, dataTypeInt64)
