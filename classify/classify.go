@@ -81,7 +81,7 @@ type Options struct {
 	// bounds the activation memory without costing throughput.
 	MaxBatch int
 	// BF16 compiles the engine with engine.Options.BF16: the convolutions'
-	// products from bfloat16 values, faster on CPUs with AVX512-BF16 but
+	// products from bfloat16 values, faster on CPUs with AVX512-BF16 (or arm64's BFDOT) but
 	// no longer within float32 tolerance of PyTorch (engine/README "BF16"
 	// has the measured cost). Ignored with Reference.
 	BF16 bool

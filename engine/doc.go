@@ -54,10 +54,10 @@
 // the edges.
 //
 // Options.BF16 (off by default) runs every convolution's products on
-// bfloat16 values with AVX512-BF16 (kernels.SgemmSerialBF16): each tile
-// rounds its share of the input into pairs in the thread's buffer, the
-// weights are rounded once, and the sums, transforms and epilogues stay
-// float32. About 1.3–1.6× as fast, but not within float32 tolerance.
+// bfloat16 values with AVX512-BF16 or arm64's BFDOT
+// (kernels.SgemmSerialBF16): each tile rounds its share of the input into
+// pairs in the thread's buffer, the weights are rounded once, and the
+// sums, transforms and epilogues stay float32. About 1.3–1.6× as fast, but not within float32 tolerance.
 //
 // Options.Int8 (off by default) runs the 1×1 and implicit-GEMM
 // convolutions on bytes with AVX512-VNNI, AVX-VNNI or arm64's SDOT (kernels.GemmU8S8): weights as

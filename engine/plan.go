@@ -32,11 +32,12 @@ type Options struct {
 	NoWinograd bool
 	// BF16 computes every convolution's products (1×1, implicit GEMM and
 	// Winograd's) from bfloat16 weights and activations, accumulating in
-	// float32: on a CPU with AVX512-BF16 they run about twice as fast,
+	// float32: on a CPU with AVX512-BF16 they run about twice as fast
+	// (arm64 with FEAT_BF16 runs BFDOT, its speed not yet measured),
 	// and the weights take half the memory. It costs precision: bfloat16
 	// keeps 8 bits of significand, so the logits differ from float32's by
 	// far more than SPEC §6 allows (engine/README "BF16" has what was
-	// measured). Off by default; without AVX512-BF16
+	// measured). Off by default; without those instructions
 	// (kernels.BF16Native) the same results come from portable code,
 	// slowly. The classifier stays float32.
 	BF16 bool

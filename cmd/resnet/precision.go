@@ -15,7 +15,7 @@ import (
 type precision struct{ bf16, int8 bool }
 
 func (p *precision) register(f *pflag.FlagSet) {
-	f.BoolVar(&p.bf16, "bf16", false, "engine: bfloat16 products, float32 sums (fast with AVX512-BF16; not float32-exact)")
+	f.BoolVar(&p.bf16, "bf16", false, "engine: bfloat16 products, float32 sums (fast with AVX512-BF16 or arm64's BFDOT; not float32-exact)")
 	f.BoolVar(&p.int8, "int8", false, "engine: 8-bit products, exact int32 sums, scaled back to float32 (fast with AVX512-VNNI, AVX-VNNI or arm64's SDOT; less precise than --bf16; Winograd's layers and the classifier stay float32, or bfloat16 with --bf16)")
 }
 
@@ -27,7 +27,7 @@ func (p *precision) check(stderr io.Writer, useEngine bool) error {
 		flag, kernel string
 		native       bool
 	}{
-		{p.bf16, "--bf16", "AVX512-BF16", kernels.BF16Native()},
+		{p.bf16, "--bf16", "AVX512-BF16 or arm64's BFDOT", kernels.BF16Native()},
 		{p.int8, "--int8", "AVX512-VNNI, AVX-VNNI or arm64's SDOT", kernels.Int8Native()},
 	} {
 		if !m.on {

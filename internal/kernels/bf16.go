@@ -9,7 +9,8 @@ import (
 // 1×1 convolutions' GEMMs run on weights and activations rounded to
 // bfloat16 (8 bits of significand), accumulating in float32. AVX512-BF16's
 // VDPBF16PS does 32 such multiply-adds a zmm instruction at the rate
-// VFMADD231PS does 16. Operands are pairs: a 32-bit word holds the
+// VFMADD231PS does 16, arm64's BFDOT (FEAT_BF16) 8 a vector where FMLA
+// does 4. Operands are pairs: a 32-bit word holds the
 // bfloat16 values of two consecutive K indices, the even one in its low
 // half, so that a float32 slice carries them (its values only copied,
 // never computed with).
@@ -136,8 +137,9 @@ func PackBF16Rows(dst []float32, ldd int, src []float32, lds, m, k int) {
 	}
 }
 
-// BF16Native reports whether SgemmSerialEpilogueBF16 runs the AVX512-BF16
-// kernels; without them it runs a portable twin, correct but slow.
+// BF16Native reports whether SgemmSerialEpilogueBF16 runs native kernels
+// (AVX512-BF16's VDPBF16PS, or arm64's BFDOT); without them it runs a
+// portable twin, correct but slow.
 func BF16Native() bool { return bf16Kernel != &bf16GenericKernel }
 
 // bf16Kernel is the bf16 micro-kernel for this CPU (set at init).

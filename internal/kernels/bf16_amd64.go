@@ -21,7 +21,7 @@ var bf16Tiles = [2][13]asmTile{
 // bf16AVX512Kernel is avx512Kernel's blocking with the bf16 tiles: kc
 // counts pairs, so a slice covers 2·kc values of K in the same bytes.
 var bf16AVX512Kernel = microKernel{
-	name: "bf16-avx512",
+	name: "avx512-bf16",
 	mr:   12, nr: 32,
 	kc: 384, mc: 144, nc: 2048,
 	strided: true,

@@ -62,7 +62,8 @@ func bf16TestMatrix(rng *rand.Rand, n int, special bool) []float32 {
 		x[i] = float32(rng.NormFloat64())
 		if special && rng.IntN(8) == 0 {
 			x[i] = []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, 1e-40, -3.4e38,
-				math.Float32frombits(0x3f808000), math.Float32frombits(0x7f800001)}[rng.IntN(8)]
+				math.Float32frombits(0x3f808000), math.Float32frombits(0x7f800001), math.Float32frombits(0xffc12345),
+				math.Float32frombits(0x3f818000)}[rng.IntN(10)] // ties to even below and above, NaNs of any sign and payload
 		}
 	}
 	return x
@@ -149,8 +150,9 @@ func TestPackBF16RowsInPlace(t *testing.T) {
 // TestSgemmBF16 runs SgemmSerialEpilogueBF16, with the native kernels
 // where the CPU has them and with the portable ones, against float64
 // products of the bfloat16-rounded operands. Bound: float32 accumulation
-// of 2·kp products and the epilogue's three additions, (2·kp + 4)·2⁻²⁴ ×
-// the sum of the terms' magnitudes (the products themselves are exact).
+// of 2·kp products and the epilogue's three additions, (2·kp + 4)·u ×
+// the sum of the terms' magnitudes (the products themselves are exact),
+// u the error of one rounding (bf16Unit).
 // TestSgemmATBF16 checks SgemmSerialATBF16 against SgemmSerialBF16 on the
 // transpose of its A, bit for bit (the same pairs summed in the same
 // order), on both kernels, at the engine's small maps (49 and 196 rows on
@@ -195,14 +197,30 @@ func TestSgemmATBF16(t *testing.T) {
 	}
 }
 
+// bf16Unit is the relative error of one rounding in kern's sums: half a
+// unit of the last place (2⁻²⁴) where they round to nearest, a whole one
+// (2⁻²³) for BFDOT's rounding to odd (bf16NEONKernel).
+func bf16Unit(kern *microKernel) float64 {
+	if kern.name == "neon-bf16" {
+		return math.Pow(2, -23)
+	}
+	return math.Pow(2, -24)
+}
+
 func TestSgemmBF16(t *testing.T) {
 	kernels := []*microKernel{bf16Kernel}
 	if bf16Kernel != &bf16GenericKernel {
 		kernels = append(kernels, &bf16GenericKernel)
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
+	shapes := [][3]int{{1, 1, 1}, {5, 7, 3}, {13, 33, 17}, {64, 100, 70}, {150, 40, 400}, {12, 2100, 9}, {49, 64, 70}, {24, 196, 1025}, {37, 20, 800}, {20, 48, 70}, {13, 16, 900}, {20, 49, 300}, {13, 33, 40}, {7, 3, 17}, {12, 52, 64}}
+	for m := 1; m <= 13; m++ {
+		// Every tile height of the 6- and 12-row kernels, in full tiles
+		// and at right edges of 8 and 5 columns (the half tiles).
+		shapes = append(shapes, [3]int{m, 40, 9}, [3]int{m, 21, 6})
+	}
 	for _, kern := range kernels {
-		for _, s := range [][3]int{{1, 1, 1}, {5, 7, 3}, {13, 33, 17}, {64, 100, 70}, {150, 40, 400}, {12, 2100, 9}, {49, 64, 70}, {24, 196, 1025}, {37, 20, 800}, {20, 48, 70}, {13, 16, 900}, {20, 49, 300}, {13, 33, 40}, {7, 3, 17}, {12, 52, 64}} {
+		for _, s := range shapes {
 			m, n, k := s[0], s[1], s[2]
 			kp := BF16Pairs(k)
 			lda, ldb, ldc := kp+3, n+5, n+2
@@ -256,7 +274,7 @@ func TestSgemmBF16(t *testing.T) {
 							if ep.ReLU {
 								want = max(want, 0)
 							}
-							tol := float64(2*kp+4) * math.Pow(2, -24) * mag
+							tol := float64(2*kp+4) * bf16Unit(kern) * mag
 							if d := math.Abs(float64(got[i*ldc+j]) - want); d > tol {
 								t.Fatalf("%s %v beta=%v res=%v: c[%d, %d] = %v, want %v (±%.3g)", kern.name, s, beta, withRes, i, j, got[i*ldc+j], want, tol)
 							}

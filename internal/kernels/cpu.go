@@ -23,7 +23,8 @@ func init() {
 // the SGEMM micro-kernel's instruction set ("avx512", "avx2", "neon" or
 // "generic", the portable one), which the engine's other kernels follow;
 // Int8 and BF16 those of the optional precision modes' products
-// ("avx512-vnni", "avx-vnni", "neon-i8mm", "neon-dotprod" or "generic"; "avx512-bf16" or "generic").
+// ("avx512-vnni", "avx-vnni", "neon-i8mm", "neon-dotprod" or "generic";
+// "avx512-bf16", "neon-bf16" or "generic").
 type Kernels struct{ GEMM, Int8, BF16 string }
 
 // Running returns the kernel sets this process runs.
@@ -33,7 +34,7 @@ func Running() Kernels {
 		k.Int8 = int8KernelName()
 	}
 	if BF16Native() {
-		k.BF16 = "avx512-bf16"
+		k.BF16 = bf16Kernel.name
 	}
 	return k
 }

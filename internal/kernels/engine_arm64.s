@@ -6459,6 +6459,107 @@ store:
 done:
 	RET
 
+// func packBF16NEON(dst *float32, ldd int, src *float32, lds int, pairs int, n int)
+TEXT ·packBF16NEON(SB), NOSPLIT|NOFRAME, $0-48
+	MOVD	dst+0(FP), R0
+	MOVD	ldd+8(FP), R1
+	LSL	$2, R1
+	MOVD	src+16(FP), R2
+	MOVD	lds+24(FP), R3
+	LSL	$2, R3
+	MOVD	pairs+32(FP), R4
+	MOVD	n+40(FP), R5
+	LSR	$2, R5
+	CBZ	R4, done
+	CBZ	R5, done
+	MOVW	$1, R9
+	VDUP	R9, V29.S4
+	MOVW	$0x7fff, R9
+	VDUP	R9, V28.S4
+	MOVW	$0x7fc00000, R9
+	VDUP	R9, V30.S4
+	MOVD	R2, R10	// the pair's even row
+pair:
+	MOVD	R10, R6
+	ADD	R3, R10, R7
+	ADD	R3<<1, R10, R10
+	MOVD	R0, R8
+	MOVD	R5, R9
+step:
+	VLD1.P	16(R6), [V0.S4]
+	VLD1.P	16(R7), [V1.S4]
+	VUSHR	$16, V0.S4, V2.S4
+	VAND	V29.B16, V2.B16, V2.B16
+	VADD	V28.S4, V2.S4, V2.S4
+	VADD	V0.S4, V2.S4, V2.S4
+	WORD	$0x4e20e403	// fcmeq V3.4S, V0.4S, V0.4S
+	VBIF	V3.B16, V30.B16, V2.B16
+	VUSHR	$16, V1.S4, V4.S4
+	VAND	V29.B16, V4.B16, V4.B16
+	VADD	V28.S4, V4.S4, V4.S4
+	VADD	V1.S4, V4.S4, V4.S4
+	WORD	$0x4e21e425	// fcmeq V5.4S, V1.4S, V1.4S
+	VBIF	V5.B16, V30.B16, V4.B16
+	VTRN2	V4.H8, V2.H8, V6.H8
+	VST1.P	[V6.S4], 16(R8)
+	SUBS	$1, R9, R9
+	BNE	step
+	ADD	R1, R0, R0
+	SUBS	$1, R4, R4
+	BNE	pair
+done:
+	RET
+
+// func packBF16OffsNEON(dst *float32, ldd int, src *float32, offs *int32, pairs int, n int)
+TEXT ·packBF16OffsNEON(SB), NOSPLIT|NOFRAME, $0-48
+	MOVD	dst+0(FP), R0
+	MOVD	ldd+8(FP), R1
+	LSL	$2, R1
+	MOVD	src+16(FP), R2
+	MOVD	offs+24(FP), R3
+	MOVD	pairs+32(FP), R4
+	MOVD	n+40(FP), R5
+	LSR	$2, R5
+	CBZ	R4, done
+	CBZ	R5, done
+	MOVW	$1, R9
+	VDUP	R9, V29.S4
+	MOVW	$0x7fff, R9
+	VDUP	R9, V28.S4
+	MOVW	$0x7fc00000, R9
+	VDUP	R9, V30.S4
+pair:
+	MOVW.P	4(R3), R6
+	ADD	R6<<2, R2, R6
+	MOVW.P	4(R3), R7
+	ADD	R7<<2, R2, R7
+	MOVD	R0, R8
+	MOVD	R5, R9
+step:
+	VLD1.P	16(R6), [V0.S4]
+	VLD1.P	16(R7), [V1.S4]
+	VUSHR	$16, V0.S4, V2.S4
+	VAND	V29.B16, V2.B16, V2.B16
+	VADD	V28.S4, V2.S4, V2.S4
+	VADD	V0.S4, V2.S4, V2.S4
+	WORD	$0x4e20e403	// fcmeq V3.4S, V0.4S, V0.4S
+	VBIF	V3.B16, V30.B16, V2.B16
+	VUSHR	$16, V1.S4, V4.S4
+	VAND	V29.B16, V4.B16, V4.B16
+	VADD	V28.S4, V4.S4, V4.S4
+	VADD	V1.S4, V4.S4, V4.S4
+	WORD	$0x4e21e425	// fcmeq V5.4S, V1.4S, V1.4S
+	VBIF	V5.B16, V30.B16, V4.B16
+	VTRN2	V4.H8, V2.H8, V6.H8
+	VST1.P	[V6.S4], 16(R8)
+	SUBS	$1, R9, R9
+	BNE	step
+	ADD	R1, R0, R0
+	SUBS	$1, R4, R4
+	BNE	pair
+done:
+	RET
+
 // func packU8Cols4NEON(dst *float32, ldd int, sb, src *float32, offs *int32, k int, mask *uint32)
 TEXT ·packU8Cols4NEON(SB), NOSPLIT|NOFRAME, $0-56
 	MOVD	dst+0(FP), R0

@@ -379,6 +379,20 @@ func int8Tile6x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float
 //go:noescape
 func s8RowSumsNEON(a *float32, lda, m, kq int, corr, out *int32)
 
+// packBF16NEON writes pairs rows of n words of bfloat16 pairs at dst + p·ldd
+// (PackBF16's layout, BF16's rounding bit for bit) from the rows at
+// src + 2p·lds and src + (2p+1)·lds; n a multiple of 4.
+//
+//go:noescape
+func packBF16NEON(dst *float32, ldd int, src *float32, lds int, pairs int, n int)
+
+// packBF16OffsNEON writes pairs rows of n words of bfloat16 pairs at dst + p·ldd
+// (PackBF16's layout, BF16's rounding bit for bit) from the rows at
+// src + offs[2p] and src + offs[2p+1]; n a multiple of 4.
+//
+//go:noescape
+func packBF16OffsNEON(dst *float32, ldd int, src *float32, offs *int32, pairs int, n int)
+
 // packU8Cols4NEON quantizes 16 columns of a panel of PackU8 (quad q's 16
 // words at dst + q·ldd, their scales at sb; packU8PanelGeneric's contract, bit
 // for bit) reading 4 values of each row src + offs[r] (the last four ANDed

@@ -2134,6 +2134,2136 @@ write:
 	VST1	[V10.S4, V11.S4], (R13)
 	RET
 
+// func bf16Tile1x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·bf16Tile1x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	VFMLA	V26.S4, V31.S4, V2.S4
+	VFMLA	V27.S4, V31.S4, V3.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)
+	RET
+
+// func bf16Tile2x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·bf16Tile2x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	WORD	$0x6e3edc84	// fmul V4.4S, V4.4S, V30.4S
+	WORD	$0x6e3edca5	// fmul V5.4S, V5.4S, V30.4S
+	WORD	$0x6e3edcc6	// fmul V6.4S, V6.4S, V30.4S
+	WORD	$0x6e3edce7	// fmul V7.4S, V7.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	VFMLA	V26.S4, V31.S4, V2.S4
+	VFMLA	V27.S4, V31.S4, V3.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V4.S4
+	VFMLA	V25.S4, V31.S4, V5.S4
+	VFMLA	V26.S4, V31.S4, V6.S4
+	VFMLA	V27.S4, V31.S4, V7.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed484	// fadd V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ed4a5	// fadd V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ed4c6	// fadd V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ed4e7	// fadd V7.4S, V7.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+	WORD	$0x4e3ef484	// fmax V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ef4a5	// fmax V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ef4c6	// fmax V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ef4e7	// fmax V7.4S, V7.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)
+	RET
+
+// func bf16Tile3x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·bf16Tile3x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff4a	// bfdot V10.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff6b	// bfdot V11.4S, V27.8H, V28.8H
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff4a	// bfdot V10.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff6b	// bfdot V11.4S, V27.8H, V28.8H
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff4a	// bfdot V10.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff6b	// bfdot V11.4S, V27.8H, V28.8H
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	WORD	$0x6e3edc84	// fmul V4.4S, V4.4S, V30.4S
+	WORD	$0x6e3edca5	// fmul V5.4S, V5.4S, V30.4S
+	WORD	$0x6e3edcc6	// fmul V6.4S, V6.4S, V30.4S
+	WORD	$0x6e3edce7	// fmul V7.4S, V7.4S, V30.4S
+	WORD	$0x6e3edd08	// fmul V8.4S, V8.4S, V30.4S
+	WORD	$0x6e3edd29	// fmul V9.4S, V9.4S, V30.4S
+	WORD	$0x6e3edd4a	// fmul V10.4S, V10.4S, V30.4S
+	WORD	$0x6e3edd6b	// fmul V11.4S, V11.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	VFMLA	V26.S4, V31.S4, V2.S4
+	VFMLA	V27.S4, V31.S4, V3.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V4.S4
+	VFMLA	V25.S4, V31.S4, V5.S4
+	VFMLA	V26.S4, V31.S4, V6.S4
+	VFMLA	V27.S4, V31.S4, V7.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V8.S4
+	VFMLA	V25.S4, V31.S4, V9.S4
+	VFMLA	V26.S4, V31.S4, V10.S4
+	VFMLA	V27.S4, V31.S4, V11.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed484	// fadd V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ed4a5	// fadd V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ed4c6	// fadd V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ed4e7	// fadd V7.4S, V7.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed508	// fadd V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ed529	// fadd V9.4S, V9.4S, V30.4S
+	WORD	$0x4e3ed54a	// fadd V10.4S, V10.4S, V30.4S
+	WORD	$0x4e3ed56b	// fadd V11.4S, V11.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+	WORD	$0x4e3ef484	// fmax V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ef4a5	// fmax V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ef4c6	// fmax V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ef4e7	// fmax V7.4S, V7.4S, V30.4S
+	WORD	$0x4e3ef508	// fmax V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ef529	// fmax V9.4S, V9.4S, V30.4S
+	WORD	$0x4e3ef54a	// fmax V10.4S, V10.4S, V30.4S
+	WORD	$0x4e3ef56b	// fmax V11.4S, V11.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)
+	RET
+
+// func bf16Tile4x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·bf16Tile4x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	VEOR	V12.B16, V12.B16, V12.B16
+	VEOR	V13.B16, V13.B16, V13.B16
+	VEOR	V14.B16, V14.B16, V14.B16
+	VEOR	V15.B16, V15.B16, V15.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff4a	// bfdot V10.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff6b	// bfdot V11.4S, V27.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff0c	// bfdot V12.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff2d	// bfdot V13.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff4e	// bfdot V14.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff6f	// bfdot V15.4S, V27.8H, V29.8H
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff4a	// bfdot V10.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff6b	// bfdot V11.4S, V27.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff0c	// bfdot V12.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff2d	// bfdot V13.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff4e	// bfdot V14.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff6f	// bfdot V15.4S, V27.8H, V29.8H
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff4a	// bfdot V10.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff6b	// bfdot V11.4S, V27.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff0c	// bfdot V12.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff2d	// bfdot V13.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff4e	// bfdot V14.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff6f	// bfdot V15.4S, V27.8H, V29.8H
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	WORD	$0x6e3edc84	// fmul V4.4S, V4.4S, V30.4S
+	WORD	$0x6e3edca5	// fmul V5.4S, V5.4S, V30.4S
+	WORD	$0x6e3edcc6	// fmul V6.4S, V6.4S, V30.4S
+	WORD	$0x6e3edce7	// fmul V7.4S, V7.4S, V30.4S
+	WORD	$0x6e3edd08	// fmul V8.4S, V8.4S, V30.4S
+	WORD	$0x6e3edd29	// fmul V9.4S, V9.4S, V30.4S
+	WORD	$0x6e3edd4a	// fmul V10.4S, V10.4S, V30.4S
+	WORD	$0x6e3edd6b	// fmul V11.4S, V11.4S, V30.4S
+	WORD	$0x6e3edd8c	// fmul V12.4S, V12.4S, V30.4S
+	WORD	$0x6e3eddad	// fmul V13.4S, V13.4S, V30.4S
+	WORD	$0x6e3eddce	// fmul V14.4S, V14.4S, V30.4S
+	WORD	$0x6e3eddef	// fmul V15.4S, V15.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	VFMLA	V26.S4, V31.S4, V2.S4
+	VFMLA	V27.S4, V31.S4, V3.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V4.S4
+	VFMLA	V25.S4, V31.S4, V5.S4
+	VFMLA	V26.S4, V31.S4, V6.S4
+	VFMLA	V27.S4, V31.S4, V7.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V8.S4
+	VFMLA	V25.S4, V31.S4, V9.S4
+	VFMLA	V26.S4, V31.S4, V10.S4
+	VFMLA	V27.S4, V31.S4, V11.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V12.S4
+	VFMLA	V25.S4, V31.S4, V13.S4
+	VFMLA	V26.S4, V31.S4, V14.S4
+	VFMLA	V27.S4, V31.S4, V15.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed484	// fadd V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ed4a5	// fadd V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ed4c6	// fadd V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ed4e7	// fadd V7.4S, V7.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed508	// fadd V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ed529	// fadd V9.4S, V9.4S, V30.4S
+	WORD	$0x4e3ed54a	// fadd V10.4S, V10.4S, V30.4S
+	WORD	$0x4e3ed56b	// fadd V11.4S, V11.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed58c	// fadd V12.4S, V12.4S, V30.4S
+	WORD	$0x4e3ed5ad	// fadd V13.4S, V13.4S, V30.4S
+	WORD	$0x4e3ed5ce	// fadd V14.4S, V14.4S, V30.4S
+	WORD	$0x4e3ed5ef	// fadd V15.4S, V15.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+	WORD	$0x4e3ef484	// fmax V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ef4a5	// fmax V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ef4c6	// fmax V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ef4e7	// fmax V7.4S, V7.4S, V30.4S
+	WORD	$0x4e3ef508	// fmax V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ef529	// fmax V9.4S, V9.4S, V30.4S
+	WORD	$0x4e3ef54a	// fmax V10.4S, V10.4S, V30.4S
+	WORD	$0x4e3ef56b	// fmax V11.4S, V11.4S, V30.4S
+	WORD	$0x4e3ef58c	// fmax V12.4S, V12.4S, V30.4S
+	WORD	$0x4e3ef5ad	// fmax V13.4S, V13.4S, V30.4S
+	WORD	$0x4e3ef5ce	// fmax V14.4S, V14.4S, V30.4S
+	WORD	$0x4e3ef5ef	// fmax V15.4S, V15.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)
+	RET
+
+// func bf16Tile5x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·bf16Tile5x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	ADD	R2, R9, R10
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	VEOR	V12.B16, V12.B16, V12.B16
+	VEOR	V13.B16, V13.B16, V13.B16
+	VEOR	V14.B16, V14.B16, V14.B16
+	VEOR	V15.B16, V15.B16, V15.B16
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff4a	// bfdot V10.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff6b	// bfdot V11.4S, V27.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff0c	// bfdot V12.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff2d	// bfdot V13.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff4e	// bfdot V14.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff6f	// bfdot V15.4S, V27.8H, V29.8H
+	VLD1R.P	(R10)(R3), [V28.S4]
+	WORD	$0x6e5cff10	// bfdot V16.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff31	// bfdot V17.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff52	// bfdot V18.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff73	// bfdot V19.4S, V27.8H, V28.8H
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff4a	// bfdot V10.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff6b	// bfdot V11.4S, V27.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff0c	// bfdot V12.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff2d	// bfdot V13.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff4e	// bfdot V14.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff6f	// bfdot V15.4S, V27.8H, V29.8H
+	VLD1R.P	(R10)(R3), [V28.S4]
+	WORD	$0x6e5cff10	// bfdot V16.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff31	// bfdot V17.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff52	// bfdot V18.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff73	// bfdot V19.4S, V27.8H, V28.8H
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff4a	// bfdot V10.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff6b	// bfdot V11.4S, V27.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff0c	// bfdot V12.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff2d	// bfdot V13.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff4e	// bfdot V14.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff6f	// bfdot V15.4S, V27.8H, V29.8H
+	VLD1R.P	(R10)(R3), [V28.S4]
+	WORD	$0x6e5cff10	// bfdot V16.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff31	// bfdot V17.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff52	// bfdot V18.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff73	// bfdot V19.4S, V27.8H, V28.8H
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	WORD	$0x6e3edc84	// fmul V4.4S, V4.4S, V30.4S
+	WORD	$0x6e3edca5	// fmul V5.4S, V5.4S, V30.4S
+	WORD	$0x6e3edcc6	// fmul V6.4S, V6.4S, V30.4S
+	WORD	$0x6e3edce7	// fmul V7.4S, V7.4S, V30.4S
+	WORD	$0x6e3edd08	// fmul V8.4S, V8.4S, V30.4S
+	WORD	$0x6e3edd29	// fmul V9.4S, V9.4S, V30.4S
+	WORD	$0x6e3edd4a	// fmul V10.4S, V10.4S, V30.4S
+	WORD	$0x6e3edd6b	// fmul V11.4S, V11.4S, V30.4S
+	WORD	$0x6e3edd8c	// fmul V12.4S, V12.4S, V30.4S
+	WORD	$0x6e3eddad	// fmul V13.4S, V13.4S, V30.4S
+	WORD	$0x6e3eddce	// fmul V14.4S, V14.4S, V30.4S
+	WORD	$0x6e3eddef	// fmul V15.4S, V15.4S, V30.4S
+	WORD	$0x6e3ede10	// fmul V16.4S, V16.4S, V30.4S
+	WORD	$0x6e3ede31	// fmul V17.4S, V17.4S, V30.4S
+	WORD	$0x6e3ede52	// fmul V18.4S, V18.4S, V30.4S
+	WORD	$0x6e3ede73	// fmul V19.4S, V19.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	VFMLA	V26.S4, V31.S4, V2.S4
+	VFMLA	V27.S4, V31.S4, V3.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V4.S4
+	VFMLA	V25.S4, V31.S4, V5.S4
+	VFMLA	V26.S4, V31.S4, V6.S4
+	VFMLA	V27.S4, V31.S4, V7.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V8.S4
+	VFMLA	V25.S4, V31.S4, V9.S4
+	VFMLA	V26.S4, V31.S4, V10.S4
+	VFMLA	V27.S4, V31.S4, V11.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V12.S4
+	VFMLA	V25.S4, V31.S4, V13.S4
+	VFMLA	V26.S4, V31.S4, V14.S4
+	VFMLA	V27.S4, V31.S4, V15.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V16.S4
+	VFMLA	V25.S4, V31.S4, V17.S4
+	VFMLA	V26.S4, V31.S4, V18.S4
+	VFMLA	V27.S4, V31.S4, V19.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed484	// fadd V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ed4a5	// fadd V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ed4c6	// fadd V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ed4e7	// fadd V7.4S, V7.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed508	// fadd V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ed529	// fadd V9.4S, V9.4S, V30.4S
+	WORD	$0x4e3ed54a	// fadd V10.4S, V10.4S, V30.4S
+	WORD	$0x4e3ed56b	// fadd V11.4S, V11.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed58c	// fadd V12.4S, V12.4S, V30.4S
+	WORD	$0x4e3ed5ad	// fadd V13.4S, V13.4S, V30.4S
+	WORD	$0x4e3ed5ce	// fadd V14.4S, V14.4S, V30.4S
+	WORD	$0x4e3ed5ef	// fadd V15.4S, V15.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed610	// fadd V16.4S, V16.4S, V30.4S
+	WORD	$0x4e3ed631	// fadd V17.4S, V17.4S, V30.4S
+	WORD	$0x4e3ed652	// fadd V18.4S, V18.4S, V30.4S
+	WORD	$0x4e3ed673	// fadd V19.4S, V19.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d610	// fadd V16.4S, V16.4S, V24.4S
+	WORD	$0x4e39d631	// fadd V17.4S, V17.4S, V25.4S
+	WORD	$0x4e3ad652	// fadd V18.4S, V18.4S, V26.4S
+	WORD	$0x4e3bd673	// fadd V19.4S, V19.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+	WORD	$0x4e3ef484	// fmax V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ef4a5	// fmax V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ef4c6	// fmax V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ef4e7	// fmax V7.4S, V7.4S, V30.4S
+	WORD	$0x4e3ef508	// fmax V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ef529	// fmax V9.4S, V9.4S, V30.4S
+	WORD	$0x4e3ef54a	// fmax V10.4S, V10.4S, V30.4S
+	WORD	$0x4e3ef56b	// fmax V11.4S, V11.4S, V30.4S
+	WORD	$0x4e3ef58c	// fmax V12.4S, V12.4S, V30.4S
+	WORD	$0x4e3ef5ad	// fmax V13.4S, V13.4S, V30.4S
+	WORD	$0x4e3ef5ce	// fmax V14.4S, V14.4S, V30.4S
+	WORD	$0x4e3ef5ef	// fmax V15.4S, V15.4S, V30.4S
+	WORD	$0x4e3ef610	// fmax V16.4S, V16.4S, V30.4S
+	WORD	$0x4e3ef631	// fmax V17.4S, V17.4S, V30.4S
+	WORD	$0x4e3ef652	// fmax V18.4S, V18.4S, V30.4S
+	WORD	$0x4e3ef673	// fmax V19.4S, V19.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V16.S4, V17.S4, V18.S4, V19.S4], (R13)
+	RET
+
+// func bf16Tile6x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·bf16Tile6x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	ADD	R2, R9, R10
+	ADD	R2, R10, R11
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	VEOR	V12.B16, V12.B16, V12.B16
+	VEOR	V13.B16, V13.B16, V13.B16
+	VEOR	V14.B16, V14.B16, V14.B16
+	VEOR	V15.B16, V15.B16, V15.B16
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	VEOR	V20.B16, V20.B16, V20.B16
+	VEOR	V21.B16, V21.B16, V21.B16
+	VEOR	V22.B16, V22.B16, V22.B16
+	VEOR	V23.B16, V23.B16, V23.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff4a	// bfdot V10.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff6b	// bfdot V11.4S, V27.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff0c	// bfdot V12.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff2d	// bfdot V13.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff4e	// bfdot V14.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff6f	// bfdot V15.4S, V27.8H, V29.8H
+	VLD1R.P	(R10)(R3), [V28.S4]
+	WORD	$0x6e5cff10	// bfdot V16.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff31	// bfdot V17.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff52	// bfdot V18.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff73	// bfdot V19.4S, V27.8H, V28.8H
+	VLD1R.P	(R11)(R3), [V29.S4]
+	WORD	$0x6e5dff14	// bfdot V20.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff35	// bfdot V21.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff56	// bfdot V22.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff77	// bfdot V23.4S, V27.8H, V29.8H
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff4a	// bfdot V10.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff6b	// bfdot V11.4S, V27.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff0c	// bfdot V12.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff2d	// bfdot V13.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff4e	// bfdot V14.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff6f	// bfdot V15.4S, V27.8H, V29.8H
+	VLD1R.P	(R10)(R3), [V28.S4]
+	WORD	$0x6e5cff10	// bfdot V16.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff31	// bfdot V17.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff52	// bfdot V18.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff73	// bfdot V19.4S, V27.8H, V28.8H
+	VLD1R.P	(R11)(R3), [V29.S4]
+	WORD	$0x6e5dff14	// bfdot V20.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff35	// bfdot V21.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff56	// bfdot V22.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff77	// bfdot V23.4S, V27.8H, V29.8H
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff42	// bfdot V2.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff63	// bfdot V3.4S, V27.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff04	// bfdot V4.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff25	// bfdot V5.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff46	// bfdot V6.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff67	// bfdot V7.4S, V27.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff4a	// bfdot V10.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff6b	// bfdot V11.4S, V27.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff0c	// bfdot V12.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff2d	// bfdot V13.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff4e	// bfdot V14.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff6f	// bfdot V15.4S, V27.8H, V29.8H
+	VLD1R.P	(R10)(R3), [V28.S4]
+	WORD	$0x6e5cff10	// bfdot V16.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff31	// bfdot V17.4S, V25.8H, V28.8H
+	WORD	$0x6e5cff52	// bfdot V18.4S, V26.8H, V28.8H
+	WORD	$0x6e5cff73	// bfdot V19.4S, V27.8H, V28.8H
+	VLD1R.P	(R11)(R3), [V29.S4]
+	WORD	$0x6e5dff14	// bfdot V20.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff35	// bfdot V21.4S, V25.8H, V29.8H
+	WORD	$0x6e5dff56	// bfdot V22.4S, V26.8H, V29.8H
+	WORD	$0x6e5dff77	// bfdot V23.4S, V27.8H, V29.8H
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	WORD	$0x6e3edc84	// fmul V4.4S, V4.4S, V30.4S
+	WORD	$0x6e3edca5	// fmul V5.4S, V5.4S, V30.4S
+	WORD	$0x6e3edcc6	// fmul V6.4S, V6.4S, V30.4S
+	WORD	$0x6e3edce7	// fmul V7.4S, V7.4S, V30.4S
+	WORD	$0x6e3edd08	// fmul V8.4S, V8.4S, V30.4S
+	WORD	$0x6e3edd29	// fmul V9.4S, V9.4S, V30.4S
+	WORD	$0x6e3edd4a	// fmul V10.4S, V10.4S, V30.4S
+	WORD	$0x6e3edd6b	// fmul V11.4S, V11.4S, V30.4S
+	WORD	$0x6e3edd8c	// fmul V12.4S, V12.4S, V30.4S
+	WORD	$0x6e3eddad	// fmul V13.4S, V13.4S, V30.4S
+	WORD	$0x6e3eddce	// fmul V14.4S, V14.4S, V30.4S
+	WORD	$0x6e3eddef	// fmul V15.4S, V15.4S, V30.4S
+	WORD	$0x6e3ede10	// fmul V16.4S, V16.4S, V30.4S
+	WORD	$0x6e3ede31	// fmul V17.4S, V17.4S, V30.4S
+	WORD	$0x6e3ede52	// fmul V18.4S, V18.4S, V30.4S
+	WORD	$0x6e3ede73	// fmul V19.4S, V19.4S, V30.4S
+	WORD	$0x6e3ede94	// fmul V20.4S, V20.4S, V30.4S
+	WORD	$0x6e3edeb5	// fmul V21.4S, V21.4S, V30.4S
+	WORD	$0x6e3eded6	// fmul V22.4S, V22.4S, V30.4S
+	WORD	$0x6e3edef7	// fmul V23.4S, V23.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	VFMLA	V26.S4, V31.S4, V2.S4
+	VFMLA	V27.S4, V31.S4, V3.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V4.S4
+	VFMLA	V25.S4, V31.S4, V5.S4
+	VFMLA	V26.S4, V31.S4, V6.S4
+	VFMLA	V27.S4, V31.S4, V7.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V8.S4
+	VFMLA	V25.S4, V31.S4, V9.S4
+	VFMLA	V26.S4, V31.S4, V10.S4
+	VFMLA	V27.S4, V31.S4, V11.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V12.S4
+	VFMLA	V25.S4, V31.S4, V13.S4
+	VFMLA	V26.S4, V31.S4, V14.S4
+	VFMLA	V27.S4, V31.S4, V15.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V16.S4
+	VFMLA	V25.S4, V31.S4, V17.S4
+	VFMLA	V26.S4, V31.S4, V18.S4
+	VFMLA	V27.S4, V31.S4, V19.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VFMLA	V24.S4, V31.S4, V20.S4
+	VFMLA	V25.S4, V31.S4, V21.S4
+	VFMLA	V26.S4, V31.S4, V22.S4
+	VFMLA	V27.S4, V31.S4, V23.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed484	// fadd V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ed4a5	// fadd V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ed4c6	// fadd V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ed4e7	// fadd V7.4S, V7.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed508	// fadd V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ed529	// fadd V9.4S, V9.4S, V30.4S
+	WORD	$0x4e3ed54a	// fadd V10.4S, V10.4S, V30.4S
+	WORD	$0x4e3ed56b	// fadd V11.4S, V11.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed58c	// fadd V12.4S, V12.4S, V30.4S
+	WORD	$0x4e3ed5ad	// fadd V13.4S, V13.4S, V30.4S
+	WORD	$0x4e3ed5ce	// fadd V14.4S, V14.4S, V30.4S
+	WORD	$0x4e3ed5ef	// fadd V15.4S, V15.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed610	// fadd V16.4S, V16.4S, V30.4S
+	WORD	$0x4e3ed631	// fadd V17.4S, V17.4S, V30.4S
+	WORD	$0x4e3ed652	// fadd V18.4S, V18.4S, V30.4S
+	WORD	$0x4e3ed673	// fadd V19.4S, V19.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed694	// fadd V20.4S, V20.4S, V30.4S
+	WORD	$0x4e3ed6b5	// fadd V21.4S, V21.4S, V30.4S
+	WORD	$0x4e3ed6d6	// fadd V22.4S, V22.4S, V30.4S
+	WORD	$0x4e3ed6f7	// fadd V23.4S, V23.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	WORD	$0x4e3ad442	// fadd V2.4S, V2.4S, V26.4S
+	WORD	$0x4e3bd463	// fadd V3.4S, V3.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	WORD	$0x4e3ad4c6	// fadd V6.4S, V6.4S, V26.4S
+	WORD	$0x4e3bd4e7	// fadd V7.4S, V7.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	WORD	$0x4e3ad54a	// fadd V10.4S, V10.4S, V26.4S
+	WORD	$0x4e3bd56b	// fadd V11.4S, V11.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d58c	// fadd V12.4S, V12.4S, V24.4S
+	WORD	$0x4e39d5ad	// fadd V13.4S, V13.4S, V25.4S
+	WORD	$0x4e3ad5ce	// fadd V14.4S, V14.4S, V26.4S
+	WORD	$0x4e3bd5ef	// fadd V15.4S, V15.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d610	// fadd V16.4S, V16.4S, V24.4S
+	WORD	$0x4e39d631	// fadd V17.4S, V17.4S, V25.4S
+	WORD	$0x4e3ad652	// fadd V18.4S, V18.4S, V26.4S
+	WORD	$0x4e3bd673	// fadd V19.4S, V19.4S, V27.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD	$0x4e38d694	// fadd V20.4S, V20.4S, V24.4S
+	WORD	$0x4e39d6b5	// fadd V21.4S, V21.4S, V25.4S
+	WORD	$0x4e3ad6d6	// fadd V22.4S, V22.4S, V26.4S
+	WORD	$0x4e3bd6f7	// fadd V23.4S, V23.4S, V27.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+	WORD	$0x4e3ef484	// fmax V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ef4a5	// fmax V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ef4c6	// fmax V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ef4e7	// fmax V7.4S, V7.4S, V30.4S
+	WORD	$0x4e3ef508	// fmax V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ef529	// fmax V9.4S, V9.4S, V30.4S
+	WORD	$0x4e3ef54a	// fmax V10.4S, V10.4S, V30.4S
+	WORD	$0x4e3ef56b	// fmax V11.4S, V11.4S, V30.4S
+	WORD	$0x4e3ef58c	// fmax V12.4S, V12.4S, V30.4S
+	WORD	$0x4e3ef5ad	// fmax V13.4S, V13.4S, V30.4S
+	WORD	$0x4e3ef5ce	// fmax V14.4S, V14.4S, V30.4S
+	WORD	$0x4e3ef5ef	// fmax V15.4S, V15.4S, V30.4S
+	WORD	$0x4e3ef610	// fmax V16.4S, V16.4S, V30.4S
+	WORD	$0x4e3ef631	// fmax V17.4S, V17.4S, V30.4S
+	WORD	$0x4e3ef652	// fmax V18.4S, V18.4S, V30.4S
+	WORD	$0x4e3ef673	// fmax V19.4S, V19.4S, V30.4S
+	WORD	$0x4e3ef694	// fmax V20.4S, V20.4S, V30.4S
+	WORD	$0x4e3ef6b5	// fmax V21.4S, V21.4S, V30.4S
+	WORD	$0x4e3ef6d6	// fmax V22.4S, V22.4S, V30.4S
+	WORD	$0x4e3ef6f7	// fmax V23.4S, V23.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V16.S4, V17.S4, V18.S4, V19.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V20.S4, V21.S4, V22.S4, V23.S4], (R13)
+	RET
+
+// func bf16Tile1x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·bf16Tile1x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4], (R13)
+	RET
+
+// func bf16Tile2x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·bf16Tile2x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V2.S4
+	VFMLA	V25.S4, V31.S4, V3.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d442	// fadd V2.4S, V2.4S, V24.4S
+	WORD	$0x4e39d463	// fadd V3.4S, V3.4S, V25.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V2.S4, V3.S4], (R13)
+	RET
+
+// func bf16Tile3x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·bf16Tile3x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff04	// bfdot V4.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff25	// bfdot V5.4S, V25.8H, V28.8H
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff04	// bfdot V4.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff25	// bfdot V5.4S, V25.8H, V28.8H
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff04	// bfdot V4.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff25	// bfdot V5.4S, V25.8H, V28.8H
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	WORD	$0x6e3edc84	// fmul V4.4S, V4.4S, V30.4S
+	WORD	$0x6e3edca5	// fmul V5.4S, V5.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V2.S4
+	VFMLA	V25.S4, V31.S4, V3.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V4.S4
+	VFMLA	V25.S4, V31.S4, V5.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed484	// fadd V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ed4a5	// fadd V5.4S, V5.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d442	// fadd V2.4S, V2.4S, V24.4S
+	WORD	$0x4e39d463	// fadd V3.4S, V3.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+	WORD	$0x4e3ef484	// fmax V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ef4a5	// fmax V5.4S, V5.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V2.S4, V3.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V4.S4, V5.S4], (R13)
+	RET
+
+// func bf16Tile4x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·bf16Tile4x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff04	// bfdot V4.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff25	// bfdot V5.4S, V25.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff06	// bfdot V6.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff27	// bfdot V7.4S, V25.8H, V29.8H
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff04	// bfdot V4.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff25	// bfdot V5.4S, V25.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff06	// bfdot V6.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff27	// bfdot V7.4S, V25.8H, V29.8H
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff04	// bfdot V4.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff25	// bfdot V5.4S, V25.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff06	// bfdot V6.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff27	// bfdot V7.4S, V25.8H, V29.8H
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	WORD	$0x6e3edc84	// fmul V4.4S, V4.4S, V30.4S
+	WORD	$0x6e3edca5	// fmul V5.4S, V5.4S, V30.4S
+	WORD	$0x6e3edcc6	// fmul V6.4S, V6.4S, V30.4S
+	WORD	$0x6e3edce7	// fmul V7.4S, V7.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V2.S4
+	VFMLA	V25.S4, V31.S4, V3.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V4.S4
+	VFMLA	V25.S4, V31.S4, V5.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V6.S4
+	VFMLA	V25.S4, V31.S4, V7.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed484	// fadd V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ed4a5	// fadd V5.4S, V5.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed4c6	// fadd V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ed4e7	// fadd V7.4S, V7.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d442	// fadd V2.4S, V2.4S, V24.4S
+	WORD	$0x4e39d463	// fadd V3.4S, V3.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d4c6	// fadd V6.4S, V6.4S, V24.4S
+	WORD	$0x4e39d4e7	// fadd V7.4S, V7.4S, V25.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+	WORD	$0x4e3ef484	// fmax V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ef4a5	// fmax V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ef4c6	// fmax V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ef4e7	// fmax V7.4S, V7.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V2.S4, V3.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V4.S4, V5.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V6.S4, V7.S4], (R13)
+	RET
+
+// func bf16Tile5x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·bf16Tile5x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	ADD	R2, R9, R10
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff04	// bfdot V4.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff25	// bfdot V5.4S, V25.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff06	// bfdot V6.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff27	// bfdot V7.4S, V25.8H, V29.8H
+	VLD1R.P	(R10)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff04	// bfdot V4.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff25	// bfdot V5.4S, V25.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff06	// bfdot V6.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff27	// bfdot V7.4S, V25.8H, V29.8H
+	VLD1R.P	(R10)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff04	// bfdot V4.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff25	// bfdot V5.4S, V25.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff06	// bfdot V6.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff27	// bfdot V7.4S, V25.8H, V29.8H
+	VLD1R.P	(R10)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	WORD	$0x6e3edc84	// fmul V4.4S, V4.4S, V30.4S
+	WORD	$0x6e3edca5	// fmul V5.4S, V5.4S, V30.4S
+	WORD	$0x6e3edcc6	// fmul V6.4S, V6.4S, V30.4S
+	WORD	$0x6e3edce7	// fmul V7.4S, V7.4S, V30.4S
+	WORD	$0x6e3edd08	// fmul V8.4S, V8.4S, V30.4S
+	WORD	$0x6e3edd29	// fmul V9.4S, V9.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V2.S4
+	VFMLA	V25.S4, V31.S4, V3.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V4.S4
+	VFMLA	V25.S4, V31.S4, V5.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V6.S4
+	VFMLA	V25.S4, V31.S4, V7.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V8.S4
+	VFMLA	V25.S4, V31.S4, V9.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed484	// fadd V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ed4a5	// fadd V5.4S, V5.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed4c6	// fadd V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ed4e7	// fadd V7.4S, V7.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed508	// fadd V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ed529	// fadd V9.4S, V9.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d442	// fadd V2.4S, V2.4S, V24.4S
+	WORD	$0x4e39d463	// fadd V3.4S, V3.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d4c6	// fadd V6.4S, V6.4S, V24.4S
+	WORD	$0x4e39d4e7	// fadd V7.4S, V7.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+	WORD	$0x4e3ef484	// fmax V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ef4a5	// fmax V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ef4c6	// fmax V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ef4e7	// fmax V7.4S, V7.4S, V30.4S
+	WORD	$0x4e3ef508	// fmax V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ef529	// fmax V9.4S, V9.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V2.S4, V3.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V4.S4, V5.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V6.S4, V7.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V8.S4, V9.S4], (R13)
+	RET
+
+// func bf16Tile6x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+TEXT ·bf16Tile6x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD	k+0(FP), R0
+	MOVD	a+8(FP), R6
+	MOVD	rsa+16(FP), R2
+	LSL	$2, R2
+	MOVD	csa+24(FP), R3
+	LSL	$2, R3
+	MOVD	b+32(FP), R4
+	MOVD	rsb+40(FP), R5
+	LSL	$2, R5
+	ADD	R2, R6, R7
+	ADD	R2, R7, R8
+	ADD	R2, R8, R9
+	ADD	R2, R9, R10
+	ADD	R2, R10, R11
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	LSR	$1, R0, R12
+	CBZ	R12, tail
+loop:
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff04	// bfdot V4.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff25	// bfdot V5.4S, V25.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff06	// bfdot V6.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff27	// bfdot V7.4S, V25.8H, V29.8H
+	VLD1R.P	(R10)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	VLD1R.P	(R11)(R3), [V29.S4]
+	WORD	$0x6e5dff0a	// bfdot V10.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff2b	// bfdot V11.4S, V25.8H, V29.8H
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff04	// bfdot V4.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff25	// bfdot V5.4S, V25.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff06	// bfdot V6.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff27	// bfdot V7.4S, V25.8H, V29.8H
+	VLD1R.P	(R10)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	VLD1R.P	(R11)(R3), [V29.S4]
+	WORD	$0x6e5dff0a	// bfdot V10.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff2b	// bfdot V11.4S, V25.8H, V29.8H
+	SUBS	$1, R12, R12
+	BNE	loop
+tail:
+	TBZ	$0, R0, scale
+	VLD1.P	(R4)(R5), [V24.S4, V25.S4]
+	VLD1R.P	(R6)(R3), [V28.S4]
+	WORD	$0x6e5cff00	// bfdot V0.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff21	// bfdot V1.4S, V25.8H, V28.8H
+	VLD1R.P	(R7)(R3), [V29.S4]
+	WORD	$0x6e5dff02	// bfdot V2.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff23	// bfdot V3.4S, V25.8H, V29.8H
+	VLD1R.P	(R8)(R3), [V28.S4]
+	WORD	$0x6e5cff04	// bfdot V4.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff25	// bfdot V5.4S, V25.8H, V28.8H
+	VLD1R.P	(R9)(R3), [V29.S4]
+	WORD	$0x6e5dff06	// bfdot V6.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff27	// bfdot V7.4S, V25.8H, V29.8H
+	VLD1R.P	(R10)(R3), [V28.S4]
+	WORD	$0x6e5cff08	// bfdot V8.4S, V24.8H, V28.8H
+	WORD	$0x6e5cff29	// bfdot V9.4S, V25.8H, V28.8H
+	VLD1R.P	(R11)(R3), [V29.S4]
+	WORD	$0x6e5dff0a	// bfdot V10.4S, V24.8H, V29.8H
+	WORD	$0x6e5dff2b	// bfdot V11.4S, V25.8H, V29.8H
+scale:
+	MOVD	c+48(FP), R13
+	MOVD	ldc+56(FP), R14
+	LSL	$2, R14
+	FMOVS	alpha+64(FP), F30
+	VDUP	V30.S[0], V30.S4
+	WORD	$0x6e3edc00	// fmul V0.4S, V0.4S, V30.4S
+	WORD	$0x6e3edc21	// fmul V1.4S, V1.4S, V30.4S
+	WORD	$0x6e3edc42	// fmul V2.4S, V2.4S, V30.4S
+	WORD	$0x6e3edc63	// fmul V3.4S, V3.4S, V30.4S
+	WORD	$0x6e3edc84	// fmul V4.4S, V4.4S, V30.4S
+	WORD	$0x6e3edca5	// fmul V5.4S, V5.4S, V30.4S
+	WORD	$0x6e3edcc6	// fmul V6.4S, V6.4S, V30.4S
+	WORD	$0x6e3edce7	// fmul V7.4S, V7.4S, V30.4S
+	WORD	$0x6e3edd08	// fmul V8.4S, V8.4S, V30.4S
+	WORD	$0x6e3edd29	// fmul V9.4S, V9.4S, V30.4S
+	WORD	$0x6e3edd4a	// fmul V10.4S, V10.4S, V30.4S
+	WORD	$0x6e3edd6b	// fmul V11.4S, V11.4S, V30.4S
+	// beta == 0 (either sign): C is not read.
+	MOVWU	beta+68(FP), R16
+	ANDW	$0x7fffffff, R16, R16
+	CBZW	R16, epilogue
+	FMOVS	beta+68(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	R13, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V0.S4
+	VFMLA	V25.S4, V31.S4, V1.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V2.S4
+	VFMLA	V25.S4, V31.S4, V3.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V4.S4
+	VFMLA	V25.S4, V31.S4, V5.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V6.S4
+	VFMLA	V25.S4, V31.S4, V7.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V8.S4
+	VFMLA	V25.S4, V31.S4, V9.S4
+	ADD	R14, R17, R17
+	VLD1	(R17), [V24.S4, V25.S4]
+	VFMLA	V24.S4, V31.S4, V10.S4
+	VFMLA	V25.S4, V31.S4, V11.S4
+epilogue:
+	MOVD	flags+96(FP), R15
+	TBZ	$0, R15, residual
+	// Bias: one value per row.
+	MOVD	bias+72(FP), R16
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed400	// fadd V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421	// fadd V1.4S, V1.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed442	// fadd V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463	// fadd V3.4S, V3.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed484	// fadd V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ed4a5	// fadd V5.4S, V5.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed4c6	// fadd V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ed4e7	// fadd V7.4S, V7.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed508	// fadd V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ed529	// fadd V9.4S, V9.4S, V30.4S
+	VLD1R.P	4(R16), [V30.S4]
+	WORD	$0x4e3ed54a	// fadd V10.4S, V10.4S, V30.4S
+	WORD	$0x4e3ed56b	// fadd V11.4S, V11.4S, V30.4S
+residual:
+	TBZ	$1, R15, relu
+	// Residual: a tile of its own row stride.
+	MOVD	res+80(FP), R16
+	MOVD	ldr+88(FP), R17
+	LSL	$2, R17
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d400	// fadd V0.4S, V0.4S, V24.4S
+	WORD	$0x4e39d421	// fadd V1.4S, V1.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d442	// fadd V2.4S, V2.4S, V24.4S
+	WORD	$0x4e39d463	// fadd V3.4S, V3.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d484	// fadd V4.4S, V4.4S, V24.4S
+	WORD	$0x4e39d4a5	// fadd V5.4S, V5.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d4c6	// fadd V6.4S, V6.4S, V24.4S
+	WORD	$0x4e39d4e7	// fadd V7.4S, V7.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d508	// fadd V8.4S, V8.4S, V24.4S
+	WORD	$0x4e39d529	// fadd V9.4S, V9.4S, V25.4S
+	VLD1.P	(R16)(R17), [V24.S4, V25.S4]
+	WORD	$0x4e38d54a	// fadd V10.4S, V10.4S, V24.4S
+	WORD	$0x4e39d56b	// fadd V11.4S, V11.4S, V25.4S
+relu:
+	TBZ	$2, R15, write
+	VEOR	V30.B16, V30.B16, V30.B16
+	WORD	$0x4e3ef400	// fmax V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ef442	// fmax V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
+	WORD	$0x4e3ef484	// fmax V4.4S, V4.4S, V30.4S
+	WORD	$0x4e3ef4a5	// fmax V5.4S, V5.4S, V30.4S
+	WORD	$0x4e3ef4c6	// fmax V6.4S, V6.4S, V30.4S
+	WORD	$0x4e3ef4e7	// fmax V7.4S, V7.4S, V30.4S
+	WORD	$0x4e3ef508	// fmax V8.4S, V8.4S, V30.4S
+	WORD	$0x4e3ef529	// fmax V9.4S, V9.4S, V30.4S
+	WORD	$0x4e3ef54a	// fmax V10.4S, V10.4S, V30.4S
+	WORD	$0x4e3ef56b	// fmax V11.4S, V11.4S, V30.4S
+write:
+	VST1	[V0.S4, V1.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V2.S4, V3.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V4.S4, V5.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V6.S4, V7.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V8.S4, V9.S4], (R13)
+	ADD	R14, R13, R13
+	VST1	[V10.S4, V11.S4], (R13)
+	RET
+
 // func sdotRows1NEON(k int, a *float32, lda int, b, c *float32, ldc int)
 TEXT ·sdotRows1NEON(SB), NOSPLIT|NOFRAME, $0-48
 	MOVD	k+0(FP), R0
@@ -2519,6 +4649,66 @@ loop:
 	WORD	$0x4e999715	// sdot V21.4S, V24.16B, V25.16B
 	WORD	$0x4e999716	// sdot V22.4S, V24.16B, V25.16B
 	WORD	$0x4e999717	// sdot V23.4S, V24.16B, V25.16B
+	SUBS	$1, R0, R0
+	BNE	loop
+done:
+	RET
+
+// func bfdotPeakNEON(n int)
+TEXT ·bfdotPeakNEON(SB), NOSPLIT|NOFRAME, $0-8
+	MOVD	n+0(FP), R0
+	VEOR	V0.B16, V0.B16, V0.B16
+	VEOR	V1.B16, V1.B16, V1.B16
+	VEOR	V2.B16, V2.B16, V2.B16
+	VEOR	V3.B16, V3.B16, V3.B16
+	VEOR	V4.B16, V4.B16, V4.B16
+	VEOR	V5.B16, V5.B16, V5.B16
+	VEOR	V6.B16, V6.B16, V6.B16
+	VEOR	V7.B16, V7.B16, V7.B16
+	VEOR	V8.B16, V8.B16, V8.B16
+	VEOR	V9.B16, V9.B16, V9.B16
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	VEOR	V12.B16, V12.B16, V12.B16
+	VEOR	V13.B16, V13.B16, V13.B16
+	VEOR	V14.B16, V14.B16, V14.B16
+	VEOR	V15.B16, V15.B16, V15.B16
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	VEOR	V20.B16, V20.B16, V20.B16
+	VEOR	V21.B16, V21.B16, V21.B16
+	VEOR	V22.B16, V22.B16, V22.B16
+	VEOR	V23.B16, V23.B16, V23.B16
+	VEOR	V24.B16, V24.B16, V24.B16
+	VEOR	V25.B16, V25.B16, V25.B16
+	CBZ	R0, done
+loop:
+	WORD	$0x6e59ff00	// bfdot V0.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff01	// bfdot V1.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff02	// bfdot V2.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff03	// bfdot V3.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff04	// bfdot V4.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff05	// bfdot V5.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff06	// bfdot V6.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff07	// bfdot V7.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff08	// bfdot V8.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff09	// bfdot V9.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff0a	// bfdot V10.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff0b	// bfdot V11.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff0c	// bfdot V12.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff0d	// bfdot V13.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff0e	// bfdot V14.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff0f	// bfdot V15.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff10	// bfdot V16.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff11	// bfdot V17.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff12	// bfdot V18.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff13	// bfdot V19.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff14	// bfdot V20.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff15	// bfdot V21.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff16	// bfdot V22.4S, V24.8H, V25.8H
+	WORD	$0x6e59ff17	// bfdot V23.4S, V24.8H, V25.8H
 	SUBS	$1, R0, R0
 	BNE	loop
 done:

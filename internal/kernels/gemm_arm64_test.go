@@ -4,13 +4,14 @@ package kernels
 
 import "testing"
 
-// BenchmarkSgemmPeakFMA measures the FMLA (and SDOT) throughput ceilings
-// on GOMAXPROCS goroutines, to quote BenchmarkSgemm and BenchmarkGemmU8S8
-// as fractions of them.
+// BenchmarkSgemmPeakFMA measures the FMLA (SDOT, BFDOT) throughput
+// ceilings on GOMAXPROCS goroutines, to quote BenchmarkSgemm,
+// BenchmarkGemmU8S8 and BenchmarkSgemmBF16 as fractions of them.
 func BenchmarkSgemmPeakFMA(b *testing.B) {
 	benchPeaks(b, []peakLoopCase{
 		{"neon", true, fmaPeakNEON, 24 * 4 * 2},
 		{"neon-dotprod", int8Asm, sdotPeakNEON, 24 * 16 * 2}, // int8 operations
+		{"neon-bf16", hasBF16, bfdotPeakNEON, 24 * 8 * 2},
 	})
 }
 
@@ -19,6 +20,23 @@ func TestSDOTPeakRuns(t *testing.T) {
 		sdotPeakNEON(0)
 		sdotPeakNEON(3)
 	}
+	if hasBF16 {
+		bfdotPeakNEON(0)
+		bfdotPeakNEON(3)
+	}
+}
+
+// TestBF16Dispatched checks that a CPU with FEAT_BF16 (qemu-user's has it)
+// gets the BFDOT tiles, unless RESNET_NOASM is set.
+func TestBF16Dispatched(t *testing.T) {
+	want := &bf16GenericKernel
+	if hasBF16 && !asmDisabled {
+		want = &bf16NEONKernel
+	}
+	if bf16Kernel != want {
+		t.Fatalf("bf16 kernel %s, want %s (FEAT_BF16 %v)", bf16Kernel.name, want.name, hasBF16)
+	}
+	t.Logf("FEAT_BF16 %v: %s", hasBF16, bf16Kernel.name)
 }
 
 // TestInt8SDOTDispatched runs the int8 kernels' tests with the SDOT tiles

@@ -64,6 +64,78 @@ func sgemmTile5x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *f
 //go:noescape
 func sgemmTile6x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 
+// bf16Tile1x16NEON is bf16Tile1x32AVX512's contract for an 1×16 tile of bfloat16
+// pairs, with NEON's BFDOT.
+//
+//go:noescape
+func bf16Tile1x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// bf16Tile2x16NEON is bf16Tile2x32AVX512's contract for an 2×16 tile of bfloat16
+// pairs, with NEON's BFDOT.
+//
+//go:noescape
+func bf16Tile2x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// bf16Tile3x16NEON is bf16Tile3x32AVX512's contract for an 3×16 tile of bfloat16
+// pairs, with NEON's BFDOT.
+//
+//go:noescape
+func bf16Tile3x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// bf16Tile4x16NEON is bf16Tile4x32AVX512's contract for an 4×16 tile of bfloat16
+// pairs, with NEON's BFDOT.
+//
+//go:noescape
+func bf16Tile4x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// bf16Tile5x16NEON is bf16Tile5x32AVX512's contract for an 5×16 tile of bfloat16
+// pairs, with NEON's BFDOT.
+//
+//go:noescape
+func bf16Tile5x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// bf16Tile6x16NEON is bf16Tile6x32AVX512's contract for an 6×16 tile of bfloat16
+// pairs, with NEON's BFDOT.
+//
+//go:noescape
+func bf16Tile6x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// bf16Tile1x8NEON is bf16Tile1x32AVX512's contract for an 1×8 tile of bfloat16
+// pairs, with NEON's BFDOT.
+//
+//go:noescape
+func bf16Tile1x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// bf16Tile2x8NEON is bf16Tile2x32AVX512's contract for an 2×8 tile of bfloat16
+// pairs, with NEON's BFDOT.
+//
+//go:noescape
+func bf16Tile2x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// bf16Tile3x8NEON is bf16Tile3x32AVX512's contract for an 3×8 tile of bfloat16
+// pairs, with NEON's BFDOT.
+//
+//go:noescape
+func bf16Tile3x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// bf16Tile4x8NEON is bf16Tile4x32AVX512's contract for an 4×8 tile of bfloat16
+// pairs, with NEON's BFDOT.
+//
+//go:noescape
+func bf16Tile4x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// bf16Tile5x8NEON is bf16Tile5x32AVX512's contract for an 5×8 tile of bfloat16
+// pairs, with NEON's BFDOT.
+//
+//go:noescape
+func bf16Tile5x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
+// bf16Tile6x8NEON is bf16Tile6x32AVX512's contract for an 6×8 tile of bfloat16
+// pairs, with NEON's BFDOT.
+//
+//go:noescape
+func bf16Tile6x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
+
 // sdotRows1NEON computes 1 dot products of rows of A with b (asmDotRows), k a
 // multiple of 4.
 //
@@ -111,3 +183,9 @@ func fmaPeakNEON(n int)
 //
 //go:noescape
 func sdotPeakNEON(n int)
+
+// bfdotPeakNEON runs n rounds of 24 independent BFDOT chains (384 operations a round),
+// the throughput ceiling the bf16 tiles are measured against.
+//
+//go:noescape
+func bfdotPeakNEON(n int)
