@@ -319,54 +319,60 @@ func int8Tile6x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float
 
 // int8Tile1x16I8MM computes an 1×16 tile of GemmU8S8 (int8TileGeneric's
 // contract, flags included, for rows of A lda words apart and B's 16-column half
-// of a panel, quad q's words at b + q·ldb) with USDOT (FEAT_I8MM: B's unsigned
-// bytes times A's signed ones). ReLU keeps −0 and NaN, as int8TileGeneric's
-// v < 0 test.
+// of a panel, quad q's words at b + q·ldb) with USMMLA (FEAT_I8MM: B's unsigned
+// bytes times A's signed ones, a 2×2 block of C from 8 values of K), 32
+// multiply-adds an instruction where SDOT does 16. ReLU keeps −0 and NaN, as
+// int8TileGeneric's v < 0 test.
 //
 //go:noescape
 func int8Tile1x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 
 // int8Tile2x16I8MM computes an 2×16 tile of GemmU8S8 (int8TileGeneric's
 // contract, flags included, for rows of A lda words apart and B's 16-column half
-// of a panel, quad q's words at b + q·ldb) with USDOT (FEAT_I8MM: B's unsigned
-// bytes times A's signed ones). ReLU keeps −0 and NaN, as int8TileGeneric's
-// v < 0 test.
+// of a panel, quad q's words at b + q·ldb) with USMMLA (FEAT_I8MM: B's unsigned
+// bytes times A's signed ones, a 2×2 block of C from 8 values of K), 32
+// multiply-adds an instruction where SDOT does 16. ReLU keeps −0 and NaN, as
+// int8TileGeneric's v < 0 test.
 //
 //go:noescape
 func int8Tile2x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 
 // int8Tile3x16I8MM computes an 3×16 tile of GemmU8S8 (int8TileGeneric's
 // contract, flags included, for rows of A lda words apart and B's 16-column half
-// of a panel, quad q's words at b + q·ldb) with USDOT (FEAT_I8MM: B's unsigned
-// bytes times A's signed ones). ReLU keeps −0 and NaN, as int8TileGeneric's
-// v < 0 test.
+// of a panel, quad q's words at b + q·ldb) with USMMLA (FEAT_I8MM: B's unsigned
+// bytes times A's signed ones, a 2×2 block of C from 8 values of K), 32
+// multiply-adds an instruction where SDOT does 16. ReLU keeps −0 and NaN, as
+// int8TileGeneric's v < 0 test.
 //
 //go:noescape
 func int8Tile3x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 
 // int8Tile4x16I8MM computes an 4×16 tile of GemmU8S8 (int8TileGeneric's
 // contract, flags included, for rows of A lda words apart and B's 16-column half
-// of a panel, quad q's words at b + q·ldb) with USDOT (FEAT_I8MM: B's unsigned
-// bytes times A's signed ones). ReLU keeps −0 and NaN, as int8TileGeneric's
-// v < 0 test.
+// of a panel, quad q's words at b + q·ldb) with USMMLA (FEAT_I8MM: B's unsigned
+// bytes times A's signed ones, a 2×2 block of C from 8 values of K), 32
+// multiply-adds an instruction where SDOT does 16. ReLU keeps −0 and NaN, as
+// int8TileGeneric's v < 0 test.
 //
 //go:noescape
 func int8Tile4x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 
 // int8Tile5x16I8MM computes an 5×16 tile of GemmU8S8 (int8TileGeneric's
 // contract, flags included, for rows of A lda words apart and B's 16-column half
-// of a panel, quad q's words at b + q·ldb) with USDOT (FEAT_I8MM: B's unsigned
-// bytes times A's signed ones). ReLU keeps −0 and NaN, as int8TileGeneric's
-// v < 0 test.
+// of a panel, quad q's words at b + q·ldb) with USMMLA (FEAT_I8MM: B's unsigned
+// bytes times A's signed ones, a 2×2 block of C from 8 values of K), 32
+// multiply-adds an instruction where SDOT does 16. ReLU keeps −0 and NaN, as
+// int8TileGeneric's v < 0 test.
 //
 //go:noescape
 func int8Tile5x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 
 // int8Tile6x16I8MM computes an 6×16 tile of GemmU8S8 (int8TileGeneric's
 // contract, flags included, for rows of A lda words apart and B's 16-column half
-// of a panel, quad q's words at b + q·ldb) with USDOT (FEAT_I8MM: B's unsigned
-// bytes times A's signed ones). ReLU keeps −0 and NaN, as int8TileGeneric's
-// v < 0 test.
+// of a panel, quad q's words at b + q·ldb) with USMMLA (FEAT_I8MM: B's unsigned
+// bytes times A's signed ones, a 2×2 block of C from 8 values of K), 32
+// multiply-adds an instruction where SDOT does 16. ReLU keeps −0 and NaN, as
+// int8TileGeneric's v < 0 test.
 //
 //go:noescape
 func int8Tile6x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)

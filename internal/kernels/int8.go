@@ -13,9 +13,9 @@ import (
 // GEMM sums the byte products exactly in int32 before it scales them back
 // to float32. AVX512-VNNI's VPDPBUSD does 64 such multiply-adds a zmm
 // instruction, AVX-VNNI's (CPUs with AVX2 but no AVX-512, e.g. Intel's
-// since Alder Lake) 32 a ymm one, arm64's USDOT (FEAT_I8MM) 16 a NEON
-// one, or where the core has only the dot-product extension its SDOT, on
-// signed bytes (B's read less 128 and the sums corrected, int8_arm64.go). Unsigned activations suit ResNet, where every convolution
+// since Alder Lake) 32 a ymm one, arm64's USMMLA (FEAT_I8MM) 32 a NEON
+// one, or where the core has only the dot-product extension its SDOT, 16,
+// on signed bytes (B's read less 128 and the sums corrected, int8_arm64.go). Unsigned activations suit ResNet, where every convolution
 // but the stem reads the output of a ReLU; negative inputs are clamped
 // to 0.
 //
@@ -261,7 +261,7 @@ func PackS8Rows(dst []float32, ldd int, sa, src []float32, lds, m, k int) error 
 const MaxU8Quads = (1<<31 - 1) / (4 * 127 * 255)
 
 // Int8Native reports whether GemmU8S8 and PackU8 run the AVX512-VNNI,
-// AVX-VNNI or arm64 USDOT/SDOT kernels; without them they run portable twins,
+// AVX-VNNI or arm64 USMMLA/SDOT kernels; without them they run portable twins,
 // correct but slow.
 func Int8Native() bool { return int8Asm }
 

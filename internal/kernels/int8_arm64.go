@@ -9,9 +9,10 @@ var (
 	// dot-product extension, FEAT_DotProd: Neoverse N1 and later, Apple
 	// M1 and later).
 	int8Asm = !asmDisabled && cpu.ARM64.HasASIMDDP
-	// int8I8MM: the tiles are those with FEAT_I8MM's USDOT (Neoverse V1,
+	// int8I8MM: the tiles are those with FEAT_I8MM's USMMLA (Neoverse V1,
 	// N2 and later, Apple M2 and later), which multiplies B's unsigned
-	// bytes as they are; else SDOT's, on signed bytes only.
+	// bytes as they are, 2×2 blocks of C at a time; else SDOT's, on
+	// signed bytes only.
 	int8I8MM = int8Asm && cpu.ARM64.HasI8MM
 )
 
@@ -41,7 +42,7 @@ func s8RowSums(out []int32, a []float32, lda, m, kq int, corr []int32) {
 	s8RowSumsNEON(&a[0], lda, m, kq, pc, &out[0])
 }
 
-// int8TileNEONRows computes an r×16 tile with USDOT (int8I8MM) or SDOT
+// int8TileNEONRows computes an r×16 tile with USMMLA (int8I8MM) or SDOT
 // (engine_stubs_arm64.go), calling the kernels directly so that the
 // compiler sees them keep no pointer (a stack buffer passed through a
 // function value escapes).

@@ -11,7 +11,6 @@ import "fmt"
 
 const (
 	sdotEnc   = 0x4e809400 // SDOT (vector), 4S += 16B · 16B, four bytes a lane
-	usdotEnc  = 0x4e809c00 // USDOT (vector), FEAT_I8MM: unsigned bytes (Vn) by signed (Vm)
 	scvtfEnc  = 0x4e21d800 // SCVTF (vector, integer), 4S: int32 to float32, to nearest even
 	fcvtnsEnc = 0x4e21a800 // FCVTNS (vector), 4S: float32 to int32, to nearest even (NaN: 0)
 	fcmltEnc  = 0x4ea0e800 // FCMLT (vector, zero), 4S: all ones where Vn < 0 (not for NaN or −0)
@@ -37,17 +36,19 @@ func (e *emitter) sdot(d, n, m int) {
 	e.ins("WORD\t$0x%08x\t// sdot V%d.4S, V%d.16B, V%d.16B", sdotEnc|uint32(m)<<16|uint32(n)<<5|uint32(d), d, n, m)
 }
 
-// usdot emits USDOT Vd.4S, Vn.16B, Vm.16B (FEAT_I8MM): each lane of Vd
-// plus the dot product of the lane's four unsigned bytes in Vn and signed
-// bytes in Vm.
-func (e *emitter) usdot(d, n, m int) {
-	e.ins("WORD\t$0x%08x\t// usdot V%d.4S, V%d.16B, V%d.16B", usdotEnc|uint32(m)<<16|uint32(n)<<5|uint32(d), d, n, m)
+// usmmla emits USMMLA Vd.4S, Vn.16B, Vm.16B (FEAT_I8MM): Vd, a 2×2 matrix
+// of int32 (lane 2i+j), plus Vn·Vmᵀ, Vn two rows of 8 unsigned bytes and
+// Vm two rows of 8 signed ones: lane 2i+j adds Σ_k n[8i+k]·m[8j+k].
+func (e *emitter) usmmla(d, n, m int) {
+	e.ins("WORD\t$0x%08x\t// usmmla V%d.4S, V%d.16B, V%d.16B", usmmlaEnc|uint32(m)<<16|uint32(n)<<5|uint32(d), d, n, m)
 }
+
+const usmmlaEnc = 0x4e80ac00 // USMMLA (vector), FEAT_I8MM
 
 // int8Tile emits int8Tile{r}x16NEON: r ≤ 6 rows of A (quads of signed
 // bytes) times a 16-word row of B a quad, B's bytes read as b − 128 for
-// SDOT; with i8mm, int8Tile{r}x16I8MM, the same with FEAT_I8MM's USDOT,
-// which multiplies B's unsigned bytes as they are.
+// SDOT; with i8mm, int8Tile{r}x16I8MM, the same product with FEAT_I8MM's
+// USMMLA (int8MMLALoop), which multiplies B's unsigned bytes as they are.
 func (e *emitter) int8Tile(r int, i8mm bool) {
 	name := fmt.Sprintf("int8Tile%dx16NEON", r)
 	const sig = "(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)"
@@ -62,9 +63,10 @@ and NaN, as int8TileGeneric's v < 0 test.`, name, r)
 		name = fmt.Sprintf("int8Tile%dx16I8MM", r)
 		doc = fmt.Sprintf(`%s computes an %d×16 tile of GemmU8S8 (int8TileGeneric's
 contract, flags included, for rows of A lda words apart and B's 16-column half
-of a panel, quad q's words at b + q·ldb) with USDOT (FEAT_I8MM: B's unsigned
-bytes times A's signed ones). ReLU keeps −0 and NaN, as int8TileGeneric's
-v < 0 test.`, name, r)
+of a panel, quad q's words at b + q·ldb) with USMMLA (FEAT_I8MM: B's unsigned
+bytes times A's signed ones, a 2×2 block of C from 8 values of K), 32
+multiply-adds an instruction where SDOT does 16. ReLU keeps −0 and NaN, as
+int8TileGeneric's v < 0 test.`, name, r)
 	}
 	e.engineFunc(name, sig, 112, doc, func() {
 		row := func(i int) string { return fmt.Sprintf("R%d", 6+i) }
@@ -79,32 +81,32 @@ v < 0 test.`, name, r)
 		for i := 1; i < r; i++ {
 			e.ins("ADD\tR2, %s, %s", row(i-1), row(i))
 		}
-		for v := 0; v < 4*r; v++ {
+		zeroed := 4 * r
+		if i8mm {
+			zeroed = 8 * ((r + 1) / 2) // whole row pairs
+		}
+		for v := 0; v < zeroed; v++ {
 			e.ins("VEOR\tV%d.B16, V%d.B16, V%d.B16", v, v, v)
 		}
-		if !i8mm {
+		if i8mm {
+			e.int8MMLALoop(r, row)
+		} else {
 			e.ins("VMOVI\t$128, V30.B16")
-		}
-		e.ins("CBZ\tR0, sums")
-		e.label("loop")
-		e.ins("VLD1.P\t(R4)(R5), %s", regsN(24, 4))
-		if !i8mm {
+			e.ins("CBZ\tR0, sums")
+			e.label("loop")
+			e.ins("VLD1.P\t(R4)(R5), %s", regsN(24, 4))
 			for v := 0; v < 4; v++ {
 				e.ins("VEOR\tV30.B16, V%d.B16, V%d.B16", 24+v, 24+v)
 			}
-		}
-		for i := 0; i < r; i++ {
-			bc := 28 + i%2
-			e.ins("VLD1R.P\t4(%s), [V%d.S4]", row(i), bc)
-			for v := 0; v < 4; v++ {
-				if i8mm {
-					e.usdot(acc(i, v), 24+v, bc)
-				} else {
+			for i := 0; i < r; i++ {
+				bc := 28 + i%2
+				e.ins("VLD1R.P\t4(%s), [V%d.S4]", row(i), bc)
+				for v := 0; v < 4; v++ {
 					e.sdot(acc(i, v), 24+v, bc)
 				}
 			}
+			e.countDown("R0", "loop")
 		}
-		e.countDown("R0", "loop")
 
 		e.label("sums")
 		e.ins("MOVD\tflags+104(FP), R15")
@@ -179,6 +181,89 @@ v < 0 test.`, name, r)
 		}
 		e.ins("RET")
 	})
+}
+
+// int8MMLALoop emits the I8MM tiles' product: USMMLA on pairs of rows of
+// A and pairs of columns of B, 8 values of K (two quads) a step. Row pair
+// p's 8 bytes of each row make V(24+p) (rows 2p and 2p+1, the second zero
+// past r); quads q and q+1 of B, interleaved a word at a time by ZIP1 and
+// ZIP2, make two columns' 8 bytes, 8 column pairs from 16 columns in two
+// halves; accumulator V(8p+c) is the 2×2 block of rows 2p, 2p+1 and
+// columns 2c, 2c+1 (lanes C[2p, 2c], C[2p+1, 2c], C[2p, 2c+1],
+// C[2p+1, 2c+1]). An odd last quad runs the step with the next quad zero.
+// Then UZP1 and UZP2 turn each row pair's blocks into its two rows, row i
+// in V(4i)…V(4i+3), as the SDOT tiles leave them, and the sums part is
+// theirs. The accumulators take V0…V23 for 6 rows, V24…V26 A's pairs, V27
+// a row of A before it is moved, then with V28–V30 the quads' halves, and
+// V31 each column pair.
+func (e *emitter) int8MMLALoop(r int, row func(int) string) {
+	pairs := (r + 1) / 2
+	acc := func(p, c int) int { return 8*p + c }
+	// loadA loads row pair p's next 8 bytes of each row (load: FMOVD.P 8,
+	// or FMOVS.P 4 for the last quad, which zeroes the rest of the
+	// register), the odd row's into the upper half.
+	loadA := func(load string, n int, lane string) {
+		for p := 0; p < pairs; p++ {
+			e.ins("%s\t%d(%s), F%d", load, n, row(2*p), 24+p)
+			if 2*p+1 < r {
+				e.ins("%s\t%d(%s), F27", load, n, row(2*p+1))
+				e.ins("VMOV\tV27.%s[0], V%d.%s[%s]", lane, 24+p, lane, map[string]string{"D": "1", "S": "2"}[lane])
+			}
+		}
+	}
+	// half multiplies the column pairs of B's half h (quad q in V27, V28;
+	// quad q+1 in V29, V30).
+	half := func(h int) {
+		for z, in := range [][2]int{{27, 29}, {27, 29}, {28, 30}, {28, 30}} {
+			op := "VZIP1"
+			if z%2 == 1 {
+				op = "VZIP2"
+			}
+			e.ins("%s\tV%d.S4, V%d.S4, V31.S4", op, in[1], in[0])
+			for p := 0; p < pairs; p++ {
+				e.usmmla(acc(p, 4*h+z), 31, 24+p)
+			}
+		}
+	}
+	e.ins("ADD\tR5, R4, R12\t// quad q+1")
+	e.ins("LSL\t$1, R5")
+	e.ins("SUB\t$32, R5\t// two quads on, less the first half's 32 bytes")
+	e.ins("LSR\t$1, R0, R13")
+	e.ins("CBZ\tR13, odd")
+	e.label("loop")
+	loadA("FMOVD.P", 8, "D")
+	e.ins("VLD1.P\t32(R4), [V27.S4, V28.S4]")
+	e.ins("VLD1.P\t32(R12), [V29.S4, V30.S4]")
+	half(0)
+	e.ins("VLD1.P\t(R4)(R5), [V27.S4, V28.S4]")
+	e.ins("VLD1.P\t(R12)(R5), [V29.S4, V30.S4]")
+	half(1)
+	e.countDown("R13", "loop")
+	e.label("odd")
+	e.ins("TBZ\t$0, R0, blocks")
+	loadA("FMOVS.P", 4, "S")
+	e.ins("VEOR\tV29.B16, V29.B16, V29.B16")
+	e.ins("VEOR\tV30.B16, V30.B16, V30.B16")
+	e.ins("VLD1.P\t32(R4), [V27.S4, V28.S4]")
+	half(0)
+	e.ins("VLD1\t(R4), [V27.S4, V28.S4]")
+	half(1)
+	e.label("blocks")
+	e.ins("// Each row pair's 2×2 blocks to its two rows.")
+	for p := 0; p < pairs; p++ {
+		for v := 0; v < 4; v++ {
+			e.ins("VUZP1\tV%d.S4, V%d.S4, V%d.S4", acc(p, 2*v+1), acc(p, 2*v), 24+v)
+			if 2*p+1 < r {
+				e.ins("VUZP2\tV%d.S4, V%d.S4, V%d.S4", acc(p, 2*v+1), acc(p, 2*v), 28+v)
+			}
+		}
+		for v := 0; v < 4; v++ {
+			e.ins("VMOV\tV%d.B16, V%d.B16", 24+v, 8*p+v)
+			if 2*p+1 < r {
+				e.ins("VMOV\tV%d.B16, V%d.B16", 28+v, 8*p+4+v)
+			}
+		}
+	}
 }
 
 // s8RowSums emits s8RowSumsNEON: out[i] = corr[i] (0 when corr is nil) −
