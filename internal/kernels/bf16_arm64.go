@@ -32,6 +32,7 @@ var bf16NEONKernel = microKernel{
 	strided: true,
 	tile:    tileOf(bf16NEONTiles[1][:], 16),
 	tileEp:  tileEpOf(bf16NEONTiles[1][:], 16),
+	tileRun: tileRunOf(bf16NEONTiles[1][:], 16),
 	half:    tileOf(bf16NEONTiles[0][:], 8),
 }
 

@@ -3690,6 +3690,7 @@ done:
 
 // func int8Tile1x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 TEXT ·int8Tile1x16NEON(SB), NOSPLIT|NOFRAME, $0-112
+top:
 	MOVD	kq+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	lda+16(FP), R2
@@ -3785,10 +3786,45 @@ relu:
 	WORD	$0x4e7c1c63	// bic V3.4S, V3.4S, V28.4S
 write:
 	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+104(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+104(FP)
+	MOVD	$4, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	lda+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+40(FP), R17
+	MOVD	ldc+48(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+40(FP)
+	MOVD	sa+56(FP), R17
+	ADD	R16, R17
+	MOVD	R17, sa+56(FP)
+	MOVD	corr+88(FP), R17
+	ADD	R16, R17
+	MOVD	R17, corr+88(FP)
+nocorr:
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+96(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func int8Tile2x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 TEXT ·int8Tile2x16NEON(SB), NOSPLIT|NOFRAME, $0-112
+top:
 	MOVD	kq+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	lda+16(FP), R2
@@ -3936,10 +3972,45 @@ relu:
 write:
 	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
 	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+104(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+104(FP)
+	MOVD	$8, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	lda+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+40(FP), R17
+	MOVD	ldc+48(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+40(FP)
+	MOVD	sa+56(FP), R17
+	ADD	R16, R17
+	MOVD	R17, sa+56(FP)
+	MOVD	corr+88(FP), R17
+	ADD	R16, R17
+	MOVD	R17, corr+88(FP)
+nocorr:
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+96(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func int8Tile3x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 TEXT ·int8Tile3x16NEON(SB), NOSPLIT|NOFRAME, $0-112
+top:
 	MOVD	kq+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	lda+16(FP), R2
@@ -4139,10 +4210,45 @@ write:
 	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
 	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
 	VST1.P	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)(R14)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+104(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+104(FP)
+	MOVD	$12, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	lda+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+40(FP), R17
+	MOVD	ldc+48(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+40(FP)
+	MOVD	sa+56(FP), R17
+	ADD	R16, R17
+	MOVD	R17, sa+56(FP)
+	MOVD	corr+88(FP), R17
+	ADD	R16, R17
+	MOVD	R17, corr+88(FP)
+nocorr:
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+96(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func int8Tile4x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 TEXT ·int8Tile4x16NEON(SB), NOSPLIT|NOFRAME, $0-112
+top:
 	MOVD	kq+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	lda+16(FP), R2
@@ -4394,10 +4500,45 @@ write:
 	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
 	VST1.P	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)(R14)
 	VST1.P	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)(R14)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+104(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+104(FP)
+	MOVD	$16, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	lda+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+40(FP), R17
+	MOVD	ldc+48(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+40(FP)
+	MOVD	sa+56(FP), R17
+	ADD	R16, R17
+	MOVD	R17, sa+56(FP)
+	MOVD	corr+88(FP), R17
+	ADD	R16, R17
+	MOVD	R17, corr+88(FP)
+nocorr:
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+96(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func int8Tile5x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 TEXT ·int8Tile5x16NEON(SB), NOSPLIT|NOFRAME, $0-112
+top:
 	MOVD	kq+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	lda+16(FP), R2
@@ -4701,10 +4842,45 @@ write:
 	VST1.P	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)(R14)
 	VST1.P	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)(R14)
 	VST1.P	[V16.S4, V17.S4, V18.S4, V19.S4], (R13)(R14)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+104(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+104(FP)
+	MOVD	$20, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	lda+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+40(FP), R17
+	MOVD	ldc+48(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+40(FP)
+	MOVD	sa+56(FP), R17
+	ADD	R16, R17
+	MOVD	R17, sa+56(FP)
+	MOVD	corr+88(FP), R17
+	ADD	R16, R17
+	MOVD	R17, corr+88(FP)
+nocorr:
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+96(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func int8Tile6x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 TEXT ·int8Tile6x16NEON(SB), NOSPLIT|NOFRAME, $0-112
+top:
 	MOVD	kq+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	lda+16(FP), R2
@@ -5060,10 +5236,45 @@ write:
 	VST1.P	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)(R14)
 	VST1.P	[V16.S4, V17.S4, V18.S4, V19.S4], (R13)(R14)
 	VST1.P	[V20.S4, V21.S4, V22.S4, V23.S4], (R13)(R14)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+104(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+104(FP)
+	MOVD	$24, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	lda+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+40(FP), R17
+	MOVD	ldc+48(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+40(FP)
+	MOVD	sa+56(FP), R17
+	ADD	R16, R17
+	MOVD	R17, sa+56(FP)
+	MOVD	corr+88(FP), R17
+	ADD	R16, R17
+	MOVD	R17, corr+88(FP)
+nocorr:
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+96(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func int8Tile1x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 TEXT ·int8Tile1x16I8MM(SB), NOSPLIT|NOFRAME, $0-112
+top:
 	MOVD	kq+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	lda+16(FP), R2
@@ -5211,10 +5422,46 @@ relu:
 	WORD	$0x4e7c1c63	// bic V3.4S, V3.4S, V28.4S
 write:
 	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+104(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+104(FP)
+	MOVD	$4, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	lda+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+40(FP), R17
+	MOVD	ldc+48(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+40(FP)
+	MOVD	sa+56(FP), R17
+	ADD	R16, R17
+	MOVD	R17, sa+56(FP)
+	TBZ	$4, R15, nocorr
+	MOVD	corr+88(FP), R17
+	ADD	R16, R17
+	MOVD	R17, corr+88(FP)
+nocorr:
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+96(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func int8Tile2x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 TEXT ·int8Tile2x16I8MM(SB), NOSPLIT|NOFRAME, $0-112
+top:
 	MOVD	kq+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	lda+16(FP), R2
@@ -5417,10 +5664,46 @@ relu:
 write:
 	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
 	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+104(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+104(FP)
+	MOVD	$8, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	lda+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+40(FP), R17
+	MOVD	ldc+48(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+40(FP)
+	MOVD	sa+56(FP), R17
+	ADD	R16, R17
+	MOVD	R17, sa+56(FP)
+	TBZ	$4, R15, nocorr
+	MOVD	corr+88(FP), R17
+	ADD	R16, R17
+	MOVD	R17, corr+88(FP)
+nocorr:
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+96(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func int8Tile3x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 TEXT ·int8Tile3x16I8MM(SB), NOSPLIT|NOFRAME, $0-112
+top:
 	MOVD	kq+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	lda+16(FP), R2
@@ -5700,10 +5983,46 @@ write:
 	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)(R14)
 	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
 	VST1.P	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)(R14)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+104(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+104(FP)
+	MOVD	$12, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	lda+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+40(FP), R17
+	MOVD	ldc+48(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+40(FP)
+	MOVD	sa+56(FP), R17
+	ADD	R16, R17
+	MOVD	R17, sa+56(FP)
+	TBZ	$4, R15, nocorr
+	MOVD	corr+88(FP), R17
+	ADD	R16, R17
+	MOVD	R17, corr+88(FP)
+nocorr:
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+96(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func int8Tile4x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 TEXT ·int8Tile4x16I8MM(SB), NOSPLIT|NOFRAME, $0-112
+top:
 	MOVD	kq+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	lda+16(FP), R2
@@ -6038,10 +6357,46 @@ write:
 	VST1.P	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)(R14)
 	VST1.P	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)(R14)
 	VST1.P	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)(R14)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+104(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+104(FP)
+	MOVD	$16, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	lda+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+40(FP), R17
+	MOVD	ldc+48(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+40(FP)
+	MOVD	sa+56(FP), R17
+	ADD	R16, R17
+	MOVD	R17, sa+56(FP)
+	TBZ	$4, R15, nocorr
+	MOVD	corr+88(FP), R17
+	ADD	R16, R17
+	MOVD	R17, corr+88(FP)
+nocorr:
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+96(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func int8Tile5x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 TEXT ·int8Tile5x16I8MM(SB), NOSPLIT|NOFRAME, $0-112
+top:
 	MOVD	kq+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	lda+16(FP), R2
@@ -6453,10 +6808,46 @@ write:
 	VST1.P	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)(R14)
 	VST1.P	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)(R14)
 	VST1.P	[V16.S4, V17.S4, V18.S4, V19.S4], (R13)(R14)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+104(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+104(FP)
+	MOVD	$20, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	lda+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+40(FP), R17
+	MOVD	ldc+48(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+40(FP)
+	MOVD	sa+56(FP), R17
+	ADD	R16, R17
+	MOVD	R17, sa+56(FP)
+	TBZ	$4, R15, nocorr
+	MOVD	corr+88(FP), R17
+	ADD	R16, R17
+	MOVD	R17, corr+88(FP)
+nocorr:
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+96(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func int8Tile6x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
 TEXT ·int8Tile6x16I8MM(SB), NOSPLIT|NOFRAME, $0-112
+top:
 	MOVD	kq+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	lda+16(FP), R2
@@ -6923,6 +7314,41 @@ write:
 	VST1.P	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)(R14)
 	VST1.P	[V16.S4, V17.S4, V18.S4, V19.S4], (R13)(R14)
 	VST1.P	[V20.S4, V21.S4, V22.S4, V23.S4], (R13)(R14)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+104(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+104(FP)
+	MOVD	$24, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	lda+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+40(FP), R17
+	MOVD	ldc+48(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+40(FP)
+	MOVD	sa+56(FP), R17
+	ADD	R16, R17
+	MOVD	R17, sa+56(FP)
+	TBZ	$4, R15, nocorr
+	MOVD	corr+88(FP), R17
+	ADD	R16, R17
+	MOVD	R17, corr+88(FP)
+nocorr:
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+96(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func s8RowSumsNEON(a *float32, lda, m, kq int, corr, out *int32)

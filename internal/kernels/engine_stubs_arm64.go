@@ -258,6 +258,7 @@ func convTileT6x4NEON(k int, a *float32, lda int, b *float32, ldb int, offs *int
 // hold the caller's correction less 128·Σ_k A[i, k] (s8RowSumsNEON); flags as
 // int8TileGeneric's but bit 4, corr being always subtracted. ReLU keeps −0
 // and NaN, as int8TileGeneric's v < 0 test.
+// flags>>8 (bits 8–15): more tiles of r rows below this one, on the same B.
 //
 //go:noescape
 func int8Tile1x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
@@ -269,6 +270,7 @@ func int8Tile1x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // hold the caller's correction less 128·Σ_k A[i, k] (s8RowSumsNEON); flags as
 // int8TileGeneric's but bit 4, corr being always subtracted. ReLU keeps −0
 // and NaN, as int8TileGeneric's v < 0 test.
+// flags>>8 (bits 8–15): more tiles of r rows below this one, on the same B.
 //
 //go:noescape
 func int8Tile2x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
@@ -280,6 +282,7 @@ func int8Tile2x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // hold the caller's correction less 128·Σ_k A[i, k] (s8RowSumsNEON); flags as
 // int8TileGeneric's but bit 4, corr being always subtracted. ReLU keeps −0
 // and NaN, as int8TileGeneric's v < 0 test.
+// flags>>8 (bits 8–15): more tiles of r rows below this one, on the same B.
 //
 //go:noescape
 func int8Tile3x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
@@ -291,6 +294,7 @@ func int8Tile3x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // hold the caller's correction less 128·Σ_k A[i, k] (s8RowSumsNEON); flags as
 // int8TileGeneric's but bit 4, corr being always subtracted. ReLU keeps −0
 // and NaN, as int8TileGeneric's v < 0 test.
+// flags>>8 (bits 8–15): more tiles of r rows below this one, on the same B.
 //
 //go:noescape
 func int8Tile4x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
@@ -302,6 +306,7 @@ func int8Tile4x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // hold the caller's correction less 128·Σ_k A[i, k] (s8RowSumsNEON); flags as
 // int8TileGeneric's but bit 4, corr being always subtracted. ReLU keeps −0
 // and NaN, as int8TileGeneric's v < 0 test.
+// flags>>8 (bits 8–15): more tiles of r rows below this one, on the same B.
 //
 //go:noescape
 func int8Tile5x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
@@ -313,6 +318,7 @@ func int8Tile5x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // hold the caller's correction less 128·Σ_k A[i, k] (s8RowSumsNEON); flags as
 // int8TileGeneric's but bit 4, corr being always subtracted. ReLU keeps −0
 // and NaN, as int8TileGeneric's v < 0 test.
+// flags>>8 (bits 8–15): more tiles of r rows below this one, on the same B.
 //
 //go:noescape
 func int8Tile6x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
@@ -323,6 +329,7 @@ func int8Tile6x16NEON(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // bytes times A's signed ones, a 2×2 block of C from 8 values of K), 32
 // multiply-adds an instruction where SDOT does 16. ReLU keeps −0 and NaN, as
 // int8TileGeneric's v < 0 test.
+// flags>>8 (bits 8–15): more tiles of r rows below this one, on the same B.
 //
 //go:noescape
 func int8Tile1x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
@@ -333,6 +340,7 @@ func int8Tile1x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // bytes times A's signed ones, a 2×2 block of C from 8 values of K), 32
 // multiply-adds an instruction where SDOT does 16. ReLU keeps −0 and NaN, as
 // int8TileGeneric's v < 0 test.
+// flags>>8 (bits 8–15): more tiles of r rows below this one, on the same B.
 //
 //go:noescape
 func int8Tile2x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
@@ -343,6 +351,7 @@ func int8Tile2x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // bytes times A's signed ones, a 2×2 block of C from 8 values of K), 32
 // multiply-adds an instruction where SDOT does 16. ReLU keeps −0 and NaN, as
 // int8TileGeneric's v < 0 test.
+// flags>>8 (bits 8–15): more tiles of r rows below this one, on the same B.
 //
 //go:noescape
 func int8Tile3x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
@@ -353,6 +362,7 @@ func int8Tile3x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // bytes times A's signed ones, a 2×2 block of C from 8 values of K), 32
 // multiply-adds an instruction where SDOT does 16. ReLU keeps −0 and NaN, as
 // int8TileGeneric's v < 0 test.
+// flags>>8 (bits 8–15): more tiles of r rows below this one, on the same B.
 //
 //go:noescape
 func int8Tile4x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
@@ -363,6 +373,7 @@ func int8Tile4x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // bytes times A's signed ones, a 2×2 block of C from 8 values of K), 32
 // multiply-adds an instruction where SDOT does 16. ReLU keeps −0 and NaN, as
 // int8TileGeneric's v < 0 test.
+// flags>>8 (bits 8–15): more tiles of r rows below this one, on the same B.
 //
 //go:noescape
 func int8Tile5x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)
@@ -373,6 +384,7 @@ func int8Tile5x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float
 // bytes times A's signed ones, a 2×2 block of C from 8 values of K), 32
 // multiply-adds an instruction where SDOT does 16. ReLU keeps −0 and NaN, as
 // int8TileGeneric's v < 0 test.
+// flags>>8 (bits 8–15): more tiles of r rows below this one, on the same B.
 //
 //go:noescape
 func int8Tile6x16I8MM(kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int)

@@ -30,6 +30,7 @@ var neonKernel = microKernel{
 	strided: true,
 	tile:    tileOf(neonTiles[:], 16),
 	tileEp:  tileEpOf(neonTiles[:], 16),
+	tileRun: tileRunOf(neonTiles[:], 16),
 	half:    tileOf(neonHalfTiles[:], 8),
 	dotRows: dotRowsOf(neonDotRows[:], 4),
 	dot:     neonDot,

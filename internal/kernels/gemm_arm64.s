@@ -6,6 +6,7 @@
 
 // func sgemmTile1x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·sgemmTile1x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -96,10 +97,38 @@ relu:
 	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
 write:
 	VST1	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$4, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func sgemmTile2x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·sgemmTile2x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -236,10 +265,38 @@ write:
 	VST1	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$8, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func sgemmTile3x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·sgemmTile3x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -422,10 +479,38 @@ write:
 	VST1	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$12, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func sgemmTile4x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·sgemmTile4x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -654,10 +739,38 @@ write:
 	VST1	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$16, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func sgemmTile5x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·sgemmTile5x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -932,10 +1045,38 @@ write:
 	VST1	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V16.S4, V17.S4, V18.S4, V19.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$20, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func sgemmTile6x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·sgemmTile6x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -1256,10 +1397,38 @@ write:
 	VST1	[V16.S4, V17.S4, V18.S4, V19.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V20.S4, V21.S4, V22.S4, V23.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$24, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func sgemmTile1x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·sgemmTile1x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -1332,10 +1501,38 @@ relu:
 	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
 write:
 	VST1	[V0.S4, V1.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$4, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func sgemmTile2x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·sgemmTile2x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -1436,10 +1633,38 @@ write:
 	VST1	[V0.S4, V1.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V2.S4, V3.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$8, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func sgemmTile3x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·sgemmTile3x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -1568,10 +1793,38 @@ write:
 	VST1	[V2.S4, V3.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V4.S4, V5.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$12, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func sgemmTile4x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·sgemmTile4x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -1728,10 +1981,38 @@ write:
 	VST1	[V4.S4, V5.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V6.S4, V7.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$16, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func sgemmTile5x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·sgemmTile5x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -1916,10 +2197,38 @@ write:
 	VST1	[V6.S4, V7.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V8.S4, V9.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$20, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func sgemmTile6x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·sgemmTile6x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -2132,10 +2441,38 @@ write:
 	VST1	[V8.S4, V9.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V10.S4, V11.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$24, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func bf16Tile1x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·bf16Tile1x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -2226,10 +2563,38 @@ relu:
 	WORD	$0x4e3ef463	// fmax V3.4S, V3.4S, V30.4S
 write:
 	VST1	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$4, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func bf16Tile2x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·bf16Tile2x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -2366,10 +2731,38 @@ write:
 	VST1	[V0.S4, V1.S4, V2.S4, V3.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$8, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func bf16Tile3x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·bf16Tile3x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -2552,10 +2945,38 @@ write:
 	VST1	[V4.S4, V5.S4, V6.S4, V7.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$12, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func bf16Tile4x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·bf16Tile4x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -2784,10 +3205,38 @@ write:
 	VST1	[V8.S4, V9.S4, V10.S4, V11.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$16, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func bf16Tile5x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·bf16Tile5x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -3062,10 +3511,38 @@ write:
 	VST1	[V12.S4, V13.S4, V14.S4, V15.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V16.S4, V17.S4, V18.S4, V19.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$20, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func bf16Tile6x16NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·bf16Tile6x16NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -3386,10 +3863,38 @@ write:
 	VST1	[V16.S4, V17.S4, V18.S4, V19.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V20.S4, V21.S4, V22.S4, V23.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$24, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func bf16Tile1x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·bf16Tile1x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -3462,10 +3967,38 @@ relu:
 	WORD	$0x4e3ef421	// fmax V1.4S, V1.4S, V30.4S
 write:
 	VST1	[V0.S4, V1.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$4, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func bf16Tile2x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·bf16Tile2x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -3566,10 +4099,38 @@ write:
 	VST1	[V0.S4, V1.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V2.S4, V3.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$8, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func bf16Tile3x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·bf16Tile3x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -3698,10 +4259,38 @@ write:
 	VST1	[V2.S4, V3.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V4.S4, V5.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$12, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func bf16Tile4x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·bf16Tile4x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -3858,10 +4447,38 @@ write:
 	VST1	[V4.S4, V5.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V6.S4, V7.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$16, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func bf16Tile5x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·bf16Tile5x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -4046,10 +4663,38 @@ write:
 	VST1	[V6.S4, V7.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V8.S4, V9.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$20, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func bf16Tile6x8NEON(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, bias, res *float32, ldr, flags int)
 TEXT ·bf16Tile6x8NEON(SB), NOSPLIT|NOFRAME, $0-104
+top:
 	MOVD	k+0(FP), R0
 	MOVD	a+8(FP), R6
 	MOVD	rsa+16(FP), R2
@@ -4262,6 +4907,33 @@ write:
 	VST1	[V8.S4, V9.S4], (R13)
 	ADD	R14, R13, R13
 	VST1	[V10.S4, V11.S4], (R13)
+	// flags>>8: more tiles of the same height below this one.
+	MOVD	flags+96(FP), R15
+	CMP	$255, R15
+	BLS	last
+	SUB	$256, R15
+	MOVD	R15, flags+96(FP)
+	MOVD	$24, R16	// bytes in r rows of a stride of one value
+	MOVD	a+8(FP), R17
+	MOVD	rsa+16(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, a+8(FP)
+	MOVD	c+48(FP), R17
+	MOVD	ldc+56(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, c+48(FP)
+	TBZ	$0, R15, nobias
+	MOVD	bias+72(FP), R17
+	ADD	R16, R17
+	MOVD	R17, bias+72(FP)
+nobias:
+	TBZ	$1, R15, top
+	MOVD	res+80(FP), R17
+	MOVD	ldr+88(FP), R12
+	MADD	R16, R17, R12, R17
+	MOVD	R17, res+80(FP)
+	B	top
+last:
 	RET
 
 // func sdotRows1NEON(k int, a *float32, lda int, b, c *float32, ldc int)

@@ -21,8 +21,10 @@ var (
 // 128·Σ_k A[i, k] back (s8RowSums).
 func int8NeedsRowSums() bool { return !int8I8MM }
 
-// int8Runs is false: the NEON tiles take one tile a call.
-func int8Runs() bool { return false }
+// int8Runs reports whether GemmU8S8 hands int8TileAsm a panel's 12-row
+// tiles together, which it gives the NEON tiles as runs of 6-row ones:
+// whenever the NEON tiles run.
+func int8Runs() bool { return int8Asm }
 
 // int8KernelName names the int8 kernels that run (Running).
 func int8KernelName() string {
@@ -79,16 +81,25 @@ func int8TileNEONRows(r, kq int, a *float32, lda int, b *float32, ldb int, c *fl
 
 // int8TileAsm is int8TileGeneric with the NEON kernels (for SDOT's, corr
 // holds s8RowSums' corrections and flags bit 4 is set: GemmU8S8): the
-// rows×width tile in 6×16 ones, a panel of 32 in two halves. A half with fewer than 16 of C's columns is
-// computed whole into a buffer, product and scales only, and its columns
-// of C then take the epilogue in int8EdgeEpilogue (NEON has no lane
-// masks).
+// rows×width tile, or with flags>>8 (bits 8–15) the (1 + flags>>8)·rows
+// rows of a run of such tiles, in 6×16 ones, a panel of 32 in two halves.
+// A half of 16 of C's columns takes its full 6-row tiles in runs (one
+// call for up to 256 of them, each stepping its rows of A, C, sa, the
+// bias, the residual and corr), then the rest of its rows. A half with
+// fewer than 16 of C's columns is computed a 6-row tile at a time into a
+// buffer, product and scales only, and its columns of C then take the
+// epilogue in int8EdgeEpilogue (NEON has no lane masks).
 func int8TileAsm(kq, rows, width, cols int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, corr []int32, ldr, flags int) {
+	rows *= 1 + flags>>8&0xff
+	flags &= 0x1f
 	var buf [6 * 16]float32
 	for h := 0; h < width && h < cols; h += 16 {
 		n := min(cols-h, 16)
-		for r0 := 0; r0 < rows; r0 += 6 {
-			rr := min(rows-r0, 6)
+		for r0 := 0; r0 < rows; {
+			rr, more := min(rows-r0, 6), 0
+			if n == 16 && rr == 6 {
+				more = min((rows-r0)/6, 256) - 1
+			}
 			var pcorr *int32
 			if flags&16 != 0 {
 				pcorr = &corr[r0]
@@ -101,7 +112,8 @@ func int8TileAsm(kq, rows, width, cols int, a []float32, lda int, b, c []float32
 				if flags&2 != 0 {
 					pr = &res[r0*ldr+h]
 				}
-				int8TileNEONRows(rr, kq, &a[r0*lda], lda, &b[h], width, &c[r0*ldc+h], ldc, &sa[r0], &sb[h], pb, pr, pcorr, ldr, flags&0x1f)
+				int8TileNEONRows(rr, kq, &a[r0*lda], lda, &b[h], width, &c[r0*ldc+h], ldc, &sa[r0], &sb[h], pb, pr, pcorr, ldr, flags|more<<8)
+				r0 += rr * (more + 1)
 				continue
 			}
 			int8TileNEONRows(rr, kq, &a[r0*lda], lda, &b[h], width, &buf[0], 16, &sa[r0], &sb[h], nil, nil, pcorr, 0, flags&16)
@@ -113,6 +125,7 @@ func int8TileAsm(kq, rows, width, cols int, a []float32, lda int, b, c []float32
 				res0 = res[r0*ldr+h:]
 			}
 			int8EdgeEpilogue(buf[:], 16, rr, n, c[r0*ldc+h:], ldc, bias0, res0, ldr, flags)
+			r0 += rr
 		}
 	}
 }

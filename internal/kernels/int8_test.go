@@ -240,9 +240,11 @@ func TestGemmU8S8(t *testing.T) {
 	// Every tile height of every kernel set (AVX-512: 1–12 rows;
 	// AVX-VNNI and NEON: 1–6), partial halves and K's tails included; runs
 	// of 12-row tiles (AVX-512) of 2, 3 and 258 tiles (a call of 256, the
-	// most the count holds, then one of 2), with a shorter tile after.
+	// most the count holds, then one of 2), with a shorter tile after; on
+	// NEON runs of 6-row tiles, 516 in the 3103-row call (two of 256 and
+	// one of 4) beside a half of 3 columns a tile at a time.
 	shapes := [][3]int{{1, 1, 4}, {12, 32, 64}, {13, 33, 67}, {5, 17, 8}, {24, 16, 3}, {7, 100, 256}, {30, 49, 1}, {3, 5, 0},
-		{2, 20, 9}, {3, 40, 12}, {4, 16, 20}, {8, 33, 5}, {9, 7, 16}, {10, 64, 33}, {11, 31, 13}, {41, 35, 70}, {258*12 + 7, 3, 5}}
+		{2, 20, 9}, {3, 40, 12}, {4, 16, 20}, {8, 33, 5}, {9, 7, 16}, {10, 64, 33}, {11, 31, 13}, {41, 35, 70}, {258*12 + 7, 19, 5}}
 	for m := 1; m <= 13; m++ {
 		// Every height with an odd number of quads, one and three (the
 		// I8MM tiles take K in pairs of quads), and an even one.

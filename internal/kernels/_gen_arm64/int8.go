@@ -68,9 +68,11 @@ bytes times A's signed ones, a 2×2 block of C from 8 values of K), 32
 multiply-adds an instruction where SDOT does 16. ReLU keeps −0 and NaN, as
 int8TileGeneric's v < 0 test.`, name, r)
 	}
-	e.engineFunc(name, sig, 112, doc, func() {
+	e.engineFunc(name, sig, 112, doc+`
+flags>>8 (bits 8–15): more tiles of r rows below this one, on the same B.`, func() {
 		row := func(i int) string { return fmt.Sprintf("R%d", 6+i) }
 		acc := func(i, v int) int { return 4*i + v }
+		e.label("top")
 		e.ins("MOVD\tkq+0(FP), R0")
 		e.ins("MOVD\ta+8(FP), R6")
 		e.ins("MOVD\tlda+16(FP), R2")
@@ -179,8 +181,49 @@ int8TileGeneric's v < 0 test.`, name, r)
 		for i := 0; i < r; i++ {
 			e.ins("VST1.P\t%s, (R13)(R14)", regsN(acc(i, 0), 4))
 		}
+		e.int8NextTile(r, i8mm)
 		e.ins("RET")
 	})
+}
+
+// int8NextTile emits the end of an int8 tile run (the float32 tiles'
+// nextTile): while flags>>8 is not zero, one off, and a, c, sa, the bias
+// (flags bit 0), the residual (bit 1) and corr (bit 4; the SDOT tiles
+// always subtract it) r rows on, and the tile again from the top.
+func (e *emitter) int8NextTile(r int, i8mm bool) {
+	e.ins("// flags>>8: more tiles of the same height below this one.")
+	e.ins("MOVD\tflags+104(FP), R15")
+	e.ins("CMP\t$255, R15")
+	e.ins("BLS\tlast")
+	e.ins("SUB\t$256, R15")
+	e.ins("MOVD\tR15, flags+104(FP)")
+	e.ins("MOVD\t$%d, R16\t// bytes in r rows of a stride of one value", 4*r)
+	rows := func(ptr, off, stride, strideOff string) {
+		e.ins("MOVD\t%s+%s(FP), R17", ptr, off)
+		e.ins("MOVD\t%s+%s(FP), R12", stride, strideOff)
+		e.ins("MADD\tR16, R17, R12, R17")
+		e.ins("MOVD\tR17, %s+%s(FP)", ptr, off)
+	}
+	values := func(ptr, off string) {
+		e.ins("MOVD\t%s+%s(FP), R17", ptr, off)
+		e.ins("ADD\tR16, R17")
+		e.ins("MOVD\tR17, %s+%s(FP)", ptr, off)
+	}
+	rows("a", "8", "lda", "16")
+	rows("c", "40", "ldc", "48")
+	values("sa", "56")
+	if i8mm {
+		e.ins("TBZ\t$4, R15, nocorr")
+	}
+	values("corr", "88")
+	e.label("nocorr")
+	e.ins("TBZ\t$0, R15, nobias")
+	values("bias", "72")
+	e.label("nobias")
+	e.ins("TBZ\t$1, R15, top")
+	rows("res", "80", "ldr", "96")
+	e.ins("B\ttop")
+	e.label("last")
 }
 
 // int8MMLALoop emits the I8MM tiles' product: USMMLA on pairs of rows of

@@ -199,6 +199,7 @@ func (e *emitter) tile(r, vecs int, bf16 bool) {
 	fmt.Fprintf(&e.g, "\n// %s\n//\n//go:noescape\nfunc %s%s\n", doc, name, strings.TrimPrefix(tileSignature, "func"))
 	fmt.Fprintf(&e.s, "\n// func %s%s\nTEXT ·%s(SB), NOSPLIT|NOFRAME, $0-%d\n", name, strings.TrimPrefix(tileSignature, "func"), name, tileArgs)
 	row := func(i int) string { return fmt.Sprintf("R%d", 6+i) } // A's row i
+	e.label("top")
 	e.ins("MOVD\tk+0(FP), R0")
 	e.ins("MOVD\ta+8(FP), R6")
 	e.ins("MOVD\trsa+16(FP), R2")
@@ -299,7 +300,40 @@ func (e *emitter) tile(r, vecs int, bf16 bool) {
 			e.ins("ADD\tR14, R13, R13")
 		}
 	}
+	e.nextTile(r)
 	e.ins("RET")
+}
+
+// nextTile emits the end of a tile run: while flags>>8 (more tiles of
+// the same r rows below this one) is not zero, it takes one off, moves
+// the parameters a, c, the bias (flags bit 0) and the residual (bit 1) r
+// rows on, and runs the tile again from the top, on the same panel of B
+// (amd64's tiles do the same: kernels.tileRunOf).
+func (e *emitter) nextTile(r int) {
+	e.ins("// flags>>8: more tiles of the same height below this one.")
+	e.ins("MOVD\tflags+96(FP), R15")
+	e.ins("CMP\t$255, R15")
+	e.ins("BLS\tlast")
+	e.ins("SUB\t$256, R15")
+	e.ins("MOVD\tR15, flags+96(FP)")
+	e.ins("MOVD\t$%d, R16\t// bytes in r rows of a stride of one value", 4*r)
+	step := func(ptr, off, stride, strideOff string) {
+		e.ins("MOVD\t%s+%s(FP), R17", ptr, off)
+		e.ins("MOVD\t%s+%s(FP), R12", stride, strideOff)
+		e.ins("MADD\tR16, R17, R12, R17")
+		e.ins("MOVD\tR17, %s+%s(FP)", ptr, off)
+	}
+	step("a", "8", "rsa", "16")
+	step("c", "48", "ldc", "56")
+	e.ins("TBZ\t$0, R15, nobias")
+	e.ins("MOVD\tbias+72(FP), R17")
+	e.ins("ADD\tR16, R17")
+	e.ins("MOVD\tR17, bias+72(FP)")
+	e.label("nobias")
+	e.ins("TBZ\t$1, R15, top")
+	step("res", "80", "ldr", "88")
+	e.ins("B\ttop")
+	e.label("last")
 }
 
 // peak emits fmaPeakNEON: n rounds of 24 independent FMLA chains, the
