@@ -2,26 +2,22 @@
 
 package kernels
 
-import (
-	"encoding/binary"
-	"os"
-)
+import "golang.org/x/sys/unix"
 
-// bf16Supported reads HWCAP2_BF16 from the auxiliary vector that Linux
-// gives the process (/proc/self/auxv: pairs of 64-bit words, type and
-// value); false if it cannot be read.
+// bf16Supported reads HWCAP2_BF16 from the auxiliary vector Linux gives
+// the process (the runtime's copy, unix.Auxv); false if it is missing.
 func bf16Supported() bool {
 	const (
 		atHWCAP2   = 26
 		hwcap2BF16 = 1 << 14
 	)
-	auxv, err := os.ReadFile("/proc/self/auxv")
+	auxv, err := unix.Auxv()
 	if err != nil {
 		return false
 	}
-	for i := 0; i+16 <= len(auxv); i += 16 {
-		if binary.LittleEndian.Uint64(auxv[i:]) == atHWCAP2 {
-			return binary.LittleEndian.Uint64(auxv[i+8:])&hwcap2BF16 != 0
+	for _, kv := range auxv {
+		if kv[0] == atHWCAP2 {
+			return kv[1]&hwcap2BF16 != 0
 		}
 	}
 	return false
