@@ -55,7 +55,7 @@ var int8Tiles = [2][13]int8AsmTile{
 // the extents (the tile writes its first cols columns).
 func int8TileAsm(kq, rows, width, cols int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, corr []int32, ldr, flags int) {
 	if int8AVX2 {
-		int8TileAVX2(kq, rows, width, cols, a, lda, b, c, ldc, sa, sb, bias, res, corr, ldr, flags)
+		int8TileSixes(kq, rows, width, cols, a, lda, b, c, ldc, sa, sb, bias, res, corr, ldr, flags)
 		return
 	}
 	var pb, pr *float32
@@ -111,10 +111,11 @@ func packU8PanelAsm(dst, sb, src []float32, offs []int32, k, cols, width, room i
 	packU8Panels[o][width/16-1](&dst[0], &sb[0], &src[0], po, k, cols)
 }
 
-// int8TileAVX2Rows computes an r×16 tile with AVX-VNNI (gemm_stubs_amd64.go),
-// calling the kernels directly so that the compiler sees them keep no
-// pointer (a stack buffer passed through a function value escapes).
-func int8TileAVX2Rows(r, kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int) {
+// int8Tile6Rows computes an r×16 tile with AVX-VNNI (gemm_stubs_amd64.go)
+// for int8TileSixes, calling the kernels directly so that the compiler
+// sees them keep no pointer (a stack buffer passed through a function
+// value escapes).
+func int8Tile6Rows(r, kq int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, sa, sb, bias, res *float32, corr *int32, ldr, flags int) {
 	switch r {
 	case 1:
 		int8Tile1x16AVX2(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
@@ -130,54 +131,5 @@ func int8TileAVX2Rows(r, kq int, a *float32, lda int, b *float32, ldb int, c *fl
 		int8Tile6x16AVX2(kq, a, lda, b, ldb, c, ldc, sa, sb, bias, res, corr, ldr, flags)
 	default:
 		panic("kernels: AVX-VNNI int8 tile of more than 6 rows")
-	}
-}
-
-// int8TileAVX2 is int8TileAsm with the AVX-VNNI kernels: the rows×width
-// tile in 6×16 ones, a panel of 32 in two halves. A half with fewer than
-// 16 of C's columns is computed whole into a buffer, product and scales
-// only, and its columns of C then take the epilogue here, as
-// int8TileGeneric applies it (each step rounded to float32, so the same
-// bits): the kernels have no lane masks, and VMASKMOVPS stores are slow
-// on some CPUs.
-func int8TileAVX2(kq, rows, width, cols int, a []float32, lda int, b, c []float32, ldc int, sa, sb, bias, res []float32, corr []int32, ldr, flags int) {
-	var buf [6 * 16]float32
-	// A run of rows-high tiles (flags bits 8–15) is rows·(n+1) rows: the
-	// whole halves take them as runs of 6-row tiles.
-	rows *= 1 + flags>>8&0xff
-	for h := 0; h < width && h < cols; h += 16 {
-		n := min(cols-h, 16)
-		for r0 := 0; r0 < rows; {
-			rr, runs := min(rows-r0, 6), 0
-			if n == 16 && rr == 6 {
-				runs = min((rows-r0)/6, 256) - 1
-			}
-			var pcorr *int32
-			if flags&16 != 0 {
-				pcorr = &corr[r0]
-			}
-			if n == 16 {
-				var pb, pr *float32
-				if flags&1 != 0 {
-					pb = &bias[r0]
-				}
-				if flags&2 != 0 {
-					pr = &res[r0*ldr+h]
-				}
-				int8TileAVX2Rows(rr, kq, &a[r0*lda], lda, &b[h], width, &c[r0*ldc+h], ldc, &sa[r0], &sb[h], pb, pr, pcorr, ldr, flags&0x1f|runs<<8)
-				r0 += rr * (runs + 1)
-				continue
-			}
-			int8TileAVX2Rows(rr, kq, &a[r0*lda], lda, &b[h], width, &buf[0], 16, &sa[r0], &sb[h], nil, nil, pcorr, 0, flags&16)
-			var bias0, res0 []float32
-			if flags&1 != 0 {
-				bias0 = bias[r0:]
-			}
-			if flags&2 != 0 {
-				res0 = res[r0*ldr+h:]
-			}
-			int8EdgeEpilogue(buf[:], 16, rr, n, c[r0*ldc+h:], ldc, bias0, res0, ldr, flags)
-			r0 += rr
-		}
 	}
 }

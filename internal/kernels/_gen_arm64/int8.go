@@ -191,37 +191,20 @@ flags>>8 (bits 8–15): more tiles of r rows below this one, on the same B.`, fu
 // (flags bit 0), the residual (bit 1) and corr (bit 4; the SDOT tiles
 // always subtract it) r rows on, and the tile again from the top.
 func (e *emitter) int8NextTile(r int, i8mm bool) {
-	e.ins("// flags>>8: more tiles of the same height below this one.")
-	e.ins("MOVD\tflags+104(FP), R15")
-	e.ins("CMP\t$255, R15")
-	e.ins("BLS\tlast")
-	e.ins("SUB\t$256, R15")
-	e.ins("MOVD\tR15, flags+104(FP)")
-	e.ins("MOVD\t$%d, R16\t// bytes in r rows of a stride of one value", 4*r)
-	rows := func(ptr, off, stride, strideOff string) {
-		e.ins("MOVD\t%s+%s(FP), R17", ptr, off)
-		e.ins("MOVD\t%s+%s(FP), R12", stride, strideOff)
-		e.ins("MADD\tR16, R17, R12, R17")
-		e.ins("MOVD\tR17, %s+%s(FP)", ptr, off)
-	}
-	values := func(ptr, off string) {
-		e.ins("MOVD\t%s+%s(FP), R17", ptr, off)
-		e.ins("ADD\tR16, R17")
-		e.ins("MOVD\tR17, %s+%s(FP)", ptr, off)
-	}
-	rows("a", "8", "lda", "16")
-	rows("c", "40", "ldc", "48")
-	values("sa", "56")
+	e.runNext("flags+104", r)
+	e.stepRows("a+8", "lda+16")
+	e.stepRows("c+40", "ldc+48")
+	e.stepValues("sa+56")
 	if i8mm {
 		e.ins("TBZ\t$4, R15, nocorr")
 	}
-	values("corr", "88")
+	e.stepValues("corr+88")
 	e.label("nocorr")
 	e.ins("TBZ\t$0, R15, nobias")
-	values("bias", "72")
+	e.stepValues("bias+72")
 	e.label("nobias")
 	e.ins("TBZ\t$1, R15, top")
-	rows("res", "80", "ldr", "96")
+	e.stepRows("res+80", "ldr+96")
 	e.ins("B\ttop")
 	e.label("last")
 }

@@ -310,30 +310,46 @@ func (e *emitter) tile(r, vecs int, bf16 bool) {
 // rows on, and runs the tile again from the top, on the same panel of B
 // (amd64's tiles do the same: kernels.tileRunOf).
 func (e *emitter) nextTile(r int) {
+	e.runNext("flags+96", r)
+	e.stepRows("a+8", "rsa+16")
+	e.stepRows("c+48", "ldc+56")
+	e.ins("TBZ\t$0, R15, nobias")
+	e.stepValues("bias+72")
+	e.label("nobias")
+	e.ins("TBZ\t$1, R15, top")
+	e.stepRows("res+80", "ldr+88")
+	e.ins("B\ttop")
+	e.label("last")
+}
+
+// runNext emits the test that ends a run at label "last" unless the
+// frame's flags (flags>>8: the tiles still to come) count one more; it
+// then takes one off, leaving the flags in R15, and the bytes of r rows
+// of a stride of one value in R16, for stepRows and stepValues.
+func (e *emitter) runNext(flags string, r int) {
 	e.ins("// flags>>8: more tiles of the same height below this one.")
-	e.ins("MOVD\tflags+96(FP), R15")
+	e.ins("MOVD\t%s(FP), R15", flags)
 	e.ins("CMP\t$255, R15")
 	e.ins("BLS\tlast")
 	e.ins("SUB\t$256, R15")
-	e.ins("MOVD\tR15, flags+96(FP)")
+	e.ins("MOVD\tR15, %s(FP)", flags)
 	e.ins("MOVD\t$%d, R16\t// bytes in r rows of a stride of one value", 4*r)
-	step := func(ptr, off, stride, strideOff string) {
-		e.ins("MOVD\t%s+%s(FP), R17", ptr, off)
-		e.ins("MOVD\t%s+%s(FP), R12", stride, strideOff)
-		e.ins("MADD\tR16, R17, R12, R17")
-		e.ins("MOVD\tR17, %s+%s(FP)", ptr, off)
-	}
-	step("a", "8", "rsa", "16")
-	step("c", "48", "ldc", "56")
-	e.ins("TBZ\t$0, R15, nobias")
-	e.ins("MOVD\tbias+72(FP), R17")
+}
+
+// stepRows moves the frame's pointer ptr (name+offset) r rows of its
+// stride (another parameter, in values) on: ptr += R16·stride.
+func (e *emitter) stepRows(ptr, stride string) {
+	e.ins("MOVD\t%s(FP), R17", ptr)
+	e.ins("MOVD\t%s(FP), R12", stride)
+	e.ins("MADD\tR16, R17, R12, R17")
+	e.ins("MOVD\tR17, %s(FP)", ptr)
+}
+
+// stepValues moves the frame's pointer ptr r 4-byte values on.
+func (e *emitter) stepValues(ptr string) {
+	e.ins("MOVD\t%s(FP), R17", ptr)
 	e.ins("ADD\tR16, R17")
-	e.ins("MOVD\tR17, bias+72(FP)")
-	e.label("nobias")
-	e.ins("TBZ\t$1, R15, top")
-	step("res", "80", "ldr", "88")
-	e.ins("B\ttop")
-	e.label("last")
+	e.ins("MOVD\tR17, %s(FP)", ptr)
 }
 
 // peak emits fmaPeakNEON: n rounds of 24 independent FMLA chains, the
