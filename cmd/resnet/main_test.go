@@ -31,23 +31,31 @@ const fixture = "../../models/testdata/resnet20.pth" // written by PyTorch (test
 func TestRunMatchesPyTorch(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "y.npy")
-	if _, err := run(t, "run", "--arch", "resnet20", "--weights", fixture, "-i", "../../models/testdata/resnet20.input.npy", "-o", out); err != nil {
-		t.Fatal(err)
-	}
-	got, err := npy.ReadFile(out)
+	want, err := npy.ReadFile("../../models/testdata/resnet20.output.npy")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := npy.ReadFile("../../models/testdata/resnet20.output.npy")
-	if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
-		t.Fatal(err)
-	}
-	// Features: (N, 64) for a CIFAR net.
-	if _, err := run(t, "run", "--arch", "resnet20", "--weights", fixture, "-i", "../../models/testdata/resnet20.input.npy", "-o", out, "--features"); err != nil {
-		t.Fatal(err)
-	}
-	if f, _ := npy.ReadFile(out); f == nil || f.Shape[1] != 64 {
-		t.Fatalf("features shape %v", f)
+	// The engine (the default, here an image at a time: the fixture has
+	// two) and the reference path.
+	for _, mode := range [][]string{{"--batch", "1"}, {"--engine=false"}} {
+		args := append([]string{"run", "--arch", "resnet20", "--weights", fixture, "-i", "../../models/testdata/resnet20.input.npy", "-o", out}, mode...)
+		if _, err := run(t, args...); err != nil {
+			t.Fatal(mode, err)
+		}
+		got, err := npy.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
+			t.Fatal(mode, err)
+		}
+		// Features: (N, 64) for a CIFAR net.
+		if _, err := run(t, append(args, "--features")...); err != nil {
+			t.Fatal(mode, err)
+		}
+		if f, _ := npy.ReadFile(out); f == nil || f.Dims() != 2 || f.Shape[0] != want.Shape[0] || f.Shape[1] != 64 {
+			t.Fatalf("%v: features shape %v", mode, f)
+		}
 	}
 }
 
@@ -89,6 +97,9 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"run", "--arch", "resnet32", "--weights", fixture, "-i", x, "-o", wrong}, "missing keys"},
 		{[]string{"run", "--weights", fixture, "-i", x, "-o", wrong}, "name the architecture"},
 		{[]string{"run", "--arch", "resnet20", "-i", filepath.Join(dir, "missing.npy"), "-o", wrong}, "missing.npy"},
+		{[]string{"run", "--arch", "resnet20", "-i", x, "-o", wrong, "--engine=false"}, "input shape"},
+		{[]string{"run", "--arch", "resnet20", "-i", x, "-o", wrong, "--batch", "0"}, "must be positive"},
+		{[]string{"run", "--arch", "resnet20", "-i", x, "-o", wrong, "--int8", "--engine=false"}, "--int8 needs the engine"},
 		{[]string{"inspect", filepath.Join(dir, "junk.pth")}, "junk.pth"},
 		{[]string{"convert", fixture, filepath.Join(dir, "out.txt")}, "unknown output format"},
 		{[]string{"bench", "--arch", "resnet20", "--batch", "0"}, "must be positive"},
