@@ -210,7 +210,7 @@ func TestWinogradBF16(t *testing.T) {
 				if form == 4 {
 					f, i = wino4, 1
 				}
-				u := winogradWeights(f, ref.w, ref.lda, ref.outC, ref.inC)
+				u := winogradWeights(nil, f, ref.w, ref.lda, ref.outC, ref.inC)
 				for j, v := range u {
 					u[j] = kernels.BF16Value(v)
 				}

@@ -325,6 +325,65 @@ func TestWinograd(t *testing.T) {
 	}
 }
 
+// winogradWeightsRef is winogradWeights one (output, input) channel pair
+// at a time, as the engine built them until session 23, the products
+// rounded before they are added likewise.
+func winogradWeightsRef(f *winoForm, w []float32, wlda, oc, ic int) []float32 {
+	a := f.alpha
+	lda := gemmLDA(ic)
+	u := make([]float32, a*a*oc*lda)
+	for o := 0; o < oc; o++ {
+		for ch := 0; ch < ic; ch++ {
+			var g [3][3]float64
+			for t := 0; t < 9; t++ {
+				g[t/3][t%3] = float64(w[o*wlda+ch*9+t])
+			}
+			var gg [6][3]float64
+			for r := 0; r < a; r++ {
+				for k := 0; k < 3; k++ {
+					gg[r][k] = float64(f.g[r][0]*g[0][k]) + float64(f.g[r][1]*g[1][k]) + float64(f.g[r][2]*g[2][k])
+				}
+			}
+			for r := 0; r < a; r++ {
+				for q := 0; q < a; q++ {
+					v := float64(gg[r][0]*f.g[q][0]) + float64(gg[r][1]*f.g[q][1]) + float64(gg[r][2]*f.g[q][2])
+					u[(r*a+q)*oc*lda+o*lda+ch] = float32(v)
+				}
+			}
+		}
+	}
+	return u
+}
+
+// TestWinogradWeights checks the transformed weights, built a share of
+// the output channels a thread, bit for bit against the same sums one
+// channel pair at a time, for both forms, on one thread and on teams
+// of two and three, with weight rows padded past InC·9 and channel
+// counts that do not split evenly. (The layers' results are checked
+// against the direct convolution by TestWinograd.)
+func TestWinogradWeights(t *testing.T) {
+	for _, f := range []*winoForm{wino2, wino4} {
+		for _, sh := range [][3]int{{1, 1, 9}, {5, 3, 27}, {64, 64, 576}, {67, 45, 420}, {130, 7, 70}} {
+			oc, ic, wlda := sh[0], sh[1], sh[2]
+			w := randomInput(1, 1, oc, wlda, uint64(oc+ic)).Data
+			want := winogradWeightsRef(f, w, wlda, oc, ic)
+			for _, threads := range []int{1, 2, 3} {
+				tm := newTeam(threads)
+				got := winogradWeights(tm, f, w, wlda, oc, ic)
+				tm.close()
+				if len(got) != len(want) {
+					t.Fatalf("F(%d×%d) %v, %d threads: %d values, want %d", f.m, f.m, sh, threads, len(got), len(want))
+				}
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("F(%d×%d) %v, %d threads: value %d is %g, want %g", f.m, f.m, sh, threads, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestSteadyStateMemory checks the memory plan: once a shape has its
 // workspace, a forward pass allocates only the returned tensors and a few
 // kilobytes of bookkeeping (the pass's thread team, the closures of its
