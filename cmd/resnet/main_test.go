@@ -35,9 +35,9 @@ func TestRunMatchesPyTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The engine (the default, here an image at a time: the fixture has
-	// two) and the reference path.
-	for _, mode := range [][]string{{"--batch", "1"}, {"--engine=false"}} {
+	// The engine (the default) and the reference path, the fixture's two
+	// images together and a slice of one at a time.
+	for _, mode := range [][]string{nil, {"--batch", "1"}, {"--engine=false"}, {"--engine=false", "--batch", "1"}} {
 		args := append([]string{"run", "--arch", "resnet20", "--weights", fixture, "-i", "../../models/testdata/resnet20.input.npy", "-o", out}, mode...)
 		if _, err := run(t, args...); err != nil {
 			t.Fatal(mode, err)
