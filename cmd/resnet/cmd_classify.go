@@ -101,10 +101,8 @@ tolerance. --threads limits the worker threads.`,
 				emit(r)
 			}
 			var bar *progressbar.ProgressBar
-			if len(files) > 1 && isTerminal(stderr) {
-				bar = progressbar.NewOptions(len(files), progressbar.OptionSetWriter(stderr),
-					progressbar.OptionSetDescription("classifying"), progressbar.OptionShowCount(),
-					progressbar.OptionShowIts(), progressbar.OptionSetItsString("img"), progressbar.OptionClearOnFinish())
+			if len(files) > 1 {
+				bar = imageBar(stderr, len(files), "classifying")
 			}
 			err = c.ClassifyFiles(ctx, files, classify.FileOptions{TopK: topk, Batch: batch, Logits: logits, Features: featuresOut != ""},
 				func(r classify.Result) {

@@ -8,7 +8,6 @@ import (
 	"github.com/resnetgo/resnet/engine"
 	"github.com/resnetgo/resnet/npy"
 	"github.com/resnetgo/resnet/tensor"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
 
@@ -92,10 +91,8 @@ func runSlices(ctx context.Context, forward func(context.Context, *tensor.Tensor
 		return forward(ctx, x)
 	}
 	n, img := x.Shape[0], x.Shape[1]*x.Shape[2]*x.Shape[3]
-	var bar *progressbar.ProgressBar
-	if isTerminal(stderr) {
-		bar = progressbar.NewOptions(n, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("running"),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("img"), progressbar.OptionClearOnFinish())
+	bar := imageBar(stderr, n, "running")
+	if bar != nil {
 		defer bar.Finish()
 	}
 	var y *tensor.Tensor
