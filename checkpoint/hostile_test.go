@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -203,6 +204,32 @@ func TestHostileSafetensors(t *testing.T) {
 				t.Fatalf("got %v, want %v", err, c.want)
 			}
 		})
+	}
+}
+
+// A bool tensor's bytes other than 0 and 1 read as true (1), as
+// torch.frombuffer(..., dtype=torch.bool).to(torch.uint8) and numpy read
+// them, so the state dict can be written again (FuzzSafetensors found one
+// that was loaded as 48 and then refused by WriteSafetensors).
+func TestBoolBytes(t *testing.T) {
+	header := `{"b":{"dtype":"BOOL","shape":[4],"data_offsets":[0,4]}}`
+	var f bytes.Buffer
+	binary.Write(&f, binary.LittleEndian, uint64(len(header)))
+	f.WriteString(header)
+	f.Write([]byte{0x30, 0, 1, 0xff})
+	sd, err := LoadFrom(bytes.NewReader(f.Bytes()), int64(f.Len()), "bool.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sd.Tensors["b"].I64; !slices.Equal(got, []int64{1, 0, 1, 1}) {
+		t.Fatalf("bool values %v, want [1 0 1 1]", got)
+	}
+	var out bytes.Buffer
+	if err := WriteSafetensors(&out, sd); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasSuffix(out.Bytes(), []byte{1, 0, 1, 1}) {
+		t.Fatalf("rewritten data % x", out.Bytes()[out.Len()-4:])
 	}
 }
 

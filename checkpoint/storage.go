@@ -382,9 +382,16 @@ func convert(dt DType, b []byte, f32 []float32, i64 []int64, at, m int) {
 		for i := 0; i < m; i++ {
 			i64[at+i] = int64(int8(b[i]))
 		}
-	case Uint8, Bool:
+	case Uint8:
 		for i := 0; i < m; i++ {
 			i64[at+i] = int64(b[i])
+		}
+	case Bool:
+		// Any byte but 0 is true, as PyTorch and numpy read a bool
+		// tensor's bytes and convert it (to 1): stored as 1, so that the
+		// tensor can be written again.
+		for i := 0; i < m; i++ {
+			i64[at+i] = int64(min(b[i], 1))
 		}
 	}
 }
