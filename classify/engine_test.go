@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"math"
 	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"testing"
 
@@ -349,4 +352,49 @@ func TestLoadFileEngineAndReference(t *testing.T) {
 	}
 	x, _ = x.Reshape(1, 1, 28, 28)
 	checkTwin(t, eng, ref, x)
+}
+
+// TestWarm: after Warm, a batch of any size the engine runs in slices of
+// (3 = 2 + 1 with MaxBatch 4) finds its buffers built and allocates only
+// its results, where the same batch on a classifier not warmed allocates
+// those buffers; the results are the same bit for bit. Warm does nothing
+// on the reference path.
+func TestWarm(t *testing.T) {
+	mo := models.Options{Seed: 5, NumClasses: 6}
+	o := Options{MaxBatch: 4}
+	cold, ref := twin(t, "resnet20", mo, o)
+	warm, _ := twin(t, "resnet20", mo, o)
+	for _, c := range []*Classifier{cold, warm, ref} {
+		c.Transform.Resize, c.Transform.Crop = 32, 32
+	}
+	ctx := context.Background()
+	if err := warm.Warm(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ref.Warm(ctx); err != nil {
+		t.Fatal(err)
+	}
+	x := randomInput(3, 3, 32, 32, 4)
+	allocs := func(c *Classifier) (*tensor.Tensor, uint64) {
+		defer debug.SetGCPercent(debug.SetGCPercent(-1))
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		y, err := c.Logits(ctx, x)
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return y, after.TotalAlloc - before.TotalAlloc
+	}
+	yc, bc := allocs(cold)
+	yw, bw := allocs(warm)
+	t.Logf("first batch of 3: %d bytes allocated cold, %d warmed", bc, bw)
+	if bw*8 > bc {
+		t.Errorf("the warmed classifier allocated %d bytes for its first batch, the cold one %d: want less than an eighth", bw, bc)
+	}
+	for i := range yc.Data {
+		if math.Float32bits(yc.Data[i]) != math.Float32bits(yw.Data[i]) {
+			t.Fatalf("logit %d: %g warmed, %g cold", i, yw.Data[i], yc.Data[i])
+		}
+	}
 }

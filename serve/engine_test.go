@@ -1,10 +1,13 @@
 package serve
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -74,6 +77,37 @@ func TestEngineAndReferenceServed(t *testing.T) {
 		}
 		if tol := 1e-4*maxAbs + 1e-5; maxDiff > tol {
 			t.Errorf("image %d: engine and reference logits differ by %g > %g", i, maxDiff, tol)
+		}
+	}
+}
+
+// TestWarmup: New runs each engine model once on blank images before it
+// returns (classify.Classifier.Warm, tested there) and logs it; not the
+// reference path's, and not with NoWarmup.
+func TestWarmup(t *testing.T) {
+	build := func(o classify.Options) *classify.Classifier {
+		m, err := models.New("resnet20", models.Options{NumClasses: 10, Seed: 11})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := classify.New(m, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Transform = imageio.Transform{Resize: 36, Crop: 32, Mean: imageio.ImageNetMean, Std: imageio.ImageNetStd, Filter: imageio.Bilinear}
+		return c
+	}
+	for _, skip := range []bool{false, true} {
+		var log bytes.Buffer
+		s, err := New(map[string]*classify.Classifier{"eng": build(classify.Options{MaxBatch: 4}), "ref": build(classify.Options{Reference: true})},
+			Config{Logger: slog.New(slog.NewTextHandler(&log, nil)), NoWarmup: skip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		warmed := strings.Count(log.String(), `msg="warmed up" name=eng`)
+		if all := strings.Count(log.String(), "warmed up"); all != warmed || warmed != map[bool]int{false: 1, true: 0}[skip] {
+			t.Errorf("NoWarmup %v: log %q", skip, log.String())
 		}
 	}
 }

@@ -76,6 +76,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Version is reported by server metadata.
 	Version string
+	// NoWarmup skips New's pass of blank images through each model at
+	// every batch size its engine runs (classify.Classifier.Warm), which
+	// builds the buffers and transformed weights the first requests would
+	// otherwise wait for.
+	NoWarmup bool
 
 	// forward replaces the network in tests.
 	forward func(model string) forwardFunc
@@ -159,6 +164,17 @@ func New(models map[string]*classify.Classifier, cfg Config) (*Server, error) {
 		if cfg.forward == nil {
 			if err := c.Compile(); err != nil { // now, not at the first request
 				return nil, fmt.Errorf("serve: model %q: %w", name, err)
+			}
+		}
+	}
+	if cfg.forward == nil && !cfg.NoWarmup {
+		for name, c := range models {
+			start := time.Now()
+			if err := c.Warm(context.Background()); err != nil {
+				return nil, fmt.Errorf("serve: model %q: %w", name, err)
+			}
+			if !c.Options.Reference {
+				cfg.Logger.Info("warmed up", "name", name, "seconds", time.Since(start).Seconds())
 			}
 		}
 	}

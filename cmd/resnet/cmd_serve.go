@@ -25,7 +25,7 @@ func newServeCmd() *cobra.Command {
 		hubNames, weights, archs, randoms   []string
 		addr, grpcAddr, tlsCert, tlsKey     string
 		token, logFormat, cacheDir, baseURL string
-		offline, pprof, useEngine           bool
+		offline, pprof, useEngine, warmup   bool
 		prec                                precision
 		cfg                                 serve.Config
 	)
@@ -42,9 +42,12 @@ func newServeCmd() *cobra.Command {
 Requests arriving within --batch-window run as one forward pass of up to
 --max-batch images; a model's queue holds at most --queue images and answers
 429 beyond. Networks run on the compiled inference engine, in slices of 8
-images (--engine=false: the layer-by-layer reference path); --threads limits
-the worker threads. SIGTERM or SIGINT stops accepting, finishes in-flight requests
-(up to --shutdown-timeout) and exits.`,
+images (--engine=false: the layer-by-layer reference path); before it listens,
+each network runs once on blank images at every batch size the engine takes
+(--warmup=false skips this), so that the first requests do not wait for the
+engine's buffers and transformed weights. --threads limits the worker threads.
+SIGTERM or SIGINT stops accepting, finishes in-flight requests (up to
+--shutdown-timeout) and exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -61,6 +64,7 @@ the worker threads. SIGTERM or SIGINT stops accepting, finishes in-flight reques
 			}
 			cfg.Token = token
 			cfg.Pprof = pprof
+			cfg.NoWarmup = !warmup
 			if (tlsCert == "") != (tlsKey == "") {
 				return fmt.Errorf("--tls-cert and --tls-key go together")
 			}
@@ -165,6 +169,7 @@ the worker threads. SIGTERM or SIGINT stops accepting, finishes in-flight reques
 	f.StringVar(&addr, "addr", ":8080", "HTTP listen address")
 	f.StringVar(&grpcAddr, "grpc-addr", ":8081", `gRPC listen address ("" turns gRPC off)`)
 	f.IntVar(&cfg.MaxBatch, "max-batch", 32, "most images per forward pass (1 turns batching off)")
+	f.BoolVar(&warmup, "warmup", true, "run each network on blank images at every engine batch size before listening")
 	f.DurationVar(&cfg.BatchWindow, "batch-window", 5*time.Millisecond, "how long the first image of a batch waits for more (negative: no wait)")
 	f.IntVar(&cfg.QueueSize, "queue", 256, "images waiting per model before requests are refused with 429")
 	f.DurationVar(&cfg.RequestTimeout, "timeout", 30*time.Second, "deadline of each request")
