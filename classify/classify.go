@@ -258,6 +258,9 @@ func fromStateDict(arch string, sd *checkpoint.StateDict, o Options, own bool) (
 		if err := json.Unmarshal([]byte(s), &c.Transform); err != nil {
 			return nil, fmt.Errorf("metadata transform: %w", err)
 		}
+		if err := c.Transform.Check(c.Decode); err != nil {
+			return nil, fmt.Errorf("metadata transform: %w", err)
+		}
 	}
 	return c, nil
 }
@@ -298,6 +301,9 @@ func (c *Classifier) Compile() error {
 func (c *Classifier) check() error {
 	if got, want := c.Transform.Channels(), c.Model.Config.InChannels; got != want || c.Transform.Crop <= 0 {
 		return fmt.Errorf("classify: the network takes %d-channel images and no matching transform is stored with it (safetensors metadata \"transform\" or a .transform.json file)", want)
+	}
+	if err := c.Transform.Check(c.Decode); err != nil {
+		return fmt.Errorf("classify: the network's transform: %w", err)
 	}
 	return nil
 }

@@ -8,8 +8,10 @@ import (
 	"image/color"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"testing"
 
@@ -396,5 +398,43 @@ func TestWarm(t *testing.T) {
 		if math.Float32bits(yc.Data[i]) != math.Float32bits(yw.Data[i]) {
 			t.Fatalf("logit %d: %g warmed, %g cold", i, yw.Data[i], yc.Data[i])
 		}
+	}
+}
+
+// TestHostileTransform: a checkpoint whose stored transform would crop
+// 100000×100000 (40 GB of floats an image) is refused when it is loaded,
+// with an error naming the file and the transform, rather than ending the
+// process at the first image; likewise a .transform.json beside it, and
+// the metadata of a state dict in memory (FromStateDict).
+func TestHostileTransform(t *testing.T) {
+	m, err := models.New("resnet20", models.Options{Seed: 8, NumClasses: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const hostile = `{"Resize":0,"Crop":100000,"Mean":[0.5,0.5,0.5],"Std":[0.25,0.25,0.25]}`
+	dir := t.TempDir()
+	sd := models.StateDict(m)
+	sd.Metadata = map[string]string{"transform": hostile}
+	meta := dir + "/meta.safetensors"
+	if err := checkpoint.SaveSafetensors(meta, sd); err != nil {
+		t.Fatal(err)
+	}
+	sd.Metadata = nil
+	side := dir + "/side.safetensors"
+	if err := checkpoint.SaveSafetensors(side, sd); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(side+".transform.json", []byte(hostile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{meta, side} {
+		_, err := LoadFile(context.Background(), "resnet20", path)
+		if !errors.Is(err, imageio.ErrTooLarge) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "transform") {
+			t.Errorf("%s: %v, want ErrTooLarge naming the file and its transform", path, err)
+		}
+	}
+	sd.Metadata = map[string]string{"transform": hostile}
+	if _, err := FromStateDict("resnet20", sd); !errors.Is(err, imageio.ErrTooLarge) || !strings.Contains(err.Error(), "metadata transform") {
+		t.Errorf("FromStateDict: %v, want ErrTooLarge naming the metadata transform", err)
 	}
 }

@@ -22,6 +22,9 @@ func LoadBatch(ctx context.Context, paths []string, t Transform, opt Options) (*
 	if err == nil && t.Crop <= 0 {
 		err = fmt.Errorf("imageio: LoadBatch needs a positive crop size")
 	}
+	if err == nil {
+		err = t.checkCrop(opt)
+	}
 	if err != nil {
 		for i := range errs {
 			errs[i] = err

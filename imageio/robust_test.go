@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -245,4 +247,60 @@ func TestCenterCropPadding(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestTransformLimits: a transform whose resize or crop would make an
+// image past the pixel limit is an error (ErrTooLarge), not an allocation
+// that ends the process: transforms come with checkpoints. The limit is
+// the decoder's (Options.MaxPixels), on the resized image (its shape
+// depends on each image's: a 10×1000 image resized to 32 on its shorter
+// side is 32×3200) and on the crop.
+func TestTransformLimits(t *testing.T) {
+	img := NewRGB(8, 8)
+	for _, tr := range []Transform{
+		{Crop: 100000, Std: ImageNetStd},
+		{Resize: 100000000, Crop: 4, Std: ImageNetStd, Filter: Bilinear},
+		{Resize: 100000000, Crop: 4, Std: ImageNetStd, Filter: Nearest},
+	} {
+		if _, err := tr.Apply(img); !errors.Is(err, ErrTooLarge) {
+			t.Errorf("Apply with %+v: %v, want ErrTooLarge", tr, err)
+		}
+		if _, err := tr.Load(bytes.NewReader(pngWithPixels(8, 8)), Options{}); !errors.Is(err, ErrTooLarge) {
+			t.Errorf("Load with %+v: %v, want ErrTooLarge", tr, err)
+		}
+	}
+	if err := (Transform{Crop: 100000, Std: ImageNetStd}).Check(Options{}); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Check of a 100000×100000 crop: %v", err)
+	}
+	if err := ImageNetEval().Check(Options{}); err != nil {
+		t.Errorf("Check of ImageNet's eval transform: %v", err)
+	}
+	if err := ImageNetEval().Check(Options{MaxPixels: 224*224 - 1}); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Check of a 224×224 crop under a smaller limit: %v", err)
+	}
+	tall := pngWithPixels(10, 1000)
+	opt := Options{MaxPixels: 100000}
+	if _, err := (Transform{Resize: 32, Std: ImageNetStd}).Load(bytes.NewReader(tall), opt); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("10×1000 resized to 32×3200 under a limit of 100000: %v", err)
+	}
+	x, err := (Transform{Resize: 31, Std: ImageNetStd}).Load(bytes.NewReader(tall), opt)
+	if err != nil || x.Shape[1] != 3100 || x.Shape[2] != 31 {
+		t.Errorf("10×1000 resized to 31×3100 under a limit of 100000: %v %v", x, err)
+	}
+	if x, errs := LoadBatch(context.Background(), []string{filepath.Join("testdata", "rgb_photo_120x90.png")}, Transform{Crop: 100000, Std: ImageNetStd}, Options{}); x != nil || errs == nil || !errors.Is(errs[0], ErrTooLarge) {
+		t.Errorf("LoadBatch with a 100000×100000 crop: %v %v", x, errs)
+	}
+}
+
+// pngWithPixels encodes a grey w×h PNG.
+func pngWithPixels(w, h int) []byte {
+	var b bytes.Buffer
+	m := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i)
+	}
+	if err := png.Encode(&b, m); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
 }

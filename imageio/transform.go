@@ -144,6 +144,11 @@ func (t Transform) Apply(img image.Image) (*tensor.Tensor, error) {
 	if err := t.validate(); err != nil {
 		return nil, err
 	}
+	if b := img.Bounds(); !b.Empty() {
+		if err := t.checkOutput(b.Dx(), b.Dy(), Options{}); err != nil {
+			return nil, err
+		}
+	}
 	m := t.Preprocess(t.rgb(img))
 	out := tensor.New(t.Channels(), m.H, m.W)
 	t.Normalize(out.Data, m)
@@ -172,6 +177,11 @@ func (t Transform) load(data []byte, opt Options) (*tensor.Tensor, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if b := img.Bounds(); !b.Empty() {
+		if err := t.checkOutput(b.Dx(), b.Dy(), opt); err != nil {
+			return nil, err
+		}
 	}
 	m := t.Preprocess(t.rgb(img))
 	out := tensor.New(t.Channels(), m.H, m.W)
@@ -219,6 +229,54 @@ func (t Transform) validate() error {
 		}
 	}
 	return nil
+}
+
+// checkOutput reports whether what Preprocess makes of a w×h image stays
+// within opt's pixel limit (the decoder's, DefaultMaxPixels by default):
+// the resized image, even where only its crop is computed (the resampling
+// weights span it), and the crop. A transform read from a checkpoint's
+// metadata is input like the image: a Crop of 100000 would otherwise ask
+// for 30 GB and end the process.
+func (t Transform) checkOutput(w, h int, opt Options) error {
+	limit := pixelLimit(opt)
+	if limit < 0 {
+		return nil
+	}
+	if t.Resize > 0 {
+		short, long := float64(min(w, h)), float64(max(w, h))
+		if px := float64(t.Resize) * (float64(t.Resize) * long / short); px > limit {
+			return fmt.Errorf("%w: the transform resizes the %dx%d image's shorter side to %d, %.4g pixels > %.0f", ErrTooLarge, w, h, t.Resize, px, limit)
+		}
+	}
+	return t.checkCrop(opt)
+}
+
+// Check reports whether t can run under opt: sizes not negative, no
+// zero std, and a crop within opt's pixel limit (what its resize makes
+// depends on each image's shape, and is checked with each image). A
+// transform that comes with a checkpoint is input like an image.
+func (t Transform) Check(opt Options) error {
+	if err := t.validate(); err != nil {
+		return err
+	}
+	return t.checkCrop(opt)
+}
+
+// checkCrop reports whether t's crop is within opt's pixel limit.
+func (t Transform) checkCrop(opt Options) error {
+	limit := pixelLimit(opt)
+	if px := float64(t.Crop) * float64(t.Crop); limit >= 0 && px > limit {
+		return fmt.Errorf("%w: the transform crops %dx%d, %.4g pixels > %.0f", ErrTooLarge, t.Crop, t.Crop, px, limit)
+	}
+	return nil
+}
+
+// pixelLimit is opt's bound on width×height, negative for none.
+func pixelLimit(opt Options) float64 {
+	if opt.MaxPixels == 0 {
+		return DefaultMaxPixels
+	}
+	return float64(opt.MaxPixels)
 }
 
 // Normalize writes ToTensor and Normalize of m into dst (CHW, len
