@@ -214,13 +214,13 @@ func resultPrinter(w io.Writer, asJSON bool) func(classify.Result) {
 		}
 		if r.Err != nil {
 			// The error usually names the file already.
-			fmt.Fprintf(w, "%s: error: %s\n\n", r.File, strings.TrimPrefix(r.Err.Error(), r.File+": "))
+			fmt.Fprintf(w, "%s: error: %s\n\n", displayable(r.File), displayable(strings.TrimPrefix(r.Err.Error(), r.File+": ")))
 			return
 		}
-		fmt.Fprintf(w, "%s\n", r.File)
+		fmt.Fprintf(w, "%s\n", displayable(r.File))
 		fmt.Fprintf(w, "%4s  %5s  %8s  %s\n", "rank", "index", "prob", "label")
 		for i, p := range r.Top {
-			fmt.Fprintf(w, "%4d  %5d  %8.4f  %s\n", i+1, p.Index, p.Prob, p.Label)
+			fmt.Fprintf(w, "%4d  %5d  %8.4f  %s\n", i+1, p.Index, p.Prob, displayable(p.Label))
 		}
 		fmt.Fprintln(w)
 	}

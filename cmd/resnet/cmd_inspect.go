@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -35,7 +37,7 @@ func newInspectCmd() *cobra.Command {
 				total += int64(t.Numel())
 				dtypes[t.DType]++
 				if keys {
-					fmt.Fprintf(w, "%s\t%s\t%s\n", k, tensor.ShapeString(t.Shape), t.DType)
+					fmt.Fprintf(w, "%s\t%s\t%s\n", displayable(k), tensor.ShapeString(t.Shape), t.DType)
 				}
 			}
 			w.Flush()
@@ -44,13 +46,13 @@ func newInspectCmd() *cobra.Command {
 				ds = append(ds, fmt.Sprintf("%s×%d", d, n))
 			}
 			sort.Strings(ds)
-			fmt.Fprintf(out, "file:     %s\ntensors:  %d (%s), %d elements\n", args[0], sd.Len(), strings.Join(ds, ", "), total)
-			for k, v := range sd.Metadata {
-				fmt.Fprintf(out, "metadata: %s = %s\n", k, v)
+			fmt.Fprintf(out, "file:     %s\ntensors:  %d (%s), %d elements\n", displayable(args[0]), sd.Len(), strings.Join(ds, ", "), total)
+			for _, k := range slices.Sorted(maps.Keys(sd.Metadata)) {
+				fmt.Fprintf(out, "metadata: %s = %s\n", displayable(k), displayable(sd.Metadata[k]))
 			}
 			cs, err := models.Infer(models.Shapes(sd))
 			if err != nil {
-				fmt.Fprintf(out, "architecture: none known (%v)\n", err)
+				fmt.Fprintf(out, "architecture: none known (%s)\n", displayable(err.Error()))
 				return nil
 			}
 			for _, c := range cs {

@@ -23,7 +23,7 @@ func main() {
 	defer stop()
 	root := newRootCmd()
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "resnet:", err)
+		fmt.Fprintln(os.Stderr, "resnet:", displayable(err.Error())) // errors quote names from files
 		os.Exit(1)
 	}
 }

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/resnetgo/resnet/checkpoint"
 	"github.com/resnetgo/resnet/internal/kernels"
 	"github.com/resnetgo/resnet/internal/testutil"
+	"github.com/resnetgo/resnet/models"
 	"github.com/resnetgo/resnet/npy"
 )
 
@@ -315,5 +318,55 @@ func TestExport(t *testing.T) {
 	}
 	if _, err := os.Stat(bad); !os.IsNotExist(err) {
 		t.Error("a failed export left a file")
+	}
+}
+
+// TestHostileNames: class names, tensor keys and metadata from a
+// checkpoint (or a labels file) reach the terminal escaped, never as the
+// control sequences they hold.
+func TestHostileNames(t *testing.T) {
+	for in, want := range map[string]string{
+		"Ankle boot":           "Ankle boot",
+		"chat noir · 猫":        "chat noir · 猫",
+		"\x1b]0;pwned\x07boot": `\x1b]0;pwned\aboot`,
+		"a\nb\rc\u200bd\xff":   `a\nb\rc\u200bd\xff`,
+	} {
+		if got := displayable(in); got != want {
+			t.Errorf("displayable(%q) = %q, want %q", in, got, want)
+		}
+	}
+	dir := t.TempDir()
+	labels := filepath.Join(dir, "labels.txt")
+	var names []string
+	for i := range 10 {
+		names = append(names, fmt.Sprintf("class %d \x1b[2J\x1b]0;pwned\x07", i))
+	}
+	if err := os.WriteFile(labels, []byte(strings.Join(names, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "classify", "--labels", labels, "--topk", "2", "../../samples/boot-0000.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(out, "\x1b\x07") || !strings.Contains(out, `\x1b[2J\x1b]0;pwned\a`) {
+		t.Errorf("classify printed:\n%q", out)
+	}
+	m, err := models.New("resnet20", models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd := models.StateDict(m)
+	sd.Metadata = map[string]string{"note\x1b[31m": "red\x1b[0m"}
+	sd.Tensors["evil\x1b[2Jkey"] = &checkpoint.Tensor{DType: checkpoint.Float32, Shape: []int{2}, F32: []float32{1, 2}}
+	sd.Keys = append(sd.Keys, "evil\x1b[2Jkey")
+	st := filepath.Join(dir, "evil.safetensors")
+	if err := checkpoint.SaveSafetensors(st, sd); err != nil {
+		t.Fatal(err)
+	}
+	if out, err = run(t, "inspect", "--keys", st); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "\x1b") || !strings.Contains(out, `evil\x1b[2Jkey`) || !strings.Contains(out, `metadata: note\x1b[31m = red\x1b[0m`) {
+		t.Errorf("inspect printed:\n%q", out)
 	}
 }
