@@ -28,6 +28,9 @@ func main() {
 	}
 }
 
+// maxThreads bounds --threads on machines with fewer CPUs.
+const maxThreads = 1024
+
 func newRootCmd() *cobra.Command {
 	var threads int
 	root := &cobra.Command{
@@ -38,6 +41,12 @@ func newRootCmd() *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if threads < 0 {
 				return fmt.Errorf("--threads must be ≥ 0")
+			}
+			// Each thread is an OS thread running a share of every layer:
+			// past the cores they only take turns, and past Go's limit of
+			// 10000 threads the runtime aborts ("thread exhaustion").
+			if most := max(maxThreads, runtime.NumCPU()); threads > most {
+				return fmt.Errorf("--threads %d: at most %d (this machine has %d CPUs)", threads, most, runtime.NumCPU())
 			}
 			if threads > 0 {
 				runtime.GOMAXPROCS(threads)
