@@ -80,4 +80,11 @@ func TestTrainBadData(t *testing.T) {
 	if _, err := run(t, "finetune", "--data", root); err == nil || !strings.Contains(err.Error(), "--model") {
 		t.Fatalf("finetune without weights: %v", err)
 	}
+	// A side of 100000 would be 120 GB a batch of 32: refused, not an
+	// allocation the runtime dies of.
+	for _, size := range []string{"100000", "-3"} {
+		if _, err := run(t, "train", "--arch", "resnet20", "--data", root, "--size", size, "--out", t.TempDir()); err == nil || !strings.Contains(err.Error(), "--size "+size) {
+			t.Errorf("--size %s: %v", size, err)
+		}
+	}
 }
