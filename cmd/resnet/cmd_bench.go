@@ -49,6 +49,9 @@ model (conv1, layer2.0.conv2, ...), with the totals per kind.`,
 			if batch < 1 || size < 1 || iter < 1 {
 				return fmt.Errorf("--batch, --size and --iters must be positive")
 			}
+			if err := checkSide(size); err != nil {
+				return err
+			}
 			name := m.Config.Name
 			forward := m.Forward
 			if err := prec.check(cmd.ErrOrStderr(), useEngine); err != nil {

@@ -91,10 +91,11 @@ func (f *trainFlags) openData(cifarNet bool) (*datasets, error) {
 	if f.data == "" {
 		return nil, fmt.Errorf("--data is required")
 	}
-	if f.size < 0 || int64(f.size)*int64(f.size) > imageio.DefaultMaxPixels {
-		// Past the decoder's pixel limit a batch of such images alone
-		// would not fit in memory, and the runtime cannot recover from that.
-		return nil, fmt.Errorf("--size %d: want 0 (the default) or a side whose square is at most %d pixels", f.size, imageio.DefaultMaxPixels)
+	if f.size < 0 {
+		return nil, fmt.Errorf("--size %d: want 0 (the default) or a positive side", f.size)
+	}
+	if err := checkSide(f.size); err != nil {
+		return nil, err
 	}
 	if f.data == "fashion-mnist" {
 		dir, err := data.FashionMNISTDir()

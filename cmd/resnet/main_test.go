@@ -107,6 +107,7 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"convert", fixture, filepath.Join(dir, "out.txt")}, "unknown output format"},
 		{[]string{"bench", "--arch", "resnet20", "--batch", "0"}, "must be positive"},
 		{[]string{"classify", "--threads", "100000", "x.png"}, "--threads 100000: at most"},
+		{[]string{"bench", "--arch", "resnet20", "--size", "100000"}, "--size 100000: at most"},
 		{[]string{"classify", "--threads", "-1", "x.png"}, "--threads must be ≥ 0"},
 		{[]string{"bench", "--arch", "resnet20", "--bf16", "--engine=false"}, "--bf16 needs the engine"},
 		{[]string{"bench", "--arch", "resnet20", "--profile", "--engine=false"}, "--profile times the compiled engine"},
