@@ -1,13 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/resnetgo/resnet/imageio"
 )
 
 // displayable returns s as it may go to a terminal: unchanged when it is
@@ -22,14 +19,4 @@ func displayable(s string) string {
 	}
 	q := strconv.QuoteToGraphic(s)
 	return q[1 : len(q)-1]
-}
-
-// checkSide refuses an input side (--size) whose square passes the
-// decoder's pixel limit: a batch of such images alone would not fit in
-// memory, and the runtime cannot recover from running out.
-func checkSide(size int) error {
-	if int64(size)*int64(size) > imageio.DefaultMaxPixels {
-		return fmt.Errorf("--size %d: at most a side whose square is %d pixels (imageio.DefaultMaxPixels)", size, imageio.DefaultMaxPixels)
-	}
-	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/resnetgo/resnet/imageio"
 	"github.com/resnetgo/resnet/models"
 	"github.com/spf13/cobra"
 )
@@ -34,4 +35,14 @@ func (f *modelFlags) load(ctx context.Context, log io.Writer) (*models.ResNet, e
 		return models.New(f.arch, models.Options{NumClasses: f.numClasses, Seed: f.seed})
 	}
 	return models.LoadFile(ctx, f.arch, f.weights, models.Options{NumClasses: f.numClasses})
+}
+
+// checkSide refuses an input side (--size) whose square passes the
+// decoder's pixel limit: a batch of such images alone would not fit in
+// memory, and the runtime cannot recover from running out.
+func checkSide(size int) error {
+	if int64(size)*int64(size) > imageio.DefaultMaxPixels {
+		return fmt.Errorf("--size %d: at most a side whose square is %d pixels (imageio.DefaultMaxPixels)", size, imageio.DefaultMaxPixels)
+	}
+	return nil
 }
