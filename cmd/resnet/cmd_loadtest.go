@@ -21,6 +21,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// maxClients bounds a level of --concurrency.
+const maxClients = 10000
+
 func newLoadtestCmd() *cobra.Command {
 	var (
 		url, model, arch, imagePath, levels, token string
@@ -47,6 +50,11 @@ Only point it at servers on this machine or that you own.`,
 				n, err := strconv.Atoi(strings.TrimSpace(s))
 				if err != nil || n < 1 {
 					return fmt.Errorf("--concurrency %q: want a list like 1,8,32", levels)
+				}
+				if n > maxClients {
+					// Each client holds a connection (a file descriptor
+					// and a goroutine): 10^8 of them exhausted memory.
+					return fmt.Errorf("--concurrency %d: at most %d clients", n, maxClients)
 				}
 				concs = append(concs, n)
 			}

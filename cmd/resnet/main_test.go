@@ -108,6 +108,7 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"bench", "--arch", "resnet20", "--batch", "0"}, "must be positive"},
 		{[]string{"classify", "--threads", "100000", "x.png"}, "--threads 100000: at most"},
 		{[]string{"bench", "--arch", "resnet20", "--size", "100000"}, "--size 100000: at most"},
+		{[]string{"loadtest", "--concurrency", "1,100000000"}, "--concurrency 100000000: at most"},
 		{[]string{"classify", "--threads", "-1", "x.png"}, "--threads must be ≥ 0"},
 		{[]string{"bench", "--arch", "resnet20", "--bf16", "--engine=false"}, "--bf16 needs the engine"},
 		{[]string{"bench", "--arch", "resnet20", "--profile", "--engine=false"}, "--profile times the compiled engine"},
