@@ -55,7 +55,20 @@ var (
 	ErrOffline = errors.New("hub: not cached and offline")
 	// ErrChecksum: a file's SHA-256 does not start with the prefix in its name.
 	ErrChecksum = errors.New("hub: SHA-256 mismatch")
+	// ErrTooLarge: the server sent (or announced) far more bytes than the
+	// file has (Entry.ApproxSize): a wrong address or a hostile mirror,
+	// stopped before it fills the disk.
+	ErrTooLarge = errors.New("hub: more data than the file has")
 )
+
+// maxBytes is the most bytes e's file may take before a download is
+// stopped (ErrTooLarge): well past its approximate size, 0 for no bound.
+func maxBytes(e *Entry) int64 {
+	if e.ApproxSize <= 0 {
+		return 0
+	}
+	return e.ApproxSize + e.ApproxSize/4 + 64<<20
+}
 
 // ChecksumError reports a file whose SHA-256 does not start with the prefix
 // its name carries. Fetch deletes such a download.
@@ -303,9 +316,9 @@ func (c *Client) download(ctx context.Context, e *Entry, dir, final string) erro
 		// Retry what the network did; not a 404, nor a full disk.
 		var he *HTTPError
 		var pe *fs.PathError
-		retry := !errors.As(err, &pe) && (!errors.As(err, &he) || he.temporary())
+		retry := !errors.As(err, &pe) && (!errors.As(err, &he) || he.temporary()) && !errors.Is(err, ErrTooLarge)
 		if !retry || attempt+1 >= maxAttempts {
-			if d.n == 0 {
+			if d.n == 0 || errors.Is(err, ErrTooLarge) {
 				d.close()
 				os.Remove(d.path)
 			}
@@ -403,9 +416,19 @@ func (c *Client) transfer(ctx context.Context, e *Entry, src string, d *partial)
 		defer bar.Exit()
 		w = io.MultiWriter(d, bar)
 	}
-	n, err := io.Copy(w, resp.Body)
+	var body io.Reader = resp.Body
+	if most := maxBytes(e); most > 0 {
+		if resp.ContentLength >= 0 && d.n+resp.ContentLength > most {
+			return fmt.Errorf("hub: GET %s: %w: %s offered, %s is about %s", src, ErrTooLarge, humanBytes(d.n+resp.ContentLength), e.FileName(), humanBytes(e.ApproxSize))
+		}
+		body = io.LimitReader(resp.Body, most-d.n+1)
+	}
+	n, err := io.Copy(w, body)
 	if err != nil {
 		return fmt.Errorf("hub: GET %s: %w after %s", src, err, humanBytes(n))
+	}
+	if most := maxBytes(e); most > 0 && d.n > most {
+		return fmt.Errorf("hub: GET %s: %w: more than %s sent, %s is about %s", src, ErrTooLarge, humanBytes(most), e.FileName(), humanBytes(e.ApproxSize))
 	}
 	if resp.ContentLength >= 0 && n != resp.ContentLength {
 		return fmt.Errorf("hub: GET %s: %w: %d of %d bytes", src, io.ErrUnexpectedEOF, n, resp.ContentLength)

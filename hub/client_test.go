@@ -860,3 +860,36 @@ func TestFetchBadBaseURL(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestFetchTooLarge: a server that streams without end, or announces far
+// more bytes than the file has, is stopped with ErrTooLarge instead of
+// filling the disk, not retried, and leaves neither the cache file nor a
+// partial one.
+func TestFetchTooLarge(t *testing.T) {
+	_, e := fakeCheckpoint(9, 10<<10)
+	endless := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := make([]byte, 1<<20)
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer endless.Close()
+	announced := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1099511627776")
+		w.Write(make([]byte, 100))
+	}))
+	defer announced.Close()
+	for name, base := range map[string]string{"endless": endless.URL, "announced": announced.URL} {
+		c, _ := newClient(t, base)
+		_, err := c.FetchEntry(context.Background(), e)
+		if !errors.Is(err, ErrTooLarge) {
+			t.Errorf("%s: %v, want ErrTooLarge", name, err)
+		}
+		if exists(filepath.Join(c.CacheDir, e.FileName())) {
+			t.Errorf("%s: the file is in the cache", name)
+		}
+		noPartials(t, c.CacheDir)
+	}
+}

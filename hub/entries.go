@@ -55,8 +55,9 @@ type Entry struct {
 	// prefix of the file's SHA-256 (the torch.hub convention).
 	SHA256Prefix string
 	// ApproxSize is the file size in bytes, to ±1 MB: torchvision's _file_size
-	// (MiB) or, for WSL, 4 bytes per parameter. For display and disk-space
-	// checks only; the hash is what identifies the file. The two Wide ResNet
+	// (MiB) or, for WSL, 4 bytes per parameter. For display, disk-space
+	// checks and a bound on downloads (a quarter and 64 MiB past it: see
+	// ErrTooLarge); the hash is what identifies the file. The two Wide ResNet
 	// V1 files are half the size of the others per parameter: they hold
 	// float16 tensors.
 	ApproxSize int64
