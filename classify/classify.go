@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"io"
 	"math"
 	"os"
 	"sort"
@@ -178,7 +179,7 @@ func LoadFile(ctx context.Context, arch, path string, o ...Options) (*Classifier
 		}
 	}
 	if sd.Metadata["transform"] == "" {
-		if b, err := os.ReadFile(path + ".transform.json"); err == nil {
+		if b, err := readSmall(path + ".transform.json"); err == nil {
 			if err := json.Unmarshal(b, &c.Transform); err != nil {
 				return nil, fmt.Errorf("%s.transform.json: %w", path, err)
 			}
@@ -310,12 +311,34 @@ func (c *Classifier) check() error {
 
 // ReadLabels reads class names, one per line (blank lines at the end ignored).
 func ReadLabels(path string) ([]string, error) {
-	b, err := os.ReadFile(path)
+	b, err := readSmall(path)
 	if err != nil {
 		return nil, err
 	}
 	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n"), "\n")
 	return lines, nil
+}
+
+// maxSideFile bounds a labels or transform file: ImageNet's 1000 names
+// take 21 KB.
+const maxSideFile = 64 << 20
+
+// readSmall reads a labels or transform file of at most maxSideFile
+// bytes (a path to a device or pipe is read no further).
+func readSmall(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSideFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(b) > maxSideFile {
+		return nil, fmt.Errorf("%s: more than %d bytes: not a labels or transform file", path, maxSideFile)
+	}
+	return b, nil
 }
 
 // SetLabels sets the class names, checking there is one per output.

@@ -438,3 +438,14 @@ func TestHostileTransform(t *testing.T) {
 		t.Errorf("FromStateDict: %v, want ErrTooLarge naming the metadata transform", err)
 	}
 }
+
+// TestReadLabelsBounded: a labels path that is a device is read no
+// further than maxSideFile and refused.
+func TestReadLabelsBounded(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no /dev/zero")
+	}
+	if _, err := ReadLabels("/dev/zero"); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("ReadLabels(/dev/zero): %v", err)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
 
 	"github.com/resnetgo/resnet/imageio"
@@ -55,7 +54,7 @@ func (f *ImageFolder) Get(i int, rng *rand.Rand, dst []float32) (int, error) {
 	if len(f.Transform.Steps) == 1 {
 		if e, ok := f.Transform.Steps[0].(Eval); ok && e.Crop > 0 {
 			// imageio's own path decodes only the pixels the crop reads.
-			data, err := os.ReadFile(s.Path)
+			data, err := imageio.ReadFile(s.Path, f.Decode)
 			if err != nil {
 				return 0, err
 			}

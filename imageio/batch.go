@@ -3,7 +3,6 @@ package imageio
 import (
 	"context"
 	"fmt"
-	"os"
 	"runtime"
 	"sync"
 
@@ -43,7 +42,7 @@ func LoadBatch(ctx context.Context, paths []string, t Transform, opt Options) (*
 					errs[i] = fmt.Errorf("%s: %w", paths[i], err)
 					continue
 				}
-				data, err := os.ReadFile(paths[i])
+				data, err := ReadFile(paths[i], opt)
 				if err != nil {
 					errs[i] = err
 					continue

@@ -83,24 +83,80 @@ var formats = []format{
 // (palette colours even where transparent, 16-bit samples); pass it to
 // ToRGB or Transform.Apply.
 func Decode(r io.Reader, opt Options) (image.Image, string, error) {
-	data, err := io.ReadAll(r)
+	data, err := readAll(r, opt)
 	if err != nil {
-		return nil, "", fmt.Errorf("imageio: read: %w", err)
+		return nil, "", err
 	}
 	return decodeBytes(data, opt, nil)
 }
 
 // DecodeFile is Decode on the named file; its errors name the file.
 func DecodeFile(path string, opt Options) (image.Image, string, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path, opt)
 	if err != nil {
-		return nil, "", err // *PathError names the file
+		return nil, "", err
 	}
 	img, f, err := decodeBytes(data, opt, nil)
 	if err != nil {
 		return nil, f, fmt.Errorf("%s: %w", path, err)
 	}
 	return img, f, nil
+}
+
+// maxEncodedBytes is the most bytes an encoded image within opt's pixel
+// limit can take in any format we read (8 a pixel: 16-bit RGBA stored
+// uncompressed), and a megabyte for headers and metadata; negative when
+// the limit is off.
+func maxEncodedBytes(opt Options) int64 {
+	limit := pixelLimit(opt)
+	if limit < 0 {
+		return -1
+	}
+	return 8*int64(limit) + 1<<20
+}
+
+// readAll reads r to its end, but no further than maxEncodedBytes: an
+// endless stream (cat /dev/zero | resnet classify -) is ErrTooLarge, not
+// memory grown until the process dies.
+func readAll(r io.Reader, opt Options) ([]byte, error) {
+	most := maxEncodedBytes(opt)
+	if most < 0 {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, fmt.Errorf("imageio: read: %w", err)
+		}
+		return data, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(r, most+1))
+	if err != nil {
+		return nil, fmt.Errorf("imageio: read: %w", err)
+	}
+	if int64(len(data)) > most {
+		return nil, fmt.Errorf("%w: more than %d bytes of encoded image", ErrTooLarge, most)
+	}
+	return data, nil
+}
+
+// ReadFile reads an encoded image file as DecodeFile does before
+// decoding it: a regular file larger than any image within opt's pixel
+// limit can be is refused before it is read, and anything else (a device,
+// a pipe) read no further than that. Its errors name the file.
+func ReadFile(path string, opt Options) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err // *PathError names the file
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		if most := maxEncodedBytes(opt); most >= 0 && st.Size() > most {
+			return nil, fmt.Errorf("%s: %w: %d bytes, more than any image within %.0f pixels takes", path, ErrTooLarge, st.Size(), pixelLimit(opt))
+		}
+	}
+	data, err := readAll(f, opt)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, nil
 }
 
 // decodeBytes decodes data. need, if not nil, tells from the image size

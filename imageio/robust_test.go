@@ -304,3 +304,44 @@ func pngWithPixels(w, h int) []byte {
 	}
 	return b.Bytes()
 }
+
+// zeros is an endless stream of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+// TestReadLimits: an encoded image is read no further than any image
+// within the pixel limit can take (8 bytes a pixel, and a megabyte):
+// an endless stream, a device or a file past that is ErrTooLarge instead
+// of memory grown until the process dies.
+func TestReadLimits(t *testing.T) {
+	opt := Options{MaxPixels: 1000} // 8000 bytes and a megabyte
+	if _, _, err := Decode(zeros{}, opt); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Decode of an endless stream: %v", err)
+	}
+	if _, err := ImageNetEval().Load(zeros{}, opt); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Load of an endless stream: %v", err)
+	}
+	big := filepath.Join(t.TempDir(), "big.png")
+	if err := os.WriteFile(big, append(pngWithHeader(10, 10), make([]byte, 2<<20)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := DecodeFile(big, opt); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), big) {
+		t.Errorf("DecodeFile of a 2 MB file: %v", err)
+	}
+	if _, errs := LoadBatch(context.Background(), []string{big}, ImageNetEval(), opt); errs == nil || !errors.Is(errs[0], ErrTooLarge) {
+		t.Errorf("LoadBatch of a 2 MB file: %v", errs)
+	}
+	if runtime.GOOS != "windows" {
+		if _, _, err := DecodeFile("/dev/zero", opt); !errors.Is(err, ErrTooLarge) {
+			t.Errorf("DecodeFile of /dev/zero: %v", err)
+		}
+	}
+	// The default limit takes photo-sized files.
+	if _, _, err := DecodeFile(filepath.Join("testdata", "rgb_photo_120x90.png"), Options{}); err != nil {
+		t.Error(err)
+	}
+}

@@ -159,9 +159,9 @@ func (t Transform) Apply(img image.Image) (*tensor.Tensor, error) {
 // the same result, but a JPEG reconstructs (IDCT, upsampling, colour
 // conversion) only the pixels that the resize taps of the crop read.
 func (t Transform) Load(r io.Reader, opt Options) (*tensor.Tensor, error) {
-	data, err := io.ReadAll(r)
+	data, err := readAll(r, opt)
 	if err != nil {
-		return nil, fmt.Errorf("imageio: read: %w", err)
+		return nil, err
 	}
 	return t.load(data, opt)
 }
