@@ -17,22 +17,27 @@ import (
 	"github.com/resnetgo/resnet/models"
 )
 
+// cifarClassifier is a random CIFAR-style network of arch with 10
+// classes (seed 11), preprocessed at 32×32.
+func cifarClassifier(t *testing.T, arch string, o classify.Options) *classify.Classifier {
+	t.Helper()
+	m, err := models.New(arch, models.Options{NumClasses: 10, Seed: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := classify.New(m, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Transform = imageio.Transform{Resize: 36, Crop: 32, Mean: imageio.ImageNetMean, Std: imageio.ImageNetStd, Filter: imageio.Bilinear}
+	return c
+}
+
 // TestEngineAndReferenceServed: the same weights served on the compiled
 // engine (the default) and on the reference path answer alike, within
 // SPEC §6, also when concurrent requests are batched together.
 func TestEngineAndReferenceServed(t *testing.T) {
-	build := func(o classify.Options) *classify.Classifier {
-		m, err := models.New("resnet20b", models.Options{NumClasses: 10, Seed: 11})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := classify.New(m, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Transform = imageio.Transform{Resize: 36, Crop: 32, Mean: imageio.ImageNetMean, Std: imageio.ImageNetStd, Filter: imageio.Bilinear}
-		return c
-	}
+	build := func(o classify.Options) *classify.Classifier { return cifarClassifier(t, "resnet20b", o) }
 	s, err := New(map[string]*classify.Classifier{"eng": build(classify.Options{MaxBatch: 2}), "ref": build(classify.Options{Reference: true})},
 		Config{Logger: quietLogger(), MaxBatch: 8, BatchWindow: 20 * time.Millisecond})
 	if err != nil {
@@ -85,18 +90,7 @@ func TestEngineAndReferenceServed(t *testing.T) {
 // returns (classify.Classifier.Warm, tested there) and logs it; not the
 // reference path's, and not with NoWarmup.
 func TestWarmup(t *testing.T) {
-	build := func(o classify.Options) *classify.Classifier {
-		m, err := models.New("resnet20", models.Options{NumClasses: 10, Seed: 11})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := classify.New(m, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Transform = imageio.Transform{Resize: 36, Crop: 32, Mean: imageio.ImageNetMean, Std: imageio.ImageNetStd, Filter: imageio.Bilinear}
-		return c
-	}
+	build := func(o classify.Options) *classify.Classifier { return cifarClassifier(t, "resnet20", o) }
 	for _, skip := range []bool{false, true} {
 		var log bytes.Buffer
 		s, err := New(map[string]*classify.Classifier{"eng": build(classify.Options{MaxBatch: 4}), "ref": build(classify.Options{Reference: true})},
