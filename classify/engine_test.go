@@ -360,7 +360,8 @@ func TestLoadFileEngineAndReference(t *testing.T) {
 // (3 = 2 + 1 with MaxBatch 4) finds its buffers built and allocates only
 // its results, where the same batch on a classifier not warmed allocates
 // those buffers; the results are the same bit for bit. Warm does nothing
-// on the reference path.
+// on the reference path. (Under the race detector only the results are
+// compared: it empties sync.Pools at random.)
 func TestWarm(t *testing.T) {
 	mo := models.Options{Seed: 5, NumClasses: 6}
 	o := Options{MaxBatch: 4}
@@ -391,7 +392,7 @@ func TestWarm(t *testing.T) {
 	yc, bc := allocs(cold)
 	yw, bw := allocs(warm)
 	t.Logf("first batch of 3: %d bytes allocated cold, %d warmed", bc, bw)
-	if bw*8 > bc {
+	if bw*8 > bc && !raceEnabled {
 		t.Errorf("the warmed classifier allocated %d bytes for its first batch, the cold one %d: want less than an eighth", bw, bc)
 	}
 	for i := range yc.Data {
