@@ -389,10 +389,8 @@ func (c *Classifier) Forward(ctx context.Context, x *tensor.Tensor) (logits, fea
 		y, err := c.Model.Head(f)
 		return y, f, err
 	}
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, nil, ctx.Err()
+	if err := c.acquire(ctx); err != nil {
+		return nil, nil, err
 	}
 	f, err := c.planFeatures(ctx, x)
 	<-c.sem
@@ -421,10 +419,8 @@ func (c *Classifier) Warm(ctx context.Context) error {
 	if err := c.check(); err != nil {
 		return err
 	}
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := c.acquire(ctx); err != nil {
+		return err
 	}
 	defer func() { <-c.sem }()
 	for n := 1; ; n *= 2 {
@@ -435,6 +431,16 @@ func (c *Classifier) Warm(ctx context.Context) error {
 		if k == c.mb {
 			return nil
 		}
+	}
+}
+
+// acquire waits for the plan's turn (c.sem), or for ctx to end.
+func (c *Classifier) acquire(ctx context.Context) error {
+	select {
+	case c.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

@@ -142,12 +142,12 @@ func (c *conv) winoUB(t *team, f *winoForm) (ub []float32, ldub int) {
 // on t's threads (nil: the caller's goroutine), a share of the output
 // channels each: U = G g Gᵀ in float64 for every (o, c), rounded to
 // float32, each product rounded before it is added (the conversions keep
-// Go from fusing them), so every architecture builds the same values. Each output channel's (G g) is computed for all its input
-// channels at once, a coefficient of G a loop over them, and each of
-// (G g) Gᵀ's α² values is a loop writing a row of one matrix: built so
-// (one pair at a time, on one thread) ResNet-50's first pass at batch 8,
-// which builds F(4×4)'s weights for its 13 stride-1 3×3 layers, spent
-// 0.8 s in it, 1.0 s more than a later pass.
+// Go from fusing them), so every architecture builds the same values.
+// Each output channel's (G g) is computed for all its input channels at
+// once, a coefficient of G a loop over them, and each of (G g) Gᵀ's α²
+// values is a loop writing a row of one matrix: built one pair at a time
+// on one thread, ResNet-50's F(4×4) weights took its first pass at batch
+// 8 0.8 s, 1.0 s more than a later pass.
 func winogradWeights(t *team, f *winoForm, w []float32, wlda, oc, ic int) []float32 {
 	a := f.alpha
 	lda := gemmLDA(ic)

@@ -417,7 +417,8 @@ func (c *Client) transfer(ctx context.Context, e *Entry, src string, d *partial)
 		w = io.MultiWriter(d, bar)
 	}
 	var body io.Reader = resp.Body
-	if most := maxBytes(e); most > 0 {
+	most := maxBytes(e)
+	if most > 0 {
 		if resp.ContentLength >= 0 && d.n+resp.ContentLength > most {
 			return fmt.Errorf("hub: GET %s: %w: %s offered, %s is about %s", src, ErrTooLarge, humanBytes(d.n+resp.ContentLength), e.FileName(), humanBytes(e.ApproxSize))
 		}
@@ -427,7 +428,7 @@ func (c *Client) transfer(ctx context.Context, e *Entry, src string, d *partial)
 	if err != nil {
 		return fmt.Errorf("hub: GET %s: %w after %s", src, err, humanBytes(n))
 	}
-	if most := maxBytes(e); most > 0 && d.n > most {
+	if most > 0 && d.n > most {
 		return fmt.Errorf("hub: GET %s: %w: more than %s sent, %s is about %s", src, ErrTooLarge, humanBytes(most), e.FileName(), humanBytes(e.ApproxSize))
 	}
 	if resp.ContentLength >= 0 && n != resp.ContentLength {

@@ -17,12 +17,9 @@ import (
 // with ctx.Err().
 func LoadBatch(ctx context.Context, paths []string, t Transform, opt Options) (*tensor.Tensor, []error) {
 	errs := make([]error, len(paths))
-	err := t.validate()
+	err := t.Check(opt)
 	if err == nil && t.Crop <= 0 {
 		err = fmt.Errorf("imageio: LoadBatch needs a positive crop size")
-	}
-	if err == nil {
-		err = t.checkCrop(opt)
 	}
 	if err != nil {
 		for i := range errs {

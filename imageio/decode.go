@@ -112,7 +112,15 @@ func maxEncodedBytes(opt Options) int64 {
 	if limit < 0 {
 		return -1
 	}
-	return 8*int64(limit) + 1<<20
+	return 8*limit + 1<<20
+}
+
+// pixelLimit is opt's bound on width×height, negative for none.
+func pixelLimit(opt Options) int64 {
+	if opt.MaxPixels == 0 {
+		return DefaultMaxPixels
+	}
+	return opt.MaxPixels
 }
 
 // readAll reads r to its end, but no further than maxEncodedBytes: an
@@ -120,18 +128,14 @@ func maxEncodedBytes(opt Options) int64 {
 // memory grown until the process dies.
 func readAll(r io.Reader, opt Options) ([]byte, error) {
 	most := maxEncodedBytes(opt)
-	if most < 0 {
-		data, err := io.ReadAll(r)
-		if err != nil {
-			return nil, fmt.Errorf("imageio: read: %w", err)
-		}
-		return data, nil
+	if most >= 0 {
+		r = io.LimitReader(r, most+1)
 	}
-	data, err := io.ReadAll(io.LimitReader(r, most+1))
+	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("imageio: read: %w", err)
 	}
-	if int64(len(data)) > most {
+	if most >= 0 && int64(len(data)) > most {
 		return nil, fmt.Errorf("%w: more than %d bytes of encoded image", ErrTooLarge, most)
 	}
 	return data, nil
@@ -149,7 +153,7 @@ func ReadFile(path string, opt Options) ([]byte, error) {
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 		if most := maxEncodedBytes(opt); most >= 0 && st.Size() > most {
-			return nil, fmt.Errorf("%s: %w: %d bytes, more than any image within %.0f pixels takes", path, ErrTooLarge, st.Size(), pixelLimit(opt))
+			return nil, fmt.Errorf("%s: %w: %d bytes, more than any image within %d pixels takes", path, ErrTooLarge, st.Size(), pixelLimit(opt))
 		}
 	}
 	data, err := readAll(f, opt)
@@ -260,11 +264,7 @@ func checkSize(w, h int, opt Options) error {
 	if w <= 0 || h <= 0 {
 		return fmt.Errorf("%w (%dx%d)", ErrEmpty, w, h)
 	}
-	limit := opt.MaxPixels
-	if limit == 0 {
-		limit = DefaultMaxPixels
-	}
-	if limit > 0 && int64(w)*int64(h) > limit {
+	if limit := pixelLimit(opt); limit > 0 && int64(w)*int64(h) > limit {
 		return fmt.Errorf("%w: %dx%d = %d pixels > %d", ErrTooLarge, w, h, int64(w)*int64(h), limit)
 	}
 	return nil

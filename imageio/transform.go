@@ -141,18 +141,26 @@ func (t Transform) Preprocess(m *RGB) *RGB {
 // Apply runs the whole transform on img (converted to RGB as ToRGB does)
 // and returns a float32 tensor of shape (Channels, Crop, Crop).
 func (t Transform) Apply(img image.Image) (*tensor.Tensor, error) {
-	if err := t.validate(); err != nil {
+	if err := t.Check(Options{}); err != nil {
 		return nil, err
 	}
+	out, _, err := t.preprocess(img, Options{})
+	return out, err
+}
+
+// preprocess runs Preprocess and Normalize on img, once the image it
+// resizes to is known to be within opt's pixel limit (Check has passed),
+// and returns the tensor and the preprocessed image.
+func (t Transform) preprocess(img image.Image, opt Options) (*tensor.Tensor, *RGB, error) {
 	if b := img.Bounds(); !b.Empty() {
-		if err := t.checkOutput(b.Dx(), b.Dy(), Options{}); err != nil {
-			return nil, err
+		if err := t.checkResize(b.Dx(), b.Dy(), opt); err != nil {
+			return nil, nil, err
 		}
 	}
 	m := t.Preprocess(t.rgb(img))
 	out := tensor.New(t.Channels(), m.H, m.W)
 	t.Normalize(out.Data, m)
-	return out, nil
+	return out, m, nil
 }
 
 // Load decodes an image from r and applies t: Apply(Decode(r, opt)) with
@@ -167,7 +175,7 @@ func (t Transform) Load(r io.Reader, opt Options) (*tensor.Tensor, error) {
 }
 
 func (t Transform) load(data []byte, opt Options) (*tensor.Tensor, error) {
-	if err := t.validate(); err != nil {
+	if err := t.Check(opt); err != nil {
 		return nil, err
 	}
 	region := image.Rectangle{}
@@ -178,14 +186,10 @@ func (t Transform) load(data []byte, opt Options) (*tensor.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b := img.Bounds(); !b.Empty() {
-		if err := t.checkOutput(b.Dx(), b.Dy(), opt); err != nil {
-			return nil, err
-		}
+	out, m, err := t.preprocess(img, opt)
+	if err != nil {
+		return nil, err
 	}
-	m := t.Preprocess(t.rgb(img))
-	out := tensor.New(t.Channels(), m.H, m.W)
-	t.Normalize(out.Data, m)
 	if rgb, ok := img.(*RGB); ok && !region.Empty() && rgb != m {
 		putPix(rgb.Pix) // a partially written JPEG buffer, now unused
 	}
@@ -231,24 +235,22 @@ func (t Transform) validate() error {
 	return nil
 }
 
-// checkOutput reports whether what Preprocess makes of a w×h image stays
-// within opt's pixel limit (the decoder's, DefaultMaxPixels by default):
-// the resized image, even where only its crop is computed (the resampling
-// weights span it), and the crop. A transform read from a checkpoint's
-// metadata is input like the image: a Crop of 100000 would otherwise ask
-// for 30 GB and end the process.
-func (t Transform) checkOutput(w, h int, opt Options) error {
+// checkResize reports whether the image Preprocess resizes a w×h image
+// to stays within opt's pixel limit (the decoder's, DefaultMaxPixels by
+// default), even where only its crop is computed (the resampling weights
+// span it). A transform read from a checkpoint's metadata is input like
+// the image: a Resize of 10⁸ would otherwise ask for petabytes and end the
+// process.
+func (t Transform) checkResize(w, h int, opt Options) error {
 	limit := pixelLimit(opt)
-	if limit < 0 {
+	if limit < 0 || t.Resize <= 0 {
 		return nil
 	}
-	if t.Resize > 0 {
-		short, long := float64(min(w, h)), float64(max(w, h))
-		if px := float64(t.Resize) * (float64(t.Resize) * long / short); px > limit {
-			return fmt.Errorf("%w: the transform resizes the %dx%d image's shorter side to %d, %.4g pixels > %.0f", ErrTooLarge, w, h, t.Resize, px, limit)
-		}
+	short, long := float64(min(w, h)), float64(max(w, h))
+	if px := float64(t.Resize) * (float64(t.Resize) * long / short); px > float64(limit) {
+		return fmt.Errorf("%w: the transform resizes the %dx%d image's shorter side to %d, %.4g pixels > %d", ErrTooLarge, w, h, t.Resize, px, limit)
 	}
-	return t.checkCrop(opt)
+	return nil
 }
 
 // Check reports whether t can run under opt: sizes not negative, no
@@ -265,18 +267,10 @@ func (t Transform) Check(opt Options) error {
 // checkCrop reports whether t's crop is within opt's pixel limit.
 func (t Transform) checkCrop(opt Options) error {
 	limit := pixelLimit(opt)
-	if px := float64(t.Crop) * float64(t.Crop); limit >= 0 && px > limit {
-		return fmt.Errorf("%w: the transform crops %dx%d, %.4g pixels > %.0f", ErrTooLarge, t.Crop, t.Crop, px, limit)
+	if px := float64(t.Crop) * float64(t.Crop); limit >= 0 && px > float64(limit) {
+		return fmt.Errorf("%w: the transform crops %dx%d, %.4g pixels > %d", ErrTooLarge, t.Crop, t.Crop, px, limit)
 	}
 	return nil
-}
-
-// pixelLimit is opt's bound on width×height, negative for none.
-func pixelLimit(opt Options) float64 {
-	if opt.MaxPixels == 0 {
-		return DefaultMaxPixels
-	}
-	return float64(opt.MaxPixels)
 }
 
 // Normalize writes ToTensor and Normalize of m into dst (CHW, len
