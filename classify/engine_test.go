@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -17,46 +16,11 @@ import (
 
 	"github.com/resnetgo/resnet/checkpoint"
 	"github.com/resnetgo/resnet/imageio"
+	"github.com/resnetgo/resnet/internal/testnet"
 	"github.com/resnetgo/resnet/internal/testutil"
 	"github.com/resnetgo/resnet/models"
-	"github.com/resnetgo/resnet/nn"
 	"github.com/resnetgo/resnet/tensor"
 )
-
-// randomBN gives every batch norm non-trivial statistics and affine
-// parameters, so that folding them into the convolutions is tested.
-func randomBN(m *models.ResNet, seed uint64) {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	bns := []*nn.BatchNorm2d{m.BN1}
-	for _, st := range m.Stages {
-		for _, b := range st {
-			bns = append(bns, b.BN1, b.BN2)
-			if b.BN3 != nil {
-				bns = append(bns, b.BN3)
-			}
-			if b.Downsample != nil {
-				bns = append(bns, b.Downsample.BN)
-			}
-		}
-	}
-	for _, bn := range bns {
-		for i := range bn.Weight.Value.Data {
-			bn.Weight.Value.Data[i] = float32(0.5 + rng.Float64())
-			bn.Bias.Value.Data[i] = float32(0.2 * rng.NormFloat64())
-			bn.RunningMean.Data[i] = float32(0.2 * rng.NormFloat64())
-			bn.RunningVar.Data[i] = float32(0.5 + rng.Float64())
-		}
-	}
-}
-
-func randomInput(n, c, h, w int, seed uint64) *tensor.Tensor {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	x := tensor.New(n, c, h, w)
-	for i := range x.Data {
-		x.Data[i] = float32(rng.NormFloat64())
-	}
-	return x
-}
 
 // twin returns the engine classifier and the reference one for the same
 // random network (built twice: New spends the engine's copy).
@@ -67,7 +31,7 @@ func twin(t *testing.T, arch string, mo models.Options, o Options) (eng, ref *Cl
 		if err != nil {
 			t.Fatal(err)
 		}
-		randomBN(m, mo.Seed+1)
+		testnet.RandomBN(m, mo.Seed+1)
 		return m
 	}
 	eng, err := New(build(), o)
@@ -156,7 +120,7 @@ func TestEngineMatchesReference(t *testing.T) {
 				t.Fatal("the engine classifier has no plan, or the reference one has")
 			}
 			for i, n := range tc.batches {
-				checkTwin(t, eng, ref, randomInput(n, tc.inC, tc.h, tc.w, uint64(10+i)))
+				checkTwin(t, eng, ref, testnet.RandomInput(n, tc.inC, tc.h, tc.w, uint64(10+i)))
 			}
 		})
 	}
@@ -167,7 +131,7 @@ func TestEngineMatchesReference(t *testing.T) {
 func TestEngineOneImageEqualsBatch(t *testing.T) {
 	eng, _ := twin(t, "resnet20", models.Options{Seed: 5, NumClasses: 6}, Options{MaxBatch: 4})
 	ctx := context.Background()
-	x := randomInput(7, 3, 32, 32, 3)
+	x := testnet.RandomInput(7, 3, 32, 32, 3)
 	all, err := eng.Logits(ctx, x)
 	if err != nil {
 		t.Fatal(err)
@@ -241,11 +205,11 @@ func TestEngineCancelledWhileWaiting(t *testing.T) {
 	eng.sem <- struct{}{} // another forward pass is running
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := eng.Logits(ctx, randomInput(1, 3, 32, 32, 1)); !errors.Is(err, context.Canceled) {
+	if _, err := eng.Logits(ctx, testnet.RandomInput(1, 3, 32, 32, 1)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	<-eng.sem
-	if _, err := eng.Logits(context.Background(), randomInput(1, 3, 32, 32, 1)); err != nil {
+	if _, err := eng.Logits(context.Background(), testnet.RandomInput(1, 3, 32, 32, 1)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -269,7 +233,7 @@ func TestEngineSpentModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Options.Reference = true
-	if _, err := c.Logits(context.Background(), randomInput(1, 3, 32, 32, 1)); err == nil {
+	if _, err := c.Logits(context.Background(), testnet.RandomInput(1, 3, 32, 32, 1)); err == nil {
 		t.Fatal("the reference path ran a spent model")
 	}
 	c.Options.Reference = false
@@ -288,7 +252,7 @@ func TestFromStateDictLeavesWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	randomBN(m, 9)
+	testnet.RandomBN(m, 9)
 	sd := models.StateDict(m)
 	before := map[string][]float32{}
 	for _, k := range sd.Keys {
@@ -304,7 +268,7 @@ func TestFromStateDictLeavesWeights(t *testing.T) {
 		}
 	}
 	ref := &Classifier{Model: m, Options: Options{Reference: true}}
-	x := randomInput(2, 3, 32, 32, 4)
+	x := testnet.RandomInput(2, 3, 32, 32, 4)
 	checkTwin(t, c, ref, x)
 	// A literal classifier compiles a copy on first use and leaves Model runnable.
 	lit := &Classifier{Model: m}
@@ -322,7 +286,7 @@ func TestLoadFileEngineAndReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	randomBN(m, 2)
+	testnet.RandomBN(m, 2)
 	sd := models.StateDict(m)
 	sd.Metadata = map[string]string{"transform": `{"Resize":28,"Crop":28,"Mean":[0.5,0,0],"Std":[0.25,0,0],"Filter":"bilinear","Grayscale":true}`}
 	path := t.TempDir() + "/gray.safetensors"
@@ -377,7 +341,7 @@ func TestWarm(t *testing.T) {
 	if err := ref.Warm(ctx); err != nil {
 		t.Fatal(err)
 	}
-	x := randomInput(3, 3, 32, 32, 4)
+	x := testnet.RandomInput(3, 3, 32, 32, 4)
 	allocs := func(c *Classifier) (*tensor.Tensor, uint64) {
 		defer debug.SetGCPercent(debug.SetGCPercent(-1))
 		var before, after runtime.MemStats

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resnetgo/resnet/internal/testnet"
 	"github.com/resnetgo/resnet/models"
 	"github.com/resnetgo/resnet/tensor"
 )
@@ -32,7 +33,7 @@ func BenchmarkForward(b *testing.B) {
 				b.Fatal(err)
 			}
 			for _, batch := range []int{1, 8} {
-				x := randomInput(batch, 3, 224, 224, 1)
+				x := testnet.RandomInput(batch, 3, 224, 224, 1)
 				b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
 					benchForward(b, p.Forward, x)
 				})

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/resnetgo/resnet/internal/kernels"
+	"github.com/resnetgo/resnet/internal/testnet"
 	"github.com/resnetgo/resnet/internal/testutil"
 	"github.com/resnetgo/resnet/models"
 	"github.com/resnetgo/resnet/tensor"
@@ -44,19 +45,19 @@ func checkLayerBF16(t *testing.T, tc convCase, withAcc bool) {
 		t.Fatalf("BF16 layer compiled with wb=%v w=%v", cv.wb != nil, cv.w != nil)
 	}
 	oh, ow := cv.outSize(tc.h, tc.w)
-	x := randomInput(tc.n, tc.inC, tc.h, tc.w, 7).Data
+	x := testnet.RandomInput(tc.n, tc.inC, tc.h, tc.w, 7).Data
 	var acc *accum
 	var accRef *conv
 	var atc convCase
 	bias := cv.bias
 	if withAcc {
 		acc, accRef, atc, bias = withShortcut(t, tc, cv, oh, ow, Options{BF16: true}, func(n, c, h, w int, seed uint64) []float32 {
-			return randomInput(n, c, h, w, seed).Data
+			return testnet.RandomInput(n, c, h, w, seed).Data
 		})
 	}
 	var res []float32
 	if tc.res {
-		res = randomInput(tc.n, tc.outC, oh, ow, 9).Data
+		res = testnet.RandomInput(tc.n, tc.outC, oh, ow, 9).Data
 	}
 	out := runLayer(t, cv, tc, x, res, bias, acc).Data
 	// sum adds layer r's products at output (img, o, oy, ox): its group's
@@ -216,10 +217,10 @@ func TestWinogradBF16(t *testing.T) {
 				}
 				ref.wino[i].once.Do(func() { ref.wino[i].u = u })
 				ref.winoT[i].once.Do(func() { ref.winoT[i].u = winoPanelsT(u, f.alpha*f.alpha, ref.outC, ref.inC) })
-				x := randomInput(tc.n, tc.inC, tc.h, tc.w, 5).Data
+				x := testnet.RandomInput(tc.n, tc.inC, tc.h, tc.w, 5).Data
 				var res []float32
 				if tc.res {
-					res = randomInput(tc.n, tc.outC, tc.h, tc.w, 6).Data
+					res = testnet.RandomInput(tc.n, tc.outC, tc.h, tc.w, 6).Data
 				}
 				got := runLayer(t, cv, tc, x, res, nil, nil)
 				winoRoundV = true
@@ -306,7 +307,7 @@ func checkPlanMode(t *testing.T, arch string, opts Options, covered func(*conv) 
 		t.Fatal(err)
 	}
 	for _, size := range sizes {
-		x := randomInput(2, m.Config.InChannels, size, size, 4)
+		x := testnet.RandomInput(2, m.Config.InChannels, size, size, 4)
 		want, err := p32.Forward(context.Background(), x)
 		if err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/resnetgo/resnet/internal/kernels"
+	"github.com/resnetgo/resnet/internal/testnet"
 	"github.com/resnetgo/resnet/internal/testutil"
 	"github.com/resnetgo/resnet/nn"
 	"github.com/resnetgo/resnet/tensor"
@@ -67,11 +68,11 @@ func nnBN(ch int) *nn.BatchNorm2d {
 func checkConvLayer(t *testing.T, tc convCase, o Options, want convKind, wino bool) {
 	t.Helper()
 	c, bn := nnConv(tc), nnBN(tc.outC)
-	x := randomInput(tc.n, tc.inC, tc.h, tc.w, uint64(tc.k))
+	x := testnet.RandomInput(tc.n, tc.inC, tc.h, tc.w, uint64(tc.k))
 	ref := bn.Forward(c.Forward(x))
 	var res *tensor.Tensor
 	if tc.res {
-		res = randomInput(ref.Shape[0], ref.Shape[1], ref.Shape[2], ref.Shape[3], 99)
+		res = testnet.RandomInput(ref.Shape[0], ref.Shape[1], ref.Shape[2], ref.Shape[3], 99)
 		for i, v := range res.Data {
 			ref.Data[i] += v
 		}
@@ -320,7 +321,7 @@ func TestConvPool(t *testing.T) {
 						t.Fatal(err)
 					}
 					cv.signedInput()
-					x := randomInput(tc.n, tc.inC, tc.h, tc.w, 5)
+					x := testnet.RandomInput(tc.n, tc.inC, tc.h, tc.w, 5)
 					if nan {
 						x.Data[len(x.Data)/2] = float32(math.NaN())
 					}
@@ -451,11 +452,11 @@ func TestDirectBands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		x := randomInput(tc.n, tc.inC, tc.h, tc.w, 7).Data
+		x := testnet.RandomInput(tc.n, tc.inC, tc.h, tc.w, 7).Data
 		oh, ow := cv.outSize(tc.h, tc.w)
 		var res []float32
 		if tc.res {
-			res = randomInput(tc.n, tc.outC, oh, ow, 8).Data
+			res = testnet.RandomInput(tc.n, tc.outC, oh, ow, 8).Data
 		}
 		run := func(threads int) []float32 {
 			ws := sizedWorkspace(t, tc.n, tc.h, tc.w, threads, func(ws *workspace) error {

@@ -10,47 +10,12 @@ import (
 	"testing"
 
 	"github.com/resnetgo/resnet/internal/kernels"
+	"github.com/resnetgo/resnet/internal/testnet"
 	"github.com/resnetgo/resnet/internal/testutil"
 	"github.com/resnetgo/resnet/models"
-	"github.com/resnetgo/resnet/nn"
 	"github.com/resnetgo/resnet/npy"
 	"github.com/resnetgo/resnet/tensor"
 )
-
-// randomBN gives every batch norm non-trivial statistics and affine
-// parameters, so folding is tested (a fresh model's are the identity).
-func randomBN(m *models.ResNet, seed uint64) {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	bns := []*nn.BatchNorm2d{m.BN1}
-	for _, st := range m.Stages {
-		for _, b := range st {
-			bns = append(bns, b.BN1, b.BN2)
-			if b.BN3 != nil {
-				bns = append(bns, b.BN3)
-			}
-			if b.Downsample != nil {
-				bns = append(bns, b.Downsample.BN)
-			}
-		}
-	}
-	for _, bn := range bns {
-		for i := range bn.Weight.Value.Data {
-			bn.Weight.Value.Data[i] = float32(0.5 + rng.Float64())
-			bn.Bias.Value.Data[i] = float32(0.2 * rng.NormFloat64())
-			bn.RunningMean.Data[i] = float32(0.2 * rng.NormFloat64())
-			bn.RunningVar.Data[i] = float32(0.5 + rng.Float64())
-		}
-	}
-}
-
-func randomInput(n, c, h, w int, seed uint64) *tensor.Tensor {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	x := tensor.New(n, c, h, w)
-	for i := range x.Data {
-		x.Data[i] = float32(rng.NormFloat64())
-	}
-	return x
-}
 
 // checkPlan compares a compiled plan with the model's reference forward.
 func checkPlan(t *testing.T, m *models.ResNet, x *tensor.Tensor) {
@@ -96,12 +61,12 @@ func TestArchitectures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			randomBN(m, 5)
+			testnet.RandomBN(m, 5)
 			size := 32
 			if c.InputSize == 32 {
 				size = 9 // odd, and below 32: every stage's edge cases
 			}
-			x := randomInput(2, 3, size, size+5, 11)
+			x := testnet.RandomInput(2, 3, size, size+5, 11)
 			checkPlan(t, m, x)
 			if short[c.Name] {
 				checkPlanOpts(t, m, x, Options{NoWinograd: true})
@@ -126,8 +91,8 @@ func TestShapes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			randomBN(m, 6)
-			checkPlan(t, m, randomInput(tc.n, 3, tc.h, tc.w, 12))
+			testnet.RandomBN(m, 6)
+			checkPlan(t, m, testnet.RandomInput(tc.n, 3, tc.h, tc.w, 12))
 		})
 	}
 }
@@ -138,8 +103,8 @@ func TestMaxBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	randomBN(m, 6)
-	x := randomInput(5, 3, 12, 12, 3)
+	testnet.RandomBN(m, 6)
+	x := testnet.RandomInput(5, 3, 12, 12, 3)
 	want, err := m.Forward(context.Background(), x)
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +221,7 @@ func TestManyShapes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for s := 4; s < 4+2*maxShapes; s++ {
-		if _, err := p.Forward(context.Background(), randomInput(1, 3, s, s, 1)); err != nil {
+		if _, err := p.Forward(context.Background(), testnet.RandomInput(1, 3, s, s, 1)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -271,8 +236,8 @@ func TestConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	randomBN(m, 3)
-	x := randomInput(2, 3, 16, 16, 4)
+	testnet.RandomBN(m, 3)
+	x := testnet.RandomInput(2, 3, 16, 16, 4)
 	want, err := m.Forward(context.Background(), x)
 	if err != nil {
 		t.Fatal(err)
@@ -318,8 +283,8 @@ func TestWinograd(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				randomBN(m, 9)
-				checkPlanOpts(t, m, randomInput(tc.n, 3, tc.h, tc.w, 13), Options{})
+				testnet.RandomBN(m, 9)
+				checkPlanOpts(t, m, testnet.RandomInput(tc.n, 3, tc.h, tc.w, 13), Options{})
 			})
 		}
 	}
@@ -365,7 +330,7 @@ func TestWinogradWeights(t *testing.T) {
 	for _, f := range []*winoForm{wino2, wino4} {
 		for _, sh := range [][3]int{{1, 1, 9}, {5, 3, 27}, {64, 64, 576}, {67, 45, 420}, {130, 7, 70}} {
 			oc, ic, wlda := sh[0], sh[1], sh[2]
-			w := randomInput(1, 1, oc, wlda, uint64(oc+ic)).Data
+			w := testnet.RandomInput(1, 1, oc, wlda, uint64(oc+ic)).Data
 			want := winogradWeightsRef(f, w, wlda, oc, ic)
 			for _, threads := range []int{1, 2, 3} {
 				tm := newTeam(threads)
@@ -413,7 +378,7 @@ func TestSteadyStateMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, side := range []int{64, 128} {
-			x := randomInput(2, 3, side, side, 1)
+			x := testnet.RandomInput(2, 3, side, side, 1)
 			if _, err := p.Forward(context.Background(), x); err != nil {
 				t.Fatal(err)
 			}
@@ -476,7 +441,7 @@ func TestPlanInPlace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		x := randomInput(tc.n, 3, tc.h, tc.h, 13)
+		x := testnet.RandomInput(tc.n, 3, tc.h, tc.h, 13)
 		want, err := p1.Forward(context.Background(), x)
 		if err != nil {
 			t.Fatal(err)

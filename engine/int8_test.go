@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/resnetgo/resnet/internal/kernels"
+	"github.com/resnetgo/resnet/internal/testnet"
 )
 
 // reluInput is randomInput after a ReLU: what every convolution Options.Int8
 // quantizes reads in a ResNet.
 func reluInput(n, c, h, w int, seed uint64) []float32 {
-	x := randomInput(n, c, h, w, seed).Data
+	x := testnet.RandomInput(n, c, h, w, seed).Data
 	for i, v := range x {
 		x[i] = max(v, 0)
 	}
@@ -152,7 +153,7 @@ func checkLayerInt8(t *testing.T, tc convCase, withAcc, signed bool) {
 	x := reluInput(tc.n, tc.inC, tc.h, tc.w, 7)
 	if signed {
 		cv.signedInput()
-		x = randomInput(tc.n, tc.inC, tc.h, tc.w, 7).Data
+		x = testnet.RandomInput(tc.n, tc.inC, tc.h, tc.w, 7).Data
 	}
 	layers := []*q8Layer{newQ8Layer(t, cv, ref, x, tc.h, tc.w)}
 	var acc *accum
@@ -164,7 +165,7 @@ func checkLayerInt8(t *testing.T, tc convCase, withAcc, signed bool) {
 	}
 	var res []float32
 	if tc.res {
-		res = randomInput(tc.n, tc.outC, oh, ow, 9).Data
+		res = testnet.RandomInput(tc.n, tc.outC, oh, ow, 9).Data
 	}
 	out := runLayer(t, cv, tc, x, res, bias, acc).Data
 	checkOutputs(t, tc, out, oh, ow, res, bias, func(img, o, oy, ox int) (want, mag float64) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/resnetgo/resnet/internal/kernels"
+	"github.com/resnetgo/resnet/internal/testnet"
 	"github.com/resnetgo/resnet/models"
 )
 
@@ -60,7 +61,7 @@ func TestLayerProfile(t *testing.T) {
 			_, _, _, err := ws.conv(c, nil, bufT1, l.h, l.w, nil, nil, nil, true)
 			return err
 		})
-		x := randomInput(batch, c.inC, l.h, l.w, 1).Data
+		x := testnet.RandomInput(batch, c.inC, l.h, l.w, 1).Data
 		ws.conv(c, x, bufT1, l.h, l.w, nil, nil, nil, true)
 		cpu0, wall0 := cpuTime(), time.Now()
 		for range reps {
@@ -130,7 +131,7 @@ func TestNetworkProfile(t *testing.T) {
 	if b := os.Getenv("ENGINE_PROFILE_PASSES"); b != "" {
 		fmt.Sscan(b, &passes)
 	}
-	pr, err := p.Profile(context.Background(), randomInput(batch, 3, 224, 224, 1), passes)
+	pr, err := p.Profile(context.Background(), testnet.RandomInput(batch, 3, 224, 224, 1), passes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,14 +163,14 @@ func layerBench(b *testing.B, tc convCase, o Options) (run func()) {
 	var res []float32 // tc.res: a residual the size of the output
 	if tc.res {
 		oh, ow := cv.outSize(tc.h, tc.w)
-		res = randomInput(tc.n, tc.outC, oh, ow, 2).Data
+		res = testnet.RandomInput(tc.n, tc.outC, oh, ow, 2).Data
 	}
 	ws := sizedWorkspace(b, tc.n, tc.h, tc.w, kernels.Threads(), func(ws *workspace) error {
 		_, _, _, err := ws.conv(cv, nil, bufT1, tc.h, tc.w, res, nil, nil, tc.relu)
 		return err
 	})
 	b.Cleanup(ws.team.close)
-	x := randomInput(tc.n, tc.inC, tc.h, tc.w, 1).Data
+	x := testnet.RandomInput(tc.n, tc.inC, tc.h, tc.w, 1).Data
 	return func() { ws.conv(cv, x, bufT1, tc.h, tc.w, res, nil, nil, tc.relu) }
 }
 
@@ -282,7 +283,7 @@ func TestProfile(t *testing.T) {
 			if tc.arch == "resnet50" {
 				size = 64
 			}
-			pr, err := p.Profile(ctx, randomInput(tc.batch, 3, size, size, 1), 1)
+			pr, err := p.Profile(ctx, testnet.RandomInput(tc.batch, 3, size, size, 1), 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -312,10 +313,10 @@ func TestProfile(t *testing.T) {
 	}
 	m, _ := models.New("resnet20", models.Options{Seed: 1})
 	p, _ := Compile(m, Options{})
-	if _, err := p.Profile(ctx, randomInput(1, 3, 32, 32, 1), 0); err == nil {
+	if _, err := p.Profile(ctx, testnet.RandomInput(1, 3, 32, 32, 1), 0); err == nil {
 		t.Error("0 passes: no error")
 	}
-	if _, err := p.Profile(ctx, randomInput(1, 1, 32, 32, 1), 1); err == nil {
+	if _, err := p.Profile(ctx, testnet.RandomInput(1, 1, 32, 32, 1), 1); err == nil {
 		t.Error("1 channel: no error")
 	}
 }
@@ -338,7 +339,7 @@ func BenchmarkStemPool(b *testing.B) {
 				return err
 			})
 			b.Cleanup(ws.team.close)
-			x := randomInput(n, tc.inC, tc.h, tc.w, 1).Data
+			x := testnet.RandomInput(n, tc.inC, tc.h, tc.w, 1).Data
 			ws.convPool(cv, x, bufAct0, tc.h, tc.w)
 			flops := 2 * float64(n*tc.outC*112*112*tc.inC*tc.k*tc.k)
 			cpu0 := cpuTime()

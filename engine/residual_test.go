@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/resnetgo/resnet/internal/kernels"
+	"github.com/resnetgo/resnet/internal/testnet"
 )
 
 // TestResidualOverOut checks the layers that write their output over
@@ -54,8 +55,8 @@ func TestResidualOverOut(t *testing.T) {
 				if !over {
 					return
 				}
-				x := randomInput(tc.n, tc.inC, tc.h, tc.w, 1).Data
-				res := randomInput(tc.n, tc.outC, tc.h, tc.w, 2).Data
+				x := testnet.RandomInput(tc.n, tc.inC, tc.h, tc.w, 1).Data
+				res := testnet.RandomInput(tc.n, tc.outC, tc.h, tc.w, 2).Data
 				ws := sizedWorkspace(t, tc.n, tc.h, tc.w, kernels.Threads(), func(ws *workspace) error {
 					for _, id := range []bufID{bufT1, bufAct0} {
 						if _, _, _, err := ws.conv(cv, nil, id, tc.h, tc.w, res, nil, nil, tc.relu); err != nil {
@@ -99,10 +100,10 @@ func TestStoreT(t *testing.T) {
 			for off := range 16 {
 				for _, over := range []bool{false, true} {
 					relu := off%2 == 0
-					tmp := randomInput(1, 1, plane, cols, 3).Data
+					tmp := testnet.RandomInput(1, 1, plane, cols, 3).Data
 					tmp[off*7%len(tmp)] = float32(math.NaN())
-					bias := randomInput(1, 1, 1, cols, 4).Data
-					res := randomInput(1, 1, cols, plane+off, 5).Data
+					bias := testnet.RandomInput(1, 1, 1, cols, 4).Data
+					res := testnet.RandomInput(1, 1, cols, plane+off, 5).Data
 					want := make([]float32, off+cols*plane+5)
 					got := make([]float32, len(want))
 					for i := range want {

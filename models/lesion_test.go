@@ -21,7 +21,7 @@ func randInput(n, c, h, w int, seed uint64) *tensor.Tensor {
 // eval-mode network is not the identity-ish one of a fresh init.
 func randomBN(m *ResNet, seed uint64) {
 	r := rand.New(rand.NewPCG(seed, 2))
-	for _, bn := range m.batchNorms() {
+	for _, bn := range m.BatchNorms() {
 		for i := range bn.Weight.Value.Data {
 			bn.Weight.Value.Data[i] = 0.5 + r.Float32()
 			bn.Bias.Value.Data[i] = r.Float32() - 0.5

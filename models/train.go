@@ -43,13 +43,15 @@ type blockTrain struct {
 // model.train() and model.eval(). It only affects ForwardTrain; Forward
 // always runs in eval mode. Frozen batch norms stay in eval mode.
 func (m *ResNet) SetTraining(on bool) {
-	for _, bn := range m.batchNorms() {
+	for _, bn := range m.BatchNorms() {
 		bn.Training = on
 	}
 }
 
-// batchNorms returns every batch norm in state_dict order.
-func (m *ResNet) batchNorms() []*nn.BatchNorm2d {
+// BatchNorms returns every batch norm of the network in state_dict order
+// (bn1, then each block's bn1, bn2, bn3 and downsample.1), the layers
+// themselves, not copies.
+func (m *ResNet) BatchNorms() []*nn.BatchNorm2d {
 	bns := []*nn.BatchNorm2d{m.BN1}
 	for _, st := range m.Stages {
 		for _, b := range st {
