@@ -29,6 +29,9 @@ type conv struct {
 	winoT               [2]lazyWeights // the same transposed, in panels (winoUT)
 	wT                  lazyWeights    // a pointwise layer's weights transposed (small maps)
 	inPlace             bool           // compiled with Options.InPlace: no transposed copy
+	wPanels             bool           // w holds the weights as transposed's panels (panelInPlace)
+	probeT              bool           // panelInPlace's dry run: take the transposed paths a copy would
+	wRows               lazyWeights    // with wPanels: the weights as rows, built if a pass asks for them (rows)
 	bf16                bool           // compiled with Options.BF16
 	winoB               [2]lazyWeights // Options.BF16: the Winograd forms' weights as bfloat16 pairs
 	wb                  []float32      // Options.BF16: the weights as bfloat16 pairs (kernels.PackBF16Rows)
@@ -391,7 +394,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 				kernels.PackBF16(ab, ldx, ax[img*ci*plane+j0:], plane, ci, cols)
 				kernels.SgemmSerialBF16(m1-m0, cols, akp, acc.c.wb[m0*acc.c.ldb:], acc.c.ldb, ab, ldx, 0, o[m0*plane+j0:], plane)
 			default:
-				acc.c.gemm(acc.c.w, acc.c.lda, m0, m1, cols, ci, ax[img*ci*plane+j0:], plane, 0, o[m0*plane+j0:], plane)
+				acc.c.gemm(acc.c.rows(), acc.c.lda, m0, m1, cols, ci, ax[img*ci*plane+j0:], plane, 0, o[m0*plane+j0:], plane)
 			}
 			beta = 1
 		}
@@ -411,7 +414,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 			kernels.PackBF16(xb, ldx, x[img*k*plane+j0:], plane, k, cols)
 			kernels.SgemmSerialEpilogueBF16(m1-m0, cols, kp, c.wb[m0*c.ldb:], c.ldb, xb, ldx, beta, o[m0*plane+j0:], plane, ep)
 		default:
-			kernels.SgemmSerialEpilogue(m1-m0, cols, k, c.w[m0*c.lda:], c.lda, x[img*k*plane+j0:], plane, beta, o[m0*plane+j0:], plane, ep)
+			kernels.SgemmSerialEpilogue(m1-m0, cols, k, c.rows()[m0*c.lda:], c.lda, x[img*k*plane+j0:], plane, beta, o[m0*plane+j0:], plane, ep)
 		}
 	})
 }
@@ -514,13 +517,13 @@ const pointwiseTMaxPlain = 256
 // 6.8 % for ResNeXt-50 32x4d, 4.5 % for ResNeXt-101 32x8d (alternating
 // in one process, 2026-11-30 18:4x UTC). Wᵀ is built on first use
 // (c.wT), unless the plan was compiled InPlace: a copy of the 829M-parameter WSL model's last-stage
-// weights would break its memory bound. An InPlace plan gathers Wᵀ's
-// panels from W as it goes instead (productT), where that is done in
-// assembly (kernels.PackTransposeNative): ResNet-50's pass at batch 1
-// then took 3 % longer than with the copy, against 7 % when its small maps
-// were not computed transposed at all; ResNet-18's 4 % against 7 %, and
-// at batch 8 1.5 % against 5 % (passes alternating between the two
-// plans in one process, 2026-11-30 13:33 UTC).
+// weights would break its memory bound. An InPlace plan holds W itself
+// as those panels for the layers a pass at the architecture's input size
+// computes so (Plan.panelInPlace), and for the others gathers Wᵀ's
+// panels from W as it goes (productT), where that is done in assembly
+// (kernels.PackTransposeNative): ResNet-50's pass at batch 1 took 3–14 %
+// longer so than with the copy, against 7 % when its small maps were
+// not computed transposed at all.
 //
 // A k×k convolution (direct, with x its input of h×w) takes its im2col
 // matrix for x: each thread builds that of an image, the first time one
@@ -549,6 +552,10 @@ func (ws *workspace) pointwiseT(c *conv, x []float32, h, w, plane int, out, res,
 	ntSize := ntRoom(plane * ocb)
 	if ws.sizing {
 		ws.colSize = max(ws.colSize, plane*ocb+colSize+ntSize)
+		ws.noteT(c)
+		if acc != nil {
+			ws.noteT(acc.c)
+		}
 		return
 	}
 	// built[worker] is the image whose im2col matrix the thread holds.
@@ -813,6 +820,59 @@ func panelsTInto(u, w []float32, ld, rows, k int) {
 	}
 }
 
+// hasT reports whether c's weights are at hand as transposed's panels:
+// a copy is allowed (not Options.InPlace), or they were laid out so in
+// place (wPanels), or panelInPlace's dry run is asking which layers would
+// read them.
+func (c *conv) hasT() bool { return !c.inPlace || c.wPanels || c.probeT }
+
+// rows returns c's weights as rows (OutC × K, lda apart), what the
+// untransposed paths read: w, or, when w holds them as panels (wPanels),
+// a copy built on first use. A plan compiled InPlace lays out as panels
+// only the layers a pass at the architecture's input size computes
+// transposed, so only other input sizes build the copy.
+func (c *conv) rows() []float32 {
+	if !c.wPanels {
+		return c.w
+	}
+	c.wRows.once.Do(func() { c.wRows.u = c.rowsOf() })
+	return c.wRows.u
+}
+
+// rowsOf returns c's weights as rows without keeping them: w itself, or
+// a new copy of w's panels as rows (wPanels). For what is built once
+// from them, as Winograd's transformed weights.
+func (c *conv) rowsOf() []float32 {
+	if !c.wPanels {
+		return c.w
+	}
+	k := c.inC / c.groups * c.kh * c.kw
+	r := make([]float32, c.outC*k)
+	for o := 0; o < c.outC; o++ {
+		pan := c.w[o/tPanel*k*tPanel+o%tPanel:]
+		row := r[o*k : (o+1)*k]
+		for p := range row {
+			row[p] = pan[p*tPanel]
+		}
+	}
+	return r
+}
+
+// toPanels lays out c's weights, rows of K values with no padding
+// (Options.InPlace) and OutC a multiple of tPanel, as transposed's panels
+// in their own storage: each tPanel rows, which are contiguous, become
+// the K × tPanel panel in the same place, through a copy of one panel.
+func (c *conv) toPanels() {
+	k := c.inC / c.groups * c.kh * c.kw
+	tmp := make([]float32, tPanel*k)
+	for o := 0; o < c.outC; o += tPanel {
+		blk := c.w[o*k : (o+tPanel)*k]
+		copy(tmp, blk)
+		panelsTInto(blk, tmp, k, tPanel, k)
+	}
+	c.wPanels = true
+}
+
 // productTBF16 is productT on BF16 pairs: tmp (plane × (o1−o0)) =
 // xbᵀ·Wᵀ + beta·tmp for one image's packed input xb (K/2 × plane words,
 // rows ldx apart).
@@ -839,6 +899,9 @@ const tPanel = 32
 // after (TestNetworkProfile, two threads, three interleaved runs of each
 // build); its 1×1 layers there did not change.
 func (c *conv) transposed() []float32 {
+	if c.wPanels {
+		return c.w
+	}
 	if c.inPlace {
 		return nil // productT reads W as stored
 	}
@@ -857,7 +920,7 @@ func (c *conv) transposed() []float32 {
 // sums, bit for bit).
 func (c *conv) productT(plane, o0, o1 int, x []float32, beta float32, tmp []float32) {
 	k := c.inC * c.kh * c.kw
-	if c.inPlace {
+	if c.inPlace && !c.wPanels {
 		kernels.SgemmSerialATBT(plane, o1-o0, k, 1, x, plane, c.w[o0*c.lda:], c.lda, beta, tmp, o1-o0)
 		return
 	}
@@ -894,9 +957,9 @@ func (c *conv) directT(plane int) bool {
 
 // transposable reports whether c may compute a map of plane positions
 // transposed, the map having fewer than max (and, in an InPlace plan, the
-// weights' panels gathered in assembly).
+// weights laid out as panels or their panels gathered in assembly).
 func (c *conv) transposable(plane, max int) bool {
-	return plane < max && plane%16 != 0 && c.groups == 1 && !c.bf16 && c.wq == nil && (!c.inPlace || kernels.PackTransposeNative())
+	return plane < max && plane%16 != 0 && c.groups == 1 && !c.bf16 && c.wq == nil && (c.hasT() || kernels.PackTransposeNative())
 }
 
 // im2col writes one image x (c.inC × h×w) as the matrix (K, oh·ow) of
@@ -1297,6 +1360,9 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 		if pooled {
 			ws.mergedSize = max(ws.mergedSize, n*g*tm*tn)
 		}
+		if gT {
+			ws.noteT(c)
+		}
 		return
 	}
 	if packed != nil && c.wq != nil {
@@ -1437,7 +1503,7 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 			}
 			kernels.SgemmSerialBF16(m1-m0, ldt, kp, c.wb[m0*c.ldb:], c.ldb, xb, ldx, 0, tmp, ldt)
 		default:
-			kernels.ConvGemm(m1-m0, cols, k, c.w[m0*c.lda:], c.lda, src, offs, tmp, cols, false)
+			kernels.ConvGemm(m1-m0, cols, k, c.rows()[m0*c.lda:], c.lda, src, offs, tmp, cols, false)
 		}
 		if pooled {
 			var prev []float32 // the side rows of the tile before, when this thread ran it last
@@ -1547,7 +1613,7 @@ func (ws *workspace) directBands(c *conv, x []float32, h, w, oh, ow int, out, re
 		j0, j1 := y0*wq, (y1-1)*wq+ow // grid columns, without the last row's junk
 		cols := j1 - j0
 		tmp := buf[padSize : padSize+m*cols]
-		kernels.ConvGemm(m, cols, k, c.w, c.lda, src, offs, tmp, cols, false)
+		kernels.ConvGemm(m, cols, k, c.rows(), c.lda, src, offs, tmp, cols, false)
 		gridEpilogue(out, res, bias, img*m*plane, ow, oh, wq, 0, m, j0, j1, tmp, cols, relu)
 	})
 }
@@ -1644,7 +1710,8 @@ func poolEpilogue(out, side, prev, bias, scratch []float32, oh, ow, wq, m0, m1, 
 // and, with 64 channels a group, ends each row of tiles with a 16-column
 // tile that loads as many values as it multiplies: with AVX-512, a group's
 // channels a multiple of 16, fewer than pointwiseTMaxPlain positions, and
-// a copy of the weights allowed (not Options.InPlace, BF16 or Int8). In
+// the weights at hand as panels (hasT: a copy, or laid out so in place)
+// and not Options.BF16 or Int8. In
 // ResNeXt-101 32x8d at batch 1 (two threads, profiles of the network
 // alternating with and without), the 14×14 layers took 0.40–0.47 ms
 // instead of 0.50–0.56, the 7×7 ones 0.52–0.53 instead of 0.69–0.72, the
@@ -1653,7 +1720,7 @@ func poolEpilogue(out, side, prev, bias, scratch []float32, oh, ow, wq, m0, m1, 
 // group) 4 % less. At 28×28, 16 channels a group, the layers took 4 %
 // (stride 1) and 13 % (stride 2) longer.
 func (c *conv) groupedT(plane int) bool {
-	return c.groups > 1 && c.outC/c.groups%16 == 0 && plane < pointwiseTMaxPlain && kernels.ConvGemmTNative() && !c.inPlace && !c.bf16 && c.wq == nil
+	return c.groups > 1 && c.outC/c.groups%16 == 0 && plane < pointwiseTMaxPlain && kernels.ConvGemmTNative() && c.hasT() && !c.bf16 && c.wq == nil
 }
 
 // directTiling splits the output of a direct convolution with one group

@@ -413,19 +413,23 @@ func TestSteadyStateMemory(t *testing.T) {
 }
 
 // TestPlanInPlace compiles each network with and without InPlace and
-// compares the logits bit for bit: the in-place plan's small maps gather
-// the weights as stored into the panels the other plan keeps a copy of
-// (kernels.SgemmSerialATBT), the same sums in the same order. At 224×224
-// the last stage's maps are 7×7 and the stride-2 3×3 layers from 28×28
-// are computed transposed; 96×96 gives 3×3 maps. Without the assembly
-// gather (kernels.PackTransposeNative) the in-place plan computes its small
-// maps untransposed, and the two agree within SPEC §6.
+// compares the logits bit for bit. At the architecture's input size
+// (224×224) the in-place plan holds the small maps' weights as the panels
+// the other plan keeps a copy of (panelInPlace): the last stage's 7×7
+// maps, the 14×14 ones, the stride-2 3×3 layers into them and ResNeXt's
+// grouped layers there are computed on them. At 96×96 (3×3 maps) layers
+// that 224×224 computes untransposed are small maps too, and gather the
+// weights as stored into the same panels (kernels.SgemmSerialATBT), the
+// same sums in the same order; at 448×448 layers laid out as panels
+// compute untransposed, on a copy of their rows (conv.rows). Without the
+// assembly gather (kernels.PackTransposeNative) the in-place plan computes
+// such layers untransposed, and the two agree within SPEC §6.
 func TestPlanInPlace(t *testing.T) {
 	for _, tc := range []struct {
 		arch string
 		n, h int
-	}{{"resnet18", 2, 224}, {"resnet50", 1, 224}, {"resnet18", 1, 96}, {"resnet20", 3, 32}} {
-		if testing.Short() && tc.arch == "resnet50" {
+	}{{"resnet18", 2, 224}, {"resnet50", 1, 224}, {"resnext50_32x4d", 1, 224}, {"resnet18", 1, 96}, {"resnet18", 1, 448}, {"resnet20", 3, 32}} {
+		if testing.Short() && (tc.arch == "resnet50" || tc.arch == "resnext50_32x4d") {
 			continue
 		}
 		m1, err := models.New(tc.arch, models.Options{Seed: 8})
@@ -450,8 +454,9 @@ func TestPlanInPlace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !kernels.PackTransposeNative() {
-			// The in-place plan computes its small maps untransposed.
+		if !kernels.PackTransposeNative() && tc.h == 96 {
+			// The in-place plan computes the small maps that 224×224
+			// has not laid out as panels untransposed.
 			if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
 				t.Errorf("%s %d×%d in place: %v", tc.arch, tc.h, tc.h, err)
 			}
@@ -461,6 +466,26 @@ func TestPlanInPlace(t *testing.T) {
 			if math.Float32bits(got.Data[i]) != math.Float32bits(v) {
 				t.Fatalf("%s %d×%d: logit %d is %v in place, %v with the copy", tc.arch, tc.h, tc.h, i, got.Data[i], v)
 			}
+		}
+		// A pass at the architecture's size keeps no second copy of any
+		// layer's weights; the last stage's are laid out as panels.
+		panels, rows := 0, 0
+		for _, c := range p2.convs() {
+			if c.wPanels {
+				panels++
+			}
+			if c.wRows.u != nil || c.wT.u != nil {
+				rows++
+			}
+		}
+		if panels == 0 && m2.Config.InputSize == 224 { // resnet20's maps are 32×32 to 8×8
+			t.Errorf("%s: no layer laid out as panels in place", tc.arch)
+		}
+		if h := m2.Config.InputSize; tc.h == h && rows > 0 {
+			t.Errorf("%s %d×%d: %d layers copied their weights", tc.arch, tc.h, tc.h, rows)
+		}
+		if tc.h == 448 && rows == 0 {
+			t.Errorf("%s %d×%d: no layer computed its panels untransposed", tc.arch, tc.h, tc.h)
 		}
 	}
 }

@@ -230,6 +230,13 @@ func BenchmarkConvLayer(b *testing.B) {
 		{"1x1-128-512-28-b8-res", convCase{128, 512, 1, 1, 0, 1, 8, 28, 28, true, true}, Options{}},
 		{"1x1-128-512-28-b8", convCase{128, 512, 1, 1, 0, 1, 8, 28, 28, false, true}, Options{}},
 		{"1x1-512-128-28-b8", convCase{512, 128, 1, 1, 0, 1, 8, 28, 28, false, true}, Options{}},
+		// resnext101_32x48d_wsl's layer 3 and 4 (weights of 25 to 170 MB a layer)
+		{"1x1-1024-6144-14", convCase{1024, 6144, 1, 1, 0, 1, 1, 14, 14, false, true}, Options{}},
+		{"1x1-6144-1024-14-res", convCase{6144, 1024, 1, 1, 0, 1, 1, 14, 14, true, true}, Options{}},
+		{"1x1-2048-12288-7", convCase{2048, 12288, 1, 1, 0, 1, 1, 7, 7, false, true}, Options{}},
+		{"1x1-12288-2048-7-res", convCase{12288, 2048, 1, 1, 0, 1, 1, 7, 7, true, true}, Options{}},
+		{"grouped192-14", convCase{6144, 6144, 3, 1, 1, 32, 1, 14, 14, false, true}, Options{NoWinograd: true}},
+		{"grouped384-7", convCase{12288, 12288, 3, 1, 1, 32, 1, 7, 7, false, true}, Options{NoWinograd: true}},
 	} {
 		b.Run(l.name, func(b *testing.B) {
 			if !l.o.NoWinograd {

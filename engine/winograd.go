@@ -114,7 +114,7 @@ func (c *conv) winoU(t *team, f *winoForm) []float32 {
 	if f == wino4 {
 		ww = &c.wino[1]
 	}
-	ww.once.Do(func() { ww.u = winogradWeights(t, f, c.w, c.lda, c.outC, c.inC) })
+	ww.once.Do(func() { ww.u = winogradWeights(t, f, c.rowsOf(), c.lda, c.outC, c.inC) })
 	return ww.u
 }
 
@@ -128,7 +128,7 @@ func (c *conv) winoUB(t *team, f *winoForm) (ub []float32, ldub int) {
 	}
 	ldub = gemmLDA(kernels.BF16Pairs(c.inC))
 	ww.once.Do(func() {
-		u := winogradWeights(t, f, c.w, c.lda, c.outC, c.inC)
+		u := winogradWeights(t, f, c.rowsOf(), c.lda, c.outC, c.inC)
 		a2, lda := f.alpha*f.alpha, gemmLDA(c.inC)
 		ww.u = make([]float32, a2*c.outC*ldub)
 		for xi := 0; xi < a2; xi++ {
@@ -251,7 +251,7 @@ func (c *conv) winoUT(t *team, f *winoForm) []float32 {
 		ww = &c.winoT[1]
 	}
 	ww.once.Do(func() {
-		ww.u = winoPanelsT(winogradWeights(t, f, c.w, c.lda, c.outC, c.inC), f.alpha*f.alpha, c.outC, c.inC)
+		ww.u = winoPanelsT(winogradWeights(t, f, c.rowsOf(), c.lda, c.outC, c.inC), f.alpha*f.alpha, c.outC, c.inC)
 	})
 	return ww.u
 }

@@ -57,6 +57,17 @@ type workspace struct {
 	// bottleneck's projection shortcut) when acc is not nil, and the max
 	// pool after it when pooled.
 	trace func(c, acc *conv, h, w int, pooled bool, d time.Duration)
+	// transposedT, when not nil in a dry run (panelInPlace), collects
+	// the convolutions whose transposed weights the pass would read.
+	transposedT map[*conv]bool
+}
+
+// noteT records, in panelInPlace's dry run, that the pass computes c
+// transposed, on its weights in panels.
+func (ws *workspace) noteT(c *conv) {
+	if ws.transposedT != nil {
+		ws.transposedT[c] = true
+	}
 }
 
 // workspace returns a free workspace for n images of h×w, building the
@@ -183,6 +194,12 @@ func (ws *workspace) block(b *block, x []float32, in bufID, h, w int) (y []float
 			return nil, 0, 0, 0, fmt.Errorf("identity shortcut from (%d, %d, %d) to (%d, %d, %d)", b.inC, h, w, b.outC, oh, ow)
 		}
 		res, identity = x, true
+		if ws.sizing {
+			// The dry run has no buffers (x is nil); an empty residual
+			// lets the layers choose their paths as a pass will
+			// (conv.pointwisePath), which panelInPlace relies on.
+			res = []float32{}
+		}
 	}
 	t1, h1, w1, err := ws.conv(b.conv1, x, bufT1, h, w, nil, nil, nil, true)
 	if err != nil {
