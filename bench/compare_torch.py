@@ -21,8 +21,14 @@ a = p.parse_args()
 
 torch.set_num_threads(a.threads)
 torch.manual_seed(1)
-name = a.arch[:-4] if a.arch.endswith("_wsl") else a.arch  # same shapes as torchvision's
-model = getattr(torchvision.models, name)().eval()
+if a.arch.endswith("_wsl"):
+    # The WSL networks are torchvision's ResNeXt-101 32xNd (only N = 8 has
+    # a constructor there), with the same parameter names.
+    width = int(a.arch[len("resnext101_32x"):-len("d_wsl")])
+    model = torchvision.models.resnet.ResNet(torchvision.models.resnet.Bottleneck, [3, 4, 23, 3],
+                                             groups=32, width_per_group=width).eval()
+else:
+    model = getattr(torchvision.models, a.arch)().eval()
 
 if a.onnx and not os.path.exists(a.onnx):
     tmp = a.onnx + ".tmp"
