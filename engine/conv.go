@@ -36,6 +36,8 @@ type conv struct {
 	winoB               [2]lazyWeights // Options.BF16: the Winograd forms' weights as bfloat16 pairs
 	wb                  []float32      // Options.BF16: the weights as bfloat16 pairs (kernels.PackBF16Rows)
 	wbT                 lazyWeights    // Options.BF16: wb transposed (small maps)
+	wbPanels            bool           // wb holds the pairs as transposedBF16's panels (panelInPlace)
+	wbRows              lazyWeights    // with wbPanels: the pairs as rows, built if a pass asks for them (rowsBF16)
 	ldb                 int            // wb's row stride, in words
 	wq                  []float32      // Options.Int8: the weights as quads of signed bytes (kernels.PackS8Rows)
 	sq                  []float32      // wq's scales, one per output channel
@@ -392,7 +394,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 			case acc.c.wb != nil:
 				ab := buf[kp*ldx : (kp+akp)*ldx]
 				kernels.PackBF16(ab, ldx, ax[img*ci*plane+j0:], plane, ci, cols)
-				kernels.SgemmSerialBF16(m1-m0, cols, akp, acc.c.wb[m0*acc.c.ldb:], acc.c.ldb, ab, ldx, 0, o[m0*plane+j0:], plane)
+				kernels.SgemmSerialBF16(m1-m0, cols, akp, acc.c.rowsBF16()[m0*acc.c.ldb:], acc.c.ldb, ab, ldx, 0, o[m0*plane+j0:], plane)
 			default:
 				acc.c.gemm(acc.c.rows(), acc.c.lda, m0, m1, cols, ci, ax[img*ci*plane+j0:], plane, 0, o[m0*plane+j0:], plane)
 			}
@@ -412,7 +414,7 @@ func (ws *workspace) pointwise(c *conv, x []float32, h, w, oh, ow int, out, res,
 		case bf16:
 			xb := buf[:kp*ldx]
 			kernels.PackBF16(xb, ldx, x[img*k*plane+j0:], plane, k, cols)
-			kernels.SgemmSerialEpilogueBF16(m1-m0, cols, kp, c.wb[m0*c.ldb:], c.ldb, xb, ldx, beta, o[m0*plane+j0:], plane, ep)
+			kernels.SgemmSerialEpilogueBF16(m1-m0, cols, kp, c.rowsBF16()[m0*c.ldb:], c.ldb, xb, ldx, beta, o[m0*plane+j0:], plane, ep)
 		default:
 			kernels.SgemmSerialEpilogue(m1-m0, cols, k, c.rows()[m0*c.lda:], c.lda, x[img*k*plane+j0:], plane, beta, o[m0*plane+j0:], plane, ep)
 		}
@@ -521,9 +523,10 @@ const pointwiseTMaxPlain = 256
 // as those panels for the layers a pass at the architecture's input size
 // computes so (Plan.panelInPlace), and for the others gathers Wᵀ's
 // panels from W as it goes (productT), where that is done in assembly
-// (kernels.PackTransposeNative): ResNet-50's pass at batch 1 took 3–14 %
-// longer so than with the copy, against 7 % when its small maps were
-// not computed transposed at all.
+// (kernels.PackTransposeNative). Gathering so at every layer took
+// ResNet-50's pass at batch 1 3 % longer than the copy in 2026-11-30's
+// measure and 10–14 % in 2026-12-02's (7 % with no small map
+// transposed).
 //
 // A k×k convolution (direct, with x its input of h×w) takes its im2col
 // matrix for x: each thread builds that of an image, the first time one
@@ -678,10 +681,15 @@ func tItem(it, n, m, tm, ocb int, panelMajor bool) (img, o0, o1 int) {
 // transposableBF16 reports whether a layer compiled with Options.BF16
 // (1×1, or k×k on its im2col matrix) computes a map of plane positions
 // transposed (pointwiseTBF16): fewer than pointwiseTMaxPlain positions,
-// not a multiple of 16, one group, and a copy of the weights allowed.
+// not a multiple of 16, one group, and the pairs at hand as panels (a
+// copy allowed, or laid out so in place: hasTBF16).
 func (c *conv) transposableBF16(plane int) bool {
-	return c.wb != nil && c.wq == nil && !c.inPlace && c.groups == 1 && plane < pointwiseTMaxPlain && plane%16 != 0
+	return c.wb != nil && c.wq == nil && c.hasTBF16() && c.groups == 1 && plane < pointwiseTMaxPlain && plane%16 != 0
 }
+
+// hasTBF16 is hasT for the BF16 pairs: a copy allowed, the pairs laid out
+// as panels in place (wbPanels), or panelInPlace's dry run.
+func (c *conv) hasTBF16() bool { return !c.inPlace || c.wbPanels || c.probeT }
 
 // pointwiseTBF16 is pointwiseT with Options.BF16, for 1×1 layers and the
 // k×k ones of small maps (direct's, on their im2col matrix): the images'
@@ -723,6 +731,10 @@ func (ws *workspace) pointwiseTBF16(c *conv, x []float32, h, w, plane int, out, 
 		ws.colSize = max(ws.colSize, plane*ocb+ntSize)
 		if c.kind == direct {
 			ws.colSize = max(ws.colSize, imSize+hp*wp)
+		}
+		ws.noteT(c)
+		if acc != nil {
+			ws.noteT(acc.c)
 		}
 		return
 	}
@@ -794,6 +806,9 @@ func (ws *workspace) packPairsT(c *conv, x []float32, plane int, packed []float3
 // transposed, (K/2, OutC) words in panels of tPanel output channels (as
 // transposed), building them on first use.
 func (c *conv) transposedBF16() []float32 {
+	if c.wbPanels {
+		return c.wb
+	}
 	c.wbT.once.Do(func() {
 		c.wbT.u = panelsT(c.wb, c.ldb, c.outC, kernels.BF16Pairs(c.inC/c.groups*c.kh*c.kw))
 	})
@@ -846,11 +861,28 @@ func (c *conv) rowsOf() []float32 {
 	if !c.wPanels {
 		return c.w
 	}
-	k := c.inC / c.groups * c.kh * c.kw
-	r := make([]float32, c.outC*k)
-	for o := 0; o < c.outC; o++ {
-		pan := c.w[o/tPanel*k*tPanel+o%tPanel:]
-		row := r[o*k : (o+1)*k]
+	return rowsOfPanels(c.w, c.outC, c.inC/c.groups*c.kh*c.kw, c.lda)
+}
+
+// rowsBF16 is rows for the BF16 pairs: wb, or, when wb holds them as
+// panels (wbPanels), a copy as rows ldb apart, built on first use.
+func (c *conv) rowsBF16() []float32 {
+	if !c.wbPanels {
+		return c.wb
+	}
+	c.wbRows.once.Do(func() {
+		c.wbRows.u = rowsOfPanels(c.wb, c.outC, kernels.BF16Pairs(c.inC/c.groups*c.kh*c.kw), c.ldb)
+	})
+	return c.wbRows.u
+}
+
+// rowsOfPanels returns rows × k values laid out as panelsT's panels in u
+// as rows ld apart (a new slice).
+func rowsOfPanels(u []float32, rows, k, ld int) []float32 {
+	r := make([]float32, rows*ld)
+	for o := 0; o < rows; o++ {
+		pan := u[o/tPanel*k*tPanel+o%tPanel:]
+		row := r[o*ld : o*ld+k]
 		for p := range row {
 			row[p] = pan[p*tPanel]
 		}
@@ -858,19 +890,31 @@ func (c *conv) rowsOf() []float32 {
 	return r
 }
 
-// toPanels lays out c's weights, rows of K values with no padding
-// (Options.InPlace) and OutC a multiple of tPanel, as transposed's panels
-// in their own storage: each tPanel rows, which are contiguous, become
-// the K × tPanel panel in the same place, through a copy of one panel.
+// toPanels lays out c's weights (or, with Options.BF16, its pairs) as
+// transposed's (transposedBF16's) panels in their own storage
+// (panelsInPlace), OutC a multiple of tPanel.
 func (c *conv) toPanels() {
 	k := c.inC / c.groups * c.kh * c.kw
-	tmp := make([]float32, tPanel*k)
-	for o := 0; o < c.outC; o += tPanel {
-		blk := c.w[o*k : (o+tPanel)*k]
-		copy(tmp, blk)
-		panelsTInto(blk, tmp, k, tPanel, k)
+	if c.wb != nil {
+		panelsInPlace(c.wb, c.ldb, c.outC, kernels.BF16Pairs(k))
+		c.wbPanels = true
+		return
 	}
+	panelsInPlace(c.w, c.lda, c.outC, k)
 	c.wPanels = true
+}
+
+// panelsInPlace lays out w, rows × k values in rows ld ≥ k apart (rows a
+// multiple of tPanel), as panelsT's panels from its start: each tPanel
+// rows become the k × tPanel panel through a copy of them. A panel takes
+// no more room than its rows and starts no later, so that, in order, a
+// panel is written over its own rows and those before only.
+func panelsInPlace(w []float32, ld, rows, k int) {
+	tmp := make([]float32, tPanel*ld)
+	for o := 0; o < rows; o += tPanel {
+		copy(tmp, w[o*ld:(o+tPanel)*ld])
+		panelsTInto(w[o*k:(o+tPanel)*k], tmp, ld, tPanel, k)
+	}
 }
 
 // productTBF16 is productT on BF16 pairs: tmp (plane × (o1−o0)) =
@@ -1501,7 +1545,7 @@ func (ws *workspace) direct(c *conv, x []float32, h, w, oh, ow int, out, res, bi
 				xb = buf[padSize+mb*ldx : padSize+mb*ldx+bfSize]
 				kernels.PackBF16Offs(xb, ldx, src, offs, k, cols)
 			}
-			kernels.SgemmSerialBF16(m1-m0, ldt, kp, c.wb[m0*c.ldb:], c.ldb, xb, ldx, 0, tmp, ldt)
+			kernels.SgemmSerialBF16(m1-m0, ldt, kp, c.rowsBF16()[m0*c.ldb:], c.ldb, xb, ldx, 0, tmp, ldt)
 		default:
 			kernels.ConvGemm(m1-m0, cols, k, c.rows()[m0*c.lda:], c.lda, src, offs, tmp, cols, false)
 		}

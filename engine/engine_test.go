@@ -424,11 +424,19 @@ func TestSteadyStateMemory(t *testing.T) {
 // compute untransposed, on a copy of their rows (conv.rows). Without the
 // assembly gather (kernels.PackTransposeNative) the in-place plan computes
 // such layers untransposed, and the two agree within SPEC §6.
+//
+// With Options.BF16 the same holds for the bfloat16 pairs (their panels,
+// transposedBF16).
 func TestPlanInPlace(t *testing.T) {
 	for _, tc := range []struct {
 		arch string
 		n, h int
-	}{{"resnet18", 2, 224}, {"resnet50", 1, 224}, {"resnext50_32x4d", 1, 224}, {"resnet18", 1, 96}, {"resnet18", 1, 448}, {"resnet20", 3, 32}} {
+		bf16 bool
+	}{
+		{"resnet18", 2, 224, false}, {"resnet50", 1, 224, false}, {"resnext50_32x4d", 1, 224, false},
+		{"resnet18", 1, 96, false}, {"resnet18", 1, 448, false}, {"resnet20", 3, 32, false},
+		{"resnet18", 1, 224, true}, {"resnet50", 2, 224, true}, {"resnet18", 1, 448, true},
+	} {
 		if testing.Short() && (tc.arch == "resnet50" || tc.arch == "resnext50_32x4d") {
 			continue
 		}
@@ -437,11 +445,11 @@ func TestPlanInPlace(t *testing.T) {
 			t.Fatal(err)
 		}
 		m2, _ := models.New(tc.arch, models.Options{Seed: 8})
-		p1, err := Compile(m1, Options{})
+		p1, err := Compile(m1, Options{BF16: tc.bf16})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p2, err := Compile(m2, Options{InPlace: true})
+		p2, err := Compile(m2, Options{InPlace: true, BF16: tc.bf16})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -454,7 +462,7 @@ func TestPlanInPlace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !kernels.PackTransposeNative() && tc.h == 96 {
+		if !kernels.PackTransposeNative() && tc.h == 96 && !tc.bf16 {
 			// The in-place plan computes the small maps that 224×224
 			// has not laid out as panels untransposed.
 			if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
@@ -471,10 +479,10 @@ func TestPlanInPlace(t *testing.T) {
 		// layer's weights; the last stage's are laid out as panels.
 		panels, rows := 0, 0
 		for _, c := range p2.convs() {
-			if c.wPanels {
+			if c.wPanels || c.wbPanels {
 				panels++
 			}
-			if c.wRows.u != nil || c.wT.u != nil {
+			if c.wRows.u != nil || c.wT.u != nil || c.wbRows.u != nil || c.wbT.u != nil {
 				rows++
 			}
 		}
@@ -482,7 +490,7 @@ func TestPlanInPlace(t *testing.T) {
 			t.Errorf("%s: no layer laid out as panels in place", tc.arch)
 		}
 		if h := m2.Config.InputSize; tc.h == h && rows > 0 {
-			t.Errorf("%s %d×%d: %d layers copied their weights", tc.arch, tc.h, tc.h, rows)
+			t.Errorf("%s %d×%d (BF16 %v): %d layers copied their weights", tc.arch, tc.h, tc.h, tc.bf16, rows)
 		}
 		if tc.h == 448 && rows == 0 {
 			t.Errorf("%s %d×%d: no layer computed its panels untransposed", tc.arch, tc.h, tc.h)

@@ -20,8 +20,9 @@ type Options struct {
 	// convolution weights then hold the plan's values and the model must
 	// not be run or saved afterwards; drop it. The layers that a pass at
 	// the architecture's input size computes transposed (its small maps)
-	// have their weights laid out in place as the transposed panels a
-	// copy would hold, so such a plan runs as fast as one with a copy;
+	// have their weights (with BF16, their pairs) laid out in place as
+	// the transposed panels a copy would hold, so such a plan runs as
+	// fast as one with a copy;
 	// other input sizes gather the panels of the other small maps as they
 	// go (with AVX-512, AVX2 or NEON; without them those are not
 	// transposed), and build a copy of a layer's rows if they compute one
@@ -145,7 +146,7 @@ func Compile(m *models.ResNet, o Options) (*Plan, error) {
 	if !o.InPlace {
 		p.fcW, p.fcB = append([]float32(nil), p.fcW...), append([]float32(nil), p.fcB...)
 	}
-	if o.InPlace && !o.BF16 && !o.Int8 && m.Config.InputSize > 0 {
+	if o.InPlace && !o.Int8 && m.Config.InputSize > 0 {
 		if err := p.panelInPlace(m.Config.InputSize); err != nil {
 			return nil, err
 		}
@@ -169,14 +170,16 @@ func (p *Plan) convs() []*conv {
 // panelInPlace lays out, in the model's own storage, the weights of the
 // layers that a pass over one size×size image computes transposed (the
 // small maps' 1×1 and 3×3 layers, the stride-2 ones into them, ResNeXt's
-// grouped ones there: pointwiseT, groupedT) as the panels that a plan
-// with a copy builds for them (transposed), where OutC is a multiple of
-// tPanel, so that the panels take exactly the rows' room. An InPlace
+// grouped ones there: pointwiseT, groupedT; with Options.BF16 their
+// pairs, pointwiseTBF16) as the panels that a plan with a copy builds for
+// them (transposed, transposedBF16), where OutC is a multiple of tPanel,
+// so that the panels take no more than the rows' room. An InPlace
 // plan otherwise gathers those panels from the rows as it goes
 // (kernels.SgemmSerialATBT), or, for ResNeXt's grouped layers, computes
-// them untransposed: ResNet-50's pass at batch 1 took 10–14 % longer so
-// than with the copy, ResNeXt-50's 4–9 %, resnext101_32x48d_wsl's about
-// 10 %. A dry run of the pass at that size, with every layer taking the
+// them untransposed, and with BF16 took the columns' paths: ResNet-50's
+// pass at batch 1 took 10–14 % longer so than with the copy (with BF16
+// 11–15 %, at batch 8 6–8 %), ResNeXt-50's 4–9 %, resnext101_32x48d_wsl's
+// about 12 % (with BF16 6 %). A dry run of the pass at that size, with every layer taking the
 // path a copy would allow, names the layers. Other input sizes may run a
 // layer so laid out untransposed: it then builds a copy of its rows on
 // first use (conv.rows).
@@ -205,7 +208,7 @@ func (p *Plan) panelInPlace(size int) error {
 		})
 	}
 	for _, c := range convs {
-		if ws.transposedT[c] && c.outC%tPanel == 0 && c.lda == c.inC/c.groups*c.kh*c.kw && c.w != nil {
+		if ws.transposedT[c] && c.outC%tPanel == 0 && (c.wb != nil || c.lda == c.inC/c.groups*c.kh*c.kw && c.w != nil) {
 			todo <- c
 		}
 	}
