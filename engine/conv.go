@@ -892,29 +892,34 @@ func rowsOfPanels(u []float32, rows, k, ld int) []float32 {
 
 // toPanels lays out c's weights (or, with Options.BF16, its pairs) as
 // transposed's (transposedBF16's) panels in their own storage
-// (panelsInPlace), OutC a multiple of tPanel.
-func (c *conv) toPanels() {
+// (panelsInPlace), OutC a multiple of tPanel, through tmp, which it
+// returns grown to a panel's rows.
+func (c *conv) toPanels(tmp []float32) []float32 {
 	k := c.inC / c.groups * c.kh * c.kw
 	if c.wb != nil {
-		panelsInPlace(c.wb, c.ldb, c.outC, kernels.BF16Pairs(k))
 		c.wbPanels = true
-		return
+		return panelsInPlace(c.wb, c.ldb, c.outC, kernels.BF16Pairs(k), tmp)
 	}
-	panelsInPlace(c.w, c.lda, c.outC, k)
 	c.wPanels = true
+	return panelsInPlace(c.w, c.lda, c.outC, k, tmp)
 }
 
 // panelsInPlace lays out w, rows × k values in rows ld ≥ k apart (rows a
 // multiple of tPanel), as panelsT's panels from its start: each tPanel
-// rows become the k × tPanel panel through a copy of them. A panel takes
-// no more room than its rows and starts no later, so that, in order, a
-// panel is written over its own rows and those before only.
-func panelsInPlace(w []float32, ld, rows, k int) {
-	tmp := make([]float32, tPanel*ld)
+// rows become the k × tPanel panel through a copy of them in tmp (grown
+// as needed, and returned). A panel takes no more room than its rows and
+// starts no later, so that, in order, a panel is written over its own
+// rows and those before only.
+func panelsInPlace(w []float32, ld, rows, k int, tmp []float32) []float32 {
+	if cap(tmp) < tPanel*ld {
+		tmp = make([]float32, tPanel*ld)
+	}
+	tmp = tmp[:tPanel*ld]
 	for o := 0; o < rows; o += tPanel {
 		copy(tmp, w[o*ld:(o+tPanel)*ld])
 		panelsTInto(w[o*k:(o+tPanel)*k], tmp, ld, tPanel, k)
 	}
+	return tmp
 }
 
 // productTBF16 is productT on BF16 pairs: tmp (plane × (o1−o0)) =

@@ -201,13 +201,16 @@ func (p *Plan) panelInPlace(size int) {
 	var wg sync.WaitGroup
 	for range kernels.Threads() {
 		wg.Go(func() {
+			var tmp []float32 // a panel's rows, grown to the widest layer the thread takes
 			for c := range todo {
-				c.toPanels()
+				tmp = c.toPanels(tmp)
 			}
 		})
 	}
+	// In place the rows are K values apart (newConv), so a panel takes
+	// exactly tPanel rows' room.
 	for _, c := range convs {
-		if ws.transposedT[c] && c.outC%tPanel == 0 && (c.wb != nil || c.lda == c.inC/c.groups*c.kh*c.kw && c.w != nil) {
+		if ws.transposedT[c] && c.outC%tPanel == 0 {
 			todo <- c
 		}
 	}
