@@ -143,7 +143,7 @@ func (p *pickler) dump(v any, depth int) error {
 	case float32:
 		return p.dump(float64(x), depth)
 	case string:
-		if len(x) > math.MaxUint32 {
+		if uint64(len(x)) > math.MaxUint32 {
 			return fmt.Errorf("checkpoint: string of %d bytes is too long", len(x))
 		}
 		p.str(x)

@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"fmt"
+	"github.com/resnetgo/resnet/internal/cputime"
 	"image"
 	"image/jpeg"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/resnetgo/resnet/imageio"
 )
@@ -125,4 +127,11 @@ func BenchmarkLoaderFashionMNIST(b *testing.B) {
 			benchLoader(b, &Loader{Dataset: &d, BatchSize: 128, Shuffle: true, Seed: 1})
 		})
 	}
+}
+
+// cpuTime is the process's CPU time (user + system, all threads): on a
+// shared machine a steadier measure than wall time; 0 where unavailable.
+func cpuTime() time.Duration {
+	d, _ := cputime.Process()
+	return d
 }

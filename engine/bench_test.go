@@ -3,7 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
-	"syscall"
+	"github.com/resnetgo/resnet/internal/cputime"
 	"testing"
 	"time"
 
@@ -71,13 +71,11 @@ func benchForward(b *testing.B, f func(context.Context, *tensor.Tensor) (*tensor
 	b.ReportMetric((cpuTime()-cpu0).Seconds()*1e3/images, "cpu-ms/image")
 }
 
-// cpuTime returns the process's user + system CPU time.
+// cpuTime is the process's CPU time (user + system, all threads): on a
+// shared machine a steadier measure than wall time; 0 where unavailable.
 func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	d, _ := cputime.Process()
+	return d
 }
 
 // hasWinograd reports whether any layer of p was compiled with Winograd

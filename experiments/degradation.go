@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/resnetgo/resnet/internal/cputime"
 	"io"
 	"math"
 	"os"
@@ -568,4 +569,12 @@ func stateOf(path string, ck *train.Checkpoint) (netState, error) {
 		return st, fmt.Errorf("experiments: %s: inconsistent progress record (iteration %d of %d, %d per epoch)", path, st.Iter, st.Total, st.PerEpoch)
 	}
 	return st, nil
+}
+
+// cpuSeconds returns the process's CPU time in seconds (user + system, all
+// threads): unlike wall time it does not grow while other processes hold
+// the cores; 0 where unavailable.
+func cpuSeconds() float64 {
+	d, _ := cputime.Process()
+	return d.Seconds()
 }

@@ -2,9 +2,11 @@ package imageio
 
 import (
 	"bytes"
+	"github.com/resnetgo/resnet/internal/cputime"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // The PIL side of this comparison is bench/imageio_pil.py, on the same file.
@@ -80,4 +82,11 @@ func BenchmarkImageNetEvalTransform(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// cpuTime is the process's CPU time (user + system, all threads): on a
+// shared machine a steadier measure than wall time; 0 where unavailable.
+func cpuTime() time.Duration {
+	d, _ := cputime.Process()
+	return d
 }

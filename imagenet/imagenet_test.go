@@ -3,6 +3,7 @@ package imagenet
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,7 +52,7 @@ func TestLabelsIsACopy(t *testing.T) {
 }
 
 func TestLabelOutOfRange(t *testing.T) {
-	for _, i := range []int{-1, NumClasses, 1 << 40} {
+	for _, i := range []int{-1, NumClasses, math.MaxInt} {
 		if got := Label(i); got != "" {
 			t.Errorf("Label(%d) = %q, want \"\"", i, got)
 		}

@@ -1,10 +1,8 @@
-//go:build unix
-
 package models_test
 
 import (
 	"fmt"
-	"syscall"
+	"github.com/resnetgo/resnet/internal/cputime"
 	"testing"
 
 	"github.com/resnetgo/resnet/models"
@@ -78,11 +76,10 @@ func BenchmarkTrainStep(b *testing.B) {
 	}
 }
 
-// cpuSeconds returns the CPU time (user + system) this process has used.
+// cpuSeconds returns the process's CPU time in seconds (user + system, all
+// threads): unlike wall time it does not grow while other processes hold
+// the cores; 0 where unavailable.
 func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	d, _ := cputime.Process()
+	return d.Seconds()
 }

@@ -6,6 +6,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -47,7 +48,7 @@ func Numel(shape []int) (int, error) {
 		if d < 0 {
 			return 0, fmt.Errorf("tensor: negative dimension in shape %v", shape)
 		}
-		if d != 0 && n > (1<<62)/d {
+		if d != 0 && n > math.MaxInt/2/d { // at most half the int range (2⁶² on 64-bit systems)
 			return 0, fmt.Errorf("tensor: shape %v is too large", shape)
 		}
 		n *= d

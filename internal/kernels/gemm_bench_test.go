@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"github.com/resnetgo/resnet/internal/cputime"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -129,4 +130,12 @@ func ExampleSgemm() {
 	Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
 	fmt.Println(c)
 	// Output: [58 64 139 154]
+}
+
+// processCPUSeconds returns the process's CPU time in seconds (user + system, all
+// threads): unlike wall time it does not grow while other processes hold
+// the cores; 0 where unavailable.
+func processCPUSeconds() float64 {
+	d, _ := cputime.Process()
+	return d.Seconds()
 }
