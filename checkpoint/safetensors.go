@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 
 	"github.com/resnetgo/resnet/tensor"
@@ -113,6 +114,9 @@ func readSafetensors(r io.ReaderAt, size int64) (*parsed, error) {
 		for i, d := range e.Shape {
 			if d < 0 || d > 1<<40 {
 				return nil, formatErr(key, 8, nil, "safetensors: bad shape %v", e.Shape)
+			}
+			if d > math.MaxInt { // 32-bit systems
+				return nil, formatErr(key, 8, ErrTooLarge, "safetensors: shape %v: dimension %d exceeds this system's int", e.Shape, d)
 			}
 			shape[i] = int(d)
 		}

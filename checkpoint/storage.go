@@ -63,7 +63,7 @@ func (u *unpickler) rebuildTensor(g Global, a Tuple) (any, error) {
 	}
 	v := &view{st: st, offset: off, shape: make([]int, len(shape)), stride: strides}
 	for i, d := range shape {
-		if d > math.MaxInt32*1024 {
+		if d > math.MaxInt32*1024 || d > math.MaxInt { // the second on 32-bit systems
 			return nil, fmt.Errorf("%w: dimension %d", ErrTooLarge, d)
 		}
 		v.shape[i] = int(d)

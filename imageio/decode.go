@@ -16,6 +16,7 @@ package imageio
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -211,6 +212,15 @@ func decodeBytes(data []byte, opt Options, need func(w, h int) image.Rectangle) 
 		}
 		img = jpegToImage(j, r)
 	} else {
+		// A PNG's size is checked from its header first: on a 32-bit
+		// system the standard decoder refuses width·height past the int
+		// range ("dimension overflow") before the limit could say so.
+		if name == "png" && len(data) >= 24 && string(data[12:16]) == "IHDR" {
+			w, h := int64(binary.BigEndian.Uint32(data[16:20])), int64(binary.BigEndian.Uint32(data[20:24]))
+			if err := checkSize64(w, h, opt); errors.Is(err, ErrTooLarge) {
+				return nil, name, err
+			}
+		}
 		cfg, err := f.config(bytes.NewReader(data))
 		if err != nil {
 			return nil, name, decodeError(name, err)
@@ -260,12 +270,14 @@ func decodeBytes(data []byte, opt Options, need func(w, h int) image.Rectangle) 
 	return img, name, nil
 }
 
-func checkSize(w, h int, opt Options) error {
+func checkSize(w, h int, opt Options) error { return checkSize64(int64(w), int64(h), opt) }
+
+func checkSize64(w, h int64, opt Options) error {
 	if w <= 0 || h <= 0 {
 		return fmt.Errorf("%w (%dx%d)", ErrEmpty, w, h)
 	}
-	if limit := pixelLimit(opt); limit > 0 && int64(w)*int64(h) > limit {
-		return fmt.Errorf("%w: %dx%d = %d pixels > %d", ErrTooLarge, w, h, int64(w)*int64(h), limit)
+	if limit := pixelLimit(opt); limit > 0 && w*h > limit {
+		return fmt.Errorf("%w: %dx%d = %d pixels > %d", ErrTooLarge, w, h, w*h, limit)
 	}
 	return nil
 }

@@ -309,11 +309,14 @@ func parseHeader(s string) (*header, error) {
 	}
 	h := &header{fortran: fortran}
 	for _, x := range shape {
-		n, ok := x.(int)
+		n, ok := x.(int64)
 		if !ok || n < 0 {
 			return nil, errf(ErrFormat, "bad shape %v", shape)
 		}
-		h.shape = append(h.shape, n)
+		if n > math.MaxInt { // 32-bit systems
+			return nil, errf(ErrUnsupported, "shape %v: dimension %d exceeds this system's int", shape, n)
+		}
+		h.shape = append(h.shape, int(n))
 	}
 	if h.shape == nil {
 		h.shape = []int{}
@@ -457,7 +460,7 @@ func (p *lit) value(depth int) (any, error) {
 		if err != nil || n > 1<<48 || n < -(1<<48) {
 			return nil, fmt.Errorf("bad integer %q", tok)
 		}
-		return int(n), nil
+		return n, nil
 	default:
 		for _, w := range []struct {
 			s string
