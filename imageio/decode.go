@@ -276,8 +276,10 @@ func checkSize64(w, h int64, opt Options) error {
 	if w <= 0 || h <= 0 {
 		return fmt.Errorf("%w (%dx%d)", ErrEmpty, w, h)
 	}
-	if limit := pixelLimit(opt); limit > 0 && w*h > limit {
-		return fmt.Errorf("%w: %dx%d = %d pixels > %d", ErrTooLarge, w, h, w*h, limit)
+	// w > limit/h is w·h > limit without overflowing (a PNG header's
+	// 2³²−1 × 2³²−1 would).
+	if limit := pixelLimit(opt); limit > 0 && w > limit/h {
+		return fmt.Errorf("%w: %dx%d = %.0f pixels > %d", ErrTooLarge, w, h, float64(w)*float64(h), limit)
 	}
 	return nil
 }

@@ -82,6 +82,7 @@ func TestBadInput(t *testing.T) {
 		{"zero width png", pngWithHeader(0, 10), Options{}, nil},
 		{"zero height jpeg", jpegWithSOF(10, 0), Options{}, nil},
 		{"huge png", pngWithHeader(1<<20, 1<<20), Options{}, ErrTooLarge},
+		{"largest png header", pngWithHeader(1<<32-1, 1<<32-1), Options{}, ErrTooLarge}, // w·h past int64
 		{"huge jpeg", jpegWithSOF(65535, 65535), Options{}, ErrTooLarge},
 		{"huge gif", gifWithScreen(40000, 40000), Options{}, ErrTooLarge},
 		{"over custom limit", good, Options{MaxPixels: 64*48 - 1}, ErrTooLarge},
