@@ -3,7 +3,6 @@ package data
 import (
 	"context"
 	"fmt"
-	"github.com/resnetgo/resnet/internal/cputime"
 	"image"
 	"image/jpeg"
 	"io"
@@ -11,9 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/resnetgo/resnet/imageio"
+	"github.com/resnetgo/resnet/internal/cputime"
 )
 
 // writePhotos writes n photo-sized JPEGs (smooth gradients plus noise,
@@ -46,7 +45,7 @@ func benchLoader(b *testing.B, l *Loader) {
 	images := 0
 	epoch := 0
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for done := 0; done < b.N; epoch++ {
 		it, err := l.Epoch(context.Background(), epoch, 0)
 		if err != nil {
@@ -66,7 +65,7 @@ func benchLoader(b *testing.B, l *Loader) {
 		it.Close()
 	}
 	b.ReportMetric(float64(images)/b.Elapsed().Seconds(), "images/s")
-	b.ReportMetric(float64(cpuTime()-cpu0)/1e6/float64(images), "cpu-ms/img")
+	b.ReportMetric(float64(cputime.Process()-cpu0)/1e6/float64(images), "cpu-ms/img")
 	if n := l.NumSkipped(); n > 0 {
 		b.Fatalf("%d skipped", n)
 	}
@@ -127,11 +126,4 @@ func BenchmarkLoaderFashionMNIST(b *testing.B) {
 			benchLoader(b, &Loader{Dataset: &d, BatchSize: 128, Shuffle: true, Seed: 1})
 		})
 	}
-}
-
-// cpuTime is the process's CPU time (user + system, all threads): on a
-// shared machine a steadier measure than wall time; 0 where unavailable.
-func cpuTime() time.Duration {
-	d, _ := cputime.Process()
-	return d
 }

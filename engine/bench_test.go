@@ -3,10 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
-	"github.com/resnetgo/resnet/internal/cputime"
 	"testing"
-	"time"
 
+	"github.com/resnetgo/resnet/internal/cputime"
 	"github.com/resnetgo/resnet/internal/testnet"
 	"github.com/resnetgo/resnet/models"
 	"github.com/resnetgo/resnet/tensor"
@@ -56,7 +55,7 @@ func benchForward(b *testing.B, f func(context.Context, *tensor.Tensor) (*tensor
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := f(ctx, x); err != nil {
@@ -68,14 +67,7 @@ func benchForward(b *testing.B, f func(context.Context, *tensor.Tensor) (*tensor
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/images, "ms/image")
 	// CPU time of all threads: what a run costs when the machine is busy
 	// and wall time is not to be trusted.
-	b.ReportMetric((cpuTime()-cpu0).Seconds()*1e3/images, "cpu-ms/image")
-}
-
-// cpuTime is the process's CPU time (user + system, all threads): on a
-// shared machine a steadier measure than wall time; 0 where unavailable.
-func cpuTime() time.Duration {
-	d, _ := cputime.Process()
-	return d
+	b.ReportMetric((cputime.Process()-cpu0).Seconds()*1e3/images, "cpu-ms/image")
 }
 
 // hasWinograd reports whether any layer of p was compiled with Winograd

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resnetgo/resnet/internal/cputime"
 	"github.com/resnetgo/resnet/internal/kernels"
 	"github.com/resnetgo/resnet/internal/testnet"
 	"github.com/resnetgo/resnet/models"
@@ -63,11 +64,11 @@ func TestLayerProfile(t *testing.T) {
 		})
 		x := testnet.RandomInput(batch, c.inC, l.h, l.w, 1).Data
 		ws.conv(c, x, bufT1, l.h, l.w, nil, nil, nil, true)
-		cpu0, wall0 := cpuTime(), time.Now()
+		cpu0, wall0 := cputime.Process(), time.Now()
 		for range reps {
 			ws.conv(c, x, bufT1, l.h, l.w, nil, nil, nil, true)
 		}
-		ms := (cpuTime() - cpu0).Seconds() * 1e3 / reps / float64(batch)
+		ms := (cputime.Process() - cpu0).Seconds() * 1e3 / reps / float64(batch)
 		wallMS := time.Since(wall0).Seconds() * 1e3 / reps / float64(batch)
 		ws.team.close()
 		oh, ow := c.outSize(l.h, l.w)
@@ -249,12 +250,12 @@ func BenchmarkConvLayer(b *testing.B) {
 			oh := (tc.h+2*tc.pad-tc.k)/tc.stride + 1
 			ow := (tc.w+2*tc.pad-tc.k)/tc.stride + 1
 			flops := 2 * float64(tc.n*tc.outC*oh*ow*tc.inC/tc.groups*tc.k*tc.k)
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			b.ResetTimer()
 			for range b.N {
 				run()
 			}
-			cpu := (cpuTime() - cpu0).Seconds()
+			cpu := (cputime.Process() - cpu0).Seconds()
 			b.ReportMetric(cpu*1e3/float64(b.N), "cpu-ms/op")
 			b.ReportMetric(flops*float64(b.N)/cpu/1e9, "GFLOP/cpu-s")
 		})
@@ -349,12 +350,12 @@ func BenchmarkStemPool(b *testing.B) {
 			x := testnet.RandomInput(n, tc.inC, tc.h, tc.w, 1).Data
 			ws.convPool(cv, x, bufAct0, tc.h, tc.w)
 			flops := 2 * float64(n*tc.outC*112*112*tc.inC*tc.k*tc.k)
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			b.ResetTimer()
 			for range b.N {
 				ws.convPool(cv, x, bufAct0, tc.h, tc.w)
 			}
-			cpu := (cpuTime() - cpu0).Seconds()
+			cpu := (cputime.Process() - cpu0).Seconds()
 			b.ReportMetric(cpu*1e3/float64(b.N), "cpu-ms/op")
 			b.ReportMetric(flops*float64(b.N)/cpu/1e9, "GFLOP/cpu-s")
 		})

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/resnetgo/resnet/internal/cputime"
 	"io"
 	"math"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"github.com/resnetgo/resnet/checkpoint"
 	"github.com/resnetgo/resnet/data"
 	"github.com/resnetgo/resnet/internal/atomicfile"
+	"github.com/resnetgo/resnet/internal/cputime"
 	"github.com/resnetgo/resnet/models"
 	"github.com/resnetgo/resnet/train"
 )
@@ -362,14 +362,14 @@ func (r *degRun) trainNet(ctx context.Context, name string) error {
 			Epochs: (st.Total + st.PerEpoch - 1) / st.PerEpoch, Sched: &ss, Settings: map[string]any{"degradation": st}}})
 	}
 	evaluate := func(e *evalSet) error {
-		t0, cpu0 := time.Now(), cpuSeconds()
+		t0, cpu0 := time.Now(), cputime.Process().Seconds()
 		errRate, loss, err := e.errorRate(ctx, m.Forward)
 		if err != nil {
 			return err
 		}
 		sec := time.Since(t0).Seconds()
 		st.EvalSeconds += sec
-		st.EvalCPU += cpuSeconds() - cpu0
+		st.EvalCPU += cputime.Process().Seconds() - cpu0
 		st.EvalImages += e.n
 		st.Points = append(st.Points, CurvePoint{Net: name, Iteration: st.Iter, Epoch: float64(st.Iter) / float64(st.PerEpoch),
 			Split: "test", Error: errRate, Loss: loss, LR: st.LastLR, Images: e.n})
@@ -408,7 +408,7 @@ func (r *degRun) trainNet(ctx context.Context, name string) error {
 				it.Close()
 				return interrupted(err)
 			}
-			t0, cpu0 := time.Now(), cpuSeconds()
+			t0, cpu0 := time.Now(), cputime.Process().Seconds()
 			b, err := it.Next()
 			if errors.Is(err, io.EOF) {
 				break
@@ -440,7 +440,7 @@ func (r *degRun) trainNet(ctx context.Context, name string) error {
 			st.Win.Wrong += wrong
 			st.Win.LossSum += loss * float64(n)
 			st.TrainSeconds += time.Since(t0).Seconds()
-			st.TrainCPU += cpuSeconds() - cpu0
+			st.TrainCPU += cputime.Process().Seconds() - cpu0
 			sessionTrain += time.Since(t0).Seconds()
 			if st.Win.Iters == set.LogEvery || st.Iter == st.Total {
 				p := CurvePoint{Net: name, Iteration: st.Iter, Epoch: float64(st.Iter) / float64(st.PerEpoch), Split: "train",
@@ -569,12 +569,4 @@ func stateOf(path string, ck *train.Checkpoint) (netState, error) {
 		return st, fmt.Errorf("experiments: %s: inconsistent progress record (iteration %d of %d, %d per epoch)", path, st.Iter, st.Total, st.PerEpoch)
 	}
 	return st, nil
-}
-
-// cpuSeconds returns the process's CPU time in seconds (user + system, all
-// threads): unlike wall time it does not grow while other processes hold
-// the cores; 0 where unavailable.
-func cpuSeconds() float64 {
-	d, _ := cputime.Process()
-	return d.Seconds()
 }

@@ -2,11 +2,11 @@ package imageio
 
 import (
 	"bytes"
-	"github.com/resnetgo/resnet/internal/cputime"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
+
+	"github.com/resnetgo/resnet/internal/cputime"
 )
 
 // The PIL side of this comparison is bench/imageio_pil.py, on the same file.
@@ -50,10 +50,10 @@ func BenchmarkImageNetEvalApply(b *testing.B) {
 
 // reportCPU adds a cpu-ms/op metric (see cpuTime).
 func reportCPU(b *testing.B) func() {
-	start := cpuTime()
+	start := cputime.Process()
 	return func() {
 		if b.N > 0 {
-			b.ReportMetric(float64(cpuTime()-start)/1e6/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64(cputime.Process()-start)/1e6/float64(b.N), "cpu-ms/op")
 		}
 	}
 }
@@ -82,11 +82,4 @@ func BenchmarkImageNetEvalTransform(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// cpuTime is the process's CPU time (user + system, all threads): on a
-// shared machine a steadier measure than wall time; 0 where unavailable.
-func cpuTime() time.Duration {
-	d, _ := cputime.Process()
-	return d
 }

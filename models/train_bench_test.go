@@ -2,9 +2,9 @@ package models_test
 
 import (
 	"fmt"
-	"github.com/resnetgo/resnet/internal/cputime"
 	"testing"
 
+	"github.com/resnetgo/resnet/internal/cputime"
 	"github.com/resnetgo/resnet/models"
 	"github.com/resnetgo/resnet/tensor"
 	"github.com/resnetgo/resnet/train"
@@ -61,7 +61,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				opt.Step()
 			}
 			step() // allocate gradients and momentum buffers
-			cpu0 := cpuSeconds()
+			cpu0 := cputime.Process().Seconds()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				step()
@@ -69,17 +69,9 @@ func BenchmarkTrainStep(b *testing.B) {
 			b.StopTimer()
 			// On a shared machine wall time says little; CPU time (all
 			// threads) compares with PyTorch's process_time.
-			b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/step")
+			b.ReportMetric((cputime.Process().Seconds()-cpu0)/float64(b.N), "cpu-s/step")
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
 			b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
 		})
 	}
-}
-
-// cpuSeconds returns the process's CPU time in seconds (user + system, all
-// threads): unlike wall time it does not grow while other processes hold
-// the cores; 0 where unavailable.
-func cpuSeconds() float64 {
-	d, _ := cputime.Process()
-	return d.Seconds()
 }

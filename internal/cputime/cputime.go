@@ -6,7 +6,7 @@ package cputime
 
 import "time"
 
-// Process returns the CPU time this process has used so far, and false
-// (with 0) on a system where it cannot be read: callers then leave out
-// the figures based on it.
-func Process() (time.Duration, bool) { return process() }
+// Process returns the CPU time this process has used so far, or 0 on a
+// system where it cannot be read: callers then leave out the figures
+// based on it.
+func Process() time.Duration { return process() }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/resnetgo/resnet/internal/cputime"
 )
 
 // TestBF16 checks the rounding against its definition: the nearer of the
@@ -306,7 +308,7 @@ func BenchmarkSgemmBF16(b *testing.B) {
 		flops := 2 * float64(m*n*k)
 		for _, mode := range []string{"fp32", "bf16"} {
 			b.Run(fmt.Sprintf("%dx%dx%d/%s", m, n, k, mode), func(b *testing.B) {
-				cpu0 := processCPUSeconds()
+				cpu0 := cputime.Process().Seconds()
 				for b.Loop() {
 					if mode == "bf16" {
 						SgemmSerialEpilogueBF16(m, n, kp, a, kp, bb, n, 0, c, n, ep)

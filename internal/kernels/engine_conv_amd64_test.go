@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/resnetgo/resnet/internal/cputime"
 )
 
 func addConvAsm(v map[string]func(m, n, k int, a []float32, lda int, b []float32, offs []int32, c []float32, ldc int, acc bool)) {
@@ -117,7 +119,7 @@ func BenchmarkConvGemm(b *testing.B) {
 					gemmKernel = &avx2Kernel
 					defer func() { gemmKernel = k }()
 				}
-				cpu0 := processCPUSeconds()
+				cpu0 := cputime.Process().Seconds()
 				for b.Loop() {
 					f(s.m, s.n, s.k, a, s.k, bb, offs, c, s.n, false)
 				}

@@ -2,7 +2,11 @@
 
 package kernels
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/resnetgo/resnet/internal/cputime"
+)
 
 // BenchmarkSgemmPeakFMA measures the FMA throughput ceiling on
 // GOMAXPROCS goroutines, to quote BenchmarkSgemm as a fraction of it.
@@ -54,7 +58,7 @@ func BenchmarkSgemmTile(b *testing.B) {
 			for i := range bp {
 				bp[i] = 1
 			}
-			cpu0 := processCPUSeconds()
+			cpu0 := cputime.Process().Seconds()
 			for b.Loop() {
 				kern.tile(k, kern.mr, a, 1, kern.mr, bp, kern.nr, c, kern.nr, 1, 1)
 			}

@@ -2,10 +2,11 @@ package kernels
 
 import (
 	"fmt"
-	"github.com/resnetgo/resnet/internal/cputime"
 	"math/rand/v2"
 	"sync"
 	"testing"
+
+	"github.com/resnetgo/resnet/internal/cputime"
 )
 
 // peakLoopCase is a throughput loop of BenchmarkSgemmPeakFMA: fn runs its
@@ -27,7 +28,7 @@ func benchPeaks(b *testing.B, loops []peakLoopCase) {
 			}
 			const rounds = 1 << 16
 			threads := Threads()
-			cpu0 := processCPUSeconds()
+			cpu0 := cputime.Process().Seconds()
 			for b.Loop() {
 				var wg sync.WaitGroup
 				for range threads {
@@ -100,7 +101,7 @@ func BenchmarkSgemm(b *testing.B) {
 				bm := matrix(rng, s.k, s.n, s.n, 0)[:s.k*s.n]
 				c := make([]float32, s.m*s.n)
 				sgemm(kern, Threads(), s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
-				cpu0 := processCPUSeconds()
+				cpu0 := cputime.Process().Seconds()
 				for b.Loop() {
 					sgemm(kern, Threads(), s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
 				}
@@ -117,7 +118,7 @@ func BenchmarkSgemm(b *testing.B) {
 func reportGFLOPS(b *testing.B, flopsPerOp, cpu0 float64) {
 	flops := flopsPerOp * float64(b.N)
 	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	if cpu := processCPUSeconds() - cpu0; cpu0 > 0 && cpu > 0 {
+	if cpu := cputime.Process().Seconds() - cpu0; cpu0 > 0 && cpu > 0 {
 		b.ReportMetric(flops/cpu/1e9, "GFLOP/cpu-s")
 	}
 }
@@ -130,12 +131,4 @@ func ExampleSgemm() {
 	Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
 	fmt.Println(c)
 	// Output: [58 64 139 154]
-}
-
-// processCPUSeconds returns the process's CPU time in seconds (user + system, all
-// threads): unlike wall time it does not grow while other processes hold
-// the cores; 0 where unavailable.
-func processCPUSeconds() float64 {
-	d, _ := cputime.Process()
-	return d.Seconds()
 }

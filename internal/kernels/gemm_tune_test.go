@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/resnetgo/resnet/internal/cputime"
 )
 
 // BenchmarkTune sweeps the AVX-512 cache blocking (kc, mc) over the
@@ -26,7 +28,7 @@ func BenchmarkTune(b *testing.B) {
 					a := matrix(rng, s.m, s.k, s.k, 0)[:s.m*s.k]
 					bm := matrix(rng, s.k, s.n, s.n, 0)[:s.k*s.n]
 					c := make([]float32, s.m*s.n)
-					cpu0 := processCPUSeconds()
+					cpu0 := cputime.Process().Seconds()
 					for b.Loop() {
 						sgemm(&kern, Threads(), false, false, s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n)
 					}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/resnetgo/resnet/internal/cputime"
 )
 
 // int8TestRows returns k row offsets into a buffer of (k+3)·ld values,
@@ -358,7 +360,7 @@ func BenchmarkGemmU8S8(b *testing.B) {
 		for _, part := range []string{"pack+gemm", "gemm"} {
 			PackU8(bb, sb, x, offs, k, n)
 			b.Run(fmt.Sprintf("%dx%dx%d/%s", m, n, k, part), func(b *testing.B) {
-				cpu0 := processCPUSeconds()
+				cpu0 := cputime.Process().Seconds()
 				for b.Loop() {
 					// In blocks of at most 512 columns, as the engine's tiles.
 					for j0 := 0; j0 < n; j0 += 512 {
