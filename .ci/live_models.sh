@@ -11,6 +11,14 @@ cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 dir=$(mktemp -d /tmp/resnet-live.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
+# PyTorch on OpenBLAS, not Debian's default reference BLAS: its float64
+# references take a quarter of the time (testdata/gen/openblas.sh).
+if blas=$(testdata/gen/openblas.sh "$dir/openblas"); then
+  export LD_LIBRARY_PATH=$blas
+  echo "PyTorch runs on OpenBLAS from $blas"
+else
+  echo "OpenBLAS package not available: PyTorch runs on the system BLAS (the float64 references take longer)"
+fi
 go build -o "$dir/resnet" ./cmd/resnet
 go test -c -o "$dir/models.test" ./models
 names=("$@")

@@ -56,13 +56,23 @@ bin=${ENGINEBENCH:-$cache/enginebench}
 [ -n "${ENGINEBENCH:-}" ] || go build -o "$bin" ./bench/enginebench
 out="$cache/results.jsonl"
 : >"$out"
+# PyTorch on OpenBLAS (testdata/gen/openblas.sh): Debian's default BLAS,
+# netlib's reference one, runs its classifier's matrix product and, on one
+# thread, its 1×1 convolutions, about 8× slower (ResNet-50 on one thread: 710 ms
+# an image, 90 on OpenBLAS).
+torchenv=()
+if blas=$(testdata/gen/openblas.sh "$cache/openblas"); then
+	torchenv=(env "LD_LIBRARY_PATH=$blas" "OPENBLAS_NUM_THREADS=$threads")
+else
+	echo "compare.sh: no OpenBLAS package: PyTorch runs on the system BLAS" >&2
+fi
 
 for ((r = 1; r <= rounds; r++)); do
 	echo "{\"runtime\": \"round\", \"round\": $r}" >>"$out"
 	"$bin" -peak -threads "$threads" >>"$out" || true
 	for a in "${archs[@]}"; do
 		echo "round $r/$rounds: $a" >&2
-		/usr/bin/python3 bench/compare_torch.py --arch "$a" --batch 1,8 --threads "$threads" \
+		"${torchenv[@]}" /usr/bin/python3 bench/compare_torch.py --arch "$a" --batch 1,8 --threads "$threads" \
 			--iters "$iters" --min-time "$mins" --onnx "$cache/$a.onnx" >>"$out"
 		if [ $ort = 1 ]; then
 			NODE_PATH="$cache/npm/node_modules" node bench/compare_ort.js "$cache/$a.onnx" "$a" 1,8 \

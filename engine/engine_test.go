@@ -440,60 +440,69 @@ func TestPlanInPlace(t *testing.T) {
 		if testing.Short() && (tc.arch == "resnet50" || tc.arch == "resnext50_32x4d") {
 			continue
 		}
-		m1, err := models.New(tc.arch, models.Options{Seed: 8})
-		if err != nil {
-			t.Fatal(err)
+		name := fmt.Sprintf("%s/%dx%d", tc.arch, tc.n, tc.h)
+		if tc.bf16 {
+			name += "/bf16"
 		}
-		m2, _ := models.New(tc.arch, models.Options{Seed: 8})
-		p1, err := Compile(m1, Options{BF16: tc.bf16})
-		if err != nil {
-			t.Fatal(err)
+		t.Run(name, func(t *testing.T) { checkInPlace(t, tc.arch, tc.n, tc.h, tc.bf16) })
+	}
+}
+
+// checkInPlace is one case of TestPlanInPlace: arch on n×3×h×h inputs.
+func checkInPlace(t *testing.T, arch string, n, h int, bf16 bool) {
+	m1, err := models.New(arch, models.Options{Seed: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, _ := models.New(arch, models.Options{Seed: 8})
+	p1, err := Compile(m1, Options{BF16: bf16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := Compile(m2, Options{InPlace: true, BF16: bf16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := testnet.RandomInput(n, 3, h, h, 13)
+	want, err := p1.Forward(context.Background(), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p2.Forward(context.Background(), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !kernels.PackTransposeNative() && h == 96 && !bf16 {
+		// The in-place plan computes the small maps that 224×224
+		// has not laid out as panels untransposed.
+		if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
+			t.Errorf("%s %d×%d in place: %v", arch, h, h, err)
 		}
-		p2, err := Compile(m2, Options{InPlace: true, BF16: tc.bf16})
-		if err != nil {
-			t.Fatal(err)
+		return
+	}
+	for i, v := range want.Data {
+		if math.Float32bits(got.Data[i]) != math.Float32bits(v) {
+			t.Fatalf("%s %d×%d: logit %d is %v in place, %v with the copy", arch, h, h, i, got.Data[i], v)
 		}
-		x := testnet.RandomInput(tc.n, 3, tc.h, tc.h, 13)
-		want, err := p1.Forward(context.Background(), x)
-		if err != nil {
-			t.Fatal(err)
+	}
+	// A pass at the architecture's size keeps no second copy of any
+	// layer's weights; the last stage's are laid out as panels.
+	panels, rows := 0, 0
+	for _, c := range p2.convs() {
+		if c.wPanels || c.wbPanels {
+			panels++
 		}
-		got, err := p2.Forward(context.Background(), x)
-		if err != nil {
-			t.Fatal(err)
+		if c.wRows.u != nil || c.wT.u != nil || c.wbRows.u != nil || c.wbT.u != nil {
+			rows++
 		}
-		if !kernels.PackTransposeNative() && tc.h == 96 && !tc.bf16 {
-			// The in-place plan computes the small maps that 224×224
-			// has not laid out as panels untransposed.
-			if err := testutil.Compare(got, want, testutil.RelTol, testutil.AbsTol); err != nil {
-				t.Errorf("%s %d×%d in place: %v", tc.arch, tc.h, tc.h, err)
-			}
-			continue
-		}
-		for i, v := range want.Data {
-			if math.Float32bits(got.Data[i]) != math.Float32bits(v) {
-				t.Fatalf("%s %d×%d: logit %d is %v in place, %v with the copy", tc.arch, tc.h, tc.h, i, got.Data[i], v)
-			}
-		}
-		// A pass at the architecture's size keeps no second copy of any
-		// layer's weights; the last stage's are laid out as panels.
-		panels, rows := 0, 0
-		for _, c := range p2.convs() {
-			if c.wPanels || c.wbPanels {
-				panels++
-			}
-			if c.wRows.u != nil || c.wT.u != nil || c.wbRows.u != nil || c.wbT.u != nil {
-				rows++
-			}
-		}
-		if panels == 0 && m2.Config.InputSize == 224 { // resnet20's maps are 32×32 to 8×8
-			t.Errorf("%s: no layer laid out as panels in place", tc.arch)
-		}
-		if h := m2.Config.InputSize; tc.h == h && rows > 0 {
-			t.Errorf("%s %d×%d (BF16 %v): %d layers copied their weights", tc.arch, tc.h, tc.h, tc.bf16, rows)
-		}
-		if tc.h == 448 && rows == 0 {
-			t.Errorf("%s %d×%d: no layer computed its panels untransposed", tc.arch, tc.h, tc.h)
-		}
+	}
+	if panels == 0 && m2.Config.InputSize == 224 { // resnet20's maps are 32×32 to 8×8
+		t.Errorf("%s: no layer laid out as panels in place", arch)
+	}
+	if m2.Config.InputSize == h && rows > 0 {
+		t.Errorf("%s %d×%d (BF16 %v): %d layers copied their weights", arch, h, h, bf16, rows)
+	}
+	if h == 448 && rows == 0 {
+		t.Errorf("%s %d×%d: no layer computed its panels untransposed", arch, h, h)
 	}
 }
