@@ -56,10 +56,8 @@ bin=${ENGINEBENCH:-$cache/enginebench}
 [ -n "${ENGINEBENCH:-}" ] || go build -o "$bin" ./bench/enginebench
 out="$cache/results.jsonl"
 : >"$out"
-# PyTorch on OpenBLAS (testdata/gen/openblas.sh): Debian's default BLAS,
-# netlib's reference one, runs its classifier's matrix product and, on one
-# thread, its 1×1 convolutions, about 8× slower (ResNet-50 on one thread: 710 ms
-# an image, 90 on OpenBLAS).
+# PyTorch on OpenBLAS rather than Debian's default, netlib's reference BLAS
+# (testdata/gen/openblas.sh says where PyTorch uses it and why it matters).
 torchenv=()
 if blas=$(testdata/gen/openblas.sh "$cache/openblas"); then
 	torchenv=(env "LD_LIBRARY_PATH=$blas" "OPENBLAS_NUM_THREADS=$threads")

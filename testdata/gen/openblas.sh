@@ -10,10 +10,11 @@
 # reference BLAS (about 4 GFLOP/s here, against OpenBLAS's 50 or more).
 # PyTorch goes through it for float64 convolutions (the live tests' exact
 # references), for the classifier's matrix product, and on one thread for
-# 1×1 convolutions (there ResNet-50 takes 710 ms an image on netlib's BLAS,
-# 90 on OpenBLAS; on two threads oneDNN runs them either way). Installing OpenBLAS would switch the system's BLAS, and with it
-# the bytes of fixtures generated with the default one; loading it into
-# one process with LD_LIBRARY_PATH changes nothing else.
+# 1×1 convolutions (there ResNet-50 takes 710 ms an image on netlib's
+# BLAS, 90 on OpenBLAS; on two threads oneDNN runs them either way).
+# Installing OpenBLAS would switch the system's BLAS, and with it the
+# bytes of fixtures generated with the default one; loading it into one
+# process with LD_LIBRARY_PATH changes nothing else.
 set -euo pipefail
 dir=${1:?usage: openblas.sh DIR}
 mkdir -p "$dir"
