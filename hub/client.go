@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -313,19 +314,22 @@ func (c *Client) download(ctx context.Context, e *Entry, dir, final string) erro
 		if ctx.Err() != nil {
 			return d.cancelled(e, ctx.Err())
 		}
-		// Retry what the network did; not a 404, nor a full disk.
 		var he *HTTPError
-		var pe *fs.PathError
-		retry := !errors.As(err, &pe) && (!errors.As(err, &he) || he.temporary()) && !errors.Is(err, ErrTooLarge)
-		if !retry || attempt+1 >= maxAttempts {
+		if !retryable(err) || attempt+1 >= maxAttempts {
 			if d.n == 0 || errors.Is(err, ErrTooLarge) {
 				d.close()
 				os.Remove(d.path)
 			}
+			var ue *url.Error
+			if errors.As(err, &ue) && !errors.As(err, &he) {
+				// No answer at all: most often a machine without network.
+				return fmt.Errorf("%w (no network? download it where there is one with resnet download %s and copy %s into %s, or point RESNET_HUB_URL at a mirror)",
+					err, e.Name, e.FileName(), dir)
+			}
 			return err
 		}
 		wait := retryDelay(attempt)
-		c.logf("hub: %v; retrying in %v", err, wait)
+		c.logf("%v; retrying in %v", err, wait) // err says "hub: " already
 		select {
 		case <-ctx.Done():
 			return d.cancelled(e, ctx.Err())
@@ -347,6 +351,25 @@ func (c *Client) download(ctx context.Context, e *Entry, dir, final string) erro
 		writeMarker(dir, final, st, hex.EncodeToString(d.h.Sum(nil)))
 	}
 	return nil
+}
+
+// retryable reports whether a failed transfer may succeed if tried again:
+// what the network did (a cut connection, a 5xx, a timeout), not a 404, a
+// full disk, an oversized answer, or a host name the resolver says does
+// not exist (a machine without network; retrying would only wait).
+func retryable(err error) bool {
+	var he *HTTPError
+	var pe *fs.PathError
+	var de *net.DNSError
+	switch {
+	case errors.As(err, &pe), errors.Is(err, ErrTooLarge):
+		return false
+	case errors.As(err, &he):
+		return he.temporary()
+	case errors.As(err, &de):
+		return !de.IsNotFound
+	}
+	return true
 }
 
 // transfer makes one request for the bytes d lacks and appends them.

@@ -7,9 +7,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -390,6 +394,58 @@ func TestFetchHTTPErrors(t *testing.T) {
 				t.Error("file in cache after an error")
 			}
 		})
+	}
+}
+
+// A server that cannot be reached at all: retried, then an error that says
+// what to do without network, a *url.Error underneath, and nothing left behind.
+func TestFetchUnreachable(t *testing.T) {
+	_, e := fakeCheckpoint(12, 1000)
+	s := httptest.NewServer(http.NotFoundHandler())
+	base := s.URL + "/models"
+	s.Close() // the port refuses connections from now on
+	c, log := newClient(t, base)
+	_, err := c.FetchEntry(context.Background(), e)
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %v, want a *url.Error", err)
+	}
+	for _, want := range []string{"no network?", "resnet download " + e.Name, e.FileName(), c.CacheDir, "RESNET_HUB_URL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if n := strings.Count(log.String(), "retrying"); n != maxAttempts-1 {
+		t.Errorf("%d retries logged, want %d:\n%s", n, maxAttempts-1, log)
+	}
+	if strings.Contains(log.String(), "hub: hub:") {
+		t.Errorf("log repeats its prefix:\n%s", log)
+	}
+	noPartials(t, c.CacheDir)
+}
+
+func TestRetryable(t *testing.T) {
+	get := func(err error) error {
+		return fmt.Errorf("hub: %w", &url.Error{Op: "Get", URL: "https://x/y.pth", Err: err})
+	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"connection refused", get(&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}), true},
+		{"cut body", fmt.Errorf("hub: GET x: %w after 1 MB", io.ErrUnexpectedEOF), true},
+		{"dns timeout", get(&net.OpError{Op: "dial", Err: &net.DNSError{Err: "i/o timeout", Name: "x", IsTimeout: true}}), true},
+		{"dns not found", get(&net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}), false},
+		{"503", &HTTPError{StatusCode: 503}, true},
+		{"429", &HTTPError{StatusCode: 429}, true},
+		{"404", &HTTPError{StatusCode: 404}, false},
+		{"disk full", fmt.Errorf("hub: %w", &fs.PathError{Op: "write", Path: "x.partial", Err: errors.New("no space left on device")}), false},
+		{"too large", fmt.Errorf("hub: GET x: %w", ErrTooLarge), false},
+	} {
+		if got := retryable(tc.err); got != tc.want {
+			t.Errorf("%s: retryable(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
+		}
 	}
 }
 
