@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -56,5 +57,25 @@ func newRootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().IntVar(&threads, "threads", 0, "worker threads (0 = all cores)")
 	root.AddCommand(newModelsCmd(), newInspectCmd(), newConvertCmd(), newRunCmd(), newBenchCmd(), newClassifyCmd(), newDownloadCmd(), newCacheCmd(), newTrainCmd(), newFinetuneCmd(), newServeCmd(), newLoadtestCmd(), newExperimentCmd(), newExportCmd())
+	withUsage(root)
 	return root
+}
+
+// withUsage makes every command's argument check say how the command is
+// called: cobra's own message ("requires at least 1 arg(s), only received
+// 0") names neither the command nor what it wants, and SilenceUsage keeps
+// the usage text out of every other error.
+func withUsage(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				name := strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" ") // main says "resnet:"
+				return fmt.Errorf("%s: %w (usage: %s; --help for more)", name, err, c.UseLine())
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		withUsage(sub)
+	}
 }

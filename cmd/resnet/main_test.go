@@ -374,3 +374,28 @@ func TestHostileNames(t *testing.T) {
 		t.Errorf("inspect printed:\n%q", out)
 	}
 }
+
+// A wrong number of arguments names the command and says how it is called.
+func TestArgsUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"classify"}, []string{"classify: requires at least 1 arg", "usage: resnet classify [flags] IMAGE|DIR|- ..."}},
+		{[]string{"convert", "a.pth"}, []string{"convert: accepts 2 arg(s), received 1", "usage: resnet convert IN OUT"}},
+		{[]string{"inspect"}, []string{"inspect: accepts 1 arg(s)", "usage: resnet inspect FILE"}},
+		{[]string{"bench", "resnet50"}, []string{"bench: unknown command \"resnet50\"", "usage: resnet bench [flags]"}},
+		{[]string{"experiment", "lesion", "x"}, []string{"experiment lesion: unknown command", "usage: resnet experiment lesion"}},
+	} {
+		_, err := run(t, tc.args...)
+		if err == nil {
+			t.Errorf("%q: no error", tc.args)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%q: error %q does not say %q", tc.args, err, w)
+			}
+		}
+	}
+}
