@@ -230,8 +230,8 @@ func (c *Client) FetchEntry(ctx context.Context, e Entry) (string, error) {
 		}
 	}
 	if c.offline() {
-		return "", fmt.Errorf("%w: no good copy of %s (%s): looked at %s; download it where there is network (resnet download %s) and copy it into %s, or turn offline mode off",
-			ErrOffline, e.Name, e.FileName(), strings.Join(looked, " and "), e.Name, dir)
+		return "", fmt.Errorf("%w: no good copy of %s (%s): looked at %s; %s, or turn offline mode off",
+			ErrOffline, e.Name, e.FileName(), strings.Join(looked, " and "), byHand(&e, dir))
 	}
 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -314,17 +314,15 @@ func (c *Client) download(ctx context.Context, e *Entry, dir, final string) erro
 		if ctx.Err() != nil {
 			return d.cancelled(e, ctx.Err())
 		}
-		var he *HTTPError
 		if !retryable(err) || attempt+1 >= maxAttempts {
 			if d.n == 0 || errors.Is(err, ErrTooLarge) {
 				d.close()
 				os.Remove(d.path)
 			}
-			var ue *url.Error
-			if errors.As(err, &ue) && !errors.As(err, &he) {
-				// No answer at all: most often a machine without network.
-				return fmt.Errorf("%w (no network? download it where there is one with resnet download %s and copy %s into %s, or point RESNET_HUB_URL at a mirror)",
-					err, e.Name, e.FileName(), dir)
+			if ue := (*url.Error)(nil); errors.As(err, &ue) {
+				// No answer at all (an HTTPError is an answer): most
+				// often a machine without network.
+				return fmt.Errorf("%w (no network? %s, or point RESNET_HUB_URL at a mirror)", err, byHand(e, dir))
 			}
 			return err
 		}
@@ -351,6 +349,11 @@ func (c *Client) download(ctx context.Context, e *Entry, dir, final string) erro
 		writeMarker(dir, final, st, hex.EncodeToString(d.h.Sum(nil)))
 	}
 	return nil
+}
+
+// byHand says how to put e into the cache dir without this client.
+func byHand(e *Entry, dir string) string {
+	return fmt.Sprintf("download it where there is network (resnet download %s) and copy %s into %s", e.Name, e.FileName(), dir)
 }
 
 // retryable reports whether a failed transfer may succeed if tried again:

@@ -13,9 +13,9 @@
 //     an HTTP Range request, checks the SHA-256 prefix that the file name
 //     carries (torch.hub's convention), and renames the file into place;
 //   - it retries what the network did (a cut connection, a 5xx, a timeout)
-//     up to five times, waiting 1, 2, 4 and 8 s, but not a 4xx or a host
-//     name that does not resolve; with no network at all the error says
-//     how to fill the cache by hand;
+//     up to five times, waiting 1, 2, 4 and 8 s, but not a client error
+//     (4xx other than 408 and 429) or a host name that does not resolve;
+//     with no network at all the error says how to fill the cache by hand;
 //   - concurrent Fetches, in one process or several, serialise on a lock
 //     file, so the cache never holds a half-written or unverified file.
 //
